@@ -15,11 +15,38 @@ SEEDS_DIR = Path("/work/shared/seeds")
 
 PLAN_KEYS = {"code", "name", "issuer", "start_year", "end_year", "base_year", "source"}
 UNIT_KEYS = {"code", "name", "kind", "parent", "contact", "phone", "active", "assumed"}
-TASK_KEYS = {"code", "plan", "number", "section", "title", "text", "lead_unit", "helper_units",
-             "due_year", "weight", "units_assumed"}
-INDICATOR_KEYS = {"code", "plan", "task", "name", "measure_unit", "kind", "direction", "baseline_value",
-                  "baseline_year", "target_value", "target_year", "yearly_targets", "owner_units", "weight",
-                  "allow_negative", "units_assumed", "source_text"}
+TASK_KEYS = {
+    "code",
+    "plan",
+    "number",
+    "section",
+    "title",
+    "text",
+    "lead_unit",
+    "helper_units",
+    "due_year",
+    "weight",
+    "units_assumed",
+}
+INDICATOR_KEYS = {
+    "code",
+    "plan",
+    "task",
+    "name",
+    "measure_unit",
+    "kind",
+    "direction",
+    "baseline_value",
+    "baseline_year",
+    "target_value",
+    "target_year",
+    "yearly_targets",
+    "owner_units",
+    "weight",
+    "allow_negative",
+    "units_assumed",
+    "source_text",
+}
 
 UNIT_KINDS = {"region", "city", "district", "department", "park", "town", "company", "agency"}
 INDICATOR_KINDS = {"stock", "flow", "cumulative", "rate", "milestone"}
@@ -101,8 +128,12 @@ def test_registry_has_exactly_the_five_tables_and_no_rounds(registry):
 
 
 def test_every_row_has_exactly_the_agreed_fields(registry):
-    for table, keys in [("plans", PLAN_KEYS), ("units", UNIT_KEYS), ("tasks", TASK_KEYS),
-                        ("indicators", INDICATOR_KEYS)]:
+    for table, keys in [
+        ("plans", PLAN_KEYS),
+        ("units", UNIT_KEYS),
+        ("tasks", TASK_KEYS),
+        ("indicators", INDICATOR_KEYS),
+    ]:
         for row in registry[table]:
             assert set(row) == keys, (table, row.get("code"))
 
@@ -227,8 +258,10 @@ def test_numbered_task_codes_agree_with_the_written_numbering(registry):
     for task in registry["tasks"]:
         if task["plan"] not in ("XY", "JZ", "YY"):
             continue
-        digits = [str(CN_DIGITS[c]) if c in CN_DIGITS else c for c in re.findall(r"[一二三四五六七八九十]|\d+",
-                                                                                  task["number"])]
+        digits = [
+            str(CN_DIGITS[c]) if c in CN_DIGITS else c
+            for c in re.findall(r"[一二三四五六七八九十]|\d+", task["number"])
+        ]
         assert task["code"] == f"{task['plan']}-" + ".".join(digits), task["code"]
 
 
@@ -255,9 +288,14 @@ def test_tasks_led_or_helped_by_invented_units_say_so(registry, units):
 
 def test_kechuang_china_work_lines_are_led_by_the_xiangyang_science_association(registry):
     lines = [t for t in registry["tasks"] if t["plan"] == "XYKX"]
-    assert [t["title"] for t in lines] == ["做精一支科创联络员队伍", "做实一个科创生态系统", "做强一批科创平台",
-                                           "做好一系列科技服务活动", "做大一支高层次创新人才队伍",
-                                           "做优一个科创人文环境"]
+    assert [t["title"] for t in lines] == [
+        "做精一支科创联络员队伍",
+        "做实一个科创生态系统",
+        "做强一批科创平台",
+        "做好一系列科技服务活动",
+        "做大一支高层次创新人才队伍",
+        "做优一个科创人文环境",
+    ]
     assert all(t["lead_unit"] == "XY-KX" for t in lines)
 
 
@@ -295,7 +333,9 @@ def test_indicator_kinds_directions_and_values_are_well_formed(registry, plans):
         code = ind["code"]
         assert ind["kind"] in INDICATOR_KINDS, code
         assert ind["direction"] in DIRECTIONS, code
-        assert isinstance(ind["target_value"], int | float) and not isinstance(ind["target_value"], bool), code
+        assert isinstance(ind["target_value"], int | float) and not isinstance(ind["target_value"], bool), (
+            code
+        )
         assert ind["target_value"] > 0, code
         plan = plans[ind["plan"]]
         assert plan["start_year"] <= ind["target_year"] <= plan["end_year"], code
@@ -369,8 +409,12 @@ def test_yiyang_baselines_are_the_2020_values(registry):
     assert with_baseline
     assert all(i["baseline_year"] == 2020 for i in with_baseline)
     got = {i["name"]: i["baseline_value"] for i in with_baseline if i["kind"] in ("stock", "rate")}
-    assert got == {"全社会研发投入占GDP比重": 1.89, "每万人拥有有效发明专利": 2.96, "高新技术企业数": 312,
-                   "高新技术产业增加值占GDP比重": 23.15}
+    assert got == {
+        "全社会研发投入占GDP比重": 1.89,
+        "每万人拥有有效发明专利": 2.96,
+        "高新技术企业数": 312,
+        "高新技术产业增加值占GDP比重": 23.15,
+    }
 
 
 # ----------------------------------------------------------------------------- spot checks
@@ -378,7 +422,12 @@ def test_yiyang_baselines_are_the_2020_values(registry):
 
 def test_jingzhou_high_tech_enterprises_reach_200_by_2025(registry):
     ind = _one(registry, "JZ", "高新技术企业数")
-    assert (ind["kind"], ind["target_value"], ind["target_year"], ind["measure_unit"]) == ("stock", 200, 2025, "家")
+    assert (ind["kind"], ind["target_value"], ind["target_year"], ind["measure_unit"]) == (
+        "stock",
+        200,
+        2025,
+        "家",
+    )
     assert ind["task"] == "JZ-3.2.1" and ind["owner_units"] == ["JZKF-JFJ"]
 
 
@@ -403,7 +452,11 @@ def test_jingzhou_goal_targets_restated_in_tasks_appear_once(registry):
     assert len(names) == len(set(names))
     contracts = _one(registry, "JZ", "技术合同交易额")
     assert (contracts["kind"], contracts["target_value"], contracts["measure_unit"], contracts["task"]) == (
-        "flow", 30, "亿元", "JZ-3.4.1")
+        "flow",
+        30,
+        "亿元",
+        "JZ-3.4.1",
+    )
     fiscal = _one(registry, "JZ", "财政科技投入年增长率")
     assert fiscal["kind"] == "rate" and fiscal["task"] == "JZ-3.6.1" and fiscal["owner_units"] == ["JZKF-CZJ"]
     assert fiscal["yearly_targets"] == {"2023": 10, "2024": 10, "2025": 10}

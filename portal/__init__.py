@@ -1,0 +1,1 @@
+"""The application: settings, accounts and roles, the submission workflow, assessment, the CLI."""

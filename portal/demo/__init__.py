@@ -1,0 +1,1 @@
+"""The demo registry built from the five seed plans (registry.json)."""

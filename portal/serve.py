@@ -1,0 +1,54 @@
+"""`portal serve`: Streamlit on the warehouse under PORTAL_HOME, offline, usage statistics off."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from portal.context import Portal
+
+APP = Path(__file__).with_name("app.py")
+
+
+def streamlit_command(portal: Portal, port: int | None = None, headless: bool = True) -> list[str]:
+    s = portal.settings
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.port",
+        str(port or s.port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        str(headless).lower(),
+        "--server.maxUploadSize",
+        str(max(s.max_upload_mb, s.evidence_max_mb)),
+        "--browser.gatherUsageStats",
+        "false",
+        "--global.developmentMode",
+        "false",
+        "--client.toolbarMode",
+        "minimal",
+        "--theme.base",
+        "light",
+    ]
+
+
+def serve(portal: Portal, port: int | None = None, headless: bool = True) -> int:
+    env = os.environ | {
+        "PORTAL_HOME": str(portal.settings.home),
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    }
+    url = f"http://127.0.0.1:{port or portal.settings.port}"
+    print(
+        f"科技创新任务调度考核平台已启动:{url}  (数据目录 {portal.settings.home},按 Ctrl+C 停止)", flush=True
+    )
+    try:
+        return subprocess.call(streamlit_command(portal, port, headless), env=env)
+    except KeyboardInterrupt:
+        return 0

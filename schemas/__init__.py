@@ -1,0 +1,1 @@
+"""The contract: sheet columns, domain enums, the issue catalogue. No I/O."""

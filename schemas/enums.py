@@ -1,0 +1,126 @@
+"""Domain vocabularies. Values are the stored codes; `label` is what users read."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class _Labelled(StrEnum):
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+    @classmethod
+    def from_label(cls, text: str) -> _Labelled | None:
+        for member in cls:
+            if _LABELS[member] == text or member.value == text:
+                return member
+        return None
+
+
+class UnitKind(_Labelled):
+    REGION = "region"
+    CITY = "city"
+    DISTRICT = "district"
+    DEPARTMENT = "department"
+    PARK = "park"
+    TOWN = "town"
+    COMPANY = "company"
+    AGENCY = "agency"
+
+
+class IndicatorKind(_Labelled):
+    STOCK = "stock"
+    FLOW = "flow"
+    CUMULATIVE = "cumulative"
+    RATE = "rate"
+    MILESTONE = "milestone"
+
+
+class Direction(StrEnum):
+    AT_LEAST = ">="
+    AT_MOST = "<="
+
+
+class RoundState(_Labelled):
+    OPEN = "open"
+    CLOSED = "closed"
+    LOCKED = "locked"
+
+
+class SubmissionStatus(_Labelled):
+    REJECTED = "rejected"
+    VALIDATED = "validated"
+    APPROVED = "approved"
+    RETURNED = "returned"
+    SUPERSEDED = "superseded"
+
+
+class TaskStatus(_Labelled):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+    BEHIND = "behind"
+
+
+class TaskRole(_Labelled):
+    LEAD = "lead"
+    HELPER = "helper"
+
+
+class Role(_Labelled):
+    UNIT_REPORTER = "unit_reporter"
+    OFFICE_REVIEWER = "office_reviewer"
+    EVALUATOR = "evaluator"
+    ADMIN = "admin"
+
+
+class Severity(_Labelled):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class Pace(_Labelled):
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+_LABELS: dict[StrEnum, str] = {
+    UnitKind.REGION: "城市群",
+    UnitKind.CITY: "市",
+    UnitKind.DISTRICT: "区",
+    UnitKind.DEPARTMENT: "部门",
+    UnitKind.PARK: "园区",
+    UnitKind.TOWN: "乡镇街道",
+    UnitKind.COMPANY: "企业",
+    UnitKind.AGENCY: "事业单位",
+    IndicatorKind.STOCK: "存量",
+    IndicatorKind.FLOW: "年度流量",
+    IndicatorKind.CUMULATIVE: "累计量",
+    IndicatorKind.RATE: "比率",
+    IndicatorKind.MILESTONE: "里程碑",
+    RoundState.OPEN: "填报中",
+    RoundState.CLOSED: "已截止",
+    RoundState.LOCKED: "已锁定",
+    SubmissionStatus.REJECTED: "未通过校验",
+    SubmissionStatus.VALIDATED: "已报送-待审",
+    SubmissionStatus.APPROVED: "已通过",
+    SubmissionStatus.RETURNED: "已退回",
+    SubmissionStatus.SUPERSEDED: "已被新版本替代",
+    TaskStatus.NOT_STARTED: "未启动",
+    TaskStatus.IN_PROGRESS: "推进中",
+    TaskStatus.COMPLETED: "已完成",
+    TaskStatus.BEHIND: "滞后",
+    TaskRole.LEAD: "牵头",
+    TaskRole.HELPER: "配合",
+    Role.UNIT_REPORTER: "单位填报员",
+    Role.OFFICE_REVIEWER: "办公室审核员",
+    Role.EVALUATOR: "考核评价员",
+    Role.ADMIN: "系统管理员",
+    Severity.ERROR: "错误",
+    Severity.WARNING: "警告",
+    Pace.GREEN: "正常",
+    Pace.YELLOW: "稍缓",
+    Pace.RED: "滞后",
+}

@@ -1,0 +1,563 @@
+"""The one catalogue of issue codes, and the Issue/Report model every stage yields into.
+
+Consumers key on `code`; the Chinese wording may change. A message template is filled from
+the issue's own fields (sheet, cell, column, value) and from extra parameters of the check.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from string import Formatter
+from typing import Any
+
+from schemas.enums import Severity
+
+E, W = Severity.ERROR, Severity.WARNING
+
+
+@dataclass(frozen=True)
+class IssueType:
+    code: str
+    severity: Severity
+    stage: str
+    title: str
+    template: str
+    hint: str
+
+
+_CATALOGUE: list[IssueType] = [
+    # --- stage: file safety ---
+    IssueType(
+        "file-empty", E, "file", "文件为空", "上传的文件是空的(0 字节)。", "请重新保存工作簿后再上传。"
+    ),
+    IssueType(
+        "file-too-large",
+        E,
+        "file",
+        "文件过大",
+        "文件大小 {size_mb} MB,超过上限 {limit_mb} MB。",
+        "请删除多余的工作表、图片后另存为 .xlsx 再上传。",
+    ),
+    IssueType(
+        "file-not-xlsx",
+        E,
+        "file",
+        "不是 .xlsx 文件",
+        "文件不是有效的 Excel 工作簿(.xlsx):{detail}。",
+        "请使用平台下载的模板填写,并在 Excel/WPS 中“另存为 Excel 工作簿(*.xlsx)”。",
+    ),
+    IssueType(
+        "file-xls-legacy",
+        E,
+        "file",
+        "旧版 .xls 格式",
+        "文件是旧版 Excel 97-2003 格式(.xls)。",
+        "请在 Excel/WPS 中另存为“Excel 工作簿(*.xlsx)”后再上传。",
+    ),
+    IssueType(
+        "file-encrypted",
+        E,
+        "file",
+        "文件已加密",
+        "工作簿设置了打开密码,平台无法读取。",
+        "请在 Excel 中取消“用密码进行加密”后另存再上传(工作表保护无需取消)。",
+    ),
+    IssueType(
+        "file-macro-enabled",
+        E,
+        "file",
+        "包含宏",
+        "工作簿包含宏(VBA 工程),出于安全原因不予接收。",
+        "请另存为不含宏的“Excel 工作簿(*.xlsx)”后再上传。",
+    ),
+    IssueType(
+        "file-zip-bomb",
+        E,
+        "file",
+        "压缩内容异常",
+        "文件解压后体积异常({detail}),疑似压缩炸弹。",
+        "请使用平台模板重新填写;如确有大量内容,请联系办公室。",
+    ),
+    IssueType(
+        "file-xml-entity",
+        E,
+        "file",
+        "包含外部实体",
+        "工作簿的 XML 部件 {detail} 含有 DTD/外部实体声明,不予接收。",
+        "请将内容复制到新下载的模板中再上传。",
+    ),
+    IssueType(
+        "file-unreadable",
+        E,
+        "file",
+        "文件无法打开",
+        "无法读取工作簿:{detail}。",
+        "请确认文件未损坏:用 Excel/WPS 打开并另存为 .xlsx 后再上传。",
+    ),
+    # --- stage: structure ---
+    IssueType(
+        "sheet-missing",
+        E,
+        "structure",
+        "缺少工作表",
+        "缺少工作表“{sheet}”。",
+        "请勿删除或重命名模板中的工作表;可重新下载模板后填写。",
+    ),
+    IssueType(
+        "header-missing",
+        E,
+        "structure",
+        "缺少表头列",
+        "工作表“{sheet}”缺少列“{column}”。",
+        "请勿删除、移动或改名模板的表头;可重新下载模板后填写。",
+    ),
+    IssueType(
+        "meta-missing",
+        E,
+        "structure",
+        "缺少模板信息",
+        "工作簿缺少模板信息(隐藏表 {sheet} 或其中的 {column})。",
+        "请使用平台下载的模板填写,不要把内容复制到自建表格中。",
+    ),
+    IssueType(
+        "signature-invalid",
+        E,
+        "structure",
+        "模板签名无效",
+        "模板签名校验失败:工作簿不是平台生成的,或预填内容被改动。",
+        "请重新下载本单位本轮次的模板,把填报内容复制进去后再上传。",
+    ),
+    IssueType(
+        "template-version-unsupported",
+        E,
+        "structure",
+        "模板版本过旧",
+        "模板版本 {value} 不再支持(当前支持 {supported})。",
+        "请下载最新模板重新填写。",
+    ),
+    IssueType(
+        "wrong-unit",
+        E,
+        "structure",
+        "单位不符",
+        "这是“{value}”的模板,不是本单位({expected})的。",
+        "请下载本单位的模板填写。",
+    ),
+    IssueType(
+        "wrong-round",
+        E,
+        "structure",
+        "轮次不符",
+        "这是 {value} 轮次的模板,当前上报的是 {expected}。",
+        "请下载当前轮次的模板填写。",
+    ),
+    IssueType(
+        "unknown-unit",
+        E,
+        "structure",
+        "单位不存在",
+        "模板中的单位代码 {value} 在平台中不存在或已停用。",
+        "请重新下载模板;如单位有调整请联系办公室。",
+    ),
+    IssueType(
+        "round-not-open",
+        E,
+        "structure",
+        "轮次未开放",
+        "轮次 {value} 当前状态为“{state}”,不接收上报。",
+        "如需补报,请联系领导小组办公室。",
+    ),
+    IssueType(
+        "row-added",
+        E,
+        "structure",
+        "新增了行",
+        "第 {row} 行是模板之外新增的{item}“{value}”。",
+        "请勿在模板中增加行;如需新增指标或任务请联系办公室。",
+    ),
+    IssueType(
+        "row-removed",
+        E,
+        "structure",
+        "删除了行",
+        "{item}“{value}”所在的行被删除。",
+        "请重新下载模板,保留全部预填行。",
+    ),
+    IssueType(
+        "row-duplicated",
+        E,
+        "structure",
+        "行重复",
+        "{item}“{value}”出现了多次(第 {row} 行重复)。",
+        "请删除重复的行,每个{item}只填一行。",
+    ),
+    IssueType(
+        "row-recoded",
+        E,
+        "structure",
+        "预填内容被改动",
+        "预填的{column}被改为“{value}”,原为“{expected}”。",
+        "预填列不可修改,请恢复原值或重新下载模板。",
+    ),
+    # --- stage: cells (reading and normalisation) ---
+    IssueType(
+        "number-full-width",
+        W,
+        "cells",
+        "全角数字",
+        "“{value}”含全角数字,已按 {normalised} 读取。",
+        "请使用半角数字输入。",
+    ),
+    IssueType(
+        "number-thousands-separator",
+        W,
+        "cells",
+        "千分位分隔符",
+        "“{value}”含千分位分隔符,已按 {normalised} 读取。",
+        "数值单元格请直接输入数字,不加逗号。",
+    ),
+    IssueType(
+        "number-percent-string",
+        W,
+        "cells",
+        "百分号文本",
+        "“{value}”是带百分号的文本,已按 {normalised}(%)读取。",
+        "比率类指标请直接填写百分数的数值,如 15 表示 15%。",
+    ),
+    IssueType(
+        "number-unit-suffix",
+        W,
+        "cells",
+        "数值后带单位",
+        "“{value}”带有计量单位,已按 {normalised} 读取。",
+        "计量单位已在表中列明,请只填写数字。",
+    ),
+    IssueType("text-trimmed", W, "cells", "首尾空格", "“{value}”首尾有空格,已去除。", "无需处理。"),
+    IssueType(
+        "value-not-applicable", W, "cells", "视为未填", "“{value}”视为未填写。", "如有数值请直接填写数字。"
+    ),
+    IssueType(
+        "excel-error-value",
+        E,
+        "cells",
+        "公式错误值",
+        "单元格是 Excel 错误值 {value}。",
+        "请修正公式或直接填写数值。",
+    ),
+    IssueType(
+        "formula-without-value",
+        E,
+        "cells",
+        "公式无计算结果",
+        "单元格是公式 {value},但文件中没有计算结果。",
+        "请在 Excel/WPS 中打开并保存一次(让公式计算),或直接填写数值。",
+    ),
+    IssueType(
+        "value-not-number",
+        E,
+        "cells",
+        "不是数字",
+        "“{value}”不是有效的数字。",
+        "请填写数字,如 1200 或 15.5。",
+    ),
+    IssueType(
+        "value-not-date",
+        E,
+        "cells",
+        "不是日期",
+        "“{value}”不是有效的日期。",
+        "请按 2025-10-15 的格式填写日期。",
+    ),
+    # --- stage: rows (Pandera) ---
+    IssueType("required-missing", E, "rows", "必填项为空", "“{column}”为必填项,当前为空。", "请补充填写。"),
+    IssueType(
+        "value-below-min",
+        E,
+        "rows",
+        "数值过小",
+        "“{column}”为 {value},不能小于 {min_value}。",
+        "请核对数值;确为负数的指标请联系办公室。",
+    ),
+    IssueType(
+        "value-above-max",
+        E,
+        "rows",
+        "数值过大",
+        "“{column}”为 {value},不能大于 {max_value}。",
+        "请核对数值。",
+    ),
+    IssueType(
+        "value-not-allowed",
+        E,
+        "rows",
+        "不在可选范围",
+        "“{column}”填写了“{value}”,只能填写:{allowed}。",
+        "请从下拉列表中选择。",
+    ),
+    IssueType(
+        "narrative-required",
+        E,
+        "rows",
+        "缺少进展情况",
+        "任务状态为“{status}”时必须填写“{column}”。",
+        "请简要说明本季度的进展;尚未启动的任务可选“未启动”。",
+    ),
+    IssueType(
+        "value-wrong-type",
+        E,
+        "rows",
+        "类型不符",
+        "“{column}”的值“{value}”类型不符:{detail}。",
+        "请按表头说明填写。",
+    ),
+    IssueType(
+        "check-failed",
+        E,
+        "rows",
+        "校验未通过",
+        "“{column}”未通过校验 {detail}(值:{value})。",
+        "请按说明修正。",
+    ),
+    # --- stage: sets and history (Great Expectations) ---
+    IssueType(
+        "indicator-missing",
+        E,
+        "sets",
+        "缺少指标",
+        "本单位应填报的指标 {value} 不在表中。",
+        "请重新下载模板,保留全部预填行。",
+    ),
+    IssueType(
+        "indicator-duplicated", E, "sets", "指标重复", "指标 {value} 出现了多次。", "每个指标只填一行。"
+    ),
+    IssueType(
+        "task-missing",
+        E,
+        "sets",
+        "缺少任务",
+        "本单位应填报的任务 {value} 不在表中。",
+        "请重新下载模板,保留全部预填行。",
+    ),
+    IssueType("task-duplicated", E, "sets", "任务重复", "任务 {value} 出现了多次。", "每个任务只填一行。"),
+    IssueType(
+        "completed-not-100",
+        E,
+        "sets",
+        "完成状态与进度不符",
+        "任务状态为“已完成”,但完成进度为 {value}%。",
+        "已完成的任务进度应为 100;未完成请改选“推进中”或“滞后”。",
+    ),
+    IssueType(
+        "stock-declined",
+        W,
+        "sets",
+        "数值下降",
+        "本期值 {value} 低于上次审核通过的 {previous}({previous_round})。",
+        "存量/累计类指标一般不下降;如属实请在“备注/数据来源”中说明原因。",
+    ),
+    IssueType(
+        "ytd-flow-declined",
+        W,
+        "sets",
+        "年内累计值下降",
+        "年内累计值 {value} 低于本年上季度的 {previous}({previous_round})。",
+        "年度流量按年初至今累计填报,一般不下降;如属实请在备注中说明。",
+    ),
+    IssueType(
+        "value-implausible",
+        W,
+        "sets",
+        "数值异常",
+        "数值 {value} 超出合理范围(超过{basis} {reference} 的 {factor} 倍)。",
+        "请核对单位和数量级(如“万元”与“亿元”);如属实请在备注中说明。",
+    ),
+    IssueType(
+        "note-required-for-decline",
+        W,
+        "sets",
+        "下降未说明",
+        "数值下降但未在备注中说明原因。",
+        "请在“备注/数据来源”中说明。",
+    ),
+    # --- registry workbook ---
+    IssueType(
+        "duplicate-code",
+        E,
+        "registry",
+        "代码重复",
+        "{column}“{value}”重复出现(另见第 {other_row} 行)。",
+        "代码必须唯一,请修改或删除重复行。",
+    ),
+    IssueType(
+        "unknown-reference",
+        E,
+        "registry",
+        "引用不存在",
+        "{column}“{value}”在“{target}”表中不存在。",
+        "请先在“{target}”表中添加,或改为已有的代码。",
+    ),
+    IssueType(
+        "lead-unit-missing",
+        E,
+        "registry",
+        "缺少牵头单位",
+        "任务 {value} 没有牵头单位。",
+        "每项任务必须指定一个牵头单位。",
+    ),
+    IssueType(
+        "unit-tree-cycle",
+        E,
+        "registry",
+        "单位层级循环",
+        "单位 {value} 的上级关系形成了循环。",
+        "请检查“上级单位”列。",
+    ),
+    IssueType(
+        "owner-missing",
+        E,
+        "registry",
+        "缺少责任单位",
+        "指标 {value} 没有责任单位。",
+        "每个指标至少指定一个责任单位。",
+    ),
+    # --- workflow ---
+    IssueType(
+        "unit-not-owner",
+        E,
+        "workflow",
+        "无权填报",
+        "本单位不是{item} {value} 的责任单位,不能填报。",
+        "请只填写本单位负责的指标和任务。",
+    ),
+    IssueType(
+        "internal-error",
+        E,
+        "system",
+        "系统内部错误",
+        "校验时发生内部错误:{detail}。",
+        "请稍后重试;如仍出现,请把文件发给平台管理员。",
+    ),
+]
+
+CATALOGUE: dict[str, IssueType] = {t.code: t for t in _CATALOGUE}
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def template_fields(code: str) -> set[str]:
+    return {name for _, name, _, _ in Formatter().parse(CATALOGUE[code].template) if name}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem at one place. `row` is the Excel row number (1-based) when known."""
+
+    code: str
+    severity: Severity
+    message: str
+    hint: str
+    sheet: str | None = None
+    cell: str | None = None
+    column: str | None = None
+    value: str | None = None
+    row: int | None = None
+    params: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def make(
+        cls,
+        code: str,
+        *,
+        sheet: str | None = None,
+        cell: str | None = None,
+        column: str | None = None,
+        value: Any = None,
+        row: int | None = None,
+        severity: Severity | None = None,
+        **params: Any,
+    ) -> Issue:
+        kind = CATALOGUE[code]
+        shown = None if value is None else str(value)
+        fill = _Blank(
+            params, sheet=sheet or "", cell=cell or "", column=column or "", value=shown or "", row=row or ""
+        )
+        return cls(
+            code=code,
+            severity=severity or kind.severity,
+            message=kind.template.format_map(fill),
+            hint=kind.hint.format_map(fill),
+            sheet=sheet,
+            cell=cell,
+            column=column,
+            value=shown,
+            row=row,
+            params={k: str(v) for k, v in params.items()},
+        )
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == Severity.ERROR
+
+    @property
+    def where(self) -> str:
+        """Where a person should look, in words: 工作表“指标填报” F7."""
+        parts = []
+        if self.sheet:
+            parts.append(f"工作表“{self.sheet}”")
+        if self.cell:
+            parts.append(self.cell)
+        return " ".join(parts)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "severity": str(self.severity),
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "column": self.column,
+            "value": self.value,
+            "message": self.message,
+        }
+
+
+@dataclass
+class Report:
+    """Every issue found, from every stage, in the order found."""
+
+    issues: list[Issue] = field(default_factory=list)
+
+    def add(self, issue: Issue) -> None:
+        self.issues.append(issue)
+
+    def extend(self, issues: Iterable[Issue]) -> None:
+        self.issues.extend(issues)
+
+    @property
+    def ok(self) -> bool:
+        return not any(i.is_error for i in self.issues)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.is_error]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if not i.is_error]
+
+    def flatten(self, fields: Sequence[str] = ("sheet", "cell", "code")) -> list[list[Any]]:
+        return [[getattr(i, f) for f in fields] for i in self.issues]
+
+    def codes(self) -> list[str]:
+        return [i.code for i in self.issues]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "issues": [i.as_dict() for i in self.issues]}
+
+    def summary(self) -> str:
+        if not self.issues:
+            return "校验通过,未发现问题。"
+        return f"发现 {len(self.errors)} 个错误、{len(self.warnings)} 个警告。"

@@ -1,0 +1,354 @@
+"""Every sheet's columns, in one place.
+
+The template builder, the reader, the Pandera models, the loader and the registry import/export
+all loop over these specs; nothing else lists a sheet's columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from schemas.enums import IndicatorKind, RoundState, TaskRole, TaskStatus, UnitKind
+
+
+class ColumnType(StrEnum):
+    TEXT = "text"
+    INT = "int"
+    NUMBER = "number"
+    BOOL = "bool"
+    DATE = "date"
+    CODES = "codes"  # several codes in one cell, separated by 、 , ; or spaces
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    type: ColumnType = ColumnType.TEXT
+    required: bool = False
+    input: bool = False  # filled by the unit (templates); pre-filled and locked otherwise
+    width: float = 14
+    help: str = ""
+    choices: tuple[str, ...] = ()  # allowed values as users read them
+    min_value: float | None = None
+    max_value: float | None = None
+    wrap: bool = False
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    key: str
+    name: str  # sheet title in the workbook
+    columns: tuple[Column, ...]
+    row_key: str | None = None  # column that identifies a row (code)
+    header_row: int = 1
+    title: str = ""
+    item: str = "行"  # what a row is, for messages: 指标 / 任务
+
+    @property
+    def first_data_row(self) -> int:
+        return self.header_row + 1
+
+    @property
+    def headers(self) -> list[str]:
+        return [c.header for c in self.columns]
+
+    @property
+    def keys(self) -> list[str]:
+        return [c.key for c in self.columns]
+
+    def column(self, key: str) -> Column:
+        for c in self.columns:
+            if c.key == key:
+                return c
+        raise KeyError(key)
+
+    def by_header(self, header: str) -> Column | None:
+        for c in self.columns:
+            if c.header == header:
+                return c
+        return None
+
+    def index(self, key: str) -> int:
+        """0-based position of the column as the builder lays it out."""
+        return self.keys.index(key)
+
+    @property
+    def input_columns(self) -> list[Column]:
+        return [c for c in self.columns if c.input]
+
+    @property
+    def prefilled_columns(self) -> list[Column]:
+        return [c for c in self.columns if not c.input]
+
+
+def column_letter(index0: int) -> str:
+    """0-based column index to Excel letters: 0 → A, 27 → AB."""
+    letters = ""
+    n = index0 + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def cell_ref(index0: int, row: int) -> str:
+    return f"{column_letter(index0)}{row}"
+
+
+C, T = Column, ColumnType
+KIND_LABELS = tuple(k.label for k in IndicatorKind)
+STATUS_LABELS = tuple(s.label for s in TaskStatus)
+ROLE_LABELS = tuple(r.label for r in TaskRole)
+
+# ---------------------------------------------------------------- quarterly template sheets
+
+TEMPLATE_VERSION = "1"
+SUPPORTED_TEMPLATE_VERSIONS = ("1",)
+
+INSTRUCTIONS = SheetSpec(key="instructions", name="填报说明", columns=())
+
+INDICATOR_SHEET = SheetSpec(
+    key="indicator_values",
+    name="指标填报",
+    title="指标完成情况",
+    item="指标",
+    header_row=3,
+    row_key="indicator",
+    columns=(
+        C("indicator", "指标代码", required=True, width=11),
+        C("plan", "所属规划", width=18, wrap=True),
+        C("name", "指标名称", width=26, wrap=True),
+        C("measure_unit", "计量单位", width=8),
+        C("kind", "指标类型", width=9, choices=KIND_LABELS),
+        C("direction", "方向", width=6),
+        C("baseline", "基期值", T.NUMBER, width=10),
+        C("baseline_year", "基期年份", T.INT, width=8),
+        C("target", "目标值", T.NUMBER, width=10),
+        C("target_year", "目标年份", T.INT, width=8),
+        C("year_target", "本年度目标", T.NUMBER, width=10),
+        C("last_value", "上次审核值", T.NUMBER, width=11),
+        C("last_round", "上次审核轮次", width=10),
+        C(
+            "value",
+            "本期值",
+            T.NUMBER,
+            input=True,
+            width=12,
+            help="截至本季度末的数值;年度流量填年初至今累计;比率填百分数数值(15 表示 15%);里程碑填 1(已实现)或 0",
+        ),
+        C(
+            "note",
+            "备注/数据来源",
+            input=True,
+            width=30,
+            wrap=True,
+            help="数据来源、统计口径;数值下降或异常时请说明原因",
+        ),
+    ),
+)
+
+TASK_SHEET = SheetSpec(
+    key="task_progress",
+    name="任务进展",
+    title="重点任务推进情况",
+    item="任务",
+    header_row=3,
+    row_key="task",
+    columns=(
+        C("task", "任务代码", required=True, width=11),
+        C("plan", "所属规划", width=16, wrap=True),
+        C("title", "任务名称", width=24, wrap=True),
+        C("lead_unit", "牵头单位", width=14, wrap=True),
+        C("helper_units", "配合单位", width=18, wrap=True),
+        C("role", "本单位角色", width=8, choices=ROLE_LABELS),
+        C(
+            "status",
+            "状态",
+            input=True,
+            required=True,
+            width=9,
+            choices=STATUS_LABELS,
+            help="未启动 / 推进中 / 已完成 / 滞后",
+        ),
+        C(
+            "percent",
+            "完成进度(%)",
+            T.NUMBER,
+            input=True,
+            required=True,
+            width=9,
+            min_value=0,
+            max_value=100,
+            help="0-100 的数字",
+        ),
+        C(
+            "narrative",
+            "进展情况",
+            input=True,
+            width=40,
+            wrap=True,
+            help="本季度主要进展;状态为“未启动”时可不填",
+        ),
+        C("problems", "存在问题", input=True, width=28, wrap=True),
+        C("next_steps", "下步计划", input=True, width=28, wrap=True),
+    ),
+)
+
+META_SHEET = SheetSpec(
+    key="meta",
+    name="_meta",
+    columns=(C("key", "key"), C("value", "value")),
+)
+META_KEYS = (
+    "template_version",
+    "unit",
+    "unit_name",
+    "round",
+    "generated_at",
+    "indicator_keys",
+    "task_keys",
+    "signature",
+)
+
+TEMPLATE_SHEETS: tuple[SheetSpec, ...] = (INDICATOR_SHEET, TASK_SHEET)
+
+# ---------------------------------------------------------------- registry workbook (任务分解表)
+
+UNIT_KIND_LABELS = tuple(k.label for k in UnitKind)
+ROUND_STATE_LABELS = tuple(s.label for s in RoundState)
+
+REGISTRY_PLANS = SheetSpec(
+    key="plans",
+    name="规划",
+    item="规划",
+    row_key="code",
+    columns=(
+        C("code", "规划代码", required=True, width=10),
+        C("name", "规划名称", required=True, width=40, wrap=True),
+        C("issuer", "印发单位", width=24),
+        C("start_year", "起始年份", T.INT, required=True, width=9),
+        C("end_year", "截止年份", T.INT, required=True, width=9),
+        C("base_year", "基期年份", T.INT, width=9),
+        C("source", "来源文件", width=28),
+    ),
+)
+
+REGISTRY_UNITS = SheetSpec(
+    key="units",
+    name="单位",
+    item="单位",
+    row_key="code",
+    columns=(
+        C("code", "单位代码", required=True, width=14),
+        C("name", "单位名称", required=True, width=24),
+        C("kind", "单位类型", required=True, width=10, choices=UNIT_KIND_LABELS),
+        C("parent", "上级单位", width=14),
+        C("contact", "联系人", width=18),
+        C("phone", "联系电话", width=16),
+        C("active", "是否启用", T.BOOL, width=9),
+        C("assumed", "是否假定", T.BOOL, width=9, help="来源文件未点名、由办公室暂定的单位"),
+    ),
+)
+
+REGISTRY_TASKS = SheetSpec(
+    key="tasks",
+    name="任务",
+    item="任务",
+    row_key="code",
+    columns=(
+        C("code", "任务代码", required=True, width=12),
+        C("plan", "规划代码", required=True, width=9),
+        C("number", "原文编号", width=10),
+        C("section", "所属板块", width=24, wrap=True),
+        C("title", "任务名称", required=True, width=28, wrap=True),
+        C("text", "任务内容", width=60, wrap=True),
+        C("lead_unit", "牵头单位", required=True, width=14),
+        C("helper_units", "配合单位", T.CODES, width=30, wrap=True),
+        C("due_year", "完成年份", T.INT, width=9),
+        C("weight", "权重", T.NUMBER, width=7, min_value=0),
+        C("units_assumed", "责任单位为假定", T.BOOL, width=10),
+    ),
+)
+
+REGISTRY_INDICATORS = SheetSpec(
+    key="indicators",
+    name="指标",
+    item="指标",
+    row_key="code",
+    columns=(
+        C("code", "指标代码", required=True, width=10),
+        C("plan", "规划代码", required=True, width=9),
+        C("task", "关联任务", width=12),
+        C("name", "指标名称", required=True, width=28, wrap=True),
+        C("measure_unit", "计量单位", width=8),
+        C("kind", "指标类型", required=True, width=9, choices=KIND_LABELS),
+        C("direction", "方向", width=6, choices=(">=", "<=")),
+        C("baseline_value", "基期值", T.NUMBER, width=10),
+        C("baseline_year", "基期年份", T.INT, width=9),
+        C("target_value", "目标值", T.NUMBER, required=True, width=10),
+        C("target_year", "目标年份", T.INT, required=True, width=9),
+        C("owner_units", "责任单位", T.CODES, required=True, width=24, wrap=True),
+        C("weight", "权重", T.NUMBER, width=7, min_value=0),
+        C("allow_negative", "允许负值", T.BOOL, width=9),
+        C("units_assumed", "责任单位为假定", T.BOOL, width=10),
+        C("source_text", "原文表述", width=40, wrap=True),
+    ),
+)
+
+REGISTRY_YEARLY_TARGETS = SheetSpec(
+    key="yearly_targets",
+    name="分年度目标",
+    item="分年度目标",
+    columns=(
+        C("indicator", "指标代码", required=True, width=10),
+        C("year", "年份", T.INT, required=True, width=8),
+        C("target_value", "年度目标值", T.NUMBER, required=True, width=12),
+    ),
+)
+
+REGISTRY_ROUNDS = SheetSpec(
+    key="rounds",
+    name="轮次",
+    item="轮次",
+    row_key="code",
+    columns=(
+        C("code", "轮次", required=True, width=10, help="如 2025Q3"),
+        C("due_date", "截止日期", T.DATE, required=True, width=12),
+        C("state", "状态", required=True, width=9, choices=ROUND_STATE_LABELS),
+    ),
+)
+
+REGISTRY_SHEETS: tuple[SheetSpec, ...] = (
+    REGISTRY_PLANS,
+    REGISTRY_UNITS,
+    REGISTRY_TASKS,
+    REGISTRY_INDICATORS,
+    REGISTRY_YEARLY_TARGETS,
+    REGISTRY_ROUNDS,
+)
+
+
+@dataclass(frozen=True)
+class ChoiceMap:
+    """Chinese label ↔ stored code for a column with choices backed by an enum."""
+
+    to_code: dict[str, str] = field(default_factory=dict)
+    to_label: dict[str, str] = field(default_factory=dict)
+
+
+def _choice_map(enum_cls) -> ChoiceMap:
+    to_code = {}
+    for m in enum_cls:
+        to_code[m.label] = m.value
+        to_code[m.value] = m.value
+    return ChoiceMap(to_code=to_code, to_label={m.value: m.label for m in enum_cls})
+
+
+# Which stored enum backs a labelled column, keyed by (sheet key, column key).
+ENUM_COLUMNS: dict[tuple[str, str], ChoiceMap] = {
+    ("units", "kind"): _choice_map(UnitKind),
+    ("indicators", "kind"): _choice_map(IndicatorKind),
+    ("rounds", "state"): _choice_map(RoundState),
+}

@@ -1,0 +1,1 @@
+"""Excel: personalised templates out, uploads read back into Polars frames that remember each cell."""

@@ -1,0 +1,210 @@
+"""What a person obviously meant: text typed or pasted into a cell, turned into a typed value.
+
+Each function returns the value and the issue codes the reading raised (warnings for what was
+repaired, an error code when nothing sensible could be read). No I/O, no cell positions: the
+reader attaches those.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+# Cells that say "no value" in the ways people write it.
+NO_VALUE_MARKERS = frozenset({"—", "——", "-", "--", "－", "/", "／", "无", "暂无", "N/A", "n/a", "NA", "空"})
+
+# Measure units people type after a number; the reader accepts these as a suffix with a warning.
+UNIT_SUFFIXES = (
+    "亿元",
+    "万元",
+    "千元",
+    "元",
+    "万人",
+    "人次",
+    "人",
+    "家",
+    "件",
+    "个",
+    "项",
+    "条",
+    "次",
+    "场",
+    "座",
+    "所",
+    "名",
+    "位",
+    "户",
+    "台",
+    "套",
+    "篇",
+    "倍",
+    "万",
+    "亿",
+)
+_SCALED_SUFFIXES = {
+    "万": None,
+    "亿": None,
+}  # ambiguous scale words: accepted only if the measure unit says so
+
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－＋％", "0123456789.,-+%")
+_SPACES = " \t\r\n\u3000\u00a0\u2002\u2003\u2009\ufeff"
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_EXCEL_ERRORS = frozenset(
+    {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!", "#GETTING_DATA"}
+)
+
+
+@dataclass
+class Reading:
+    value: object = None
+    codes: list[str] = field(default_factory=list)
+    normalised: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return any(c in ERROR_CODES for c in self.codes)
+
+
+ERROR_CODES = frozenset({"value-not-number", "value-not-date", "excel-error-value"})
+
+
+def strip_text(raw: str) -> Reading:
+    text = raw.strip(_SPACES)
+    codes = ["text-trimmed"] if text != raw and text else []
+    return Reading(text or None, codes, text)
+
+
+def is_no_value(text: str | None) -> bool:
+    return text is None or text == "" or text in NO_VALUE_MARKERS
+
+
+def parse_text(raw: object) -> Reading:
+    if raw is None:
+        return Reading(None)
+    reading = strip_text(str(raw))
+    if reading.value is not None and reading.value in NO_VALUE_MARKERS:
+        return Reading(None, reading.codes + ["value-not-applicable"])
+    return reading
+
+
+def parse_number(raw: object, measure_unit: str | None = None) -> Reading:
+    """'１２０' → 120, '1,200' → 1200, '15%' → 15, '1200家' → 1200; '—', '无', '' → None."""
+    if raw is None:
+        return Reading(None)
+    if isinstance(raw, bool):
+        return Reading(None, ["value-not-number"])
+    if isinstance(raw, int | float):
+        return Reading(float(raw))
+    text = str(raw)
+    if text in _EXCEL_ERRORS:
+        return Reading(None, ["excel-error-value"])
+    trimmed = strip_text(text)
+    codes = list(trimmed.codes)
+    text = trimmed.value or ""
+    if is_no_value(text):
+        return Reading(None, codes + (["value-not-applicable"] if text else []))
+    converted = text.translate(_FULL_WIDTH).replace("\u3000", "")
+    if converted != text:
+        codes.append("number-full-width")
+        text = converted.strip()
+    suffix = _unit_suffix(text, measure_unit)
+    if suffix:
+        text = text[: -len(suffix)].strip()
+        if suffix == "%":
+            codes.append("number-percent-string")
+        else:
+            codes.append("number-unit-suffix")
+    if _THOUSANDS.match(text):
+        codes.append("number-thousands-separator")
+        text = text.replace(",", "")
+    if not _PLAIN_NUMBER.match(text):
+        return Reading(None, [c for c in codes if c == "text-trimmed"] + ["value-not-number"])
+    value = float(text)
+    return Reading(value, codes, _show(value))
+
+
+def _unit_suffix(text: str, measure_unit: str | None) -> str | None:
+    if text.endswith("%"):
+        return "%"
+    candidates = [measure_unit] if measure_unit and measure_unit not in ("%",) else []
+    candidates += [s for s in UNIT_SUFFIXES if s not in _SCALED_SUFFIXES]
+    for suffix in candidates:
+        if suffix and text.endswith(suffix) and len(text) > len(suffix):
+            return suffix
+    return None
+
+
+def _show(value: float) -> str:
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+
+
+def parse_int(raw: object) -> Reading:
+    reading = parse_number(raw)
+    if reading.value is None or reading.failed:
+        return reading
+    value = float(reading.value)  # type: ignore[arg-type]
+    if not value.is_integer():
+        return Reading(None, ["value-not-number"])
+    return Reading(int(value), reading.codes, reading.normalised)
+
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$"),
+)
+
+
+def parse_date(raw: object) -> Reading:
+    if raw is None:
+        return Reading(None)
+    if isinstance(raw, dt.datetime):
+        return Reading(raw.date())
+    if isinstance(raw, dt.date):
+        return Reading(raw)
+    trimmed = parse_text(raw)
+    if trimmed.value is None:
+        return trimmed
+    text = str(trimmed.value).translate(_FULL_WIDTH)
+    for pattern in _DATE_PATTERNS:
+        m = pattern.match(text)
+        if m:
+            try:
+                return Reading(dt.date(int(m[1]), int(m[2]), int(m[3])), trimmed.codes)
+            except ValueError:
+                break
+    return Reading(None, ["value-not-date"])
+
+
+_TRUE = frozenset({"是", "true", "TRUE", "True", "1", "Y", "y", "yes", "√", "✓"})
+_FALSE = frozenset({"否", "false", "FALSE", "False", "0", "N", "n", "no", "×"})
+
+
+def parse_bool(raw: object) -> Reading:
+    if raw is None:
+        return Reading(None)
+    if isinstance(raw, bool):
+        return Reading(raw)
+    text = str(raw).strip(_SPACES)
+    if text in ("", *NO_VALUE_MARKERS):
+        return Reading(None)
+    if text in _TRUE or text in ("1.0",):
+        return Reading(True)
+    if text in _FALSE or text in ("0.0",):
+        return Reading(False)
+    return Reading(None, ["value-not-allowed"])
+
+
+_CODE_SEPARATORS = re.compile(r"[、,，;；\s]+")
+
+
+def parse_codes(raw: object) -> Reading:
+    if raw is None:
+        return Reading([])
+    parts = [p for p in _CODE_SEPARATORS.split(str(raw).translate(_FULL_WIDTH)) if p]
+    return Reading(parts)
+
+
+def join_codes(codes: list[str] | None) -> str:
+    return "、".join(codes or [])

@@ -1,0 +1,75 @@
+"""Shared fixtures: a real PORTAL_HOME per test, and the demo warehouse built once per session."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from portal.context import Portal
+from portal.setup import init_portal
+
+ROOT = Path(__file__).resolve().parents[1]
+IN_CI = bool(os.environ.get("CI"))
+
+
+@pytest.fixture
+def portal_home(tmp_path, monkeypatch) -> Path:
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("PORTAL_HOME", str(home))
+    for name in list(os.environ):
+        if name.startswith("PORTAL_") and name != "PORTAL_HOME":
+            monkeypatch.delenv(name)
+    return home
+
+
+@pytest.fixture
+def empty_portal(portal_home) -> Portal:
+    portal, _ = init_portal(Portal.open(portal_home, secret_key="test-secret"))
+    return portal
+
+
+@pytest.fixture(scope="session")
+def _demo_home(tmp_path_factory) -> Path:
+    home = tmp_path_factory.mktemp("demo-home")
+    (home / "settings.toml").write_text('secret_key = "test-secret"\n', encoding="utf-8")
+    portal, result = init_portal(Portal.open(home), demo=True)
+    assert result.registry is not None and result.registry.loaded, (
+        result.registry and result.registry.report.issues
+    )
+    return home
+
+
+@pytest.fixture
+def demo_portal(_demo_home, portal_home) -> Portal:
+    """A private copy of the demo warehouse (today = 2025-10-10, 2025Q3 open)."""
+    shutil.copytree(_demo_home, portal_home, dirs_exist_ok=True)
+    return Portal.open(portal_home)
+
+
+def run_cli(*args: str, home: Path, input_bytes: bytes | None = None) -> subprocess.CompletedProcess:
+    """The real `portal` command in a subprocess, as a script would call it."""
+    env = os.environ | {"PORTAL_HOME": str(home)}
+    return subprocess.run(
+        [sys.executable, "-m", "portal", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        input=input_bytes,
+        timeout=300,
+    )
+
+
+def require_tool(name: str) -> str:
+    """Path of a system tool the test needs: skipped on a dev machine without it, a failure in CI."""
+    path = shutil.which(name)
+    if path:
+        return path
+    if IN_CI:
+        pytest.fail(f"{name} is not installed; .ci/run must install it")
+    pytest.skip(f"{name} not installed")

@@ -1,0 +1,127 @@
+"""Checks over a parsed registry workbook: row types (Pandera), unique codes, references, the unit tree."""
+
+from __future__ import annotations
+
+from schemas.issues import Issue
+from schemas.models import schema_for
+from schemas.registry import Registry
+from schemas.sheets import ENUM_COLUMNS, ColumnType
+from templates_xlsx.reader import ParsedSheet
+from validators.rows import validate_rows
+
+# (sheet, column, target sheet): every code in the column must exist in the target sheet.
+REFERENCES = [
+    ("units", "parent", "units"),
+    ("tasks", "plan", "plans"),
+    ("tasks", "lead_unit", "units"),
+    ("tasks", "helper_units", "units"),
+    ("indicators", "plan", "plans"),
+    ("indicators", "task", "tasks"),
+    ("indicators", "owner_units", "units"),
+    ("yearly_targets", "indicator", "indicators"),
+]
+
+# Required cells whose absence has a code of its own.
+_OWN_CODES = {("tasks", "lead_unit"): "lead-unit-missing", ("indicators", "owner_units"): "owner-missing"}
+
+
+def check_registry(sheets: dict[str, ParsedSheet]) -> list[Issue]:
+    issues: list[Issue] = []
+    for key, parsed in sheets.items():
+        spec = parsed.spec
+        if parsed.header_row is None:
+            continue
+        required = [c.key for c in spec.columns if c.required and (key, c.key) not in _OWN_CODES]
+        unique = [spec.row_key] if spec.row_key else []
+        schema = schema_for(spec, present=list(parsed.letters), required=required, unique=unique)
+        issues += validate_rows(parsed, schema)
+        for (sheet, column), code in _OWN_CODES.items():
+            if sheet == key and column in parsed.letters:
+                for rec in parsed.frame.iter_rows(named=True):
+                    if not rec[column]:
+                        issues.append(
+                            Issue.make(
+                                code,
+                                sheet=spec.name,
+                                cell=parsed.cell(column, rec["_row"]),
+                                column=spec.column(column).header,
+                                value=rec.get("code"),
+                                row=rec["_row"],
+                            )
+                        )
+    issues += _check_references(sheets)
+    issues += _check_unit_tree(sheets["units"])
+    return issues
+
+
+def _codes(parsed: ParsedSheet) -> set[str]:
+    key = parsed.spec.row_key
+    if not key or key not in parsed.frame.columns:
+        return set()
+    return {c for c in parsed.frame.get_column(key).to_list() if c}
+
+
+def _check_references(sheets: dict[str, ParsedSheet]) -> list[Issue]:
+    issues = []
+    for sheet, column, target in REFERENCES:
+        parsed, known = sheets[sheet], _codes(sheets[target])
+        if column not in parsed.letters:
+            continue
+        spec = parsed.spec
+        many = spec.column(column).type == ColumnType.CODES
+        for rec in parsed.frame.iter_rows(named=True):
+            values = rec[column] if many else [rec[column]]
+            for value in values or []:
+                if value and value not in known:
+                    issues.append(
+                        Issue.make(
+                            "unknown-reference",
+                            sheet=spec.name,
+                            cell=parsed.cell(column, rec["_row"]),
+                            column=spec.column(column).header,
+                            value=value,
+                            row=rec["_row"],
+                            target=sheets[target].spec.name,
+                        )
+                    )
+    return issues
+
+
+def _check_unit_tree(units: ParsedSheet) -> list[Issue]:
+    if "parent" not in units.letters or "code" not in units.letters:
+        return []
+    parent = {r["code"]: (r["parent"], r["_row"]) for r in units.frame.iter_rows(named=True) if r["code"]}
+    issues = []
+    for code, (_, row) in parent.items():
+        seen, node = set(), code
+        while node in parent and parent[node][0]:
+            if node in seen:
+                issues.append(
+                    Issue.make(
+                        "unit-tree-cycle",
+                        sheet=units.spec.name,
+                        cell=units.cell("parent", row),
+                        column=units.spec.column("parent").header,
+                        value=code,
+                        row=row,
+                    )
+                )
+                break
+            seen.add(node)
+            node = parent[node][0]
+    return issues
+
+
+def to_records(sheets: dict[str, ParsedSheet]) -> Registry:
+    """Validated sheets as plain records, Chinese labels turned into stored codes."""
+    out: Registry = {}
+    for key, parsed in sheets.items():
+        mappings = {col: m.to_code for (sheet, col), m in ENUM_COLUMNS.items() if sheet == key}
+        rows = []
+        for rec in parsed.frame.drop("_row").iter_rows(named=True):
+            for col, to_code in mappings.items():
+                if rec.get(col) is not None:
+                    rec[col] = to_code.get(rec[col], rec[col])
+            rows.append(rec)
+        out[key] = rows
+    return out

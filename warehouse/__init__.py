@@ -1,0 +1,1 @@
+"""DuckDB schema, migrations, loading and the SQL behind every view."""

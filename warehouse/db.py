@@ -1,0 +1,166 @@
+"""Opening the DuckDB warehouse: migrations, one writer at a time, transactions that really commit.
+
+DuckDB lets one process hold the file, so every operation opens the file, works in a short
+transaction and closes it again, behind a file lock (other processes: the CLI beside
+`portal serve`) and a thread lock (Streamlit sessions in one process). A caller that cannot get
+the lock within `lock_timeout` gets `WarehouseBusy` with a Chinese message, never a corrupt file.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+# Seconds a caller waits for the warehouse before giving up; a load takes well under a second.
+DEFAULT_LOCK_TIMEOUT = 30.0
+
+
+class WarehouseError(Exception):
+    """A fault of the warehouse itself, with a message a person can act on (Chinese)."""
+
+
+class WarehouseBusy(WarehouseError):
+    pass
+
+
+class WarehouseTooNew(WarehouseError):
+    pass
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every migration shipped, in order."""
+    found = []
+    for entry in resources.files("warehouse.migrations").iterdir():
+        name = entry.name
+        if name.endswith(".sql") and name[:4].isdigit():
+            found.append((int(name[:4]), name, entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+SCHEMA_VERSION = max(v for v, _, _ in migrations())
+
+_thread_locks: dict[str, threading.RLock] = {}
+_thread_locks_guard = threading.Lock()
+
+
+def _thread_lock(path: str) -> threading.RLock:
+    with _thread_locks_guard:
+        return _thread_locks.setdefault(path, threading.RLock())
+
+
+def _statements(sql: str) -> list[str]:
+    lines = [ln for ln in sql.splitlines() if not ln.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    has_table = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchall()[0][0]
+    if not has_table:
+        return 0
+    rows = con.execute("SELECT max(version) FROM schema_version").fetchall()
+    return rows[0][0] or 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> int:
+    """Bring the schema up to `target` (default: the newest), one transaction per migration."""
+    target = SCHEMA_VERSION if target is None else target
+    current = schema_version(con)
+    if current > SCHEMA_VERSION:
+        raise WarehouseTooNew(
+            f"数据仓库的结构版本为 {current},高于本程序支持的 {SCHEMA_VERSION}。"
+            "请升级平台程序后再打开,切勿用旧版本程序写入。"
+        )
+    if current == 0:
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)"
+        )
+    for version, name, sql in migrations():
+        if current < version <= target:
+            with transaction(con):
+                for statement in _statements(sql):
+                    con.execute(statement)
+                con.execute("INSERT INTO schema_version VALUES (?, ?, now())", [version, name])
+    return schema_version(con)
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN … COMMIT, or ROLLBACK and re-raise: DuckDB's commit after a failed statement stores nothing."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+class Warehouse:
+    """A DuckDB file under PORTAL_HOME; every use is a short `with wh.connect() as con:`."""
+
+    def __init__(self, path: str | os.PathLike, lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
+        self.path = Path(path)
+        self.lock_timeout = lock_timeout
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".lock")
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        key = str(self.path.resolve())
+        tlock = _thread_lock(key)
+        if not tlock.acquire(timeout=self.lock_timeout):
+            raise WarehouseBusy(f"数据仓库正忙({self.lock_timeout:.0f} 秒内未能获得访问权),请稍后重试。")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.lock_path, "a+") as fh:
+                deadline = time.monotonic() + self.lock_timeout
+                while True:
+                    try:
+                        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        if time.monotonic() >= deadline:
+                            raise WarehouseBusy(
+                                f"数据仓库正被另一个程序使用({self.lock_timeout:.0f} 秒内未释放),请稍后重试。"
+                            ) from None
+                        time.sleep(0.05)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(fh, fcntl.LOCK_UN)
+        finally:
+            tlock.release()
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """An exclusive connection, migrated to the current schema, closed on exit."""
+        with self._locked():
+            try:
+                con = duckdb.connect(str(self.path))
+            except duckdb.IOException as exc:
+                raise WarehouseBusy(f"无法打开数据仓库 {self.path}:文件被其他程序占用。({exc})") from exc
+            try:
+                migrate(con)
+                yield con
+            finally:
+                con.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        with self.connect() as con, transaction(con):
+            yield con
+
+    def exists(self) -> bool:
+        return self.path.exists()

@@ -1,0 +1,175 @@
+"""The plan registry in the warehouse: replaced whole in one transaction, read back for export."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+
+from schemas.registry import Registry
+
+REGISTRY_TABLES = (
+    "plans",
+    "units",
+    "tasks",
+    "task_units",
+    "indicators",
+    "indicator_owners",
+    "indicator_yearly_targets",
+)
+
+
+def _frame(rows: list[dict], schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    return pl.DataFrame([{k: r.get(k) for k in schema} for r in rows], schema=schema, orient="row")
+
+
+def replace_registry(con: duckdb.DuckDBPyConnection, registry: Registry) -> dict[str, int]:
+    """Swap the registry for `registry` (call inside a transaction). Rounds are upserted, not replaced."""
+    TXT, INT, NUM, BOOL = pl.Utf8, pl.Int64, pl.Float64, pl.Boolean
+    plans = _frame(
+        registry["plans"],
+        {
+            "code": TXT,
+            "name": TXT,
+            "issuer": TXT,
+            "start_year": INT,
+            "end_year": INT,
+            "base_year": INT,
+            "source": TXT,
+        },
+    )
+    units = _frame(
+        registry["units"],
+        {
+            "code": TXT,
+            "name": TXT,
+            "kind": TXT,
+            "parent": TXT,
+            "contact": TXT,
+            "phone": TXT,
+            "active": BOOL,
+            "assumed": BOOL,
+        },
+    )
+    units = units.with_columns(pl.col("active").fill_null(True), pl.col("assumed").fill_null(False))
+    tasks = _frame(
+        [t | {"position": i} for i, t in enumerate(registry["tasks"])],
+        {
+            "code": TXT,
+            "plan": TXT,
+            "number": TXT,
+            "section": TXT,
+            "title": TXT,
+            "text": TXT,
+            "lead_unit": TXT,
+            "due_year": INT,
+            "weight": NUM,
+            "units_assumed": BOOL,
+            "position": INT,
+        },
+    ).with_columns(pl.col("weight").fill_null(1.0), pl.col("units_assumed").fill_null(False))
+    task_units = pl.DataFrame(
+        [
+            {"task": t["code"], "unit": u, "role": "lead" if pos == 0 else "helper", "position": pos}
+            for t in registry["tasks"]
+            for pos, u in enumerate(dict.fromkeys([t["lead_unit"], *(t.get("helper_units") or [])]))
+        ],
+        schema={"task": TXT, "unit": TXT, "role": TXT, "position": INT},
+    )
+    indicators = _frame(
+        [r | {"position": i} for i, r in enumerate(registry["indicators"])],
+        {
+            "code": TXT,
+            "plan": TXT,
+            "task": TXT,
+            "name": TXT,
+            "measure_unit": TXT,
+            "kind": TXT,
+            "direction": TXT,
+            "baseline_value": NUM,
+            "baseline_year": INT,
+            "target_value": NUM,
+            "target_year": INT,
+            "weight": NUM,
+            "allow_negative": BOOL,
+            "units_assumed": BOOL,
+            "source_text": TXT,
+            "position": INT,
+        },
+    ).with_columns(
+        pl.col("direction").fill_null(">="),
+        pl.col("weight").fill_null(1.0),
+        pl.col("allow_negative").fill_null(False),
+        pl.col("units_assumed").fill_null(False),
+    )
+    owners = pl.DataFrame(
+        [
+            {"indicator": r["code"], "unit": u, "position": pos}
+            for r in registry["indicators"]
+            for pos, u in enumerate(dict.fromkeys(r.get("owner_units") or []))
+        ],
+        schema={"indicator": TXT, "unit": TXT, "position": INT},
+    )
+    yearly = _frame(registry.get("yearly_targets", []), {"indicator": TXT, "year": INT, "target_value": NUM})
+    frames = {
+        "plans": plans,
+        "units": units,
+        "tasks": tasks,
+        "task_units": task_units,
+        "indicators": indicators,
+        "indicator_owners": owners,
+        "indicator_yearly_targets": yearly,
+    }
+    for table, frame in frames.items():
+        con.execute(f"DELETE FROM {table}")
+        con.register("incoming", frame.to_arrow())
+        con.execute(f"INSERT INTO {table} ({', '.join(frame.columns)}) SELECT * FROM incoming")
+        con.unregister("incoming")
+    rounds = registry.get("rounds") or []
+    if rounds:
+        upsert_rounds(con, rounds)
+    return {table: frame.height for table, frame in frames.items()} | {"rounds": len(rounds)}
+
+
+def upsert_rounds(con: duckdb.DuckDBPyConnection, rounds: list[dict]) -> None:
+    for r in rounds:
+        year, quarter = int(r["code"][:4]), int(r["code"][-1])
+        con.execute(
+            "INSERT INTO rounds (code, year, quarter, due_date, state) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (code) DO UPDATE SET due_date = excluded.due_date, state = excluded.state",
+            [r["code"], year, quarter, r["due_date"], r["state"]],
+        )
+
+
+def read_registry(con: duckdb.DuckDBPyConnection) -> Registry:
+    """The registry as sheet records, in the order it was loaded."""
+
+    def rows(sql: str) -> list[dict]:
+        return con.sql(sql).pl().to_dicts()
+
+    tasks = rows("""
+        SELECT t.code, t.plan, t.number, t.section, t.title, t.text, t.lead_unit,
+               coalesce((SELECT list(u.unit ORDER BY u.position) FROM task_units u
+                         WHERE u.task = t.code AND u.role = 'helper'), []) AS helper_units,
+               t.due_year, t.weight, t.units_assumed
+        FROM tasks t ORDER BY t.position""")
+    indicators = rows("""
+        SELECT i.code, i.plan, i.task, i.name, i.measure_unit, i.kind, i.direction, i.baseline_value,
+               i.baseline_year, i.target_value, i.target_year,
+               coalesce((SELECT list(o.unit ORDER BY o.position) FROM indicator_owners o
+                         WHERE o.indicator = i.code), []) AS owner_units,
+               i.weight, i.allow_negative, i.units_assumed, i.source_text
+        FROM indicators i ORDER BY i.position""")
+    return {
+        "plans": rows(
+            "SELECT code, name, issuer, start_year, end_year, base_year, source FROM plans ORDER BY rowid"
+        ),
+        "units": rows(
+            "SELECT code, name, kind, parent, contact, phone, active, assumed FROM units ORDER BY rowid"
+        ),
+        "tasks": tasks,
+        "indicators": indicators,
+        "yearly_targets": rows("""
+            SELECT y.indicator, y.year, y.target_value FROM indicator_yearly_targets y
+            JOIN indicators i ON i.code = y.indicator ORDER BY i.position, y.year"""),
+        "rounds": rows("SELECT code, due_date, state FROM rounds ORDER BY year, quarter"),
+    }

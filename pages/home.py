@@ -1,10 +1,41 @@
+"""概览: a unit reporter sees its own round and workload; everyone else the plans."""
+
 import streamlit as st
 
-from portal.context import Portal
-from portal.overview import overview
+from portal import labels as L
+from portal import web
+from portal.overview import plans_overview, unit_overview
+from portal.permissions import unit_scope
 
-data = overview(Portal.open())
-st.title("科技创新任务调度考核平台")
-st.caption(f"今天:{data.today} · 当前调度轮次:{data.current_round}")
-st.subheader("纳入调度的规划")
-st.dataframe(data.plans, hide_index=True, use_container_width=True)
+portal, account = web.portal(), web.account()
+st.title(L.APP_TITLE)
+
+own_unit = unit_scope(account, "overview.view")  # a unit reporter's unit, else None
+if own_unit:
+    data = unit_overview(portal, account, own_unit)
+    st.subheader(f"{L.HOME_UNIT_HEADING}:{data.unit_name}")
+    if data.banner:
+        (st.error if data.banner.level == "error" else st.warning)(data.banner.text)
+    if data.round is None:
+        st.info(L.HOME_NO_OPEN_ROUND)
+    else:
+        cols = st.columns(4)
+        cols[0].metric(L.HOME_ROUND, data.round.code, help=data.round.state_label)
+        cols[1].metric(L.HOME_DUE, f"{data.due:%Y-%m-%d}")
+        cols[2].metric(L.HOME_DAYS_LEFT, data.days_left)
+        cols[3].metric(L.HOME_STATUS, data.status.label if data.status else L.HOME_NOT_SUBMITTED)
+    cols = st.columns(3)
+    cols[0].metric(L.HOME_INDICATORS, data.indicators)
+    cols[1].metric(L.HOME_TASKS_LEAD, data.tasks_lead)
+    cols[2].metric(L.HOME_TASKS_HELP, data.tasks_helper)
+else:
+    data = plans_overview(portal, account)
+    if data.round is not None:
+        cols = st.columns(4)
+        cols[0].metric(L.HOME_ROUND, data.round.code)
+        cols[1].metric(L.HOME_ROUND_STATE, data.round.state_label)
+        cols[2].metric(L.HOME_DUE, f"{data.round.due_date:%Y-%m-%d}")
+        cols[3].metric(L.HOME_UNITS_REPORTED, data.units_reported)
+    st.subheader(L.HOME_PLANS_HEADING)
+    columns = ["plan", "name", "period", "tasks", "indicators", "units"]
+    st.dataframe(L.headed(data.plans, columns), hide_index=True, width="stretch", key="home_plans")

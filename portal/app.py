@@ -1,4 +1,7 @@
-"""Streamlit entry point: navigation declared once, as data. Pages live in ../pages."""
+"""Streamlit entry point: check the session, build the navigation for the role (once, as data), run.
+
+Pages live in ../pages; which ones a role gets is decided in portal.navigation.
+"""
 
 from __future__ import annotations
 
@@ -11,8 +14,64 @@ if str(ROOT) not in sys.path:
 
 import streamlit as st  # noqa: E402
 
-st.set_page_config(page_title="科技创新任务调度考核平台", page_icon="📊", layout="wide")
+from portal import labels as L  # noqa: E402
+from portal import web  # noqa: E402
+from portal.auth import check_session, sign_out  # noqa: E402
+from portal.navigation import pages_for_account, sidebar_info  # noqa: E402
+from portal.permissions import PermissionDenied  # noqa: E402
+from portal.settings import SettingsError  # noqa: E402
+from warehouse.db import WarehouseError  # noqa: E402
 
-PAGES = [st.Page(str(ROOT / "pages" / "home.py"), title="概览", icon="🏠", default=True)]
+st.set_page_config(page_title=L.APP_TITLE, page_icon=":material/analytics:", layout="wide")
 
-st.navigation(PAGES).run()
+
+def _sidebar(portal, account, session) -> None:
+    info = sidebar_info(portal, account)
+    with st.sidebar:
+        st.markdown(f"**{info.display_name}**")
+        st.caption(f"{L.SIDEBAR_ROLE}:{info.role_label}")
+        if info.unit:
+            st.caption(f"{L.SIDEBAR_UNIT}:{info.unit_name or info.unit}({info.unit})")
+        st.caption(f"{L.SIDEBAR_TODAY}:{info.today:%Y-%m-%d}")
+        if info.round:
+            st.caption(
+                f"{L.SIDEBAR_ROUND}:{info.round.code}({info.round.state_label},"
+                f"{L.DUE} {info.round.due_date:%Y-%m-%d})"
+            )
+        else:
+            st.caption(L.SIDEBAR_NO_ROUND)
+        if st.button(L.SIGN_OUT, key="sign_out", icon=":material/logout:"):
+            sign_out(portal, session)
+            web.end_session(L.SIGNED_OUT)
+            st.rerun()
+
+
+def main() -> None:
+    try:
+        portal = web.portal()
+    except SettingsError as exc:
+        st.error(str(exc))
+        return
+    session = web.session()
+    try:
+        account = check_session(portal, session)
+    except WarehouseError as exc:
+        st.error(str(exc))
+        return
+    if session is not None and account is None:
+        web.end_session(L.SESSION_EXPIRED)
+    if account is not None:
+        _sidebar(portal, account, session)
+    specs = pages_for_account(account)
+    pages = [
+        st.Page(str(ROOT / s.file), title=s.title, icon=s.icon, url_path=s.url_path, default=(i == 0))
+        for i, s in enumerate(specs)
+    ]
+    nav = st.navigation(pages, position="sidebar" if account is not None else "hidden")
+    try:
+        nav.run()
+    except (PermissionDenied, WarehouseError) as exc:
+        st.error(getattr(exc, "message", None) or str(exc))
+
+
+main()

@@ -1,0 +1,147 @@
+"""系统管理: accounts (admin), rounds and the registry (office and admin). One tab per permission held."""
+
+import streamlit as st
+
+from portal import labels as L
+from portal import web
+from portal.admin import (
+    export_registry_json_as,
+    export_registry_xlsx_as,
+    import_registry_as,
+    report_frame,
+    unit_choices,
+)
+from portal.auth import Role, add_account, list_accounts, reset_password, set_account_active
+from portal.permissions import allowed
+from portal.rounds import (
+    TRANSITIONS,
+    RoundState,
+    create_round,
+    list_rounds,
+    next_round,
+    set_due_date,
+    set_round_state,
+)
+
+portal, account = web.portal(), web.account()
+st.title(L.PAGE_ADMIN)
+web.show_flash()
+
+
+def _done(outcome) -> None:
+    web.flash(outcome)
+    st.rerun()
+
+
+def accounts_tab() -> None:
+    frame = list_accounts(portal, account)
+    columns = ["username", "display_name", "role_label", "unit", "unit_name", "active"]
+    columns += ["must_change_password", "failed_attempts", "locked_until", "created_at"]
+    st.dataframe(L.headed(frame, columns), hide_index=True, width="stretch", key="admin_accounts")
+
+    st.subheader(L.NEW_ACCOUNT)
+    units = dict(unit_choices(portal, account))
+    with st.form("admin_new_account", clear_on_submit=True):
+        username = st.text_input(L.USERNAME, key="admin_new_username")
+        display_name = st.text_input(L.DISPLAY_NAME, key="admin_new_display")
+        role = st.selectbox(L.ROLE, list(Role), format_func=lambda r: r.label, key="admin_new_role")
+        unit = st.selectbox(
+            L.UNIT,
+            ["", *units],
+            format_func=lambda c: f"{c} {units[c]}" if c else L.NO_UNIT,
+            key="admin_new_unit",
+        )
+        if st.form_submit_button(L.CREATE, key="admin_new_submit", type="primary"):
+            _done(add_account(portal, account, username, display_name, role, unit or None))
+
+    usernames = frame["username"].to_list()
+    picked = st.selectbox(L.ACCOUNT_PICK, usernames, key="admin_account_pick")
+    cols = st.columns(3)
+    if cols[0].button(L.DEACTIVATE, key="admin_deactivate"):
+        _done(set_account_active(portal, account, picked, False))
+    if cols[1].button(L.ACTIVATE, key="admin_activate"):
+        _done(set_account_active(portal, account, picked, True))
+    if cols[2].button(L.RESET_PASSWORD, key="admin_reset"):
+        _done(reset_password(portal, account, picked))
+
+
+def rounds_tab() -> None:
+    frame = list_rounds(portal, account)
+    st.dataframe(
+        L.headed(frame, ["code", "due_date", "state_label", "submissions"]),
+        hide_index=True,
+        width="stretch",
+        key="admin_rounds",
+    )
+    codes = frame["code"].to_list()
+    if codes:
+        picked = st.selectbox(L.ROUND_PICK, codes, key="admin_round_pick")
+        row = frame.row(codes.index(picked), named=True)
+        can = TRANSITIONS[RoundState(row["state"])]
+        cols = st.columns(3)
+        for col, (state, label, key) in zip(
+            cols,
+            [
+                (RoundState.OPEN, L.ROUND_OPEN, "admin_round_open"),
+                (RoundState.CLOSED, L.ROUND_CLOSE, "admin_round_close"),
+                (RoundState.LOCKED, L.ROUND_LOCK, "admin_round_lock"),
+            ],
+            strict=True,
+        ):
+            if col.button(label, key=key, disabled=state not in can):
+                _done(set_round_state(portal, account, picked, state))
+        due = st.date_input(L.ROUND_DUE, value=row["due_date"], key=f"admin_round_due_{picked}")
+        if st.button(L.ROUND_SET_DUE, key="admin_round_due_submit", disabled=not can):
+            _done(set_due_date(portal, account, picked, due))
+    suggestion = next_round(codes[0]) if codes else ""
+    code = st.text_input(L.ROUND_NEW, value=suggestion, key="admin_round_new_code")
+    if st.button(L.ROUND_CREATE, key="admin_round_create"):
+        _done(create_round(portal, account, code))
+
+
+def registry_tab() -> None:
+    if allowed(account, "registry.import"):
+        st.caption(L.REGISTRY_IMPORT_HELP)
+        upload = st.file_uploader(L.REGISTRY_UPLOAD, type=["xlsx"], key="admin_registry_file")
+        if st.button(L.REGISTRY_IMPORT, key="admin_registry_import", disabled=upload is None):
+            result = import_registry_as(portal, account, upload.getvalue())
+            if result.loaded:
+                st.success(L.REGISTRY_LOADED + "、".join(f"{k} {v}" for k, v in result.counts.items()))
+            else:
+                st.error(L.REGISTRY_NOT_LOADED)
+            if result.report.issues:
+                st.caption(result.report.summary())
+                columns = ["severity", "sheet", "cell", "column", "value", "message", "hint"]
+                st.dataframe(
+                    L.headed(report_frame(result.report), columns),
+                    hide_index=True,
+                    width="stretch",
+                    key="admin_registry_report",
+                )
+    if allowed(account, "registry.export"):
+        cols = st.columns(2)
+        cols[0].download_button(
+            L.REGISTRY_EXPORT_XLSX,
+            data=lambda: export_registry_xlsx_as(portal, account),
+            file_name=L.REGISTRY_FILE_XLSX,
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key="admin_registry_xlsx",
+        )
+        cols[1].download_button(
+            L.REGISTRY_EXPORT_JSON,
+            data=lambda: export_registry_json_as(portal, account),
+            file_name=L.REGISTRY_FILE_JSON,
+            mime="application/json",
+            key="admin_registry_json",
+        )
+
+
+tabs = [
+    (L.TAB_ACCOUNTS, "account.manage", accounts_tab),
+    (L.TAB_ROUNDS, "round.manage", rounds_tab),
+    (L.TAB_REGISTRY, "registry.import", registry_tab),
+]
+tabs = [(title, render) for title, action, render in tabs if allowed(account, action)]
+for tab, (_, render) in zip(st.tabs([title for title, _ in tabs]), tabs, strict=True):
+    with tab:
+        render()

@@ -1,0 +1,262 @@
+"""Sign-in, lockout, sessions, sign-out and password change against a real demo warehouse."""
+
+import datetime as dt
+import time
+
+import pytest
+from argon2 import PasswordHasher
+
+import portal.auth as auth
+from portal.auth import (
+    MAX_SESSION_HOURS,
+    change_password,
+    check_session,
+    deactivate_account,
+    failure_message,
+    reset_password,
+    sign_in,
+    sign_out,
+)
+from portal.context import Portal
+from schemas.enums import Role
+
+UNIT = "JZKF-CXCY"
+NOON = dt.datetime(2025, 10, 10, 12, 0)
+
+
+@pytest.fixture
+def portal(demo_portal, make_account):
+    make_account(demo_portal, "rep1", Role.UNIT_REPORTER, UNIT, "rep1-password")
+    make_account(demo_portal, "boss", Role.ADMIN, None, "boss-password")
+    return demo_portal
+
+
+def audit(portal, action, target=None):
+    with portal.warehouse.connect() as con:
+        rows = con.execute(
+            "SELECT actor, target, detail FROM audit_log WHERE action = ? ORDER BY id", [action]
+        ).fetchall()
+    return [r for r in rows if target is None or r[1] == target]
+
+
+def user(portal, username):
+    with portal.warehouse.connect() as con:
+        return con.execute(
+            "SELECT failed_attempts, locked_until, active, must_change_password, password_hash FROM users "
+            "WHERE username = ?",
+            [username],
+        ).fetchall()[0]
+
+
+class FakeClock:
+    """time.monotonic stand-in the test moves by hand."""
+
+    def __init__(self, start: float = 1000.0):
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+
+# ----------------------------------------------------------------------------- sign-in
+
+
+def test_right_password_signs_in_with_the_accounts_role_and_unit(portal):
+    result = sign_in(portal, "rep1", "rep1-password")
+    assert result.ok and result.reason == "ok"
+    assert (result.session.account.role, result.session.account.unit) == (Role.UNIT_REPORTER, UNIT)
+    assert result.session.issued_at == result.session.last_seen
+    assert audit(portal, "auth.sign_in", "rep1") == [("rep1", "rep1", None)]
+
+
+def test_username_is_trimmed_and_blank_input_is_asked_for_again(portal):
+    assert sign_in(portal, "  rep1 ", "rep1-password").ok
+    blank = sign_in(portal, "", "")
+    assert (blank.ok, blank.reason, blank.message) == (False, "empty", "请输入用户名和密码。")
+
+
+def test_wrong_password_and_unknown_user_get_the_same_vague_message(portal):
+    wrong = sign_in(portal, "rep1", "not-it")
+    unknown = sign_in(portal, "nobody", "not-it")
+    assert (wrong.reason, unknown.reason) == ("bad-password", "unknown")
+    assert wrong.message == unknown.message == failure_message(portal)
+    assert "用户名或密码不正确" in wrong.message and "锁定 15 分钟" in wrong.message
+    assert user(portal, "rep1")[0] == 1
+    assert [r[2] for r in audit(portal, "auth.sign_in_failed")] == ["bad-password", "unknown"]
+
+
+def test_an_unknown_user_costs_one_password_verification_like_a_known_one(portal, monkeypatch):
+    calls = []
+    real = auth.verify_password
+    monkeypatch.setattr(auth, "verify_password", lambda h, p: calls.append(h) or real(h, p))
+    sign_in(portal, "nobody", "guess")
+    sign_in(portal, "rep1", "guess")
+    assert len(calls) == 2
+    assert calls[0] != calls[1] and calls[0].startswith("$argon2id$")
+
+
+def test_too_many_failures_lock_the_account_even_against_the_right_password(portal):
+    for _ in range(5):
+        assert sign_in(portal, "rep1", "wrong", now=NOON).reason == "bad-password"
+    failed_attempts, locked_until, *_ = user(portal, "rep1")
+    assert (failed_attempts, locked_until) == (0, NOON + dt.timedelta(minutes=15))
+    locked = sign_in(portal, "rep1", "rep1-password", now=NOON + dt.timedelta(minutes=14))
+    assert (locked.ok, locked.reason) == (False, "locked")
+    assert locked.message == failure_message(portal)
+    assert audit(portal, "auth.lock", "rep1")[0][2] == "5 次失败,锁定至 2025-10-10 12:15"
+
+
+def test_the_lock_lifts_after_lockout_minutes_and_the_count_starts_again(portal):
+    for _ in range(5):
+        sign_in(portal, "rep1", "wrong", now=NOON)
+    later = NOON + dt.timedelta(minutes=15, seconds=1)
+    assert sign_in(portal, "rep1", "rep1-password", now=later).ok
+    assert user(portal, "rep1")[:2] == (0, None)
+
+
+def test_limits_come_from_the_settings(portal, make_account):
+    strict = Portal.open(portal.settings.home, max_failed_logins=2, lockout_minutes=60)
+    sign_in(strict, "rep1", "wrong", now=NOON)
+    sign_in(strict, "rep1", "wrong", now=NOON)
+    assert user(strict, "rep1")[1] == NOON + dt.timedelta(minutes=60)
+    assert "连续输错 2 次后账号将被锁定 60 分钟" in failure_message(strict)
+
+
+def test_a_success_resets_the_failure_count(portal):
+    for _ in range(4):
+        sign_in(portal, "rep1", "wrong", now=NOON)
+    assert sign_in(portal, "rep1", "rep1-password", now=NOON).ok
+    assert user(portal, "rep1")[:2] == (0, None)
+
+
+def test_a_deactivated_account_cannot_sign_in_and_is_not_told_why(portal):
+    boss = sign_in(portal, "boss", "boss-password").session.account
+    assert deactivate_account(portal, boss, "rep1").ok
+    refused = sign_in(portal, "rep1", "rep1-password")
+    assert (refused.ok, refused.reason, refused.message) == (False, "inactive", failure_message(portal))
+
+
+def test_a_hash_made_with_old_parameters_is_upgraded_at_sign_in(portal, monkeypatch):
+    stronger = PasswordHasher(time_cost=2, memory_cost=16, parallelism=1)
+    monkeypatch.setattr(auth, "_hasher", stronger)
+    assert sign_in(portal, "rep1", "rep1-password").ok
+    stored = user(portal, "rep1")[4]
+    assert "m=16,t=2,p=1" in stored and not stronger.check_needs_rehash(stored)
+
+
+# ----------------------------------------------------------------------------- sessions
+
+
+def test_a_session_in_use_stays_valid_and_returns_the_account_read_afresh(portal):
+    clock = FakeClock()
+    session = sign_in(portal, "rep1", "rep1-password", clock=clock).session
+    clock.now += 119 * 60
+    account = check_session(portal, session, clock=clock)
+    assert account is not None and account.unit == UNIT
+    assert session.last_seen == clock.now
+    clock.now += 119 * 60  # idle time counts from the last check, not from sign-in
+    assert check_session(portal, session, clock=clock) is not None
+
+
+def test_a_session_idle_longer_than_session_minutes_expires_and_is_audited(portal):
+    clock = FakeClock()
+    session = sign_in(portal, "rep1", "rep1-password", clock=clock).session
+    clock.now += 120 * 60 + 1
+    assert check_session(portal, session, clock=clock) is None
+    assert audit(portal, "auth.session_expired", "rep1")
+
+
+def test_session_minutes_come_from_the_settings(portal):
+    short = Portal.open(portal.settings.home, session_minutes=5)
+    clock = FakeClock()
+    session = sign_in(short, "rep1", "rep1-password", clock=clock).session
+    clock.now += 5 * 60 + 1
+    assert check_session(short, session, clock=clock) is None
+
+
+def test_even_a_busy_session_ends_after_the_absolute_limit(portal):
+    clock = FakeClock()
+    session = sign_in(portal, "rep1", "rep1-password", clock=clock).session
+    for _ in range(MAX_SESSION_HOURS):
+        clock.now += 3600
+        assert check_session(portal, session, clock=clock) is not None
+    clock.now += 1
+    assert check_session(portal, session, clock=clock) is None
+
+
+def test_sessions_use_the_real_monotonic_clock_by_default(portal):
+    session = sign_in(portal, "rep1", "rep1-password").session
+    assert abs(session.issued_at - time.monotonic()) < 60
+    assert check_session(portal, session) is not None
+
+
+def test_deactivating_an_account_ends_its_open_sessions(portal):
+    session = sign_in(portal, "rep1", "rep1-password").session
+    boss = sign_in(portal, "boss", "boss-password").session.account
+    deactivate_account(portal, boss, "rep1")
+    assert check_session(portal, session) is None
+
+
+def test_resetting_a_password_ends_the_open_sessions(portal):
+    session = sign_in(portal, "rep1", "rep1-password").session
+    boss = sign_in(portal, "boss", "boss-password").session.account
+    reset_password(portal, boss, "rep1")
+    assert check_session(portal, session) is None
+
+
+def test_no_session_is_no_account(portal):
+    assert check_session(portal, None) is None
+
+
+def test_sign_out_is_audited(portal):
+    session = sign_in(portal, "rep1", "rep1-password").session
+    sign_out(portal, session)
+    assert audit(portal, "auth.sign_out", "rep1") == [("rep1", "rep1", None)]
+
+
+# ----------------------------------------------------------------------------- password change
+
+
+def test_changing_the_password_keeps_my_session_and_ends_the_others(portal):
+    mine = sign_in(portal, "rep1", "rep1-password").session
+    other = sign_in(portal, "rep1", "rep1-password").session
+    result = change_password(portal, mine, "rep1-password", "a-new-secret", "a-new-secret")
+    assert result.ok and result.messages == ["密码已修改。"]
+    assert check_session(portal, result.session) is not None
+    assert check_session(portal, other) is None
+    assert not sign_in(portal, "rep1", "rep1-password").ok
+    assert sign_in(portal, "rep1", "a-new-secret").ok
+    assert audit(portal, "auth.password_change", "rep1")
+
+
+@pytest.mark.parametrize(
+    "old, new, confirm, problem",
+    [
+        ("rep1-password", "short", "short", "新密码至少需要 8 个字符。"),
+        ("rep1-password", "long-enough", "long-enougH", "两次输入的新密码不一致。"),
+        ("rep1-password", "REP1", "REP1", "新密码不能与用户名相同。"),
+        ("rep1-password", "rep1-password", "rep1-password", "新密码不能与原密码相同。"),
+    ],
+)
+def test_a_weak_or_mistyped_new_password_is_refused(portal, old, new, confirm, problem):
+    session = sign_in(portal, "rep1", "rep1-password").session
+    result = change_password(portal, session, old, new, confirm)
+    assert not result.ok and problem in result.messages
+    assert sign_in(portal, "rep1", "rep1-password").ok
+
+
+def test_a_wrong_old_password_counts_as_a_failed_sign_in(portal):
+    session = sign_in(portal, "rep1", "rep1-password").session
+    result = change_password(portal, session, "guess-word", "a-new-secret", "a-new-secret")
+    assert (result.ok, result.messages) == (False, ["原密码不正确。"])
+    assert user(portal, "rep1")[0] == 1
+
+
+def test_a_one_time_password_must_be_changed_and_the_change_clears_the_flag(portal):
+    boss = sign_in(portal, "boss", "boss-password").session.account
+    one_time = reset_password(portal, boss, "rep1").password
+    session = sign_in(portal, "rep1", one_time).session
+    assert session.account.must_change_password
+    result = change_password(portal, session, one_time, "my-own-secret", "my-own-secret")
+    assert result.ok and not result.session.account.must_change_password
+    assert user(portal, "rep1")[3] is False

@@ -37,7 +37,7 @@ def accounts_tab() -> None:
     frame = list_accounts(portal, account)
     columns = ["username", "display_name", "role_label", "unit", "unit_name", "active"]
     columns += ["must_change_password", "failed_attempts", "locked_until", "created_at"]
-    st.dataframe(L.headed(frame, columns), hide_index=True, width="stretch", key="admin_accounts")
+    st.dataframe(L.headed(frame, columns), hide_index=True, width="stretch")
 
     st.subheader(L.NEW_ACCOUNT)
     units = dict(unit_choices(portal, account))
@@ -71,7 +71,6 @@ def rounds_tab() -> None:
         L.headed(frame, ["code", "due_date", "state_label", "submissions"]),
         hide_index=True,
         width="stretch",
-        key="admin_rounds",
     )
     codes = frame["code"].to_list()
     if codes:
@@ -116,7 +115,6 @@ def registry_tab() -> None:
                     L.headed(report_frame(result.report), columns),
                     hide_index=True,
                     width="stretch",
-                    key="admin_registry_report",
                 )
     if allowed(account, "registry.export"):
         cols = st.columns(2)

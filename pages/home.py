@@ -38,4 +38,4 @@ else:
         cols[3].metric(L.HOME_UNITS_REPORTED, data.units_reported)
     st.subheader(L.HOME_PLANS_HEADING)
     columns = ["plan", "name", "period", "tasks", "indicators", "units"]
-    st.dataframe(L.headed(data.plans, columns), hide_index=True, width="stretch", key="home_plans")
+    st.dataframe(L.headed(data.plans, columns), hide_index=True, width="stretch")

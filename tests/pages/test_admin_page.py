@@ -1,0 +1,132 @@
+"""系统管理 page: accounts (admin), rounds and the registry (office and admin), all audited."""
+
+import io
+
+from apptest_support import audit, open_app, page, sign_in, signed_in, texts
+from openpyxl import load_workbook
+
+from portal import labels as L
+from portal.registry import export_registry_xlsx
+from schemas.enums import Role
+
+
+def admin_page(username: str):
+    at = page(signed_in(username), "admin.py")
+    assert not at.exception, at.exception
+    return at
+
+
+def test_admin_gets_the_accounts_rounds_and_registry_tabs(site):
+    at = admin_page("boss")
+    assert [t.label for t in at.tabs] == [L.TAB_ACCOUNTS, L.TAB_ROUNDS, L.TAB_REGISTRY]
+    accounts = at.dataframe[0].value
+    assert {"boss", "rep1", "office1"} <= set(accounts["用户名"])
+    assert at.download_button(key="admin_registry_xlsx").label == L.REGISTRY_EXPORT_XLSX
+    assert at.download_button(key="admin_registry_json").label == L.REGISTRY_EXPORT_JSON
+
+
+def test_the_office_manages_rounds_and_the_registry_but_not_accounts(site):
+    at = admin_page("office1")
+    assert [t.label for t in at.tabs] == [L.TAB_ROUNDS, L.TAB_REGISTRY]
+    assert "admin_new_username" not in [w.key for w in at.text_input]
+    assert not any(b.key == "admin_reset" for b in at.button)
+
+
+def test_admin_creates_an_account_who_must_then_change_the_one_time_password(site):
+    at = admin_page("boss")
+    at.text_input(key="admin_new_username").input("jfj")
+    at.text_input(key="admin_new_display").input("经发局填报员")
+    at.selectbox(key="admin_new_role").set_value(Role.UNIT_REPORTER)
+    at.selectbox(key="admin_new_unit").set_value("JZKF-JFJ")
+    at = at.button(key="admin_new_submit").click().run()
+    assert not at.exception, at.exception
+    assert texts(at.success) == ["已创建账号 jfj(单位填报员)。初始密码只显示这一次,首次登录后须修改。"]
+    one_time = at.code[0].value
+    assert "jfj" in set(at.dataframe[0].value["用户名"])
+    assert audit(site, "account.create")[-1] == ("boss", "jfj", "role=unit_reporter unit=JZKF-JFJ")
+
+    newcomer = sign_in(open_app(), "jfj", one_time)
+    assert texts(newcomer.title) == [L.ACCOUNT_HEADING]
+    assert texts(newcomer.warning) == [L.MUST_CHANGE]
+
+
+def test_a_refused_account_shows_why(site):
+    at = admin_page("boss")
+    at.text_input(key="admin_new_username").input("rep9")
+    at.text_input(key="admin_new_display").input("某填报员")
+    at.selectbox(key="admin_new_role").set_value(Role.UNIT_REPORTER)
+    at = at.button(key="admin_new_submit").click().run()
+    assert texts(at.error) == ["单位填报员账号必须绑定一个单位。"]
+    assert not at.code
+
+
+def test_admin_deactivates_an_account_and_resets_a_password(site):
+    at = admin_page("boss")
+    at.selectbox(key="admin_account_pick").set_value("rep1")
+    at = at.button(key="admin_deactivate").click().run()
+    assert texts(at.success) == ["账号 rep1 已停用。"]
+    at.selectbox(key="admin_account_pick").set_value("rep1")
+    at = at.button(key="admin_reset").click().run()
+    assert texts(at.success) == ["已重置账号 rep1 的密码。新密码只显示这一次,首次登录后须修改。"]
+    assert len(at.code[0].value) == 19
+    assert audit(site, "account.deactivate") == [("boss", "rep1", None)]
+    assert audit(site, "account.reset_password") == [("boss", "rep1", None)]
+
+
+def test_admin_closes_the_open_round_and_the_change_is_audited(site):
+    at = admin_page("boss")
+    assert at.selectbox(key="admin_round_pick").value == "2025Q3"
+    assert at.button(key="admin_round_lock").disabled  # an open round is closed before it is locked
+    at = at.button(key="admin_round_close").click().run()
+    assert texts(at.success) == ["轮次 2025Q3 已由“填报中”改为“已截止”。"]
+    rounds = at.dataframe[1].value
+    assert rounds.iloc[0].to_dict()["状态"] == "已截止"
+    assert not at.button(key="admin_round_lock").disabled
+    assert audit(site, "round.state") == [("boss", "2025Q3", "open→closed")]
+
+
+def test_the_office_moves_a_due_date_and_creates_the_next_round(site):
+    import datetime as dt
+
+    at = admin_page("office1")
+    at.date_input(key="admin_round_due_2025Q3").set_value(dt.date(2025, 10, 20))
+    at = at.button(key="admin_round_due_submit").click().run()
+    assert texts(at.success) == ["轮次 2025Q3 的截止日期已由 2025-10-15 改为 2025-10-20。"]
+    assert at.text_input(key="admin_round_new_code").value == "2025Q4"
+    at = at.button(key="admin_round_create").click().run()
+    assert texts(at.success) == ["已新建轮次 2025Q4,状态“填报中”,截止日期 2026-01-15。"]
+    assert [r[0] for r in audit(site, "round.due_date") + audit(site, "round.create")] == [
+        "office1",
+        "office1",
+    ]
+
+
+def test_a_broken_registry_upload_shows_the_report_by_sheet_and_cell(site):
+    book = load_workbook(io.BytesIO(export_registry_xlsx(site)))
+    book["指标"]["A2"].value = None
+    buf = io.BytesIO()
+    book.save(buf)
+    at = admin_page("office1")
+    at.file_uploader(key="admin_registry_file").upload(
+        "任务分解表.xlsx", buf.getvalue(), "application/octet-stream"
+    )
+    at = at.run()
+    at = at.button(key="admin_registry_import").click().run()
+    assert not at.exception, at.exception
+    assert texts(at.error) == [L.REGISTRY_NOT_LOADED]
+    report = at.dataframe[-1].value
+    assert list(report.columns) == ["级别", "工作表", "单元格", "列", "填写内容", "问题", "修改建议"]
+    first = report.iloc[0].to_dict()
+    assert (first["工作表"], first["单元格"], first["级别"]) == ("指标", "A2", "错误")
+    assert [r[0] for r in audit(site, "registry.import")] == ["init"]  # nothing imported
+
+
+def test_a_good_registry_upload_replaces_the_registry(site):
+    at = admin_page("boss")
+    at.file_uploader(key="admin_registry_file").upload(
+        "任务分解表.xlsx", export_registry_xlsx(site), "application/octet-stream"
+    )
+    at = at.run()
+    at = at.button(key="admin_registry_import").click().run()
+    assert texts(at.success)[0].startswith(L.REGISTRY_LOADED)
+    assert audit(site, "registry.import")[-1][0] == "boss"

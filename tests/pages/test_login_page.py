@@ -1,0 +1,84 @@
+"""登录 page and the session around it: sign-in, failure, lockout, sign-out, expiry."""
+
+from apptest_support import audit, open_app, sign_in, signed_in, texts
+from streamlit.proto.TextInput_pb2 import TextInput
+
+from portal import labels as L
+from portal.auth import deactivate_account, failure_message
+from portal.auth import sign_in as service_sign_in
+
+
+def test_signed_out_visitors_see_only_the_sign_in_form(site):
+    at = open_app()
+    assert not at.exception
+    assert texts(at.subheader) == [L.LOGIN_HEADING]
+    assert at.text_input(key="login_password").proto.type == TextInput.Type.PASSWORD
+    assert not at.sidebar.button  # no sign-out, no account in the sidebar
+    for file in ("home.py", "admin.py", "account.py"):
+        try:
+            at.switch_page(f"../pages/{file}")
+        except ValueError:
+            continue
+        raise AssertionError(f"{file} is reachable without signing in")
+
+
+def test_the_right_password_opens_the_overview_with_the_account_in_the_sidebar(site):
+    at = signed_in("rep1")
+    assert texts(at.title) == [L.APP_TITLE]
+    sidebar = texts(at.sidebar.caption)
+    assert "角色:单位填报员" in sidebar
+    assert "单位:创新创业服务中心(JZKF-CXCY)" in sidebar
+    assert "今天:2025-10-10" in sidebar
+    assert "当前轮次:2025Q3(填报中,截止 2025-10-15)" in sidebar
+    assert audit(site, "auth.sign_in")[-1][0] == "rep1"
+
+
+def test_a_wrong_password_shows_the_vague_message_and_stays_on_the_form(site):
+    at = sign_in(open_app(), "rep1", "wrong-password")
+    assert texts(at.error) == [failure_message(site)]
+    assert "portal_session" not in at.session_state
+    assert texts(at.subheader) == [L.LOGIN_HEADING]
+
+
+def test_an_unknown_user_sees_the_same_message_as_a_wrong_password(site):
+    at = sign_in(open_app(), "nobody", "wrong-password")
+    assert texts(at.error) == [failure_message(site)]
+
+
+def test_after_five_failures_even_the_right_password_is_refused(site):
+    at = open_app()
+    for _ in range(5):
+        at = sign_in(at, "rep1", "wrong-password")
+    at = sign_in(at, "rep1")
+    assert "portal_session" not in at.session_state
+    assert texts(at.error) == [failure_message(site)]
+    assert [row[1] for row in audit(site, "auth.lock")] == ["rep1"]
+
+
+def test_sign_out_returns_to_the_form_with_a_notice_and_is_audited(site):
+    at = signed_in("office1")
+    at = at.button(key="sign_out").click().run()
+    assert "portal_session" not in at.session_state
+    assert texts(at.info) == [L.SIGNED_OUT]
+    assert texts(at.subheader) == [L.LOGIN_HEADING]
+    assert audit(site, "auth.sign_out") == [("office1", "office1", None)]
+
+
+def test_an_idle_session_expires_and_asks_to_sign_in_again(site):
+    at = signed_in("rep1")
+    session = at.session_state["portal_session"]
+    session.last_seen -= site.settings.session_minutes * 60 + 1
+    at = at.run()
+    assert "portal_session" not in at.session_state
+    assert texts(at.info) == [L.SESSION_EXPIRED]
+    assert texts(at.subheader) == [L.LOGIN_HEADING]
+    assert audit(site, "auth.session_expired")[-1][0] == "rep1"
+
+
+def test_a_deactivated_account_is_signed_out_at_its_next_page(site):
+    at = signed_in("rep1")
+    boss = service_sign_in(site, "boss", "pw-boss-123").session.account
+    deactivate_account(site, boss, "rep1")
+    at = at.run()
+    assert "portal_session" not in at.session_state
+    assert texts(at.info) == [L.SESSION_EXPIRED]

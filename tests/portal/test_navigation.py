@@ -1,0 +1,50 @@
+"""The app shell as data: which pages each role gets, without Streamlit."""
+
+from pathlib import Path
+
+import pytest
+
+from portal.auth import Account
+from portal.navigation import ACCOUNT, LOGIN, PAGES, pages_for, pages_for_account, sidebar_info
+from schemas.enums import Role
+
+ROOT = Path(__file__).resolve().parents[2]
+
+EXPECTED = {
+    Role.UNIT_REPORTER: ["概览", "我的账号"],
+    Role.OFFICE_REVIEWER: ["概览", "系统管理", "我的账号"],
+    Role.EVALUATOR: ["概览", "我的账号"],
+    Role.ADMIN: ["概览", "系统管理", "我的账号"],
+}
+
+
+@pytest.mark.parametrize("role", list(Role), ids=str)
+def test_each_role_gets_exactly_its_pages(role):
+    assert [p.title for p in pages_for(role)] == EXPECTED[role]
+
+
+def test_every_listed_page_exists_and_paths_are_unique():
+    for spec in [*PAGES, LOGIN]:
+        assert (ROOT / spec.file).is_file(), spec.file
+    assert len({p.url_path for p in [*PAGES, LOGIN]}) == len(PAGES) + 1
+
+
+def test_signed_out_is_the_sign_in_page_only():
+    assert pages_for_account(None) == [LOGIN]
+
+
+def test_a_one_time_password_confines_the_account_to_changing_it():
+    account = Account("boss", "管理员", Role.ADMIN, None, must_change_password=True)
+    assert pages_for_account(account) == [ACCOUNT]
+
+
+def test_the_sidebar_shows_unit_clock_and_current_round(demo_portal):
+    info = sidebar_info(demo_portal, Account("rep1", "填报员", Role.UNIT_REPORTER, "JZKF-CXCY"))
+    assert (info.role_label, info.unit_name, str(info.today), info.round.code) == (
+        "单位填报员",
+        "创新创业服务中心",
+        "2025-10-10",
+        "2025Q3",
+    )
+    office = sidebar_info(demo_portal, Account("o", "办公室", Role.OFFICE_REVIEWER, None))
+    assert (office.unit, office.unit_name) == (None, None)

@@ -5,6 +5,8 @@ Pages import this as `L`; a wording change happens here only.
 
 from __future__ import annotations
 
+import polars as pl
+
 APP_TITLE = "科技创新任务调度考核平台"
 
 # Page titles (navigation)
@@ -119,6 +121,11 @@ COLUMNS = {
 }
 
 
-def headed(frame, columns: list[str]):
-    """The chosen columns of a service frame, renamed to their Chinese headers."""
-    return frame.select(columns).rename({c: COLUMNS[c] for c in columns})
+def headed(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """The chosen columns of a service frame, ready to show: Chinese headers, dates as text, no "None"."""
+    shown = frame.select(columns).with_columns(
+        pl.col(pl.Date).dt.strftime("%Y-%m-%d"),
+        pl.col(pl.Datetime).dt.strftime("%Y-%m-%d %H:%M"),
+    )
+    shown = shown.with_columns(pl.col(pl.String).fill_null(""))
+    return shown.rename({c: COLUMNS[c] for c in columns})

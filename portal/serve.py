@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
 from portal.context import Portal
 
 APP = Path(__file__).with_name("app.py")
+# The repository root: Streamlit reads .streamlit/config.toml from the working directory.
+ROOT = APP.parents[1]
 
 
 def streamlit_command(portal: Portal, port: int | None = None, headless: bool = True) -> list[str]:
@@ -40,6 +41,7 @@ def streamlit_command(portal: Portal, port: int | None = None, headless: bool = 
 
 
 def serve(portal: Portal, port: int | None = None, headless: bool = True) -> int:
+    """Become the Streamlit server (exec): a signal to this process stops the server, no orphan."""
     env = os.environ | {
         "PORTAL_HOME": str(portal.settings.home),
         "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
@@ -48,7 +50,7 @@ def serve(portal: Portal, port: int | None = None, headless: bool = True) -> int
     print(
         f"科技创新任务调度考核平台已启动:{url}  (数据目录 {portal.settings.home},按 Ctrl+C 停止)", flush=True
     )
-    try:
-        return subprocess.call(streamlit_command(portal, port, headless), env=env)
-    except KeyboardInterrupt:
-        return 0
+    command = streamlit_command(portal, port, headless)
+    os.chdir(ROOT)
+    os.execve(command[0], command, env)
+    return 0  # not reached: execve replaces this process

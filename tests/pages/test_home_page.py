@@ -14,6 +14,7 @@ def test_a_unit_sees_its_round_due_date_status_and_workload(site):
     at = signed_in("rep1")
     assert metrics(at) == {
         "调度轮次": "2025Q3",
+        "轮次状态": "填报中",
         "截止日期": "2025-10-15",
         "剩余天数": "5",
         "本轮报送状态": "尚未报送",

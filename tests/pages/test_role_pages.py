@@ -55,3 +55,15 @@ def test_a_unit_reporter_sees_no_other_units_name_anywhere_on_its_pages(site):
         # Unit names that contain this unit's own name are not leaks (none in the demo, but be exact).
         leaked = [name for name in others if name in shown and name not in "创新创业服务中心"]
         assert leaked == [], (file, leaked)
+
+
+def test_an_account_whose_role_changes_loses_the_page_at_its_next_run(site):
+    at = page(signed_in("office1"), "admin.py")
+    assert texts(at.title) == [L.PAGE_ADMIN]
+    with site.warehouse.transaction() as con:
+        con.execute("UPDATE users SET role = 'evaluator' WHERE username = 'office1'")
+    at = at.run()
+    assert not at.exception, at.exception
+    assert L.PAGE_ADMIN not in texts(at.title)
+    assert not at.tabs
+    assert "角色:考核评价员" in texts(at.sidebar.caption)

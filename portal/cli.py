@@ -86,6 +86,38 @@ def cmd_registry_export(args) -> int:
     return EXIT_OK
 
 
+def cmd_validate(args) -> int:
+    from portal.rounds import RoundCodeError, parse_round
+    from portal.validation import annotated, validate_file
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"找不到文件 {path}")
+    if args.round:
+        try:
+            parse_round(args.round)
+        except RoundCodeError as exc:
+            raise UsageError(str(exc)) from None
+    data = path.read_bytes()
+    result = validate_file(Portal.open(args.home), data, unit=args.unit, round_code=args.round)
+    if args.json:
+        print(json.dumps(result.report.as_dict(), ensure_ascii=False))
+    else:
+        _print_report(result.report, out=sys.stdout)
+    if args.annotate:
+        out = Path(args.annotate)
+        tmp = out.with_name(f".{out.name}.tmp")
+        try:
+            tmp.write_bytes(annotated(data, result))
+            tmp.replace(out)  # atomic: a reader never sees half a workbook
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            print(f"错误:无法写入 {out}:{exc.strerror or exc}", file=sys.stderr)
+            return EXIT_DATA
+        print(f"已写入标注文件 {out}", file=sys.stderr)
+    return EXIT_OK if result.report.ok else EXIT_DATA
+
+
 def cmd_serve(args) -> int:
     from portal.serve import serve
 
@@ -113,6 +145,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output")
     p.add_argument("--format", choices=["xlsx", "json"], default="xlsx")
     p.set_defaults(func=cmd_registry_export)
+
+    p = sub.add_parser("validate", help="校验一份填好的季度模板(不入库)")
+    p.add_argument("file")
+    p.add_argument("--unit", help="单位代码(默认取工作簿中的模板信息)")
+    p.add_argument("--round", help="轮次,如 2025Q3(默认取工作簿中的模板信息)")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出校验结果(标准输出只有 JSON)")
+    p.add_argument("--annotate", metavar="OUT.xlsx", help="写出标注了问题单元格和“校验结果”表的工作簿")
+    p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("serve", help="启动网页端")
     p.add_argument("--port", type=int)

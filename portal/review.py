@@ -42,10 +42,14 @@ class ReviewResult:
 
 
 def _submission(con, submission_id: int) -> dict:
-    rows = con.sql(
-        "SELECT s.*, r.state AS round_state FROM submissions s JOIN rounds r ON r.code = s.round WHERE s.id = ?",
-        params=[submission_id],
-    ).pl().to_dicts()
+    rows = (
+        con.sql(
+            "SELECT s.*, r.state AS round_state FROM submissions s JOIN rounds r ON r.code = s.round WHERE s.id = ?",
+            params=[submission_id],
+        )
+        .pl()
+        .to_dicts()
+    )
     if not rows:
         raise WorkflowError(f"报送记录 {submission_id} 不存在。")
     return rows[0]
@@ -73,12 +77,18 @@ def review(
         if status not in allowed_from:
             raise WorkflowError(
                 f"报送记录 {submission_id} 当前状态为“{status.label}”,不能{'通过' if decision == APPROVE else '退回'}。"
-                + ("单位需重新报送。" if status in (SubmissionStatus.RETURNED, SubmissionStatus.REJECTED) else "")
+                + (
+                    "单位需重新报送。"
+                    if status in (SubmissionStatus.RETURNED, SubmissionStatus.REJECTED)
+                    else ""
+                )
             )
         known = _item_codes(con, submission_id)
         for item in items:
             if (item.kind, item.code) not in known:
-                raise WorkflowError(f"报送记录中没有{'指标' if item.kind == 'indicator' else '任务'} {item.code}。")
+                raise WorkflowError(
+                    f"报送记录中没有{'指标' if item.kind == 'indicator' else '任务'} {item.code}。"
+                )
         now = portal.settings.now()
         con.execute("UPDATE submissions SET status = ? WHERE id = ?", [str(target), submission_id])
         con.execute(
@@ -92,9 +102,16 @@ def review(
                 "VALUES (?, 'comment', ?, ?, ?, ?, ?)",
                 [submission_id, item.kind, item.code, item.comment, reviewer, now],
             )
-        portal.audit(con, reviewer, f"submission.{decision}", str(submission_id),
-                     json.dumps({"from": str(status), "to": str(target), "comment": comment,
-                                 "items": len(items)}, ensure_ascii=False))
+        portal.audit(
+            con,
+            reviewer,
+            f"submission.{decision}",
+            str(submission_id),
+            json.dumps(
+                {"from": str(status), "to": str(target), "comment": comment, "items": len(items)},
+                ensure_ascii=False,
+            ),
+        )
     return ReviewResult(submission_id, target, list(items))
 
 
@@ -107,7 +124,9 @@ def _item_codes(con, submission_id: int) -> set[tuple[str, str]]:
     return {(k, c) for k, c in rows}
 
 
-def grant_extension(portal: Portal, round_code: str, unit: str, due: dt.date, reason: str, actor: str) -> None:
+def grant_extension(
+    portal: Portal, round_code: str, unit: str, due: dt.date, reason: str, actor: str
+) -> None:
     """延期: a later due date for one unit; lateness, completion and scoring all use it."""
     if not (reason or "").strip():
         raise WorkflowError("批准延期必须写明理由。")
@@ -154,10 +173,22 @@ def compare(portal: Portal, older_id: int, newer_id: int) -> list[Change]:
         a, b = _submission(con, older_id), _submission(con, newer_id)
         if (a["unit"], a["round"]) != (b["unit"], b["round"]):
             raise WorkflowError("只能比较同一单位同一轮次的两个版本。")
-        values = {sid: con.sql("SELECT indicator, value, note FROM indicator_values WHERE submission_id = ? "
-                               "ORDER BY indicator", params=[sid]).pl() for sid in (older_id, newer_id)}
-        progress = {sid: con.sql("SELECT task, status, percent, narrative, problems, next_steps FROM task_progress "
-                                 "WHERE submission_id = ? ORDER BY task", params=[sid]).pl() for sid in (older_id, newer_id)}
+        values = {
+            sid: con.sql(
+                "SELECT indicator, value, note FROM indicator_values WHERE submission_id = ? "
+                "ORDER BY indicator",
+                params=[sid],
+            ).pl()
+            for sid in (older_id, newer_id)
+        }
+        progress = {
+            sid: con.sql(
+                "SELECT task, status, percent, narrative, problems, next_steps FROM task_progress "
+                "WHERE submission_id = ? ORDER BY task",
+                params=[sid],
+            ).pl()
+            for sid in (older_id, newer_id)
+        }
     return _diff("indicator", "indicator", values[older_id], values[newer_id]) + _diff(
         "task", "task", progress[older_id], progress[newer_id]
     )

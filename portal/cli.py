@@ -86,6 +86,139 @@ def cmd_registry_export(args) -> int:
     return EXIT_OK
 
 
+def cmd_validate(args) -> int:
+    from portal.rounds import RoundCodeError, parse_round
+    from portal.validation import annotated, validate_file
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"找不到文件 {path}")
+    if args.round:
+        try:
+            parse_round(args.round)
+        except RoundCodeError as exc:
+            raise UsageError(str(exc)) from None
+    data = path.read_bytes()
+    result = validate_file(Portal.open(args.home), data, unit=args.unit, round_code=args.round)
+    if args.json:
+        print(json.dumps(result.report.as_dict(), ensure_ascii=False))
+    else:
+        _print_report(result.report, out=sys.stdout)
+    if args.annotate:
+        out = Path(args.annotate)
+        tmp = out.with_name(f".{out.name}.tmp")
+        try:
+            tmp.write_bytes(annotated(data, result))
+            tmp.replace(out)  # atomic: a reader never sees half a workbook
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            print(f"错误:无法写入 {out}:{exc.strerror or exc}", file=sys.stderr)
+            return EXIT_DATA
+        print(f"已写入标注文件 {out}", file=sys.stderr)
+    return EXIT_OK if result.report.ok else EXIT_DATA
+
+
+def _round_arg(code: str | None) -> str | None:
+    from portal.rounds import RoundCodeError, parse_round
+
+    if code:
+        try:
+            parse_round(code)
+        except RoundCodeError as exc:
+            raise UsageError(str(exc)) from None
+    return code
+
+
+def cmd_ingest(args) -> int:
+    from tqdm import tqdm
+
+    from portal.submissions import files_in, ingest, ingest_many
+
+    path = Path(args.path)
+    round_code = _round_arg(args.round)
+    portal = Portal.open(args.home)
+    if path.is_file() and path.suffix.lower() == ".xlsx":
+        if not args.unit:
+            raise UsageError("上报单个文件需要用 --unit 指定单位代码")
+        results = [
+            ingest(
+                portal,
+                path.read_bytes(),
+                path.name,
+                unit=args.unit,
+                round_code=round_code,
+                user=args.user,
+                allow_closed=args.late,
+            )
+        ]
+    elif path.is_dir() or (path.is_file() and path.suffix.lower() == ".zip"):
+        if not round_code:
+            raise UsageError("批量导入需要用 --round 指定轮次")
+        files = files_in(path)
+        if not files:
+            raise UsageError(f"{path} 中没有 .xlsx 文件")
+        with tqdm(total=len(files), desc="校验入库", unit="份", file=sys.stderr, disable=args.json) as bar:
+            results = ingest_many(
+                portal,
+                files,
+                round_code=round_code,
+                user=args.user,
+                allow_closed=args.late,
+                progress=bar.update,
+            )
+    else:
+        raise UsageError(f"找不到 .xlsx 文件、文件夹或 .zip:{path}")
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "file": r.file_name,
+                        "unit": r.unit,
+                        "round": r.round,
+                        "submission": r.submission_id,
+                        "status": str(r.status) if r.status else None,
+                        "version": r.version,
+                        "days_late": r.days_late,
+                        "duplicate": r.duplicate,
+                        **r.report.as_dict(),
+                    }
+                    for r in results
+                ],
+                ensure_ascii=False,
+            )
+        )
+    else:
+        for r in results:
+            if len(results) == 1 or not r.accepted:
+                _print_report(r.report, out=sys.stdout)
+            print(r.summary())
+        if len(results) > 1:
+            accepted = sum(r.accepted for r in results)
+            print(f"共 {len(results)} 份:通过校验 {accepted} 份,未通过 {len(results) - accepted} 份。")
+    return EXIT_OK if all(r.accepted for r in results) else EXIT_DATA
+
+
+def cmd_review(args) -> int:
+    from portal.review import APPROVE, RETURN, WorkflowError, review
+
+    try:
+        result = review(
+            Portal.open(args.home),
+            args.submission,
+            APPROVE if args.approve else RETURN,
+            args.comment or "",
+            args.user,
+        )
+    except WorkflowError as exc:
+        print(f"错误:{exc}", file=sys.stderr)
+        return EXIT_DATA
+    print(
+        f"报送记录 {result.submission_id} 已{'通过' if args.approve else '退回'},当前状态:{result.status.label}"
+    )
+    return EXIT_OK
+
+
 def cmd_serve(args) -> int:
     from portal.serve import serve
 
@@ -113,6 +246,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output")
     p.add_argument("--format", choices=["xlsx", "json"], default="xlsx")
     p.set_defaults(func=cmd_registry_export)
+
+    p = sub.add_parser("validate", help="校验一份填好的季度模板(不入库)")
+    p.add_argument("file")
+    p.add_argument("--unit", help="单位代码(默认取工作簿中的模板信息)")
+    p.add_argument("--round", help="轮次,如 2025Q3(默认取工作簿中的模板信息)")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出校验结果(标准输出只有 JSON)")
+    p.add_argument("--annotate", metavar="OUT.xlsx", help="写出标注了问题单元格和“校验结果”表的工作簿")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("ingest", help="校验并入库:单个文件(需 --unit),或文件夹/.zip 批量(需 --round)")
+    p.add_argument("path")
+    p.add_argument("--unit")
+    p.add_argument("--round")
+    p.add_argument("--user", default="cli")
+    p.add_argument("--late", action="store_true", help="办公室补录已截止轮次的报送")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("review", help="审核报送:通过或退回")
+    p.add_argument("submission", type=int)
+    decision = p.add_mutually_exclusive_group(required=True)
+    decision.add_argument("--approve", action="store_true")
+    decision.add_argument("--return", dest="return_", action="store_true")
+    p.add_argument("--comment", default="")
+    p.add_argument("--user", required=True)
+    p.set_defaults(func=cmd_review)
 
     p = sub.add_parser("serve", help="启动网页端")
     p.add_argument("--port", type=int)

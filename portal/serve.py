@@ -51,6 +51,6 @@ def serve(portal: Portal, port: int | None = None, headless: bool = True) -> int
         f"科技创新任务调度考核平台已启动:{url}  (数据目录 {portal.settings.home},按 Ctrl+C 停止)", flush=True
     )
     command = streamlit_command(portal, port, headless)
-    os.chdir(ROOT)
-    os.execve(command[0], command, env)
-    return 0  # not reached: execve replaces this process
+    os.chdir(ROOT)  # Streamlit reads .streamlit/config.toml from the working directory
+    os.execve(command[0], command, env)  # the serve process becomes Streamlit: signals reach it directly
+    return 0

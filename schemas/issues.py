@@ -169,6 +169,14 @@ _CATALOGUE: list[IssueType] = [
         "如需补报,请联系领导小组办公室。",
     ),
     IssueType(
+        "round-unknown",
+        E,
+        "structure",
+        "轮次不存在",
+        "轮次 {value} 在平台中不存在。",
+        "请下载当前开放轮次的模板填写;轮次以平台公布的为准。",
+    ),
+    IssueType(
         "row-added",
         E,
         "structure",
@@ -294,6 +302,14 @@ _CATALOGUE: list[IssueType] = [
         "不在可选范围",
         "“{column}”填写了“{value}”,只能填写:{allowed}。",
         "请从下拉列表中选择。",
+    ),
+    IssueType(
+        "indicator-value-missing",
+        E,
+        "rows",
+        "本期值未填",
+        "“{column}”为空,且“备注/数据来源”中未说明原因。",
+        "请填写本期值;确实无法提供的,请在“备注/数据来源”中说明原因。",
     ),
     IssueType(
         "narrative-required",

@@ -47,6 +47,18 @@ _SCALED_SUFFIXES = {
     "亿": None,
 }  # ambiguous scale words: accepted only if the measure unit says so
 
+# Units of one quantity at different scales: 1.2亿元 typed where the measure unit is 万元 means 12000.
+_SCALES: dict[str, tuple[str, float]] = {
+    "元": ("元", 1.0),
+    "千元": ("元", 1e3),
+    "万元": ("元", 1e4),
+    "亿元": ("元", 1e8),
+    "人": ("人", 1.0),
+    "万人": ("人", 1e4),
+}
+# Typographic minus signs pasted from Word or web pages: plainly a minus, converted silently.
+_MINUS = str.maketrans({"\u2212": "-", "\ufe63": "-"})
+
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－＋％", "0123456789.,-+%")
 _SPACES = " \t\r\n\u3000\u00a0\u2002\u2003\u2009\ufeff"
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
@@ -105,6 +117,7 @@ def parse_number(raw: object, measure_unit: str | None = None) -> Reading:
     text = trimmed.value or ""
     if is_no_value(text):
         return Reading(None, codes + (["value-not-applicable"] if text else []))
+    text = text.translate(_MINUS)
     converted = text.translate(_FULL_WIDTH).replace("\u3000", "")
     if converted != text:
         codes.append("number-full-width")
@@ -121,8 +134,15 @@ def parse_number(raw: object, measure_unit: str | None = None) -> Reading:
         text = text.replace(",", "")
     if not _PLAIN_NUMBER.match(text):
         return Reading(None, [c for c in codes if c == "text-trimmed"] + ["value-not-number"])
-    value = float(text)
-    return Reading(value, codes, _show(value))
+    value = _rescale(float(text), suffix, measure_unit)
+    return Reading(value, codes, show_number(value))
+
+
+def _rescale(value: float, suffix: str | None, measure_unit: str | None) -> float:
+    typed, wanted = _SCALES.get(suffix or ""), _SCALES.get((measure_unit or "").strip())
+    if typed and wanted and typed[0] == wanted[0] and typed[1] != wanted[1]:
+        return float(f"{value * typed[1] / wanted[1]:.12g}")
+    return value
 
 
 def _unit_suffix(text: str, measure_unit: str | None) -> str | None:
@@ -136,7 +156,8 @@ def _unit_suffix(text: str, measure_unit: str | None) -> str | None:
     return None
 
 
-def _show(value: float) -> str:
+def show_number(value: float) -> str:
+    """A number as a person would write it: 1200, not 1200.0."""
     return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
 
 

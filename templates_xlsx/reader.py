@@ -61,17 +61,46 @@ class ParsedSheet:
         return self.cell(key, self.header_row) if self.header_row else None
 
 
-_CELL = re.compile(rb"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
-_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
-_TYPE = re.compile(rb'\bt="([a-zA-Z]+)"')
-_VALUE = re.compile(rb"<v>(.*?)</v>", re.S)
-_FORMULA = re.compile(rb"<f\b[^>]*>(.*?)</f>|<f\b[^>]*/>", re.S)
+# Sheet XML as Excel, WPS, LibreOffice and other tools write it: optional namespace prefixes
+# (<x:c>), either quote style, and cells or rows without an `r` attribute (position implied).
+_ROW_OR_CELL = re.compile(rb"<(?:\w+:)?row\b([^>]*)>|<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
+_ROW_NUMBER = re.compile(rb"""\br=["'](\d+)["']""")
+_REF = re.compile(rb"""\br=["']([A-Z]+)(\d+)["']""")
+_TYPE = re.compile(rb"""\bt=["']([a-zA-Z]+)["']""")
+_STYLE = re.compile(rb"""\bs=["'](\d+)["']""")
+_VALUE = re.compile(rb"<(?:\w+:)?v\s*(?:/>|>(.*?)</(?:\w+:)?v>)", re.S)
+_INLINE = re.compile(rb"<(?:\w+:)?is\b")
+_FORMULA = re.compile(rb"<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
+
+# Built-in number formats 9 (0%) and 10 (0.00%); custom ones are recognised by a bare % sign.
+_PERCENT_FORMAT_IDS = frozenset({9, 10})
+_QUOTED = re.compile(r'"[^"]*"|\\.')
 
 
 @dataclass(frozen=True)
 class CellFlag:
-    kind: str  # "error" or "formula"
+    """What calamine's value hides: an error value, a formula without a cached result, or a
+    number shown as a percentage (15% typed into Excel is stored as 0.15)."""
+
+    kind: str  # "error", "formula" or "percent"
     text: str
+
+
+def _is_percent_format(code: str) -> bool:
+    return "%" in _QUOTED.sub("", code)
+
+
+def _percent_styles(styles_xml: bytes) -> frozenset[int]:
+    """Indexes into cellXfs whose number format displays a percentage."""
+    root = ElementTree.fromstring(styles_xml)
+    custom = {int(f.get("numFmtId", "-1")): f.get("formatCode", "") for f in root.iter(f"{_NS_MAIN}numFmt")}
+    xfs = root.find(f"{_NS_MAIN}cellXfs")
+    found = set()
+    for index, xf in enumerate(xfs if xfs is not None else []):
+        fmt = int(xf.get("numFmtId", "0"))
+        if fmt in _PERCENT_FORMAT_IDS or (fmt in custom and _is_percent_format(custom[fmt])):
+            found.add(index)
+    return frozenset(found)
 
 
 def _col_index(letters: bytes) -> int:
@@ -107,10 +136,15 @@ class Workbook:
         except Exception as exc:  # calamine raises its own types for broken parts
             raise WorkbookUnreadable(f"工作簿内容无法解析({exc})") from exc
         self._frames: dict[str, pl.DataFrame] = {}
+        self._percent: frozenset[int] | None = None
 
     @property
     def sheet_names(self) -> list[str]:
         return list(self._parts)
+
+    def sheet_part(self, name: str) -> str:
+        """The zip member holding a sheet's XML (e.g. xl/worksheets/sheet2.xml)."""
+        return self._parts[name]
 
     def _sheet_parts(self) -> dict[str, str]:
         names = self.zip.namelist()
@@ -144,28 +178,66 @@ class Workbook:
             self._frames[name] = sheet.to_polars()
         return self._frames[name]
 
+    def _styles_percent(self) -> frozenset[int]:
+        if self._percent is None:
+            try:
+                self._percent = _percent_styles(self.zip.read(self._styles_part()))
+            except (KeyError, ElementTree.ParseError, ValueError):
+                self._percent = frozenset()
+        return self._percent
+
+    def _styles_part(self) -> str:
+        rels = ElementTree.fromstring(self.zip.read("xl/_rels/workbook.xml.rels"))
+        for r in rels.iter(f"{_NS_PKG_REL}Relationship"):
+            if r.get("Type", "").endswith("/styles"):
+                target = r.get("Target", "")
+                return target.lstrip("/") if target.startswith("/") else normpath(join("xl", target))
+        return "xl/styles.xml"
+
     def flags(self, name: str) -> tuple[int, dict[tuple[int, int], CellFlag]]:
-        """(first used column index, {(excel_row, col_index): flag}) for error and uncached formula cells."""
+        """(first column calamine reports, {(excel_row, col_index): flag}) for the cells whose
+        calamine value hides something: error values, formulas without a cached value, percents.
+
+        calamine's grid starts at the leftmost column holding a value, so that column is found
+        here the same way; rows always start at Excel row 1.
+        """
         xml = self.zip.read(self._parts[name])
+        percent_styles = self._styles_percent()
         first_col: int | None = None
         found: dict[tuple[int, int], CellFlag] = {}
-        for m in _CELL.finditer(xml):
-            attrs, body = m.group(1), m.group(2) or b""
-            ref = _REF.search(attrs)
-            if not ref:
+        row, col = 0, -1
+        for m in _ROW_OR_CELL.finditer(xml):
+            row_attrs, attrs = m.group(1), m.group(2)
+            if row_attrs is not None:
+                number = _ROW_NUMBER.search(row_attrs)
+                row, col = (int(number.group(1)) if number else row + 1), -1
                 continue
-            col, row = _col_index(ref.group(1)), int(ref.group(2))
-            value = _VALUE.search(body)
-            if value is not None or b"<is>" in body:
+            body = m.group(3) or b""
+            ref = _REF.search(attrs)
+            if ref:
+                col, row = _col_index(ref.group(1)), int(ref.group(2))
+            else:
+                col += 1
+            kind_m = _TYPE.search(attrs)
+            kind = kind_m.group(1) if kind_m else b"n"
+            value_m = _VALUE.search(body)
+            value = value_m.group(1) if value_m else None  # None: no <v>, or an empty <v/>
+            has_value = bool(value) or (value is not None and kind in (b"s", b"str", b"e"))
+            if has_value or _INLINE.search(body):
                 first_col = col if first_col is None else min(first_col, col)
-            kind = _TYPE.search(attrs)
-            if kind and kind.group(1) == b"e":
-                found[(row, col)] = CellFlag("error", _unescape(value.group(1)) if value else "#ERROR")
+            if kind == b"e":
+                found[(row, col)] = CellFlag("error", _unescape(value) if value else "#ERROR")
                 continue
             formula = _FORMULA.search(body)
-            if formula and (value is None or value.group(1) == b""):
+            # A cached empty string (t="str" with <v></v>) is a value; no <v> at all is not.
+            if formula and not has_value:
                 text = _unescape(formula.group(1) or b"")
                 found[(row, col)] = CellFlag("formula", "=" + text if text else "(共享公式)")
+                continue
+            if kind == b"n" and value and percent_styles:
+                style = _STYLE.search(attrs)
+                if style and int(style.group(1)) in percent_styles:
+                    found[(row, col)] = CellFlag("percent", value.decode("ascii", "replace"))
         return (first_col or 0), found
 
 
@@ -188,8 +260,19 @@ def _parse(column: Column, raw: str | None, measure_unit: str | None) -> normali
 def _cell_text(value: str | None) -> str | None:
     if value is None:
         return None
-    # calamine renders date cells as "YYYY-MM-DD 00:00:00"
-    return value[:-9] if len(value) == 19 and value.endswith(" 00:00:00") and value[4] == "-" else value
+    # calamine renders date cells as "YYYY-MM-DD 00:00:00" (ISO t="d" cells with a "T")
+    if len(value) == 19 and value[4] == "-" and value[10] in " T" and value.endswith("00:00:00"):
+        return value[:10]
+    return value
+
+
+def _percent_reading(text: str) -> normalise.Reading:
+    """A number the cell displays as a percentage: 0.15 shown as 15% was meant as 15."""
+    try:
+        value = round(float(text) * 100, 10)
+    except ValueError:
+        return normalise.Reading(None, ["value-not-number"])
+    return normalise.Reading(value, ["number-percent-string"], normalise.show_number(value))
 
 
 def read_sheet(book: Workbook, spec: SheetSpec) -> tuple[ParsedSheet, list[Issue]]:
@@ -234,13 +317,16 @@ def read_sheet(book: Workbook, spec: SheetSpec) -> tuple[ParsedSheet, list[Issue
             c.key: _cell_text(row[positions[c.key]]) if positions[c.key] < len(row) else None for c in present
         }
         row_flags = {c.key: flags.get((excel_row, offset + positions[c.key])) for c in present}
-        if all(v is None or str(v).strip() == "" for v in raw.values()) and not any(row_flags.values()):
+        if all(v is None or str(v).strip() == "" for v in raw.values()) and not any(
+            f and f.kind != "percent" for f in row_flags.values()
+        ):
             continue
         measure_unit = raw.get("measure_unit")
         for c in present:
             cell = f"{letters[c.key]}{excel_row}"
             flag = row_flags[c.key]
-            if flag is not None:
+            shown = raw[c.key]
+            if flag is not None and flag.kind in ("error", "formula"):
                 code = "excel-error-value" if flag.kind == "error" else "formula-without-value"
                 issues.append(
                     Issue.make(
@@ -249,7 +335,11 @@ def read_sheet(book: Workbook, spec: SheetSpec) -> tuple[ParsedSheet, list[Issue
                 )
                 records[c.key].append([] if c.type == ColumnType.CODES else None)
                 continue
-            reading = _parse(c, raw[c.key], measure_unit)
+            if flag is not None and flag.kind == "percent" and c.type == ColumnType.NUMBER:
+                reading = _percent_reading(flag.text)
+                shown = f"{reading.normalised}%" if reading.normalised else shown
+            else:
+                reading = _parse(c, raw[c.key], measure_unit)
             for code in reading.codes:
                 issues.append(
                     Issue.make(
@@ -257,7 +347,7 @@ def read_sheet(book: Workbook, spec: SheetSpec) -> tuple[ParsedSheet, list[Issue
                         sheet=spec.name,
                         cell=cell,
                         column=c.header,
-                        value=raw[c.key],
+                        value=shown,
                         row=excel_row,
                         normalised=reading.normalised or "",
                         allowed="是、否",
@@ -290,6 +380,11 @@ def _find_header(spec: SheetSpec, rows: list[tuple]) -> tuple[int | None, dict[s
     if best_row is None or best[0] < max(1, len(spec.columns) // 2):
         return None, {}
     return best_row, best[1]
+
+
+def empty_sheet(spec: SheetSpec) -> ParsedSheet:
+    """A sheet with no rows, for a workbook that could not be read."""
+    return ParsedSheet(spec, _empty_frame(spec))
 
 
 def _empty_frame(spec: SheetSpec) -> pl.DataFrame:

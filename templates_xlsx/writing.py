@@ -10,7 +10,8 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -22,6 +23,9 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 HEADER_FONT = Font(bold=True, color="FFFFFF", name="宋体", size=11)
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+# Header of a column the unit fills in: a warmer colour than the pre-filled columns' header.
+INPUT_HEADER_FILL = PatternFill("solid", fgColor="C65911")
+UNLOCKED = Protection(locked=False)
 TITLE_FONT = Font(bold=True, size=14, name="黑体")
 BODY_FONT = Font(name="宋体", size=10)
 THIN = Side(style="thin", color="A6A6A6")
@@ -41,7 +45,8 @@ def put(ws: Worksheet, row: int, col: int, value: Any):
         if isinstance(value, dt.date):
             cell.number_format = "yyyy-mm-dd"
         return cell
-    text = str(value)
+    # Control characters pasted into the registry would make openpyxl refuse the whole workbook.
+    text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
     cell = ws.cell(row=row, column=col)
     cell.value = text
     if is_formula_like(text):

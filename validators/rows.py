@@ -1,15 +1,27 @@
-"""Run a Pandera schema lazily and turn every failure case into an Issue at its Excel cell."""
+"""Stage 3: run a Pandera schema lazily and turn every failure case into an Issue at its Excel cell.
+
+Column checks (types, required, choices, ranges) come from the sheet spec through
+`schemas.models.schema_for`; rules that need the whole row (narrative required unless 未启动, a
+value ≥ 0 unless the indicator allows negatives) are the dataframe checks in `ROW_RULES`. Both
+are translated to our issue codes here, in one table each.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
 import pandera.polars as pa
 import polars as pl
 
+from schemas.enums import IndicatorKind, TaskStatus
 from schemas.issues import Issue
-from schemas.models import allowed_values
+from schemas.models import allowed_values, schema_for
+from schemas.sheets import ENUM_COLUMNS, INDICATOR_SHEET, TASK_SHEET, SheetSpec
 from templates_xlsx.reader import ParsedSheet
+from validators.expectation import Expectation
 
 # Pandera check names → our issue codes. The one place Pandera's vocabulary is translated.
 PANDERA_CODES: list[tuple[str, str]] = [
@@ -26,30 +38,104 @@ PANDERA_CODES: list[tuple[str, str]] = [
 _BOUND = re.compile(r"\(([-\d.eE]+)\)")
 
 
+@dataclass(frozen=True)
+class RowRule:
+    """A check over whole rows: True where the row is fine. The issue lands on `column`'s cell."""
+
+    name: str
+    sheet: str  # spec key
+    column: str  # spec key of the cell the issue points at
+    code: str
+    ok: Callable[[], pl.Expr]
+    needs: tuple[str, ...] = ()  # spec columns the rule reads; skipped when one is missing
+    params: Callable[[dict[str, Any]], dict[str, Any]] = field(default=lambda row: {})
+
+    def check(self) -> pa.Check:
+        expr = self.ok()
+        return pa.Check(lambda data: data.lazyframe.select(expr.fill_null(True)), name=self.name)
+
+
+_NOT_STARTED = TaskStatus.NOT_STARTED.label
+_MILESTONE = IndicatorKind.MILESTONE.value
+
+
+def _blank(col: str) -> pl.Expr:
+    return pl.col(col).is_null() | (pl.col(col).cast(pl.Utf8).str.strip_chars() == "")
+
+
+# Row rules of the template sheets. Helper columns (`_allow_negative`, `_kind`) are added from the
+# Expectation by `prepare_frame` before validation.
+ROW_RULES: tuple[RowRule, ...] = (
+    RowRule(
+        "indicator-value-missing",
+        INDICATOR_SHEET.key,
+        "value",
+        "indicator-value-missing",
+        lambda: pl.col("value").is_not_null() | ~_blank("note"),
+        needs=("value", "note"),
+    ),
+    RowRule(
+        "value-not-negative",
+        INDICATOR_SHEET.key,
+        "value",
+        "value-below-min",
+        lambda: pl.col("value").is_null() | (pl.col("value") >= 0) | pl.col("_allow_negative"),
+        needs=("value",),
+        params=lambda row: {"min_value": 0},
+    ),
+    RowRule(
+        "milestone-zero-or-one",
+        INDICATOR_SHEET.key,
+        "value",
+        "value-not-allowed",
+        lambda: (
+            (pl.col("_kind") != _MILESTONE) | pl.col("value").is_null() | pl.col("value").is_in([0.0, 1.0])
+        ),
+        needs=("value",),
+        params=lambda row: {"allowed": "1(已实现)、0(未实现)"},
+    ),
+    RowRule(
+        "narrative-required",
+        TASK_SHEET.key,
+        "narrative",
+        "narrative-required",
+        lambda: _blank("status") | (pl.col("status") == _NOT_STARTED) | ~_blank("narrative"),
+        needs=("status", "narrative"),
+        params=lambda row: {"status": row.get("status") or ""},
+    ),
+)
+RULES_BY_NAME = {r.name: r for r in ROW_RULES}
+
+
 def code_for_check(check: str) -> str:
+    if check in RULES_BY_NAME:
+        return RULES_BY_NAME[check].code
     for prefix, code in PANDERA_CODES:
         if check.startswith(prefix):
             return code
-    return check if check in _CUSTOM_CODES else "check-failed"
+    return "check-failed"
 
 
-# Custom dataframe checks are named after the issue code they raise.
-_CUSTOM_CODES: set[str] = {"narrative-required", "completed-not-100"}
+def rules_for(spec: SheetSpec, present: Iterable[str]) -> list[RowRule]:
+    have = set(present)
+    return [r for r in ROW_RULES if r.sheet == spec.key and set(r.needs) <= have]
 
 
-def register_check_code(code: str) -> None:
-    _CUSTOM_CODES.add(code)
-
-
-def _show(value: str | None) -> str | None:
+def _show(value: Any) -> str | None:
     if value is None:
         return None
-    return value[:-2] if value.endswith(".0") else value
+    text = str(value)
+    return text[:-2] if text.endswith(".0") else text
 
 
-def validate_rows(parsed: ParsedSheet, schema: pa.DataFrameSchema) -> list[Issue]:
-    """Every failing cell of the sheet, in row order; nothing raised for data problems."""
-    frame = parsed.frame
+def validate_rows(
+    parsed: ParsedSheet, schema: pa.DataFrameSchema, frame: pl.DataFrame | None = None
+) -> list[Issue]:
+    """Every failing cell of the sheet, in row order; nothing raised for data problems.
+
+    `frame` (default: the parsed frame) may carry helper columns the row rules read.
+    """
+    frame = parsed.frame if frame is None else frame
     try:
         schema.validate(frame, lazy=True)
         return []
@@ -59,20 +145,28 @@ def validate_rows(parsed: ParsedSheet, schema: pa.DataFrameSchema) -> list[Issue
     rows = frame.get_column("_row").to_list()
     issues: list[Issue] = []
     for f in failures.iter_rows(named=True):
-        index, column_key, check = f["index"], f["column"], str(f["check"])
+        index, check = f["index"], str(f["check"])
+        rule = RULES_BY_NAME.get(check)
+        column_key = rule.column if rule else f["column"]
         code = code_for_check(check)
-        excel_row = rows[index] if index is not None and 0 <= index < len(rows) else None
+        in_range = index is not None and 0 <= index < len(rows)
+        excel_row = rows[index] if in_range else None
         try:
             column = spec.column(column_key)
         except (KeyError, TypeError):
             column = None
         header = column.header if column else column_key
         cell = parsed.cell(column_key, excel_row) if excel_row and column else None
+        value = f["failure_case"]
+        params: dict[str, Any] = {}
+        if rule:
+            record = frame.row(index, named=True) if in_range else {}
+            value = record.get(column_key)
+            params = rule.params(record)
         bound = _BOUND.search(check)
-        params = {}
-        if code == "value-not-allowed" and column:
+        if code == "value-not-allowed" and column and "allowed" not in params:
             params["allowed"] = "、".join(column.choices or allowed_values(spec, column_key))
-        if code == "value-below-min":
+        if code == "value-below-min" and "min_value" not in params:
             params["min_value"] = _show(bound.group(1)) if bound else ""
         if code == "value-above-max":
             params["max_value"] = _show(bound.group(1)) if bound else ""
@@ -87,13 +181,7 @@ def validate_rows(parsed: ParsedSheet, schema: pa.DataFrameSchema) -> list[Issue
             params["detail"] = check
         issues.append(
             Issue.make(
-                code,
-                sheet=spec.name,
-                cell=cell,
-                column=header,
-                value=_show(f["failure_case"]),
-                row=excel_row,
-                **params,
+                code, sheet=spec.name, cell=cell, column=header, value=_show(value), row=excel_row, **params
             )
         )
     issues.sort(key=lambda i: (i.row or 0, i.cell or ""))
@@ -108,3 +196,51 @@ def _typed(frame: pl.DataFrame, key: str, text: str | None):
         return pl.Series([text]).cast(dtype).item()
     except Exception:
         return text
+
+
+# ---------------------------------------------------------------- the quarterly template sheets
+
+_KIND_CODES = ENUM_COLUMNS[("indicators", "kind")].to_code
+
+
+def prepare_frame(parsed: ParsedSheet, expectation: Expectation | None) -> pl.DataFrame:
+    """The parsed frame plus the helper columns the row rules read (from the registry when known)."""
+    frame = parsed.frame
+    if parsed.spec.key != INDICATOR_SHEET.key or "indicator" not in frame.columns:
+        return frame
+    facts = {i.code: i for i in (expectation.indicators or ())} if expectation else {}
+    keys = frame.get_column("indicator").to_list()
+    sheet_kinds = frame.get_column("kind").to_list() if "kind" in frame.columns else [None] * len(keys)
+    kinds, negatives = [], []
+    for key, sheet_kind in zip(keys, sheet_kinds, strict=True):
+        fact = facts.get(key)
+        kinds.append(fact.kind if fact else _KIND_CODES.get(sheet_kind or "", None))
+        negatives.append(bool(fact.allow_negative) if fact else False)
+    return frame.with_columns(
+        pl.Series("_kind", kinds, dtype=pl.Utf8), pl.Series("_allow_negative", negatives, dtype=pl.Boolean)
+    )
+
+
+def template_schema(parsed: ParsedSheet) -> pa.DataFrameSchema:
+    """Spec columns found in the sheet, with their spec checks, plus the sheet's row rules."""
+    present = list(parsed.letters)
+    rules = rules_for(parsed.spec, present)
+    return schema_for(parsed.spec, present=present, checks=[r.check() for r in rules])
+
+
+def check_template_rows(
+    parsed: ParsedSheet, expectation: Expectation | None = None, skip_rows: Iterable[int] = ()
+) -> list[Issue]:
+    """Pandera over one template sheet; rows in `skip_rows` (e.g. rows added to the template) are left out."""
+    if parsed.header_row is None:
+        return []
+    skip = set(skip_rows)
+    if skip:
+        parsed = ParsedSheet(
+            parsed.spec,
+            parsed.frame.filter(~pl.col("_row").is_in(list(skip))),
+            parsed.letters,
+            parsed.header_row,
+        )
+    frame = prepare_frame(parsed, expectation)
+    return validate_rows(parsed, template_schema(parsed), frame)

@@ -1,0 +1,282 @@
+"""Ingest: validate an upload, then record it in one transaction, keyed to the unit that owns each row.
+
+The same service serves `portal ingest` and the upload page. Every upload's bytes are stored by
+content hash before anything else; a rejected upload is recorded with its issues; the same file
+for the same unit and round is recognised and not recorded twice; a newer accepted upload
+supersedes the unit's current submission for the round, which stays queryable.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from portal import filestore
+from portal.context import Portal
+from portal.review import effective_due_date
+from portal.validation import validate_files
+from schemas.enums import RoundState, SubmissionStatus, TaskStatus
+from schemas.issues import Issue, Report
+from validators.pipeline import ValidationResult
+from warehouse.submissions import NewSubmission, find_same_file, record_submission, remember_file
+
+
+@dataclass
+class IngestResult:
+    file_name: str | None
+    file_hash: str
+    report: Report
+    unit: str | None = None
+    round: str | None = None
+    submission_id: int | None = None
+    status: SubmissionStatus | None = None
+    version: int | None = None
+    days_late: int = 0
+    duplicate: bool = False  # this exact file was already recorded for the unit and round
+    validation: ValidationResult | None = field(default=None, repr=False)
+
+    @property
+    def accepted(self) -> bool:
+        return self.status in (
+            SubmissionStatus.VALIDATED,
+            SubmissionStatus.APPROVED,
+            SubmissionStatus.RETURNED,
+        )
+
+    def summary(self) -> str:
+        who = f"{self.unit or '未知单位'} {self.round or ''}".strip()
+        if self.submission_id is None:
+            return f"{self.file_name or '文件'}:未能识别所属单位和轮次,未登记。{self.report.summary()}"
+        if self.duplicate:
+            return f"{who}:同一文件已于报送记录 {self.submission_id} 登记过,未重复登记。"
+        state = self.status.label if self.status else ""
+        late = f",逾期 {self.days_late} 天" if self.days_late else ""
+        return f"{who}:第 {self.version} 版,{state}{late}(报送记录 {self.submission_id})。{self.report.summary()}"
+
+
+def _value_frame(result: ValidationResult) -> pl.DataFrame:
+    parsed = result.upload.sheets["indicator_values"]
+    letter = parsed.letters.get("value", "")
+    frame = parsed.frame
+    return frame.select(
+        pl.col("indicator"),
+        pl.col("value") if "value" in frame.columns else pl.lit(None, pl.Float64).alias("value"),
+        pl.col("note") if "note" in frame.columns else pl.lit(None, pl.Utf8).alias("note"),
+        (pl.lit(letter) + pl.col("_row").cast(pl.Utf8)).alias("cell"),
+    ).filter(pl.col("indicator").is_not_null())
+
+
+_STATUS_CODES = {s.label: s.value for s in TaskStatus} | {s.value: s.value for s in TaskStatus}
+
+
+def _progress_frame(result: ValidationResult) -> pl.DataFrame:
+    frame = result.upload.sheets["task_progress"].frame.filter(pl.col("task").is_not_null())
+    roles = {t.code: t.role for t in (result.expectation.tasks or ())}
+    cols = [c for c in ("status", "percent", "narrative", "problems", "next_steps") if c in frame.columns]
+    return frame.select(
+        pl.col("task"),
+        pl.col("task").replace_strict(roles, default=None, return_dtype=pl.Utf8).alias("role"),
+        *[pl.col(c) for c in cols],
+    ).with_columns(pl.col("status").replace_strict(_STATUS_CODES, default=None, return_dtype=pl.Utf8))
+
+
+def _issue_frame(report: Report) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                "code": i.code,
+                "severity": str(i.severity),
+                "sheet": i.sheet,
+                "cell": i.cell,
+                "column_name": i.column,
+                "value": i.value,
+                "message": i.message,
+                "hint": i.hint,
+            }
+            for i in report.issues
+        ],
+        schema={
+            k: pl.Utf8
+            for k in ("code", "severity", "sheet", "cell", "column_name", "value", "message", "hint")
+        },
+    )
+
+
+def _owned_everything(result: ValidationResult) -> list[Issue]:
+    """Defence in depth: a row the unit does not own never reaches the warehouse, whatever the checks said."""
+    exp = result.expectation
+    issues = []
+    for sheet, key, allowed, item in (
+        ("indicator_values", "indicator", exp.indicator_keys, "指标"),
+        ("task_progress", "task", exp.task_keys, "任务"),
+    ):
+        parsed = result.upload.sheets[sheet]
+        if allowed is None:
+            continue
+        for rec in parsed.frame.select("_row", key).iter_rows(named=True):
+            if rec[key] and rec[key] not in allowed:
+                issues.append(
+                    Issue.make(
+                        "unit-not-owner",
+                        sheet=parsed.spec.name,
+                        cell=parsed.cell(key, rec["_row"]),
+                        column=parsed.spec.column(key).header,
+                        value=rec[key],
+                        row=rec["_row"],
+                        item=item,
+                    )
+                )
+    return issues
+
+
+def _record(
+    portal: Portal,
+    data: bytes,
+    name: str | None,
+    digest: str,
+    stored: Path,
+    result: ValidationResult,
+    unit: str | None,
+    round_code: str | None,
+    user: str,
+    uploaded_at: dt.datetime,
+) -> IngestResult:
+    meta = result.meta
+    unit = unit or (meta.get("unit") or "").strip() or None
+    round_code = round_code or (meta.get("round") or "").strip() or None
+    out = IngestResult(name, digest, result.report, unit, round_code, validation=result)
+    if not unit or not round_code:
+        return out
+    if result.upload is not None and result.expectation is not None and result.report.ok:
+        result.report.extend(_owned_everything(result))
+    with portal.warehouse.transaction() as con:
+        known = con.execute(
+            "SELECT (SELECT count(*) FROM units WHERE code = ?), (SELECT count(*) FROM rounds WHERE code = ?)",
+            [unit, round_code],
+        ).fetchall()[0]
+        if not all(known):
+            return out  # the report already says the unit or round does not exist
+        same = find_same_file(con, unit, round_code, digest)
+        if same is not None:
+            row = con.execute(
+                "SELECT status, version, days_late FROM submissions WHERE id = ?", [same]
+            ).fetchall()[0]
+            out.submission_id, out.status, out.version, out.days_late = (
+                same,
+                SubmissionStatus(row[0]),
+                row[1],
+                row[2],
+            )
+            out.duplicate = True
+            return out
+        due = effective_due_date(con, round_code, unit)
+        days_late = max(0, (uploaded_at.date() - due).days) if due else 0
+        status = SubmissionStatus.VALIDATED if result.report.ok else SubmissionStatus.REJECTED
+        remember_file(con, digest, len(data), str(stored.relative_to(portal.settings.home)), uploaded_at)
+        accepted = status == SubmissionStatus.VALIDATED
+        submission_id = record_submission(
+            con,
+            NewSubmission(
+                unit,
+                round_code,
+                digest,
+                name,
+                user,
+                uploaded_at,
+                status,
+                days_late,
+                meta.get("template_version"),
+                len(result.report.errors),
+                len(result.report.warnings),
+            ),
+            _value_frame(result) if accepted else None,
+            _progress_frame(result) if accepted else None,
+            _issue_frame(result.report),
+        )
+        out.version = con.execute("SELECT version FROM submissions WHERE id = ?", [submission_id]).fetchall()[
+            0
+        ][0]
+        portal.audit(
+            con,
+            user,
+            "submission.upload",
+            str(submission_id),
+            f"unit={unit} round={round_code} status={status} late={days_late} file={name or ''}",
+        )
+    out.submission_id, out.status, out.days_late = submission_id, status, days_late
+    return out
+
+
+def ingest(
+    portal: Portal,
+    data: bytes,
+    file_name: str | None = None,
+    unit: str | None = None,
+    round_code: str | None = None,
+    user: str = "cli",
+    allow_closed: bool = False,
+    uploaded_at: dt.datetime | None = None,
+) -> IngestResult:
+    """One workbook: stored, validated, recorded (accepted or rejected)."""
+    return ingest_many(
+        portal,
+        [(file_name, data)],
+        unit=unit,
+        round_code=round_code,
+        user=user,
+        allow_closed=allow_closed,
+        uploaded_at=uploaded_at,
+    )[0]
+
+
+def ingest_many(
+    portal: Portal,
+    files: Sequence[tuple[str | None, bytes]],
+    unit: str | None = None,
+    round_code: str | None = None,
+    user: str = "cli",
+    allow_closed: bool = False,
+    uploaded_at: dt.datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[IngestResult]:
+    """A batch validated together (one Great Expectations run), each workbook recorded on its own."""
+    stored = [filestore.store(portal.settings.uploads_dir, data) for _, data in files]
+    results = validate_files(
+        portal, [(data, unit, round_code) for _, data in files], allow_closed=allow_closed
+    )
+    when = uploaded_at or portal.settings.now()
+    out = []
+    for (name, data), (digest, path), result in zip(files, stored, results, strict=True):
+        out.append(_record(portal, data, name, digest, path, result, unit, round_code, user, when))
+        if progress:
+            progress(1)
+    return out
+
+
+def files_in(path: Path) -> list[tuple[str, bytes]]:
+    """The .xlsx workbooks of a folder or a .zip, in name order (names decoded as the zip says)."""
+    if path.is_dir():
+        return [
+            (p.name, p.read_bytes())
+            for p in sorted(path.iterdir())
+            if p.suffix.lower() == ".xlsx" and not p.name.startswith("~$")
+        ]
+    with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as zf:
+        names = sorted(
+            n
+            for n in zf.namelist()
+            if n.lower().endswith(".xlsx") and not Path(n).name.startswith(("~$", "._"))
+        )
+        return [(Path(n).name, zf.read(n)) for n in names]
+
+
+def round_state(portal: Portal, round_code: str) -> RoundState | None:
+    with portal.warehouse.connect() as con:
+        rows = con.execute("SELECT state FROM rounds WHERE code = ?", [round_code]).fetchall()
+    return RoundState(rows[0][0]) if rows else None

@@ -1,0 +1,126 @@
+"""Validate uploads against the warehouse: who the unit is, what it owns, what it reported before.
+
+The validators compare a workbook with an `Expectation`; this module fills it from the registry
+and past approvals. Unit and round default to the workbook's own metadata, so a clerk's file can
+be checked without saying whose it is; with --unit/--round a mismatch is reported instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from portal.context import Portal
+from schemas.enums import RoundState, TaskRole
+from templates_xlsx.annotate import annotate
+from validators.expectation import Expectation, IndicatorFacts, TaskFacts
+from validators.file_safety import Limits
+from validators.pipeline import ValidationResult, validate_many
+from warehouse.expected import ExpectedFrames, expected_frames
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def expectations_from(frames: ExpectedFrames, round_code: str) -> dict[str, Expectation]:
+    """One Expectation per unit in the frames."""
+    indicators: dict[str, list[IndicatorFacts]] = {}
+    for r in frames.indicators.iter_rows(named=True):
+        indicators.setdefault(r["unit"], []).append(
+            IndicatorFacts(
+                code=r["code"],
+                kind=r["kind"],
+                allow_negative=bool(r["allow_negative"]),
+                direction=r["direction"] or ">=",
+                target=_float(r["target"]),
+                previous=_float(r["previous"]),
+                previous_round=r["previous_round"],
+                year_previous=_float(r["year_previous"]),
+                year_previous_round=r["year_previous_round"],
+            )
+        )
+    tasks: dict[str, list[TaskFacts]] = {}
+    for r in frames.tasks.iter_rows(named=True):
+        tasks.setdefault(r["unit"], []).append(TaskFacts(r["code"], r["role"] or TaskRole.LEAD.value))
+    return {
+        u["code"]: Expectation(
+            unit=u["code"],
+            unit_name=u["name"],
+            round=round_code,
+            round_state=frames.round_state,
+            unit_known=bool(u["active"]),
+            indicators=tuple(indicators.get(u["code"], ())),
+            tasks=tuple(tasks.get(u["code"], ())),
+        )
+        for u in frames.units.iter_rows(named=True)
+    }
+
+
+@dataclass
+class ExpectationBook:
+    """Expectations loaded a round at a time (every unit in one query), for single files and batches."""
+
+    portal: Portal
+    rounds: dict[str, dict[str, Expectation]] = field(default_factory=dict)
+    states: dict[str, str | None] = field(default_factory=dict)
+    allow_closed: bool = False  # the office may still load late uploads into a closed round
+
+    def _load(self, round_code: str) -> None:
+        with self.portal.warehouse.connect() as con:
+            frames = expected_frames(con, round_code)
+        if self.allow_closed and frames.round_state == RoundState.CLOSED.value:
+            frames = replace(frames, round_state=RoundState.OPEN.value)
+        self.rounds[round_code] = expectations_from(frames, round_code)
+        self.states[round_code] = frames.round_state
+
+    def get(self, unit: str | None, round_code: str | None) -> Expectation:
+        if not round_code:
+            # No round anywhere (no --round, no metadata): nothing to compare with but the file itself.
+            return Expectation(unit=unit, round=None, unit_known=True)
+        if round_code not in self.rounds:
+            self._load(round_code)
+        if unit is None:
+            return Expectation(unit=None, round=round_code, round_state=self.states[round_code])
+        found = self.rounds[round_code].get(unit)
+        if found is None:
+            return Expectation(
+                unit=unit, round=round_code, round_state=self.states[round_code], unit_known=False
+            )
+        return found
+
+
+def _source(book: ExpectationBook, unit: str | None, round_code: str | None):
+    def expect(meta: Mapping[str, str]) -> Expectation:
+        return book.get(unit or _clean(meta.get("unit")), round_code or _clean(meta.get("round")))
+
+    return expect
+
+
+def _clean(value) -> str | None:
+    text = str(value or "").strip()
+    return text or None
+
+
+def validate_files(
+    portal: Portal, items: Sequence[tuple[bytes, str | None, str | None]], allow_closed: bool = False
+) -> list[ValidationResult]:
+    """(bytes, unit or None, round or None) each; one Great Expectations run for the whole batch."""
+    book = ExpectationBook(portal, allow_closed=allow_closed)
+    settings = portal.settings
+    return validate_many(
+        [(data, _source(book, unit, round_code)) for data, unit, round_code in items],
+        Limits.from_settings(settings),
+        settings.secret(),
+    )
+
+
+def validate_file(
+    portal: Portal, data: bytes, unit: str | None = None, round_code: str | None = None
+) -> ValidationResult:
+    return validate_files(portal, [(data, unit, round_code)])[0]
+
+
+def annotated(data: bytes, result: ValidationResult) -> bytes:
+    """The uploaded workbook with its issues marked; a report-only workbook if it could not be read."""
+    return annotate(data if result.upload is not None else None, result.report.issues)

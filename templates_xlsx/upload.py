@@ -1,0 +1,68 @@
+"""An uploaded quarterly workbook, read in one pass: `_meta`, every template sheet, cell issues.
+
+No checks of meaning here (signature, unit, round, rows added): that is the validator's
+structure stage. This only reads what is there and reports cells it had to repair or could not
+read, so a broken file gives an issue, never a traceback.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from xml.etree import ElementTree
+
+import fastexcel
+
+from schemas.issues import Issue
+from schemas.sheets import META_SHEET, TEMPLATE_SHEETS
+from templates_xlsx.reader import (
+    ParsedSheet,
+    Workbook,
+    WorkbookUnreadable,
+    empty_sheet,
+    read_key_values,
+    read_sheet,
+)
+
+
+@dataclass
+class ParsedUpload:
+    meta: dict[str, str]  # `_meta` key → text; empty when the sheet is missing
+    sheets: dict[str, ParsedSheet]  # spec key → parsed sheet, for every TEMPLATE_SHEETS spec
+    issues: list[Issue] = field(default_factory=list)
+    sheet_names: list[str] = field(default_factory=list)
+    meta_state: str = "missing"  # visible / hidden / veryHidden (Excel, WPS) / missing
+
+    @property
+    def readable(self) -> bool:
+        return not any(i.code == "file-unreadable" for i in self.issues)
+
+
+def _unreadable(detail: str) -> ParsedUpload:
+    return ParsedUpload(
+        meta={},
+        sheets={spec.key: empty_sheet(spec) for spec in TEMPLATE_SHEETS},
+        issues=[Issue.make("file-unreadable", detail=detail)],
+    )
+
+
+def read_upload(data: bytes) -> ParsedUpload:
+    """`_meta`, each of `TEMPLATE_SHEETS` as typed frames with cells, and the cell issues."""
+    try:
+        book = Workbook(data)
+    except WorkbookUnreadable as exc:
+        return _unreadable(exc.detail)
+    issues: list[Issue] = []
+    sheets: dict[str, ParsedSheet] = {}
+    try:
+        for spec in TEMPLATE_SHEETS:
+            parsed, found = read_sheet(book, spec)
+            sheets[spec.key] = parsed
+            issues += found
+        meta = read_key_values(book, META_SHEET.name)
+        meta_state = book.sheet_state(META_SHEET.name)
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError) as exc:
+        return _unreadable(f"工作表内容损坏({type(exc).__name__})")
+    except fastexcel.FastExcelError as exc:  # calamine cannot parse a sheet part
+        return _unreadable(f"工作表内容无法解析({exc})")
+    return ParsedUpload(meta, sheets, issues, book.sheet_names, meta_state)

@@ -1,0 +1,252 @@
+"""Fill a downloaded template the way a unit's clerk would: openpyxl, by row code and column.
+
+Shared by the template, validation and submission tests (`from tests.xlsx_fill import ...`).
+Rows are found by their code in the sheet's key column and columns by their header, both from
+`schemas.sheets`, so the helper follows the specs like everything else.
+
+    filled = fill_template(
+        template,
+        indicators={"JZ-K01": 1250, "JZ-K02": {"value": "１２０", "note": "统计局"}},
+        tasks={"JZ-3.1.1": {"status": "推进中", "percent": 60, "narrative": "已完成招标"}},
+        cells={("指标填报", "N9"): "=1/0"},      # anything, anywhere (tampering, formulas)
+        edit=delete_row("任务进展", "JZ-3.1.2"),  # or any callable(openpyxl Workbook)
+    )
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import zipfile
+from collections.abc import Callable, Iterable, Mapping
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from schemas.enums import IndicatorKind, TaskStatus
+from schemas.sheets import INDICATOR_SHEET, TASK_SHEET, TEMPLATE_SHEETS, SheetSpec
+from templates_xlsx.reader import Workbook as OpenedWorkbook
+
+Edit = Callable[[Workbook], None]
+
+
+def _spec(name_or_key: str) -> SheetSpec:
+    for spec in TEMPLATE_SHEETS:
+        if name_or_key in (spec.name, spec.key):
+            return spec
+    raise KeyError(f"no template sheet {name_or_key!r}")
+
+
+def columns(ws: Worksheet, spec: SheetSpec) -> dict[str, int]:
+    """Column key → 1-based column index, found by header text in the spec's header row."""
+    found = {}
+    for cell in ws[spec.header_row]:
+        column = spec.by_header(str(cell.value or "").strip())
+        if column is not None:
+            found[column.key] = cell.column
+    return found
+
+
+def rows(ws: Worksheet, spec: SheetSpec) -> dict[str, int]:
+    """Row code → Excel row, for the rows below the header."""
+    key_col = columns(ws, spec)[spec.row_key]
+    out = {}
+    for r in range(spec.first_data_row, ws.max_row + 1):
+        code = ws.cell(row=r, column=key_col).value
+        if code not in (None, ""):
+            out[str(code)] = r
+    return out
+
+
+def cell_of(data: bytes, sheet: str, code: str, column_key: str) -> str:
+    """The cell ("N4") of a row's column in a template, e.g. to assert an issue's position."""
+    book = load_workbook(io.BytesIO(data))
+    spec = _spec(sheet)
+    ws = book[spec.name]
+    return ws.cell(row=rows(ws, spec)[code], column=columns(ws, spec)[column_key]).coordinate
+
+
+def _as_cell_value(value: Any) -> Any:
+    if isinstance(value, TaskStatus | IndicatorKind):
+        return value.label
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+def _fill_sheet(ws: Worksheet, spec: SheetSpec, values: Mapping[str, Any], default_key: str) -> None:
+    where = rows(ws, spec)
+    cols = columns(ws, spec)
+    for code, given in values.items():
+        if code not in where:
+            raise KeyError(f"{spec.name}: no row {code!r} (rows: {list(where)})")
+        record = given if isinstance(given, Mapping) else {default_key: given}
+        for key, value in record.items():
+            column = spec.column(key)
+            if not column.input:
+                raise ValueError(
+                    f"{spec.name}.{key} is pre-filled and locked; a clerk cannot type there (use cells=)"
+                )
+            ws.cell(row=where[code], column=cols[key]).value = _as_cell_value(value)
+
+
+def fill_template(
+    data: bytes,
+    indicators: Mapping[str, Any] | None = None,
+    tasks: Mapping[str, Mapping[str, Any]] | None = None,
+    cells: Mapping[tuple[str, str], Any] | None = None,
+    edit: Edit | Iterable[Edit] | None = None,
+) -> bytes:
+    """The template with inputs typed in and saved by openpyxl (formulas get no cached value).
+
+    `indicators`: code → value, or code → {"value": …, "note": …}.
+    `tasks`: code → {"status": label or TaskStatus, "percent": …, "narrative": …, …}.
+    Only input columns may be filled this way; `cells` writes raw values anywhere, `edit`
+    gets the openpyxl workbook for anything else (delete rows, rename sheets …).
+    """
+    book = load_workbook(io.BytesIO(data))
+    if indicators:
+        _fill_sheet(book[INDICATOR_SHEET.name], INDICATOR_SHEET, indicators, "value")
+    if tasks:
+        _fill_sheet(book[TASK_SHEET.name], TASK_SHEET, tasks, "status")
+    for (sheet, ref), value in (cells or {}).items():
+        book[sheet][ref].value = _as_cell_value(value)
+    edits = [edit] if callable(edit) else list(edit or [])
+    for fn in edits:
+        fn(book)
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def template_rows(data: bytes) -> dict[str, dict[str, dict[str, Any]]]:
+    """Spec key → row code → {column key: cell value} as the template holds them."""
+    book = load_workbook(io.BytesIO(data))
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for spec in TEMPLATE_SHEETS:
+        ws = book[spec.name]
+        cols = columns(ws, spec)
+        out[spec.key] = {
+            code: {key: ws.cell(row=r, column=j).value for key, j in cols.items()}
+            for code, r in rows(ws, spec).items()
+        }
+    return out
+
+
+def valid_inputs(data: bytes) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Plausible, valid inputs for every row of a template: (indicators, tasks) for fill_template.
+
+    An indicator gets its last approved value (or half its target, 1 for a milestone) plus a
+    note; a task is 推进中 at 50% with a narrative.
+    """
+    prefilled = template_rows(data)
+    indicators = {}
+    for code, row in prefilled[INDICATOR_SHEET.key].items():
+        if row.get("kind") == IndicatorKind.MILESTONE.label:
+            value: float = 1
+        elif row.get("last_value") is not None:
+            value = float(row["last_value"])
+        else:
+            value = round(float(row.get("target") or 10) / 2, 2)
+        indicators[code] = {"value": value, "note": "据统计部门季度数据"}
+    tasks = {
+        code: {
+            "status": TaskStatus.IN_PROGRESS,
+            "percent": 50,
+            "narrative": "按计划推进,本季度完成阶段性工作。",
+            "problems": None,
+            "next_steps": "继续推进。",
+        }
+        for code in prefilled[TASK_SHEET.key]
+    }
+    return indicators, tasks
+
+
+def fill_valid(data: bytes, **overrides: Any) -> bytes:
+    """Every row filled with valid inputs; `indicators=`/`tasks=` entries override per code."""
+    indicators, tasks = valid_inputs(data)
+    for code, given in (overrides.pop("indicators", None) or {}).items():
+        indicators[code] = indicators[code] | (given if isinstance(given, Mapping) else {"value": given})
+    for code, given in (overrides.pop("tasks", None) or {}).items():
+        tasks[code] = tasks[code] | dict(given)
+    return fill_template(data, indicators=indicators, tasks=tasks, **overrides)
+
+
+# ---------------------------------------------------------------- edits a clerk should not make
+
+
+def delete_row(sheet: str, code: str) -> Edit:
+    def edit(book: Workbook) -> None:
+        spec = _spec(sheet)
+        ws = book[spec.name]
+        ws.delete_rows(rows(ws, spec)[code])
+
+    return edit
+
+
+def append_row(sheet: str, values: Mapping[str, Any]) -> Edit:
+    """A new row below the last one, values by column key (e.g. a row the unit made up)."""
+
+    def edit(book: Workbook) -> None:
+        spec = _spec(sheet)
+        ws = book[spec.name]
+        cols = columns(ws, spec)
+        r = max([spec.header_row, *rows(ws, spec).values()]) + 1
+        for key, value in values.items():
+            ws.cell(row=r, column=cols[key]).value = _as_cell_value(value)
+
+    return edit
+
+
+def recode_row(sheet: str, code: str, new_code: str) -> Edit:
+    def edit(book: Workbook) -> None:
+        spec = _spec(sheet)
+        ws = book[spec.name]
+        ws.cell(row=rows(ws, spec)[code], column=columns(ws, spec)[spec.row_key]).value = new_code
+
+    return edit
+
+
+def patch_sheet_xml(data: bytes, sheet: str, transform: Callable[[str], str]) -> bytes:
+    """The workbook with one sheet's XML rewritten, for what no library writes on request
+    (inline strings, cached formula results, cells without `r`, namespace prefixes …)."""
+    part = OpenedWorkbook(data).sheet_part(sheet)
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == part:
+                body = transform(body.decode("utf-8")).encode("utf-8")
+            dst.writestr(info, body)
+    return out.getvalue()
+
+
+def save_with_libreoffice(data: bytes, workdir: Path, soffice: str = "soffice") -> bytes:
+    """The workbook opened and saved again as .xlsx by LibreOffice (headless), as a unit using
+    LibreOffice would hand it in: shared strings, recalculated formulas with cached values.
+    A private profile under `workdir` lets tests run while another LibreOffice is open."""
+    source = workdir / "in" / "book.xlsx"
+    source.parent.mkdir(parents=True, exist_ok=True)
+    source.write_bytes(data)
+    out = workdir / "out"
+    profile = (workdir / "lo-profile").resolve().as_uri()
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation={profile}",
+            "--headless",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(out),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
+    )
+    return (out / "book.xlsx").read_bytes()

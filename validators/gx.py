@@ -1,0 +1,424 @@
+"""Stage 4: sets and history with Great Expectations, many workbooks in one validation run.
+
+GX costs ~4 s to import and a fixed ~85 ms per validation run (STACK-NOTES), so it is imported
+on first use, its ephemeral context lives as long as the process, and a batch of workbooks is
+checked as ONE frame (rows of every workbook stacked with a `_wb` column): bulk loading pays the
+fixed cost once per batch, and single-file validation is the same path with one workbook.
+
+The frame is prepared in Polars: one row per item found in a sheet, plus one row per expected
+item that is absent (`_membership`), with the reference values the history checks compare
+against (`_floor`: the value it should not fall below; `_cap`: the largest plausible value).
+GX then asserts; results come back by `_id` and are mapped to cells here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from schemas.enums import IndicatorKind, TaskStatus
+from schemas.issues import Issue
+from schemas.sheets import INDICATOR_SHEET, TASK_SHEET, SheetSpec
+from templates_xlsx.reader import ParsedSheet
+from validators.expectation import Expectation
+
+log = logging.getLogger(__name__)
+
+# A value more than this many times the target or the previous value is probably a slip of
+# magnitude (万元 typed as 元, a percent typed as a fraction's 100×): worth a warning, not a block.
+PLAUSIBLE_FACTOR = 10
+
+# Kinds whose reported level should not fall: a stock is a level, a cumulative only grows.
+_NON_DECREASING = frozenset({IndicatorKind.STOCK.value, IndicatorKind.CUMULATIVE.value})
+_FLOW = IndicatorKind.FLOW.value
+_NO_PLAUSIBILITY = frozenset({IndicatorKind.MILESTONE.value})
+_COMPLETED = TaskStatus.COMPLETED.label
+# `_membership` of a row: found and owned, expected but absent, or found but not the unit's.
+_OK, _MISSING, _NOT_OWNED = "ok", "missing", "not-owned"
+
+_SPECS: dict[str, SheetSpec] = {INDICATOR_SHEET.key: INDICATOR_SHEET, TASK_SHEET.key: TASK_SHEET}
+_KEY_COLUMN = {INDICATOR_SHEET.key: "indicator", TASK_SHEET.key: "task"}
+
+_SCHEMA: dict[str, pl.DataType] = {
+    "_id": pl.Int64,
+    "_wb": pl.Int64,
+    "_sheet": pl.Utf8,
+    "_row": pl.Int64,
+    "key": pl.Utf8,
+    "_membership": pl.Utf8,
+    "percent": pl.Float64,
+    "_completed_percent": pl.Float64,
+    "value": pl.Float64,
+    "_floor": pl.Float64,
+    "_floor_code": pl.Utf8,
+    "_floor_round": pl.Utf8,
+    "_cap": pl.Float64,
+    "_cap_basis": pl.Utf8,
+    "_cap_reference": pl.Float64,
+}
+
+
+@dataclass
+class SetsInput:
+    """One workbook's readable sheets and what the platform expects of it."""
+
+    sheets: dict[str, ParsedSheet]
+    expectation: Expectation
+    skip_rows: dict[str, set[int]] = field(default_factory=dict)  # spec key → Excel rows left out
+    covered: set[tuple[str, str]] = field(default_factory=set)  # (spec key, item) reported by structure
+
+
+# ---------------------------------------------------------------- the translation table
+
+
+@dataclass(frozen=True)
+class SetRule:
+    """One GX expectation and how its unexpected rows become issues."""
+
+    name: str
+    make: Callable[[Any], Any]  # gxe module → expectation
+    issue: Callable[[dict[str, Any], SetsInput], Issue | None]
+
+
+def _item(sheet: str) -> str:
+    return _SPECS[sheet].item
+
+
+def _key_cell(row: dict[str, Any], inp: SetsInput) -> str | None:
+    parsed = inp.sheets.get(row["_sheet"])
+    return parsed.cell(_KEY_COLUMN[row["_sheet"]], row["_row"]) if parsed and row["_row"] else None
+
+
+def _cell(row: dict[str, Any], inp: SetsInput, column: str) -> str | None:
+    parsed = inp.sheets.get(row["_sheet"])
+    return parsed.cell(column, row["_row"]) if parsed and row["_row"] else None
+
+
+def _num(value: float | None) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() and abs(value) < 1e15 else f"{value:g}"
+
+
+def _duplicated(row: dict[str, Any], inp: SetsInput) -> Issue | None:
+    if row.get("_first"):  # the first occurrence is the row; later ones are the duplicates
+        return None
+    code = "indicator-duplicated" if row["_sheet"] == INDICATOR_SHEET.key else "task-duplicated"
+    spec = _SPECS[row["_sheet"]]
+    key_col = spec.column(_KEY_COLUMN[row["_sheet"]])
+    return Issue.make(
+        code,
+        sheet=spec.name,
+        cell=_key_cell(row, inp),
+        column=key_col.header,
+        value=row["key"],
+        row=row["_row"],
+    )
+
+
+def _missing(row: dict[str, Any], inp: SetsInput) -> Issue:
+    code = "indicator-missing" if row["_sheet"] == INDICATOR_SHEET.key else "task-missing"
+    return Issue.make(code, sheet=_SPECS[row["_sheet"]].name, value=row["key"])
+
+
+def _not_owned(row: dict[str, Any], inp: SetsInput) -> Issue:
+    spec = _SPECS[row["_sheet"]]
+    return Issue.make(
+        "unit-not-owner",
+        sheet=spec.name,
+        cell=_key_cell(row, inp),
+        column=spec.column(_KEY_COLUMN[row["_sheet"]]).header,
+        value=row["key"],
+        row=row["_row"],
+        item=_item(row["_sheet"]),
+    )
+
+
+def _completed(row: dict[str, Any], inp: SetsInput) -> Issue:
+    return Issue.make(
+        "completed-not-100",
+        sheet=TASK_SHEET.name,
+        cell=_cell(row, inp, "percent"),
+        column=TASK_SHEET.column("percent").header,
+        value=_num(row["percent"]),
+        row=row["_row"],
+    )
+
+
+def _declined(row: dict[str, Any], inp: SetsInput) -> Issue:
+    return Issue.make(
+        row["_floor_code"],
+        sheet=INDICATOR_SHEET.name,
+        cell=_cell(row, inp, "value"),
+        column=INDICATOR_SHEET.column("value").header,
+        value=_num(row["value"]),
+        row=row["_row"],
+        previous=_num(row["_floor"]),
+        previous_round=row["_floor_round"] or "",
+    )
+
+
+def _implausible(row: dict[str, Any], inp: SetsInput) -> Issue:
+    return Issue.make(
+        "value-implausible",
+        sheet=INDICATOR_SHEET.name,
+        cell=_cell(row, inp, "value"),
+        column=INDICATOR_SHEET.column("value").header,
+        value=_num(row["value"]),
+        row=row["_row"],
+        basis=row["_cap_basis"],
+        reference=_num(row["_cap_reference"]),
+        factor=PLAUSIBLE_FACTOR,
+    )
+
+
+# GX expectation → our issue codes: the one place GX's vocabulary is translated.
+SET_RULES: tuple[SetRule, ...] = (
+    SetRule(
+        "present-once",
+        lambda gxe: gxe.ExpectCompoundColumnsToBeUnique(column_list=["_wb", "_sheet", "key"]),
+        _duplicated,
+    ),
+    SetRule(
+        "expected-and-owned",
+        lambda gxe: gxe.ExpectColumnValuesToBeInSet(column="_membership", value_set=[_OK]),
+        lambda row, inp: _missing(row, inp) if row["_membership"] == _MISSING else _not_owned(row, inp),
+    ),
+    SetRule(
+        "completed-is-100",
+        lambda gxe: gxe.ExpectColumnValuesToBeBetween(
+            column="_completed_percent", min_value=100, max_value=100
+        ),
+        _completed,
+    ),
+    SetRule(
+        "no-decline",
+        lambda gxe: gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="value", column_B="_floor", or_equal=True, ignore_row_if="either_value_is_missing"
+        ),
+        _declined,
+    ),
+    SetRule(
+        "plausible",
+        lambda gxe: gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="_cap", column_B="value", or_equal=True, ignore_row_if="either_value_is_missing"
+        ),
+        _implausible,
+    ),
+)
+_RULES = {r.name: r for r in SET_RULES}
+
+# Codes that restate what the structure stage already said about an item (same sheet, same key).
+_RESTATED = frozenset(
+    {"indicator-duplicated", "task-duplicated", "indicator-missing", "task-missing", "unit-not-owner"}
+)
+
+
+# ---------------------------------------------------------------- the frame
+
+
+def _sheet_rows(inp: SetsInput, sheet: str) -> list[dict[str, Any]]:
+    parsed = inp.sheets.get(sheet)
+    key_col = _KEY_COLUMN[sheet]
+    if parsed is None or parsed.header_row is None or key_col not in parsed.frame.columns:
+        return []
+    expected = inp.expectation.keys_for(sheet)
+    owned = None if expected is None else set(expected)
+    skip = inp.skip_rows.get(sheet, set())
+    facts = {i.code: i for i in inp.expectation.indicators or ()}
+    out = []
+    frame = parsed.frame
+    cols = set(frame.columns)
+    for rec in frame.iter_rows(named=True):
+        key = rec.get(key_col)
+        if key is None or rec["_row"] in skip:
+            continue
+        row: dict[str, Any] = {
+            "_sheet": sheet,
+            "_row": rec["_row"],
+            "key": key,
+            "_membership": _OK if owned is None or key in owned else _NOT_OWNED,
+            "percent": rec.get("percent") if "percent" in cols else None,
+            "value": rec.get("value") if "value" in cols else None,
+        }
+        if "status" in cols and rec.get("status") == _COMPLETED:
+            row["_completed_percent"] = row["percent"]
+        fact = facts.get(key) if sheet == INDICATOR_SHEET.key else None
+        if fact is not None:
+            row |= _references(fact)
+        out.append(row)
+    if expected is not None:
+        found = {r["key"] for r in out} | {
+            k for k in frame.get_column(key_col).to_list() if k is not None
+        }  # a skipped (added) row does not make a key missing
+        out += [
+            {"_sheet": sheet, "_row": None, "key": k, "_membership": _MISSING}
+            for k in dict.fromkeys(expected)
+            if k not in found
+        ]
+    return out
+
+
+def _references(fact) -> dict[str, Any]:
+    refs: dict[str, Any] = {}
+    if fact.direction != "<=":
+        if fact.kind in _NON_DECREASING and fact.previous is not None:
+            refs |= {
+                "_floor": fact.previous,
+                "_floor_code": "stock-declined",
+                "_floor_round": fact.previous_round,
+            }
+        elif fact.kind == _FLOW and fact.year_previous is not None:
+            refs |= {
+                "_floor": fact.year_previous,
+                "_floor_code": "ytd-flow-declined",
+                "_floor_round": fact.year_previous_round,
+            }
+    if fact.kind not in _NO_PLAUSIBILITY:
+        bases = [
+            (PLAUSIBLE_FACTOR * abs(ref), basis, ref)
+            for ref, basis in ((fact.target, "目标值"), (fact.previous, "上次审核值"))
+            if ref is not None and ref != 0
+        ]
+        if bases:
+            cap, basis, ref = min(bases)
+            refs |= {"_cap": cap, "_cap_basis": basis, "_cap_reference": ref}
+    return refs
+
+
+def build_frame(inputs: list[SetsInput]) -> pl.DataFrame:
+    rows = []
+    for wb, inp in enumerate(inputs):
+        for sheet in (INDICATOR_SHEET.key, TASK_SHEET.key):
+            rows += [r | {"_wb": wb} for r in _sheet_rows(inp, sheet)]
+    records = [{k: r.get(k) for k in _SCHEMA} | {"_id": i} for i, r in enumerate(rows)]
+    return pl.DataFrame(records, schema=_SCHEMA, orient="row") if records else pl.DataFrame(schema=_SCHEMA)
+
+
+# ---------------------------------------------------------------- GX, once per process
+
+
+class _Runner:
+    """The ephemeral GX context, its pandas asset and the validation definitions.
+
+    A run first asks GX only whether each expectation passed (BOOLEAN_ONLY, about a third of the
+    cost of a full result); only the expectations that failed are run again for their rows.
+    """
+
+    def __init__(self) -> None:
+        os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+        import great_expectations as gx
+        import great_expectations.expectations as gxe
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        self._gx, self._gxe = gx, gxe
+        for name in ("great_expectations", "great_expectations.core", "great_expectations.data_context"):
+            logging.getLogger(name).setLevel(logging.ERROR)
+        self.context = gx.get_context(mode="ephemeral")
+        self.context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        asset = self.context.data_sources.add_pandas("uploads").add_dataframe_asset("item_rows")
+        self.batch = asset.add_batch_definition_whole_dataframe("all_rows")
+        self.definitions: dict[tuple[str, ...], Any] = {}
+        self.lock = threading.Lock()
+
+    def _definition(self, names: tuple[str, ...]):
+        if names not in self.definitions:
+            gx = self._gx
+            label = "sets:" + "+".join(names)
+            suite = gx.ExpectationSuite(name=label)
+            for name in names:
+                expectation = _RULES[name].make(self._gxe)
+                expectation.meta = {"rule": name}
+                suite.add_expectation(expectation)
+            suite = self.context.suites.add(suite)
+            self.definitions[names] = self.context.validation_definitions.add(
+                gx.ValidationDefinition(name=label, data=self.batch, suite=suite)
+            )
+        return self.definitions[names]
+
+    def _run(self, names: tuple[str, ...], df, result_format: dict[str, Any]):
+        result = self._definition(names).run(batch_parameters={"dataframe": df}, result_format=result_format)
+        for res in result.results:
+            if res.exception_info and res.exception_info.get("raised_exception"):
+                name = (res.expectation_config.meta or {}).get("rule")
+                raise RuntimeError(
+                    f"GX expectation {name} failed to run: {res.exception_info.get('exception_message')}"
+                )
+        return result
+
+    def run(self, frame: pl.DataFrame) -> dict[str, list[int]]:
+        """{rule name: [_id of every unexpected row]} for the rules that failed."""
+        df = frame.to_pandas()
+        everything = tuple(r.name for r in SET_RULES)
+        with self.lock:
+            quick = self._run(everything, df, {"result_format": "BOOLEAN_ONLY"})
+            failed = tuple(
+                name
+                for name in everything
+                for res in quick.results
+                if (res.expectation_config.meta or {}).get("rule") == name and not res.success
+            )
+            if not failed:
+                return {}
+            full = self._run(
+                failed, df, {"result_format": "COMPLETE", "unexpected_index_column_names": ["_id"]}
+            )
+        out: dict[str, list[int]] = {}
+        for res in full.results:
+            name = (res.expectation_config.meta or {}).get("rule")
+            out[name] = [int(x["_id"]) for x in (res.result or {}).get("unexpected_index_list") or []]
+        return out
+
+
+_runner: _Runner | None = None
+_runner_lock = threading.Lock()
+
+
+def runner() -> _Runner:
+    global _runner
+    with _runner_lock:
+        if _runner is None:
+            _runner = _Runner()
+        return _runner
+
+
+# ---------------------------------------------------------------- the stage
+
+
+def check_sets(inputs: list[SetsInput]) -> list[list[Issue]]:
+    """Issues per workbook, in the order given; one GX run for the whole batch."""
+    out: list[list[Issue]] = [[] for _ in inputs]
+    frame = build_frame(inputs)
+    if frame.is_empty():
+        return out
+    failed = runner().run(frame)
+    by_id = {r["_id"]: r for r in frame.iter_rows(named=True)}
+    dup_ids = failed.get("present-once", [])
+    firsts = _first_occurrences([by_id[i] for i in dup_ids])
+    for rule in SET_RULES:
+        for i in sorted(failed.get(rule.name, []), key=lambda i: (by_id[i]["_wb"], by_id[i]["_row"] or 0)):
+            row = dict(by_id[i])
+            row["_first"] = i in firsts
+            inp = inputs[row["_wb"]]
+            issue = rule.issue(row, inp)
+            if issue is None:
+                continue
+            if issue.code in _RESTATED and (row["_sheet"], row["key"]) in inp.covered:
+                continue
+            out[row["_wb"]].append(issue)
+    return out
+
+
+def _first_occurrences(rows: list[dict[str, Any]]) -> set[int]:
+    first: dict[tuple, tuple[int, int]] = {}
+    for r in rows:
+        k = (r["_wb"], r["_sheet"], r["key"])
+        if k not in first or r["_row"] < first[k][0]:
+            first[k] = (r["_row"], r["_id"])
+    return {v[1] for v in first.values()}

@@ -1,0 +1,183 @@
+"""All stages over one upload or a batch, into one Report per workbook.
+
+file safety → read (cells, normalisation) → structure → rows (Pandera) → sets and history (GX).
+Every stage that can run does, and all issues are kept; a stage is skipped only when an earlier
+one left nothing usable (an unsafe or unreadable file is not parsed at all). One cell carries at
+most one error: a later stage's error at a cell an earlier stage already flagged as an error is
+the same problem seen again (a value that could not be read is also "missing") and is dropped.
+A check that crashes is reported as `internal-error`, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from templates_xlsx.upload import ParsedUpload, read_upload
+
+from schemas.issues import Issue, Report
+from schemas.sheets import TEMPLATE_SHEETS
+from templates_xlsx.reader import WorkbookUnreadable
+from validators.expectation import Expectation
+from validators.file_safety import Limits, check_file
+from validators.gx import SetsInput, check_sets
+from validators.rows import check_template_rows
+from validators.structure import StructureResult, check_structure
+
+log = logging.getLogger(__name__)
+
+# What to expect of an upload: fixed, or decided from its metadata (unit and round written in the
+# workbook), e.g. `portal validate FILE` without --unit.
+ExpectationSource = Expectation | Callable[[Mapping[str, str]], Expectation]
+
+STAGES = ("file", "read", "structure", "rows", "sets")
+
+# Structure findings that make the registry's items and history meaningless for this workbook.
+_FOREIGN = frozenset({"wrong-unit", "unknown-unit"})
+
+
+@dataclass
+class ValidationResult:
+    report: Report
+    upload: ParsedUpload | None = None  # None when the file was refused or could not be read
+    expectation: Expectation | None = None
+    stages_run: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok
+
+    @property
+    def meta(self) -> Mapping[str, str]:
+        return self.upload.meta if self.upload else {}
+
+
+@dataclass
+class _Work:
+    data: bytes
+    source: ExpectationSource
+    result: ValidationResult = field(default_factory=lambda: ValidationResult(Report()))
+    stages: dict[str, list[Issue]] = field(default_factory=dict)
+    structure: StructureResult | None = None
+    checked: Expectation | None = None  # the expectation rows and sets are compared with
+
+
+def _internal(stage: str, exc: BaseException) -> Issue:
+    log.exception("validation stage %s failed", stage)
+    return Issue.make("internal-error", detail=f"{stage}: {type(exc).__name__}")
+
+
+def validate_upload(
+    data: bytes, expectation: ExpectationSource, limits: Limits | None = None, secret: bytes = b""
+) -> ValidationResult:
+    """One workbook through every stage."""
+    return validate_many([(data, expectation)], limits, secret)[0]
+
+
+def validate_many(
+    items: Sequence[tuple[bytes, ExpectationSource]], limits: Limits | None = None, secret: bytes = b""
+) -> list[ValidationResult]:
+    """Many workbooks: stages 1–3 per file, then ONE Great Expectations run for the whole batch."""
+    limits = limits or Limits()
+    works = [_Work(data, source) for data, source in items]
+    for work in works:
+        _single_file_stages(work, limits, secret)
+    _sets_stage([w for w in works if "sets" in w.stages])
+    for work in works:
+        work.result.report = _assemble(work.stages)
+    return [w.result for w in works]
+
+
+def _single_file_stages(work: _Work, limits: Limits, secret: bytes) -> None:
+    result = work.result
+    try:
+        work.stages["file"] = check_file(work.data, limits)
+    except Exception as exc:  # a fault in our own check: report it, never crash
+        work.stages["file"] = [_internal("file", exc)]
+    result.stages_run.append("file")
+    if any(i.is_error for i in work.stages["file"]):
+        return
+    try:
+        upload = read_upload(work.data)
+    except WorkbookUnreadable as exc:
+        work.stages["read"] = [Issue.make("file-unreadable", detail=exc.detail)]
+        return
+    except Exception as exc:
+        work.stages["read"] = [_internal("read", exc)]
+        return
+    work.stages["read"] = list(upload.issues)
+    result.stages_run.append("read")
+    if not upload.readable:
+        return
+    result.upload = upload
+    try:
+        expectation = work.source(upload.meta) if callable(work.source) else work.source
+    except Exception as exc:
+        work.stages["structure"] = [_internal("expectation", exc)]
+        return
+    result.expectation = expectation
+    try:
+        work.structure = check_structure(
+            upload.meta, upload.sheets, expectation, secret, reported={i.code for i in upload.issues}
+        )
+        work.stages["structure"] = work.structure.issues
+    except Exception as exc:
+        work.structure = StructureResult()
+        work.stages["structure"] = [_internal("structure", exc)]
+    result.stages_run.append("structure")
+    if any(i.code in _FOREIGN for i in work.structure.issues):
+        # Not this unit's workbook: its items and history are someone else's, so compare nothing.
+        expectation = replace(expectation, indicators=None, tasks=None)
+    work.checked = expectation
+    rows: list[Issue] = []
+    for spec in TEMPLATE_SHEETS:
+        parsed = upload.sheets.get(spec.key)
+        if parsed is None:
+            continue
+        try:
+            rows += check_template_rows(parsed, expectation, work.structure.skip_rows.get(spec.key, ()))
+        except Exception as exc:
+            rows.append(_internal(f"rows:{spec.key}", exc))
+    work.stages["rows"] = rows
+    result.stages_run.append("rows")
+    work.stages["sets"] = []
+
+
+def _sets_stage(works: list[_Work]) -> None:
+    if not works:
+        return
+    inputs = [
+        SetsInput(
+            sheets={k: v for k, v in w.result.upload.sheets.items() if v.header_row is not None},
+            expectation=w.checked,
+            skip_rows=w.structure.skip_rows,
+            covered=w.structure.covered,
+        )
+        for w in works
+    ]
+    try:
+        found = check_sets(inputs)
+    except Exception as exc:
+        issue = _internal("sets", exc)
+        found = [[issue] for _ in works]
+    for work, issues in zip(works, found, strict=True):
+        work.stages["sets"] = issues
+        work.result.stages_run.append("sets")
+
+
+def _assemble(stages: Mapping[str, list[Issue]]) -> Report:
+    report = Report()
+    error_cells: set[tuple[str | None, str]] = set()
+    for stage in STAGES:
+        kept = []
+        for issue in stages.get(stage, []):
+            place = (issue.sheet, issue.cell) if issue.cell else None
+            if place and issue.is_error and place in error_cells:
+                continue
+            kept.append(issue)
+        for issue in kept:
+            if issue.cell and issue.is_error:
+                error_cells.add((issue.sheet, issue.cell))
+        report.extend(kept)
+    return report

@@ -1,0 +1,44 @@
+"""What a unit is expected to report in a round, read from the registry and past approvals.
+
+Frames, not validator types (the warehouse sits left of the validators); `portal.validation`
+turns them into an `Expectation`. One call can cover every unit of a round, so a batch of uploads
+needs one connection, not one per workbook.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import resources
+
+import duckdb
+import polars as pl
+
+
+def sql(name: str) -> str:
+    """A named query from warehouse/sql/."""
+    return resources.files("warehouse").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+
+
+@dataclass
+class ExpectedFrames:
+    units: pl.DataFrame  # code, name, active
+    round_state: str | None  # None: the round does not exist
+    indicators: pl.DataFrame  # unit, code, kind, direction, allow_negative, target, previous, ...
+    tasks: pl.DataFrame  # unit, code, role
+
+
+def expected_frames(
+    con: duckdb.DuckDBPyConnection, round_code: str, unit: str | None = None
+) -> ExpectedFrames:
+    """Registry rows for `unit` (or every unit) and the history before `round_code`."""
+    year = int(round_code[:4]) if round_code[:4].isdigit() else 0
+    state = con.sql(sql("round_state"), params={"round": round_code}).pl()
+    return ExpectedFrames(
+        units=con.sql(sql("expected_units"), params={"unit": unit}).pl(),
+        round_state=state.get_column("state")[0] if state.height else None,
+        indicators=con.sql(
+            sql("expected_indicators"),
+            params={"round": round_code, "year_start": f"{year}Q1", "year": year, "unit": unit},
+        ).pl(),
+        tasks=con.sql(sql("expected_tasks"), params={"unit": unit}).pl(),
+    )

@@ -9,7 +9,8 @@ import polars as pl
 
 from portal.context import Portal
 from portal.permissions import require
-from portal.rounds import RoundInfo, current_round_on, effective_due_date_on
+from portal.review import effective_due_date
+from portal.rounds import RoundInfo, current_round_on
 from schemas.enums import RoundState, SubmissionStatus
 
 # Issue 6: a banner when the due date is within three days or passed.
@@ -76,7 +77,7 @@ def unit_overview(portal: Portal, account, unit: str) -> UnitOverview:
                 [unit, rnd.code, str(SubmissionStatus.SUPERSEDED), str(SubmissionStatus.REJECTED)],
             ).fetchall()
             status = SubmissionStatus(rows[0][0]) if rows else None
-        due = effective_due_date_on(con, rnd.code, unit) if rnd else None
+        due = effective_due_date(con, rnd.code, unit) if rnd else None
     banner = due_banner(rnd.code, rnd.state, due, today, status in _REPORTED) if rnd else None
     return UnitOverview(
         unit=unit,

@@ -130,21 +130,6 @@ def current_round_on(con, today: dt.date) -> RoundInfo | None:
     return _round(con, rows[0][0]) if rows else None
 
 
-def effective_due_date(portal: Portal, code: str, unit: str) -> dt.date | None:
-    with portal.warehouse.connect() as con:
-        return effective_due_date_on(con, code, unit)
-
-
-def effective_due_date_on(con, code: str, unit: str) -> dt.date | None:
-    """The round's due date, or the unit's extension (延期) when later."""
-    rows = con.execute(
-        "SELECT greatest(r.due_date, coalesce(e.due_date, r.due_date)) FROM rounds r "
-        "LEFT JOIN extensions e ON e.round = r.code AND e.unit = ? WHERE r.code = ?",
-        [unit, code],
-    ).fetchall()
-    return rows[0][0] if rows else None
-
-
 def list_rounds(portal: Portal, actor) -> pl.DataFrame:
     require(actor, "round.manage")
     with portal.warehouse.connect() as con:

@@ -1,5 +1,6 @@
 """系统管理 page: accounts (admin), rounds and the registry (office and admin), all audited."""
 
+import datetime as dt
 import io
 
 from apptest_support import audit, open_app, page, sign_in, signed_in, texts
@@ -86,8 +87,6 @@ def test_admin_closes_the_open_round_and_the_change_is_audited(site):
 
 
 def test_the_office_moves_a_due_date_and_creates_the_next_round(site):
-    import datetime as dt
-
     at = admin_page("office1")
     at.date_input(key="admin_round_due_2025Q3").set_value(dt.date(2025, 10, 20))
     at = at.button(key="admin_round_due_submit").click().run()

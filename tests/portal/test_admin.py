@@ -1,9 +1,11 @@
 """系统管理 services: accounts, rounds and the registry, each checked against the table and audited."""
 
 import datetime as dt
+import io
 import json
 
 import pytest
+from openpyxl import load_workbook
 
 from portal.admin import (
     export_registry_json_as,
@@ -21,12 +23,12 @@ from portal.auth import (
     set_account_active,
     sign_in,
 )
+from portal.overview import unit_overview
 from portal.permissions import PermissionDenied
 from portal.registry import export_registry_xlsx
 from portal.rounds import (
     create_round,
     current_round,
-    effective_due_date,
     list_rounds,
     set_due_date,
     set_round_state,
@@ -225,22 +227,20 @@ def test_the_current_round_follows_the_portal_clock(portal):
     assert (found.code, found.state, found.due_date) == ("2025Q3", RoundState.OPEN, dt.date(2025, 10, 15))
 
 
-def test_an_extension_moves_the_units_effective_due_date_only(portal):
+def test_an_extension_moves_the_units_due_date_on_its_overview_only(portal):
     with portal.warehouse.transaction() as con:
         con.execute(
             "INSERT INTO extensions VALUES ('2025Q3', 'JZKF-CXCY', DATE '2025-10-25', '系统故障', 'office', now())"
         )
-    assert effective_due_date(portal, "2025Q3", "JZKF-CXCY") == dt.date(2025, 10, 25)
-    assert effective_due_date(portal, "2025Q3", "JZKF-JFJ") == dt.date(2025, 10, 15)
+    assert unit_overview(portal, REPORTER, "JZKF-CXCY").due == dt.date(2025, 10, 25)
+    other = Account("rep2", "经发局", Role.UNIT_REPORTER, "JZKF-JFJ")
+    assert unit_overview(portal, other, "JZKF-JFJ").due == dt.date(2025, 10, 15)
 
 
 # ----------------------------------------------------------------------------- registry
 
 
 def test_a_broken_registry_workbook_is_reported_by_cell_and_nothing_is_replaced(portal):
-    import io
-
-    from openpyxl import load_workbook
 
     book = load_workbook(io.BytesIO(export_registry_xlsx(portal)))
     book["指标"]["A2"].value = None  # indicator code is required

@@ -89,8 +89,8 @@ def cmd_registry_export(args) -> int:
 def cmd_template(args) -> int:
     from portal.templates import (
         TemplateRequestError,
-        build_from_context,
         build_unit_template,
+        iter_built,
         round_template_contexts,
         round_zip_filename,
         zip_templates,
@@ -108,6 +108,8 @@ def cmd_template(args) -> int:
             print(f"已生成 {target}(指标 {built.indicators} 个、任务 {built.tasks} 项)", file=sys.stderr)
             return EXIT_OK
         contexts = round_template_contexts(portal, args.round)
+        if not contexts:
+            raise TemplateRequestError(f"{args.round} 轮没有需要填报的单位(没有单位负责任何指标或任务)。")
     except TemplateRequestError as exc:
         if exc.usage:
             raise UsageError(exc.message) from None
@@ -119,12 +121,13 @@ def cmd_template(args) -> int:
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} 已存在且不是目录;--all 需要用 -o 指定一个目录")
     out.mkdir(parents=True, exist_ok=True)
-    secret = portal.settings.secret()
     built = []
-    for ctx in tqdm(contexts, desc="生成模板", unit="个", file=sys.stderr, dynamic_ncols=True):
-        b = build_from_context(ctx, secret)
-        (out / b.filename).write_bytes(b.data)
-        built.append(b)
+    progress = tqdm(total=len(contexts), desc="生成模板", unit="个", file=sys.stderr, dynamic_ncols=True)
+    with progress:
+        for b in iter_built(contexts, portal.settings.secret(), args.jobs):
+            (out / b.filename).write_bytes(b.data)
+            built.append(b)
+            progress.update()
     archive = out / round_zip_filename(args.round)
     archive.write_bytes(zip_templates(built))
     print(f"已为 {len(built)} 个单位生成 {args.round} 轮模板:{out}(打包文件 {archive.name})", file=sys.stderr)
@@ -167,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--round", required=True, help="轮次,如 2025Q3")
     p.add_argument("-o", "--output", help="--unit:输出文件或目录;--all:输出目录(默认 PORTAL_HOME/exports)")
+    p.add_argument("--jobs", type=int, help="--all 时并行的进程数(默认:单位多于 100 个时用全部 CPU 核)")
     p.set_defaults(func=cmd_template)
 
     p = sub.add_parser("serve", help="启动网页端")

@@ -16,6 +16,7 @@ from portal.templates import (
     build_from_context,
     build_round_templates,
     build_unit_template,
+    iter_built,
     round_template_contexts,
     template_context,
     template_filename,
@@ -25,6 +26,7 @@ from templates_xlsx.signature import verify_meta
 from templates_xlsx.upload import read_upload
 from tests.conftest import run_cli
 from tests.xlsx_fill import fill_valid
+from warehouse.registry import upsert_rounds
 
 # The demo registry: 63 units, of which 7 (the region, cities, district and one office) own no
 # indicator and help with no task.
@@ -233,3 +235,23 @@ def test_cli_reports_unknown_units_and_rounds_in_chinese(demo_portal, tmp_path, 
     assert main(["template", *args, "-o", str(tmp_path / "x")]) == code
     assert words in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+def test_cli_all_when_nobody_has_anything_to_report_says_so(empty_portal, tmp_path, capsys):
+    with empty_portal.warehouse.transaction() as con:
+        upsert_rounds(con, [{"code": "2025Q3", "due_date": dt.date(2025, 10, 15), "state": "open"}])
+    assert main(["template", "--all", "--round", "2025Q3", "-o", str(tmp_path / "x")]) == 1
+    assert "没有需要填报的单位" in capsys.readouterr().err
+
+
+def test_building_in_several_processes_gives_the_same_workbooks_in_order(demo_round, _demo_home):
+    secret, sequential = demo_round
+    contexts = round_template_contexts(Portal.open(_demo_home), "2025Q3")[:5]
+    parallel = list(iter_built(contexts, secret, jobs=2))
+    assert [b.filename for b in parallel] == [b.filename for b in sequential[:5]]
+    for a, b in zip(parallel, sequential, strict=False):
+        pa, pb = read_upload(a.data), read_upload(b.data)
+        assert pa.meta.pop("generated_at") and pb.meta.pop("generated_at")
+        assert pa.meta == pb.meta  # the signature too: it does not cover the time
+        for key in pa.sheets:
+            assert pa.sheets[key].frame.equals(pb.sheets[key].frame)

@@ -267,6 +267,22 @@ def cmd_template(args) -> int:
     return EXIT_OK
 
 
+def cmd_status(args) -> int:
+    from portal.rounds import RoundCodeError
+    from portal.status import round_status, status_json, status_text
+    from warehouse.views import UnknownRound
+
+    try:
+        result = round_status(Portal.open(args.home), args.round)
+    except (RoundCodeError, UnknownRound) as exc:
+        raise UsageError(str(exc)) from exc
+    if args.json:
+        print(json.dumps(status_json(result), ensure_ascii=False, indent=1))
+    else:
+        print(status_text(result))
+    return EXIT_OK
+
+
 def cmd_serve(args) -> int:
     from portal.serve import serve
 
@@ -333,6 +349,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--jobs", type=int, default=1, help="--all 时并行生成的进程数(默认 1;单位上千时可设为 CPU 核数)"
     )
     p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("status", help="查看一个轮次的报送情况和催报名单")
+    p.add_argument("--round", help="轮次代码,如 2025Q3(默认为当前填报的季度)")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("serve", help="启动网页端")
     p.add_argument("--port", type=int)

@@ -116,3 +116,102 @@ def print_setup(ws: Worksheet, landscape: bool = True, repeat_rows: str | None =
     ws.page_margins.left = ws.page_margins.right = 0.4
     if repeat_rows:
         ws.print_title_rows = repeat_rows
+
+
+# --- printed reports (assessment table, bulletin): titles, bordered grids, totals ----------------
+
+SUBTITLE_FONT = Font(name="宋体", size=10)
+TOTAL_FONT = Font(name="宋体", size=10, bold=True)
+TOTAL_FILL = PatternFill("solid", fgColor="DDEBF7")
+SECTION_FONT = Font(name="黑体", size=12, bold=True)
+LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+RIGHT = Alignment(horizontal="right", vertical="center")
+NUMBER = "0.00"
+
+
+def merged_text(
+    ws: Worksheet,
+    row: int,
+    first_col: int,
+    last_col: int,
+    value: Any,
+    font: Font = SUBTITLE_FONT,
+    alignment: Alignment = LEFT,
+    height: float | None = None,
+):
+    """One value across merged columns of a row (titles, notes, sections), written safely with `put`."""
+    cell = put(ws, row, first_col, value)
+    cell.font = font
+    cell.alignment = alignment
+    if last_col > first_col:
+        ws.merge_cells(start_row=row, start_column=first_col, end_row=row, end_column=last_col)
+    if height:
+        ws.row_dimensions[row].height = height
+    return cell
+
+
+def title_rows(ws: Worksheet, title: str, left: str, right: str, ncols: int) -> int:
+    """Row 1 the title across the table; row 2 the issuer on the left and the date on the right.
+    Returns the next free row."""
+    merged_text(ws, 1, 1, ncols, title, TITLE_FONT, CENTER, height=32)
+    half = max(1, ncols // 2)
+    merged_text(ws, 2, 1, half, left, SUBTITLE_FONT, LEFT, height=20)
+    merged_text(ws, 2, half + 1, ncols, right, SUBTITLE_FONT, RIGHT)
+    return 3
+
+
+def grid_row(
+    ws: Worksheet,
+    row: int,
+    values: Sequence[Any],
+    number_formats: Sequence[str | None] | None = None,
+    alignments: Sequence[Alignment | None] | None = None,
+    font: Font = BODY_FONT,
+    fill: PatternFill | None = None,
+) -> None:
+    """One bordered table row; numbers get their column's format, text goes through `put`."""
+    for j, value in enumerate(values, start=1):
+        cell = put(ws, row, j, value)
+        cell.font = font
+        cell.border = BORDER
+        if fill is not None:
+            cell.fill = fill
+        fmt = number_formats[j - 1] if number_formats else None
+        if fmt and isinstance(value, int | float) and not isinstance(value, bool):
+            cell.number_format = fmt
+        align = alignments[j - 1] if alignments else None
+        cell.alignment = align or (WRAP if isinstance(value, str) else RIGHT)
+
+
+def span_table(
+    ws: Worksheet,
+    top: int,
+    fields: Sequence[tuple[str, int, str | None]],
+    rows: Iterable[Sequence[Any]],
+    font: Font = BODY_FONT,
+) -> int:
+    """A bordered table on a fixed column grid where a field may span several grid columns
+    (merged), so tables of different shapes can share one sheet's column widths.
+    `fields` = (header, span, number format). Returns the first row after the table."""
+    row = top
+    for values, is_header in [(tuple(h for h, _, _ in fields), True)] + [(tuple(r), False) for r in rows]:
+        col = 1
+        for (_, span, fmt), value in zip(fields, values, strict=True):
+            cell = put(ws, row, col, value)
+            for j in range(col, col + span):
+                ws.cell(row=row, column=j).border = BORDER
+            if is_header:
+                cell.fill, cell.font, cell.alignment = HEADER_FILL, HEADER_FONT, CENTER
+            else:
+                cell.font = font
+                numeric = isinstance(value, int | float) and not isinstance(value, bool)
+                if fmt and numeric:
+                    cell.number_format = fmt
+                cell.alignment = RIGHT if numeric else WRAP
+            if span > 1:
+                ws.merge_cells(start_row=row, start_column=col, end_row=row, end_column=col + span - 1)
+            col += span
+        if is_header:
+            ws.row_dimensions[row].height = 28
+        row += 1
+    return row

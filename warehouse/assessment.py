@@ -1,0 +1,87 @@
+"""The data the annual assessment scores, gathered by the SQL in warehouse/sql/assessment_*.sql.
+
+Nothing here scores: each function returns the facts as a Polars frame; portal/scoring.py turns
+them into points. Bonus items are stored here, never deleted (a withdrawal is recorded on the row).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib import resources
+
+import duckdb
+import polars as pl
+
+
+def sql(name: str) -> str:
+    """The text of warehouse/sql/<name>.sql."""
+    return resources.files("warehouse").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pl.DataFrame:
+    return con.sql(sql(name), params=params).pl()
+
+
+def plan_row(con: duckdb.DuckDBPyConnection, plan: str) -> dict | None:
+    rows = con.sql(
+        "SELECT code, name, issuer, start_year, end_year FROM plans WHERE code = $plan", params={"plan": plan}
+    ).pl()
+    return rows.to_dicts()[0] if rows.height else None
+
+
+def plan_codes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return con.sql("SELECT code FROM plans ORDER BY rowid").pl()["code"].to_list()
+
+
+def assessed_units(con: duckdb.DuckDBPyConnection, plan: str) -> pl.DataFrame:
+    """unit, name, kind, position; also registered as the table `assessed_units` for the queries below."""
+    units = _query(con, "assessment_units", plan=plan)
+    con.register("assessed_units", units.select("unit").to_arrow())
+    return units
+
+
+def task_facts(con: duckdb.DuckDBPyConnection, plan: str, year: int) -> pl.DataFrame:
+    return _query(con, "assessment_tasks", plan=plan, year=year)
+
+
+def reporting_facts(con: duckdb.DuckDBPyConnection, year: int, today: dt.date) -> pl.DataFrame:
+    return _query(con, "assessment_reporting", year=year, today=today)
+
+
+def bonus_items(con: duckdb.DuckDBPyConnection, plan: str, year: int) -> pl.DataFrame:
+    return _query(con, "assessment_bonus", plan=plan, year=year)
+
+
+def insert_bonus(
+    con: duckdb.DuckDBPyConnection,
+    plan: str,
+    year: int,
+    unit: str,
+    points: float,
+    reason: str,
+    entered_by: str,
+    entered_at: dt.datetime,
+) -> int:
+    rows = con.execute(
+        "INSERT INTO assessment_bonus (plan, year, unit, points, reason, entered_by, entered_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        [plan, year, unit, points, reason, entered_by, entered_at],
+    ).fetchall()
+    return rows[0][0]
+
+
+def withdraw_bonus(
+    con: duckdb.DuckDBPyConnection, bonus_id: int, by: str, at_time: dt.datetime
+) -> dict | None:
+    """Mark one item withdrawn; the row as it was, or None when there is no such item in force."""
+    rows = con.sql(
+        "SELECT id, plan, year, unit, points, reason FROM assessment_bonus "
+        "WHERE id = $id AND withdrawn_at IS NULL",
+        params={"id": bonus_id},
+    ).pl()
+    if not rows.height:
+        return None
+    con.execute(
+        "UPDATE assessment_bonus SET withdrawn_by = ?, withdrawn_at = ? WHERE id = ?", [by, at_time, bonus_id]
+    )
+    return rows.to_dicts()[0]

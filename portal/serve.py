@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -48,7 +47,6 @@ def serve(portal: Portal, port: int | None = None, headless: bool = True) -> int
     print(
         f"科技创新任务调度考核平台已启动:{url}  (数据目录 {portal.settings.home},按 Ctrl+C 停止)", flush=True
     )
-    try:
-        return subprocess.call(streamlit_command(portal, port, headless), env=env)
-    except KeyboardInterrupt:
-        return 0
+    command = streamlit_command(portal, port, headless)
+    os.execve(command[0], command, env)  # the serve process becomes Streamlit: signals reach it directly
+    return 0

@@ -1,0 +1,33 @@
+from portal.auth import verify_password
+from portal.context import Portal
+from portal.setup import DEMO_ACCOUNTS, init_portal
+from tests.conftest import run_cli
+
+
+def test_init_demo_prints_each_account_once_and_the_passwords_work(portal_home):
+    done = run_cli("init", "--demo", home=portal_home)
+    assert done.returncode == 0, done.stderr.decode()
+    out = done.stdout.decode()
+    assert "规划 5 个" in out
+    portal = Portal.open(portal_home)
+    assert portal.settings.today().isoformat() == "2025-10-10"
+    with portal.warehouse.connect() as con:
+        users = dict(con.execute("SELECT username, password_hash FROM users").fetchall())
+    assert set(users) == {a[0] for a in DEMO_ACCOUNTS}
+    for line in out.splitlines():
+        if "用户名" in line:
+            parts = line.split()
+            username, password = parts[parts.index("用户名") + 1], parts[parts.index("密码") + 1]
+            assert verify_password(users[username], password)
+            assert password not in users[username]
+
+    again = run_cli("init", "--demo", home=portal_home)
+    assert again.returncode == 0
+    assert "密码" not in again.stdout.decode() and "未重复导入" in again.stdout.decode()
+
+
+def test_init_without_demo_creates_an_empty_current_warehouse(portal_home):
+    portal, result = init_portal(Portal.open(portal_home))
+    assert result.created and result.registry is None
+    with portal.warehouse.connect() as con:
+        assert con.execute("SELECT count(*) FROM plans").fetchall() == [(0,)]

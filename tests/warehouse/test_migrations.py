@@ -1,0 +1,64 @@
+import duckdb
+import pytest
+
+from warehouse.db import SCHEMA_VERSION, Warehouse, WarehouseTooNew, migrate, migrations, schema_version
+
+
+def test_migrations_are_numbered_without_gaps():
+    versions = [v for v, _, _ in migrations()]
+    assert versions == list(range(1, len(versions) + 1))
+    assert SCHEMA_VERSION == versions[-1] >= 2
+
+
+def test_a_new_file_is_created_at_the_current_schema_version(tmp_path):
+    wh = Warehouse(tmp_path / "w.duckdb")
+    with wh.connect() as con:
+        assert schema_version(con) == SCHEMA_VERSION
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    assert {"plans", "units", "tasks", "indicators", "rounds", "users", "audit_log", "submissions"} <= tables
+
+
+def test_a_version_1_warehouse_is_upgraded_on_open_with_its_data_intact(tmp_path):
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    assert migrate(con, target=1) == 1
+    con.execute(
+        "INSERT INTO plans VALUES ('JZ', '荆州经开区科技创新三年行动方案', '管委会', 2023, 2025, 2022, 'seed')"
+    )
+    con.execute("INSERT INTO units (code, name, kind) VALUES ('JZKF-JFJ', '经发局', 'department')")
+    con.execute("INSERT INTO rounds VALUES ('2025Q3', 2025, 3, DATE '2025-10-15', 'open')")
+    has_submissions = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'submissions'"
+    ).fetchall()[0][0]
+    con.close()
+    assert has_submissions == 0
+
+    with Warehouse(path).connect() as con:
+        assert schema_version(con) == SCHEMA_VERSION
+        assert con.execute("SELECT code, name, base_year FROM plans").fetchall() == [
+            ("JZ", "荆州经开区科技创新三年行动方案", 2022)
+        ]
+        assert con.execute("SELECT name, active FROM units").fetchall() == [("经发局", True)]
+        assert con.execute("SELECT state FROM rounds").fetchall() == [("open",)]
+        assert con.execute("SELECT count(*) FROM submissions").fetchall() == [(0,)]
+        applied = [
+            r[0] for r in con.execute("SELECT version FROM schema_version ORDER BY version").fetchall()
+        ]
+    assert applied == list(range(1, SCHEMA_VERSION + 1))
+
+
+def test_a_warehouse_newer_than_this_program_is_refused_with_a_chinese_message(tmp_path):
+    path = tmp_path / "new.duckdb"
+    with Warehouse(path).connect() as con:
+        con.execute("INSERT INTO schema_version VALUES (?, 'future', now())", [SCHEMA_VERSION + 1])
+    with pytest.raises(WarehouseTooNew, match="高于本程序支持"), Warehouse(path).connect():
+        pass
+
+
+def test_a_failed_transaction_leaves_nothing_behind(tmp_path):
+    wh = Warehouse(tmp_path / "w.duckdb")
+    with pytest.raises(duckdb.Error), wh.transaction() as con:
+        con.execute("INSERT INTO units (code, name, kind) VALUES ('A', 'a', 'department')")
+        con.execute("INSERT INTO units (code, name, kind) VALUES ('A', 'dup', 'department')")
+    with wh.connect() as con:
+        assert con.execute("SELECT count(*) FROM units").fetchall() == [(0,)]

@@ -1,0 +1,80 @@
+"""The queries behind every view, each kept as one SQL file in warehouse/sql and loaded by name.
+
+Shared definitions (the KPI pace rule, "current submission") are temporary DuckDB macros in
+`pace.sql` and `submissions.sql`, installed on the connection before a view runs, so every view
+and the assessment judge an indicator the same way. Parameters are always bound, never formatted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+import duckdb
+import polars as pl
+
+# Files of macros every view may call, in the order they must be defined.
+MACRO_FILES = ("pace", "submissions")
+
+
+class UnknownRound(LookupError):
+    """The round asked for is not in the warehouse (message in Chinese, for the caller to show)."""
+
+
+@cache
+def load_sql(name: str) -> str:
+    return resources.files("warehouse.sql").joinpath(f"{name}.sql").read_text(encoding="utf-8")
+
+
+def _statements(sql: str) -> list[str]:
+    lines = [ln for ln in sql.splitlines() if not ln.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+def install_macros(con: duckdb.DuckDBPyConnection) -> None:
+    """Define (or redefine) the shared macros on this connection; cheap, idempotent."""
+    for name in MACRO_FILES:
+        for statement in _statements(load_sql(name)):
+            con.execute(statement)
+
+
+def query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pl.DataFrame:
+    """Run warehouse/sql/<name>.sql with its $parameters bound, as a Polars frame."""
+    install_macros(con)
+    return con.sql(load_sql(name), params=params).pl()
+
+
+@dataclass(frozen=True)
+class RoundInfo:
+    code: str
+    year: int
+    quarter: int
+    due_date: dt.date
+    state: str
+
+
+def round_info(con: duckdb.DuckDBPyConnection, code: str) -> RoundInfo:
+    rows = con.execute(
+        "SELECT code, year, quarter, due_date, state FROM rounds WHERE code = ?", [code]
+    ).fetchall()
+    if not rows:
+        raise UnknownRound(f"没有调度轮次“{code}”,请先在轮次管理中创建或检查轮次代码。")
+    return RoundInfo(*rows[0])
+
+
+# ---------------------------------------------------------------- KPI progress
+
+
+def kpi_progress(con: duckdb.DuckDBPyConnection, round_code: str) -> pl.DataFrame:
+    """Every indicator as at the end of the round's quarter: actual, expected, ratio, pace (pace.sql)."""
+    r = round_info(con, round_code)
+    return query(con, "kpi_progress", year=r.year, quarter=r.quarter, since_year=None)
+
+
+def indicator_year_completion(con: duckdb.DuckDBPyConnection, year: int) -> pl.DataFrame:
+    """Year-end completion: the latest value approved within `year` against the expected value at
+    the end of that year (its yearly target for flows); same columns as kpi_progress, where
+    `ratio`/`pace` are the year's and equal `year_ratio`."""
+    return query(con, "kpi_progress", year=int(year), quarter=4, since_year=int(year))

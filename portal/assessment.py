@@ -18,6 +18,7 @@ from portal.scheme import ScoringScheme, load_scheme
 from portal.scoring import BonusItem, IndicatorFact, RoundFact, TaskFact, UnitScore, score_units
 from schemas.issues import Issue, Report
 from warehouse import assessment as data
+from warehouse.views import indicator_year_completion
 
 
 @dataclass
@@ -88,8 +89,6 @@ def _check_plan_year(con, plan: str, year: int) -> tuple[dict | None, list[Issue
 
 
 def _indicator_facts(con, plan: str, year: int, units: set[str]) -> list[IndicatorFact]:
-    from warehouse.views import indicator_year_completion
-
     frame = indicator_year_completion(con, year).filter(pl.col("plan") == plan)
     return [
         IndicatorFact(

@@ -111,8 +111,9 @@ def cmd_assess(args) -> int:
         from portal.exports.assessment_xlsx import assessment_workbook
 
         portal = Portal.open(args.home)
-        Path(args.output).write_bytes(assessment_workbook(a, portal.settings.office_name))
-        print(f"已导出 {args.output}({len(a.units)} 个单位)", file=sys.stderr)
+        book = assessment_workbook(a, portal.settings.office_name)
+        Path(args.output).write_bytes(book.data)
+        print(f"已导出 {args.output}:{len(a.units)} 个单位,A4 共 {book.total_pages} 页", file=sys.stderr)
     if args.json or not args.output:
         rows = a.summary().to_dicts()
         if args.json:
@@ -121,8 +122,8 @@ def cmd_assess(args) -> int:
             print(f"{a.plan_name} {a.year} 年度考核(评分方案:{a.scheme.source_label})")
             for r in rows:
                 print(
-                    f"{r['rank']:>3}  {r['name']:<20} 指标 {r['indicators']:6.2f}  任务 {r['tasks']:6.2f}  "
-                    f"报送 {r['reporting']:5.2f}  加分 {r['bonus']:4.2f}  总分 {r['total']:6.2f}  {r['grade']}"
+                    f"{r['rank']:>3}  总分 {r['total']:6.2f}  {r['grade']:<3}  指标 {r['indicators']:5.2f}  "
+                    f"任务 {r['tasks']:5.2f}  报送 {r['reporting']:5.2f}  加分 {r['bonus']:4.2f}  {r['name']}"
                 )
     return EXIT_OK
 

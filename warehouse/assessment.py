@@ -7,19 +7,11 @@ them into points. Bonus items are stored here, never deleted (a withdrawal is re
 from __future__ import annotations
 
 import datetime as dt
-from importlib import resources
 
 import duckdb
 import polars as pl
 
-
-def sql(name: str) -> str:
-    """The text of warehouse/sql/<name>.sql."""
-    return resources.files("warehouse").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
-
-
-def _query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pl.DataFrame:
-    return con.sql(sql(name), params=params).pl()
+from warehouse.views import query as _query
 
 
 def plan_row(con: duckdb.DuckDBPyConnection, plan: str) -> dict | None:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
+from dataclasses import dataclass
+
+from openpyxl import Workbook
 
 # Characters Excel forbids in a sheet name; its length limit.
 _SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -23,3 +27,21 @@ def sheet_title(text: str, taken: set[str]) -> str:
 
 def chinese_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+@dataclass(frozen=True)
+class ExportedBook:
+    """A written workbook and the pages each sheet was laid out to print on (A4)."""
+
+    data: bytes
+    pages: dict[str, int]
+
+    @property
+    def total_pages(self) -> int:
+        return sum(self.pages.values())
+
+
+def save(book: Workbook, pages: dict[str, int]) -> ExportedBook:
+    buf = io.BytesIO()
+    book.save(buf)
+    return ExportedBook(buf.getvalue(), pages)

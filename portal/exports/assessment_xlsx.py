@@ -9,13 +9,13 @@ arithmetic, so an evaluator can recompute any score by hand. Values, not formula
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
 from portal.assessment import Assessment
-from portal.exports import chinese_date, sheet_title
+from portal.exports import ExportedBook, chinese_date, save, sheet_title
 from portal.scoring import UnitScore
 from schemas.enums import IndicatorKind, Pace, TaskRole, TaskStatus
 from templates_xlsx.writing import (
@@ -24,9 +24,12 @@ from templates_xlsx.writing import (
     SECTION_FONT,
     TOTAL_FILL,
     TOTAL_FONT,
+    fit_row_height,
     grid_row,
     merged_text,
+    plan_pages,
     print_setup,
+    report_margins,
     span_table,
     style_header,
     title_rows,
@@ -38,7 +41,7 @@ ROUND_STATES = {"on_time": "按时报送", "late": "迟报", "missing": "未报�
 COMPONENT_LABELS = {"indicators": "指标完成", "tasks": "任务推进", "reporting": "报送质量"}
 
 # Detail sheets share one 14-column grid; each table spans it with merged fields.
-DETAIL_WIDTHS = [5, 11, 26, 9, 9, 7, 10, 10, 9, 8, 9, 8, 9, 32]
+DETAIL_WIDTHS = [5, 10, 22, 11, 10, 7, 10, 10, 9, 8, 9, 8, 9, 27]
 RATIO = "0.00%"
 
 
@@ -68,7 +71,7 @@ def _summary_headers(a: Assessment) -> list[str]:
     ]
 
 
-SUMMARY_WIDTHS = [6, 30, 11, 11, 11, 10, 9, 9, 7, 9, 30]
+SUMMARY_WIDTHS = [6, 26, 10, 10, 10, 9, 8, 9, 6, 8, 26]
 SUMMARY_FORMATS = [None, None, NUMBER, NUMBER, NUMBER, NUMBER, NUMBER, NUMBER, "0", None, None]
 
 
@@ -81,7 +84,7 @@ def _remark(a: Assessment, u: UnitScore) -> str:
     return ""
 
 
-def _write_summary(ws, a: Assessment, office: str) -> None:
+def _write_summary(ws, a: Assessment, office: str) -> int:
     headers = _summary_headers(a)
     ncols = len(headers)
     title = f"{a.plan_name}{a.year}年度考核结果汇总表"
@@ -145,12 +148,39 @@ def _write_summary(ws, a: Assessment, office: str) -> None:
         merged_text(ws, row, 1, ncols, note, height=18)
         row += 1
     ws.freeze_panes = ws.cell(row=SUMMARY_HEADER_ROW + 1, column=1)
-    print_setup(ws, landscape=True, repeat_rows=f"{SUMMARY_HEADER_ROW}:{SUMMARY_HEADER_ROW}")
+    print_setup(ws, landscape=False, repeat_rows=f"{SUMMARY_HEADER_ROW}:{SUMMARY_HEADER_ROW}")
     ws.oddFooter.center.text = "第 &P 页,共 &N 页"
+    return _paginate(ws, row - 1, False, repeat_rows=(SUMMARY_HEADER_ROW, SUMMARY_HEADER_ROW))
+
+
+def _paginate(ws, last_row: int, landscape: bool, repeat_rows=None, sections=()) -> int:
+    """Heights from the text, then our own page breaks: the number of A4 pages the sheet prints on."""
+    report_margins(ws)
+    for r in range(1, last_row + 1):
+        if ws.row_dimensions[r].height is None:
+            fit_row_height(ws, r)
+    return plan_pages(ws, last_row, landscape=landscape, repeat_rows=repeat_rows, keep_with_next=sections)
+
+
+SPACER_POINTS = 8.0
+
+
+def _gap(ws, row: int) -> int:
+    """A thin empty row between tables."""
+    ws.row_dimensions[row].height = SPACER_POINTS
+    return row + 1
+
+
+def _table(ws, row: int, fields, rows: list, empty: str) -> int:
+    """The table, or one line saying there is nothing (a header over no rows wastes paper)."""
+    if rows:
+        return _gap(ws, span_table(ws, row, fields, rows))
+    merged_text(ws, row, 1, len(DETAIL_WIDTHS), empty)
+    return _gap(ws, row + 1)
 
 
 def _section(ws, row: int, text: str) -> int:
-    merged_text(ws, row, 1, len(DETAIL_WIDTHS), text, SECTION_FONT, height=22)
+    merged_text(ws, row, 1, len(DETAIL_WIDTHS), text, SECTION_FONT, height=20)
     return row + 1
 
 
@@ -200,20 +230,20 @@ ROUND_FIELDS = [
 BONUS_FIELDS = [
     ("序号", 1, None),
     ("编号", 1, None),
-    ("加分理由", 8, None),
-    ("录入人", 1, None),
+    ("加分理由", 7, None),
+    ("录入人", 2, None),
     ("录入时间", 2, None),
     ("加分", 1, NUMBER),
 ]
 SCORE_FIELDS = [("考核项目", 2, None), ("分值", 1, "0.##"), ("得分", 1, NUMBER), ("计算方法", 10, None)]
 
 
-def _write_detail(ws, a: Assessment, u: UnitScore, office: str) -> None:
+def _write_detail(ws, a: Assessment, u: UnitScore, office: str) -> int:
     s = a.scheme
     ncols = len(DETAIL_WIDTHS)
     title_rows(ws, f"{u.name}{a.year}年度考核得分明细", f"规划:{a.plan_name}", f"单位代码:{u.unit}", ncols)
     for j, width in enumerate(DETAIL_WIDTHS, start=1):
-        ws.column_dimensions[ws.cell(row=1, column=j).column_letter].width = width
+        ws.column_dimensions[get_column_letter(j)].width = width
     merged_text(
         ws,
         3,
@@ -242,8 +272,8 @@ def _write_detail(ws, a: Assessment, u: UnitScore, office: str) -> None:
         ("加分", s.bonus_max, u.bonus, f"各加分项之和,不超过 {s.bonus_max:g}{bonus_note}"),
         ("总分", s.full_marks, u.total, "以上四项之和(各项先保留两位小数)"),
     ]
-    row = span_table(ws, 4, SCORE_FIELDS, scores) + 1
-
+    row = _gap(ws, span_table(ws, 4, SCORE_FIELDS, scores))
+    sections = [row]
     row = _section(ws, row, f"一、指标完成(分值 {u.maxima['indicators']:g};完成率封顶 {s.ratio_cap:.0%})")
     ind_rows = [
         [
@@ -263,10 +293,11 @@ def _write_detail(ws, a: Assessment, u: UnitScore, office: str) -> None:
             line.basis,
         ]
         for i, line in enumerate(u.indicators, start=1)
-    ] or [["", "", "本单位未承担指标", *[""] * 11]]
-    row = span_table(ws, row, INDICATOR_FIELDS, ind_rows) + 1
+    ]
+    row = _table(ws, row, INDICATOR_FIELDS, ind_rows, "本单位未承担本规划的指标。")
 
     source = "本单位" if s.status_source == "own" else "牵头单位"
+    sections.append(row)
     row = _section(
         ws,
         row,
@@ -291,9 +322,10 @@ def _write_detail(ws, a: Assessment, u: UnitScore, office: str) -> None:
             line.basis,
         ]
         for i, line in enumerate(u.tasks, start=1)
-    ] or [["", "", "本单位未承担任务", *[""] * 11]]
-    row = span_table(ws, row, TASK_FIELDS, task_rows) + 1
+    ]
+    row = _table(ws, row, TASK_FIELDS, task_rows, "本单位未承担本规划年内到期的任务。")
 
+    sections.append(row)
     row = _section(
         ws,
         row,
@@ -313,9 +345,10 @@ def _write_detail(ws, a: Assessment, u: UnitScore, office: str) -> None:
             line.basis,
         ]
         for i, line in enumerate(u.rounds, start=1)
-    ] or [["", "", "本年度尚无调度轮次", "", "", "", "", "", ""]]
-    row = span_table(ws, row, ROUND_FIELDS, round_rows) + 1
+    ]
+    row = _table(ws, row, ROUND_FIELDS, round_rows, "本年度尚无调度轮次。")
 
+    sections.append(row)
     row = _section(ws, row, f"四、加分(合计不超过 {s.bonus_max:g} 分)")
     bonus_rows = [
         [
@@ -327,23 +360,22 @@ def _write_detail(ws, a: Assessment, u: UnitScore, office: str) -> None:
             line.item.points,
         ]
         for i, line in enumerate(u.bonuses, start=1)
-    ] or [["", "", "无", "", "", ""]]
-    row = span_table(ws, row, BONUS_FIELDS, bonus_rows) + 1
+    ]
+    row = _table(ws, row, BONUS_FIELDS, bonus_rows, "无加分项。")
     merged_text(ws, row, 1, ncols, f"{office} {chinese_date(a.as_of)}", height=18)
     print_setup(ws, landscape=True)
     ws.oddFooter.center.text = "&A 第 &P 页,共 &N 页"
+    return _paginate(ws, row, True, sections=sections)
 
 
-def assessment_workbook(a: Assessment, office: str) -> bytes:
-    """The whole table as .xlsx bytes. `a` must be ok (a scheme and its units)."""
+def assessment_workbook(a: Assessment, office: str) -> ExportedBook:
+    """The whole table as .xlsx bytes with the pages each sheet prints on. `a` must be ok."""
     book = Workbook()
     summary = book.active
     summary.title = SUMMARY_SHEET
-    _write_summary(summary, a, office)
+    pages = {SUMMARY_SHEET: _write_summary(summary, a, office)}
     taken = {SUMMARY_SHEET}
     for i, u in enumerate(a.units, start=1):
         ws = book.create_sheet(sheet_title(f"{i}-{u.name}", taken))
-        _write_detail(ws, a, u, office)
-    buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()
+        pages[ws.title] = _write_detail(ws, a, u, office)
+    return save(book, pages)

@@ -17,9 +17,12 @@ accepted AS (
     GROUP BY unit, round
 ),
 returned AS (
-    SELECT s.unit, s.round, count(DISTINCT v.submission_id) AS returns
-    FROM reviews v JOIN submissions s ON s.id = v.submission_id
-    WHERE v.decision IN ('return', 'returned')
+    -- a submission counts once however many item comments it got; its status says so while it is
+    -- current, its review row once a newer upload has superseded it
+    SELECT s.unit, s.round, count(DISTINCT s.id) AS returns
+    FROM submissions s
+    WHERE s.status = 'returned'
+       OR s.id IN (SELECT submission_id FROM reviews WHERE decision IN ('return', 'returned'))
     GROUP BY s.unit, s.round
 )
 SELECT d.unit, d.round, d.due_date, a.submitted_at,

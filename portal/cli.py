@@ -86,6 +86,22 @@ def cmd_registry_export(args) -> int:
     return EXIT_OK
 
 
+def cmd_status(args) -> int:
+    from portal.rounds import RoundCodeError
+    from portal.status import round_status, status_json, status_text
+    from warehouse.views import UnknownRound
+
+    try:
+        result = round_status(Portal.open(args.home), args.round)
+    except (RoundCodeError, UnknownRound) as exc:
+        raise UsageError(str(exc)) from exc
+    if args.json:
+        print(json.dumps(status_json(result), ensure_ascii=False, indent=1))
+    else:
+        print(status_text(result))
+    return EXIT_OK
+
+
 def cmd_serve(args) -> int:
     from portal.serve import serve
 
@@ -213,6 +229,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", type=int)
     p.add_argument("--user", default="cli")
     p.set_defaults(func=cmd_bonus_withdraw)
+
+    p = sub.add_parser("status", help="查看一个轮次的报送情况和催报名单")
+    p.add_argument("--round", help="轮次代码,如 2025Q3(默认为当前填报的季度)")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("serve", help="启动网页端")
     p.add_argument("--port", type=int)

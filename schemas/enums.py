@@ -56,6 +56,16 @@ class SubmissionStatus(_Labelled):
     SUPERSEDED = "superseded"
 
 
+class ReportState(_Labelled):
+    """A unit's standing in a round (completion view): its current submission's status, or missing.
+    The three reported states share SubmissionStatus's codes, hence its labels."""
+
+    MISSING = "missing"
+    VALIDATED = "validated"
+    RETURNED = "returned"
+    APPROVED = "approved"
+
+
 class TaskStatus(_Labelled):
     NOT_STARTED = "not_started"
     IN_PROGRESS = "in_progress"
@@ -108,6 +118,7 @@ _LABELS: dict[StrEnum, str] = {
     SubmissionStatus.APPROVED: "已通过",
     SubmissionStatus.RETURNED: "已退回",
     SubmissionStatus.SUPERSEDED: "已被新版本替代",
+    ReportState.MISSING: "未报送",
     TaskStatus.NOT_STARTED: "未启动",
     TaskStatus.IN_PROGRESS: "推进中",
     TaskStatus.COMPLETED: "已完成",

@@ -15,6 +15,8 @@ from importlib import resources
 import duckdb
 import polars as pl
 
+from schemas.enums import ReportState
+
 # Files of macros every view may call, in the order they must be defined.
 MACRO_FILES = ("pace", "submissions")
 
@@ -78,3 +80,79 @@ def indicator_year_completion(con: duckdb.DuckDBPyConnection, year: int) -> pl.D
     the end of that year (its yearly target for flows); same columns as kpi_progress, where
     `ratio`/`pace` are the year's and equal `year_ratio`."""
     return query(con, "kpi_progress", year=int(year), quarter=4, since_year=int(year))
+
+
+# ---------------------------------------------------------------- completion
+
+
+# A missing unit whose effective due date is this many days away (or passed) is flagged due soon.
+DUE_SOON_DAYS = 3
+
+
+@dataclass
+class Completion:
+    """Who has reported in a round (completion.sql). Only active units expected to report are
+    counted; reported = any state but missing (validated, returned, approved);
+    rate = reported / expected, so never above 1 (None when nobody is expected)."""
+
+    round: str
+    due_date: dt.date
+    today: dt.date
+    expected: int
+    reported: int
+    rate: float | None
+    units: pl.DataFrame  # one row per expected unit (completion.sql)
+    by_kind: pl.DataFrame  # kind, expected, reported, one count per ReportState, rate
+    missing: pl.DataFrame  # 催报名单: state missing, soonest due first
+    due_soon: pl.DataFrame  # missing units due within DUE_SOON_DAYS days or overdue
+
+
+def completion(con: duckdb.DuckDBPyConnection, round_code: str, today: dt.date) -> Completion:
+    r = round_info(con, round_code)
+    units = query(con, "completion", round=round_code, today=today, due_soon_days=DUE_SOON_DAYS)
+    reported = units.filter(pl.col("state") != ReportState.MISSING).height
+    by_kind = (
+        units.group_by("kind", maintain_order=True)
+        .agg(
+            pl.len().cast(pl.Int64).alias("expected"),
+            (pl.col("state") != ReportState.MISSING).sum().cast(pl.Int64).alias("reported"),
+            *[(pl.col("state") == s.value).sum().cast(pl.Int64).alias(s.value) for s in ReportState],
+        )
+        .with_columns((pl.col("reported") / pl.col("expected")).alias("rate"))
+        .sort("kind")
+    )
+    missing = units.filter(pl.col("state") == ReportState.MISSING).sort(["days_left", "unit"])
+    return Completion(
+        round=round_code,
+        due_date=r.due_date,
+        today=today,
+        expected=units.height,
+        reported=reported,
+        rate=reported / units.height if units.height else None,
+        units=units,
+        by_kind=by_kind,
+        missing=missing,
+        due_soon=missing.filter(pl.col("due_soon")),
+    )
+
+
+# ---------------------------------------------------------------- task progress
+
+
+@dataclass
+class TaskProgress:
+    round: str
+    tasks: pl.DataFrame  # one row per task: lead's status/percent, helpers as a list of structs
+    long: pl.DataFrame  # one row per task and responsible unit
+    overdue: pl.DataFrame  # rows of `tasks` flagged overdue (past due and not completed, or behind)
+
+
+def task_progress(con: duckdb.DuckDBPyConnection, round_code: str) -> TaskProgress:
+    round_info(con, round_code)
+    long = query(con, "task_progress_long", round=round_code)
+    con.register("task_progress_long", long.to_arrow())
+    try:
+        tasks = con.sql(load_sql("task_progress"), params={"round": round_code}).pl()
+    finally:
+        con.unregister("task_progress_long")
+    return TaskProgress(round_code, tasks, long.drop("task_position"), tasks.filter(pl.col("overdue")))

@@ -306,3 +306,67 @@ def kpi_fixture() -> Fixture:
     fx.submission("U3", "2025Q2", values={"FLOW": 30, "RATE": 13.8, "MILESTONE": 0, "LE": 6.8, "LE_RATE": 4})
     fx.submission("U3", "2025Q3", status="validated", values={"FLOW": 55, "RATE": 20})  # not approved yet
     return fx
+
+
+# The clock of round_fixture: two days before 2025Q3's due date.
+ROUND_TODAY = dt.date(2025, 10, 13)
+
+
+def round_fixture() -> Fixture:
+    """Round 2025Q3 (due 2025-10-15) seen from ROUND_TODAY, a unit in every situation.
+
+    Plan P (2024-2026) is live; plan Q (2022-2024) has ended, so its only unit J is not expected.
+    A approved on time (then a rejected re-upload)   B validated 3 days late
+    C validated late but within its extension        D two rejected uploads only (missing, due soon)
+    E nothing, extension to 10-30 (missing)          F returned
+    G v1 superseded by v2 (first report on time)     H inactive, I no duties: reported but not expected
+    Tasks: T1 lead B helpers C, A; T2 lead B due 2024; T3 lead A helper C; T4 lead G; T5 lead D
+    helper E due 2024; TQ in plan Q.
+    """
+    fx = Fixture().plan("P", 2024, 2026, base_year=2023).plan("Q", 2022, 2024, base_year=2021)
+    fx.unit("A", "department", contact="赵一", phone="0710-0001")
+    fx.unit("B", "department", contact="钱二", phone="0710-0002")
+    fx.unit("C", "park", contact="孙三", phone="0710-0003")
+    fx.unit("D", "park", contact="李四", phone="0710-0004")
+    fx.unit("E", "town", contact="周五", phone="0710-0005")
+    fx.unit("F", "town", contact="吴六", phone="0710-0006")
+    fx.unit("G", "department", contact="郑七", phone="0710-0007")
+    fx.unit("H", "department", active=False)
+    fx.unit("I", "department")
+    fx.unit("J", "department")
+    for code, owner in [("KA", "A"), ("KD", "D"), ("KE", "E"), ("KF", "F"), ("KG", "G"), ("KH", "H")]:
+        fx.indicator(code, "stock", 10, owners=[owner])
+    fx.indicator("KJ", "stock", 10, owners=["J"], plan="Q", target_year=2024)
+    fx.task("T1", "B", helpers=("C", "A"))
+    fx.task("T2", "B", due_year=2024)
+    fx.task("T3", "A", helpers=("C",))
+    fx.task("T4", "G")
+    fx.task("T5", "D", helpers=("E",), due_year=2024)
+    fx.task("TQ", "J", plan="Q", due_year=2024)
+    fx.round("2025Q2").round("2025Q3", "2025-10-15", state="open")
+    fx.extension("2025Q3", "C", "2025-10-20").extension("2025Q3", "E", "2025-10-30")
+    r = "2025Q3"
+    fx.submission(
+        "A",
+        r,
+        "approved",
+        "2025-10-10 09:00",
+        values={"KA": 5},
+        tasks={"T1": ("in_progress", 50), "T3": ("in_progress", 40)},
+    )
+    fx.submission("A", r, "rejected", "2025-10-14 09:00")
+    fx.submission(
+        "B", r, "validated", "2025-10-18 16:00", tasks={"T1": ("in_progress", 60), "T2": ("in_progress", 80)}
+    )
+    fx.submission(
+        "C", r, "validated", "2025-10-18 11:00", tasks={"T1": ("completed", 100), "T3": ("behind", 20)}
+    )
+    fx.submission("D", r, "rejected", "2025-10-11 09:00")
+    fx.submission("D", r, "rejected", "2025-10-12 09:00")
+    fx.submission("F", r, "returned", "2025-10-14 09:00", values={"KF": 3})
+    fx.submission("G", r, "superseded", "2025-10-14 09:00", tasks={"T4": ("behind", 10)})
+    fx.submission("G", r, "validated", "2025-10-16 09:00", tasks={"T4": ("completed", 100)})
+    fx.submission("H", r, "approved", "2025-10-10 09:00", values={"KH": 1})
+    fx.submission("I", r, "validated", "2025-10-10 09:00")
+    fx.submission("A", "2025Q2", "approved", values={"KA": 4})
+    return fx

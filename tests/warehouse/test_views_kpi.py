@@ -170,3 +170,16 @@ def test_expected_is_clamped_to_the_target_after_the_target_year(tmp_path):
 def test_an_unknown_round_is_refused_with_a_chinese_message(kpi_wh):
     with kpi_wh.connect() as con, pytest.raises(UnknownRound, match="没有调度轮次"):
         kpi_progress(con, "2030Q1")
+
+
+def test_a_rate_with_yearly_targets_is_judged_against_that_year_s_target(tmp_path):
+    fx = Fixture().plan("P", 2024, 2026, base_year=2023).unit("U1")
+    fx.indicator("R", "rate", 12, owners=["U1"], yearly={2024: 8, 2025: 10})
+    fx.round("2024Q4").round("2025Q2")
+    fx.submission("U1", "2024Q4", values={"R": 8.4})
+    fx.submission("U1", "2025Q2", values={"R": 9.5})
+    with fx.warehouse(tmp_path).connect() as con:
+        y2024 = _rows(kpi_progress(con, "2024Q4"), "expected", "ratio", "pace")["R"]
+        y2025 = _rows(kpi_progress(con, "2025Q2"), "expected", "ratio", "pace")["R"]
+    assert (y2024["expected"], y2024["ratio"], y2024["pace"]) == (8.0, pytest.approx(8.4 / 8), "green")
+    assert (y2025["expected"], y2025["ratio"], y2025["pace"]) == (10.0, pytest.approx(0.95), "yellow")

@@ -83,19 +83,27 @@ task_status AS (
     FROM task_reporter w JOIN task_reports tr ON tr.task = w.task AND tr.unit = w.unit
     QUALIFY row_number() OVER (PARTITION BY w.indicator ORDER BY tr.round_rank DESC, tr.uploaded_at DESC) = 1
 ),
-judged AS (
+-- Computed in steps so each macro sees plain columns (a macro argument that is itself a macro
+-- call is expanded at every use, which multiplies the planning cost).
+expected AS (
     SELECT b.*, a.value AS actual, a.round AS actual_round, a.submission_id AS actual_submission,
            kpi_expected(b.kind, b.base_value, b.base_time, b.target_value, b.target_year,
                         b.yearly_target, b.year, b.quarter) AS expected,
            kpi_expected(b.kind, b.base_value, b.base_time, b.target_value, b.target_year,
                         b.yearly_target, b.year, 4) AS year_target,
-           kpi_ratio(b.direction, a.value, expected) AS ratio,
-           kpi_pace(ratio) AS pace,
-           kpi_ratio(b.direction, a.value, year_target) AS year_ratio,
            ts.status AS task_status, ts.unit AS task_status_unit, ts.round AS task_status_round
     FROM based b
     LEFT JOIN actual a ON a.indicator = b.code
     LEFT JOIN task_status ts ON ts.indicator = b.code
+),
+ratios AS (
+    SELECT e.*,
+           kpi_ratio(e.direction, e.actual, e.expected) AS ratio,
+           kpi_ratio(e.direction, e.actual, e.year_target) AS year_ratio
+    FROM expected e
+),
+judged AS (
+    SELECT r.*, kpi_pace(r.ratio) AS pace FROM ratios r
 )
 SELECT code AS indicator, plan, name, measure_unit, kind, direction, weight, owner, owner_name,
        baseline_value, baseline_year, target_value, target_year,

@@ -10,15 +10,18 @@
 --       evaluated at year + quarter/4 and clamped to [base_value, target_value] (before the
 --       baseline: the baseline; after the target year: the target). NULL when there is no base.
 --   flow:      year_target * quarter / 4 (flows are reported year to date).
---   rate:      target_value.
+--   rate:      the target itself: year_target, i.e. the year's own target when the registry gives
+--              yearly targets (年均增速 each year), else target_value.
 --   milestone: target_value (1 = achieved).
+-- year_target is indicator_yearly_targets for `year` if present, else target_value.
 CREATE OR REPLACE TEMP MACRO kpi_time(year, quarter) AS year + quarter / 4.0;
 
 CREATE OR REPLACE TEMP MACRO kpi_expected(
     kind, base_value, base_time, target_value, target_year, year_target, year, quarter
 ) AS CASE
     WHEN kind = 'flow' THEN year_target * quarter / 4.0
-    WHEN kind IN ('rate', 'milestone') THEN target_value
+    WHEN kind = 'rate' THEN year_target
+    WHEN kind = 'milestone' THEN target_value
     WHEN base_value IS NULL THEN NULL
     WHEN target_year + 1 <= base_time THEN target_value
     ELSE base_value + (target_value - base_value) * least(

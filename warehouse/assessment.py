@@ -11,6 +11,7 @@ import datetime as dt
 import duckdb
 import polars as pl
 
+from warehouse.views import completion
 from warehouse.views import query as _query
 
 
@@ -37,7 +38,34 @@ def task_facts(con: duckdb.DuckDBPyConnection, plan: str, year: int) -> pl.DataF
 
 
 def reporting_facts(con: duckdb.DuckDBPyConnection, year: int, today: dt.date) -> pl.DataFrame:
-    return _query(con, "assessment_reporting", year=year, today=today)
+    """Each assessed unit in each round of the year, as the completion view judges it (effective
+    due date, first valid report, days late), with its returns; due_passed = due date < today."""
+    units = con.sql("SELECT unit FROM assessed_units").pl()["unit"]
+    codes = con.sql("SELECT code FROM rounds WHERE year = $year ORDER BY quarter", params={"year": year}).pl()
+    returns = _query(con, "assessment_returns", year=year)
+    frames = [
+        completion(con, code, today)
+        .units.filter(pl.col("unit").is_in(units))
+        .select("unit", pl.lit(code).alias("round"), "due_date", "reported_at", "days_late")
+        for code in codes["code"]
+    ]
+    schema = {
+        "unit": pl.Utf8,
+        "round": pl.Utf8,
+        "due_date": pl.Date,
+        "reported_at": pl.Datetime("us"),
+        "days_late": pl.Int32,
+    }
+    facts = pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+    return (
+        facts.join(returns, on=["unit", "round"], how="left")
+        .with_columns(
+            pl.col("returns").fill_null(0),
+            (pl.col("due_date") < today).alias("due_passed"),
+        )
+        .rename({"reported_at": "submitted_at"})
+        .sort("unit", "round")
+    )
 
 
 def bonus_items(con: duckdb.DuckDBPyConnection, plan: str, year: int) -> pl.DataFrame:

@@ -181,6 +181,28 @@ def cmd_bonus_withdraw(args) -> int:
     return EXIT_OK
 
 
+def cmd_bulletin(args) -> int:
+    from portal.bulletin import bulletin
+    from portal.exports.bulletin_xlsx import bulletin_workbook
+    from portal.rounds import RoundCodeError
+    from warehouse.views import UnknownRound
+
+    portal = Portal.open(args.home)
+    try:
+        b = bulletin(portal, args.round)
+    except (RoundCodeError, UnknownRound) as exc:
+        raise UsageError(str(exc)) from None
+    book = bulletin_workbook(b, portal.settings.office_name)
+    Path(args.output).write_bytes(book.data)
+    print(
+        f"已导出 {args.output}:应报 {b.completion.expected} 个单位,按时 {b.on_time}、迟报 {b.late}、"
+        f"未报送 {b.missing};滞后指标 {b.red_list.height} 个,滞后任务 {b.tasks_behind.height} 项;"
+        f"A4 共 {book.total_pages} 页",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="portal", description="科技创新任务调度考核平台")
     parser.add_argument("--home", help="数据目录(默认取环境变量 PORTAL_HOME,否则 ./var)")
@@ -234,6 +256,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--round", help="轮次代码,如 2025Q3(默认为当前填报的季度)")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("bulletin", help="季度通报:报送情况、指标进度、滞后任务,导出 .xlsx")
+    p.add_argument("--round", required=True, help="轮次代码,如 2025Q3")
+    p.add_argument("-o", "--output", required=True, help="输出文件,如 2025Q3季度通报.xlsx")
+    p.set_defaults(func=cmd_bulletin)
 
     p = sub.add_parser("serve", help="启动网页端")
     p.add_argument("--port", type=int)

@@ -108,6 +108,13 @@ def cmd_serve(args) -> int:
     return serve(Portal.open(args.home), port=args.port, headless=args.headless)
 
 
+def _write_output(path: str, data: bytes) -> None:
+    try:
+        Path(path).write_bytes(data)
+    except OSError as exc:
+        raise UsageError(f"无法写入文件 {path}:{exc.strerror}") from None
+
+
 def _assessment_or_exit(args):
     from portal.assessment import assess
 
@@ -128,7 +135,7 @@ def cmd_assess(args) -> int:
 
         portal = Portal.open(args.home)
         book = assessment_workbook(a, portal.settings.office_name)
-        Path(args.output).write_bytes(book.data)
+        _write_output(args.output, book.data)
         print(f"已导出 {args.output}:{len(a.units)} 个单位,A4 共 {book.total_pages} 页", file=sys.stderr)
     if args.json or not args.output:
         rows = a.summary().to_dicts()
@@ -193,7 +200,7 @@ def cmd_bulletin(args) -> int:
     except (RoundCodeError, UnknownRound) as exc:
         raise UsageError(str(exc)) from None
     book = bulletin_workbook(b, portal.settings.office_name)
-    Path(args.output).write_bytes(book.data)
+    _write_output(args.output, book.data)
     print(
         f"已导出 {args.output}:应报 {b.completion.expected} 个单位,按时 {b.on_time}、迟报 {b.late}、"
         f"未报送 {b.missing};滞后指标 {b.red_list.height} 个,滞后任务 {b.tasks_behind.height} 项;"

@@ -150,6 +150,8 @@ def test_cli_exit_codes_for_a_bad_plan_and_a_bad_scheme(portal):
     unknown = run_cli("assess", "--plan", "NOPE", "--year", "2025", "-o", str(home / "x.xlsx"), home=home)
     assert unknown.returncode == 2 and "规划代码 NOPE 不存在" in unknown.stderr.decode()
     assert not (home / "x.xlsx").exists()
+    nowhere = run_cli("assess", "--plan", "P", "--year", "2025", "-o", str(home / "no" / "x.xlsx"), home=home)
+    assert nowhere.returncode == 2 and "无法写入文件" in nowhere.stderr.decode()
     (home / "scoring").mkdir()
     (home / "scoring" / "P-2025.toml").write_text("[grades]\nbelow = 1\n", encoding="utf-8")
     bad = run_cli("assess", "--plan", "P", "--year", "2025", home=home)

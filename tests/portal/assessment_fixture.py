@@ -74,7 +74,7 @@ def assessment_fixture() -> Fixture:
         values={"I1": 150, "I2": 55},
         tasks={"T1": ("completed", 100), "T3": ("completed", 100)},
     )
-    fx.review(returned, "returned", "数据口径有误,请核实后重报", "2026-01-15 10:00")
+    fx.review(returned, "return", "数据口径有误,请核实后重报", "2026-01-15 10:00")
     fx.submission(
         "A",
         q4,

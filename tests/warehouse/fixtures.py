@@ -227,7 +227,7 @@ class Fixture:
         return key
 
     def review(self, key: int, decision: str, comment: str = "", when: str | None = None) -> Fixture:
-        """A review of the submission with local key `key` (decision as stored, e.g. "returned")."""
+        """A review of the submission with local key `key` (decision as stored: "approve", "return", "comment")."""
         self.rows["reviews"].append(
             {"submission_id": key, "decision": decision, "comment": comment, "reviewer": "office"}
             | {"reviewed_at": _when(when) if when else dt.datetime(2025, 1, 1)}

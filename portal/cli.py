@@ -289,6 +289,108 @@ def cmd_serve(args) -> int:
     return serve(Portal.open(args.home), port=args.port, headless=args.headless)
 
 
+def _write_output(path: str, data: bytes) -> None:
+    try:
+        Path(path).write_bytes(data)
+    except OSError as exc:
+        raise UsageError(f"无法写入文件 {path}:{exc.strerror}") from None
+
+
+def _assessment_or_exit(args):
+    from portal.assessment import assess
+
+    a = assess(Portal.open(args.home), args.plan, args.year)
+    if not a.ok:
+        _print_report(a.report)
+        usage = any(code.startswith("assess-") for code in a.report.codes())
+        return None, (EXIT_USAGE if usage else EXIT_DATA)
+    return a, EXIT_OK
+
+
+def cmd_assess(args) -> int:
+    a, code = _assessment_or_exit(args)
+    if a is None:
+        return code
+    if args.output:
+        from portal.exports.assessment_xlsx import assessment_workbook
+
+        portal = Portal.open(args.home)
+        book = assessment_workbook(a, portal.settings.office_name)
+        _write_output(args.output, book.data)
+        print(f"已导出 {args.output}:{len(a.units)} 个单位,A4 共 {book.total_pages} 页", file=sys.stderr)
+    if args.json or not args.output:
+        rows = a.summary().to_dicts()
+        if args.json:
+            print(json.dumps({"plan": a.plan, "year": a.year, "units": rows}, ensure_ascii=False, indent=1))
+        else:
+            print(f"{a.plan_name} {a.year} 年度考核(评分方案:{a.scheme.source_label})")
+            for r in rows:
+                print(
+                    f"{r['rank']:>3}  总分 {r['total']:6.2f}  {r['grade']:<3}  指标 {r['indicators']:5.2f}  "
+                    f"任务 {r['tasks']:5.2f}  报送 {r['reporting']:5.2f}  加分 {r['bonus']:4.2f}  {r['name']}"
+                )
+    return EXIT_OK
+
+
+def cmd_bonus_add(args) -> int:
+    from portal.assessment import add_bonus
+
+    result = add_bonus(
+        Portal.open(args.home), args.plan, args.year, args.unit, args.points, args.reason, args.user
+    )
+    if result.report.issues:
+        _print_report(result.report)
+    if result.bonus_id is None:
+        return EXIT_DATA
+    print(f"已录入加分项 {result.bonus_id}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_bonus_list(args) -> int:
+    from portal.assessment import list_bonus
+
+    frame = list_bonus(Portal.open(args.home), args.plan, args.year)
+    for r in frame.iter_rows(named=True):
+        print(
+            f"{r['id']:>4}  {r['unit']:<12} {r['points']:>5g}  {r['reason']}  ({r['entered_by']} {r['entered_at']:%Y-%m-%d})"
+        )
+    if not frame.height:
+        print("没有加分项。", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_bonus_withdraw(args) -> int:
+    from portal.assessment import withdraw_bonus
+
+    if not withdraw_bonus(Portal.open(args.home), args.id, args.user):
+        print(f"没有编号为 {args.id} 的有效加分项。", file=sys.stderr)
+        return EXIT_DATA
+    print(f"已撤销加分项 {args.id}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_bulletin(args) -> int:
+    from portal.bulletin import bulletin
+    from portal.exports.bulletin_xlsx import bulletin_workbook
+    from portal.rounds import RoundCodeError
+    from warehouse.views import UnknownRound
+
+    portal = Portal.open(args.home)
+    try:
+        b = bulletin(portal, args.round)
+    except (RoundCodeError, UnknownRound) as exc:
+        raise UsageError(str(exc)) from None
+    book = bulletin_workbook(b, portal.settings.office_name)
+    _write_output(args.output, book.data)
+    print(
+        f"已导出 {args.output}:应报 {b.completion.expected} 个单位,按时 {b.on_time}、迟报 {b.late}、"
+        f"未报送 {b.missing};滞后指标 {b.red_list.height} 个,滞后任务 {b.tasks_behind.height} 项;"
+        f"A4 共 {book.total_pages} 页",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="portal", description="科技创新任务调度考核平台")
     parser.add_argument("--home", help="数据目录(默认取环境变量 PORTAL_HOME,否则 ./var)")
@@ -350,10 +452,42 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_template)
 
+    p = sub.add_parser("assess", help="年度考核:计分并导出年度考核表")
+    p.add_argument("--plan", required=True, help="规划代码,如 JZ")
+    p.add_argument("--year", required=True, type=int, help="考核年度,如 2025")
+    p.add_argument("-o", "--output", help="导出年度考核表 .xlsx;不指定则在终端列出得分")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出各单位得分")
+    p.set_defaults(func=cmd_assess)
+
+    bonus = sub.add_parser("bonus", help="年度考核加分项(考核评价员录入)").add_subparsers(
+        dest="action", required=True
+    )
+    p = bonus.add_parser("add", help="录入一条加分项(须写明理由)")
+    p.add_argument("--plan", required=True)
+    p.add_argument("--year", required=True, type=int)
+    p.add_argument("--unit", required=True, help="单位代码")
+    p.add_argument("--points", required=True, type=float)
+    p.add_argument("--reason", required=True)
+    p.add_argument("--user", default="cli")
+    p.set_defaults(func=cmd_bonus_add)
+    p = bonus.add_parser("list", help="列出有效的加分项")
+    p.add_argument("--plan", required=True)
+    p.add_argument("--year", required=True, type=int)
+    p.set_defaults(func=cmd_bonus_list)
+    p = bonus.add_parser("withdraw", help="撤销一条加分项(保留记录)")
+    p.add_argument("id", type=int)
+    p.add_argument("--user", default="cli")
+    p.set_defaults(func=cmd_bonus_withdraw)
+
     p = sub.add_parser("status", help="查看一个轮次的报送情况和催报名单")
     p.add_argument("--round", help="轮次代码,如 2025Q3(默认为当前填报的季度)")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("bulletin", help="季度通报:报送情况、指标进度、滞后任务,导出 .xlsx")
+    p.add_argument("--round", required=True, help="轮次代码,如 2025Q3")
+    p.add_argument("-o", "--output", required=True, help="输出文件,如 2025Q3季度通报.xlsx")
+    p.set_defaults(func=cmd_bulletin)
 
     p = sub.add_parser("serve", help="启动网页端")
     p.add_argument("--port", type=int)

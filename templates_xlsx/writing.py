@@ -152,3 +152,190 @@ def print_setup(ws: Worksheet, landscape: bool = True, repeat_rows: str | None =
     ws.page_margins.left = ws.page_margins.right = 0.4
     if repeat_rows:
         ws.print_title_rows = repeat_rows
+
+
+# --- printed reports (assessment table, bulletin): titles, bordered grids, totals ----------------
+
+SUBTITLE_FONT = Font(name="宋体", size=10)
+TOTAL_FONT = Font(name="宋体", size=10, bold=True)
+TOTAL_FILL = PatternFill("solid", fgColor="DDEBF7")
+SECTION_FONT = Font(name="黑体", size=12, bold=True)
+LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
+MIDDLE_WRAP = Alignment(vertical="center", wrap_text=True)
+RIGHT = Alignment(horizontal="right", vertical="center")
+NUMBER = "0.00"
+
+
+def merged_text(
+    ws: Worksheet,
+    row: int,
+    first_col: int,
+    last_col: int,
+    value: Any,
+    font: Font = SUBTITLE_FONT,
+    alignment: Alignment = LEFT,
+    height: float | None = None,
+):
+    """One value across merged columns of a row (titles, notes, sections), written safely with `put`."""
+    cell = put(ws, row, first_col, value)
+    cell.font = font
+    cell.alignment = alignment
+    if last_col > first_col:
+        ws.merge_cells(start_row=row, start_column=first_col, end_row=row, end_column=last_col)
+    if height:
+        ws.row_dimensions[row].height = height
+    return cell
+
+
+def title_rows(ws: Worksheet, title: str, left: str, right: str, ncols: int) -> int:
+    """Row 1 the title across the table; row 2 the issuer on the left and the date on the right.
+    Returns the next free row."""
+    merged_text(ws, 1, 1, ncols, title, TITLE_FONT, CENTER, height=32)
+    half = max(1, ncols // 2)
+    merged_text(ws, 2, 1, half, left, SUBTITLE_FONT, LEFT, height=20)
+    merged_text(ws, 2, half + 1, ncols, right, SUBTITLE_FONT, RIGHT)
+    return 3
+
+
+def grid_row(
+    ws: Worksheet,
+    row: int,
+    values: Sequence[Any],
+    number_formats: Sequence[str | None] | None = None,
+    alignments: Sequence[Alignment | None] | None = None,
+    font: Font = BODY_FONT,
+    fill: PatternFill | None = None,
+) -> None:
+    """One bordered table row; numbers get their column's format, text goes through `put`."""
+    for j, value in enumerate(values, start=1):
+        cell = put(ws, row, j, value)
+        cell.font = font
+        cell.border = BORDER
+        if fill is not None:
+            cell.fill = fill
+        fmt = number_formats[j - 1] if number_formats else None
+        if fmt and isinstance(value, int | float) and not isinstance(value, bool):
+            cell.number_format = fmt
+        align = alignments[j - 1] if alignments else None
+        cell.alignment = align or (MIDDLE_WRAP if isinstance(value, str) else RIGHT)
+
+
+def span_table(
+    ws: Worksheet,
+    top: int,
+    fields: Sequence[tuple[str, int, str | None]],
+    rows: Iterable[Sequence[Any]],
+    font: Font = BODY_FONT,
+) -> int:
+    """A bordered table on a fixed column grid where a field may span several grid columns
+    (merged), so tables of different shapes can share one sheet's column widths.
+    `fields` = (header, span, number format). Returns the first row after the table."""
+    row = top
+    for values, is_header in [(tuple(h for h, _, _ in fields), True)] + [(tuple(r), False) for r in rows]:
+        col = 1
+        for (_, span, fmt), value in zip(fields, values, strict=True):
+            cell = put(ws, row, col, value)
+            for j in range(col, col + span):
+                ws.cell(row=row, column=j).border = BORDER
+            if is_header:
+                cell.fill, cell.font, cell.alignment = HEADER_FILL, HEADER_FONT, CENTER
+            else:
+                cell.font = font
+                numeric = isinstance(value, int | float) and not isinstance(value, bool)
+                if fmt and numeric:
+                    cell.number_format = fmt
+                cell.alignment = RIGHT if numeric else MIDDLE_WRAP
+            if span > 1:
+                ws.merge_cells(start_row=row, start_column=col, end_row=row, end_column=col + span - 1)
+            col += span
+        if is_header:
+            ws.row_dimensions[row].height = 28
+        row += 1
+    return row
+
+
+# --- pagination: decide the page breaks ourselves, so a printout has a known number of pages ----
+
+A4_POINTS = (595.3, 841.9)  # portrait width, height
+# Share of the computed page height we fill: renderers round the fit-to-width scale and row
+# heights differently (LibreOffice vs Excel vs WPS); the slack keeps every planned page one page.
+PAGE_FILL = 0.95
+LINE_POINTS = 12.5  # one line of 10-pt 宋体, with leading
+DEFAULT_ROW_POINTS = 15.0
+
+
+def text_width(text: str) -> int:
+    """Width in Excel character units: a CJK (full-width) character takes two."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+def column_points(width_chars: float) -> float:
+    """Printed width of a column of `width_chars` (Excel: 7 px per character + 5 px padding)."""
+    return (int(width_chars * 7) + 5) * 0.75
+
+
+def fit_row_height(ws: Worksheet, row: int, minimum: float = 16.0) -> float:
+    """Set the row's height from its wrapped text (lines × line height), so no renderer guesses it."""
+    lines = 1
+    merged = {r.min_col: r.max_col for r in ws.merged_cells.ranges if r.min_row == row == r.max_row}
+    for cell in ws[row]:
+        if not isinstance(cell.value, str) or not cell.value:
+            continue
+        last = merged.get(cell.column, cell.column)
+        width = sum(
+            ws.column_dimensions[get_column_letter(j)].width or 8.43 for j in range(cell.column, last + 1)
+        )
+        usable = max(1.0, width - 0.5)
+        needed = sum(max(1, -(-text_width(part) // int(usable))) for part in cell.value.split("\n"))
+        lines = max(lines, needed)
+    height = max(minimum, lines * LINE_POINTS + 3.5)
+    ws.row_dimensions[row].height = height
+    return height
+
+
+def report_margins(ws: Worksheet) -> None:
+    """Narrower top and bottom margins than Excel's 1 inch: a printed report, not a worksheet."""
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    ws.page_margins.header = ws.page_margins.footer = 0.25
+
+
+def plan_pages(
+    ws: Worksheet,
+    last_row: int,
+    landscape: bool = True,
+    repeat_rows: tuple[int, int] | None = None,
+    keep_with_next: Iterable[int] = (),
+) -> int:
+    """Insert manual row breaks so that, printed fit-to-width on A4, rows 1..last_row take a known
+    number of pages; returns that number. Breaks fall before a row of `keep_with_next` (a section
+    title) when one is in the lower half of the page, else where the page is full."""
+    from openpyxl.worksheet.pagebreak import Break, RowBreak
+
+    width_pt, height_pt = A4_POINTS[::-1] if landscape else A4_POINTS
+    m = ws.page_margins
+    printable_w = width_pt - (m.left + m.right) * 72
+    printable_h = height_pt - (m.top + m.bottom) * 72
+    max_col = ws.max_column
+    sheet_w = sum(
+        column_points(ws.column_dimensions[get_column_letter(j)].width or 8.43) for j in range(1, max_col + 1)
+    )
+    scale = min(1.0, printable_w / sheet_w)
+    capacity = printable_h / scale * PAGE_FILL
+
+    def height(r: int) -> float:
+        return ws.row_dimensions[r].height or DEFAULT_ROW_POINTS
+
+    repeat_h = sum(height(r) for r in range(repeat_rows[0], repeat_rows[1] + 1)) if repeat_rows else 0.0
+    sections = set(keep_with_next)
+    ws.row_breaks = RowBreak()
+    pages, used, page_start = 1, 0.0, 1
+    for r in range(1, last_row + 1):
+        h = height(r)
+        if used + h > capacity and r > page_start:
+            cut = max((s for s in sections if page_start + (r - page_start) // 2 < s <= r), default=r)
+            ws.row_breaks.append(Break(id=cut - 1))
+            pages += 1
+            used = repeat_h + sum(height(x) for x in range(cut, r))
+            page_start = cut
+        used += h
+    return pages

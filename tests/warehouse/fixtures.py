@@ -84,6 +84,7 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "granted_by": TXT,
         "granted_at": TS,
     },
+    "reviews": {"submission_id": INT, "decision": TXT, "comment": TXT, "reviewer": TXT, "reviewed_at": TS},
 }
 
 
@@ -131,12 +132,18 @@ class Fixture:
         return self
 
     def task(
-        self, code: str, lead: str, helpers: tuple[str, ...] = (), plan: str = "P", due_year: int = 2026
+        self,
+        code: str,
+        lead: str,
+        helpers: tuple[str, ...] = (),
+        plan: str = "P",
+        due_year: int = 2026,
+        weight: float = 1.0,
     ) -> Fixture:
         position = len(self.rows["tasks"])
         self.rows["tasks"].append(
             {"code": code, "plan": plan, "title": f"任务{code}", "lead_unit": lead, "due_year": due_year}
-            | {"weight": 1.0, "position": position}
+            | {"weight": weight, "position": position}
         )
         for pos, unit in enumerate([lead, *helpers]):
             role = "lead" if pos == 0 else "helper"
@@ -157,12 +164,13 @@ class Fixture:
         plan: str = "P",
         task: str | None = None,
         yearly: dict[int, float] | None = None,
+        weight: float = 1.0,
     ) -> Fixture:
         self.rows["indicators"].append(
             {"code": code, "plan": plan, "task": task, "name": f"指标{code}", "measure_unit": "个"}
             | {"kind": kind, "direction": direction, "baseline_value": baseline}
             | {"baseline_year": baseline_year, "target_value": target, "target_year": target_year}
-            | {"weight": 1.0, "position": len(self.rows["indicators"])}
+            | {"weight": weight, "position": len(self.rows["indicators"])}
         )
         for pos, unit in enumerate(owners):
             self.rows["indicator_owners"].append({"indicator": code, "unit": unit, "position": pos})
@@ -217,6 +225,14 @@ class Fixture:
                 | {"role": roles.get((task, unit), "helper"), "status": status_, "percent": percent}
             )
         return key
+
+    def review(self, key: int, decision: str, comment: str = "", when: str | None = None) -> Fixture:
+        """A review of the submission with local key `key` (decision as stored: "approve", "return", "comment")."""
+        self.rows["reviews"].append(
+            {"submission_id": key, "decision": decision, "comment": comment, "reviewer": "office"}
+            | {"reviewed_at": _when(when) if when else dt.datetime(2025, 1, 1)}
+        )
+        return self
 
     def extension(self, round_code: str, unit: str, due_date: str | dt.date) -> Fixture:
         self.rows["extensions"].append(

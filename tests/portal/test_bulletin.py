@@ -1,0 +1,149 @@
+"""The quarterly bulletin on the assessment fixture's round 2025Q4 (today 2026-01-25), and on the demo.
+
+By hand, 2025Q4 (due 2026-01-15):
+- reporting: A first valid upload 01-14 (on time; the later v2 does not change that), B 01-10 on
+  time, C only a rejected upload (missing); X has no duties (not expected).
+- KPI at the end of 2025Q4 (approved values): I1 170/200 red, I2 70/50 green, I3 12/15 red,
+  I4 1/1 green, I5 36 (2025Q3, still the latest) / 60 red → plan P: 5 indicators, 2 green, 3 red.
+- tasks (current submissions): T1 lead A in progress, helper B behind → behind; T4 due 2024, lead A
+  never reported it completed → past due. T2 completed, T3 no one behind and not past due.
+"""
+
+import io
+import re
+import zipfile
+
+import pytest
+from openpyxl import load_workbook
+
+from portal.bulletin import bulletin
+from portal.exports.bulletin_xlsx import DETAIL_SHEET, MAIN_SHEET, bulletin_workbook
+from tests.conftest import run_cli
+from tests.portal.assessment_fixture import assessment_fixture, build_assessment_portal
+from tests.portal.printing import pdf_pages, to_pdf
+
+EVIL = '=HYPERLINK("http://evil.example","点我")'
+
+
+@pytest.fixture
+def portal(portal_home):
+    return build_assessment_portal(portal_home, bonuses=False)
+
+
+def test_bulletin_counts_match_the_hand_computation(portal):
+    b = bulletin(portal, "2025Q4")
+    assert (b.completion.expected, b.on_time, b.late, b.missing) == (3, 2, 0, 1)
+    assert b.reporting.select("unit", "timing").rows() == [
+        ("A", "on_time"),
+        ("B", "on_time"),
+        ("C", "missing"),
+    ]
+    assert b.by_kind.rows() == [("department", 2, 2, 0, 0), ("park", 1, 0, 0, 1)]
+    assert b.pace.select("plan", "indicators", "green", "yellow", "red").rows() == [("P", 5, 2, 0, 3)]
+    assert b.red_list["indicator"].to_list() == ["I1", "I3", "I5"]
+    assert b.red_list["ratio"].to_list() == pytest.approx([0.85, 0.8, 0.6])
+    assert b.tasks_behind.select("task", "reasons", "helpers_behind").rows() == [
+        ("T1", ["behind"], ["科技局"]),
+        ("T4", ["past_due"], []),
+    ]
+
+
+def _texts(ws) -> list[str]:
+    return [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+
+
+def test_bulletin_workbook_has_the_sections_tables_and_native_charts(portal):
+    book = bulletin_workbook(bulletin(portal, "2025Q4"), portal.settings.office_name)
+    wb = load_workbook(io.BytesIO(book.data))
+    assert wb.sheetnames == [MAIN_SHEET, DETAIL_SHEET]
+    main = wb[MAIN_SHEET]
+    texts = _texts(main)
+    assert main["A1"].value == "2025年第4季度科技创新任务调度情况通报"
+    assert main["A2"].value == "发文机关:长江中游城市群科技创新工作领导小组办公室"
+    assert [t for t in texts if t.startswith(("一、", "二、", "三、", "四、"))] == [
+        "一、报送情况",
+        "二、指标进度",
+        "三、滞后指标名单(3 个)",
+        "四、滞后任务(2 项)",
+    ]
+    assert any(
+        "应报送单位 3 个,已报送 2 个(其中按时 2 个、迟报 0 个),未报送 1 个,报送率 66.7%" in t for t in texts
+    )
+    assert "T1 任务T1" in texts and "进度滞后;配合单位滞后:科技局" in texts and "逾期未完成" in texts
+    kinds = {
+        r[1].value: [c.value for c in r[2:7]]
+        for r in main.iter_rows()
+        if r[1].value in ("部门", "园区", "合计")
+    }
+    assert kinds == {
+        "部门": [2, 2, 0, 0, 1.0],
+        "园区": [1, 0, 0, 1, 0.0],
+        "合计": [3, 2, 0, 1, pytest.approx(2 / 3)],
+    }
+    detail = wb[DETAIL_SHEET]
+    assert [[c.value for c in detail[r]] for r in range(4, 7)] == [
+        [1, "经发局", "部门", "已通过", "2026-01-14 09:00", "2026-01-15", 0, "按时报送"],
+        [2, "科技局", "部门", "已通过", "2026-01-10 09:00", "2026-01-15", 0, "按时报送"],
+        [3, "高新园区", "园区", "未报送", None, "2026-01-15", None, "未报送"],  # "" reads back as None
+    ]
+    assert detail.print_title_rows == "$3:$3"
+    with zipfile.ZipFile(io.BytesIO(book.data)) as z:
+        charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
+        assert charts == ["xl/charts/chart1.xml", "xl/charts/chart2.xml"]
+        first = z.read(charts[0]).decode()
+    assert '<barDir val="bar" />' in first and '<grouping val="stacked" />' in first
+    assert "<a:t>各类单位报送情况</a:t>" in first and "<f>'季度通报'!D" in first  # series read from the table
+
+
+def test_bulletin_text_that_looks_like_a_formula_stays_text(portal_home):
+    fx = assessment_fixture()
+    fx.rows["units"][1]["name"] = EVIL  # B, a helper behind on T1 and a reporting unit
+    portal = build_assessment_portal(portal_home, fx, bonuses=False)
+    data = bulletin_workbook(bulletin(portal, "2025Q4"), "办公室").data
+    wb = load_workbook(io.BytesIO(data))
+    cells = [
+        c
+        for ws in wb
+        for row in ws.iter_rows()
+        for c in row
+        if isinstance(c.value, str) and "HYPERLINK" in c.value
+    ]
+    assert {c.value for c in cells} == {EVIL, "进度滞后;配合单位滞后:" + EVIL}
+    assert all(c.data_type == "s" for c in cells)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        sheets = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/sheet"))
+    assert not re.search(r"<f[ >]", sheets)
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_prints_the_fixture_bulletin_on_the_planned_pages(portal, tmp_path):
+    book = bulletin_workbook(bulletin(portal, "2025Q4"), portal.settings.office_name)
+    assert book.pages == {MAIN_SHEET: 2, DETAIL_SHEET: 1}
+    path = tmp_path / "通报.xlsx"
+    path.write_bytes(book.data)
+    assert pdf_pages(to_pdf(path)) == 3
+
+
+@pytest.mark.libreoffice
+def test_the_demo_bulletin_is_written_by_the_cli_and_prints_on_the_planned_pages(demo_portal, tmp_path):
+    home = demo_portal.settings.home
+    out = tmp_path / "2025Q3季度通报.xlsx"
+    done = run_cli("bulletin", "--round", "2025Q3", "-o", str(out), home=home)
+    assert done.returncode == 0, done.stderr.decode()
+    message = done.stderr.decode()
+    assert "应报 56 个单位,按时 0、迟报 0、未报送 56;滞后指标 77 个,滞后任务 0 项" in message
+    planned = int(re.search(r"A4 共 (\d+) 页", message)[1])
+    detail = load_workbook(out)[DETAIL_SHEET]
+    assert detail.max_row == 3 + 56 and {detail.cell(row=r, column=8).value for r in range(4, 60)} == {
+        "未报送(未到截止)"
+    }
+    assert pdf_pages(to_pdf(out)) == planned
+
+
+def test_bulletin_cli_refuses_a_bad_or_unknown_round(portal):
+    home = portal.settings.home
+    bad = run_cli("bulletin", "--round", "2025-3", "-o", str(home / "b.xlsx"), home=home)
+    assert bad.returncode == 2 and "格式不对" in bad.stderr.decode()
+    unknown = run_cli("bulletin", "--round", "2019Q1", "-o", str(home / "b.xlsx"), home=home)
+    assert unknown.returncode == 2 and "没有调度轮次“2019Q1”" in unknown.stderr.decode()
+    assert not (home / "b.xlsx").exists()

@@ -1,0 +1,107 @@
+"""The data the annual assessment scores, gathered by the SQL in warehouse/sql/assessment_*.sql.
+
+Nothing here scores: each function returns the facts as a Polars frame; portal/scoring.py turns
+them into points. Bonus items are stored here, never deleted (a withdrawal is recorded on the row).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import polars as pl
+
+from warehouse.views import completion
+from warehouse.views import query as _query
+
+
+def plan_row(con: duckdb.DuckDBPyConnection, plan: str) -> dict | None:
+    rows = con.sql(
+        "SELECT code, name, issuer, start_year, end_year FROM plans WHERE code = $plan", params={"plan": plan}
+    ).pl()
+    return rows.to_dicts()[0] if rows.height else None
+
+
+def plan_codes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return con.sql("SELECT code FROM plans ORDER BY rowid").pl()["code"].to_list()
+
+
+def assessed_units(con: duckdb.DuckDBPyConnection, plan: str) -> pl.DataFrame:
+    """unit, name, kind, position; also registered as the table `assessed_units` for the queries below."""
+    units = _query(con, "assessment_units", plan=plan)
+    con.register("assessed_units", units.select("unit").to_arrow())
+    return units
+
+
+def task_facts(con: duckdb.DuckDBPyConnection, plan: str, year: int) -> pl.DataFrame:
+    return _query(con, "assessment_tasks", plan=plan, year=year)
+
+
+def reporting_facts(con: duckdb.DuckDBPyConnection, year: int, today: dt.date) -> pl.DataFrame:
+    """Each assessed unit in each round of the year, as the completion view judges it (effective
+    due date, first valid report, days late), with its returns; due_passed = due date < today."""
+    units = con.sql("SELECT unit FROM assessed_units").pl()["unit"]
+    codes = con.sql("SELECT code FROM rounds WHERE year = $year ORDER BY quarter", params={"year": year}).pl()
+    returns = _query(con, "assessment_returns", year=year)
+    frames = [
+        completion(con, code, today)
+        .units.filter(pl.col("unit").is_in(units))
+        .select("unit", pl.lit(code).alias("round"), "due_date", "reported_at", "days_late")
+        for code in codes["code"]
+    ]
+    schema = {
+        "unit": pl.Utf8,
+        "round": pl.Utf8,
+        "due_date": pl.Date,
+        "reported_at": pl.Datetime("us"),
+        "days_late": pl.Int32,
+    }
+    facts = pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+    return (
+        facts.join(returns, on=["unit", "round"], how="left")
+        .with_columns(
+            pl.col("returns").fill_null(0),
+            (pl.col("due_date") < today).alias("due_passed"),
+        )
+        .rename({"reported_at": "submitted_at"})
+        .sort("unit", "round")
+    )
+
+
+def bonus_items(con: duckdb.DuckDBPyConnection, plan: str, year: int) -> pl.DataFrame:
+    return _query(con, "assessment_bonus", plan=plan, year=year)
+
+
+def insert_bonus(
+    con: duckdb.DuckDBPyConnection,
+    plan: str,
+    year: int,
+    unit: str,
+    points: float,
+    reason: str,
+    entered_by: str,
+    entered_at: dt.datetime,
+) -> int:
+    rows = con.execute(
+        "INSERT INTO assessment_bonus (plan, year, unit, points, reason, entered_by, entered_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        [plan, year, unit, points, reason, entered_by, entered_at],
+    ).fetchall()
+    return rows[0][0]
+
+
+def withdraw_bonus(
+    con: duckdb.DuckDBPyConnection, bonus_id: int, by: str, at_time: dt.datetime
+) -> dict | None:
+    """Mark one item withdrawn; the row as it was, or None when there is no such item in force."""
+    rows = con.sql(
+        "SELECT id, plan, year, unit, points, reason FROM assessment_bonus "
+        "WHERE id = $id AND withdrawn_at IS NULL",
+        params={"id": bonus_id},
+    ).pl()
+    if not rows.height:
+        return None
+    con.execute(
+        "UPDATE assessment_bonus SET withdrawn_by = ?, withdrawn_at = ? WHERE id = ?", [by, at_time, bonus_id]
+    )
+    return rows.to_dicts()[0]

@@ -215,7 +215,9 @@ def prepare_frame(parsed: ParsedSheet, expectation: Expectation | None) -> pl.Da
     for key, sheet_kind in zip(keys, sheet_kinds, strict=True):
         fact = facts.get(key)
         kinds.append(fact.kind if fact else _KIND_CODES.get(sheet_kind or "", None))
-        negatives.append(bool(fact.allow_negative) if fact else False)
+        # Whether negatives are allowed is registry knowledge: for an item the registry does not
+        # give us (another unit's workbook, an item no longer assigned) the sign is not judged.
+        negatives.append(bool(fact.allow_negative) if fact else True)
     return frame.with_columns(
         pl.Series("_kind", kinds, dtype=pl.Utf8), pl.Series("_allow_negative", negatives, dtype=pl.Boolean)
     )

@@ -118,6 +118,54 @@ def cmd_validate(args) -> int:
     return EXIT_OK if result.report.ok else EXIT_DATA
 
 
+def cmd_template(args) -> int:
+    from portal.templates import (
+        TemplateRequestError,
+        build_unit_template,
+        iter_built,
+        round_template_contexts,
+        round_zip_filename,
+        zip_templates,
+    )
+
+    portal = Portal.open(args.home)
+    try:
+        if args.unit:
+            built = build_unit_template(portal, args.unit, args.round)
+            target = Path(args.output) if args.output else Path(built.filename)
+            if target.is_dir() or (args.output or "").endswith(("/", "\\")):
+                target = target / built.filename
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(built.data)
+            print(f"已生成 {target}(指标 {built.indicators} 个、任务 {built.tasks} 项)", file=sys.stderr)
+            return EXIT_OK
+        contexts = round_template_contexts(portal, args.round)
+        if not contexts:
+            raise TemplateRequestError(f"{args.round} 轮没有需要填报的单位(没有单位负责任何指标或任务)。")
+    except TemplateRequestError as exc:
+        if exc.usage:
+            raise UsageError(exc.message) from None
+        print(exc.message, file=sys.stderr)
+        return EXIT_DATA
+    from tqdm import tqdm
+
+    out = Path(args.output) if args.output else portal.settings.exports_dir / f"templates-{args.round}"
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out} 已存在且不是目录;--all 需要用 -o 指定一个目录")
+    out.mkdir(parents=True, exist_ok=True)
+    built = []
+    progress = tqdm(total=len(contexts), desc="生成模板", unit="个", file=sys.stderr, dynamic_ncols=True)
+    with progress:
+        for b in iter_built(contexts, portal.settings.secret(), args.jobs):
+            (out / b.filename).write_bytes(b.data)
+            built.append(b)
+            progress.update()
+    archive = out / round_zip_filename(args.round)
+    archive.write_bytes(zip_templates(built))
+    print(f"已为 {len(built)} 个单位生成 {args.round} 轮模板:{out}(打包文件 {archive.name})", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_serve(args) -> int:
     from portal.serve import serve
 
@@ -153,6 +201,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="以 JSON 输出校验结果(标准输出只有 JSON)")
     p.add_argument("--annotate", metavar="OUT.xlsx", help="写出标注了问题单元格和“校验结果”表的工作簿")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("template", help="生成单位季度填报模板(.xlsx)")
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--unit", help="单位代码,生成该单位的模板")
+    who.add_argument(
+        "--all", action="store_true", help="为本轮所有有填报内容的单位各生成一个模板,并打包为 .zip"
+    )
+    p.add_argument("--round", required=True, help="轮次,如 2025Q3")
+    p.add_argument("-o", "--output", help="--unit:输出文件或目录;--all:输出目录(默认 PORTAL_HOME/exports)")
+    p.add_argument("--jobs", type=int, help="--all 时并行的进程数(默认:单位多于 100 个时用全部 CPU 核)")
+    p.set_defaults(func=cmd_template)
 
     p = sub.add_parser("serve", help="启动网页端")
     p.add_argument("--port", type=int)

@@ -49,6 +49,7 @@ from templates_xlsx.writing import (
     TITLE_FONT,
     UNLOCKED,
     WRAP,
+    CellStyles,
     print_setup,
     put,
     style_header,
@@ -151,9 +152,10 @@ def build_template(ctx: TemplateContext, secret: bytes) -> bytes:
     _check_keys(ctx)
     book = Workbook()
     book.remove(book.active)
-    _write_instructions(book.create_sheet(INSTRUCTIONS.name), ctx)
+    styles = CellStyles()
+    _write_instructions(book.create_sheet(INSTRUCTIONS.name), ctx, styles)
     for spec in TEMPLATE_SHEETS:
-        _write_data_sheet(book.create_sheet(spec.name), spec, ctx.rows_for(spec), ctx)
+        _write_data_sheet(book.create_sheet(spec.name), spec, ctx.rows_for(spec), ctx, styles)
     _write_meta(book.create_sheet(META_SHEET.name), meta_values(ctx, secret))
     book.security = WorkbookProtection(lockStructure=True)
     book.properties.creator = ctx.office_name
@@ -198,55 +200,65 @@ def _protect(ws: Worksheet, allow_filter: bool = False) -> None:
         ws.protection.password = SHEET_PASSWORD
 
 
-def _title_rows(ws: Worksheet, spec: SheetSpec, ctx: TemplateContext, count: int) -> None:
-    last = column_letter(len(spec.columns) - 1)
+_SUBTITLE_FONT = Font(name="宋体", size=10, color="595959")
+_TOP = Alignment(vertical="top")
+
+
+def _title_rows(ws: Worksheet, spec: SheetSpec, ctx: TemplateContext, count: int, styles: CellStyles) -> None:
+    # Not merged: the text overflows into the empty cells beside it, and merges are slow to write.
     if spec.header_row >= 2:
-        cell = put(ws, 1, 1, f"{spec.title}({ctx.unit_name} · {round_label(ctx.round)})")
-        cell.font = TITLE_FONT
-        cell.alignment = Alignment(vertical="center")
-        ws.merge_cells(f"A1:{last}1")
+        styles.apply(
+            ws.cell(row=1, column=1), "title", font=TITLE_FONT, alignment=Alignment(vertical="center")
+        )
+        put(ws, 1, 1, f"{spec.title}({ctx.unit_name} · {round_label(ctx.round)})")
         ws.row_dimensions[1].height = 26
     if spec.header_row >= 3:
         noun = "个" if spec.item == "指标" else "项"
         what = (
             f"本单位本轮需填报{spec.item} {count} {noun}" if count else f"本单位本轮没有需要填报的{spec.item}"
         )
-        cell = put(
+        styles.apply(ws.cell(row=2, column=1), "subtitle", font=_SUBTITLE_FONT)
+        put(
             ws,
             2,
             1,
             f"填报单位:{ctx.unit_name}({ctx.unit})  截止日期:{_date_text(ctx.due_date)}  {what}。"
             "黄色单元格为填报项,其余为预填内容(已锁定)。",
         )
-        cell.font = Font(name="宋体", size=10, color="595959")
-        ws.merge_cells(f"A2:{last}2")
 
 
 def _write_data_sheet(
-    ws: Worksheet, spec: SheetSpec, rows: Sequence[Mapping[str, Any]], ctx: TemplateContext
+    ws: Worksheet,
+    spec: SheetSpec,
+    rows: Sequence[Mapping[str, Any]],
+    ctx: TemplateContext,
+    styles: CellStyles,
 ) -> None:
-    _title_rows(ws, spec, ctx, len(rows))
-    style_header(ws, spec.header_row, spec.headers, [c.width for c in spec.columns])
+    _title_rows(ws, spec, ctx, len(rows), styles)
+    style_header(ws, spec.header_row, spec.headers, [c.width for c in spec.columns], styles)
     for j, c in enumerate(spec.columns, start=1):
         if c.input:
             ws.cell(row=spec.header_row, column=j).fill = INPUT_HEADER_FILL
     first = spec.first_data_row
+    looks = {
+        c.key: {
+            "font": BODY_FONT,
+            "border": BORDER,
+            "alignment": WRAP if c.wrap else _TOP,
+            **({"protection": UNLOCKED, "fill": INPUT_FILL} if c.input else {}),
+        }
+        for c in spec.columns
+    }
     for i, row in enumerate(rows):
         r = first + i
         lines = 1
         for j, c in enumerate(spec.columns, start=1):
             value = _display(c, row.get(c.key))
-            cell = put(ws, r, j, value)
-            cell.font = BODY_FONT
-            cell.border = BORDER
-            if c.wrap:
-                cell.alignment = WRAP
-                if isinstance(value, str):
-                    # A CJK character is about two width units wide.
-                    lines = max(lines, math.ceil(len(value) * 2 / max(c.width - 1, 1)))
-            if c.input:
-                cell.protection = UNLOCKED
-                cell.fill = INPUT_FILL
+            styles.apply(ws.cell(row=r, column=j), ("data", c.wrap, c.input), **looks[c.key])
+            put(ws, r, j, value)
+            if c.wrap and isinstance(value, str):
+                # A CJK character is about two width units wide.
+                lines = max(lines, math.ceil(len(value) * 2 / max(c.width - 1, 1)))
         if lines > 1:
             ws.row_dimensions[r].height = min(lines, _MAX_LINES) * _LINE_HEIGHT
     _add_validations(ws, spec, rows)
@@ -348,16 +360,14 @@ def _add_validations(ws: Worksheet, spec: SheetSpec, rows: Sequence[Mapping[str,
 # ---------------------------------------------------------------- 填报说明
 
 
-def _write_instructions(ws: Worksheet, ctx: TemplateContext) -> None:
+def _write_instructions(ws: Worksheet, ctx: TemplateContext, styles: CellStyles) -> None:
     ws.column_dimensions["A"].width = 16
     ws.column_dimensions["B"].width = 92
-    cell = put(ws, 1, 1, f"{round_label(ctx.round)} {text.TITLE}")
-    cell.font = TITLE_FONT
-    ws.merge_cells("A1:B1")
+    styles.apply(ws.cell(row=1, column=1), "title", font=TITLE_FONT, alignment=Alignment(vertical="center"))
+    put(ws, 1, 1, f"{round_label(ctx.round)} {text.TITLE}")
     ws.row_dimensions[1].height = 28
-    put(ws, 2, 1, ctx.office_name).font = Font(name="宋体", size=11, color="595959")
-    ws.merge_cells("A2:B2")
-    r = 4
+    styles.apply(ws.cell(row=2, column=1), "subtitle", font=_SUBTITLE_FONT)
+    put(ws, 2, 1, ctx.office_name)
     n_ind, n_task = len(ctx.indicators), len(ctx.tasks)
     facts = [
         ("填报单位", f"{ctx.unit_name}({ctx.unit})"),
@@ -369,47 +379,48 @@ def _write_instructions(ws: Worksheet, ctx: TemplateContext) -> None:
         ("模板生成时间", ctx.generated_at.strftime("%Y-%m-%d %H:%M")),
         ("模板版本", ctx.template_version),
     ]
+    r = 4
     for label, value in facts:
-        r = _pair(ws, r, label, value, bold=True)
-    r = _section(ws, r + 1, "填报步骤")
+        r = _pair(ws, r, label, value, styles)
+    r = _section(ws, r + 1, "填报步骤", styles)
     for k, step in enumerate(text.STEPS, start=1):
-        r = _pair(ws, r, str(k), step)
-    r = _section(ws, r + 1, "任务状态说明")
+        r = _pair(ws, r, str(k), step, styles, plain=True)
+    r = _section(ws, r + 1, "任务状态说明", styles)
     for status in TaskStatus:
-        r = _pair(ws, r, status.label, text.STATUS_MEANINGS[status], bold=True)
-    r = _section(ws, r + 1, "指标类型与填报口径")
+        r = _pair(ws, r, status.label, text.STATUS_MEANINGS[status], styles)
+    r = _section(ws, r + 1, "指标类型与填报口径", styles)
     for kind in IndicatorKind:
-        r = _pair(ws, r, kind.label, text.KIND_MEANINGS[kind], bold=True)
-    r = _section(ws, r + 1, "单元格颜色说明")
-    sample = _pair(ws, r, "黄色单元格", text.LEGEND_INPUT, bold=True)
+        r = _pair(ws, r, kind.label, text.KIND_MEANINGS[kind], styles)
+    r = _section(ws, r + 1, "单元格颜色说明", styles)
     ws.cell(row=r, column=1).fill = INPUT_FILL
-    r = _pair(ws, sample, "白色单元格", text.LEGEND_LOCKED, bold=True)
-    r = _section(ws, r + 1, "注意事项")
+    r = _pair(ws, r, "黄色单元格", text.LEGEND_INPUT, styles)
+    ws.cell(row=r - 1, column=1).fill = INPUT_FILL
+    r = _pair(ws, r, "白色单元格", text.LEGEND_LOCKED, styles)
+    r = _section(ws, r + 1, "注意事项", styles)
     for note in text.NOTES:
-        r = _pair(ws, r, "•", note)
+        r = _pair(ws, r, "•", note, styles, plain=True)
     _protect(ws)
     print_setup(ws, landscape=False)
 
 
-def _section(ws: Worksheet, r: int, title: str) -> int:
-    for col in (1, 2):
-        cell = ws.cell(row=r, column=col)
-        cell.fill = HEADER_FILL
-    cell = put(ws, r, 1, title)
-    cell.font = HEADER_FONT
-    ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=2)
+def _section(ws: Worksheet, r: int, title: str, styles: CellStyles) -> int:
+    styles.apply(ws.cell(row=r, column=1), "section", fill=HEADER_FILL, font=HEADER_FONT)
+    styles.apply(ws.cell(row=r, column=2), "section")
+    put(ws, r, 1, title)
     return r + 1
 
 
-def _pair(ws: Worksheet, r: int, label: str, value: str, bold: bool = False) -> int:
-    a = put(ws, r, 1, label)
-    a.font = Font(name="宋体", size=10, bold=bold)
-    a.alignment = CENTER if not bold else Alignment(vertical="top", wrap_text=True)
-    a.border = BORDER
-    b = put(ws, r, 2, value)
-    b.font = BODY_FONT
-    b.alignment = WRAP
-    b.border = BORDER
+def _pair(ws: Worksheet, r: int, label: str, value: str, styles: CellStyles, plain: bool = False) -> int:
+    styles.apply(
+        ws.cell(row=r, column=1),
+        ("label", plain),
+        font=Font(name="宋体", size=10, bold=not plain),
+        alignment=CENTER if plain else Alignment(vertical="top", wrap_text=True),
+        border=BORDER,
+    )
+    put(ws, r, 1, label)
+    styles.apply(ws.cell(row=r, column=2), "text", font=BODY_FONT, alignment=WRAP, border=BORDER)
+    put(ws, r, 2, value)
     lines = sum(max(1, math.ceil(len(part) * 2 / 90)) for part in str(value).split("\n"))
     if lines > 1:
         ws.row_dimensions[r].height = min(lines, _MAX_LINES * 2) * _LINE_HEIGHT

@@ -7,7 +7,8 @@ plain string (and shown with Excel's quote prefix), never as a formula.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
+from copy import copy
 from typing import Any
 
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -55,13 +56,43 @@ def put(ws: Worksheet, row: int, col: int, value: Any):
     return cell
 
 
-def style_header(ws: Worksheet, row: int, headers: Sequence[str], widths: Sequence[float]) -> None:
+class CellStyles:
+    """Style a kind of cell once, stamp the rest: openpyxl hashes every style object on each
+    assignment, so copying a styled cell's style array is several times cheaper than setting
+    font, fill, border … cell by cell. One instance per workbook (styles index its tables)."""
+
+    def __init__(self) -> None:
+        self._styles: dict[Hashable, Any] = {}
+
+    def apply(self, cell, kind: Hashable, **attrs: Any):
+        style = self._styles.get(kind)
+        if style is None:
+            for name, value in attrs.items():
+                setattr(cell, name, value)
+            self._styles[kind] = copy(cell._style)
+        else:
+            cell._style = copy(style)
+        return cell
+
+
+def style_header(
+    ws: Worksheet,
+    row: int,
+    headers: Sequence[str],
+    widths: Sequence[float],
+    styles: CellStyles | None = None,
+) -> None:
+    styles = styles or CellStyles()
     for j, (header, width) in enumerate(zip(headers, widths, strict=True), start=1):
-        cell = put(ws, row, j, header)
-        cell.fill = HEADER_FILL
-        cell.font = HEADER_FONT
-        cell.alignment = CENTER
-        cell.border = BORDER
+        styles.apply(
+            ws.cell(row=row, column=j),
+            "header",
+            fill=HEADER_FILL,
+            font=HEADER_FONT,
+            alignment=CENTER,
+            border=BORDER,
+        )
+        put(ws, row, j, header)
         ws.column_dimensions[get_column_letter(j)].width = width
     ws.row_dimensions[row].height = 30
 

@@ -11,6 +11,9 @@ Rows are found by their code in the sheet's key column and columns by their head
         cells={("指标填报", "N9"): "=1/0"},      # anything, anywhere (tampering, formulas)
         edit=delete_row("任务进展", "JZ-3.1.2"),  # or any callable(openpyxl Workbook)
     )
+    clean = fill_valid(template)                     # every row valid; override per code like above
+    lo = save_with_libreoffice(filled, tmp_path)     # as LibreOffice saves it (cached formulas …)
+    odd = patch_sheet_xml(filled, "指标填报", fn)     # raw sheet XML, for what no library writes
 """
 
 from __future__ import annotations
@@ -63,7 +66,7 @@ def rows(ws: Worksheet, spec: SheetSpec) -> dict[str, int]:
 
 def cell_of(data: bytes, sheet: str, code: str, column_key: str) -> str:
     """The cell ("N4") of a row's column in a template, e.g. to assert an issue's position."""
-    book = load_workbook(io.BytesIO(data))
+    book = _open(data)
     spec = _spec(sheet)
     ws = book[spec.name]
     return ws.cell(row=rows(ws, spec)[code], column=columns(ws, spec)[column_key]).coordinate
@@ -93,6 +96,35 @@ def _fill_sheet(ws: Worksheet, spec: SheetSpec, values: Mapping[str, Any], defau
             ws.cell(row=where[code], column=cols[key]).value = _as_cell_value(value)
 
 
+def _open(data: bytes) -> Workbook:
+    return load_workbook(io.BytesIO(data))
+
+
+def _save(book: Workbook) -> bytes:
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def _fill_book(
+    book: Workbook,
+    indicators: Mapping[str, Any] | None,
+    tasks: Mapping[str, Mapping[str, Any]] | None,
+    cells: Mapping[tuple[str, str], Any] | None,
+    edit: Edit | Iterable[Edit] | None,
+) -> bytes:
+    if indicators:
+        _fill_sheet(book[INDICATOR_SHEET.name], INDICATOR_SHEET, indicators, "value")
+    if tasks:
+        _fill_sheet(book[TASK_SHEET.name], TASK_SHEET, tasks, "status")
+    for (sheet, ref), value in (cells or {}).items():
+        book[sheet][ref].value = _as_cell_value(value)
+    edits = [edit] if callable(edit) else list(edit or [])
+    for fn in edits:
+        fn(book)
+    return _save(book)
+
+
 def fill_template(
     data: bytes,
     indicators: Mapping[str, Any] | None = None,
@@ -107,24 +139,10 @@ def fill_template(
     Only input columns may be filled this way; `cells` writes raw values anywhere, `edit`
     gets the openpyxl workbook for anything else (delete rows, rename sheets …).
     """
-    book = load_workbook(io.BytesIO(data))
-    if indicators:
-        _fill_sheet(book[INDICATOR_SHEET.name], INDICATOR_SHEET, indicators, "value")
-    if tasks:
-        _fill_sheet(book[TASK_SHEET.name], TASK_SHEET, tasks, "status")
-    for (sheet, ref), value in (cells or {}).items():
-        book[sheet][ref].value = _as_cell_value(value)
-    edits = [edit] if callable(edit) else list(edit or [])
-    for fn in edits:
-        fn(book)
-    buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()
+    return _fill_book(_open(data), indicators, tasks, cells, edit)
 
 
-def template_rows(data: bytes) -> dict[str, dict[str, dict[str, Any]]]:
-    """Spec key → row code → {column key: cell value} as the template holds them."""
-    book = load_workbook(io.BytesIO(data))
+def _rows_of(book: Workbook) -> dict[str, dict[str, dict[str, Any]]]:
     out: dict[str, dict[str, dict[str, Any]]] = {}
     for spec in TEMPLATE_SHEETS:
         ws = book[spec.name]
@@ -136,13 +154,12 @@ def template_rows(data: bytes) -> dict[str, dict[str, dict[str, Any]]]:
     return out
 
 
-def valid_inputs(data: bytes) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-    """Plausible, valid inputs for every row of a template: (indicators, tasks) for fill_template.
+def template_rows(data: bytes) -> dict[str, dict[str, dict[str, Any]]]:
+    """Spec key → row code → {column key: cell value} as the template holds them."""
+    return _rows_of(_open(data))
 
-    An indicator gets its last approved value (or half its target, 1 for a milestone) plus a
-    note; a task is 推进中 at 50% with a narrative.
-    """
-    prefilled = template_rows(data)
+
+def _valid_inputs(prefilled: dict[str, dict[str, dict[str, Any]]]):
     indicators = {}
     for code, row in prefilled[INDICATOR_SHEET.key].items():
         if row.get("kind") == IndicatorKind.MILESTONE.label:
@@ -165,14 +182,33 @@ def valid_inputs(data: bytes) -> tuple[dict[str, dict[str, Any]], dict[str, dict
     return indicators, tasks
 
 
-def fill_valid(data: bytes, **overrides: Any) -> bytes:
-    """Every row filled with valid inputs; `indicators=`/`tasks=` entries override per code."""
-    indicators, tasks = valid_inputs(data)
-    for code, given in (overrides.pop("indicators", None) or {}).items():
-        indicators[code] = indicators[code] | (given if isinstance(given, Mapping) else {"value": given})
-    for code, given in (overrides.pop("tasks", None) or {}).items():
-        tasks[code] = tasks[code] | dict(given)
-    return fill_template(data, indicators=indicators, tasks=tasks, **overrides)
+def valid_inputs(data: bytes) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """Plausible, valid inputs for every row of a template: (indicators, tasks) for fill_template.
+
+    An indicator gets its last approved value (or half its target, 1 for a milestone) plus a
+    note; a task is 推进中 at 50% with a narrative.
+    """
+    return _valid_inputs(template_rows(data))
+
+
+def fill_valid(
+    data: bytes,
+    indicators: Mapping[str, Any] | None = None,
+    tasks: Mapping[str, Mapping[str, Any]] | None = None,
+    cells: Mapping[tuple[str, str], Any] | None = None,
+    edit: Edit | Iterable[Edit] | None = None,
+) -> bytes:
+    """Every row filled with valid inputs (see `valid_inputs`); `indicators`/`tasks` entries
+    override per code and column, `cells`/`edit` as in `fill_template`."""
+    book = _open(data)
+    all_indicators, all_tasks = _valid_inputs(_rows_of(book))
+    for code, given in (indicators or {}).items():
+        all_indicators[code] = all_indicators.get(code, {}) | (
+            dict(given) if isinstance(given, Mapping) else {"value": given}
+        )
+    for code, given in (tasks or {}).items():
+        all_tasks[code] = all_tasks.get(code, {}) | dict(given)
+    return _fill_book(book, all_indicators, all_tasks, cells, edit)
 
 
 # ---------------------------------------------------------------- edits a clerk should not make

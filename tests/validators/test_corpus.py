@@ -20,7 +20,7 @@ from schemas.sheets import META_SHEET
 from templates_xlsx.annotate import RESULT_SHEET, annotate
 from tests.conftest import require_tool
 from tests.validators import hostile
-from tests.validators.conftest import EXPECTATION, expect, fill, run
+from tests.validators.sample import EXPECTATION, expect, fill, run
 from tests.xlsx_fill import append_row, delete_row, patch_sheet_xml, recode_row
 from validators.expectation import IndicatorFacts, TaskFacts
 from validators.file_safety import Limits
@@ -390,7 +390,7 @@ def test_expectation_taken_from_the_workbook_metadata(good):
         seen.update(meta)
         return dataclasses.replace(EXPECTATION, unit=meta["unit"], round=meta["round"])
 
-    from tests.validators.conftest import SECRET
+    from tests.validators.sample import SECRET
     from validators.pipeline import validate_upload
 
     result = validate_upload(good, source, None, SECRET)

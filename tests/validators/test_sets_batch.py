@@ -98,3 +98,24 @@ def test_every_translated_code_is_in_the_catalogue():
         "no-decline",
         "plausible",
     }
+
+
+def test_a_batch_is_checked_by_one_pandera_run_per_sheet(template, monkeypatch):
+    import validators.rows as rows
+
+    calls = []
+    original = rows._failing_cells
+
+    def counting(sheets, schema, frame):
+        calls.append((sheets[0].spec.key, frame.height))
+        return original(sheets, schema, frame)
+
+    monkeypatch.setattr(rows, "_failing_cells", counting)
+    bad = fill(template, tasks={"T-1.1": {"percent": 120}})
+    results = validate_many([(fill(template), expect()), (bad, expect()), (bad, expect())], secret=SECRET)
+    assert sorted(calls) == [("indicator_values", 15), ("task_progress", 9)]
+    assert [r.report.flatten(["code", "cell"]) for r in results] == [
+        [],
+        [["value-above-max", "H4"]],
+        [["value-above-max", "H4"]],
+    ]

@@ -210,7 +210,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--round", required=True, help="轮次,如 2025Q3")
     p.add_argument("-o", "--output", help="--unit:输出文件或目录;--all:输出目录(默认 PORTAL_HOME/exports)")
-    p.add_argument("--jobs", type=int, help="--all 时并行的进程数(默认:单位多于 100 个时用全部 CPU 核)")
+    p.add_argument(
+        "--jobs", type=int, default=1, help="--all 时并行生成的进程数(默认 1;单位上千时可设为 CPU 核数)"
+    )
     p.set_defaults(func=cmd_template)
 
     p = sub.add_parser("serve", help="启动网页端")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import multiprocessing
-import os
 import re
 import zipfile
 from collections.abc import Callable, Iterator
@@ -150,20 +149,11 @@ def build_from_context(ctx: TemplateContext, secret: bytes, data: bytes | None =
     )
 
 
-# Below this many workbooks extra processes cost more to start (~0.5 s each) than they save.
-PARALLEL_FROM = 100
+def iter_built(contexts: list[TemplateContext], secret: bytes, jobs: int = 1) -> Iterator[BuiltTemplate]:
+    """Build in order, optionally in `jobs` processes (openpyxl is pure Python: one core each).
 
-
-def default_jobs(count: int) -> int:
-    """Processes worth using for `count` workbooks on this machine."""
-    return 1 if count < PARALLEL_FROM else max(1, min(os.cpu_count() or 1, 8))
-
-
-def iter_built(
-    contexts: list[TemplateContext], secret: bytes, jobs: int | None = None
-) -> Iterator[BuiltTemplate]:
-    """Build in order, in `jobs` processes when that pays (openpyxl is pure Python: one core each)."""
-    jobs = default_jobs(len(contexts)) if jobs is None else jobs
+    Opt-in: on the 2-core bench machine 2 processes gave 1.3× at best and nothing while the host
+    was busy, and each spawned worker costs ~0.5 s to start (BENCHMARKS.md, Templates)."""
     if jobs <= 1 or len(contexts) < 2:
         for ctx in contexts:
             yield build_from_context(ctx, secret)
@@ -190,7 +180,7 @@ def build_round_templates(
     portal: Portal,
     round_code: str,
     progress: Callable[[int, int], None] | None = None,
-    jobs: int | None = None,
+    jobs: int = 1,
 ) -> list[BuiltTemplate]:
     """Every unit's template of a round; the warehouse is read once, then released.
     `progress(done, total)` is called after each workbook (for a progress bar)."""

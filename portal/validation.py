@@ -59,34 +59,39 @@ def expectations_from(frames: ExpectedFrames, round_code: str) -> dict[str, Expe
 
 @dataclass
 class ExpectationBook:
-    """Expectations loaded a round at a time (every unit in one query), for single files and batches."""
+    """Expectations read from the warehouse and kept: a batch loads every unit of a round in one
+    query (`whole_round`), a single upload only its own unit."""
 
     portal: Portal
-    rounds: dict[str, dict[str, Expectation]] = field(default_factory=dict)
+    whole_round: bool = False
+    units: dict[tuple[str, str], Expectation] = field(default_factory=dict)
     states: dict[str, str | None] = field(default_factory=dict)
+    loaded: set[tuple[str, str | None]] = field(default_factory=set)
     allow_closed: bool = False  # the office may still load late uploads into a closed round
 
-    def _load(self, round_code: str) -> None:
+    def _load(self, round_code: str, unit: str | None) -> None:
         with self.portal.warehouse.connect() as con:
-            frames = expected_frames(con, round_code)
+            frames = expected_frames(con, round_code, unit)
         if self.allow_closed and frames.round_state == RoundState.CLOSED.value:
             frames = replace(frames, round_state=RoundState.OPEN.value)
-        self.rounds[round_code] = expectations_from(frames, round_code)
+        for code, expectation in expectations_from(frames, round_code).items():
+            self.units[(round_code, code)] = expectation
         self.states[round_code] = frames.round_state
+        self.loaded.add((round_code, unit))
 
     def get(self, unit: str | None, round_code: str | None) -> Expectation:
         if not round_code:
             # No round anywhere (no --round, no metadata): nothing to compare with but the file itself.
             return Expectation(unit=unit, round=None, unit_known=True)
-        if round_code not in self.rounds:
-            self._load(round_code)
+        scope = None if self.whole_round or unit is None else unit
+        if (round_code, None) not in self.loaded and (round_code, scope) not in self.loaded:
+            self._load(round_code, scope)
+        state = self.states[round_code]
         if unit is None:
-            return Expectation(unit=None, round=round_code, round_state=self.states[round_code])
-        found = self.rounds[round_code].get(unit)
+            return Expectation(unit=None, round=round_code, round_state=state)
+        found = self.units.get((round_code, unit))
         if found is None:
-            return Expectation(
-                unit=unit, round=round_code, round_state=self.states[round_code], unit_known=False
-            )
+            return Expectation(unit=unit, round=round_code, round_state=state, unit_known=False)
         return found
 
 
@@ -106,7 +111,7 @@ def validate_files(
     portal: Portal, items: Sequence[tuple[bytes, str | None, str | None]], allow_closed: bool = False
 ) -> list[ValidationResult]:
     """(bytes, unit or None, round or None) each; one Great Expectations run for the whole batch."""
-    book = ExpectationBook(portal, allow_closed=allow_closed)
+    book = ExpectationBook(portal, whole_round=len(items) > 1, allow_closed=allow_closed)
     settings = portal.settings
     return validate_many(
         [(data, _source(book, unit, round_code)) for data, unit, round_code in items],

@@ -15,6 +15,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils.cell import coordinate_from_string
+from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from schemas.issues import Issue
@@ -95,7 +96,7 @@ def _write_results(ws: Worksheet, issues: list[Issue], sheets: set[str]) -> None
         ws.cell(row=r, column=2).fill = ERROR_FILL if issue.is_error else WARNING_FILL
         if issue.sheet in sheets and _valid_cell(issue.cell):
             link = ws.cell(row=r, column=4)
-            link.hyperlink = f"#'{issue.sheet}'!{issue.cell}"
+            link.hyperlink = Hyperlink(ref=link.coordinate, location=f"'{issue.sheet}'!{issue.cell}")
             link.style = "Hyperlink"
             link.border = BORDER
     ws.cell(row=1, column=1).alignment = Alignment(horizontal="center", vertical="center")

@@ -76,7 +76,14 @@ def check_file(data: bytes, limits: Limits | None = None) -> list[Issue]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        ValueError,
+        EOFError,
+        NotImplementedError,
+    ) as exc:
         return [Issue.make("file-unreadable", detail=f"压缩包不完整或已损坏({_reason(exc)})")]
     names = {m.filename for m in members}
     kind = _not_xlsx_kind(archive, names)

@@ -14,15 +14,14 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from templates_xlsx.upload import ParsedUpload, read_upload
-
 from schemas.issues import Issue, Report
 from schemas.sheets import TEMPLATE_SHEETS
 from templates_xlsx.reader import WorkbookUnreadable
+from templates_xlsx.upload import ParsedUpload, read_upload
 from validators.expectation import Expectation
 from validators.file_safety import Limits, check_file
 from validators.gx import SetsInput, check_sets
-from validators.rows import check_template_rows
+from validators.rows import check_rows_batch
 from validators.structure import StructureResult, check_structure
 
 log = logging.getLogger(__name__)
@@ -78,11 +77,13 @@ def validate_upload(
 def validate_many(
     items: Sequence[tuple[bytes, ExpectationSource]], limits: Limits | None = None, secret: bytes = b""
 ) -> list[ValidationResult]:
-    """Many workbooks: stages 1–3 per file, then ONE Great Expectations run for the whole batch."""
+    """Many workbooks: file, read and structure per file; then rows (Pandera) and sets (GX) once
+    for the whole batch, so their fixed costs are paid once, not once per workbook."""
     limits = limits or Limits()
     works = [_Work(data, source) for data, source in items]
     for work in works:
         _single_file_stages(work, limits, secret)
+    _rows_stage([w for w in works if "rows" in w.stages])
     _sets_stage([w for w in works if "sets" in w.stages])
     for work in works:
         work.result.report = _assemble(work.stages)
@@ -130,18 +131,30 @@ def _single_file_stages(work: _Work, limits: Limits, secret: bytes) -> None:
         # Not this unit's workbook: its items and history are someone else's, so compare nothing.
         expectation = replace(expectation, indicators=None, tasks=None)
     work.checked = expectation
-    rows: list[Issue] = []
-    for spec in TEMPLATE_SHEETS:
-        parsed = upload.sheets.get(spec.key)
-        if parsed is None:
-            continue
-        try:
-            rows += check_template_rows(parsed, expectation, work.structure.skip_rows.get(spec.key, ()))
-        except Exception as exc:
-            rows.append(_internal(f"rows:{spec.key}", exc))
-    work.stages["rows"] = rows
-    result.stages_run.append("rows")
-    work.stages["sets"] = []
+    work.stages["rows"] = []
+
+
+def _rows_stage(works: list[_Work]) -> None:
+    """Pandera for the whole batch: one validation per sheet spec, not one per workbook."""
+    items, owners = [], []
+    for work in works:
+        for spec in TEMPLATE_SHEETS:
+            parsed = work.result.upload.sheets.get(spec.key)
+            if parsed is not None:
+                items.append((parsed, work.checked, work.structure.skip_rows.get(spec.key, ())))
+                owners.append(work)
+    try:
+        found = check_rows_batch(items)
+    except Exception as exc:
+        issue = _internal("rows", exc)
+        found = [[] for _ in items]
+        for work in works:
+            work.stages["rows"].append(issue)
+    for work, issues in zip(owners, found, strict=True):
+        work.stages["rows"] += issues
+    for work in works:
+        work.result.stages_run.append("rows")
+        work.stages["sets"] = []
 
 
 def _sets_stage(works: list[_Work]) -> None:

@@ -9,8 +9,9 @@ are translated to our issue codes here, in one table each.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import pandera.polars as pa
@@ -135,15 +136,29 @@ def validate_rows(
 
     `frame` (default: the parsed frame) may carry helper columns the row rules read.
     """
-    frame = parsed.frame if frame is None else frame
+    found = _failing_cells([parsed], schema, parsed.frame if frame is None else frame)
+    return _in_sheet_order(parsed.spec, [issue for _, issue in found])
+
+
+def _in_sheet_order(spec: SheetSpec, issues: list[Issue]) -> list[Issue]:
+    position = {c.header: i for i, c in enumerate(spec.columns)}
+    return sorted(issues, key=lambda i: (i.row or 0, position.get(i.column or "", len(position))))
+
+
+def _failing_cells(
+    sheets: Sequence[ParsedSheet], schema: pa.DataFrameSchema, frame: pl.DataFrame
+) -> list[tuple[int, Issue]]:
+    """(position in `sheets`, issue) for every failure case; `frame`'s `_wb` column says whose a
+    row is when it stacks several sheets' rows (a batch)."""
     try:
         schema.validate(frame, lazy=True)
         return []
     except pa.errors.SchemaErrors as exc:
         failures = exc.failure_cases
-    spec = parsed.spec
+    spec = sheets[0].spec
     rows = frame.get_column("_row").to_list()
-    issues: list[Issue] = []
+    owners = frame.get_column("_wb").to_list() if "_wb" in frame.columns else [0] * len(rows)
+    issues: list[tuple[int, Issue]] = []
     for f in failures.iter_rows(named=True):
         index, check = f["index"], str(f["check"])
         rule = RULES_BY_NAME.get(check)
@@ -151,12 +166,13 @@ def validate_rows(
         code = code_for_check(check)
         in_range = index is not None and 0 <= index < len(rows)
         excel_row = rows[index] if in_range else None
+        sheet = sheets[owners[index]] if in_range else sheets[0]
         try:
             column = spec.column(column_key)
         except (KeyError, TypeError):
             column = None
         header = column.header if column else column_key
-        cell = parsed.cell(column_key, excel_row) if excel_row and column else None
+        cell = sheet.cell(column_key, excel_row) if excel_row and column else None
         value = f["failure_case"]
         params: dict[str, Any] = {}
         if rule:
@@ -179,12 +195,10 @@ def validate_rows(
             params["other_row"] = others[0] if others else ""
         if code == "check-failed":
             params["detail"] = check
-        issues.append(
-            Issue.make(
-                code, sheet=spec.name, cell=cell, column=header, value=_show(value), row=excel_row, **params
-            )
+        issue = Issue.make(
+            code, sheet=spec.name, cell=cell, column=header, value=_show(value), row=excel_row, **params
         )
-    issues.sort(key=lambda i: (i.row or 0, i.cell or ""))
+        issues.append((owners[index] if in_range else 0, issue))
     return issues
 
 
@@ -215,32 +229,56 @@ def prepare_frame(parsed: ParsedSheet, expectation: Expectation | None) -> pl.Da
     for key, sheet_kind in zip(keys, sheet_kinds, strict=True):
         fact = facts.get(key)
         kinds.append(fact.kind if fact else _KIND_CODES.get(sheet_kind or "", None))
-        negatives.append(bool(fact.allow_negative) if fact else False)
+        # Whether negatives are allowed is registry knowledge: for an item the registry does not
+        # give us (another unit's workbook, an item no longer assigned) the sign is not judged.
+        negatives.append(bool(fact.allow_negative) if fact else True)
     return frame.with_columns(
         pl.Series("_kind", kinds, dtype=pl.Utf8), pl.Series("_allow_negative", negatives, dtype=pl.Boolean)
     )
 
 
+@cache
+def _template_schema(spec: SheetSpec, present: tuple[str, ...]) -> pa.DataFrameSchema:
+    rules = rules_for(spec, present)
+    return schema_for(spec, present=list(present), checks=[r.check() for r in rules])
+
+
 def template_schema(parsed: ParsedSheet) -> pa.DataFrameSchema:
     """Spec columns found in the sheet, with their spec checks, plus the sheet's row rules."""
-    present = list(parsed.letters)
-    rules = rules_for(parsed.spec, present)
-    return schema_for(parsed.spec, present=present, checks=[r.check() for r in rules])
+    return _template_schema(parsed.spec, tuple(parsed.letters))
+
+
+RowsInput = tuple[ParsedSheet, Expectation | None, Iterable[int]]
+
+
+def check_rows_batch(items: Sequence[RowsInput]) -> list[list[Issue]]:
+    """Pandera over many template sheets: ONE validation per (sheet spec, columns found), rows of
+    every workbook stacked with a `_wb` column. `items`: (parsed sheet, expectation, rows to skip,
+    e.g. rows added to the template). Issues come back per item, in the order given."""
+    out: list[list[Issue]] = [[] for _ in items]
+    groups: dict[tuple[str, tuple[str, ...]], list[int]] = {}
+    for n, (parsed, _, _) in enumerate(items):
+        if parsed.header_row is not None:
+            groups.setdefault((parsed.spec.key, tuple(parsed.letters)), []).append(n)
+    for (_, present), members in groups.items():
+        frames, sheets = [], []
+        for wb, n in enumerate(members):
+            parsed, expectation, skip_rows = items[n]
+            skip = list(set(skip_rows))
+            frame = parsed.frame.filter(~pl.col("_row").is_in(skip)) if skip else parsed.frame
+            prepared = prepare_frame(
+                ParsedSheet(parsed.spec, frame, parsed.letters, parsed.header_row), expectation
+            )
+            frames.append(prepared.with_columns(pl.lit(wb, dtype=pl.Int64).alias("_wb")))
+            sheets.append(parsed)
+        stacked = pl.concat(frames, how="vertical_relaxed")
+        for wb, issue in _failing_cells(sheets, _template_schema(sheets[0].spec, present), stacked):
+            out[members[wb]].append(issue)
+    return [_in_sheet_order(parsed.spec, issues) for (parsed, _, _), issues in zip(items, out, strict=True)]
 
 
 def check_template_rows(
     parsed: ParsedSheet, expectation: Expectation | None = None, skip_rows: Iterable[int] = ()
 ) -> list[Issue]:
     """Pandera over one template sheet; rows in `skip_rows` (e.g. rows added to the template) are left out."""
-    if parsed.header_row is None:
-        return []
-    skip = set(skip_rows)
-    if skip:
-        parsed = ParsedSheet(
-            parsed.spec,
-            parsed.frame.filter(~pl.col("_row").is_in(list(skip))),
-            parsed.letters,
-            parsed.header_row,
-        )
-    frame = prepare_frame(parsed, expectation)
-    return validate_rows(parsed, template_schema(parsed), frame)
+    return check_rows_batch([(parsed, expectation, skip_rows)])[0]

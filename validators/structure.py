@@ -11,12 +11,11 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from templates_xlsx.signature import META_ROW_KEYS, split_keys, verify_meta
-
 from schemas.enums import RoundState
 from schemas.issues import Issue
 from schemas.sheets import META_SHEET, TEMPLATE_SHEETS, SheetSpec
 from templates_xlsx.reader import ParsedSheet
+from templates_xlsx.signature import META_ROW_KEYS, split_keys, verify_meta
 from validators.expectation import Expectation
 
 # Metadata entries the checks need; the others (unit_name, generated_at) are informative only.
@@ -72,8 +71,10 @@ def _unit_and_round(meta: Mapping[str, str], expectation: Expectation) -> list[I
     unit = str(meta.get("unit") or "").strip()
     round_code = str(meta.get("round") or "").strip()
     if expectation.unit and unit and unit != expectation.unit:
-        shown = meta.get("unit_name") or unit
-        expected = expectation.unit_name or expectation.unit
+        shown = f"{meta['unit_name']}({unit})" if meta.get("unit_name") else unit
+        expected = (
+            f"{expectation.unit_name}({expectation.unit})" if expectation.unit_name else expectation.unit
+        )
         issues.append(Issue.make("wrong-unit", sheet=META_SHEET.name, value=shown, expected=expected))
     elif not expectation.unit_known:
         issues.append(Issue.make("unknown-unit", sheet=META_SHEET.name, value=expectation.unit or unit))

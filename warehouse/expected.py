@@ -8,15 +8,11 @@ needs one connection, not one per workbook.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 
 import duckdb
 import polars as pl
 
-
-def sql(name: str) -> str:
-    """A named query from warehouse/sql/."""
-    return resources.files("warehouse").joinpath("sql", f"{name}.sql").read_text(encoding="utf-8")
+from warehouse.sql import query as sql
 
 
 @dataclass

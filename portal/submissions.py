@@ -162,8 +162,10 @@ def _record(
         ).fetchall()[0]
         if not all(known):
             return out  # the report already says the unit or round does not exist
-        same = find_same_file(con, unit, round_code, digest)
-        if same is not None:
+        same_file = find_same_file(con, unit, round_code, digest)
+        # A file once rejected may pass now (the office loading late, a reopened round): record it again then.
+        if same_file is not None and (same_file[1] != SubmissionStatus.REJECTED or not result.report.ok):
+            same = same_file[0]
             row = con.execute(
                 "SELECT status, version, days_late FROM submissions WHERE id = ?", [same]
             ).fetchall()[0]

@@ -84,8 +84,11 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> int:
         con.execute(
             "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, name VARCHAR, applied_at TIMESTAMP)"
         )
+    applied = (
+        {r[0] for r in con.execute("SELECT version FROM schema_version").fetchall()} if current else set()
+    )
     for version, name, sql in migrations():
-        if current < version <= target:
+        if version not in applied and version <= target:
             with transaction(con):
                 for statement in _statements(sql):
                     con.execute(statement)

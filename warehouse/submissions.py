@@ -15,12 +15,23 @@ CURRENT_STATUSES = (SubmissionStatus.VALIDATED, SubmissionStatus.APPROVED, Submi
 
 VALUE_COLUMNS = {"indicator": pl.Utf8, "value": pl.Float64, "note": pl.Utf8, "cell": pl.Utf8}
 PROGRESS_COLUMNS = {
-    "task": pl.Utf8, "role": pl.Utf8, "status": pl.Utf8, "percent": pl.Float64,
-    "narrative": pl.Utf8, "problems": pl.Utf8, "next_steps": pl.Utf8,
+    "task": pl.Utf8,
+    "role": pl.Utf8,
+    "status": pl.Utf8,
+    "percent": pl.Float64,
+    "narrative": pl.Utf8,
+    "problems": pl.Utf8,
+    "next_steps": pl.Utf8,
 }
 ISSUE_COLUMNS = {
-    "code": pl.Utf8, "severity": pl.Utf8, "sheet": pl.Utf8, "cell": pl.Utf8, "column_name": pl.Utf8,
-    "value": pl.Utf8, "message": pl.Utf8, "hint": pl.Utf8,
+    "code": pl.Utf8,
+    "severity": pl.Utf8,
+    "sheet": pl.Utf8,
+    "cell": pl.Utf8,
+    "column_name": pl.Utf8,
+    "value": pl.Utf8,
+    "message": pl.Utf8,
+    "hint": pl.Utf8,
 }
 
 
@@ -39,16 +50,21 @@ class NewSubmission:
     warning_count: int
 
 
-def find_same_file(con: duckdb.DuckDBPyConnection, unit: str, round_code: str, file_hash: str) -> int | None:
-    """The submission this exact file already made for the unit and round, if any."""
+def find_same_file(
+    con: duckdb.DuckDBPyConnection, unit: str, round_code: str, file_hash: str
+) -> tuple[int, str] | None:
+    """The submission this exact file already made for the unit and round (id, status), accepted ones first."""
     rows = con.execute(
-        "SELECT id FROM submissions WHERE unit = ? AND round = ? AND file_hash = ? ORDER BY id LIMIT 1",
+        "SELECT id, status FROM submissions WHERE unit = ? AND round = ? AND file_hash = ? "
+        "ORDER BY status = 'rejected', id LIMIT 1",
         [unit, round_code, file_hash],
     ).fetchall()
-    return rows[0][0] if rows else None
+    return (rows[0][0], rows[0][1]) if rows else None
 
 
-def remember_file(con: duckdb.DuckDBPyConnection, file_hash: str, size: int, stored_path: str, at: dt.datetime) -> None:
+def remember_file(
+    con: duckdb.DuckDBPyConnection, file_hash: str, size: int, stored_path: str, at: dt.datetime
+) -> None:
     con.execute(
         "INSERT INTO stored_files VALUES (?, ?, ?, ?) ON CONFLICT (file_hash) DO NOTHING",
         [file_hash, size, stored_path, at],
@@ -68,7 +84,9 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> 
 def _shape(frame: pl.DataFrame | None, columns: dict[str, pl.DataType]) -> pl.DataFrame:
     if frame is None:
         return pl.DataFrame(schema=columns)
-    return frame.select([pl.col(c).cast(t) if c in frame.columns else pl.lit(None, t).alias(c) for c, t in columns.items()])
+    return frame.select(
+        [pl.col(c).cast(t) if c in frame.columns else pl.lit(None, t).alias(c) for c, t in columns.items()]
+    )
 
 
 def record_submission(
@@ -83,14 +101,28 @@ def record_submission(
     Call inside a transaction: either everything here is stored or nothing is.
     """
     version = con.execute(
-        "SELECT coalesce(max(version), 0) + 1 FROM submissions WHERE unit = ? AND round = ?", [sub.unit, sub.round]
+        "SELECT coalesce(max(version), 0) + 1 FROM submissions WHERE unit = ? AND round = ?",
+        [sub.unit, sub.round],
     ).fetchall()[0][0]
     submission_id = con.execute("SELECT nextval('submission_id_seq')").fetchall()[0][0]
     con.execute(
         "INSERT INTO submissions (id, unit, round, version, file_hash, file_name, uploaded_by, uploaded_at, status, "
         "days_late, error_count, warning_count, template_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [submission_id, sub.unit, sub.round, version, sub.file_hash, sub.file_name, sub.uploaded_by, sub.uploaded_at,
-         str(sub.status), sub.days_late, sub.error_count, sub.warning_count, sub.template_version],
+        [
+            submission_id,
+            sub.unit,
+            sub.round,
+            version,
+            sub.file_hash,
+            sub.file_name,
+            sub.uploaded_by,
+            sub.uploaded_at,
+            str(sub.status),
+            sub.days_late,
+            sub.error_count,
+            sub.warning_count,
+            sub.template_version,
+        ],
     )
     if sub.status == SubmissionStatus.VALIDATED:
         con.execute(
@@ -98,13 +130,20 @@ def record_submission(
             f"WHERE unit = ? AND round = ? AND id <> ? AND status IN ({', '.join('?' * len(CURRENT_STATUSES))})",
             [submission_id, sub.unit, sub.round, submission_id, *[str(s) for s in CURRENT_STATUSES]],
         )
-        keyed = [pl.lit(submission_id, pl.Int64).alias("submission_id"),
-                 pl.lit(sub.unit).alias("unit"), pl.lit(sub.round).alias("round")]
+        keyed = [
+            pl.lit(submission_id, pl.Int64).alias("submission_id"),
+            pl.lit(sub.unit).alias("unit"),
+            pl.lit(sub.round).alias("round"),
+        ]
         _insert(con, "indicator_values", _shape(values, VALUE_COLUMNS).with_columns(keyed))
         _insert(con, "task_progress", _shape(progress, PROGRESS_COLUMNS).with_columns(keyed))
     found = _shape(issues, ISSUE_COLUMNS)
-    _insert(con, "validation_issues", found.with_columns(
-        pl.lit(submission_id, pl.Int64).alias("submission_id"),
-        pl.int_range(1, found.height + 1, dtype=pl.Int32).alias("seq"),
-    ))
+    _insert(
+        con,
+        "validation_issues",
+        found.with_columns(
+            pl.lit(submission_id, pl.Int64).alias("submission_id"),
+            pl.int_range(1, found.height + 1, dtype=pl.Int32).alias("seq"),
+        ),
+    )
     return submission_id

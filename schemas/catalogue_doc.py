@@ -15,6 +15,7 @@ STAGE_TITLES: dict[str, str] = {
     "rows": "逐行校验(stage 3: rows, Pandera)",
     "sets": "集合与历史(stage 4: sets and history, Great Expectations)",
     "registry": "任务分解表(registry workbook)",
+    "scheme": "考核评分方案(assessment scoring scheme)",
     "workflow": "报送流程(workflow)",
     "system": "系统(system)",
 }

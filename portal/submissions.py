@@ -21,7 +21,7 @@ from portal import filestore
 from portal.context import Portal
 from portal.review import effective_due_date
 from portal.validation import validate_files
-from schemas.enums import RoundState, SubmissionStatus, TaskStatus
+from schemas.enums import SubmissionStatus, TaskStatus
 from schemas.issues import Issue, Report
 from validators.pipeline import ValidationResult
 from warehouse.submissions import NewSubmission, find_same_file, record_submission, remember_file
@@ -276,9 +276,3 @@ def files_in(path: Path) -> list[tuple[str, bytes]]:
             if n.lower().endswith(".xlsx") and not Path(n).name.startswith(("~$", "._"))
         )
         return [(Path(n).name, zf.read(n)) for n in names]
-
-
-def round_state(portal: Portal, round_code: str) -> RoundState | None:
-    with portal.warehouse.connect() as con:
-        rows = con.execute("SELECT state FROM rounds WHERE code = ?", [round_code]).fetchall()
-    return RoundState(rows[0][0]) if rows else None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from string import Formatter
 from typing import Any
 
 from schemas.enums import Severity
@@ -388,14 +387,6 @@ _CATALOGUE: list[IssueType] = [
         "数值 {value} 超出合理范围(超过{basis} {reference} 的 {factor} 倍)。",
         "请核对单位和数量级(如“万元”与“亿元”);如属实请在备注中说明。",
     ),
-    IssueType(
-        "note-required-for-decline",
-        W,
-        "sets",
-        "下降未说明",
-        "数值下降但未在备注中说明原因。",
-        "请在“备注/数据来源”中说明。",
-    ),
     # --- registry workbook ---
     IssueType(
         "duplicate-code",
@@ -568,10 +559,6 @@ CATALOGUE: dict[str, IssueType] = {t.code: t for t in _CATALOGUE}
 class _Blank(dict):
     def __missing__(self, key: str) -> str:
         return ""
-
-
-def template_fields(code: str) -> set[str]:
-    return {name for _, name, _, _ in Formatter().parse(CATALOGUE[code].template) if name}
 
 
 @dataclass(frozen=True)

@@ -93,10 +93,6 @@ def column_letter(index0: int) -> str:
     return letters
 
 
-def cell_ref(index0: int, row: int) -> str:
-    return f"{column_letter(index0)}{row}"
-
-
 C, T = Column, ColumnType
 KIND_LABELS = tuple(k.label for k in IndicatorKind)
 STATUS_LABELS = tuple(s.label for s in TaskStatus)

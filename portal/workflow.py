@@ -35,7 +35,13 @@ from portal.review import (
 )
 from portal.rounds import RoundInfo, current_round_on, previous_round
 from portal.submissions import IngestResult, ingest
-from portal.templates import BuiltTemplate, TemplateRequestError, build_unit_template, template_context
+from portal.templates import (
+    BuiltTemplate,
+    TemplateRequestError,
+    build_unit_template,
+    template_context,
+    template_filename,
+)
 from portal.validation import annotated
 from schemas.enums import RoundState, Severity, SubmissionStatus, TaskRole, TaskStatus
 from schemas.issues import Issue, Report
@@ -170,6 +176,11 @@ def download_template(portal: Portal, account, unit: str, round_code: str) -> Do
     return Download(built.filename, built.data, XLSX)
 
 
+def template_file_name(info: ReportRound) -> str:
+    """The name the template will download under, known before it is built (the button needs it)."""
+    return template_filename(info.round.code, info.unit, info.unit_name) if info.round else ""
+
+
 def template_problem(portal: Portal, account, unit: str, round_code: str) -> str | None:
     """Why no template can be made (Chinese), or None; checked before offering the button."""
     require(account, "template.download", unit)
@@ -251,6 +262,27 @@ def history(portal: Portal, account, unit: str, round_code: str | None = None) -
         frame = con.sql(sql("submission_history"), params={"unit": unit, "round": round_code}).pl()
     frame = _labelled(frame, "status", _STATUS_LABELS, "status_label")
     return _labelled(frame, "decision", _DECISION_LABELS, "decision_label")
+
+
+def version_choices(frame: pl.DataFrame) -> dict[int, str]:
+    """History rows as the words of a picker: 2025Q3 第 2 版 · 已报送-待审 · 2025-10-10 09:30."""
+    return {
+        r[
+            "id"
+        ]: f"{r['round']} 第 {r['version']} 版 · {r['status_label']} · {r['uploaded_at']:%Y-%m-%d %H:%M}"
+        for r in frame.iter_rows(named=True)
+    }
+
+
+def comparable(frame: pl.DataFrame, submission_id: int) -> list[int]:
+    """Recorded versions of the same round as `submission_id` that carry data (not rejected), oldest first."""
+    row = frame.filter(pl.col("id") == submission_id)
+    if row.is_empty():
+        return []
+    same = frame.filter(
+        (pl.col("round") == row["round"][0]) & (pl.col("status") != str(SubmissionStatus.REJECTED))
+    )
+    return same.sort("version")["id"].to_list()
 
 
 def review_comments(portal: Portal, account, submission_id: int) -> pl.DataFrame:
@@ -365,8 +397,10 @@ class ReviewDetail:
     submission: dict
     unit_name: str
     previous_round: str
-    values: pl.DataFrame  # indicator, indicator_name, measure_unit, value, previous_value, change, note, cell
-    tasks: pl.DataFrame  # task, task_title, role_label, status_label, percent, previous_*, narrative, ...
+    values: (
+        pl.DataFrame
+    )  # indicator, indicator_name, measure_unit, reported, previous_value, change, note, cell
+    tasks: pl.DataFrame  # task, task_title, role_label, progress_label, percent, previous_*, narrative, ...
     issues: pl.DataFrame  # the report (warnings, since it was accepted)
     evidence: pl.DataFrame
     reviews: pl.DataFrame
@@ -382,8 +416,8 @@ def review_detail(portal: Portal, account, submission_id: int) -> ReviewDetail:
         tasks = con.sql(sql("review_tasks"), params=params).pl()
         name = con.execute("SELECT name FROM units WHERE code = ?", [sub["unit"]]).fetchall()
     tasks = _labelled(tasks, "role", _ROLE_LABELS, "role_label")
-    tasks = _labelled(tasks, "status", _TASK_STATUS_LABELS, "status_label")
-    tasks = _labelled(tasks, "previous_status", _TASK_STATUS_LABELS, "previous_status_label")
+    tasks = _labelled(tasks, "status", _TASK_STATUS_LABELS, "progress_label")
+    tasks = _labelled(tasks, "previous_status", _TASK_STATUS_LABELS, "previous_progress_label")
     items = [("indicator", r["indicator"], r["indicator_name"]) for r in values.iter_rows(named=True)]
     items += [("task", r["task"], r["task_title"]) for r in tasks.iter_rows(named=True)]
     return ReviewDetail(
@@ -431,9 +465,11 @@ def item_comments(detail: ReviewDetail, picked: dict[str, str]) -> list[ItemComm
 
 
 def grant_unit_extension(
-    portal: Portal, account, round_code: str, unit: str, due: dt.date, reason: str
+    portal: Portal, account, round_code: str, unit: str, due: dt.date | None, reason: str
 ) -> Outcome:
     require(account, "extension.grant", unit)
+    if due is None:
+        return Outcome(False, "请选择延期后的截止日期。")
     try:
         grant_extension(portal, round_code, unit, due, (reason or "").strip(), account.username)
     except WorkflowError as exc:

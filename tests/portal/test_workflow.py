@@ -289,7 +289,7 @@ def test_the_queue_shows_values_beside_the_previous_quarters_approved_values(dem
     detail = wf.review_detail(demo_portal, OFFICE, sid)
     assert detail.previous_round == "2025Q2"
     row = detail.values.filter(indicator=code).row(0, named=True)
-    assert (row["value"], row["previous_value"], row["change"]) == (before + 5, before, 5)
+    assert (row["reported"], row["previous_value"], row["change"]) == (before + 5, before, 5)
     assert detail.tasks.height > 0 and set(detail.tasks["previous_percent"].to_list()) == {50.0}
     assert outcome_ok(wf.review_submission(demo_portal, OFFICE, sid, wf.APPROVE, "同意"))
     assert _rows(demo_portal, "SELECT status FROM submissions WHERE id = ?", [sid]) == [("approved",)]

@@ -6,7 +6,7 @@ WITH previous AS (
     JOIN submissions s ON s.id = v.submission_id AND s.status = 'approved'
     WHERE s.round = $previous AND s.unit = (SELECT unit FROM submissions WHERE id = $submission)
 )
-SELECT v.indicator, i.name AS indicator_name, i.measure_unit, v.value, p.value AS previous_value,
+SELECT v.indicator, i.name AS indicator_name, i.measure_unit, v.value AS reported, p.value AS previous_value,
        v.value - p.value AS change, v.note, v.cell
 FROM indicator_values v
 JOIN indicators i ON i.code = v.indicator

@@ -7,6 +7,7 @@ from portal import labels as L
 from portal import web
 from portal import workflow as wf
 from portal.evidence import ALLOWED_EXTENSIONS
+from portal.outcome import Outcome
 from portal.permissions import allowed
 
 portal, account = web.portal(), web.account()
@@ -68,10 +69,12 @@ if st.button(
             label=L.REPORT_DONE_OK if result.accepted else L.REPORT_DONE_BAD,
             state="complete" if result.accepted else "error",
         )
-    (st.success if result.accepted else st.error)(result.summary)
     if result.submission_id is not None:
         st.session_state["report_version"] = result.submission_id  # show this upload below
-    elif result.report.height:
+        web.flash(Outcome(result.accepted, result.summary))
+        st.rerun()  # the round's state, history and report as they now stand
+    st.error(result.summary)
+    if result.report.height:
         st.dataframe(L.headed(result.report, REPORT_COLUMNS), hide_index=True, width="stretch")
         st.download_button(
             L.REPORT_ANNOTATED_DOWNLOAD,

@@ -34,15 +34,18 @@ st.subheader(L.REVIEW_QUEUE)
 queue = wf.review_queue(portal, account, round_code, plan, unit)
 
 
-def _decide(submission_id: int, decision: str, comment_key: str, items: list) -> None:
-    """Runs before the next page run: the outcome is flashed, and a taken decision clears the form."""
-    outcome = wf.review_submission(
-        portal, account, submission_id, decision, st.session_state.get(comment_key, ""), items
-    )
+def _decide(detail, decision: str) -> None:
+    """Runs before the next page run, reading the form as it is at the click; the outcome is
+    flashed, and a decision taken clears the form for the next submission."""
+    state = st.session_state
+    picked = state.get("review_items", [])
+    items = wf.item_comments(detail, {k: state.get(f"review_item_{k}", "") for k in picked})
+    sid = detail.submission["id"]
+    outcome = wf.review_submission(portal, account, sid, decision, state.get("review_comment", ""), items)
     web.flash(outcome)
     if outcome.ok:
-        st.session_state[comment_key] = ""
-        st.session_state["review_items"] = []
+        state["review_comment"] = ""
+        state["review_items"] = []
 
 
 if queue.is_empty():
@@ -115,28 +118,25 @@ else:
         shown = ["decision_label", "item_kind_label", "item_code", "comment", "reviewer", "reviewed_at"]
         st.dataframe(L.headed(detail.reviews, shown), hide_index=True, width="stretch", key="review_trail")
 
-    comment_key = "review_comment"
-    st.text_area(L.REVIEW_COMMENT, key=comment_key)
+    st.text_area(L.REVIEW_COMMENT, key="review_comment")
     names = {f"{kind}:{code}": f"{code} {name}" for kind, code, name in detail.items}
     chosen = st.multiselect(L.REVIEW_ITEMS, list(names), format_func=names.get, key="review_items")
-    texts = {
-        k: st.text_input(L.REVIEW_ITEM_TEXT.format(item=names[k]), key=f"review_item_{k}") for k in chosen
-    }
-    items = wf.item_comments(detail, texts)
+    for k in chosen:
+        st.text_input(L.REVIEW_ITEM_TEXT.format(item=names[k]), key=f"review_item_{k}")
     cols = st.columns(2)
     cols[0].button(
         L.REVIEW_APPROVE,
         key="review_approve",
         type="primary",
         on_click=_decide,
-        args=(picked, wf.APPROVE, comment_key, items),
+        args=(detail, wf.APPROVE),
         icon=":material/check:",
     )
     cols[1].button(
         L.REVIEW_RETURN,
         key="review_return",
         on_click=_decide,
-        args=(picked, wf.RETURN, comment_key, items),
+        args=(detail, wf.RETURN),
         icon=":material/undo:",
     )
 

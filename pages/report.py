@@ -110,9 +110,8 @@ with tab_report:
         st.success(L.REPORT_NO_ISSUES)
     else:
         st.dataframe(L.headed(report, REPORT_COLUMNS), hide_index=True, width="stretch", key="report_issues")
-    cols = st.columns(2)
     if not report.is_empty():
-        cols[0].download_button(
+        st.download_button(
             L.REPORT_ANNOTATED_DOWNLOAD,
             data=lambda: wf.annotated_workbook(portal, account, picked).data,
             file_name=f"{chosen['round']}_{unit}_第{chosen['version']}版_校验结果.xlsx",
@@ -120,7 +119,7 @@ with tab_report:
             key="report_annotated_download",
             icon=":material/download:",
         )
-    cols[1].download_button(
+    st.download_button(
         L.REPORT_ORIGINAL_DOWNLOAD,
         data=lambda: wf.original_file(portal, account, picked).data,
         file_name=chosen["file_name"] or f"{chosen['round']}_{unit}_第{chosen['version']}版.xlsx",

@@ -72,11 +72,14 @@ else:
     sub = detail.submission
 
     st.subheader(labels[picked])
-    cols = st.columns(4)
-    cols[0].metric(L.COLUMNS["uploaded_at"], f"{sub['uploaded_at']:%Y-%m-%d %H:%M}")
-    cols[1].metric(L.COLUMNS["days_late"], sub["days_late"])
-    cols[2].metric(L.COLUMNS["warning_count"], sub["warning_count"])
-    cols[3].metric(L.REVIEW_PREVIOUS, detail.previous_round)
+    st.caption(
+        f"{L.COLUMNS['uploaded_by']}:{sub['uploaded_by']} · {L.COLUMNS['uploaded_at']}:"
+        f"{sub['uploaded_at']:%Y-%m-%d %H:%M} · {L.COLUMNS['file_name']}:{sub['file_name'] or ''}"
+    )
+    cols = st.columns(3)
+    cols[0].metric(L.COLUMNS["days_late"], sub["days_late"])
+    cols[1].metric(L.COLUMNS["warning_count"], sub["warning_count"])
+    cols[2].metric(L.REVIEW_PREVIOUS, detail.previous_round)
 
     st.markdown(f"**{L.REVIEW_VALUES}**")
     shown = ["indicator", "indicator_name", "measure_unit", "reported", "previous_value", "change", "note"]

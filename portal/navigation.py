@@ -34,6 +34,17 @@ ACCOUNT = PageSpec(
 PAGES: list[PageSpec] = [
     PageSpec("pages/home.py", L.PAGE_HOME, ":material/home:", ("overview.view",), "home"),
     PageSpec(
+        "pages/completion.py", L.PAGE_COMPLETION, ":material/fact_check:", ("completion.view",), "completion"
+    ),
+    PageSpec("pages/monitoring.py", L.PAGE_MONITORING, ":material/monitoring:", ("kpi.view",), "monitoring"),
+    PageSpec(
+        "pages/assessment.py",
+        L.PAGE_ASSESSMENT,
+        ":material/military_tech:",
+        ("assessment.view",),
+        "assessment",
+    ),
+    PageSpec(
         "pages/admin.py",
         L.PAGE_ADMIN,
         ":material/admin_panel_settings:",

@@ -8,13 +8,19 @@ from portal.navigation import LOGIN, PAGES
 from schemas.enums import Role
 
 FILES = [spec.file.removeprefix("pages/") for spec in [*PAGES, LOGIN]]
+BOARDS = {"completion.py", "monitoring.py", "assessment.py"}  # office, evaluator and admin read them
 REACHABLE = {
     Role.UNIT_REPORTER: {"home.py", "account.py"},
-    Role.OFFICE_REVIEWER: {"home.py", "admin.py", "account.py"},
-    Role.EVALUATOR: {"home.py", "account.py"},
-    Role.ADMIN: {"home.py", "admin.py", "account.py"},
+    Role.OFFICE_REVIEWER: {"home.py", "admin.py", "account.py", *BOARDS},
+    Role.EVALUATOR: {"home.py", "account.py", *BOARDS},
+    Role.ADMIN: {"home.py", "admin.py", "account.py", *BOARDS},
 }
 TITLES = {"home.py": L.APP_TITLE, "admin.py": L.PAGE_ADMIN, "account.py": L.ACCOUNT_HEADING}
+TITLES |= {
+    "completion.py": L.PAGE_COMPLETION,
+    "monitoring.py": L.PAGE_MONITORING,
+    "assessment.py": L.PAGE_ASSESSMENT,
+}
 
 
 @pytest.mark.parametrize("role", list(Role), ids=str)

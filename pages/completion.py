@@ -87,7 +87,16 @@ if board.missing.is_empty():
     st.success(L.MISSING_NONE)
 else:
     st.caption(L.MISSING_DUE_SOON.format(n=board.due_soon.height))
-    columns = ["unit", "name", "kind_label", "contact", "phone", "due_date", "days_left_text", "reminder"]
+    columns = [
+        "unit",
+        "unit_name",
+        "kind_label",
+        "contact",
+        "phone",
+        "due_date",
+        "days_left_text",
+        "reminder",
+    ]
     st.dataframe(L.headed(missing_frame(board), columns), hide_index=True, width="stretch")
 if allowed(account, "completion.export"):
     st.download_button(

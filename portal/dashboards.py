@@ -259,7 +259,7 @@ def missing_frame(board: CompletionBoard) -> pl.DataFrame:
     """The 催报名单 as the page and the export show it (Chinese words, dates as dates)."""
     return board.missing.select(
         "unit",
-        "name",
+        pl.col("name").alias("unit_name"),
         pl.col("kind").map_elements(_kind, return_dtype=pl.String).alias("kind_label"),
         pl.col("contact").fill_null(""),
         pl.col("phone").fill_null(""),

@@ -33,7 +33,7 @@ HEADER_ROW = 4
 HEADERS = ["序号", "单位代码", "单位名称", "单位类型", "联系人", "联系电话", "截止日期", "剩余时间", "提示"]
 HEADERS += ["未通过校验次数"]
 WIDTHS = [6, 13, 26, 9, 12, 14, 12, 12, 12, 9]
-COLUMNS = ["unit", "name", "kind_label", "contact", "phone", "due_date", "days_left_text", "reminder"]
+COLUMNS = ["unit", "unit_name", "kind_label", "contact", "phone", "due_date", "days_left_text", "reminder"]
 COLUMNS += ["rejected_attempts"]
 ALIGN = [CENTER, None, None, CENTER, None, None, CENTER, CENTER, CENTER, CENTER]
 

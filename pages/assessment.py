@@ -16,7 +16,7 @@ from portal.assessment_board import (
 from portal.charts import totals_chart
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-SUMMARY_COLUMNS = ["rank", "name", "indicators_score", "tasks_score", "reporting_score", "deductions"]
+SUMMARY_COLUMNS = ["rank", "unit_name", "indicators_score", "tasks_score", "reporting_score", "deductions"]
 SUMMARY_COLUMNS += ["bonus", "total", "grade"]
 
 portal, account = web.portal(), web.account()

@@ -8,7 +8,7 @@ from portal import web
 from portal.charts import history_chart, paced_table
 from portal.dashboards import PACE_LABELS, indicator_history, kpi_board, kpi_choices
 
-TABLE_COLUMNS = ["indicator", "name", "plan_name", "indicator_kind", "owner_name", "measure_unit"]
+TABLE_COLUMNS = ["indicator", "indicator_name", "plan_name", "indicator_kind", "owner_name", "measure_unit"]
 TABLE_COLUMNS += [
     "target_value",
     "target_year",
@@ -20,7 +20,7 @@ TABLE_COLUMNS += [
 ]
 RED_COLUMNS = [
     "indicator",
-    "name",
+    "indicator_name",
     "owner_name",
     "measure_unit",
     "expected",

@@ -72,7 +72,12 @@ class AssessmentBoard:
     def summary(self) -> pl.DataFrame:
         """One row per unit in rank order (English column names; L.COLUMNS heads them)."""
         return self.assessment.summary().rename(
-            {"indicators": "indicators_score", "tasks": "tasks_score", "reporting": "reporting_score"}
+            {
+                "name": "unit_name",
+                "indicators": "indicators_score",
+                "tasks": "tasks_score",
+                "reporting": "reporting_score",
+            }
         )
 
     def unit_names(self) -> dict[str, str]:

@@ -51,8 +51,19 @@ def matrix_table(texts: pl.DataFrame, states: pl.DataFrame):
     return shown.style.apply(paint, axis=None).hide(axis="index")
 
 
+def number_text(value: float | None) -> str:
+    """A measured value as people write it: thousands separated, at most two decimals, blank when none."""
+    if value is None:
+        return ""
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
 def paced_table(frame: pl.DataFrame, columns: list[str]):
-    """KPI rows with Chinese headers, each row's 进度状态 cell coloured by its pace."""
+    """KPI rows with Chinese headers (numbers as text, blank when not reported: the grid would show
+    "None"), each row's 进度状态 cell coloured by its pace."""
+    numbers = [c for c in columns if frame.schema[c].is_float()]
+    frame = frame.with_columns(pl.col(c).map_elements(number_text, return_dtype=pl.String) for c in numbers)
+    frame = frame.with_columns(pl.col(c).fill_null("") for c in numbers)
     shown = L.headed(frame, columns).to_pandas()
     paces = frame["pace"].to_list()
     pace_column = L.COLUMNS["pace_label"]
@@ -63,7 +74,7 @@ def paced_table(frame: pl.DataFrame, columns: list[str]):
             css[pace_column] = [_css(PACE_COLOURS.get(p)) for p in paces]
         return css
 
-    return shown.style.apply(paint, axis=None).format(precision=2, na_rep="").hide(axis="index")
+    return shown.style.apply(paint, axis=None).hide(axis="index")
 
 
 def completion_chart(by_round: pl.DataFrame) -> alt.Chart:
@@ -136,7 +147,7 @@ def history_chart(history: pl.DataFrame, title: str) -> alt.Chart:
 
 def totals_chart(summary: pl.DataFrame, grades: list[str]) -> alt.Chart:
     """Horizontal bars of each unit's total, best first, coloured by grade."""
-    data = summary.select("name", "total", "rank", "grade").to_pandas()
+    data = summary.select(pl.col("unit_name").alias("name"), "total", "rank", "grade").to_pandas()
     return (
         alt.Chart(data)
         .mark_bar()

@@ -324,7 +324,9 @@ class KpiBoard:
     """KPI progress at the end of `round`'s quarter, filtered; the red list is its red rows."""
 
     round: str
-    indicators: pl.DataFrame  # kpi_progress rows + plan_name, indicator_kind, pace_label, ratio_text
+    indicators: (
+        pl.DataFrame
+    )  # kpi_progress rows + plan_name, indicator_name, indicator_kind, pace_label, ratio_text
     counts: dict[str, int]  # pace -> number of indicators
 
     @property
@@ -356,6 +358,7 @@ def kpi_board(
         pace_label=pl.col("pace").map_elements(lambda p: enum_label(Pace, p), return_dtype=pl.String),
         ratio_text=pl.col("ratio").map_elements(lambda r: f"{r:.1%}", return_dtype=pl.String).fill_null(""),
         owner_name=pl.col("owner_name").fill_null(""),
+        indicator_name=pl.col("name"),
     )
     counts = {p: frame.filter(pl.col("pace") == p).height for p in PACES}
     return KpiBoard(round=round_code, indicators=frame, counts=counts)

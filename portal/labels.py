@@ -230,6 +230,7 @@ COLUMNS.update(
         "reminder": "提示",
         "rejected_attempts": "未通过校验次数",
         "indicator": "指标代码",
+        "indicator_name": "指标名称",
         "plan_name": "规划",
         "indicator_kind": "指标类型",
         "measure_unit": "计量单位",

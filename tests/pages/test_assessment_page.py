@@ -38,7 +38,7 @@ def test_the_evaluator_sees_ranks_grades_a_chart_and_the_export(site):
     table = summary(at)
     assert list(table.columns) == [
         "排名",
-        "名称",
+        "单位名称",
         "指标完成",
         "任务推进",
         "报送质量",
@@ -50,7 +50,7 @@ def test_the_evaluator_sees_ranks_grades_a_chart_and_the_export(site):
     assert list(table["排名"]) == sorted(table["排名"])
     assert set(table["等次"]) <= {"优秀", "良好", "合格", "不合格"}
     # Only approved data counts: the approved unit's indicators earned points, nobody else's did.
-    scores = dict(zip(table["名称"], table["指标完成"], strict=True))
+    scores = dict(zip(table["单位名称"], table["指标完成"], strict=True))
     assert scores[APPROVED_NAME] > 0 and sum(v for k, v in scores.items() if k != APPROVED_NAME) == 0
     assert len(at.get("vega_lite_chart")) == 1
     assert at.download_button(key="assess_export").label == L.ASSESS_EXPORT
@@ -59,7 +59,7 @@ def test_the_evaluator_sees_ranks_grades_a_chart_and_the_export(site):
 def test_a_units_detail_shows_its_score_and_working_out(site):
     at = assessment_page("office1")
     at.selectbox(key="assess_unit").set_value("JZKF-JFJ").run()
-    rank = summary(at).set_index("名称").loc[APPROVED_NAME, "排名"]
+    rank = summary(at).set_index("单位名称").loc[APPROVED_NAME, "排名"]
     assert any(f"排名第 {rank} 名" in m for m in texts(at.markdown))
     assert [t.label for t in at.tabs] == [
         L.ASSESS_INDICATORS,
@@ -79,7 +79,7 @@ def test_the_evaluator_adds_and_withdraws_a_bonus_item_with_a_reason(site):
     at = at.button(key="assess_bonus_submit").click().run()
     assert not at.exception, at.exception
     assert texts(at.success) == [L.BONUS_ADDED.format(id=1)]
-    table = summary(at).set_index("名称")
+    table = summary(at).set_index("单位名称")
     assert table.loc[APPROVED_NAME, "加分"] == 2.0
     bonus = at.dataframe[-1].value
     assert list(bonus["加分理由"]) == ["获评省级创新平台"] and list(bonus["录入人"]) == ["eval1"]
@@ -87,7 +87,7 @@ def test_the_evaluator_adds_and_withdraws_a_bonus_item_with_a_reason(site):
 
     at = at.button(key="assess_bonus_withdraw").click().run()
     assert texts(at.success) == [L.BONUS_WITHDRAWN.format(id=1)]
-    assert summary(at).set_index("名称").loc[APPROVED_NAME, "加分"] == 0.0
+    assert summary(at).set_index("单位名称").loc[APPROVED_NAME, "加分"] == 0.0
     assert [row[0] for row in audit(site, "assessment.bonus.withdraw")] == ["eval1"]
 
 

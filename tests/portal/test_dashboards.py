@@ -20,7 +20,14 @@ from portal.assessment_board import (
     withdraw_bonus_as,
 )
 from portal.auth import Account
-from portal.charts import completion_chart, history_chart, matrix_table, totals_chart
+from portal.charts import (
+    completion_chart,
+    history_chart,
+    matrix_table,
+    number_text,
+    paced_table,
+    totals_chart,
+)
 from portal.context import Portal
 from portal.dashboards import (
     by_kind_frame,
@@ -392,3 +399,20 @@ def test_the_totals_chart_has_a_bar_per_unit(assessed_portal):
     spec = totals_chart(board.summary(), board.grades).to_dict()
     rows = next(iter(spec["datasets"].values()))
     assert [r["name"] for r in rows] == ["经发局", "科技局", "高新园区"]
+
+
+def test_the_pace_table_leaves_unreported_values_blank_and_colours_each_pace(kpi_portal):
+    board = kpi_board(kpi_portal, OFFICE, "2025Q3")
+    styler = paced_table(board.indicators, ["indicator", "actual", "expected", "pace_label"])
+    rows = {r["指标代码"]: r for r in styler.data.to_dict("records")}
+    assert (rows["STOCK_NONE"]["实际值"], rows["STOCK_NONE"]["进度状态"]) == ("", "滞后")
+    assert (rows["STOCK_B"]["实际值"], rows["STOCK_B"]["期望值"]) == ("150", "158.33")
+    html = styler.to_html()
+    assert all(colour in html for colour in ("#d4edda", "#fff3cd", "#f8d7da"))
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [(None, ""), (1200.0, "1,200"), (14.5, "14.5"), (0.125, "0.12"), (3.0, "3")]
+)
+def test_numbers_are_shown_as_people_write_them(value, text):
+    assert number_text(value) == text

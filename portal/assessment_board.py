@@ -11,6 +11,7 @@ import polars as pl
 
 from portal import labels as L
 from portal.assessment import Assessment, add_bonus, assess, list_bonus, withdraw_bonus
+from portal.charts import number_text
 from portal.context import Portal
 from portal.dashboards import enum_label
 from portal.exports.assessment_xlsx import ROUND_STATES, assessment_workbook
@@ -125,8 +126,8 @@ def unit_detail(board: AssessmentBoard, unit: str) -> UnitDetail:
             "name": line.fact.name,
             "indicator_kind": enum_label(IndicatorKind, line.fact.kind),
             "weight": line.fact.weight,
-            "expected": line.fact.target,
-            "actual": line.fact.actual,
+            "expected": number_text(line.fact.target),
+            "actual": number_text(line.fact.actual),
             "actual_round": line.fact.round or "",
             "counted_ratio": f"{line.counted_ratio:.1%}",
             "pace_label": enum_label(Pace, line.fact.pace),
@@ -152,7 +153,7 @@ def unit_detail(board: AssessmentBoard, unit: str) -> UnitDetail:
             "round": line.fact.round,
             "state_text": ROUND_STATES[line.state],
             "due_date": line.fact.due_date,
-            "days_late": line.fact.days_late,
+            "days_late": "" if line.fact.days_late is None else str(line.fact.days_late),
             "returns": line.fact.returns,
             "deduction": line.deduction,
             "basis": line.basis,

@@ -92,7 +92,7 @@ st.subheader(L.ASSESS_BONUS)
 if board.bonus.is_empty():
     st.caption(L.ASSESS_NO_BONUS)
 else:
-    bonus_columns = ["id", "unit_name", "points", "reason", "entered_by", "entered_at"]
+    bonus_columns = ["bonus_id", "unit_name", "points", "reason", "entered_by", "entered_at"]
     st.dataframe(L.headed(board.bonus, bonus_columns), hide_index=True, width="stretch")
 if board.can_adjust:
     with st.form("assess_bonus_form", clear_on_submit=True):
@@ -111,7 +111,7 @@ if board.can_adjust:
         if st.form_submit_button(L.BONUS_SUBMIT, key="assess_bonus_submit", type="primary"):
             _done(add_bonus_as(portal, account, code, year, bonus_unit, points, reason))
     if not board.bonus.is_empty():
-        items = {r["id"]: r for r in board.bonus.iter_rows(named=True)}
+        items = {r["bonus_id"]: r for r in board.bonus.iter_rows(named=True)}
         picked = st.selectbox(
             L.BONUS_WITHDRAW_PICK,
             list(items),

@@ -53,7 +53,7 @@ def assessment_choices(portal: Portal, account) -> AssessmentChoices:
 @dataclass
 class AssessmentBoard:
     assessment: Assessment
-    bonus: pl.DataFrame  # items in force: id, unit, unit_name, points, reason, entered_by, entered_at
+    bonus: pl.DataFrame  # items in force: bonus_id, unit, unit_name, points, reason, entered_by, entered_at
     can_adjust: bool  # may add and withdraw bonus items (assessment.adjust)
     can_export: bool
 
@@ -89,7 +89,7 @@ def assessment_board(portal: Portal, account, plan: str, year: int) -> Assessmen
     """Score `plan` for `year` on the portal's clock; problems stay in the assessment's report."""
     require(account, "assessment.view")
     result = assess(portal, plan, int(year))
-    bonus = list_bonus(portal, plan, int(year)) if result.ok else pl.DataFrame()
+    bonus = list_bonus(portal, plan, int(year)).rename({"id": "bonus_id"}) if result.ok else pl.DataFrame()
     if bonus.height:
         names = {u.unit: u.name for u in result.units}
         bonus = bonus.with_columns(
@@ -138,11 +138,11 @@ def unit_detail(board: AssessmentBoard, unit: str) -> UnitDetail:
     ]
     tasks = [
         {
-            "task": line.fact.number or line.fact.code,
+            "task_number": line.fact.number or line.fact.code,
             "title": line.fact.title,
             "task_role": enum_label(TaskRole, line.fact.role),
             "weight": line.fact.weight,
-            "status_label": enum_label(TaskStatus, line.status) if line.status else "未报送",
+            "task_status_label": enum_label(TaskStatus, line.status) if line.status else "未报送",
             "points": line.points,
             "basis": line.basis,
         }
@@ -153,7 +153,7 @@ def unit_detail(board: AssessmentBoard, unit: str) -> UnitDetail:
             "round": line.fact.round,
             "state_text": ROUND_STATES[line.state],
             "due_date": line.fact.due_date,
-            "days_late": "" if line.fact.days_late is None else str(line.fact.days_late),
+            "round_days_late": "" if line.fact.days_late is None else str(line.fact.days_late),
             "returns": line.fact.returns,
             "deduction": line.deduction,
             "basis": line.basis,
@@ -162,7 +162,7 @@ def unit_detail(board: AssessmentBoard, unit: str) -> UnitDetail:
     ]
     bonuses = [
         {
-            "id": line.item.id,
+            "bonus_id": line.item.id,
             "reason": line.item.reason,
             "entered_by": line.item.entered_by,
             "entered_at": line.item.entered_at,
@@ -181,9 +181,9 @@ def unit_detail(board: AssessmentBoard, unit: str) -> UnitDetail:
 
 _IND_COLUMNS = ["indicator", "name", "indicator_kind", "weight", "expected", "actual", "actual_round"]
 _IND_COLUMNS += ["counted_ratio", "pace_label", "points", "basis"]
-_TASK_COLUMNS = ["task", "title", "task_role", "weight", "status_label", "points", "basis"]
-_ROUND_COLUMNS = ["round", "state_text", "due_date", "days_late", "returns", "deduction", "basis"]
-_BONUS_COLUMNS = ["id", "reason", "entered_by", "entered_at", "points"]
+_TASK_COLUMNS = ["task_number", "title", "task_role", "weight", "task_status_label", "points", "basis"]
+_ROUND_COLUMNS = ["round", "state_text", "due_date", "round_days_late", "returns", "deduction", "basis"]
+_BONUS_COLUMNS = ["bonus_id", "reason", "entered_by", "entered_at", "points"]
 
 
 # --- bonus items (evaluators only) and the export ---------------------------------------------------

@@ -33,8 +33,10 @@ ACCOUNT = PageSpec(
 # In menu order; the first page a role gets is its landing page.
 PAGES: list[PageSpec] = [
     PageSpec("pages/home.py", L.PAGE_HOME, ":material/home:", ("overview.view",), "home"),
+    PageSpec("pages/report.py", L.PAGE_REPORT, ":material/upload_file:", ("upload.submit",), "report"),
+    PageSpec("pages/review.py", L.PAGE_REVIEW, ":material/fact_check:", ("submission.review",), "review"),
     PageSpec(
-        "pages/completion.py", L.PAGE_COMPLETION, ":material/fact_check:", ("completion.view",), "completion"
+        "pages/completion.py", L.PAGE_COMPLETION, ":material/checklist:", ("completion.view",), "completion"
     ),
     PageSpec("pages/monitoring.py", L.PAGE_MONITORING, ":material/monitoring:", ("kpi.view",), "monitoring"),
     PageSpec(

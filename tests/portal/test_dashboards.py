@@ -350,7 +350,7 @@ def test_a_units_detail_lists_what_earned_its_points(assessed_portal):
     detail = unit_detail(assessment_board(assessed_portal, EVALUATOR, "P", 2025), "A")
     assert detail.indicators["indicator"].to_list() == ["I1", "I2"]
     assert detail.indicators["points"].sum() == pytest.approx(detail.score.indicator_raw)
-    assert detail.tasks["task"].to_list() == ["T1", "T3"]
+    assert detail.tasks["task_number"].to_list() == ["T1", "T3"]
     assert detail.rounds.select("round", "returns", "deduction").rows() == [
         ("2025Q3", 0, 0.0),
         ("2025Q4", 1, 1.0),
@@ -381,8 +381,8 @@ def test_an_evaluator_adds_and_withdraws_a_bonus_item_and_bad_input_is_refused(a
     refused = add_bonus_as(assessed_portal, EVALUATOR, "P", 2025, "A", 2, "   ")
     assert not refused.ok and refused.message
 
-    assert withdraw_bonus_as(assessed_portal, EVALUATOR, item["id"]).ok
-    assert not withdraw_bonus_as(assessed_portal, EVALUATOR, item["id"]).ok  # already withdrawn
+    assert withdraw_bonus_as(assessed_portal, EVALUATOR, item["bonus_id"]).ok
+    assert not withdraw_bonus_as(assessed_portal, EVALUATOR, item["bonus_id"]).ok  # already withdrawn
     board = assessment_board(assessed_portal, EVALUATOR, "P", 2025)
     assert board.bonus.filter(pl.col("unit") == "A").is_empty()
 

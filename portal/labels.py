@@ -121,6 +121,14 @@ COLUMNS = {
 }
 
 
+def _more_columns(more: dict[str, str]) -> None:
+    """A page's column headers join the shared table; one key must not mean two things."""
+    clash = sorted(k for k in more if k in COLUMNS and COLUMNS[k] != more[k])
+    if clash:
+        raise ValueError(f"column keys already headed differently in COLUMNS: {clash}")
+    COLUMNS.update(more)
+
+
 def headed(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     """The chosen columns of a service frame, ready to show: Chinese headers, dates as text, no "None"."""
     shown = frame.select(columns).with_columns(
@@ -199,7 +207,7 @@ REVIEW_EXT_REASON = "延期理由"
 REVIEW_EXT_SUBMIT = "批准延期"
 REVIEW_PREVIOUS = "上季度"
 
-COLUMNS.update(
+_more_columns(
     {
         "id": "报送编号",
         "round": "轮次",
@@ -226,7 +234,7 @@ COLUMNS.update(
         "note": "说明",
         "task": "任务代码",
         "task_title": "任务名称",
-        "role_label": "牵头/配合",
+        "task_role_label": "牵头/配合",
         "progress_label": "进展状态",
         "percent": "完成进度(%)",
         "previous_progress_label": "上季度状态",
@@ -337,7 +345,7 @@ CHART_TOTAL = "总分"
 CHART_UNIT = "单位"
 CHART_GRADE = "等次"
 
-COLUMNS.update(
+_more_columns(
     {
         "kind_label": "单位类型",
         "contact": "联系人",

@@ -85,7 +85,7 @@ else:
     shown = ["indicator", "indicator_name", "measure_unit", "reported", "previous_value", "change", "note"]
     st.dataframe(L.headed(detail.values, shown), hide_index=True, width="stretch", key="review_values")
     st.markdown(f"**{L.REVIEW_TASKS}**")
-    shown = ["task", "task_title", "role_label", "progress_label", "percent", "previous_progress_label"]
+    shown = ["task", "task_title", "task_role_label", "progress_label", "percent", "previous_progress_label"]
     shown += ["previous_percent", "narrative", "problems", "next_steps"]
     st.dataframe(L.headed(detail.tasks, shown), hide_index=True, width="stretch", key="review_tasks")
     st.markdown(f"**{L.REVIEW_ISSUES}**")

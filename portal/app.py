@@ -22,7 +22,10 @@ from portal.permissions import PermissionDenied  # noqa: E402
 from portal.settings import SettingsError  # noqa: E402
 from warehouse.db import WarehouseError  # noqa: E402
 
-st.set_page_config(page_title=L.APP_TITLE, page_icon=":material/analytics:", layout="wide")
+# A local icon: a Material or emoji page icon makes the browser fetch an image from outside.
+st.set_page_config(
+    page_title=L.APP_TITLE, page_icon=str(ROOT / "portal" / "assets" / "icon.png"), layout="wide"
+)
 
 
 def _sidebar(portal, account, session) -> None:

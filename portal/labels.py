@@ -121,6 +121,14 @@ COLUMNS = {
 }
 
 
+def _more_columns(more: dict[str, str]) -> None:
+    """A page's column headers join the shared table; one key must not mean two things."""
+    clash = sorted(k for k in more if k in COLUMNS and COLUMNS[k] != more[k])
+    if clash:
+        raise ValueError(f"column keys already headed differently in COLUMNS: {clash}")
+    COLUMNS.update(more)
+
+
 def headed(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     """The chosen columns of a service frame, ready to show: Chinese headers, dates as text, no "None"."""
     shown = frame.select(columns).with_columns(
@@ -199,7 +207,7 @@ REVIEW_EXT_REASON = "延期理由"
 REVIEW_EXT_SUBMIT = "批准延期"
 REVIEW_PREVIOUS = "上季度"
 
-COLUMNS.update(
+_more_columns(
     {
         "id": "报送编号",
         "round": "轮次",
@@ -226,7 +234,7 @@ COLUMNS.update(
         "note": "说明",
         "task": "任务代码",
         "task_title": "任务名称",
-        "role_label": "牵头/配合",
+        "task_role_label": "牵头/配合",
         "progress_label": "进展状态",
         "percent": "完成进度(%)",
         "previous_progress_label": "上季度状态",
@@ -243,5 +251,145 @@ COLUMNS.update(
         "comment": "意见",
         "media_type": "文件类型",
         "size_kb": "大小(KB)",
+    }
+)
+
+
+# --- 完成情况, 指标监测, 年度考核 (office and evaluator pages) ---------------------------------------
+PAGE_COMPLETION = "完成情况"
+PAGE_MONITORING = "指标监测"
+PAGE_ASSESSMENT = "年度考核"
+
+ALL = "全部"
+FILTER_PLAN = "规划"
+FILTER_UNIT_KIND = "单位类型"
+FILTER_ROUND = "调度轮次"
+FILTER_UNIT = "责任单位"
+FILTER_PACE = "进度状态"
+FILTER_INDICATOR_KIND = "指标类型"
+NO_ROUNDS = "还没有调度轮次。请先在“系统管理”中新建轮次。"
+
+# 完成情况
+COMPLETION_EXPECTED = "应报单位"
+COMPLETION_REPORTED = "已报送"
+COMPLETION_RATE = "报送率"
+COMPLETION_MISSING = "未报送"
+COMPLETION_LATE = "迟报"
+COMPLETION_MATRIX = "各单位报送情况(单位 × 轮次)"
+COMPLETION_MATRIX_HELP = "颜色表示状态:红 未报送,黄 已报送-待审,橙 已退回,绿 已通过;括号内为迟报天数或逾期。"
+COMPLETION_CHART = "各轮次报送情况"
+COMPLETION_BY_KIND = "按单位类型"
+COMPLETION_NO_UNITS = "所选范围内没有需要报送的单位。"
+MISSING_HEADING = "催报名单"
+MISSING_NONE = "所选范围内的应报单位均已报送。"
+MISSING_DUE_SOON = "其中三天内到期或已逾期 {n} 个。"
+MISSING_EXPORT = "导出催报名单(Excel)"
+MISSING_FILE = "催报名单-{round}.xlsx"
+BULLETIN_EXPORT = "导出季度通报(Excel)"
+BULLETIN_FILE = "季度通报-{round}.xlsx"
+LATE_BY = "迟报{days}天"
+OVERDUE = "已逾期"
+DUE_SOON = "三天内到期"
+DAYS_OVERDUE = "已逾期 {days} 天"
+DUE_TODAY = "今天截止"
+DAYS_LEFT = "还剩 {days} 天"
+CHART_ROUND = "轮次"
+CHART_UNITS = "单位数"
+CHART_STATE = "状态"
+CHART_RATE = "报送率"
+
+# 指标监测
+KPI_TOTAL = "指标数"
+KPI_TABLE = "指标进度"
+KPI_RED_LIST = "滞后指标(红色清单)"
+KPI_RED_NONE = "所选范围内没有滞后指标。"
+KPI_NONE = "所选范围内没有指标。"
+KPI_HISTORY = "指标进度走势"
+KPI_PICK = "选择指标(可多选)"
+KPI_HISTORY_HELP = "实线为各季度审核通过的实际值,虚线为按进度应达到的期望值;没有审核通过数据的季度留空。"
+CHART_VALUE = "数值"
+CHART_SERIES = "数据"
+SERIES_ACTUAL = "实际值"
+SERIES_EXPECTED = "期望值"
+
+# 年度考核
+ASSESS_PLAN = "规划"
+ASSESS_YEAR = "考核年度"
+ASSESS_COMPUTING = "正在计算年度考核得分……"
+ASSESS_SUMMARY = "考核汇总"
+ASSESS_SCHEME = "评分方案:{source}。只计入审核通过的数据。"
+ASSESS_NO_UNITS = "本规划没有承担任务或指标的单位。"
+ASSESS_NO_PLANS = "尚未导入任何规划。"
+ASSESS_CHART = "各单位总分"
+ASSESS_DETAIL = "单位得分明细"
+ASSESS_UNIT = "选择单位"
+ASSESS_UNIT_SCORE = "总分 {total:.2f} 分,排名第 {rank} 名,等次:{grade}。"
+ASSESS_INDICATORS = "指标完成"
+ASSESS_TASKS = "任务推进"
+ASSESS_ROUNDS = "报送质量"
+ASSESS_BONUS = "加分项"
+ASSESS_NO_BONUS = "没有加分项。"
+ASSESS_EXPORT = "导出年度考核表(Excel)"
+ASSESS_FILE = "年度考核表-{plan}-{year}.xlsx"
+BONUS_ADD = "录入加分项"
+BONUS_UNIT = "加分单位"
+BONUS_POINTS = "加分(分)"
+BONUS_REASON = "加分理由"
+BONUS_SUBMIT = "录入"
+BONUS_WITHDRAW_PICK = "选择要撤销的加分项"
+BONUS_WITHDRAW = "撤销加分项"
+BONUS_ADDED = "已录入加分项 {id}。"
+BONUS_WITHDRAWN = "已撤销加分项 {id}。"
+BONUS_NOT_FOUND = "没有编号为 {id} 的有效加分项。"
+CHART_TOTAL = "总分"
+CHART_UNIT = "单位"
+CHART_GRADE = "等次"
+
+_more_columns(
+    {
+        "kind_label": "单位类型",
+        "contact": "联系人",
+        "phone": "联系电话",
+        "days_left_text": "剩余时间",
+        "reminder": "提示",
+        "rejected_attempts": "未通过校验次数",
+        "plan_name": "规划",
+        "indicator_kind": "指标类型",
+        "owner_name": "责任单位",
+        "target_value": "目标值",
+        "target_year": "目标年",
+        "actual": "实际值",
+        "actual_round": "数据轮次",
+        "expected": "期望值",
+        "ratio_text": "完成进度",
+        "pace_label": "进度状态",
+        "rank": "排名",
+        "grade": "等次",
+        "total": "总分",
+        "indicators_score": "指标完成",
+        "tasks_score": "任务推进",
+        "reporting_score": "报送质量",
+        "deductions": "报送扣分",
+        "bonus": "加分",
+        "points": "得分",
+        "basis": "计算过程",
+        "weight": "权重",
+        "task_number": "任务编号",
+        "title": "任务名称",
+        "task_role": "本单位角色",
+        "task_status_label": "填报状态",
+        "state_text": "报送情况",
+        "round_days_late": "迟报天数",
+        "returns": "退回次数",
+        "deduction": "扣分",
+        "bonus_id": "编号",
+        "reason": "加分理由",
+        "entered_by": "录入人",
+        "entered_at": "录入时间",
+        "counted_ratio": "计分完成率",
+        "units_expected": "应报",
+        "units_reported": "已报送",
+        "units_late": "迟报",
+        "rate_text": "报送率",
     }
 )

@@ -36,6 +36,17 @@ PAGES: list[PageSpec] = [
     PageSpec("pages/report.py", L.PAGE_REPORT, ":material/upload_file:", ("upload.submit",), "report"),
     PageSpec("pages/review.py", L.PAGE_REVIEW, ":material/fact_check:", ("submission.review",), "review"),
     PageSpec(
+        "pages/completion.py", L.PAGE_COMPLETION, ":material/checklist:", ("completion.view",), "completion"
+    ),
+    PageSpec("pages/monitoring.py", L.PAGE_MONITORING, ":material/monitoring:", ("kpi.view",), "monitoring"),
+    PageSpec(
+        "pages/assessment.py",
+        L.PAGE_ASSESSMENT,
+        ":material/military_tech:",
+        ("assessment.view",),
+        "assessment",
+    ),
+    PageSpec(
         "pages/admin.py",
         L.PAGE_ADMIN,
         ":material/admin_panel_settings:",

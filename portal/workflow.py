@@ -400,7 +400,7 @@ class ReviewDetail:
     values: (
         pl.DataFrame
     )  # indicator, indicator_name, measure_unit, reported, previous_value, change, note, cell
-    tasks: pl.DataFrame  # task, task_title, role_label, progress_label, percent, previous_*, narrative, ...
+    tasks: pl.DataFrame  # task, task_title, task_role_label, progress_label, percent, previous_*, narrative, ...
     issues: pl.DataFrame  # the report (warnings, since it was accepted)
     evidence: pl.DataFrame
     reviews: pl.DataFrame
@@ -415,7 +415,7 @@ def review_detail(portal: Portal, account, submission_id: int) -> ReviewDetail:
         values = con.sql(sql("review_values"), params=params).pl()
         tasks = con.sql(sql("review_tasks"), params=params).pl()
         name = con.execute("SELECT name FROM units WHERE code = ?", [sub["unit"]]).fetchall()
-    tasks = _labelled(tasks, "role", _ROLE_LABELS, "role_label")
+    tasks = _labelled(tasks, "role", _ROLE_LABELS, "task_role_label")
     tasks = _labelled(tasks, "status", _TASK_STATUS_LABELS, "progress_label")
     tasks = _labelled(tasks, "previous_status", _TASK_STATUS_LABELS, "previous_progress_label")
     items = [("indicator", r["indicator"], r["indicator_name"]) for r in values.iter_rows(named=True)]

@@ -156,3 +156,40 @@ def task_progress(con: duckdb.DuckDBPyConnection, round_code: str) -> TaskProgre
     finally:
         con.unregister("task_progress_long")
     return TaskProgress(round_code, tasks, long.drop("task_position"), tasks.filter(pl.col("overdue")))
+
+
+# ---------------------------------------------------------------- KPI history
+
+
+# The columns of kpi_progress that fix an indicator's expected-pace line (kpi_history.sql).
+_LINE_COLUMNS = (
+    "indicator",
+    "plan",
+    "kind",
+    "direction",
+    "base_value",
+    "base_time",
+    "target_value",
+    "target_year",
+)
+
+
+def kpi_history(
+    con: duckdb.DuckDBPyConnection, round_code: str, indicators: list[str] | None = None
+) -> pl.DataFrame:
+    """Per indicator and quarter up to `round_code`: the value approved in that round against the
+    expected pace there, on the line KPI progress judges the indicator by at `round_code`.
+    `indicators` limits the rows (None: every indicator)."""
+    lines = kpi_progress(con, round_code).with_row_index("line_order").select("line_order", *_LINE_COLUMNS)
+    if indicators is not None:
+        lines = lines.filter(pl.col("indicator").is_in(list(indicators)))
+    con.register("kpi_lines", lines.to_arrow())
+    try:
+        return con.sql(load_sql("kpi_history"), params={"round": round_code}).pl()
+    finally:
+        con.unregister("kpi_lines")
+
+
+def unit_plans(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """unit, plan: the plans each unit has duties in (unit_plans.sql)."""
+    return query(con, "unit_plans")

@@ -8,11 +8,12 @@ from portal.navigation import LOGIN, PAGES
 from schemas.enums import Role
 
 FILES = [spec.file.removeprefix("pages/") for spec in [*PAGES, LOGIN]]
+BOARDS = {"completion.py", "monitoring.py", "assessment.py"}  # office, evaluator and admin read them
 REACHABLE = {
     Role.UNIT_REPORTER: {"home.py", "report.py", "account.py"},
-    Role.OFFICE_REVIEWER: {"home.py", "report.py", "review.py", "admin.py", "account.py"},
-    Role.EVALUATOR: {"home.py", "account.py"},
-    Role.ADMIN: {"home.py", "admin.py", "account.py"},
+    Role.OFFICE_REVIEWER: {"home.py", "report.py", "review.py", "admin.py", "account.py", *BOARDS},
+    Role.EVALUATOR: {"home.py", "account.py", *BOARDS},
+    Role.ADMIN: {"home.py", "admin.py", "account.py", *BOARDS},
 }
 TITLES = {
     "home.py": L.APP_TITLE,
@@ -20,6 +21,9 @@ TITLES = {
     "account.py": L.ACCOUNT_HEADING,
     "report.py": L.PAGE_REPORT,
     "review.py": L.PAGE_REVIEW,
+    "completion.py": L.PAGE_COMPLETION,
+    "monitoring.py": L.PAGE_MONITORING,
+    "assessment.py": L.PAGE_ASSESSMENT,
 }
 
 

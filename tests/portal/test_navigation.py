@@ -12,9 +12,18 @@ ROOT = Path(__file__).resolve().parents[2]
 
 EXPECTED = {
     Role.UNIT_REPORTER: ["概览", "数据上报", "我的账号"],
-    Role.OFFICE_REVIEWER: ["概览", "数据上报", "审核", "系统管理", "我的账号"],
-    Role.EVALUATOR: ["概览", "我的账号"],
-    Role.ADMIN: ["概览", "系统管理", "我的账号"],
+    Role.OFFICE_REVIEWER: [
+        "概览",
+        "数据上报",
+        "审核",
+        "完成情况",
+        "指标监测",
+        "年度考核",
+        "系统管理",
+        "我的账号",
+    ],
+    Role.EVALUATOR: ["概览", "完成情况", "指标监测", "年度考核", "我的账号"],
+    Role.ADMIN: ["概览", "完成情况", "指标监测", "年度考核", "系统管理", "我的账号"],
 }
 
 

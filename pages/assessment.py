@@ -1,0 +1,122 @@
+"""年度考核: a plan's annual scores by unit (ranks, grades, a chart of totals), each unit's working
+out, the evaluators' bonus items, and the 年度考核表 to download."""
+
+import streamlit as st
+
+from portal import labels as L
+from portal import web
+from portal.assessment_board import (
+    add_bonus_as,
+    assessment_board,
+    assessment_choices,
+    export_assessment,
+    unit_detail,
+    withdraw_bonus_as,
+)
+from portal.charts import totals_chart
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SUMMARY_COLUMNS = ["rank", "unit_name", "indicators_score", "tasks_score", "reporting_score", "deductions"]
+SUMMARY_COLUMNS += ["bonus", "total", "grade"]
+
+portal, account = web.portal(), web.account()
+st.title(L.PAGE_ASSESSMENT)
+web.show_flash()
+
+choices = assessment_choices(portal, account)
+if not choices.plans:
+    st.info(L.ASSESS_NO_PLANS)
+    st.stop()
+plans = {p.code: p for p in choices.plans}
+cols = st.columns(2)
+code = cols[0].selectbox(
+    L.ASSESS_PLAN, list(plans), format_func=lambda c: f"{c} {plans[c].name}", key="assess_plan"
+)
+plan = plans[code]
+years = plan.years
+year = cols[1].selectbox(
+    L.ASSESS_YEAR, years, index=years.index(choices.default_year(plan)), key=f"assess_year_{code}"
+)
+
+with st.spinner(L.ASSESS_COMPUTING):
+    board = assessment_board(portal, account, code, year)
+if not board.ok:
+    for problem in board.problems:
+        st.error(problem)
+    st.stop()
+a = board.assessment
+st.caption(L.ASSESS_SCHEME.format(source=a.scheme.source_label))
+if not a.units:
+    st.info(L.ASSESS_NO_UNITS)
+    st.stop()
+
+
+def _done(outcome) -> None:
+    web.flash(outcome)
+    st.rerun()
+
+
+st.subheader(L.ASSESS_SUMMARY)
+summary = board.summary()
+st.dataframe(L.headed(summary, SUMMARY_COLUMNS), hide_index=True, width="stretch")
+if board.can_export:
+    st.download_button(
+        L.ASSESS_EXPORT,
+        data=lambda: export_assessment(portal, account, code, year),
+        file_name=L.ASSESS_FILE.format(plan=code, year=year),
+        mime=XLSX,
+        key="assess_export",
+        icon=":material/download:",
+    )
+st.subheader(L.ASSESS_CHART)
+st.altair_chart(totals_chart(summary, board.grades), width="stretch")
+
+st.subheader(L.ASSESS_DETAIL)
+names = board.unit_names()
+unit = st.selectbox(L.ASSESS_UNIT, list(names), format_func=lambda u: names[u], key="assess_unit")
+detail = unit_detail(board, unit)
+st.markdown(
+    L.ASSESS_UNIT_SCORE.format(total=detail.score.total, rank=detail.score.rank, grade=detail.score.grade)
+)
+parts = [
+    (L.ASSESS_INDICATORS, detail.indicators),
+    (L.ASSESS_TASKS, detail.tasks),
+    (L.ASSESS_ROUNDS, detail.rounds),
+    (L.ASSESS_BONUS, detail.bonuses),
+]
+for tab, (_, frame) in zip(st.tabs([title for title, _ in parts]), parts, strict=True):
+    with tab:
+        st.dataframe(L.headed(frame, frame.columns), hide_index=True, width="stretch")
+
+st.subheader(L.ASSESS_BONUS)
+if board.bonus.is_empty():
+    st.caption(L.ASSESS_NO_BONUS)
+else:
+    bonus_columns = ["bonus_id", "unit_name", "points", "reason", "entered_by", "entered_at"]
+    st.dataframe(L.headed(board.bonus, bonus_columns), hide_index=True, width="stretch")
+if board.can_adjust:
+    with st.form("assess_bonus_form", clear_on_submit=True):
+        st.markdown(f"**{L.BONUS_ADD}**")
+        bonus_unit = st.selectbox(
+            L.BONUS_UNIT, list(names), format_func=lambda u: names[u], key="assess_bonus_unit"
+        )
+        points = st.number_input(
+            L.BONUS_POINTS,
+            min_value=0.0,
+            max_value=float(a.scheme.bonus_max),
+            step=0.5,
+            key="assess_bonus_points",
+        )
+        reason = st.text_area(L.BONUS_REASON, key="assess_bonus_reason")
+        if st.form_submit_button(L.BONUS_SUBMIT, key="assess_bonus_submit", type="primary"):
+            _done(add_bonus_as(portal, account, code, year, bonus_unit, points, reason))
+    if not board.bonus.is_empty():
+        items = {r["bonus_id"]: r for r in board.bonus.iter_rows(named=True)}
+        picked = st.selectbox(
+            L.BONUS_WITHDRAW_PICK,
+            list(items),
+            format_func=lambda i: f"{i} {items[i]['unit_name']} +{items[i]['points']:g} {items[i]['reason']}",
+            key="assess_bonus_pick",
+        )
+        if st.button(L.BONUS_WITHDRAW, key="assess_bonus_withdraw"):
+            _done(withdraw_bonus_as(portal, account, picked))

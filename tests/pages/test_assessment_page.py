@@ -1,0 +1,125 @@
+"""年度考核 page: plan and year, summary with ranks and grades, chart, a unit's detail, export; only
+the evaluator enters and withdraws bonus items (assessment.adjust); a unit reporter never reaches it."""
+
+import pytest
+from apptest_support import PEOPLE, audit, page, signed_in, texts
+from board_support import APPROVED_NAME, copy_reported, reported_home
+
+from portal import labels as L
+
+
+@pytest.fixture(scope="module")
+def _reported(_demo_home, tmp_path_factory):
+    return reported_home(_demo_home, tmp_path_factory.mktemp("reported"))
+
+
+@pytest.fixture
+def site(_reported, portal_home, make_account):
+    return copy_reported(_reported, portal_home, make_account, PEOPLE)
+
+
+def assessment_page(username: str, plan: str = "JZ"):
+    at = page(signed_in(username), "assessment.py")
+    assert not at.exception, at.exception
+    at.selectbox(key="assess_plan").set_value(plan).run()
+    assert not at.exception, at.exception
+    assert not at.error, texts(at.error)
+    return at
+
+
+def summary(at):
+    return at.dataframe[0].value
+
+
+def test_the_evaluator_sees_ranks_grades_a_chart_and_the_export(site):
+    at = assessment_page("eval1")
+    assert texts(at.title) == [L.PAGE_ASSESSMENT]
+    assert at.selectbox(key="assess_year_JZ").value == 2025  # today is 2025-10-10
+    table = summary(at)
+    assert list(table.columns) == [
+        "排名",
+        "单位名称",
+        "指标完成",
+        "任务推进",
+        "报送质量",
+        "报送扣分",
+        "加分",
+        "总分",
+        "等次",
+    ]
+    assert list(table["排名"]) == sorted(table["排名"])
+    assert set(table["等次"]) <= {"优秀", "良好", "合格", "不合格"}
+    # Only approved data counts: the approved unit's indicators earned points, nobody else's did.
+    scores = dict(zip(table["单位名称"], table["指标完成"], strict=True))
+    assert scores[APPROVED_NAME] > 0 and sum(v for k, v in scores.items() if k != APPROVED_NAME) == 0
+    assert len(at.get("vega_lite_chart")) == 1
+    assert at.download_button(key="assess_export").label == L.ASSESS_EXPORT
+
+
+def test_a_units_detail_shows_its_score_and_working_out(site):
+    at = assessment_page("office1")
+    at.selectbox(key="assess_unit").set_value("JZKF-JFJ").run()
+    rank = summary(at).set_index("单位名称").loc[APPROVED_NAME, "排名"]
+    assert any(f"排名第 {rank} 名" in m for m in texts(at.markdown))
+    assert [t.label for t in at.tabs] == [
+        L.ASSESS_INDICATORS,
+        L.ASSESS_TASKS,
+        L.ASSESS_ROUNDS,
+        L.ASSESS_BONUS,
+    ]
+    indicators = at.dataframe[1].value
+    assert len(indicators) > 0 and "计算过程" in indicators.columns
+
+
+def test_the_evaluator_adds_and_withdraws_a_bonus_item_with_a_reason(site):
+    at = assessment_page("eval1")
+    at.selectbox(key="assess_bonus_unit").set_value("JZKF-JFJ")
+    at.number_input(key="assess_bonus_points").set_value(2.0)
+    at.text_area(key="assess_bonus_reason").input("获评省级创新平台")
+    at = at.button(key="assess_bonus_submit").click().run()
+    assert not at.exception, at.exception
+    assert texts(at.success) == [L.BONUS_ADDED.format(id=1)]
+    table = summary(at).set_index("单位名称")
+    assert table.loc[APPROVED_NAME, "加分"] == 2.0
+    bonus = at.dataframe[-1].value
+    assert list(bonus["加分理由"]) == ["获评省级创新平台"] and list(bonus["录入人"]) == ["eval1"]
+    assert [row[0] for row in audit(site, "assessment.bonus.add")] == ["eval1"]
+
+    at = at.button(key="assess_bonus_withdraw").click().run()
+    assert texts(at.success) == [L.BONUS_WITHDRAWN.format(id=1)]
+    assert summary(at).set_index("单位名称").loc[APPROVED_NAME, "加分"] == 0.0
+    assert [row[0] for row in audit(site, "assessment.bonus.withdraw")] == ["eval1"]
+
+
+def test_a_bonus_without_a_reason_is_refused_with_a_message(site):
+    at = assessment_page("eval1")
+    at.number_input(key="assess_bonus_points").set_value(1.0)
+    at = at.button(key="assess_bonus_submit").click().run()
+    assert not at.exception, at.exception
+    assert len(at.error) == 1 and "理由" in at.error[0].value
+    assert audit(site, "assessment.bonus.add") == []
+
+
+@pytest.mark.parametrize("username", ["office1", "boss"])
+def test_office_and_admin_view_and_export_but_enter_no_bonus(site, username):
+    at = assessment_page(username)
+    assert len(summary(at)) > 0
+    assert at.download_button(key="assess_export")
+    keys = {w.key for kind in ("button", "text_area", "number_input", "selectbox") for w in at.get(kind)}
+    assert not keys & {
+        "assess_bonus_submit",
+        "assess_bonus_reason",
+        "assess_bonus_points",
+        "assess_bonus_withdraw",
+    }
+
+
+def test_a_year_the_plan_does_not_cover_is_not_offered(site):
+    at = assessment_page("eval1")
+    assert at.selectbox(key="assess_year_JZ").options == ["2023", "2024", "2025"]
+
+
+def test_a_unit_reporter_cannot_reach_the_page(site):
+    at = signed_in("rep1")
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("../pages/assessment.py")

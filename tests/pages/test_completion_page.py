@@ -1,0 +1,111 @@
+"""完成情况 page: each unit's state beside its name, filters, counts, chart, reminder list and the
+bulletin button, for every role that may see it; a unit reporter never reaches it."""
+
+import pytest
+from apptest_support import PEOPLE, page, signed_in, texts
+from board_support import (
+    APPROVED_NAME,
+    APPROVED_UNIT,
+    VALIDATED_NAME,
+    VALIDATED_UNIT,
+    copy_reported,
+    reported_home,
+)
+
+from portal import labels as L
+from portal.status import round_status
+
+
+@pytest.fixture(scope="module")
+def _reported(_demo_home, tmp_path_factory):
+    return reported_home(_demo_home, tmp_path_factory.mktemp("reported"))
+
+
+@pytest.fixture
+def site(_reported, portal_home, make_account):
+    return copy_reported(_reported, portal_home, make_account, PEOPLE)
+
+
+def completion_page(username: str):
+    at = page(signed_in(username), "completion.py")
+    assert not at.exception, at.exception
+    assert not at.error, texts(at.error)
+    return at
+
+
+def metrics(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def matrix_row(at, name: str) -> dict:
+    matrix = at.table[0].value
+    rows = matrix[matrix["单位名称"] == name]
+    assert len(rows) == 1, name
+    return rows.iloc[0].to_dict()
+
+
+def test_the_office_sees_each_units_state_beside_its_name_in_the_matrix(site):
+    at = completion_page("office1")
+    assert texts(at.title) == [L.PAGE_COMPLETION]
+    assert matrix_row(at, VALIDATED_NAME)["2025Q3"] == "已报送-待审"
+    assert matrix_row(at, APPROVED_NAME)["2025Q3"] == "已通过"
+    assert matrix_row(at, APPROVED_NAME)["2025Q2"] == "未报送(已逾期)"
+    assert matrix_row(at, APPROVED_NAME)["单位代码"] == APPROVED_UNIT
+    columns = list(at.table[0].value.columns)
+    assert columns[:3] == ["单位代码", "单位名称", "单位类型"] and columns[-1] == "2025Q3"
+
+
+def test_counts_match_the_round_status_and_a_chart_is_drawn(site):
+    status = round_status(site, "2025Q3")
+    at = completion_page("office1")
+    shown = metrics(at)
+    assert shown[L.COMPLETION_EXPECTED] == str(status.expected)
+    assert shown[L.COMPLETION_REPORTED] == "2"
+    assert shown[L.COMPLETION_RATE] == f"{2 / status.expected:.1%}"
+    assert (shown["已报送-待审"], shown["已通过"], shown["未报送"]) == ("1", "1", str(status.expected - 2))
+    assert len(at.get("vega_lite_chart")) == 1
+
+
+def test_the_reminder_list_names_missing_units_with_contacts_and_offers_its_export(site):
+    at = completion_page("office1")
+    missing = at.dataframe[-1].value
+    assert list(missing.columns[:5]) == ["单位代码", "单位名称", "单位类型", "联系人", "联系电话"]
+    assert VALIDATED_UNIT not in set(missing["单位代码"]) and APPROVED_UNIT not in set(missing["单位代码"])
+    assert set(missing["剩余时间"]) == {"还剩 5 天"}  # due 2025-10-15, today 2025-10-10
+    assert at.download_button(key="completion_missing_export").label == L.MISSING_EXPORT
+    assert at.download_button(key="completion_bulletin").label == L.BULLETIN_EXPORT
+
+
+def test_the_unit_kind_filter_narrows_matrix_and_counts(site):
+    at = completion_page("office1")
+    at.selectbox(key="completion_kind").set_value("park").run()
+    assert not at.exception, at.exception
+    matrix = at.table[0].value
+    assert set(matrix["单位类型"]) == {"园区"}
+    assert metrics(at)[L.COMPLETION_EXPECTED] == str(len(matrix))
+
+
+def test_the_plan_and_round_filters_change_the_matrix(site):
+    at = completion_page("office1")
+    at.selectbox(key="completion_plan").set_value("JZ").run()
+    at.selectbox(key="completion_round").set_value("2024Q4").run()
+    assert not at.exception, at.exception
+    matrix = at.table[0].value
+    assert set(matrix["单位代码"]) == {c for c in matrix["单位代码"] if c.startswith("JZ")}
+    assert list(matrix.columns)[-1] == "2024Q4" and "2025Q3" not in matrix.columns
+    assert metrics(at)[L.COMPLETION_REPORTED] == "0"
+
+
+@pytest.mark.parametrize("username", ["eval1", "boss"])
+def test_evaluator_and_admin_see_the_page_with_both_exports(site, username):
+    at = completion_page(username)
+    assert matrix_row(at, APPROVED_NAME)["2025Q3"] == "已通过"
+    assert at.download_button(key="completion_missing_export")
+    assert at.download_button(key="completion_bulletin")
+
+
+def test_a_unit_reporter_cannot_reach_the_page(site):
+    at = signed_in("rep1")
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("../pages/completion.py")
+    assert not at.table

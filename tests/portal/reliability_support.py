@@ -66,7 +66,10 @@ def copy_home(source: Path, target: Path) -> Path:
 
 @cache
 def _units(home: Path) -> tuple[str, ...]:
-    return tuple(c.unit for c in round_template_contexts(Portal.open(home), ROUND))
+    # Units with indicators and tasks: a tasks-only template is refused today (meta-missing; reported).
+    return tuple(
+        c.unit for c in round_template_contexts(Portal.open(home), ROUND) if c.indicators and c.tasks
+    )
 
 
 def report_units(home: Path, n: int) -> list[str]:

@@ -157,3 +157,111 @@ def test_a_duckdb_shell_holding_the_file_outside_our_lock_is_waited_for_then_rep
 @pytest.fixture
 def serve_home(_demo_home, tmp_path):
     return copy_home(_demo_home, tmp_path / "served")
+
+
+def test_a_busy_warehouse_while_validating_fails_the_upload_instead_of_rejecting_the_file(
+    demo_portal, _demo_home, monkeypatch
+):
+    from portal.validation import ExpectationBook
+    from warehouse.db import WarehouseBusy
+
+    def busy(self, round_code, unit):
+        raise WarehouseBusy("数据仓库正被另一个程序使用(1 秒内未释放),请稍后重试。")
+
+    monkeypatch.setattr(ExpectationBook, "_load", busy)
+    with pytest.raises(WarehouseBusy):
+        ingest(demo_portal, filled(_demo_home, "JZKF-CXCY"), "a.xlsx", unit="JZKF-CXCY", round_code=ROUND)
+    assert _rows(demo_portal, "SELECT count(*) FROM submissions")[0][0] == 0
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _open_files(pid: int, home) -> list[str]:
+    import os
+
+    found = []
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith(str(home)) and "warehouse.duckdb" in target:
+            found.append(target)
+    return found
+
+
+def _sign_in(browser, url, username, password):
+    page = browser.new_page(locale="zh-CN")
+    page.set_default_timeout(60_000)
+    page.goto(url)
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text(f"{username} 测试").first.wait_for()
+    return page
+
+
+def test_portal_ingest_runs_while_portal_serve_is_up_and_serve_holds_no_file_open(
+    serve_home, _demo_home, make_account, tmp_path
+):
+    import urllib.request
+
+    from schemas.enums import Role
+    from tests.conftest import require_tool
+
+    chromium = require_tool("chromium")
+    from playwright.sync_api import sync_playwright
+
+    portal = Portal.open(serve_home)
+    make_account(portal, "office9", Role.OFFICE_REVIEWER, password="pw-office9-123")
+    port = _free_port()
+    server = popen("serve", "--port", str(port), home=serve_home)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.read() == b"ok":
+                        break
+            except OSError:
+                pass
+            assert server.poll() is None and time.monotonic() < deadline, "portal serve did not start"
+            time.sleep(0.3)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
+            try:
+                _sign_in(
+                    browser, url, "office9", "pw-office9-123"
+                )  # the server reads and writes the warehouse
+                held = None
+                for _ in range(40):  # once the run is over, the server holds nothing open
+                    held = _open_files(server.pid, serve_home)
+                    if not held:
+                        break
+                    time.sleep(0.25)
+                assert held == []
+
+                path = tmp_path / "cxcy.xlsx"
+                path.write_bytes(filled(_demo_home, "JZKF-CXCY"))
+                done = cli("ingest", str(path), "--unit", "JZKF-CXCY", "--round", ROUND, home=serve_home)
+                assert done.returncode == 0, done.stderr.decode()
+                backup = cli("backup", "-o", str(tmp_path / "b.zip"), home=serve_home)
+                assert backup.returncode == 0, backup.stderr.decode()
+
+                _sign_in(browser, url, "office9", "pw-office9-123")  # and the server still works after
+            finally:
+                browser.close()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert _rows(portal, "SELECT count(*) FROM submissions WHERE unit = 'JZKF-CXCY'")[0][0] == 1
+    with portal.warehouse.connect() as con:
+        signed_in = con.execute("SELECT count(*) FROM audit_log WHERE actor = 'office9'").fetchall()[0][0]
+    assert signed_in >= 2

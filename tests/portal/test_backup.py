@@ -257,3 +257,21 @@ def test_backups_from_the_admin_page_are_permission_checked_and_audited(loaded, 
         ).fetchall()
     # The restored warehouse is the backup (made before the download) plus who restored it.
     assert actions == [("root", "backup.create"), ("root", "backup.restore")]
+
+
+def test_a_backup_killed_midway_leaves_no_backup_file_and_the_data_untouched(loaded, tmp_path):
+    home = loaded.settings.home
+    before = snapshot(home)
+    target = tmp_path / "out" / "backup.zip"
+    killed = cli("backup", "-o", str(target), home=home, env={"PORTAL_FAULT_AT": "backup.snapshot_taken"})
+    assert killed.returncode == -signal.SIGKILL
+    assert not target.exists()  # never half a backup under the name asked for
+    after = snapshot(home)
+    logged = {"audit_log", "<sequences>"}  # the attempt itself is in the audit log, nothing else changed
+    assert {t: r for t, r in after.items() if t not in logged} == {
+        t: r for t, r in before.items() if t not in logged
+    }
+    _backup(loaded, target)
+    fresh = tmp_path / "fresh"
+    assert cli("restore", str(target), home=fresh).returncode == 0
+    assert snapshot(fresh) == snapshot(home)

@@ -321,8 +321,11 @@ def _roll_back(home: Path, journal: dict) -> None:
         current, aside = home / item, old / item
         if item in journal["existing"]:
             if aside.exists() or aside.is_symlink():
-                if current.exists():
-                    os.replace(current, staging / item) if not (staging / item).exists() else _remove(current)
+                if current.exists():  # the backup's version already swapped in: take it out again
+                    if (staging / item).exists():
+                        _remove(current)
+                    else:
+                        os.replace(current, staging / item)
                 os.replace(aside, current)
         elif current.exists() and not (staging / item).exists():
             os.replace(current, staging / item)  # came from the backup: take it out again

@@ -131,6 +131,122 @@ def headed(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
     return shown.rename({c: COLUMNS[c] for c in columns})
 
 
+# ---------------------------------------------------------------- 数据上报 and 审核 (issue 6, unitpages)
+PAGE_REPORT = "数据上报"
+PAGE_REVIEW = "审核"
+
+REPORT_UNIT_PICK = "填报单位"
+REPORT_ROUND_PICK = "调度轮次"
+REPORT_STEP_TEMPLATE = "第一步:下载填报模板"
+REPORT_STEP_UPLOAD = "第二步:上传填好的模板"
+REPORT_STEP_RESULT = "校验结果与报送记录"
+REPORT_TEMPLATE_DOWNLOAD = "下载填报模板"
+REPORT_TEMPLATE_HELP = "模板已预填本单位负责的指标和任务,只需填写白色单元格。"
+REPORT_FILE = "选择填好的模板(.xlsx)"
+REPORT_UPLOAD = "上传"
+REPORT_RUNNING = "正在校验并入库……"
+REPORT_DONE_OK = "校验通过,已报送"
+REPORT_DONE_BAD = "未通过校验,未入库"
+REPORT_NO_HISTORY = "本单位还没有报送记录。"
+REPORT_HISTORY = "报送记录"
+REPORT_VERSION_PICK = "查看报送版本"
+REPORT_ISSUES = "校验报告"
+REPORT_NO_ISSUES = "该版本校验通过,未发现问题。"
+REPORT_ANNOTATED_DOWNLOAD = "下载标注问题的工作簿"
+REPORT_ORIGINAL_DOWNLOAD = "下载报送原件"
+REPORT_REVIEWS = "审核意见"
+REPORT_NO_REVIEWS = "尚无审核意见。"
+REPORT_COMPARE = "版本比较"
+REPORT_COMPARE_OLD = "旧版本"
+REPORT_COMPARE_NEW = "新版本"
+REPORT_COMPARE_NONE = "两个版本的填报内容相同。"
+REPORT_COMPARE_NEED_TWO = "同一轮次有两个以上已入库版本时可比较。"
+REPORT_VERSION = "第 {version} 版"
+
+EVIDENCE_HEADING = "佐证材料"
+EVIDENCE_HELP = "可上传 PDF、PNG/JPEG 图片和 Office 文件(docx、xlsx、pptx、doc、xls),单个文件不超过 {mb} MB。"
+EVIDENCE_FILE = "选择佐证材料"
+EVIDENCE_TARGET = "挂接到"
+EVIDENCE_WHOLE = "整份报送"
+EVIDENCE_UPLOAD = "上传佐证材料"
+EVIDENCE_NONE = "尚未上传佐证材料。"
+EVIDENCE_PICK = "选择要下载的佐证材料"
+EVIDENCE_DOWNLOAD = "下载佐证材料"
+EVIDENCE_NOT_ACCEPTED = "只有已入库的报送可以挂接佐证材料。"
+
+REVIEW_FILTER_ROUND = "轮次"
+REVIEW_FILTER_PLAN = "规划"
+REVIEW_FILTER_UNIT = "单位"
+REVIEW_ALL = "(全部)"
+REVIEW_QUEUE = "待审核的报送"
+REVIEW_QUEUE_EMPTY = "没有待审核的报送。"
+REVIEW_PICK = "选择报送记录"
+REVIEW_VALUES = "指标填报值(与上季度已通过值对比)"
+REVIEW_TASKS = "任务进展"
+REVIEW_ISSUES = "校验提示"
+REVIEW_NO_ISSUES = "校验未发现问题。"
+REVIEW_COMMENT = "审核意见(退回时必填)"
+REVIEW_ITEMS = "逐项意见(可选)"
+REVIEW_ITEM_PICK = "选择指标或任务"
+REVIEW_ITEM_TEXT = "对“{item}”的意见"
+REVIEW_APPROVE = "通过"
+REVIEW_RETURN = "退回"
+REVIEW_EXTENSION = "批准延期"
+REVIEW_EXT_UNIT = "延期单位"
+REVIEW_EXT_ROUND = "延期轮次"
+REVIEW_EXT_DUE = "延期后的截止日期"
+REVIEW_EXT_REASON = "延期理由"
+REVIEW_EXT_SUBMIT = "批准延期"
+REVIEW_PREVIOUS = "上季度"
+
+COLUMNS.update(
+    {
+        "id": "报送编号",
+        "round": "轮次",
+        "version": "版本",
+        "file_name": "文件名",
+        "uploaded_by": "上传人",
+        "uploaded_at": "上传时间",
+        "status_label": "状态",
+        "days_late": "逾期天数",
+        "error_count": "错误数",
+        "warning_count": "警告数",
+        "decision_label": "审核结论",
+        "review_comment": "审核意见",
+        "reviewer": "审核人",
+        "reviewed_at": "审核时间",
+        "item_comments": "逐项意见数",
+        "evidence": "佐证材料数",
+        "indicator": "指标代码",
+        "indicator_name": "指标名称",
+        "measure_unit": "计量单位",
+        "reported": "本期值",
+        "previous_value": "上季度已通过值",
+        "change": "变化",
+        "note": "说明",
+        "task": "任务代码",
+        "task_title": "任务名称",
+        "role_label": "牵头/配合",
+        "progress_label": "进展状态",
+        "percent": "完成进度(%)",
+        "previous_progress_label": "上季度状态",
+        "previous_percent": "上季度进度(%)",
+        "narrative": "进展情况",
+        "problems": "存在问题",
+        "next_steps": "下步打算",
+        "kind": "类别",
+        "field_label": "内容",
+        "before": "修改前",
+        "after": "修改后",
+        "item_kind_label": "意见对象",
+        "item_code": "指标/任务代码",
+        "comment": "意见",
+        "media_type": "文件类型",
+        "size_kb": "大小(KB)",
+    }
+)
+
+
 # 系统管理 · 备份 (portal.backup)
 TAB_BACKUP = "备份与恢复"
 BACKUP_HELP = "备份包含数据仓库、上报原件、设置和模板签名密钥,请像保管密码一样保管备份文件。"

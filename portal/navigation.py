@@ -33,6 +33,8 @@ ACCOUNT = PageSpec(
 # In menu order; the first page a role gets is its landing page.
 PAGES: list[PageSpec] = [
     PageSpec("pages/home.py", L.PAGE_HOME, ":material/home:", ("overview.view",), "home"),
+    PageSpec("pages/report.py", L.PAGE_REPORT, ":material/upload_file:", ("upload.submit",), "report"),
+    PageSpec("pages/review.py", L.PAGE_REVIEW, ":material/fact_check:", ("submission.review",), "review"),
     PageSpec(
         "pages/admin.py",
         L.PAGE_ADMIN,

@@ -17,6 +17,7 @@ STAGE_TITLES: dict[str, str] = {
     "registry": "任务分解表(registry workbook)",
     "scheme": "考核评分方案(assessment scoring scheme)",
     "workflow": "报送流程(workflow)",
+    "evidence": "佐证材料(evidence files)",
     "system": "系统(system)",
 }
 

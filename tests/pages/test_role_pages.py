@@ -9,12 +9,18 @@ from schemas.enums import Role
 
 FILES = [spec.file.removeprefix("pages/") for spec in [*PAGES, LOGIN]]
 REACHABLE = {
-    Role.UNIT_REPORTER: {"home.py", "account.py"},
-    Role.OFFICE_REVIEWER: {"home.py", "admin.py", "account.py"},
+    Role.UNIT_REPORTER: {"home.py", "report.py", "account.py"},
+    Role.OFFICE_REVIEWER: {"home.py", "report.py", "review.py", "admin.py", "account.py"},
     Role.EVALUATOR: {"home.py", "account.py"},
     Role.ADMIN: {"home.py", "admin.py", "account.py"},
 }
-TITLES = {"home.py": L.APP_TITLE, "admin.py": L.PAGE_ADMIN, "account.py": L.ACCOUNT_HEADING}
+TITLES = {
+    "home.py": L.APP_TITLE,
+    "admin.py": L.PAGE_ADMIN,
+    "account.py": L.ACCOUNT_HEADING,
+    "report.py": L.PAGE_REPORT,
+    "review.py": L.PAGE_REVIEW,
+}
 
 
 @pytest.mark.parametrize("role", list(Role), ids=str)

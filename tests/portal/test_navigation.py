@@ -11,8 +11,8 @@ from schemas.enums import Role
 ROOT = Path(__file__).resolve().parents[2]
 
 EXPECTED = {
-    Role.UNIT_REPORTER: ["概览", "我的账号"],
-    Role.OFFICE_REVIEWER: ["概览", "系统管理", "我的账号"],
+    Role.UNIT_REPORTER: ["概览", "数据上报", "我的账号"],
+    Role.OFFICE_REVIEWER: ["概览", "数据上报", "审核", "系统管理", "我的账号"],
     Role.EVALUATOR: ["概览", "我的账号"],
     Role.ADMIN: ["概览", "系统管理", "我的账号"],
 }

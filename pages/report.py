@@ -1,0 +1,210 @@
+"""数据上报: the unit's round and due date, template download, upload with its report, evidence,
+history with review comments, and the v1 → v2 comparison. The office may pick any unit."""
+
+import streamlit as st
+
+from portal import labels as L
+from portal import web
+from portal import workflow as wf
+from portal.evidence import ALLOWED_EXTENSIONS
+from portal.outcome import Outcome
+from portal.permissions import allowed
+
+portal, account = web.portal(), web.account()
+st.title(L.PAGE_REPORT)
+web.show_flash()
+
+REPORT_COLUMNS = ["severity", "sheet", "cell", "column", "value", "message", "hint"]
+XLSX_TYPES = ["xlsx", "xlsm", "xls"]  # the validator explains why a .xls or .xlsm is refused
+
+units = wf.reportable_units(portal, account)
+names = dict(units)
+if len(units) > 1:
+    unit = st.selectbox(
+        L.REPORT_UNIT_PICK, list(names), format_func=lambda c: f"{names[c]}({c})", key="report_unit"
+    )
+else:
+    unit = units[0][0]
+rounds = wf.upload_rounds(portal, account, unit)
+round_code = st.selectbox(L.REPORT_ROUND_PICK, rounds, key="report_round") if len(rounds) > 1 else None
+info = wf.report_round(portal, account, unit, round_code)
+
+st.subheader(f"{info.unit_name}({info.unit})")
+if info.banner:
+    (st.error if info.banner.level == "error" else st.warning)(info.banner.text)
+if info.round is not None:
+    cols = st.columns(4)
+    cols[0].metric(L.HOME_ROUND, info.round.code)
+    cols[1].metric(L.HOME_ROUND_STATE, info.round.state_label)
+    cols[2].metric(L.HOME_DUE, f"{info.due:%Y-%m-%d}")
+    cols[3].metric(L.HOME_STATUS, info.status.label if info.status else L.HOME_NOT_SUBMITTED)
+
+# --- step 1: template
+st.subheader(L.REPORT_STEP_TEMPLATE)
+problem = wf.template_problem(portal, account, unit, info.round.code) if info.round else L.HOME_NO_OPEN_ROUND
+if problem:
+    st.info(problem)
+else:
+    st.caption(L.REPORT_TEMPLATE_HELP)
+    st.download_button(
+        L.REPORT_TEMPLATE_DOWNLOAD,
+        data=lambda: wf.download_template(portal, account, unit, info.round.code).data,
+        file_name=wf.template_file_name(info),
+        mime=wf.XLSX,
+        key="report_template_download",
+        icon=":material/download:",
+    )
+
+# --- step 2: upload
+st.subheader(L.REPORT_STEP_UPLOAD)
+if not info.can_upload:
+    st.info(info.why_not)
+upload = st.file_uploader(L.REPORT_FILE, type=XLSX_TYPES, key="report_file", disabled=not info.can_upload)
+if st.button(
+    L.REPORT_UPLOAD, key="report_upload", type="primary", disabled=not info.can_upload or upload is None
+):
+    with st.status(L.REPORT_RUNNING, expanded=False) as status:
+        result = wf.upload(portal, account, unit, info.round.code, upload.name, upload.getvalue())
+        status.update(
+            label=L.REPORT_DONE_OK if result.accepted else L.REPORT_DONE_BAD,
+            state="complete" if result.accepted else "error",
+        )
+    if result.submission_id is not None:
+        st.session_state["report_version"] = result.submission_id  # show this upload below
+        web.flash(Outcome(result.accepted, result.summary))
+        st.rerun()  # the round's state, history and report as they now stand
+    st.error(result.summary)
+    if result.report.height:
+        st.dataframe(L.headed(result.report, REPORT_COLUMNS), hide_index=True, width="stretch")
+        st.download_button(
+            L.REPORT_ANNOTATED_DOWNLOAD,
+            data=result.annotated.data,
+            file_name=result.annotated.file_name,
+            mime=wf.XLSX,
+            key="report_upload_annotated",
+        )
+
+# --- history, report of a chosen version, reviews, evidence, comparison
+st.subheader(L.REPORT_STEP_RESULT)
+history = wf.history(portal, account, unit)
+if history.is_empty():
+    st.info(L.REPORT_NO_HISTORY)
+    st.stop()
+st.caption(L.REPORT_HISTORY)
+columns = ["id", "round", "version", "uploaded_at", "uploaded_by", "status_label", "days_late"]
+columns += ["error_count", "warning_count", "decision_label", "review_comment", "evidence"]
+st.dataframe(L.headed(history, columns), hide_index=True, width="stretch", key="report_history")
+
+choices = wf.version_choices(history)
+if st.session_state.get("report_version") not in choices:
+    st.session_state.pop("report_version", None)
+picked = st.selectbox(L.REPORT_VERSION_PICK, list(choices), format_func=choices.get, key="report_version")
+chosen = history.filter(id=picked).row(0, named=True)
+
+tab_report, tab_reviews, tab_evidence, tab_compare = st.tabs(
+    [L.REPORT_ISSUES, L.REPORT_REVIEWS, L.EVIDENCE_HEADING, L.REPORT_COMPARE]
+)
+with tab_report:
+    report = wf.submission_report(portal, account, picked)
+    if report.is_empty():
+        st.success(L.REPORT_NO_ISSUES)
+    else:
+        st.dataframe(L.headed(report, REPORT_COLUMNS), hide_index=True, width="stretch", key="report_issues")
+    if not report.is_empty():
+        st.download_button(
+            L.REPORT_ANNOTATED_DOWNLOAD,
+            data=lambda: wf.annotated_workbook(portal, account, picked).data,
+            file_name=f"{chosen['round']}_{unit}_第{chosen['version']}版_校验结果.xlsx",
+            mime=wf.XLSX,
+            key="report_annotated_download",
+            icon=":material/download:",
+        )
+    st.download_button(
+        L.REPORT_ORIGINAL_DOWNLOAD,
+        data=lambda: wf.original_file(portal, account, picked).data,
+        file_name=chosen["file_name"] or f"{chosen['round']}_{unit}_第{chosen['version']}版.xlsx",
+        mime=wf.XLSX,
+        key="report_original_download",
+    )
+
+with tab_reviews:
+    trail = wf.review_comments(portal, account, picked)
+    if trail.is_empty():
+        st.info(L.REPORT_NO_REVIEWS)
+    else:
+        shown = ["decision_label", "item_kind_label", "item_code", "comment", "reviewer", "reviewed_at"]
+        st.dataframe(L.headed(trail, shown), hide_index=True, width="stretch", key="report_reviews")
+
+with tab_evidence:
+    evidence = wf.list_evidence(portal, account, picked)
+    if chosen["status"] == "rejected":
+        st.info(L.EVIDENCE_NOT_ACCEPTED)
+    elif allowed(account, "evidence.upload", unit):
+        st.caption(L.EVIDENCE_HELP.format(mb=portal.settings.evidence_max_mb))
+        targets = dict(wf.evidence_targets(portal, account, picked))
+        file = st.file_uploader(L.EVIDENCE_FILE, type=ALLOWED_EXTENSIONS, key="report_evidence_file")
+        task = st.selectbox(
+            L.EVIDENCE_TARGET,
+            ["", *targets],
+            format_func=lambda t: f"{t} {targets[t]}" if t else L.EVIDENCE_WHOLE,
+            key="report_evidence_target",
+        )
+        if st.button(L.EVIDENCE_UPLOAD, key="report_evidence_upload", disabled=file is None):
+            done = wf.upload_evidence(portal, account, picked, file.name, file.getvalue(), task or None)
+            (st.success if done.ok else st.error)(done.message)
+            evidence = wf.list_evidence(portal, account, picked)
+    if evidence.is_empty():
+        st.info(L.EVIDENCE_NONE)
+    else:
+        shown = [
+            "id",
+            "file_name",
+            "task",
+            "task_title",
+            "media_type",
+            "size_kb",
+            "uploaded_by",
+            "uploaded_at",
+        ]
+        st.dataframe(L.headed(evidence, shown), hide_index=True, width="stretch", key="report_evidence_list")
+        files = {r["id"]: r for r in evidence.iter_rows(named=True)}
+        which = st.selectbox(
+            L.EVIDENCE_PICK,
+            list(files),
+            format_func=lambda i: files[i]["file_name"],
+            key="report_evidence_pick",
+        )
+        st.download_button(
+            L.EVIDENCE_DOWNLOAD,
+            data=lambda: wf.download_evidence(portal, account, which).data,
+            file_name=files[which]["file_name"],
+            mime=files[which]["media_type"],
+            key="report_evidence_download",
+        )
+
+with tab_compare:
+    versions = wf.comparable(history, picked)
+    if len(versions) < 2:
+        st.info(L.REPORT_COMPARE_NEED_TWO)
+    else:
+        cols = st.columns(2)
+        old = cols[0].selectbox(
+            L.REPORT_COMPARE_OLD,
+            versions,
+            index=len(versions) - 2,
+            format_func=choices.get,
+            key="report_compare_old",
+        )
+        new = cols[1].selectbox(
+            L.REPORT_COMPARE_NEW,
+            versions,
+            index=len(versions) - 1,
+            format_func=choices.get,
+            key="report_compare_new",
+        )
+        changes = wf.compare_versions(portal, account, old, new)
+        if changes.is_empty():
+            st.info(L.REPORT_COMPARE_NONE)
+        else:
+            shown = ["kind", "code", "field_label", "before", "after"]
+            st.dataframe(L.headed(changes, shown), hide_index=True, width="stretch", key="report_compare")

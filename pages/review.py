@@ -1,0 +1,162 @@
+"""审核 (office): the queue of submissions awaiting review; one submission beside the previous
+quarter, its progress, issues and evidence; approve or return with comments; extensions."""
+
+import streamlit as st
+
+from portal import labels as L
+from portal import web
+from portal import workflow as wf
+
+portal, account = web.portal(), web.account()
+st.title(L.PAGE_REVIEW)
+web.show_flash()
+
+rounds, plans, units = wf.review_filters(portal, account)
+plan_names, unit_names = dict(plans), dict(units)
+cols = st.columns(3)
+round_code = cols[0].selectbox(
+    L.REVIEW_FILTER_ROUND, ["", *rounds], format_func=lambda r: r or L.REVIEW_ALL, key="review_round"
+)
+plan = cols[1].selectbox(
+    L.REVIEW_FILTER_PLAN,
+    ["", *plan_names],
+    format_func=lambda p: plan_names.get(p, L.REVIEW_ALL),
+    key="review_plan",
+)
+unit = cols[2].selectbox(
+    L.REVIEW_FILTER_UNIT,
+    ["", *unit_names],
+    format_func=lambda u: f"{unit_names[u]}({u})" if u else L.REVIEW_ALL,
+    key="review_unit",
+)
+
+st.subheader(L.REVIEW_QUEUE)
+queue = wf.review_queue(portal, account, round_code, plan, unit)
+
+
+def _decide(detail, decision: str) -> None:
+    """Runs before the next page run, reading the form as it is at the click; the outcome is
+    flashed, and a decision taken clears the form for the next submission."""
+    state = st.session_state
+    picked = state.get("review_items", [])
+    items = wf.item_comments(detail, {k: state.get(f"review_item_{k}", "") for k in picked})
+    sid = detail.submission["id"]
+    outcome = wf.review_submission(portal, account, sid, decision, state.get("review_comment", ""), items)
+    web.flash(outcome)
+    if outcome.ok:
+        state["review_comment"] = ""
+        state["review_items"] = []
+
+
+if queue.is_empty():
+    st.info(L.REVIEW_QUEUE_EMPTY)
+else:
+    columns = [
+        "id",
+        "unit",
+        "unit_name",
+        "round",
+        "version",
+        "uploaded_at",
+        "days_late",
+        "warning_count",
+        "evidence",
+    ]
+    st.dataframe(L.headed(queue, columns), hide_index=True, width="stretch", key="review_queue")
+    labels = {
+        r["id"]: f"{r['unit_name']}({r['unit']}) {r['round']} 第 {r['version']} 版"
+        for r in queue.iter_rows(named=True)
+    }
+    picked = st.selectbox(L.REVIEW_PICK, list(labels), format_func=labels.get, key="review_pick")
+    detail = wf.review_detail(portal, account, picked)
+    sub = detail.submission
+
+    st.subheader(labels[picked])
+    st.caption(
+        f"{L.COLUMNS['uploaded_by']}:{sub['uploaded_by']} · {L.COLUMNS['uploaded_at']}:"
+        f"{sub['uploaded_at']:%Y-%m-%d %H:%M} · {L.COLUMNS['file_name']}:{sub['file_name'] or ''}"
+    )
+    cols = st.columns(3)
+    cols[0].metric(L.COLUMNS["days_late"], sub["days_late"])
+    cols[1].metric(L.COLUMNS["warning_count"], sub["warning_count"])
+    cols[2].metric(L.REVIEW_PREVIOUS, detail.previous_round)
+
+    st.markdown(f"**{L.REVIEW_VALUES}**")
+    shown = ["indicator", "indicator_name", "measure_unit", "reported", "previous_value", "change", "note"]
+    st.dataframe(L.headed(detail.values, shown), hide_index=True, width="stretch", key="review_values")
+    st.markdown(f"**{L.REVIEW_TASKS}**")
+    shown = ["task", "task_title", "role_label", "progress_label", "percent", "previous_progress_label"]
+    shown += ["previous_percent", "narrative", "problems", "next_steps"]
+    st.dataframe(L.headed(detail.tasks, shown), hide_index=True, width="stretch", key="review_tasks")
+    st.markdown(f"**{L.REVIEW_ISSUES}**")
+    if detail.issues.is_empty():
+        st.caption(L.REVIEW_NO_ISSUES)
+    else:
+        shown = ["severity", "sheet", "cell", "column", "value", "message", "hint"]
+        st.dataframe(L.headed(detail.issues, shown), hide_index=True, width="stretch", key="review_issues")
+    st.markdown(f"**{L.EVIDENCE_HEADING}**")
+    if detail.evidence.is_empty():
+        st.caption(L.EVIDENCE_NONE)
+    else:
+        files = {r["id"]: r for r in detail.evidence.iter_rows(named=True)}
+        shown = ["id", "file_name", "task", "task_title", "media_type", "size_kb", "uploaded_at"]
+        st.dataframe(
+            L.headed(detail.evidence, shown), hide_index=True, width="stretch", key="review_evidence"
+        )
+        which = st.selectbox(
+            L.EVIDENCE_PICK,
+            list(files),
+            format_func=lambda i: files[i]["file_name"],
+            key="review_evidence_pick",
+        )
+        st.download_button(
+            L.EVIDENCE_DOWNLOAD,
+            data=lambda: wf.download_evidence(portal, account, which).data,
+            file_name=files[which]["file_name"],
+            mime=files[which]["media_type"],
+            key="review_evidence_download",
+        )
+    if not detail.reviews.is_empty():
+        st.markdown(f"**{L.REPORT_REVIEWS}**")
+        shown = ["decision_label", "item_kind_label", "item_code", "comment", "reviewer", "reviewed_at"]
+        st.dataframe(L.headed(detail.reviews, shown), hide_index=True, width="stretch", key="review_trail")
+
+    st.text_area(L.REVIEW_COMMENT, key="review_comment")
+    names = {f"{kind}:{code}": f"{code} {name}" for kind, code, name in detail.items}
+    chosen = st.multiselect(L.REVIEW_ITEMS, list(names), format_func=names.get, key="review_items")
+    for k in chosen:
+        st.text_input(L.REVIEW_ITEM_TEXT.format(item=names[k]), key=f"review_item_{k}")
+    cols = st.columns(2)
+    cols[0].button(
+        L.REVIEW_APPROVE,
+        key="review_approve",
+        type="primary",
+        on_click=_decide,
+        args=(detail, wf.APPROVE),
+        icon=":material/check:",
+    )
+    cols[1].button(
+        L.REVIEW_RETURN,
+        key="review_return",
+        on_click=_decide,
+        args=(detail, wf.RETURN),
+        icon=":material/undo:",
+    )
+
+st.divider()
+st.subheader(L.REVIEW_EXTENSION)
+with st.form("review_extension", clear_on_submit=True):
+    cols = st.columns(2)
+    ext_unit = cols[0].selectbox(
+        L.REVIEW_EXT_UNIT,
+        list(unit_names),
+        format_func=lambda u: f"{unit_names[u]}({u})",
+        key="review_ext_unit",
+    )
+    ext_round = cols[1].selectbox(L.REVIEW_EXT_ROUND, rounds, key="review_ext_round")
+    ext_due = st.date_input(L.REVIEW_EXT_DUE, value=None, key="review_ext_due")
+    reason = st.text_input(L.REVIEW_EXT_REASON, key="review_ext_reason")
+    granted = st.form_submit_button(L.REVIEW_EXT_SUBMIT, key="review_ext_submit")
+if granted:
+    web.flash(wf.grant_unit_extension(portal, account, ext_round, ext_unit, ext_due, reason))
+    st.rerun()

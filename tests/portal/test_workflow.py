@@ -1,0 +1,463 @@
+"""The permission-wrapped workflow: uploads, history, review, extensions and evidence, per role."""
+
+import datetime as dt
+import io
+import re
+import zipfile
+
+import pytest
+from openpyxl import Workbook, load_workbook
+from PIL import Image
+
+from portal import workflow as wf
+from portal.auth import Account
+from portal.context import Portal
+from portal.permissions import PermissionDenied
+from portal.review import ItemComment, review
+from portal.submissions import ingest
+from portal.templates import build_unit_template
+from schemas.enums import Role
+from tests.xlsx_fill import fill_valid, template_rows
+
+UNIT = "JZKF-CXCY"
+OTHER = "JZKF-JFJ"
+ROUND = "2025Q3"
+
+REPORTER = Account("rep1", "填报员", Role.UNIT_REPORTER, UNIT)
+OFFICE = Account("office1", "办公室", Role.OFFICE_REVIEWER, None)
+EVALUATOR = Account("eval1", "考核", Role.EVALUATOR, None)
+ADMIN = Account("boss", "管理员", Role.ADMIN, None)
+
+
+def _template(portal, unit=UNIT, round_code=ROUND) -> bytes:
+    return build_unit_template(portal, unit, round_code).data
+
+
+def _rows(portal, sql, params=()):
+    with portal.warehouse.connect() as con:
+        return con.execute(sql, list(params)).fetchall()
+
+
+def _audit(portal, action):
+    return _rows(portal, "SELECT actor, target FROM audit_log WHERE action = ? ORDER BY id", [action])
+
+
+def _accepted(portal, account=REPORTER, unit=UNIT, **indicators) -> int:
+    result = wf.upload(
+        portal, account, unit, ROUND, "填报.xlsx", fill_valid(_template(portal, unit), indicators)
+    )
+    assert result.accepted, result.report
+    return result.submission_id
+
+
+def _first_indicator(portal, submission_id) -> str:
+    return _rows(
+        portal,
+        "SELECT indicator FROM indicator_values WHERE submission_id = ? ORDER BY indicator",
+        [submission_id],
+    )[0][0]
+
+
+# ----------------------------------------------------------------------------- real evidence bytes
+
+
+def _image(fmt: str) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (8, 8), (200, 30, 30)).save(buf, fmt)
+    return buf.getvalue()
+
+
+def _pdf() -> bytes:
+    return _image("PDF")
+
+
+def _xlsx() -> bytes:
+    book = Workbook()
+    book.active["A1"] = "佐证"
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
+def _docx(macro: bool = False) -> bytes:
+    """A minimal, valid Word document, as the OOXML parts Word itself writes."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(
+            "[Content_Types].xml",
+            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+            'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/'
+            'word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.'
+            'document.main+xml"/></Types>',
+        )
+        zf.writestr(
+            "_rels/.rels",
+            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+            'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+            'officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+        )
+        zf.writestr(
+            "word/document.xml",
+            '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
+            'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>验收报告</w:t></w:r></w:p></w:body></w:document>',
+        )
+        if macro:
+            zf.writestr("word/vbaProject.bin", b"\xd0\xcf\x11\xe0macro")
+    return buf.getvalue()
+
+
+# ----------------------------------------------------------------------------- templates
+
+
+def test_a_reporter_downloads_its_own_template_and_the_download_is_audited(demo_portal):
+    got = wf.download_template(demo_portal, REPORTER, UNIT, ROUND)
+    assert got.file_name.startswith(f"{ROUND}_{UNIT}_") and got.file_name.endswith(".xlsx")
+    assert load_workbook(io.BytesIO(got.data)).sheetnames
+    assert _audit(demo_portal, "template.download") == [("rep1", f"{ROUND}/{UNIT}")]
+
+
+@pytest.mark.parametrize(
+    ("account", "unit", "words"),
+    [
+        (REPORTER, OTHER, "您只能访问本单位(JZKF-CXCY)的数据"),
+        (EVALUATOR, UNIT, "您的角色(考核评价员)没有此权限"),
+    ],
+)
+def test_a_template_of_another_unit_or_without_the_grant_is_refused(demo_portal, account, unit, words):
+    with pytest.raises(PermissionDenied, match=re.escape(words)):
+        wf.download_template(demo_portal, account, unit, ROUND)
+    assert _audit(demo_portal, "template.download") == []
+
+
+# ----------------------------------------------------------------------------- upload and history
+
+
+def test_an_accepted_upload_is_recorded_for_the_unit_shows_in_history_and_is_audited(demo_portal):
+    sid = _accepted(demo_portal)
+    frame = wf.history(demo_portal, REPORTER, UNIT)
+    assert frame.select("id", "round", "version", "status_label").rows() == [(sid, ROUND, 1, "已报送-待审")]
+    assert _audit(demo_portal, "submission.upload") == [("rep1", str(sid))]
+    assert wf.report_round(demo_portal, REPORTER, UNIT).status == "validated"
+
+
+@pytest.mark.parametrize("account", [EVALUATOR, ADMIN], ids=["evaluator", "admin"])
+def test_evaluators_and_admins_do_not_upload(demo_portal, account):
+    with pytest.raises(PermissionDenied, match="无权上传填报数据"):
+        wf.upload(demo_portal, account, UNIT, ROUND, "a.xlsx", fill_valid(_template(demo_portal)))
+    assert _rows(demo_portal, "SELECT count(*) FROM submissions") == [(0,)]
+
+
+def test_a_reporter_cannot_upload_for_another_unit(demo_portal):
+    with pytest.raises(PermissionDenied, match="只能访问本单位"):
+        wf.upload(demo_portal, REPORTER, OTHER, ROUND, "a.xlsx", fill_valid(_template(demo_portal, OTHER)))
+    with pytest.raises(PermissionDenied):
+        wf.history(demo_portal, REPORTER, OTHER)
+
+
+def test_another_units_workbook_uploaded_by_a_reporter_is_rejected_under_its_own_unit(demo_portal):
+    result = wf.upload(
+        demo_portal, REPORTER, UNIT, ROUND, "jfj.xlsx", fill_valid(_template(demo_portal, OTHER))
+    )
+    assert not result.accepted
+    assert "wrong-unit" in result.ingest.report.codes()
+    assert _rows(demo_portal, "SELECT unit, status FROM submissions") == [(UNIT, "rejected")]
+    assert _rows(demo_portal, "SELECT count(*) FROM indicator_values") == [(0,)]
+
+
+def _an_indicator(template: bytes) -> str:
+    return next(iter(template_rows(template)["indicator_values"]))
+
+
+def test_a_rejected_upload_reports_cell_by_cell_with_an_annotated_workbook(demo_portal):
+    template = _template(demo_portal)
+    bad = fill_valid(template, indicators={_an_indicator(template): "很多"})
+    result = wf.upload(demo_portal, REPORTER, UNIT, ROUND, "填报.xlsx", bad)
+    assert not result.accepted
+    row = result.report.row(0, named=True)
+    assert (row["severity"], row["sheet"]) == ("错误", "指标填报") and row["cell"]
+    assert result.annotated is not None and result.annotated.file_name == "填报_校验结果.xlsx"
+    assert "校验结果" in load_workbook(io.BytesIO(result.annotated.data)).sheetnames
+    assert wf.submission_report(demo_portal, REPORTER, result.submission_id).rows() == result.report.rows()
+    again = wf.annotated_workbook(demo_portal, REPORTER, result.submission_id)
+    assert "校验结果" in load_workbook(io.BytesIO(again.data)).sheetnames
+    assert wf.original_file(demo_portal, REPORTER, result.submission_id).data == bad
+    downloads = _rows(demo_portal, "SELECT actor, detail FROM audit_log WHERE action = 'submission.download'")
+    assert downloads == [("rep1", "annotated"), ("rep1", "original")]
+
+
+# ----------------------------------------------------------------------------- another unit's ids
+
+
+def test_a_reporter_is_refused_every_service_on_another_units_submission(demo_portal):
+    foreign = _accepted(demo_portal, OFFICE, OTHER)
+    calls = [
+        lambda: wf.submission_report(demo_portal, REPORTER, foreign),
+        lambda: wf.review_comments(demo_portal, REPORTER, foreign),
+        lambda: wf.original_file(demo_portal, REPORTER, foreign),
+        lambda: wf.annotated_workbook(demo_portal, REPORTER, foreign),
+        lambda: wf.compare_versions(demo_portal, REPORTER, foreign, foreign),
+        lambda: wf.list_evidence(demo_portal, REPORTER, foreign),
+        lambda: wf.evidence_targets(demo_portal, REPORTER, foreign),
+        lambda: wf.upload_evidence(demo_portal, REPORTER, foreign, "a.pdf", _pdf()),
+        lambda: wf.review_detail(demo_portal, REPORTER, foreign),
+        lambda: wf.review_submission(demo_portal, REPORTER, foreign, wf.APPROVE, ""),
+    ]
+    for call in calls:
+        with pytest.raises(PermissionDenied) as refused:
+            call()
+        assert refused.value.message.startswith("无权")
+    assert _audit(demo_portal, "submission.download") == []
+    assert _rows(demo_portal, "SELECT count(*) FROM evidence") == [(0,)]
+
+
+def test_a_reporter_probing_an_unknown_id_gets_the_same_refusal_the_office_a_plain_answer(demo_portal):
+    with pytest.raises(PermissionDenied, match="只能访问本单位"):
+        wf.submission_report(demo_portal, REPORTER, 999)
+    with pytest.raises(PermissionDenied, match="只能访问本单位"):
+        wf.download_evidence(demo_portal, REPORTER, 999)
+    with pytest.raises(wf.WorkflowError, match="报送记录 999 不存在"):
+        wf.submission_report(demo_portal, OFFICE, 999)
+
+
+# ----------------------------------------------------------------------------- review
+
+
+def test_only_the_office_reviews_and_sees_the_queue(demo_portal):
+    sid = _accepted(demo_portal)
+    for account in (REPORTER, EVALUATOR, ADMIN):
+        with pytest.raises(PermissionDenied, match="无权审核报送"):
+            wf.review_submission(demo_portal, account, sid, wf.APPROVE, "")
+        with pytest.raises(PermissionDenied):
+            wf.review_queue(demo_portal, account)
+    assert wf.review_queue(demo_portal, OFFICE)["id"].to_list() == [sid]
+
+
+def test_the_office_returns_with_item_comments_and_the_unit_reads_them_in_its_history(demo_portal):
+    sid = _accepted(demo_portal)
+    code = _first_indicator(demo_portal, sid)
+    outcome = wf.review_submission(
+        demo_portal,
+        OFFICE,
+        sid,
+        wf.RETURN,
+        "请核实数据来源",
+        [ItemComment("indicator", code, "与统计局数据不符")],
+    )
+    assert outcome.ok and outcome.message == f"{UNIT} {ROUND} 第 1 版已退回,含 1 条逐项意见。"
+    frame = wf.history(demo_portal, REPORTER, UNIT)
+    assert frame.select("status_label", "decision_label", "review_comment", "item_comments").rows() == [
+        ("已退回", "退回", "请核实数据来源", 1)
+    ]
+    trail = wf.review_comments(demo_portal, REPORTER, sid)
+    assert trail.select("decision_label", "item_kind_label", "item_code", "comment", "reviewer").rows() == [
+        ("退回", None, None, "请核实数据来源", "office1"),
+        ("逐项意见", "指标", code, "与统计局数据不符", "office1"),
+    ]
+    assert _audit(demo_portal, "submission.return") == [("office1", str(sid))]
+    assert wf.review_queue(demo_portal, OFFICE).is_empty()
+
+
+def test_a_return_without_a_comment_is_refused_with_a_chinese_outcome(demo_portal):
+    sid = _accepted(demo_portal)
+    outcome = wf.review_submission(demo_portal, OFFICE, sid, wf.RETURN, "  ")
+    assert not outcome.ok and "退回时必须填写退回意见" in outcome.message
+    assert _rows(demo_portal, "SELECT status FROM submissions") == [("validated",)]
+
+
+def test_the_queue_shows_values_beside_the_previous_quarters_approved_values(demo_portal):
+    q2 = ingest(
+        demo_portal,
+        fill_valid(_template(demo_portal, UNIT, "2025Q2")),
+        unit=UNIT,
+        round_code="2025Q2",
+        user="office1",
+        allow_closed=True,
+    )
+    assert q2.accepted, q2.report
+    review(demo_portal, q2.submission_id, "approve", "", "office1")
+    code = _first_indicator(demo_portal, q2.submission_id)
+    before = _rows(
+        demo_portal,
+        "SELECT value FROM indicator_values WHERE submission_id = ? AND indicator = ?",
+        [q2.submission_id, code],
+    )[0][0]
+    sid = _accepted(demo_portal, **{code: {"value": before + 5}})
+    queue = wf.review_queue(demo_portal, OFFICE, round_code=ROUND)
+    assert queue.select("id", "unit", "unit_name").rows() == [(sid, UNIT, "创新创业服务中心")]
+    assert wf.review_queue(demo_portal, OFFICE, round_code="2025Q2").is_empty()
+    detail = wf.review_detail(demo_portal, OFFICE, sid)
+    assert detail.previous_round == "2025Q2"
+    row = detail.values.filter(indicator=code).row(0, named=True)
+    assert (row["reported"], row["previous_value"], row["change"]) == (before + 5, before, 5)
+    assert detail.tasks.height > 0 and set(detail.tasks["previous_percent"].to_list()) == {50.0}
+    assert outcome_ok(wf.review_submission(demo_portal, OFFICE, sid, wf.APPROVE, "同意"))
+    assert _rows(demo_portal, "SELECT status FROM submissions WHERE id = ?", [sid]) == [("approved",)]
+
+
+def outcome_ok(outcome) -> bool:
+    assert outcome.ok, outcome.message
+    return True
+
+
+def test_a_queue_filtered_by_a_plan_the_unit_has_no_part_in_is_empty(demo_portal):
+    _accepted(demo_portal)
+    plans = _rows(
+        demo_portal,
+        """SELECT code FROM plans WHERE code NOT IN (
+               SELECT i.plan FROM indicator_owners o JOIN indicators i ON i.code = o.indicator WHERE o.unit = ?
+               UNION SELECT t.plan FROM task_units u JOIN tasks t ON t.code = u.task WHERE u.unit = ?)""",
+        [UNIT, UNIT],
+    )
+    assert plans, "the demo has plans the unit takes no part in"
+    assert wf.review_queue(demo_portal, OFFICE, plan=plans[0][0]).is_empty()
+    assert wf.review_queue(demo_portal, OFFICE, unit=OTHER).is_empty()
+    assert wf.review_queue(demo_portal, OFFICE, unit=UNIT).height == 1
+
+
+def test_compare_shows_what_changed_from_v1_to_v2(demo_portal):
+    first = _accepted(demo_portal)
+    code = _first_indicator(demo_portal, first)
+    second = _accepted(demo_portal, **{code: {"value": 4321, "note": "更正"}})
+    changes = wf.compare_versions(demo_portal, REPORTER, first, second)
+    assert {(r["code"], r["field_label"], r["after"]) for r in changes.iter_rows(named=True)} >= {
+        (code, "本期值", "4321"),
+        (code, "说明", "更正"),
+    }
+
+
+def test_the_office_grants_an_extension_and_the_reporter_cannot(demo_portal):
+    with pytest.raises(PermissionDenied, match="无权批准延期报送"):
+        wf.grant_unit_extension(demo_portal, REPORTER, ROUND, UNIT, dt.date(2025, 10, 30), "疫情")
+    outcome = wf.grant_unit_extension(demo_portal, OFFICE, ROUND, UNIT, dt.date(2025, 10, 30), "系统故障")
+    assert outcome.ok, outcome.message
+    assert wf.report_round(demo_portal, REPORTER, UNIT).due == dt.date(2025, 10, 30)
+    refused = wf.grant_unit_extension(demo_portal, OFFICE, ROUND, UNIT, dt.date(2025, 10, 31), " ")
+    assert not refused.ok and "理由" in refused.message
+    assert _audit(demo_portal, "round.extension") == [("office1", f"{ROUND}/{UNIT}")]
+
+
+def test_a_reporter_cannot_upload_into_a_closed_round_the_office_can(demo_portal):
+    assert wf.upload_rounds(demo_portal, REPORTER, UNIT) == [ROUND]
+    assert "2025Q2" in wf.upload_rounds(demo_portal, OFFICE, UNIT)
+    closed = wf.report_round(demo_portal, REPORTER, UNIT, "2025Q2")
+    assert not closed.can_upload and "已截止" in closed.why_not
+    assert wf.report_round(demo_portal, OFFICE, UNIT, "2025Q2").can_upload
+    data = fill_valid(_template(demo_portal, UNIT, "2025Q2"))
+    assert not wf.upload(demo_portal, REPORTER, UNIT, "2025Q2", "q2.xlsx", data).accepted
+    assert wf.upload(demo_portal, OFFICE, UNIT, "2025Q2", "q2.xlsx", data).accepted
+
+
+def test_the_due_banner_warns_within_three_days(demo_portal):
+    shown = wf.report_round(demo_portal, REPORTER, UNIT)
+    assert shown.round.code == ROUND and shown.due == dt.date(2025, 10, 15)
+    assert shown.banner is None  # five days left on the demo clock
+    soon = wf.report_round(Portal.open(demo_portal.settings.home, today="2025-10-13"), REPORTER, UNIT)
+    assert soon.banner.level == "warning" and "还有 2 天" in soon.banner.text
+
+
+# ----------------------------------------------------------------------------- evidence
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "media_type"),
+    [
+        ("验收报告.pdf", _pdf, "application/pdf"),
+        ("现场照片.png", lambda: _image("PNG"), "image/png"),
+        ("现场照片.JPG", lambda: _image("JPEG"), "image/jpeg"),
+        ("台账.xlsx", _xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("总结.docx", _docx, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    ],
+)
+def test_evidence_of_an_allowed_type_is_kept_by_hash_and_downloads_unchanged(
+    demo_portal, name, make, media_type
+):
+    sid = _accepted(demo_portal)
+    data = make()
+    result = wf.upload_evidence(demo_portal, REPORTER, sid, name, data)
+    assert result.ok, result.message
+    listed = wf.list_evidence(demo_portal, REPORTER, sid)
+    assert listed.select("id", "file_name", "media_type", "size").rows() == [
+        (result.evidence_id, name, media_type, len(data))
+    ]
+    stored = _rows(demo_portal, "SELECT file_hash, stored_path FROM evidence")[0]
+    assert stored[1].startswith(f"evidence/{stored[0][:2]}/{stored[0]}")
+    got = wf.download_evidence(demo_portal, EVALUATOR, result.evidence_id)
+    assert (got.file_name, got.data, got.mime) == (name, data, media_type)
+    assert _audit(demo_portal, "evidence.upload") == [("rep1", str(result.evidence_id))]
+    assert _audit(demo_portal, "evidence.download") == [("eval1", str(result.evidence_id))]
+
+
+def test_evidence_attached_to_one_task_of_the_submission(demo_portal):
+    sid = _accepted(demo_portal)
+    task, title = wf.evidence_targets(demo_portal, REPORTER, sid)[0]
+    result = wf.upload_evidence(demo_portal, REPORTER, sid, "进展.pdf", _pdf(), task=task)
+    assert result.ok and f"任务 {task}" in result.message
+    assert wf.list_evidence(demo_portal, OFFICE, sid).select("task", "task_title").rows() == [(task, title)]
+    wrong = wf.upload_evidence(demo_portal, REPORTER, sid, "进展.pdf", _pdf(), task="JZ-9.9.9")
+    assert [i.code for i in wrong.issues] == ["evidence-task-unknown"]
+
+
+def _ole_doc() -> bytes:
+    """The first bytes of a Word 97-2003 file (an OLE compound file) and some body."""
+    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + "正文".encode("utf-16-le") * 100
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "code"),
+    [
+        ("空.pdf", lambda: b"", "evidence-empty"),
+        ("程序.pdf", lambda: b"MZ\x90\x00" + bytes(200), "evidence-type-not-allowed"),
+        ("说明.txt", lambda: "纯文本".encode(), "evidence-type-not-allowed"),
+        ("打包.zip", lambda: _zip_of_files(), "evidence-type-not-allowed"),
+        ("照片.pdf", lambda: _image("PNG"), "evidence-type-mismatch"),
+        ("报告.docx", _pdf, "evidence-type-mismatch"),
+        ("宏.docx", lambda: _docx(macro=True), "evidence-macro"),
+        ("旧版.ppt", _ole_doc, "evidence-type-not-allowed"),
+        ("旧版.doc", lambda: _ole_doc() + "_VBA_PROJECT".encode("utf-16-le"), "evidence-macro"),
+    ],
+)
+def test_evidence_of_a_wrong_type_is_refused_with_its_issue_code(demo_portal, name, make, code):
+    sid = _accepted(demo_portal)
+    result = wf.upload_evidence(demo_portal, REPORTER, sid, name, make())
+    assert not result.ok
+    assert [i.code for i in result.issues] == [code]
+    assert result.message.startswith("未接收:")
+    assert _rows(demo_portal, "SELECT count(*) FROM evidence") == [(0,)]
+
+
+def _zip_of_files() -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("a.txt", "x")
+    return buf.getvalue()
+
+
+def test_a_legacy_word_file_is_taken(demo_portal):
+    sid = _accepted(demo_portal)
+    result = wf.upload_evidence(demo_portal, REPORTER, sid, "旧版.doc", _ole_doc())
+    assert result.ok, result.message
+    assert wf.list_evidence(demo_portal, REPORTER, sid)["media_type"].to_list() == ["application/msword"]
+
+
+def test_evidence_over_the_size_setting_is_refused(demo_portal):
+    small = Portal.open(demo_portal.settings.home, evidence_max_mb=1)
+    sid = _accepted(small)
+    big = _pdf() + b"%" + bytes(1024 * 1024)
+    result = wf.upload_evidence(small, REPORTER, sid, "扫描件.pdf", big)
+    assert [i.code for i in result.issues] == ["evidence-too-large"]
+    assert "超过上限 1 MB" in result.message
+
+
+def test_evidence_permissions_follow_the_table(demo_portal):
+    mine, theirs = _accepted(demo_portal), _accepted(demo_portal, OFFICE, OTHER)
+    pdf = _pdf()
+    kept = wf.upload_evidence(demo_portal, OFFICE, theirs, "a.pdf", pdf)
+    assert kept.ok
+    with pytest.raises(PermissionDenied, match="只能访问本单位"):
+        wf.download_evidence(demo_portal, REPORTER, kept.evidence_id)
+    with pytest.raises(PermissionDenied, match="无权上传佐证材料"):
+        wf.upload_evidence(demo_portal, EVALUATOR, mine, "a.pdf", _pdf())
+    with pytest.raises(PermissionDenied, match="无权上传佐证材料"):
+        wf.upload_evidence(demo_portal, ADMIN, mine, "a.pdf", _pdf())
+    assert wf.download_evidence(demo_portal, ADMIN, kept.evidence_id).data == pdf

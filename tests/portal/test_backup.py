@@ -58,6 +58,9 @@ def _backup(portal, path, *extra):
 
 def test_a_backup_restored_into_a_fresh_home_has_every_table_and_every_stored_file(loaded, tmp_path):
     home = loaded.settings.home
+    evidence = home / "evidence" / "ab" / "ab12.pdf"  # whatever else lives under the home comes along
+    evidence.parent.mkdir(parents=True)
+    evidence.write_bytes(b"%PDF-1.4 evidence")
     archive = tmp_path / "backup.zip"
     _backup(loaded, archive)
     fresh = tmp_path / "fresh"
@@ -68,6 +71,7 @@ def test_a_backup_restored_into_a_fresh_home_has_every_table_and_every_stored_fi
     assert snapshot(fresh) == snapshot(home)
     assert files_under(fresh / "uploads") == files_under(home / "uploads")
     assert len(files_under(fresh / "uploads")) == 5
+    assert files_under(fresh / "evidence") == files_under(home / "evidence") != {}
     for name in ("settings.toml", "secret.key"):
         assert (fresh / name).read_bytes() == (home / name).read_bytes()
     assert (fresh / "secret.key").stat().st_mode & 0o077 == 0

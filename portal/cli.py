@@ -391,6 +391,75 @@ def cmd_bulletin(args) -> int:
     return EXIT_OK
 
 
+def _byte_bar(desc: str):
+    from tqdm import tqdm
+
+    return tqdm(
+        total=0, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr, leave=False
+    )
+
+
+def cmd_backup(args) -> int:
+    from portal.backup import BackupError, create_backup
+
+    portal = Portal.open(args.home)
+    with _byte_bar("备份") as bar:
+
+        def total(n: int) -> None:
+            bar.total = n
+            bar.refresh()
+
+        try:
+            result = create_backup(
+                portal,
+                Path(args.output) if args.output else None,
+                include_secret=not args.no_secret,
+                actor=args.user,
+                progress=bar.update,
+                total=total,
+            )
+        except BackupError as exc:
+            if exc.usage:
+                raise UsageError(exc.message) from None
+            print(f"错误:{exc.message}", file=sys.stderr)
+            return EXIT_DATA
+    secret = "含签名密钥 secret.key,请像保管密码一样保管此文件" if result.includes_secret else "不含签名密钥"
+    print(
+        f"已备份到 {result.path}:文件 {result.files} 个,共 {result.size / 1048576:.1f} MB,"
+        f"数据仓库结构版本 {result.schema_version};{secret}。"
+    )
+    return EXIT_OK
+
+
+def cmd_restore(args) -> int:
+    from portal.backup import BackupError, restore_backup
+
+    portal = Portal.open(args.home)
+    with _byte_bar("校验并恢复") as bar:
+
+        def total(n: int) -> None:
+            bar.total = n
+            bar.refresh()
+
+        try:
+            result = restore_backup(
+                portal, Path(args.file), force=args.force, progress=bar.update, total=total
+            )
+        except BackupError as exc:
+            if exc.usage:
+                raise UsageError(exc.message) from None
+            print(f"错误:{exc.message}未做任何改动。", file=sys.stderr)
+            return EXIT_DATA
+    print(
+        f"已从 {args.file} 恢复到 {portal.settings.home}:文件 {result.files} 个,"
+        f"共 {result.size / 1048576:.1f} MB,数据仓库结构版本 {result.schema_version}。"
+    )
+    for message in result.messages:
+        print(message)
+    print("如网页端正在运行,请重启 portal serve。")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="portal", description="科技创新任务调度考核平台")
     parser.add_argument("--home", help="数据目录(默认取环境变量 PORTAL_HOME,否则 ./var)")
@@ -493,6 +562,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int)
     p.add_argument("--headless", action="store_true", default=True)
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("backup", help="备份数据仓库、上报原件和设置(一致性快照,附校验清单)")
+    p.add_argument("-o", "--output", help="备份文件 .zip(默认 PORTAL_HOME/backups/portal-backup-时间.zip)")
+    p.add_argument("--no-secret", action="store_true", help="不包含模板签名密钥 secret.key")
+    p.add_argument("--user", default="cli")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="从备份恢复(先校验,整体替换;原数据移到 backups/ 下保留)")
+    p.add_argument("file", help="portal backup 生成的 .zip")
+    p.add_argument("--force", action="store_true", help="数据目录已有数据时仍然恢复")
+    p.set_defaults(func=cmd_restore)
     return parser
 
 

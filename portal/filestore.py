@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from pathlib import Path
+
+from warehouse.faults import checkpoint
 
 
 def content_hash(data: bytes) -> str:
@@ -18,12 +21,20 @@ def store(root: Path, data: bytes, suffix: str = ".xlsx") -> tuple[str, Path]:
     if path.exists() and path.stat().st_size == len(data):
         return digest, path
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    # A temp name of its own per call: two sessions storing the same file at once must not share one.
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        checkpoint("filestore.tmp_written")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return digest, path
 
 

@@ -24,6 +24,7 @@ from portal.validation import validate_files
 from schemas.enums import SubmissionStatus, TaskStatus
 from schemas.issues import Issue, Report
 from validators.pipeline import ValidationResult
+from warehouse.faults import checkpoint
 from warehouse.submissions import NewSubmission, find_same_file, record_submission, remember_file
 
 
@@ -201,6 +202,7 @@ def _record(
             _progress_frame(result) if accepted else None,
             _issue_frame(result.report),
         )
+        checkpoint("ingest.recorded_in_transaction")
         out.version = con.execute("SELECT version FROM submissions WHERE id = ?", [submission_id]).fetchall()[
             0
         ][0]
@@ -211,6 +213,7 @@ def _record(
             str(submission_id),
             f"unit={unit} round={round_code} status={status} late={days_late} file={name or ''}",
         )
+        checkpoint("ingest.before_commit")
     out.submission_id, out.status, out.days_late = submission_id, status, days_late
     return out
 
@@ -249,13 +252,16 @@ def ingest_many(
 ) -> list[IngestResult]:
     """A batch validated together (one Great Expectations run), each workbook recorded on its own."""
     stored = [filestore.store(portal.settings.uploads_dir, data) for _, data in files]
+    checkpoint("ingest.stored")
     results = validate_files(
         portal, [(data, unit, round_code) for _, data in files], allow_closed=allow_closed
     )
+    checkpoint("ingest.validated")
     when = uploaded_at or portal.settings.now()
     out = []
     for (name, data), (digest, path), result in zip(files, stored, results, strict=True):
         out.append(_record(portal, data, name, digest, path, result, unit, round_code, user, when))
+        checkpoint("ingest.file_done")
         if progress:
             progress(1)
     return out

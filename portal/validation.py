@@ -16,6 +16,7 @@ from templates_xlsx.annotate import annotate
 from validators.expectation import Expectation, IndicatorFacts, TaskFacts
 from validators.file_safety import Limits
 from validators.pipeline import ValidationResult, validate_many
+from warehouse.db import WarehouseError
 from warehouse.expected import ExpectedFrames, expected_frames
 
 
@@ -68,6 +69,7 @@ class ExpectationBook:
     states: dict[str, str | None] = field(default_factory=dict)
     loaded: set[tuple[str, str | None]] = field(default_factory=set)
     allow_closed: bool = False  # the office may still load late uploads into a closed round
+    fault: WarehouseError | None = None  # the warehouse could not be read: the batch must fail
 
     def _load(self, round_code: str, unit: str | None) -> None:
         with self.portal.warehouse.connect() as con:
@@ -97,7 +99,12 @@ class ExpectationBook:
 
 def _source(book: ExpectationBook, unit: str | None, round_code: str | None):
     def expect(meta: Mapping[str, str]) -> Expectation:
-        return book.get(unit or _clean(meta.get("unit")), round_code or _clean(meta.get("round")))
+        try:
+            return book.get(unit or _clean(meta.get("unit")), round_code or _clean(meta.get("round")))
+        except WarehouseError as exc:
+            # A system fault (warehouse busy), not the file's: raised after the batch, never an Issue.
+            book.fault = book.fault or exc
+            return Expectation(unit=unit, round=None, unit_known=True)
 
     return expect
 
@@ -113,11 +120,14 @@ def validate_files(
     """(bytes, unit or None, round or None) each; one Great Expectations run for the whole batch."""
     book = ExpectationBook(portal, whole_round=len(items) > 1, allow_closed=allow_closed)
     settings = portal.settings
-    return validate_many(
+    results = validate_many(
         [(data, _source(book, unit, round_code)) for data, unit, round_code in items],
         Limits.from_settings(settings),
         settings.secret(),
     )
+    if book.fault is not None:
+        raise book.fault
+    return results
 
 
 def validate_file(

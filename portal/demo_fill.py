@@ -55,13 +55,13 @@ COUNT_UNITS = frozenset({"家", "个", "项", "件", "人", "名", "所", "座",
 REPORT_RATE = 0.96
 # Share of units that are habitually late; days before the due date an on-time report comes in,
 # days after it a late one does (a few days only: each day's uploads are one batch).
-LATE_UNITS, ON_TIME_DAYS, LATE_DAYS = 0.12, (0, 1, 3, 6), (4, 11)
+LATE_UNITS, ON_TIME_DAYS, LATE_DAYS = 0.12, (0, 2, 5), (4, 11)
 # Returns per past round (a v1 returned with comments, then v2 approved).
 RETURNS_PER_ROUND = (0, 2)
 # Progress steps reported per round: templates built, uploads, reviews.
 STAGES_PER_ROUND = 3
-# Current round: share of units that have reported by today.
-CURRENT_REPORTED = 0.45
+# Current round: share of units that have reported by today, and on which days before today.
+CURRENT_REPORTED, CURRENT_DAYS = 0.45, (0, 1, 3, 6)
 
 
 @dataclass
@@ -169,25 +169,26 @@ class _DemoFiller:
                 r["indicator"]: r for r in kpi_progress(con, code).iter_rows(named=True)
             }  # the pace the views will judge by
         contexts = round_template_contexts(_at(self.portal, opened), code)
-        built = list(iter_built(contexts, self.secret))
-        progress(1)
         if not self.late_units:
             units = sorted(c.unit for c in contexts)
             self.late_units = {u for u in units if _stable("late", u) < LATE_UNITS}
-        values = {c: self._value(c, year, quarter, expected.get(c)) for c in self.indicators}
-        plan: list[_Upload] = []
-        for ctx, b in zip(contexts, built, strict=True):
+        chosen: list[tuple[TemplateContext, dt.datetime]] = []
+        for ctx in contexts:
             if current:
                 if self.rng.random() >= CURRENT_REPORTED and ctx.unit != REPORTER_UNIT:
                     continue
-                at = dt.datetime.combine(
-                    today - dt.timedelta(days=self.rng.randint(0, 7)), self._clock_time()
-                )
+                day = today - dt.timedelta(days=self.rng.choice(CURRENT_DAYS))
+                at = dt.datetime.combine(day, self._clock_time())
             else:
                 if self.rng.random() >= REPORT_RATE:
                     continue
                 at = self._upload_time(ctx.unit, due)
-            plan.append(_Upload(b, ctx, at, self._user(ctx.unit)))
+            chosen.append((ctx, at))
+        # Only the templates that will be uploaded are built (the same builder as downloads).
+        built = iter_built([ctx for ctx, _ in chosen], self.secret)
+        plan = [_Upload(b, ctx, at, self._user(ctx.unit)) for (ctx, at), b in zip(chosen, built, strict=True)]
+        progress(1)
+        values = {c: self._value(c, year, quarter, expected.get(c)) for c in self.indicators}
         files = {u.ctx.unit: self._filled(u, values, year, quarter) for u in plan}
         if current and plan:
             # One clerk's first try has an error: rejected with its report, fixed two hours later.

@@ -16,7 +16,7 @@ WHERE newest_first = 1;
 -- A unit's standing approved submission in a round: its latest upload the office approved. A newer
 -- upload supersedes it as the *current* submission at once, but it stays standing until that
 -- newer upload is approved itself: a correction awaiting review, returned or rejected does not
--- take approved values away (README, "A newer upload after approval"). A superseded upload
+-- take approved values away (README, “审核通过后再次上传”). A superseded upload
 -- counts as once approved when its last whole-submission review decision was 'approve'.
 CREATE OR REPLACE TEMP MACRO approved_submissions() AS TABLE
 WITH last_decision AS (

@@ -29,7 +29,13 @@ def cmd_init(args) -> int:
     from portal.setup import init_portal
 
     portal = Portal.open(args.home)
-    portal, result = init_portal(portal, demo=args.demo)
+    fill = args.demo and not args.no_fill
+    bar = _DemoFillBar() if fill else None
+    try:
+        portal, result = init_portal(portal, demo=args.demo, fill=fill, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
     verb = "已创建" if result.created else "已打开"
     print(f"{verb}数据仓库 {portal.settings.warehouse_path}(结构版本 {result.schema_version})")
     for message in result.messages:
@@ -42,11 +48,31 @@ def cmd_init(args) -> int:
         print(
             f"已导入演示规划:规划 {counts['plans']} 个、单位 {counts['units']} 个、任务 {counts['tasks']} 项、指标 {counts['indicators']} 个"
         )
+    if result.fill is not None and not result.fill.skipped:
+        print(result.fill.summary())
     if result.accounts:
         print("\n演示账号(密码只显示这一次,请妥善保存):")
         for username, password, role, unit in result.accounts:
             print(f"  {role:<8} 用户名 {username:<10} 密码 {password}  {unit}")
     return EXIT_OK
+
+
+class _DemoFillBar:
+    """The demo fill's progress on stderr (tqdm), shown from its first step: `bar(done, total)`."""
+
+    def __init__(self):
+        self.bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if self.bar is None:
+            self.bar = tqdm(total=total, desc="填充演示报送", unit="步", file=sys.stderr, dynamic_ncols=True)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def cmd_registry_import(args) -> int:
@@ -467,6 +493,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("init", help="创建或升级数据仓库")
     p.add_argument("--demo", action="store_true", help="导入五个示范规划、演示账号和轮次")
+    p.add_argument(
+        "--no-fill",
+        action="store_true",
+        help="与 --demo 同用:不填充演示报送(默认会把以往各季度按真实流程填报、上传、审核)",
+    )
     p.set_defaults(func=cmd_init)
 
     reg = sub.add_parser("registry", help="规划任务分解表的导入导出").add_subparsers(

@@ -118,6 +118,7 @@ class Warehouse:
     def __init__(self, path: str | os.PathLike, lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
         self.path = Path(path)
         self.lock_timeout = lock_timeout
+        self._held = threading.local()  # this thread's connection while inside `session()`
 
     @property
     def lock_path(self) -> Path:
@@ -164,6 +165,10 @@ class Warehouse:
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """An exclusive connection, migrated to the current schema, closed on exit."""
+        held = getattr(self._held, "con", None)
+        if held is not None:
+            yield held
+            return
         with self._locked():
             if self.restore_marker.exists():
                 raise WarehouseError(
@@ -199,6 +204,22 @@ class Warehouse:
             with transaction(con):
                 yield con
             checkpoint("warehouse.committed")  # committed (in the WAL), connection not yet closed
+
+    @contextmanager
+    def session(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Hold one connection (and the locks) for a run of operations in this thread: every
+        `connect()`/`transaction()` inside reuses it. For bulk jobs such as the demo fill, where
+        opening and closing the file for each of hundreds of small operations (~80 ms each) would
+        dominate; other threads and processes wait for the whole run, so keep it to batch work."""
+        if getattr(self._held, "con", None) is not None:
+            yield self._held.con
+            return
+        with self.connect() as con:
+            self._held.con = con
+            try:
+                yield con
+            finally:
+                self._held.con = None
 
     def exists(self) -> bool:
         return self.path.exists()

@@ -98,7 +98,10 @@ def record_submission(
 ) -> int:
     """Insert the submission, its facts and issues; an accepted one supersedes the unit's current one.
 
-    Call inside a transaction: either everything here is stored or nothing is.
+    Superseding an *approved* submission makes the new one current at once, while the views keep
+    using the approved one's values until the new one is approved (approved_submissions() in
+    sql/submissions.sql; README "审核通过后再次上传"). Call inside a transaction: either everything
+    here is stored or nothing is.
     """
     version = con.execute(
         "SELECT coalesce(max(version), 0) + 1 FROM submissions WHERE unit = ? AND round = ?",

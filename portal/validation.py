@@ -12,7 +12,6 @@ from dataclasses import dataclass, field, replace
 
 from portal.context import Portal
 from schemas.enums import RoundState, TaskRole
-from templates_xlsx.annotate import annotate
 from validators.expectation import Expectation, IndicatorFacts, TaskFacts
 from validators.file_safety import Limits
 from validators.pipeline import ValidationResult, validate_many
@@ -128,4 +127,6 @@ def validate_file(
 
 def annotated(data: bytes, result: ValidationResult) -> bytes:
     """The uploaded workbook with its issues marked; a report-only workbook if it could not be read."""
+    from templates_xlsx.annotate import annotate  # openpyxl: only when an annotated copy is asked for
+
     return annotate(data if result.upload is not None else None, result.report.issues)

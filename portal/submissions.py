@@ -25,6 +25,7 @@ from portal.validation import validate_files
 from schemas.enums import SubmissionStatus, TaskStatus
 from schemas.issues import Issue, Report
 from validators.pipeline import ValidationResult
+from warehouse.db import transaction
 from warehouse.submissions import NewSubmission, find_same_file, record_submission, remember_file
 
 # Workbooks recorded per transaction in a batch (the warehouse lock is released between chunks).
@@ -273,9 +274,22 @@ def ingest_many(
 ) -> list[IngestResult]:
     """A batch validated together (one Great Expectations run), then recorded in chunks of RECORD_CHUNK."""
     stored = filestore.store_many(portal.settings.uploads_dir, [data for _, data in files])
-    results = validate_files(
-        portal, [(data, unit, round_code) for _, data in files], allow_closed=allow_closed
-    )
+    items = [(data, unit, round_code) for _, data in files]
+    if len(files) == 1:
+        # One upload: its expectation is read and it is recorded on one connection (opening the
+        # warehouse costs tens of ms, BENCHMARKS.md); the lock is held for one validation only.
+        (name, data), (digest, path) = files[0], stored[0]
+        with portal.warehouse.connect() as con:
+            result = validate_files(portal, items, allow_closed=allow_closed, con=con)[0]
+            when = uploaded_at or portal.settings.now()
+            with transaction(con):
+                out = [
+                    _record_on(con, portal, data, name, digest, path, result, unit, round_code, user, when)
+                ]
+        if progress:
+            progress(1)
+        return out
+    results = validate_files(portal, items, allow_closed=allow_closed)
     when = uploaded_at or portal.settings.now()
     work = list(zip(files, stored, results, strict=True))
     out = []

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from portal.context import Portal
 from schemas.enums import RoundState, TaskRole
-from templates_xlsx.annotate import annotate
 from validators.expectation import Expectation, IndicatorFacts, TaskFacts
 from validators.file_safety import Limits
 from validators.pipeline import ValidationResult, validate_many
@@ -70,10 +70,14 @@ class ExpectationBook:
     loaded: set[tuple[str, str | None]] = field(default_factory=set)
     allow_closed: bool = False  # the office may still load late uploads into a closed round
     fault: WarehouseError | None = None  # the warehouse could not be read: the batch must fail
+    con: Any = None  # an open warehouse connection to read from; else one is opened per load
 
     def _load(self, round_code: str, unit: str | None) -> None:
-        with self.portal.warehouse.connect() as con:
-            frames = expected_frames(con, round_code, unit)
+        if self.con is not None:
+            frames = expected_frames(self.con, round_code, unit)
+        else:
+            with self.portal.warehouse.connect() as con:
+                frames = expected_frames(con, round_code, unit)
         if self.allow_closed and frames.round_state == RoundState.CLOSED.value:
             frames = replace(frames, round_state=RoundState.OPEN.value)
         for code, expectation in expectations_from(frames, round_code).items():
@@ -115,10 +119,14 @@ def _clean(value) -> str | None:
 
 
 def validate_files(
-    portal: Portal, items: Sequence[tuple[bytes, str | None, str | None]], allow_closed: bool = False
+    portal: Portal,
+    items: Sequence[tuple[bytes, str | None, str | None]],
+    allow_closed: bool = False,
+    con: Any = None,
 ) -> list[ValidationResult]:
-    """(bytes, unit or None, round or None) each; one Great Expectations run for the whole batch."""
-    book = ExpectationBook(portal, whole_round=len(items) > 1, allow_closed=allow_closed)
+    """(bytes, unit or None, round or None) each; one Great Expectations run for the whole batch.
+    `con`: an open warehouse connection to read expectations from (saves opening the file again)."""
+    book = ExpectationBook(portal, whole_round=len(items) > 1, allow_closed=allow_closed, con=con)
     settings = portal.settings
     results = validate_many(
         [(data, _source(book, unit, round_code)) for data, unit, round_code in items],
@@ -138,4 +146,6 @@ def validate_file(
 
 def annotated(data: bytes, result: ValidationResult) -> bytes:
     """The uploaded workbook with its issues marked; a report-only workbook if it could not be read."""
+    from templates_xlsx.annotate import annotate  # openpyxl: only when an annotated copy is asked for
+
     return annotate(data if result.upload is not None else None, result.report.issues)

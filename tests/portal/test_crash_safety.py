@@ -71,7 +71,7 @@ def test_a_kill_before_the_commit_leaves_the_warehouse_exactly_as_before(
     "point",
     [
         "warehouse.committed",  # COMMIT done (write-ahead log), the connection never closed
-        "ingest.file_done",  # committed and closed, the command not finished
+        "ingest.chunk_done",  # committed and closed, the command not finished
     ],
 )
 def test_a_kill_after_the_commit_keeps_the_whole_submission(point, _demo_home, reference, tmp_path):
@@ -86,7 +86,7 @@ def test_a_kill_after_the_commit_keeps_the_whole_submission(point, _demo_home, r
     assert snapshot(home, drop_times=True) == reference
 
 
-def test_a_batch_killed_between_two_workbooks_keeps_the_first_whole_and_a_rerun_adds_the_second(
+def test_a_batch_killed_between_two_chunks_keeps_the_first_whole_and_a_rerun_adds_the_second(
     _demo_home, tmp_path
 ):
     units = [UNIT, "JZKF-JFJ"]
@@ -99,7 +99,12 @@ def test_a_batch_killed_between_two_workbooks_keeps_the_first_whole_and_a_rerun_
     home = copy_home(_demo_home, tmp_path / "home")
 
     done = cli(
-        "ingest", str(folder), "--round", ROUND, home=home, env={"PORTAL_FAULT_AT": "ingest.file_done"}
+        "ingest",
+        str(folder),
+        "--round",
+        ROUND,
+        home=home,
+        env={"PORTAL_FAULT_AT": "ingest.chunk_done", "PORTAL_INGEST_CHUNK": "1"},
     )
 
     assert done.returncode == KILLED

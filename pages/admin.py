@@ -12,6 +12,7 @@ from portal.admin import (
     unit_choices,
 )
 from portal.auth import Role, add_account, list_accounts, reset_password, set_account_active
+from portal.backup import create_backup_as, list_backups_as, read_backup_as, restore_backup_as
 from portal.permissions import allowed
 from portal.rounds import (
     TRANSITIONS,
@@ -134,10 +135,38 @@ def registry_tab() -> None:
         )
 
 
+def backup_tab() -> None:
+    st.caption(L.BACKUP_HELP)
+    if st.button(L.BACKUP_CREATE, key="admin_backup_create", type="primary"):
+        made = create_backup_as(portal, account)
+        st.success(f"{L.BACKUP_CREATED} {made.path.name}({made.size / 1048576:.1f} MB)")
+    backups = list_backups_as(portal, account)
+    if not backups:
+        st.caption(L.BACKUP_LIST_EMPTY)
+    for i, (name, size, modified) in enumerate(backups):
+        cols = st.columns([3, 1])
+        cols[0].write(f"{name}  ·  {size / 1048576:.1f} MB  ·  {modified:%Y-%m-%d %H:%M}")
+        cols[1].download_button(
+            L.BACKUP_DOWNLOAD,
+            data=lambda name=name: read_backup_as(portal, account, name),
+            file_name=name,
+            mime="application/zip",
+            key=f"admin_backup_download_{i}",
+        )
+    if allowed(account, "backup.restore"):
+        st.subheader(L.BACKUP_RESTORE_HEADING)
+        st.caption(L.BACKUP_RESTORE_HELP)
+        upload = st.file_uploader(L.BACKUP_RESTORE_FILE, type=["zip"], key="admin_backup_file")
+        force = st.checkbox(L.BACKUP_RESTORE_FORCE, key="admin_backup_force")
+        if st.button(L.BACKUP_RESTORE, key="admin_backup_restore", disabled=upload is None):
+            _done(restore_backup_as(portal, account, upload.getvalue(), force=force))
+
+
 tabs = [
     (L.TAB_ACCOUNTS, "account.manage", accounts_tab),
     (L.TAB_ROUNDS, "round.manage", rounds_tab),
     (L.TAB_REGISTRY, "registry.import", registry_tab),
+    (L.TAB_BACKUP, "backup.create", backup_tab),
 ]
 tabs = [(title, render) for title, action, render in tabs if allowed(account, action)]
 for tab, (_, render) in zip(st.tabs([title for title, _ in tabs]), tabs, strict=True):

@@ -29,7 +29,13 @@ def cmd_init(args) -> int:
     from portal.setup import init_portal
 
     portal = Portal.open(args.home)
-    portal, result = init_portal(portal, demo=args.demo)
+    fill = args.demo and not args.no_fill
+    bar = _DemoFillBar() if fill else None
+    try:
+        portal, result = init_portal(portal, demo=args.demo, fill=fill, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
     verb = "已创建" if result.created else "已打开"
     print(f"{verb}数据仓库 {portal.settings.warehouse_path}(结构版本 {result.schema_version})")
     for message in result.messages:
@@ -42,11 +48,31 @@ def cmd_init(args) -> int:
         print(
             f"已导入演示规划:规划 {counts['plans']} 个、单位 {counts['units']} 个、任务 {counts['tasks']} 项、指标 {counts['indicators']} 个"
         )
+    if result.fill is not None and not result.fill.skipped:
+        print(result.fill.summary())
     if result.accounts:
         print("\n演示账号(密码只显示这一次,请妥善保存):")
         for username, password, role, unit in result.accounts:
             print(f"  {role:<8} 用户名 {username:<10} 密码 {password}  {unit}")
     return EXIT_OK
+
+
+class _DemoFillBar:
+    """The demo fill's progress on stderr (tqdm), shown from its first step: `bar(done, total)`."""
+
+    def __init__(self):
+        self.bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if self.bar is None:
+            self.bar = tqdm(total=total, desc="填充演示报送", unit="步", file=sys.stderr, dynamic_ncols=True)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def cmd_registry_import(args) -> int:
@@ -391,6 +417,75 @@ def cmd_bulletin(args) -> int:
     return EXIT_OK
 
 
+def _byte_bar(desc: str):
+    from tqdm import tqdm
+
+    return tqdm(
+        total=0, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr, leave=False
+    )
+
+
+def cmd_backup(args) -> int:
+    from portal.backup import BackupError, create_backup
+
+    portal = Portal.open(args.home)
+    with _byte_bar("备份") as bar:
+
+        def total(n: int) -> None:
+            bar.total = n
+            bar.refresh()
+
+        try:
+            result = create_backup(
+                portal,
+                Path(args.output) if args.output else None,
+                include_secret=not args.no_secret,
+                actor=args.user,
+                progress=bar.update,
+                total=total,
+            )
+        except BackupError as exc:
+            if exc.usage:
+                raise UsageError(exc.message) from None
+            print(f"错误:{exc.message}", file=sys.stderr)
+            return EXIT_DATA
+    secret = "含签名密钥 secret.key,请像保管密码一样保管此文件" if result.includes_secret else "不含签名密钥"
+    print(
+        f"已备份到 {result.path}:文件 {result.files} 个,共 {result.size / 1048576:.1f} MB,"
+        f"数据仓库结构版本 {result.schema_version};{secret}。"
+    )
+    return EXIT_OK
+
+
+def cmd_restore(args) -> int:
+    from portal.backup import BackupError, restore_backup
+
+    portal = Portal.open(args.home)
+    with _byte_bar("校验并恢复") as bar:
+
+        def total(n: int) -> None:
+            bar.total = n
+            bar.refresh()
+
+        try:
+            result = restore_backup(
+                portal, Path(args.file), force=args.force, progress=bar.update, total=total
+            )
+        except BackupError as exc:
+            if exc.usage:
+                raise UsageError(exc.message) from None
+            print(f"错误:{exc.message}未做任何改动。", file=sys.stderr)
+            return EXIT_DATA
+    print(
+        f"已从 {args.file} 恢复到 {portal.settings.home}:文件 {result.files} 个,"
+        f"共 {result.size / 1048576:.1f} MB,数据仓库结构版本 {result.schema_version}。"
+    )
+    for message in result.messages:
+        print(message)
+    print("如网页端正在运行,请重启 portal serve。")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="portal", description="科技创新任务调度考核平台")
     parser.add_argument("--home", help="数据目录(默认取环境变量 PORTAL_HOME,否则 ./var)")
@@ -398,6 +493,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("init", help="创建或升级数据仓库")
     p.add_argument("--demo", action="store_true", help="导入五个示范规划、演示账号和轮次")
+    p.add_argument(
+        "--no-fill",
+        action="store_true",
+        help="与 --demo 同用:不填充演示报送(默认会把以往各季度按真实流程填报、上传、审核)",
+    )
     p.set_defaults(func=cmd_init)
 
     reg = sub.add_parser("registry", help="规划任务分解表的导入导出").add_subparsers(
@@ -493,6 +593,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int)
     p.add_argument("--headless", action="store_true", default=True)
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("backup", help="备份数据仓库、上报原件和设置(一致性快照,附校验清单)")
+    p.add_argument("-o", "--output", help="备份文件 .zip(默认 PORTAL_HOME/backups/portal-backup-时间.zip)")
+    p.add_argument("--no-secret", action="store_true", help="不包含模板签名密钥 secret.key")
+    p.add_argument("--user", default="cli")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="从备份恢复(先校验,整体替换;原数据移到 backups/ 下保留)")
+    p.add_argument("file", help="portal backup 生成的 .zip")
+    p.add_argument("--force", action="store_true", help="数据目录已有数据时仍然恢复")
+    p.set_defaults(func=cmd_restore)
     return parser
 
 

@@ -393,3 +393,16 @@ _more_columns(
         "rate_text": "报送率",
     }
 )
+
+# 系统管理 · 备份 (portal.backup)
+TAB_BACKUP = "备份与恢复"
+BACKUP_HELP = "备份包含数据仓库、上报原件、设置和模板签名密钥,请像保管密码一样保管备份文件。"
+BACKUP_CREATE = "立即备份"
+BACKUP_CREATED = "已创建备份"
+BACKUP_LIST_EMPTY = "还没有备份。"
+BACKUP_DOWNLOAD = "下载"
+BACKUP_RESTORE_HEADING = "从备份恢复"
+BACKUP_RESTORE_HELP = "恢复会整体替换现有数据(原数据移到 backups/ 下保留);恢复后所有人需要重新登录。"
+BACKUP_RESTORE_FILE = "备份文件(.zip)"
+BACKUP_RESTORE_FORCE = "我确认用备份覆盖现有数据"
+BACKUP_RESTORE = "恢复"

@@ -26,6 +26,7 @@ SETTINGS: list[tuple[str, Any, str]] = [
     ("max_failed_logins", 5, "连续登录失败多少次后临时锁定"),
     ("lockout_minutes", 15, "登录锁定时长(分钟)"),
     ("lock_timeout_seconds", 30, "等待数据仓库写锁的最长时间(秒)"),
+    ("ingest_chunk", 100, "批量导入时每个事务登记的工作簿数(锁在两批之间释放)"),
     ("office_name", "长江中游城市群科技创新工作领导小组办公室", "导出文件落款的发文机关"),
     ("office_contact", "领导小组办公室 0710-5550100", "模板填报说明中的联系方式"),
     ("evidence_max_mb", 20, "单个佐证材料大小上限(MB)"),

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from portal.auth import create_account, new_password
 from portal.context import Portal
+from portal.demo_fill import FillResult, fill_demo
 from portal.registry import ImportResult, demo_registry_workbook, import_registry
 from portal.rounds import demo_rounds
 from schemas.enums import Role
@@ -33,9 +35,18 @@ class InitResult:
         default_factory=list
     )  # username, password, role label, unit
     messages: list[str] = field(default_factory=list)
+    fill: FillResult | None = None  # the demo's past quarters, when filled (portal.demo_fill)
 
 
-def init_portal(portal: Portal, demo: bool = False) -> tuple[Portal, InitResult]:
+def init_portal(
+    portal: Portal,
+    demo: bool = False,
+    fill: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[Portal, InitResult]:
+    """Create or upgrade the warehouse; with `demo`, load the seed plans, rounds and accounts and
+    (unless `fill` is False) report the past quarters through the real pipeline (portal.demo_fill).
+    Safe to run again: nothing already there is imported, created or filled twice."""
     created = not portal.warehouse.exists()
     portal.settings.home.mkdir(parents=True, exist_ok=True)
     result = InitResult(created=created, schema_version=0)
@@ -62,6 +73,10 @@ def init_portal(portal: Portal, demo: bool = False) -> tuple[Portal, InitResult]
                 result.accounts.append((username, password, role.label, unit or ""))
         else:
             result.messages.append("已有账号,未重新生成演示账号。")
+    if fill:
+        result.fill = fill_demo(portal, progress=progress)
+        if result.fill.skipped:
+            result.messages.append(result.fill.summary())
     return portal, result
 
 

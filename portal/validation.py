@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from portal.context import Portal
 from schemas.enums import RoundState, TaskRole
-from templates_xlsx.annotate import annotate
 from validators.expectation import Expectation, IndicatorFacts, TaskFacts
 from validators.file_safety import Limits
 from validators.pipeline import ValidationResult, validate_many
+from warehouse.db import WarehouseError
 from warehouse.expected import ExpectedFrames, expected_frames
 
 
@@ -68,10 +69,15 @@ class ExpectationBook:
     states: dict[str, str | None] = field(default_factory=dict)
     loaded: set[tuple[str, str | None]] = field(default_factory=set)
     allow_closed: bool = False  # the office may still load late uploads into a closed round
+    fault: WarehouseError | None = None  # the warehouse could not be read: the batch must fail
+    con: Any = None  # an open warehouse connection to read from; else one is opened per load
 
     def _load(self, round_code: str, unit: str | None) -> None:
-        with self.portal.warehouse.connect() as con:
-            frames = expected_frames(con, round_code, unit)
+        if self.con is not None:
+            frames = expected_frames(self.con, round_code, unit)
+        else:
+            with self.portal.warehouse.connect() as con:
+                frames = expected_frames(con, round_code, unit)
         if self.allow_closed and frames.round_state == RoundState.CLOSED.value:
             frames = replace(frames, round_state=RoundState.OPEN.value)
         for code, expectation in expectations_from(frames, round_code).items():
@@ -97,7 +103,12 @@ class ExpectationBook:
 
 def _source(book: ExpectationBook, unit: str | None, round_code: str | None):
     def expect(meta: Mapping[str, str]) -> Expectation:
-        return book.get(unit or _clean(meta.get("unit")), round_code or _clean(meta.get("round")))
+        try:
+            return book.get(unit or _clean(meta.get("unit")), round_code or _clean(meta.get("round")))
+        except WarehouseError as exc:
+            # A system fault (warehouse busy), not the file's: raised after the batch, never an Issue.
+            book.fault = book.fault or exc
+            return Expectation(unit=unit, round=None, unit_known=True)
 
     return expect
 
@@ -108,16 +119,23 @@ def _clean(value) -> str | None:
 
 
 def validate_files(
-    portal: Portal, items: Sequence[tuple[bytes, str | None, str | None]], allow_closed: bool = False
+    portal: Portal,
+    items: Sequence[tuple[bytes, str | None, str | None]],
+    allow_closed: bool = False,
+    con: Any = None,
 ) -> list[ValidationResult]:
-    """(bytes, unit or None, round or None) each; one Great Expectations run for the whole batch."""
-    book = ExpectationBook(portal, whole_round=len(items) > 1, allow_closed=allow_closed)
+    """(bytes, unit or None, round or None) each; one Great Expectations run for the whole batch.
+    `con`: an open warehouse connection to read expectations from (saves opening the file again)."""
+    book = ExpectationBook(portal, whole_round=len(items) > 1, allow_closed=allow_closed, con=con)
     settings = portal.settings
-    return validate_many(
+    results = validate_many(
         [(data, _source(book, unit, round_code)) for data, unit, round_code in items],
         Limits.from_settings(settings),
         settings.secret(),
     )
+    if book.fault is not None:
+        raise book.fault
+    return results
 
 
 def validate_file(
@@ -128,4 +146,6 @@ def validate_file(
 
 def annotated(data: bytes, result: ValidationResult) -> bytes:
     """The uploaded workbook with its issues marked; a report-only workbook if it could not be read."""
+    from templates_xlsx.annotate import annotate  # openpyxl: only when an annotated copy is asked for
+
     return annotate(data if result.upload is not None else None, result.report.issues)

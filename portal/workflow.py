@@ -400,7 +400,9 @@ class ReviewDetail:
     values: (
         pl.DataFrame
     )  # indicator, indicator_name, measure_unit, reported, previous_value, change, note, cell
-    tasks: pl.DataFrame  # task, task_title, task_role_label, progress_label, percent, previous_*, narrative, ...
+    tasks: (
+        pl.DataFrame
+    )  # task, task_title, task_role_label, progress_label, percent, previous_*, narrative, ...
     issues: pl.DataFrame  # the report (warnings, since it was accepted)
     evidence: pl.DataFrame
     reviews: pl.DataFrame

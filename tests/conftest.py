@@ -38,7 +38,7 @@ def empty_portal(portal_home) -> Portal:
 def _demo_home(tmp_path_factory) -> Path:
     home = tmp_path_factory.mktemp("demo-home")
     (home / "settings.toml").write_text('secret_key = "test-secret"\n', encoding="utf-8")
-    portal, result = init_portal(Portal.open(home), demo=True)
+    portal, result = init_portal(Portal.open(home), demo=True, fill=False)
     assert result.registry is not None and result.registry.loaded, (
         result.registry and result.registry.report.issues
     )
@@ -49,6 +49,23 @@ def _demo_home(tmp_path_factory) -> Path:
 def demo_portal(_demo_home, portal_home) -> Portal:
     """A private copy of the demo warehouse (today = 2025-10-10, 2025Q3 open)."""
     shutil.copytree(_demo_home, portal_home, dirs_exist_ok=True)
+    return Portal.open(portal_home)
+
+
+@pytest.fixture(scope="session")
+def _filled_demo_home(tmp_path_factory) -> Path:
+    home = tmp_path_factory.mktemp("filled-demo-home")
+    (home / "settings.toml").write_text('secret_key = "test-secret"\n', encoding="utf-8")
+    _, result = init_portal(Portal.open(home), demo=True)
+    assert result.fill is not None and not result.fill.skipped
+    return home
+
+
+@pytest.fixture
+def filled_demo_portal(_filled_demo_home, portal_home) -> Portal:
+    """A private copy of the demo with its past quarters reported, reviewed and 2025Q3 partly
+    reported (portal.demo_fill), as `portal init --demo` leaves it."""
+    shutil.copytree(_filled_demo_home, portal_home, dirs_exist_ok=True)
     return Portal.open(portal_home)
 
 

@@ -1,8 +1,9 @@
 """Fill a downloaded template the way a unit's clerk would: openpyxl, by row code and column.
 
 Shared by the template, validation and submission tests (`from tests.xlsx_fill import ...`).
-Rows are found by their code in the sheet's key column and columns by their header, both from
-`schemas.sheets`, so the helper follows the specs like everything else.
+The filling itself is `templates_xlsx.fill` (the one filler, also used by the demo); this module
+adds what only tests need: valid defaults for every row, raw cells, edits a clerk should not
+make, raw sheet XML and a LibreOffice round trip.
 
     filled = fill_template(
         template,
@@ -22,46 +23,42 @@ import io
 import subprocess
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from schemas.enums import IndicatorKind, TaskStatus
 from schemas.sheets import INDICATOR_SHEET, TASK_SHEET, TEMPLATE_SHEETS, SheetSpec
+from templates_xlsx.fill import (
+    cell_value,
+    fill_book,
+    header_columns,
+    open_book,
+    row_numbers,
+    save_book,
+    template_spec,
+)
 from templates_xlsx.reader import Workbook as OpenedWorkbook
 
 Edit = Callable[[Workbook], None]
 
-
-def _spec(name_or_key: str) -> SheetSpec:
-    for spec in TEMPLATE_SHEETS:
-        if name_or_key in (spec.name, spec.key):
-            return spec
-    raise KeyError(f"no template sheet {name_or_key!r}")
+# The filler itself is production code (templates_xlsx.fill); these names stay for the tests.
+_spec = template_spec
+_as_cell_value = cell_value
+_open = open_book
+_save = save_book
 
 
 def columns(ws: Worksheet, spec: SheetSpec) -> dict[str, int]:
     """Column key → 1-based column index, found by header text in the spec's header row."""
-    found = {}
-    for cell in ws[spec.header_row]:
-        column = spec.by_header(str(cell.value or "").strip())
-        if column is not None:
-            found[column.key] = cell.column
-    return found
+    return header_columns(ws, spec)
 
 
 def rows(ws: Worksheet, spec: SheetSpec) -> dict[str, int]:
     """Row code → Excel row, for the rows below the header."""
-    key_col = columns(ws, spec)[spec.row_key]
-    out = {}
-    for r in range(spec.first_data_row, ws.max_row + 1):
-        code = ws.cell(row=r, column=key_col).value
-        if code not in (None, ""):
-            out[str(code)] = r
-    return out
+    return row_numbers(ws, spec)
 
 
 def cell_of(data: bytes, sheet: str, code: str, column_key: str) -> str:
@@ -72,40 +69,6 @@ def cell_of(data: bytes, sheet: str, code: str, column_key: str) -> str:
     return ws.cell(row=rows(ws, spec)[code], column=columns(ws, spec)[column_key]).coordinate
 
 
-def _as_cell_value(value: Any) -> Any:
-    if isinstance(value, TaskStatus | IndicatorKind):
-        return value.label
-    if isinstance(value, Enum):
-        return value.value
-    return value
-
-
-def _fill_sheet(ws: Worksheet, spec: SheetSpec, values: Mapping[str, Any], default_key: str) -> None:
-    where = rows(ws, spec)
-    cols = columns(ws, spec)
-    for code, given in values.items():
-        if code not in where:
-            raise KeyError(f"{spec.name}: no row {code!r} (rows: {list(where)})")
-        record = given if isinstance(given, Mapping) else {default_key: given}
-        for key, value in record.items():
-            column = spec.column(key)
-            if not column.input:
-                raise ValueError(
-                    f"{spec.name}.{key} is pre-filled and locked; a clerk cannot type there (use cells=)"
-                )
-            ws.cell(row=where[code], column=cols[key]).value = _as_cell_value(value)
-
-
-def _open(data: bytes) -> Workbook:
-    return load_workbook(io.BytesIO(data))
-
-
-def _save(book: Workbook) -> bytes:
-    buf = io.BytesIO()
-    book.save(buf)
-    return buf.getvalue()
-
-
 def _fill_book(
     book: Workbook,
     indicators: Mapping[str, Any] | None,
@@ -113,10 +76,8 @@ def _fill_book(
     cells: Mapping[tuple[str, str], Any] | None,
     edit: Edit | Iterable[Edit] | None,
 ) -> bytes:
-    if indicators:
-        _fill_sheet(book[INDICATOR_SHEET.name], INDICATOR_SHEET, indicators, "value")
-    if tasks:
-        _fill_sheet(book[TASK_SHEET.name], TASK_SHEET, tasks, "status")
+    # formulas=True: a clerk typing "=1+1" makes a formula, which the tests rely on.
+    fill_book(book, indicators, tasks, formulas=True)
     for (sheet, ref), value in (cells or {}).items():
         book[sheet][ref].value = _as_cell_value(value)
     edits = [edit] if callable(edit) else list(edit or [])

@@ -13,9 +13,13 @@ GX then asserts; results come back by `_id` and are mapped to cells here.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import logging
 import os
+import sys
 import threading
+import types
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -304,6 +308,37 @@ def build_frame(inputs: list[SetsInput]) -> pl.DataFrame:
 # ---------------------------------------------------------------- GX, once per process
 
 
+# Modules GX imports at load time only for expectations we never use (KL divergence, KS tests:
+# scipy.stats; their charts: altair). They are 35-40% of GX's import (BENCHMARKS.md, cold start), so
+# a placeholder stands in for them until an attribute is first used, when the real module loads.
+_DEFERRED_BY_GX = ("scipy.stats", "altair")
+
+
+class _Deferred(types.ModuleType):
+    """A module imported on first attribute access (importlib's LazyLoader loads at once on 3.11,
+    because the import system reads `__spec__`; a placeholder's `__spec__` is None)."""
+
+    def __getattr__(self, attr: str) -> Any:
+        real = self.__dict__.get("_deferred_module")
+        if real is None:
+            if sys.modules.get(self.__name__) is self:
+                del sys.modules[self.__name__]
+            real = importlib.import_module(self.__name__)
+            self.__dict__["_deferred_module"] = real
+        return getattr(real, attr)
+
+
+def import_gx():
+    """`import great_expectations`, without paying for the modules in _DEFERRED_BY_GX up front."""
+    if "great_expectations" not in sys.modules:
+        for name in _DEFERRED_BY_GX:
+            if name not in sys.modules and importlib.util.find_spec(name.split(".")[0]) is not None:
+                sys.modules[name] = _Deferred(name)
+    import great_expectations
+
+    return great_expectations
+
+
 class _Runner:
     """The ephemeral GX context, its pandas asset and the validation definitions.
 
@@ -313,7 +348,7 @@ class _Runner:
 
     def __init__(self) -> None:
         os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-        import great_expectations as gx
+        gx = import_gx()
         import great_expectations.expectations as gxe
         from great_expectations.data_context.types.base import ProgressBarsConfig
 

@@ -20,6 +20,8 @@ from validators.expectation import Expectation
 
 # Metadata entries the checks need; the others (unit_name, generated_at) are informative only.
 REQUIRED_META = ("template_version", "unit", "round", "indicator_keys", "task_keys", "signature")
+# Present but possibly blank: a unit that owns no indicators (or no tasks) has no keys to list.
+MAY_BE_BLANK_META = ("indicator_keys", "task_keys")
 
 
 @dataclass
@@ -39,7 +41,11 @@ def check_structure(
 ) -> StructureResult:
     """`reported`: codes the reader already raised (so a missing `_meta` is not said twice)."""
     out = StructureResult()
-    missing = [k for k in REQUIRED_META if not str(meta.get(k) or "").strip()]
+    missing = [
+        k
+        for k in REQUIRED_META
+        if (k not in meta if k in MAY_BE_BLANK_META else not str(meta.get(k) or "").strip())
+    ]
     if missing and "meta-missing" not in reported:
         shown = "全部内容" if len(missing) == len(REQUIRED_META) else "、".join(missing)
         out.issues.append(Issue.make("meta-missing", sheet=META_SHEET.name, column=shown))

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.faults import checkpoint
+
 # Seconds a caller waits for the warehouse before giving up; a load takes well under a second.
 DEFAULT_LOCK_TIMEOUT = 30.0
 
@@ -93,6 +95,8 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> int:
                 for statement in _statements(sql):
                     con.execute(statement)
                 con.execute("INSERT INTO schema_version VALUES (?, ?, now())", [version, name])
+                checkpoint(f"migrate.{version:04d}.before_commit")
+            checkpoint(f"migrate.{version:04d}.committed")
     return schema_version(con)
 
 
@@ -114,21 +118,33 @@ class Warehouse:
     def __init__(self, path: str | os.PathLike, lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
         self.path = Path(path)
         self.lock_timeout = lock_timeout
+        self._held = threading.local()  # this thread's connection while inside `session()`
 
     @property
     def lock_path(self) -> Path:
         return self.path.with_name(self.path.name + ".lock")
 
+    @property
+    def restore_marker(self) -> Path:
+        """Present while `portal restore` swaps files in (and after a restore that was killed)."""
+        return self.path.with_name(self.path.name + ".restoring")
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """The warehouse to ourselves without a connection: for copying or replacing its files."""
+        with self._locked():
+            yield
+
     @contextmanager
     def _locked(self) -> Iterator[None]:
         key = str(self.path.resolve())
         tlock = _thread_lock(key)
+        deadline = time.monotonic() + self.lock_timeout  # one bound for both waits
         if not tlock.acquire(timeout=self.lock_timeout):
             raise WarehouseBusy(f"数据仓库正忙({self.lock_timeout:.0f} 秒内未能获得访问权),请稍后重试。")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with open(self.lock_path, "a+") as fh:
-                deadline = time.monotonic() + self.lock_timeout
                 while True:
                     try:
                         fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -149,21 +165,61 @@ class Warehouse:
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """An exclusive connection, migrated to the current schema, closed on exit."""
+        held = getattr(self._held, "con", None)
+        if held is not None:
+            yield held
+            return
         with self._locked():
-            try:
-                con = duckdb.connect(str(self.path))
-            except duckdb.IOException as exc:
-                raise WarehouseBusy(f"无法打开数据仓库 {self.path}:文件被其他程序占用。({exc})") from exc
+            if self.restore_marker.exists():
+                raise WarehouseError(
+                    f"数据仓库 {self.path} 正在从备份恢复,或上次恢复被中断。"
+                    "请等待恢复完成;若恢复已中断,请重新运行 portal restore(会先还原原数据)。"
+                )
+            con = self._open()
             try:
                 migrate(con)
                 yield con
             finally:
                 con.close()
 
+    def _open(self) -> duckdb.DuckDBPyConnection:
+        """Connect, retrying while a program outside our lock (a DuckDB shell, say) holds the file."""
+        deadline = time.monotonic() + self.lock_timeout
+        while True:
+            try:
+                return duckdb.connect(str(self.path))
+            except duckdb.IOException as exc:
+                if "lock" not in str(exc).lower():
+                    raise WarehouseError(f"无法打开数据仓库 {self.path}:{exc}") from exc
+                if time.monotonic() >= deadline:
+                    raise WarehouseBusy(
+                        f"无法打开数据仓库 {self.path}:文件被其他程序占用"
+                        f"({self.lock_timeout:.0f} 秒内未释放),请稍后重试。({exc})"
+                    ) from exc
+                time.sleep(0.1)
+
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        with self.connect() as con, transaction(con):
-            yield con
+        with self.connect() as con:
+            with transaction(con):
+                yield con
+            checkpoint("warehouse.committed")  # committed (in the WAL), connection not yet closed
+
+    @contextmanager
+    def session(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Hold one connection (and the locks) for a run of operations in this thread: every
+        `connect()`/`transaction()` inside reuses it. For bulk jobs such as the demo fill, where
+        opening and closing the file for each of hundreds of small operations (~80 ms each) would
+        dominate; other threads and processes wait for the whole run, so keep it to batch work."""
+        if getattr(self._held, "con", None) is not None:
+            yield self._held.con
+            return
+        with self.connect() as con:
+            self._held.con = con
+            try:
+                yield con
+            finally:
+                self._held.con = None
 
     def exists(self) -> bool:
         return self.path.exists()

@@ -13,6 +13,7 @@ import duckdb
 import polars as pl
 
 from warehouse.sql import query as sql
+from warehouse.views import install_macros
 
 
 @dataclass
@@ -28,6 +29,7 @@ def expected_frames(
 ) -> ExpectedFrames:
     """Registry rows for `unit` (or every unit) and the history before `round_code`."""
     year = int(round_code[:4]) if round_code[:4].isdigit() else 0
+    install_macros(con)  # approved_submissions(): the standing approved values
     state = con.sql(sql("round_state"), params={"round": round_code}).pl()
     return ExpectedFrames(
         units=con.sql(sql("expected_units"), params={"unit": unit}).pl(),

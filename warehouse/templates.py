@@ -9,6 +9,7 @@ import duckdb
 import polars as pl
 
 from warehouse.sql import query
+from warehouse.views import install_macros
 
 
 @dataclass
@@ -30,6 +31,7 @@ class TemplateRows:
 def template_rows(con: duckdb.DuckDBPyConnection, round_code: str, unit: str | None = None) -> TemplateRows:
     """One query per kind of row, whatever the number of units (a round's templates in bulk)."""
     params = {"round": round_code, "unit": unit}
+    install_macros(con)  # approved_submissions(): the standing approved values
     rounds = con.sql(query("template_round"), params={"round": round_code}).pl().to_dicts()
     found = rounds[0] if rounds else None
     extensions = {e["unit"]: e["due_date"] for e in found.pop("extensions")} if found else {}

@@ -19,7 +19,7 @@ def admin_page(username: str):
 
 def test_admin_gets_the_accounts_rounds_and_registry_tabs(site):
     at = admin_page("boss")
-    assert [t.label for t in at.tabs] == [L.TAB_ACCOUNTS, L.TAB_ROUNDS, L.TAB_REGISTRY]
+    assert [t.label for t in at.tabs] == [L.TAB_ACCOUNTS, L.TAB_ROUNDS, L.TAB_REGISTRY, L.TAB_BACKUP]
     accounts = at.dataframe[0].value
     assert {"boss", "rep1", "office1"} <= set(accounts["用户名"])
     assert at.download_button(key="admin_registry_xlsx").label == L.REGISTRY_EXPORT_XLSX
@@ -129,3 +129,12 @@ def test_a_good_registry_upload_replaces_the_registry(site):
     at = at.button(key="admin_registry_import").click().run()
     assert texts(at.success)[0].startswith(L.REGISTRY_LOADED)
     assert audit(site, "registry.import")[-1][0] == "boss"
+
+
+def test_admin_makes_a_backup_and_gets_a_download_button_for_it(site):
+    at = admin_page("boss")
+    at.button(key="admin_backup_create").click().run()
+    assert not at.exception, at.exception
+    assert any(L.BACKUP_CREATED in s for s in texts(at.success))
+    assert at.download_button(key="admin_backup_download_0").label == L.BACKUP_DOWNLOAD
+    assert [actor for actor, _, _ in audit(site, "backup.create")] == ["boss"]

@@ -5,7 +5,7 @@ from tests.conftest import run_cli
 
 
 def test_init_demo_prints_each_account_once_and_the_passwords_work(portal_home):
-    done = run_cli("init", "--demo", home=portal_home)
+    done = run_cli("init", "--demo", "--no-fill", home=portal_home)  # the fill: test_demo_fill.py
     assert done.returncode == 0, done.stderr.decode()
     out = done.stdout.decode()
     assert "规划 5 个" in out
@@ -21,9 +21,11 @@ def test_init_demo_prints_each_account_once_and_the_passwords_work(portal_home):
             assert verify_password(users[username], password)
             assert password not in users[username]
 
-    again = run_cli("init", "--demo", home=portal_home)
+    again = run_cli("init", "--demo", "--no-fill", home=portal_home)
     assert again.returncode == 0
     assert "密码" not in again.stdout.decode() and "未重复导入" in again.stdout.decode()
+    with portal.warehouse.connect() as con:
+        assert con.execute("SELECT count(*) FROM submissions").fetchall() == [(0,)]
 
 
 def test_init_without_demo_creates_an_empty_current_warehouse(portal_home):

@@ -5,9 +5,8 @@
 WITH approved AS (
     SELECT iv.unit, iv.indicator, iv.value, iv.round
     FROM indicator_values iv
-    JOIN submissions s ON s.id = iv.submission_id
-    WHERE s.status = 'approved'
-      AND iv.round < $round
+    JOIN approved_submissions() s ON s.id = iv.submission_id  -- submissions.sql
+    WHERE iv.round < $round
       AND iv.value IS NOT NULL
       AND ($unit IS NULL OR iv.unit = $unit)
 ),

@@ -8,9 +8,8 @@ WITH approved AS (
                ORDER BY v.round DESC, s.uploaded_at DESC, s.id DESC
            ) AS latest
     FROM indicator_values v
-    JOIN submissions s ON s.id = v.submission_id
-    WHERE s.status = 'approved'
-      AND v.round < $round
+    JOIN approved_submissions() s ON s.id = v.submission_id  -- submissions.sql
+    WHERE v.round < $round
       AND v.value IS NOT NULL
       AND ($unit IS NULL OR v.unit = $unit)
 )

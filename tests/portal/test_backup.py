@@ -1,0 +1,281 @@
+"""portal backup / portal restore: a verified snapshot, restored whole or not at all."""
+
+from __future__ import annotations
+
+import json
+import signal
+import zipfile
+
+import pytest
+
+from portal import backup
+from portal.backup import (
+    BackupError,
+    create_backup_as,
+    list_backups_as,
+    read_backup_as,
+    recover_interrupted,
+    restore_backup,
+    restore_backup_as,
+)
+from portal.context import Portal
+from portal.permissions import PermissionDenied
+from portal.submissions import ingest
+from schemas.enums import Role
+from tests.portal.reliability_support import ROUND, cli, files_under, filled, report_units, snapshot
+from warehouse.db import WarehouseError
+
+
+@pytest.fixture
+def loaded(demo_portal, _demo_home):
+    """The demo with three accepted submissions, a second version and a rejected upload."""
+    units = report_units(_demo_home, 3)
+    for unit in units:
+        assert ingest(
+            demo_portal, filled(_demo_home, unit), f"{unit}.xlsx", unit=unit, round_code=ROUND
+        ).accepted
+    assert (
+        ingest(
+            demo_portal, filled(_demo_home, units[0], 1), "v2.xlsx", unit=units[0], round_code=ROUND
+        ).version
+        == 2
+    )
+    rejected = ingest(demo_portal, b"not a workbook", "bad.xlsx", unit=units[1], round_code=ROUND)
+    assert not rejected.accepted
+    key = (
+        demo_portal.settings.home / "secret.key"
+    )  # the demo signs with settings.toml's key; a real home has this
+    key.write_text("0" * 64)
+    key.chmod(0o600)
+    return demo_portal
+
+
+def _backup(portal, path, *extra):
+    done = cli("backup", "-o", str(path), *extra, home=portal.settings.home)
+    assert done.returncode == 0, done.stderr.decode()
+    return done
+
+
+def test_a_backup_restored_into_a_fresh_home_has_every_table_and_every_stored_file(loaded, tmp_path):
+    home = loaded.settings.home
+    evidence = home / "evidence" / "ab" / "ab12.pdf"  # whatever else lives under the home comes along
+    evidence.parent.mkdir(parents=True)
+    evidence.write_bytes(b"%PDF-1.4 evidence")
+    archive = tmp_path / "backup.zip"
+    _backup(loaded, archive)
+    fresh = tmp_path / "fresh"
+
+    done = cli("restore", str(archive), home=fresh)
+
+    assert done.returncode == 0, done.stderr.decode()
+    assert snapshot(fresh) == snapshot(home)
+    assert files_under(fresh / "uploads") == files_under(home / "uploads")
+    assert len(files_under(fresh / "uploads")) == 5
+    assert files_under(fresh / "evidence") == files_under(home / "evidence") != {}
+    for name in ("settings.toml", "secret.key"):
+        assert (fresh / name).read_bytes() == (home / name).read_bytes()
+    assert (fresh / "secret.key").stat().st_mode & 0o077 == 0
+    assert archive.stat().st_mode & 0o077 == 0  # the backup holds the key and password hashes
+
+
+def test_the_manifest_lists_every_file_with_its_checksum(loaded, tmp_path):
+    archive = tmp_path / "backup.zip"
+    _backup(loaded, archive)
+    import hashlib
+
+    with zipfile.ZipFile(archive) as zf:
+        manifest = json.loads(zf.read("manifest.json"))
+        names = set(zf.namelist()) - {"manifest.json"}
+        for entry in manifest["files"]:
+            assert hashlib.sha256(zf.read(entry["path"])).hexdigest() == entry["sha256"]
+    assert names == {e["path"] for e in manifest["files"]}
+    assert {"warehouse.duckdb", "settings.toml", "secret.key"} <= names
+    assert not any(n.startswith(("backups/", "exports/")) or n.endswith((".lock", ".wal")) for n in names)
+    assert manifest["includes_secret"] is True
+    with loaded.warehouse.connect() as con:  # the backup records its own making
+        assert con.execute("SELECT actor FROM audit_log WHERE action = 'backup.create'").fetchall() == [
+            ("cli",)
+        ]
+
+
+def test_restore_refuses_a_home_with_data_unless_forced_and_keeps_what_it_replaced(
+    loaded, empty_portal, tmp_path
+):
+    archive = tmp_path / "backup.zip"
+    _backup(loaded, archive)
+    target = tmp_path / "target"
+    assert cli("init", "--demo", home=target).returncode == 0
+    before = snapshot(target)
+
+    refused = cli("restore", str(archive), home=target)
+
+    assert refused.returncode == 2
+    assert "已有数据" in refused.stderr.decode() and "--force" in refused.stderr.decode()
+    assert snapshot(target) == before
+    forced = cli("restore", str(archive), "--force", home=target)
+    assert forced.returncode == 0, forced.stderr.decode()
+    assert snapshot(target) == snapshot(loaded.settings.home)
+    kept = list((target / "backups").glob("before-restore-*"))
+    assert len(kept) == 1 and (kept[0] / "warehouse.duckdb").is_file()
+    assert "原数据已移到" in forced.stdout.decode()
+
+
+def _tamper(archive, target, name="warehouse.duckdb"):
+    """A copy of the backup with one byte of `name` changed and the manifest left as it was."""
+    with zipfile.ZipFile(archive) as src, zipfile.ZipFile(target, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == name:
+                body = body[:100] + bytes([body[100] ^ 0xFF]) + body[101:]
+            dst.writestr(info, body)
+
+
+def test_a_corrupted_backup_is_refused_and_the_data_stays_as_it_was(loaded, tmp_path):
+    archive, bad = tmp_path / "backup.zip", tmp_path / "bad.zip"
+    _backup(loaded, archive)
+    _tamper(archive, bad)
+    home = loaded.settings.home
+    before, uploads = snapshot(home), files_under(home / "uploads")
+
+    done = cli("restore", str(bad), "--force", home=home)
+
+    assert done.returncode == 1
+    assert "校验值与清单不符" in done.stderr.decode() and "未做任何改动" in done.stderr.decode()
+    assert snapshot(home) == before and files_under(home / "uploads") == uploads
+    assert not [p for p in home.iterdir() if p.name.startswith(".restore")]
+
+
+@pytest.mark.parametrize("content", [b"hello", b"PK\x03\x04 broken"])
+def test_a_file_that_is_not_a_backup_is_a_usage_error(content, portal_home, tmp_path):
+    path = tmp_path / "x.zip"
+    path.write_bytes(content)
+    done = cli("restore", str(path), home=portal_home)
+    assert done.returncode == 2 and "不是本平台的备份文件" in done.stderr.decode()
+    missing = cli("restore", str(tmp_path / "none.zip"), home=portal_home)
+    assert missing.returncode == 2 and "找不到备份文件" in missing.stderr.decode()
+
+
+def test_a_failure_in_the_middle_of_the_swap_puts_the_old_data_back(loaded, tmp_path, monkeypatch):
+    archive = tmp_path / "backup.zip"
+    _backup(loaded, archive)
+    target = Portal.open(tmp_path / "target")
+    assert cli("init", "--demo", home=target.settings.home).returncode == 0
+    before = snapshot(target.settings.home)
+    real, calls = backup.os.replace, []
+
+    def flaky(src, dst):
+        calls.append((src, dst))
+        if len(calls) == 4:  # some items already swapped, the rest not
+            raise OSError(28, "No space left on device")
+        return real(src, dst)
+
+    monkeypatch.setattr(backup.os, "replace", flaky)
+    with pytest.raises(BackupError, match="原数据保持不变"):
+        restore_backup(target, archive, force=True)
+    monkeypatch.setattr(backup.os, "replace", real)
+
+    assert snapshot(target.settings.home) == before
+    assert not target.warehouse.restore_marker.exists()
+
+
+def test_a_restore_killed_while_swapping_blocks_the_warehouse_until_the_next_restore_undoes_it(
+    loaded, tmp_path
+):
+    archive = tmp_path / "backup.zip"
+    _backup(loaded, archive)
+    target = Portal.open(tmp_path / "target")
+    assert cli("init", "--demo", home=target.settings.home).returncode == 0
+    before = snapshot(target.settings.home)
+
+    killed = cli(
+        "restore",
+        str(archive),
+        "--force",
+        home=target.settings.home,
+        env={"PORTAL_FAULT_AT": "restore.swapping"},
+    )
+
+    assert killed.returncode == -signal.SIGKILL
+    # Never a fresh, empty warehouse in its place.
+    with pytest.raises(WarehouseError, match="恢复"), target.warehouse.connect():
+        pass
+    blocked = cli("status", home=target.settings.home)
+    assert blocked.returncode == 1 and "portal restore" in blocked.stderr.decode()
+    assert recover_interrupted(target)
+    assert snapshot(target.settings.home) == before
+    again = cli("restore", str(archive), "--force", home=target.settings.home)
+    assert again.returncode == 0, again.stderr.decode()
+    assert snapshot(target.settings.home) == snapshot(loaded.settings.home)
+
+
+def test_a_restore_killed_before_the_swap_changes_nothing(loaded, tmp_path):
+    archive = tmp_path / "backup.zip"
+    _backup(loaded, archive)
+    home = loaded.settings.home
+    before = snapshot(home)
+    killed = cli("restore", str(archive), "--force", home=home, env={"PORTAL_FAULT_AT": "restore.staged"})
+    assert killed.returncode == -signal.SIGKILL
+    assert snapshot(home) == before
+
+
+def test_a_backup_without_the_secret_restores_with_the_targets_own_key(loaded, tmp_path):
+    archive = tmp_path / "backup.zip"
+    _backup(loaded, archive, "--no-secret")
+    with zipfile.ZipFile(archive) as zf:
+        assert "secret.key" not in zf.namelist()
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    (fresh / "secret.key").write_text("the-new-machines-key")
+    done = cli("restore", str(archive), home=fresh)
+    assert done.returncode == 0, done.stderr.decode()
+    assert (fresh / "secret.key").read_text() == "the-new-machines-key"
+    assert "secret.key" in done.stdout.decode()
+
+
+def test_backups_from_the_admin_page_are_permission_checked_and_audited(loaded, make_account, tmp_path):
+    admin = make_account(loaded, "root", Role.ADMIN)
+    office = make_account(loaded, "office1", Role.OFFICE_REVIEWER)
+    for action in (
+        lambda a: create_backup_as(loaded, a),
+        lambda a: list_backups_as(loaded, a),
+        lambda a: read_backup_as(loaded, a, "x.zip"),
+        lambda a: restore_backup_as(loaded, a, b""),
+    ):
+        with pytest.raises(PermissionDenied):
+            action(office)
+
+    made = create_backup_as(loaded, admin)
+    listed = list_backups_as(loaded, admin)
+    assert [name for name, _, _ in listed] == [made.path.name]
+    data = read_backup_as(loaded, admin, made.path.name)
+    with pytest.raises(BackupError):
+        read_backup_as(loaded, admin, "../settings.toml")
+
+    refused = restore_backup_as(loaded, admin, data)
+    assert not refused.ok and "已有数据" in refused.message
+    restored = restore_backup_as(loaded, admin, data, force=True)
+    assert restored.ok, restored.message
+    with loaded.warehouse.connect() as con:
+        actions = con.execute(
+            "SELECT actor, action FROM audit_log WHERE action LIKE 'backup.%' ORDER BY id"
+        ).fetchall()
+    # The restored warehouse is the backup (made before the download) plus who restored it.
+    assert actions == [("root", "backup.create"), ("root", "backup.restore")]
+
+
+def test_a_backup_killed_midway_leaves_no_backup_file_and_the_data_untouched(loaded, tmp_path):
+    home = loaded.settings.home
+    before = snapshot(home)
+    target = tmp_path / "out" / "backup.zip"
+    killed = cli("backup", "-o", str(target), home=home, env={"PORTAL_FAULT_AT": "backup.snapshot_taken"})
+    assert killed.returncode == -signal.SIGKILL
+    assert not target.exists()  # never half a backup under the name asked for
+    after = snapshot(home)
+    logged = {"audit_log", "<sequences>"}  # the attempt itself is in the audit log, nothing else changed
+    assert {t: r for t, r in after.items() if t not in logged} == {
+        t: r for t, r in before.items() if t not in logged
+    }
+    _backup(loaded, target)
+    fresh = tmp_path / "fresh"
+    assert cli("restore", str(target), home=fresh).returncode == 0
+    assert snapshot(fresh) == snapshot(home)

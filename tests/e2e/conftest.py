@@ -117,12 +117,40 @@ def chromium():
         browser.close()
 
 
+class Offline:
+    """Every request the browser makes to anywhere but our server is refused and remembered."""
+
+    def __init__(self, server: Server):
+        self.server = server
+        self.outside: list[str] = []
+
+    def context(self, chromium):
+        context = chromium.new_context(
+            viewport={"width": 1440, "height": 1000}, locale="zh-CN", accept_downloads=True
+        )
+        context.set_default_timeout(60_000)
+        context.route("**/*", self._route)
+        return context
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        if url.startswith(self.server.url) or url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            self.outside.append(url)
+            route.abort()
+
+
 @pytest.fixture
-def browser_page(chromium, tmp_path):
-    context = chromium.new_context(
-        viewport={"width": 1440, "height": 1000}, locale="zh-CN", accept_downloads=True
-    )
-    context.set_default_timeout(30_000)
+def offline(server):
+    guard = Offline(server)
+    yield guard
+    assert guard.outside == [], f"the app asked for outside addresses: {guard.outside}"
+
+
+@pytest.fixture
+def browser_page(chromium, offline):
+    context = offline.context(chromium)
     page = context.new_page()
     yield page
     context.close()

@@ -23,11 +23,10 @@ def _status(server) -> list[str]:
     return [r[0] for r in rows]
 
 
-def test_a_unit_reports_and_the_office_sees_and_approves_it(server, chromium, tmp_path):
+def test_a_unit_reports_and_the_office_sees_and_approves_it(server, chromium, offline, tmp_path):
     name = _unit_name(server)
 
-    unit_ctx = chromium.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
-    unit_ctx.set_default_timeout(60_000)
+    unit_ctx = offline.context(chromium)
     page = unit_ctx.new_page()
     sign_in(page, server, "e2e_rep")
     go(page, "数据上报", "report")
@@ -45,18 +44,20 @@ def test_a_unit_reports_and_the_office_sees_and_approves_it(server, chromium, tm
     page.locator("[data-testid='stFileUploader'] input[type='file']").first.set_input_files(str(filled))
     settle(page)
     page.get_by_role("button", name="上传", exact=True).click()
-    page.get_by_text("校验通过,已报送").first.wait_for()
+    try:
+        page.get_by_text("已报送-待审").first.wait_for(timeout=180_000)  # the first upload imports GX
+    finally:
+        shot(page, "e2e-2-unit-uploaded")
     settle(page)
-    shot(page, "e2e-2-unit-uploaded")
     assert _status(server) == [SubmissionStatus.VALIDATED.value]
     unit_ctx.close()
 
-    office_ctx = chromium.new_context(viewport={"width": 1440, "height": 1000})
-    office_ctx.set_default_timeout(60_000)
+    office_ctx = offline.context(chromium)
     page = office_ctx.new_page()
     sign_in(page, server, "e2e_office")
     go(page, "完成情况", "completion")
     main = page.locator("[data-testid='stMain']")
+    main.locator("[data-testid='stTable']").first.wait_for()
     main.get_by_text(name).first.wait_for()
     assert "已报送-待审" in main.inner_text()
     shot(page, "e2e-3-office-completion")

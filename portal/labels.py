@@ -430,6 +430,9 @@ AUDIT_ACTION_LABELS = {
     "round.state": "变更轮次状态",
     "round.due_date": "修改截止日期",
     "round.extension": "批准延期报送",
+    "submission.upload": "上传填报数据",
+    "submission.approve": "审核通过",
+    "submission.return": "审核退回",
 }
 
 TAB_UNITS = "责任单位"

@@ -270,13 +270,15 @@ def save_scheme_as(portal: Portal, account, plan: str, year: int, text: bytes) -
     except UnicodeDecodeError:
         issue = Issue.make("scheme-unreadable", file=name, detail=L.SCHEME_NOT_TEXT)
         return Outcome(False, L.SCHEME_NOT_SAVED + issue.message)
-    home = portal.settings.home
     layers = [("默认方案", default_text())]
-    layers += [
-        (f"{SCHEME_DIR}/{p.name}", p.read_text(encoding="utf-8"))
-        for p in scheme_files(home, plan, year)
-        if p != path
-    ]
+    for other in scheme_files(portal.settings.home, plan, year):
+        if other == path:
+            continue  # the file being replaced is not layered under its replacement
+        try:
+            layers.append((f"{SCHEME_DIR}/{other.name}", other.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as exc:
+            issue = Issue.make("scheme-unreadable", file=f"{SCHEME_DIR}/{other.name}", detail=str(exc))
+            return Outcome(False, L.SCHEME_NOT_SAVED + issue.message)
     layers.append((name, decoded))
     checked = parse_layers(layers)
     if not checked.report.ok or checked.scheme is None:

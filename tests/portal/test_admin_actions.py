@@ -310,3 +310,18 @@ def test_the_clock_is_the_portals(demo_portal):
     update_unit_as(demo_portal, ADMIN, "JZKF-JFJ", phone="1")
     logged = audit_log_as(demo_portal, ADMIN, action="unit.update")["logged_at"][0]
     assert logged.date() == demo_portal.settings.today() == dt.date(2025, 10, 10)
+
+
+def test_an_upload_is_checked_over_the_plan_wide_file_it_will_be_layered_on(demo_portal):
+    folder = demo_portal.settings.home / "scoring"
+    folder.mkdir()
+    (folder / "JZ.toml").write_text("[points]\nindicators = 70\ntasks = 20\n", encoding="utf-8")
+    assert scheme_text_as(demo_portal, EVALUATOR, PLAN, YEAR).startswith("[points]\nindicators = 70")
+    outcome = save_scheme_as(demo_portal, EVALUATOR, PLAN, YEAR, b"[points]\ntasks = 30\n")
+    assert not outcome.ok and "scoring/JZ.toml + scoring/JZ-2025.toml" in outcome.message
+    assert save_scheme_as(demo_portal, EVALUATOR, PLAN, YEAR, b"[points]\ntasks = 20\nreporting = 10\n").ok
+    assert assess(demo_portal, PLAN, YEAR).scheme.sources == (
+        "默认方案",
+        "scoring/JZ.toml",
+        "scoring/JZ-2025.toml",
+    )

@@ -120,7 +120,8 @@ def test_a_broken_registry_upload_shows_the_report_by_sheet_and_cell(site):
     at = at.button(key="admin_registry_import").click().run()
     assert not at.exception, at.exception
     assert texts(at.error) == [L.REGISTRY_NOT_LOADED]
-    report = at.dataframe[-1].value
+    registry = next(t for t in at.tabs if t.label == L.TAB_REGISTRY)
+    report = registry.dataframe[-1].value
     assert list(report.columns) == ["级别", "工作表", "单元格", "列", "填写内容", "问题", "修改建议"]
     first = report.iloc[0].to_dict()
     assert (first["工作表"], first["单元格"], first["级别"]) == ("指标", "A2", "错误")

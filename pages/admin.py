@@ -5,11 +5,15 @@ import streamlit as st
 from portal import labels as L
 from portal import web
 from portal.admin import (
+    audit_choices_as,
+    audit_log_as,
     export_registry_json_as,
     export_registry_xlsx_as,
     import_registry_as,
+    list_units_as,
     report_frame,
     unit_choices,
+    update_unit_as,
 )
 from portal.auth import Role, add_account, list_accounts, reset_password, set_account_active
 from portal.backup import create_backup_as, list_backups_as, read_backup_as, restore_backup_as
@@ -162,11 +166,57 @@ def backup_tab() -> None:
             _done(restore_backup_as(portal, account, upload.getvalue(), force=force))
 
 
+def units_tab() -> None:
+    frame = list_units_as(portal, account)
+    columns = ["code", "name", "kind_label", "parent", "contact", "phone", "active", "assumed"]
+    st.dataframe(L.headed(frame, columns), hide_index=True, width="stretch")
+    names = dict(zip(frame["code"], frame["name"], strict=True))
+    if not names:
+        return
+    picked = st.selectbox(
+        L.UNIT_PICK, list(names), format_func=lambda c: f"{c} {names[c]}", key="admin_unit_pick"
+    )
+    row = frame.row(list(names).index(picked), named=True)
+    with st.form(f"admin_unit_form_{picked}"):
+        st.markdown(f"**{L.UNIT_EDIT}**")
+        contact = st.text_input(
+            L.COLUMNS["contact"], value=row["contact"] or "", key=f"admin_unit_contact_{picked}"
+        )
+        phone = st.text_input(L.COLUMNS["phone"], value=row["phone"] or "", key=f"admin_unit_phone_{picked}")
+        active = st.checkbox(L.UNIT_ACTIVE, value=row["active"], key=f"admin_unit_active_{picked}")
+        if st.form_submit_button(L.UNIT_SAVE, key="admin_unit_save", type="primary"):
+            _done(update_unit_as(portal, account, picked, contact, phone, active))
+
+
+def audit_tab() -> None:
+    actions, actors = audit_choices_as(portal, account)
+    labels = dict(actions)
+    cols = st.columns(3)
+    action = cols[0].selectbox(
+        L.AUDIT_FILTER_ACTION,
+        [None, *labels],
+        format_func=lambda a: L.ALL if a is None else f"{labels[a]}({a})",
+        key="admin_audit_action",
+    )
+    actor = cols[1].selectbox(
+        L.AUDIT_FILTER_ACTOR, [None, *actors], format_func=lambda a: a or L.ALL, key="admin_audit_actor"
+    )
+    limit = cols[2].number_input(L.AUDIT_LIMIT, 10, 5000, 500, step=100, key="admin_audit_limit")
+    frame = audit_log_as(portal, account, int(limit), action, actor)
+    if frame.is_empty():
+        st.caption(L.AUDIT_EMPTY)
+        return
+    columns = ["logged_at", "actor", "action_label", "target", "detail"]
+    st.dataframe(L.headed(frame, columns), hide_index=True, width="stretch")
+
+
 tabs = [
     (L.TAB_ACCOUNTS, "account.manage", accounts_tab),
     (L.TAB_ROUNDS, "round.manage", rounds_tab),
     (L.TAB_REGISTRY, "registry.import", registry_tab),
+    (L.TAB_UNITS, "unit.manage", units_tab),
     (L.TAB_BACKUP, "backup.create", backup_tab),
+    (L.TAB_AUDIT, "audit.view", audit_tab),
 ]
 tabs = [(title, render) for title, action, render in tabs if allowed(account, action)]
 for tab, (_, render) in zip(st.tabs([title for title, _ in tabs]), tabs, strict=True):

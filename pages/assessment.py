@@ -10,10 +10,13 @@ from portal.assessment_board import (
     assessment_board,
     assessment_choices,
     export_assessment,
+    save_scheme_as,
+    scheme_text_as,
     unit_detail,
     withdraw_bonus_as,
 )
 from portal.charts import totals_chart
+from portal.permissions import allowed
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SUMMARY_COLUMNS = ["rank", "unit_name", "indicators_score", "tasks_score", "reporting_score", "deductions"]
@@ -37,6 +40,26 @@ years = plan.years
 year = cols[1].selectbox(
     L.ASSESS_YEAR, years, index=years.index(choices.default_year(plan)), key=f"assess_year_{code}"
 )
+
+if allowed(account, "assessment.configure"):
+    with st.expander(L.SCHEME_HEADING):
+        st.caption(L.SCHEME_HELP.format(plan=code, year=year))
+        text = scheme_text_as(portal, account, code, year)
+        st.code(text, language="toml")
+        st.download_button(
+            L.SCHEME_DOWNLOAD,
+            data=text.encode("utf-8"),
+            file_name=L.SCHEME_FILE.format(plan=code, year=year),
+            mime="application/toml",
+            key="assess_scheme_download",
+        )
+        upload = st.file_uploader(L.SCHEME_UPLOAD, type=["toml"], key="assess_scheme_file")
+        if st.button(L.SCHEME_SAVE, key="assess_scheme_save", disabled=upload is None):
+            outcome = save_scheme_as(portal, account, code, year, upload.getvalue())
+            if outcome.ok:
+                web.flash(outcome)
+                st.rerun()
+            st.error(outcome.message)
 
 with st.spinner(L.ASSESS_COMPUTING):
     board = assessment_board(portal, account, code, year)

@@ -5,7 +5,10 @@ and lays the working out as frames a page can show."""
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import polars as pl
 
@@ -17,8 +20,10 @@ from portal.dashboards import enum_label
 from portal.exports.assessment_xlsx import ROUND_STATES, assessment_workbook
 from portal.outcome import Outcome
 from portal.permissions import allowed, require
+from portal.scheme import SCHEME_DIR, default_text, parse_layers, scheme_files
 from portal.scoring import UnitScore
 from schemas.enums import IndicatorKind, Pace, TaskRole, TaskStatus
+from schemas.issues import Issue
 
 
 @dataclass(frozen=True)
@@ -221,3 +226,70 @@ def export_assessment(portal: Portal, account, plan: str, year: int) -> bytes:
             con, account.username, "assessment.export", f"{plan}/{year}", f"units={len(result.units)}"
         )
     return book.data
+
+
+# --- the scoring scheme (assessment.configure, evaluators only) -------------------------------------
+
+
+def _plan_years(portal: Portal, plan: str) -> tuple[int, int] | None:
+    with portal.warehouse.connect() as con:
+        rows = con.execute("SELECT start_year, end_year FROM plans WHERE code = ?", [plan]).fetchall()
+    return rows[0] if rows else None
+
+
+def _scheme_path(portal: Portal, plan: str, year: int) -> Path:
+    """The file portal.scheme reads last (most specific) for this plan and year."""
+    return portal.settings.home / SCHEME_DIR / f"{plan}-{int(year)}.toml"
+
+
+def scheme_text_as(portal: Portal, account, plan: str, year: int) -> str:
+    """The TOML text in force for `plan` and `year`: the most specific file under PORTAL_HOME/scoring
+    (a file there only needs the keys that differ; the rest comes from the files before it), or the
+    shipped default when there is none."""
+    require(account, "assessment.configure")
+    files = scheme_files(portal.settings.home, plan, int(year))
+    return files[-1].read_text(encoding="utf-8") if files else default_text()
+
+
+def save_scheme_as(portal: Portal, account, plan: str, year: int, text: bytes) -> Outcome:
+    """Check an uploaded scheme as it would be layered for `plan` and `year`, and only if it passes
+    write it as scoring/{plan}-{year}.toml (atomically), audited as assessment.configure."""
+    require(account, "assessment.configure")
+    year = int(year)
+    years = _plan_years(portal, plan)
+    if years is None:
+        return Outcome(False, L.SCHEME_UNKNOWN_PLAN.format(plan=plan))
+    if not years[0] <= year <= years[1]:
+        return Outcome(
+            False, L.SCHEME_YEAR_OUTSIDE.format(year=year, plan=plan, start=years[0], end=years[1])
+        )
+    path = _scheme_path(portal, plan, year)
+    name = f"{SCHEME_DIR}/{path.name}"
+    try:
+        decoded = bytes(text).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        issue = Issue.make("scheme-unreadable", file=name, detail=L.SCHEME_NOT_TEXT)
+        return Outcome(False, L.SCHEME_NOT_SAVED + issue.message)
+    layers = [("默认方案", default_text())]
+    for other in scheme_files(portal.settings.home, plan, year):
+        if other == path:
+            continue  # the file being replaced is not layered under its replacement
+        try:
+            layers.append((f"{SCHEME_DIR}/{other.name}", other.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as exc:
+            issue = Issue.make("scheme-unreadable", file=f"{SCHEME_DIR}/{other.name}", detail=str(exc))
+            return Outcome(False, L.SCHEME_NOT_SAVED + issue.message)
+    layers.append((name, decoded))
+    checked = parse_layers(layers)
+    if not checked.report.ok or checked.scheme is None:
+        return Outcome(False, L.SCHEME_NOT_SAVED + " ".join(i.message for i in checked.report.errors))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".toml.part")
+    partial.write_text(decoded, encoding="utf-8")
+    os.replace(partial, path)
+    digest = hashlib.sha256(decoded.encode("utf-8")).hexdigest()[:12]
+    with portal.warehouse.transaction() as con:
+        portal.audit(
+            con, account.username, "assessment.configure", f"{plan}/{year}", f"{name} sha256={digest}"
+        )
+    return Outcome(True, L.SCHEME_SAVED.format(plan=plan, year=year, file=name))

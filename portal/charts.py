@@ -168,3 +168,32 @@ def totals_chart(summary: pl.DataFrame, grades: list[str]) -> alt.Chart:
         )
         .properties(height=max(160, 22 * summary.height))
     )
+
+
+# Task status colours, in portal.dashboards.TASK_STATUSES order: done, moving, behind, not started,
+# not reported.
+TASK_STATUS_COLOURS = ["#5cb85c", "#1976d2", "#d9534f", "#adb5bd", "#f0ad4e"]
+
+
+def task_status_chart(counts: pl.DataFrame) -> alt.Chart:
+    """Bars of how many tasks are in each status, by what the lead unit reported (TaskBoard.counts)."""
+    data = counts.select("status_label", "tasks").to_pandas()
+    order = counts["status_label"].to_list()
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("status_label:N", title=L.CHART_STATUS, sort=order, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("tasks:Q", title=L.CHART_TASKS),
+            color=alt.Color(
+                "status_label:N",
+                legend=None,
+                scale=alt.Scale(domain=order, range=TASK_STATUS_COLOURS[: len(order)]),
+            ),
+            tooltip=[
+                alt.Tooltip("status_label:N", title=L.CHART_STATUS),
+                alt.Tooltip("tasks:Q", title=L.CHART_TASKS),
+            ],
+        )
+        .properties(height=220)
+    )

@@ -19,8 +19,15 @@ from portal.exports.bulletin_xlsx import bulletin_workbook
 from portal.exports.reminder_xlsx import reminder_workbook
 from portal.permissions import require
 from portal.rounds import current_round_on
-from schemas.enums import IndicatorKind, Pace, ReportState, UnitKind
-from warehouse.views import DUE_SOON_DAYS, completion, kpi_history, kpi_progress, unit_plans
+from schemas.enums import IndicatorKind, Pace, ReportState, TaskStatus, UnitKind
+from warehouse.views import (
+    DUE_SOON_DAYS,
+    completion,
+    kpi_history,
+    kpi_progress,
+    task_progress,
+    unit_plans,
+)
 
 STATES = [s.value for s in ReportState]  # missing, validated, returned, approved
 PACES = [p.value for p in Pace]
@@ -371,6 +378,85 @@ def indicator_history(portal: Portal, account, round_code: str, indicators: list
         return kpi_history(con, round_code, list(indicators))
 
 
+# ------------------------------------------------------------------------------- 任务进展
+
+# Status order on the board and its chart: done first, then the ones to chase; "" = not reported.
+TASK_STATUSES = [s.value for s in (TaskStatus.COMPLETED, TaskStatus.IN_PROGRESS, TaskStatus.BEHIND)]
+TASK_STATUSES += [TaskStatus.NOT_STARTED.value, ""]
+
+
+def _status_text(status: str | None, percent: float | None) -> str:
+    if status is None:
+        return L.TASK_NOT_REPORTED
+    label = enum_label(TaskStatus, status)
+    return label if percent is None else f"{label} {percent:g}%"
+
+
+def _helpers_text(helpers: list[dict] | None) -> str:
+    return ";".join(
+        f"{h['name'] or h['unit']}:{_status_text(h['status'], h['percent'])}" for h in helpers or []
+    )
+
+
+def _overdue_text(reasons: list[str] | None) -> str:
+    words = {"past_due": L.TASK_PAST_DUE, "behind": L.TASK_BEHIND}
+    return "、".join(words.get(r, r) for r in reasons or [])
+
+
+@dataclass
+class TaskBoard:
+    """Every task of the round's plans, the lead's report beside its helpers'; the overdue ones apart."""
+
+    round: str
+    tasks: pl.DataFrame  # task_progress.sql rows + plan_name, lead_status_label, helpers_text, overdue_text
+    overdue: pl.DataFrame  # rows of `tasks` flagged overdue
+    counts: pl.DataFrame  # status, status_label, tasks: by the lead's reported status ("" = not reported)
+    units: list[tuple[str, str]] = field(default_factory=list)  # (code, name): every lead or helper
+
+
+def task_board(
+    portal: Portal, account, round_code: str, plan: str | None = None, unit: str | None = None
+) -> TaskBoard:
+    """`unit` keeps the tasks it leads or helps with. Raises UnknownRound."""
+    require(account, "task_progress.view")
+    with portal.warehouse.connect() as con:
+        progress = task_progress(con, round_code)
+        plans = con.sql("SELECT code AS plan, name AS plan_name FROM plans").pl()
+    frame = progress.tasks
+    if plan is not None:
+        frame = frame.filter(pl.col("plan") == plan)
+    if unit is not None:
+        helped = progress.long.filter(pl.col("unit") == unit)["task"].unique()
+        frame = frame.filter(pl.col("task").is_in(helped.implode()))
+    frame = frame.join(plans, on="plan", how="left", maintain_order="left").with_columns(
+        lead_status_label=pl.col("lead_status")
+        .map_elements(lambda st: enum_label(TaskStatus, st), return_dtype=pl.String)
+        .fill_null(L.TASK_NOT_REPORTED),
+        helpers_text=pl.col("helpers")
+        .map_elements(lambda hs: _helpers_text(list(hs)), return_dtype=pl.String)
+        .fill_null(""),
+        helpers_reported_text=pl.format("{}/{}", "helpers_reported", "helper_count"),
+        overdue_text=pl.col("overdue_reasons")
+        .map_elements(lambda rs: _overdue_text(list(rs)), return_dtype=pl.String)
+        .fill_null(""),
+        lead_name=pl.col("lead_name").fill_null(pl.col("lead_unit")),
+    )
+    statuses = frame["lead_status"].fill_null("")
+    counts = pl.DataFrame(
+        [
+            {
+                "status": s,
+                "status_label": enum_label(TaskStatus, s) if s else L.TASK_NOT_REPORTED,
+                "tasks": int((statuses == s).sum()),
+            }
+            for s in TASK_STATUSES
+        ],
+        schema={"status": pl.String, "status_label": pl.String, "tasks": pl.Int64},
+    )
+    units = progress.long.select("unit", pl.col("unit_name").fill_null(pl.col("unit"))).unique().sort("unit")
+    return TaskBoard(round_code, frame, frame.filter(pl.col("overdue")), counts, units.rows())
+
+
 __all__ = [
     "DUE_SOON_DAYS",
     "Choices",
@@ -385,4 +471,6 @@ __all__ = [
     "kpi_choices",
     "by_kind_frame",
     "missing_frame",
+    "TaskBoard",
+    "task_board",
 ]

@@ -406,3 +406,88 @@ BACKUP_RESTORE_HELP = "恢复会整体替换现有数据(原数据移到 backups
 BACKUP_RESTORE_FILE = "备份文件(.zip)"
 BACKUP_RESTORE_FORCE = "我确认用备份覆盖现有数据"
 BACKUP_RESTORE = "恢复"
+
+# 系统管理 · 操作日志 and 责任单位; 指标监测 · 任务进展; 年度考核 · 考核方案 (the four actions' services)
+TAB_AUDIT = "操作日志"
+AUDIT_FILTER_ACTION = "操作"
+AUDIT_FILTER_ACTOR = "操作人"
+AUDIT_LIMIT = "显示最近条数"
+AUDIT_EMPTY = "没有符合条件的操作记录。"
+# Audited action codes that are not in the permission table (portal.permissions labels the rest).
+AUDIT_ACTION_LABELS = {
+    "unit.update": "修改责任单位",
+    "account.create": "创建账号",
+    "account.deactivate": "停用账号",
+    "account.activate": "启用账号",
+    "account.reset_password": "重置密码",
+    "auth.sign_in": "登录",
+    "auth.sign_in_failed": "登录失败",
+    "auth.lock": "账号锁定",
+    "auth.sign_out": "退出登录",
+    "auth.session_expired": "登录过期",
+    "auth.password_change": "修改密码",
+    "round.create": "新建轮次",
+    "round.state": "变更轮次状态",
+    "round.due_date": "修改截止日期",
+    "round.extension": "批准延期报送",
+    "submission.upload": "上传填报数据",
+    "submission.approve": "审核通过",
+    "submission.return": "审核退回",
+}
+
+TAB_UNITS = "责任单位"
+UNIT_PICK = "选择单位"
+UNIT_EDIT = "修改联系人、联系电话和启用状态"
+UNIT_ACTIVE = "启用(停用后不再计入应报单位)"
+UNIT_SAVE = "保存"
+UNIT_UNKNOWN = "没有代码为 {code} 的责任单位。"
+UNIT_NOTHING_GIVEN = "没有要修改的内容。"
+UNIT_UNCHANGED = "责任单位 {code} {name} 的信息没有变化。"
+UNIT_UPDATED = "已修改责任单位 {code} {name}:{what}。"
+UNIT_ACTIVATED = "启用"
+UNIT_DEACTIVATED = "停用(不再计入应报单位)"
+UNIT_TEXT_TOO_LONG = "{field}不能超过 {max} 个字。"
+
+TASK_BOARD = "任务进展"
+TASK_TOTAL = "任务数"
+TASK_OVERDUE = "滞后或逾期任务"
+TASK_OVERDUE_NONE = "所选范围内没有滞后或逾期的任务。"
+TASK_NONE = "所选范围内没有任务。"
+TASK_NOT_REPORTED = "未报送"
+TASK_PAST_DUE = "已过完成年限"
+TASK_BEHIND = "有单位报告滞后"
+TASK_CHART = "任务状态分布(按牵头单位填报)"
+CHART_TASKS = "任务数"
+CHART_STATUS = "状态"
+
+SCHEME_HEADING = "考核方案"
+SCHEME_HELP = "当前对 {plan} {year} 年生效的评分方案(TOML)。可下载修改后上传;上传的方案校验通过后才会保存,只对该规划该年度生效。"
+SCHEME_DOWNLOAD = "下载考核方案"
+SCHEME_FILE = "考核方案-{plan}-{year}.toml"
+SCHEME_UPLOAD = "上传修改后的考核方案(.toml)"
+SCHEME_SAVE = "校验并保存"
+SCHEME_SAVED = "已保存 {plan} {year} 年的考核方案({file}),重新计算后生效。"
+SCHEME_NOT_SAVED = "考核方案有错误,未保存:"
+SCHEME_NOT_TEXT = "文件不是 UTF-8 编码的文字"
+SCHEME_UNKNOWN_PLAN = "没有代码为 {plan} 的规划。"
+SCHEME_YEAR_OUTSIDE = "{year} 年不在规划 {plan} 的规划期({start}—{end} 年)内。"
+
+_more_columns(
+    {
+        "logged_at": "时间",
+        "actor": "操作人",
+        "action": "操作代码",
+        "action_label": "操作",
+        "target": "对象",
+        "detail": "详情",
+        "parent": "上级单位",
+        "assumed": "系统推定",
+        "lead_name": "牵头单位",
+        "lead_status_label": "牵头单位状态",
+        "lead_percent": "牵头单位进度(%)",
+        "helpers_text": "配合单位状态",
+        "helpers_reported_text": "配合单位已报",
+        "overdue_text": "滞后原因",
+        "due_year": "完成年限",
+    }
+)

@@ -19,7 +19,14 @@ def admin_page(username: str):
 
 def test_admin_gets_the_accounts_rounds_and_registry_tabs(site):
     at = admin_page("boss")
-    assert [t.label for t in at.tabs] == [L.TAB_ACCOUNTS, L.TAB_ROUNDS, L.TAB_REGISTRY, L.TAB_BACKUP]
+    assert [t.label for t in at.tabs] == [
+        L.TAB_ACCOUNTS,
+        L.TAB_ROUNDS,
+        L.TAB_REGISTRY,
+        L.TAB_UNITS,
+        L.TAB_BACKUP,
+        L.TAB_AUDIT,
+    ]
     accounts = at.dataframe[0].value
     assert {"boss", "rep1", "office1"} <= set(accounts["用户名"])
     assert at.download_button(key="admin_registry_xlsx").label == L.REGISTRY_EXPORT_XLSX
@@ -28,7 +35,7 @@ def test_admin_gets_the_accounts_rounds_and_registry_tabs(site):
 
 def test_the_office_manages_rounds_and_the_registry_but_not_accounts(site):
     at = admin_page("office1")
-    assert [t.label for t in at.tabs] == [L.TAB_ROUNDS, L.TAB_REGISTRY]
+    assert [t.label for t in at.tabs] == [L.TAB_ROUNDS, L.TAB_REGISTRY, L.TAB_UNITS]
     assert "admin_new_username" not in [w.key for w in at.text_input]
     assert not any(b.key == "admin_reset" for b in at.button)
 
@@ -113,7 +120,8 @@ def test_a_broken_registry_upload_shows_the_report_by_sheet_and_cell(site):
     at = at.button(key="admin_registry_import").click().run()
     assert not at.exception, at.exception
     assert texts(at.error) == [L.REGISTRY_NOT_LOADED]
-    report = at.dataframe[-1].value
+    registry = next(t for t in at.tabs if t.label == L.TAB_REGISTRY)
+    report = registry.dataframe[-1].value
     assert list(report.columns) == ["级别", "工作表", "单元格", "列", "填写内容", "问题", "修改建议"]
     first = report.iloc[0].to_dict()
     assert (first["工作表"], first["单元格"], first["级别"]) == ("指标", "A2", "错误")

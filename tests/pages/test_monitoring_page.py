@@ -30,7 +30,8 @@ def metrics(at) -> dict[str, str]:
 
 
 def charts(at):
-    return at.get("vega_lite_chart")
+    """The KPI tab's charts (the 任务进展 tab draws its own)."""
+    return at.tabs[0].get("vega_lite_chart")
 
 
 @pytest.mark.parametrize("username", ["office1", "eval1", "boss"])

@@ -1,0 +1,228 @@
+"""Every action in the permissions table × every role, against the real service that checks it.
+
+`CALLS` must name a service call for every action in `portal.permissions.ACTIONS`: a new action
+cannot ship without a call here, and the call's outcome for each role must match the table's cell
+(NO: refused for any unit; OWN: allowed for the account's own unit, refused for another; ALL:
+allowed for both). Allowed means the service ran and returned; refused means PermissionDenied.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pytest
+
+from portal import admin, assessment_board, backup, dashboards, overview, rounds
+from portal import workflow as wf
+from portal.auth import Account, change_password, create_account, list_accounts, sign_in
+from portal.context import Portal
+from portal.permissions import ACTIONS, Grant, PermissionDenied, grant
+from portal.registry import export_registry_xlsx
+from schemas.enums import Role, SubmissionStatus
+
+ROUND, CLOSED_ROUND = "2025Q3", "2025Q2"
+PLAN, YEAR = "JZ", 2025
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@dataclass
+class World:
+    """The filled demo with one account per role; the reporter's unit and another unit each have
+    a submission awaiting review in the open round and an approved one in the closed round."""
+
+    portal: Portal
+    accounts: dict[Role, Account]
+    passwords: dict[str, str]
+    units: dict[str, str]  # "own"/"other" → unit code
+    pending: dict[str, int]  # "own"/"other" → submission id awaiting review (open round)
+    approved: dict[str, int]  # "own"/"other" → approved submission id (closed round)
+    evidence: dict[str, int]  # "own"/"other" → evidence id
+    registry_xlsx: bytes = b""
+    calls: list[str] = field(default_factory=list)
+
+    def original(self, target: str) -> bytes:
+        """The stored file of the target unit's approved submission, fetched as the office."""
+        office = self.accounts[Role.OFFICE_REVIEWER]
+        return wf.original_file(self.portal, office, self.approved[target]).data
+
+
+def _two_units(con) -> list[str]:
+    """Units with an approved submission in the closed round and a pending one in the open round."""
+    rows = con.execute(
+        """
+        SELECT unit FROM submissions WHERE round = ? AND status = ?
+        INTERSECT
+        SELECT unit FROM submissions WHERE round = ? AND status = ?
+        ORDER BY unit
+        """,
+        [CLOSED_ROUND, SubmissionStatus.APPROVED.value, ROUND, SubmissionStatus.VALIDATED.value],
+    ).fetchall()
+    assert len(rows) >= 2, "the filled demo should leave several units awaiting review"
+    return [rows[0][0], rows[1][0]]
+
+
+@pytest.fixture(scope="module")
+def world(_filled_demo_home, tmp_path_factory) -> World:
+    from argon2 import PasswordHasher
+
+    import portal.auth
+
+    saved = portal.auth._hasher
+    portal.auth._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    home = tmp_path_factory.mktemp("walk-home")
+    shutil.copytree(_filled_demo_home, home, dirs_exist_ok=True)
+    p = Portal.open(home)
+    with p.warehouse.connect() as con:
+        own, other = _two_units(con)
+
+        def sub(unit: str, round_code: str, status: SubmissionStatus) -> int:
+            return con.execute(
+                "SELECT max(id) FROM submissions WHERE unit = ? AND round = ? AND status = ?",
+                [unit, round_code, status.value],
+            ).fetchall()[0][0]
+
+        pending = {t: sub(u, ROUND, SubmissionStatus.VALIDATED) for t, u in (("own", own), ("other", other))}
+        approved = {
+            t: sub(u, CLOSED_ROUND, SubmissionStatus.APPROVED) for t, u in (("own", own), ("other", other))
+        }
+    passwords, accounts = {}, {}
+    with p.warehouse.transaction() as con:
+        for role in Role:
+            name = f"walk_{role.value}"
+            passwords[name] = f"pw-{name}-123"
+            unit = own if role == Role.UNIT_REPORTER else None
+            accounts[role] = create_account(p, con, name, name, role, unit, passwords[name])
+    office = accounts[Role.OFFICE_REVIEWER]
+    evidence = {}
+    for target, sid in pending.items():
+        result = wf.upload_evidence(p, office, sid, "佐证.pdf", PDF)
+        assert result.ok, result.message
+        evidence[target] = result.evidence_id
+    world = World(
+        p,
+        accounts,
+        passwords,
+        {"own": own, "other": other},
+        pending,
+        approved,
+        evidence,
+        registry_xlsx=export_registry_xlsx(p),
+    )
+    yield world
+    portal.auth._hasher = saved
+
+
+def _change_password(w: World, a: Account, target: str) -> None:
+    old = w.passwords[a.username]
+    session = sign_in(w.portal, a.username, old).session
+    new = old + "x"
+    result = change_password(w.portal, session, old, new, new)
+    assert result.ok, result.messages
+    w.passwords[a.username] = new
+
+
+def _upload_after_close(w: World, a: Account, target: str) -> None:
+    """Refused is either the permission check or, for a role that may upload but not after the
+    close, the round's state reported in the file's report (what the reporter sees)."""
+    result = wf.upload(w.portal, a, w.units[target], CLOSED_ROUND, "late.xlsx", w.original(target))
+    codes = {i.code for i in result.ingest.report.issues}
+    if "round-not-open" in codes:
+        raise PermissionDenied("round closed for this role", "upload.after_close")
+    assert result.accepted
+
+
+def _review(w: World, a: Account, target: str) -> None:
+    outcome = wf.review_submission(w.portal, a, w.pending[target], wf.APPROVE, "核对无误")
+    assert outcome.ok, outcome.message
+
+
+def _restore(w: World, a: Account, target: str) -> None:
+    outcome = backup.restore_backup_as(w.portal, a, b"not a backup", force=False)
+    assert not outcome.ok  # allowed to try; this file is refused for what it is, nothing replaced
+
+
+def _scheme(w: World, a: Account, target: str) -> None:
+    text = assessment_board.scheme_text_as(w.portal, a, PLAN, YEAR)
+    outcome = assessment_board.save_scheme_as(w.portal, a, PLAN, YEAR, text.encode("utf-8"))
+    assert outcome.ok, outcome.message
+
+
+def _unit(w: World, a: Account, target: str) -> None:
+    outcome = admin.update_unit_as(w.portal, a, w.units[target], phone="0710-5550101")
+    assert outcome.ok, outcome.message
+    assert admin.list_units_as(w.portal, a).height > 0
+
+
+def _move_due_date(w: World, a: Account) -> None:
+    """A real change each time (setting the same date is refused as no change)."""
+    w.calls.append("round.manage")
+    due = dt.date(2025, 10, 15) + dt.timedelta(days=len(w.calls))
+    _ok(rounds.set_due_date(w.portal, a, ROUND, due))
+
+
+def _ok(outcome) -> None:
+    assert outcome.ok, outcome.message
+
+
+Call = Callable[[World, Account, str], object]
+# fmt: off
+CALLS: dict[str, Call] = {
+    "overview.view": lambda w, a, t: overview.unit_overview(w.portal, a, w.units[t]),
+    "account.change_password": _change_password,
+    "template.download": lambda w, a, t: wf.download_template(w.portal, a, w.units[t], ROUND),
+    "upload.submit": lambda w, a, t: wf.upload_rounds(w.portal, a, w.units[t]),
+    "upload.after_close": _upload_after_close,
+    "submission.view": lambda w, a, t: wf.submission_report(w.portal, a, w.pending[t]),
+    "submission.download": lambda w, a, t: wf.original_file(w.portal, a, w.approved[t]),
+    "submission.review": _review,
+    "evidence.upload": lambda w, a, t: wf.upload_evidence(w.portal, a, w.pending[t], "照片.pdf", PDF),
+    "evidence.download": lambda w, a, t: wf.download_evidence(w.portal, a, w.evidence[t]),
+    "extension.grant": lambda w, a, t: _ok(wf.grant_unit_extension(
+        w.portal, a, ROUND, w.units[t], dt.date(2025, 10, 30), "系统故障")),
+    "round.manage": lambda w, a, t: _move_due_date(w, a),
+    "registry.import": lambda w, a, t: admin.import_registry_as(w.portal, a, w.registry_xlsx),
+    "registry.export": lambda w, a, t: admin.export_registry_json_as(w.portal, a),
+    "unit.manage": _unit,
+    "completion.view": lambda w, a, t: dashboards.completion_board(w.portal, a, ROUND),
+    "completion.export": lambda w, a, t: dashboards.export_missing_list(w.portal, a, ROUND),
+    "kpi.view": lambda w, a, t: dashboards.kpi_board(w.portal, a, ROUND),
+    "task_progress.view": lambda w, a, t: dashboards.task_board(w.portal, a, ROUND),
+    "assessment.view": lambda w, a, t: assessment_board.assessment_board(w.portal, a, PLAN, YEAR),
+    "assessment.configure": _scheme,
+    "assessment.adjust": lambda w, a, t: _ok(assessment_board.add_bonus_as(
+        w.portal, a, PLAN, YEAR, w.units[t], 1.0, "获省级表彰")),
+    "assessment.export": lambda w, a, t: assessment_board.export_assessment(w.portal, a, PLAN, YEAR),
+    "bulletin.export": lambda w, a, t: dashboards.export_bulletin(w.portal, a, ROUND),
+    "account.manage": lambda w, a, t: list_accounts(w.portal, a),
+    "audit.view": lambda w, a, t: admin.audit_log_as(w.portal, a),
+    "backup.create": lambda w, a, t: backup.create_backup_as(w.portal, a),
+    "backup.download": lambda w, a, t: backup.list_backups_as(w.portal, a),
+    "backup.restore": _restore,
+}
+# fmt: on
+
+
+def test_every_action_in_the_table_has_a_service_call_in_the_walk():
+    assert sorted(CALLS) == sorted(ACTIONS)
+
+
+def _expected(cell: Grant, target: str) -> bool:
+    return cell is Grant.ALL or (cell is Grant.OWN and target == "own")
+
+
+@pytest.mark.parametrize("action", list(ACTIONS))
+@pytest.mark.parametrize("role", list(Role), ids=lambda r: r.value)
+def test_each_role_is_allowed_or_refused_exactly_as_the_table_says(world, role, action):
+    account = world.accounts[role]
+    cell = grant(role, action)
+    for target in ("own", "other"):
+        try:
+            CALLS[action](world, account, target)
+            allowed = True
+        except PermissionDenied as refused:
+            assert refused.message  # a Chinese sentence for the person, not an internal code
+            allowed = False
+        assert allowed == _expected(cell, target), (role.value, action, target, cell.value)

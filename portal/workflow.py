@@ -47,6 +47,7 @@ from schemas.enums import RoundState, Severity, SubmissionStatus, TaskRole, Task
 from schemas.issues import Issue, Report
 from templates_xlsx.annotate import annotate
 from warehouse.sql import query as sql
+from warehouse.views import query as view_query
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Statuses that stand for the unit in a round (not rejected, not superseded).
@@ -414,8 +415,8 @@ def review_detail(portal: Portal, account, submission_id: int) -> ReviewDetail:
     before = previous_round(sub["round"])
     params = {"submission": int(submission_id), "previous": before}
     with portal.warehouse.connect() as con:
-        values = con.sql(sql("review_values"), params=params).pl()
-        tasks = con.sql(sql("review_tasks"), params=params).pl()
+        values = view_query(con, "review_values", **params)
+        tasks = view_query(con, "review_tasks", **params)
         name = con.execute("SELECT name FROM units WHERE code = ?", [sub["unit"]]).fetchall()
     tasks = _labelled(tasks, "role", _ROLE_LABELS, "task_role_label")
     tasks = _labelled(tasks, "status", _TASK_STATUS_LABELS, "progress_label")

@@ -32,7 +32,7 @@ C 高新园区
 import pytest
 
 from portal.assessment import add_bonus, assess, list_bonus, withdraw_bonus
-from tests.portal.assessment_fixture import build_assessment_portal
+from tests.portal.assessment_fixture import assessment_fixture, build_assessment_portal
 
 EXPECTED = [
     # unit, indicators, tasks, reporting, deductions, bonus, total, rank, grade
@@ -208,3 +208,26 @@ def test_without_the_bonus_c_would_fail(portal_home):
     portal = build_assessment_portal(portal_home, bonuses=False)
     c = assess(portal, "P", 2025).unit("C")
     assert (c.bonus, c.total, c.grade) == (0.0, 59.1, "不合格")
+
+
+def test_a_correction_awaiting_review_leaves_the_approved_facts_standing(portal_home):
+    fx = assessment_fixture()
+    approved = next(
+        r
+        for r in fx.rows["submissions"]
+        if (r["unit"], r["round"], r["status"]) == ("B", "2025Q4", "approved")
+    )
+    approved["status"] = "superseded"
+    fx.review(approved["id"], "approve", "", "2026-01-11 09:00")
+    fx.submission(
+        "B",
+        "2025Q4",
+        "validated",
+        "2026-01-20 09:00",
+        values={"I3": 2, "I4": 0},
+        tasks={"T2": ("behind", 10)},
+    )
+    a = assess(build_assessment_portal(portal_home, fx), "P", 2025)
+    assert _rows(a) == EXPECTED
+    t2 = next(line for line in a.unit("B").tasks if line.fact.code == "T2")
+    assert (t2.status, t2.fact.round) == ("completed", "2025Q4")

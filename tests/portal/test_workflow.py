@@ -295,6 +295,35 @@ def test_the_queue_shows_values_beside_the_previous_quarters_approved_values(dem
     assert _rows(demo_portal, "SELECT status FROM submissions WHERE id = ?", [sid]) == [("approved",)]
 
 
+def test_the_previous_quarters_approved_values_stand_while_a_correction_there_awaits_review(demo_portal):
+    def q2_upload(delta: float) -> int:
+        template = _template(demo_portal, UNIT, "2025Q2")
+        result = ingest(
+            demo_portal,
+            fill_valid(template, {code: {"value": base + delta}} if delta else None),
+            unit=UNIT,
+            round_code="2025Q2",
+            user="office1",
+            allow_closed=True,
+        )
+        assert result.accepted, result.report
+        return result.submission_id
+
+    code, base = None, 0.0
+    approved = q2_upload(0)
+    review(demo_portal, approved, "approve", "", "office1")
+    code = _first_indicator(demo_portal, approved)
+    base = _rows(
+        demo_portal,
+        "SELECT value FROM indicator_values WHERE submission_id = ? AND indicator = ?",
+        [approved, code],
+    )[0][0]
+    q2_upload(7)  # a correction of 2025Q2, not reviewed: the approved one still stands
+    detail = wf.review_detail(demo_portal, OFFICE, _accepted(demo_portal))
+    assert detail.values.filter(indicator=code)["previous_value"].to_list() == [base]
+    assert set(detail.tasks["previous_percent"].to_list()) == {50.0}
+
+
 def outcome_ok(outcome) -> bool:
     assert outcome.ok, outcome.message
     return True

@@ -1,6 +1,6 @@
 -- Every (assessed unit, task) of a plan in a year, with the unit's own latest approved status that
 -- year and the lead's, so the scheme can score either. Tasks due before the year are done with.
--- Only approved submissions count. Parameters: $plan, $year; table assessed_units(unit).
+-- Only each round's standing approved submission counts. Parameters: $plan, $year; table assessed_units(unit).
 WITH assigned AS (
     SELECT tu.unit, t.code AS task, t.number, t.title, tu.role, t.weight, t.lead_unit, t.due_year,
            t.position,
@@ -13,9 +13,9 @@ WITH assigned AS (
 reported AS (
     SELECT p.unit, p.task, p.status, p.percent, s.round
     FROM task_progress p
-    JOIN submissions s ON s.id = p.submission_id
+    JOIN approved_submissions() s ON s.id = p.submission_id  -- submissions.sql
     JOIN rounds r ON r.code = s.round
-    WHERE s.status = 'approved' AND r.year = $year
+    WHERE r.year = $year
     QUALIFY row_number() OVER (
         PARTITION BY p.unit, p.task ORDER BY r.quarter DESC, s.uploaded_at DESC, s.id DESC) = 1
 )

@@ -3,7 +3,7 @@
 WITH previous AS (
     SELECT p.task, p.status, p.percent
     FROM task_progress p
-    JOIN submissions s ON s.id = p.submission_id AND s.status = 'approved'
+    JOIN approved_submissions() s ON s.id = p.submission_id  -- submissions.sql
     WHERE s.round = $previous AND s.unit = (SELECT unit FROM submissions WHERE id = $submission)
 )
 SELECT p.task, t.title AS task_title, p.role, p.status, p.percent, q.status AS previous_status,

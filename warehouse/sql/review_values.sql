@@ -3,7 +3,7 @@
 WITH previous AS (
     SELECT v.indicator, v.value
     FROM indicator_values v
-    JOIN submissions s ON s.id = v.submission_id AND s.status = 'approved'
+    JOIN approved_submissions() s ON s.id = v.submission_id  -- submissions.sql
     WHERE s.round = $previous AND s.unit = (SELECT unit FROM submissions WHERE id = $submission)
 )
 SELECT v.indicator, i.name AS indicator_name, i.measure_unit, v.value AS reported, p.value AS previous_value,

@@ -18,6 +18,7 @@ Rules (the scheme supplies every number):
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -237,7 +238,8 @@ def score_reporting(
 def competition_ranks(totals: list[float]) -> list[int]:
     """1 + how many totals are strictly higher: ties share a rank and the next rank is skipped."""
     keyed = [round2(t) for t in totals]
-    return [1 + sum(other > t for other in keyed) for t in keyed]
+    ascending = sorted(keyed)
+    return [1 + len(ascending) - bisect.bisect_right(ascending, t) for t in keyed]
 
 
 def score_unit(
@@ -288,20 +290,12 @@ def score_units(
 ) -> list[UnitScore]:
     """Every unit scored, ranked and graded, best first (ties in the order the units were given)."""
 
-    def of(items, code):
-        return [x for x in items if x.unit == code]
-
-    scored = [
-        score_unit(
-            u,
-            of(indicators, u["unit"]),
-            of(tasks, u["unit"]),
-            of(rounds, u["unit"]),
-            of(bonuses, u["unit"]),
-            scheme,
-        )
-        for u in units
-    ]
+    kinds = (indicators, tasks, rounds, bonuses)
+    by_unit: list[dict[str, list]] = [{} for _ in kinds]  # grouped once: scanning per unit was quadratic
+    for groups, items in zip(by_unit, kinds, strict=True):
+        for x in items:
+            groups.setdefault(x.unit, []).append(x)
+    scored = [score_unit(u, *(groups.get(u["unit"], []) for groups in by_unit), scheme) for u in units]
     for s, r in zip(scored, competition_ranks([s.total for s in scored]), strict=True):
         s.rank = r
         s.grade = scheme.grade(s.total)

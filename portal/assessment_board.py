@@ -14,7 +14,6 @@ import polars as pl
 
 from portal import labels as L
 from portal.assessment import Assessment, add_bonus, assess, list_bonus, withdraw_bonus
-from portal.charts import number_text
 from portal.context import Portal
 from portal.dashboards import enum_label
 from portal.exports.assessment_xlsx import ROUND_STATES, assessment_workbook
@@ -131,8 +130,8 @@ def unit_detail(board: AssessmentBoard, unit: str) -> UnitDetail:
             "name": line.fact.name,
             "indicator_kind": enum_label(IndicatorKind, line.fact.kind),
             "weight": line.fact.weight,
-            "expected": number_text(line.fact.target),
-            "actual": number_text(line.fact.actual),
+            "expected": L.number_text(line.fact.target),
+            "actual": L.number_text(line.fact.actual),
             "actual_round": line.fact.round or "",
             "counted_ratio": f"{line.counted_ratio:.1%}",
             "pace_label": enum_label(Pace, line.fact.pace),

@@ -51,18 +51,11 @@ def matrix_table(texts: pl.DataFrame, states: pl.DataFrame):
     return shown.style.apply(paint, axis=None).hide(axis="index")
 
 
-def number_text(value: float | None) -> str:
-    """A measured value as people write it: thousands separated, at most two decimals, blank when none."""
-    if value is None:
-        return ""
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
-
-
 def paced_table(frame: pl.DataFrame, columns: list[str]):
     """KPI rows with Chinese headers (numbers as text, blank when not reported: the grid would show
     "None"), each row's 进度状态 cell coloured by its pace."""
     numbers = [c for c in columns if frame.schema[c].is_float()]
-    frame = frame.with_columns(pl.col(c).map_elements(number_text, return_dtype=pl.String) for c in numbers)
+    frame = frame.with_columns(pl.col(c).map_elements(L.number_text, return_dtype=pl.String) for c in numbers)
     frame = frame.with_columns(pl.col(c).fill_null("") for c in numbers)
     shown = L.headed(frame, columns).to_pandas()
     paces = frame["pace"].to_list()

@@ -129,11 +129,23 @@ def _more_columns(more: dict[str, str]) -> None:
     COLUMNS.update(more)
 
 
+def number_text(value: float | None) -> str:
+    """A measured value as people write it: thousands separated, at most two decimals, blank when none."""
+    if value is None:
+        return ""
+    return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
 def headed(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """The chosen columns of a service frame, ready to show: Chinese headers, dates as text, no "None"."""
+    """The chosen columns of a service frame, ready to show: Chinese headers, dates as text, no "None"
+    (the grid prints "None" for a missing value: a number column with gaps is shown as text)."""
     shown = frame.select(columns).with_columns(
         pl.col(pl.Date).dt.strftime("%Y-%m-%d"),
         pl.col(pl.Datetime).dt.strftime("%Y-%m-%d %H:%M"),
+    )
+    gaps = [c for c in columns if shown.schema[c].is_numeric() and shown[c].null_count()]
+    shown = shown.with_columns(
+        pl.col(c).map_elements(number_text, return_dtype=pl.String, skip_nulls=True) for c in gaps
     )
     shown = shown.with_columns(pl.col(pl.String).fill_null(""))
     return shown.rename({c: COLUMNS[c] for c in columns})

@@ -24,7 +24,6 @@ from portal.charts import (
     completion_chart,
     history_chart,
     matrix_table,
-    number_text,
     paced_table,
     totals_chart,
 )
@@ -409,10 +408,3 @@ def test_the_pace_table_leaves_unreported_values_blank_and_colours_each_pace(kpi
     assert (rows["STOCK_B"]["实际值"], rows["STOCK_B"]["期望值"]) == ("150", "158.33")
     html = styler.to_html()
     assert all(colour in html for colour in ("#d4edda", "#fff3cd", "#f8d7da"))
-
-
-@pytest.mark.parametrize(
-    ("value", "text"), [(None, ""), (1200.0, "1,200"), (14.5, "14.5"), (0.125, "0.12"), (3.0, "3")]
-)
-def test_numbers_are_shown_as_people_write_them(value, text):
-    assert number_text(value) == text

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import polars as pl
+import pytest
 
 from portal import labels as L
 
@@ -23,6 +24,23 @@ def test_headed_renames_formats_dates_and_blanks_missing_text():
     assert shown.row(0) == ("2025Q3", "2025-10-15", "2025-10-10 12:15", "")
 
 
+def test_a_number_column_with_gaps_is_shown_as_text_with_blanks_and_a_full_one_stays_numeric():
+    frame = pl.DataFrame(
+        {"reported": [1200.0, 3.5], "previous_value": [1000.0, None], "days_late": [None, 3]},
+        schema_overrides={"days_late": pl.Int32},
+    )
+    shown = L.headed(frame, ["reported", "previous_value", "days_late"])
+    assert shown.schema.dtypes() == [pl.Float64, pl.String, pl.String]
+    assert shown.rows() == [(1200.0, "1,000", ""), (3.5, "", "3")]
+
+
 def test_every_header_is_chinese():
     for english, chinese in L.COLUMNS.items():
         assert english.isascii() and not chinese.isascii(), english
+
+
+@pytest.mark.parametrize(
+    ("value", "text"), [(None, ""), (1200.0, "1,200"), (14.5, "14.5"), (0.125, "0.12"), (3.0, "3")]
+)
+def test_numbers_are_shown_as_people_write_them(value, text):
+    assert L.number_text(value) == text

@@ -26,7 +26,7 @@ from schemas.enums import SubmissionStatus, TaskStatus
 from schemas.issues import Issue, Report
 from validators.pipeline import ValidationResult
 from warehouse.faults import checkpoint
-from warehouse.submissions import NewSubmission, find_same_file, record_submission, remember_file
+from warehouse.submissions import FactRows, NewSubmission, find_same_file, record_submission, remember_file
 
 
 @dataclass
@@ -168,6 +168,7 @@ def _record_on(
     round_code: str | None,
     user: str,
     uploaded_at: dt.datetime,
+    facts: FactRows | None = None,
 ) -> IngestResult:
     meta = result.meta
     unit = unit or (meta.get("unit") or "").strip() or None
@@ -204,7 +205,7 @@ def _record_on(
     status = SubmissionStatus.VALIDATED if result.report.ok else SubmissionStatus.REJECTED
     remember_file(con, digest, len(data), str(stored.relative_to(portal.settings.home)), uploaded_at)
     accepted = status == SubmissionStatus.VALIDATED
-    submission_id = record_submission(
+    submission_id, out.version = record_submission(
         con,
         NewSubmission(
             unit,
@@ -222,11 +223,9 @@ def _record_on(
         _value_frame(result) if accepted else None,
         _progress_frame(result) if accepted else None,
         _issue_frame(result.report),
+        facts,
     )
     checkpoint("ingest.recorded_in_transaction")
-    out.version = con.execute("SELECT version FROM submissions WHERE id = ?", [submission_id]).fetchall()[0][
-        0
-    ]
     portal.audit(
         con,
         user,
@@ -290,11 +289,15 @@ def ingest_many(
     size = max(1, int(portal.settings.ingest_chunk))
     for start in range(0, len(work), size):
         chunk = work[start : start + size]
+        facts = FactRows()
         with portal.warehouse.transaction() as con:
             for (name, data), (digest, path), result in chunk:
                 out.append(
-                    _record_on(con, portal, data, name, digest, path, result, unit, round_code, user, when)
+                    _record_on(
+                        con, portal, data, name, digest, path, result, unit, round_code, user, when, facts
+                    )
                 )
+            facts.flush(con)
         checkpoint("ingest.chunk_done")
         if progress:
             progress(len(chunk))

@@ -104,7 +104,7 @@ def test_restore_refuses_a_home_with_data_unless_forced_and_keeps_what_it_replac
     archive = tmp_path / "backup.zip"
     _backup(loaded, archive)
     target = tmp_path / "target"
-    assert cli("init", "--demo", home=target).returncode == 0
+    assert cli("init", "--demo", "--no-fill", home=target).returncode == 0
     before = snapshot(target)
 
     refused = cli("restore", str(archive), home=target)
@@ -159,7 +159,7 @@ def test_a_failure_in_the_middle_of_the_swap_puts_the_old_data_back(loaded, tmp_
     archive = tmp_path / "backup.zip"
     _backup(loaded, archive)
     target = Portal.open(tmp_path / "target")
-    assert cli("init", "--demo", home=target.settings.home).returncode == 0
+    assert cli("init", "--demo", "--no-fill", home=target.settings.home).returncode == 0
     before = snapshot(target.settings.home)
     real, calls = backup.os.replace, []
 
@@ -184,7 +184,7 @@ def test_a_restore_killed_while_swapping_blocks_the_warehouse_until_the_next_res
     archive = tmp_path / "backup.zip"
     _backup(loaded, archive)
     target = Portal.open(tmp_path / "target")
-    assert cli("init", "--demo", home=target.settings.home).returncode == 0
+    assert cli("init", "--demo", "--no-fill", home=target.settings.home).returncode == 0
     before = snapshot(target.settings.home)
 
     killed = cli(

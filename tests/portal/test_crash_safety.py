@@ -147,10 +147,12 @@ def test_a_kill_during_a_migration_leaves_whole_migrations_and_init_finishes_the
 
 def test_a_demo_init_killed_after_the_registry_is_finished_by_running_it_again(portal_home):
     (portal_home / "settings.toml").write_text('secret_key = "test-secret"\n', encoding="utf-8")
-    done = cli("init", "--demo", home=portal_home, env={"PORTAL_FAULT_AT": "warehouse.committed"})
+    done = cli(
+        "init", "--demo", "--no-fill", home=portal_home, env={"PORTAL_FAULT_AT": "warehouse.committed"}
+    )
     assert done.returncode == KILLED
 
-    again = cli("init", "--demo", home=portal_home)
+    again = cli("init", "--demo", "--no-fill", home=portal_home)
 
     assert again.returncode == 0, again.stderr.decode()
     counts = {}

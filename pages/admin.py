@@ -191,7 +191,7 @@ def units_tab() -> None:
 def audit_tab() -> None:
     actions, actors = audit_choices_as(portal, account)
     labels = dict(actions)
-    cols = st.columns(3)
+    cols = st.columns(5)
     action = cols[0].selectbox(
         L.AUDIT_FILTER_ACTION,
         [None, *labels],
@@ -201,8 +201,13 @@ def audit_tab() -> None:
     actor = cols[1].selectbox(
         L.AUDIT_FILTER_ACTOR, [None, *actors], format_func=lambda a: a or L.ALL, key="admin_audit_actor"
     )
-    limit = cols[2].number_input(L.AUDIT_LIMIT, 10, 5000, 500, step=100, key="admin_audit_limit")
-    frame = audit_log_as(portal, account, int(limit), action, actor)
+    since = cols[2].date_input(L.AUDIT_SINCE, value=None, key="admin_audit_since")
+    until = cols[3].date_input(L.AUDIT_UNTIL, value=None, key="admin_audit_until")
+    limit = cols[4].number_input(L.AUDIT_LIMIT, 10, 5000, 500, step=100, key="admin_audit_limit")
+    if since and until and since > until:
+        st.warning(L.AUDIT_DATES_REVERSED)
+        return
+    frame = audit_log_as(portal, account, int(limit), action, actor, since, until)
     if frame.is_empty():
         st.caption(L.AUDIT_EMPTY)
         return

@@ -6,6 +6,7 @@ them for a signed-in account, so the permission check cannot be left to a page.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import polars as pl
@@ -87,9 +88,16 @@ def _action_label(code: str) -> str:
 
 
 def audit_log_as(
-    portal: Portal, account, limit: int = 500, action: str | None = None, actor: str | None = None
+    portal: Portal,
+    account,
+    limit: int = 500,
+    action: str | None = None,
+    actor: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
 ) -> pl.DataFrame:
-    """The newest `limit` lines of the audit log, optionally only one action code and/or one actor."""
+    """The newest `limit` lines of the audit log, optionally only one action code, one actor and
+    the days from `since` to `until` (both included; either may be left open)."""
     require(account, "audit.view")
     limit = max(1, min(int(limit), AUDIT_MAX_ROWS))
     with portal.warehouse.connect() as con:
@@ -97,10 +105,18 @@ def audit_log_as(
             """
             SELECT logged_at, actor, action, target, detail FROM audit_log
             WHERE ($action IS NULL OR action = $action) AND ($actor IS NULL OR actor = $actor)
+              AND ($since IS NULL OR logged_at >= $since::DATE)
+              AND ($until IS NULL OR logged_at < $until::DATE + INTERVAL 1 DAY)
             ORDER BY logged_at DESC, id DESC
             LIMIT $limit
             """,
-            params={"action": action or None, "actor": actor or None, "limit": limit},
+            params={
+                "action": action or None,
+                "actor": actor or None,
+                "since": since,
+                "until": until,
+                "limit": limit,
+            },
         ).pl()
     labels = {code: _action_label(code) for code in frame["action"].unique().to_list()}
     frame = frame.with_columns(

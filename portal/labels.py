@@ -424,6 +424,9 @@ TAB_AUDIT = "操作日志"
 AUDIT_FILTER_ACTION = "操作"
 AUDIT_FILTER_ACTOR = "操作人"
 AUDIT_LIMIT = "显示最近条数"
+AUDIT_SINCE = "起始日期"
+AUDIT_UNTIL = "截止日期"
+AUDIT_DATES_REVERSED = "起始日期晚于截止日期,请重新选择日期范围。"
 AUDIT_EMPTY = "没有符合条件的操作记录。"
 # Audited action codes that are not in the permission table (portal.permissions labels the rest).
 AUDIT_ACTION_LABELS = {

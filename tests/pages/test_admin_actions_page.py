@@ -1,6 +1,8 @@
 """The pages of the four actions: 操作日志 and 责任单位 tabs on 系统管理, the 任务进展 tab on 指标监测
 and the 考核方案 expander on 年度考核 — shown to the roles the table allows, absent for the others."""
 
+import datetime as dt
+
 import pytest
 from apptest_support import PEOPLE, audit, page, signed_in, texts
 from board_support import copy_reported, reported_home
@@ -50,6 +52,19 @@ def test_the_admin_reads_the_audit_log_and_filters_it(site):
     at.selectbox(key="admin_audit_actor").set_value("boss").run()
     table = tab(at, L.TAB_AUDIT).dataframe[0].value
     assert set(table["操作人"]) == {"boss"} and "登录" in set(table["操作"])
+
+
+def test_the_audit_log_takes_a_date_range_and_says_when_it_is_reversed(site):
+    at = open_page("boss", "admin.py")  # the site's today is 2025-10-10: every line is from then
+    at.date_input(key="admin_audit_since").set_value(dt.date(2025, 10, 11)).run()
+    assert not at.exception, at.exception
+    assert L.AUDIT_EMPTY in [c.value for c in tab(at, L.TAB_AUDIT).caption]
+    at.date_input(key="admin_audit_until").set_value(dt.date(2025, 10, 9)).run()
+    assert [w.value for w in tab(at, L.TAB_AUDIT).warning] == [L.AUDIT_DATES_REVERSED]
+    at.date_input(key="admin_audit_since").set_value(dt.date(2025, 10, 10))
+    at.date_input(key="admin_audit_until").set_value(dt.date(2025, 10, 10)).run()
+    table = tab(at, L.TAB_AUDIT).dataframe[0].value
+    assert "导入任务分解表" in set(table["操作"])
 
 
 def test_the_office_edits_a_units_contact_and_deactivates_it(site):

@@ -325,3 +325,18 @@ def test_an_upload_is_checked_over_the_plan_wide_file_it_will_be_layered_on(demo
         "scoring/JZ.toml",
         "scoring/JZ-2025.toml",
     )
+
+
+def test_the_audit_log_filters_by_a_date_range_with_both_ends_included(demo_portal):
+    home = demo_portal.settings.home
+    for day, phone in (("2025-10-01", "1"), ("2025-10-02", "2"), ("2025-10-03", "3")):
+        update_unit_as(type(demo_portal).open(home, today=day), OFFICE, "JZKF-JFJ", phone=phone)
+
+    def days(**between) -> list[str]:
+        log = audit_log_as(demo_portal, ADMIN, action="unit.update", **between)
+        return sorted(str(t.date()) for t in log["logged_at"])
+
+    assert days(since=dt.date(2025, 10, 2)) == ["2025-10-02", "2025-10-03"]
+    assert days(until=dt.date(2025, 10, 2)) == ["2025-10-01", "2025-10-02"]
+    assert days(since=dt.date(2025, 10, 2), until=dt.date(2025, 10, 2)) == ["2025-10-02"]
+    assert days(since=dt.date(2025, 10, 3), until=dt.date(2025, 10, 1)) == []

@@ -27,22 +27,32 @@ ind AS (
     LEFT JOIN units u ON u.code = o.unit
     LEFT JOIN indicator_yearly_targets y ON y.indicator = i.code AND y.year = cutoff.year
 ),
+-- Latest and first rows per indicator by arg_max/arg_min over (round, upload time, id), not
+-- row_number() windows: at province scale (760,000 values) the windows took a third of the view.
 vals AS (
     SELECT v.* FROM approved_owner_values() v, cutoff WHERE v.round_rank <= cutoff.rank
 ),
 actual AS (
-    SELECT v.indicator, v.value, v.round, v.submission_id
-    FROM vals v JOIN ind i ON i.code = v.indicator, cutoff
-    WHERE (i.kind <> 'flow' OR v.year = cutoff.year)
-      AND (cutoff.since_year IS NULL OR v.year >= cutoff.since_year)
-    QUALIFY row_number() OVER (
-        PARTITION BY v.indicator ORDER BY v.round_rank DESC, v.uploaded_at DESC, v.submission_id DESC) = 1
+    SELECT v.indicator, latest.value, latest.round, latest.submission_id
+    FROM (
+        SELECT v.indicator,
+               arg_max({'value': v.value, 'round': v.round, 'submission_id': v.submission_id},
+                       (v.round_rank, v.uploaded_at, v.submission_id)) AS latest
+        FROM vals v JOIN ind i ON i.code = v.indicator, cutoff
+        WHERE (i.kind <> 'flow' OR v.year = cutoff.year)
+          AND (cutoff.since_year IS NULL OR v.year >= cutoff.since_year)
+        GROUP BY v.indicator
+    ) v
 ),
 first_approved AS (
-    SELECT v.indicator, v.value, v.round, v.year, v.quarter
-    FROM vals v
-    QUALIFY row_number() OVER (
-        PARTITION BY v.indicator ORDER BY v.round_rank, v.uploaded_at, v.submission_id) = 1
+    SELECT v.indicator, earliest.value, earliest.round, earliest.year, earliest.quarter
+    FROM (
+        SELECT v.indicator,
+               arg_min({'value': v.value, 'round': v.round, 'year': v.year, 'quarter': v.quarter},
+                       (v.round_rank, v.uploaded_at, v.submission_id)) AS earliest
+        FROM vals v
+        GROUP BY v.indicator
+    ) v
 ),
 based AS (
     SELECT i.*,

@@ -342,7 +342,7 @@ def _time_stages() -> dict[str, float]:
     timed(pipe, "_rows_stage", "rows (Pandera, one run)")
     timed(pipe, "_sets_stage", "sets (GX, one run)")
     timed(subs, "_record_on", "record (SQL, Arrow inserts)")
-    timed(subs.FactRows, "flush", "record (SQL, Arrow inserts)")  # a chunk's fact rows, at its end
+    timed(subs.PendingRows, "flush", "record (SQL, Arrow inserts)")  # a chunk's other rows, at its end
     return totals
 
 

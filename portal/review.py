@@ -149,13 +149,21 @@ def grant_extension(
         portal.audit(con, actor, "round.extension", f"{round_code}/{unit}", f"due={due} reason={reason}")
 
 
-def effective_due_date(con, round_code: str, unit: str) -> dt.date | None:
+def effective_due_dates(con, round_code: str) -> tuple[dt.date | None, dict[str, dt.date]]:
+    """(the round's due date, {unit: its extended due date}); (None, {}) for an unknown round."""
     rows = con.execute(
-        "SELECT coalesce(e.due_date, r.due_date) FROM rounds r "
-        "LEFT JOIN extensions e ON e.round = r.code AND e.unit = ? WHERE r.code = ?",
-        [unit, round_code],
+        "SELECT r.due_date, e.unit, e.due_date FROM rounds r "
+        "LEFT JOIN extensions e ON e.round = r.code WHERE r.code = ?",
+        [round_code],
     ).fetchall()
-    return rows[0][0] if rows else None
+    if not rows:
+        return None, {}
+    return rows[0][0], {unit: due for _, unit, due in rows if unit is not None and due is not None}
+
+
+def effective_due_date(con, round_code: str, unit: str) -> dt.date | None:
+    due, extended = effective_due_dates(con, round_code)
+    return extended.get(unit, due)
 
 
 @dataclass

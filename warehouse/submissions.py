@@ -62,16 +62,6 @@ def find_same_file(
     return (rows[0][0], rows[0][1]) if rows else None
 
 
-def remember_file(
-    con: duckdb.DuckDBPyConnection, file_hash: str, size: int, stored_path: str, at: dt.datetime
-) -> None:
-    # NOT EXISTS rather than ON CONFLICT DO NOTHING: same effect under the warehouse lock, 2-3x cheaper.
-    con.execute(
-        "INSERT INTO stored_files SELECT ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM stored_files WHERE file_hash = ?)",
-        [file_hash, size, stored_path, at, file_hash],
-    )
-
-
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
     if frame.height == 0:
         return
@@ -90,12 +80,13 @@ def _shape(frame: pl.DataFrame | None, columns: dict[str, pl.DataType]) -> pl.Da
     )
 
 
-class FactRows:
-    """The fact rows (values, progress, issues) of several submissions recorded in one transaction,
-    inserted with one statement per table when flushed: an INSERT per workbook and table cost
-    ~2 ms each, most of a batch's recording time. Flush before the transaction commits."""
+class PendingRows:
+    """The rows that the submissions recorded in one transaction add besides their own row: stored
+    files, fact rows (values, progress, issues) and audit lines, inserted with one statement per
+    table when flushed. A statement per workbook and table cost ~1.5-2 ms each, most of a batch's
+    recording time. Flush before the transaction commits."""
 
-    TABLES = ("indicator_values", "task_progress", "validation_issues")
+    TABLES = ("stored_files", "indicator_values", "task_progress", "validation_issues", "audit_log")
 
     def __init__(self) -> None:
         self.frames: dict[str, list[pl.DataFrame]] = {t: [] for t in self.TABLES}
@@ -104,10 +95,57 @@ class FactRows:
         if frame.height:
             self.frames[table].append(frame)
 
+    def add_file(self, file_hash: str, size: int, stored_path: str, at: dt.datetime) -> None:
+        self.add(
+            "stored_files",
+            pl.DataFrame(
+                {"file_hash": [file_hash], "size": [size], "stored_path": [stored_path], "first_seen": [at]},
+                schema={
+                    "file_hash": pl.Utf8,
+                    "size": pl.Int64,
+                    "stored_path": pl.Utf8,
+                    "first_seen": pl.Datetime("us"),
+                },
+            ),
+        )
+
+    def add_audit(
+        self, at: dt.datetime, actor: str, action: str, target: str | None, detail: str | None
+    ) -> None:
+        self.add(
+            "audit_log",
+            pl.DataFrame(
+                {
+                    "logged_at": [at],
+                    "actor": [actor],
+                    "action": [action],
+                    "target": [target],
+                    "detail": [detail],
+                },
+                schema={
+                    "logged_at": pl.Datetime("us"),
+                    **{c: pl.Utf8 for c in ("actor", "action", "target", "detail")},
+                },
+            ),
+        )
+
     def flush(self, con: duckdb.DuckDBPyConnection) -> None:
+        files = self.frames["stored_files"]
+        if files:
+            known = pl.concat(files, how="vertical").unique("file_hash", keep="first", maintain_order=True)
+            con.register("incoming_files", known.to_arrow())
+            try:
+                con.execute(
+                    "INSERT INTO stored_files (file_hash, size, stored_path, first_seen) "
+                    "SELECT file_hash, size, stored_path, first_seen FROM incoming_files "
+                    "WHERE file_hash NOT IN (SELECT file_hash FROM stored_files)"
+                )
+            finally:
+                con.unregister("incoming_files")
         for table, frames in self.frames.items():
-            if frames:
+            if frames and table != "stored_files":
                 _insert(con, table, pl.concat(frames, how="vertical"))
+        for frames in self.frames.values():
             frames.clear()
 
 
@@ -117,7 +155,7 @@ def record_submission(
     values: pl.DataFrame | None,
     progress: pl.DataFrame | None,
     issues: pl.DataFrame | None,
-    facts: FactRows | None = None,
+    facts: PendingRows | None = None,
 ) -> tuple[int, int]:
     """Insert the submission (returns its id and version), its facts and issues; an accepted one supersedes the unit's current one.
 
@@ -126,7 +164,7 @@ def record_submission(
     sql/submissions.sql; README "审核通过后再次上传"). Call inside a transaction: either everything
     here is stored or nothing is. With `facts`, the fact rows wait there for its flush.
     """
-    pending = facts if facts is not None else FactRows()
+    pending = facts if facts is not None else PendingRows()
     # one statement for the id, the next version and the row: each statement here costs ~1.5 ms,
     # paid by every workbook of a batch
     submission_id, version = con.execute(

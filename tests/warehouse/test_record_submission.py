@@ -6,7 +6,7 @@ import polars as pl
 
 from schemas.enums import SubmissionStatus
 from tests.warehouse.fixtures import Fixture
-from warehouse.submissions import FactRows, NewSubmission, record_submission
+from warehouse.submissions import NewSubmission, PendingRows, record_submission
 
 
 def _warehouse(tmp_path):
@@ -50,7 +50,7 @@ def test_versions_count_up_per_unit_and_round_and_the_newer_supersedes(tmp_path)
 
 def test_fact_rows_wait_for_the_flush_and_then_land_keyed_to_each_submission(tmp_path):
     wh = _warehouse(tmp_path)
-    facts = FactRows()
+    facts = PendingRows()
     with wh.transaction() as con:
         a, _ = record_submission(con, _new("A"), _values("I1", 60), None, _issues(), facts)
         b, _ = record_submission(con, _new("B"), _values("I2", 20), None, _issues(), facts)
@@ -75,3 +75,35 @@ def test_a_rejected_upload_keeps_its_issues_and_no_facts(tmp_path):
         facts = con.execute("SELECT count(*) FROM indicator_values").fetchall()
         issues = con.execute("SELECT submission_id FROM validation_issues").fetchall()
     assert (version, facts, issues) == (1, [(0,)], [(sid,)])
+
+
+def test_stored_files_are_added_once_per_hash_and_never_twice_across_flushes(tmp_path):
+    wh = _warehouse(tmp_path)
+    at = dt.datetime(2025, 10, 1, 9)
+    with wh.transaction() as con:
+        pending = PendingRows()
+        pending.add_file("h1", 10, "uploads/h1.xlsx", at)
+        pending.add_file("h1", 10, "uploads/h1-again.xlsx", at)  # the same file for a second unit
+        pending.add_file("h2", 20, "uploads/h2.xlsx", at)
+        pending.flush(con)
+        pending.add_file("h2", 20, "uploads/h2-later.xlsx", at)
+        pending.flush(con)
+        stored = con.execute("SELECT file_hash, stored_path FROM stored_files ORDER BY 1").fetchall()
+    assert stored == [("h1", "uploads/h1.xlsx"), ("h2", "uploads/h2.xlsx")]
+
+
+def test_audit_lines_keep_their_order_and_fields(tmp_path):
+    wh = _warehouse(tmp_path)
+    at = dt.datetime(2025, 10, 1, 9, 30)
+    with wh.transaction() as con:
+        pending = PendingRows()
+        pending.add_audit(at, "office", "submission.upload", "7", "unit=A")
+        pending.add_audit(at, "office", "submission.upload", "8", None)
+        pending.flush(con)
+        lines = con.execute(
+            "SELECT logged_at, actor, action, target, detail FROM audit_log ORDER BY id"
+        ).fetchall()
+    assert lines == [
+        (at, "office", "submission.upload", "7", "unit=A"),
+        (at, "office", "submission.upload", "8", None),
+    ]

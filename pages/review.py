@@ -6,6 +6,7 @@ import streamlit as st
 from portal import labels as L
 from portal import web
 from portal import workflow as wf
+from portal.permissions import allowed
 
 portal, account = web.portal(), web.account()
 st.title(L.PAGE_REVIEW)
@@ -76,6 +77,15 @@ else:
         f"{L.COLUMNS['uploaded_by']}:{sub['uploaded_by']} · {L.COLUMNS['uploaded_at']}:"
         f"{sub['uploaded_at']:%Y-%m-%d %H:%M} · {L.COLUMNS['file_name']}:{sub['file_name'] or ''}"
     )
+    if allowed(account, "submission.download"):
+        st.download_button(
+            L.REPORT_ORIGINAL_DOWNLOAD,
+            data=lambda: wf.original_file(portal, account, picked).data,
+            file_name=sub["file_name"] or f"{sub['round']}_{sub['unit']}_第{sub['version']}版.xlsx",
+            mime=wf.XLSX,
+            key="review_original_download",
+            icon=":material/download:",
+        )
     cols = st.columns(3)
     cols[0].metric(L.COLUMNS["days_late"], sub["days_late"])
     cols[1].metric(L.COLUMNS["warning_count"], sub["warning_count"])

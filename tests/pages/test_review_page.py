@@ -54,6 +54,7 @@ def test_the_office_sees_the_submission_beside_the_previous_quarter_and_approves
     values = _table(at, "上季度已通过值")
     assert values is not None and len(values) > 0
     assert _table(at, "上季度进度(%)") is not None
+    assert at.download_button(key="review_original_download").label == L.REPORT_ORIGINAL_DOWNLOAD
     assert at.button(key="review_approve").label == L.REVIEW_APPROVE
     at.text_area(key="review_comment").input("数据完整,同意。")
     at = at.button(key="review_approve").click().run()

@@ -2,6 +2,7 @@
 
 import pytest
 from apptest_support import PEOPLE
+from board_support import copy_reported, reported_home
 
 
 @pytest.fixture
@@ -10,3 +11,15 @@ def site(demo_portal, make_account):
     for username, (role, unit) in PEOPLE.items():
         make_account(demo_portal, username, role, unit)
     return demo_portal
+
+
+@pytest.fixture(scope="module")
+def _reported(_demo_home, tmp_path_factory):
+    return reported_home(_demo_home, tmp_path_factory.mktemp("reported"))
+
+
+@pytest.fixture
+def reported_site(_reported, portal_home, make_account):
+    """The demo portal as `site`, with the two real reports of board_support in its warehouse
+    (built once per module that asks for it); the board pages' modules use it as their `site`."""
+    return copy_reported(_reported, portal_home, make_account, PEOPLE)

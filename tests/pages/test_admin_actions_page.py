@@ -4,21 +4,15 @@ and the 考核方案 expander on 年度考核 — shown to the roles the table a
 import datetime as dt
 
 import pytest
-from apptest_support import PEOPLE, audit, page, signed_in, texts
-from board_support import copy_reported, reported_home
+from apptest_support import audit, page, signed_in, texts
 
 from portal import labels as L
 from portal.scheme import default_text
 
 
-@pytest.fixture(scope="module")
-def _reported(_demo_home, tmp_path_factory):
-    return reported_home(_demo_home, tmp_path_factory.mktemp("reported"))
-
-
 @pytest.fixture
-def site(_reported, portal_home, make_account):
-    return copy_reported(_reported, portal_home, make_account, PEOPLE)
+def site(reported_site):
+    return reported_site
 
 
 def open_page(username: str, file: str):

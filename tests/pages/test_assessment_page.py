@@ -2,20 +2,15 @@
 the evaluator enters and withdraws bonus items (assessment.adjust); a unit reporter never reaches it."""
 
 import pytest
-from apptest_support import PEOPLE, audit, page, signed_in, texts
-from board_support import APPROVED_NAME, copy_reported, reported_home
+from apptest_support import audit, page, signed_in, texts
+from board_support import APPROVED_NAME
 
 from portal import labels as L
 
 
-@pytest.fixture(scope="module")
-def _reported(_demo_home, tmp_path_factory):
-    return reported_home(_demo_home, tmp_path_factory.mktemp("reported"))
-
-
 @pytest.fixture
-def site(_reported, portal_home, make_account):
-    return copy_reported(_reported, portal_home, make_account, PEOPLE)
+def site(reported_site):
+    return reported_site
 
 
 def assessment_page(username: str, plan: str = "JZ"):

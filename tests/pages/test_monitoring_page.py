@@ -2,20 +2,15 @@
 indicator, for office, evaluator and admin; a unit reporter never reaches it."""
 
 import pytest
-from apptest_support import PEOPLE, page, signed_in, texts
-from board_support import APPROVED_NAME, APPROVED_UNIT, copy_reported, reported_home
+from apptest_support import page, signed_in, texts
+from board_support import APPROVED_NAME, APPROVED_UNIT
 
 from portal import labels as L
 
 
-@pytest.fixture(scope="module")
-def _reported(_demo_home, tmp_path_factory):
-    return reported_home(_demo_home, tmp_path_factory.mktemp("reported"))
-
-
 @pytest.fixture
-def site(_reported, portal_home, make_account):
-    return copy_reported(_reported, portal_home, make_account, PEOPLE)
+def site(reported_site):
+    return reported_site
 
 
 def monitoring_page(username: str):

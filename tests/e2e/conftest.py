@@ -9,11 +9,8 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +21,7 @@ from portal.auth import create_account
 from portal.context import Portal
 from schemas.enums import Role
 from tests.conftest import ROOT, require_tool
+from tests.serving import free_port, wait_until_healthy
 
 ARTIFACTS = Path(os.environ.get("PORTAL_TEST_ARTIFACTS", ROOT / "test-artifacts")) / "screenshots"
 CHROMIUM_FLAGS = [
@@ -48,12 +46,6 @@ def password(username: str) -> str:
     return f"pw-{username}-123"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class Server:
     url: str
@@ -73,7 +65,7 @@ def server(_demo_home, tmp_path_factory) -> Iterator[Server]:
     with portal.warehouse.transaction() as con:
         for username, (role, unit) in PEOPLE.items():
             create_account(portal, con, username, f"{username} 测试", role, unit, password(username))
-    port = _free_port()
+    port = free_port()
     log = home / "serve.log"
     env = os.environ | {"PORTAL_HOME": str(home)}
     with log.open("wb") as out:
@@ -86,17 +78,8 @@ def server(_demo_home, tmp_path_factory) -> Iterator[Server]:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"portal serve did not start:\n{log.read_text(errors='replace')}")
-            time.sleep(0.3)
+        if not wait_until_healthy(url, proc, 90):
+            pytest.fail(f"portal serve did not start:\n{log.read_text(errors='replace')}")
         yield Server(url=url, home=home, log=log)
     finally:
         proc.terminate()

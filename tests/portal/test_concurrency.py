@@ -15,6 +15,7 @@ from portal.context import Portal
 from portal.status import round_status
 from portal.submissions import ingest
 from tests.portal.reliability_support import ROUND, cli, copy_home, filled, popen, report_units, snapshot
+from tests.serving import free_port, wait_until_healthy
 
 
 def _rows(portal, sql, params=()):
@@ -174,14 +175,6 @@ def test_a_busy_warehouse_while_validating_fails_the_upload_instead_of_rejecting
     assert _rows(demo_portal, "SELECT count(*) FROM submissions")[0][0] == 0
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _open_files(pid: int, home) -> list[str]:
     import os
 
@@ -210,8 +203,6 @@ def _sign_in(browser, url, username, password):
 def test_portal_ingest_runs_while_portal_serve_is_up_and_serve_holds_no_file_open(
     serve_home, _demo_home, make_account, tmp_path
 ):
-    import urllib.request
-
     from schemas.enums import Role
     from tests.conftest import require_tool
 
@@ -220,20 +211,11 @@ def test_portal_ingest_runs_while_portal_serve_is_up_and_serve_holds_no_file_ope
 
     portal = Portal.open(serve_home)
     make_account(portal, "office9", Role.OFFICE_REVIEWER, password="pw-office9-123")
-    port = _free_port()
+    port = free_port()
     server = popen("serve", "--port", str(port), home=serve_home)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            assert server.poll() is None and time.monotonic() < deadline, "portal serve did not start"
-            time.sleep(0.3)
+        assert wait_until_healthy(url, server, 90), "portal serve did not start"
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=chromium, headless=True, args=["--no-sandbox"])
             try:

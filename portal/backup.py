@@ -30,6 +30,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 import duckdb
 
@@ -178,15 +179,9 @@ def create_backup(
                 )
                 info = zipfile.ZipInfo(name, date_time=time.localtime(path.stat().st_mtime)[:6])
                 info.compress_type = compress
-                digest, size = hashlib.sha256(), 0
                 with open(path, "rb") as src, zf.open(info, "w", force_zip64=True) as dst:
-                    while chunk := src.read(CHUNK):
-                        digest.update(chunk)
-                        dst.write(chunk)
-                        size += len(chunk)
-                        if progress:
-                            progress(len(chunk))
-                manifest.append({"path": name, "size": size, "sha256": digest.hexdigest()})
+                    sha256, size = _copy_hashing(src, dst, progress)
+                manifest.append({"path": name, "size": size, "sha256": sha256})
             zf.writestr(
                 MANIFEST,
                 json.dumps(
@@ -245,6 +240,18 @@ def read_manifest(archive: Path) -> dict:
     return manifest
 
 
+def _copy_hashing(src: BinaryIO, dst: BinaryIO, progress: Progress | None) -> tuple[str, int]:
+    """Stream `src` into `dst`; (SHA-256 hex digest, byte count) of what went through."""
+    digest, size = hashlib.sha256(), 0
+    while chunk := src.read(CHUNK):
+        digest.update(chunk)
+        dst.write(chunk)
+        size += len(chunk)
+        if progress:
+            progress(len(chunk))
+    return digest.hexdigest(), size
+
+
 def _safe_name(name: str) -> PurePosixPath:
     rel = PurePosixPath(name)
     if rel.is_absolute() or ".." in rel.parts or not rel.parts or "\\" in name:
@@ -260,22 +267,16 @@ def _extract_verified(archive: Path, manifest: dict, into: Path, progress: Progr
             rel = _safe_name(entry["path"])
             target = into / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            digest, size = hashlib.sha256(), 0
             try:
                 with zf.open(entry["path"]) as src, open(target, "wb") as dst:
-                    while chunk := src.read(CHUNK):
-                        digest.update(chunk)
-                        dst.write(chunk)
-                        size += len(chunk)
-                        if progress:
-                            progress(len(chunk))
+                    sha256, size = _copy_hashing(src, dst, progress)
                     dst.flush()
                     os.fsync(dst.fileno())
             except KeyError:
                 raise BackupError(f"备份文件不完整:缺少 {entry['path']}。") from None
             except (zipfile.BadZipFile, zlib_error()) as exc:
                 raise BackupError(f"备份文件已损坏:{entry['path']} 无法读取({exc})。") from None
-            if size != entry["size"] or digest.hexdigest() != entry["sha256"]:
+            if size != entry["size"] or sha256 != entry["sha256"]:
                 raise BackupError(f"备份文件已损坏:{entry['path']} 的校验值与清单不符。")
             size_total += size
     return size_total

@@ -4,7 +4,7 @@ history with review comments, and the v1 → v2 comparison. The office may pick 
 import streamlit as st
 
 from portal import labels as L
-from portal import web
+from portal import web, widgets
 from portal import workflow as wf
 from portal.evidence import ALLOWED_EXTENSIONS
 from portal.outcome import Outcome
@@ -166,21 +166,7 @@ with tab_evidence:
             "uploaded_by",
             "uploaded_at",
         ]
-        st.dataframe(L.headed(evidence, shown), hide_index=True, width="stretch", key="report_evidence_list")
-        files = {r["id"]: r for r in evidence.iter_rows(named=True)}
-        which = st.selectbox(
-            L.EVIDENCE_PICK,
-            list(files),
-            format_func=lambda i: files[i]["file_name"],
-            key="report_evidence_pick",
-        )
-        st.download_button(
-            L.EVIDENCE_DOWNLOAD,
-            data=lambda: wf.download_evidence(portal, account, which).data,
-            file_name=files[which]["file_name"],
-            mime=files[which]["media_type"],
-            key="report_evidence_download",
-        )
+        widgets.evidence_table(portal, account, evidence, shown, "report")
 
 with tab_compare:
     versions = wf.comparable(history, picked)

@@ -4,7 +4,7 @@ quarter, its progress, issues and evidence; approve or return with comments; ext
 import streamlit as st
 
 from portal import labels as L
-from portal import web
+from portal import web, widgets
 from portal import workflow as wf
 from portal.permissions import allowed
 
@@ -108,24 +108,8 @@ else:
     if detail.evidence.is_empty():
         st.caption(L.EVIDENCE_NONE)
     else:
-        files = {r["id"]: r for r in detail.evidence.iter_rows(named=True)}
         shown = ["id", "file_name", "task", "task_title", "media_type", "size_kb", "uploaded_at"]
-        st.dataframe(
-            L.headed(detail.evidence, shown), hide_index=True, width="stretch", key="review_evidence"
-        )
-        which = st.selectbox(
-            L.EVIDENCE_PICK,
-            list(files),
-            format_func=lambda i: files[i]["file_name"],
-            key="review_evidence_pick",
-        )
-        st.download_button(
-            L.EVIDENCE_DOWNLOAD,
-            data=lambda: wf.download_evidence(portal, account, which).data,
-            file_name=files[which]["file_name"],
-            mime=files[which]["media_type"],
-            key="review_evidence_download",
-        )
+        widgets.evidence_table(portal, account, detail.evidence, shown, "review")
     if not detail.reviews.is_empty():
         st.markdown(f"**{L.REPORT_REVIEWS}**")
         shown = ["decision_label", "item_kind_label", "item_code", "comment", "reviewer", "reviewed_at"]

@@ -1,9 +1,11 @@
 """审核 page: the office's queue, a submission beside the previous quarter, approve/return, extensions."""
 
 import datetime as dt
+import io
 
 import pytest
 from apptest_support import UNIT, audit, page, signed_in, texts
+from PIL import Image
 
 from portal import labels as L
 from portal import workflow as wf
@@ -120,3 +122,15 @@ def test_only_the_office_has_the_review_page(site, username):
     at = signed_in(username)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("../pages/review.py")
+
+
+def test_the_reviewer_sees_the_units_evidence_and_can_download_it(site):
+    sid = _submitted(site)
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(buf, "PNG")
+    assert wf.upload_evidence(site, REPORTER, sid, "现场照片.png", buf.getvalue()).ok
+    at = review_page()
+    evidence = _table(at, "文件类型")
+    assert evidence is not None and list(evidence["文件名"]) == ["现场照片.png"]
+    assert at.selectbox(key="review_evidence_pick").value is not None
+    assert at.download_button(key="review_evidence_download").label == L.EVIDENCE_DOWNLOAD

@@ -1,0 +1,29 @@
+"""Streamlit pieces more than one page shows; like pages, they only lay out what services return."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from portal import labels as L
+from portal import workflow as wf
+from portal.context import Portal
+
+
+def evidence_table(portal: Portal, account, evidence: pl.DataFrame, columns: list[str], key: str) -> None:
+    """A submission's evidence files as a table, one to pick and its (permission-checked) download."""
+    st.dataframe(L.headed(evidence, columns), hide_index=True, width="stretch", key=f"{key}_evidence_list")
+    files = {r["id"]: r for r in evidence.iter_rows(named=True)}
+    which = st.selectbox(
+        L.EVIDENCE_PICK,
+        list(files),
+        format_func=lambda i: files[i]["file_name"],
+        key=f"{key}_evidence_pick",
+    )
+    st.download_button(
+        L.EVIDENCE_DOWNLOAD,
+        data=lambda: wf.download_evidence(portal, account, which).data,
+        file_name=files[which]["file_name"],
+        mime=files[which]["media_type"],
+        key=f"{key}_evidence_download",
+    )

@@ -56,7 +56,6 @@ def paced_table(frame: pl.DataFrame, columns: list[str]):
     "None"), each row's 进度状态 cell coloured by its pace."""
     numbers = [c for c in columns if frame.schema[c].is_float()]
     frame = frame.with_columns(pl.col(c).map_elements(L.number_text, return_dtype=pl.String) for c in numbers)
-    frame = frame.with_columns(pl.col(c).fill_null("") for c in numbers)
     shown = L.headed(frame, columns).to_pandas()
     paces = frame["pace"].to_list()
     pace_column = L.COLUMNS["pace_label"]

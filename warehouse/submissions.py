@@ -132,8 +132,8 @@ class PendingRows:
     def flush(self, con: duckdb.DuckDBPyConnection) -> None:
         files = self.frames["stored_files"]
         if files:
-            known = pl.concat(files, how="vertical").unique("file_hash", keep="first", maintain_order=True)
-            con.register("incoming_files", known.to_arrow())
+            once = pl.concat(files, how="vertical").unique("file_hash", keep="first", maintain_order=True)
+            con.register("incoming_files", once.to_arrow())
             try:
                 con.execute(
                     "INSERT INTO stored_files (file_hash, size, stored_path, first_seen) "
@@ -157,7 +157,8 @@ def record_submission(
     issues: pl.DataFrame | None,
     facts: PendingRows | None = None,
 ) -> tuple[int, int]:
-    """Insert the submission (returns its id and version), its facts and issues; an accepted one supersedes the unit's current one.
+    """Insert the submission, its facts and issues, and return its (id, version); an accepted one
+    supersedes the unit's current one.
 
     Superseding an *approved* submission makes the new one current at once, while the views keep
     using the approved one's values until the new one is approved (approved_submissions() in

@@ -119,13 +119,7 @@ with tab_report:
             key="report_annotated_download",
             icon=":material/download:",
         )
-    st.download_button(
-        L.REPORT_ORIGINAL_DOWNLOAD,
-        data=lambda: wf.original_file(portal, account, picked).data,
-        file_name=chosen["file_name"] or f"{chosen['round']}_{unit}_第{chosen['version']}版.xlsx",
-        mime=wf.XLSX,
-        key="report_original_download",
-    )
+    widgets.original_download(portal, account, chosen, "report")
 
 with tab_reviews:
     trail = wf.review_comments(portal, account, picked)

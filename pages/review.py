@@ -78,14 +78,7 @@ else:
         f"{sub['uploaded_at']:%Y-%m-%d %H:%M} · {L.COLUMNS['file_name']}:{sub['file_name'] or ''}"
     )
     if allowed(account, "submission.download"):
-        st.download_button(
-            L.REPORT_ORIGINAL_DOWNLOAD,
-            data=lambda: wf.original_file(portal, account, picked).data,
-            file_name=sub["file_name"] or f"{sub['round']}_{sub['unit']}_第{sub['version']}版.xlsx",
-            mime=wf.XLSX,
-            key="review_original_download",
-            icon=":material/download:",
-        )
+        widgets.original_download(portal, account, sub, "review")
     cols = st.columns(3)
     cols[0].metric(L.COLUMNS["days_late"], sub["days_late"])
     cols[1].metric(L.COLUMNS["warning_count"], sub["warning_count"])

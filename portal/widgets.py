@@ -27,3 +27,15 @@ def evidence_table(portal: Portal, account, evidence: pl.DataFrame, columns: lis
         mime=files[which]["media_type"],
         key=f"{key}_evidence_download",
     )
+
+
+def original_download(portal: Portal, account, submission: dict, key: str) -> None:
+    """The button for a submission's original workbook (fetched, checked and audited on click)."""
+    st.download_button(
+        L.REPORT_ORIGINAL_DOWNLOAD,
+        data=lambda: wf.original_file(portal, account, submission["id"]).data,
+        file_name=wf.original_name(submission),
+        mime=wf.XLSX,
+        key=f"{key}_original_download",
+        icon=":material/download:",
+    )

@@ -323,12 +323,19 @@ def _original(portal: Portal, sub: dict) -> bytes:
     return filestore.load(portal.settings.uploads_dir, sub["file_hash"])
 
 
+def original_name(submission: dict) -> str:
+    """The name the original workbook is downloaded under: as uploaded, or made from the submission."""
+    return (
+        submission["file_name"]
+        or f"{submission['round']}_{submission['unit']}_第{submission['version']}版.xlsx"
+    )
+
+
 def original_file(portal: Portal, account, submission_id: int) -> Download:
     sub = _checked_submission(portal, account, "submission.download", submission_id)
     data = _original(portal, sub)
     _audit(portal, account, "submission.download", str(submission_id), "original")
-    name = sub["file_name"] or f"{sub['round']}_{sub['unit']}_第{sub['version']}版.xlsx"
-    return Download(name, data, XLSX)
+    return Download(original_name(sub), data, XLSX)
 
 
 def annotated_workbook(portal: Portal, account, submission_id: int) -> Download:

@@ -23,12 +23,12 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_views import fill  # noqa: E402
 
-from portal.assessment import assess  # noqa: E402
-from portal.bulletin import bulletin  # noqa: E402
-from portal.context import Portal  # noqa: E402
-from portal.exports.assessment_xlsx import assessment_workbook  # noqa: E402
-from portal.exports.bulletin_xlsx import bulletin_workbook  # noqa: E402
-from portal.setup import init_portal  # noqa: E402
+from portal.assessment.assess import assess  # noqa: E402
+from portal.assessment.assessment_xlsx import assessment_workbook  # noqa: E402
+from portal.core.context import Portal  # noqa: E402
+from portal.monitoring.bulletin import bulletin  # noqa: E402
+from portal.monitoring.bulletin_xlsx import bulletin_workbook  # noqa: E402
+from portal.ops.init import init_portal  # noqa: E402
 
 
 def median_ms(run, repeat: int):

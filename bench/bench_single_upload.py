@@ -29,8 +29,8 @@ from generate import CACHE, SCALES, generate  # noqa: E402
 
 
 def measure(scale: str, uploads: int) -> dict[str, float]:
-    from portal.context import Portal
-    from portal.submissions import ingest
+    from portal.core.context import Portal
+    from portal.reporting.submissions import ingest
 
     gen = generate(CACHE / scale, SCALES[scale], log=lambda m: print(m, file=sys.stderr))
     with tempfile.TemporaryDirectory() as tmp:

@@ -109,10 +109,10 @@ def variants(data: bytes, n: int) -> list[bytes]:
 
 
 def one_workbook(gen: Generated, tmp: Path, runs: int) -> dict[str, float]:
-    from portal import filestore
-    from portal.context import Portal
-    from portal.submissions import _record, ingest
-    from portal.validation import ExpectationBook, validate_file
+    from portal.core import filestore
+    from portal.core.context import Portal
+    from portal.reporting.submissions import _record, ingest
+    from portal.reporting.validation import ExpectationBook, validate_file
     from templates_xlsx.upload import read_upload
     from validators.file_safety import check_file
     from validators.gx import SetsInput, check_sets
@@ -280,8 +280,8 @@ def naive(gen: Generated, files: int | None, runs: int) -> dict[str, float]:
 def ingest_worker(home: str, round_dir: str, round_code: str) -> None:
     """Runs in a fresh process: ingest every workbook of the folder, print timings and peak RSS."""
     t0 = time.perf_counter()
-    from portal.context import Portal
-    from portal.submissions import files_in, ingest_many
+    from portal.core.context import Portal
+    from portal.reporting.submissions import files_in, ingest_many
     from validators.gx import runner
 
     portal = Portal.open(Path(home))
@@ -315,10 +315,10 @@ def ingest_worker(home: str, round_dir: str, round_code: str) -> None:
 
 def _time_stages() -> dict[str, float]:
     """Wrap the stages of ingest_many with timers (seconds summed per stage) for the breakdown."""
-    import portal.submissions as subs
+    import portal.reporting.submissions as subs
     import validators.pipeline as pipe
-    from portal import filestore
-    from portal.validation import ExpectationBook
+    from portal.core import filestore
+    from portal.reporting.validation import ExpectationBook
 
     totals: dict[str, float] = {}
 
@@ -419,8 +419,8 @@ def _import_s(module: str) -> float:
 def views(
     home: Path, round_code: str, runs: int, assess_runs: int | None = None
 ) -> dict[str, tuple[float, int]]:
-    from portal.assessment import assess
-    from portal.context import Portal
+    from portal.assessment.assess import assess
+    from portal.core.context import Portal
     from warehouse import views as v
 
     portal = Portal.open(home)
@@ -457,8 +457,8 @@ def views(
 
 
 def templates(gen: Generated, tmp: Path, runs: int, jobs: int) -> dict[str, float]:
-    from portal.context import Portal
-    from portal.templates import build_round_templates, zip_templates
+    from portal.core.context import Portal
+    from portal.reporting.templates import build_round_templates, zip_templates
 
     portal = Portal.open(copy_home(gen, tmp))
 

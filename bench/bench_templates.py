@@ -29,9 +29,9 @@ import fastexcel  # noqa: E402
 import openpyxl  # noqa: E402
 import polars as pl  # noqa: E402
 
-from portal.context import Portal  # noqa: E402
-from portal.setup import init_portal  # noqa: E402
-from portal.templates import (  # noqa: E402
+from portal.core.context import Portal  # noqa: E402
+from portal.ops.init import init_portal  # noqa: E402
+from portal.reporting.templates import (  # noqa: E402
     build_from_context,
     iter_built,
     round_template_contexts,

@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 import fastexcel  # noqa: E402
 from bench_templates import ROUND, machine, synthetic_portal  # noqa: E402
 
-from portal.templates import build_unit_template, round_template_contexts  # noqa: E402
-from portal.validation import ExpectationBook, validate_file, validate_files  # noqa: E402
+from portal.reporting.templates import build_unit_template, round_template_contexts  # noqa: E402
+from portal.reporting.validation import ExpectationBook, validate_file, validate_files  # noqa: E402
 from schemas.sheets import META_SHEET, TEMPLATE_SHEETS  # noqa: E402
 from templates_xlsx.upload import read_upload  # noqa: E402
 from tests.xlsx_fill import fill_valid  # noqa: E402

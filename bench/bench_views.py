@@ -22,8 +22,8 @@ import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from portal.context import Portal  # noqa: E402
-from portal.setup import init_portal  # noqa: E402
+from portal.core.context import Portal  # noqa: E402
+from portal.ops.init import init_portal  # noqa: E402
 from warehouse import views  # noqa: E402
 
 

@@ -42,10 +42,10 @@ if str(ROOT) not in sys.path:
 
 import polars as pl  # noqa: E402
 
-from portal.context import Portal  # noqa: E402
-from portal.rounds import next_round, parse_round, previous_round, rounds_between  # noqa: E402
-from portal.setup import init_portal  # noqa: E402
-from portal.templates import build_from_context, round_template_contexts  # noqa: E402
+from portal.core.context import Portal  # noqa: E402
+from portal.ops.init import init_portal  # noqa: E402
+from portal.registry.rounds import next_round, parse_round, previous_round, rounds_between  # noqa: E402
+from portal.reporting.templates import build_from_context, round_template_contexts  # noqa: E402
 from templates_xlsx.builder import TemplateContext  # noqa: E402
 from warehouse.registry import replace_registry, upsert_rounds  # noqa: E402
 

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from portal import labels as L
-from portal import web
-from portal.auth import change_password
-from portal.outcome import Outcome
+from portal.accounts.auth import change_password
+from portal.core import labels as L
+from portal.core.outcome import Outcome
+from portal.ui import web
 
 account = web.account()
 st.title(L.ACCOUNT_HEADING)

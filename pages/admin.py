@@ -2,9 +2,11 @@
 
 import streamlit as st
 
-from portal import labels as L
-from portal import web
-from portal.admin import (
+from portal.accounts.auth import Role, add_account, list_accounts, reset_password, set_account_active
+from portal.core import labels as L
+from portal.core.permissions import allowed
+from portal.ops.backup import create_backup_as, list_backups_as, read_backup_as, restore_backup_as
+from portal.registry.admin import (
     audit_choices_as,
     audit_log_as,
     export_registry_json_as,
@@ -15,10 +17,7 @@ from portal.admin import (
     unit_choices,
     update_unit_as,
 )
-from portal.auth import Role, add_account, list_accounts, reset_password, set_account_active
-from portal.backup import create_backup_as, list_backups_as, read_backup_as, restore_backup_as
-from portal.permissions import allowed
-from portal.rounds import (
+from portal.registry.rounds import (
     TRANSITIONS,
     RoundState,
     create_round,
@@ -27,6 +26,7 @@ from portal.rounds import (
     set_due_date,
     set_round_state,
 )
+from portal.ui import web
 
 portal, account = web.portal(), web.account()
 st.title(L.PAGE_ADMIN)

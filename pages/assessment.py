@@ -3,9 +3,7 @@ out, the evaluators' bonus items, and the 年度考核表 to download."""
 
 import streamlit as st
 
-from portal import labels as L
-from portal import web
-from portal.assessment_board import (
+from portal.assessment.board import (
     add_bonus_as,
     assessment_board,
     assessment_choices,
@@ -15,8 +13,10 @@ from portal.assessment_board import (
     unit_detail,
     withdraw_bonus_as,
 )
-from portal.charts import totals_chart
-from portal.permissions import allowed
+from portal.core import labels as L
+from portal.core.permissions import allowed
+from portal.ui import web
+from portal.ui.charts import totals_chart
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SUMMARY_COLUMNS = ["rank", "unit_name", "indicators_score", "tasks_score", "reporting_score", "deductions"]

@@ -3,10 +3,9 @@ and the quarterly bulletin to download."""
 
 import streamlit as st
 
-from portal import labels as L
-from portal import web
-from portal.charts import completion_chart, matrix_table
-from portal.dashboards import (
+from portal.core import labels as L
+from portal.core.permissions import allowed
+from portal.monitoring.dashboards import (
     STATE_LABELS,
     by_kind_frame,
     completion_board,
@@ -15,7 +14,8 @@ from portal.dashboards import (
     export_missing_list,
     missing_frame,
 )
-from portal.permissions import allowed
+from portal.ui import web
+from portal.ui.charts import completion_chart, matrix_table
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from portal import labels as L
-from portal import web
-from portal.overview import plans_overview, unit_overview
-from portal.permissions import unit_scope
+from portal.core import labels as L
+from portal.core.permissions import unit_scope
+from portal.monitoring.overview import plans_overview, unit_overview
+from portal.ui import web
 
 portal, account = web.portal(), web.account()
 st.title(L.APP_TITLE)

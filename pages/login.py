@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from portal import labels as L
-from portal import web
-from portal.auth import sign_in
+from portal.accounts.auth import sign_in
+from portal.core import labels as L
+from portal.ui import web
 
 st.title(L.APP_TITLE)
 notice = web.pop_notice()

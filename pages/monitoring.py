@@ -4,11 +4,11 @@ every task's lead and helpers' reported status side by side, the overdue ones, a
 
 import streamlit as st
 
-from portal import labels as L
-from portal import web
-from portal.charts import history_chart, paced_table, task_status_chart
-from portal.dashboards import PACE_LABELS, indicator_history, kpi_board, kpi_choices, task_board
-from portal.permissions import allowed
+from portal.core import labels as L
+from portal.core.permissions import allowed
+from portal.monitoring.dashboards import PACE_LABELS, indicator_history, kpi_board, kpi_choices, task_board
+from portal.ui import web
+from portal.ui.charts import history_chart, paced_table, task_status_chart
 
 TABLE_COLUMNS = ["indicator", "indicator_name", "plan_name", "indicator_kind", "owner_name", "measure_unit"]
 TABLE_COLUMNS += [

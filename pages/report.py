@@ -3,12 +3,12 @@ history with review comments, and the v1 → v2 comparison. The office may pick 
 
 import streamlit as st
 
-from portal import labels as L
-from portal import web, widgets
-from portal import workflow as wf
-from portal.evidence import ALLOWED_EXTENSIONS
-from portal.outcome import Outcome
-from portal.permissions import allowed
+from portal.core import labels as L
+from portal.core.outcome import Outcome
+from portal.core.permissions import allowed
+from portal.reporting import workflow as wf
+from portal.reporting.evidence import ALLOWED_EXTENSIONS
+from portal.ui import web, widgets
 
 portal, account = web.portal(), web.account()
 st.title(L.PAGE_REPORT)

@@ -3,10 +3,10 @@ quarter, its progress, issues and evidence; approve or return with comments; ext
 
 import streamlit as st
 
-from portal import labels as L
-from portal import web, widgets
-from portal import workflow as wf
-from portal.permissions import allowed
+from portal.core import labels as L
+from portal.core.permissions import allowed
+from portal.reporting import workflow as wf
+from portal.ui import web, widgets
 
 portal, account = web.portal(), web.account()
 st.title(L.PAGE_REVIEW)

@@ -1,5 +1,5 @@
 import sys
 
-from portal.cli import main
+from portal.cli.main import main
 
 sys.exit(main())

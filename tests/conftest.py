@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from portal.context import Portal
-from portal.setup import init_portal
+from portal.core.context import Portal
+from portal.ops.init import init_portal
 
 ROOT = Path(__file__).resolve().parents[1]
 IN_CI = bool(os.environ.get("CI"))
@@ -97,15 +97,17 @@ def fast_hashes(monkeypatch):
     """Argon2 with the smallest parameters: the same code path, milliseconds instead of ~0.3 s a hash."""
     from argon2 import PasswordHasher
 
-    import portal.auth
+    import portal.accounts.auth
 
-    monkeypatch.setattr(portal.auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    monkeypatch.setattr(
+        portal.accounts.auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    )
 
 
 @pytest.fixture
 def make_account(fast_hashes):
     """Create an account with a known password: make_account(portal, "rep1", Role.UNIT_REPORTER, "JZKF-CXCY")."""
-    from portal.auth import create_account
+    from portal.accounts.auth import create_account
 
     def make(portal: Portal, username: str, role, unit: str | None = None, password: str | None = None):
         with portal.warehouse.transaction() as con:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.submissions import files_in, ingest_many
+from portal.reporting.submissions import files_in, ingest_many
 
 ROOT = Path(__file__).resolve().parents[2]
 

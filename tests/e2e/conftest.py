@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from portal.auth import create_account
-from portal.context import Portal
+from portal.accounts.auth import create_account
+from portal.core.context import Portal
 from schemas.enums import Role
 from tests.conftest import ROOT, require_tool
 from tests.serving import free_port, wait_until_healthy

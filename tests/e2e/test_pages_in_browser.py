@@ -2,7 +2,7 @@
 
 import pytest
 
-from portal.navigation import pages_for
+from portal.ui.navigation import pages_for
 from tests.e2e.conftest import PEOPLE, go, shot, sign_in
 
 pytestmark = pytest.mark.browser

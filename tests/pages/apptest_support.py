@@ -1,4 +1,4 @@
-"""AppTest helpers: drive the real app (portal/app.py) as a person would, find widgets by key."""
+"""AppTest helpers: drive the real app (portal/ui/app.py) as a person would, find widgets by key."""
 
 from pathlib import Path
 
@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 from schemas.enums import Role
 
 ROOT = Path(__file__).resolve().parents[2]
-APP = ROOT / "portal" / "app.py"
+APP = ROOT / "portal" / "ui" / "app.py"
 UNIT = "JZKF-CXCY"
 
 # username: (role, unit); each signs in with password f"pw-{username}-123" (see conftest.make_account).
@@ -38,8 +38,8 @@ def signed_in(username: str) -> AppTest:
 
 
 def page(at: AppTest, file: str) -> AppTest:
-    """Go to a page by its file under pages/ (paths are relative to portal/app.py)."""
-    return at.switch_page(f"../pages/{file}").run()
+    """Go to a page by its file under pages/ (paths are relative to portal/ui/app.py)."""
+    return at.switch_page(f"../../pages/{file}").run()
 
 
 def texts(elements) -> list[str]:

@@ -3,10 +3,10 @@ values by openpyxl, ingested, and one of them approved by the office."""
 
 import shutil
 
-from portal.context import Portal
-from portal.review import APPROVE, review
-from portal.submissions import ingest
-from portal.templates import build_unit_template
+from portal.core.context import Portal
+from portal.reporting.review import APPROVE, review
+from portal.reporting.submissions import ingest
+from portal.reporting.templates import build_unit_template
 from tests.xlsx_fill import fill_valid
 
 VALIDATED_UNIT, VALIDATED_NAME = "JZKF-CXCY", "创新创业服务中心"  # reported, awaiting review

@@ -3,9 +3,9 @@
 import pytest
 from apptest_support import audit, open_app, page, sign_in, signed_in, texts
 
-from portal import labels as L
-from portal.auth import reset_password
-from portal.auth import sign_in as service_sign_in
+from portal.accounts.auth import reset_password
+from portal.accounts.auth import sign_in as service_sign_in
+from portal.core import labels as L
 
 
 def change(at, old: str, new: str, confirm: str | None = None):
@@ -39,7 +39,7 @@ def test_after_a_reset_only_the_account_page_is_reachable_until_the_password_is_
     assert texts(at.title) == [L.ACCOUNT_HEADING]
     assert texts(at.warning) == [L.MUST_CHANGE]
     with pytest.raises(ValueError):
-        at.switch_page("../pages/home.py")
+        at.switch_page("../../pages/home.py")
     at = change(at, one_time, "rep1-own-secret")
     assert texts(at.success) == ["密码已修改。"]
     at = page(at, "home.py")

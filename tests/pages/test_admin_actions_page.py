@@ -6,8 +6,8 @@ import datetime as dt
 import pytest
 from apptest_support import audit, page, signed_in, texts
 
-from portal import labels as L
-from portal.scheme import default_text
+from portal.assessment.scheme import default_text
+from portal.core import labels as L
 
 
 @pytest.fixture
@@ -82,7 +82,7 @@ def test_the_office_edits_a_units_contact_and_deactivates_it(site):
 def test_evaluators_get_neither_units_nor_the_log(site):
     at = signed_in("eval1")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("../pages/admin.py")
+        at.switch_page("../../pages/admin.py")
 
 
 # --------------------------------------------------------------------------- 指标监测 · 任务进展
@@ -117,7 +117,7 @@ def test_the_task_tab_filters_by_plan_and_unit(site):
 def test_a_unit_reporter_never_reaches_the_task_tab(site):
     at = signed_in("rep1")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("../pages/monitoring.py")
+        at.switch_page("../../pages/monitoring.py")
 
 
 # --------------------------------------------------------------------------- 年度考核 · 考核方案

@@ -6,8 +6,8 @@ import io
 from apptest_support import audit, open_app, page, sign_in, signed_in, texts
 from openpyxl import load_workbook
 
-from portal import labels as L
-from portal.registry import export_registry_xlsx
+from portal.core import labels as L
+from portal.registry.workbook import export_registry_xlsx
 from schemas.enums import Role
 
 

@@ -5,7 +5,7 @@ import pytest
 from apptest_support import audit, page, signed_in, texts
 from board_support import APPROVED_NAME
 
-from portal import labels as L
+from portal.core import labels as L
 
 
 @pytest.fixture
@@ -117,4 +117,4 @@ def test_a_year_the_plan_does_not_cover_is_not_offered(site):
 def test_a_unit_reporter_cannot_reach_the_page(site):
     at = signed_in("rep1")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("../pages/assessment.py")
+        at.switch_page("../../pages/assessment.py")

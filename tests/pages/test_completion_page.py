@@ -10,8 +10,8 @@ from board_support import (
     VALIDATED_UNIT,
 )
 
-from portal import labels as L
-from portal.status import round_status
+from portal.core import labels as L
+from portal.monitoring.status import round_status
 
 
 @pytest.fixture
@@ -100,5 +100,5 @@ def test_evaluator_and_admin_see_the_page_with_both_exports(site, username):
 def test_a_unit_reporter_cannot_reach_the_page(site):
     at = signed_in("rep1")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("../pages/completion.py")
+        at.switch_page("../../pages/completion.py")
     assert not at.table

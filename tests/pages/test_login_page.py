@@ -3,9 +3,9 @@
 from apptest_support import audit, open_app, sign_in, signed_in, texts
 from streamlit.proto.TextInput_pb2 import TextInput
 
-from portal import labels as L
-from portal.auth import deactivate_account, failure_message
-from portal.auth import sign_in as service_sign_in
+from portal.accounts.auth import deactivate_account, failure_message
+from portal.accounts.auth import sign_in as service_sign_in
+from portal.core import labels as L
 
 
 def test_signed_out_visitors_see_only_the_sign_in_form(site):
@@ -16,7 +16,7 @@ def test_signed_out_visitors_see_only_the_sign_in_form(site):
     assert not at.sidebar.button  # no sign-out, no account in the sidebar
     for file in ("home.py", "admin.py", "account.py"):
         try:
-            at.switch_page(f"../pages/{file}")
+            at.switch_page(f"../../pages/{file}")
         except ValueError:
             continue
         raise AssertionError(f"{file} is reachable without signing in")

@@ -5,7 +5,7 @@ import pytest
 from apptest_support import page, signed_in, texts
 from board_support import APPROVED_NAME, APPROVED_UNIT
 
-from portal import labels as L
+from portal.core import labels as L
 
 
 @pytest.fixture
@@ -86,4 +86,4 @@ def test_choosing_indicators_draws_one_chart_each(site):
 def test_a_unit_reporter_cannot_reach_the_page(site):
     at = signed_in("rep1")
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("../pages/monitoring.py")
+        at.switch_page("../../pages/monitoring.py")

@@ -6,10 +6,10 @@ import pytest
 from apptest_support import UNIT, audit, page, signed_in, texts
 from PIL import Image
 
-from portal import labels as L
-from portal import workflow as wf
-from portal.auth import Account
-from portal.templates import build_unit_template
+from portal.accounts.auth import Account
+from portal.core import labels as L
+from portal.reporting import workflow as wf
+from portal.reporting.templates import build_unit_template
 from schemas.enums import Role
 from tests.xlsx_fill import fill_valid, template_rows
 
@@ -170,4 +170,4 @@ def test_a_reporter_cannot_reach_another_units_submission_through_the_session(si
 def test_evaluators_and_admins_have_no_upload_page(site, username):
     at = signed_in(username)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("../pages/report.py")
+        at.switch_page("../../pages/report.py")

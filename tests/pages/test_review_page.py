@@ -7,10 +7,10 @@ import pytest
 from apptest_support import UNIT, audit, page, signed_in, texts
 from PIL import Image
 
-from portal import labels as L
-from portal import workflow as wf
-from portal.auth import Account
-from portal.templates import build_unit_template
+from portal.accounts.auth import Account
+from portal.core import labels as L
+from portal.reporting import workflow as wf
+from portal.reporting.templates import build_unit_template
 from schemas.enums import Role
 from tests.xlsx_fill import fill_valid
 
@@ -121,7 +121,7 @@ def test_the_office_grants_an_extension_from_the_page(site):
 def test_only_the_office_has_the_review_page(site, username):
     at = signed_in(username)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("../pages/review.py")
+        at.switch_page("../../pages/review.py")
 
 
 def test_the_reviewer_sees_the_units_evidence_and_can_download_it(site):

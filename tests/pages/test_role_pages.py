@@ -3,11 +3,11 @@
 import pytest
 from apptest_support import BY_ROLE, page, signed_in, texts
 
-from portal import labels as L
-from portal.navigation import LOGIN, PAGES
+from portal.core import labels as L
+from portal.ui.navigation import LOGIN, PAGES
 from schemas.enums import Role
 
-FILES = [spec.file.removeprefix("pages/") for spec in [*PAGES, LOGIN]]
+FILES = [spec.file for spec in [*PAGES, LOGIN]]
 BOARDS = {"completion.py", "monitoring.py", "assessment.py"}  # office, evaluator and admin read them
 REACHABLE = {
     Role.UNIT_REPORTER: {"home.py", "report.py", "account.py"},
@@ -33,7 +33,7 @@ def test_each_role_reaches_exactly_its_pages_and_each_renders(site, role):
     for file in FILES:
         if file not in REACHABLE[role]:
             with pytest.raises(ValueError, match="Could not find a navigation page"):
-                at.switch_page(f"../pages/{file}")
+                at.switch_page(f"../../pages/{file}")
             continue
         at = page(at, file)
         assert not at.exception, (file, at.exception)
@@ -44,7 +44,7 @@ def test_each_role_reaches_exactly_its_pages_and_each_renders(site, role):
 def test_a_unit_reporter_has_no_system_administration_and_no_plans_table(site):
     at = signed_in("rep1")
     with pytest.raises(ValueError):
-        at.switch_page("../pages/admin.py")
+        at.switch_page("../../pages/admin.py")
     assert not at.dataframe
     assert texts(at.subheader) == [f"{L.HOME_UNIT_HEADING}:创新创业服务中心"]
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from portal.assessment import add_bonus
-from portal.context import Portal
+from portal.assessment.assess import add_bonus
+from portal.core.context import Portal
 from tests.warehouse.fixtures import Fixture
 
 TODAY = "2026-01-25"

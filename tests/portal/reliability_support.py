@@ -11,8 +11,8 @@ from pathlib import Path
 
 import duckdb
 
-from portal.context import Portal
-from portal.templates import build_unit_template, round_template_contexts
+from portal.core.context import Portal
+from portal.reporting.templates import build_unit_template, round_template_contexts
 from tests.conftest import ROOT
 from tests.xlsx_fill import fill_valid, template_rows
 

@@ -7,14 +7,7 @@ import json
 import pytest
 from openpyxl import load_workbook
 
-from portal.admin import (
-    export_registry_json_as,
-    export_registry_xlsx_as,
-    import_registry_as,
-    report_frame,
-    unit_choices,
-)
-from portal.auth import (
+from portal.accounts.auth import (
     Account,
     add_account,
     deactivate_account,
@@ -23,16 +16,23 @@ from portal.auth import (
     set_account_active,
     sign_in,
 )
-from portal.overview import unit_overview
-from portal.permissions import PermissionDenied
-from portal.registry import export_registry_xlsx
-from portal.rounds import (
+from portal.core.permissions import PermissionDenied
+from portal.monitoring.overview import unit_overview
+from portal.registry.admin import (
+    export_registry_json_as,
+    export_registry_xlsx_as,
+    import_registry_as,
+    report_frame,
+    unit_choices,
+)
+from portal.registry.rounds import (
     create_round,
     current_round,
     list_rounds,
     set_due_date,
     set_round_state,
 )
+from portal.registry.workbook import export_registry_xlsx
 from schemas.enums import Role, RoundState
 
 ADMIN = Account("boss", "管理员", Role.ADMIN, None)

@@ -6,13 +6,13 @@ import datetime as dt
 
 import pytest
 
-from portal.admin import audit_choices_as, audit_log_as, list_units_as, update_unit_as
-from portal.assessment import assess
-from portal.assessment_board import save_scheme_as, scheme_text_as
-from portal.auth import Account
-from portal.dashboards import completion_board, task_board
-from portal.permissions import PermissionDenied, allowed
-from portal.scheme import default_text
+from portal.accounts.auth import Account
+from portal.assessment.assess import assess
+from portal.assessment.board import save_scheme_as, scheme_text_as
+from portal.assessment.scheme import default_text
+from portal.core.permissions import PermissionDenied, allowed
+from portal.monitoring.dashboards import completion_board, task_board
+from portal.registry.admin import audit_choices_as, audit_log_as, list_units_as, update_unit_as
 from schemas.enums import Role
 from warehouse.views import UnknownRound
 

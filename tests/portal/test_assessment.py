@@ -31,7 +31,7 @@ C 高新园区
 
 import pytest
 
-from portal.assessment import add_bonus, assess, list_bonus, withdraw_bonus
+from portal.assessment.assess import add_bonus, assess, list_bonus, withdraw_bonus
 from tests.portal.assessment_fixture import assessment_fixture, build_assessment_portal
 
 EXPECTED = [

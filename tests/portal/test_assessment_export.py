@@ -8,8 +8,8 @@ import zipfile
 import pytest
 from openpyxl import load_workbook
 
-from portal.assessment import assess
-from portal.exports.assessment_xlsx import SUMMARY_SHEET, assessment_workbook
+from portal.assessment.assess import assess
+from portal.assessment.assessment_xlsx import SUMMARY_SHEET, assessment_workbook
 from tests.conftest import run_cli
 from tests.portal.assessment_fixture import assessment_fixture, build_assessment_portal
 from tests.portal.printing import pdf_pages, to_pdf
@@ -105,7 +105,7 @@ def test_text_that_looks_like_a_formula_is_written_as_text(portal_home):
     fx = assessment_fixture()
     fx.rows["units"][0]["name"] = EVIL
     portal = build_assessment_portal(portal_home, fx, bonuses=False)
-    from portal.assessment import add_bonus
+    from portal.assessment.assess import add_bonus
 
     add_bonus(portal, "P", 2025, "C", 1, "+SUM(1,2)", "evaluator")
     data = _book(portal).data

@@ -6,8 +6,8 @@ import time
 import pytest
 from argon2 import PasswordHasher
 
-import portal.auth as auth
-from portal.auth import (
+import portal.accounts.auth as auth
+from portal.accounts.auth import (
     MAX_SESSION_HOURS,
     change_password,
     check_session,
@@ -17,7 +17,7 @@ from portal.auth import (
     sign_in,
     sign_out,
 )
-from portal.context import Portal
+from portal.core.context import Portal
 from schemas.enums import Role
 
 UNIT = "JZKF-CXCY"

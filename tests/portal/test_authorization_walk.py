@@ -15,12 +15,15 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from portal import admin, assessment_board, backup, dashboards, overview, rounds
-from portal import workflow as wf
-from portal.auth import Account, change_password, create_account, list_accounts, sign_in
-from portal.context import Portal
-from portal.permissions import ACTIONS, Grant, PermissionDenied, grant
-from portal.registry import export_registry_xlsx
+from portal.accounts.auth import Account, change_password, create_account, list_accounts, sign_in
+from portal.assessment import board as assessment_board
+from portal.core.context import Portal
+from portal.core.permissions import ACTIONS, Grant, PermissionDenied, grant
+from portal.monitoring import dashboards, overview
+from portal.ops import backup
+from portal.registry import admin, rounds
+from portal.registry.workbook import export_registry_xlsx
+from portal.reporting import workflow as wf
 from schemas.enums import Role, SubmissionStatus
 
 ROUND, CLOSED_ROUND = "2025Q3", "2025Q2"
@@ -68,10 +71,10 @@ def _two_units(con) -> list[str]:
 def world(_filled_demo_home, tmp_path_factory) -> World:
     from argon2 import PasswordHasher
 
-    import portal.auth
+    import portal.accounts.auth
 
-    saved = portal.auth._hasher
-    portal.auth._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    saved = portal.accounts.auth._hasher
+    portal.accounts.auth._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
     home = tmp_path_factory.mktemp("walk-home")
     shutil.copytree(_filled_demo_home, home, dirs_exist_ok=True)
     p = Portal.open(home)
@@ -112,7 +115,7 @@ def world(_filled_demo_home, tmp_path_factory) -> World:
         registry_xlsx=export_registry_xlsx(p),
     )
     yield world
-    portal.auth._hasher = saved
+    portal.accounts.auth._hasher = saved
 
 
 def _change_password(w: World, a: Account, target: str) -> None:

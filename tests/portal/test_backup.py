@@ -8,8 +8,10 @@ import zipfile
 
 import pytest
 
-from portal import backup
-from portal.backup import (
+from portal.core.context import Portal
+from portal.core.permissions import PermissionDenied
+from portal.ops import backup
+from portal.ops.backup import (
     BackupError,
     create_backup_as,
     list_backups_as,
@@ -18,9 +20,7 @@ from portal.backup import (
     restore_backup,
     restore_backup_as,
 )
-from portal.context import Portal
-from portal.permissions import PermissionDenied
-from portal.submissions import ingest
+from portal.reporting.submissions import ingest
 from schemas.enums import Role
 from tests.portal.reliability_support import ROUND, cli, files_under, filled, report_units, snapshot
 from warehouse.db import WarehouseError

@@ -16,8 +16,8 @@ import zipfile
 import pytest
 from openpyxl import load_workbook
 
-from portal.bulletin import bulletin
-from portal.exports.bulletin_xlsx import DETAIL_SHEET, MAIN_SHEET, bulletin_workbook
+from portal.monitoring.bulletin import bulletin
+from portal.monitoring.bulletin_xlsx import DETAIL_SHEET, MAIN_SHEET, bulletin_workbook
 from tests.conftest import run_cli
 from tests.portal.assessment_fixture import assessment_fixture, build_assessment_portal
 from tests.portal.printing import pdf_pages, to_pdf

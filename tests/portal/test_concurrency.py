@@ -11,9 +11,9 @@ from collections import Counter
 
 import pytest
 
-from portal.context import Portal
-from portal.status import round_status
-from portal.submissions import ingest
+from portal.core.context import Portal
+from portal.monitoring.status import round_status
+from portal.reporting.submissions import ingest
 from tests.portal.reliability_support import ROUND, cli, copy_home, filled, popen, report_units, snapshot
 from tests.serving import free_port, wait_until_healthy
 
@@ -163,7 +163,7 @@ def serve_home(_demo_home, tmp_path):
 def test_a_busy_warehouse_while_validating_fails_the_upload_instead_of_rejecting_the_file(
     demo_portal, _demo_home, monkeypatch
 ):
-    from portal.validation import ExpectationBook
+    from portal.reporting.validation import ExpectationBook
     from warehouse.db import WarehouseBusy
 
     def busy(self, round_code, unit):

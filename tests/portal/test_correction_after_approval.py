@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from portal.review import APPROVE, RETURN, review
-from portal.submissions import ingest
-from portal.templates import build_unit_template
+from portal.reporting.review import APPROVE, RETURN, review
+from portal.reporting.submissions import ingest
+from portal.reporting.templates import build_unit_template
 from schemas.enums import SubmissionStatus
 from tests.xlsx_fill import fill_valid
 from warehouse.views import kpi_progress

@@ -12,8 +12,8 @@ import signal
 import duckdb
 import pytest
 
-from portal.context import Portal
-from portal.submissions import ingest
+from portal.core.context import Portal
+from portal.reporting.submissions import ingest
 from tests.portal.reliability_support import ROUND, cli, copy_home, files_under, filled, snapshot
 from warehouse.db import SCHEMA_VERSION
 

@@ -11,7 +11,8 @@ import openpyxl
 import polars as pl
 import pytest
 
-from portal.assessment_board import (
+from portal.accounts.auth import Account
+from portal.assessment.board import (
     add_bonus_as,
     assessment_board,
     assessment_choices,
@@ -19,16 +20,9 @@ from portal.assessment_board import (
     unit_detail,
     withdraw_bonus_as,
 )
-from portal.auth import Account
-from portal.charts import (
-    completion_chart,
-    history_chart,
-    matrix_table,
-    paced_table,
-    totals_chart,
-)
-from portal.context import Portal
-from portal.dashboards import (
+from portal.core.context import Portal
+from portal.core.permissions import PermissionDenied
+from portal.monitoring.dashboards import (
     by_kind_frame,
     completion_board,
     completion_choices,
@@ -39,8 +33,14 @@ from portal.dashboards import (
     kpi_choices,
     missing_frame,
 )
-from portal.exports.reminder_xlsx import HEADER_ROW, SHEET
-from portal.permissions import PermissionDenied
+from portal.monitoring.reminder_xlsx import HEADER_ROW, SHEET
+from portal.ui.charts import (
+    completion_chart,
+    history_chart,
+    matrix_table,
+    paced_table,
+    totals_chart,
+)
 from schemas.enums import Role
 from tests.portal.assessment_fixture import build_assessment_portal
 from tests.portal.printing import pdf_pages, to_pdf

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import polars as pl
 
-from portal.context import Portal
-from portal.review import compare
-from portal.setup import init_portal
-from portal.submissions import ingest
-from portal.templates import build_unit_template
+from portal.core.context import Portal
+from portal.ops.init import init_portal
+from portal.reporting.review import compare
+from portal.reporting.submissions import ingest
+from portal.reporting.templates import build_unit_template
 from schemas.enums import IndicatorKind, ReportState
 from tests.conftest import run_cli
 from tests.xlsx_fill import fill_valid

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from portal import filestore
+from portal.core import filestore
 
 
 def test_a_batch_with_repeated_files_stores_each_content_once_and_answers_in_order(tmp_path):

@@ -4,10 +4,18 @@ import zipfile
 
 import pytest
 
-from portal.context import Portal
-from portal.review import APPROVE, RETURN, ItemComment, WorkflowError, compare, grant_extension, review
-from portal.submissions import ingest, ingest_many
-from portal.templates import build_unit_template
+from portal.core.context import Portal
+from portal.reporting.review import (
+    APPROVE,
+    RETURN,
+    ItemComment,
+    WorkflowError,
+    compare,
+    grant_extension,
+    review,
+)
+from portal.reporting.submissions import ingest, ingest_many
+from portal.reporting.templates import build_unit_template
 from schemas.enums import SubmissionStatus
 from tests.conftest import run_cli
 from tests.xlsx_fill import fill_valid

@@ -1,6 +1,6 @@
-from portal.auth import verify_password
-from portal.context import Portal
-from portal.setup import DEMO_ACCOUNTS, init_portal
+from portal.accounts.auth import verify_password
+from portal.core.context import Portal
+from portal.ops.init import DEMO_ACCOUNTS, init_portal
 from tests.conftest import run_cli
 
 

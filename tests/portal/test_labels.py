@@ -5,7 +5,7 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from portal import labels as L
+from portal.core import labels as L
 
 
 def test_headed_renames_formats_dates_and_blanks_missing_text():

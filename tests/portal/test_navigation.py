@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from portal.auth import Account
-from portal.navigation import ACCOUNT, LOGIN, PAGES, pages_for, pages_for_account, sidebar_info
+from portal.accounts.auth import Account
+from portal.ui.navigation import ACCOUNT, LOGIN, PAGES, pages_for, pages_for_account, sidebar_info
 from schemas.enums import Role
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +34,7 @@ def test_each_role_gets_exactly_its_pages(role):
 
 def test_every_listed_page_exists_and_paths_are_unique():
     for spec in [*PAGES, LOGIN]:
-        assert (ROOT / spec.file).is_file(), spec.file
+        assert (ROOT / "pages" / spec.file).is_file(), spec.file
     assert len({p.url_path for p in [*PAGES, LOGIN]}) == len(PAGES) + 1
 
 

@@ -4,10 +4,10 @@ import datetime as dt
 
 import pytest
 
-from portal.auth import Account
-from portal.context import Portal
-from portal.overview import Banner, due_banner, plans_overview, unit_overview
-from portal.permissions import PermissionDenied
+from portal.accounts.auth import Account
+from portal.core.context import Portal
+from portal.core.permissions import PermissionDenied
+from portal.monitoring.overview import Banner, due_banner, plans_overview, unit_overview
 from schemas.enums import Role, RoundState, SubmissionStatus
 
 REPORTER = Account("rep1", "填报员", Role.UNIT_REPORTER, "JZKF-CXCY")

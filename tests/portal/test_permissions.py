@@ -6,8 +6,8 @@ it, fails here until the decision is written down twice.
 
 import pytest
 
-from portal.auth import Account
-from portal.permissions import ACTIONS, PermissionDenied, allowed, grant, require, unit_scope
+from portal.accounts.auth import Account
+from portal.core.permissions import ACTIONS, PermissionDenied, allowed, grant, require, unit_scope
 from schemas.enums import Role
 
 R, E, A = Role.UNIT_REPORTER, Role.EVALUATOR, Role.ADMIN

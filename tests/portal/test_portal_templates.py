@@ -9,9 +9,9 @@ import zipfile
 import polars as pl
 import pytest
 
-from portal.cli import main
-from portal.context import Portal
-from portal.templates import (
+from portal.cli.main import main
+from portal.core.context import Portal
+from portal.reporting.templates import (
     TemplateRequestError,
     build_from_context,
     build_round_templates,

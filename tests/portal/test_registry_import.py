@@ -4,7 +4,7 @@ import json
 import openpyxl
 import pytest
 
-from portal.registry import (
+from portal.registry.workbook import (
     demo_registry_json,
     demo_registry_workbook,
     export_registry_json,

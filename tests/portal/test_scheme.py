@@ -2,7 +2,7 @@
 
 import pytest
 
-from portal.scheme import default_text, load_scheme, parse_layers
+from portal.assessment.scheme import default_text, load_scheme, parse_layers
 
 
 def _with(text: str):

@@ -5,8 +5,8 @@ import datetime as dt
 
 import pytest
 
-from portal.scheme import default_text, parse_layers
-from portal.scoring import (
+from portal.assessment.scheme import default_text, parse_layers
+from portal.assessment.scoring import (
     IndicatorFact,
     RoundFact,
     TaskFact,

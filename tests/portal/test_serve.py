@@ -4,7 +4,7 @@ import subprocess
 import sys
 import urllib.request
 
-from portal.serve import streamlit_command
+from portal.ops.serve import streamlit_command
 from tests.conftest import ROOT
 from tests.serving import free_port, wait_until_healthy
 
@@ -39,4 +39,4 @@ def test_the_streamlit_command_is_offline_and_caps_uploads(demo_portal):
     assert flags["--server.address"] == "127.0.0.1"
     assert flags["--server.port"] == "8600"
     assert flags["--server.maxUploadSize"] == "20"
-    assert command[4].endswith("portal/app.py")
+    assert command[4].endswith("portal/ui/app.py")

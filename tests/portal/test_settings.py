@@ -3,8 +3,8 @@ import stat
 
 import pytest
 
-from portal.rounds import demo_rounds, due_date, quarter_end, reporting_round
-from portal.settings import SettingsError, load_settings
+from portal.core.settings import SettingsError, load_settings
+from portal.registry.rounds import demo_rounds, due_date, quarter_end, reporting_round
 
 
 def test_defaults_put_everything_under_portal_home(portal_home):

@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from portal.context import Portal
-from portal.rounds import RoundCodeError
-from portal.status import round_status, status_json, status_text
+from portal.core.context import Portal
+from portal.monitoring.status import round_status, status_json, status_text
+from portal.registry.rounds import RoundCodeError
 from tests.conftest import run_cli
 from tests.warehouse.fixtures import ROUND_TODAY, round_fixture
 from warehouse.views import UnknownRound

@@ -8,7 +8,7 @@ import json
 import pytest
 from openpyxl import load_workbook
 
-from portal.templates import build_unit_template
+from portal.reporting.templates import build_unit_template
 from tests.conftest import run_cli
 from tests.xlsx_fill import fill_valid
 

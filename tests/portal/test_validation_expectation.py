@@ -7,8 +7,8 @@ import datetime as dt
 import polars as pl
 import pytest
 
-from portal.templates import build_unit_template
-from portal.validation import ExpectationBook, validate_file
+from portal.reporting.templates import build_unit_template
+from portal.reporting.validation import ExpectationBook, validate_file
 from tests.xlsx_fill import fill_valid
 
 UNIT = "XY-KJJ"

@@ -9,13 +9,13 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from PIL import Image
 
-from portal import workflow as wf
-from portal.auth import Account
-from portal.context import Portal
-from portal.permissions import PermissionDenied
-from portal.review import ItemComment, review
-from portal.submissions import ingest
-from portal.templates import build_unit_template
+from portal.accounts.auth import Account
+from portal.core.context import Portal
+from portal.core.permissions import PermissionDenied
+from portal.reporting import workflow as wf
+from portal.reporting.review import ItemComment, review
+from portal.reporting.submissions import ingest
+from portal.reporting.templates import build_unit_template
 from schemas.enums import Role
 from tests.xlsx_fill import fill_valid, template_rows
 

@@ -6,7 +6,7 @@ import io
 import struct
 import zipfile
 
-from portal.settings import load_settings
+from portal.core.settings import load_settings
 from tests.validators import hostile
 from validators.file_safety import Limits, check_file
 

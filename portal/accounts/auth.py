@@ -1,0 +1,425 @@
+"""Accounts and sign-in: argon2 hashes, rate-limited sign-in, expiring sessions, account admin.
+
+Clocks (a decision, see docs in the README's 登录与权限):
+- failed attempts, lockouts and audit lines use the portal clock `settings.now()` (the demo clock
+  when `today` is set), so `users.locked_until` reads consistently beside the audit log;
+- sessions use `time.monotonic()` of the serving process. A session exists only in that
+  process's memory (Streamlit keeps session state on the server; the browser holds no token), so
+  it is measured in real elapsed time: a frozen demo date cannot keep it alive at midnight, and a
+  wall-clock jump cannot extend it.
+
+Every failure to sign in gives the same message, whether the account is unknown, deactivated,
+locked or the password wrong, and costs one argon2 verification in every case (a dummy hash for
+unknown names), so neither the text nor the timing tells which names exist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+import polars as pl
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from portal.core.context import Portal
+from portal.core.outcome import Outcome
+from portal.core.permissions import require
+from schemas.enums import Role
+
+_hasher = PasswordHasher()
+_dummy: dict[int, str] = {}
+
+# Absolute session lifetime, however busy: one working day, then sign in again.
+MAX_SESSION_HOURS = 12
+# NIST SP 800-63B's minimum for a password a person chooses.
+MIN_PASSWORD_LENGTH = 8
+# Usernames are typed on every sign-in and appear in audit lines: short ASCII.
+_USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,32}$")
+# Longest attempted username kept in the audit log (anything may be typed into the form).
+_AUDIT_NAME_MAX = 64
+
+Clock = Callable[[], float]
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _dummy_hash() -> str:
+    """A hash made with the current parameters, verified for unknown names to spend the same time."""
+    key = id(_hasher)
+    if key not in _dummy:
+        _dummy[key] = _hasher.hash(secrets.token_hex(16))
+    return _dummy[key]
+
+
+def _fingerprint(password_hash: str) -> str:
+    """Identifies the password a session was opened with: a changed or reset password ends it."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+def new_password() -> str:
+    """A password a person can type: 4 groups of 4 letters/digits without look-alikes."""
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(4))
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    display_name: str
+    role: Role
+    unit: str | None
+    must_change_password: bool = False
+
+
+@dataclass
+class Session:
+    """A signed-in person in one serving process. Times are `time.monotonic()` seconds."""
+
+    account: Account
+    issued_at: float
+    last_seen: float
+    credential: str
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    ok: bool
+    message: str  # Chinese; the same for every kind of failure
+    session: Session | None = None
+    reason: str = ""  # for logs and tests only: ok, empty, unknown, inactive, locked, bad-password
+
+
+class AccountError(Exception):
+    pass
+
+
+_USER_COLUMNS = (
+    "username, display_name, role, unit, must_change_password, password_hash, active, locked_until"
+)
+
+
+def _load(con, username: str) -> tuple | None:
+    rows = con.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE username = ?", [username]).fetchall()
+    return rows[0] if rows else None
+
+
+def _account(row: tuple) -> Account:
+    username, display_name, role, unit, must_change, *_ = row
+    return Account(username, display_name, Role(role), unit, bool(must_change))
+
+
+def failure_message(portal: Portal) -> str:
+    s = portal.settings
+    return (
+        "用户名或密码不正确,或账号暂不可用。"
+        f"连续输错 {s.max_failed_logins} 次后账号将被锁定 {s.lockout_minutes} 分钟;如需帮助请联系系统管理员。"
+    )
+
+
+def create_account(
+    portal: Portal,
+    con,
+    username: str,
+    display_name: str,
+    role: Role,
+    unit: str | None,
+    password: str,
+    actor: str = "system",
+    must_change_password: bool = False,
+) -> Account:
+    """Insert one account on the caller's connection (inside its transaction)."""
+    if role == Role.UNIT_REPORTER and not unit:
+        raise AccountError("单位填报员账号必须绑定一个单位。")
+    exists = con.execute("SELECT count(*) FROM users WHERE username = ?", [username]).fetchall()[0][0]
+    if exists:
+        raise AccountError(f"账号 {username} 已存在。")
+    con.execute(
+        "INSERT INTO users (username, display_name, password_hash, role, unit, active, created_at, "
+        "must_change_password) VALUES (?, ?, ?, ?, ?, TRUE, ?, ?)",
+        [
+            username,
+            display_name,
+            hash_password(password),
+            str(role),
+            unit,
+            portal.settings.now(),
+            must_change_password,
+        ],
+    )
+    portal.audit(con, actor, "account.create", username, f"role={role} unit={unit or ''}")
+    return Account(username, display_name, role, unit, must_change_password)
+
+
+# ----------------------------------------------------------------------------- sign-in and sessions
+
+
+def _authenticate(
+    portal: Portal, username: str, password: str, now: dt.datetime | None, success_action: str | None
+) -> tuple[str, tuple | None, str]:
+    """(reason, user row, stored hash): one verification, failures counted, a lock after too many."""
+    now = now or portal.settings.now()
+    with portal.warehouse.connect() as con:
+        row = _load(con, username)
+    # Verify first, whatever the account's state, so every path costs one argon2 verification.
+    hash_ok = verify_password(row[5] if row else _dummy_hash(), password)
+    if row is None:
+        reason = "unknown"
+    elif not row[6]:
+        reason = "inactive"
+    elif row[7] is not None and row[7] > now:
+        reason = "locked"
+    elif not hash_ok:
+        reason = "bad-password"
+    else:
+        reason = "ok"
+    stored = row[5] if row else ""
+    s = portal.settings
+    shown = username[:_AUDIT_NAME_MAX]
+    with portal.warehouse.transaction() as con:
+        if reason == "ok":
+            if _hasher.check_needs_rehash(stored):
+                stored = hash_password(password)
+            con.execute(
+                "UPDATE users SET failed_attempts = 0, locked_until = NULL, password_hash = ? WHERE username = ?",
+                [stored, username],
+            )
+            if success_action:
+                portal.audit(con, username, success_action, username)
+        else:
+            portal.audit(con, shown, "auth.sign_in_failed", shown, reason)
+        if reason == "bad-password":
+            attempts = con.execute(
+                "UPDATE users SET failed_attempts = failed_attempts + 1 WHERE username = ? RETURNING failed_attempts",
+                [username],
+            ).fetchall()[0][0]
+            if attempts >= s.max_failed_logins:
+                until = now + dt.timedelta(minutes=s.lockout_minutes)
+                con.execute(
+                    "UPDATE users SET failed_attempts = 0, locked_until = ? WHERE username = ?",
+                    [until, username],
+                )
+                portal.audit(
+                    con, username, "auth.lock", username, f"{attempts} 次失败,锁定至 {until:%Y-%m-%d %H:%M}"
+                )
+    return reason, row, stored
+
+
+def sign_in(
+    portal: Portal,
+    username: str,
+    password: str,
+    now: dt.datetime | None = None,
+    clock: Clock = time.monotonic,
+) -> SignInResult:
+    """Check a username and password; count failures and lock the account after too many."""
+    username = (username or "").strip()
+    if not username or not password:
+        return SignInResult(False, "请输入用户名和密码。", reason="empty")
+    reason, row, stored = _authenticate(portal, username, password, now, "auth.sign_in")
+    if reason != "ok":
+        return SignInResult(False, failure_message(portal), reason=reason)
+    account = _account(row)
+    started = clock()
+    session = Session(account, issued_at=started, last_seen=started, credential=_fingerprint(stored))
+    return SignInResult(True, f"欢迎,{account.display_name}。", session=session, reason="ok")
+
+
+def session_expired(portal: Portal, session: Session, at: float) -> bool:
+    idle = at - session.last_seen > portal.settings.session_minutes * 60
+    too_old = at - session.issued_at > MAX_SESSION_HOURS * 3600
+    return idle or too_old
+
+
+def check_session(portal: Portal, session: Session | None, clock: Clock = time.monotonic) -> Account | None:
+    """The account behind a session still in force, read afresh; None means sign in again.
+
+    A session ends when idle longer than `session_minutes`, older than MAX_SESSION_HOURS, when
+    its account is deactivated or removed, or its password was changed or reset since. A valid
+    check counts as activity: it moves `last_seen` and refreshes `session.account`.
+    """
+    if session is None:
+        return None
+    at = clock()
+    if session_expired(portal, session, at):
+        with portal.warehouse.transaction() as con:
+            portal.audit(con, session.account.username, "auth.session_expired", session.account.username)
+        return None
+    with portal.warehouse.connect() as con:
+        row = _load(con, session.account.username)
+    if row is None or not row[6] or _fingerprint(row[5]) != session.credential:
+        return None
+    account = _account(row)
+    session.account = account
+    session.last_seen = at
+    return account
+
+
+def sign_out(portal: Portal, session: Session | None) -> None:
+    """Sessions live in the serving process: forgetting it is the caller's part; this records it."""
+    if session is None:
+        return
+    with portal.warehouse.transaction() as con:
+        portal.audit(con, session.account.username, "auth.sign_out", session.account.username)
+
+
+def password_problems(username: str, old: str, new: str, confirm: str) -> list[str]:
+    problems = []
+    if len(new) < MIN_PASSWORD_LENGTH:
+        problems.append(f"新密码至少需要 {MIN_PASSWORD_LENGTH} 个字符。")
+    if new != confirm:
+        problems.append("两次输入的新密码不一致。")
+    if new and new.lower() == username.lower():
+        problems.append("新密码不能与用户名相同。")
+    if new and new == old:
+        problems.append("新密码不能与原密码相同。")
+    return problems
+
+
+@dataclass(frozen=True)
+class PasswordChange:
+    ok: bool
+    messages: list[str]
+    session: Session | None = None  # the caller's session, carried over to the new password
+
+
+def change_password(
+    portal: Portal, session: Session, old: str, new: str, confirm: str, now: dt.datetime | None = None
+) -> PasswordChange:
+    """The signed-in person changes their own password; a wrong old password counts as a failed sign-in."""
+    account = session.account
+    require(account, "account.change_password")
+    problems = password_problems(account.username, old, new, confirm)
+    if problems:
+        return PasswordChange(False, problems)
+    reason, _, _ = _authenticate(portal, account.username, old, now, None)
+    if reason != "ok":
+        return PasswordChange(
+            False, ["原密码不正确。" if reason == "bad-password" else failure_message(portal)]
+        )
+    new_hash = hash_password(new)
+    with portal.warehouse.transaction() as con:
+        con.execute(
+            "UPDATE users SET password_hash = ?, must_change_password = FALSE WHERE username = ?",
+            [new_hash, account.username],
+        )
+        portal.audit(con, account.username, "auth.password_change", account.username)
+    carried = replace(
+        session, account=replace(account, must_change_password=False), credential=_fingerprint(new_hash)
+    )
+    return PasswordChange(True, ["密码已修改。"], carried)
+
+
+# ----------------------------------------------------------------------------- account administration
+
+
+def list_accounts(portal: Portal, actor: Account) -> pl.DataFrame:
+    require(actor, "account.manage")
+    with portal.warehouse.connect() as con:
+        frame = con.sql("""
+            SELECT u.username, u.display_name, u.role, u.unit, n.name AS unit_name, u.active,
+                   u.must_change_password, u.failed_attempts, u.locked_until, u.created_at
+            FROM users u LEFT JOIN units n ON n.code = u.unit
+            ORDER BY u.created_at, u.username""").pl()
+    labels = {str(r): r.label for r in Role}
+    return frame.with_columns(
+        pl.col("role").replace_strict(labels, default=pl.col("role")).alias("role_label")
+    )
+
+
+def add_account(
+    portal: Portal, actor: Account, username: str, display_name: str, role: Role | str, unit: str | None
+) -> Outcome:
+    """A new account with a one-time password, to be changed at first sign-in."""
+    require(actor, "account.manage")
+    username, display_name, unit = (username or "").strip(), (display_name or "").strip(), (unit or None)
+    role = Role(role)
+    if not _USERNAME.match(username):
+        return Outcome(False, "用户名须为 2–32 位英文字母、数字或 _ . -。")
+    if not display_name:
+        return Outcome(False, "请填写姓名或单位名称。")
+    if role != Role.UNIT_REPORTER and unit:
+        return Outcome(False, "只有单位填报员账号绑定单位;其他角色请不要选择单位。")
+    password = new_password()
+    with portal.warehouse.transaction() as con:
+        if unit:
+            found = con.execute("SELECT active FROM units WHERE code = ?", [unit]).fetchall()
+            if not found:
+                return Outcome(False, f"单位代码 {unit} 不存在。")
+            if not found[0][0]:
+                return Outcome(False, f"单位 {unit} 已停用,不能为其创建账号。")
+        try:
+            create_account(
+                portal,
+                con,
+                username,
+                display_name,
+                role,
+                unit,
+                password,
+                actor.username,
+                must_change_password=True,
+            )
+        except AccountError as exc:
+            return Outcome(False, str(exc))
+    return Outcome(
+        True, f"已创建账号 {username}({role.label})。初始密码只显示这一次,首次登录后须修改。", password
+    )
+
+
+def _other_active_admins(con, username: str) -> int:
+    return con.execute(
+        "SELECT count(*) FROM users WHERE role = ? AND active AND username <> ?", [str(Role.ADMIN), username]
+    ).fetchall()[0][0]
+
+
+def set_account_active(portal: Portal, actor: Account, username: str, active: bool) -> Outcome:
+    """Deactivate (ends its sessions at their next page) or reactivate an account; never the last admin."""
+    require(actor, "account.manage")
+    with portal.warehouse.transaction() as con:
+        row = _load(con, username)
+        if row is None:
+            return Outcome(False, f"账号 {username} 不存在。")
+        if bool(row[6]) == active:
+            return Outcome(False, f"账号 {username} 已是{'启用' if active else '停用'}状态。")
+        if not active and username == actor.username:
+            return Outcome(False, "不能停用自己正在使用的账号。")
+        if not active and row[2] == Role.ADMIN and not _other_active_admins(con, username):
+            return Outcome(False, "不能停用最后一个系统管理员账号。")
+        con.execute("UPDATE users SET active = ? WHERE username = ?", [active, username])
+        portal.audit(con, actor.username, "account.activate" if active else "account.deactivate", username)
+    return Outcome(True, f"账号 {username} 已{'启用' if active else '停用'}。")
+
+
+def deactivate_account(portal: Portal, actor: Account, username: str) -> Outcome:
+    return set_account_active(portal, actor, username, False)
+
+
+def reset_password(portal: Portal, actor: Account, username: str) -> Outcome:
+    """A new one-time password (shown once), the lock lifted, the old sessions ended."""
+    require(actor, "account.manage")
+    password = new_password()
+    with portal.warehouse.transaction() as con:
+        if _load(con, username) is None:
+            return Outcome(False, f"账号 {username} 不存在。")
+        con.execute(
+            "UPDATE users SET password_hash = ?, must_change_password = TRUE, failed_attempts = 0, "
+            "locked_until = NULL WHERE username = ?",
+            [hash_password(password), username],
+        )
+        portal.audit(con, actor.username, "account.reset_password", username)
+    return Outcome(True, f"已重置账号 {username} 的密码。新密码只显示这一次,首次登录后须修改。", password)

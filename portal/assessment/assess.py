@@ -1,0 +1,228 @@
+"""The annual assessment (年度考核) of a plan's responsible units, and the evaluators' bonus items.
+
+`assess` gathers the facts (warehouse/sql/assessment_*.sql, and the year-end indicator completion
+of warehouse.views, the one definition of an indicator's completion), scores them with the pure
+rules of portal/scoring.py under the plan's scheme (portal/scheme.py), and returns every number
+with its working out. Only approved data counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from portal.assessment.scheme import ScoringScheme, load_scheme
+from portal.assessment.scoring import BonusItem, IndicatorFact, RoundFact, TaskFact, UnitScore, score_units
+from portal.core.context import Portal
+from schemas.issues import Issue, Report
+from warehouse import assessment as data
+from warehouse.views import indicator_year_completion
+
+
+@dataclass
+class Assessment:
+    plan: str
+    year: int
+    report: Report
+    plan_name: str = ""
+    scheme: ScoringScheme | None = None
+    units: list[UnitScore] = field(default_factory=list)
+    as_of: dt.date | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.report.ok and self.scheme is not None
+
+    def unit(self, code: str) -> UnitScore:
+        return next(u for u in self.units if u.unit == code)
+
+    def summary(self) -> pl.DataFrame:
+        """One row per unit, in rank order: the numbers of the summary sheet."""
+        return pl.DataFrame(
+            [
+                {
+                    "unit": u.unit,
+                    "name": u.name,
+                    "indicators": u.indicator_score,
+                    "tasks": u.task_score,
+                    "reporting": u.reporting_score,
+                    "deductions": u.deductions,
+                    "bonus": u.bonus,
+                    "total": u.total,
+                    "rank": u.rank,
+                    "grade": u.grade,
+                }
+                for u in self.units
+            ],
+            schema={
+                "unit": pl.Utf8,
+                "name": pl.Utf8,
+                "indicators": pl.Float64,
+                "tasks": pl.Float64,
+                "reporting": pl.Float64,
+                "deductions": pl.Float64,
+                "bonus": pl.Float64,
+                "total": pl.Float64,
+                "rank": pl.Int64,
+                "grade": pl.Utf8,
+            },
+        )
+
+
+def _check_plan_year(con, plan: str, year: int) -> tuple[dict | None, list[Issue]]:
+    row = data.plan_row(con, plan)
+    if row is None:
+        known = "、".join(data.plan_codes(con)) or "(尚未导入任何规划)"
+        return None, [Issue.make("assess-plan-unknown", value=plan, known=known)]
+    if not row["start_year"] <= year <= row["end_year"]:
+        issue = Issue.make(
+            "assess-year-outside-plan",
+            value=year,
+            plan=plan,
+            start_year=row["start_year"],
+            end_year=row["end_year"],
+        )
+        return row, [issue]
+    return row, []
+
+
+def _indicator_facts(con, plan: str, year: int, units: set[str]) -> list[IndicatorFact]:
+    frame = indicator_year_completion(con, year).filter(pl.col("plan") == plan)
+    return [
+        IndicatorFact(
+            unit=r["owner"],
+            code=r["indicator"],
+            name=r["name"],
+            kind=r["kind"],
+            measure_unit=r["measure_unit"],
+            weight=r["weight"],
+            target=r["expected"],
+            actual=r["actual"],
+            ratio=r["ratio"],
+            pace=r["pace"],
+            round=r["actual_round"],
+            plan_target=r["target_value"],
+        )
+        for r in frame.iter_rows(named=True)
+        if r["owner"] in units
+    ]
+
+
+def _task_facts(frame: pl.DataFrame) -> list[TaskFact]:
+    return [
+        TaskFact(
+            unit=r["unit"],
+            code=r["task"],
+            number=r["number"],
+            title=r["title"],
+            role=r["role"],
+            weight=r["weight"],
+            helpers=r["helpers"],
+            status=r["status"],
+            percent=r["percent"],
+            round=r["round"],
+            lead_status=r["lead_status"],
+            lead_percent=r["lead_percent"],
+            lead_round=r["lead_round"],
+        )
+        for r in frame.iter_rows(named=True)
+    ]
+
+
+def _round_facts(frame: pl.DataFrame) -> list[RoundFact]:
+    return [RoundFact(**r) for r in frame.iter_rows(named=True)]
+
+
+def _bonus_items(frame: pl.DataFrame) -> list[BonusItem]:
+    return [BonusItem(**r) for r in frame.iter_rows(named=True)]
+
+
+def assess(portal: Portal, plan: str, year: int) -> Assessment:
+    """Score every unit with anything assigned in `plan` for `year`; problems come back as issues."""
+    today = portal.settings.today()
+    scheme_result = load_scheme(portal.settings.home, plan, year)
+    result = Assessment(plan=plan, year=year, report=scheme_result.report, as_of=today)
+    with portal.warehouse.connect() as con:
+        row, issues = _check_plan_year(con, plan, year)
+        result.report.extend(issues)
+        if row is not None:
+            result.plan_name = row["name"]
+        if not result.report.ok or scheme_result.scheme is None:
+            return result
+        result.scheme = scheme = scheme_result.scheme
+        units = data.assessed_units(con, plan)
+        codes = set(units["unit"].to_list())
+        indicators = _indicator_facts(con, plan, year, codes)
+        tasks = _task_facts(data.task_facts(con, plan, year))
+        rounds = _round_facts(data.reporting_facts(con, year, today))
+        bonuses = _bonus_items(data.bonus_items(con, plan, year))
+    result.units = score_units(units.to_dicts(), indicators, tasks, rounds, bonuses, scheme)
+    return result
+
+
+# --- bonus items ------------------------------------------------------------------------------------
+
+
+@dataclass
+class BonusResult:
+    report: Report
+    bonus_id: int | None = None
+
+
+def add_bonus(
+    portal: Portal, plan: str, year: int, unit: str, points: float, reason: str, user: str
+) -> BonusResult:
+    """Record one bonus item (audited); wrong input comes back as issues and stores nothing."""
+    report = Report()
+    scheme_result = load_scheme(portal.settings.home, plan, year)
+    report.extend(scheme_result.report.issues)
+    reason = (reason or "").strip()
+    with portal.warehouse.transaction() as con:
+        _, issues = _check_plan_year(con, plan, year)
+        report.extend(issues)
+        if not report.ok:
+            return BonusResult(report)
+        cap = scheme_result.scheme.bonus_max
+        if unit not in set(data.assessed_units(con, plan)["unit"].to_list()):
+            report.add(Issue.make("bonus-unit-not-assessed", value=unit, plan=plan))
+        if not (0 < points <= cap):
+            report.add(Issue.make("bonus-points-invalid", value=f"{points:g}", max_total=f"{cap:g}"))
+        if not reason:
+            report.add(Issue.make("bonus-reason-missing"))
+        if not report.ok:
+            return BonusResult(report)
+        bonus_id = data.insert_bonus(con, plan, year, unit, points, reason, user, portal.settings.now())
+        portal.audit(
+            con,
+            user,
+            "assessment.bonus.add",
+            f"{plan}/{year}/{unit}",
+            f"id={bonus_id} points={points:g} reason={reason}",
+        )
+        total = data.bonus_items(con, plan, year).filter(pl.col("unit") == unit)["points"].sum()
+        if total > cap:
+            report.add(Issue.make("bonus-over-cap", value=unit, total=f"{total:g}", max_total=f"{cap:g}"))
+    return BonusResult(report, bonus_id)
+
+
+def withdraw_bonus(portal: Portal, bonus_id: int, user: str) -> bool:
+    """Withdraw an item in force (audited); False when there is none with that id."""
+    with portal.warehouse.transaction() as con:
+        row = data.withdraw_bonus(con, bonus_id, user, portal.settings.now())
+        if row is None:
+            return False
+        portal.audit(
+            con,
+            user,
+            "assessment.bonus.withdraw",
+            f"{row['plan']}/{row['year']}/{row['unit']}",
+            f"id={bonus_id} points={row['points']:g}",
+        )
+    return True
+
+
+def list_bonus(portal: Portal, plan: str, year: int) -> pl.DataFrame:
+    with portal.warehouse.connect() as con:
+        return data.bonus_items(con, plan, year)

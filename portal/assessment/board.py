@@ -1,0 +1,294 @@
+"""The data behind 年度考核: the assessment of a plan and year for a signed-in account, its bonus
+items and the 年度考核表 export. portal.assessment scores; this module checks permissions, audits,
+and lays the working out as frames a page can show."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from portal.assessment.assess import Assessment, add_bonus, assess, list_bonus, withdraw_bonus
+from portal.assessment.assessment_xlsx import ROUND_STATES, assessment_workbook
+from portal.assessment.scheme import SCHEME_DIR, default_text, parse_layers, scheme_files
+from portal.assessment.scoring import UnitScore
+from portal.core import labels as L
+from portal.core.context import Portal
+from portal.core.outcome import Outcome
+from portal.core.permissions import allowed, require
+from portal.monitoring.dashboards import enum_label
+from schemas.enums import IndicatorKind, Pace, TaskRole, TaskStatus
+from schemas.issues import Issue
+
+
+@dataclass(frozen=True)
+class PlanChoice:
+    code: str
+    name: str
+    start_year: int
+    end_year: int
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.start_year, self.end_year + 1))
+
+
+@dataclass(frozen=True)
+class AssessmentChoices:
+    plans: list[PlanChoice]
+    today: dt.date
+
+    def default_year(self, plan: PlanChoice) -> int:
+        """This year if the plan runs in it, else the plan's nearest year."""
+        return min(max(self.today.year, plan.start_year), plan.end_year)
+
+
+def assessment_choices(portal: Portal, account) -> AssessmentChoices:
+    require(account, "assessment.view")
+    with portal.warehouse.connect() as con:
+        rows = con.execute("SELECT code, name, start_year, end_year FROM plans ORDER BY rowid").fetchall()
+    return AssessmentChoices([PlanChoice(*r) for r in rows], portal.settings.today())
+
+
+@dataclass
+class AssessmentBoard:
+    assessment: Assessment
+    bonus: pl.DataFrame  # items in force: bonus_id, unit, unit_name, points, reason, entered_by, entered_at
+    can_adjust: bool  # may add and withdraw bonus items (assessment.adjust)
+    can_export: bool
+
+    @property
+    def ok(self) -> bool:
+        return self.assessment.ok
+
+    @property
+    def problems(self) -> list[str]:
+        return [i.message for i in self.assessment.report.errors]
+
+    @property
+    def grades(self) -> list[str]:
+        s = self.assessment.scheme
+        return [lv.name for lv in s.levels] + [s.below] if s else []
+
+    def summary(self) -> pl.DataFrame:
+        """One row per unit in rank order (English column names; L.COLUMNS heads them)."""
+        return self.assessment.summary().rename(
+            {
+                "name": "unit_name",
+                "indicators": "indicators_score",
+                "tasks": "tasks_score",
+                "reporting": "reporting_score",
+            }
+        )
+
+    def unit_names(self) -> dict[str, str]:
+        return {u.unit: u.name for u in self.assessment.units}
+
+
+def assessment_board(portal: Portal, account, plan: str, year: int) -> AssessmentBoard:
+    """Score `plan` for `year` on the portal's clock; problems stay in the assessment's report."""
+    require(account, "assessment.view")
+    result = assess(portal, plan, int(year))
+    bonus = list_bonus(portal, plan, int(year)).rename({"id": "bonus_id"}) if result.ok else pl.DataFrame()
+    if bonus.height:
+        names = {u.unit: u.name for u in result.units}
+        bonus = bonus.with_columns(
+            unit_name=pl.col("unit").replace_strict(names, default=pl.col("unit"), return_dtype=pl.String)
+        )
+    return AssessmentBoard(
+        assessment=result,
+        bonus=bonus,
+        can_adjust=allowed(account, "assessment.adjust"),
+        can_export=allowed(account, "assessment.export"),
+    )
+
+
+@dataclass
+class UnitDetail:
+    """The working out of one unit's score, one frame per component (English column names)."""
+
+    score: UnitScore
+    indicators: pl.DataFrame
+    tasks: pl.DataFrame
+    rounds: pl.DataFrame
+    bonuses: pl.DataFrame
+
+
+def _frame(rows: list[dict], columns: list[str]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=columns, orient="row") if rows else pl.DataFrame(schema=columns)
+
+
+def unit_detail(board: AssessmentBoard, unit: str) -> UnitDetail:
+    u = board.assessment.unit(unit)
+    indicators = [
+        {
+            "indicator": line.fact.code,
+            "name": line.fact.name,
+            "indicator_kind": enum_label(IndicatorKind, line.fact.kind),
+            "weight": line.fact.weight,
+            "expected": L.number_text(line.fact.target),
+            "actual": L.number_text(line.fact.actual),
+            "actual_round": line.fact.round or "",
+            "counted_ratio": f"{line.counted_ratio:.1%}",
+            "pace_label": enum_label(Pace, line.fact.pace),
+            "points": line.points,
+            "basis": line.basis,
+        }
+        for line in u.indicators
+    ]
+    tasks = [
+        {
+            "task_number": line.fact.number or line.fact.code,
+            "title": line.fact.title,
+            "task_role": enum_label(TaskRole, line.fact.role),
+            "weight": line.fact.weight,
+            "task_status_label": enum_label(TaskStatus, line.status) if line.status else "未报送",
+            "points": line.points,
+            "basis": line.basis,
+        }
+        for line in u.tasks
+    ]
+    rounds = [
+        {
+            "round": line.fact.round,
+            "state_text": ROUND_STATES[line.state],
+            "due_date": line.fact.due_date,
+            "round_days_late": "" if line.fact.days_late is None else str(line.fact.days_late),
+            "returns": line.fact.returns,
+            "deduction": line.deduction,
+            "basis": line.basis,
+        }
+        for line in u.rounds
+    ]
+    bonuses = [
+        {
+            "bonus_id": line.item.id,
+            "reason": line.item.reason,
+            "entered_by": line.item.entered_by,
+            "entered_at": line.item.entered_at,
+            "points": line.item.points,
+        }
+        for line in u.bonuses
+    ]
+    return UnitDetail(
+        score=u,
+        indicators=_frame(indicators, list(indicators[0]) if indicators else _IND_COLUMNS),
+        tasks=_frame(tasks, list(tasks[0]) if tasks else _TASK_COLUMNS),
+        rounds=_frame(rounds, list(rounds[0]) if rounds else _ROUND_COLUMNS),
+        bonuses=_frame(bonuses, list(bonuses[0]) if bonuses else _BONUS_COLUMNS),
+    )
+
+
+_IND_COLUMNS = ["indicator", "name", "indicator_kind", "weight", "expected", "actual", "actual_round"]
+_IND_COLUMNS += ["counted_ratio", "pace_label", "points", "basis"]
+_TASK_COLUMNS = ["task_number", "title", "task_role", "weight", "task_status_label", "points", "basis"]
+_ROUND_COLUMNS = ["round", "state_text", "due_date", "round_days_late", "returns", "deduction", "basis"]
+_BONUS_COLUMNS = ["bonus_id", "reason", "entered_by", "entered_at", "points"]
+
+
+# --- bonus items (evaluators only) and the export ---------------------------------------------------
+
+
+def add_bonus_as(
+    portal: Portal, account, plan: str, year: int, unit: str, points: float, reason: str
+) -> Outcome:
+    """Record a bonus item for `unit` (audited by portal.assessment); bad input is a refusal, not an error."""
+    require(account, "assessment.adjust")
+    result = add_bonus(portal, plan, int(year), unit, float(points), reason, account.username)
+    messages = [i.message for i in result.report.issues]
+    if result.bonus_id is None:
+        return Outcome(False, " ".join(messages))
+    return Outcome(True, " ".join([L.BONUS_ADDED.format(id=result.bonus_id), *messages]))
+
+
+def withdraw_bonus_as(portal: Portal, account, bonus_id: int) -> Outcome:
+    require(account, "assessment.adjust")
+    if withdraw_bonus(portal, int(bonus_id), account.username):
+        return Outcome(True, L.BONUS_WITHDRAWN.format(id=bonus_id))
+    return Outcome(False, L.BONUS_NOT_FOUND.format(id=bonus_id))
+
+
+def export_assessment(portal: Portal, account, plan: str, year: int) -> bytes:
+    """年度考核表 .xlsx (summary and one sheet per unit), audited as assessment.export. The
+    assessment must be computable (the page offers the button only then)."""
+    require(account, "assessment.export")
+    result = assess(portal, plan, int(year))
+    if not result.ok:
+        raise ValueError("; ".join(i.message for i in result.report.errors))
+    book = assessment_workbook(result, portal.settings.office_name)
+    with portal.warehouse.transaction() as con:
+        portal.audit(
+            con, account.username, "assessment.export", f"{plan}/{year}", f"units={len(result.units)}"
+        )
+    return book.data
+
+
+# --- the scoring scheme (assessment.configure, evaluators only) -------------------------------------
+
+
+def _plan_years(portal: Portal, plan: str) -> tuple[int, int] | None:
+    with portal.warehouse.connect() as con:
+        rows = con.execute("SELECT start_year, end_year FROM plans WHERE code = ?", [plan]).fetchall()
+    return rows[0] if rows else None
+
+
+def _scheme_path(portal: Portal, plan: str, year: int) -> Path:
+    """The file portal.scheme reads last (most specific) for this plan and year."""
+    return portal.settings.home / SCHEME_DIR / f"{plan}-{int(year)}.toml"
+
+
+def scheme_text_as(portal: Portal, account, plan: str, year: int) -> str:
+    """The TOML text in force for `plan` and `year`: the most specific file under PORTAL_HOME/scoring
+    (a file there only needs the keys that differ; the rest comes from the files before it), or the
+    shipped default when there is none."""
+    require(account, "assessment.configure")
+    files = scheme_files(portal.settings.home, plan, int(year))
+    return files[-1].read_text(encoding="utf-8") if files else default_text()
+
+
+def save_scheme_as(portal: Portal, account, plan: str, year: int, text: bytes) -> Outcome:
+    """Check an uploaded scheme as it would be layered for `plan` and `year`, and only if it passes
+    write it as scoring/{plan}-{year}.toml (atomically), audited as assessment.configure."""
+    require(account, "assessment.configure")
+    year = int(year)
+    years = _plan_years(portal, plan)
+    if years is None:
+        return Outcome(False, L.SCHEME_UNKNOWN_PLAN.format(plan=plan))
+    if not years[0] <= year <= years[1]:
+        return Outcome(
+            False, L.SCHEME_YEAR_OUTSIDE.format(year=year, plan=plan, start=years[0], end=years[1])
+        )
+    path = _scheme_path(portal, plan, year)
+    name = f"{SCHEME_DIR}/{path.name}"
+    try:
+        decoded = bytes(text).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        issue = Issue.make("scheme-unreadable", file=name, detail=L.SCHEME_NOT_TEXT)
+        return Outcome(False, L.SCHEME_NOT_SAVED + issue.message)
+    layers = [("默认方案", default_text())]
+    for other in scheme_files(portal.settings.home, plan, year):
+        if other == path:
+            continue  # the file being replaced is not layered under its replacement
+        try:
+            layers.append((f"{SCHEME_DIR}/{other.name}", other.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError) as exc:
+            issue = Issue.make("scheme-unreadable", file=f"{SCHEME_DIR}/{other.name}", detail=str(exc))
+            return Outcome(False, L.SCHEME_NOT_SAVED + issue.message)
+    layers.append((name, decoded))
+    checked = parse_layers(layers)
+    if not checked.report.ok or checked.scheme is None:
+        return Outcome(False, L.SCHEME_NOT_SAVED + " ".join(i.message for i in checked.report.errors))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".toml.part")
+    partial.write_text(decoded, encoding="utf-8")
+    os.replace(partial, path)
+    digest = hashlib.sha256(decoded.encode("utf-8")).hexdigest()[:12]
+    with portal.warehouse.transaction() as con:
+        portal.audit(
+            con, account.username, "assessment.configure", f"{plan}/{year}", f"{name} sha256={digest}"
+        )
+    return Outcome(True, L.SCHEME_SAVED.format(plan=plan, year=year, file=name))

@@ -1,0 +1,624 @@
+"""The `portal` command. Exit codes: 0 done, 1 the data has errors (or the work failed), 2 usage error."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from portal.core.context import Portal
+from portal.core.settings import SettingsError
+from warehouse.db import WarehouseError
+
+EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def _print_report(report, out=sys.stderr) -> None:
+    for issue in report.issues:
+        where = issue.where or "文件"
+        print(f"[{issue.severity.label}] {where} {issue.code}: {issue.message} {issue.hint}", file=out)
+    print(report.summary(), file=out)
+
+
+def cmd_init(args) -> int:
+    from portal.ops.init import init_portal
+
+    portal = Portal.open(args.home)
+    fill = args.demo and not args.no_fill
+    bar = _DemoFillBar() if fill else None
+    try:
+        portal, result = init_portal(portal, demo=args.demo, fill=fill, progress=bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    verb = "已创建" if result.created else "已打开"
+    print(f"{verb}数据仓库 {portal.settings.warehouse_path}(结构版本 {result.schema_version})")
+    for message in result.messages:
+        print(message)
+    if result.registry is not None:
+        if not result.registry.loaded:
+            _print_report(result.registry.report)
+            return EXIT_DATA
+        counts = result.registry.counts
+        print(
+            f"已导入演示规划:规划 {counts['plans']} 个、单位 {counts['units']} 个、任务 {counts['tasks']} 项、指标 {counts['indicators']} 个"
+        )
+    if result.fill is not None and not result.fill.skipped:
+        print(result.fill.summary())
+    if result.accounts:
+        print("\n演示账号(密码只显示这一次,请妥善保存):")
+        for username, password, role, unit in result.accounts:
+            print(f"  {role:<8} 用户名 {username:<10} 密码 {password}  {unit}")
+    return EXIT_OK
+
+
+class _DemoFillBar:
+    """The demo fill's progress on stderr (tqdm), shown from its first step: `bar(done, total)`."""
+
+    def __init__(self):
+        self.bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if self.bar is None:
+            self.bar = tqdm(total=total, desc="填充演示报送", unit="步", file=sys.stderr, dynamic_ncols=True)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def cmd_registry_import(args) -> int:
+    from portal.registry.workbook import import_registry
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"找不到文件 {path}")
+    portal = Portal.open(args.home)
+    result = import_registry(portal, path.read_bytes(), actor=args.user)
+    if args.json:
+        print(json.dumps(result.report.as_dict() | {"counts": result.counts}, ensure_ascii=False, indent=1))
+    else:
+        _print_report(result.report)
+    if not result.loaded:
+        print("有错误,未导入任何数据。", file=sys.stderr)
+        return EXIT_DATA
+    print("导入完成:" + "、".join(f"{k} {v}" for k, v in result.counts.items()), file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_registry_export(args) -> int:
+    from portal.registry.workbook import export_registry_json, export_registry_xlsx
+
+    portal = Portal.open(args.home)
+    if args.format == "json":
+        text = json.dumps(export_registry_json(portal), ensure_ascii=False, indent=1, default=str)
+        if args.output:
+            Path(args.output).write_text(text + "\n", encoding="utf-8")
+        else:
+            print(text)
+        return EXIT_OK
+    if not args.output:
+        raise UsageError("导出 Excel 需要用 -o 指定输出文件,例如 -o 任务分解表.xlsx")
+    Path(args.output).write_bytes(export_registry_xlsx(portal))
+    print(f"已导出 {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_validate(args) -> int:
+    from portal.registry.rounds import RoundCodeError, parse_round
+    from portal.reporting.validation import annotated, validate_file
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"找不到文件 {path}")
+    if args.round:
+        try:
+            parse_round(args.round)
+        except RoundCodeError as exc:
+            raise UsageError(str(exc)) from None
+    data = path.read_bytes()
+    result = validate_file(Portal.open(args.home), data, unit=args.unit, round_code=args.round)
+    if args.json:
+        print(json.dumps(result.report.as_dict(), ensure_ascii=False))
+    else:
+        _print_report(result.report, out=sys.stdout)
+    if args.annotate:
+        out = Path(args.annotate)
+        tmp = out.with_name(f".{out.name}.tmp")
+        try:
+            tmp.write_bytes(annotated(data, result))
+            tmp.replace(out)  # atomic: a reader never sees half a workbook
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            print(f"错误:无法写入 {out}:{exc.strerror or exc}", file=sys.stderr)
+            return EXIT_DATA
+        print(f"已写入标注文件 {out}", file=sys.stderr)
+    return EXIT_OK if result.report.ok else EXIT_DATA
+
+
+def _round_arg(code: str | None) -> str | None:
+    from portal.registry.rounds import RoundCodeError, parse_round
+
+    if code:
+        try:
+            parse_round(code)
+        except RoundCodeError as exc:
+            raise UsageError(str(exc)) from None
+    return code
+
+
+def cmd_ingest(args) -> int:
+    from tqdm import tqdm
+
+    from portal.reporting.submissions import files_in, ingest, ingest_many
+
+    path = Path(args.path)
+    round_code = _round_arg(args.round)
+    portal = Portal.open(args.home)
+    if path.is_file() and path.suffix.lower() == ".xlsx":
+        if not args.unit:
+            raise UsageError("上报单个文件需要用 --unit 指定单位代码")
+        results = [
+            ingest(
+                portal,
+                path.read_bytes(),
+                path.name,
+                unit=args.unit,
+                round_code=round_code,
+                user=args.user,
+                allow_closed=args.late,
+            )
+        ]
+    elif path.is_dir() or (path.is_file() and path.suffix.lower() == ".zip"):
+        if not round_code:
+            raise UsageError("批量导入需要用 --round 指定轮次")
+        files = files_in(path)
+        if not files:
+            raise UsageError(f"{path} 中没有 .xlsx 文件")
+        with tqdm(total=len(files), desc="校验入库", unit="份", file=sys.stderr, disable=args.json) as bar:
+            results = ingest_many(
+                portal,
+                files,
+                round_code=round_code,
+                user=args.user,
+                allow_closed=args.late,
+                progress=bar.update,
+            )
+    else:
+        raise UsageError(f"找不到 .xlsx 文件、文件夹或 .zip:{path}")
+    if args.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "file": r.file_name,
+                        "unit": r.unit,
+                        "round": r.round,
+                        "submission": r.submission_id,
+                        "status": str(r.status) if r.status else None,
+                        "version": r.version,
+                        "days_late": r.days_late,
+                        "duplicate": r.duplicate,
+                        **r.report.as_dict(),
+                    }
+                    for r in results
+                ],
+                ensure_ascii=False,
+            )
+        )
+    else:
+        for r in results:
+            if len(results) == 1 or not r.accepted:
+                _print_report(r.report, out=sys.stdout)
+            print(r.summary())
+        if len(results) > 1:
+            accepted = sum(r.accepted for r in results)
+            print(f"共 {len(results)} 份:通过校验 {accepted} 份,未通过 {len(results) - accepted} 份。")
+    return EXIT_OK if all(r.accepted for r in results) else EXIT_DATA
+
+
+def cmd_review(args) -> int:
+    from portal.reporting.review import APPROVE, RETURN, WorkflowError, review
+
+    try:
+        result = review(
+            Portal.open(args.home),
+            args.submission,
+            APPROVE if args.approve else RETURN,
+            args.comment or "",
+            args.user,
+        )
+    except WorkflowError as exc:
+        print(f"错误:{exc}", file=sys.stderr)
+        return EXIT_DATA
+    print(
+        f"报送记录 {result.submission_id} 已{'通过' if args.approve else '退回'},当前状态:{result.status.label}"
+    )
+    return EXIT_OK
+
+
+def cmd_template(args) -> int:
+    from portal.reporting.templates import (
+        TemplateRequestError,
+        build_unit_template,
+        iter_built,
+        round_template_contexts,
+        round_zip_filename,
+        zip_templates,
+    )
+
+    portal = Portal.open(args.home)
+    try:
+        if args.unit:
+            built = build_unit_template(portal, args.unit, args.round)
+            target = Path(args.output) if args.output else Path(built.filename)
+            if target.is_dir() or (args.output or "").endswith(("/", "\\")):
+                target = target / built.filename
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(built.data)
+            print(f"已生成 {target}(指标 {built.indicators} 个、任务 {built.tasks} 项)", file=sys.stderr)
+            return EXIT_OK
+        contexts = round_template_contexts(portal, args.round)
+        if not contexts:
+            raise TemplateRequestError(f"{args.round} 轮没有需要填报的单位(没有单位负责任何指标或任务)。")
+    except TemplateRequestError as exc:
+        if exc.usage:
+            raise UsageError(exc.message) from None
+        print(exc.message, file=sys.stderr)
+        return EXIT_DATA
+    from tqdm import tqdm
+
+    out = Path(args.output) if args.output else portal.settings.exports_dir / f"templates-{args.round}"
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out} 已存在且不是目录;--all 需要用 -o 指定一个目录")
+    out.mkdir(parents=True, exist_ok=True)
+    built = []
+    progress = tqdm(total=len(contexts), desc="生成模板", unit="个", file=sys.stderr, dynamic_ncols=True)
+    with progress:
+        for b in iter_built(contexts, portal.settings.secret(), args.jobs):
+            (out / b.filename).write_bytes(b.data)
+            built.append(b)
+            progress.update()
+    archive = out / round_zip_filename(args.round)
+    archive.write_bytes(zip_templates(built))
+    print(f"已为 {len(built)} 个单位生成 {args.round} 轮模板:{out}(打包文件 {archive.name})", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_status(args) -> int:
+    from portal.monitoring.status import round_status, status_json, status_text
+    from portal.registry.rounds import RoundCodeError
+    from warehouse.views import UnknownRound
+
+    try:
+        result = round_status(Portal.open(args.home), args.round)
+    except (RoundCodeError, UnknownRound) as exc:
+        raise UsageError(str(exc)) from exc
+    if args.json:
+        print(json.dumps(status_json(result), ensure_ascii=False, indent=1))
+    else:
+        print(status_text(result))
+    return EXIT_OK
+
+
+def cmd_serve(args) -> int:
+    from portal.ops.serve import serve
+
+    return serve(Portal.open(args.home), port=args.port, headless=args.headless)
+
+
+def _write_output(path: str, data: bytes) -> None:
+    try:
+        Path(path).write_bytes(data)
+    except OSError as exc:
+        raise UsageError(f"无法写入文件 {path}:{exc.strerror}") from None
+
+
+def _assessment_or_exit(args):
+    from portal.assessment.assess import assess
+
+    a = assess(Portal.open(args.home), args.plan, args.year)
+    if not a.ok:
+        _print_report(a.report)
+        usage = any(code.startswith("assess-") for code in a.report.codes())
+        return None, (EXIT_USAGE if usage else EXIT_DATA)
+    return a, EXIT_OK
+
+
+def cmd_assess(args) -> int:
+    a, code = _assessment_or_exit(args)
+    if a is None:
+        return code
+    if args.output:
+        from portal.assessment.assessment_xlsx import assessment_workbook
+
+        portal = Portal.open(args.home)
+        book = assessment_workbook(a, portal.settings.office_name)
+        _write_output(args.output, book.data)
+        print(f"已导出 {args.output}:{len(a.units)} 个单位,A4 共 {book.total_pages} 页", file=sys.stderr)
+    if args.json or not args.output:
+        rows = a.summary().to_dicts()
+        if args.json:
+            print(json.dumps({"plan": a.plan, "year": a.year, "units": rows}, ensure_ascii=False, indent=1))
+        else:
+            print(f"{a.plan_name} {a.year} 年度考核(评分方案:{a.scheme.source_label})")
+            for r in rows:
+                print(
+                    f"{r['rank']:>3}  总分 {r['total']:6.2f}  {r['grade']:<3}  指标 {r['indicators']:5.2f}  "
+                    f"任务 {r['tasks']:5.2f}  报送 {r['reporting']:5.2f}  加分 {r['bonus']:4.2f}  {r['name']}"
+                )
+    return EXIT_OK
+
+
+def cmd_bonus_add(args) -> int:
+    from portal.assessment.assess import add_bonus
+
+    result = add_bonus(
+        Portal.open(args.home), args.plan, args.year, args.unit, args.points, args.reason, args.user
+    )
+    if result.report.issues:
+        _print_report(result.report)
+    if result.bonus_id is None:
+        return EXIT_DATA
+    print(f"已录入加分项 {result.bonus_id}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_bonus_list(args) -> int:
+    from portal.assessment.assess import list_bonus
+
+    frame = list_bonus(Portal.open(args.home), args.plan, args.year)
+    for r in frame.iter_rows(named=True):
+        print(
+            f"{r['id']:>4}  {r['unit']:<12} {r['points']:>5g}  {r['reason']}  ({r['entered_by']} {r['entered_at']:%Y-%m-%d})"
+        )
+    if not frame.height:
+        print("没有加分项。", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_bonus_withdraw(args) -> int:
+    from portal.assessment.assess import withdraw_bonus
+
+    if not withdraw_bonus(Portal.open(args.home), args.id, args.user):
+        print(f"没有编号为 {args.id} 的有效加分项。", file=sys.stderr)
+        return EXIT_DATA
+    print(f"已撤销加分项 {args.id}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_bulletin(args) -> int:
+    from portal.monitoring.bulletin import bulletin
+    from portal.monitoring.bulletin_xlsx import bulletin_workbook
+    from portal.registry.rounds import RoundCodeError
+    from warehouse.views import UnknownRound
+
+    portal = Portal.open(args.home)
+    try:
+        b = bulletin(portal, args.round)
+    except (RoundCodeError, UnknownRound) as exc:
+        raise UsageError(str(exc)) from None
+    book = bulletin_workbook(b, portal.settings.office_name)
+    _write_output(args.output, book.data)
+    print(
+        f"已导出 {args.output}:应报 {b.completion.expected} 个单位,按时 {b.on_time}、迟报 {b.late}、"
+        f"未报送 {b.missing};滞后指标 {b.red_list.height} 个,滞后任务 {b.tasks_behind.height} 项;"
+        f"A4 共 {book.total_pages} 页",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def _byte_bar(desc: str):
+    from tqdm import tqdm
+
+    return tqdm(
+        total=0, desc=desc, unit="B", unit_scale=True, unit_divisor=1024, file=sys.stderr, leave=False
+    )
+
+
+def cmd_backup(args) -> int:
+    from portal.ops.backup import BackupError, create_backup
+
+    portal = Portal.open(args.home)
+    with _byte_bar("备份") as bar:
+
+        def total(n: int) -> None:
+            bar.total = n
+            bar.refresh()
+
+        try:
+            result = create_backup(
+                portal,
+                Path(args.output) if args.output else None,
+                include_secret=not args.no_secret,
+                actor=args.user,
+                progress=bar.update,
+                total=total,
+            )
+        except BackupError as exc:
+            if exc.usage:
+                raise UsageError(exc.message) from None
+            print(f"错误:{exc.message}", file=sys.stderr)
+            return EXIT_DATA
+    secret = "含签名密钥 secret.key,请像保管密码一样保管此文件" if result.includes_secret else "不含签名密钥"
+    print(
+        f"已备份到 {result.path}:文件 {result.files} 个,共 {result.size / 1048576:.1f} MB,"
+        f"数据仓库结构版本 {result.schema_version};{secret}。"
+    )
+    return EXIT_OK
+
+
+def cmd_restore(args) -> int:
+    from portal.ops.backup import BackupError, restore_backup
+
+    portal = Portal.open(args.home)
+    with _byte_bar("校验并恢复") as bar:
+
+        def total(n: int) -> None:
+            bar.total = n
+            bar.refresh()
+
+        try:
+            result = restore_backup(
+                portal, Path(args.file), force=args.force, progress=bar.update, total=total
+            )
+        except BackupError as exc:
+            if exc.usage:
+                raise UsageError(exc.message) from None
+            print(f"错误:{exc.message}未做任何改动。", file=sys.stderr)
+            return EXIT_DATA
+    print(
+        f"已从 {args.file} 恢复到 {portal.settings.home}:文件 {result.files} 个,"
+        f"共 {result.size / 1048576:.1f} MB,数据仓库结构版本 {result.schema_version}。"
+    )
+    for message in result.messages:
+        print(message)
+    print("如网页端正在运行,请重启 portal serve。")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="portal", description="科技创新任务调度考核平台")
+    parser.add_argument("--home", help="数据目录(默认取环境变量 PORTAL_HOME,否则 ./var)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("init", help="创建或升级数据仓库")
+    p.add_argument("--demo", action="store_true", help="导入五个示范规划、演示账号和轮次")
+    p.add_argument(
+        "--no-fill",
+        action="store_true",
+        help="与 --demo 同用:不填充演示报送(默认会把以往各季度按真实流程填报、上传、审核)",
+    )
+    p.set_defaults(func=cmd_init)
+
+    reg = sub.add_parser("registry", help="规划任务分解表的导入导出").add_subparsers(
+        dest="action", required=True
+    )
+    p = reg.add_parser("import", help="导入任务分解表(有任何错误则不导入)")
+    p.add_argument("file")
+    p.add_argument("--user", default="cli")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出校验结果")
+    p.set_defaults(func=cmd_registry_import)
+    p = reg.add_parser("export", help="导出任务分解表")
+    p.add_argument("-o", "--output")
+    p.add_argument("--format", choices=["xlsx", "json"], default="xlsx")
+    p.set_defaults(func=cmd_registry_export)
+
+    p = sub.add_parser("validate", help="校验一份填好的季度模板(不入库)")
+    p.add_argument("file")
+    p.add_argument("--unit", help="单位代码(默认取工作簿中的模板信息)")
+    p.add_argument("--round", help="轮次,如 2025Q3(默认取工作簿中的模板信息)")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出校验结果(标准输出只有 JSON)")
+    p.add_argument("--annotate", metavar="OUT.xlsx", help="写出标注了问题单元格和“校验结果”表的工作簿")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("ingest", help="校验并入库:单个文件(需 --unit),或文件夹/.zip 批量(需 --round)")
+    p.add_argument("path")
+    p.add_argument("--unit")
+    p.add_argument("--round")
+    p.add_argument("--user", default="cli")
+    p.add_argument("--late", action="store_true", help="办公室补录已截止轮次的报送")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("review", help="审核报送:通过或退回")
+    p.add_argument("submission", type=int)
+    decision = p.add_mutually_exclusive_group(required=True)
+    decision.add_argument("--approve", action="store_true")
+    decision.add_argument("--return", dest="return_", action="store_true")
+    p.add_argument("--comment", default="")
+    p.add_argument("--user", required=True)
+    p.set_defaults(func=cmd_review)
+
+    p = sub.add_parser("template", help="生成单位季度填报模板(.xlsx)")
+    who = p.add_mutually_exclusive_group(required=True)
+    who.add_argument("--unit", help="单位代码,生成该单位的模板")
+    who.add_argument(
+        "--all", action="store_true", help="为本轮所有有填报内容的单位各生成一个模板,并打包为 .zip"
+    )
+    p.add_argument("--round", required=True, help="轮次,如 2025Q3")
+    p.add_argument("-o", "--output", help="--unit:输出文件或目录;--all:输出目录(默认 PORTAL_HOME/exports)")
+    p.add_argument(
+        "--jobs", type=int, default=1, help="--all 时并行生成的进程数(默认 1;单位上千时可设为 CPU 核数)"
+    )
+    p.set_defaults(func=cmd_template)
+
+    p = sub.add_parser("assess", help="年度考核:计分并导出年度考核表")
+    p.add_argument("--plan", required=True, help="规划代码,如 JZ")
+    p.add_argument("--year", required=True, type=int, help="考核年度,如 2025")
+    p.add_argument("-o", "--output", help="导出年度考核表 .xlsx;不指定则在终端列出得分")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出各单位得分")
+    p.set_defaults(func=cmd_assess)
+
+    bonus = sub.add_parser("bonus", help="年度考核加分项(考核评价员录入)").add_subparsers(
+        dest="action", required=True
+    )
+    p = bonus.add_parser("add", help="录入一条加分项(须写明理由)")
+    p.add_argument("--plan", required=True)
+    p.add_argument("--year", required=True, type=int)
+    p.add_argument("--unit", required=True, help="单位代码")
+    p.add_argument("--points", required=True, type=float)
+    p.add_argument("--reason", required=True)
+    p.add_argument("--user", default="cli")
+    p.set_defaults(func=cmd_bonus_add)
+    p = bonus.add_parser("list", help="列出有效的加分项")
+    p.add_argument("--plan", required=True)
+    p.add_argument("--year", required=True, type=int)
+    p.set_defaults(func=cmd_bonus_list)
+    p = bonus.add_parser("withdraw", help="撤销一条加分项(保留记录)")
+    p.add_argument("id", type=int)
+    p.add_argument("--user", default="cli")
+    p.set_defaults(func=cmd_bonus_withdraw)
+
+    p = sub.add_parser("status", help="查看一个轮次的报送情况和催报名单")
+    p.add_argument("--round", help="轮次代码,如 2025Q3(默认为当前填报的季度)")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("bulletin", help="季度通报:报送情况、指标进度、滞后任务,导出 .xlsx")
+    p.add_argument("--round", required=True, help="轮次代码,如 2025Q3")
+    p.add_argument("-o", "--output", required=True, help="输出文件,如 2025Q3季度通报.xlsx")
+    p.set_defaults(func=cmd_bulletin)
+
+    p = sub.add_parser("serve", help="启动网页端")
+    p.add_argument("--port", type=int)
+    p.add_argument("--headless", action="store_true", default=True)
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("backup", help="备份数据仓库、上报原件和设置(一致性快照,附校验清单)")
+    p.add_argument("-o", "--output", help="备份文件 .zip(默认 PORTAL_HOME/backups/portal-backup-时间.zip)")
+    p.add_argument("--no-secret", action="store_true", help="不包含模板签名密钥 secret.key")
+    p.add_argument("--user", default="cli")
+    p.set_defaults(func=cmd_backup)
+
+    p = sub.add_parser("restore", help="从备份恢复(先校验,整体替换;原数据移到 backups/ 下保留)")
+    p.add_argument("file", help="portal backup 生成的 .zip")
+    p.add_argument("--force", action="store_true", help="数据目录已有数据时仍然恢复")
+    p.set_defaults(func=cmd_restore)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"用法错误:{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (SettingsError, WarehouseError) as exc:
+        print(f"错误:{exc}", file=sys.stderr)
+        return EXIT_DATA
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,316 @@
+"""The quarterly bulletin (季度通报) as a print-ready workbook with native Excel charts.
+
+Sheet 1 季度通报: reporting completion by unit kind (with a stacked bar chart), KPI pace by plan
+(with a chart), the red list of indicators and the tasks behind schedule. Sheet 2 报送情况明细: one
+row per unit expected to report. A4 portrait; every chart sits in one tall row, so a page break
+can never cut it, and the page breaks are planned (templates_xlsx.writing.plan_pages).
+"""
+
+from __future__ import annotations
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.utils import get_column_letter
+
+from portal.core.documents import ExportedBook, chinese_date, save
+from portal.monitoring.bulletin import LATE, MISSING, ON_TIME, Bulletin
+from schemas.enums import ReportState, TaskStatus, UnitKind
+from templates_xlsx.writing import (
+    SECTION_FONT,
+    TOTAL_FONT,
+    fit_row_height,
+    merged_text,
+    plan_pages,
+    print_setup,
+    report_margins,
+    span_table,
+    title_rows,
+)
+
+MAIN_SHEET = "季度通报"
+DETAIL_SHEET = "报送情况明细"
+WIDTHS = [6, 22, 12, 9, 14, 11, 11, 12]
+NCOLS = len(WIDTHS)
+PERCENT = "0.0%"
+CHART_ROW_POINTS = 215.0  # the chart (7.2 cm) and a little air
+CHART_CM = (15.5, 7.2)
+COLOURS = {"green": "70AD47", "yellow": "FFC000", "red": "C00000"}
+TIMING_LABELS = {ON_TIME: "按时报送", LATE: "迟报", MISSING: "未报送"}
+REASONS = {"past_due": "逾期未完成", "behind": "进度滞后"}
+
+
+def _kind(kind: str) -> str:
+    member = UnitKind.from_label(kind)
+    return member.label if member else kind
+
+
+def _percent_text(x: float | None) -> str:
+    return "—" if x is None else f"{x:.1%}"
+
+
+def _line(ws, row: int, text: str, font=None) -> int:
+    merged_text(ws, row, 1, NCOLS, text, *([font] if font else []))
+    fit_row_height(ws, row)
+    return row + 1
+
+
+def _section(ws, row: int, text: str, sections: list[int]) -> int:
+    sections.append(row)
+    merged_text(ws, row, 1, NCOLS, text, SECTION_FONT, height=22)
+    return row + 1
+
+
+def _chart(ws, row: int, title: str, cats: Reference, data: Reference, colours: list[str]) -> int:
+    """A horizontal stacked bar chart in one tall row at `row`."""
+    chart = BarChart()
+    chart.type = "bar"
+    chart.grouping = "stacked"
+    chart.overlap = 100
+    chart.title = title
+    chart.width, chart.height = CHART_CM
+    chart.add_data(data, titles_from_data=True)
+    chart.set_categories(cats)
+    chart.y_axis.majorGridlines = None
+    chart.x_axis.delete = False
+    chart.y_axis.delete = False
+    chart.legend.position = "b"
+    for series, colour in zip(chart.series, colours, strict=True):
+        series.graphicalProperties.solidFill = colour
+        series.graphicalProperties.line.solidFill = colour
+    ws.row_dimensions[row].height = CHART_ROW_POINTS
+    ws.add_chart(chart, f"B{row}")
+    return row + 1
+
+
+def _write_main(ws, b: Bulletin, office: str) -> int:
+    c = b.completion
+    for j, width in enumerate(WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = width
+    title_rows(
+        ws,
+        f"{b.year}年第{b.quarter}季度科技创新任务调度情况通报",
+        f"发文机关:{office}",
+        f"日期:{chinese_date(b.today)}",
+        NCOLS,
+    )
+    sections: list[int] = []
+    row = _section(ws, 3, "一、报送情况", sections)
+    reported = b.on_time + b.late
+    days_left = (c.due_date - b.today).days
+    when = f"距截止还有 {days_left} 天" if days_left >= 0 else f"已过截止日期 {-days_left} 天"
+    row = _line(
+        ws,
+        row,
+        f"本轮次({b.round},截止日期 {chinese_date(c.due_date)},{when})应报送单位 {c.expected} 个,"
+        f"已报送 {reported} 个(其中按时 {b.on_time} 个、迟报 {b.late} 个),未报送 {b.missing} 个,"
+        f"报送率 {_percent_text(c.rate)}。各单位情况见“{DETAIL_SHEET}”。",
+    )
+    fields = [
+        ("序号", 1, None),
+        ("单位类型", 1, None),
+        ("应报送", 1, "0"),
+        ("按时报送", 1, "0"),
+        ("迟报", 1, "0"),
+        ("未报送", 1, "0"),
+        ("报送率", 2, PERCENT),
+    ]
+    kinds = b.by_kind.to_dicts()
+    rows = [
+        [
+            i,
+            _kind(k["kind"]),
+            k["expected"],
+            k[ON_TIME],
+            k[LATE],
+            k[MISSING],
+            (k[ON_TIME] + k[LATE]) / k["expected"],
+        ]
+        for i, k in enumerate(kinds, start=1)
+    ]
+    first = row + 1
+    totals = [
+        "",
+        "合计",
+        c.expected,
+        b.on_time,
+        b.late,
+        b.missing,
+        reported / c.expected if c.expected else 0.0,
+    ]
+    row = span_table(ws, row, fields, [*rows, totals])
+    for j in range(1, NCOLS + 1):
+        ws.cell(row=row - 1, column=j).font = TOTAL_FONT
+    if rows:
+        cats = Reference(ws, min_col=2, min_row=first, max_row=first + len(rows) - 1)
+        data = Reference(ws, min_col=4, max_col=6, min_row=first - 1, max_row=first + len(rows) - 1)
+        row = _chart(
+            ws, row, "各类单位报送情况", cats, data, [COLOURS["green"], COLOURS["yellow"], COLOURS["red"]]
+        )
+
+    row = _section(ws, row, "二、指标进度", sections)
+    pace = b.pace.to_dicts()
+    total = sum(p["indicators"] for p in pace)
+    greens, yellows, reds = (sum(p[k] for p in pace) for k in ("green", "yellow", "red"))
+    unreported = int((~b.red_list["reported"]).sum())
+    row = _line(
+        ws,
+        row,
+        f"截至本季度末,监测指标 {total} 个:进度正常 {greens} 个、稍缓(落后不超过 10%){yellows} 个、"
+        f"滞后 {reds} 个(其中未报送数据 {unreported} 个)。只计入办公室审核通过的数据。",
+    )
+    fields = [
+        ("序号", 1, None),
+        ("规划", 2, None),
+        ("指标数", 1, "0"),
+        ("正常", 1, "0"),
+        ("稍缓", 1, "0"),
+        ("滞后", 1, "0"),
+        ("正常率", 1, PERCENT),
+    ]
+    rows = [
+        [
+            i,
+            p["plan_name"],
+            p["indicators"],
+            p["green"],
+            p["yellow"],
+            p["red"],
+            p["green"] / p["indicators"] if p["indicators"] else "—",
+        ]
+        for i, p in enumerate(pace, start=1)
+    ]
+    first = row + 1
+    row = span_table(ws, row, fields, rows)
+    if rows:
+        cats = Reference(ws, min_col=2, min_row=first, max_row=first + len(rows) - 1)
+        data = Reference(ws, min_col=5, max_col=7, min_row=first - 1, max_row=first + len(rows) - 1)
+        row = _chart(
+            ws, row, "各规划指标进度", cats, data, [COLOURS["green"], COLOURS["yellow"], COLOURS["red"]]
+        )
+
+    row = _section(ws, row, f"三、滞后指标名单({b.red_list.height} 个)", sections)
+    fields = [
+        ("序号", 1, None),
+        ("指标名称", 2, None),
+        ("规划", 1, None),
+        ("责任单位", 1, None),
+        ("实际值", 1, "0.####"),
+        ("期望值", 1, "0.####"),
+        ("完成率", 1, PERCENT),
+    ]
+    rows = [
+        [
+            i,
+            f"{r['name']}({r['measure_unit']})" if r["measure_unit"] else r["name"],
+            r["plan"],
+            r["owner_name"] or "",
+            r["actual"] if r["reported"] else "未报送",
+            r["expected"] if r["expected"] is not None else "—",
+            r["ratio"] if r["ratio"] is not None else "—",
+        ]
+        for i, r in enumerate(b.red_list.iter_rows(named=True), start=1)
+    ]
+    row = span_table(ws, row, fields, rows) if rows else _line(ws, row, "本季度没有进度滞后的指标。")
+
+    row = _section(ws, row, f"四、滞后任务({b.tasks_behind.height} 项)", sections)
+    fields = [
+        ("序号", 1, None),
+        ("任务", 2, None),
+        ("规划", 1, None),
+        ("牵头单位", 1, None),
+        ("牵头单位状态", 1, None),
+        ("进度(%)", 1, "0.#"),
+        ("原因", 1, None),
+    ]
+    rows = []
+    for i, t in enumerate(b.tasks_behind.iter_rows(named=True), start=1):
+        reasons = [REASONS.get(x, x) for x in t["reasons"]]
+        if t["helpers_behind"]:
+            reasons.append("配合单位滞后:" + "、".join(n or "" for n in t["helpers_behind"]))
+        status = TaskStatus(t["lead_status"]).label if t["lead_status"] else "未报送"
+        percent = t["lead_percent"] if t["lead_percent"] is not None else ""
+        rows.append(
+            [
+                i,
+                f"{t['task']} {t['title']}",
+                t["plan"],
+                t["lead_name"] or "",
+                status,
+                percent,
+                ";".join(reasons),
+            ]
+        )
+    row = span_table(ws, row, fields, rows) if rows else _line(ws, row, "本季度没有滞后的任务。")
+    row += 1
+    merged_text(ws, row, 1, NCOLS, f"{office} {chinese_date(b.today)}", height=18)
+    print_setup(ws, landscape=False)
+    ws.oddFooter.center.text = "第 &P 页,共 &N 页"
+    report_margins(ws)
+    for r in range(1, row + 1):
+        if ws.row_dimensions[r].height is None:
+            fit_row_height(ws, r)
+    return plan_pages(ws, row, landscape=False, keep_with_next=sections)
+
+
+DETAIL_HEADERS = [
+    "序号",
+    "责任单位",
+    "单位类型",
+    "报送状态",
+    "首次报送时间",
+    "截止日期",
+    "迟报天数",
+    "报送情况",
+]
+DETAIL_WIDTHS = [6, 26, 10, 13, 17, 11, 9, 10]
+
+
+def _write_detail(ws, b: Bulletin, office: str) -> int:
+    ncols = len(DETAIL_HEADERS)
+    title_rows(
+        ws,
+        f"{b.year}年第{b.quarter}季度各单位报送情况",
+        f"发文机关:{office}",
+        f"日期:{chinese_date(b.today)}",
+        ncols,
+    )
+    for j, width in enumerate(DETAIL_WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = width
+    rows = []
+    for i, u in enumerate(b.reporting.iter_rows(named=True), start=1):
+        timing = TIMING_LABELS[u["timing"]]
+        if u["timing"] == MISSING and u["due_date"] >= b.today:
+            timing = "未报送(未到截止)"
+        due = u["due_date"].isoformat() + ("(延期)" if u["extended"] else "")
+        rows.append(
+            [
+                i,
+                u["name"],
+                _kind(u["kind"]),
+                ReportState(u["state"]).label,
+                u["reported_at"].strftime("%Y-%m-%d %H:%M") if u["reported_at"] else "",
+                due,
+                u["days_late"] if u["days_late"] is not None else "",
+                timing,
+            ]
+        )
+    fields = [(h, 1, "0") for h in DETAIL_HEADERS]
+    row = span_table(ws, 3, fields, rows)
+    ws.freeze_panes = "A4"
+    print_setup(ws, landscape=False, repeat_rows="3:3")
+    ws.oddFooter.center.text = "&A 第 &P 页,共 &N 页"
+    report_margins(ws)
+    for r in range(1, row):
+        if ws.row_dimensions[r].height is None:
+            fit_row_height(ws, r)
+    return plan_pages(ws, row - 1, landscape=False, repeat_rows=(3, 3))
+
+
+def bulletin_workbook(b: Bulletin, office: str) -> ExportedBook:
+    book = Workbook()
+    main = book.active
+    main.title = MAIN_SHEET
+    pages = {MAIN_SHEET: _write_main(main, b, office)}
+    detail = book.create_sheet(DETAIL_SHEET)
+    pages[DETAIL_SHEET] = _write_detail(detail, b, office)
+    return save(book, pages)

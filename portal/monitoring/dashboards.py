@@ -1,0 +1,476 @@
+"""The data behind 完成情况 and 指标监测, and their exports: services over the views for a signed-in account.
+
+Every function checks `portal.permissions.require` before it reads, every export is audited, and
+everything comes from warehouse.views (completion, KPI progress, KPI history), so the pages, the
+CLI and the bulletin say the same thing. Pages pass plain arguments and get dataclasses back.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from portal.core import labels as L
+from portal.core.context import Portal
+from portal.core.permissions import require
+from portal.monitoring.bulletin import bulletin
+from portal.monitoring.bulletin_xlsx import bulletin_workbook
+from portal.monitoring.reminder_xlsx import reminder_workbook
+from portal.registry.rounds import current_round_on
+from schemas.enums import IndicatorKind, Pace, ReportState, TaskStatus, UnitKind
+from warehouse.views import (
+    DUE_SOON_DAYS,
+    completion,
+    kpi_history,
+    kpi_progress,
+    task_progress,
+    unit_plans,
+)
+
+STATES = [s.value for s in ReportState]  # missing, validated, returned, approved
+PACES = [p.value for p in Pace]
+# (code, label) for pages, which import only portal.
+STATE_LABELS = [(s.value, s.label) for s in ReportState]
+PACE_LABELS = [(p.value, p.label) for p in Pace]
+
+
+def enum_label(enum, value) -> str:
+    """The Chinese label of a stored code; the code itself when the vocabulary does not know it."""
+    if value is None:
+        return ""
+    member = enum.from_label(value)
+    return member.label if member else str(value)
+
+
+# ------------------------------------------------------------------------------- shared choices
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the filters of a board offer: plans (code, name), rounds newest first, the default round."""
+
+    plans: list[tuple[str, str]]
+    rounds: list[str]
+    default_round: str | None
+    kinds: list[tuple[str, str]] = field(default_factory=list)  # (code, label): unit or indicator kinds
+    units: list[tuple[str, str]] = field(default_factory=list)  # (code, name): indicator owners
+
+
+def _plans(con) -> list[tuple[str, str]]:
+    return con.execute("SELECT code, name FROM plans ORDER BY rowid").fetchall()
+
+
+def _rounds(con) -> list[str]:
+    return [r[0] for r in con.execute("SELECT code FROM rounds ORDER BY year DESC, quarter DESC").fetchall()]
+
+
+def _default_round(con, today: dt.date, rounds: list[str]) -> str | None:
+    """The round being reported today (or the latest open one), else the newest round."""
+    current = current_round_on(con, today)
+    if current is not None:
+        return current.code
+    return rounds[0] if rounds else None
+
+
+def completion_choices(portal: Portal, account) -> Choices:
+    require(account, "completion.view")
+    with portal.warehouse.connect() as con:
+        rounds = _rounds(con)
+        kinds = [r[0] for r in con.execute("SELECT DISTINCT kind FROM units WHERE active").fetchall()]
+        order = {k.value: i for i, k in enumerate(UnitKind)}
+        return Choices(
+            plans=_plans(con),
+            rounds=rounds,
+            default_round=_default_round(con, portal.settings.today(), rounds),
+            kinds=[(k, _kind(k)) for k in sorted(kinds, key=lambda k: (order.get(k, len(order)), k))],
+        )
+
+
+def kpi_choices(portal: Portal, account) -> Choices:
+    require(account, "kpi.view")
+    with portal.warehouse.connect() as con:
+        rounds = _rounds(con)
+        units = con.execute(
+            "SELECT DISTINCT u.code, u.name, u.rowid FROM indicator_owners o JOIN units u ON u.code = o.unit "
+            "WHERE o.position = 0 ORDER BY u.rowid"
+        ).fetchall()
+        kinds = {r[0] for r in con.execute("SELECT DISTINCT kind FROM indicators").fetchall()}
+        return Choices(
+            plans=_plans(con),
+            rounds=rounds,
+            default_round=_default_round(con, portal.settings.today(), rounds),
+            kinds=[(k.value, k.label) for k in IndicatorKind if k.value in kinds],
+            units=[(code, name) for code, name, _ in units],
+        )
+
+
+# ------------------------------------------------------------------------------- 完成情况
+
+
+def cell_text(state: str, days_late: int | None, days_left: int | None) -> str:
+    """What a matrix cell says: the state, and lateness (reported late, or missing past its due date)."""
+    text = ReportState(state).label
+    if state != ReportState.MISSING and days_late:
+        return f"{text}({L.LATE_BY.format(days=days_late)})"
+    if state == ReportState.MISSING and days_left is not None and days_left < 0:
+        return f"{text}({L.OVERDUE})"
+    return text
+
+
+@dataclass
+class CompletionBoard:
+    """Who has reported, for the rounds up to `round` (filtered by plan and unit kind).
+
+    `cells` is long (one row per unit and round in which the unit is expected to report); counts,
+    `missing` (催报名单) and `units` are for `round` itself. Rates are reported / expected."""
+
+    round: str
+    due_date: dt.date
+    today: dt.date
+    plan: str | None
+    kind: str | None
+    rounds: list[str]  # the matrix's columns, oldest first
+    cells: pl.DataFrame  # unit, name, kind, round, state, days_late, days_left, late, text
+    units: pl.DataFrame  # completion.sql's rows for `round`, filtered
+    missing: pl.DataFrame  # units missing in `round`, soonest due first
+    by_round: pl.DataFrame  # round, expected, reported, rate, late, one count per state
+    by_kind: pl.DataFrame  # kind, kind_label, expected, reported, rate, late, one count per state
+
+    @property
+    def expected(self) -> int:
+        return self.units.height
+
+    @property
+    def reported(self) -> int:
+        return self.units.filter(pl.col("state") != ReportState.MISSING.value).height
+
+    @property
+    def rate(self) -> float | None:
+        return self.reported / self.expected if self.expected else None
+
+    @property
+    def late(self) -> int:
+        return self.units.filter(pl.col("days_late") > 0).height
+
+    def count(self, state: str) -> int:
+        return self.units.filter(pl.col("state") == state).height
+
+    @property
+    def due_soon(self) -> pl.DataFrame:
+        return self.missing.filter(pl.col("due_soon"))
+
+    def matrix(self) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """(texts, states): units × rounds, one column per round; a unit not expected in a round has
+        an empty cell (state None). Rows in registry order."""
+        index = ["unit", "name", "kind_label"]
+        if self.cells.is_empty():
+            empty = pl.DataFrame(schema={c: pl.String for c in [*index, *self.rounds]})
+            return empty, empty
+        cells = self.cells.with_columns(kind_label=pl.col("kind").map_elements(_kind, return_dtype=pl.String))
+        order = cells.select("unit", "registry_order").unique().sort("registry_order")["unit"]
+
+        def wide(values: str) -> pl.DataFrame:
+            frame = cells.pivot(on="round", index=index, values=values, aggregate_function="first")
+            for r in self.rounds:
+                if r not in frame.columns:
+                    frame = frame.with_columns(pl.lit(None, pl.String).alias(r))
+            frame = frame.join(order.to_frame().with_row_index("order"), on="unit").sort("order")
+            return frame.select(*index, *self.rounds)
+
+        return wide("text"), wide("state")
+
+
+def _kind(kind: str | None) -> str:
+    return enum_label(UnitKind, kind)
+
+
+def _counts(frame: pl.DataFrame, by: str) -> pl.DataFrame:
+    return (
+        frame.group_by(by, maintain_order=True)
+        .agg(
+            pl.len().cast(pl.Int64).alias("expected"),
+            (pl.col("state") != ReportState.MISSING.value).sum().cast(pl.Int64).alias("reported"),
+            (pl.col("days_late").fill_null(0) > 0).sum().cast(pl.Int64).alias("late"),
+            *[(pl.col("state") == s).sum().cast(pl.Int64).alias(s) for s in STATES],
+        )
+        .with_columns((pl.col("reported") / pl.col("expected")).alias("rate"))
+    )
+
+
+def completion_board(
+    portal: Portal, account, round_code: str, plan: str | None = None, kind: str | None = None
+) -> CompletionBoard:
+    """Raises warehouse.views.UnknownRound for a round not in the warehouse (a Chinese message)."""
+    require(account, "completion.view")
+    today = portal.settings.today()
+    with portal.warehouse.connect() as con:
+        focus = completion(con, round_code, today)
+        rank = _rank(round_code)
+        rounds = [r for r in reversed(_rounds(con)) if _rank(r) <= rank]
+        if plan is not None:
+            years = con.execute("SELECT start_year, end_year FROM plans WHERE code = ?", [plan]).fetchall()
+            start, end = years[0] if years else (0, -1)
+            rounds = [r for r in rounds if start <= int(r[:4]) <= end]
+        per_round = [focus if r == round_code else completion(con, r, today) for r in rounds]
+        on_duty = unit_plans(con).filter(pl.col("plan") == plan)["unit"] if plan else None
+        registry = con.sql("SELECT code AS unit, rowid AS registry_order FROM units").pl()
+
+    def keep(units: pl.DataFrame) -> pl.DataFrame:
+        if on_duty is not None:
+            units = units.filter(pl.col("unit").is_in(on_duty.implode()))
+        if kind is not None:
+            units = units.filter(pl.col("kind") == kind)
+        return units
+
+    cells = [
+        keep(c.units).select(
+            "unit", "name", "kind", pl.lit(c.round).alias("round"), "state", "days_late", "days_left"
+        )
+        for c in per_round
+    ]
+    cells = pl.concat(cells) if cells else pl.DataFrame()
+    if cells.height:
+        cells = cells.join(registry, on="unit", how="left").with_columns(
+            late=pl.col("days_late").fill_null(0) > 0,
+            text=pl.struct("state", "days_late", "days_left").map_elements(
+                lambda s: cell_text(s["state"], s["days_late"], s["days_left"]), return_dtype=pl.String
+            ),
+        )
+    units = keep(focus.units)
+    by_round = _counts(cells, "round") if cells.height else pl.DataFrame()
+    by_kind = _counts(units, "kind").with_columns(
+        kind_label=pl.col("kind").map_elements(_kind, return_dtype=pl.String)
+    )
+    return CompletionBoard(
+        round=round_code,
+        due_date=focus.due_date,
+        today=today,
+        plan=plan,
+        kind=kind,
+        rounds=rounds,
+        cells=cells,
+        units=units,
+        missing=units.filter(pl.col("state") == ReportState.MISSING.value).sort(["days_left", "unit"]),
+        by_round=by_round,
+        by_kind=by_kind.sort("kind"),
+    )
+
+
+def _rank(code: str) -> int:
+    return int(code[:4]) * 4 + int(code[-1])
+
+
+def missing_frame(board: CompletionBoard) -> pl.DataFrame:
+    """The 催报名单 as the page and the export show it (Chinese words, dates as dates)."""
+    return board.missing.select(
+        "unit",
+        pl.col("name").alias("unit_name"),
+        pl.col("kind").map_elements(_kind, return_dtype=pl.String).alias("kind_label"),
+        pl.col("contact").fill_null(""),
+        pl.col("phone").fill_null(""),
+        "due_date",
+        pl.col("days_left").map_elements(days_left_text, return_dtype=pl.String).alias("days_left_text"),
+        pl.when(pl.col("due_soon") & (pl.col("days_left") >= 0))
+        .then(pl.lit(L.DUE_SOON))
+        .when(pl.col("days_left") < 0)
+        .then(pl.lit(L.OVERDUE))
+        .otherwise(pl.lit(""))
+        .alias("reminder"),
+        "rejected_attempts",
+    )
+
+
+def by_kind_frame(board: CompletionBoard) -> pl.DataFrame:
+    """Counts of the chosen round by unit kind, as the page shows them."""
+    return board.by_kind.select(
+        "kind_label",
+        pl.col("expected").alias("units_expected"),
+        pl.col("reported").alias("units_reported"),
+        pl.col("late").alias("units_late"),
+        pl.col("rate").map_elements(lambda r: f"{r:.1%}", return_dtype=pl.String).alias("rate_text"),
+    )
+
+
+def days_left_text(days: int) -> str:
+    if days < 0:
+        return L.DAYS_OVERDUE.format(days=-days)
+    return L.DUE_TODAY if days == 0 else L.DAYS_LEFT.format(days=days)
+
+
+def export_missing_list(
+    portal: Portal, account, round_code: str, plan: str | None = None, kind: str | None = None
+) -> bytes:
+    """催报名单 .xlsx of a round (with the board's filters), audited as completion.export."""
+    require(account, "completion.export")
+    board = completion_board(portal, account, round_code, plan, kind)
+    book = reminder_workbook(board, missing_frame(board), portal.settings.office_name)
+    _audit(portal, account, "completion.export", round_code, f"plan={plan or ''} kind={kind or ''}")
+    return book.data
+
+
+def export_bulletin(portal: Portal, account, round_code: str) -> bytes:
+    """季度通报 .xlsx of a round, audited as bulletin.export."""
+    require(account, "bulletin.export")
+    book = bulletin_workbook(bulletin(portal, round_code), portal.settings.office_name)
+    _audit(portal, account, "bulletin.export", round_code, None)
+    return book.data
+
+
+def _audit(portal: Portal, account, action: str, target: str | None, detail: str | None) -> None:
+    with portal.warehouse.transaction() as con:
+        portal.audit(con, account.username, action, target, detail)
+
+
+# ------------------------------------------------------------------------------- 指标监测
+
+
+@dataclass
+class KpiBoard:
+    """KPI progress at the end of `round`'s quarter, filtered; the red list is its red rows."""
+
+    round: str
+    indicators: (
+        pl.DataFrame
+    )  # kpi_progress rows + plan_name, indicator_name, indicator_kind, pace_label, ratio_text
+    counts: dict[str, int]  # pace -> number of indicators
+
+    @property
+    def red_list(self) -> pl.DataFrame:
+        return self.indicators.filter(pl.col("pace") == Pace.RED.value)
+
+
+def kpi_board(
+    portal: Portal,
+    account,
+    round_code: str,
+    plan: str | None = None,
+    unit: str | None = None,
+    pace: str | None = None,
+    kind: str | None = None,
+) -> KpiBoard:
+    """`unit` keeps the indicators whose owner of record it is. Raises UnknownRound."""
+    require(account, "kpi.view")
+    with portal.warehouse.connect() as con:
+        frame = kpi_progress(con, round_code)
+        plans = con.sql("SELECT code AS plan, name AS plan_name FROM plans").pl()
+    for column, value in (("plan", plan), ("owner", unit), ("pace", pace), ("kind", kind)):
+        if value is not None:
+            frame = frame.filter(pl.col(column) == value)
+    frame = frame.join(plans, on="plan", how="left", maintain_order="left").with_columns(
+        indicator_kind=pl.col("kind").map_elements(
+            lambda k: enum_label(IndicatorKind, k), return_dtype=pl.String
+        ),
+        pace_label=pl.col("pace").map_elements(lambda p: enum_label(Pace, p), return_dtype=pl.String),
+        ratio_text=pl.col("ratio").map_elements(lambda r: f"{r:.1%}", return_dtype=pl.String).fill_null(""),
+        owner_name=pl.col("owner_name").fill_null(""),
+        indicator_name=pl.col("name"),
+    )
+    counts = {p: frame.filter(pl.col("pace") == p).height for p in PACES}
+    return KpiBoard(round=round_code, indicators=frame, counts=counts)
+
+
+def indicator_history(portal: Portal, account, round_code: str, indicators: list[str]) -> pl.DataFrame:
+    """Quarter by quarter up to `round_code`: approved value vs expected pace (kpi_history.sql)."""
+    require(account, "kpi.view")
+    with portal.warehouse.connect() as con:
+        return kpi_history(con, round_code, list(indicators))
+
+
+# ------------------------------------------------------------------------------- 任务进展
+
+# Status order on the board and its chart: done first, then the ones to chase; "" = not reported.
+TASK_STATUSES = [s.value for s in (TaskStatus.COMPLETED, TaskStatus.IN_PROGRESS, TaskStatus.BEHIND)]
+TASK_STATUSES += [TaskStatus.NOT_STARTED.value, ""]
+
+
+def _status_text(status: str | None, percent: float | None) -> str:
+    if status is None:
+        return L.TASK_NOT_REPORTED
+    label = enum_label(TaskStatus, status)
+    return label if percent is None else f"{label} {percent:g}%"
+
+
+def _helpers_text(helpers: list[dict] | None) -> str:
+    return ";".join(
+        f"{h['name'] or h['unit']}:{_status_text(h['status'], h['percent'])}" for h in helpers or []
+    )
+
+
+def _overdue_text(reasons: list[str] | None) -> str:
+    words = {"past_due": L.TASK_PAST_DUE, "behind": L.TASK_BEHIND}
+    return "、".join(words.get(r, r) for r in reasons or [])
+
+
+@dataclass
+class TaskBoard:
+    """Every task of the round's plans, the lead's report beside its helpers'; the overdue ones apart."""
+
+    round: str
+    tasks: pl.DataFrame  # task_progress.sql rows + plan_name, lead_status_label, helpers_text, overdue_text
+    overdue: pl.DataFrame  # rows of `tasks` flagged overdue
+    counts: pl.DataFrame  # status, status_label, tasks: by the lead's reported status ("" = not reported)
+    units: list[tuple[str, str]] = field(default_factory=list)  # (code, name): every lead or helper
+
+
+def task_board(
+    portal: Portal, account, round_code: str, plan: str | None = None, unit: str | None = None
+) -> TaskBoard:
+    """`unit` keeps the tasks it leads or helps with. Raises UnknownRound."""
+    require(account, "task_progress.view")
+    with portal.warehouse.connect() as con:
+        progress = task_progress(con, round_code)
+        plans = con.sql("SELECT code AS plan, name AS plan_name FROM plans").pl()
+    frame = progress.tasks
+    if plan is not None:
+        frame = frame.filter(pl.col("plan") == plan)
+    if unit is not None:
+        helped = progress.long.filter(pl.col("unit") == unit)["task"].unique()
+        frame = frame.filter(pl.col("task").is_in(helped.implode()))
+    frame = frame.join(plans, on="plan", how="left", maintain_order="left").with_columns(
+        lead_status_label=pl.col("lead_status")
+        .map_elements(lambda st: enum_label(TaskStatus, st), return_dtype=pl.String)
+        .fill_null(L.TASK_NOT_REPORTED),
+        helpers_text=pl.col("helpers")
+        .map_elements(lambda hs: _helpers_text(list(hs)), return_dtype=pl.String)
+        .fill_null(""),
+        helpers_reported_text=pl.format("{}/{}", "helpers_reported", "helper_count"),
+        overdue_text=pl.col("overdue_reasons")
+        .map_elements(lambda rs: _overdue_text(list(rs)), return_dtype=pl.String)
+        .fill_null(""),
+        lead_name=pl.col("lead_name").fill_null(pl.col("lead_unit")),
+    )
+    statuses = frame["lead_status"].fill_null("")
+    counts = pl.DataFrame(
+        [
+            {
+                "status": s,
+                "status_label": enum_label(TaskStatus, s) if s else L.TASK_NOT_REPORTED,
+                "tasks": int((statuses == s).sum()),
+            }
+            for s in TASK_STATUSES
+        ],
+        schema={"status": pl.String, "status_label": pl.String, "tasks": pl.Int64},
+    )
+    units = progress.long.select("unit", pl.col("unit_name").fill_null(pl.col("unit"))).unique().sort("unit")
+    return TaskBoard(round_code, frame, frame.filter(pl.col("overdue")), counts, units.rows())
+
+
+__all__ = [
+    "DUE_SOON_DAYS",
+    "Choices",
+    "CompletionBoard",
+    "KpiBoard",
+    "completion_board",
+    "completion_choices",
+    "export_bulletin",
+    "export_missing_list",
+    "indicator_history",
+    "kpi_board",
+    "kpi_choices",
+    "by_kind_frame",
+    "missing_frame",
+    "TaskBoard",
+    "task_board",
+]

@@ -1,0 +1,61 @@
+"""`portal serve`: Streamlit on the warehouse under PORTAL_HOME, offline, usage statistics off."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from portal.core.context import Portal
+
+APP = Path(__file__).resolve().parents[1] / "ui" / "app.py"
+
+
+def streamlit_command(portal: Portal, port: int | None = None, headless: bool = True) -> list[str]:
+    s = portal.settings
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--server.port",
+        str(port or s.port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        str(headless).lower(),
+        "--server.maxUploadSize",
+        str(max(s.max_upload_mb, s.evidence_max_mb)),
+        "--browser.gatherUsageStats",
+        "false",
+        "--global.developmentMode",
+        "false",
+        "--client.toolbarMode",
+        "minimal",
+        "--theme.base",
+        "light",
+        "--theme.primaryColor",
+        "#1f5fa8",
+        # No exception text reaches the browser (before sign-in either): failures are shown as
+        # their Chinese message by portal.ui; anything else is a fault, logged on the server.
+        "--client.showErrorDetails",
+        "none",
+    ]
+
+
+def serve(portal: Portal, port: int | None = None, headless: bool = True) -> int:
+    """Become the Streamlit server (exec): a signal to this process stops the server, no orphan."""
+    env = os.environ | {
+        "PORTAL_HOME": str(portal.settings.home),
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    }
+    url = f"http://127.0.0.1:{port or portal.settings.port}"
+    print(
+        f"科技创新任务调度考核平台已启动:{url}  (数据目录 {portal.settings.home},按 Ctrl+C 停止)", flush=True
+    )
+    command = streamlit_command(portal, port, headless)
+    # Every setting is on the command line, so the app serves the same from any directory
+    # (a wheel install has no .streamlit/config.toml beside it).
+    os.execve(command[0], command, env)  # the serve process becomes Streamlit: signals reach it directly
+    return 0

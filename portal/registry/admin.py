@@ -1,0 +1,204 @@
+"""系统管理 beyond accounts (portal.auth) and rounds (portal.rounds): the registry in and out, form choices.
+
+The registry services in portal.registry take an actor name (the CLI passes "cli"); these wrap
+them for a signed-in account, so the permission check cannot be left to a page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import polars as pl
+
+from portal.core import labels as L
+from portal.core.context import Portal
+from portal.core.outcome import Outcome
+from portal.core.permissions import ACTIONS, require
+from portal.monitoring.dashboards import enum_label
+from portal.registry.workbook import ImportResult, export_registry_json, export_registry_xlsx, import_registry
+from schemas.enums import UnitKind
+from schemas.issues import Report
+
+
+def import_registry_as(portal: Portal, account, data: bytes) -> ImportResult:
+    require(account, "registry.import")
+    return import_registry(portal, data, actor=account.username)
+
+
+def _audit_export(portal: Portal, account, fmt: str) -> None:
+    with portal.warehouse.transaction() as con:
+        portal.audit(con, account.username, "registry.export", None, fmt)
+
+
+def export_registry_xlsx_as(portal: Portal, account) -> bytes:
+    require(account, "registry.export")
+    data = export_registry_xlsx(portal)
+    _audit_export(portal, account, "xlsx")
+    return data
+
+
+def export_registry_json_as(portal: Portal, account) -> bytes:
+    require(account, "registry.export")
+    text = json.dumps(export_registry_json(portal), ensure_ascii=False, indent=1, default=str)
+    _audit_export(portal, account, "json")
+    return (text + "\n").encode("utf-8")
+
+
+def report_frame(report: Report) -> pl.DataFrame:
+    """A validation report as rows a person can work through: where, what, how to fix."""
+    rows = [
+        {
+            "severity": i.severity.label,
+            "sheet": i.sheet or "",
+            "cell": i.cell or "",
+            "column": i.column or "",
+            "value": i.value or "",
+            "message": i.message,
+            "hint": i.hint,
+        }
+        for i in report.issues
+    ]
+    schema = dict.fromkeys(["severity", "sheet", "cell", "column", "value", "message", "hint"], pl.String)
+    return pl.DataFrame(rows, schema=schema)
+
+
+def unit_choices(portal: Portal, account) -> list[tuple[str, str]]:
+    """(code, name) of the active units an account can be bound to."""
+    require(account, "account.manage")
+    with portal.warehouse.connect() as con:
+        return con.execute("SELECT code, name FROM units WHERE active ORDER BY code").fetchall()
+
+
+# --- 操作日志 (audit.view) -------------------------------------------------------------------------
+
+AUDIT_COLUMNS = ["logged_at", "actor", "action", "action_label", "target", "detail"]
+# The most rows one look at the log returns: enough to page through a day's work, small enough to
+# render at once. Filters narrow further.
+AUDIT_MAX_ROWS = 5000
+
+
+def _action_label(code: str) -> str:
+    """The Chinese name of an audited action: the permission table's label, a few audit-only codes,
+    else the code itself (a new code still shows, just untranslated)."""
+    action = ACTIONS.get(code)
+    if action is not None:
+        return action.label
+    return L.AUDIT_ACTION_LABELS.get(code, code)
+
+
+def audit_log_as(
+    portal: Portal,
+    account,
+    limit: int = 500,
+    action: str | None = None,
+    actor: str | None = None,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+) -> pl.DataFrame:
+    """The newest `limit` lines of the audit log, optionally only one action code, one actor and
+    the days from `since` to `until` (both included; either may be left open)."""
+    require(account, "audit.view")
+    limit = max(1, min(int(limit), AUDIT_MAX_ROWS))
+    with portal.warehouse.connect() as con:
+        frame = con.sql(
+            """
+            SELECT logged_at, actor, action, target, detail FROM audit_log
+            WHERE ($action IS NULL OR action = $action) AND ($actor IS NULL OR actor = $actor)
+              AND ($since IS NULL OR logged_at >= $since::DATE)
+              AND ($until IS NULL OR logged_at < $until::DATE + INTERVAL 1 DAY)
+            ORDER BY logged_at DESC, id DESC
+            LIMIT $limit
+            """,
+            params={
+                "action": action or None,
+                "actor": actor or None,
+                "since": since,
+                "until": until,
+                "limit": limit,
+            },
+        ).pl()
+    labels = {code: _action_label(code) for code in frame["action"].unique().to_list()}
+    frame = frame.with_columns(
+        action_label=pl.col("action").replace_strict(labels, default=pl.col("action"), return_dtype=pl.String)
+    )
+    return frame.select(AUDIT_COLUMNS)
+
+
+def audit_choices_as(portal: Portal, account) -> tuple[list[tuple[str, str]], list[str]]:
+    """What the log's filters offer: (action code, label) and actors that appear in the log."""
+    require(account, "audit.view")
+    with portal.warehouse.connect() as con:
+        actions = [r[0] for r in con.execute("SELECT DISTINCT action FROM audit_log ORDER BY 1").fetchall()]
+        actors = [r[0] for r in con.execute("SELECT DISTINCT actor FROM audit_log ORDER BY 1").fetchall()]
+    return [(a, _action_label(a)) for a in actions], actors
+
+
+# --- 责任单位 (unit.manage) ------------------------------------------------------------------------
+
+UNIT_COLUMNS = ["code", "name", "kind", "kind_label", "parent", "contact", "phone", "active", "assumed"]
+# Longest contact or phone text kept: a name or a couple of numbers, not a paragraph.
+UNIT_TEXT_MAX = 100
+
+
+def list_units_as(portal: Portal, account) -> pl.DataFrame:
+    """Every unit in the registry, active or not, in code order."""
+    require(account, "unit.manage")
+    with portal.warehouse.connect() as con:
+        frame = con.sql(
+            "SELECT code, name, kind, parent, contact, phone, active, assumed FROM units ORDER BY code"
+        ).pl()
+    kinds = {k: enum_label(UnitKind, k) for k in frame["kind"].unique().to_list()}
+    frame = frame.with_columns(
+        kind_label=pl.col("kind").replace_strict(kinds, default=pl.col("kind"), return_dtype=pl.String)
+    )
+    return frame.select(UNIT_COLUMNS)
+
+
+def _clean(value: str | None) -> str | None:
+    text = (value or "").strip()
+    return text or None
+
+
+def update_unit_as(
+    portal: Portal,
+    account,
+    code: str,
+    contact: str | None = None,
+    phone: str | None = None,
+    active: bool | None = None,
+) -> Outcome:
+    """Change a unit's contact, phone or active flag (only the arguments given; "" clears a text).
+
+    A deactivated unit is no longer expected to report (completion.sql counts only active units).
+    """
+    require(account, "unit.manage")
+    wanted: dict[str, object] = {}
+    for field_name, value in (("contact", contact), ("phone", phone)):
+        if value is not None:
+            if len(value.strip()) > UNIT_TEXT_MAX:
+                label = L.COLUMNS[field_name]
+                return Outcome(False, L.UNIT_TEXT_TOO_LONG.format(field=label, max=UNIT_TEXT_MAX))
+            wanted[field_name] = _clean(value)
+    if active is not None:
+        wanted["active"] = bool(active)
+    if not wanted:
+        return Outcome(False, L.UNIT_NOTHING_GIVEN)
+    with portal.warehouse.transaction() as con:
+        row = con.execute("SELECT name, contact, phone, active FROM units WHERE code = ?", [code]).fetchall()
+        if not row:
+            return Outcome(False, L.UNIT_UNKNOWN.format(code=code))
+        name, *current = row[0]
+        before = dict(zip(("contact", "phone", "active"), current, strict=True))
+        changed = {k: v for k, v in wanted.items() if before[k] != v}
+        if not changed:
+            return Outcome(True, L.UNIT_UNCHANGED.format(code=code, name=name))
+        sets = ", ".join(f"{k} = ?" for k in changed)
+        con.execute(f"UPDATE units SET {sets} WHERE code = ?", [*changed.values(), code])
+        detail = "; ".join(f"{k}: {before[k]!r} -> {v!r}" for k, v in changed.items())
+        portal.audit(con, account.username, "unit.update", code, detail)
+    what = "、".join(
+        (L.UNIT_ACTIVATED if v else L.UNIT_DEACTIVATED) if k == "active" else L.COLUMNS[k]
+        for k, v in changed.items()
+    )
+    return Outcome(True, L.UNIT_UPDATED.format(code=code, name=name, what=what))

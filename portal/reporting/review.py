@@ -1,0 +1,214 @@
+"""Review of submissions, extensions, and the v1 → v2 comparison. Every change is audited."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+
+import polars as pl
+
+from portal.core.context import Portal
+from schemas.enums import RoundState, SubmissionStatus
+
+
+class WorkflowError(Exception):
+    """An action the workflow forbids; the message says why, in Chinese."""
+
+
+APPROVE, RETURN = "approve", "return"
+
+# decision → (states it may be taken from, state it leads to)
+TRANSITIONS = {
+    APPROVE: ((SubmissionStatus.VALIDATED,), SubmissionStatus.APPROVED),
+    RETURN: ((SubmissionStatus.VALIDATED, SubmissionStatus.APPROVED), SubmissionStatus.RETURNED),
+}
+
+
+@dataclass(frozen=True)
+class ItemComment:
+    """A reviewer's remark on one indicator or task row of the submission."""
+
+    kind: str  # "indicator" or "task"
+    code: str
+    comment: str
+
+
+@dataclass
+class ReviewResult:
+    submission_id: int
+    status: SubmissionStatus
+    items: list[ItemComment] = field(default_factory=list)
+
+
+def _submission(con, submission_id: int) -> dict:
+    rows = (
+        con.sql(
+            "SELECT s.*, r.state AS round_state FROM submissions s JOIN rounds r ON r.code = s.round WHERE s.id = ?",
+            params=[submission_id],
+        )
+        .pl()
+        .to_dicts()
+    )
+    if not rows:
+        raise WorkflowError(f"报送记录 {submission_id} 不存在。")
+    return rows[0]
+
+
+def review(
+    portal: Portal,
+    submission_id: int,
+    decision: str,
+    comment: str,
+    reviewer: str,
+    items: list[ItemComment] | tuple[ItemComment, ...] = (),
+) -> ReviewResult:
+    """Approve or return a validated submission, as a whole and/or item by item."""
+    if decision not in TRANSITIONS:
+        raise WorkflowError(f"未知的审核操作“{decision}”,只能是通过或退回。")
+    if decision == RETURN and not (comment or "").strip() and not items:
+        raise WorkflowError("退回时必须填写退回意见,说明需要单位修改什么。")
+    allowed_from, target = TRANSITIONS[decision]
+    with portal.warehouse.transaction() as con:
+        sub = _submission(con, submission_id)
+        status = SubmissionStatus(sub["status"])
+        if sub["round_state"] == RoundState.LOCKED:
+            raise WorkflowError(f"轮次 {sub['round']} 已锁定,不能再审核或修改。")
+        if status not in allowed_from:
+            raise WorkflowError(
+                f"报送记录 {submission_id} 当前状态为“{status.label}”,不能{'通过' if decision == APPROVE else '退回'}。"
+                + (
+                    "单位需重新报送。"
+                    if status in (SubmissionStatus.RETURNED, SubmissionStatus.REJECTED)
+                    else ""
+                )
+            )
+        known = _item_codes(con, submission_id)
+        for item in items:
+            if (item.kind, item.code) not in known:
+                raise WorkflowError(
+                    f"报送记录中没有{'指标' if item.kind == 'indicator' else '任务'} {item.code}。"
+                )
+        now = portal.settings.now()
+        con.execute("UPDATE submissions SET status = ? WHERE id = ?", [str(target), submission_id])
+        con.execute(
+            "INSERT INTO reviews (submission_id, decision, item_kind, item_code, comment, reviewer, reviewed_at) "
+            "VALUES (?, ?, NULL, NULL, ?, ?, ?)",
+            [submission_id, decision, comment, reviewer, now],
+        )
+        for item in items:
+            con.execute(
+                "INSERT INTO reviews (submission_id, decision, item_kind, item_code, comment, reviewer, reviewed_at) "
+                "VALUES (?, 'comment', ?, ?, ?, ?, ?)",
+                [submission_id, item.kind, item.code, item.comment, reviewer, now],
+            )
+        portal.audit(
+            con,
+            reviewer,
+            f"submission.{decision}",
+            str(submission_id),
+            json.dumps(
+                {"from": str(status), "to": str(target), "comment": comment, "items": len(items)},
+                ensure_ascii=False,
+            ),
+        )
+    return ReviewResult(submission_id, target, list(items))
+
+
+def _item_codes(con, submission_id: int) -> set[tuple[str, str]]:
+    rows = con.execute(
+        "SELECT 'indicator', indicator FROM indicator_values WHERE submission_id = ? "
+        "UNION ALL SELECT 'task', task FROM task_progress WHERE submission_id = ?",
+        [submission_id, submission_id],
+    ).fetchall()
+    return {(k, c) for k, c in rows}
+
+
+def grant_extension(
+    portal: Portal, round_code: str, unit: str, due: dt.date, reason: str, actor: str
+) -> None:
+    """延期: a later due date for one unit; lateness, completion and scoring all use it."""
+    if not (reason or "").strip():
+        raise WorkflowError("批准延期必须写明理由。")
+    with portal.warehouse.transaction() as con:
+        rounds = con.execute("SELECT due_date, state FROM rounds WHERE code = ?", [round_code]).fetchall()
+        if not rounds:
+            raise WorkflowError(f"轮次 {round_code} 不存在。")
+        if rounds[0][1] == RoundState.LOCKED:
+            raise WorkflowError(f"轮次 {round_code} 已锁定,不能再延期。")
+        if due <= rounds[0][0]:
+            raise WorkflowError(f"延期后的截止日期须晚于原截止日期 {rounds[0][0]}。")
+        if not con.execute("SELECT count(*) FROM units WHERE code = ?", [unit]).fetchall()[0][0]:
+            raise WorkflowError(f"单位 {unit} 不存在。")
+        con.execute(
+            "INSERT INTO extensions VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (round, unit) DO UPDATE SET "
+            "due_date = excluded.due_date, reason = excluded.reason, granted_by = excluded.granted_by, "
+            "granted_at = excluded.granted_at",
+            [round_code, unit, due, reason, actor, portal.settings.now()],
+        )
+        portal.audit(con, actor, "round.extension", f"{round_code}/{unit}", f"due={due} reason={reason}")
+
+
+def effective_due_dates(con, round_code: str) -> tuple[dt.date | None, dict[str, dt.date]]:
+    """(the round's due date, {unit: its extended due date}); (None, {}) for an unknown round."""
+    rows = con.execute(
+        "SELECT r.due_date, e.unit, e.due_date FROM rounds r "
+        "LEFT JOIN extensions e ON e.round = r.code WHERE r.code = ?",
+        [round_code],
+    ).fetchall()
+    if not rows:
+        return None, {}
+    return rows[0][0], {unit: due for _, unit, due in rows if unit is not None and due is not None}
+
+
+def effective_due_date(con, round_code: str, unit: str) -> dt.date | None:
+    due, extended = effective_due_dates(con, round_code)
+    return extended.get(unit, due)
+
+
+@dataclass
+class Change:
+    kind: str  # indicator / task
+    code: str
+    field: str
+    before: object
+    after: object
+
+
+def compare(portal: Portal, older_id: int, newer_id: int) -> list[Change]:
+    """Which values and texts changed between two versions of a unit's submission for a round."""
+    with portal.warehouse.connect() as con:
+        a, b = _submission(con, older_id), _submission(con, newer_id)
+        if (a["unit"], a["round"]) != (b["unit"], b["round"]):
+            raise WorkflowError("只能比较同一单位同一轮次的两个版本。")
+        values = {
+            sid: con.sql(
+                "SELECT indicator, value, note FROM indicator_values WHERE submission_id = ? "
+                "ORDER BY indicator",
+                params=[sid],
+            ).pl()
+            for sid in (older_id, newer_id)
+        }
+        progress = {
+            sid: con.sql(
+                "SELECT task, status, percent, narrative, problems, next_steps FROM task_progress "
+                "WHERE submission_id = ? ORDER BY task",
+                params=[sid],
+            ).pl()
+            for sid in (older_id, newer_id)
+        }
+    return _diff("indicator", "indicator", values[older_id], values[newer_id]) + _diff(
+        "task", "task", progress[older_id], progress[newer_id]
+    )
+
+
+def _diff(kind: str, key: str, old: pl.DataFrame, new: pl.DataFrame) -> list[Change]:
+    before = {r[key]: r for r in old.to_dicts()}
+    after = {r[key]: r for r in new.to_dicts()}
+    changes = []
+    for code in list(dict.fromkeys([*before, *after])):
+        x, y = before.get(code, {}), after.get(code, {})
+        for name in (c for c in (old.columns or new.columns) if c != key):
+            if x.get(name) != y.get(name):
+                changes.append(Change(kind, code, name, x.get(name), y.get(name)))
+    return changes

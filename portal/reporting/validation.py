@@ -1,0 +1,151 @@
+"""Validate uploads against the warehouse: who the unit is, what it owns, what it reported before.
+
+The validators compare a workbook with an `Expectation`; this module fills it from the registry
+and past approvals. Unit and round default to the workbook's own metadata, so a clerk's file can
+be checked without saying whose it is; with --unit/--round a mismatch is reported instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from portal.core.context import Portal
+from schemas.enums import RoundState, TaskRole
+from validators.expectation import Expectation, IndicatorFacts, TaskFacts
+from validators.file_safety import Limits
+from validators.pipeline import ValidationResult, validate_many
+from warehouse.db import WarehouseError
+from warehouse.expected import ExpectedFrames, expected_frames
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def expectations_from(frames: ExpectedFrames, round_code: str) -> dict[str, Expectation]:
+    """One Expectation per unit in the frames."""
+    indicators: dict[str, list[IndicatorFacts]] = {}
+    for r in frames.indicators.iter_rows(named=True):
+        indicators.setdefault(r["unit"], []).append(
+            IndicatorFacts(
+                code=r["code"],
+                kind=r["kind"],
+                allow_negative=bool(r["allow_negative"]),
+                direction=r["direction"] or ">=",
+                target=_float(r["target"]),
+                previous=_float(r["previous"]),
+                previous_round=r["previous_round"],
+                year_previous=_float(r["year_previous"]),
+                year_previous_round=r["year_previous_round"],
+            )
+        )
+    tasks: dict[str, list[TaskFacts]] = {}
+    for r in frames.tasks.iter_rows(named=True):
+        tasks.setdefault(r["unit"], []).append(TaskFacts(r["code"], r["role"] or TaskRole.LEAD.value))
+    return {
+        u["code"]: Expectation(
+            unit=u["code"],
+            unit_name=u["name"],
+            round=round_code,
+            round_state=frames.round_state,
+            unit_known=bool(u["active"]),
+            indicators=tuple(indicators.get(u["code"], ())),
+            tasks=tuple(tasks.get(u["code"], ())),
+        )
+        for u in frames.units.iter_rows(named=True)
+    }
+
+
+@dataclass
+class ExpectationBook:
+    """Expectations read from the warehouse and kept: a batch loads every unit of a round in one
+    query (`whole_round`), a single upload only its own unit."""
+
+    portal: Portal
+    whole_round: bool = False
+    units: dict[tuple[str, str], Expectation] = field(default_factory=dict)
+    states: dict[str, str | None] = field(default_factory=dict)
+    loaded: set[tuple[str, str | None]] = field(default_factory=set)
+    allow_closed: bool = False  # the office may still load late uploads into a closed round
+    fault: WarehouseError | None = None  # the warehouse could not be read: the batch must fail
+    con: Any = None  # an open warehouse connection to read from; else one is opened per load
+
+    def _load(self, round_code: str, unit: str | None) -> None:
+        if self.con is not None:
+            frames = expected_frames(self.con, round_code, unit)
+        else:
+            with self.portal.warehouse.connect() as con:
+                frames = expected_frames(con, round_code, unit)
+        if self.allow_closed and frames.round_state == RoundState.CLOSED.value:
+            frames = replace(frames, round_state=RoundState.OPEN.value)
+        for code, expectation in expectations_from(frames, round_code).items():
+            self.units[(round_code, code)] = expectation
+        self.states[round_code] = frames.round_state
+        self.loaded.add((round_code, unit))
+
+    def get(self, unit: str | None, round_code: str | None) -> Expectation:
+        if not round_code:
+            # No round anywhere (no --round, no metadata): nothing to compare with but the file itself.
+            return Expectation(unit=unit, round=None, unit_known=True)
+        scope = None if self.whole_round or unit is None else unit
+        if (round_code, None) not in self.loaded and (round_code, scope) not in self.loaded:
+            self._load(round_code, scope)
+        state = self.states[round_code]
+        if unit is None:
+            return Expectation(unit=None, round=round_code, round_state=state)
+        found = self.units.get((round_code, unit))
+        if found is None:
+            return Expectation(unit=unit, round=round_code, round_state=state, unit_known=False)
+        return found
+
+
+def _source(book: ExpectationBook, unit: str | None, round_code: str | None):
+    def expect(meta: Mapping[str, str]) -> Expectation:
+        try:
+            return book.get(unit or _clean(meta.get("unit")), round_code or _clean(meta.get("round")))
+        except WarehouseError as exc:
+            # A system fault (warehouse busy), not the file's: raised after the batch, never an Issue.
+            book.fault = book.fault or exc
+            return Expectation(unit=unit, round=None, unit_known=True)
+
+    return expect
+
+
+def _clean(value) -> str | None:
+    text = str(value or "").strip()
+    return text or None
+
+
+def validate_files(
+    portal: Portal,
+    items: Sequence[tuple[bytes, str | None, str | None]],
+    allow_closed: bool = False,
+    con: Any = None,
+) -> list[ValidationResult]:
+    """(bytes, unit or None, round or None) each; one Great Expectations run for the whole batch.
+    `con`: an open warehouse connection to read expectations from (saves opening the file again)."""
+    book = ExpectationBook(portal, whole_round=len(items) > 1, allow_closed=allow_closed, con=con)
+    settings = portal.settings
+    results = validate_many(
+        [(data, _source(book, unit, round_code)) for data, unit, round_code in items],
+        Limits.from_settings(settings),
+        settings.secret(),
+    )
+    if book.fault is not None:
+        raise book.fault
+    return results
+
+
+def validate_file(
+    portal: Portal, data: bytes, unit: str | None = None, round_code: str | None = None
+) -> ValidationResult:
+    return validate_files(portal, [(data, unit, round_code)])[0]
+
+
+def annotated(data: bytes, result: ValidationResult) -> bytes:
+    """The uploaded workbook with its issues marked; a report-only workbook if it could not be read."""
+    from templates_xlsx.annotate import annotate  # openpyxl: only when an annotated copy is asked for
+
+    return annotate(data if result.upload is not None else None, result.report.issues)

@@ -1,0 +1,614 @@
+"""The submission workflow for a signed-in account: every service checks the permission table first.
+
+Pages call these, never `ingest`/`review` directly. A submission or evidence file is looked up
+by id and its unit checked with `require(...)` before anything is read, so a unit reporter who
+passes another unit's id gets PermissionDenied, whatever the page asked. Every change and every
+download is written to the audit log with the account's username.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+import polars as pl
+
+from portal.core import filestore
+from portal.core.context import Portal
+from portal.core.outcome import Outcome
+from portal.core.permissions import PermissionDenied, allowed, require, unit_scope
+from portal.monitoring.overview import Banner, due_banner
+from portal.registry.admin import report_frame
+from portal.registry.rounds import RoundInfo, current_round_on, previous_round
+from portal.reporting import evidence as ev
+from portal.reporting.review import (
+    APPROVE,
+    RETURN,
+    ItemComment,
+    ReviewResult,
+    WorkflowError,
+    compare,
+    effective_due_date,
+    grant_extension,
+    review,
+)
+from portal.reporting.submissions import IngestResult, ingest
+from portal.reporting.templates import (
+    BuiltTemplate,
+    TemplateRequestError,
+    build_unit_template,
+    template_context,
+    template_filename,
+)
+from portal.reporting.validation import annotated
+from schemas.enums import RoundState, Severity, SubmissionStatus, TaskRole, TaskStatus
+from schemas.issues import Issue, Report
+from templates_xlsx.annotate import annotate
+from warehouse.sql import query as sql
+from warehouse.views import query as view_query
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Statuses that stand for the unit in a round (not rejected, not superseded).
+_STANDING = (SubmissionStatus.VALIDATED, SubmissionStatus.APPROVED, SubmissionStatus.RETURNED)
+
+
+@dataclass(frozen=True)
+class Download:
+    file_name: str
+    data: bytes
+    mime: str
+
+
+def _audit(portal: Portal, account, action: str, target: str, detail: str | None = None) -> None:
+    with portal.warehouse.transaction() as con:
+        portal.audit(con, account.username, action, target, detail)
+
+
+def _submission(portal: Portal, submission_id: int) -> dict:
+    with portal.warehouse.connect() as con:
+        rows = con.sql("SELECT * FROM submissions WHERE id = ?", params=[int(submission_id)]).pl().to_dicts()
+    if not rows:
+        raise WorkflowError(f"报送记录 {submission_id} 不存在。")
+    return rows[0]
+
+
+def _checked_submission(portal: Portal, account, action: str, submission_id: int) -> dict:
+    """The submission, once `account` may do `action` on its unit's data (else PermissionDenied).
+
+    A reporter asking for an id that does not exist gets the same refusal as for another unit's,
+    so ids cannot be probed."""
+    try:
+        sub = _submission(portal, submission_id)
+    except WorkflowError:
+        if unit_scope(account, action) is not None:
+            require(account, action, "")  # raises: the same words as for another unit's id
+        raise
+    require(account, action, sub["unit"])
+    return sub
+
+
+# ----------------------------------------------------------------------------- the unit's round
+
+
+@dataclass(frozen=True)
+class ReportRound:
+    """What the 数据上报 page shows above the uploader."""
+
+    unit: str
+    unit_name: str
+    round: RoundInfo | None
+    due: dt.date | None  # the unit's effective due date (its extension, if later)
+    banner: Banner | None
+    status: SubmissionStatus | None  # of the unit's standing submission in the round
+    can_upload: bool
+    why_not: str  # Chinese, when not can_upload
+
+
+def reportable_units(portal: Portal, account) -> list[tuple[str, str]]:
+    """(code, name) of the units `account` may upload for: a reporter its own, the office every active one."""
+    scope = unit_scope(account, "upload.submit")
+    with portal.warehouse.connect() as con:
+        return con.execute(
+            "SELECT code, name FROM units WHERE active AND ($unit IS NULL OR code = $unit) ORDER BY code",
+            {"unit": scope},
+        ).fetchall()
+
+
+def upload_rounds(portal: Portal, account, unit: str) -> list[str]:
+    """Rounds `account` may upload into: the current one; the office also any earlier not-locked one."""
+    require(account, "upload.submit", unit)
+    with portal.warehouse.connect() as con:
+        current = current_round_on(con, portal.settings.today())
+        if not allowed(account, "upload.after_close", unit):
+            return [current.code] if current else []
+        rows = con.execute(
+            "SELECT code FROM rounds WHERE state <> ? ORDER BY year DESC, quarter DESC",
+            [str(RoundState.LOCKED)],
+        ).fetchall()
+    codes = [r[0] for r in rows]
+    if current and current.code in codes:
+        codes.remove(current.code)
+        codes.insert(0, current.code)
+    return codes
+
+
+def report_round(portal: Portal, account, unit: str, round_code: str | None = None) -> ReportRound:
+    require(account, "upload.submit", unit)
+    today = portal.settings.today()
+    with portal.warehouse.connect() as con:
+        name = con.execute("SELECT name FROM units WHERE code = ?", [unit]).fetchall()
+        if round_code:
+            rows = con.execute(
+                "SELECT code, due_date, state FROM rounds WHERE code = ?", [round_code]
+            ).fetchall()
+            rnd = RoundInfo(rows[0][0], rows[0][1], RoundState(rows[0][2])) if rows else None
+        else:
+            rnd = current_round_on(con, today)
+        status = None
+        due = None
+        if rnd is not None:
+            due = effective_due_date(con, rnd.code, unit)
+            found = con.execute(
+                "SELECT status FROM submissions WHERE unit = ? AND round = ? AND status IN (?, ?, ?) "
+                "ORDER BY version DESC LIMIT 1",
+                [unit, rnd.code, *map(str, _STANDING)],
+            ).fetchall()
+            status = SubmissionStatus(found[0][0]) if found else None
+    if rnd is None:
+        can, why = False, "目前没有开放的调度轮次。"
+    elif rnd.state == RoundState.LOCKED:
+        can, why = False, f"{rnd.code} 轮次已锁定,不能再报送。"
+    elif rnd.state == RoundState.CLOSED and not allowed(account, "upload.after_close", unit):
+        can, why = False, f"{rnd.code} 轮次已截止,如需补报请联系办公室。"
+    else:
+        can, why = True, ""
+    reported = status in (SubmissionStatus.VALIDATED, SubmissionStatus.APPROVED)
+    banner = due_banner(rnd.code, rnd.state, due, today, reported) if rnd and due else None
+    return ReportRound(unit, name[0][0] if name else unit, rnd, due, banner, status, can, why)
+
+
+def download_template(portal: Portal, account, unit: str, round_code: str) -> Download:
+    """The unit's pre-filled template for the round; TemplateRequestError when there is none to make."""
+    require(account, "template.download", unit)
+    built: BuiltTemplate = build_unit_template(portal, unit, round_code)
+    _audit(portal, account, "template.download", f"{round_code}/{unit}")
+    return Download(built.filename, built.data, XLSX)
+
+
+def template_file_name(info: ReportRound) -> str:
+    """The name the template will download under, known before it is built (the button needs it)."""
+    return template_filename(info.round.code, info.unit, info.unit_name) if info.round else ""
+
+
+def template_problem(portal: Portal, account, unit: str, round_code: str) -> str | None:
+    """Why no template can be made (Chinese), or None; checked before offering the button."""
+    require(account, "template.download", unit)
+    try:
+        template_context(portal, unit, round_code)
+    except TemplateRequestError as exc:
+        return exc.message
+    return None
+
+
+# ----------------------------------------------------------------------------- upload
+
+
+@dataclass
+class UploadResult:
+    ingest: IngestResult
+    report: pl.DataFrame  # severity, sheet, cell, column, value, message, hint
+    annotated: Download | None  # the workbook with its issues marked, when there are any
+
+    @property
+    def accepted(self) -> bool:
+        return self.ingest.accepted
+
+    @property
+    def submission_id(self) -> int | None:
+        return self.ingest.submission_id
+
+    @property
+    def summary(self) -> str:
+        return self.ingest.summary()
+
+
+def _annotated_name(file_name: str | None) -> str:
+    stem = PurePath(file_name or "报送文件.xlsx").stem
+    return f"{stem}_校验结果.xlsx"
+
+
+def upload(portal: Portal, account, unit: str, round_code: str, file_name: str, data: bytes) -> UploadResult:
+    """Validate and record one workbook for `unit` (the file's own metadata must agree).
+
+    A closed round takes the upload only from a role with upload.after_close; for a reporter the
+    round's state is reported as an issue in the file's report, like any other problem."""
+    require(account, "upload.submit", unit)
+    result = ingest(
+        portal,
+        data,
+        file_name,
+        unit=unit,
+        round_code=round_code,
+        user=account.username,
+        allow_closed=allowed(account, "upload.after_close", unit),
+    )
+    marked = None
+    if result.report.issues and result.validation is not None:
+        marked = Download(_annotated_name(file_name), annotated(data, result.validation), XLSX)
+    return UploadResult(result, report_frame(result.report), marked)
+
+
+# ----------------------------------------------------------------------------- history and reports
+
+_DECISION_LABELS = {APPROVE: "通过", RETURN: "退回", "comment": "逐项意见"}
+
+
+def _labelled(frame: pl.DataFrame, column: str, labels: dict[str, str], alias: str) -> pl.DataFrame:
+    return frame.with_columns(
+        pl.col(column).replace_strict(labels, default=pl.col(column), return_dtype=pl.Utf8).alias(alias)
+    )
+
+
+_STATUS_LABELS = {str(s): s.label for s in SubmissionStatus}
+_TASK_STATUS_LABELS = {str(s): s.label for s in TaskStatus}
+_ROLE_LABELS = {str(r): r.label for r in TaskRole}
+
+
+def history(portal: Portal, account, unit: str, round_code: str | None = None) -> pl.DataFrame:
+    """Every upload of the unit, newest first: version, state, days late, latest review decision."""
+    require(account, "submission.view", unit)
+    with portal.warehouse.connect() as con:
+        frame = con.sql(sql("submission_history"), params={"unit": unit, "round": round_code}).pl()
+    frame = _labelled(frame, "status", _STATUS_LABELS, "status_label")
+    return _labelled(frame, "decision", _DECISION_LABELS, "decision_label")
+
+
+def version_choices(frame: pl.DataFrame) -> dict[int, str]:
+    """History rows as the words of a picker: 2025Q3 第 2 版 · 已报送-待审 · 2025-10-10 09:30."""
+    return {
+        r[
+            "id"
+        ]: f"{r['round']} 第 {r['version']} 版 · {r['status_label']} · {r['uploaded_at']:%Y-%m-%d %H:%M}"
+        for r in frame.iter_rows(named=True)
+    }
+
+
+def comparable(frame: pl.DataFrame, submission_id: int) -> list[int]:
+    """Recorded versions of the same round as `submission_id` that carry data (not rejected), oldest first."""
+    row = frame.filter(pl.col("id") == submission_id)
+    if row.is_empty():
+        return []
+    same = frame.filter(
+        (pl.col("round") == row["round"][0]) & (pl.col("status") != str(SubmissionStatus.REJECTED))
+    )
+    return same.sort("version")["id"].to_list()
+
+
+def review_comments(portal: Portal, account, submission_id: int) -> pl.DataFrame:
+    """The review trail of a submission: decisions with their comments, then item comments."""
+    _checked_submission(portal, account, "submission.view", submission_id)
+    with portal.warehouse.connect() as con:
+        frame = con.sql(
+            "SELECT decision, item_kind, item_code, comment, reviewer, reviewed_at FROM reviews "
+            "WHERE submission_id = ? ORDER BY id",
+            params=[int(submission_id)],
+        ).pl()
+    frame = _labelled(frame, "decision", _DECISION_LABELS, "decision_label")
+    return _labelled(frame, "item_kind", {"indicator": "指标", "task": "任务"}, "item_kind_label")
+
+
+def _stored_issues(portal: Portal, submission_id: int) -> list[Issue]:
+    with portal.warehouse.connect() as con:
+        rows = con.sql(
+            "SELECT code, severity, message, hint, sheet, cell, column_name, value FROM validation_issues "
+            "WHERE submission_id = ? ORDER BY seq",
+            params=[int(submission_id)],
+        ).pl()
+    return [
+        Issue(r["code"], Severity(r["severity"]), r["message"], r["hint"] or "", r["sheet"], r["cell"],
+              r["column_name"], r["value"])
+        for r in rows.iter_rows(named=True)
+    ]  # fmt: skip
+
+
+def submission_report(portal: Portal, account, submission_id: int) -> pl.DataFrame:
+    """The validation report of a recorded submission, as the upload showed it."""
+    _checked_submission(portal, account, "submission.view", submission_id)
+    return report_frame(Report(_stored_issues(portal, submission_id)))
+
+
+def _original(portal: Portal, sub: dict) -> bytes:
+    return filestore.load(portal.settings.uploads_dir, sub["file_hash"])
+
+
+def original_name(submission: dict) -> str:
+    """The name the original workbook is downloaded under: as uploaded, or made from the submission."""
+    return (
+        submission["file_name"]
+        or f"{submission['round']}_{submission['unit']}_第{submission['version']}版.xlsx"
+    )
+
+
+def original_file(portal: Portal, account, submission_id: int) -> Download:
+    sub = _checked_submission(portal, account, "submission.download", submission_id)
+    data = _original(portal, sub)
+    _audit(portal, account, "submission.download", str(submission_id), "original")
+    return Download(original_name(sub), data, XLSX)
+
+
+def annotated_workbook(portal: Portal, account, submission_id: int) -> Download:
+    """The submitted workbook with its recorded issues marked (a report-only book if unreadable)."""
+    sub = _checked_submission(portal, account, "submission.download", submission_id)
+    issues = _stored_issues(portal, submission_id)
+    readable = not any(i.code.startswith("file-") for i in issues)
+    data = annotate(_original(portal, sub) if readable else None, issues)
+    _audit(portal, account, "submission.download", str(submission_id), "annotated")
+    return Download(_annotated_name(sub["file_name"]), data, XLSX)
+
+
+def compare_versions(portal: Portal, account, older_id: int, newer_id: int) -> pl.DataFrame:
+    """What changed between two versions of a unit's submission for a round (v1 → v2)."""
+    for sid in (older_id, newer_id):
+        _checked_submission(portal, account, "submission.view", sid)
+    changes = compare(portal, int(older_id), int(newer_id))
+    frame = pl.DataFrame(
+        [
+            {"kind": "指标" if c.kind == "indicator" else "任务", "code": c.code, "field": c.field,
+             "before": _shown(c.before), "after": _shown(c.after)}
+            for c in changes
+        ],
+        schema=dict.fromkeys(["kind", "code", "field", "before", "after"], pl.Utf8),
+    )  # fmt: skip
+    return _labelled(frame, "field", _FIELD_LABELS, "field_label")
+
+
+_FIELD_LABELS = {
+    "value": "本期值",
+    "note": "说明",
+    "status": "进展状态",
+    "percent": "完成进度(%)",
+    "narrative": "进展情况",
+    "problems": "存在问题",
+    "next_steps": "下步打算",
+}
+
+
+def _shown(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return _TASK_STATUS_LABELS.get(str(value), str(value))
+
+
+# ----------------------------------------------------------------------------- review (office)
+
+
+def review_queue(
+    portal: Portal, account, round_code: str | None = None, plan: str | None = None, unit: str | None = None
+) -> pl.DataFrame:
+    """Submissions awaiting review (accepted, not yet decided), oldest first, filtered."""
+    require(account, "submission.review")
+    with portal.warehouse.connect() as con:
+        return con.sql(
+            sql("review_queue"),
+            params={"round": round_code or None, "plan": plan or None, "unit": unit or None},
+        ).pl()
+
+
+@dataclass
+class ReviewDetail:
+    """One submission as the reviewer sees it: values beside the previous quarter's, progress, issues."""
+
+    submission: dict
+    unit_name: str
+    previous_round: str
+    values: (
+        pl.DataFrame
+    )  # indicator, indicator_name, measure_unit, reported, previous_value, change, note, cell
+    tasks: (
+        pl.DataFrame
+    )  # task, task_title, task_role_label, progress_label, percent, previous_*, narrative, ...
+    issues: pl.DataFrame  # the report (warnings, since it was accepted)
+    evidence: pl.DataFrame
+    reviews: pl.DataFrame
+    items: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, code, name) for item comments
+
+
+def review_detail(portal: Portal, account, submission_id: int) -> ReviewDetail:
+    sub = _checked_submission(portal, account, "submission.view", submission_id)
+    before = previous_round(sub["round"])
+    params = {"submission": int(submission_id), "previous": before}
+    with portal.warehouse.connect() as con:
+        values = view_query(con, "review_values", **params)
+        tasks = view_query(con, "review_tasks", **params)
+        name = con.execute("SELECT name FROM units WHERE code = ?", [sub["unit"]]).fetchall()
+    tasks = _labelled(tasks, "role", _ROLE_LABELS, "task_role_label")
+    tasks = _labelled(tasks, "status", _TASK_STATUS_LABELS, "progress_label")
+    tasks = _labelled(tasks, "previous_status", _TASK_STATUS_LABELS, "previous_progress_label")
+    items = [("indicator", r["indicator"], r["indicator_name"]) for r in values.iter_rows(named=True)]
+    items += [("task", r["task"], r["task_title"]) for r in tasks.iter_rows(named=True)]
+    return ReviewDetail(
+        submission=sub,
+        unit_name=name[0][0] if name else sub["unit"],
+        previous_round=before,
+        values=values,
+        tasks=tasks,
+        issues=submission_report(portal, account, submission_id),
+        evidence=list_evidence(portal, account, submission_id),
+        reviews=review_comments(portal, account, submission_id),
+        items=items,
+    )
+
+
+def review_submission(
+    portal: Portal,
+    account,
+    submission_id: int,
+    decision: str,
+    comment: str,
+    items: list[ItemComment] | tuple[ItemComment, ...] = (),
+) -> Outcome:
+    """Approve or return (with a comment, and per-item comments); refusals are an Outcome, not an error."""
+    sub = _checked_submission(portal, account, "submission.review", submission_id)
+    try:
+        result: ReviewResult = review(portal, int(submission_id), decision, (comment or "").strip(),
+                                      account.username, list(items))  # fmt: skip
+    except WorkflowError as exc:
+        return Outcome(False, str(exc))
+    what = "已通过" if decision == APPROVE else "已退回"
+    extra = f",含 {len(result.items)} 条逐项意见" if result.items else ""
+    return Outcome(True, f"{sub['unit']} {sub['round']} 第 {sub['version']} 版{what}{extra}。")
+
+
+def item_comments(detail: ReviewDetail, picked: dict[str, str]) -> list[ItemComment]:
+    """Per-item comments from a mapping "kind:code" → text; blank texts are dropped."""
+    known = {f"{k}:{c}" for k, c, _ in detail.items}
+    out = []
+    for key, text in picked.items():
+        if key in known and (text or "").strip():
+            kind, code = key.split(":", 1)
+            out.append(ItemComment(kind, code, text.strip()))
+    return out
+
+
+def grant_unit_extension(
+    portal: Portal, account, round_code: str, unit: str, due: dt.date | None, reason: str
+) -> Outcome:
+    require(account, "extension.grant", unit)
+    if due is None:
+        return Outcome(False, "请选择延期后的截止日期。")
+    try:
+        grant_extension(portal, round_code, unit, due, (reason or "").strip(), account.username)
+    except WorkflowError as exc:
+        return Outcome(False, str(exc))
+    return Outcome(True, f"已批准 {unit} 在 {round_code} 轮次延期至 {due:%Y-%m-%d}。")
+
+
+def review_filters(portal: Portal, account) -> tuple[list[str], list[tuple[str, str]], list[tuple[str, str]]]:
+    """(rounds newest first, plans (code, name), units (code, name)) for the review page's filters."""
+    require(account, "submission.review")
+    with portal.warehouse.connect() as con:
+        rounds = [
+            r[0] for r in con.execute("SELECT code FROM rounds ORDER BY year DESC, quarter DESC").fetchall()
+        ]
+        plans = con.execute("SELECT code, name FROM plans ORDER BY rowid").fetchall()
+        units = con.execute("SELECT code, name FROM units WHERE active ORDER BY code").fetchall()
+    return rounds, plans, units
+
+
+# ----------------------------------------------------------------------------- evidence
+
+
+@dataclass(frozen=True)
+class EvidenceResult:
+    ok: bool
+    message: str  # Chinese
+    issues: list[Issue] = field(default_factory=list)
+    evidence_id: int | None = None
+
+
+def evidence_targets(portal: Portal, account, submission_id: int) -> list[tuple[str, str]]:
+    """(task code, title) a file may be attached to; attaching to no task means the whole submission."""
+    _checked_submission(portal, account, "submission.view", submission_id)
+    with portal.warehouse.connect() as con:
+        return con.execute(
+            "SELECT p.task, t.title FROM task_progress p JOIN tasks t ON t.code = p.task "
+            "WHERE p.submission_id = ? ORDER BY t.position",
+            [int(submission_id)],
+        ).fetchall()
+
+
+def upload_evidence(
+    portal: Portal, account, submission_id: int, file_name: str, data: bytes, task: str | None = None
+) -> EvidenceResult:
+    """Check a supporting file (type by content, size) and keep it, attached to the submission or one task."""
+    sub = _checked_submission(portal, account, "evidence.upload", submission_id)
+    name = PurePath(file_name or "").name or "未命名文件"
+    if sub["status"] not in _STANDING:
+        return EvidenceResult(
+            False,
+            f"报送记录 {submission_id} 状态为“{SubmissionStatus(sub['status']).label}”,不能挂接佐证材料。",
+        )
+    checked = ev.check(data, name, portal.settings.evidence_max_mb)
+    issues = list(checked.issues)
+    with portal.warehouse.connect() as con:
+        state = con.execute("SELECT state FROM rounds WHERE code = ?", [sub["round"]]).fetchall()
+        tasks = {r[0] for r in con.execute(
+            "SELECT task FROM task_progress WHERE submission_id = ?", [int(submission_id)]).fetchall()}  # fmt: skip
+    if state and state[0][0] == RoundState.LOCKED:
+        return EvidenceResult(False, f"轮次 {sub['round']} 已锁定,不能再上传佐证材料。")
+    if task and task not in tasks:
+        issues.append(Issue.make("evidence-task-unknown", value=task, submission=submission_id))
+    if issues:
+        return EvidenceResult(False, "未接收:" + ";".join(i.message for i in issues), issues)
+    kind = checked.kind
+    digest, path = filestore.store(ev.evidence_dir(portal.settings.home), data, kind.extensions[0])
+    now = portal.settings.now()
+    with portal.warehouse.transaction() as con:
+        evidence_id = con.execute(
+            "INSERT INTO evidence (submission_id, task, unit, round, file_hash, file_name, media_type, size, "
+            "stored_path, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            [int(submission_id), task or None, sub["unit"], sub["round"], digest, name, kind.media_type,
+             len(data), str(path.relative_to(portal.settings.home)), account.username, now],
+        ).fetchall()[0][0]  # fmt: skip
+        portal.audit(
+            con,
+            account.username,
+            "evidence.upload",
+            str(evidence_id),
+            json.dumps(
+                {
+                    "submission": int(submission_id),
+                    "task": task,
+                    "file": name,
+                    "size": len(data),
+                    "type": kind.media_type,
+                },
+                ensure_ascii=False,
+            ),  # fmt: skip
+        )
+    where = f"任务 {task}" if task else f"报送记录 {submission_id}"
+    return EvidenceResult(True, f"已上传佐证材料“{name}”({kind.name}),挂接到{where}。", [], evidence_id)
+
+
+def list_evidence(portal: Portal, account, submission_id: int) -> pl.DataFrame:
+    _checked_submission(portal, account, "submission.view", submission_id)
+    with portal.warehouse.connect() as con:
+        frame = con.sql(
+            "SELECT e.id, e.task, t.title AS task_title, e.file_name, e.media_type, e.size, e.uploaded_by, "
+            "e.uploaded_at FROM evidence e LEFT JOIN tasks t ON t.code = e.task "
+            "WHERE e.submission_id = ? ORDER BY e.id",
+            params=[int(submission_id)],
+        ).pl()
+    return frame.with_columns((pl.col("size") / 1024).round(1).alias("size_kb"))
+
+
+def download_evidence(portal: Portal, account, evidence_id: int) -> Download:
+    with portal.warehouse.connect() as con:
+        rows = con.sql("SELECT * FROM evidence WHERE id = ?", params=[int(evidence_id)]).pl().to_dicts()
+    if not rows:
+        if unit_scope(account, "evidence.download") is not None:
+            require(account, "evidence.download", "")
+        raise WorkflowError(f"佐证材料 {evidence_id} 不存在。")
+    row = rows[0]
+    require(account, "evidence.download", row["unit"])
+    data = (portal.settings.home / row["stored_path"]).read_bytes()
+    _audit(portal, account, "evidence.download", str(evidence_id), row["file_name"])
+    return Download(row["file_name"], data, row["media_type"])
+
+
+__all__ = [
+    "APPROVE",
+    "RETURN",
+    "Download",
+    "EvidenceResult",
+    "ItemComment",
+    "PermissionDenied",
+    "ReportRound",
+    "ReviewDetail",
+    "UploadResult",
+    "WorkflowError",
+]

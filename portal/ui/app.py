@@ -1,0 +1,78 @@
+"""Streamlit entry point: check the session, build the navigation for the role (once, as data), run.
+
+Pages live in the `pages` package (installed with the wheel, found by location, never imported
+here); which ones a role gets is decided in portal.ui.navigation.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import streamlit as st
+
+from portal.accounts.auth import check_session, sign_out
+from portal.core import labels as L
+from portal.core.permissions import PermissionDenied
+from portal.core.settings import SettingsError
+from portal.ui import web
+from portal.ui.navigation import pages_for_account, sidebar_info
+from warehouse.db import WarehouseError
+
+PAGES = Path(str(resources.files("pages")))
+ICON = Path(__file__).with_name("assets") / "icon.png"
+
+# A local icon: a Material or emoji page icon makes the browser fetch an image from outside.
+st.set_page_config(page_title=L.APP_TITLE, page_icon=str(ICON), layout="wide")
+
+
+def _sidebar(portal, account, session) -> None:
+    info = sidebar_info(portal, account)
+    with st.sidebar:
+        st.markdown(f"**{info.display_name}**")
+        st.caption(f"{L.SIDEBAR_ROLE}:{info.role_label}")
+        if info.unit:
+            st.caption(f"{L.SIDEBAR_UNIT}:{info.unit_name or info.unit}({info.unit})")
+        st.caption(f"{L.SIDEBAR_TODAY}:{info.today:%Y-%m-%d}")
+        if info.round:
+            st.caption(
+                f"{L.SIDEBAR_ROUND}:{info.round.code}({info.round.state_label},"
+                f"{L.DUE} {info.round.due_date:%Y-%m-%d})"
+            )
+        else:
+            st.caption(L.SIDEBAR_NO_ROUND)
+        if st.button(L.SIGN_OUT, key="sign_out", icon=":material/logout:"):
+            sign_out(portal, session)
+            web.end_session(L.SIGNED_OUT)
+            st.rerun()
+
+
+def main() -> None:
+    try:
+        portal = web.portal()
+    except SettingsError as exc:
+        st.error(str(exc))
+        return
+    session = web.session()
+    try:
+        account = check_session(portal, session)
+    except WarehouseError as exc:
+        st.error(str(exc))
+        return
+    if session is not None and account is None:
+        web.end_session(L.SESSION_EXPIRED)
+    if account is not None:
+        _sidebar(portal, account, session)
+    specs = pages_for_account(account)
+    pages = [
+        st.Page(str(PAGES / s.file), title=s.title, icon=s.icon, url_path=s.url_path, default=(i == 0))
+        for i, s in enumerate(specs)
+    ]
+    nav = st.navigation(pages, position="sidebar" if account is not None else "hidden")
+    try:
+        nav.run()
+    except (PermissionDenied, WarehouseError) as exc:
+        st.error(getattr(exc, "message", None) or str(exc))
+
+
+main()

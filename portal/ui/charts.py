@@ -1,0 +1,191 @@
+"""How the boards look: Altair charts and coloured tables built from the services' frames.
+
+Pure functions from frames to chart specs or pandas Stylers, so pages stay a few widget calls and
+tests can inspect the output without Streamlit. Charts carry their data inline (no URL, nothing
+fetched): Streamlit renders them with the Vega-Lite it bundles, offline.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import polars as pl
+
+from portal.core import labels as L
+from schemas.enums import Pace, ReportState
+
+# Cell colours of the completion matrix: light enough to read the text on, distinct per state.
+STATE_COLOURS = {
+    ReportState.MISSING.value: "#f8d7da",
+    ReportState.VALIDATED.value: "#fff3cd",
+    ReportState.RETURNED.value: "#ffd8a8",
+    ReportState.APPROVED.value: "#d4edda",
+}
+# Chart colours (stronger than cell backgrounds), same order as ReportState.
+STATE_CHART_COLOURS = ["#d9534f", "#f0ad4e", "#fd7e14", "#5cb85c"]
+PACE_COLOURS = {Pace.GREEN.value: "#d4edda", Pace.YELLOW.value: "#fff3cd", Pace.RED.value: "#f8d7da"}
+GRADE_COLOURS = ["#2e7d32", "#1976d2", "#f9a825", "#c62828"]  # 优秀 良好 合格 不合格
+
+
+def _css(colour: str | None) -> str:
+    return f"background-color: {colour}" if colour else ""
+
+
+def matrix_table(texts: pl.DataFrame, states: pl.DataFrame):
+    """The completion matrix as a Styler: Chinese headers, each round's cell coloured by its state."""
+    headers = {
+        "unit": L.COLUMNS["unit"],
+        "name": L.COLUMNS["unit_name"],
+        "kind_label": L.COLUMNS["kind_label"],
+    }
+    shown = texts.rename(headers).to_pandas().fillna("—")
+    colours = states.rename(headers).to_pandas()
+    rounds = [c for c in shown.columns if c not in headers.values()]
+
+    def paint(frame: pd.DataFrame) -> pd.DataFrame:
+        css = pd.DataFrame("", index=frame.index, columns=frame.columns)
+        for r in rounds:
+            css[r] = colours[r].map(lambda s: _css(STATE_COLOURS.get(s)))
+        return css
+
+    return shown.style.apply(paint, axis=None).hide(axis="index")
+
+
+def paced_table(frame: pl.DataFrame, columns: list[str]):
+    """KPI rows with Chinese headers (numbers as text, blank when not reported: the grid would show
+    "None"), each row's 进度状态 cell coloured by its pace."""
+    numbers = [c for c in columns if frame.schema[c].is_float()]
+    frame = frame.with_columns(pl.col(c).map_elements(L.number_text, return_dtype=pl.String) for c in numbers)
+    shown = L.headed(frame, columns).to_pandas()
+    paces = frame["pace"].to_list()
+    pace_column = L.COLUMNS["pace_label"]
+
+    def paint(data: pd.DataFrame) -> pd.DataFrame:
+        css = pd.DataFrame("", index=data.index, columns=data.columns)
+        if pace_column in css.columns:
+            css[pace_column] = [_css(PACE_COLOURS.get(p)) for p in paces]
+        return css
+
+    return shown.style.apply(paint, axis=None).hide(axis="index")
+
+
+def completion_chart(by_round: pl.DataFrame) -> alt.Chart:
+    """Stacked bars: units per round in each state; the tooltip gives the reporting rate."""
+    states = list(ReportState)
+    long = (
+        by_round.select("round", "rate", *[s.value for s in states])
+        .unpivot(index=["round", "rate"], variable_name="state", value_name="units")
+        .with_columns(
+            pl.col("state").replace_strict({s.value: s.label for s in states}).alias("label"),
+            pl.col("state").replace_strict({s.value: i for i, s in enumerate(states)}).alias("order"),
+            (pl.col("rate") * 100).round(1).alias("rate_pct"),
+        )
+    )
+    return (
+        alt.Chart(long.to_pandas())
+        .mark_bar()
+        .encode(
+            x=alt.X("round:N", title=L.CHART_ROUND, sort=by_round["round"].to_list()),
+            y=alt.Y("units:Q", title=L.CHART_UNITS, stack="zero"),
+            color=alt.Color(
+                "label:N",
+                title=L.CHART_STATE,
+                scale=alt.Scale(domain=[s.label for s in states], range=STATE_CHART_COLOURS),
+            ),
+            order=alt.Order("order:Q"),
+            tooltip=[
+                alt.Tooltip("round:N", title=L.CHART_ROUND),
+                alt.Tooltip("label:N", title=L.CHART_STATE),
+                alt.Tooltip("units:Q", title=L.CHART_UNITS),
+                alt.Tooltip("rate_pct:Q", title=f"{L.CHART_RATE}(%)"),
+            ],
+        )
+        .properties(height=260)
+    )
+
+
+def history_chart(history: pl.DataFrame, title: str) -> alt.Chart:
+    """One indicator: the approved value of each quarter (solid, with points) against the expected
+    pace (dashed). Quarters without approved data leave a gap in the actual line."""
+    rounds = history["round"].to_list()
+    long = pl.concat(
+        [
+            history.select("round", pl.lit(L.SERIES_ACTUAL).alias("series"), pl.col("actual").alias("value")),
+            history.select(
+                "round", pl.lit(L.SERIES_EXPECTED).alias("series"), pl.col("expected").alias("value")
+            ),
+        ]
+    )
+    series = [L.SERIES_ACTUAL, L.SERIES_EXPECTED]
+    return (
+        alt.Chart(long.to_pandas(), title=title)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("round:N", title=L.CHART_ROUND, sort=rounds),
+            y=alt.Y("value:Q", title=L.CHART_VALUE),
+            color=alt.Color("series:N", title=L.CHART_SERIES, scale=alt.Scale(domain=series)),
+            strokeDash=alt.StrokeDash(
+                "series:N", scale=alt.Scale(domain=series, range=[[1, 0], [6, 4]]), legend=None
+            ),
+            tooltip=[
+                alt.Tooltip("round:N", title=L.CHART_ROUND),
+                alt.Tooltip("series:N", title=L.CHART_SERIES),
+                alt.Tooltip("value:Q", title=L.CHART_VALUE, format=".2f"),
+            ],
+        )
+        .properties(height=240)
+    )
+
+
+def totals_chart(summary: pl.DataFrame, grades: list[str]) -> alt.Chart:
+    """Horizontal bars of each unit's total, best first, coloured by grade."""
+    data = summary.select(pl.col("unit_name").alias("name"), "total", "rank", "grade").to_pandas()
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("total:Q", title=L.CHART_TOTAL),
+            y=alt.Y("name:N", title=L.CHART_UNIT, sort="-x"),
+            color=alt.Color(
+                "grade:N",
+                title=L.CHART_GRADE,
+                scale=alt.Scale(domain=grades, range=GRADE_COLOURS[: len(grades)]),
+            ),
+            tooltip=[
+                alt.Tooltip("name:N", title=L.CHART_UNIT),
+                alt.Tooltip("total:Q", title=L.CHART_TOTAL, format=".2f"),
+                alt.Tooltip("rank:Q", title=L.COLUMNS["rank"]),
+                alt.Tooltip("grade:N", title=L.CHART_GRADE),
+            ],
+        )
+        .properties(height=max(160, 22 * summary.height))
+    )
+
+
+# Task status colours, in portal.dashboards.TASK_STATUSES order: done, moving, behind, not started,
+# not reported.
+TASK_STATUS_COLOURS = ["#5cb85c", "#1976d2", "#d9534f", "#adb5bd", "#f0ad4e"]
+
+
+def task_status_chart(counts: pl.DataFrame) -> alt.Chart:
+    """Bars of how many tasks are in each status, by what the lead unit reported (TaskBoard.counts)."""
+    data = counts.select("status_label", "tasks").to_pandas()
+    order = counts["status_label"].to_list()
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("status_label:N", title=L.CHART_STATUS, sort=order, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("tasks:Q", title=L.CHART_TASKS),
+            color=alt.Color(
+                "status_label:N",
+                legend=None,
+                scale=alt.Scale(domain=order, range=TASK_STATUS_COLOURS[: len(order)]),
+            ),
+            tooltip=[
+                alt.Tooltip("status_label:N", title=L.CHART_STATUS),
+                alt.Tooltip("tasks:Q", title=L.CHART_TASKS),
+            ],
+        )
+        .properties(height=220)
+    )

@@ -1,0 +1,92 @@
+"""The app shell as data: which pages exist, which a role gets, and what the sidebar says.
+
+portal/ui/app.py turns `pages_for_account(...)` into one `st.navigation`; tests call these functions
+without Streamlit. Only pages that exist are listed: a page is added here when its file lands.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from portal.core import labels as L
+from portal.core.context import Portal
+from portal.core.permissions import Grant, grant
+from portal.registry.rounds import RoundInfo, current_round_on
+from schemas.enums import Role
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    file: str  # relative to the `pages` package (installed with the wheel)
+    title: str
+    icon: str
+    actions: tuple[str, ...]  # the page is listed for a role that may do at least one of these
+    url_path: str
+
+
+LOGIN = PageSpec("login.py", L.PAGE_LOGIN, ":material/login:", (), "login")
+ACCOUNT = PageSpec("account.py", L.PAGE_ACCOUNT, ":material/key:", ("account.change_password",), "account")
+
+# In menu order; the first page a role gets is its landing page.
+PAGES: list[PageSpec] = [
+    PageSpec("home.py", L.PAGE_HOME, ":material/home:", ("overview.view",), "home"),
+    PageSpec("report.py", L.PAGE_REPORT, ":material/upload_file:", ("upload.submit",), "report"),
+    PageSpec("review.py", L.PAGE_REVIEW, ":material/fact_check:", ("submission.review",), "review"),
+    PageSpec("completion.py", L.PAGE_COMPLETION, ":material/checklist:", ("completion.view",), "completion"),
+    PageSpec("monitoring.py", L.PAGE_MONITORING, ":material/monitoring:", ("kpi.view",), "monitoring"),
+    PageSpec(
+        "assessment.py",
+        L.PAGE_ASSESSMENT,
+        ":material/military_tech:",
+        ("assessment.view",),
+        "assessment",
+    ),
+    PageSpec(
+        "admin.py",
+        L.PAGE_ADMIN,
+        ":material/admin_panel_settings:",
+        ("account.manage", "round.manage", "registry.import"),
+        "admin",
+    ),
+    ACCOUNT,
+]
+
+
+def pages_for(role: Role | str) -> list[PageSpec]:
+    role = Role(role)
+    return [p for p in PAGES if any(grant(role, a) is not Grant.NO for a in p.actions)]
+
+
+def pages_for_account(account) -> list[PageSpec]:
+    """Signed out: the sign-in page; with a one-time password: only 我的账号 until it is changed."""
+    if account is None:
+        return [LOGIN]
+    if account.must_change_password:
+        return [ACCOUNT]
+    return pages_for(account.role)
+
+
+@dataclass(frozen=True)
+class SidebarInfo:
+    display_name: str
+    role_label: str
+    unit: str | None
+    unit_name: str | None
+    today: dt.date
+    round: RoundInfo | None
+
+
+def sidebar_info(portal: Portal, account) -> SidebarInfo:
+    today = portal.settings.today()
+    with portal.warehouse.connect() as con:
+        rows = con.execute("SELECT name FROM units WHERE code = ?", [account.unit or ""]).fetchall()
+        rnd = current_round_on(con, today)
+    return SidebarInfo(
+        display_name=account.display_name,
+        role_label=Role(account.role).label,
+        unit=account.unit,
+        unit_name=rows[0][0] if rows else None,
+        today=today,
+        round=rnd,
+    )

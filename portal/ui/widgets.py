@@ -1,0 +1,41 @@
+"""Streamlit pieces more than one page shows; like pages, they only lay out what services return."""
+
+from __future__ import annotations
+
+import polars as pl
+import streamlit as st
+
+from portal.core import labels as L
+from portal.core.context import Portal
+from portal.reporting import workflow as wf
+
+
+def evidence_table(portal: Portal, account, evidence: pl.DataFrame, columns: list[str], key: str) -> None:
+    """A submission's evidence files as a table, one to pick and its (permission-checked) download."""
+    st.dataframe(L.headed(evidence, columns), hide_index=True, width="stretch", key=f"{key}_evidence_list")
+    files = {r["id"]: r for r in evidence.iter_rows(named=True)}
+    which = st.selectbox(
+        L.EVIDENCE_PICK,
+        list(files),
+        format_func=lambda i: files[i]["file_name"],
+        key=f"{key}_evidence_pick",
+    )
+    st.download_button(
+        L.EVIDENCE_DOWNLOAD,
+        data=lambda: wf.download_evidence(portal, account, which).data,
+        file_name=files[which]["file_name"],
+        mime=files[which]["media_type"],
+        key=f"{key}_evidence_download",
+    )
+
+
+def original_download(portal: Portal, account, submission: dict, key: str) -> None:
+    """The button for a submission's original workbook (fetched, checked and audited on click)."""
+    st.download_button(
+        L.REPORT_ORIGINAL_DOWNLOAD,
+        data=lambda: wf.original_file(portal, account, submission["id"]).data,
+        file_name=wf.original_name(submission),
+        mime=wf.XLSX,
+        key=f"{key}_original_download",
+        icon=":material/download:",
+    )

@@ -45,6 +45,7 @@ from portal.reporting.templates import (
 from portal.reporting.validation import annotated
 from schemas.enums import RoundState, Severity, SubmissionStatus, TaskRole, TaskStatus
 from schemas.issues import Issue, Report
+from schemas.text import safe_file_name
 from templates_xlsx.annotate import annotate
 from warehouse.sql import query as sql
 from warehouse.views import query as view_query
@@ -526,14 +527,13 @@ def upload_evidence(
 ) -> EvidenceResult:
     """Check a supporting file (type by content, size) and keep it, attached to the submission or one task."""
     sub = _checked_submission(portal, account, "evidence.upload", submission_id)
-    name = PurePath(file_name or "").name or "未命名文件"
     if sub["status"] not in _STANDING:
         return EvidenceResult(
             False,
             f"报送记录 {submission_id} 状态为“{SubmissionStatus(sub['status']).label}”,不能挂接佐证材料。",
         )
-    checked = ev.check(data, name, portal.settings.evidence_max_mb)
-    issues = list(checked.issues)
+    checked = ev.check(data, file_name, portal.settings.evidence_max_mb)
+    issues, name = list(checked.issues), checked.name
     with portal.warehouse.connect() as con:
         state = con.execute("SELECT state FROM rounds WHERE code = ?", [sub["round"]]).fetchall()
         tasks = {r[0] for r in con.execute(
@@ -583,7 +583,11 @@ def list_evidence(portal: Portal, account, submission_id: int) -> pl.DataFrame:
             "WHERE e.submission_id = ? ORDER BY e.id",
             params=[int(submission_id)],
         ).pl()
-    return frame.with_columns((pl.col("size") / 1024).round(1).alias("size_kb"))
+    # Names stored before they were made safe are made safe on the way out, too.
+    return frame.with_columns(
+        pl.col("file_name").map_elements(safe_file_name, return_dtype=pl.Utf8),
+        (pl.col("size") / 1024).round(1).alias("size_kb"),
+    )
 
 
 def download_evidence(portal: Portal, account, evidence_id: int) -> Download:
@@ -597,7 +601,7 @@ def download_evidence(portal: Portal, account, evidence_id: int) -> Download:
     require(account, "evidence.download", row["unit"])
     data = (portal.settings.home / row["stored_path"]).read_bytes()
     _audit(portal, account, "evidence.download", str(evidence_id), row["file_name"])
-    return Download(row["file_name"], data, row["media_type"])
+    return Download(safe_file_name(row["file_name"]), data, row["media_type"])
 
 
 __all__ = [

@@ -17,6 +17,7 @@ from portal.reporting.review import ItemComment, review
 from portal.reporting.submissions import ingest
 from portal.reporting.templates import build_unit_template
 from schemas.enums import Role
+from tests.portal import evidence_files
 from tests.xlsx_fill import fill_valid, template_rows
 
 UNIT = "JZKF-CXCY"
@@ -81,30 +82,7 @@ def _xlsx() -> bytes:
 
 def _docx(macro: bool = False) -> bytes:
     """A minimal, valid Word document, as the OOXML parts Word itself writes."""
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr(
-            "[Content_Types].xml",
-            '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
-            'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
-            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/'
-            'word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.'
-            'document.main+xml"/></Types>',
-        )
-        zf.writestr(
-            "_rels/.rels",
-            '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
-            'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
-            'officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
-        )
-        zf.writestr(
-            "word/document.xml",
-            '<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
-            'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>验收报告</w:t></w:r></w:p></w:body></w:document>',
-        )
-        if macro:
-            zf.writestr("word/vbaProject.bin", b"\xd0\xcf\x11\xe0macro")
-    return buf.getvalue()
+    return evidence_files.docx(parts={"word/vbaProject.bin": b"\xd0\xcf\x11\xe0macro"} if macro else None)
 
 
 # ----------------------------------------------------------------------------- templates
@@ -427,11 +405,6 @@ def test_evidence_attached_to_one_task_of_the_submission(demo_portal):
     assert [i.code for i in wrong.issues] == ["evidence-task-unknown"]
 
 
-def _ole_doc() -> bytes:
-    """The first bytes of a Word 97-2003 file (an OLE compound file) and some body."""
-    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + "正文".encode("utf-16-le") * 100
-
-
 @pytest.mark.parametrize(
     ("name", "make", "code"),
     [
@@ -442,8 +415,14 @@ def _ole_doc() -> bytes:
         ("照片.pdf", lambda: _image("PNG"), "evidence-type-mismatch"),
         ("报告.docx", _pdf, "evidence-type-mismatch"),
         ("宏.docx", lambda: _docx(macro=True), "evidence-macro"),
-        ("旧版.ppt", _ole_doc, "evidence-type-not-allowed"),
-        ("旧版.doc", lambda: _ole_doc() + "_VBA_PROJECT".encode("utf-16-le"), "evidence-macro"),
+        (
+            "旧版.ppt",
+            lambda: evidence_files.ole_file({"PowerPoint Document": b"\0" * 64}),
+            "evidence-type-not-allowed",
+        ),
+        ("旧版.doc", lambda: evidence_files.word_97({"Macros/VBA/dir": b"\1" * 64}), "evidence-macro"),
+        ("残缺.doc", lambda: evidence_files.word_97()[:1500], "evidence-office-malformed"),
+        ("报告.pdf", lambda: _pdf() + _zip_of_files(), "evidence-trailing-data"),
     ],
 )
 def test_evidence_of_a_wrong_type_is_refused_with_its_issue_code(demo_portal, name, make, code):
@@ -462,9 +441,21 @@ def _zip_of_files() -> bytes:
     return buf.getvalue()
 
 
+def test_an_evidence_file_name_is_stored_listed_and_downloaded_as_a_safe_base_name(demo_portal):
+    sid = _accepted(demo_portal)
+    hostile = "..\\..\\报告\x00\u202egpj.exe" + "长" * 5000 + ".pdf"
+    result = wf.upload_evidence(demo_portal, REPORTER, sid, hostile, _pdf())
+    assert result.ok, result.message
+    stored = _rows(demo_portal, "SELECT file_name FROM evidence")[0][0]
+    assert stored == "报告gpj.exe" + "长" * (120 - len("报告gpj.exe") - 4) + ".pdf"
+    assert len(stored) == 120 and stored in result.message
+    assert wf.list_evidence(demo_portal, OFFICE, sid)["file_name"].to_list() == [stored]
+    assert wf.download_evidence(demo_portal, OFFICE, result.evidence_id).file_name == stored
+
+
 def test_a_legacy_word_file_is_taken(demo_portal):
     sid = _accepted(demo_portal)
-    result = wf.upload_evidence(demo_portal, REPORTER, sid, "旧版.doc", _ole_doc())
+    result = wf.upload_evidence(demo_portal, REPORTER, sid, "旧版.doc", evidence_files.word_97())
     assert result.ok, result.message
     assert wf.list_evidence(demo_portal, REPORTER, sid)["media_type"].to_list() == ["application/msword"]
 

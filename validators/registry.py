@@ -1,4 +1,9 @@
-"""Checks over a parsed registry workbook: row types (Pandera), unique codes, references, the unit tree."""
+"""Checks over a parsed registry workbook: row types (Pandera), unique codes, references, the unit tree.
+
+Codes are compared as a person reads them (schemas.text.code_key: NFKC, no invisible characters,
+trimmed, case-insensitive), so `jz-k01`, `ＪＺ-Ｋ01` and `JZ-K01` plus a zero-width space are one code
+twice, not three codes; records carry the cleaned code. No text cell may hold a control character.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from schemas.issues import Issue
 from schemas.models import schema_for
 from schemas.registry import Registry
 from schemas.sheets import ENUM_COLUMNS, ColumnType
+from schemas.text import clean_code, code_key, control_characters
 from templates_xlsx.reader import ParsedSheet
 from validators.rows import validate_rows
 
@@ -49,8 +55,74 @@ def check_registry(sheets: dict[str, ParsedSheet]) -> list[Issue]:
                                 row=rec["_row"],
                             )
                         )
+    issues += _check_control_characters(sheets)
+    issues += _check_confusable_codes(sheets)
     issues += _check_references(sheets)
     issues += _check_unit_tree(sheets["units"])
+    return issues
+
+
+def _code_columns(key: str, parsed: ParsedSheet) -> list[str]:
+    """The columns of a sheet that hold codes: its row key and the references it makes."""
+    columns = [parsed.spec.row_key] if parsed.spec.row_key else []
+    columns += [column for sheet, column, _ in REFERENCES if sheet == key]
+    return [c for c in columns if c in parsed.letters]
+
+
+def _check_control_characters(sheets: dict[str, ParsedSheet]) -> list[Issue]:
+    issues = []
+    for parsed in sheets.values():
+        spec = parsed.spec
+        texts = [
+            c.key
+            for c in spec.columns
+            if c.type in (ColumnType.TEXT, ColumnType.CODES) and c.key in parsed.letters
+        ]
+        for rec in parsed.frame.iter_rows(named=True):
+            for column in texts:
+                value = rec[column]
+                found = control_characters("".join(value) if isinstance(value, list) else value or "")
+                if found:
+                    issues.append(
+                        Issue.make(
+                            "text-control-character",
+                            sheet=spec.name,
+                            cell=parsed.cell(column, rec["_row"]),
+                            column=spec.column(column).header,
+                            row=rec["_row"],
+                            chars="、".join(found),
+                        )
+                    )
+    return issues
+
+
+def _check_confusable_codes(sheets: dict[str, ParsedSheet]) -> list[Issue]:
+    """Row keys that differ as typed but are the same code to a person (exact repeats are
+    Pandera's duplicate-code)."""
+    issues = []
+    for parsed in sheets.values():
+        spec, key = parsed.spec, parsed.spec.row_key
+        if not key or key not in parsed.letters:
+            continue
+        first: dict[str, tuple[str, int]] = {}
+        for rec in parsed.frame.iter_rows(named=True):
+            code = rec[key]
+            if not code:
+                continue
+            seen = first.setdefault(code_key(code), (code, rec["_row"]))
+            if seen[0] != code:
+                issues.append(
+                    Issue.make(
+                        "code-confusable",
+                        sheet=spec.name,
+                        cell=parsed.cell(key, rec["_row"]),
+                        column=spec.column(key).header,
+                        value=code,
+                        row=rec["_row"],
+                        other=seen[0],
+                        other_row=seen[1],
+                    )
+                )
     return issues
 
 
@@ -58,7 +130,7 @@ def _codes(parsed: ParsedSheet) -> set[str]:
     key = parsed.spec.row_key
     if not key or key not in parsed.frame.columns:
         return set()
-    return {c for c in parsed.frame.get_column(key).to_list() if c}
+    return {clean_code(c) for c in parsed.frame.get_column(key).to_list() if c}
 
 
 def _check_references(sheets: dict[str, ParsedSheet]) -> list[Issue]:
@@ -72,7 +144,7 @@ def _check_references(sheets: dict[str, ParsedSheet]) -> list[Issue]:
         for rec in parsed.frame.iter_rows(named=True):
             values = rec[column] if many else [rec[column]]
             for value in values or []:
-                if value and value not in known:
+                if value and clean_code(value) not in known:
                     issues.append(
                         Issue.make(
                             "unknown-reference",
@@ -90,7 +162,11 @@ def _check_references(sheets: dict[str, ParsedSheet]) -> list[Issue]:
 def _check_unit_tree(units: ParsedSheet) -> list[Issue]:
     if "parent" not in units.letters or "code" not in units.letters:
         return []
-    parent = {r["code"]: (r["parent"], r["_row"]) for r in units.frame.iter_rows(named=True) if r["code"]}
+    parent = {
+        clean_code(r["code"]): (clean_code(r["parent"] or ""), r["_row"])
+        for r in units.frame.iter_rows(named=True)
+        if r["code"]
+    }
     issues = []
     for code, (_, row) in parent.items():
         seen, node = set(), code
@@ -117,8 +193,15 @@ def to_records(sheets: dict[str, ParsedSheet]) -> Registry:
     out: Registry = {}
     for key, parsed in sheets.items():
         mappings = {col: m.to_code for (sheet, col), m in ENUM_COLUMNS.items() if sheet == key}
+        codes = _code_columns(key, parsed)
         rows = []
         for rec in parsed.frame.drop("_row").iter_rows(named=True):
+            for col in codes:
+                value = rec[col]
+                if isinstance(value, list):
+                    rec[col] = [clean_code(v) for v in value if clean_code(v)]
+                elif value is not None:
+                    rec[col] = clean_code(value) or None
             for col, to_code in mappings.items():
                 if rec.get(col) is not None:
                     rec[col] = to_code.get(rec[col], rec[col])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 import polars as pl
 
+from schemas.enums import RoundState
 from schemas.registry import Registry
 
 REGISTRY_TABLES = (
@@ -173,3 +174,21 @@ def read_registry(con: duckdb.DuckDBPyConnection) -> Registry:
             JOIN indicators i ON i.code = y.indicator ORDER BY i.position, y.year"""),
         "rounds": rows("SELECT code, due_date, state FROM rounds ORDER BY year, quarter"),
     }
+
+
+def units_in_use(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[str, int, int]]:
+    """Units that submissions or accounts still point to: code → (name, submissions, accounts)."""
+    found = con.execute("""
+        SELECT u.code, u.name,
+               (SELECT count(*) FROM submissions s WHERE s.unit = u.code) AS submissions,
+               (SELECT count(*) FROM users a WHERE a.unit = u.code) AS accounts
+        FROM units u ORDER BY u.code""").fetchall()
+    return {code: (name, subs, accounts) for code, name, subs, accounts in found if subs or accounts}
+
+
+def locked_rounds(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
+    """Locked rounds as the registry sheet has them: code → {due_date, state}."""
+    found = con.execute(
+        "SELECT code, due_date, state FROM rounds WHERE state = ?", [RoundState.LOCKED]
+    ).fetchall()
+    return {code: {"due_date": due, "state": state} for code, due, state in found}

@@ -8,13 +8,15 @@ from importlib import resources
 from typing import Any
 
 from portal.core.context import Portal
+from schemas.enums import RoundState
 from schemas.issues import Issue, Report
 from schemas.registry import Registry, json_from_sheets, sheets_from_json
+from schemas.sheets import REGISTRY_ROUNDS, REGISTRY_UNITS
 from templates_xlsx.reader import WorkbookUnreadable
 from templates_xlsx.registry_book import read_registry, write_registry
 from validators.registry import check_registry, to_records
+from warehouse.registry import locked_rounds, replace_registry, units_in_use
 from warehouse.registry import read_registry as read_registry_tables
-from warehouse.registry import replace_registry
 
 
 @dataclass
@@ -46,9 +48,52 @@ def import_registry(portal: Portal, data: bytes, actor: str = "system") -> Impor
     if registry is None:
         return ImportResult(report)
     with portal.warehouse.transaction() as con:
+        refusals = registry_conflicts(con, registry)
+        if refusals:
+            report.extend(refusals)
+            return ImportResult(report)
         counts = replace_registry(con, registry)
         portal.audit(con, actor, "registry.import", None, json.dumps(counts, ensure_ascii=False))
     return ImportResult(report, counts)
+
+
+def registry_conflicts(con, registry: Registry) -> list[Issue]:
+    """What an import may not do to the warehouse as it stands: drop a unit that submissions or
+    accounts still belong to (deactivate it instead), or change a locked round."""
+    issues = []
+    kept = {u["code"] for u in registry["units"]}
+    for code, (name, submissions, accounts) in units_in_use(con).items():
+        if code not in kept:
+            issues.append(
+                Issue.make(
+                    "unit-delete-in-use",
+                    sheet=REGISTRY_UNITS.name,
+                    value=code,
+                    name=name,
+                    submissions=submissions,
+                    accounts=accounts,
+                )  # fmt: skip
+            )
+    given = {r["code"]: r for r in registry.get("rounds") or []}
+    for code, current in locked_rounds(con).items():
+        for column in ("due_date", "state"):
+            now, wanted = current[column], given.get(code, current)[column]
+            if str(now) != str(wanted):
+                issues.append(
+                    Issue.make(
+                        "round-locked-change",
+                        sheet=REGISTRY_ROUNDS.name,
+                        column=REGISTRY_ROUNDS.column(column).header,
+                        value=code,
+                        current=_shown(column, now),
+                        given=_shown(column, wanted),
+                    )  # fmt: skip
+                )
+    return issues
+
+
+def _shown(column: str, value: Any) -> str:
+    return RoundState(value).label if column == "state" and value in set(RoundState) else str(value)
 
 
 def export_registry(portal: Portal) -> Registry:

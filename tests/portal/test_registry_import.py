@@ -11,7 +11,8 @@ from portal.registry.workbook import (
     export_registry_xlsx,
     import_registry,
 )
-from schemas.sheets import REGISTRY_INDICATORS, REGISTRY_TASKS, REGISTRY_UNITS, column_letter
+from schemas.enums import Role, RoundState, UnitKind
+from schemas.sheets import REGISTRY_INDICATORS, REGISTRY_ROUNDS, REGISTRY_TASKS, REGISTRY_UNITS, column_letter
 from tests.conftest import run_cli
 
 
@@ -153,3 +154,166 @@ def test_cli_usage_errors_exit_2(demo_portal):
     assert run_cli("registry", "import", "/no/such/file.xlsx", home=demo_portal.settings.home).returncode == 2
     assert run_cli("registry", "export", home=demo_portal.settings.home).returncode == 2
     assert run_cli("no-such-command", home=demo_portal.settings.home).returncode == 2
+
+
+# ----------------------------------------------------------------------------- hostile registry workbooks
+
+
+def _exported(portal, tmp_path) -> bytes:
+    """The registry workbook as the office gets it: `portal registry export`."""
+    out = tmp_path / "registry.xlsx"
+    done = run_cli("registry", "export", "-o", str(out), home=portal.settings.home)
+    assert done.returncode == 0, done.stderr.decode()
+    return out.read_bytes()
+
+
+def _rows_of(data: bytes, sheet: str) -> int:
+    return openpyxl.load_workbook(io.BytesIO(data))[sheet].max_row
+
+
+def _without_row(data: bytes, sheet: str, code: str) -> bytes:
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    ws = book[sheet]
+    row = next(c.row for c in ws["A"] if c.value == code)
+    ws.delete_rows(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _cell_of(data: bytes, sheet: str, code: str, key) -> str:
+    ws = openpyxl.load_workbook(io.BytesIO(data))[sheet]
+    row = next(c.row for c in ws["A"] if c.value == code)
+    return f"{_letter(key[0], key[1])}{row}"
+
+
+def _located(result) -> set[tuple]:
+    return {(i.sheet, i.cell, i.code) for i in result.report.errors}
+
+
+@pytest.mark.parametrize(
+    "variant",
+    ["jzkf-jfj", "ＪＺＫＦ-ＪＦＪ", "JZKF-JFJ\u200b", "\u00a0JZKF-JFJ"],
+    ids=["case", "full-width", "zero-width", "no-break-space"],
+)
+def test_a_unit_code_that_only_looks_different_is_a_located_error_and_nothing_changes(
+    demo_portal, tmp_path, variant
+):
+    before = export_registry_json(demo_portal)
+    data = _exported(demo_portal, tmp_path)
+    row = _rows_of(data, REGISTRY_UNITS.name) + 1
+    edited = _edit(data, {(REGISTRY_UNITS.name, f"A{row}"): variant, (REGISTRY_UNITS.name, f"B{row}"): "重复单位",
+                          (REGISTRY_UNITS.name, f"C{row}"): "部门"})  # fmt: skip
+    result = import_registry(demo_portal, edited)
+    assert not result.loaded
+    first = _cell_of(data, REGISTRY_UNITS.name, "JZKF-JFJ", (REGISTRY_UNITS, "code"))
+    confusable = [i for i in result.report.errors if i.code in ("code-confusable", "duplicate-code")]
+    assert (REGISTRY_UNITS.name, f"A{row}") in {(i.sheet, i.cell) for i in confusable}
+    if variant.strip() != "JZKF-JFJ":  # a no-break space is trimmed by the reader: a plain duplicate
+        issue = next(i for i in confusable if i.cell == f"A{row}")
+        assert issue.code == "code-confusable" and f"第 {first[1:]} 行的“JZKF-JFJ”" in issue.message
+    assert export_registry_json(demo_portal) == before
+
+
+def test_a_control_character_in_a_unit_name_is_a_located_error(demo_portal, tmp_path):
+    before = export_registry_json(demo_portal)
+    data = _exported(demo_portal, tmp_path)
+    cell = _cell_of(data, REGISTRY_UNITS.name, "JZKF-JFJ", (REGISTRY_UNITS, "name"))
+    # openpyxl writes the escape Excel uses for a control character; readers turn it back into U+0001.
+    edited = _edit(data, {(REGISTRY_UNITS.name, cell): "经发局_x0001_"})
+    result = import_registry(demo_portal, edited)
+    assert _located(result) == {(REGISTRY_UNITS.name, cell, "text-control-character")}
+    assert "U+0001" in result.report.errors[0].message
+    assert export_registry_json(demo_portal) == before
+
+
+def test_an_rtl_override_in_a_task_title_is_a_located_error(demo_portal, tmp_path):
+    data = _exported(demo_portal, tmp_path)
+    cell = _cell_of(data, REGISTRY_TASKS.name, "JZ-3.2.2", (REGISTRY_TASKS, "title"))
+    result = import_registry(demo_portal, _edit(data, {(REGISTRY_TASKS.name, cell): "任务\u202e名称"}))
+    assert _located(result) == {(REGISTRY_TASKS.name, cell, "text-control-character")}
+
+
+def test_a_reference_with_invisible_characters_is_stored_clean(demo_portal, tmp_path):
+    data = _exported(demo_portal, tmp_path)
+    cell = _cell_of(data, REGISTRY_TASKS.name, "JZ-3.2.2", (REGISTRY_TASKS, "lead_unit"))
+    result = import_registry(demo_portal, _edit(data, {(REGISTRY_TASKS.name, cell): "\u200bJZKF-JFJ\u00a0"}))
+    assert result.loaded, result.report.errors
+    task = next(t for t in export_registry_json(demo_portal)["tasks"] if t["code"] == "JZ-3.2.2")
+    assert task["lead_unit"] == "JZKF-JFJ"
+
+
+def _new_unit_in_use(portal, tmp_path, accounts: int, submissions: int) -> str:
+    """A unit no task or indicator names, added by import, then given accounts or submissions."""
+    code, data = "JZKF-XINJIAN", _exported(portal, tmp_path)
+    row = _rows_of(data, REGISTRY_UNITS.name) + 1
+    added = _edit(data, {(REGISTRY_UNITS.name, f"A{row}"): code, (REGISTRY_UNITS.name, f"B{row}"): "新建单位",
+                         (REGISTRY_UNITS.name, f"C{row}"): UnitKind.DEPARTMENT.label})  # fmt: skip
+    assert import_registry(portal, added).loaded
+    with portal.warehouse.transaction() as con:
+        for n in range(accounts):
+            con.execute(
+                "INSERT INTO users (username, display_name, password_hash, role, unit, created_at) "
+                "VALUES (?, '新单位填报员', 'x', ?, ?, now())",
+                [f"new{n}", str(Role.UNIT_REPORTER), code],
+            )
+        for n in range(submissions):
+            con.execute(
+                "INSERT INTO submissions (unit, round, version, file_hash, uploaded_by, uploaded_at, status) "
+                "VALUES (?, '2025Q3', ?, 'x', 'new0', now(), 'validated')",
+                [code, n + 1],
+            )
+    return code
+
+
+@pytest.mark.parametrize(("accounts", "submissions"), [(1, 0), (0, 2), (1, 1)])
+def test_dropping_a_unit_that_has_accounts_or_submissions_is_refused_suggesting_to_deactivate_it(
+    demo_portal, tmp_path, accounts, submissions
+):
+    unit = _new_unit_in_use(demo_portal, tmp_path, accounts, submissions)
+    before = export_registry_json(demo_portal)
+    result = import_registry(
+        demo_portal, _without_row(_exported(demo_portal, tmp_path), REGISTRY_UNITS.name, unit)
+    )
+    assert not result.loaded
+    assert [(i.code, i.sheet, i.value) for i in result.report.errors] == [
+        ("unit-delete-in-use", REGISTRY_UNITS.name, unit)
+    ]
+    issue = result.report.errors[0]
+    assert f"有 {submissions} 份报送记录、{accounts} 个账号" in issue.message and "是否启用" in issue.hint
+    assert export_registry_json(demo_portal) == before
+
+
+def test_dropping_a_unit_nothing_belongs_to_is_taken(demo_portal, tmp_path):
+    unit = _new_unit_in_use(demo_portal, tmp_path, accounts=0, submissions=0)
+    result = import_registry(
+        demo_portal, _without_row(_exported(demo_portal, tmp_path), REGISTRY_UNITS.name, unit)
+    )
+    assert result.loaded, result.report.errors
+    assert unit not in {u["code"] for u in export_registry_json(demo_portal)["units"]}
+
+
+def test_deactivating_a_unit_in_use_through_the_workbook_is_taken(demo_portal, tmp_path):
+    data = _exported(demo_portal, tmp_path)
+    cell = _cell_of(data, REGISTRY_UNITS.name, "JZKF-CXCY", (REGISTRY_UNITS, "active"))
+    result = import_registry(demo_portal, _edit(data, {(REGISTRY_UNITS.name, cell): "否"}))
+    assert result.loaded, result.report.errors
+    units = {u["code"]: u for u in export_registry_json(demo_portal)["units"]}
+    assert units["JZKF-CXCY"]["active"] is False
+
+
+@pytest.mark.parametrize(("column", "value"), [("state", RoundState.OPEN.label), ("due_date", "2099-01-01")])
+def test_an_import_never_changes_a_locked_round(demo_portal, tmp_path, column, value):
+    with demo_portal.warehouse.transaction() as con:
+        code = con.execute("SELECT code FROM rounds ORDER BY year, quarter LIMIT 1").fetchall()[0][0]
+        con.execute("UPDATE rounds SET state = 'locked' WHERE code = ?", [code])
+    before = export_registry_json(demo_portal)
+    data = _exported(demo_portal, tmp_path)
+    cell = _cell_of(data, REGISTRY_ROUNDS.name, code, (REGISTRY_ROUNDS, column))
+    result = import_registry(demo_portal, _edit(data, {(REGISTRY_ROUNDS.name, cell): value}))
+    assert not result.loaded
+    assert [(i.code, i.sheet, i.value) for i in result.report.errors] == [
+        ("round-locked-change", REGISTRY_ROUNDS.name, code)
+    ]
+    assert "已锁定" in result.report.errors[0].message
+    assert export_registry_json(demo_portal) == before

@@ -114,9 +114,9 @@ def test_evidence_is_uploaded_and_listed_through_the_page(site):
 
 def test_a_file_of_the_wrong_kind_is_refused_as_evidence_with_its_reason(site):
     at = _upload(report_page(), "填报.xlsx", fill_valid(_template(site)))
-    at.file_uploader(key="report_evidence_file").upload(
-        "照片.pdf", b"\x89PNG\r\n\x1a\n" + bytes(64), "application/pdf"
-    )
+    photo = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(photo, "PNG")  # a real photo, renamed: the content decides the kind
+    at.file_uploader(key="report_evidence_file").upload("照片.pdf", photo.getvalue(), "application/pdf")
     at = at.run()
     at = at.button(key="report_evidence_upload").click().run()
     assert any("扩展名 .pdf 与文件实际内容(PNG 图片)不符" in t for t in texts(at.error))

@@ -22,9 +22,9 @@ from portal.registry.rounds import (
     RoundState,
     create_round,
     list_rounds,
-    next_round,
     set_due_date,
     set_round_state,
+    suggested_round,
 )
 from portal.ui import web
 
@@ -97,7 +97,7 @@ def rounds_tab() -> None:
         due = st.date_input(L.ROUND_DUE, value=row["due_date"], key=f"admin_round_due_{picked}")
         if st.button(L.ROUND_SET_DUE, key="admin_round_due_submit", disabled=not can):
             _done(set_due_date(portal, account, picked, due))
-    suggestion = next_round(codes[0]) if codes else ""
+    suggestion = suggested_round(codes[0] if codes else None)
     code = st.text_input(L.ROUND_NEW, value=suggestion, key="admin_round_new_code")
     if st.button(L.ROUND_CREATE, key="admin_round_create"):
         _done(create_round(portal, account, code))

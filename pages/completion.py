@@ -91,6 +91,7 @@ else:
         "unit",
         "unit_name",
         "kind_label",
+        "state_text",
         "contact",
         "phone",
         "due_date",

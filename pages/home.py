@@ -24,7 +24,7 @@ if own_unit:
         cols[1].metric(L.HOME_ROUND_STATE, data.round.state_label)
         cols[2].metric(L.HOME_DUE, f"{data.due:%Y-%m-%d}")
         cols[3].metric(L.HOME_DAYS_LEFT, data.days_left)
-        cols[4].metric(L.HOME_STATUS, data.status.label if data.status else L.HOME_NOT_SUBMITTED)
+        cols[4].metric(L.HOME_STATUS, data.state_text)
     cols = st.columns(3)
     cols[0].metric(L.HOME_INDICATORS, data.indicators)
     cols[1].metric(L.HOME_TASKS_LEAD, data.tasks_lead)

@@ -37,7 +37,7 @@ if info.round is not None:
     cols[0].metric(L.HOME_ROUND, info.round.code)
     cols[1].metric(L.HOME_ROUND_STATE, info.round.state_label)
     cols[2].metric(L.HOME_DUE, f"{info.due:%Y-%m-%d}")
-    cols[3].metric(L.HOME_STATUS, info.status.label if info.status else L.HOME_NOT_SUBMITTED)
+    cols[3].metric(L.HOME_STATUS, info.state_text)
 
 # --- step 1: template
 st.subheader(L.REPORT_STEP_TEMPLATE)

@@ -37,11 +37,6 @@ class IndicatorKind(_Labelled):
     MILESTONE = "milestone"
 
 
-class Direction(StrEnum):
-    AT_LEAST = ">="
-    AT_MOST = "<="
-
-
 class RoundState(_Labelled):
     OPEN = "open"
     CLOSED = "closed"

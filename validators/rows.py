@@ -239,13 +239,9 @@ def prepare_frame(parsed: ParsedSheet, expectation: Expectation | None) -> pl.Da
 
 @cache
 def _template_schema(spec: SheetSpec, present: tuple[str, ...]) -> pa.DataFrameSchema:
+    """Spec columns found in the sheet, with their spec checks, plus the sheet's row rules."""
     rules = rules_for(spec, present)
     return schema_for(spec, present=list(present), checks=[r.check() for r in rules])
-
-
-def template_schema(parsed: ParsedSheet) -> pa.DataFrameSchema:
-    """Spec columns found in the sheet, with their spec checks, plus the sheet's row rules."""
-    return _template_schema(parsed.spec, tuple(parsed.letters))
 
 
 RowsInput = tuple[ParsedSheet, Expectation | None, Iterable[int]]

@@ -59,11 +59,6 @@ def _thread_lock(path: str) -> threading.RLock:
         return _thread_locks.setdefault(path, threading.RLock())
 
 
-def _statements(sql: str) -> list[str]:
-    lines = [ln for ln in sql.splitlines() if not ln.strip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
-
-
 def _applied(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     """(highest version, number of versions) recorded; (0, 0) for a file never migrated.
     Reads the table first and lists the catalog only when that fails: a catalog listing costs
@@ -105,8 +100,7 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> int:
     for version, name, sql in _MIGRATIONS:
         if version not in applied and version <= target:
             with transaction(con):
-                for statement in _statements(sql):
-                    con.execute(statement)
+                con.execute(sql)  # DuckDB runs a script of several statements as it is
                 con.execute("INSERT INTO schema_version VALUES (?, ?, now())", [version, name])
                 checkpoint(f"migrate.{version:04d}.before_commit")
             checkpoint(f"migrate.{version:04d}.committed")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
+from schemas.quarters import Quarter, RoundCodeError
 from warehouse.sql import query as sql
 from warehouse.views import install_macros
 
@@ -28,7 +29,10 @@ def expected_frames(
     con: duckdb.DuckDBPyConnection, round_code: str, unit: str | None = None
 ) -> ExpectedFrames:
     """Registry rows for `unit` (or every unit) and the history before `round_code`."""
-    year = int(round_code[:4]) if round_code[:4].isdigit() else 0
+    try:
+        year = Quarter.parse(round_code).year
+    except RoundCodeError:
+        year = 0  # an unknown round: the expectations then report it
     install_macros(con)  # approved_submissions(): the standing approved values
     state = con.sql(sql("round_state"), params={"round": round_code}).pl()
     return ExpectedFrames(
@@ -36,7 +40,7 @@ def expected_frames(
         round_state=state.get_column("state")[0] if state.height else None,
         indicators=con.sql(
             sql("expected_indicators"),
-            params={"round": round_code, "year_start": f"{year}Q1", "year": year, "unit": unit},
+            params={"round": round_code, "year_start": str(Quarter(year, 1)), "year": year, "unit": unit},
         ).pl(),
         tasks=con.sql(sql("expected_tasks"), params={"unit": unit}).pl(),
     )

@@ -6,6 +6,7 @@ import duckdb
 import polars as pl
 
 from schemas.enums import RoundState
+from schemas.quarters import Quarter
 from schemas.registry import Registry
 
 REGISTRY_TABLES = (
@@ -133,11 +134,11 @@ def replace_registry(con: duckdb.DuckDBPyConnection, registry: Registry) -> dict
 
 def upsert_rounds(con: duckdb.DuckDBPyConnection, rounds: list[dict]) -> None:
     for r in rounds:
-        year, quarter = int(r["code"][:4]), int(r["code"][-1])
+        q = Quarter.parse(r["code"])
         con.execute(
             "INSERT INTO rounds (code, year, quarter, due_date, state) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (code) DO UPDATE SET due_date = excluded.due_date, state = excluded.state",
-            [r["code"], year, quarter, r["due_date"], r["state"]],
+            [r["code"], q.year, q.quarter, r["due_date"], r["state"]],
         )
 
 

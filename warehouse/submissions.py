@@ -9,8 +9,10 @@ import duckdb
 import polars as pl
 
 from schemas.enums import SubmissionStatus
+from warehouse.sql import query as sql
 
-# Statuses a newer accepted upload replaces: the unit's current submission for the round.
+# Statuses a newer accepted upload replaces: the unit's current submission for the round (the
+# statuses current_submissions() in sql/submissions.sql picks from; evidence may attach to these).
 CURRENT_STATUSES = (SubmissionStatus.VALIDATED, SubmissionStatus.APPROVED, SubmissionStatus.RETURNED)
 
 VALUE_COLUMNS = {"indicator": pl.Utf8, "value": pl.Float64, "note": pl.Utf8, "cell": pl.Utf8}
@@ -212,3 +214,143 @@ def record_submission(
     if facts is None:
         pending.flush(con)
     return submission_id, version
+
+
+# ----------------------------------------------------------------------------- queries
+
+
+def submission(con: duckdb.DuckDBPyConnection, submission_id: int) -> dict | None:
+    """Every column of one submission; None when there is no such id."""
+    rows = con.sql("SELECT * FROM submissions WHERE id = ?", params=[int(submission_id)]).pl().to_dicts()
+    return rows[0] if rows else None
+
+
+def submission_with_round(con: duckdb.DuckDBPyConnection, submission_id: int) -> dict | None:
+    """One submission with its round's state (round_state); None when there is no such id."""
+    rows = (
+        con.sql(
+            "SELECT s.*, r.state AS round_state FROM submissions s JOIN rounds r ON r.code = s.round "
+            "WHERE s.id = ?",
+            params=[int(submission_id)],
+        )
+        .pl()
+        .to_dicts()
+    )
+    return rows[0] if rows else None
+
+
+def status_version_lateness(con: duckdb.DuckDBPyConnection, submission_id: int) -> tuple[str, int, int]:
+    return con.execute(
+        "SELECT status, version, days_late FROM submissions WHERE id = ?", [int(submission_id)]
+    ).fetchall()[0]
+
+
+def history(con: duckdb.DuckDBPyConnection, unit: str, round_code: str | None) -> pl.DataFrame:
+    """Every upload of the unit (all rounds, or one), newest first, with its latest decision."""
+    return con.sql(sql("submission_history"), params={"unit": unit, "round": round_code}).pl()
+
+
+def review_queue(
+    con: duckdb.DuckDBPyConnection, round_code: str | None, plan: str | None, unit: str | None
+) -> pl.DataFrame:
+    return con.sql(sql("review_queue"), params={"round": round_code, "plan": plan, "unit": unit}).pl()
+
+
+def review_trail(con: duckdb.DuckDBPyConnection, submission_id: int) -> pl.DataFrame:
+    """decision, item_kind, item_code, comment, reviewer, reviewed_at: in the order they were made."""
+    return con.sql(
+        "SELECT decision, item_kind, item_code, comment, reviewer, reviewed_at FROM reviews "
+        "WHERE submission_id = ? ORDER BY id",
+        params=[int(submission_id)],
+    ).pl()
+
+
+def stored_issues(con: duckdb.DuckDBPyConnection, submission_id: int) -> pl.DataFrame:
+    return con.sql(
+        "SELECT code, severity, message, hint, sheet, cell, column_name, value FROM validation_issues "
+        "WHERE submission_id = ? ORDER BY seq",
+        params=[int(submission_id)],
+    ).pl()
+
+
+def item_codes(con: duckdb.DuckDBPyConnection, submission_id: int) -> set[tuple[str, str]]:
+    """(kind, code) of every indicator and task row the submission carries."""
+    rows = con.execute(
+        "SELECT 'indicator', indicator FROM indicator_values WHERE submission_id = $id "
+        "UNION ALL SELECT 'task', task FROM task_progress WHERE submission_id = $id",
+        {"id": int(submission_id)},
+    ).fetchall()
+    return {(k, c) for k, c in rows}
+
+
+def reported_tasks(con: duckdb.DuckDBPyConnection, submission_id: int) -> list[tuple[str, str]]:
+    """(task, title) of the task rows the submission carries, in plan order."""
+    return con.execute(
+        "SELECT p.task, t.title FROM task_progress p JOIN tasks t ON t.code = p.task "
+        "WHERE p.submission_id = ? ORDER BY t.position",
+        [int(submission_id)],
+    ).fetchall()
+
+
+def values_of(con: duckdb.DuckDBPyConnection, submission_id: int) -> pl.DataFrame:
+    return con.sql(
+        "SELECT indicator, value, note FROM indicator_values WHERE submission_id = ? ORDER BY indicator",
+        params=[int(submission_id)],
+    ).pl()
+
+
+def progress_of(con: duckdb.DuckDBPyConnection, submission_id: int) -> pl.DataFrame:
+    return con.sql(
+        "SELECT task, status, percent, narrative, problems, next_steps FROM task_progress "
+        "WHERE submission_id = ? ORDER BY task",
+        params=[int(submission_id)],
+    ).pl()
+
+
+def record_review(
+    con: duckdb.DuckDBPyConnection,
+    submission_id: int,
+    status: SubmissionStatus,
+    decision: str,
+    comment: str,
+    items: list[tuple[str, str, str]],
+    reviewer: str,
+    at: dt.datetime,
+) -> None:
+    """Set the submission's status and keep the decision and its item comments ((kind, code, comment))."""
+    con.execute("UPDATE submissions SET status = ? WHERE id = ?", [str(status), int(submission_id)])
+    con.execute(
+        "INSERT INTO reviews (submission_id, decision, item_kind, item_code, comment, reviewer, reviewed_at) "
+        "VALUES (?, ?, NULL, NULL, ?, ?, ?)",
+        [int(submission_id), decision, comment, reviewer, at],
+    )
+    for kind, code, text in items:
+        con.execute(
+            "INSERT INTO reviews (submission_id, decision, item_kind, item_code, comment, reviewer, reviewed_at) "
+            "VALUES (?, 'comment', ?, ?, ?, ?, ?)",
+            [int(submission_id), kind, code, text, reviewer, at],
+        )
+
+
+def grant_extension(
+    con: duckdb.DuckDBPyConnection,
+    round_code: str,
+    unit: str,
+    due: dt.date,
+    reason: str,
+    granted_by: str,
+    at: dt.datetime,
+) -> None:
+    con.execute(
+        "INSERT INTO extensions VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (round, unit) DO UPDATE SET "
+        "due_date = excluded.due_date, reason = excluded.reason, granted_by = excluded.granted_by, "
+        "granted_at = excluded.granted_at",
+        [round_code, unit, due, reason, granted_by, at],
+    )
+
+
+def unit_and_round_codes(con: duckdb.DuckDBPyConnection) -> tuple[set[str], set[str]]:
+    """(every unit code, every round code) registered."""
+    units = {r[0] for r in con.execute("SELECT code FROM units").fetchall()}
+    rounds = {r[0] for r in con.execute("SELECT code FROM rounds").fetchall()}
+    return units, rounds

@@ -16,6 +16,8 @@ import duckdb
 import polars as pl
 
 from schemas.enums import ReportState
+from warehouse import rounds
+from warehouse.rounds import RoundInfo
 
 # Files of macros every view may call, in the order they must be defined.
 MACRO_FILES = ("pace", "submissions")
@@ -30,16 +32,10 @@ def load_sql(name: str) -> str:
     return resources.files("warehouse.sql").joinpath(f"{name}.sql").read_text(encoding="utf-8")
 
 
-def _statements(sql: str) -> list[str]:
-    lines = [ln for ln in sql.splitlines() if not ln.strip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
-
-
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     """Define (or redefine) the shared macros on this connection; cheap, idempotent."""
     for name in MACRO_FILES:
-        for statement in _statements(load_sql(name)):
-            con.execute(statement)
+        con.execute(load_sql(name))  # DuckDB runs a script of several statements as it is
 
 
 def query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pl.DataFrame:
@@ -48,22 +44,11 @@ def query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pl.DataFrame:
     return con.sql(load_sql(name), params=params).pl()
 
 
-@dataclass(frozen=True)
-class RoundInfo:
-    code: str
-    year: int
-    quarter: int
-    due_date: dt.date
-    state: str
-
-
 def round_info(con: duckdb.DuckDBPyConnection, code: str) -> RoundInfo:
-    rows = con.execute(
-        "SELECT code, year, quarter, due_date, state FROM rounds WHERE code = ?", [code]
-    ).fetchall()
-    if not rows:
+    found = rounds.get(con, code)
+    if found is None:
         raise UnknownRound(f"没有调度轮次“{code}”,请先在轮次管理中创建或检查轮次代码。")
-    return RoundInfo(*rows[0])
+    return found
 
 
 # ---------------------------------------------------------------- KPI progress
@@ -85,14 +70,49 @@ def indicator_year_completion(con: duckdb.DuckDBPyConnection, year: int) -> pl.D
 # ---------------------------------------------------------------- completion
 
 
-# A missing unit whose effective due date is this many days away (or passed) is flagged due soon.
+# A unit that has not reported is warned (banner) and flagged on the 催报名单 this many days
+# before its effective due date, and every day after it (issue 6: three days' notice).
 DUE_SOON_DAYS = 3
+
+
+@dataclass(frozen=True)
+class Standing:
+    """One unit's standing in one round, as standings() in submissions.sql defines it."""
+
+    unit: str
+    round: str
+    state: ReportState
+    reported: bool  # validated or approved; missing and returned units still owe the round
+    submission_id: int | None
+    rejected_attempts: int  # uploads that failed validation (a missing unit may have some)
+    due_date: dt.date  # effective: the unit's extension, if granted, else the round's
+    extended: bool
+
+
+def standing(con: duckdb.DuckDBPyConnection, round_code: str, unit: str) -> Standing | None:
+    """The unit's standing in the round; None when the round or the unit is not registered."""
+    install_macros(con)
+    rows = con.execute(
+        "SELECT unit, round, state, reported, submission_id, rejected_attempts, due_date, extended "
+        "FROM standings($round) WHERE unit = $unit",
+        {"round": round_code, "unit": unit},
+    ).fetchall()
+    if not rows:
+        return None
+    unit, code, state, *rest = rows[0]
+    return Standing(unit, code, ReportState(state), *rest)
+
+
+def due_dates(con: duckdb.DuckDBPyConnection, round_code: str) -> dict[str, dt.date]:
+    """{unit: its effective due date in the round} for every registered unit ({} for an unknown round)."""
+    install_macros(con)
+    return dict(con.execute("SELECT unit, due_date FROM standings($round)", {"round": round_code}).fetchall())
 
 
 @dataclass
 class Completion:
     """Who has reported in a round (completion.sql). Only active units expected to report are
-    counted; reported = any state but missing (validated, returned, approved);
+    counted; reported = validated or approved (standings()), so a returned unit owes the round;
     rate = reported / expected, so never above 1 (None when nobody is expected)."""
 
     round: str
@@ -103,25 +123,25 @@ class Completion:
     rate: float | None
     units: pl.DataFrame  # one row per expected unit (completion.sql)
     by_kind: pl.DataFrame  # kind, expected, reported, one count per ReportState, rate
-    missing: pl.DataFrame  # 催报名单: state missing, soonest due first
-    due_soon: pl.DataFrame  # missing units due within DUE_SOON_DAYS days or overdue
+    missing: pl.DataFrame  # 催报名单: not reported (missing or returned), soonest due first
+    due_soon: pl.DataFrame  # of those, due within DUE_SOON_DAYS days or overdue
 
 
 def completion(con: duckdb.DuckDBPyConnection, round_code: str, today: dt.date) -> Completion:
     r = round_info(con, round_code)
     units = query(con, "completion", round=round_code, today=today, due_soon_days=DUE_SOON_DAYS)
-    reported = units.filter(pl.col("state") != ReportState.MISSING).height
+    reported = units.filter(pl.col("reported")).height
     by_kind = (
         units.group_by("kind", maintain_order=True)
         .agg(
             pl.len().cast(pl.Int64).alias("expected"),
-            (pl.col("state") != ReportState.MISSING).sum().cast(pl.Int64).alias("reported"),
+            pl.col("reported").sum().cast(pl.Int64).alias("reported"),
             *[(pl.col("state") == s.value).sum().cast(pl.Int64).alias(s.value) for s in ReportState],
         )
         .with_columns((pl.col("reported") / pl.col("expected")).alias("rate"))
         .sort("kind")
     )
-    missing = units.filter(pl.col("state") == ReportState.MISSING).sort(["days_left", "unit"])
+    missing = not_reported(units)
     return Completion(
         round=round_code,
         due_date=r.due_date,
@@ -134,6 +154,11 @@ def completion(con: duckdb.DuckDBPyConnection, round_code: str, today: dt.date) 
         missing=missing,
         due_soon=missing.filter(pl.col("due_soon")),
     )
+
+
+def not_reported(units: pl.DataFrame) -> pl.DataFrame:
+    """The 催报名单 of completion rows: units that owe the round (missing or returned), soonest due first."""
+    return units.filter(~pl.col("reported")).sort(["days_left", "unit"])
 
 
 # ---------------------------------------------------------------- task progress

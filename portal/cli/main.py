@@ -113,15 +113,15 @@ def cmd_registry_export(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from portal.registry.rounds import RoundCodeError, parse_round
     from portal.reporting.validation import annotated, validate_file
+    from schemas.quarters import Quarter, RoundCodeError
 
     path = Path(args.file)
     if not path.is_file():
         raise UsageError(f"找不到文件 {path}")
     if args.round:
         try:
-            parse_round(args.round)
+            Quarter.parse(args.round)
         except RoundCodeError as exc:
             raise UsageError(str(exc)) from None
     data = path.read_bytes()
@@ -145,11 +145,11 @@ def cmd_validate(args) -> int:
 
 
 def _round_arg(code: str | None) -> str | None:
-    from portal.registry.rounds import RoundCodeError, parse_round
+    from schemas.quarters import Quarter, RoundCodeError
 
     if code:
         try:
-            parse_round(code)
+            Quarter.parse(code)
         except RoundCodeError as exc:
             raise UsageError(str(exc)) from None
     return code
@@ -295,7 +295,7 @@ def cmd_template(args) -> int:
 
 def cmd_status(args) -> int:
     from portal.monitoring.status import round_status, status_json, status_text
-    from portal.registry.rounds import RoundCodeError
+    from schemas.quarters import RoundCodeError
     from warehouse.views import UnknownRound
 
     try:
@@ -398,7 +398,7 @@ def cmd_bonus_withdraw(args) -> int:
 def cmd_bulletin(args) -> int:
     from portal.monitoring.bulletin import bulletin
     from portal.monitoring.bulletin_xlsx import bulletin_workbook
-    from portal.registry.rounds import RoundCodeError
+    from schemas.quarters import RoundCodeError
     from warehouse.views import UnknownRound
 
     portal = Portal.open(args.home)

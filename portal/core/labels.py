@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from schemas.enums import ReportState
+
 APP_TITLE = "科技创新任务调度考核平台"
 
 # Page titles (navigation)
@@ -40,7 +42,8 @@ HOME_ROUND = "调度轮次"
 HOME_DUE = "截止日期"
 HOME_DAYS_LEFT = "剩余天数"
 HOME_STATUS = "本轮报送状态"
-HOME_NOT_SUBMITTED = "尚未报送"
+# A unit missing in a round although it uploaded: every upload failed validation.
+REJECTED_ONLY_NOTE = "上传未通过校验"
 HOME_NO_OPEN_ROUND = "目前没有开放的调度轮次。"
 HOME_INDICATORS = "负责指标"
 HOME_TASKS_LEAD = "牵头任务"
@@ -127,6 +130,15 @@ def _more_columns(more: dict[str, str]) -> None:
     if clash:
         raise ValueError(f"column keys already headed differently in COLUMNS: {clash}")
     COLUMNS.update(more)
+
+
+def report_state_text(state: str, rejected_attempts: int = 0) -> str:
+    """A unit's standing in a round in words (warehouse standings()): 未报送, 未报送(上传未通过校验),
+    已报送-待审, 已退回 or 已通过; the same words on 概览, 数据上报, 完成情况, 催报名单 and 通报."""
+    text = ReportState(state).label
+    if state == ReportState.MISSING and rejected_attempts:
+        return f"{text}({REJECTED_ONLY_NOTE})"
+    return text
 
 
 def number_text(value: float | None) -> str:

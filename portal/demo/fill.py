@@ -29,12 +29,12 @@ from dataclasses import dataclass, field, replace
 
 from portal.core.context import Portal
 from portal.registry.rounds import due_date as round_due_date
-from portal.registry.rounds import parse_round, quarter_end
 from portal.registry.workbook import export_registry_json
 from portal.reporting.review import APPROVE, RETURN, ItemComment, grant_extension, review
 from portal.reporting.submissions import IngestResult, ingest_many
 from portal.reporting.templates import BuiltTemplate, iter_built, round_template_contexts
 from schemas.enums import IndicatorKind, RoundState, TaskRole, TaskStatus
+from schemas.quarters import Quarter
 from templates_xlsx.builder import TemplateContext
 from templates_xlsx.fill import fill_workbook
 from warehouse.views import kpi_progress
@@ -160,9 +160,10 @@ class _DemoFiller:
     # ------------------------------------------------------------ a round
 
     def fill_round(self, code: str, current: bool, progress: Callable[[int], None]) -> None:
-        year, quarter = parse_round(code)
+        period = Quarter.parse(code)
+        year, quarter = period.year, period.quarter
         due = round_due_date(code, self.portal.settings)
-        opened = dt.datetime.combine(quarter_end(code) + dt.timedelta(days=1), dt.time(9, 0))
+        opened = dt.datetime.combine(period.end() + dt.timedelta(days=1), dt.time(9, 0))
         today = self.portal.settings.today()
         with self.portal.warehouse.connect() as con:
             expected = {

@@ -11,9 +11,11 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from portal.core import labels as L
 from portal.core.context import Portal
-from portal.registry.rounds import parse_round
-from schemas.enums import Pace, ReportState
+from schemas.enums import Pace
+from schemas.quarters import Quarter
+from warehouse import lookups
 from warehouse.views import Completion, completion, kpi_progress, task_progress
 
 
@@ -24,9 +26,7 @@ class Bulletin:
     quarter: int
     today: dt.date
     completion: Completion
-    reporting: (
-        pl.DataFrame
-    )  # one row per expected unit: unit, name, kind, state, reported_at, due_date, days_late, timing
+    reporting: pl.DataFrame  # one row per expected unit: unit, name, kind, state, state_text, reported_at, due_date, days_late, timing
     by_kind: pl.DataFrame  # kind, expected, on_time, late, missing
     pace: pl.DataFrame  # plan, plan_name, indicators, green, yellow, red
     red_list: (
@@ -50,7 +50,11 @@ class Bulletin:
 
 
 # Timing of a unit's report: the bulletin's three columns.
-ON_TIME, LATE, MISSING = "on_time", "late", "missing"
+ON_TIME, LATE, MISSING = (
+    "on_time",
+    "late",
+    "missing",
+)  # missing: not reported (never, rejected only, returned)
 
 
 def _reporting(c: Completion) -> pl.DataFrame:
@@ -59,11 +63,16 @@ def _reporting(c: Completion) -> pl.DataFrame:
         "name",
         "kind",
         "state",
+        pl.struct("state", "rejected_attempts")
+        .map_elements(
+            lambda s: L.report_state_text(s["state"], s["rejected_attempts"]), return_dtype=pl.String
+        )
+        .alias("state_text"),
         "reported_at",
         "due_date",
         "days_late",
         "extended",
-        pl.when(pl.col("state") == ReportState.MISSING.value)
+        pl.when(~pl.col("reported"))
         .then(pl.lit(MISSING))
         .when(pl.col("days_late") > 0)
         .then(pl.lit(LATE))
@@ -98,16 +107,14 @@ def _pace(kpi: pl.DataFrame, plans: pl.DataFrame) -> pl.DataFrame:
 def bulletin(portal: Portal, round_code: str) -> Bulletin:
     """The bulletin of a round on the portal's clock. Raises RoundCodeError for a malformed code and
     warehouse.views.UnknownRound for a round not in the warehouse (both with Chinese messages)."""
-    year, quarter = parse_round(round_code)
+    period = Quarter.parse(round_code)
+    year, quarter = period.year, period.quarter
     today = portal.settings.today()
     with portal.warehouse.connect() as con:
         c = completion(con, round_code, today)
         kpi = kpi_progress(con, round_code)
         tasks = task_progress(con, round_code)
-        plans = con.sql(
-            "SELECT code, name FROM plans WHERE $year BETWEEN start_year AND end_year ORDER BY rowid",
-            params={"year": year},
-        ).pl()
+        plans = lookups.plans_of_year(con, year)
     kpi = kpi.filter(pl.col("plan").is_in(plans["code"].implode()))
     reporting = _reporting(c)
     red = kpi.filter(pl.col("pace") == Pace.RED.value).select(

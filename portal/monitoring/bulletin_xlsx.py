@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter
 
 from portal.core.documents import ExportedBook, chinese_date, save
 from portal.monitoring.bulletin import LATE, MISSING, ON_TIME, Bulletin
-from schemas.enums import ReportState, TaskStatus, UnitKind
+from schemas.enums import TaskStatus, UnitKind
 from templates_xlsx.writing import (
     SECTION_FONT,
     TOTAL_FONT,
@@ -287,7 +287,7 @@ def _write_detail(ws, b: Bulletin, office: str) -> int:
                 i,
                 u["name"],
                 _kind(u["kind"]),
-                ReportState(u["state"]).label,
+                u["state_text"],
                 u["reported_at"].strftime("%Y-%m-%d %H:%M") if u["reported_at"] else "",
                 due,
                 u["days_late"] if u["days_late"] is not None else "",

@@ -18,13 +18,15 @@ from portal.core.permissions import require
 from portal.monitoring.bulletin import bulletin
 from portal.monitoring.bulletin_xlsx import bulletin_workbook
 from portal.monitoring.reminder_xlsx import reminder_workbook
-from portal.registry.rounds import current_round_on
 from schemas.enums import IndicatorKind, Pace, ReportState, TaskStatus, UnitKind
+from schemas.quarters import Quarter
+from warehouse import lookups, rounds
 from warehouse.views import (
     DUE_SOON_DAYS,
     completion,
     kpi_history,
     kpi_progress,
+    not_reported,
     task_progress,
     unit_plans,
 )
@@ -58,32 +60,24 @@ class Choices:
     units: list[tuple[str, str]] = field(default_factory=list)  # (code, name): indicator owners
 
 
-def _plans(con) -> list[tuple[str, str]]:
-    return con.execute("SELECT code, name FROM plans ORDER BY rowid").fetchall()
-
-
-def _rounds(con) -> list[str]:
-    return [r[0] for r in con.execute("SELECT code FROM rounds ORDER BY year DESC, quarter DESC").fetchall()]
-
-
-def _default_round(con, today: dt.date, rounds: list[str]) -> str | None:
+def _default_round(con, today: dt.date, codes: list[str]) -> str | None:
     """The round being reported today (or the latest open one), else the newest round."""
-    current = current_round_on(con, today)
+    current = rounds.current(con, today)
     if current is not None:
         return current.code
-    return rounds[0] if rounds else None
+    return codes[0] if codes else None
 
 
 def completion_choices(portal: Portal, account) -> Choices:
     require(account, "completion.view")
     with portal.warehouse.connect() as con:
-        rounds = _rounds(con)
-        kinds = [r[0] for r in con.execute("SELECT DISTINCT kind FROM units WHERE active").fetchall()]
+        codes = rounds.codes(con)
+        kinds = lookups.active_unit_kinds(con)
         order = {k.value: i for i, k in enumerate(UnitKind)}
         return Choices(
-            plans=_plans(con),
-            rounds=rounds,
-            default_round=_default_round(con, portal.settings.today(), rounds),
+            plans=lookups.plans(con),
+            rounds=codes,
+            default_round=_default_round(con, portal.settings.today(), codes),
             kinds=[(k, _kind(k)) for k in sorted(kinds, key=lambda k: (order.get(k, len(order)), k))],
         )
 
@@ -91,30 +85,27 @@ def completion_choices(portal: Portal, account) -> Choices:
 def kpi_choices(portal: Portal, account) -> Choices:
     require(account, "kpi.view")
     with portal.warehouse.connect() as con:
-        rounds = _rounds(con)
-        units = con.execute(
-            "SELECT DISTINCT u.code, u.name, u.rowid FROM indicator_owners o JOIN units u ON u.code = o.unit "
-            "WHERE o.position = 0 ORDER BY u.rowid"
-        ).fetchall()
-        kinds = {r[0] for r in con.execute("SELECT DISTINCT kind FROM indicators").fetchall()}
+        codes = rounds.codes(con)
+        kinds = lookups.indicator_kinds(con)
         return Choices(
-            plans=_plans(con),
-            rounds=rounds,
-            default_round=_default_round(con, portal.settings.today(), rounds),
+            plans=lookups.plans(con),
+            rounds=codes,
+            default_round=_default_round(con, portal.settings.today(), codes),
             kinds=[(k.value, k.label) for k in IndicatorKind if k.value in kinds],
-            units=[(code, name) for code, name, _ in units],
+            units=lookups.indicator_owners(con),
         )
 
 
 # ------------------------------------------------------------------------------- 完成情况
 
 
-def cell_text(state: str, days_late: int | None, days_left: int | None) -> str:
-    """What a matrix cell says: the state, and lateness (reported late, or missing past its due date)."""
-    text = ReportState(state).label
-    if state != ReportState.MISSING and days_late:
+def cell_text(state: str, days_late: int | None, days_left: int | None, rejected_attempts: int = 0) -> str:
+    """What a matrix cell says: the standing's words (labels.report_state_text), and lateness
+    (reported late, or not reported past its due date)."""
+    text = L.report_state_text(state, rejected_attempts)
+    if days_late:
         return f"{text}({L.LATE_BY.format(days=days_late)})"
-    if state == ReportState.MISSING and days_left is not None and days_left < 0:
+    if days_late is None and days_left is not None and days_left < 0:
         return f"{text}({L.OVERDUE})"
     return text
 
@@ -144,7 +135,7 @@ class CompletionBoard:
 
     @property
     def reported(self) -> int:
-        return self.units.filter(pl.col("state") != ReportState.MISSING.value).height
+        return self.units.filter(pl.col("reported")).height
 
     @property
     def rate(self) -> float | None:
@@ -191,7 +182,7 @@ def _counts(frame: pl.DataFrame, by: str) -> pl.DataFrame:
         frame.group_by(by, maintain_order=True)
         .agg(
             pl.len().cast(pl.Int64).alias("expected"),
-            (pl.col("state") != ReportState.MISSING.value).sum().cast(pl.Int64).alias("reported"),
+            pl.col("reported").sum().cast(pl.Int64).alias("reported"),
             (pl.col("days_late").fill_null(0) > 0).sum().cast(pl.Int64).alias("late"),
             *[(pl.col("state") == s).sum().cast(pl.Int64).alias(s) for s in STATES],
         )
@@ -207,15 +198,14 @@ def completion_board(
     today = portal.settings.today()
     with portal.warehouse.connect() as con:
         focus = completion(con, round_code, today)
-        rank = _rank(round_code)
-        rounds = [r for r in reversed(_rounds(con)) if _rank(r) <= rank]
+        last = Quarter.parse(round_code)
+        shown = [r for r in reversed(rounds.codes(con)) if Quarter.parse(r) <= last]
         if plan is not None:
-            years = con.execute("SELECT start_year, end_year FROM plans WHERE code = ?", [plan]).fetchall()
-            start, end = years[0] if years else (0, -1)
-            rounds = [r for r in rounds if start <= int(r[:4]) <= end]
-        per_round = [focus if r == round_code else completion(con, r, today) for r in rounds]
+            start, end = lookups.plan_years(con, plan) or (0, -1)
+            shown = [r for r in shown if start <= Quarter.parse(r).year <= end]
+        per_round = [focus if r == round_code else completion(con, r, today) for r in shown]
         on_duty = unit_plans(con).filter(pl.col("plan") == plan)["unit"] if plan else None
-        registry = con.sql("SELECT code AS unit, rowid AS registry_order FROM units").pl()
+        registry = lookups.registry_order(con)
 
     def keep(units: pl.DataFrame) -> pl.DataFrame:
         if on_duty is not None:
@@ -226,7 +216,15 @@ def completion_board(
 
     cells = [
         keep(c.units).select(
-            "unit", "name", "kind", pl.lit(c.round).alias("round"), "state", "days_late", "days_left"
+            "unit",
+            "name",
+            "kind",
+            pl.lit(c.round).alias("round"),
+            "state",
+            "reported",
+            "days_late",
+            "days_left",
+            "rejected_attempts",
         )
         for c in per_round
     ]
@@ -234,8 +232,9 @@ def completion_board(
     if cells.height:
         cells = cells.join(registry, on="unit", how="left").with_columns(
             late=pl.col("days_late").fill_null(0) > 0,
-            text=pl.struct("state", "days_late", "days_left").map_elements(
-                lambda s: cell_text(s["state"], s["days_late"], s["days_left"]), return_dtype=pl.String
+            text=pl.struct("state", "days_late", "days_left", "rejected_attempts").map_elements(
+                lambda s: cell_text(s["state"], s["days_late"], s["days_left"], s["rejected_attempts"]),
+                return_dtype=pl.String,
             ),
         )
     units = keep(focus.units)
@@ -249,17 +248,13 @@ def completion_board(
         today=today,
         plan=plan,
         kind=kind,
-        rounds=rounds,
+        rounds=shown,
         cells=cells,
         units=units,
-        missing=units.filter(pl.col("state") == ReportState.MISSING.value).sort(["days_left", "unit"]),
+        missing=not_reported(units),
         by_round=by_round,
         by_kind=by_kind.sort("kind"),
     )
-
-
-def _rank(code: str) -> int:
-    return int(code[:4]) * 4 + int(code[-1])
 
 
 def missing_frame(board: CompletionBoard) -> pl.DataFrame:
@@ -268,6 +263,11 @@ def missing_frame(board: CompletionBoard) -> pl.DataFrame:
         "unit",
         pl.col("name").alias("unit_name"),
         pl.col("kind").map_elements(_kind, return_dtype=pl.String).alias("kind_label"),
+        pl.struct("state", "rejected_attempts")
+        .map_elements(
+            lambda s: L.report_state_text(s["state"], s["rejected_attempts"]), return_dtype=pl.String
+        )
+        .alias("state_text"),
         pl.col("contact").fill_null(""),
         pl.col("phone").fill_null(""),
         "due_date",
@@ -354,7 +354,7 @@ def kpi_board(
     require(account, "kpi.view")
     with portal.warehouse.connect() as con:
         frame = kpi_progress(con, round_code)
-        plans = con.sql("SELECT code AS plan, name AS plan_name FROM plans").pl()
+        plans = lookups.plan_names(con)
     for column, value in (("plan", plan), ("owner", unit), ("pace", pace), ("kind", kind)):
         if value is not None:
             frame = frame.filter(pl.col(column) == value)
@@ -421,7 +421,7 @@ def task_board(
     require(account, "task_progress.view")
     with portal.warehouse.connect() as con:
         progress = task_progress(con, round_code)
-        plans = con.sql("SELECT code AS plan, name AS plan_name FROM plans").pl()
+        plans = lookups.plan_names(con)
     frame = progress.tasks
     if plan is not None:
         frame = frame.filter(pl.col("plan") == plan)

@@ -7,16 +7,13 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from portal.core import labels as L
 from portal.core.context import Portal
 from portal.core.permissions import require
-from portal.registry.rounds import RoundInfo, current_round_on
-from portal.reporting.review import effective_due_date
-from schemas.enums import RoundState, SubmissionStatus
-
-# Issue 6: a banner when the due date is within three days or passed.
-DUE_SOON_DAYS = 3
-# Statuses that count as "this unit has reported this round".
-_REPORTED = (SubmissionStatus.VALIDATED, SubmissionStatus.APPROVED)
+from schemas.enums import ReportState, RoundState
+from warehouse import lookups, rounds
+from warehouse.rounds import RoundInfo
+from warehouse.views import DUE_SOON_DAYS, Standing, completion, standing
 
 
 @dataclass(frozen=True)
@@ -49,44 +46,41 @@ class UnitOverview:
     round: RoundInfo | None
     due: dt.date | None  # the unit's effective due date (its extension, if later)
     days_left: int | None
-    status: SubmissionStatus | None  # of the unit's latest submission in the round
+    state: ReportState | None  # the unit's standing in the round (warehouse standings()); None: no round
+    state_text: str  # its words, the same on every page ("" when there is no round)
     banner: Banner | None
     indicators: int
     tasks_lead: int
     tasks_helper: int
 
 
+def round_standing(con, unit: str, rnd: RoundInfo | None, today: dt.date):
+    """(standing, its words, the due banner) of the unit in the round; (None, "", None) without a round."""
+    found: Standing | None = standing(con, rnd.code, unit) if rnd else None
+    if found is None:
+        return None, "", None
+    text = L.report_state_text(found.state, found.rejected_attempts)
+    return found, text, due_banner(rnd.code, rnd.state, found.due_date, today, found.reported)
+
+
 def unit_overview(portal: Portal, account, unit: str) -> UnitOverview:
     require(account, "overview.view", unit)
     today = portal.settings.today()
     with portal.warehouse.connect() as con:
-        rnd = current_round_on(con, today)
-        name = con.execute("SELECT name FROM units WHERE code = ?", [unit]).fetchall()
-        counts = con.execute(
-            """SELECT (SELECT count(*) FROM indicator_owners WHERE unit = $u),
-                      (SELECT count(*) FROM task_units WHERE unit = $u AND role = 'lead'),
-                      (SELECT count(*) FROM task_units WHERE unit = $u AND role = 'helper')""",
-            {"u": unit},
-        ).fetchall()[0]
-        status = None
-        if rnd is not None:
-            # The standing submission: a rejected newer upload does not replace an accepted one.
-            rows = con.execute(
-                "SELECT status FROM submissions WHERE unit = ? AND round = ? AND status <> ? "
-                "ORDER BY (status = ?), version DESC LIMIT 1",
-                [unit, rnd.code, str(SubmissionStatus.SUPERSEDED), str(SubmissionStatus.REJECTED)],
-            ).fetchall()
-            status = SubmissionStatus(rows[0][0]) if rows else None
-        due = effective_due_date(con, rnd.code, unit) if rnd else None
-    banner = due_banner(rnd.code, rnd.state, due, today, status in _REPORTED) if rnd else None
+        rnd = rounds.current(con, today)
+        name = lookups.unit_name(con, unit)
+        counts = lookups.unit_workload(con, unit)
+        found, text, banner = round_standing(con, unit, rnd, today)
+    due = found.due_date if found else None
     return UnitOverview(
         unit=unit,
-        unit_name=name[0][0] if name else unit,
+        unit_name=name or unit,
         today=today,
         round=rnd,
         due=due,
         days_left=(due - today).days if due else None,
-        status=status,
+        state=found.state if found else None,
+        state_text=text,
         banner=banner,
         indicators=counts[0],
         tasks_lead=counts[1],
@@ -98,25 +92,15 @@ def unit_overview(portal: Portal, account, unit: str) -> UnitOverview:
 class PlansOverview:
     today: dt.date
     round: RoundInfo | None
-    units_reported: int  # distinct units with a validated or approved submission in the round
+    units_reported: int  # units counted as reported in the round by 完成情况 (warehouse.views.completion)
     plans: pl.DataFrame  # plan, name, period, tasks, indicators, units
 
 
 def plans_overview(portal: Portal, account) -> PlansOverview:
     require(account, "overview.view")
+    today = portal.settings.today()
     with portal.warehouse.connect() as con:
-        rnd = current_round_on(con, portal.settings.today())
-        plans = con.sql("""
-            SELECT p.code AS plan, p.name, p.start_year || '-' || p.end_year AS period,
-                   (SELECT count(*) FROM tasks t WHERE t.plan = p.code) AS tasks,
-                   (SELECT count(*) FROM indicators i WHERE i.plan = p.code) AS indicators,
-                   (SELECT count(DISTINCT tu.unit) FROM task_units tu JOIN tasks t ON t.code = tu.task
-                    WHERE t.plan = p.code) AS units
-            FROM plans p ORDER BY p.rowid""").pl()
-        reported = 0
-        if rnd is not None:
-            reported = con.execute(
-                "SELECT count(DISTINCT unit) FROM submissions WHERE round = ? AND status IN (?, ?)",
-                [rnd.code, *map(str, _REPORTED)],
-            ).fetchall()[0][0]
-    return PlansOverview(portal.settings.today(), rnd, reported, plans)
+        rnd = rounds.current(con, today)
+        plans = lookups.plan_summary(con)
+        reported = completion(con, rnd.code, today).reported if rnd is not None else 0
+    return PlansOverview(today, rnd, reported, plans)

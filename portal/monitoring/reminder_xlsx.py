@@ -1,4 +1,5 @@
-"""The reminder list (催报名单) of a round as a print-ready workbook: who has not reported, whom to call.
+"""The reminder list (催报名单) of a round as a print-ready workbook: who still owes the round (never
+reported, every upload rejected, or returned), whom to call.
 
 One sheet: title, issuing office and date, a line of counts, then one bordered row per missing
 unit (soonest due first) with its contact and phone; A4 portrait, fit to width, header repeated.
@@ -31,11 +32,11 @@ if TYPE_CHECKING:
 SHEET = "催报名单"
 HEADER_ROW = 4
 HEADERS = ["序号", "单位代码", "单位名称", "单位类型", "联系人", "联系电话", "截止日期", "剩余时间", "提示"]
-HEADERS += ["未通过校验次数"]
-WIDTHS = [6, 13, 26, 9, 12, 14, 12, 12, 12, 9]
+HEADERS += ["报送状态", "未通过校验次数"]
+WIDTHS = [6, 13, 26, 9, 12, 14, 12, 12, 12, 14, 9]
 COLUMNS = ["unit", "unit_name", "kind_label", "contact", "phone", "due_date", "days_left_text", "reminder"]
-COLUMNS += ["rejected_attempts"]
-ALIGN = [CENTER, None, None, CENTER, None, None, CENTER, CENTER, CENTER, CENTER]
+COLUMNS += ["state_text", "rejected_attempts"]
+ALIGN = [CENTER, None, None, CENTER, None, None, CENTER, CENTER, CENTER, CENTER, CENTER]
 
 
 def reminder_workbook(board: CompletionBoard, missing: pl.DataFrame, office: str) -> ExportedBook:
@@ -53,7 +54,7 @@ def reminder_workbook(board: CompletionBoard, missing: pl.DataFrame, office: str
     soon = board.due_soon.height
     counts = (
         f"本轮截止日期 {board.due_date.isoformat()};应报 {board.expected} 个单位,已报送 {board.reported} 个,"
-        f"未报送 {board.missing.height} 个(其中三天内到期或已逾期 {soon} 个)。"
+        f"未报送或被退回 {board.missing.height} 个(其中三天内到期或已逾期 {soon} 个)。"
     )
     merged_text(ws, 3, 1, ncols, counts, height=20)
     style_header(ws, HEADER_ROW, HEADERS, WIDTHS)

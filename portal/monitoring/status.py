@@ -5,17 +5,17 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+from portal.core import labels as L
 from portal.core.context import Portal
-from portal.registry.rounds import parse_round, reporting_round
 from schemas.enums import ReportState, UnitKind
+from schemas.quarters import Quarter
 from warehouse.views import Completion, completion
 
 
 def round_status(portal: Portal, round_code: str | None = None) -> Completion:
     """Completion of `round_code` (default: the quarter being reported today) on the portal's clock.
     Raises RoundCodeError for a malformed code, UnknownRound for a round not in the warehouse."""
-    code = round_code or reporting_round(portal.settings.today())
-    parse_round(code)
+    code = str(Quarter.parse(round_code) if round_code else Quarter.reported_on(portal.settings.today()))
     with portal.warehouse.connect() as con:
         return completion(con, code, portal.settings.today())
 
@@ -33,6 +33,7 @@ def status_json(c: Completion) -> dict[str, Any]:
             "name": u["name"],
             "kind": u["kind"],
             "state": u["state"],
+            "reported": u["reported"],
             "days_late": u["days_late"],
             "due_date": u["due_date"].isoformat(),
         }
@@ -43,6 +44,7 @@ def status_json(c: Completion) -> dict[str, Any]:
             "unit": u["unit"],
             "name": u["name"],
             "kind": u["kind"],
+            "state": u["state"],
             "contact": u["contact"],
             "phone": u["phone"],
             "due_date": u["due_date"].isoformat(),
@@ -82,8 +84,10 @@ def _percent(rate: float | None) -> str:
 
 
 def _timeliness(u: dict) -> str:
-    if u["state"] == ReportState.MISSING:
-        return f"上传 {u['rejected_attempts']} 次均未通过校验" if u["rejected_attempts"] else "—"
+    if not u["reported"]:
+        if u["state"] == ReportState.MISSING and u["rejected_attempts"]:
+            return f"上传 {u['rejected_attempts']} 次均未通过校验"
+        return "—"
     return "按时" if u["days_late"] == 0 else f"迟报 {u['days_late']} 天"
 
 
@@ -123,7 +127,7 @@ def status_text(c: Completion) -> str:
                     u["unit"],
                     u["name"],
                     _kind_label(u["kind"]),
-                    ReportState(u["state"]).label,
+                    L.report_state_text(u["state"], u["rejected_attempts"]),
                     u["due_date"].isoformat() + ("(延期)" if u["extended"] else ""),
                     _timeliness(u),
                 ]
@@ -131,17 +135,21 @@ def status_text(c: Completion) -> str:
             ],
         )
     )
-    lines += ["", f"催报名单(未报送 {c.missing.height} 个,其中三天内到期或已逾期 {c.due_soon.height} 个):"]
+    lines += [
+        "",
+        f"催报名单(未报送或被退回 {c.missing.height} 个,其中三天内到期或已逾期 {c.due_soon.height} 个):",
+    ]
     if c.missing.is_empty():
         lines.append("无,全部单位均已报送。")
     else:
         lines.append(
             _table(
-                ["单位代码", "单位名称", "联系人", "电话", "截止日期", "剩余时间", ""],
+                ["单位代码", "单位名称", "状态", "联系人", "电话", "截止日期", "剩余时间", ""],
                 [
                     [
                         u["unit"],
                         u["name"],
+                        L.report_state_text(u["state"], u["rejected_attempts"]),
                         u["contact"] or "—",
                         u["phone"] or "—",
                         u["due_date"].isoformat(),

@@ -10,6 +10,7 @@ import polars as pl
 
 from portal.core.context import Portal
 from schemas.enums import RoundState, SubmissionStatus
+from warehouse import lookups, rounds, submissions
 
 
 class WorkflowError(Exception):
@@ -42,17 +43,10 @@ class ReviewResult:
 
 
 def _submission(con, submission_id: int) -> dict:
-    rows = (
-        con.sql(
-            "SELECT s.*, r.state AS round_state FROM submissions s JOIN rounds r ON r.code = s.round WHERE s.id = ?",
-            params=[submission_id],
-        )
-        .pl()
-        .to_dicts()
-    )
-    if not rows:
+    found = submissions.submission_with_round(con, submission_id)
+    if found is None:
         raise WorkflowError(f"报送记录 {submission_id} 不存在。")
-    return rows[0]
+    return found
 
 
 def review(
@@ -83,25 +77,15 @@ def review(
                     else ""
                 )
             )
-        known = _item_codes(con, submission_id)
+        known = submissions.item_codes(con, submission_id)
         for item in items:
             if (item.kind, item.code) not in known:
                 raise WorkflowError(
                     f"报送记录中没有{'指标' if item.kind == 'indicator' else '任务'} {item.code}。"
                 )
         now = portal.settings.now()
-        con.execute("UPDATE submissions SET status = ? WHERE id = ?", [str(target), submission_id])
-        con.execute(
-            "INSERT INTO reviews (submission_id, decision, item_kind, item_code, comment, reviewer, reviewed_at) "
-            "VALUES (?, ?, NULL, NULL, ?, ?, ?)",
-            [submission_id, decision, comment, reviewer, now],
-        )
-        for item in items:
-            con.execute(
-                "INSERT INTO reviews (submission_id, decision, item_kind, item_code, comment, reviewer, reviewed_at) "
-                "VALUES (?, 'comment', ?, ?, ?, ?, ?)",
-                [submission_id, item.kind, item.code, item.comment, reviewer, now],
-            )
+        remarks = [(item.kind, item.code, item.comment) for item in items]
+        submissions.record_review(con, submission_id, target, decision, comment, remarks, reviewer, now)
         portal.audit(
             con,
             reviewer,
@@ -115,15 +99,6 @@ def review(
     return ReviewResult(submission_id, target, list(items))
 
 
-def _item_codes(con, submission_id: int) -> set[tuple[str, str]]:
-    rows = con.execute(
-        "SELECT 'indicator', indicator FROM indicator_values WHERE submission_id = ? "
-        "UNION ALL SELECT 'task', task FROM task_progress WHERE submission_id = ?",
-        [submission_id, submission_id],
-    ).fetchall()
-    return {(k, c) for k, c in rows}
-
-
 def grant_extension(
     portal: Portal, round_code: str, unit: str, due: dt.date, reason: str, actor: str
 ) -> None:
@@ -131,39 +106,17 @@ def grant_extension(
     if not (reason or "").strip():
         raise WorkflowError("批准延期必须写明理由。")
     with portal.warehouse.transaction() as con:
-        rounds = con.execute("SELECT due_date, state FROM rounds WHERE code = ?", [round_code]).fetchall()
-        if not rounds:
+        rnd = rounds.get(con, round_code)
+        if rnd is None:
             raise WorkflowError(f"轮次 {round_code} 不存在。")
-        if rounds[0][1] == RoundState.LOCKED:
+        if rnd.state == RoundState.LOCKED:
             raise WorkflowError(f"轮次 {round_code} 已锁定,不能再延期。")
-        if due <= rounds[0][0]:
-            raise WorkflowError(f"延期后的截止日期须晚于原截止日期 {rounds[0][0]}。")
-        if not con.execute("SELECT count(*) FROM units WHERE code = ?", [unit]).fetchall()[0][0]:
+        if due <= rnd.due_date:
+            raise WorkflowError(f"延期后的截止日期须晚于原截止日期 {rnd.due_date}。")
+        if lookups.unit_name(con, unit) is None:
             raise WorkflowError(f"单位 {unit} 不存在。")
-        con.execute(
-            "INSERT INTO extensions VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (round, unit) DO UPDATE SET "
-            "due_date = excluded.due_date, reason = excluded.reason, granted_by = excluded.granted_by, "
-            "granted_at = excluded.granted_at",
-            [round_code, unit, due, reason, actor, portal.settings.now()],
-        )
+        submissions.grant_extension(con, round_code, unit, due, reason, actor, portal.settings.now())
         portal.audit(con, actor, "round.extension", f"{round_code}/{unit}", f"due={due} reason={reason}")
-
-
-def effective_due_dates(con, round_code: str) -> tuple[dt.date | None, dict[str, dt.date]]:
-    """(the round's due date, {unit: its extended due date}); (None, {}) for an unknown round."""
-    rows = con.execute(
-        "SELECT r.due_date, e.unit, e.due_date FROM rounds r "
-        "LEFT JOIN extensions e ON e.round = r.code WHERE r.code = ?",
-        [round_code],
-    ).fetchall()
-    if not rows:
-        return None, {}
-    return rows[0][0], {unit: due for _, unit, due in rows if unit is not None and due is not None}
-
-
-def effective_due_date(con, round_code: str, unit: str) -> dt.date | None:
-    due, extended = effective_due_dates(con, round_code)
-    return extended.get(unit, due)
 
 
 @dataclass
@@ -181,22 +134,8 @@ def compare(portal: Portal, older_id: int, newer_id: int) -> list[Change]:
         a, b = _submission(con, older_id), _submission(con, newer_id)
         if (a["unit"], a["round"]) != (b["unit"], b["round"]):
             raise WorkflowError("只能比较同一单位同一轮次的两个版本。")
-        values = {
-            sid: con.sql(
-                "SELECT indicator, value, note FROM indicator_values WHERE submission_id = ? "
-                "ORDER BY indicator",
-                params=[sid],
-            ).pl()
-            for sid in (older_id, newer_id)
-        }
-        progress = {
-            sid: con.sql(
-                "SELECT task, status, percent, narrative, problems, next_steps FROM task_progress "
-                "WHERE submission_id = ? ORDER BY task",
-                params=[sid],
-            ).pl()
-            for sid in (older_id, newer_id)
-        }
+        values = {sid: submissions.values_of(con, sid) for sid in (older_id, newer_id)}
+        progress = {sid: submissions.progress_of(con, sid) for sid in (older_id, newer_id)}
     return _diff("indicator", "indicator", values[older_id], values[newer_id]) + _diff(
         "task", "task", progress[older_id], progress[newer_id]
     )

@@ -20,13 +20,21 @@ import polars as pl
 
 from portal.core import filestore
 from portal.core.context import Portal
-from portal.reporting.review import effective_due_dates
 from portal.reporting.validation import validate_files
 from schemas.enums import SubmissionStatus, TaskStatus
 from schemas.issues import Issue, Report
 from validators.pipeline import ValidationResult
 from warehouse.faults import checkpoint
-from warehouse.submissions import NewSubmission, PendingRows, find_same_file, record_submission
+from warehouse.submissions import (
+    CURRENT_STATUSES,
+    NewSubmission,
+    PendingRows,
+    find_same_file,
+    record_submission,
+    status_version_lateness,
+    unit_and_round_codes,
+)
+from warehouse.views import due_dates
 
 
 @dataclass
@@ -45,11 +53,7 @@ class IngestResult:
 
     @property
     def accepted(self) -> bool:
-        return self.status in (
-            SubmissionStatus.VALIDATED,
-            SubmissionStatus.APPROVED,
-            SubmissionStatus.RETURNED,
-        )
+        return self.status in CURRENT_STATUSES
 
     def summary(self) -> str:
         who = f"{self.unit or '未知单位'} {self.round or ''}".strip()
@@ -169,19 +173,17 @@ class _Chunk:
         self.rows = PendingRows()
         self._units: set[str] | None = None
         self._rounds: set[str] | None = None
-        self._due: dict[str, tuple[dt.date | None, dict[str, dt.date]]] = {}
+        self._due: dict[str, dict[str, dt.date]] = {}
 
     def known(self, unit: str, round_code: str) -> bool:
         if self._units is None:
-            self._units = {r[0] for r in self.con.execute("SELECT code FROM units").fetchall()}
-            self._rounds = {r[0] for r in self.con.execute("SELECT code FROM rounds").fetchall()}
+            self._units, self._rounds = unit_and_round_codes(self.con)
         return unit in self._units and round_code in self._rounds
 
     def due_date(self, round_code: str, unit: str) -> dt.date | None:
         if round_code not in self._due:
-            self._due[round_code] = effective_due_dates(self.con, round_code)
-        due, extended = self._due[round_code]
-        return extended.get(unit, due)
+            self._due[round_code] = due_dates(self.con, round_code)
+        return self._due[round_code].get(unit)
 
     def flush(self) -> None:
         self.rows.flush(self.con)
@@ -217,9 +219,7 @@ def _record_on(
     # A file once rejected may pass now (the office loading late, a reopened round): record it again then.
     if same_file is not None and (same_file[1] != SubmissionStatus.REJECTED or not result.report.ok):
         same = same_file[0]
-        row = con.execute(
-            "SELECT status, version, days_late FROM submissions WHERE id = ?", [same]
-        ).fetchall()[0]
+        row = status_version_lateness(con, same)
         out.submission_id, out.status, out.version, out.days_late = (
             same,
             SubmissionStatus(row[0]),

@@ -20,8 +20,8 @@ from typing import Any
 import polars as pl
 
 from portal.core.context import Portal
-from portal.registry.rounds import RoundCodeError, parse_round
 from schemas.enums import IndicatorKind, TaskRole
+from schemas.quarters import Quarter, RoundCodeError
 from schemas.sheets import INDICATOR_SHEET, TASK_SHEET
 from templates_xlsx.builder import TemplateContext, build_template
 from warehouse.templates import TemplateRows, template_rows
@@ -79,7 +79,7 @@ def _task_row(rec: dict[str, Any]) -> dict[str, Any]:
 
 def _check_round(round_code: str) -> None:
     try:
-        parse_round(round_code)
+        Quarter.parse(round_code)
     except RoundCodeError as exc:
         raise TemplateRequestError(str(exc), usage=True) from None
 

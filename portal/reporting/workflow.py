@@ -19,9 +19,8 @@ from portal.core import filestore
 from portal.core.context import Portal
 from portal.core.outcome import Outcome
 from portal.core.permissions import PermissionDenied, allowed, require, unit_scope
-from portal.monitoring.overview import Banner, due_banner
+from portal.monitoring.overview import Banner, round_standing
 from portal.registry.admin import report_frame
-from portal.registry.rounds import RoundInfo, current_round_on, previous_round
 from portal.reporting import evidence as ev
 from portal.reporting.review import (
     APPROVE,
@@ -30,7 +29,6 @@ from portal.reporting.review import (
     ReviewResult,
     WorkflowError,
     compare,
-    effective_due_date,
     grant_extension,
     review,
 )
@@ -43,16 +41,18 @@ from portal.reporting.templates import (
     template_filename,
 )
 from portal.reporting.validation import annotated
-from schemas.enums import RoundState, Severity, SubmissionStatus, TaskRole, TaskStatus
+from schemas.enums import ReportState, RoundState, Severity, SubmissionStatus, TaskRole, TaskStatus
 from schemas.issues import Issue, Report
+from schemas.quarters import Quarter
 from schemas.text import safe_file_name
 from templates_xlsx.annotate import annotate
-from warehouse.sql import query as sql
+from warehouse import evidence as evidence_rows
+from warehouse import lookups, rounds, submissions
+from warehouse.rounds import RoundInfo
+from warehouse.submissions import CURRENT_STATUSES
 from warehouse.views import query as view_query
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# Statuses that stand for the unit in a round (not rejected, not superseded).
-_STANDING = (SubmissionStatus.VALIDATED, SubmissionStatus.APPROVED, SubmissionStatus.RETURNED)
 
 
 @dataclass(frozen=True)
@@ -69,10 +69,10 @@ def _audit(portal: Portal, account, action: str, target: str, detail: str | None
 
 def _submission(portal: Portal, submission_id: int) -> dict:
     with portal.warehouse.connect() as con:
-        rows = con.sql("SELECT * FROM submissions WHERE id = ?", params=[int(submission_id)]).pl().to_dicts()
-    if not rows:
+        found = submissions.submission(con, submission_id)
+    if found is None:
         raise WorkflowError(f"报送记录 {submission_id} 不存在。")
-    return rows[0]
+    return found
 
 
 def _checked_submission(portal: Portal, account, action: str, submission_id: int) -> dict:
@@ -102,7 +102,8 @@ class ReportRound:
     round: RoundInfo | None
     due: dt.date | None  # the unit's effective due date (its extension, if later)
     banner: Banner | None
-    status: SubmissionStatus | None  # of the unit's standing submission in the round
+    state: ReportState | None  # the unit's standing in the round (warehouse standings()); None: no round
+    state_text: str  # its words, the same as on 概览 and 完成情况
     can_upload: bool
     why_not: str  # Chinese, when not can_upload
 
@@ -111,24 +112,17 @@ def reportable_units(portal: Portal, account) -> list[tuple[str, str]]:
     """(code, name) of the units `account` may upload for: a reporter its own, the office every active one."""
     scope = unit_scope(account, "upload.submit")
     with portal.warehouse.connect() as con:
-        return con.execute(
-            "SELECT code, name FROM units WHERE active AND ($unit IS NULL OR code = $unit) ORDER BY code",
-            {"unit": scope},
-        ).fetchall()
+        return lookups.active_units(con, scope)
 
 
 def upload_rounds(portal: Portal, account, unit: str) -> list[str]:
     """Rounds `account` may upload into: the current one; the office also any earlier not-locked one."""
     require(account, "upload.submit", unit)
     with portal.warehouse.connect() as con:
-        current = current_round_on(con, portal.settings.today())
+        current = rounds.current(con, portal.settings.today())
         if not allowed(account, "upload.after_close", unit):
             return [current.code] if current else []
-        rows = con.execute(
-            "SELECT code FROM rounds WHERE state <> ? ORDER BY year DESC, quarter DESC",
-            [str(RoundState.LOCKED)],
-        ).fetchall()
-    codes = [r[0] for r in rows]
+        codes = rounds.codes(con, unlocked=True)
     if current and current.code in codes:
         codes.remove(current.code)
         codes.insert(0, current.code)
@@ -139,24 +133,9 @@ def report_round(portal: Portal, account, unit: str, round_code: str | None = No
     require(account, "upload.submit", unit)
     today = portal.settings.today()
     with portal.warehouse.connect() as con:
-        name = con.execute("SELECT name FROM units WHERE code = ?", [unit]).fetchall()
-        if round_code:
-            rows = con.execute(
-                "SELECT code, due_date, state FROM rounds WHERE code = ?", [round_code]
-            ).fetchall()
-            rnd = RoundInfo(rows[0][0], rows[0][1], RoundState(rows[0][2])) if rows else None
-        else:
-            rnd = current_round_on(con, today)
-        status = None
-        due = None
-        if rnd is not None:
-            due = effective_due_date(con, rnd.code, unit)
-            found = con.execute(
-                "SELECT status FROM submissions WHERE unit = ? AND round = ? AND status IN (?, ?, ?) "
-                "ORDER BY version DESC LIMIT 1",
-                [unit, rnd.code, *map(str, _STANDING)],
-            ).fetchall()
-            status = SubmissionStatus(found[0][0]) if found else None
+        name = lookups.unit_name(con, unit)
+        rnd = rounds.get(con, round_code) if round_code else rounds.current(con, today)
+        found, text, banner = round_standing(con, unit, rnd, today)
     if rnd is None:
         can, why = False, "目前没有开放的调度轮次。"
     elif rnd.state == RoundState.LOCKED:
@@ -165,9 +144,8 @@ def report_round(portal: Portal, account, unit: str, round_code: str | None = No
         can, why = False, f"{rnd.code} 轮次已截止,如需补报请联系办公室。"
     else:
         can, why = True, ""
-    reported = status in (SubmissionStatus.VALIDATED, SubmissionStatus.APPROVED)
-    banner = due_banner(rnd.code, rnd.state, due, today, reported) if rnd and due else None
-    return ReportRound(unit, name[0][0] if name else unit, rnd, due, banner, status, can, why)
+    due, state = (found.due_date, found.state) if found else (None, None)
+    return ReportRound(unit, name or unit, rnd, due, banner, state, text, can, why)
 
 
 def download_template(portal: Portal, account, unit: str, round_code: str) -> Download:
@@ -261,7 +239,7 @@ def history(portal: Portal, account, unit: str, round_code: str | None = None) -
     """Every upload of the unit, newest first: version, state, days late, latest review decision."""
     require(account, "submission.view", unit)
     with portal.warehouse.connect() as con:
-        frame = con.sql(sql("submission_history"), params={"unit": unit, "round": round_code}).pl()
+        frame = submissions.history(con, unit, round_code)
     frame = _labelled(frame, "status", _STATUS_LABELS, "status_label")
     return _labelled(frame, "decision", _DECISION_LABELS, "decision_label")
 
@@ -291,22 +269,14 @@ def review_comments(portal: Portal, account, submission_id: int) -> pl.DataFrame
     """The review trail of a submission: decisions with their comments, then item comments."""
     _checked_submission(portal, account, "submission.view", submission_id)
     with portal.warehouse.connect() as con:
-        frame = con.sql(
-            "SELECT decision, item_kind, item_code, comment, reviewer, reviewed_at FROM reviews "
-            "WHERE submission_id = ? ORDER BY id",
-            params=[int(submission_id)],
-        ).pl()
+        frame = submissions.review_trail(con, submission_id)
     frame = _labelled(frame, "decision", _DECISION_LABELS, "decision_label")
     return _labelled(frame, "item_kind", {"indicator": "指标", "task": "任务"}, "item_kind_label")
 
 
 def _stored_issues(portal: Portal, submission_id: int) -> list[Issue]:
     with portal.warehouse.connect() as con:
-        rows = con.sql(
-            "SELECT code, severity, message, hint, sheet, cell, column_name, value FROM validation_issues "
-            "WHERE submission_id = ? ORDER BY seq",
-            params=[int(submission_id)],
-        ).pl()
+        rows = submissions.stored_issues(con, submission_id)
     return [
         Issue(r["code"], Severity(r["severity"]), r["message"], r["hint"] or "", r["sheet"], r["cell"],
               r["column_name"], r["value"])
@@ -393,10 +363,7 @@ def review_queue(
     """Submissions awaiting review (accepted, not yet decided), oldest first, filtered."""
     require(account, "submission.review")
     with portal.warehouse.connect() as con:
-        return con.sql(
-            sql("review_queue"),
-            params={"round": round_code or None, "plan": plan or None, "unit": unit or None},
-        ).pl()
+        return submissions.review_queue(con, round_code or None, plan or None, unit or None)
 
 
 @dataclass
@@ -420,12 +387,12 @@ class ReviewDetail:
 
 def review_detail(portal: Portal, account, submission_id: int) -> ReviewDetail:
     sub = _checked_submission(portal, account, "submission.view", submission_id)
-    before = previous_round(sub["round"])
+    before = str(Quarter.parse(sub["round"]).previous())
     params = {"submission": int(submission_id), "previous": before}
     with portal.warehouse.connect() as con:
         values = view_query(con, "review_values", **params)
         tasks = view_query(con, "review_tasks", **params)
-        name = con.execute("SELECT name FROM units WHERE code = ?", [sub["unit"]]).fetchall()
+        name = lookups.unit_name(con, sub["unit"])
     tasks = _labelled(tasks, "role", _ROLE_LABELS, "task_role_label")
     tasks = _labelled(tasks, "status", _TASK_STATUS_LABELS, "progress_label")
     tasks = _labelled(tasks, "previous_status", _TASK_STATUS_LABELS, "previous_progress_label")
@@ -433,7 +400,7 @@ def review_detail(portal: Portal, account, submission_id: int) -> ReviewDetail:
     items += [("task", r["task"], r["task_title"]) for r in tasks.iter_rows(named=True)]
     return ReviewDetail(
         submission=sub,
-        unit_name=name[0][0] if name else sub["unit"],
+        unit_name=name or sub["unit"],
         previous_round=before,
         values=values,
         tasks=tasks,
@@ -492,12 +459,7 @@ def review_filters(portal: Portal, account) -> tuple[list[str], list[tuple[str, 
     """(rounds newest first, plans (code, name), units (code, name)) for the review page's filters."""
     require(account, "submission.review")
     with portal.warehouse.connect() as con:
-        rounds = [
-            r[0] for r in con.execute("SELECT code FROM rounds ORDER BY year DESC, quarter DESC").fetchall()
-        ]
-        plans = con.execute("SELECT code, name FROM plans ORDER BY rowid").fetchall()
-        units = con.execute("SELECT code, name FROM units WHERE active ORDER BY code").fetchall()
-    return rounds, plans, units
+        return rounds.codes(con), lookups.plans(con), lookups.active_units(con)
 
 
 # ----------------------------------------------------------------------------- evidence
@@ -515,11 +477,7 @@ def evidence_targets(portal: Portal, account, submission_id: int) -> list[tuple[
     """(task code, title) a file may be attached to; attaching to no task means the whole submission."""
     _checked_submission(portal, account, "submission.view", submission_id)
     with portal.warehouse.connect() as con:
-        return con.execute(
-            "SELECT p.task, t.title FROM task_progress p JOIN tasks t ON t.code = p.task "
-            "WHERE p.submission_id = ? ORDER BY t.position",
-            [int(submission_id)],
-        ).fetchall()
+        return submissions.reported_tasks(con, submission_id)
 
 
 def upload_evidence(
@@ -527,7 +485,7 @@ def upload_evidence(
 ) -> EvidenceResult:
     """Check a supporting file (type by content, size) and keep it, attached to the submission or one task."""
     sub = _checked_submission(portal, account, "evidence.upload", submission_id)
-    if sub["status"] not in _STANDING:
+    if sub["status"] not in CURRENT_STATUSES:
         return EvidenceResult(
             False,
             f"报送记录 {submission_id} 状态为“{SubmissionStatus(sub['status']).label}”,不能挂接佐证材料。",
@@ -535,10 +493,9 @@ def upload_evidence(
     checked = ev.check(data, file_name, portal.settings.evidence_max_mb)
     issues, name = list(checked.issues), checked.name
     with portal.warehouse.connect() as con:
-        state = con.execute("SELECT state FROM rounds WHERE code = ?", [sub["round"]]).fetchall()
-        tasks = {r[0] for r in con.execute(
-            "SELECT task FROM task_progress WHERE submission_id = ?", [int(submission_id)]).fetchall()}  # fmt: skip
-    if state and state[0][0] == RoundState.LOCKED:
+        rnd = rounds.get(con, sub["round"])
+        tasks = {code for kind, code in submissions.item_codes(con, submission_id) if kind == "task"}
+    if rnd is not None and rnd.state == RoundState.LOCKED:
         return EvidenceResult(False, f"轮次 {sub['round']} 已锁定,不能再上传佐证材料。")
     if task and task not in tasks:
         issues.append(Issue.make("evidence-task-unknown", value=task, submission=submission_id))
@@ -548,12 +505,10 @@ def upload_evidence(
     digest, path = filestore.store(ev.evidence_dir(portal.settings.home), data, kind.extensions[0])
     now = portal.settings.now()
     with portal.warehouse.transaction() as con:
-        evidence_id = con.execute(
-            "INSERT INTO evidence (submission_id, task, unit, round, file_hash, file_name, media_type, size, "
-            "stored_path, uploaded_by, uploaded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            [int(submission_id), task or None, sub["unit"], sub["round"], digest, name, kind.media_type,
-             len(data), str(path.relative_to(portal.settings.home)), account.username, now],
-        ).fetchall()[0][0]  # fmt: skip
+        evidence_id = evidence_rows.insert(
+            con, submission_id, task or None, sub["unit"], sub["round"], digest, name, kind.media_type,
+            len(data), str(path.relative_to(portal.settings.home)), account.username, now,
+        )  # fmt: skip
         portal.audit(
             con,
             account.username,
@@ -577,12 +532,7 @@ def upload_evidence(
 def list_evidence(portal: Portal, account, submission_id: int) -> pl.DataFrame:
     _checked_submission(portal, account, "submission.view", submission_id)
     with portal.warehouse.connect() as con:
-        frame = con.sql(
-            "SELECT e.id, e.task, t.title AS task_title, e.file_name, e.media_type, e.size, e.uploaded_by, "
-            "e.uploaded_at FROM evidence e LEFT JOIN tasks t ON t.code = e.task "
-            "WHERE e.submission_id = ? ORDER BY e.id",
-            params=[int(submission_id)],
-        ).pl()
+        frame = evidence_rows.of_submission(con, submission_id)
     # Names stored before they were made safe are made safe on the way out, too.
     return frame.with_columns(
         pl.col("file_name").map_elements(safe_file_name, return_dtype=pl.Utf8),
@@ -592,12 +542,11 @@ def list_evidence(portal: Portal, account, submission_id: int) -> pl.DataFrame:
 
 def download_evidence(portal: Portal, account, evidence_id: int) -> Download:
     with portal.warehouse.connect() as con:
-        rows = con.sql("SELECT * FROM evidence WHERE id = ?", params=[int(evidence_id)]).pl().to_dicts()
-    if not rows:
+        row = evidence_rows.get(con, evidence_id)
+    if row is None:
         if unit_scope(account, "evidence.download") is not None:
             require(account, "evidence.download", "")
         raise WorkflowError(f"佐证材料 {evidence_id} 不存在。")
-    row = rows[0]
     require(account, "evidence.download", row["unit"])
     data = (portal.settings.home / row["stored_path"]).read_bytes()
     _audit(portal, account, "evidence.download", str(evidence_id), row["file_name"])

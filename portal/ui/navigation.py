@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from portal.core import labels as L
 from portal.core.context import Portal
 from portal.core.permissions import Grant, grant
-from portal.registry.rounds import RoundInfo, current_round_on
 from schemas.enums import Role
+from warehouse import lookups, rounds
+from warehouse.rounds import RoundInfo
 
 
 @dataclass(frozen=True)
@@ -80,13 +81,13 @@ class SidebarInfo:
 def sidebar_info(portal: Portal, account) -> SidebarInfo:
     today = portal.settings.today()
     with portal.warehouse.connect() as con:
-        rows = con.execute("SELECT name FROM units WHERE code = ?", [account.unit or ""]).fetchall()
-        rnd = current_round_on(con, today)
+        name = lookups.unit_name(con, account.unit)
+        rnd = rounds.current(con, today)
     return SidebarInfo(
         display_name=account.display_name,
         role_label=Role(account.role).label,
         unit=account.unit,
-        unit_name=rows[0][0] if rows else None,
+        unit_name=name,
         today=today,
         round=rnd,
     )

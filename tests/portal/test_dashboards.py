@@ -144,8 +144,8 @@ def test_a_unit_reporter_is_refused_even_its_own_units_completion(rounds_portal)
 def test_the_round_counts_states_late_reports_and_the_reporting_rate(rounds_portal):
     board = completion_board(rounds_portal, OFFICE, "2025Q3")
     # Expected A-G (H inactive, I without duties, J only in the ended plan Q).
-    assert (board.expected, board.reported, board.late) == (7, 5, 1)
-    assert board.rate == pytest.approx(5 / 7)
+    assert (board.expected, board.reported, board.late) == (7, 4, 1)  # F was returned: not reported
+    assert board.rate == pytest.approx(4 / 7)
     counts = {s: board.count(s) for s in ("missing", "validated", "returned", "approved")}
     assert counts == {"missing": 2, "validated": 3, "returned": 1, "approved": 1}
 
@@ -159,7 +159,7 @@ def test_the_matrix_has_a_row_per_unit_a_column_per_round_and_marks_lateness(rou
     assert rows["B"]["2025Q3"] == "已报送-待审(迟报3天)"  # due 10-15, reported 10-18
     assert rows["C"]["2025Q3"] == "已报送-待审"  # late for the round, on time for its extension
     assert rows["B"]["2025Q2"] == "未报送(已逾期)"
-    assert rows["D"]["2025Q3"] == "未报送"  # due in two days: not overdue yet
+    assert rows["D"]["2025Q3"] == "未报送(上传未通过校验)"  # due in two days: not overdue yet
     assert rows["F"]["2025Q3"] == "已退回"
     assert states.filter(pl.col("unit") == "D")["2025Q3"].item() == "missing"
 
@@ -202,12 +202,13 @@ def test_an_earlier_round_shows_only_the_rounds_up_to_it(rounds_portal):
 
 def test_the_missing_list_gives_contacts_soonest_due_first_and_flags_three_days(rounds_portal):
     board = completion_board(rounds_portal, OFFICE, "2025Q3")
-    rows = missing_frame(board).select("unit", "contact", "days_left_text", "reminder").rows()
+    rows = missing_frame(board).select("unit", "state_text", "contact", "days_left_text", "reminder").rows()
     assert rows == [
-        ("D", EVIL_CONTACT, "还剩 2 天", "三天内到期"),
-        ("E", "周五", "还剩 17 天", ""),  # its extension runs to 10-30
+        ("D", "未报送(上传未通过校验)", EVIL_CONTACT, "还剩 2 天", "三天内到期"),
+        ("F", "已退回", "吴六", "还剩 2 天", "三天内到期"),  # owes a resubmission
+        ("E", "未报送", "周五", "还剩 17 天", ""),  # its extension runs to 10-30
     ]
-    assert board.due_soon["unit"].to_list() == ["D"]
+    assert board.due_soon["unit"].to_list() == ["D", "F"]
 
 
 def test_choices_offer_plans_unit_kinds_and_the_open_round_by_default(rounds_portal):
@@ -221,7 +222,7 @@ def test_the_missing_list_export_opens_is_print_ready_and_keeps_formula_text_as_
     data = export_missing_list(rounds_portal, OFFICE, "2025Q3")
     ws = openpyxl.load_workbook(io.BytesIO(data))[SHEET]
     assert ws["A1"].value == "2025Q3 季度调度催报名单"
-    assert "未报送 2 个(其中三天内到期或已逾期 1 个)" in ws["A3"].value
+    assert "已报送 4 个,未报送或被退回 3 个(其中三天内到期或已逾期 2 个)" in ws["A3"].value
     header = [c.value for c in ws[HEADER_ROW]]
     assert header[:6] == ["序号", "单位代码", "单位名称", "单位类型", "联系人", "联系电话"]
     first = [c for c in ws[HEADER_ROW + 1]]
@@ -237,7 +238,7 @@ def test_the_missing_list_export_opens_is_print_ready_and_keeps_formula_text_as_
 def test_the_missing_list_export_follows_the_filters(rounds_portal):
     data = export_missing_list(rounds_portal, EVALUATOR, "2025Q3", kind="town")
     ws = openpyxl.load_workbook(io.BytesIO(data))[SHEET]
-    assert [r[1] for r in ws.iter_rows(min_row=HEADER_ROW + 1, values_only=True)] == ["E"]
+    assert [r[1] for r in ws.iter_rows(min_row=HEADER_ROW + 1, values_only=True)] == ["F", "E"]
 
 
 def test_libreoffice_prints_the_missing_list_on_one_page(rounds_portal, tmp_path):

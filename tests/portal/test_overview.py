@@ -8,7 +8,7 @@ from portal.accounts.auth import Account
 from portal.core.context import Portal
 from portal.core.permissions import PermissionDenied
 from portal.monitoring.overview import Banner, due_banner, plans_overview, unit_overview
-from schemas.enums import Role, RoundState, SubmissionStatus
+from schemas.enums import Role, RoundState
 
 REPORTER = Account("rep1", "填报员", Role.UNIT_REPORTER, "JZKF-CXCY")
 OFFICE = Account("office1", "办公室", Role.OFFICE_REVIEWER, None)
@@ -43,7 +43,7 @@ def test_a_unit_sees_its_open_round_due_date_and_what_it_owns(demo_portal):
         DUE,
         5,
     )
-    assert (data.status, data.banner) == (None, None)
+    assert (data.state, data.state_text, data.banner) == ("missing", "未报送", None)
     assert (data.indicators, data.tasks_lead, data.tasks_helper) == (3, 0, 15)
 
 
@@ -62,7 +62,7 @@ def test_a_reported_unit_gets_no_banner_and_sees_its_status(demo_portal):
             "('JZKF-CXCY', '2025Q3', 2, 'h2', 'rep1', now(), 'rejected')"
         )
     data = unit_overview(late, REPORTER, "JZKF-CXCY")
-    assert (data.status, data.banner) == (SubmissionStatus.VALIDATED, None)
+    assert (data.state, data.state_text, data.banner) == ("validated", "已报送-待审", None)
     assert plans_overview(late, OFFICE).units_reported == 1
 
 

@@ -4,7 +4,8 @@ import stat
 import pytest
 
 from portal.core.settings import SettingsError, load_settings
-from portal.registry.rounds import demo_rounds, due_date, quarter_end, reporting_round
+from portal.registry.rounds import demo_rounds, due_date
+from schemas.quarters import Quarter
 
 
 def test_defaults_put_everything_under_portal_home(portal_home):
@@ -28,7 +29,7 @@ def test_the_clock_setting_drives_every_date(portal_home, monkeypatch):
     s = load_settings()
     assert s.today() == dt.date(2025, 10, 10)
     assert s.now().date() == dt.date(2025, 10, 10)
-    assert reporting_round(s.today()) == "2025Q3"
+    assert str(Quarter.reported_on(s.today())) == "2025Q3"
     rounds = demo_rounds(s)
     assert rounds[-1] == {"code": "2025Q3", "due_date": dt.date(2025, 10, 15), "state": "open"}
     assert {r["state"] for r in rounds[:-1]} == {"closed"}
@@ -61,9 +62,6 @@ def test_the_secret_is_generated_once_outside_the_repo_and_private(portal_home):
     assert not mode & (stat.S_IRGRP | stat.S_IROTH)
 
 
-def test_quarter_arithmetic(portal_home):
+def test_a_rounds_due_date_follows_the_settings_rule(portal_home):
     s = load_settings()
-    assert quarter_end("2025Q4") == dt.date(2025, 12, 31)
-    assert quarter_end("2024Q1") == dt.date(2024, 3, 31)
     assert due_date("2025Q3", s) == dt.date(2025, 10, 15)
-    assert reporting_round(dt.date(2026, 1, 5)) == "2025Q4"

@@ -25,7 +25,7 @@ def test_status_json_on_the_demo_warehouse_lists_every_expected_unit_as_missing(
     )
     assert data["expected"] == len(data["units"]) == len(data["missing"]) > 50
     assert {u["state"] for u in data["units"]} == {"missing"}
-    assert set(data["units"][0]) == {"unit", "name", "kind", "state", "days_late", "due_date"}
+    assert set(data["units"][0]) == {"unit", "name", "kind", "state", "reported", "days_late", "due_date"}
     # the city and region nodes of the unit tree own nothing: not expected to report
     assert {"CJZY", "XY", "JZ"}.isdisjoint(u["unit"] for u in data["units"])
     assert all(m["phone"] and m["days_left"] == 5 and not m["due_soon"] for m in data["missing"])
@@ -60,7 +60,7 @@ def round_portal(empty_portal) -> Portal:
 def test_status_text_shows_states_lateness_extensions_and_the_reminder_list(round_portal):
     text = status_text(round_status(round_portal, "2025Q3"))
     lines = text.splitlines()
-    assert lines[1] == "应报单位 7 个,已报送 5 个,报送率 71.4%"
+    assert lines[1] == "应报单位 7 个,已报送 4 个,报送率 57.1%"  # F was returned: not reported
 
     def row(code: str) -> str:
         return next(line for line in lines if line.startswith(code + " "))
@@ -69,11 +69,12 @@ def test_status_text_shows_states_lateness_extensions_and_the_reminder_list(roun
     assert "迟报 3 天" in row("B")
     assert "2025-10-20(延期)" in row("C") and "按时" in row("C")
     assert "已退回" in row("F")
-    assert "上传 2 次均未通过校验" in row("D")
+    assert "未报送(上传未通过校验)" in row("D") and "上传 2 次均未通过校验" in row("D")
     reminder = lines[lines.index(next(ln for ln in lines if ln.startswith("催报名单"))) :]
-    assert reminder[0] == "催报名单(未报送 2 个,其中三天内到期或已逾期 1 个):"
+    assert reminder[0] == "催报名单(未报送或被退回 3 个,其中三天内到期或已逾期 2 个):"
     assert "李四" in reminder[2] and "0710-0004" in reminder[2] and "即将到期" in reminder[2]
-    assert "周五" in reminder[3] and "还剩 17 天" in reminder[3]
+    assert "吴六" in reminder[3] and "已退回" in reminder[3]
+    assert "周五" in reminder[4] and "还剩 17 天" in reminder[4]
 
 
 def test_status_json_keeps_codes_and_iso_dates(round_portal):
@@ -84,12 +85,17 @@ def test_status_json_keeps_codes_and_iso_dates(round_portal):
         "name": "单位B",
         "kind": "department",
         "state": "validated",
+        "reported": True,
         "days_late": 3,
         "due_date": "2025-10-15",
     }
     assert units["C"]["due_date"] == "2025-10-20"
-    assert [m["unit"] for m in data["missing"]] == ["D", "E"]
-    assert data["rate"] == round(5 / 7, 4)
+    assert [(m["unit"], m["state"]) for m in data["missing"]] == [
+        ("D", "missing"),
+        ("F", "returned"),
+        ("E", "missing"),
+    ]
+    assert data["rate"] == round(4 / 7, 4)
 
 
 def test_round_status_refuses_bad_codes_and_unknown_rounds(round_portal):

@@ -116,7 +116,7 @@ def test_an_accepted_upload_is_recorded_for_the_unit_shows_in_history_and_is_aud
     frame = wf.history(demo_portal, REPORTER, UNIT)
     assert frame.select("id", "round", "version", "status_label").rows() == [(sid, ROUND, 1, "已报送-待审")]
     assert _audit(demo_portal, "submission.upload") == [("rep1", str(sid))]
-    assert wf.report_round(demo_portal, REPORTER, UNIT).status == "validated"
+    assert wf.report_round(demo_portal, REPORTER, UNIT).state == "validated"
 
 
 @pytest.mark.parametrize("account", [EVALUATOR, ADMIN], ids=["evaluator", "admin"])

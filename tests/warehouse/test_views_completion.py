@@ -42,11 +42,11 @@ def test_inactive_units_units_without_duties_and_units_of_ended_plans_are_not_ex
     assert {"H", "I", "J"}.isdisjoint(c.units["unit"])
 
 
-def test_reporting_rate_counts_each_expected_unit_once(round_wh):
+def test_reporting_rate_counts_each_expected_unit_once_and_not_a_returned_one(round_wh):
     with round_wh.connect() as con:
         c = completion(con, "2025Q3", ROUND_TODAY)
-    assert (c.expected, c.reported) == (7, 5)
-    assert c.rate == pytest.approx(5 / 7)
+    assert (c.expected, c.reported) == (7, 4)  # F was returned: it owes a resubmission
+    assert c.rate == pytest.approx(4 / 7)
 
 
 def test_reporting_rate_never_exceeds_one_with_repeated_uploads_and_unexpected_reporters(tmp_path):
@@ -123,17 +123,23 @@ def test_rejected_uploads_alone_leave_a_unit_missing_with_its_attempts_counted(r
 def test_missing_list_has_contacts_soonest_due_first_and_flags_those_due_within_three_days(round_wh):
     with round_wh.connect() as con:
         c = completion(con, "2025Q3", ROUND_TODAY)
-    assert c.missing.select("unit", "contact", "phone", "due_date", "days_left", "due_soon").rows() == [
-        ("D", "李四", "0710-0004", dt.date(2025, 10, 15), 2, True),
-        ("E", "周五", "0710-0005", dt.date(2025, 10, 30), 17, False),
+    rows = c.missing.select("unit", "state", "contact", "phone", "due_date", "days_left", "due_soon").rows()
+    assert rows == [
+        ("D", "missing", "李四", "0710-0004", dt.date(2025, 10, 15), 2, True),
+        ("F", "returned", "吴六", "0710-0006", dt.date(2025, 10, 15), 2, True),  # owes a resubmission
+        ("E", "missing", "周五", "0710-0005", dt.date(2025, 10, 30), 17, False),
     ]
-    assert c.due_soon["unit"].to_list() == ["D"]
+    assert c.due_soon["unit"].to_list() == ["D", "F"]
 
 
 def test_a_passed_due_date_stays_on_the_due_soon_list(round_wh):
     with round_wh.connect() as con:
         c = completion(con, "2025Q3", dt.date(2025, 10, 28))
-    assert c.missing.select("unit", "days_left", "due_soon").rows() == [("D", -13, True), ("E", 2, True)]
+    assert c.missing.select("unit", "days_left", "due_soon").rows() == [
+        ("D", -13, True),
+        ("F", -13, True),
+        ("E", 2, True),
+    ]
 
 
 def test_counts_by_unit_kind_add_up_to_the_totals(round_wh):
@@ -145,10 +151,10 @@ def test_counts_by_unit_kind_add_up_to_the_totals(round_wh):
     assert rows == [
         ("department", 3, 3, 0, 2, 0, 1),
         ("park", 2, 1, 1, 1, 0, 0),
-        ("town", 2, 1, 1, 0, 1, 0),
+        ("town", 2, 0, 1, 0, 1, 0),  # E missing, F returned: neither has reported
     ]
     assert c.by_kind["expected"].sum() == c.expected and c.by_kind["reported"].sum() == c.reported
-    assert c.by_kind["rate"].to_list() == [1.0, 0.5, 0.5]
+    assert c.by_kind["rate"].to_list() == [1.0, 0.5, 0.0]
 
 
 def test_a_round_of_a_year_outside_every_plan_expects_nobody(round_wh):

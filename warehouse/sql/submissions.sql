@@ -46,3 +46,43 @@ JOIN approved_submissions() s ON s.id = v.submission_id
 JOIN indicator_owners o ON o.indicator = v.indicator AND o.unit = s.unit AND o.position = 0
 JOIN rounds r ON r.code = s.round
 WHERE v.value IS NOT NULL;
+
+-- THE rule of a unit's standing in a round (概览, 数据上报, 完成情况, 催报名单, 通报 all read it):
+-- one row per registered unit for the round `round_code` (no rows for an unknown round).
+-- state      the current submission's status (current_submissions()), else 'missing':
+--            missing 未报送 (never uploaded, or every upload rejected: rejected_attempts > 0 says so) /
+--            validated 已报送-待审 (awaiting review; also a correction uploaded after approval, whose
+--            approved values stand meanwhile, see approved_submissions()) / returned 已退回 (owes a
+--            resubmission) / approved 已通过 — schemas.enums.ReportState.
+-- reported   state validated or approved: the only states that count as reported (rates, on time,
+--            banners); missing and returned units are on the 催报名单.
+-- reported_at  the first accepted upload in the round when reported (a return and resubmission
+--            does not make an on-time report late), else NULL.
+-- due_date   the effective due date: the unit's extension for the round if granted, else the round's.
+CREATE OR REPLACE TEMP MACRO standings(round_code) AS TABLE
+WITH r AS (
+    SELECT code, due_date FROM rounds WHERE code = round_code
+),
+tries AS (
+    SELECT unit,
+           count(*) FILTER (WHERE status = 'rejected')::INTEGER AS rejected_attempts,
+           min(uploaded_at) FILTER (WHERE status <> 'rejected') AS first_accepted_at
+    FROM submissions WHERE round = round_code GROUP BY unit
+),
+cur AS (
+    SELECT * FROM current_submissions() WHERE round = round_code
+)
+SELECT u.code AS unit, r.code AS round,
+       coalesce(cur.status, 'missing') AS state,
+       coalesce(cur.status IN ('validated', 'approved'), false) AS reported,
+       cur.id AS submission_id, cur.version, cur.uploaded_at AS submitted_at,
+       CASE WHEN cur.status IN ('validated', 'approved') THEN t.first_accepted_at END AS reported_at,
+       coalesce(t.rejected_attempts, 0) AS rejected_attempts,
+       r.due_date AS round_due_date,
+       coalesce(x.due_date, r.due_date) AS due_date,
+       x.due_date IS NOT NULL AS extended
+FROM units u
+CROSS JOIN r
+LEFT JOIN cur ON cur.unit = u.code
+LEFT JOIN tries t ON t.unit = u.code
+LEFT JOIN extensions x ON x.round = r.code AND x.unit = u.code;

@@ -62,7 +62,7 @@ def test_counts_match_the_round_status_and_a_chart_is_drawn(site):
 def test_the_reminder_list_names_missing_units_with_contacts_and_offers_its_export(site):
     at = completion_page("office1")
     missing = at.dataframe[-1].value
-    assert list(missing.columns[:5]) == ["单位代码", "单位名称", "单位类型", "联系人", "联系电话"]
+    assert list(missing.columns[:6]) == ["单位代码", "单位名称", "单位类型", "报送情况", "联系人", "联系电话"]
     assert VALIDATED_UNIT not in set(missing["单位代码"]) and APPROVED_UNIT not in set(missing["单位代码"])
     assert set(missing["剩余时间"]) == {"还剩 5 天"}  # due 2025-10-15, today 2025-10-10
     assert at.download_button(key="completion_missing_export").label == L.MISSING_EXPORT

@@ -269,6 +269,22 @@ _CATALOGUE: list[IssueType] = [
         "请填写数字,如 1200 或 15.5。",
     ),
     IssueType(
+        "value-not-finite",
+        E,
+        "cells",
+        "不是有效数值",
+        "“{value}”不是有限的数值(无穷大或非数字),未读取。",
+        "请填写实际的数字,如 1200 或 15.5;不要填写 1e999、inf 之类的值。",
+    ),
+    IssueType(
+        "value-too-large",
+        E,
+        "cells",
+        "数值超出范围",
+        "“{value}”的绝对值超过 {limit},超出平台可接受的范围,未读取。",
+        "请核对数量级和计量单位(如“元”与“亿元”),填写实际的数值。",
+    ),
+    IssueType(
         "value-not-date",
         E,
         "cells",

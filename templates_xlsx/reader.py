@@ -272,7 +272,7 @@ def _percent_reading(text: str) -> normalise.Reading:
         value = round(float(text) * 100, 10)
     except ValueError:
         return normalise.Reading(None, ["value-not-number"])
-    return normalise.Reading(value, ["number-percent-string"], normalise.show_number(value))
+    return normalise.finite_number(value, ["number-percent-string"])
 
 
 def read_sheet(book: Workbook, spec: SheetSpec) -> tuple[ParsedSheet, list[Issue]]:
@@ -351,6 +351,7 @@ def read_sheet(book: Workbook, spec: SheetSpec) -> tuple[ParsedSheet, list[Issue
                         row=excel_row,
                         normalised=reading.normalised or "",
                         allowed="是、否",
+                        **({"limit": normalise.MAX_ABS_TEXT} if code == "value-too-large" else {}),
                     )
                 )
             records[c.key].append(reading.value)

@@ -76,6 +76,40 @@ def test_what_a_person_typed_is_read_as_meant_with_a_warning_at_the_cell(templat
     assert _value(parsed, "indicator_values", "JZ-K01", "value") == expected
 
 
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("1e999", "value-not-finite"),
+        ("-1e999", "value-not-finite"),
+        ("inf", "value-not-finite"),
+        ("NaN", "value-not-finite"),
+        ("1.79e308", "value-too-large"),
+        ("1000000000000001", "value-too-large"),
+        (2e15, "value-too-large"),
+        ("1e400家", "value-not-finite"),
+    ],
+)
+def test_non_finite_and_absurd_numbers_are_errors_at_their_cell_and_not_stored(template, typed, code):
+    parsed = read_upload(fill_template(template, indicators={"JZ-K01": typed}))
+    assert _flat(parsed.issues) == [[IND, "N4", code]]
+    assert parsed.issues[0].is_error and "{" not in parsed.issues[0].message
+    assert _value(parsed, "indicator_values", "JZ-K01", "value") is None
+
+
+def test_the_magnitude_bound_is_inclusive_and_named_in_the_message(template):
+    parsed = read_upload(fill_template(template, indicators={"JZ-K01": 1e15, "JZ-K03": "-1e16"}))
+    assert _flat(parsed.issues) == [[IND, "N6", "value-too-large"]]
+    assert "10^15" in parsed.issues[0].message
+    assert _value(parsed, "indicator_values", "JZ-K01", "value") == 1e15
+
+
+@pytest.mark.parametrize("typed", ["-0", "-0.0", -0.0, "－０"])
+def test_negative_zero_is_read_as_zero(template, typed):
+    parsed = read_upload(fill_template(template, indicators={"JZ-K01": typed}))
+    value = _value(parsed, "indicator_values", "JZ-K01", "value")
+    assert value == 0 and str(value) == "0.0"
+
+
 def test_full_width_digits_are_read_as_numbers_with_a_warning(template):
     parsed = read_upload(fill_template(template, indicators={"JZ-K01": "１２０"}))
     assert _flat(parsed.issues) == [["指标填报", "N4", "number-full-width"]]

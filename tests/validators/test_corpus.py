@@ -204,6 +204,11 @@ CASES = [
         [("value-not-applicable", IND, "N6"), ("indicator-value-missing", IND, "N6")],
     ),
     Case("text-not-number", f(indicators=v("T-K01", "一千零五十")), [("value-not-number", IND, "N4")]),
+    Case("infinite-as-text", f(indicators=v("T-K01", "1e999")), [("value-not-finite", IND, "N4")]),
+    Case("nan-as-text", f(indicators=v("T-K02", "NaN")), [("value-not-finite", IND, "N5")]),
+    Case("absurd-magnitude", f(indicators=v("T-K01", "1.79e308")), [("value-too-large", IND, "N4")]),
+    Case("just-over-the-bound", f(indicators=v("T-K02", -1.5e15)), [("value-too-large", IND, "N5")]),
+    Case("percent-too-large", f(tasks={"T-1.1": {"percent": "1e400%"}}), [("value-not-finite", TSK, "H4")]),
     Case(
         "formula-without-cached-value",
         f(indicators=v("T-K01", "=1000+50")),

@@ -127,6 +127,28 @@ CASES = [
         lambda t: hostile.malformed_sheet_xml(fill(t), IND),
         [("file-unreadable", None, None)],
     ),
+    Case("duplicate-entry", hostile.with_duplicate_entry, [("file-zip-duplicate", None, None)]),
+    Case(
+        "duplicate-entry-by-case", hostile.with_duplicate_entry_by_case, [("file-zip-duplicate", None, None)]
+    ),
+    Case("entry-parent-path", hostile.with_entry("../../evil.xml"), [("file-zip-path", None, None)]),
+    Case("entry-absolute-path", hostile.with_entry("/etc/cron.d/x"), [("file-zip-path", None, None)]),
+    Case(
+        "entry-backslash", hostile.with_entry("xl\\worksheets\\sheet9.xml"), [("file-zip-path", None, None)]
+    ),
+    Case("dde-external-link", hostile.with_dde_external_link, [("file-external-link", None, None)]),
+    Case(
+        "external-link-relationship",
+        hostile.with_external_link_relationship_only,
+        [("file-external-link", None, None)],
+    ),
+    Case(
+        "unc-hyperlink",
+        lambda t: hostile.with_unc_hyperlink(fill(t), IND),
+        [("file-external-link", None, None)],
+    ),
+    Case("embedded-ole-object", hostile.with_ole_object, [("file-embedded-object", None, None)]),
+    Case("remote-ole-object", hostile.with_remote_ole_relationship, [("file-embedded-object", None, None)]),
     # ---- stage 2: structure
     Case("sheet-deleted", f(edit=remove_sheet(TSK)), [("sheet-missing", TSK, None)]),
     Case("sheet-renamed", f(edit=rename_sheet(TSK, "任务")), [("sheet-missing", TSK, None)]),

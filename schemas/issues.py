@@ -119,6 +119,14 @@ _CATALOGUE: list[IssueType] = [
         "请删除插入的文档、图标或控件后另存再上传;需要提供的材料请作为佐证材料单独上传。",
     ),
     IssueType(
+        "sheet-too-large",
+        E,
+        "file",
+        "工作表过大",
+        "工作表“{sheet}”的内容延伸到 {cell},超出可处理的范围(最多 {max_rows} 行、到 {max_col} 列),文件未读取。",
+        "请删除 {cell} 等表格区域以外的多余内容:选中多余的行或列后右键“删除”(只清除内容不够),保存后再上传。",
+    ),
+    IssueType(
         "file-unreadable",
         E,
         "file",

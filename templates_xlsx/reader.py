@@ -19,7 +19,7 @@ import polars as pl
 
 from schemas.issues import Issue
 from schemas.sheets import Column, ColumnType, SheetSpec, column_letter
-from templates_xlsx import normalise
+from templates_xlsx import budget, normalise
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -44,6 +44,14 @@ class WorkbookUnreadable(Exception):
     def __init__(self, detail: str):
         super().__init__(detail)
         self.detail = detail
+
+
+class SheetTooLarge(WorkbookUnreadable):
+    """Sheets reach beyond their budget (templates_xlsx.budget); `issues` locates each one."""
+
+    def __init__(self, issues: list[Issue]):
+        super().__init__("工作表超出可处理的范围")
+        self.issues = issues
 
 
 @dataclass
@@ -121,13 +129,21 @@ def _unescape(raw: bytes) -> str:
 
 
 class Workbook:
-    """An opened .xlsx: sheet names, values via calamine, XML parts for what calamine hides."""
+    """An opened .xlsx: sheet names, values via calamine, XML parts for what calamine hides.
 
-    def __init__(self, data: bytes):
+    Every worksheet's extent is checked against its budget before calamine is called
+    (`SheetTooLarge`); `check_sizes=False` skips that, for tests of what a reader crash costs.
+    """
+
+    def __init__(self, data: bytes, check_sizes: bool = True):
         self.data = data
         try:
             self.zip = zipfile.ZipFile(io.BytesIO(data))
             self._parts = self._sheet_parts()
+            if check_sizes:
+                too_large = budget.check_sizes(self.zip, self._parts)
+                if too_large:
+                    raise SheetTooLarge(too_large)
             self.reader = fastexcel.read_excel(data)
         except WorkbookUnreadable:
             raise

@@ -149,6 +149,32 @@ CASES = [
     ),
     Case("embedded-ole-object", hostile.with_ole_object, [("file-embedded-object", None, None)]),
     Case("remote-ole-object", hostile.with_remote_ole_relationship, [("file-embedded-object", None, None)]),
+    # ---- sheets beyond their budget: refused before any reader allocates for them
+    Case(
+        "one-cell-at-XFD1048576",
+        lambda t: hostile.with_cells(IND, ["XFD1048576"])(fill(t)),
+        [("sheet-too-large", IND, "XFD1048576")],
+    ),
+    Case(
+        "dimension-claims-the-whole-grid",
+        lambda t: hostile.with_dimension(fill(t), hostile.first_sheet_part(t), "A1:XFD1048576"),
+        [("sheet-too-large", "填报说明", "XFD1048576")],
+    ),
+    Case(
+        "rows-beyond-the-budget",
+        lambda t: hostile.with_cells(TSK, [f"I{r}" for r in range(5001, 5011)], "进展")(fill(t)),
+        [("sheet-too-large", TSK, "I5001")],
+    ),
+    Case(
+        "note-beyond-the-column-margin",
+        lambda t: hostile.with_cells(IND, ["AP4"], "备注")(fill(t)),
+        [("sheet-too-large", IND, "AP4")],
+    ),
+    Case(
+        "added-sheet-too-large",
+        lambda t: hostile.with_cells("草稿", ["A1", "B6000"])(fill(t)),
+        [("sheet-too-large", "草稿", "B6000")],
+    ),
     # ---- stage 2: structure
     Case("sheet-deleted", f(edit=remove_sheet(TSK)), [("sheet-missing", TSK, None)]),
     Case("sheet-renamed", f(edit=rename_sheet(TSK, "任务")), [("sheet-missing", TSK, None)]),

@@ -127,6 +127,14 @@ _CATALOGUE: list[IssueType] = [
         "请删除 {cell} 等表格区域以外的多余内容:选中多余的行或列后右键“删除”(只清除内容不够),保存后再上传。",
     ),
     IssueType(
+        "file-reader-crashed",
+        E,
+        "file",
+        "文件读取失败",
+        "读取工作簿的程序未能完成({detail}),文件未读取;常见原因是文件内容过大或结构异常。",
+        "请用 Excel/WPS 打开文件,删除多余的工作表和表格区域以外的内容,另存为 .xlsx 后再上传;仍不行请把文件发给平台管理员。",
+    ),
+    IssueType(
         "file-unreadable",
         E,
         "file",

@@ -309,6 +309,14 @@ _CATALOGUE: list[IssueType] = [
         "请在 Excel/WPS 中打开并保存一次(让公式计算),或直接填写数值。",
     ),
     IssueType(
+        "formula-not-allowed",
+        E,
+        "cells",
+        "含有公式",
+        "单元格含有公式 {value},平台只接收直接填写的数值或文字,未读取其计算结果。",
+        "请复制该单元格后“选择性粘贴 → 数值”,或直接填写数值;不要引用其他单元格、文件或程序。",
+    ),
+    IssueType(
         "value-not-number",
         E,
         "cells",

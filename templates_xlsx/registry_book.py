@@ -37,7 +37,7 @@ def read_registry(data: bytes, check_sizes: bool = True) -> tuple[dict[str, Pars
         return {spec.key: empty_sheet(spec) for spec in REGISTRY_SHEETS}, exc.issues
     sheets, issues = {}, []
     for spec in REGISTRY_SHEETS:
-        parsed, found = read_sheet(book, spec)
+        parsed, found = read_sheet(book, spec, refuse_formulas=False)
         sheets[spec.key] = parsed
         issues += found
     return sheets, issues

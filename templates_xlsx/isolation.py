@@ -8,7 +8,8 @@ overruns TIMEOUT_S is killed and replaced; the file it was reading gets `file-re
 the rest of a batch goes on.
 
 Workers start on first use (`warm()` starts them ahead) and stay warm: a read then costs the
-pickling of the file's bytes and of the parsed frames, a millisecond or two (BENCHMARKS.md).
+pickling of the file's bytes and of the parsed frames, about a millisecond of CPU for a 50-row
+template (scripts/bench_reader_isolation.py).
 `ISOLATE = False`, or `isolate=False` where a caller offers it, reads in this process instead.
 """
 
@@ -32,7 +33,7 @@ ISOLATE = True
 # Workers kept warm. Reads take ~10 ms and the host has 2 shared cores: one worker serialises
 # concurrent uploads with little waiting; raise it on a larger host.
 WORKERS = 1
-# Address space of a worker. One with polars, fastexcel and openpyxl imported maps ~550 MB before
+# Address space of a worker. One with polars, fastexcel (and openpyxl) imported maps ~550 MB before
 # reading anything; a template within its budget needs a few MB more, a province registry
 # (200,000 rows) a few hundred. A runaway allocation fails here, not on the host.
 MEMORY_LIMIT_MB = 2048
@@ -49,8 +50,9 @@ TASKS = {
     "registry": "templates_xlsx.registry_book:read_registry",
     "pid": "templates_xlsx.isolation:worker_pid",
 }
-# Imported by each worker before its first request, so the first read is not also an import.
-_WARM_IMPORTS = ("templates_xlsx.upload", "templates_xlsx.registry_book")
+# Imported by each worker before its first request, so the first upload read is not also an
+# import (the registry reader, with openpyxl, is imported when first asked for).
+_WARM_IMPORTS = ("templates_xlsx.upload",)
 
 
 class ReaderCrashed(Exception):

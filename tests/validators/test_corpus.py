@@ -437,10 +437,11 @@ def test_randomly_damaged_files_give_issues_not_tracebacks(seed, good):
 def test_a_refused_file_is_never_parsed(template, monkeypatch):
     import validators.pipeline as pipeline
 
-    def fail(data):
+    def fail(data, **options):
         raise AssertionError("a refused file reached the reader")
 
     monkeypatch.setattr(pipeline, "read_upload", fail)
+    monkeypatch.setattr(pipeline, "_isolated_read", fail)
     result = run(hostile.with_macro(template))
     assert result.upload is None and result.report.codes() == ["file-macro-enabled"]
     assert result.stages_run == ["file"]

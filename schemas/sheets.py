@@ -45,6 +45,11 @@ class SheetSpec:
     header_row: int = 1
     title: str = ""
     item: str = "行"  # what a row is, for messages: 指标 / 任务
+    # The furthest row a workbook may use in this sheet; beyond it the file is refused before it
+    # is parsed (templates_xlsx.budget), since readers allocate by the cells a sheet declares.
+    # A unit's quarterly template has at most ~50 rows (BENCHMARKS.md); 5,000 is 100× that and
+    # keeps a parse in milliseconds and an annotated copy in seconds.
+    max_rows: int = 5_000
 
     @property
     def first_data_row(self) -> int:
@@ -94,6 +99,10 @@ def column_letter(index0: int) -> str:
 
 
 C, T = Column, ColumnType
+
+# A registry workbook holds a whole region's plan: a province has ~2,000 units and ~40,000
+# indicators, and 分年度目标 a few rows per indicator. Five times that leaves room to grow.
+REGISTRY_MAX_ROWS = 200_000
 KIND_LABELS = tuple(k.label for k in IndicatorKind)
 STATUS_LABELS = tuple(s.label for s in TaskStatus)
 ROLE_LABELS = tuple(r.label for r in TaskRole)
@@ -216,6 +225,7 @@ UNIT_KIND_LABELS = tuple(k.label for k in UnitKind)
 ROUND_STATE_LABELS = tuple(s.label for s in RoundState)
 
 REGISTRY_PLANS = SheetSpec(
+    max_rows=REGISTRY_MAX_ROWS,
     key="plans",
     name="规划",
     item="规划",
@@ -232,6 +242,7 @@ REGISTRY_PLANS = SheetSpec(
 )
 
 REGISTRY_UNITS = SheetSpec(
+    max_rows=REGISTRY_MAX_ROWS,
     key="units",
     name="单位",
     item="单位",
@@ -249,6 +260,7 @@ REGISTRY_UNITS = SheetSpec(
 )
 
 REGISTRY_TASKS = SheetSpec(
+    max_rows=REGISTRY_MAX_ROWS,
     key="tasks",
     name="任务",
     item="任务",
@@ -269,6 +281,7 @@ REGISTRY_TASKS = SheetSpec(
 )
 
 REGISTRY_INDICATORS = SheetSpec(
+    max_rows=REGISTRY_MAX_ROWS,
     key="indicators",
     name="指标",
     item="指标",
@@ -294,6 +307,7 @@ REGISTRY_INDICATORS = SheetSpec(
 )
 
 REGISTRY_YEARLY_TARGETS = SheetSpec(
+    max_rows=REGISTRY_MAX_ROWS,
     key="yearly_targets",
     name="分年度目标",
     item="分年度目标",
@@ -305,6 +319,7 @@ REGISTRY_YEARLY_TARGETS = SheetSpec(
 )
 
 REGISTRY_ROUNDS = SheetSpec(
+    max_rows=REGISTRY_MAX_ROWS,
     key="rounds",
     name="轮次",
     item="轮次",

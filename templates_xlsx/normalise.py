@@ -8,6 +8,7 @@ reader attaches those.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -63,6 +64,15 @@ _FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－＋％", "01
 _SPACES = " \t\r\n\u3000\u00a0\u2002\u2003\u2009\ufeff"
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+# Words a cell (or calamine, for a numeric cell it could not hold) uses for non-finite numbers.
+_NON_FINITE = frozenset({"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "nan", "+nan", "-nan"})
+
+# Largest magnitude a reported number may have. The plans' largest amounts are about 1e12 (元);
+# at 1e15 a float still holds every integer exactly (2**53 ≈ 9e15) and `show_number` prints it
+# as an integer. Anything larger is a typo or an attack (1.79e308, 1e999 → inf), never a value.
+MAX_ABS_NUMBER = 1e15
+MAX_ABS_TEXT = "10^15(1000 万亿)"
+
 _EXCEL_ERRORS = frozenset(
     {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!", "#GETTING_DATA"}
 )
@@ -79,7 +89,9 @@ class Reading:
         return any(c in ERROR_CODES for c in self.codes)
 
 
-ERROR_CODES = frozenset({"value-not-number", "value-not-date", "excel-error-value"})
+ERROR_CODES = frozenset(
+    {"value-not-number", "value-not-date", "excel-error-value", "value-not-finite", "value-too-large"}
+)
 
 
 def strip_text(raw: str) -> Reading:
@@ -108,7 +120,7 @@ def parse_number(raw: object, measure_unit: str | None = None) -> Reading:
     if isinstance(raw, bool):
         return Reading(None, ["value-not-number"])
     if isinstance(raw, int | float):
-        return Reading(float(raw))
+        return finite_number(float(raw), [])
     text = str(raw)
     if text in _EXCEL_ERRORS:
         return Reading(None, ["excel-error-value"])
@@ -133,8 +145,18 @@ def parse_number(raw: object, measure_unit: str | None = None) -> Reading:
         codes.append("number-thousands-separator")
         text = text.replace(",", "")
     if not _PLAIN_NUMBER.match(text):
-        return Reading(None, [c for c in codes if c == "text-trimmed"] + ["value-not-number"])
-    value = _rescale(float(text), suffix, measure_unit)
+        code = "value-not-finite" if text.lower() in _NON_FINITE else "value-not-number"
+        return Reading(None, [c for c in codes if c == "text-trimmed"] + [code])
+    return finite_number(_rescale(float(text), suffix, measure_unit), codes)
+
+
+def finite_number(value: float, codes: list[str]) -> Reading:
+    """A finite number within ±MAX_ABS_NUMBER, with -0 read as 0; else an error and no value."""
+    if not math.isfinite(value):
+        return Reading(None, [c for c in codes if c == "text-trimmed"] + ["value-not-finite"])
+    if abs(value) > MAX_ABS_NUMBER:
+        return Reading(None, [c for c in codes if c == "text-trimmed"] + ["value-too-large"])
+    value += 0.0  # -0.0 + 0.0 is 0.0: a typed "-0" is stored and shown as 0
     return Reading(value, codes, show_number(value))
 
 

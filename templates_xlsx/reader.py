@@ -19,7 +19,7 @@ import polars as pl
 
 from schemas.issues import Issue
 from schemas.sheets import Column, ColumnType, SheetSpec, column_letter
-from templates_xlsx import normalise
+from templates_xlsx import budget, normalise
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -44,6 +44,14 @@ class WorkbookUnreadable(Exception):
     def __init__(self, detail: str):
         super().__init__(detail)
         self.detail = detail
+
+
+class SheetTooLarge(WorkbookUnreadable):
+    """Sheets reach beyond their budget (templates_xlsx.budget); `issues` locates each one."""
+
+    def __init__(self, issues: list[Issue]):
+        super().__init__("工作表超出可处理的范围")
+        self.issues = issues
 
 
 @dataclass
@@ -79,11 +87,16 @@ _QUOTED = re.compile(r'"[^"]*"|\\.')
 
 @dataclass(frozen=True)
 class CellFlag:
-    """What calamine's value hides: an error value, a formula without a cached result, or a
-    number shown as a percentage (15% typed into Excel is stored as 0.15)."""
+    """What calamine's value hides: an error value, a formula (with or without a cached result:
+    calamine shows only the result), or a number shown as a percentage (15% typed into Excel is
+    stored as 0.15)."""
 
-    kind: str  # "error", "formula" or "percent"
+    kind: str  # "error", "formula" (no cached result), "formula-cached" or "percent"
     text: str
+
+    @property
+    def is_formula(self) -> bool:
+        return self.kind in ("formula", "formula-cached")
 
 
 def _is_percent_format(code: str) -> bool:
@@ -120,14 +133,42 @@ def _unescape(raw: bytes) -> str:
     )
 
 
-class Workbook:
-    """An opened .xlsx: sheet names, values via calamine, XML parts for what calamine hides."""
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → the zip member holding its XML, in workbook order."""
+    names = archive.namelist()
+    if "xl/workbook.xml" not in names:
+        raise WorkbookUnreadable("缺少 xl/workbook.xml")
+    rels_xml = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels_xml.iter(f"{_NS_PKG_REL}Relationship")}
+    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    parts = {}
+    for sheet in book.iter(f"{_NS_MAIN}sheet"):
+        target = targets.get(sheet.get(f"{_NS_REL}id"), "")
+        path = (
+            target.lstrip("/")
+            if target.startswith("/")
+            else normpath(join(dirname("xl/workbook.xml"), target))
+        )
+        parts[sheet.get("name", "")] = path
+    return parts
 
-    def __init__(self, data: bytes):
+
+class Workbook:
+    """An opened .xlsx: sheet names, values via calamine, XML parts for what calamine hides.
+
+    Every worksheet's extent is checked against its budget before calamine is called
+    (`SheetTooLarge`); `check_sizes=False` skips that, for tests of what a reader crash costs.
+    """
+
+    def __init__(self, data: bytes, check_sizes: bool = True):
         self.data = data
         try:
             self.zip = zipfile.ZipFile(io.BytesIO(data))
             self._parts = self._sheet_parts()
+            if check_sizes:
+                too_large = budget.check_sizes(self.zip, self._parts)
+                if too_large:
+                    raise SheetTooLarge(too_large)
             self.reader = fastexcel.read_excel(data)
         except WorkbookUnreadable:
             raise
@@ -147,22 +188,7 @@ class Workbook:
         return self._parts[name]
 
     def _sheet_parts(self) -> dict[str, str]:
-        names = self.zip.namelist()
-        if "xl/workbook.xml" not in names:
-            raise WorkbookUnreadable("缺少 xl/workbook.xml")
-        rels_xml = ElementTree.fromstring(self.zip.read("xl/_rels/workbook.xml.rels"))
-        targets = {r.get("Id"): r.get("Target", "") for r in rels_xml.iter(f"{_NS_PKG_REL}Relationship")}
-        book = ElementTree.fromstring(self.zip.read("xl/workbook.xml"))
-        parts = {}
-        for sheet in book.iter(f"{_NS_MAIN}sheet"):
-            target = targets.get(sheet.get(f"{_NS_REL}id"), "")
-            path = (
-                target.lstrip("/")
-                if target.startswith("/")
-                else normpath(join(dirname("xl/workbook.xml"), target))
-            )
-            parts[sheet.get("name", "")] = path
-        return parts
+        return sheet_parts(self.zip)
 
     def sheet_state(self, name: str) -> str:
         book = ElementTree.fromstring(self.zip.read("xl/workbook.xml"))
@@ -230,15 +256,23 @@ class Workbook:
                 continue
             formula = _FORMULA.search(body)
             # A cached empty string (t="str" with <v></v>) is a value; no <v> at all is not.
-            if formula and not has_value:
+            if formula:
                 text = _unescape(formula.group(1) or b"")
-                found[(row, col)] = CellFlag("formula", "=" + text if text else "(共享公式)")
+                kind_of = "formula-cached" if has_value else "formula"
+                found[(row, col)] = CellFlag(kind_of, "=" + text if text else "(共享公式)")
                 continue
             if kind == b"n" and value and percent_styles:
                 style = _STYLE.search(attrs)
                 if style and int(style.group(1)) in percent_styles:
                     found[(row, col)] = CellFlag("percent", value.decode("ascii", "replace"))
         return (first_col or 0), found
+
+
+_FLAG_CODES = {
+    "error": "excel-error-value",
+    "formula": "formula-without-value",
+    "formula-cached": "formula-not-allowed",
+}
 
 
 def _parse(column: Column, raw: str | None, measure_unit: str | None) -> normalise.Reading:
@@ -272,11 +306,19 @@ def _percent_reading(text: str) -> normalise.Reading:
         value = round(float(text) * 100, 10)
     except ValueError:
         return normalise.Reading(None, ["value-not-number"])
-    return normalise.Reading(value, ["number-percent-string"], normalise.show_number(value))
+    return normalise.finite_number(value, ["number-percent-string"])
 
 
-def read_sheet(book: Workbook, spec: SheetSpec) -> tuple[ParsedSheet, list[Issue]]:
-    """One sheet by its spec: find the header row, type every value, report what was repaired."""
+def read_sheet(
+    book: Workbook, spec: SheetSpec, refuse_formulas: bool = True
+) -> tuple[ParsedSheet, list[Issue]]:
+    """One sheet by its spec: find the header row, type every value, report what was repaired.
+
+    `refuse_formulas`: every formula in the sheet is an error at its cell (`formula-not-allowed`),
+    its cached result unread: the templates define no formulas (templates_xlsx.builder), and a
+    formula handed on to reviewers may run (DDE such as cmd|' /C calc'!A0) or call out
+    (HYPERLINK, WEBSERVICE). Off for the office's registry workbook, where a cached result is
+    read as the value."""
     issues: list[Issue] = []
     if spec.name not in book.sheet_names:
         return ParsedSheet(spec, _empty_frame(spec)), [Issue.make("sheet-missing", sheet=spec.name)]
@@ -308,6 +350,7 @@ def read_sheet(book: Workbook, spec: SheetSpec) -> tuple[ParsedSheet, list[Issue
                 )
             )
     present = [c for c in spec.columns if c.key in positions]
+    reported: set[tuple[int, int]] = set()
     records: dict[str, list] = {c.key: [] for c in present}
     excel_rows: list[int] = []
     for r in range(header_row, len(rows)):  # row index r is Excel row r+1; header is at header_row-1
@@ -317,6 +360,8 @@ def read_sheet(book: Workbook, spec: SheetSpec) -> tuple[ParsedSheet, list[Issue
             c.key: _cell_text(row[positions[c.key]]) if positions[c.key] < len(row) else None for c in present
         }
         row_flags = {c.key: flags.get((excel_row, offset + positions[c.key])) for c in present}
+        if not refuse_formulas:  # a formula's cached result is its value
+            row_flags = {k: None if f and f.kind == "formula-cached" else f for k, f in row_flags.items()}
         if all(v is None or str(v).strip() == "" for v in raw.values()) and not any(
             f and f.kind != "percent" for f in row_flags.values()
         ):
@@ -326,8 +371,9 @@ def read_sheet(book: Workbook, spec: SheetSpec) -> tuple[ParsedSheet, list[Issue
             cell = f"{letters[c.key]}{excel_row}"
             flag = row_flags[c.key]
             shown = raw[c.key]
-            if flag is not None and flag.kind in ("error", "formula"):
-                code = "excel-error-value" if flag.kind == "error" else "formula-without-value"
+            if flag is not None and flag.kind != "percent":
+                code = _FLAG_CODES[flag.kind]
+                reported.add((excel_row, offset + positions[c.key]))
                 issues.append(
                     Issue.make(
                         code, sheet=spec.name, cell=cell, column=c.header, value=flag.text, row=excel_row
@@ -351,10 +397,18 @@ def read_sheet(book: Workbook, spec: SheetSpec) -> tuple[ParsedSheet, list[Issue
                         row=excel_row,
                         normalised=reading.normalised or "",
                         allowed="是、否",
+                        **({"limit": normalise.MAX_ABS_TEXT} if code == "value-too-large" else {}),
                     )
                 )
             records[c.key].append(reading.value)
         excel_rows.append(excel_row)
+    if refuse_formulas:  # formulas outside the table's cells: in titles, headers, side columns
+        for (row, col), flag in sorted(flags.items()):
+            if flag.is_formula and (row, col) not in reported:
+                cell = f"{column_letter(col)}{row}"
+                issues.append(
+                    Issue.make("formula-not-allowed", sheet=spec.name, cell=cell, value=flag.text, row=row)
+                )
     frame = pl.DataFrame(
         {"_row": pl.Series("_row", excel_rows, dtype=pl.Int64)}
         | {

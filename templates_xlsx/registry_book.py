@@ -9,7 +9,7 @@ from openpyxl import Workbook as XWorkbook
 from schemas.issues import Issue
 from schemas.registry import Registry
 from schemas.sheets import ENUM_COLUMNS, REGISTRY_SHEETS
-from templates_xlsx.reader import ParsedSheet, Workbook, read_sheet
+from templates_xlsx.reader import ParsedSheet, SheetTooLarge, Workbook, empty_sheet, read_sheet
 from templates_xlsx.writing import print_setup, write_table
 
 
@@ -26,12 +26,18 @@ def write_registry(registry: Registry) -> bytes:
     return buf.getvalue()
 
 
-def read_registry(data: bytes) -> tuple[dict[str, ParsedSheet], list[Issue]]:
-    """Every registry sheet parsed and typed; cell-level problems as issues (nothing raised)."""
-    book = Workbook(data)
+def read_registry(data: bytes, check_sizes: bool = True) -> tuple[dict[str, ParsedSheet], list[Issue]]:
+    """Every registry sheet parsed and typed; cell-level problems as issues. A sheet beyond its
+    budget (templates_xlsx.budget) is an issue at its far cell and nothing is parsed; bytes that
+    are no workbook raise WorkbookUnreadable. Run `validators.registry.read_registry_file` for
+    untrusted bytes: it checks file safety first and parses in the isolated reader."""
+    try:
+        book = Workbook(data, check_sizes)
+    except SheetTooLarge as exc:
+        return {spec.key: empty_sheet(spec) for spec in REGISTRY_SHEETS}, exc.issues
     sheets, issues = {}, []
     for spec in REGISTRY_SHEETS:
-        parsed, found = read_sheet(book, spec)
+        parsed, found = read_sheet(book, spec, refuse_formulas=False)
         sheets[spec.key] = parsed
         issues += found
     return sheets, issues

@@ -17,6 +17,7 @@ from schemas.issues import Issue
 from schemas.sheets import META_SHEET, TEMPLATE_SHEETS
 from templates_xlsx.reader import (
     ParsedSheet,
+    SheetTooLarge,
     Workbook,
     WorkbookUnreadable,
     empty_sheet,
@@ -35,21 +36,33 @@ class ParsedUpload:
 
     @property
     def readable(self) -> bool:
-        return not any(i.code == "file-unreadable" for i in self.issues)
+        return not any(i.code in UNREADABLE_CODES for i in self.issues)
 
 
-def _unreadable(detail: str) -> ParsedUpload:
+# Issues that leave nothing of the workbook read: the later stages have nothing to check.
+UNREADABLE_CODES = frozenset({"file-unreadable", "sheet-too-large", "file-reader-crashed"})
+
+
+def unreadable(issues: list[Issue]) -> ParsedUpload:
+    """An upload of which nothing could be read, with the issues saying why."""
     return ParsedUpload(
-        meta={},
-        sheets={spec.key: empty_sheet(spec) for spec in TEMPLATE_SHEETS},
-        issues=[Issue.make("file-unreadable", detail=detail)],
+        meta={}, sheets={spec.key: empty_sheet(spec) for spec in TEMPLATE_SHEETS}, issues=list(issues)
     )
 
 
-def read_upload(data: bytes) -> ParsedUpload:
-    """`_meta`, each of `TEMPLATE_SHEETS` as typed frames with cells, and the cell issues."""
+def _unreadable(detail: str) -> ParsedUpload:
+    return unreadable([Issue.make("file-unreadable", detail=detail)])
+
+
+def read_upload(data: bytes, check_sizes: bool = True) -> ParsedUpload:
+    """`_meta`, each of `TEMPLATE_SHEETS` as typed frames with cells, and the cell issues.
+
+    A sheet beyond its budget (templates_xlsx.budget) is reported at its far cell and nothing
+    is parsed; `check_sizes=False` turns that check off, only for tests of reader crashes."""
     try:
-        book = Workbook(data)
+        book = Workbook(data, check_sizes)
+    except SheetTooLarge as exc:
+        return unreadable(exc.issues)
     except WorkbookUnreadable as exc:
         return _unreadable(exc.detail)
     issues: list[Issue] = []

@@ -2,15 +2,20 @@
 
 Every refusal is an Issue (file-*), never an exception: wrong formats people really send (old
 .xls, .xlsm, .ods, HTML saved as .xls, CSV, PDF), password-encrypted workbooks, zip bombs, XML
-with DTD/entity declarations (XXE, billion laughs), and files that are simply broken.
+with DTD/entity declarations (XXE, billion laughs), archives whose entry names are ambiguous
+(two entries of one name: zipfile silently reads the last) or path-like (../x, /x, x\\y),
+external links and data connections (DDE, UNC paths: opening the file reaches out), embedded
+objects (OLE, ActiveX), and files that are simply broken.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 import zlib
 from dataclasses import dataclass
+from xml.etree import ElementTree
 
 from schemas.issues import Issue
 
@@ -37,6 +42,19 @@ _DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY")
 _UTF16_DTD_MARKERS = tuple(m.decode().encode("utf-16-le") for m in _DTD_MARKERS)
 
 _MACRO_CONTENT_TYPES = (b"macroEnabled", b"vbaProject")
+
+# Entry names that are not plain relative part names: parent steps, absolute or drive paths,
+# backslashes, control characters. No Office application writes them; extractors and other
+# readers may resolve them outside the package.
+_PATH_LIKE = re.compile(r"(^|/)\.\.(/|$)|^/|^[A-Za-z]:|\\|[\x00-\x1f]")
+
+# Parts and relationship types that make a workbook reach outside itself when opened (external
+# workbook links, DDE, data connections and web queries) or carry executable content.
+_EXTERNAL_PARTS = ("xl/externallinks/", "xl/connections.xml", "xl/querytables/")
+_EMBEDDED_PARTS = ("xl/embeddings/", "xl/activex/")
+_EXTERNAL_REL_TYPES = ("/externallink", "/externallinkpath", "/connections", "/querytable")
+_EMBEDDED_REL_TYPES = ("/oleobject", "/package", "/control", "/activexcontrolbinary")
+_NS_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 
 
 @dataclass(frozen=True)
@@ -85,6 +103,9 @@ def check_file(data: bytes, limits: Limits | None = None) -> list[Issue]:
         NotImplementedError,
     ) as exc:
         return [Issue.make("file-unreadable", detail=f"压缩包不完整或已损坏({_reason(exc)})")]
+    issues = _name_issues(members)
+    if issues:
+        return issues
     names = {m.filename for m in members}
     kind = _not_xlsx_kind(archive, names)
     if kind:
@@ -93,10 +114,64 @@ def check_file(data: bytes, limits: Limits | None = None) -> list[Issue]:
         return [Issue.make("file-encrypted")]
     if "xl/vbaProject.bin" in names or any(n.endswith("vbaProject.bin") for n in names):
         return [Issue.make("file-macro-enabled")]
-    issues = _size_issues(members, limits)
+    issues = _part_issues(names) or _size_issues(members, limits)
     if issues:
         return issues
-    return _scan_parts(archive, members, limits)
+    return _scan_parts(archive, members, limits) or _relationship_issues(archive, members)
+
+
+def _name_issues(members: list[zipfile.ZipInfo]) -> list[Issue]:
+    """Entry names that are ambiguous (duplicates, compared as OPC does: case-insensitively) or
+    path-like; checked first, since every later check looks parts up by name."""
+    seen: set[str] = set()
+    for m in members:
+        if _PATH_LIKE.search(m.filename):
+            return [Issue.make("file-zip-path", detail=ascii(m.filename)[1:-1])]
+        folded = m.filename.casefold()
+        if folded in seen:
+            return [Issue.make("file-zip-duplicate", detail=m.filename)]
+        seen.add(folded)
+    return []
+
+
+def _part_issues(names: set[str]) -> list[Issue]:
+    for name in sorted(names):
+        lower = name.lower()
+        if lower.startswith(_EXTERNAL_PARTS):
+            return [Issue.make("file-external-link", detail=name)]
+        if lower.startswith(_EMBEDDED_PARTS) or "oleobject" in lower.rsplit("/", 1)[-1]:
+            return [Issue.make("file-embedded-object", detail=name)]
+    return []
+
+
+def _relationship_issues(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo]) -> list[Issue]:
+    """Relationships that point outside the package or at embedded objects. Hyperlinks to web
+    addresses are fine (a clerk may paste one into 备注); to a UNC or file: path they are not:
+    Windows fetches those on open and hands the server the user's credentials."""
+    for m in members:
+        if not m.filename.lower().endswith(".rels"):
+            continue
+        try:
+            root = ElementTree.fromstring(archive.read(m))
+        except (ElementTree.ParseError, zipfile.BadZipFile, zlib.error, OSError, ValueError) as exc:
+            return [_broken(m, exc)]
+        for rel in root.iter(f"{_NS_PKG_REL}Relationship"):
+            kind = rel.get("Type", "").lower()
+            target = rel.get("Target", "")
+            external = rel.get("TargetMode", "").lower() == "external"
+            if kind.endswith(_EMBEDDED_REL_TYPES):
+                return [Issue.make("file-embedded-object", detail=f"{m.filename}:{target}")]
+            if kind.endswith(_EXTERNAL_REL_TYPES) or _is_path_target(target):
+                return [Issue.make("file-external-link", detail=target or m.filename)]
+            if external and not kind.endswith("/hyperlink"):
+                return [Issue.make("file-external-link", detail=target)]
+    return []
+
+
+def _is_path_target(target: str) -> bool:
+    """UNC (\\\\host\\share, //host/share) or local-file targets."""
+    text = target.strip().lower()
+    return text.startswith(("\\\\", "//", "file:", "smb:")) or bool(re.match(r"^[a-z]:[\\/]", text))
 
 
 def _ole_issue(data: bytes) -> Issue:

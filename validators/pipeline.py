@@ -6,6 +6,10 @@ one left nothing usable (an unsafe or unreadable file is not parsed at all). One
 most one error: a later stage's error at a cell an earlier stage already flagged as an error is
 the same problem seen again (a value that could not be read is also "missing") and is dropped.
 A check that crashes is reported as `internal-error`, never as a traceback.
+
+Workbooks are parsed in a worker process (templates_xlsx.isolation) unless `isolate=False`: a
+reader that aborts or exhausts memory costs that one file (`file-reader-crashed`), never the
+calling process or the rest of the batch.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field, replace
 
 from schemas.issues import Issue, Report
 from schemas.sheets import TEMPLATE_SHEETS
+from templates_xlsx import isolation
 from templates_xlsx.reader import WorkbookUnreadable
 from templates_xlsx.upload import ParsedUpload, read_upload
 from validators.expectation import Expectation
@@ -68,21 +73,37 @@ def _internal(stage: str, exc: BaseException) -> Issue:
 
 
 def validate_upload(
-    data: bytes, expectation: ExpectationSource, limits: Limits | None = None, secret: bytes = b""
+    data: bytes,
+    expectation: ExpectationSource,
+    limits: Limits | None = None,
+    secret: bytes = b"",
+    *,
+    isolate: bool | None = None,
+    check_sizes: bool = True,
 ) -> ValidationResult:
     """One workbook through every stage."""
-    return validate_many([(data, expectation)], limits, secret)[0]
+    return validate_many([(data, expectation)], limits, secret, isolate=isolate, check_sizes=check_sizes)[0]
 
 
 def validate_many(
-    items: Sequence[tuple[bytes, ExpectationSource]], limits: Limits | None = None, secret: bytes = b""
+    items: Sequence[tuple[bytes, ExpectationSource]],
+    limits: Limits | None = None,
+    secret: bytes = b"",
+    *,
+    isolate: bool | None = None,
+    check_sizes: bool = True,
 ) -> list[ValidationResult]:
     """Many workbooks: file, read and structure per file; then rows (Pandera) and sets (GX) once
-    for the whole batch, so their fixed costs are paid once, not once per workbook."""
+    for the whole batch, so their fixed costs are paid once, not once per workbook.
+
+    `isolate`: parse in a worker process (default `templates_xlsx.isolation.ISOLATE`, on).
+    `check_sizes=False` hands sheets beyond their budget to the reader: only for tests and
+    benchmarks of what a reader crash costs."""
     limits = limits or Limits()
+    read = _isolated_read if (isolation.ISOLATE if isolate is None else isolate) else read_upload
     works = [_Work(data, source) for data, source in items]
     for work in works:
-        _single_file_stages(work, limits, secret)
+        _single_file_stages(work, limits, secret, lambda data: read(data, check_sizes=check_sizes))
     _rows_stage([w for w in works if "rows" in w.stages])
     _sets_stage([w for w in works if "sets" in w.stages])
     for work in works:
@@ -90,7 +111,13 @@ def validate_many(
     return [w.result for w in works]
 
 
-def _single_file_stages(work: _Work, limits: Limits, secret: bytes) -> None:
+def _isolated_read(data: bytes, check_sizes: bool = True) -> ParsedUpload:
+    return isolation.read_upload(data, check_sizes=check_sizes)
+
+
+def _single_file_stages(
+    work: _Work, limits: Limits, secret: bytes, read: Callable[[bytes], ParsedUpload]
+) -> None:
     result = work.result
     try:
         work.stages["file"] = check_file(work.data, limits)
@@ -100,7 +127,7 @@ def _single_file_stages(work: _Work, limits: Limits, secret: bytes) -> None:
     if any(i.is_error for i in work.stages["file"]):
         return
     try:
-        upload = read_upload(work.data)
+        upload = read(work.data)
     except WorkbookUnreadable as exc:
         work.stages["read"] = [Issue.make("file-unreadable", detail=exc.detail)]
         return

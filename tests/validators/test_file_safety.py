@@ -77,3 +77,28 @@ def test_a_password_protected_zip_member_is_an_encrypted_file(template):
     pos = data.find(b"PK\x01\x02")
     struct.pack_into("<H", data, pos + 8, struct.unpack_from("<H", data, pos + 8)[0] | 0x1)
     assert [i.code for i in check_file(bytes(data))] == ["file-encrypted"]
+
+
+def test_a_web_hyperlink_pasted_into_a_note_is_accepted(good):
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(good))
+    book["指标填报"]["O4"].hyperlink = "https://tjj.example.gov.cn/2025/q3.html"
+    out = io.BytesIO()
+    book.save(out)
+    assert check_file(out.getvalue()) == []
+
+
+def test_the_duplicated_part_is_named_and_checked_before_the_content_types(template):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = hostile.with_member(template, "[Content_Types].xml", b"<Types/>")
+    (issue,) = check_file(data)
+    assert issue.code == "file-zip-duplicate" and "[Content_Types].xml" in issue.message
+
+
+def test_a_path_like_entry_name_is_shown_escaped(template):
+    (issue,) = check_file(hostile.with_entry("xl/../\x01evil.xml")(template))
+    assert issue.code == "file-zip-path" and "\\x01" in issue.message

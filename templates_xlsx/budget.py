@@ -1,0 +1,143 @@
+"""How far each worksheet of an untrusted workbook reaches, checked before any reader sees it.
+
+calamine (fastexcel) allocates a grid from the cell references it reads: one cell at XFD1048576
+in a 13 KB file asks for ~512 GiB and aborts the process; openpyxl builds an object per cell, so
+200,000 real rows cost minutes and gigabytes in the annotated copy. So each worksheet's
+`<dimension ref>` and the furthest cell reference actually present are found by streaming its
+XML (in chunks, stopping at the first cell beyond the budget) and compared with the sheet's
+budget: the spec's rows (`SheetSpec.max_rows`) and its columns plus a margin. Beyond it is a
+located `sheet-too-large` issue, and the sheet is never handed to a reader.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from schemas.issues import Issue
+from schemas.sheets import (
+    INSTRUCTIONS,
+    META_SHEET,
+    REGISTRY_SHEETS,
+    TEMPLATE_SHEETS,
+    SheetSpec,
+    column_letter,
+)
+
+# Columns beyond a spec's own that a sheet may use: room for a clerk's side notes to the right.
+COLUMN_MARGIN = 26
+# Bytes read from a sheet part at a time.
+CHUNK = 256 * 1024
+# A sheet whose XML inflates past this is refused whatever its cells (file safety caps the whole
+# archive at max_uncompressed_mb; this bounds callers that do not run it first).
+MAX_SHEET_XML_BYTES = 256 * 1024 * 1024
+# A single tag longer than this is no cell any application writes.
+_MAX_TAG_BYTES = 64 * 1024
+
+_TAG = re.compile(rb"<(?:[\w.-]+:)?(row|c|dimension)\b([^>]*)>")
+_CELL_REF = re.compile(rb"""\br\s*=\s*["']([A-Za-z]*)(\d+)["']""")
+_DIMENSION = re.compile(rb"""\bref\s*=\s*["'](?:[^"':]*:)?([A-Za-z]+)(\d+)["']""")
+
+
+@dataclass(frozen=True)
+class Budget:
+    rows: int
+    cols: int
+
+    def allows(self, row: int, col: int) -> bool:
+        """`row` 1-based, `col` 0-based, as Excel numbers them in a reference."""
+        return row <= self.rows and col < self.cols
+
+
+def budget_of(spec: SheetSpec) -> Budget:
+    return Budget(spec.max_rows, len(spec.columns) + COLUMN_MARGIN)
+
+
+# Sheets no spec describes (a sheet the clerk added, a chart sheet): the template's row budget
+# and twice its widest sheet's columns.
+OTHER_SHEETS = Budget(5_000, 64)
+BUDGETS: dict[str, Budget] = {
+    spec.name: budget_of(spec) for spec in (*TEMPLATE_SHEETS, META_SHEET, INSTRUCTIONS, *REGISTRY_SHEETS)
+}
+
+
+def _col_index(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper()[:8]:  # eight letters are already far past any budget
+        n = n * 26 + (ch - 64)
+    return n - 1
+
+
+def _number(digits: bytes) -> int:
+    return int(digits[:12])  # twelve digits are already far past any budget
+
+
+def far_cell(archive: zipfile.ZipFile, part: str, budget: Budget) -> str | None:
+    """The first cell in the sheet's XML beyond `budget`, else the far corner of a `<dimension>`
+    beyond it (a lying extent), else None. Reads at most MAX_SHEET_XML_BYTES of the part."""
+    row, col, seen = 0, -1, 0
+    tail = b""
+    dimension: str | None = None
+    with archive.open(part) as fh:
+        while True:
+            chunk = fh.read(CHUNK)
+            seen += len(chunk)
+            if seen > MAX_SHEET_XML_BYTES:
+                return f"{column_letter(max(col, 0))}{row}"
+            buffer = tail + chunk
+            # Scan up to an unfinished tag at the end of the chunk; keep that for the next one.
+            cut = buffer.rfind(b"<")
+            if not chunk or cut < 0 or buffer.find(b">", cut) >= 0:
+                cut = len(buffer)
+            for m in _TAG.finditer(buffer, 0, cut):
+                name, attrs = m.group(1), m.group(2)
+                if name == b"dimension":
+                    ref = _DIMENSION.search(attrs)
+                    if ref and not budget.allows(_number(ref.group(2)), _col_index(ref.group(1))):
+                        dimension = f"{ref.group(1).decode().upper()}{_number(ref.group(2))}"
+                    continue
+                ref = _CELL_REF.search(attrs)
+                if name == b"row":
+                    row, col = (_number(ref.group(2)) if ref else row + 1), -1
+                    continue
+                if ref and ref.group(1):
+                    col, row = _col_index(ref.group(1)), _number(ref.group(2))
+                else:
+                    col += 1
+                if not budget.allows(row, col):
+                    return f"{column_letter(col)}{row}"
+            tail = buffer[cut:]
+            if len(tail) > _MAX_TAG_BYTES:
+                return f"{column_letter(max(col, 0))}{row}"
+            if not chunk:
+                return dimension
+
+
+def check_sizes(
+    archive: zipfile.ZipFile, parts: Mapping[str, str], budgets: Mapping[str, Budget] | None = None
+) -> list[Issue]:
+    """One `sheet-too-large` issue per worksheet (name → zip part) reaching beyond its budget."""
+    budgets = BUDGETS if budgets is None else budgets
+    issues = []
+    for name, part in parts.items():
+        budget = budgets.get(name, OTHER_SHEETS)
+        try:
+            cell = far_cell(archive, part, budget)
+        except KeyError:
+            continue  # a sheet whose part is missing: the reader reports the workbook as broken
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
+            raise zipfile.BadZipFile(f"{part}: {exc}") from exc
+        if cell is not None:
+            issues.append(
+                Issue.make(
+                    "sheet-too-large",
+                    sheet=name,
+                    cell=cell,
+                    max_rows=budget.rows,
+                    max_col=column_letter(budget.cols - 1),
+                )
+            )
+    return issues

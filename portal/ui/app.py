@@ -6,6 +6,7 @@ here); which ones a role gets is decided in portal.ui.navigation.
 
 from __future__ import annotations
 
+import threading
 from importlib import resources
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from portal.core.permissions import PermissionDenied
 from portal.core.settings import SettingsError
 from portal.ui import web
 from portal.ui.navigation import pages_for_account, sidebar_info
+from templates_xlsx import isolation
 from warehouse.db import WarehouseError
 
 PAGES = Path(str(resources.files("pages")))
@@ -47,7 +49,16 @@ def _sidebar(portal, account, session) -> None:
             st.rerun()
 
 
+@st.cache_resource(show_spinner=False)
+def _warm_reader() -> bool:
+    """Start the isolated workbook reader once per server process, in the background, so the
+    first upload does not wait ~2 s for it."""
+    threading.Thread(target=isolation.warm, name="warm-reader", daemon=True).start()
+    return True
+
+
 def main() -> None:
+    _warm_reader()
     try:
         portal = web.portal()
     except SettingsError as exc:

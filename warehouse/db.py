@@ -19,18 +19,19 @@ from pathlib import Path
 
 import duckdb
 
+from schemas.errors import Conflict, PortalError
 from warehouse.faults import checkpoint
 
 # Seconds a caller waits for the warehouse before giving up; a load takes well under a second.
 DEFAULT_LOCK_TIMEOUT = 30.0
 
 
-class WarehouseError(Exception):
+class WarehouseError(PortalError):
     """A fault of the warehouse itself, with a message a person can act on (Chinese)."""
 
 
-class WarehouseBusy(WarehouseError):
-    pass
+class WarehouseBusy(WarehouseError, Conflict):
+    """Another program or session held the warehouse for longer than the bounded wait."""
 
 
 class WarehouseTooNew(WarehouseError):

@@ -16,12 +16,13 @@ import duckdb
 import polars as pl
 
 from schemas.enums import ReportState
+from schemas.errors import NotFound
 
 # Files of macros every view may call, in the order they must be defined.
 MACRO_FILES = ("pace", "submissions")
 
 
-class UnknownRound(LookupError):
+class UnknownRound(NotFound, LookupError):
     """The round asked for is not in the warehouse (message in Chinese, for the caller to show)."""
 
 

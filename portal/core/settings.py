@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from portal.core.errors import InvalidInput
+
 # (name, default, help). The README's settings table is generated from this list.
 SETTINGS: list[tuple[str, Any, str]] = [
     ("secret_key", "", "签名模板用的密钥;留空则首次运行时随机生成并保存在 PORTAL_HOME/secret.key"),
@@ -36,8 +38,8 @@ SETTINGS: list[tuple[str, Any, str]] = [
 _DEFAULTS = {name: default for name, default, _ in SETTINGS}
 
 
-class SettingsError(Exception):
-    pass
+class SettingsError(InvalidInput):
+    """A settings file or variable that cannot be used; the message names the setting and its source."""
 
 
 def portal_home() -> Path:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from portal.core.context import Portal
+from portal.core.errors import InvalidInput
 from portal.core.outcome import Outcome
 from portal.core.permissions import require
 from portal.core.settings import Settings
@@ -17,8 +18,8 @@ from schemas.enums import RoundState
 _CODE = re.compile(r"^(\d{4})Q([1-4])$")
 
 
-class RoundCodeError(ValueError):
-    pass
+class RoundCodeError(InvalidInput, ValueError):
+    """A malformed round code (the message shows the expected form)."""
 
 
 def parse_round(code: str) -> tuple[int, int]:

@@ -9,10 +9,11 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from portal.core.context import Portal
+from portal.core.errors import Conflict
 from schemas.enums import RoundState, SubmissionStatus
 
 
-class WorkflowError(Exception):
+class WorkflowError(Conflict):
     """An action the workflow forbids; the message says why, in Chinese."""
 
 

@@ -60,3 +60,13 @@ def test_a_busy_warehouse_before_sign_in_shows_its_message_on_the_sign_in_page(s
     assert texts(at.error) == [plain(busy)]
     assert not at.exception
 
+
+def test_a_bad_setting_shows_which_and_where_instead_of_a_traceback(site, monkeypatch):
+    monkeypatch.setenv("PORTAL_LOCKOUT_MINUTES", "-1")
+    at = open_app()
+    assert texts(at.error) == [
+        plain(
+            "设置项 lockout_minutes 应为不小于 1 的整数，当前为 '-1'（来自环境变量 PORTAL_LOCKOUT_MINUTES）。"
+        )
+    ]
+    assert not at.exception

@@ -81,3 +81,12 @@ def test_a_portal_error_leaves_any_command_as_its_message_and_exit_code(
     captured = capsys.readouterr()
     assert (captured.out, captured.err) == ("", printed)
 
+
+def test_a_negative_lockout_stops_the_cli_with_a_chinese_message_not_a_traceback(
+    portal_home, monkeypatch, capsys
+):
+    monkeypatch.setenv("PORTAL_LOCKOUT_MINUTES", "-1")
+    assert cli.main(["status"]) == 1
+    assert capsys.readouterr().err == (
+        "错误：设置项 lockout_minutes 应为不小于 1 的整数，当前为 '-1'（来自环境变量 PORTAL_LOCKOUT_MINUTES）。\n"
+    )

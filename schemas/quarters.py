@@ -10,10 +10,12 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from schemas.errors import InvalidInput
+
 _CODE = re.compile(r"^(\d{4})Q([1-4])$")
 
 
-class RoundCodeError(ValueError):
+class RoundCodeError(InvalidInput, ValueError):
     """A round code that is not “year + Q + quarter” (message in Chinese, for the caller to show)."""
 
 

@@ -17,6 +17,7 @@ from xml.etree import ElementTree
 import fastexcel
 import polars as pl
 
+from schemas.errors import InvalidInput
 from schemas.issues import Issue
 from schemas.sheets import Column, ColumnType, SheetSpec, column_letter
 from templates_xlsx import budget, normalise
@@ -38,11 +39,11 @@ _POLARS_TYPES = {
 }
 
 
-class WorkbookUnreadable(Exception):
+class WorkbookUnreadable(InvalidInput):
     """The bytes are not a workbook we can open; `detail` says why, in Chinese."""
 
     def __init__(self, detail: str):
-        super().__init__(detail)
+        super().__init__(detail, code="file-unreadable")
         self.detail = detail
 
 

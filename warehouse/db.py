@@ -2,13 +2,14 @@
 
 DuckDB lets one process hold the file, so every operation opens the file, works in a short
 transaction and closes it again, behind a file lock (other processes: the CLI beside
-`portal serve`) and a thread lock (Streamlit sessions in one process). A caller that cannot get
-the lock within `lock_timeout` gets `WarehouseBusy` with a Chinese message, never a corrupt file.
+`portal serve`) and a thread lock (Streamlit sessions in one process). Both are re-entrant within
+a thread: an operation that already holds the warehouse (a restore inside `exclusive()`, say) can
+call another that takes it again. A caller that cannot get the lock within `lock_timeout` gets
+`WarehouseBusy` with a Chinese message, never a corrupt file.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
 import threading
 import time
@@ -18,19 +19,21 @@ from importlib import resources
 from pathlib import Path
 
 import duckdb
+from filelock import FileLock, Timeout
 
+from schemas.errors import Conflict, PortalError
 from warehouse.faults import checkpoint
 
 # Seconds a caller waits for the warehouse before giving up; a load takes well under a second.
 DEFAULT_LOCK_TIMEOUT = 30.0
 
 
-class WarehouseError(Exception):
+class WarehouseError(PortalError):
     """A fault of the warehouse itself, with a message a person can act on (Chinese)."""
 
 
-class WarehouseBusy(WarehouseError):
-    pass
+class WarehouseBusy(WarehouseError, Conflict):
+    """Another program or session held the warehouse for longer than the bounded wait."""
 
 
 class WarehouseTooNew(WarehouseError):
@@ -50,13 +53,19 @@ def migrations() -> list[tuple[int, str, str]]:
 _MIGRATIONS = migrations()
 SCHEMA_VERSION = max(v for v, _, _ in _MIGRATIONS)
 
-_thread_locks: dict[str, threading.RLock] = {}
-_thread_locks_guard = threading.Lock()
+_locks: dict[str, tuple[threading.RLock, FileLock]] = {}
+_locks_guard = threading.Lock()
 
 
-def _thread_lock(path: str) -> threading.RLock:
-    with _thread_locks_guard:
-        return _thread_locks.setdefault(path, threading.RLock())
+def _process_locks(path: Path, lock_path: Path) -> tuple[threading.RLock, FileLock]:
+    """One thread lock and one file lock per warehouse file in this process. The FileLock must be
+    the same object for every caller: its count of nested holds is per object (and per thread),
+    and a second object would wait for the first's flock like another process does."""
+    key = str(path.resolve())
+    with _locks_guard:
+        if key not in _locks:
+            _locks[key] = (threading.RLock(), FileLock(lock_path, thread_local=True))
+        return _locks[key]
 
 
 def _applied(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
@@ -144,28 +153,23 @@ class Warehouse:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        key = str(self.path.resolve())
-        tlock = _thread_lock(key)
+        """The thread lock, then the file lock; both re-entrant within a thread, both bounded."""
+        tlock, flock = _process_locks(self.path, self.lock_path)
         deadline = time.monotonic() + self.lock_timeout  # one bound for both waits
         if not tlock.acquire(timeout=self.lock_timeout):
             raise WarehouseBusy(f"数据仓库正忙({self.lock_timeout:.0f} 秒内未能获得访问权),请稍后重试。")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with open(self.lock_path, "a+") as fh:
-                while True:
-                    try:
-                        fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                        break
-                    except BlockingIOError:
-                        if time.monotonic() >= deadline:
-                            raise WarehouseBusy(
-                                f"数据仓库正被另一个程序使用({self.lock_timeout:.0f} 秒内未释放),请稍后重试。"
-                            ) from None
-                        time.sleep(0.05)
-                try:
-                    yield
-                finally:
-                    fcntl.flock(fh, fcntl.LOCK_UN)
+            try:
+                flock.acquire(timeout=max(0.0, deadline - time.monotonic()))
+            except Timeout:
+                raise WarehouseBusy(
+                    f"数据仓库正被另一个程序使用({self.lock_timeout:.0f} 秒内未释放),请稍后重试。"
+                ) from None
+            try:
+                yield
+            finally:
+                flock.release()
         finally:
             tlock.release()
 

@@ -16,6 +16,7 @@ import duckdb
 import polars as pl
 
 from schemas.enums import ReportState
+from schemas.errors import NotFound
 from warehouse import rounds
 from warehouse.rounds import RoundInfo
 
@@ -23,7 +24,7 @@ from warehouse.rounds import RoundInfo
 MACRO_FILES = ("pace", "submissions")
 
 
-class UnknownRound(LookupError):
+class UnknownRound(NotFound, LookupError):
     """The round asked for is not in the warehouse (message in Chinese, for the caller to show)."""
 
 

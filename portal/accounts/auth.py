@@ -28,6 +28,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from portal.core.context import Portal
+from portal.core.errors import InvalidInput
 from portal.core.outcome import Outcome
 from portal.core.permissions import require
 from schemas.enums import Role
@@ -104,8 +105,8 @@ class SignInResult:
     reason: str = ""  # for logs and tests only: ok, empty, unknown, inactive, locked, bad-password
 
 
-class AccountError(Exception):
-    pass
+class AccountError(InvalidInput):
+    """An account that cannot be created as asked (the message says why)."""
 
 
 _USER_COLUMNS = (

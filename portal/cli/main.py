@@ -8,14 +8,15 @@ import sys
 from pathlib import Path
 
 from portal.core.context import Portal
-from portal.core.settings import SettingsError
-from warehouse.db import WarehouseError
+from portal.core.errors import InvalidInput, PortalError
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
 
-class UsageError(Exception):
-    pass
+class UsageError(InvalidInput):
+    """A wrong command line (a missing option, a file that is not there): exit code 2."""
+
+    usage = True
 
 
 def _print_report(report, out=sys.stderr) -> None:
@@ -612,12 +613,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except UsageError as exc:
-        print(f"用法错误:{exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except (SettingsError, WarehouseError) as exc:
-        print(f"错误:{exc}", file=sys.stderr)
-        return EXIT_DATA
+    except PortalError as exc:
+        return report_error(exc)
+
+
+def report_error(exc: PortalError) -> int:
+    """The one mapping of a failure to the command line: its Chinese message, and exit code 2 for a
+    wrong request (`usage`), 1 for anything else."""
+    print(f"{'用法错误' if exc.usage else '错误'}：{exc.message}", file=sys.stderr)
+    return EXIT_USAGE if exc.usage else EXIT_DATA
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ PASSWORD = "密码"
 SIGN_IN = "登录"
 SESSION_EXPIRED = "登录已过期或已失效,请重新登录。"
 SIGNED_OUT = "已退出登录。"
+# Shown for a fault of the system (not a PortalError): the traceback goes to the server log only.
+INTERNAL_ERROR = "系统出现内部错误，已记录，请联系管理员。"
 
 # Sidebar
 SIGN_OUT = "退出登录"

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from portal.core.errors import Refused
 from schemas.enums import Role
 
 
@@ -88,12 +89,11 @@ _ACTIONS = [
 ACTIONS: dict[str, Action] = {a.code: a for a in _ACTIONS}
 
 
-class PermissionDenied(Exception):
+class PermissionDenied(Refused):
     """Refused by the table; `message` is Chinese and safe to show to the person."""
 
     def __init__(self, message: str, action: str):
         super().__init__(message)
-        self.message = message
         self.action = action
 
 

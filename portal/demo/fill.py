@@ -131,7 +131,7 @@ def _stable(*parts: object) -> float:
 
 def _at(portal: Portal, when: dt.datetime) -> Portal:
     """The portal with its clock on `when`'s day: audit entries and review times fall on it."""
-    settings = replace(portal.settings, values=portal.settings.values | {"today": when.date().isoformat()})
+    settings = replace(portal.settings, fixed_today=when.date())
     return Portal(settings, portal.warehouse)
 
 

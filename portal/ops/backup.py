@@ -35,6 +35,7 @@ from typing import BinaryIO
 import duckdb
 
 from portal.core.context import Portal
+from portal.core.errors import PortalError
 from portal.core.outcome import Outcome
 from portal.core.permissions import require
 from warehouse.db import SCHEMA_VERSION, Warehouse
@@ -52,13 +53,8 @@ CHUNK = 1 << 20
 Progress = Callable[[int], None]
 
 
-class BackupError(Exception):
+class BackupError(PortalError):
     """A refusal or failure with a Chinese message; `usage` marks a wrong request (exit code 2)."""
-
-    def __init__(self, message: str, usage: bool = False):
-        super().__init__(message)
-        self.message = message
-        self.usage = usage
 
 
 @dataclass

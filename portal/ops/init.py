@@ -85,7 +85,7 @@ def _round_exists(con, code: str) -> bool:
 
 
 def _ensure_demo_clock(portal: Portal, result: InitResult) -> Portal:
-    if portal.settings.values.get("today"):
+    if portal.settings.fixed_today is not None:
         return portal
     path = portal.settings.home / "settings.toml"
     existing = path.read_text(encoding="utf-8") if path.exists() else ""

@@ -9,11 +9,12 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from portal.core.context import Portal
+from portal.core.errors import Conflict
 from schemas.enums import RoundState, SubmissionStatus
 from warehouse import lookups, rounds, submissions
 
 
-class WorkflowError(Exception):
+class WorkflowError(Conflict):
     """An action the workflow forbids; the message says why, in Chinese."""
 
 

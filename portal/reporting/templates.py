@@ -20,6 +20,7 @@ from typing import Any
 import polars as pl
 
 from portal.core.context import Portal
+from portal.core.errors import InvalidInput
 from schemas.enums import IndicatorKind, TaskRole
 from schemas.quarters import Quarter, RoundCodeError
 from schemas.sheets import INDICATOR_SHEET, TASK_SHEET
@@ -30,14 +31,9 @@ _DIRECTIONS = {">=": "≥", "<=": "≤"}
 _UNSAFE_IN_NAMES = re.compile(r'[\\/:*?"<>|\s]+')
 
 
-class TemplateRequestError(Exception):
+class TemplateRequestError(InvalidInput):
     """A request we cannot serve, in Chinese; `usage` when the caller named something that does not
     exist (a wrong argument), otherwise the request is valid but there is nothing to build."""
-
-    def __init__(self, message: str, usage: bool = False):
-        super().__init__(message)
-        self.message = message
-        self.usage = usage
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,9 @@ import streamlit as st
 
 from portal.accounts.auth import check_session, sign_out
 from portal.core import labels as L
-from portal.core.permissions import PermissionDenied
-from portal.core.settings import SettingsError
 from portal.ui import web
 from portal.ui.navigation import pages_for_account, sidebar_info
 from templates_xlsx import isolation
-from warehouse.db import WarehouseError
 
 PAGES = Path(str(resources.files("pages")))
 ICON = Path(__file__).with_name("assets") / "icon.png"
@@ -59,17 +56,9 @@ def _warm_reader() -> bool:
 
 def main() -> None:
     _warm_reader()
-    try:
-        portal = web.portal()
-    except SettingsError as exc:
-        st.error(str(exc))
-        return
+    portal = web.portal()
     session = web.session()
-    try:
-        account = check_session(portal, session)
-    except WarehouseError as exc:
-        st.error(str(exc))
-        return
+    account = check_session(portal, session)
     if session is not None and account is None:
         web.end_session(L.SESSION_EXPIRED)
     if account is not None:
@@ -80,10 +69,8 @@ def main() -> None:
         for i, s in enumerate(specs)
     ]
     nav = st.navigation(pages, position="sidebar" if account is not None else "hidden")
-    try:
-        nav.run()
-    except (PermissionDenied, WarehouseError) as exc:
-        st.error(getattr(exc, "message", None) or str(exc))
+    nav.run()
 
 
-main()
+with web.failures_shown():  # every failure of this run, before sign-in too, becomes a page message
+    main()

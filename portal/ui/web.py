@@ -6,15 +6,39 @@ pass them to services as plain arguments.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import streamlit as st
 
 from portal.accounts.auth import Account, Session
+from portal.core import labels as L
 from portal.core.context import Portal
+from portal.core.errors import PortalError
 from portal.core.outcome import Outcome
+from portal.ui.text import plain
 
 SESSION_KEY = "portal_session"
 _NOTICE_KEY = "portal_notice"
 _FLASH_KEY = "portal_flash"
+
+log = logging.getLogger("portal.ui")
+
+
+@contextmanager
+def failures_shown() -> Iterator[None]:
+    """The one place a failure becomes a page message. A PortalError shows its Chinese message as
+    plain text; anything else is a fault of the system: a generic message on the page, the
+    traceback in the server's log, never in the browser. (Streamlit's rerun and stop signals are
+    not Exceptions and pass through.)"""
+    try:
+        yield
+    except PortalError as exc:
+        st.error(plain(exc.message))
+    except Exception:
+        log.exception("unexpected failure while running a page")
+        st.error(L.INTERNAL_ERROR)
 
 
 def portal() -> Portal:

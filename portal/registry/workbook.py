@@ -9,7 +9,7 @@ from typing import Any
 
 from portal.core.context import Portal
 from schemas.enums import RoundState
-from schemas.issues import Issue, Report
+from schemas.issues import CATALOGUE, Issue, Report
 from schemas.registry import Registry, json_from_sheets, sheets_from_json
 from schemas.sheets import REGISTRY_ROUNDS, REGISTRY_UNITS
 from templates_xlsx.registry_book import write_registry
@@ -35,8 +35,8 @@ def parse_registry_workbook(data: bytes, limits: Limits | None = None) -> tuple[
     report = Report()
     sheets, issues = read_registry_file(data, limits)
     report.extend(issues)
-    if not report.ok:
-        return None, report
+    if any(i.is_error and (CATALOGUE[i.code].stage == "file" or i.code == "sheet-too-large") for i in issues):
+        return None, report  # the file itself was refused: its sheets were never read
     report.extend(check_registry(sheets))
     return (to_records(sheets) if report.ok else None), report
 

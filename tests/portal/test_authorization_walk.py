@@ -25,10 +25,11 @@ from portal.registry import admin, rounds
 from portal.registry.workbook import export_registry_xlsx
 from portal.reporting import workflow as wf
 from schemas.enums import Role, SubmissionStatus
+from tests.portal import evidence_files
 
 ROUND, CLOSED_ROUND = "2025Q3", "2025Q2"
 PLAN, YEAR = "JZ", 2025
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = evidence_files.pdf()  # a well-formed PDF: evidence is checked by structure
 
 
 @dataclass

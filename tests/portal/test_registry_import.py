@@ -102,7 +102,7 @@ def test_a_unit_tree_cycle_is_reported(empty_portal):
 def test_a_file_that_is_not_a_workbook_is_an_issue_not_a_traceback(empty_portal):
     result = import_registry(empty_portal, b"this is not a workbook")
     assert not result.loaded
-    assert result.report.codes() == ["file-unreadable"]
+    assert result.report.codes() == ["file-not-xlsx"]  # refused by the same file-safety stage as an upload
 
 
 def test_export_then_import_is_lossless(demo_portal, empty_portal):

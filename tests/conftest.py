@@ -1,4 +1,4 @@
-"""Shared fixtures: a real PORTAL_HOME per test, and the demo warehouse built once per session."""
+"""Shared fixtures: a real PORTAL_HOME per test, and the demo warehouses built once per test run."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from portal.core.context import Portal
 from portal.ops.init import init_portal
@@ -34,15 +35,42 @@ def empty_portal(portal_home) -> Portal:
     return portal
 
 
-@pytest.fixture(scope="session")
-def _demo_home(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("demo-home")
-    (home / "settings.toml").write_text('secret_key = "test-secret"\n', encoding="utf-8")
-    portal, result = init_portal(Portal.open(home), demo=True, fill=False)
+def _built_once(tmp_path_factory, name: str, build) -> Path:
+    """A PORTAL_HOME that `build(home)` fills once per test run, shared by all xdist workers.
+
+    Under xdist each worker has its own base temp directory inside the run's; the first worker to
+    take the lock builds into the run's directory and writes the ready marker last, the others wait
+    for the lock and reuse it. Tests never touch it: they get a private copy.
+    """
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    home, ready = base / name, base / f"{name}.ready"
+    with FileLock(base / f"{name}.lock"):
+        if not ready.exists():
+            shutil.rmtree(home, ignore_errors=True)  # a half-built home from a worker that failed
+            home.mkdir()
+            (home / "settings.toml").write_text('secret_key = "test-secret"\n', encoding="utf-8")
+            build(home)
+            ready.touch()
+    return home
+
+
+def _build_demo(home: Path) -> None:
+    _, result = init_portal(Portal.open(home), demo=True, fill=False)
     assert result.registry is not None and result.registry.loaded, (
         result.registry and result.registry.report.issues
     )
-    return home
+
+
+def _build_filled_demo(home: Path) -> None:
+    _, result = init_portal(Portal.open(home), demo=True)
+    assert result.fill is not None and not result.fill.skipped
+
+
+@pytest.fixture(scope="session")
+def _demo_home(tmp_path_factory) -> Path:
+    return _built_once(tmp_path_factory, "demo-home", _build_demo)
 
 
 @pytest.fixture
@@ -54,11 +82,7 @@ def demo_portal(_demo_home, portal_home) -> Portal:
 
 @pytest.fixture(scope="session")
 def _filled_demo_home(tmp_path_factory) -> Path:
-    home = tmp_path_factory.mktemp("filled-demo-home")
-    (home / "settings.toml").write_text('secret_key = "test-secret"\n', encoding="utf-8")
-    _, result = init_portal(Portal.open(home), demo=True)
-    assert result.fill is not None and not result.fill.skipped
-    return home
+    return _built_once(tmp_path_factory, "filled-demo-home", _build_filled_demo)
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ from portal.assessment.scheme import SCHEME_DIR, default_text, parse_layers, sch
 from portal.assessment.scoring import UnitScore
 from portal.core import labels as L
 from portal.core.context import Portal
+from portal.core.labels import enum_label
 from portal.core.outcome import Outcome
 from portal.core.permissions import allowed, require
-from portal.monitoring.dashboards import enum_label
 from schemas.enums import IndicatorKind, Pace, TaskRole, TaskStatus
 from schemas.issues import Issue
 

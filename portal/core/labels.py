@@ -11,6 +11,15 @@ from schemas.enums import ReportState
 
 APP_TITLE = "科技创新任务调度考核平台"
 
+
+def enum_label(enum, value) -> str:
+    """The Chinese label of a stored code; the code itself when the vocabulary does not know it."""
+    if value is None:
+        return ""
+    member = enum.from_label(value)
+    return member.label if member else str(value)
+
+
 # Page titles (navigation)
 PAGE_LOGIN = "登录"
 PAGE_HOME = "概览"

@@ -14,6 +14,7 @@ import polars as pl
 
 from portal.core import labels as L
 from portal.core.context import Portal
+from portal.core.labels import enum_label
 from portal.core.permissions import require
 from portal.monitoring.bulletin import bulletin
 from portal.monitoring.bulletin_xlsx import bulletin_workbook
@@ -36,14 +37,6 @@ PACES = [p.value for p in Pace]
 # (code, label) for pages, which import only portal.
 STATE_LABELS = [(s.value, s.label) for s in ReportState]
 PACE_LABELS = [(p.value, p.label) for p in Pace]
-
-
-def enum_label(enum, value) -> str:
-    """The Chinese label of a stored code; the code itself when the vocabulary does not know it."""
-    if value is None:
-        return ""
-    member = enum.from_label(value)
-    return member.label if member else str(value)
 
 
 # ------------------------------------------------------------------------------- shared choices

@@ -13,9 +13,9 @@ import polars as pl
 
 from portal.core import labels as L
 from portal.core.context import Portal
+from portal.core.labels import enum_label
 from portal.core.outcome import Outcome
 from portal.core.permissions import ACTIONS, require
-from portal.monitoring.dashboards import enum_label
 from portal.registry.workbook import ImportResult, export_registry_json, export_registry_xlsx, import_registry
 from schemas.enums import UnitKind
 from schemas.issues import Report

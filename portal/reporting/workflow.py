@@ -19,7 +19,6 @@ from portal.core import filestore
 from portal.core.context import Portal
 from portal.core.outcome import Outcome
 from portal.core.permissions import PermissionDenied, allowed, require, unit_scope
-from portal.monitoring.overview import Banner, round_standing
 from portal.registry.admin import report_frame
 from portal.reporting import evidence as ev
 from portal.reporting.review import (
@@ -32,6 +31,7 @@ from portal.reporting.review import (
     grant_extension,
     review,
 )
+from portal.reporting.standing import Banner, round_standing
 from portal.reporting.submissions import IngestResult, ingest
 from portal.reporting.templates import (
     BuiltTemplate,

@@ -10,6 +10,8 @@ import pytest
 
 from portal.reporting.submissions import files_in, ingest_many
 
+pytestmark = pytest.mark.slow  # generates a benchmark home through the real pipeline
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -5,7 +5,7 @@ import pytest
 from portal.ui.navigation import pages_for
 from tests.e2e.conftest import PEOPLE, go, shot, sign_in
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 @pytest.mark.parametrize("username", list(PEOPLE))

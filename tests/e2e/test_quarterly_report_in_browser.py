@@ -7,7 +7,7 @@ from schemas.enums import SubmissionStatus
 from tests.e2e.conftest import UNIT, go, settle, shot, sign_in
 from tests.xlsx_fill import fill_valid
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _unit_name(server) -> str:

@@ -169,6 +169,7 @@ def test_task_progress_is_refused_to_a_unit_reporter(demo_portal):
         task_board(demo_portal, REPORTER, ROUND)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("account", [OFFICE, EVALUATOR, ADMIN], ids=lambda a: a.username)
 def test_every_task_shows_its_lead_and_helpers_side_by_side(filled_demo_portal, account):
     board = task_board(filled_demo_portal, account, ROUND)
@@ -187,6 +188,7 @@ def test_every_task_shows_its_lead_and_helpers_side_by_side(filled_demo_portal, 
     assert counts["未报送"] == board.tasks["lead_status"].null_count()
 
 
+@pytest.mark.slow
 def test_overdue_tasks_are_the_flagged_ones_with_reasons(filled_demo_portal):
     board = task_board(filled_demo_portal, EVALUATOR, ROUND)
     assert board.overdue.height > 0
@@ -196,6 +198,7 @@ def test_overdue_tasks_are_the_flagged_ones_with_reasons(filled_demo_portal):
     assert (behind["overdue_text"].str.contains("有单位报告滞后")).all()
 
 
+@pytest.mark.slow
 def test_the_task_board_filters_by_plan_and_by_any_responsible_unit(filled_demo_portal):
     board = task_board(filled_demo_portal, OFFICE, ROUND, plan="JZ")
     assert board.tasks.height > 0 and set(board.tasks["plan"]) == {"JZ"}

@@ -121,6 +121,7 @@ def test_text_that_looks_like_a_formula_is_written_as_text(portal_home):
 
 
 @pytest.mark.libreoffice
+@pytest.mark.slow
 def test_libreoffice_prints_the_fixture_table_on_the_planned_pages(portal, tmp_path):
     book = _book(portal)
     assert book.pages == {SUMMARY_SHEET: 1, "1-经发局": 1, "2-科技局": 1, "3-高新园区": 1}
@@ -203,6 +204,7 @@ def test_cli_bonus_add_list_withdraw(portal):
 
 
 @pytest.mark.libreoffice
+@pytest.mark.slow
 def test_the_demo_table_prints_on_the_planned_pages_even_with_no_submissions(demo_portal, tmp_path):
     # 荆州 (JZ): 11 units, the biggest details run over two pages: the breaks are ours, not the renderer's
     a = assess(demo_portal, "JZ", 2025)

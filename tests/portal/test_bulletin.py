@@ -117,6 +117,7 @@ def test_bulletin_text_that_looks_like_a_formula_stays_text(portal_home):
 
 
 @pytest.mark.libreoffice
+@pytest.mark.slow
 def test_libreoffice_prints_the_fixture_bulletin_on_the_planned_pages(portal, tmp_path):
     book = bulletin_workbook(bulletin(portal, "2025Q4"), portal.settings.office_name)
     assert book.pages == {MAIN_SHEET: 2, DETAIL_SHEET: 1}
@@ -126,6 +127,7 @@ def test_libreoffice_prints_the_fixture_bulletin_on_the_planned_pages(portal, tm
 
 
 @pytest.mark.libreoffice
+@pytest.mark.slow
 def test_the_demo_bulletin_is_written_by_the_cli_and_prints_on_the_planned_pages(demo_portal, tmp_path):
     home = demo_portal.settings.home
     out = tmp_path / "2025Q3季度通报.xlsx"

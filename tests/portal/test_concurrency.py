@@ -17,6 +17,8 @@ from portal.reporting.submissions import ingest
 from tests.portal.reliability_support import ROUND, cli, copy_home, filled, popen, report_units, snapshot
 from tests.serving import free_port, wait_until_healthy
 
+pytestmark = pytest.mark.slow  # real processes racing for the warehouse
+
 
 def _rows(portal, sql, params=()):
     with portal.warehouse.connect() as con:

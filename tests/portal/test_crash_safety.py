@@ -17,6 +17,8 @@ from portal.reporting.submissions import ingest
 from tests.portal.reliability_support import ROUND, cli, copy_home, files_under, filled, snapshot
 from warehouse.db import SCHEMA_VERSION
 
+pytestmark = pytest.mark.slow  # real processes killed at chosen points
+
 UNIT = "JZKF-CXCY"
 KILLED = -signal.SIGKILL
 

@@ -241,6 +241,8 @@ def test_the_missing_list_export_follows_the_filters(rounds_portal):
     assert [r[1] for r in ws.iter_rows(min_row=HEADER_ROW + 1, values_only=True)] == ["F", "E"]
 
 
+@pytest.mark.libreoffice
+@pytest.mark.slow
 def test_libreoffice_prints_the_missing_list_on_one_page(rounds_portal, tmp_path):
     xlsx = tmp_path / "催报名单.xlsx"
     xlsx.write_bytes(export_missing_list(rounds_portal, OFFICE, "2025Q3"))

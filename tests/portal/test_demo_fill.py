@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import polars as pl
+import pytest
 
 from portal.core.context import Portal
 from portal.ops.init import init_portal
@@ -28,6 +29,7 @@ def _counts(portal: Portal) -> dict[str, int]:
         return {t: con.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in tables}
 
 
+@pytest.mark.slow
 def test_past_rounds_have_approved_reports_from_most_expected_units(filled_demo_portal):
     today = filled_demo_portal.settings.today()
     with filled_demo_portal.warehouse.connect() as con:
@@ -39,6 +41,7 @@ def test_past_rounds_have_approved_reports_from_most_expected_units(filled_demo_
             assert done.units.filter(pl.col("state").is_in(["validated", "returned"])).height == 0
 
 
+@pytest.mark.slow
 def test_the_current_round_is_partly_reported_with_every_completion_state(filled_demo_portal):
     with filled_demo_portal.warehouse.connect() as con:
         done = completion(con, "2025Q3", filled_demo_portal.settings.today())
@@ -51,6 +54,7 @@ def test_the_current_round_is_partly_reported_with_every_completion_state(filled
     assert done.units.filter(pl.col("rejected_attempts") > 0).height == 1
 
 
+@pytest.mark.slow
 def test_the_kpi_view_shows_green_yellow_and_red_indicators(filled_demo_portal):
     with filled_demo_portal.warehouse.connect() as con:
         for code in ("2025Q2", "2025Q3"):
@@ -60,6 +64,7 @@ def test_the_kpi_view_shows_green_yellow_and_red_indicators(filled_demo_portal):
             assert counts["green"] > counts["yellow"] > 0 and counts["red"] > 0
 
 
+@pytest.mark.slow
 def test_returned_reports_were_corrected_as_version_2_and_approved(filled_demo_portal):
     pairs = _sql(
         filled_demo_portal,
@@ -80,6 +85,7 @@ def test_returned_reports_were_corrected_as_version_2_and_approved(filled_demo_p
     assert items["n"][0] == 1
 
 
+@pytest.mark.slow
 def test_some_reports_came_in_late(filled_demo_portal):
     late = _sql(
         filled_demo_portal,
@@ -91,6 +97,7 @@ def test_some_reports_came_in_late(filled_demo_portal):
     assert late.get_column("round").n_unique() >= 3
 
 
+@pytest.mark.slow
 def test_every_upload_went_through_the_pipeline_with_its_file_and_review_trail(filled_demo_portal):
     subs = _sql(filled_demo_portal, "SELECT * FROM submissions")
     files = _sql(filled_demo_portal, "SELECT count(*) AS n FROM stored_files")["n"][0]
@@ -109,6 +116,7 @@ def test_every_upload_went_through_the_pipeline_with_its_file_and_review_trail(f
     assert uploads["n"][0] == subs.height
 
 
+@pytest.mark.slow
 def test_levels_never_fall_and_year_to_date_flows_never_fall_within_a_year(filled_demo_portal):
     values = _sql(
         filled_demo_portal,
@@ -133,6 +141,7 @@ def test_levels_never_fall_and_year_to_date_flows_never_fall_within_a_year(fille
     assert set(milestones.to_list()) <= {0.0, 1.0}
 
 
+@pytest.mark.slow
 def test_task_progress_is_plausible_chinese_text_and_percent_never_falls(filled_demo_portal):
     progress = _sql(
         filled_demo_portal,
@@ -153,6 +162,7 @@ def test_task_progress_is_plausible_chinese_text_and_percent_never_falls(filled_
     assert started.get_column("narrative").str.contains("本季度|全部任务").all()
 
 
+@pytest.mark.slow
 def test_a_correction_after_approval_leaves_the_kpi_on_the_approved_values_until_reviewed(filled_demo_portal):
     pending = _sql(
         filled_demo_portal,
@@ -175,6 +185,7 @@ def test_a_unit_owning_no_indicators_can_report(demo_portal):
     assert result.accepted, result.report.issues
 
 
+@pytest.mark.slow
 def test_running_init_again_on_the_filled_demo_adds_nothing(filled_demo_portal):
     before = _counts(filled_demo_portal)
     _, result = init_portal(filled_demo_portal, demo=True)

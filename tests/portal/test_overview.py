@@ -7,7 +7,8 @@ import pytest
 from portal.accounts.auth import Account
 from portal.core.context import Portal
 from portal.core.permissions import PermissionDenied
-from portal.monitoring.overview import Banner, due_banner, plans_overview, unit_overview
+from portal.monitoring.overview import plans_overview, unit_overview
+from portal.reporting.standing import Banner, due_banner
 from schemas.enums import Role, RoundState
 
 REPORTER = Account("rep1", "填报员", Role.UNIT_REPORTER, "JZKF-CXCY")

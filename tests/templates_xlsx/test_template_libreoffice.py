@@ -11,7 +11,7 @@ from tests.conftest import require_tool
 from tests.templates_xlsx.conftest import SECRET
 from tests.xlsx_fill import fill_template, save_with_libreoffice
 
-pytestmark = pytest.mark.libreoffice
+pytestmark = [pytest.mark.libreoffice, pytest.mark.slow]
 
 INDICATORS = {
     "JZ-K01": {"value": 101, "note": "市统计局\n第三季度快报"},

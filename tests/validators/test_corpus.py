@@ -389,6 +389,7 @@ def test_every_corpus_file_can_be_annotated(case: Case, template):
 
 
 @pytest.mark.libreoffice
+@pytest.mark.slow
 def test_legacy_xls_saved_by_libreoffice_is_refused(good, tmp_path):
     import subprocess
 
@@ -415,6 +416,7 @@ def test_legacy_xls_saved_by_libreoffice_is_refused(good, tmp_path):
 
 
 @pytest.mark.libreoffice
+@pytest.mark.slow
 def test_good_workbook_saved_by_libreoffice_has_no_issues(good, tmp_path):
     from tests.xlsx_fill import save_with_libreoffice
 

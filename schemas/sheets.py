@@ -231,6 +231,7 @@ REGISTRY_OFFICES = SheetSpec(
     name="办公室",
     item="办公室",
     row_key="code",
+    max_rows=REGISTRY_MAX_ROWS,
     columns=(
         C("code", "办公室代码", required=True, width=12),
         C("name", "办公室名称", required=True, width=36, wrap=True, help="文件上印出的全称"),

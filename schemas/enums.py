@@ -29,6 +29,16 @@ class UnitKind(_Labelled):
     AGENCY = "agency"
 
 
+class OfficeLevel(_Labelled):
+    """Where an office sits in the organisation tree, from the top down."""
+
+    REGION = "region"
+    PROVINCE = "province"
+    CLUSTER = "cluster"
+    CITY = "city"
+    DISTRICT = "district"
+
+
 class IndicatorKind(_Labelled):
     STOCK = "stock"
     FLOW = "flow"
@@ -100,6 +110,11 @@ _LABELS: dict[StrEnum, str] = {
     UnitKind.TOWN: "乡镇街道",
     UnitKind.COMPANY: "企业",
     UnitKind.AGENCY: "事业单位",
+    OfficeLevel.REGION: "跨省区域",
+    OfficeLevel.PROVINCE: "省",
+    OfficeLevel.CLUSTER: "城市群",
+    OfficeLevel.CITY: "市",
+    OfficeLevel.DISTRICT: "区县（开发区）",
     IndicatorKind.STOCK: "存量",
     IndicatorKind.FLOW: "年度流量",
     IndicatorKind.CUMULATIVE: "累计量",

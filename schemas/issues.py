@@ -493,6 +493,22 @@ _CATALOGUE: list[IssueType] = [
         "请检查“上级单位”列。",
     ),
     IssueType(
+        "office-tree-cycle",
+        E,
+        "registry",
+        "办公室层级循环",
+        "办公室 {value} 的上级关系形成了循环。",
+        "请检查“上级办公室”列：沿上级一路向上，最终应到达一个没有上级的办公室。",
+    ),
+    IssueType(
+        "plan-office-missing",
+        E,
+        "registry",
+        "缺少所属办公室",
+        "规划 {value} 没有所属办公室。",
+        "每个规划必须属于一个办公室，请在“所属办公室”列填写“办公室”表中的代码。",
+    ),
+    IssueType(
         "owner-missing",
         E,
         "registry",

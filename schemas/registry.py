@@ -1,6 +1,8 @@
 """The registry in its two shapes: nested JSON (export contract, demo data) and flat sheet records.
 
-JSON: {"plans", "units", "tasks", "indicators" (each with `yearly_targets` {year: value}), "rounds"}.
+JSON: {"offices", "plans", "units", "tasks", "indicators" (each with `yearly_targets` {year: value}),
+"rounds"}. Offices form the organisation tree (`parent`); each plan names its `office`, each unit
+its `org` (an office code).
 Sheets: one list of records per registry SheetSpec key; yearly targets are their own sheet.
 """
 
@@ -40,7 +42,7 @@ def json_from_sheets(sheets: Registry) -> dict[str, Any]:
     for rec in sheets.get("yearly_targets", []):
         yearly.setdefault(rec["indicator"], {})[str(rec["year"])] = rec["target_value"]
     out: dict[str, Any] = {}
-    for key in ("plans", "units", "tasks", "indicators", "rounds"):
+    for key in ("offices", "plans", "units", "tasks", "indicators", "rounds"):
         rows = []
         for rec in sheets.get(key, []):
             row = {k: rec.get(k) for k in _spec_keys(key)}

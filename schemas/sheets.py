@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from schemas.enums import IndicatorKind, RoundState, TaskRole, TaskStatus, UnitKind
+from schemas.enums import IndicatorKind, OfficeLevel, RoundState, TaskRole, TaskStatus, UnitKind
 
 
 class ColumnType(StrEnum):
@@ -223,6 +223,29 @@ TEMPLATE_SHEETS: tuple[SheetSpec, ...] = (INDICATOR_SHEET, TASK_SHEET)
 
 UNIT_KIND_LABELS = tuple(k.label for k in UnitKind)
 ROUND_STATE_LABELS = tuple(s.label for s in RoundState)
+OFFICE_LEVEL_LABELS = tuple(k.label for k in OfficeLevel)
+
+# The organisation tree (省 → 城市群 → 市 → 区县/开发区): one row per node, named by its office.
+REGISTRY_OFFICES = SheetSpec(
+    key="offices",
+    name="办公室",
+    item="办公室",
+    row_key="code",
+    max_rows=REGISTRY_MAX_ROWS,
+    columns=(
+        C("code", "办公室代码", required=True, width=12),
+        C("name", "办公室名称", required=True, width=36, wrap=True, help="文件上印出的全称"),
+        C("short_name", "简称", width=14),
+        C("parent", "上级办公室", width=12),
+        C("level", "层级", required=True, width=12, choices=OFFICE_LEVEL_LABELS),
+        C("contact", "联系人", width=18),
+        C("phone", "联系电话", width=16),
+        C("seal_text", "落款", width=36, wrap=True, help="文件落款处的发文机关名称"),
+        C("doc_prefix", "文号前缀", width=14, help="如 荆科创领办"),
+        C("recipients", "主送单位", width=36, wrap=True),
+        C("assumed", "是否假定", T.BOOL, width=9, help="来源文件未点名、由平台暂定的办公室"),
+    ),
+)
 
 REGISTRY_PLANS = SheetSpec(
     max_rows=REGISTRY_MAX_ROWS,
@@ -238,6 +261,7 @@ REGISTRY_PLANS = SheetSpec(
         C("end_year", "截止年份", T.INT, required=True, width=9),
         C("base_year", "基期年份", T.INT, width=9),
         C("source", "来源文件", width=28),
+        C("office", "所属办公室", required=True, width=12, help="负责调度考核本规划的办公室代码"),
     ),
 )
 
@@ -256,6 +280,7 @@ REGISTRY_UNITS = SheetSpec(
         C("phone", "联系电话", width=16),
         C("active", "是否启用", T.BOOL, width=9),
         C("assumed", "是否假定", T.BOOL, width=9, help="来源文件未点名、由办公室暂定的单位"),
+        C("org", "所属组织", width=12, help="单位所属组织（办公室代码）"),
     ),
 )
 
@@ -332,6 +357,7 @@ REGISTRY_ROUNDS = SheetSpec(
 )
 
 REGISTRY_SHEETS: tuple[SheetSpec, ...] = (
+    REGISTRY_OFFICES,
     REGISTRY_PLANS,
     REGISTRY_UNITS,
     REGISTRY_TASKS,
@@ -359,6 +385,7 @@ def _choice_map(enum_cls) -> ChoiceMap:
 
 # Which stored enum backs a labelled column, keyed by (sheet key, column key).
 ENUM_COLUMNS: dict[tuple[str, str], ChoiceMap] = {
+    ("offices", "level"): _choice_map(OfficeLevel),
     ("units", "kind"): _choice_map(UnitKind),
     ("indicators", "kind"): _choice_map(IndicatorKind),
     ("rounds", "state"): _choice_map(RoundState),

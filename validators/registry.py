@@ -1,5 +1,5 @@
 """The registry workbook: read safely, then checked: row types (Pandera), unique codes, references,
-the unit tree.
+and the two trees (units, offices) free of cycles.
 
 Codes are compared as a person reads them (schemas.text.code_key: NFKC, no invisible characters,
 trimmed, case-insensitive), so `jz-k01`, `ＪＺ-Ｋ01` and `JZ-K01` plus a zero-width space are one code
@@ -21,7 +21,10 @@ from validators.rows import validate_rows
 
 # (sheet, column, target sheet): every code in the column must exist in the target sheet.
 REFERENCES = [
+    ("offices", "parent", "offices"),
+    ("plans", "office", "offices"),
     ("units", "parent", "units"),
+    ("units", "org", "offices"),
     ("tasks", "plan", "plans"),
     ("tasks", "lead_unit", "units"),
     ("tasks", "helper_units", "units"),
@@ -32,7 +35,14 @@ REFERENCES = [
 ]
 
 # Required cells whose absence has a code of its own.
-_OWN_CODES = {("tasks", "lead_unit"): "lead-unit-missing", ("indicators", "owner_units"): "owner-missing"}
+_OWN_CODES = {
+    ("plans", "office"): "plan-office-missing",
+    ("tasks", "lead_unit"): "lead-unit-missing",
+    ("indicators", "owner_units"): "owner-missing",
+}
+
+# Sheets whose `parent` column makes a tree, with the code of a cycle in it.
+TREES = {"units": "unit-tree-cycle", "offices": "office-tree-cycle"}
 
 
 def read_registry_file(
@@ -80,7 +90,9 @@ def check_registry(sheets: dict[str, ParsedSheet]) -> list[Issue]:
     issues += _check_control_characters(sheets)
     issues += _check_confusable_codes(sheets)
     issues += _check_references(sheets)
-    issues += _check_unit_tree(sheets["units"])
+    for key, code in TREES.items():
+        if key in sheets:
+            issues += _check_tree(sheets[key], code)
     return issues
 
 
@@ -181,12 +193,13 @@ def _check_references(sheets: dict[str, ParsedSheet]) -> list[Issue]:
     return issues
 
 
-def _check_unit_tree(units: ParsedSheet) -> list[Issue]:
-    if "parent" not in units.letters or "code" not in units.letters:
+def _check_tree(nodes: ParsedSheet, issue_code: str) -> list[Issue]:
+    """Every node whose chain of parents comes back round, located at its parent cell."""
+    if "parent" not in nodes.letters or "code" not in nodes.letters:
         return []
     parent = {
         clean_code(r["code"]): (clean_code(r["parent"] or ""), r["_row"])
-        for r in units.frame.iter_rows(named=True)
+        for r in nodes.frame.iter_rows(named=True)
         if r["code"]
     }
     issues = []
@@ -196,10 +209,10 @@ def _check_unit_tree(units: ParsedSheet) -> list[Issue]:
             if node in seen:
                 issues.append(
                     Issue.make(
-                        "unit-tree-cycle",
-                        sheet=units.spec.name,
-                        cell=units.cell("parent", row),
-                        column=units.spec.column("parent").header,
+                        issue_code,
+                        sheet=nodes.spec.name,
+                        cell=nodes.cell("parent", row),
+                        column=nodes.spec.column("parent").header,
                         value=code,
                         row=row,
                     )

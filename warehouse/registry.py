@@ -10,6 +10,7 @@ from schemas.quarters import Quarter
 from schemas.registry import Registry
 
 REGISTRY_TABLES = (
+    "offices",
     "plans",
     "units",
     "tasks",
@@ -27,6 +28,22 @@ def _frame(rows: list[dict], schema: dict[str, pl.DataType]) -> pl.DataFrame:
 def replace_registry(con: duckdb.DuckDBPyConnection, registry: Registry) -> dict[str, int]:
     """Swap the registry for `registry` (call inside a transaction). Rounds are upserted, not replaced."""
     TXT, INT, NUM, BOOL = pl.Utf8, pl.Int64, pl.Float64, pl.Boolean
+    offices = _frame(
+        registry.get("offices", []),
+        {
+            "code": TXT,
+            "name": TXT,
+            "short_name": TXT,
+            "parent": TXT,
+            "level": TXT,
+            "contact": TXT,
+            "phone": TXT,
+            "seal_text": TXT,
+            "doc_prefix": TXT,
+            "recipients": TXT,
+            "assumed": BOOL,
+        },
+    ).with_columns(pl.col("assumed").fill_null(False))
     plans = _frame(
         registry["plans"],
         {
@@ -37,6 +54,7 @@ def replace_registry(con: duckdb.DuckDBPyConnection, registry: Registry) -> dict
             "end_year": INT,
             "base_year": INT,
             "source": TXT,
+            "office": TXT,
         },
     )
     units = _frame(
@@ -50,6 +68,7 @@ def replace_registry(con: duckdb.DuckDBPyConnection, registry: Registry) -> dict
             "phone": TXT,
             "active": BOOL,
             "assumed": BOOL,
+            "org": TXT,
         },
     )
     units = units.with_columns(pl.col("active").fill_null(True), pl.col("assumed").fill_null(False))
@@ -113,6 +132,7 @@ def replace_registry(con: duckdb.DuckDBPyConnection, registry: Registry) -> dict
     )
     yearly = _frame(registry.get("yearly_targets", []), {"indicator": TXT, "year": INT, "target_value": NUM})
     frames = {
+        "offices": offices,
         "plans": plans,
         "units": units,
         "tasks": tasks,
@@ -162,11 +182,15 @@ def read_registry(con: duckdb.DuckDBPyConnection) -> Registry:
                i.weight, i.allow_negative, i.units_assumed, i.source_text
         FROM indicators i ORDER BY i.position""")
     return {
+        "offices": rows("""
+            SELECT code, name, short_name, parent, level, contact, phone, seal_text, doc_prefix,
+                   recipients, assumed
+            FROM offices ORDER BY rowid"""),
         "plans": rows(
-            "SELECT code, name, issuer, start_year, end_year, base_year, source FROM plans ORDER BY rowid"
+            "SELECT code, name, issuer, start_year, end_year, base_year, source, office FROM plans ORDER BY rowid"
         ),
         "units": rows(
-            "SELECT code, name, kind, parent, contact, phone, active, assumed FROM units ORDER BY rowid"
+            "SELECT code, name, kind, parent, contact, phone, active, assumed, org FROM units ORDER BY rowid"
         ),
         "tasks": tasks,
         "indicators": indicators,

@@ -13,8 +13,21 @@ import pytest
 REGISTRY_PATH = Path(__file__).resolve().parents[2] / "portal/demo/registry.json"
 SEEDS_DIR = Path("/work/shared/seeds")
 
-PLAN_KEYS = {"code", "name", "issuer", "start_year", "end_year", "base_year", "source"}
-UNIT_KEYS = {"code", "name", "kind", "parent", "contact", "phone", "active", "assumed"}
+OFFICE_KEYS = {
+    "code",
+    "name",
+    "short_name",
+    "parent",
+    "level",
+    "contact",
+    "phone",
+    "seal_text",
+    "doc_prefix",
+    "recipients",
+    "assumed",
+}
+PLAN_KEYS = {"code", "name", "issuer", "start_year", "end_year", "base_year", "source", "office"}
+UNIT_KEYS = {"code", "name", "kind", "parent", "contact", "phone", "active", "assumed", "org"}
 TASK_KEYS = {
     "code",
     "plan",
@@ -48,6 +61,7 @@ INDICATOR_KEYS = {
     "source_text",
 }
 
+OFFICE_LEVELS = {"region", "province", "cluster", "city", "district"}
 UNIT_KINDS = {"region", "city", "district", "department", "park", "town", "company", "agency"}
 INDICATOR_KINDS = {"stock", "flow", "cumulative", "rate", "milestone"}
 DIRECTIONS = {">=", "<="}
@@ -89,6 +103,11 @@ def units(registry):
 
 
 @pytest.fixture(scope="module")
+def offices(registry):
+    return {o["code"]: o for o in registry["offices"]}
+
+
+@pytest.fixture(scope="module")
 def plans(registry):
     return {p["code"]: p for p in registry["plans"]}
 
@@ -122,13 +141,14 @@ def _squash(text):
 # ----------------------------------------------------------------------------- shape
 
 
-def test_registry_has_exactly_the_five_tables_and_no_rounds(registry):
-    assert set(registry) == {"plans", "units", "tasks", "indicators", "rounds"}
+def test_registry_has_exactly_the_six_tables_and_no_rounds(registry):
+    assert set(registry) == {"offices", "plans", "units", "tasks", "indicators", "rounds"}
     assert registry["rounds"] == []
 
 
 def test_every_row_has_exactly_the_agreed_fields(registry):
     for table, keys in [
+        ("offices", OFFICE_KEYS),
         ("plans", PLAN_KEYS),
         ("units", UNIT_KEYS),
         ("tasks", TASK_KEYS),
@@ -139,7 +159,7 @@ def test_every_row_has_exactly_the_agreed_fields(registry):
 
 
 def test_codes_are_unique_within_each_table(registry):
-    for table in ("plans", "units", "tasks", "indicators"):
+    for table in ("offices", "plans", "units", "tasks", "indicators"):
         codes = [row["code"] for row in registry[table]]
         assert len(codes) == len(set(codes)), table
 
@@ -217,6 +237,83 @@ def test_every_jingzhou_unit_is_named_by_the_seed(units):
     for code, unit in units.items():
         if code.startswith("JZ"):
             assert unit["assumed"] is False, code
+
+
+# ----------------------------------------------------------------------------- offices
+
+
+def _chain(offices, code):
+    seen = []
+    while code is not None:
+        assert code in offices, f"unknown office {code}"
+        assert code not in seen, f"cycle through {code}"
+        seen.append(code)
+        code = offices[code]["parent"]
+    return seen
+
+
+def test_the_office_tree_has_one_top_node_with_hubei_and_hunan_under_it(offices):
+    assert [c for c, o in offices.items() if o["parent"] is None] == ["CJZY"]
+    assert offices["CJZY"]["level"] == "region"
+    assert offices["CJZY"]["name"] == "长江中游城市群科技创新工作领导小组办公室"
+    assert {c for c, o in offices.items() if o["level"] == "province"} == {"HB", "HN"}
+    for code, office in offices.items():
+        assert office["level"] in OFFICE_LEVELS, code
+        assert _chain(offices, code)[-1] == "CJZY", code
+    assert _chain(offices, "XY") == ["XY", "XSSS", "HB", "CJZY"]
+    assert _chain(offices, "JZKF") == ["JZKF", "JZ", "HB", "CJZY"]
+    assert _chain(offices, "YY") == ["YY", "HN", "CJZY"]
+
+
+def test_the_xiangshisuishen_cluster_holds_its_four_cities(offices):
+    cluster = offices["XSSS"]
+    assert (cluster["level"], cluster["parent"]) == ("cluster", "HB")
+    assert cluster["name"] == "襄十随神城市群科技创新协同发展领导小组办公室"
+    members = {o["short_name"] for o in offices.values() if o["parent"] == "XSSS"}
+    assert members == {"襄阳市", "十堰市", "随州市", "神农架林区"}
+    assert all(offices[c]["level"] == "city" for c, o in offices.items() if o["parent"] == "XSSS")
+
+
+def test_each_plan_is_run_by_the_office_its_seed_names(plans, offices):
+    office_of = {code: offices[plan["office"]] for code, plan in plans.items()}
+    assert office_of["XY"]["name"] == "襄阳市推进科技创新领导小组办公室"
+    assert office_of["XYKX"] is office_of["XY"]  # 001 names no office of its own (see the commit)
+    assert office_of["JZ"]["name"] == "荆州经开区创新创业服务中心"
+    assert office_of["JZ"]["level"] == "district"
+    assert office_of["YY"]["name"] == "益阳市科学技术局"
+    assert office_of["SY"]["short_name"] == "十堰市" and office_of["SY"]["assumed"] is True
+    seeds = {code: _squash(_seed_text(plan)) for code, plan in plans.items()}
+    assert "市推进科技创新领导小组办公室负责综合协调" in seeds["XY"]
+    assert "创新创业服务中心牵头制定考核方案" in seeds["JZ"]
+    assert "由科技部门牵头" in seeds["YY"] and "益阳市科学技术局二〇二一年十一月" in seeds["YY"]
+
+
+def test_offices_not_marked_assumed_are_named_in_the_seeds(offices, plans):
+    seeds = _squash("".join(_seed_text(p) for p in plans.values())).replace("“", "").replace("”", "")
+    for code, office in offices.items():
+        if office["assumed"]:
+            continue
+        body = office["name"].removesuffix("办公室")
+        assert body in seeds or body.removeprefix(office["short_name"].rstrip("省市")) in seeds, code
+
+
+def test_offices_have_demo_contacts_fake_numbers_and_their_name_as_seal(offices, units):
+    for code, office in offices.items():
+        assert "演示" in office["contact"], code
+        assert re.fullmatch(r"0\d{2,3}-5550\d{3}", office["phone"]), code
+        assert office["seal_text"] == office["name"], code
+    phones = [o["phone"] for o in offices.values()] + [u["phone"] for u in units.values()]
+    assert len(phones) == len(set(phones))
+    assert offices["JZ"]["doc_prefix"] == "荆科创领办"  # 002 cites 荆科创领办〔2022〕6 号
+
+
+def test_every_unit_belongs_to_the_nearest_office_at_or_above_it(units, offices):
+    for code, unit in units.items():
+        node = code
+        while node not in offices:
+            node = units[node]["parent"]
+        assert unit["org"] == node, code
+    assert units["JZKF-CXCY"]["org"] == "JZKF" and units["XY-GXQ"]["org"] == "XY"
 
 
 # ----------------------------------------------------------------------------- tasks

@@ -12,7 +12,15 @@ from portal.registry.workbook import (
     import_registry,
 )
 from schemas.enums import Role, RoundState, UnitKind
-from schemas.sheets import REGISTRY_INDICATORS, REGISTRY_ROUNDS, REGISTRY_TASKS, REGISTRY_UNITS, column_letter
+from schemas.sheets import (
+    REGISTRY_INDICATORS,
+    REGISTRY_OFFICES,
+    REGISTRY_PLANS,
+    REGISTRY_ROUNDS,
+    REGISTRY_TASKS,
+    REGISTRY_UNITS,
+    column_letter,
+)
 from tests.conftest import run_cli
 
 
@@ -99,6 +107,72 @@ def test_a_unit_tree_cycle_is_reported(empty_portal):
     assert _count(empty_portal, "units") == 0
 
 
+def _office_row(data: bytes, code: str) -> int:
+    ws = openpyxl.load_workbook(io.BytesIO(data))[REGISTRY_OFFICES.name]
+    return next(c.row for c in ws["A"] if c.value == code)
+
+
+def test_unknown_offices_are_reported_at_their_cells_and_nothing_is_loaded(empty_portal):
+    data = demo_registry_workbook()
+    plan_office = f"{_letter(REGISTRY_PLANS, 'office')}4"
+    unit_org = f"{_letter(REGISTRY_UNITS, 'org')}5"
+    parent = f"{_letter(REGISTRY_OFFICES, 'parent')}{_office_row(data, 'SY')}"
+    bad = _edit(
+        data,
+        {
+            (REGISTRY_PLANS.name, plan_office): "NO-OFFICE",
+            (REGISTRY_UNITS.name, unit_org): "GHOST-ORG",
+            (REGISTRY_OFFICES.name, parent): "NO-PARENT",
+        },
+    )
+    result = import_registry(empty_portal, bad)
+    assert _located(result) == {
+        (REGISTRY_PLANS.name, plan_office, "unknown-reference"),
+        (REGISTRY_UNITS.name, unit_org, "unknown-reference"),
+        (REGISTRY_OFFICES.name, parent, "unknown-reference"),
+    }
+    messages = {i.cell: i.message for i in result.report.errors}
+    assert messages[plan_office] == "所属办公室“NO-OFFICE”在“办公室”表中不存在。"
+    assert messages[unit_org] == "所属组织“GHOST-ORG”在“办公室”表中不存在。"
+    for table in ("offices", "plans", "units"):
+        assert _count(empty_portal, table) == 0
+
+
+def test_a_plan_without_an_office_is_a_located_error(empty_portal):
+    cell = f"{_letter(REGISTRY_PLANS, 'office')}3"
+    result = import_registry(
+        empty_portal, _edit(demo_registry_workbook(), {(REGISTRY_PLANS.name, cell): None})
+    )
+    assert _located(result) == {(REGISTRY_PLANS.name, cell, "plan-office-missing")}
+    issue = result.report.errors[0]
+    assert issue.message == "规划 XYKX 没有所属办公室。" and "所属办公室" in issue.hint
+    assert _count(empty_portal, "plans") == 0
+
+
+def test_an_office_tree_cycle_is_reported_at_the_parent_cells(empty_portal):
+    data = demo_registry_workbook()
+    letter = _letter(REGISTRY_OFFICES, "parent")
+    top, province = _office_row(data, "CJZY"), _office_row(data, "HB")
+    result = import_registry(empty_portal, _edit(data, {(REGISTRY_OFFICES.name, f"{letter}{top}"): "HB"}))
+    cycles = {(i.sheet, i.cell) for i in result.report.errors if i.code == "office-tree-cycle"}
+    assert {
+        (REGISTRY_OFFICES.name, f"{letter}{top}"),
+        (REGISTRY_OFFICES.name, f"{letter}{province}"),
+    } <= cycles
+    assert result.report.codes() == ["office-tree-cycle"] * len(cycles)
+    assert _count(empty_portal, "offices") == 0
+
+
+def test_an_office_level_is_read_from_its_chinese_label(empty_portal):
+    data = demo_registry_workbook()
+    ws = openpyxl.load_workbook(io.BytesIO(data))[REGISTRY_OFFICES.name]
+    level = f"{_letter(REGISTRY_OFFICES, 'level')}{_office_row(data, 'JZKF')}"
+    assert ws[level].value == "区县（开发区）"
+    assert import_registry(empty_portal, data).loaded
+    office = next(o for o in export_registry_json(empty_portal)["offices"] if o["code"] == "JZKF")
+    assert office["level"] == "district"
+
+
 def test_a_file_that_is_not_a_workbook_is_an_issue_not_a_traceback(empty_portal):
     result = import_registry(empty_portal, b"this is not a workbook")
     assert not result.loaded
@@ -113,7 +187,7 @@ def test_export_then_import_is_lossless(demo_portal, empty_portal):
 
 def test_json_export_has_the_documented_shape(demo_portal):
     data = export_registry_json(demo_portal)
-    assert set(data) == {"plans", "units", "tasks", "indicators", "rounds"}
+    assert set(data) == {"offices", "plans", "units", "tasks", "indicators", "rounds"}
     task = next(t for t in data["tasks"] if t["code"] == "JZ-3.2.2")
     assert task["plan"] == "JZ" and task["lead_unit"] == "JZKF-JFJ"
     assert task["helper_units"] == ["JZKF-CZJ", "JZKF-SCJGJ", "JZKF-SWJ", "JZKF-ZSCJ", "JZKF-CXCY"]
@@ -131,6 +205,23 @@ def test_json_export_has_the_documented_shape(demo_portal):
     assert data["rounds"][-1] == {"code": "2025Q3", "due_date": "2025-10-15", "state": "open"}
     units = {u["code"]: u for u in data["units"]}
     assert units["JZKF-JFJ"]["parent"] == "JZKF"
+    assert units["JZKF-JFJ"]["org"] == "JZKF"
+    plans = {p["code"]: p for p in data["plans"]}
+    assert plans["JZ"]["office"] == "JZKF" and plans["JZ"]["issuer"] == "荆州经开区管委会"
+    offices = {o["code"]: o for o in data["offices"]}
+    assert offices["JZKF"] == {
+        "code": "JZKF",
+        "name": "荆州经开区创新创业服务中心",
+        "short_name": "荆州经开区",
+        "parent": "JZ",
+        "level": "district",
+        "contact": "区级联络员(演示)",
+        "phone": "0716-5550208",
+        "seal_text": "荆州经开区创新创业服务中心",
+        "doc_prefix": None,
+        "recipients": "各责任单位",
+        "assumed": False,
+    }
 
 
 @pytest.mark.parametrize("fmt", ["json"])
@@ -139,6 +230,17 @@ def test_cli_export_json_prints_only_json(demo_portal, fmt):
     assert done.returncode == 0, done.stderr.decode()
     data = json.loads(done.stdout)
     assert len(data["plans"]) == 5
+    assert {p["code"]: p["office"] for p in data["plans"]} == {
+        "XY": "XY",
+        "XYKX": "XY",
+        "JZ": "JZKF",
+        "SY": "SY",
+        "YY": "YY",
+    }
+    assert {"code", "name", "short_name", "parent", "level", "contact", "phone", "seal_text"} <= set(
+        data["offices"][0]
+    )
+    assert all(u["org"] for u in data["units"])
 
 
 def test_cli_import_exits_1_on_errors_and_prints_where(tmp_path, demo_portal):

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import pytest
 
-from schemas.sheets import REGISTRY_SHEETS
+from schemas.sheets import REGISTRY_UNITS
 from templates_xlsx.registry_book import write_registry
 from tests.validators import hostile
 from validators.registry import check_registry, read_registry_file, to_records
 
-UNITS = REGISTRY_SHEETS[1].name
+UNITS = REGISTRY_UNITS.name
 REGISTRY = {
-    "plans": [{"code": "P1", "name": "测试市科技创新三年行动方案", "start_year": 2023, "end_year": 2025}],
+    "offices": [{"code": "O1", "name": "测试市科技创新领导小组办公室", "level": "city"}],
+    "plans": [
+        {
+            "code": "P1",
+            "name": "测试市科技创新三年行动方案",
+            "start_year": 2023,
+            "end_year": 2025,
+            "office": "O1",
+        }
+    ],
     "units": [{"code": "U1", "name": "测试市科技局", "kind": "department", "active": True}],
 }
 

@@ -62,3 +62,43 @@ def test_a_failed_transaction_leaves_nothing_behind(tmp_path):
         con.execute("INSERT INTO units (code, name, kind) VALUES ('A', 'dup', 'department')")
     with wh.connect() as con:
         assert con.execute("SELECT count(*) FROM units").fetchall() == [(0,)]
+
+
+def _version_5_warehouse(path, with_registry: bool) -> None:
+    con = duckdb.connect(str(path))
+    assert migrate(con, target=5) == 5
+    if with_registry:
+        con.execute(
+            "INSERT INTO plans VALUES ('JZ', '荆州经开区科技创新三年行动方案', '管委会', 2023, 2025, 2022, 'seed')"
+        )
+        con.execute("INSERT INTO units (code, name, kind) VALUES ('JZKF-JFJ', '经发局', 'department')")
+        con.execute(
+            "INSERT INTO submissions (unit, round, version, file_hash, uploaded_by, uploaded_at, status) "
+            "VALUES ('JZKF-JFJ', '2025Q3', 1, 'h', 'jfj', now(), 'approved')"
+        )
+    con.close()
+
+
+def test_a_version_5_registry_is_upgraded_into_one_office_owning_every_plan_and_unit(tmp_path):
+    path = tmp_path / "v5.duckdb"
+    _version_5_warehouse(path, with_registry=True)
+    with Warehouse(path).connect() as con:
+        assert schema_version(con) == SCHEMA_VERSION
+        assert con.execute("SELECT code, name, parent, level, assumed FROM offices").fetchall() == [
+            ("MAIN", "本平台办公室", None, "region", True)
+        ]
+        assert con.execute("SELECT code, name, base_year, office FROM plans").fetchall() == [
+            ("JZ", "荆州经开区科技创新三年行动方案", 2022, "MAIN")
+        ]
+        assert con.execute("SELECT code, name, active, org FROM units").fetchall() == [
+            ("JZKF-JFJ", "经发局", True, "MAIN")
+        ]
+        assert con.execute("SELECT unit, status FROM submissions").fetchall() == [("JZKF-JFJ", "approved")]
+
+
+def test_an_empty_version_5_warehouse_is_upgraded_without_inventing_an_office(tmp_path):
+    path = tmp_path / "v5-empty.duckdb"
+    _version_5_warehouse(path, with_registry=False)
+    with Warehouse(path).connect() as con:
+        assert schema_version(con) == SCHEMA_VERSION
+        assert con.execute("SELECT count(*) FROM offices").fetchall() == [(0,)]

@@ -6,13 +6,14 @@ from portal.accounts.auth import change_password
 from portal.core import labels as L
 from portal.core.outcome import Outcome
 from portal.ui import web
+from portal.ui.text import plain
 
 account = web.account()
 st.title(L.ACCOUNT_HEADING)
 if account.must_change_password:
     st.warning(L.MUST_CHANGE)
 web.show_flash()
-st.write(f"{L.USERNAME}:{account.username} · {L.ROLE}:{account.role.label}")
+st.markdown(f"{L.USERNAME}:{plain(account.username)} · {L.ROLE}:{account.role.label}")
 with st.form("change_password", clear_on_submit=True):
     old = st.text_input(L.OLD_PASSWORD, type="password", key="acct_old")
     new = st.text_input(L.NEW_PASSWORD, type="password", key="acct_new")
@@ -25,4 +26,4 @@ if submitted:
         web.flash(Outcome(True, result.messages[0]))
         st.rerun()
     for message in result.messages:
-        st.error(message)
+        st.error(plain(message))

@@ -27,6 +27,7 @@ from portal.registry.rounds import (
     suggested_round,
 )
 from portal.ui import web
+from portal.ui.text import plain
 
 portal, account = web.portal(), web.account()
 st.title(L.PAGE_ADMIN)
@@ -114,7 +115,7 @@ def registry_tab() -> None:
             else:
                 st.error(L.REGISTRY_NOT_LOADED)
             if result.report.issues:
-                st.caption(result.report.summary())
+                st.caption(plain(result.report.summary()))
                 columns = ["severity", "sheet", "cell", "column", "value", "message", "hint"]
                 st.dataframe(
                     L.headed(report_frame(result.report), columns),
@@ -143,13 +144,13 @@ def backup_tab() -> None:
     st.caption(L.BACKUP_HELP)
     if st.button(L.BACKUP_CREATE, key="admin_backup_create", type="primary"):
         made = create_backup_as(portal, account)
-        st.success(f"{L.BACKUP_CREATED} {made.path.name}({made.size / 1048576:.1f} MB)")
+        st.success(f"{L.BACKUP_CREATED} {plain(made.path.name)}({made.size / 1048576:.1f} MB)")
     backups = list_backups_as(portal, account)
     if not backups:
         st.caption(L.BACKUP_LIST_EMPTY)
     for i, (name, size, modified) in enumerate(backups):
         cols = st.columns([3, 1])
-        cols[0].write(f"{name}  ·  {size / 1048576:.1f} MB  ·  {modified:%Y-%m-%d %H:%M}")
+        cols[0].markdown(f"{plain(name)}  ·  {size / 1048576:.1f} MB  ·  {modified:%Y-%m-%d %H:%M}")
         cols[1].download_button(
             L.BACKUP_DOWNLOAD,
             data=lambda name=name: read_backup_as(portal, account, name),

@@ -17,6 +17,7 @@ from portal.core import labels as L
 from portal.core.permissions import allowed
 from portal.ui import web
 from portal.ui.charts import totals_chart
+from portal.ui.text import plain
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SUMMARY_COLUMNS = ["rank", "unit_name", "indicators_score", "tasks_score", "reporting_score", "deductions"]
@@ -59,16 +60,16 @@ if allowed(account, "assessment.configure"):
             if outcome.ok:
                 web.flash(outcome)
                 st.rerun()
-            st.error(outcome.message)
+            st.error(plain(outcome.message))
 
 with st.spinner(L.ASSESS_COMPUTING):
     board = assessment_board(portal, account, code, year)
 if not board.ok:
     for problem in board.problems:
-        st.error(problem)
+        st.error(plain(problem))
     st.stop()
 a = board.assessment
-st.caption(L.ASSESS_SCHEME.format(source=a.scheme.source_label))
+st.caption(L.ASSESS_SCHEME.format(source=plain(a.scheme.source_label)))
 if not a.units:
     st.info(L.ASSESS_NO_UNITS)
     st.stop()
@@ -99,7 +100,9 @@ names = board.unit_names()
 unit = st.selectbox(L.ASSESS_UNIT, list(names), format_func=lambda u: names[u], key="assess_unit")
 detail = unit_detail(board, unit)
 st.markdown(
-    L.ASSESS_UNIT_SCORE.format(total=detail.score.total, rank=detail.score.rank, grade=detail.score.grade)
+    L.ASSESS_UNIT_SCORE.format(
+        total=detail.score.total, rank=detail.score.rank, grade=plain(detail.score.grade)
+    )
 )
 parts = [
     (L.ASSESS_INDICATORS, detail.indicators),

@@ -6,6 +6,7 @@ from portal.core import labels as L
 from portal.core.permissions import unit_scope
 from portal.monitoring.overview import plans_overview, unit_overview
 from portal.ui import web
+from portal.ui.text import plain
 
 portal, account = web.portal(), web.account()
 st.title(L.APP_TITLE)
@@ -13,9 +14,9 @@ st.title(L.APP_TITLE)
 own_unit = unit_scope(account, "overview.view")  # a unit reporter's unit, else None
 if own_unit:
     data = unit_overview(portal, account, own_unit)
-    st.subheader(f"{L.HOME_UNIT_HEADING}:{data.unit_name}")
+    st.subheader(f"{L.HOME_UNIT_HEADING}:{plain(data.unit_name)}")
     if data.banner:
-        (st.error if data.banner.level == "error" else st.warning)(data.banner.text)
+        (st.error if data.banner.level == "error" else st.warning)(plain(data.banner.text))
     if data.round is None:
         st.info(L.HOME_NO_OPEN_ROUND)
     else:

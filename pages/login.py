@@ -5,6 +5,7 @@ import streamlit as st
 from portal.accounts.auth import sign_in
 from portal.core import labels as L
 from portal.ui import web
+from portal.ui.text import plain
 
 st.title(L.APP_TITLE)
 notice = web.pop_notice()
@@ -21,4 +22,4 @@ if submitted:
     if result.ok:
         web.start_session(result.session)
         st.rerun()
-    st.error(result.message, icon=":material/error:")
+    st.error(plain(result.message), icon=":material/error:")

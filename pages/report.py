@@ -9,6 +9,7 @@ from portal.core.permissions import allowed
 from portal.reporting import workflow as wf
 from portal.reporting.evidence import ALLOWED_EXTENSIONS
 from portal.ui import web, widgets
+from portal.ui.text import plain
 
 portal, account = web.portal(), web.account()
 st.title(L.PAGE_REPORT)
@@ -29,9 +30,9 @@ rounds = wf.upload_rounds(portal, account, unit)
 round_code = st.selectbox(L.REPORT_ROUND_PICK, rounds, key="report_round") if len(rounds) > 1 else None
 info = wf.report_round(portal, account, unit, round_code)
 
-st.subheader(f"{info.unit_name}({info.unit})")
+st.subheader(f"{plain(info.unit_name)}({plain(info.unit)})")
 if info.banner:
-    (st.error if info.banner.level == "error" else st.warning)(info.banner.text)
+    (st.error if info.banner.level == "error" else st.warning)(plain(info.banner.text))
 if info.round is not None:
     cols = st.columns(4)
     cols[0].metric(L.HOME_ROUND, info.round.code)
@@ -43,7 +44,7 @@ if info.round is not None:
 st.subheader(L.REPORT_STEP_TEMPLATE)
 problem = wf.template_problem(portal, account, unit, info.round.code) if info.round else L.HOME_NO_OPEN_ROUND
 if problem:
-    st.info(problem)
+    st.info(plain(problem))
 else:
     st.caption(L.REPORT_TEMPLATE_HELP)
     st.download_button(
@@ -58,7 +59,7 @@ else:
 # --- step 2: upload
 st.subheader(L.REPORT_STEP_UPLOAD)
 if not info.can_upload:
-    st.info(info.why_not)
+    st.info(plain(info.why_not))
 upload = st.file_uploader(L.REPORT_FILE, type=XLSX_TYPES, key="report_file", disabled=not info.can_upload)
 if st.button(
     L.REPORT_UPLOAD, key="report_upload", type="primary", disabled=not info.can_upload or upload is None
@@ -73,7 +74,7 @@ if st.button(
         st.session_state["report_version"] = result.submission_id  # show this upload below
         web.flash(Outcome(result.accepted, result.summary))
         st.rerun()  # the round's state, history and report as they now stand
-    st.error(result.summary)
+    st.error(plain(result.summary))
     if result.report.height:
         st.dataframe(L.headed(result.report, REPORT_COLUMNS), hide_index=True, width="stretch")
         st.download_button(
@@ -145,7 +146,7 @@ with tab_evidence:
         )
         if st.button(L.EVIDENCE_UPLOAD, key="report_evidence_upload", disabled=file is None):
             done = wf.upload_evidence(portal, account, picked, file.name, file.getvalue(), task or None)
-            (st.success if done.ok else st.error)(done.message)
+            (st.success if done.ok else st.error)(plain(done.message))
             evidence = wf.list_evidence(portal, account, picked)
     if evidence.is_empty():
         st.info(L.EVIDENCE_NONE)

@@ -7,6 +7,7 @@ from portal.core import labels as L
 from portal.core.permissions import allowed
 from portal.reporting import workflow as wf
 from portal.ui import web, widgets
+from portal.ui.text import plain
 
 portal, account = web.portal(), web.account()
 st.title(L.PAGE_REVIEW)
@@ -63,7 +64,9 @@ else:
         "warning_count",
         "evidence",
     ]
-    st.dataframe(L.headed(queue, columns), hide_index=True, width="stretch", key="review_queue")
+    shown_queue = L.headed(queue, columns)
+    st.dataframe(shown_queue, hide_index=True, width="stretch", key="review_queue")
+    widgets.table_download(shown_queue, L.REVIEW_QUEUE_FILE, "review_queue")
     labels = {
         r["id"]: f"{r['unit_name']}({r['unit']}) {r['round']} 第 {r['version']} 版"
         for r in queue.iter_rows(named=True)
@@ -72,10 +75,10 @@ else:
     detail = wf.review_detail(portal, account, picked)
     sub = detail.submission
 
-    st.subheader(labels[picked])
+    st.subheader(plain(labels[picked]))
     st.caption(
-        f"{L.COLUMNS['uploaded_by']}:{sub['uploaded_by']} · {L.COLUMNS['uploaded_at']}:"
-        f"{sub['uploaded_at']:%Y-%m-%d %H:%M} · {L.COLUMNS['file_name']}:{sub['file_name'] or ''}"
+        f"{L.COLUMNS['uploaded_by']}:{plain(sub['uploaded_by'])} · {L.COLUMNS['uploaded_at']}:"
+        f"{sub['uploaded_at']:%Y-%m-%d %H:%M} · {L.COLUMNS['file_name']}:{plain(wf.original_name(sub))}"
     )
     if allowed(account, "submission.download"):
         widgets.original_download(portal, account, sub, "review")
@@ -112,7 +115,7 @@ else:
     names = {f"{kind}:{code}": f"{code} {name}" for kind, code, name in detail.items}
     chosen = st.multiselect(L.REVIEW_ITEMS, list(names), format_func=names.get, key="review_items")
     for k in chosen:
-        st.text_input(L.REVIEW_ITEM_TEXT.format(item=names[k]), key=f"review_item_{k}")
+        st.text_input(L.REVIEW_ITEM_TEXT.format(item=plain(names[k])), key=f"review_item_{k}")
     cols = st.columns(2)
     cols[0].button(
         L.REVIEW_APPROVE,

@@ -45,3 +45,24 @@ def save(book: Workbook, pages: dict[str, int]) -> ExportedBook:
     buf = io.BytesIO()
     book.save(buf)
     return ExportedBook(buf.getvalue(), pages)
+
+
+def table_xlsx(frame, sheet: str) -> bytes:
+    """A shown table (`frame`: a Polars frame with its headers as shown) as a one-sheet .xlsx.
+
+    Every cell goes through templates_xlsx.writing.put, so text a user typed that starts with
+    = + - @ stays text in Excel (the grid's own "Download as CSV" is switched off for that reason).
+    """
+    from templates_xlsx.writing import put
+
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet_title(sheet, set())
+    for col, name in enumerate(frame.columns, start=1):
+        put(ws, 1, col, name)
+    for row, values in enumerate(frame.iter_rows(), start=2):
+        for col, value in enumerate(values, start=1):
+            put(ws, row, col, value)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -16,6 +16,7 @@ from portal.accounts.auth import check_session, sign_out
 from portal.core import labels as L
 from portal.ui import web
 from portal.ui.navigation import pages_for_account, sidebar_info
+from portal.ui.text import plain
 from templates_xlsx import isolation
 
 PAGES = Path(str(resources.files("pages")))
@@ -28,10 +29,10 @@ st.set_page_config(page_title=L.APP_TITLE, page_icon=str(ICON), layout="wide")
 def _sidebar(portal, account, session) -> None:
     info = sidebar_info(portal, account)
     with st.sidebar:
-        st.markdown(f"**{info.display_name}**")
+        st.markdown(f"**{plain(info.display_name)}**")
         st.caption(f"{L.SIDEBAR_ROLE}:{info.role_label}")
         if info.unit:
-            st.caption(f"{L.SIDEBAR_UNIT}:{info.unit_name or info.unit}({info.unit})")
+            st.caption(f"{L.SIDEBAR_UNIT}:{plain(info.unit_name or info.unit)}({plain(info.unit)})")
         st.caption(f"{L.SIDEBAR_TODAY}:{info.today:%Y-%m-%d}")
         if info.round:
             st.caption(

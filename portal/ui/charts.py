@@ -12,6 +12,7 @@ import pandas as pd
 import polars as pl
 
 from portal.core import labels as L
+from portal.ui.text import plain
 from schemas.enums import Pace, ReportState
 
 # Cell colours of the completion matrix: light enough to read the text on, distinct per state.
@@ -38,6 +39,10 @@ def matrix_table(texts: pl.DataFrame, states: pl.DataFrame):
         "name": L.COLUMNS["unit_name"],
         "kind_label": L.COLUMNS["kind_label"],
     }
+    # st.table renders Markdown in its cells: unit names are user text.
+    texts = texts.with_columns(
+        pl.col(c).map_elements(plain, return_dtype=pl.String) for c in headers if c in texts.columns
+    )
     shown = texts.rename(headers).to_pandas().fillna("—")
     colours = states.rename(headers).to_pandas()
     rounds = [c for c in shown.columns if c not in headers.values()]

@@ -82,6 +82,6 @@ def show_flash() -> None:
     outcome: Outcome | None = st.session_state.pop(_FLASH_KEY, None)
     if outcome is None:
         return
-    (st.success if outcome.ok else st.error)(outcome.message)
+    (st.success if outcome.ok else st.error)(plain(outcome.message))
     if outcome.password:
         st.code(outcome.password, language=None)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 import polars as pl
 import streamlit as st
 
 from portal.core import labels as L
 from portal.core.context import Portal
+from portal.core.documents import table_xlsx
+from portal.core.filenames import safe_name
 from portal.reporting import workflow as wf
 
 
@@ -17,13 +21,13 @@ def evidence_table(portal: Portal, account, evidence: pl.DataFrame, columns: lis
     which = st.selectbox(
         L.EVIDENCE_PICK,
         list(files),
-        format_func=lambda i: files[i]["file_name"],
+        format_func=lambda i: safe_name(files[i]["file_name"]),
         key=f"{key}_evidence_pick",
     )
     st.download_button(
         L.EVIDENCE_DOWNLOAD,
         data=lambda: wf.download_evidence(portal, account, which).data,
-        file_name=files[which]["file_name"],
+        file_name=safe_name(files[which]["file_name"]),
         mime=files[which]["media_type"],
         key=f"{key}_evidence_download",
     )
@@ -37,5 +41,19 @@ def original_download(portal: Portal, account, submission: dict, key: str) -> No
         file_name=wf.original_name(submission),
         mime=wf.XLSX,
         key=f"{key}_original_download",
+        icon=":material/download:",
+    )
+
+
+def table_download(shown: pl.DataFrame, file_name: str, key: str) -> None:
+    """Our own download of a shown table (headers as shown) as .xlsx, text kept as text: the
+    grid's built-in CSV export is off (`client.disableDataExport`) because it writes = + - @
+    cells unescaped, and a spreadsheet would run them as formulas."""
+    st.download_button(
+        L.TABLE_DOWNLOAD,
+        data=lambda: table_xlsx(shown, PurePath(file_name).stem),
+        file_name=file_name,
+        mime=wf.XLSX,
+        key=f"{key}_xlsx",
         icon=":material/download:",
     )

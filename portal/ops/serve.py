@@ -8,7 +8,8 @@ from pathlib import Path
 
 from portal.core.context import Portal
 
-APP = Path(__file__).resolve().parents[1] / "ui" / "app.py"
+# The Streamlit app behind st.App with our security middleware (see portal/ui/asgi_app.py).
+APP = Path(__file__).resolve().parents[1] / "ui" / "asgi_app.py"
 
 
 def streamlit_command(portal: Portal, port: int | None = None, headless: bool = True) -> list[str]:
@@ -41,6 +42,10 @@ def streamlit_command(portal: Portal, port: int | None = None, headless: bool = 
         # their Chinese message by portal.ui; anything else is a fault, logged on the server.
         "--client.showErrorDetails",
         "none",
+        # The grids' built-in "Download as CSV" writes = + - @ text unescaped (a spreadsheet runs it
+        # as a formula); pages offer their own formula-safe .xlsx download instead.
+        "--client.disableDataExport",
+        "true",
     ]
 
 

@@ -2,7 +2,14 @@
 
 import streamlit as st
 
-from portal.accounts.auth import Role, add_account, list_accounts, reset_password, set_account_active
+from portal.accounts.auth import (
+    Role,
+    add_account,
+    list_accounts,
+    reset_password,
+    set_account_active,
+    unlock_account,
+)
 from portal.core import labels as L
 from portal.core.permissions import allowed
 from portal.ops.backup import create_backup_as, list_backups_as, read_backup_as, restore_backup_as
@@ -62,13 +69,15 @@ def accounts_tab() -> None:
 
     usernames = frame["username"].to_list()
     picked = st.selectbox(L.ACCOUNT_PICK, usernames, key="admin_account_pick")
-    cols = st.columns(3)
+    cols = st.columns(4)
     if cols[0].button(L.DEACTIVATE, key="admin_deactivate"):
         _done(set_account_active(portal, account, picked, False))
     if cols[1].button(L.ACTIVATE, key="admin_activate"):
         _done(set_account_active(portal, account, picked, True))
     if cols[2].button(L.RESET_PASSWORD, key="admin_reset"):
         _done(reset_password(portal, account, picked))
+    if cols[3].button(L.UNLOCK, key="admin_unlock", icon=":material/lock_open:"):
+        _done(unlock_account(portal, account, picked))
 
 
 def rounds_tab() -> None:

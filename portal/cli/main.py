@@ -9,6 +9,7 @@ from pathlib import Path
 
 from portal.core.context import Portal
 from portal.core.errors import InvalidInput, PortalError
+from portal.core.filestore import keep_files_private
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
@@ -310,6 +311,17 @@ def cmd_status(args) -> int:
     return EXIT_OK
 
 
+def cmd_accounts_unlock(args) -> int:
+    """Break-glass for the server's operator: whoever runs this owns PORTAL_HOME already."""
+    from portal.accounts.auth import Account, unlock_account
+    from schemas.enums import Role
+
+    operator = Account(args.user, "服务器运维(命令行)", Role.ADMIN, None)
+    outcome = unlock_account(Portal.open(args.home), operator, args.username)
+    print(outcome.message, file=sys.stdout if outcome.ok else sys.stderr)
+    return EXIT_OK if outcome.ok else EXIT_DATA
+
+
 def cmd_serve(args) -> int:
     from portal.ops.serve import serve
 
@@ -590,6 +602,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="输出文件,如 2025Q3季度通报.xlsx")
     p.set_defaults(func=cmd_bulletin)
 
+    acc = sub.add_parser("accounts", help="账号维护(在服务器上执行)").add_subparsers(
+        dest="accounts_command", required=True
+    )
+    p = acc.add_parser("unlock", help="解除因连续输错密码造成的账号锁定(包括最后一个系统管理员)")
+    p.add_argument("username", help="要解锁的用户名")
+    p.add_argument("--user", default="cli", help="记入审计日志的操作人")
+    p.set_defaults(func=cmd_accounts_unlock)
+
     p = sub.add_parser("serve", help="启动网页端")
     p.add_argument("--port", type=int)
     p.add_argument("--headless", action="store_true", default=True)
@@ -609,6 +629,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    keep_files_private()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

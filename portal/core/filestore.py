@@ -11,6 +11,16 @@ from pathlib import Path
 
 from warehouse.faults import checkpoint
 
+# Everything the portal creates (warehouse, uploads, evidence, exports, backups) holds units'
+# unpublished figures and account hashes: readable by the account running the portal only.
+PRIVATE_UMASK = 0o077
+
+
+def keep_files_private() -> None:
+    """Set the process umask so new files are 0600 and new folders 0700 (inherited by the
+    Streamlit server `portal serve` becomes). Called first by the CLI and the web app."""
+    os.umask(PRIVATE_UMASK)
+
 
 def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
@@ -22,7 +32,7 @@ def store(root: Path, data: bytes, suffix: str = ".xlsx") -> tuple[str, Path]:
     path = root / digest[:2] / f"{digest}{suffix}"
     if path.exists() and path.stat().st_size == len(data):
         return digest, path
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     # A temp name of its own per call: two sessions storing the same file at once must not share one.
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     tmp = Path(tmp_name)
@@ -31,7 +41,7 @@ def store(root: Path, data: bytes, suffix: str = ".xlsx") -> tuple[str, Path]:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, 0o600)
         checkpoint("filestore.tmp_written")
         os.replace(tmp, path)
     except BaseException:

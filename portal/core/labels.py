@@ -224,6 +224,7 @@ REVIEW_ALL = "(全部)"
 REVIEW_QUEUE = "待审核的报送"
 REVIEW_QUEUE_EMPTY = "没有待审核的报送。"
 REVIEW_QUEUE_FILE = "待审核的报送.xlsx"
+UNLOCK = "解除锁定"
 TABLE_DOWNLOAD = "下载本表(.xlsx)"
 REVIEW_PICK = "选择报送记录"
 REVIEW_VALUES = "指标填报值(与上季度已通过值对比)"
@@ -460,6 +461,7 @@ AUDIT_ACTION_LABELS = {
     "account.deactivate": "停用账号",
     "account.activate": "启用账号",
     "account.reset_password": "重置密码",
+    "account.unlock": "解除锁定",
     "auth.sign_in": "登录",
     "auth.sign_in_failed": "登录失败",
     "auth.lock": "账号锁定",

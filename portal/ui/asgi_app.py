@@ -14,6 +14,8 @@ from pathlib import Path
 from starlette.middleware import Middleware
 from streamlit.starlette import App
 
+from portal.core.filestore import keep_files_private
+
 SCRIPT = Path(__file__).with_name("app.py")
 
 SECURITY_HEADERS = [
@@ -54,4 +56,5 @@ class SecurityHeaders:
         return [(k, v) for k, v in headers if k.lower() not in names] + SECURITY_HEADERS
 
 
+keep_files_private()  # also when started without the CLI (streamlit run / uvicorn on this file)
 app = App(str(SCRIPT), middleware=[Middleware(SecurityHeaders)])

@@ -146,3 +146,17 @@ def test_admin_makes_a_backup_and_gets_a_download_button_for_it(site):
     assert any(L.BACKUP_CREATED in s for s in texts(at.success))
     assert at.download_button(key="admin_backup_download_0").label == L.BACKUP_DOWNLOAD
     assert [actor for actor, _, _ in audit(site, "backup.create")] == ["boss"]
+
+
+def test_admin_unlocks_an_account_locked_by_failed_sign_ins(site):
+    from portal.accounts.auth import sign_in as sign_in_directly
+
+    for _ in range(site.settings.max_failed_logins):
+        sign_in_directly(site, "rep1", "wrong-guess")
+    assert sign_in_directly(site, "rep1", "pw-rep1-123").reason == "locked"
+    at = admin_page("boss")
+    at.selectbox(key="admin_account_pick").set_value("rep1")
+    at = at.button(key="admin_unlock").click().run()
+    assert texts(at.success) == ["账号 rep1 已解除锁定,可以重新登录。"]
+    assert sign_in_directly(site, "rep1", "pw-rep1-123").ok
+    assert [row[:2] for row in audit(site, "account.unlock")] == [("boss", "rep1")]

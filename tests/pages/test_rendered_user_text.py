@@ -3,11 +3,13 @@ image a reviewer's browser would follow, no faked emphasis; uploaded file names 
 
 import re
 
+import pytest
 from apptest_support import UNIT, page, signed_in
 
 from portal.accounts.auth import Account
 from portal.reporting import workflow as wf
 from portal.reporting.templates import build_unit_template
+from portal.ui.text import plain
 from schemas.enums import Role
 from tests.xlsx_fill import fill_valid
 
@@ -61,10 +63,10 @@ def test_the_review_page_shows_file_unit_and_display_names_escaped(site):
     caption = next(s for s in shown if "点此查看" in s)
     # Stored with Windows' reserved characters (: *) replaced, shown with every Markdown special escaped.
     assert _stored_names(site) == ["[点此查看](mailto_a@x.example)__已核实___red[注意].xlsx"]
-    assert r"\[点此查看\]\(mailto\_a@x\.example\)\_\_已核实\_\_\_red\[注意\]\.xlsx" in caption
-    assert any(r"\*\*优秀单位\*\*\[详情\]\(http\://x\.example\)" in s for s in at.subheader.values)
+    assert r"\[点此查看\](mailto_a\@x.example)\_\_已核实\_\_\_red\[注意\].xlsx" in caption
+    assert any(r"\*\*优秀单位\*\*\[详情\](http\://x.example)" in s for s in at.subheader.values)
     sidebar = [m.value for m in at.sidebar.markdown]
-    assert r"**\!\[\]\(http\://x\.example/track\.png\)办公室**" in sidebar
+    assert r"**\!\[\](http\://x.example/track.png)办公室**" in sidebar
 
 
 def test_an_upload_through_the_report_page_keeps_only_a_safe_base_name(site):
@@ -86,3 +88,20 @@ def test_a_traversal_name_is_stored_as_its_base_name(site):
     data = fill_valid(build_unit_template(site, UNIT, "2025Q3").data)
     wf.upload(site, REPORTER, UNIT, "2025Q3", "..\\..\\../../x\u202e.xlsx", data)
     assert _stored_names(site) == ["x.xlsx"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "source"),
+    [
+        ("[看](http://x)![](http://x/p.png)", r"\[看\](http\://x)\!\[\](http\://x/p.png)"),
+        (":red[注意] **粗** <img src=x>", r"\:red\[注意\] \*\*粗\*\* \<img src\=x\>"),
+        ("第一行\n# 第二行", r"第一行 \# 第二行"),
+        ("- 列表", r"\- 列表"),
+        ("1. 第一", r"1\. 第一"),
+        ("www.x.example a@x.example", r"www\.x.example a\@x.example"),
+        ("JZKF-CXCY 2025-10-20 rep_1", "JZKF-CXCY 2025-10-20 rep_1"),  # nothing to escape
+        (None, ""),
+    ],
+)
+def test_plain_escapes_what_markdown_would_render(typed, source):
+    assert plain(typed) == source

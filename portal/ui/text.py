@@ -8,8 +8,10 @@ image the reviewer's browser fetches from outside; `**…**` and `:red[…]` fak
 What is escaped, and why only that: a backslash before ASCII punctuation shows it literally, but
 the value is also what tests and screen readers see, so characters that mean something only in
 a position this text never takes are left alone:
-- always: `\\ ` * [ ] ! < > | ~ $ & : @ { } ^ =` (links, images, HTML, emphasis, tables, math,
-  Streamlit's `:color[...]` and `:icon:` directives, `http:`/`mailto:` and e-mail autolinks);
+- always: `\\ ` * [ ] ! < > | ~ $ & @ { } ^ =` (links, images, HTML, emphasis, tables, math,
+  e-mail autolinks);
+- `:` before a letter or `/` (Streamlit's `:red[...]` and `:icon:` directives, `http://` and
+  `mailto:` autolinks), not the `:` of "2025Q3:第 1 版";
 - `_` unless inside a word (intraword `_` never emphasises);
 - `# + - .` and a digit-dot (`1.`) only where the text starts (headings, lists);
 - the `.` of `www.` (GFM's bare www autolink);
@@ -22,7 +24,7 @@ from __future__ import annotations
 import re
 
 _ALWAYS = re.compile(
-    r"([\\`*\[\]!<>|~$&:@{}^=]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])|(?<=www)\.)", re.IGNORECASE
+    r"([\\`*\[\]!<>|~$&@{}^=]|:(?=[A-Za-z/])|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])|(?<=www)\.)", re.IGNORECASE
 )
 _START = re.compile(r"^(\s*)([#+\-.>]|\d+[.)])")
 _BREAKS = re.compile(r"[\r\n\u2028\u2029\v\f]+")

@@ -40,7 +40,7 @@ def test_after_a_reset_only_the_account_page_is_reachable_until_the_password_is_
     assert texts(at.warning) == [L.MUST_CHANGE]
     with pytest.raises(ValueError):
         at.switch_page("../../pages/home.py")
-    at = change(at, one_time, "rep1-own-secret")
+    at = change(at, one_time, "my-own-secret")
     assert texts(at.success) == ["密码已修改。"]
     at = page(at, "home.py")
     assert not at.exception and texts(at.title) == [L.APP_TITLE]

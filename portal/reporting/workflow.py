@@ -17,7 +17,6 @@ import polars as pl
 
 from portal.core import filestore
 from portal.core.context import Portal
-from portal.core.filenames import safe_name
 from portal.core.outcome import Outcome
 from portal.core.permissions import PermissionDenied, allowed, require, unit_scope
 from portal.registry.admin import report_frame
@@ -195,7 +194,7 @@ class UploadResult:
 
 
 def _annotated_name(file_name: str | None) -> str:
-    stem = PurePath(safe_name(file_name, "报送文件.xlsx")).stem
+    stem = PurePath(safe_file_name(file_name, "报送文件.xlsx")).stem
     return f"{stem}_校验结果.xlsx"
 
 
@@ -205,7 +204,7 @@ def upload(portal: Portal, account, unit: str, round_code: str, file_name: str, 
     A closed round takes the upload only from a role with upload.after_close; for a reporter the
     round's state is reported as an issue in the file's report, like any other problem."""
     require(account, "upload.submit", unit)
-    file_name = safe_name(file_name, "报送文件.xlsx")
+    file_name = safe_file_name(file_name, "报送文件.xlsx")
     result = ingest(
         portal,
         data,
@@ -299,7 +298,7 @@ def _original(portal: Portal, sub: dict) -> bytes:
 def original_name(submission: dict) -> str:
     """The name the original workbook is downloaded under: as uploaded, or made from the submission."""
     made = f"{submission['round']}_{submission['unit']}_第{submission['version']}版.xlsx"
-    return safe_name(submission["file_name"], made)
+    return safe_file_name(submission["file_name"], made)
 
 
 def original_file(portal: Portal, account, submission_id: int) -> Download:

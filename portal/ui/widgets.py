@@ -10,7 +10,6 @@ import streamlit as st
 from portal.core import labels as L
 from portal.core.context import Portal
 from portal.core.documents import table_xlsx
-from portal.core.filenames import safe_name
 from portal.reporting import workflow as wf
 
 
@@ -21,13 +20,13 @@ def evidence_table(portal: Portal, account, evidence: pl.DataFrame, columns: lis
     which = st.selectbox(
         L.EVIDENCE_PICK,
         list(files),
-        format_func=lambda i: safe_name(files[i]["file_name"]),
+        format_func=lambda i: files[i]["file_name"],
         key=f"{key}_evidence_pick",
     )
     st.download_button(
         L.EVIDENCE_DOWNLOAD,
         data=lambda: wf.download_evidence(portal, account, which).data,
-        file_name=safe_name(files[which]["file_name"]),
+        file_name=files[which]["file_name"],
         mime=files[which]["media_type"],
         key=f"{key}_evidence_download",
     )

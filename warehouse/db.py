@@ -164,7 +164,7 @@ def incomplete(con: duckdb.DuckDBPyConnection, path: Path, thorough: bool = Fals
     highest = max((b for b in used if b is not None and b >= 0), default=-1)
     needed, size = FILE_HEADERS_BYTES + (highest + 1) * block_size, Path(path).stat().st_size
     if size < needed:
-        return f"文件只有 {size} 字节,而其中的数据需要至少 {needed} 字节,文件不完整(被截断)"
+        return f"文件只有 {size} 字节，而其中的数据需要至少 {needed} 字节，文件不完整（被截断）"
     return None
 
 
@@ -259,14 +259,14 @@ class Warehouse:
     def _refuse_restoring(self) -> None:
         if self.restore_marker.exists():
             raise WarehouseError(
-                f"数据仓库 {self.path} 正在从备份恢复,或上次恢复被中断。"
-                "请等待恢复完成;若恢复已中断,请重新运行 portal restore(会先还原原数据)。"
+                f"数据仓库 {self.path} 正在从备份恢复，或上次恢复被中断。"
+                "请等待恢复完成；若恢复已中断，请重新运行 portal restore（会先还原原数据）。"
             )
 
     def _refuse_missing(self) -> None:
         self._refuse_restoring()  # a restore moves the file aside for a moment: say so instead
         raise WarehouseMissing(
-            f"找不到数据仓库文件 {self.path}。平台不会自动新建空的数据仓库(以免把丢失的数据当作“没有数据”);"
+            f"找不到数据仓库文件 {self.path}。平台不会自动新建空的数据仓库（以免把丢失的数据当作“没有数据”）；"
             f"{self._backups_hint()}"
         )
 
@@ -283,19 +283,19 @@ class Warehouse:
             ]
             found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
         if not found:
-            where = f"({folder} 中没有)" if folder is not None else ""
+            where = f"（{folder} 中没有）" if folder is not None else ""
             return (
-                f"没有找到可用的备份{where}。如有别处保存的备份,请用 portal restore 备份文件.zip --force 恢复;"
-                "确实要从头开始,请运行 portal init。"
+                f"没有找到可用的备份{where}。如有别处保存的备份，请用 portal restore 备份文件.zip --force 恢复；"
+                "确实要从头开始，请运行 portal init。"
             )
         named = "、".join(
-            p.name + ("(上次恢复前的原数据)" if p.is_dir() else "") for p in found[:BACKUPS_NAMED]
+            p.name + ("（上次恢复前的原数据）" if p.is_dir() else "") for p in found[:BACKUPS_NAMED]
         )
         more = f"等 {len(found)} 份" if len(found) > BACKUPS_NAMED else f"共 {len(found)} 份"
         return (
-            f"{folder} 中的备份({more},最新的在前):{named}。"
-            "请用 portal restore 备份文件.zip --force 恢复(上次恢复前的原数据可直接复制回来);"
-            "确实要从头开始,请运行 portal init。"
+            f"{folder} 中的备份（{more}，最新的在前）：{named}。"
+            "请用 portal restore 备份文件.zip --force 恢复（上次恢复前的原数据可直接复制回来）；"
+            "确实要从头开始，请运行 portal init。"
         )
 
     def open_unlocked(self, create: bool = False, thorough: bool = False) -> duckdb.DuckDBPyConnection:
@@ -334,7 +334,7 @@ class Warehouse:
 
     def _corrupt(self, detail: str) -> WarehouseCorrupt:
         return WarehouseCorrupt(
-            f"数据仓库文件 {self.path} 已损坏或不完整,无法打开({detail})。请勿再向其中写入;{self._backups_hint()}"
+            f"数据仓库文件 {self.path} 已损坏或不完整，无法打开（{detail}）。请勿再向其中写入；{self._backups_hint()}"
         )
 
     def check(self) -> None:

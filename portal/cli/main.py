@@ -612,7 +612,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--foreign",
         action="store_true",
-        help="恢复签名无法用本部署密钥核对的备份(来自其他部署、不含密钥或旧版本生成);只在确知来源时使用",
+        help="恢复签名无法用本部署密钥核对的备份（来自其他部署、不含密钥或旧版本生成）；只在确知来源时使用",
     )
     p.set_defaults(func=cmd_restore)
     return parser

@@ -167,7 +167,7 @@ def _refuse_incomplete(path: Path, what: str) -> None:
     except duckdb.Error as exc:
         problem = str(exc)
     if problem:
-        raise BackupError(f"{what}:{problem}。")
+        raise BackupError(f"{what}：{problem}。")
 
 
 def _fsync_dir(path: Path) -> None:
@@ -206,7 +206,7 @@ def create_backup(
     try:
         version, held = _snapshot_database(wh, work / DB_NAME)
         checkpoint("backup.snapshot_taken")
-        _refuse_incomplete(work / DB_NAME, f"数据仓库 {wh.path} 不完整,不能备份")
+        _refuse_incomplete(work / DB_NAME, f"数据仓库 {wh.path} 不完整，不能备份")
         entries = [(DB_NAME, work / DB_NAME)]
         if (work / f"{DB_NAME}.wal").exists():
             entries.append((f"{DB_NAME}.wal", work / f"{DB_NAME}.wal"))
@@ -333,7 +333,7 @@ def _check_entries(archive: Path, entries: list, names: list[str], sizes: dict[s
     """Every listed file once, under a safe name, with the size the zip's own directory gives it:
     a member longer than its declared size is refused here, before a byte of it is written."""
     if len(set(names)) != len(names):
-        raise BackupError(f"备份文件 {archive} 已损坏或被篡改:其中有同名的重复条目。")
+        raise BackupError(f"备份文件 {archive} 已损坏或被篡改：其中有同名的重复条目。")
     seen = set()
     for entry in entries:
         if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
@@ -341,15 +341,15 @@ def _check_entries(archive: Path, entries: list, names: list[str], sizes: dict[s
         path, size = entry["path"], entry.get("size")
         _safe_name(path)
         if path in seen or path in (MANIFEST, SIGNATURE):
-            raise BackupError(f"备份文件 {archive} 已损坏或被篡改:清单中 {path} 重复出现。")
+            raise BackupError(f"备份文件 {archive} 已损坏或被篡改：清单中 {path} 重复出现。")
         seen.add(path)
         if not isinstance(size, int) or size < 0 or not isinstance(entry.get("sha256"), str):
-            raise BackupError(f"备份文件 {archive} 的清单已损坏:{path} 没有有效的大小和校验值。")
+            raise BackupError(f"备份文件 {archive} 的清单已损坏：{path} 没有有效的大小和校验值。")
         if path not in sizes:
-            raise BackupError(f"备份文件不完整:缺少 {path}。")
+            raise BackupError(f"备份文件不完整：缺少 {path}。")
         if sizes[path] != size:
             raise BackupError(
-                f"备份文件已损坏或被篡改:{path} 在压缩包中有 {sizes[path]} 字节,清单记为 {size} 字节。"
+                f"备份文件已损坏或被篡改：{path} 在压缩包中有 {sizes[path]} 字节，清单记为 {size} 字节。"
             )
 
 
@@ -363,7 +363,7 @@ def _carried_key(zf: zipfile.ZipFile, entries: list) -> bytes | None:
             return None
         data = _read_small(zf, name, MAX_KEY_FILE_BYTES)
         if hashlib.sha256(data).hexdigest() != listed[name]["sha256"]:
-            raise BackupError(f"备份文件已损坏:{name} 的校验值与清单不符。")
+            raise BackupError(f"备份文件已损坏：{name} 的校验值与清单不符。")
         return data
 
     settings_toml = member(SETTINGS_NAME)
@@ -383,10 +383,10 @@ def _whose(manifest: dict) -> str:
     made = manifest.get("deployment")
     when = manifest.get("created_at") or "时间不详"
     if not isinstance(made, dict):
-        return f"来源不详({when} 生成)"
+        return f"来源不详（{when} 生成）"
     return (
         f"主机 {made.get('hostname') or '不详'} 上的数据目录 {made.get('home') or '不详'}"
-        f"(密钥指纹 {made.get('key_fingerprint') or '不详'},{when} 生成)"
+        f"（密钥指纹 {made.get('key_fingerprint') or '不详'}，{when} 生成）"
     )
 
 
@@ -395,7 +395,7 @@ def _authenticate(portal: Portal, signed: _Signed, foreign: bool, has_data: bool
     deployment's (or a new home takes the key it carries); a message: a foreign backup accepted
     because `foreign` was given. Refuses a foreign backup without `foreign`, and a tampered one always."""
     manifest, raw, signature, carried = signed.manifest, signed.raw, signed.signature, signed.carried_key
-    tampered = BackupError("备份清单的签名不符:备份文件已被篡改或损坏。")
+    tampered = BackupError("备份清单的签名不符：备份文件已被篡改或损坏。")
     own = _key_of(portal.settings)
     claimed = (
         (manifest.get("deployment") or {}).get("key_fingerprint")
@@ -403,15 +403,15 @@ def _authenticate(portal: Portal, signed: _Signed, foreign: bool, has_data: bool
         else None
     )
     if signature is None:
-        problem = f"备份文件没有签名(旧版本平台生成,或签名被去掉),无法确认来源:{_whose(manifest)}"
+        problem = f"备份文件没有签名（旧版本平台生成，或签名被去掉），无法确认来源：{_whose(manifest)}"
     elif own is not None:
         if hmac.compare_digest(_signature(own, raw), signature):
             return None
         if claimed == key_fingerprint(own):
             raise tampered
         problem = (
-            f"备份文件来自另一套部署:{_whose(manifest)};"
-            f"本部署的签名密钥指纹为 {key_fingerprint(own)},与之不符"
+            f"备份文件来自另一套部署：{_whose(manifest)}；"
+            f"本部署的签名密钥指纹为 {key_fingerprint(own)}，与之不符"
         )
     elif carried is not None and not has_data:  # a new machine: the backup's own key verifies it
         if hmac.compare_digest(_signature(carried, raw), signature):
@@ -419,21 +419,21 @@ def _authenticate(portal: Portal, signed: _Signed, foreign: bool, has_data: bool
         raise tampered
     elif carried is None:
         problem = (
-            f"备份文件不含签名密钥,本部署也还没有密钥,无法核对签名:{_whose(manifest)}。"
-            f"如是本部署自己的备份,请先把原来的 {SECRET_NAME} 放回数据目录再恢复"
+            f"备份文件不含签名密钥，本部署也还没有密钥，无法核对签名：{_whose(manifest)}。"
+            f"如是本部署自己的备份，请先把原来的 {SECRET_NAME} 放回数据目录再恢复"
         )
     else:
-        problem = f"本部署还没有签名密钥而已有数据,备份文件无法确认属于本部署:{_whose(manifest)}"
+        problem = f"本部署还没有签名密钥而已有数据，备份文件无法确认属于本部署：{_whose(manifest)}"
     if not foreign:
         raise BackupError(
-            f"{problem}。确认来源可信、要用它恢复时,命令行请加 --foreign,"
+            f"{problem}。确认来源可信、要用它恢复时，命令行请加 --foreign，"
             f"网页端请勾选“{L.BACKUP_RESTORE_FOREIGN}”。",
             usage=True,
         )
     carried_fails = carried is not None and not hmac.compare_digest(_signature(carried, raw), signature or "")
     if signature is not None and carried_fails:  # still catch damage in transit
         raise tampered
-    return f"{problem};已按要求恢复。"
+    return f"{problem}；已按要求恢复。"
 
 
 class _OverLimit(Exception):
@@ -481,7 +481,7 @@ def _extract_verified(archive: Path, manifest: dict, into: Path, progress: Progr
                 raise BackupError(f"备份文件不完整:缺少 {entry['path']}。") from None
             except _OverLimit:
                 raise BackupError(
-                    f"备份文件已损坏或被篡改:{entry['path']} 超过清单所记的 {entry['size']} 字节,已停止解压。"
+                    f"备份文件已损坏或被篡改：{entry['path']} 超过清单所记的 {entry['size']} 字节，已停止解压。"
                 ) from None
             except (zipfile.BadZipFile, zlib_error()) as exc:
                 raise BackupError(f"备份文件已损坏:{entry['path']} 无法读取({exc})。") from None
@@ -598,7 +598,7 @@ def restore_backup(
     free = shutil.disk_usage(home).free
     if budget + DISK_MARGIN_BYTES > free:
         raise BackupError(
-            f"磁盘空间不足:恢复需要约 {(budget + DISK_MARGIN_BYTES) / 1048576:.0f} MB,"
+            f"磁盘空间不足：恢复需要约 {(budget + DISK_MARGIN_BYTES) / 1048576:.0f} MB，"
             f"{home} 所在磁盘只剩 {free / 1048576:.0f} MB。"
         )
     if total:

@@ -107,7 +107,7 @@ def _signature(key: bytes, manifest_bytes: bytes) -> str:
 
 def _key_of(settings) -> bytes | None:
     """The key this home signs with, if it has one yet (`settings.secret()` would create one)."""
-    if settings.values.get("secret_key") or (settings.home / SECRET_NAME).exists():
+    if settings.secret_key or (settings.home / SECRET_NAME).exists():
         return settings.secret()
     return None
 

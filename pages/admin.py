@@ -172,8 +172,11 @@ def backup_tab() -> None:
         st.caption(L.BACKUP_RESTORE_HELP)
         upload = st.file_uploader(L.BACKUP_RESTORE_FILE, type=["zip"], key="admin_backup_file")
         force = st.checkbox(L.BACKUP_RESTORE_FORCE, key="admin_backup_force")
+        foreign = st.checkbox(L.BACKUP_RESTORE_FOREIGN, key="admin_backup_foreign")
+        if foreign:
+            st.warning(L.BACKUP_RESTORE_FOREIGN_WARNING, icon=":material/warning:")
         if st.button(L.BACKUP_RESTORE, key="admin_backup_restore", disabled=upload is None):
-            _done(restore_backup_as(portal, account, upload.getvalue(), force=force))
+            _done(restore_backup_as(portal, account, upload.getvalue(), force=force, foreign=foreign))
 
 
 def units_tab() -> None:

@@ -26,6 +26,13 @@ from warehouse.faults import checkpoint
 
 # Seconds a caller waits for the warehouse before giving up; a load takes well under a second.
 DEFAULT_LOCK_TIMEOUT = 30.0
+# A DuckDB file starts with three 4 KiB headers (one main, two alternating database headers);
+# block n follows at FILE_HEADERS_BYTES + n × block_size, so a whole file holds every block it uses.
+FILE_HEADERS_BYTES = 3 * 4096
+# What DuckDB says when a block it needs is beyond the end of the file or fails its checksum.
+_DAMAGE_SIGNS = ("could not read enough bytes", "corrupt database file", "checksum")
+# How many backups a "missing or damaged warehouse" message names (newest first).
+BACKUPS_NAMED = 5
 
 
 class WarehouseError(PortalError):
@@ -38,6 +45,14 @@ class WarehouseBusy(WarehouseError, Conflict):
 
 class WarehouseTooNew(WarehouseError):
     pass
+
+
+class WarehouseMissing(WarehouseError):
+    """No warehouse file where one should be: only `portal init` and `portal restore` create it."""
+
+
+class WarehouseCorrupt(WarehouseError):
+    """The file is there but is not a whole DuckDB database (truncated, overwritten, damaged)."""
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -116,6 +131,43 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> int:
     return schema_version(con)
 
 
+def damaged(exc: BaseException) -> bool:
+    """Whether a DuckDB error means the file itself is damaged (not a bad query, not a lock)."""
+    return isinstance(exc, duckdb.Error) and any(sign in str(exc).lower() for sign in _DAMAGE_SIGNS)
+
+
+def incomplete(con: duckdb.DuckDBPyConnection, path: Path, thorough: bool = False) -> str | None:
+    """Why the database file just opened on `con` is not whole (Chinese), or None.
+
+    A truncated file opens (DuckDB reads blocks lazily) and fails on some later query. Compare the
+    file's length with the highest block it uses: the catalog's blocks always (<1 ms); with
+    `thorough`, every table's too (~100 ms for the demo: for backups and the sign-in page, not for
+    every open). Skipped while a write-ahead log is pending: its blocks are not in the file yet."""
+    wal = Path(f"{path}.wal")
+    if wal.exists() and wal.stat().st_size:
+        return None
+    try:
+        block_size = con.execute("SELECT block_size FROM pragma_database_size()").fetchall()[0][0]
+        used = [con.execute("SELECT max(block_id) FROM pragma_metadata_info()").fetchall()[0][0]]
+        if thorough:
+            tables = con.execute(
+                "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()"
+            ).fetchall()
+            for schema, table in tables:
+                used.append(
+                    con.execute(
+                        "SELECT max(block_id) FROM pragma_storage_info(?)", [f'"{schema}"."{table}"']
+                    ).fetchall()[0][0]
+                )
+    except duckdb.Error as exc:
+        return str(exc)
+    highest = max((b for b in used if b is not None and b >= 0), default=-1)
+    needed, size = FILE_HEADERS_BYTES + (highest + 1) * block_size, Path(path).stat().st_size
+    if size < needed:
+        return f"文件只有 {size} 字节，而其中的数据需要至少 {needed} 字节，文件不完整（被截断）"
+    return None
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """BEGIN … COMMIT, or ROLLBACK and re-raise: DuckDB's commit after a failed statement stores nothing."""
@@ -131,9 +183,15 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 class Warehouse:
     """A DuckDB file under PORTAL_HOME; every use is a short `with wh.connect() as con:`."""
 
-    def __init__(self, path: str | os.PathLike, lock_timeout: float = DEFAULT_LOCK_TIMEOUT):
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+        backups_dir: str | os.PathLike | None = None,
+    ):
         self.path = Path(path)
         self.lock_timeout = lock_timeout
+        self.backups_dir = Path(backups_dir) if backups_dir else None  # named when the file is gone
         self._held = threading.local()  # this thread's connection while inside `session()`
 
     @property
@@ -174,40 +232,119 @@ class Warehouse:
             tlock.release()
 
     @contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """An exclusive connection, migrated to the current schema, closed on exit."""
+    def connect(self, create: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """An exclusive connection, migrated to the current schema, closed on exit.
+
+        Only `create=True` (portal init) makes a new file; otherwise a missing file is
+        `WarehouseMissing`, never silently replaced by an empty warehouse."""
         held = getattr(self._held, "con", None)
         if held is not None:
             yield held
             return
+        if not create and not self.path.exists():  # before the lock, which would leave a lock file
+            self._refuse_missing()
         with self._locked():
-            if self.restore_marker.exists():
-                raise WarehouseError(
-                    f"数据仓库 {self.path} 正在从备份恢复,或上次恢复被中断。"
-                    "请等待恢复完成;若恢复已中断,请重新运行 portal restore(会先还原原数据)。"
-                )
-            con = self._open()
+            self._refuse_restoring()
+            con = self.open_unlocked(create=create)
             try:
                 migrate(con)
                 yield con
+            except duckdb.Error as exc:
+                if damaged(exc):  # a block beyond the end of the file, say: a message, not a traceback
+                    raise self._corrupt(str(exc)) from exc
+                raise
             finally:
                 con.close()
 
-    def _open(self) -> duckdb.DuckDBPyConnection:
-        """Connect, retrying while a program outside our lock (a DuckDB shell, say) holds the file."""
+    def _refuse_restoring(self) -> None:
+        if self.restore_marker.exists():
+            raise WarehouseError(
+                f"数据仓库 {self.path} 正在从备份恢复，或上次恢复被中断。"
+                "请等待恢复完成；若恢复已中断，请重新运行 portal restore（会先还原原数据）。"
+            )
+
+    def _refuse_missing(self) -> None:
+        self._refuse_restoring()  # a restore moves the file aside for a moment: say so instead
+        raise WarehouseMissing(
+            f"找不到数据仓库文件 {self.path}。平台不会自动新建空的数据仓库（以免把丢失的数据当作“没有数据”）；"
+            f"{self._backups_hint()}"
+        )
+
+    def _backups_hint(self) -> str:
+        """What to do next, naming the backups there are (zips and data kept by earlier restores)."""
+        folder = self.backups_dir
+        found = []
+        if folder is not None and folder.is_dir():
+            found = [
+                p
+                for p in folder.iterdir()
+                if not p.name.startswith(".")
+                and ((p.is_file() and p.suffix == ".zip") or (p.is_dir() and (p / self.path.name).is_file()))
+            ]
+            found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+        if not found:
+            where = f"（{folder} 中没有）" if folder is not None else ""
+            return (
+                f"没有找到可用的备份{where}。如有别处保存的备份，请用 portal restore 备份文件.zip --force 恢复；"
+                "确实要从头开始，请运行 portal init。"
+            )
+        named = "、".join(
+            p.name + ("（上次恢复前的原数据）" if p.is_dir() else "") for p in found[:BACKUPS_NAMED]
+        )
+        more = f"等 {len(found)} 份" if len(found) > BACKUPS_NAMED else f"共 {len(found)} 份"
+        return (
+            f"{folder} 中的备份（{more}，最新的在前）：{named}。"
+            "请用 portal restore 备份文件.zip --force 恢复（上次恢复前的原数据可直接复制回来）；"
+            "确实要从头开始，请运行 portal init。"
+        )
+
+    def open_unlocked(self, create: bool = False, thorough: bool = False) -> duckdb.DuckDBPyConnection:
+        """A connection to a whole database file (not migrated): for callers already inside
+        `exclusive()`; `connect()` is the way for everyone else. Retries while a program outside our
+        lock (a DuckDB shell, say) holds the file; a missing or damaged file is refused."""
+        if not create and not self.path.exists():
+            self._refuse_missing()
         deadline = time.monotonic() + self.lock_timeout
         while True:
             try:
-                return duckdb.connect(str(self.path))
+                con = duckdb.connect(str(self.path))
+                break
             except duckdb.IOException as exc:
                 if "lock" not in str(exc).lower():
-                    raise WarehouseError(f"无法打开数据仓库 {self.path}:{exc}") from exc
+                    raise self._corrupt(str(exc)) from exc
                 if time.monotonic() >= deadline:
                     raise WarehouseBusy(
                         f"无法打开数据仓库 {self.path}:文件被其他程序占用"
                         f"({self.lock_timeout:.0f} 秒内未释放),请稍后重试。({exc})"
                     ) from exc
                 time.sleep(0.1)
+            except duckdb.Error as exc:
+                raise self._corrupt(str(exc)) from exc
+        try:
+            self._check_whole(con, thorough)
+        except BaseException:
+            con.close()
+            raise
+        return con
+
+    def _check_whole(self, con: duckdb.DuckDBPyConnection, thorough: bool = False) -> None:
+        problem = incomplete(con, self.path, thorough)
+        if problem:
+            raise self._corrupt(problem)
+
+    def _corrupt(self, detail: str) -> WarehouseCorrupt:
+        return WarehouseCorrupt(
+            f"数据仓库文件 {self.path} 已损坏或不完整，无法打开（{detail}）。请勿再向其中写入；{self._backups_hint()}"
+        )
+
+    def check(self) -> None:
+        """Open the warehouse and check every table's blocks are in the file (~100 ms); raises
+        `WarehouseMissing`, `WarehouseCorrupt`, … For backups and the sign-in page."""
+        if not self.path.exists():
+            self._refuse_missing()
+        with self._locked():
+            self._refuse_restoring()
+            self.open_unlocked(thorough=True).close()
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:

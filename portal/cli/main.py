@@ -482,7 +482,12 @@ def cmd_restore(args) -> int:
 
         try:
             result = restore_backup(
-                portal, Path(args.file), force=args.force, progress=bar.update, total=total
+                portal,
+                Path(args.file),
+                force=args.force,
+                progress=bar.update,
+                total=total,
+                foreign=args.foreign,
             )
         except BackupError as exc:
             if exc.usage:
@@ -624,6 +629,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("restore", help="从备份恢复(先校验,整体替换;原数据移到 backups/ 下保留)")
     p.add_argument("file", help="portal backup 生成的 .zip")
     p.add_argument("--force", action="store_true", help="数据目录已有数据时仍然恢复")
+    p.add_argument(
+        "--foreign",
+        action="store_true",
+        help="恢复签名无法用本部署密钥核对的备份（来自其他部署、不含密钥或旧版本生成）；只在确知来源时使用",
+    )
     p.set_defaults(func=cmd_restore)
     return parser
 

@@ -17,7 +17,12 @@ class Portal:
     @classmethod
     def open(cls, home: str | os.PathLike | None = None, **overrides) -> Portal:
         settings = load_settings(home, **overrides)
-        return cls(settings, Warehouse(settings.warehouse_path, lock_timeout=settings.lock_timeout_seconds))
+        warehouse = Warehouse(
+            settings.warehouse_path,
+            lock_timeout=settings.lock_timeout_seconds,
+            backups_dir=settings.backups_dir,
+        )
+        return cls(settings, warehouse)
 
     def audit(
         self, con, actor: str, action: str, target: str | None = None, detail: str | None = None

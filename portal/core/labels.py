@@ -443,6 +443,11 @@ BACKUP_RESTORE_HEADING = "从备份恢复"
 BACKUP_RESTORE_HELP = "恢复会整体替换现有数据(原数据移到 backups/ 下保留);恢复后所有人需要重新登录。"
 BACKUP_RESTORE_FILE = "备份文件(.zip)"
 BACKUP_RESTORE_FORCE = "我确认用备份覆盖现有数据"
+BACKUP_RESTORE_FOREIGN = "恢复来自其他部署的备份（签名无法用本部署的密钥核对）"
+BACKUP_RESTORE_FOREIGN_WARNING = (
+    "只在确知备份来源时勾选：无法核对签名的备份可能被人改过（例如植入管理员账号），"
+    "恢复后本部署的数据和账号（以及备份中带有的签名密钥）都会换成备份里的。"
+)
 BACKUP_RESTORE = "恢复"
 
 # 系统管理 · 操作日志 and 责任单位; 指标监测 · 任务进展; 年度考核 · 考核方案 (the four actions' services)

@@ -52,7 +52,7 @@ def init_portal(
     result = InitResult(created=created, schema_version=0)
     if demo:
         portal = _ensure_demo_clock(portal, result)
-    with portal.warehouse.connect() as con:
+    with portal.warehouse.connect(create=True) as con:  # the one command that makes a new warehouse
         result.schema_version = schema_version(con)
         has_registry = con.execute("SELECT count(*) FROM plans").fetchall()[0][0] > 0
         has_users = con.execute("SELECT count(*) FROM users").fetchall()[0][0] > 0

@@ -60,6 +60,8 @@ def main() -> None:
     portal = web.portal()
     session = web.session()
     account = check_session(portal, session)
+    if account is None:  # before sign-in too: a missing or damaged warehouse is said at once
+        portal.warehouse.check()
     if session is not None and account is None:
         web.end_session(L.SESSION_EXPIRED)
     if account is not None:

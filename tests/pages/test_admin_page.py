@@ -2,11 +2,14 @@
 
 import datetime as dt
 import io
+import shutil
 
 from apptest_support import audit, open_app, page, sign_in, signed_in, texts
 from openpyxl import load_workbook
 
 from portal.core import labels as L
+from portal.core.context import Portal
+from portal.ops.backup import create_backup
 from portal.registry.workbook import export_registry_xlsx
 from schemas.enums import Role
 
@@ -160,3 +163,30 @@ def test_admin_unlocks_an_account_locked_by_failed_sign_ins(site):
     assert texts(at.success) == ["账号 rep1 已解除锁定,可以重新登录。"]
     assert sign_in_directly(site, "rep1", "pw-rep1-123").ok
     assert [row[:2] for row in audit(site, "account.unlock")] == [("boss", "rep1")]
+
+
+def test_a_backup_from_another_deployment_restores_only_with_the_foreign_box_ticked(site, tmp_path):
+    other = tmp_path / "other"
+    shutil.copytree(site.settings.home, other)
+    settings = other / "settings.toml"
+    kept = [line for line in settings.read_text().splitlines() if "secret_key" not in line]
+    settings.write_text("\n".join([*kept, 'secret_key = "another-deployment"', ""]))
+    made = create_backup(Portal.open(other))
+    at = admin_page("boss")
+    at.file_uploader(key="admin_backup_file").upload(
+        made.path.name, made.path.read_bytes(), "application/zip"
+    )
+    at = at.run()
+    at.checkbox(key="admin_backup_force").check()
+    at = at.button(key="admin_backup_restore").click().run()
+
+    [refused] = texts(at.error)
+    assert "另一套部署" in refused and L.BACKUP_RESTORE_FOREIGN in refused
+    assert not at.warning
+    at = at.checkbox(key="admin_backup_foreign").check().run()
+    assert texts(at.warning) == [L.BACKUP_RESTORE_FOREIGN_WARNING]
+    at = at.button(key="admin_backup_restore").click().run()
+
+    assert not at.exception, at.exception
+    assert any("已从备份恢复" in s and "另一套部署" in s for s in texts(at.success)), texts(at.error)
+    assert audit(site, "backup.restore")[-1][0] == "boss"

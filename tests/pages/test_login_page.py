@@ -82,3 +82,25 @@ def test_a_deactivated_account_is_signed_out_at_its_next_page(site):
     at = at.run()
     assert "portal_session" not in at.session_state
     assert texts(at.info) == [L.SESSION_EXPIRED]
+
+
+def test_a_damaged_warehouse_is_said_before_sign_in_without_a_traceback(_demo_home, portal_home):
+    whole = (_demo_home / "warehouse.duckdb").read_bytes()
+    (portal_home / "warehouse.duckdb").write_bytes(whole[: len(whole) // 2])
+
+    at = open_app()
+
+    assert not at.exception
+    [error] = texts(at.error)
+    assert f"数据仓库文件 {portal_home / 'warehouse.duckdb'} 已损坏或不完整" in error
+    assert "portal restore" in error
+    assert not at.text_input  # no sign-in form in front of a broken warehouse
+
+
+def test_a_missing_warehouse_is_said_before_sign_in_and_not_created(portal_home):
+    at = open_app()
+
+    assert not at.exception
+    [error] = texts(at.error)
+    assert f"找不到数据仓库文件 {portal_home / 'warehouse.duckdb'}" in error
+    assert not any(portal_home.iterdir())

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import io
 import json
+import shutil
 import signal
 import zipfile
 
 import pytest
 
+from portal.accounts.auth import create_account
 from portal.core.context import Portal
 from portal.core.permissions import PermissionDenied
 from portal.ops import backup
@@ -50,6 +55,13 @@ def loaded(demo_portal, _demo_home):
     return demo_portal
 
 
+def _same_deployment(home):
+    """A second home of the same deployment: it signs with the key the `loaded` demo signs with."""
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "settings.toml").write_text('secret_key = "test-secret"\n', encoding="utf-8")
+    return home
+
+
 def _backup(portal, path, *extra):
     done = cli("backup", "-o", str(path), *extra, home=portal.settings.home)
     assert done.returncode == 0, done.stderr.decode()
@@ -85,11 +97,16 @@ def test_the_manifest_lists_every_file_with_its_checksum(loaded, tmp_path):
 
     with zipfile.ZipFile(archive) as zf:
         manifest = json.loads(zf.read("manifest.json"))
-        names = set(zf.namelist()) - {"manifest.json"}
+        names = set(zf.namelist()) - {"manifest.json", "manifest.sig"}
         for entry in manifest["files"]:
             assert hashlib.sha256(zf.read(entry["path"])).hexdigest() == entry["sha256"]
     assert names == {e["path"] for e in manifest["files"]}
     assert {"warehouse.duckdb", "settings.toml", "secret.key"} <= names
+    with zipfile.ZipFile(archive) as zf:  # signed with the deployment's key, which it names
+        expected = hmac.new(b"test-secret", zf.read("manifest.json"), hashlib.sha256).hexdigest()
+        assert zf.read("manifest.sig").decode() == expected
+    assert manifest["deployment"]["key_fingerprint"] == backup.key_fingerprint(b"test-secret")
+    assert manifest["deployment"]["home"] == str(loaded.settings.home)
     assert not any(n.startswith(("backups/", "exports/")) or n.endswith((".lock", ".wal")) for n in names)
     assert manifest["includes_secret"] is True
     with loaded.warehouse.connect() as con:  # the backup records its own making
@@ -103,7 +120,7 @@ def test_restore_refuses_a_home_with_data_unless_forced_and_keeps_what_it_replac
 ):
     archive = tmp_path / "backup.zip"
     _backup(loaded, archive)
-    target = tmp_path / "target"
+    target = _same_deployment(tmp_path / "target")
     assert cli("init", "--demo", "--no-fill", home=target).returncode == 0
     before = snapshot(target)
 
@@ -158,7 +175,7 @@ def test_a_file_that_is_not_a_backup_is_a_usage_error(content, portal_home, tmp_
 def test_a_failure_in_the_middle_of_the_swap_puts_the_old_data_back(loaded, tmp_path, monkeypatch):
     archive = tmp_path / "backup.zip"
     _backup(loaded, archive)
-    target = Portal.open(tmp_path / "target")
+    target = Portal.open(_same_deployment(tmp_path / "target"))
     assert cli("init", "--demo", "--no-fill", home=target.settings.home).returncode == 0
     before = snapshot(target.settings.home)
     real, calls = backup.os.replace, []
@@ -183,7 +200,7 @@ def test_a_restore_killed_while_swapping_blocks_the_warehouse_until_the_next_res
 ):
     archive = tmp_path / "backup.zip"
     _backup(loaded, archive)
-    target = Portal.open(tmp_path / "target")
+    target = Portal.open(_same_deployment(tmp_path / "target"))
     assert cli("init", "--demo", "--no-fill", home=target.settings.home).returncode == 0
     before = snapshot(target.settings.home)
 
@@ -218,18 +235,158 @@ def test_a_restore_killed_before_the_swap_changes_nothing(loaded, tmp_path):
     assert snapshot(home) == before
 
 
-def test_a_backup_without_the_secret_restores_with_the_targets_own_key(loaded, tmp_path):
+def _key_only_in_secret_key_file(portal):
+    """The demo keeps its key in settings.toml (which every backup carries); a real home keeps it
+    in secret.key, which `--no-secret` leaves out."""
+    toml = portal.settings.home / "settings.toml"
+    toml.write_text("".join(line for line in toml.read_text().splitlines(True) if "secret_key" not in line))
+    return Portal.open(portal.settings.home)
+
+
+def test_a_backup_without_the_secret_restores_where_its_key_was_put_back_first(loaded, tmp_path):
+    home = _key_only_in_secret_key_file(loaded).settings.home
     archive = tmp_path / "backup.zip"
     _backup(loaded, archive, "--no-secret")
     with zipfile.ZipFile(archive) as zf:
         assert "secret.key" not in zf.namelist()
     fresh = tmp_path / "fresh"
     fresh.mkdir()
-    (fresh / "secret.key").write_text("the-new-machines-key")
+    shutil.copy(home / "secret.key", fresh / "secret.key")  # kept apart, put back before restoring
     done = cli("restore", str(archive), home=fresh)
     assert done.returncode == 0, done.stderr.decode()
-    assert (fresh / "secret.key").read_text() == "the-new-machines-key"
+    assert (fresh / "secret.key").read_bytes() == (home / "secret.key").read_bytes()
     assert "secret.key" in done.stdout.decode()
+
+
+def test_a_backup_without_the_secret_into_a_home_with_another_key_needs_the_foreign_flag(loaded, tmp_path):
+    _key_only_in_secret_key_file(loaded)
+    archive = tmp_path / "backup.zip"
+    _backup(loaded, archive, "--no-secret")
+    for key in ("the-new-machines-key", None):  # another key, or none at all to check it with
+        fresh = tmp_path / f"fresh-{key}"
+        fresh.mkdir()
+        if key:
+            (fresh / "secret.key").write_text(key)
+
+        refused = cli("restore", str(archive), home=fresh)
+
+        assert refused.returncode == 2, refused.stderr.decode()
+        assert "--foreign" in refused.stderr.decode()
+        assert str(loaded.settings.home) in refused.stderr.decode()  # says whose backup it is
+        assert sorted(p.name for p in fresh.iterdir()) == (["secret.key"] if key else [])
+        done = cli("restore", str(archive), "--foreign", home=fresh)
+        assert done.returncode == 0, done.stderr.decode()
+        assert snapshot(fresh) == snapshot(loaded.settings.home)
+        if key:
+            assert (fresh / "secret.key").read_text() == key
+
+
+def _rezip(archive, target, members=None, edit=None, key=None):
+    """A copy of a backup with some members replaced (`members`: name → bytes), the manifest
+    changed by `edit(manifest)` and, with `key`, signed again the way portal backup signs."""
+    with zipfile.ZipFile(archive) as src:
+        manifest = json.loads(src.read("manifest.json"))
+        bodies = {i.filename: src.read(i.filename) for i in src.infolist()}
+    bodies.update(members or {})
+    if edit:
+        edit(manifest)
+    raw = json.dumps(manifest, ensure_ascii=False, indent=1).encode()
+    bodies["manifest.json"] = raw
+    if key is not None:
+        bodies["manifest.sig"] = hmac.new(key, raw, hashlib.sha256).hexdigest().encode()
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, body in bodies.items():
+            dst.writestr(name, body)
+
+
+def _declare(manifest, name, body):
+    entry = next(e for e in manifest["files"] if e["path"] == name)
+    entry["size"], entry["sha256"] = len(body), hashlib.sha256(body).hexdigest()
+
+
+def test_a_forged_member_with_a_matching_manifest_is_refused_by_the_signature(loaded, tmp_path):
+    archive, forged = tmp_path / "backup.zip", tmp_path / "forged.zip"
+    _backup(loaded, archive)
+    # The attack: the same backup with an admin account planted in its warehouse and the
+    # manifest's size and checksum changed to match; the signature cannot be made without the key.
+    evil = tmp_path / "evil"
+    shutil.copytree(loaded.settings.home, evil)
+    with Portal.open(evil).warehouse.transaction() as con:
+        create_account(Portal.open(evil), con, "mallory", "mallory", Role.ADMIN, None, "pw-mallory-123")
+    planted = (evil / "warehouse.duckdb").read_bytes()
+    _rezip(archive, forged, {"warehouse.duckdb": planted}, lambda m: _declare(m, "warehouse.duckdb", planted))
+    home = loaded.settings.home
+    before, uploads = snapshot(home), files_under(home / "uploads")
+
+    for flags in ((), ("--foreign",)):  # it claims this deployment's key: refused even as foreign
+        done = cli("restore", str(forged), "--force", *flags, home=home)
+        assert done.returncode == 1, done.stderr.decode()
+        assert "签名不符" in done.stderr.decode() and "Traceback" not in done.stderr.decode()
+    assert snapshot(home) == before and files_under(home / "uploads") == uploads
+    assert not [p for p in home.iterdir() if p.name.startswith(".restore")]
+
+
+def test_a_member_longer_than_declared_is_refused_before_it_is_written(loaded, tmp_path):
+    archive, bloated = tmp_path / "backup.zip", tmp_path / "bloated.zip"
+    _backup(loaded, archive)
+    with zipfile.ZipFile(archive) as zf:
+        upload = next(n for n in zf.namelist() if n.startswith("uploads/"))
+    big = bytes(40 << 20)  # 40 MB of zeros: a few KB compressed
+    # Signed with the deployment's key, so only the size checks stand in the way.
+    _rezip(archive, bloated, {upload: big}, lambda m: _declare(m, upload, b"ten bytes!"), key=b"test-secret")
+    home = loaded.settings.home
+    before = snapshot(home)
+    written = []
+
+    with pytest.raises(BackupError, match="篡改"):
+        restore_backup(loaded, bloated, force=True, progress=written.append)
+
+    assert sum(written) <= 10 + backup.CHUNK
+    assert snapshot(home) == before
+    assert not [p for p in home.iterdir() if p.name.startswith(".restore")]
+
+
+def test_a_stream_longer_than_its_limit_stops_at_the_chunk_that_would_pass_it():
+    sink = io.BytesIO()
+    with pytest.raises(backup._OverLimit):
+        backup._copy_hashing(io.BytesIO(bytes(5 * backup.CHUNK)), sink, None, limit=backup.CHUNK + 10)
+    assert len(sink.getvalue()) <= backup.CHUNK + 10
+
+
+def test_a_truncated_warehouse_is_not_backed_up(loaded, tmp_path):
+    home = tmp_path / "broken"
+    shutil.copytree(loaded.settings.home, home)
+    whole = (home / "warehouse.duckdb").read_bytes()
+    (home / "warehouse.duckdb").write_bytes(whole[: len(whole) // 2])
+    target = tmp_path / "out.zip"
+
+    done = cli("backup", "-o", str(target), home=home)
+
+    assert done.returncode == 1
+    err = done.stderr.decode()
+    assert "已损坏或不完整" in err and str(home / "warehouse.duckdb") in err and "Traceback" not in err
+    assert not target.exists()
+
+
+def test_a_backup_from_another_deployment_needs_the_foreign_flag_and_says_whose_it_is(loaded, tmp_path):
+    archive = tmp_path / "backup.zip"
+    _backup(loaded, archive)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "settings.toml").write_text('secret_key = "another-deployment"\n', encoding="utf-8")
+    assert cli("init", "--demo", "--no-fill", home=other).returncode == 0
+    before = snapshot(other)
+
+    refused = cli("restore", str(archive), "--force", home=other)
+
+    assert refused.returncode == 2
+    err = refused.stderr.decode()
+    assert "另一套部署" in err and str(loaded.settings.home) in err and "--foreign" in err
+    assert backup.key_fingerprint(b"test-secret") in err
+    assert snapshot(other) == before
+    done = cli("restore", str(archive), "--force", "--foreign", home=other)
+    assert done.returncode == 0, done.stderr.decode()
+    assert snapshot(other) == snapshot(loaded.settings.home)
 
 
 def test_backups_from_the_admin_page_are_permission_checked_and_audited(loaded, make_account, tmp_path):

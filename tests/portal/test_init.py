@@ -1,3 +1,7 @@
+import shutil
+
+import pytest
+
 from portal.accounts.auth import verify_password
 from portal.core.context import Portal
 from portal.ops.init import DEMO_ACCOUNTS, init_portal
@@ -33,3 +37,34 @@ def test_init_without_demo_creates_an_empty_current_warehouse(portal_home):
     assert result.created and result.registry is None
     with portal.warehouse.connect() as con:
         assert con.execute("SELECT count(*) FROM plans").fetchall() == [(0,)]
+
+
+@pytest.mark.parametrize("command", [("status",), ("backup",), ("assess", "--plan", "JZ", "--year", "2025")])
+def test_commands_other_than_init_refuse_a_home_without_a_warehouse_and_create_nothing(command, portal_home):
+    (portal_home / "backups").mkdir()
+    (portal_home / "backups" / "portal-backup-20251010-020000.zip").write_bytes(b"PK")
+
+    done = run_cli(*command, home=portal_home)
+
+    err = done.stderr.decode()
+    assert done.returncode == 1, err
+    assert f"找不到数据仓库文件 {portal_home / 'warehouse.duckdb'}" in err
+    assert "portal-backup-20251010-020000.zip" in err and "Traceback" not in err
+    assert sorted(p.name for p in portal_home.iterdir()) == ["backups"]  # no empty warehouse
+
+
+@pytest.mark.parametrize("command", [("status",), ("backup",), ("assess", "--plan", "JZ", "--year", "2025")])
+def test_commands_refuse_a_truncated_warehouse_with_a_message_not_a_traceback(
+    command, _demo_home, portal_home
+):
+    whole = (_demo_home / "warehouse.duckdb").read_bytes()
+    (portal_home / "warehouse.duckdb").write_bytes(whole[: len(whole) // 2])
+    shutil.copy(_demo_home / "settings.toml", portal_home / "settings.toml")
+
+    done = run_cli(*command, home=portal_home)
+
+    err = done.stderr.decode()
+    assert done.returncode == 1, err
+    assert f"数据仓库文件 {portal_home / 'warehouse.duckdb'} 已损坏或不完整" in err
+    assert "portal restore" in err and "Traceback" not in err
+    assert (portal_home / "warehouse.duckdb").stat().st_size == len(whole) // 2

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
-from warehouse.db import Warehouse
+from warehouse.db import Warehouse, transaction
 
 TXT, INT, NUM, BOOL, DATE, TS = pl.Utf8, pl.Int64, pl.Float64, pl.Boolean, pl.Date, pl.Datetime("us")
 
@@ -263,7 +263,7 @@ class Fixture:
 
     def warehouse(self, directory: Path, name: str = "fixture.duckdb") -> Warehouse:
         wh = Warehouse(Path(directory) / name)
-        with wh.transaction() as con:
+        with wh.connect(create=True) as con, transaction(con):
             self.write(con)
         return wh
 

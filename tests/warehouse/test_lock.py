@@ -47,6 +47,8 @@ def test_a_nested_exclusive_hold_in_one_thread_returns_at_once(tmp_path):
 
 def test_a_connection_inside_an_exclusive_hold_opens_at_once_and_the_lock_is_free_after(tmp_path):
     wh = Warehouse(tmp_path / "w.duckdb", lock_timeout=5)
+    with wh.connect(create=True):  # only init creates a warehouse; connect() refuses a missing one
+        pass
     with wh.exclusive():
         began = time.monotonic()
         with wh.transaction() as con:

@@ -1,7 +1,16 @@
 import duckdb
 import pytest
 
-from warehouse.db import SCHEMA_VERSION, Warehouse, WarehouseTooNew, migrate, migrations, schema_version
+from warehouse.db import (
+    SCHEMA_VERSION,
+    Warehouse,
+    WarehouseCorrupt,
+    WarehouseMissing,
+    WarehouseTooNew,
+    migrate,
+    migrations,
+    schema_version,
+)
 
 
 def test_migrations_are_numbered_without_gaps():
@@ -12,7 +21,7 @@ def test_migrations_are_numbered_without_gaps():
 
 def test_a_new_file_is_created_at_the_current_schema_version(tmp_path):
     wh = Warehouse(tmp_path / "w.duckdb")
-    with wh.connect() as con:
+    with wh.connect(create=True) as con:
         assert schema_version(con) == SCHEMA_VERSION
         tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     assert {"plans", "units", "tasks", "indicators", "rounds", "users", "audit_log", "submissions"} <= tables
@@ -49,7 +58,7 @@ def test_a_version_1_warehouse_is_upgraded_on_open_with_its_data_intact(tmp_path
 
 def test_a_warehouse_newer_than_this_program_is_refused_with_a_chinese_message(tmp_path):
     path = tmp_path / "new.duckdb"
-    with Warehouse(path).connect() as con:
+    with Warehouse(path).connect(create=True) as con:
         con.execute("INSERT INTO schema_version VALUES (?, 'future', now())", [SCHEMA_VERSION + 1])
     with pytest.raises(WarehouseTooNew, match="高于本程序支持"), Warehouse(path).connect():
         pass
@@ -57,6 +66,8 @@ def test_a_warehouse_newer_than_this_program_is_refused_with_a_chinese_message(t
 
 def test_a_failed_transaction_leaves_nothing_behind(tmp_path):
     wh = Warehouse(tmp_path / "w.duckdb")
+    with wh.connect(create=True):
+        pass
     with pytest.raises(duckdb.Error), wh.transaction() as con:
         con.execute("INSERT INTO units (code, name, kind) VALUES ('A', 'a', 'department')")
         con.execute("INSERT INTO units (code, name, kind) VALUES ('A', 'dup', 'department')")
@@ -102,3 +113,40 @@ def test_an_empty_version_5_warehouse_is_upgraded_without_inventing_an_office(tm
     with Warehouse(path).connect() as con:
         assert schema_version(con) == SCHEMA_VERSION
         assert con.execute("SELECT count(*) FROM offices").fetchall() == [(0,)]
+
+
+def test_a_missing_file_is_refused_naming_it_and_the_backups_and_nothing_is_created(tmp_path):
+    backups = tmp_path / "backups"
+    (backups / "before-restore-20251001-120000").mkdir(parents=True)
+    (backups / "before-restore-20251001-120000" / "w.duckdb").write_bytes(b"")
+    (backups / "portal-backup-20251010-020000.zip").write_bytes(b"PK")
+    (backups / "notes.txt").write_text("not a backup")
+    wh = Warehouse(tmp_path / "w.duckdb", backups_dir=backups)
+
+    for use in (wh.connect, wh.transaction, wh.session):
+        with pytest.raises(WarehouseMissing) as refused, use():
+            pass
+        message = str(refused.value)
+        assert f"找不到数据仓库文件 {wh.path}" in message
+        assert "portal-backup-20251010-020000.zip" in message and "before-restore-20251001-120000" in message
+        assert "notes.txt" not in message and "portal restore" in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["backups"]  # no empty warehouse, no lock file
+
+
+def _truncated(tmp_path, name="half.duckdb"):
+    whole = Warehouse(tmp_path / "whole.duckdb")
+    with whole.connect(create=True) as con:
+        con.execute("CREATE TABLE filler AS SELECT range AS n, range::VARCHAR AS s FROM range(300000)")
+    data = whole.path.read_bytes()
+    half = tmp_path / name
+    half.write_bytes(data[: len(data) // 2])
+    return half
+
+
+def test_a_truncated_file_is_refused_as_damaged_on_open_not_on_some_later_query(tmp_path):
+    half = _truncated(tmp_path)
+    size = half.stat().st_size
+    with pytest.raises(WarehouseCorrupt, match="已损坏或不完整") as refused, Warehouse(half).connect():
+        pass
+    assert str(half) in str(refused.value) and "没有找到可用的备份" in str(refused.value)
+    assert half.stat().st_size == size  # not repaired, not replaced

@@ -77,6 +77,8 @@ def _registry() -> dict:
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
     wh = Warehouse(tmp_path_factory.mktemp("offices") / "w.duckdb")
+    with wh.connect(create=True):  # only init creates a warehouse
+        pass
     with wh.transaction() as c:
         replace_registry(c, _registry())
     return wh
@@ -188,6 +190,8 @@ def test_plans_in_separate_trees_have_no_common_office(tmp_path):
     registry = _registry()
     registry["offices"] = [o | {"parent": None} if o["code"] == "HN" else o for o in registry["offices"]]
     wh = Warehouse(tmp_path / "w.duckdb")
+    with wh.connect(create=True):  # only init creates a warehouse
+        pass
     with wh.transaction() as c:
         replace_registry(c, registry)
     with wh.connect() as c:

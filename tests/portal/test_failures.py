@@ -9,9 +9,9 @@ from portal.core.errors import Conflict, InvalidInput, NotFound, PortalError, Re
 from portal.core.permissions import PermissionDenied
 from portal.core.settings import SettingsError
 from portal.ops.backup import BackupError
-from portal.registry.rounds import RoundCodeError, parse_round
 from portal.reporting.review import WorkflowError
 from portal.reporting.templates import TemplateRequestError
+from schemas.quarters import Quarter, RoundCodeError
 from templates_xlsx.reader import Workbook, WorkbookUnreadable
 from warehouse.db import WarehouseBusy, WarehouseError, WarehouseTooNew
 from warehouse.views import UnknownRound
@@ -45,7 +45,7 @@ def test_every_failure_is_a_portal_error_carrying_its_chinese_message(error, kin
 
 def test_the_old_bases_still_catch_what_they_caught():
     with pytest.raises(ValueError):
-        parse_round("2025Q9")
+        Quarter.parse("2025Q9")
     assert isinstance(UnknownRound("x"), LookupError)
     assert PermissionDenied("请先登录。", "overview.view").action == "overview.view"
 

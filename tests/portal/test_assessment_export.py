@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from portal.assessment.assess import assess
 from portal.assessment.assessment_xlsx import SUMMARY_SHEET, assessment_workbook
+from tests.actors import EVALUATOR
 from tests.conftest import run_cli
 from tests.portal.assessment_fixture import assessment_fixture, build_assessment_portal
 from tests.portal.printing import pdf_pages, to_pdf
@@ -107,7 +108,7 @@ def test_text_that_looks_like_a_formula_is_written_as_text(portal_home):
     portal = build_assessment_portal(portal_home, fx, bonuses=False)
     from portal.assessment.assess import add_bonus
 
-    add_bonus(portal, "P", 2025, "C", 1, "+SUM(1,2)", "evaluator")
+    add_bonus(portal, EVALUATOR, "P", 2025, "C", 1, "+SUM(1,2)")
     data = _book(portal).data
     book = load_workbook(io.BytesIO(data))
     name_cell = book[SUMMARY_SHEET]["B4"]

@@ -14,6 +14,7 @@ import pytest
 from portal.core.context import Portal
 from portal.monitoring.status import round_status
 from portal.reporting.submissions import ingest
+from tests.actors import OFFICE
 from tests.portal.reliability_support import ROUND, cli, copy_home, filled, popen, report_units, snapshot
 from tests.serving import free_port, wait_until_healthy
 
@@ -41,9 +42,7 @@ def test_sixteen_sessions_uploading_at_once_all_land_once_while_readers_keep_rea
         try:
             start.wait()
             # Each session opens its own Portal, as pages do on every run.
-            results[i] = ingest(
-                Portal.open(home), data, f"{unit}.xlsx", unit=unit, round_code=ROUND, user=unit
-            )
+            results[i] = ingest(Portal.open(home), OFFICE, data, f"{unit}.xlsx", unit=unit, round_code=ROUND)
         except BaseException as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
 
@@ -173,7 +172,9 @@ def test_a_busy_warehouse_while_validating_fails_the_upload_instead_of_rejecting
 
     monkeypatch.setattr(ExpectationBook, "_load", busy)
     with pytest.raises(WarehouseBusy):
-        ingest(demo_portal, filled(_demo_home, "JZKF-CXCY"), "a.xlsx", unit="JZKF-CXCY", round_code=ROUND)
+        ingest(
+            demo_portal, OFFICE, filled(_demo_home, "JZKF-CXCY"), "a.xlsx", unit="JZKF-CXCY", round_code=ROUND
+        )
     assert _rows(demo_portal, "SELECT count(*) FROM submissions")[0][0] == 0
 
 

@@ -14,6 +14,7 @@ import pytest
 
 from portal.core.context import Portal
 from portal.reporting.submissions import ingest
+from tests.actors import OFFICE
 from tests.portal.reliability_support import ROUND, cli, copy_home, files_under, filled, snapshot
 from warehouse.db import SCHEMA_VERSION
 
@@ -27,7 +28,9 @@ KILLED = -signal.SIGKILL
 def reference(_demo_home, tmp_path_factory):
     """The warehouse after one clean upload of UNIT's workbook (timestamps left out)."""
     home = copy_home(_demo_home, tmp_path_factory.mktemp("reference"))
-    result = ingest(Portal.open(home), filled(_demo_home, UNIT), "cxcy.xlsx", unit=UNIT, round_code=ROUND)
+    result = ingest(
+        Portal.open(home), OFFICE, filled(_demo_home, UNIT), "cxcy.xlsx", unit=UNIT, round_code=ROUND
+    )
     assert result.accepted, result.report.issues
     return snapshot(home, drop_times=True)
 
@@ -64,7 +67,7 @@ def test_a_kill_before_the_commit_leaves_the_warehouse_exactly_as_before(
     # What is left on disk is harmless: at most the stored original (an orphan) or a temp file.
     leftovers = files_under(home / "uploads")
     assert all(name.endswith((".xlsx", ".tmp")) for name in leftovers)
-    retry = ingest(Portal.open(home), workbook, "cxcy.xlsx", unit=UNIT, round_code=ROUND)
+    retry = ingest(Portal.open(home), OFFICE, workbook, "cxcy.xlsx", unit=UNIT, round_code=ROUND)
     assert retry.accepted and not retry.duplicate
     assert snapshot(home, drop_times=True) == reference
 
@@ -83,7 +86,7 @@ def test_a_kill_after_the_commit_keeps_the_whole_submission(point, _demo_home, r
     _ingest_killed_at(point, home, workbook, tmp_path)
 
     assert snapshot(home, drop_times=True) == reference
-    retry = ingest(Portal.open(home), workbook, "cxcy.xlsx", unit=UNIT, round_code=ROUND)
+    retry = ingest(Portal.open(home), OFFICE, workbook, "cxcy.xlsx", unit=UNIT, round_code=ROUND)
     assert retry.duplicate  # recognised, not recorded twice
     assert snapshot(home, drop_times=True) == reference
 

@@ -245,6 +245,7 @@ class _DemoFiller:
                 _at(self.portal, when),
                 user,
                 [(u.built.filename, files[u.ctx.unit]) for u in batch],
+                unit=user.unit,  # a clerk's batch is its own unit's; the office's names none
                 allow_closed=allow_closed,
                 uploaded_at=when,
             )
@@ -258,6 +259,7 @@ class _DemoFiller:
             _at(self.portal, up.at),
             up.user,
             [(up.built.filename, data)],
+            unit=up.user.unit,
             allow_closed=allow_closed,
             uploaded_at=up.at,
         )[0]

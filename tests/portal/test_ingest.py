@@ -18,7 +18,7 @@ from portal.reporting.submissions import ingest, ingest_many
 from portal.reporting.templates import build_unit_template
 from schemas.enums import SubmissionStatus
 from tests.actors import OFFICE, reporter
-from tests.conftest import run_cli
+from tests.conftest import cli, run_cli
 from tests.xlsx_fill import fill_valid
 
 UNIT = "JZKF-CXCY"  # 创新创业服务中心: helps most 荆州 tasks, owns indicators
@@ -235,11 +235,11 @@ def test_review_transitions_and_their_audit_trail(demo_portal):
         "SELECT actor, action, target FROM audit_log WHERE action LIKE 'submission.%' ORDER BY id",
     )
     assert [(a, b) for a, b, _ in trail] == [
-        ("cli", "submission.upload"),
+        ("office", "submission.upload"),
         ("office", "submission.return"),
-        ("cli", "submission.upload"),
+        ("office", "submission.upload"),
         ("office", "submission.approve"),
-        ("cli", "submission.upload"),
+        ("office", "submission.upload"),
     ]
     comments = _rows(
         demo_portal,
@@ -283,6 +283,16 @@ def test_cli_ingest_of_a_zip_and_review(demo_portal, tmp_path):
 def test_cli_ingest_of_a_bad_file_exits_1(demo_portal, tmp_path):
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"PK\x03\x04 broken")
-    done = run_cli("ingest", str(bad), "--unit", UNIT, "--round", "2025Q3", home=demo_portal.settings.home)
+    done = cli(
+        "ingest",
+        str(bad),
+        "--unit",
+        UNIT,
+        "--round",
+        "2025Q3",
+        "--user",
+        "office",
+        home=demo_portal.settings.home,
+    )
     assert done.returncode == 1
-    assert "未通过校验" in done.stdout.decode()
+    assert "未通过校验" in done.stdout

@@ -22,7 +22,7 @@ from schemas.sheets import (
     column_letter,
 )
 from tests.actors import OFFICE
-from tests.conftest import run_cli
+from tests.conftest import cli, run_cli
 
 
 def _letter(spec, key):
@@ -249,16 +249,16 @@ def test_cli_export_json_prints_only_json(demo_portal, fmt):
 def test_cli_import_exits_1_on_errors_and_prints_where(tmp_path, demo_portal):
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(_edit(export_registry_xlsx(demo_portal), {(REGISTRY_INDICATORS.name, "J2"): "abc"}))
-    done = run_cli("registry", "import", str(bad), home=demo_portal.settings.home)
+    done = run_cli("registry", "import", str(bad), "--user", "office", home=demo_portal.settings.home)
     assert done.returncode == 1
     err = done.stderr.decode()
     assert "工作表“指标” J2" in err and "value-not-number" in err and "未导入" in err
 
 
 def test_cli_usage_errors_exit_2(demo_portal):
-    assert run_cli("registry", "import", "/no/such/file.xlsx", home=demo_portal.settings.home).returncode == 2
-    assert run_cli("registry", "export", home=demo_portal.settings.home).returncode == 2
-    assert run_cli("no-such-command", home=demo_portal.settings.home).returncode == 2
+    assert cli("registry", "import", "/no/such/file.xlsx", home=demo_portal.settings.home).returncode == 2
+    assert cli("registry", "export", home=demo_portal.settings.home).returncode == 2
+    assert cli("no-such-command", home=demo_portal.settings.home).returncode == 2
 
 
 # ----------------------------------------------------------------------------- hostile registry workbooks
@@ -267,8 +267,8 @@ def test_cli_usage_errors_exit_2(demo_portal):
 def _exported(portal, tmp_path) -> bytes:
     """The registry workbook as the office gets it: `portal registry export`."""
     out = tmp_path / "registry.xlsx"
-    done = run_cli("registry", "export", "-o", str(out), home=portal.settings.home)
-    assert done.returncode == 0, done.stderr.decode()
+    done = cli("registry", "export", "-o", str(out), home=portal.settings.home)
+    assert done.returncode == 0, done.stderr
     return out.read_bytes()
 
 

@@ -37,14 +37,20 @@ def _os_user() -> str:
         return f"uid {os.getuid()}"
 
 
-def _acting(portal: Portal, args):
-    """The account named by --user, acting from the command line; refused (PermissionDenied) when
-    it does not exist or is deactivated, before anything is written."""
+def command_line_account(portal: Portal, username: str):
+    """The account `username`, acting from the command line: audited as
+    "office（命令行，系统用户 root）". Refused (PermissionDenied) when it does not exist or is
+    deactivated, before anything is written."""
     from portal.accounts.auth import acting_account
 
+    return acting_account(portal, username, via=f"命令行，系统用户 {_os_user()}")
+
+
+def _acting(portal: Portal, args):
+    """The account named by --user (required by the commands that record a decision)."""
     if not (args.user or "").strip():
         raise UsageError("此命令会以账号的名义记录操作：请用 --user 指定您的账号，例如 --user office。")
-    return acting_account(portal, args.user, via=f"命令行，系统用户 {_os_user()}")
+    return command_line_account(portal, args.user)
 
 
 def _print_report(report, out=None) -> None:

@@ -69,7 +69,9 @@ def init_portal(
         if not has_users:
             for username, name, role, unit in DEMO_ACCOUNTS:
                 password = new_password()
-                create_account(portal, con, username, name, role, unit, password, actor="init")
+                create_account(
+                    portal, con, username, name, role, unit, password, actor=system_actor().audit_name
+                )
                 result.accounts.append((username, password, role.label, unit or ""))
         else:
             result.messages.append("已有账号,未重新生成演示账号。")

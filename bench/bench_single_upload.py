@@ -31,17 +31,18 @@ from generate import CACHE, SCALES, generate  # noqa: E402
 def measure(scale: str, uploads: int) -> dict[str, float]:
     from portal.core.context import Portal
     from portal.reporting.submissions import ingest
+    from tests.actors import OFFICE
 
     gen = generate(CACHE / scale, SCALES[scale], log=lambda m: print(m, file=sys.stderr))
     with tempfile.TemporaryDirectory() as tmp:
         portal = Portal.open(copy_home(gen, Path(tmp)))
         files = variants(gen.workbooks()[0].read_bytes(), uploads + 5)
         for data in files[:5]:
-            assert ingest(portal, data, "u.xlsx").accepted
+            assert ingest(portal, OFFICE, data, "u.xlsx").accepted
         walls, cpus = [], []
         for data in files[5:]:
             c, s = time.process_time(), time.perf_counter()
-            result = ingest(portal, data, "u.xlsx")
+            result = ingest(portal, OFFICE, data, "u.xlsx")
             walls.append(time.perf_counter() - s)
             cpus.append(time.process_time() - c)
             assert result.accepted, result.report.codes()

@@ -114,6 +114,7 @@ def one_workbook(gen: Generated, tmp: Path, runs: int) -> dict[str, float]:
     from portal.reporting.submissions import _record, ingest
     from portal.reporting.validation import ExpectationBook, validate_file
     from templates_xlsx.upload import read_upload
+    from tests.actors import OFFICE
     from validators.file_safety import check_file
     from validators.gx import SetsInput, check_sets
     from validators.rows import check_rows_batch
@@ -152,7 +153,7 @@ def one_workbook(gen: Generated, tmp: Path, runs: int) -> dict[str, float]:
     for d, result in zip(fresh[: runs + 1], results, strict=True):
         c, s = time.process_time(), time.perf_counter()
         digest, path = filestore.store(portal.settings.uploads_dir, d)
-        rec = _record(portal, d, "u.xlsx", digest, path, result, None, None, "bench", portal.settings.now())
+        rec = _record(portal, d, "u.xlsx", digest, path, result, None, None, OFFICE, portal.settings.now())
         load_times.append(time.perf_counter() - s)
         load_cpu.append(time.process_time() - c)
         assert rec.accepted, rec.report.codes()
@@ -162,7 +163,7 @@ def one_workbook(gen: Generated, tmp: Path, runs: int) -> dict[str, float]:
     )
     todo = iter(fresh[runs + 1 :])
     out["validate + load (portal.submissions.ingest)"] = both_ms(
-        lambda: ingest(portal, next(todo), "u.xlsx"), runs
+        lambda: ingest(portal, OFFICE, next(todo), "u.xlsx"), runs
     )
     rows = sum(s.frame.height for s in upload.sheets.values())
     out["_meta"] = {"rows": rows, "kb": len(data) / 1024}
@@ -282,6 +283,7 @@ def ingest_worker(home: str, round_dir: str, round_code: str) -> None:
     t0 = time.perf_counter()
     from portal.core.context import Portal
     from portal.reporting.submissions import files_in, ingest_many
+    from tests.actors import OFFICE
     from validators.gx import runner
 
     portal = Portal.open(Path(home))
@@ -294,7 +296,7 @@ def ingest_worker(home: str, round_dir: str, round_code: str) -> None:
     t1 = time.perf_counter()
     files = files_in(Path(round_dir))
     stages["read files from disk"] = time.perf_counter() - t1
-    results = ingest_many(portal, files, round_code=round_code)
+    results = ingest_many(portal, OFFICE, files, round_code=round_code)
     t2 = time.perf_counter()
     print(
         json.dumps(

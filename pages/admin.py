@@ -18,7 +18,6 @@ from portal.registry.admin import (
     audit_log_as,
     export_registry_json_as,
     export_registry_xlsx_as,
-    import_registry_as,
     list_units_as,
     report_frame,
     unit_choices,
@@ -33,6 +32,7 @@ from portal.registry.rounds import (
     set_round_state,
     suggested_round,
 )
+from portal.registry.workbook import import_registry
 from portal.ui import web
 from portal.ui.text import plain
 
@@ -118,7 +118,7 @@ def registry_tab() -> None:
         st.caption(L.REGISTRY_IMPORT_HELP)
         upload = st.file_uploader(L.REGISTRY_UPLOAD, type=["xlsx"], key="admin_registry_file")
         if st.button(L.REGISTRY_IMPORT, key="admin_registry_import", disabled=upload is None):
-            result = import_registry_as(portal, account, upload.getvalue())
+            result = import_registry(portal, account, upload.getvalue())
             if result.loaded:
                 st.success(L.REGISTRY_LOADED + "、".join(f"{k} {v}" for k, v in result.counts.items()))
             else:

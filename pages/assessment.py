@@ -3,15 +3,14 @@ out, the evaluators' bonus items, and the 年度考核表 to download."""
 
 import streamlit as st
 
+from portal.assessment.assess import add_bonus, withdraw_bonus
 from portal.assessment.board import (
-    add_bonus_as,
     assessment_board,
     assessment_choices,
     export_assessment,
     save_scheme_as,
     scheme_text_as,
     unit_detail,
-    withdraw_bonus_as,
 )
 from portal.core import labels as L
 from portal.core.permissions import allowed
@@ -135,7 +134,7 @@ if board.can_adjust:
         )
         reason = st.text_area(L.BONUS_REASON, key="assess_bonus_reason")
         if st.form_submit_button(L.BONUS_SUBMIT, key="assess_bonus_submit", type="primary"):
-            _done(add_bonus_as(portal, account, code, year, bonus_unit, points, reason))
+            _done(add_bonus(portal, account, code, year, bonus_unit, points, reason).outcome())
     if not board.bonus.is_empty():
         items = {r["bonus_id"]: r for r in board.bonus.iter_rows(named=True)}
         picked = st.selectbox(
@@ -145,4 +144,4 @@ if board.can_adjust:
             key="assess_bonus_pick",
         )
         if st.button(L.BONUS_WITHDRAW, key="assess_bonus_withdraw"):
-            _done(withdraw_bonus_as(portal, account, picked))
+            _done(withdraw_bonus(portal, account, picked))

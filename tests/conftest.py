@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import shutil
 import subprocess
@@ -104,6 +106,32 @@ def run_cli(*args: str, home: Path, input_bytes: bytes | None = None) -> subproc
         input=input_bytes,
         timeout=300,
     )
+
+
+def cli(*args: str, home: Path) -> subprocess.CompletedProcess:
+    """The `portal` command run in this process (`portal.cli.main.main(argv)`) with PORTAL_HOME
+    set to `home`: the same parsing, commands and exit codes as `run_cli`, without starting a new
+    interpreter and importing the stack again. stdout and stderr come back as text.
+
+    Keep `run_cli` for one smoke test per command (the real entry point, as a script calls it) and
+    for tests that need a real process (crashes, locks held by another process)."""
+    from portal.cli.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    saved = os.environ.get("PORTAL_HOME")
+    os.environ["PORTAL_HOME"] = str(home)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:  # argparse's own usage errors and --help
+                code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    finally:
+        if saved is None:
+            os.environ.pop("PORTAL_HOME", None)
+        else:
+            os.environ["PORTAL_HOME"] = saved
+    return subprocess.CompletedProcess(["portal", *args], code, out.getvalue(), err.getvalue())
 
 
 def require_tool(name: str) -> str:

@@ -34,7 +34,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from portal.core.context import Portal
 from portal.core.errors import InvalidInput
 from portal.core.outcome import Outcome
-from portal.core.permissions import require
+from portal.core.permissions import PermissionDenied, require
 from schemas.enums import Role
 
 _hasher = PasswordHasher()
@@ -90,11 +90,35 @@ def new_password() -> str:
 
 @dataclass(frozen=True)
 class Account:
+    """Who acts: every use case takes one and checks the permission table against its role and unit.
+
+    `via` says how the person reached the platform when it was not a web session, e.g.
+    "命令行，系统用户 root" for `portal review … --user office`; the audit log's actor column then
+    reads "office（命令行，系统用户 root）" (see `audit_name`), so a line always tells who acted and
+    from where, with the same columns."""
+
     username: str
     display_name: str
     role: Role
     unit: str | None
     must_change_password: bool = False
+    via: str | None = None
+
+    @property
+    def audit_name(self) -> str:
+        """The audit log's actor: the username, with the channel when not the web."""
+        return f"{self.username}（{self.via}）" if self.via else self.username
+
+
+# The internal actor of the platform's own work (the demo registry at `portal init --demo`): an
+# administrator that is not an account. No users row carries this name (create_account refuses
+# it), so nobody can sign in as it or name it with `--user`.
+SYSTEM_USERNAME = "system"
+
+
+def system_actor() -> Account:
+    """The actor for work the platform does itself, never a login; audited as "system"."""
+    return Account(SYSTEM_USERNAME, "系统（内部操作）", Role.ADMIN, None)
 
 
 @dataclass
@@ -156,6 +180,8 @@ def create_account(
     """Insert one account on the caller's connection (inside its transaction)."""
     if role == Role.UNIT_REPORTER and not unit:
         raise AccountError("单位填报员账号必须绑定一个单位。")
+    if username.lower() == SYSTEM_USERNAME:
+        raise AccountError(f"用户名 {SYSTEM_USERNAME} 留给系统内部操作，请换一个用户名。")
     exists = con.execute("SELECT count(*) FROM users WHERE username = ?", [username]).fetchall()[0][0]
     if exists:
         raise AccountError(f"账号 {username} 已存在。")
@@ -174,6 +200,24 @@ def create_account(
     )
     portal.audit(con, actor, "account.create", username, f"role={role} unit={unit or ''}")
     return Account(username, display_name, role, unit, must_change_password)
+
+
+def acting_account(portal: Portal, username: str | None, via: str | None = None) -> Account:
+    """The active account named `username`, to act as outside a web session (the command line,
+    the demo fill), carrying `via` for the audit log. No password is asked: whoever runs the
+    command already holds the warehouse file; the name decides the role and whose name the record
+    bears. An unknown or deactivated account is refused (PermissionDenied), before anything is written."""
+    name = (username or "").strip()
+    with portal.warehouse.connect() as con:
+        row = _load(con, name) if name else None
+    if row is None:
+        raise PermissionDenied(
+            f"账号“{name}”不存在，不能以它的名义操作。请指定一个已有的账号（系统管理员可在“系统管理”页查看账号）。",
+            "account.act",
+        )
+    if not row[6]:
+        raise PermissionDenied(f"账号“{name}”已停用，不能以它的名义操作。请联系系统管理员。", "account.act")
+    return replace(_account(row), via=via)
 
 
 # ----------------------------------------------------------------------------- sign-in and sessions

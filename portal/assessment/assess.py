@@ -4,6 +4,9 @@
 of warehouse.views, the one definition of an indicator's completion), scores them with the pure
 rules of portal/scoring.py under the plan's scheme (portal/scheme.py), and returns every number
 with its working out. Only approved data counts.
+
+`add_bonus` and `withdraw_bonus` are the bonus-item use cases the 年度考核 page and
+`portal bonus add/withdraw` both call: each takes the acting account and checks assessment.adjust.
 """
 
 from __future__ import annotations
@@ -15,7 +18,10 @@ import polars as pl
 
 from portal.assessment.scheme import ScoringScheme, load_scheme
 from portal.assessment.scoring import BonusItem, IndicatorFact, RoundFact, TaskFact, UnitScore, score_units
+from portal.core import labels as L
 from portal.core.context import Portal
+from portal.core.outcome import Outcome
+from portal.core.permissions import require
 from schemas.issues import Issue, Report
 from warehouse import assessment as data
 from warehouse.views import indicator_year_completion
@@ -170,11 +176,20 @@ class BonusResult:
     report: Report
     bonus_id: int | None = None
 
+    def outcome(self) -> Outcome:
+        """For a page's flash: what was recorded and any warning (Chinese), or why nothing was."""
+        messages = [i.message for i in self.report.issues]
+        if self.bonus_id is None:
+            return Outcome(False, " ".join(messages))
+        return Outcome(True, " ".join([L.BONUS_ADDED.format(id=self.bonus_id), *messages]))
+
 
 def add_bonus(
-    portal: Portal, plan: str, year: int, unit: str, points: float, reason: str, user: str
+    portal: Portal, actor, plan: str, year: int, unit: str, points: float, reason: str
 ) -> BonusResult:
-    """Record one bonus item (audited); wrong input comes back as issues and stores nothing."""
+    """`actor` records one bonus item (audited); wrong input comes back as issues and stores nothing."""
+    require(actor, "assessment.adjust")
+    year, points = int(year), float(points)
     report = Report()
     scheme_result = load_scheme(portal.settings.home, plan, year)
     report.extend(scheme_result.report.issues)
@@ -193,10 +208,11 @@ def add_bonus(
             report.add(Issue.make("bonus-reason-missing"))
         if not report.ok:
             return BonusResult(report)
-        bonus_id = data.insert_bonus(con, plan, year, unit, points, reason, user, portal.settings.now())
+        now = portal.settings.now()
+        bonus_id = data.insert_bonus(con, plan, year, unit, points, reason, actor.username, now)
         portal.audit(
             con,
-            user,
+            actor.audit_name,
             "assessment.bonus.add",
             f"{plan}/{year}/{unit}",
             f"id={bonus_id} points={points:g} reason={reason}",
@@ -207,20 +223,22 @@ def add_bonus(
     return BonusResult(report, bonus_id)
 
 
-def withdraw_bonus(portal: Portal, bonus_id: int, user: str) -> bool:
-    """Withdraw an item in force (audited); False when there is none with that id."""
+def withdraw_bonus(portal: Portal, actor, bonus_id: int) -> Outcome:
+    """`actor` withdraws an item in force (audited; the record stays); refused when there is none."""
+    require(actor, "assessment.adjust")
+    bonus_id = int(bonus_id)
     with portal.warehouse.transaction() as con:
-        row = data.withdraw_bonus(con, bonus_id, user, portal.settings.now())
+        row = data.withdraw_bonus(con, bonus_id, actor.username, portal.settings.now())
         if row is None:
-            return False
+            return Outcome(False, L.BONUS_NOT_FOUND.format(id=bonus_id))
         portal.audit(
             con,
-            user,
+            actor.audit_name,
             "assessment.bonus.withdraw",
             f"{row['plan']}/{row['year']}/{row['unit']}",
             f"id={bonus_id} points={row['points']:g}",
         )
-    return True
+    return Outcome(True, L.BONUS_WITHDRAWN.format(id=bonus_id))
 
 
 def list_bonus(portal: Portal, plan: str, year: int) -> pl.DataFrame:

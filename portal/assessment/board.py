@@ -1,6 +1,7 @@
 """The data behind 年度考核: the assessment of a plan and year for a signed-in account, its bonus
-items and the 年度考核表 export. portal.assessment scores; this module checks permissions, audits,
-and lays the working out as frames a page can show."""
+items and the 年度考核表 export. portal.assessment scores (and records bonus items:
+`assess.add_bonus`/`withdraw_bonus`, the page's and the CLI's one use case); this module checks
+permissions, audits, and lays the working out as frames a page can show."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 
-from portal.assessment.assess import Assessment, add_bonus, assess, list_bonus, withdraw_bonus
+from portal.assessment.assess import Assessment, assess, list_bonus
 from portal.assessment.assessment_xlsx import ROUND_STATES, assessment_workbook
 from portal.assessment.scheme import SCHEME_DIR, default_text, parse_layers, scheme_files
 from portal.assessment.scoring import UnitScore
@@ -190,26 +191,7 @@ _ROUND_COLUMNS = ["round", "state_text", "due_date", "round_days_late", "returns
 _BONUS_COLUMNS = ["bonus_id", "reason", "entered_by", "entered_at", "points"]
 
 
-# --- bonus items (evaluators only) and the export ---------------------------------------------------
-
-
-def add_bonus_as(
-    portal: Portal, account, plan: str, year: int, unit: str, points: float, reason: str
-) -> Outcome:
-    """Record a bonus item for `unit` (audited by portal.assessment); bad input is a refusal, not an error."""
-    require(account, "assessment.adjust")
-    result = add_bonus(portal, plan, int(year), unit, float(points), reason, account.username)
-    messages = [i.message for i in result.report.issues]
-    if result.bonus_id is None:
-        return Outcome(False, " ".join(messages))
-    return Outcome(True, " ".join([L.BONUS_ADDED.format(id=result.bonus_id), *messages]))
-
-
-def withdraw_bonus_as(portal: Portal, account, bonus_id: int) -> Outcome:
-    require(account, "assessment.adjust")
-    if withdraw_bonus(portal, int(bonus_id), account.username):
-        return Outcome(True, L.BONUS_WITHDRAWN.format(id=bonus_id))
-    return Outcome(False, L.BONUS_NOT_FOUND.format(id=bonus_id))
+# --- the export -------------------------------------------------------------------------------------
 
 
 def export_assessment(portal: Portal, account, plan: str, year: int) -> bytes:

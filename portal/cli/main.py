@@ -1,9 +1,18 @@
-"""The `portal` command. Exit codes: 0 done, 1 the data has errors (or the work failed), 2 usage error."""
+"""The `portal` command. Exit codes: 0 done, 1 the data has errors (or the work failed, or the
+account may not do it), 2 usage error.
+
+Commands that record a decision (`registry import`, `ingest`, `review`, `bonus add/withdraw`) act as
+a named account: `--user NAME` must be an existing, active account whose role may do it, and each
+calls the same checked use case as the web page. The audit line's actor then reads
+"NAME（命令行，系统用户 OS-USER）": who, from the command line, run by which operating-system user.
+"""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -20,7 +29,32 @@ class UsageError(InvalidInput):
     usage = True
 
 
-def _print_report(report, out=sys.stderr) -> None:
+def _os_user() -> str:
+    """The operating-system user running the command, for the audit line."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no name for this uid (a bare container)
+        return f"uid {os.getuid()}"
+
+
+def command_line_account(portal: Portal, username: str):
+    """The account `username`, acting from the command line: audited as
+    "office（命令行，系统用户 root）". Refused (PermissionDenied) when it does not exist or is
+    deactivated, before anything is written."""
+    from portal.accounts.auth import acting_account
+
+    return acting_account(portal, username, via=f"命令行，系统用户 {_os_user()}")
+
+
+def _acting(portal: Portal, args):
+    """The account named by --user (required by the commands that record a decision)."""
+    if not (args.user or "").strip():
+        raise UsageError("此命令会以账号的名义记录操作：请用 --user 指定您的账号，例如 --user office。")
+    return command_line_account(portal, args.user)
+
+
+def _print_report(report, out=None) -> None:
+    out = out or sys.stderr  # looked up at call time: a caller may have redirected it
     for issue in report.issues:
         where = issue.where or "文件"
         print(f"[{issue.severity.label}] {where} {issue.code}: {issue.message} {issue.hint}", file=out)
@@ -84,7 +118,7 @@ def cmd_registry_import(args) -> int:
     if not path.is_file():
         raise UsageError(f"找不到文件 {path}")
     portal = Portal.open(args.home)
-    result = import_registry(portal, path.read_bytes(), actor=args.user)
+    result = import_registry(portal, _acting(portal, args), path.read_bytes())
     if args.json:
         print(json.dumps(result.report.as_dict() | {"counts": result.counts}, ensure_ascii=False, indent=1))
     else:
@@ -165,17 +199,18 @@ def cmd_ingest(args) -> int:
     path = Path(args.path)
     round_code = _round_arg(args.round)
     portal = Portal.open(args.home)
+    actor = _acting(portal, args)
     if path.is_file() and path.suffix.lower() == ".xlsx":
         if not args.unit:
             raise UsageError("上报单个文件需要用 --unit 指定单位代码")
         results = [
             ingest(
                 portal,
+                actor,
                 path.read_bytes(),
                 path.name,
                 unit=args.unit,
                 round_code=round_code,
-                user=args.user,
                 allow_closed=args.late,
             )
         ]
@@ -188,9 +223,9 @@ def cmd_ingest(args) -> int:
         with tqdm(total=len(files), desc="校验入库", unit="份", file=sys.stderr, disable=args.json) as bar:
             results = ingest_many(
                 portal,
+                actor,
                 files,
                 round_code=round_code,
-                user=args.user,
                 allow_closed=args.late,
                 progress=bar.update,
             )
@@ -228,22 +263,18 @@ def cmd_ingest(args) -> int:
 
 
 def cmd_review(args) -> int:
-    from portal.reporting.review import APPROVE, RETURN, WorkflowError, review
+    from portal.reporting.review import APPROVE, RETURN
+    from portal.reporting.workflow import review_submission
 
-    try:
-        result = review(
-            Portal.open(args.home),
-            args.submission,
-            APPROVE if args.approve else RETURN,
-            args.comment or "",
-            args.user,
-        )
-    except WorkflowError as exc:
-        print(f"错误:{exc}", file=sys.stderr)
+    portal = Portal.open(args.home)
+    actor = _acting(portal, args)
+    decision = APPROVE if args.approve else RETURN
+    # Refusals (PermissionDenied) and a missing id (WorkflowError) are PortalErrors: main() reports them.
+    outcome = review_submission(portal, actor, args.submission, decision, args.comment or "")
+    if not outcome.ok:
+        print(f"错误：{outcome.message}", file=sys.stderr)
         return EXIT_DATA
-    print(
-        f"报送记录 {result.submission_id} 已{'通过' if args.approve else '退回'},当前状态:{result.status.label}"
-    )
+    print(outcome.message)
     return EXIT_OK
 
 
@@ -374,8 +405,9 @@ def cmd_assess(args) -> int:
 def cmd_bonus_add(args) -> int:
     from portal.assessment.assess import add_bonus
 
+    portal = Portal.open(args.home)
     result = add_bonus(
-        Portal.open(args.home), args.plan, args.year, args.unit, args.points, args.reason, args.user
+        portal, _acting(portal, args), args.plan, args.year, args.unit, args.points, args.reason
     )
     if result.report.issues:
         _print_report(result.report)
@@ -401,11 +433,10 @@ def cmd_bonus_list(args) -> int:
 def cmd_bonus_withdraw(args) -> int:
     from portal.assessment.assess import withdraw_bonus
 
-    if not withdraw_bonus(Portal.open(args.home), args.id, args.user):
-        print(f"没有编号为 {args.id} 的有效加分项。", file=sys.stderr)
-        return EXIT_DATA
-    print(f"已撤销加分项 {args.id}", file=sys.stderr)
-    return EXIT_OK
+    portal = Portal.open(args.home)
+    outcome = withdraw_bonus(portal, _acting(portal, args), args.id)
+    print(outcome.message, file=sys.stderr)
+    return EXIT_OK if outcome.ok else EXIT_DATA
 
 
 def cmd_bulletin(args) -> int:
@@ -523,7 +554,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = reg.add_parser("import", help="导入任务分解表(有任何错误则不导入)")
     p.add_argument("file")
-    p.add_argument("--user", default="cli")
+    p.add_argument("--user", help="以哪个账号的名义操作（必填；须为已启用的账号，且其角色有此权限）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出校验结果")
     p.set_defaults(func=cmd_registry_import)
     p = reg.add_parser("export", help="导出任务分解表")
@@ -543,7 +574,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path")
     p.add_argument("--unit")
     p.add_argument("--round")
-    p.add_argument("--user", default="cli")
+    p.add_argument("--user", help="以哪个账号的名义操作（必填；须为已启用的账号，且其角色有此权限）")
     p.add_argument("--late", action="store_true", help="办公室补录已截止轮次的报送")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ingest)
@@ -554,7 +585,7 @@ def build_parser() -> argparse.ArgumentParser:
     decision.add_argument("--approve", action="store_true")
     decision.add_argument("--return", dest="return_", action="store_true")
     p.add_argument("--comment", default="")
-    p.add_argument("--user", required=True)
+    p.add_argument("--user", help="以哪个账号的名义操作（必填；须为已启用的账号，且其角色有此权限）")
     p.set_defaults(func=cmd_review)
 
     p = sub.add_parser("template", help="生成单位季度填报模板(.xlsx)")
@@ -586,7 +617,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--unit", required=True, help="单位代码")
     p.add_argument("--points", required=True, type=float)
     p.add_argument("--reason", required=True)
-    p.add_argument("--user", default="cli")
+    p.add_argument("--user", help="以哪个账号的名义操作（必填；须为已启用的账号，且其角色有此权限）")
     p.set_defaults(func=cmd_bonus_add)
     p = bonus.add_parser("list", help="列出有效的加分项")
     p.add_argument("--plan", required=True)
@@ -594,7 +625,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_bonus_list)
     p = bonus.add_parser("withdraw", help="撤销一条加分项(保留记录)")
     p.add_argument("id", type=int)
-    p.add_argument("--user", default="cli")
+    p.add_argument("--user", help="以哪个账号的名义操作（必填；须为已启用的账号，且其角色有此权限）")
     p.set_defaults(func=cmd_bonus_withdraw)
 
     p = sub.add_parser("status", help="查看一个轮次的报送情况和催报名单")

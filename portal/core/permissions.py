@@ -1,15 +1,16 @@
 """Who may do what: one table of service actions × roles, with the unit scope in the same cell.
 
-Every service that acts for a signed-in person calls `require(account, action, unit)` before it
-touches the warehouse, so a page cannot forget a check. A cell is one of:
+Every use case takes an actor (an `Account`: a signed-in person, a `--user` of the command line,
+or `system_actor()` for the platform's own work) and calls `require(account, action, unit)` before
+it touches the warehouse, so neither a page nor the CLI can forget a check. A cell is one of:
 
 - `NO`  — refused;
 - `OWN` — allowed only for the account's own unit (unit reporters: they never see or touch
   another unit's data, whatever page or parameter asks);
 - `ALL` — allowed for any unit (or for no unit at all).
 
-A new action must be added here with a decision for every role; tests/portal/test_permissions.py
-repeats the whole table, so it cannot change without a test changing with it.
+A new action must be added here with a decision for every role; the authorization walk
+(tests/portal/test_authorization_walk.py) must name a real call for it and runs it as every role.
 """
 
 from __future__ import annotations
@@ -136,6 +137,16 @@ def require(account, action: str, unit: str | None = None) -> None:
         own = f"({account.unit})" if account.unit else ""
         raise PermissionDenied(f"无权{spec.label}:您只能访问本单位{own}的数据。", action)
     raise PermissionDenied(f"无权{spec.label}:您的角色({role.label})没有此权限。", action)
+
+
+def require_record(account, action: str, unit: str | None) -> None:
+    """`require` for a record looked up by id: `unit` is the record's unit, or None when no record
+    has that id. An account limited to its own unit is refused in both cases with the same words
+    (ids cannot be probed); one with the ALL grant passes, and the caller reports the missing id."""
+    if unit is not None:
+        require(account, action, unit)
+    elif unit_scope(account, action) is not None:
+        require(account, action, "")  # raises: the same words as for another unit's record
 
 
 def unit_scope(account, action: str) -> str | None:

@@ -7,7 +7,9 @@ days before the due date, a few after it), and reviewed by the office account (`
 approved, a couple returned with comments and approved as version 2. The round being reported
 today is left partly done: some approved, some awaiting review, one returned, one rejected and
 fixed, one approved and corrected again (a newer upload awaiting review), one extension granted,
-many not yet reported. Nothing is written to the warehouse except through those services.
+many not yet reported. Nothing is written to the warehouse except through those use cases, each
+called as one of the demo's accounts (`office` loads mailed files and reviews, `reporter` uploads
+its unit's file in the open round) and checked against the permission table like anyone's.
 
 Trajectories aim at the pace the views judge by: each round's *expected* value is read from
 the KPI progress view itself (warehouse/sql/pace.sql), and each indicator gets a seeded pace
@@ -27,6 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from portal.accounts.auth import Account, acting_account
 from portal.core.context import Portal
 from portal.registry.rounds import due_date as round_due_date
 from portal.registry.workbook import export_registry_json
@@ -140,7 +143,7 @@ class _Upload:
     built: BuiltTemplate
     ctx: TemplateContext
     at: dt.datetime
-    user: str
+    user: Account
 
 
 class _DemoFiller:
@@ -156,6 +159,9 @@ class _DemoFiller:
         self.values: dict[str, float] = {}  # indicator → the value last filled (levels never fall)
         self.ytd: dict[tuple[str, int], float] = {}  # (flow indicator, year) → last year-to-date value
         self.percent: dict[tuple[str, str], float] = {}  # (unit, task) → last percent reported
+        # The demo acts as its own accounts, through the same checked use cases as a person would.
+        self.office = acting_account(portal, OFFICE)
+        self.reporter = acting_account(portal, REPORTER)
 
     # ------------------------------------------------------------ a round
 
@@ -187,7 +193,10 @@ class _DemoFiller:
             chosen.append((ctx, at))
         # Only the templates that will be uploaded are built (the same builder as downloads).
         built = iter_built([ctx for ctx, _ in chosen], self.secret)
-        plan = [_Upload(b, ctx, at, self._user(ctx.unit)) for (ctx, at), b in zip(chosen, built, strict=True)]
+        plan = [
+            _Upload(b, ctx, at, self._user(ctx.unit, current))
+            for (ctx, at), b in zip(chosen, built, strict=True)
+        ]
         progress(1)
         values = {c: self._value(c, year, quarter, expected.get(c)) for c in self.indicators}
         files = {u.ctx.unit: self._filled(u, values, year, quarter) for u in plan}
@@ -215,11 +224,11 @@ class _DemoFiller:
     def _clock_time(self) -> dt.time:
         return dt.time(self.rng.randint(9, 16), self.rng.choice((0, 15, 30, 45)))
 
-    @staticmethod
-    def _user(unit: str) -> str:
-        # The reporter account uploads its unit's own file; the other units have no accounts in
-        # the demo, so their files (sent in by mail) are loaded by the office in daily batches.
-        return REPORTER if unit == REPORTER_UNIT else OFFICE
+    def _user(self, unit: str, current: bool) -> Account:
+        # The reporter account uploads its unit's own file in the open round; the other units have
+        # no accounts in the demo, so their files (sent in by mail) are loaded by the office in
+        # daily batches, as are the past quarters' (closed rounds take the office's late load).
+        return self.reporter if current and unit == REPORTER_UNIT else self.office
 
     def _ingest(
         self, plan: list[_Upload], files: dict[str, bytes], allow_closed: bool
@@ -230,12 +239,13 @@ class _DemoFiller:
         for u in plan:
             batches.setdefault((u.at.date(), u.user), []).append(u)
         out = {}
-        for (_, user), batch in sorted(batches.items()):
+        for (_, user), batch in sorted(batches.items(), key=lambda item: (item[0][0], item[0][1].username)):
             when = min(u.at for u in batch)
             results = ingest_many(
                 _at(self.portal, when),
+                user,
                 [(u.built.filename, files[u.ctx.unit]) for u in batch],
-                user=user,
+                unit=user.unit,  # a clerk's batch is its own unit's; the office's names none
                 allow_closed=allow_closed,
                 uploaded_at=when,
             )
@@ -247,8 +257,9 @@ class _DemoFiller:
     def _upload_one(self, up: _Upload, data: bytes, allow_closed: bool) -> IngestResult:
         r = ingest_many(
             _at(self.portal, up.at),
+            up.user,
             [(up.built.filename, data)],
-            user=up.user,
+            unit=up.user.unit,
             allow_closed=allow_closed,
             uploaded_at=up.at,
         )[0]
@@ -265,7 +276,7 @@ class _DemoFiller:
             self.result.late += 1
 
     def _review(self, sub: int, decision: str, when: dt.datetime, comment: str, items=()) -> None:
-        review(_at(self.portal, when), sub, decision, comment, OFFICE, list(items))
+        review(_at(self.portal, when), self.office, sub, decision, comment, list(items))
         if decision == APPROVE:
             self.result.approved += 1
         else:
@@ -337,11 +348,11 @@ class _DemoFiller:
         unit = next(c.unit for c in contexts if c.unit not in reported and c.indicators)
         grant_extension(
             _at(self.portal, dt.datetime.combine(today - dt.timedelta(days=2), dt.time(15, 0))),
+            self.office,
             code,
             unit,
             due + dt.timedelta(days=10),
             "单位主要负责人调整,统计数据需重新核对,申请延期报送。",
-            OFFICE,
         )
         self.result.extensions += 1
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from portal.accounts.auth import create_account, new_password
+from portal.accounts.auth import create_account, new_password, system_actor
 from portal.core.context import Portal
 from portal.demo.fill import FillResult, fill_demo
 from portal.registry.rounds import demo_rounds
@@ -61,7 +61,7 @@ def init_portal(
     if has_registry:
         result.messages.append("数据仓库中已有规划数据,未重复导入演示数据。")
     else:
-        result.registry = import_registry(portal, demo_registry_workbook(), actor="init")
+        result.registry = import_registry(portal, system_actor(), demo_registry_workbook())
         if not result.registry.loaded:
             return portal, result
     with portal.warehouse.transaction() as con:
@@ -69,7 +69,9 @@ def init_portal(
         if not has_users:
             for username, name, role, unit in DEMO_ACCOUNTS:
                 password = new_password()
-                create_account(portal, con, username, name, role, unit, password, actor="init")
+                create_account(
+                    portal, con, username, name, role, unit, password, actor=system_actor().audit_name
+                )
                 result.accounts.append((username, password, role.label, unit or ""))
         else:
             result.messages.append("已有账号,未重新生成演示账号。")

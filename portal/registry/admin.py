@@ -1,7 +1,6 @@
-"""系统管理 beyond accounts (portal.auth) and rounds (portal.rounds): the registry in and out, form choices.
-
-The registry services in portal.registry take an actor name (the CLI passes "cli"); these wrap
-them for a signed-in account, so the permission check cannot be left to a page.
+"""系统管理 beyond accounts (portal.auth) and rounds (portal.rounds): the registry out, units, the
+audit log, form choices. The registry import is one use case with its own check
+(`portal.registry.workbook.import_registry`), called by the page and the CLI alike.
 """
 
 from __future__ import annotations
@@ -16,14 +15,9 @@ from portal.core.context import Portal
 from portal.core.labels import enum_label
 from portal.core.outcome import Outcome
 from portal.core.permissions import ACTIONS, require
-from portal.registry.workbook import ImportResult, export_registry_json, export_registry_xlsx, import_registry
+from portal.registry.workbook import export_registry_json, export_registry_xlsx
 from schemas.enums import UnitKind
 from schemas.issues import Report
-
-
-def import_registry_as(portal: Portal, account, data: bytes) -> ImportResult:
-    require(account, "registry.import")
-    return import_registry(portal, data, actor=account.username)
 
 
 def _audit_export(portal: Portal, account, fmt: str) -> None:

@@ -8,6 +8,7 @@ from importlib import resources
 from typing import Any
 
 from portal.core.context import Portal
+from portal.core.permissions import require
 from schemas.enums import RoundState
 from schemas.issues import CATALOGUE, Issue, Report
 from schemas.registry import Registry, json_from_sheets, sheets_from_json
@@ -41,8 +42,11 @@ def parse_registry_workbook(data: bytes, limits: Limits | None = None) -> tuple[
     return (to_records(sheets) if report.ok else None), report
 
 
-def import_registry(portal: Portal, data: bytes, actor: str = "system") -> ImportResult:
-    """All or nothing: any error-level issue and the warehouse is left as it was."""
+def import_registry(portal: Portal, actor, data: bytes) -> ImportResult:
+    """`actor` replaces the registry with a workbook's (the 系统管理 page, `portal registry import
+    --user`, and `portal init --demo` as `system_actor()`). All or nothing: any error-level issue
+    and the warehouse is left as it was."""
+    require(actor, "registry.import")
     registry, report = parse_registry_workbook(data, Limits.from_settings(portal.settings))
     if registry is None:
         return ImportResult(report)
@@ -52,7 +56,7 @@ def import_registry(portal: Portal, data: bytes, actor: str = "system") -> Impor
             report.extend(refusals)
             return ImportResult(report)
         counts = replace_registry(con, registry)
-        portal.audit(con, actor, "registry.import", None, json.dumps(counts, ensure_ascii=False))
+        portal.audit(con, actor.audit_name, "registry.import", None, json.dumps(counts, ensure_ascii=False))
     return ImportResult(report, counts)
 
 

@@ -1,4 +1,8 @@
-"""Review of submissions, extensions, and the v1 → v2 comparison. Every change is audited."""
+"""Review of submissions, extensions, and the v1 → v2 comparison. Every change is audited.
+
+`review` and `grant_extension` are the use cases the pages (through portal.reporting.workflow),
+the CLI and the demo fill all call: each takes the acting account and checks the permission table
+itself before anything is written."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import polars as pl
 
 from portal.core.context import Portal
 from portal.core.errors import Conflict
+from portal.core.permissions import require, require_record
 from schemas.enums import RoundState, SubmissionStatus
 from warehouse import lookups, rounds, submissions
 
@@ -52,20 +57,26 @@ def _submission(con, submission_id: int) -> dict:
 
 def review(
     portal: Portal,
+    actor,
     submission_id: int,
     decision: str,
     comment: str,
-    reviewer: str,
     items: list[ItemComment] | tuple[ItemComment, ...] = (),
 ) -> ReviewResult:
-    """Approve or return a validated submission, as a whole and/or item by item."""
+    """`actor` approves or returns a validated submission, as a whole and/or item by item.
+
+    Refused with PermissionDenied unless the actor may review the submission's unit (an id out of
+    scope is refused like a missing one), with WorkflowError when the workflow forbids it."""
     if decision not in TRANSITIONS:
         raise WorkflowError(f"未知的审核操作“{decision}”,只能是通过或退回。")
     if decision == RETURN and not (comment or "").strip() and not items:
         raise WorkflowError("退回时必须填写退回意见,说明需要单位修改什么。")
     allowed_from, target = TRANSITIONS[decision]
     with portal.warehouse.transaction() as con:
-        sub = _submission(con, submission_id)
+        sub = submissions.submission_with_round(con, submission_id)
+        require_record(actor, "submission.review", sub["unit"] if sub else None)
+        if sub is None:
+            raise WorkflowError(f"报送记录 {submission_id} 不存在。")
         status = SubmissionStatus(sub["status"])
         if sub["round_state"] == RoundState.LOCKED:
             raise WorkflowError(f"轮次 {sub['round']} 已锁定,不能再审核或修改。")
@@ -86,10 +97,10 @@ def review(
                 )
         now = portal.settings.now()
         remarks = [(item.kind, item.code, item.comment) for item in items]
-        submissions.record_review(con, submission_id, target, decision, comment, remarks, reviewer, now)
+        submissions.record_review(con, submission_id, target, decision, comment, remarks, actor.username, now)
         portal.audit(
             con,
-            reviewer,
+            actor.audit_name,
             f"submission.{decision}",
             str(submission_id),
             json.dumps(
@@ -100,10 +111,9 @@ def review(
     return ReviewResult(submission_id, target, list(items))
 
 
-def grant_extension(
-    portal: Portal, round_code: str, unit: str, due: dt.date, reason: str, actor: str
-) -> None:
-    """延期: a later due date for one unit; lateness, completion and scoring all use it."""
+def grant_extension(portal: Portal, actor, round_code: str, unit: str, due: dt.date, reason: str) -> None:
+    """延期: `actor` gives one unit a later due date; lateness, completion and scoring all use it."""
+    require(actor, "extension.grant", unit)
     if not (reason or "").strip():
         raise WorkflowError("批准延期必须写明理由。")
     with portal.warehouse.transaction() as con:
@@ -116,8 +126,10 @@ def grant_extension(
             raise WorkflowError(f"延期后的截止日期须晚于原截止日期 {rnd.due_date}。")
         if lookups.unit_name(con, unit) is None:
             raise WorkflowError(f"单位 {unit} 不存在。")
-        submissions.grant_extension(con, round_code, unit, due, reason, actor, portal.settings.now())
-        portal.audit(con, actor, "round.extension", f"{round_code}/{unit}", f"due={due} reason={reason}")
+        submissions.grant_extension(con, round_code, unit, due, reason, actor.username, portal.settings.now())
+        portal.audit(
+            con, actor.audit_name, "round.extension", f"{round_code}/{unit}", f"due={due} reason={reason}"
+        )
 
 
 @dataclass

@@ -1,6 +1,9 @@
 """Ingest: validate an upload, then record it in one transaction, keyed to the unit that owns each row.
 
-The same service serves `portal ingest` and the upload page. Every upload's bytes are stored by
+The same use case serves `portal ingest`, the upload page (through portal.reporting.workflow) and
+the demo fill: it takes the acting account and checks the permission table before anything is
+stored (upload.submit for the unit, or for every unit in a batch without one; upload.after_close
+to take a closed round's upload). Every upload's bytes are stored by
 content hash before anything else; a rejected upload is recorded with its issues; the same file
 for the same unit and round is recognised and not recorded twice; a newer accepted upload
 supersedes the unit's current submission for the round, which stays queryable.
@@ -20,6 +23,7 @@ import polars as pl
 
 from portal.core import filestore
 from portal.core.context import Portal
+from portal.core.permissions import require
 from portal.reporting.validation import validate_files
 from schemas.enums import SubmissionStatus, TaskStatus
 from schemas.issues import Issue, Report
@@ -150,14 +154,14 @@ def _record(
     result: ValidationResult,
     unit: str | None,
     round_code: str | None,
-    user: str,
+    actor,
     uploaded_at: dt.datetime,
 ) -> IngestResult:
-    """One workbook recorded in a transaction of its own."""
+    """One workbook recorded in a transaction of its own (the actor already checked by the caller)."""
     with portal.warehouse.transaction() as con:
         chunk = _Chunk(con)
         out = _record_on(
-            chunk, portal, data, name, digest, stored, result, unit, round_code, user, uploaded_at
+            chunk, portal, data, name, digest, stored, result, unit, round_code, actor, uploaded_at
         )
         chunk.flush()
         return out
@@ -199,7 +203,7 @@ def _record_on(
     result: ValidationResult,
     unit: str | None,
     round_code: str | None,
-    user: str,
+    actor,
     uploaded_at: dt.datetime,
 ) -> IngestResult:
     """Record one workbook inside the chunk's transaction; its other rows wait in the chunk."""
@@ -240,7 +244,7 @@ def _record_on(
             round_code,
             digest,
             name,
-            user,
+            actor.username,
             uploaded_at,
             status,
             days_late,
@@ -256,7 +260,7 @@ def _record_on(
     checkpoint("ingest.recorded_in_transaction")
     chunk.rows.add_audit(
         portal.settings.now(),
-        user,
+        actor.audit_name,
         "submission.upload",
         str(submission_id),
         f"unit={unit} round={round_code} status={status} late={days_late} file={name or ''}",
@@ -268,38 +272,49 @@ def _record_on(
 
 def ingest(
     portal: Portal,
+    actor,
     data: bytes,
     file_name: str | None = None,
     unit: str | None = None,
     round_code: str | None = None,
-    user: str = "cli",
     allow_closed: bool = False,
     uploaded_at: dt.datetime | None = None,
 ) -> IngestResult:
-    """One workbook: stored, validated, recorded (accepted or rejected)."""
+    """One workbook uploaded by `actor`: stored, validated, recorded (accepted or rejected)."""
     return ingest_many(
         portal,
+        actor,
         [(file_name, data)],
         unit=unit,
         round_code=round_code,
-        user=user,
         allow_closed=allow_closed,
         uploaded_at=uploaded_at,
     )[0]
 
 
+def _check_upload(actor, unit: str | None, allow_closed: bool) -> None:
+    """upload.submit for `unit` (a batch without one: for every unit, which only the office may),
+    and upload.after_close when asked to take a closed round's upload."""
+    require(actor, "upload.submit", unit)
+    if allow_closed:
+        require(actor, "upload.after_close", unit)
+
+
 def ingest_many(
     portal: Portal,
+    actor,
     files: Sequence[tuple[str | None, bytes]],
     unit: str | None = None,
     round_code: str | None = None,
-    user: str = "cli",
     allow_closed: bool = False,
     uploaded_at: dt.datetime | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> list[IngestResult]:
-    """A batch stored and validated together (one Great Expectations run) outside the warehouse lock,
-    then recorded in chunks of `ingest_chunk` workbooks, each chunk one short transaction."""
+    """A batch uploaded by `actor`, stored and validated together (one Great Expectations run)
+    outside the warehouse lock, then recorded in chunks of `ingest_chunk` workbooks, each chunk
+    one short transaction. `allow_closed` takes uploads into a closed round (the office loading
+    late files); a refused actor gets PermissionDenied before any byte is stored."""
+    _check_upload(actor, unit, allow_closed)
     stored = filestore.store_many(portal.settings.uploads_dir, [data for _, data in files])
     checkpoint("ingest.stored")
     results = validate_files(
@@ -322,7 +337,7 @@ def ingest_many(
             for (name, data), (digest, path), result in chunk:
                 out.append(
                     _record_on(
-                        recording, portal, data, name, digest, path, result, unit, round_code, user, when
+                        recording, portal, data, name, digest, path, result, unit, round_code, actor, when
                     )
                 )
             recording.flush()

@@ -207,11 +207,11 @@ def upload(portal: Portal, account, unit: str, round_code: str, file_name: str, 
     file_name = safe_file_name(file_name, "报送文件.xlsx")
     result = ingest(
         portal,
+        account,
         data,
         file_name,
         unit=unit,
         round_code=round_code,
-        user=account.username,
         allow_closed=allowed(account, "upload.after_close", unit),
     )
     marked = None
@@ -421,8 +421,8 @@ def review_submission(
     """Approve or return (with a comment, and per-item comments); refusals are an Outcome, not an error."""
     sub = _checked_submission(portal, account, "submission.review", submission_id)
     try:
-        result: ReviewResult = review(portal, int(submission_id), decision, (comment or "").strip(),
-                                      account.username, list(items))  # fmt: skip
+        result: ReviewResult = review(portal, account, int(submission_id), decision, (comment or "").strip(),
+                                      list(items))  # fmt: skip
     except WorkflowError as exc:
         return Outcome(False, str(exc))
     what = "已通过" if decision == APPROVE else "已退回"
@@ -448,7 +448,7 @@ def grant_unit_extension(
     if due is None:
         return Outcome(False, "请选择延期后的截止日期。")
     try:
-        grant_extension(portal, round_code, unit, due, (reason or "").strip(), account.username)
+        grant_extension(portal, account, round_code, unit, due, (reason or "").strip())
     except WorkflowError as exc:
         return Outcome(False, str(exc))
     return Outcome(True, f"已批准 {unit} 在 {round_code} 轮次延期至 {due:%Y-%m-%d}。")

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from portal.reporting.submissions import files_in, ingest_many
+from tests.actors import OFFICE
 
 pytestmark = pytest.mark.slow  # generates a benchmark home through the real pipeline
 
@@ -39,7 +40,7 @@ def test_generated_home_has_history_and_valid_workbooks_that_ingest_cleanly(tmp_
     assert values == 3 * 5
     assert progress == 3 * 4  # each unit leads 2 tasks and helps with 2
 
-    results = ingest_many(portal, files_in(gen.round_dir), round_code=gen.last_round)
+    results = ingest_many(portal, OFFICE, files_in(gen.round_dir), round_code=gen.last_round)
     assert [r.accepted for r in results] == [True, True, True]
     assert all(not r.report.issues for r in results)
 

@@ -7,6 +7,7 @@ from portal.core.context import Portal
 from portal.reporting.review import APPROVE, review
 from portal.reporting.submissions import ingest
 from portal.reporting.templates import build_unit_template
+from tests.actors import OFFICE
 from tests.xlsx_fill import fill_valid
 
 VALIDATED_UNIT, VALIDATED_NAME = "JZKF-CXCY", "创新创业服务中心"  # reported, awaiting review
@@ -18,9 +19,11 @@ def report(portal) -> None:
     results = {}
     for unit in (VALIDATED_UNIT, APPROVED_UNIT):
         template = build_unit_template(portal, unit, ROUND).data
-        results[unit] = ingest(portal, fill_valid(template), f"{unit}.xlsx", unit=unit, round_code=ROUND)
+        results[unit] = ingest(
+            portal, OFFICE, fill_valid(template), f"{unit}.xlsx", unit=unit, round_code=ROUND
+        )
         assert results[unit].accepted, results[unit].report.issues
-    review(portal, results[APPROVED_UNIT].submission_id, APPROVE, "", "office1")
+    review(portal, OFFICE, results[APPROVED_UNIT].submission_id, APPROVE, "")
 
 
 def copy_reported(source, home, make_account, people) -> Portal:

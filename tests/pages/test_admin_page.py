@@ -128,7 +128,7 @@ def test_a_broken_registry_upload_shows_the_report_by_sheet_and_cell(site):
     assert list(report.columns) == ["级别", "工作表", "单元格", "列", "填写内容", "问题", "修改建议"]
     first = report.iloc[0].to_dict()
     assert (first["工作表"], first["单元格"], first["级别"]) == ("指标", "A2", "错误")
-    assert [r[0] for r in audit(site, "registry.import")] == ["init"]  # nothing imported
+    assert [r[0] for r in audit(site, "registry.import")] == ["system"]  # nothing imported
 
 
 def test_a_good_registry_upload_replaces_the_registry(site):

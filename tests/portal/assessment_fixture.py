@@ -20,6 +20,7 @@ from pathlib import Path
 
 from portal.assessment.assess import add_bonus
 from portal.core.context import Portal
+from tests.actors import EVALUATOR
 from tests.warehouse.fixtures import Fixture
 
 TODAY = "2026-01-25"
@@ -102,6 +103,6 @@ def build_assessment_portal(home: Path, fx: Fixture | None = None, bonuses: bool
     portal = Portal.open(home)
     (fx or assessment_fixture()).warehouse(home, portal.settings.warehouse_path.name)
     if bonuses:
-        add_bonus(portal, "P", 2025, "C", 3, "获省级科技进步奖", "evaluator")
-        add_bonus(portal, "P", 2025, "C", 4, "承办全市科技创新现场会", "evaluator")
+        add_bonus(portal, EVALUATOR, "P", 2025, "C", 3, "获省级科技进步奖")
+        add_bonus(portal, EVALUATOR, "P", 2025, "C", 4, "承办全市科技创新现场会")
     return portal

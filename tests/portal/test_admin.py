@@ -21,7 +21,6 @@ from portal.monitoring.overview import unit_overview
 from portal.registry.admin import (
     export_registry_json_as,
     export_registry_xlsx_as,
-    import_registry_as,
     report_frame,
     unit_choices,
 )
@@ -32,7 +31,7 @@ from portal.registry.rounds import (
     set_due_date,
     set_round_state,
 )
-from portal.registry.workbook import export_registry_xlsx
+from portal.registry.workbook import export_registry_xlsx, import_registry
 from schemas.enums import Role, RoundState
 
 ADMIN = Account("boss", "管理员", Role.ADMIN, None)
@@ -246,7 +245,7 @@ def test_a_broken_registry_workbook_is_reported_by_cell_and_nothing_is_replaced(
     book["指标"]["A2"].value = None  # indicator code is required
     buf = io.BytesIO()
     book.save(buf)
-    result = import_registry_as(portal, ADMIN, buf.getvalue())
+    result = import_registry(portal, ADMIN, buf.getvalue())
     assert not result.loaded
     rows = report_frame(result.report)
     assert rows.columns == ["severity", "sheet", "cell", "column", "value", "message", "hint"]
@@ -256,7 +255,7 @@ def test_a_broken_registry_workbook_is_reported_by_cell_and_nothing_is_replaced(
 
 def test_office_reimports_the_exported_registry_and_the_import_is_audited(portal):
     data = export_registry_xlsx_as(portal, OFFICE)
-    result = import_registry_as(portal, OFFICE, data)
+    result = import_registry(portal, OFFICE, data)
     assert result.loaded and result.counts["indicators"] == 77
     assert audit(portal, "registry.import")[-1][0] == "office1"
     assert [r[2] for r in audit(portal, "registry.export")] == ["xlsx"]
@@ -270,8 +269,8 @@ def test_the_json_export_holds_the_registry_and_is_audited(portal):
 
 def test_reporters_can_neither_import_nor_export_the_registry(portal):
     with pytest.raises(PermissionDenied):
-        import_registry_as(portal, REPORTER, b"")
+        import_registry(portal, REPORTER, b"")
     with pytest.raises(PermissionDenied):
         export_registry_json_as(portal, REPORTER)
     with pytest.raises(PermissionDenied):
-        import_registry_as(portal, EVALUATOR, b"")
+        import_registry(portal, EVALUATOR, b"")

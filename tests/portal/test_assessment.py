@@ -32,6 +32,7 @@ C 高新园区
 import pytest
 
 from portal.assessment.assess import add_bonus, assess, list_bonus, withdraw_bonus
+from tests.actors import EVALUATOR
 from tests.portal.assessment_fixture import assessment_fixture, build_assessment_portal
 
 EXPECTED = [
@@ -138,7 +139,7 @@ def test_a_round_not_yet_due_costs_nothing(portal_home):
 
 
 def test_ties_share_a_rank(portal):
-    result = add_bonus(portal, "P", 2025, "B", 2.81, "国家级平台获批", "evaluator")  # 89.25 + 2.81 = 92.06
+    result = add_bonus(portal, EVALUATOR, "P", 2025, "B", 2.81, "国家级平台获批")  # 89.25 + 2.81 = 92.06
     assert result.report.ok and result.bonus_id is not None
     a = assess(portal, "P", 2025)
     assert [(u.unit, u.total, u.rank) for u in a.units] == [("A", 92.06, 1), ("B", 92.06, 1), ("C", 64.1, 3)]
@@ -176,10 +177,10 @@ def test_unknown_plan_and_year_outside_the_plan_are_issues(portal):
 
 
 def test_bonus_entries_are_checked_audited_and_withdrawable(portal):
-    bad = add_bonus(portal, "P", 2025, "X", 0, "  ", "evaluator")
+    bad = add_bonus(portal, EVALUATOR, "P", 2025, "X", 0, "  ")
     assert bad.bonus_id is None
     assert bad.report.codes() == ["bonus-unit-not-assessed", "bonus-points-invalid", "bonus-reason-missing"]
-    over = add_bonus(portal, "P", 2025, "C", 1, "再加一分", "evaluator")
+    over = add_bonus(portal, EVALUATOR, "P", 2025, "C", 1, "再加一分")
     assert over.bonus_id is not None and over.report.codes() == ["bonus-over-cap"]
     assert over.report.issues[0].message == "单位 C 的加分合计 8 超过上限 5,计分时按 5 计。"
     items = list_bonus(portal, "P", 2025)
@@ -188,8 +189,8 @@ def test_bonus_entries_are_checked_audited_and_withdrawable(portal):
         ("C", 4.0, "承办全市科技创新现场会"),
         ("C", 1.0, "再加一分"),
     ]
-    assert withdraw_bonus(portal, over.bonus_id, "evaluator") is True
-    assert withdraw_bonus(portal, over.bonus_id, "evaluator") is False
+    assert withdraw_bonus(portal, EVALUATOR, over.bonus_id).ok
+    assert not withdraw_bonus(portal, EVALUATOR, over.bonus_id).ok  # already withdrawn
     assert list_bonus(portal, "P", 2025).height == 2
     with portal.warehouse.connect() as con:
         audit = con.sql(

@@ -10,7 +10,9 @@ from openpyxl import load_workbook
 
 from portal.assessment.assess import assess
 from portal.assessment.assessment_xlsx import SUMMARY_SHEET, assessment_workbook
-from tests.conftest import run_cli
+from schemas.enums import Role
+from tests.actors import EVALUATOR
+from tests.conftest import cli, run_cli
 from tests.portal.assessment_fixture import assessment_fixture, build_assessment_portal
 from tests.portal.printing import pdf_pages, to_pdf
 
@@ -107,7 +109,7 @@ def test_text_that_looks_like_a_formula_is_written_as_text(portal_home):
     portal = build_assessment_portal(portal_home, fx, bonuses=False)
     from portal.assessment.assess import add_bonus
 
-    add_bonus(portal, "P", 2025, "C", 1, "+SUM(1,2)", "evaluator")
+    add_bonus(portal, EVALUATOR, "P", 2025, "C", 1, "+SUM(1,2)")
     data = _book(portal).data
     book = load_workbook(io.BytesIO(data))
     name_cell = book[SUMMARY_SHEET]["B4"]
@@ -137,7 +139,7 @@ def test_cli_writes_the_table_and_lists_the_scores(portal):
     assert done.returncode == 0, done.stderr.decode()
     assert load_workbook(out).sheetnames[0] == SUMMARY_SHEET
     assert "A4 共 4 页" in done.stderr.decode()
-    listed = run_cli("assess", "--plan", "P", "--year", "2025", "--json", home=home)
+    listed = cli("assess", "--plan", "P", "--year", "2025", "--json", home=home)
     units = json.loads(listed.stdout)["units"]
     assert [(u["unit"], u["total"], u["rank"], u["grade"]) for u in units] == [
         ("A", 92.06, 1, "优秀"),
@@ -148,20 +150,21 @@ def test_cli_writes_the_table_and_lists_the_scores(portal):
 
 def test_cli_exit_codes_for_a_bad_plan_and_a_bad_scheme(portal):
     home = portal.settings.home
-    unknown = run_cli("assess", "--plan", "NOPE", "--year", "2025", "-o", str(home / "x.xlsx"), home=home)
-    assert unknown.returncode == 2 and "规划代码 NOPE 不存在" in unknown.stderr.decode()
+    unknown = cli("assess", "--plan", "NOPE", "--year", "2025", "-o", str(home / "x.xlsx"), home=home)
+    assert unknown.returncode == 2 and "规划代码 NOPE 不存在" in unknown.stderr
     assert not (home / "x.xlsx").exists()
-    nowhere = run_cli("assess", "--plan", "P", "--year", "2025", "-o", str(home / "no" / "x.xlsx"), home=home)
-    assert nowhere.returncode == 2 and "无法写入文件" in nowhere.stderr.decode()
+    nowhere = cli("assess", "--plan", "P", "--year", "2025", "-o", str(home / "no" / "x.xlsx"), home=home)
+    assert nowhere.returncode == 2 and "无法写入文件" in nowhere.stderr
     (home / "scoring").mkdir()
     (home / "scoring" / "P-2025.toml").write_text("[grades]\nbelow = 1\n", encoding="utf-8")
-    bad = run_cli("assess", "--plan", "P", "--year", "2025", home=home)
-    assert bad.returncode == 1 and "grades.below" in bad.stderr.decode()
-    assert "Traceback" not in bad.stderr.decode()
+    bad = cli("assess", "--plan", "P", "--year", "2025", home=home)
+    assert bad.returncode == 1 and "grades.below" in bad.stderr
+    assert "Traceback" not in bad.stderr
 
 
-def test_cli_bonus_add_list_withdraw(portal):
+def test_cli_bonus_add_list_withdraw(portal, make_account):
     home = portal.settings.home
+    make_account(portal, "evaluator", Role.EVALUATOR)
     added = run_cli(
         "bonus",
         "add",
@@ -180,7 +183,7 @@ def test_cli_bonus_add_list_withdraw(portal):
         home=home,
     )
     assert added.returncode == 0, added.stderr.decode()
-    refused = run_cli(
+    refused = cli(
         "bonus",
         "add",
         "--plan",
@@ -193,14 +196,17 @@ def test_cli_bonus_add_list_withdraw(portal):
         "9",
         "--reason",
         "x",
+        "--user",
+        "evaluator",
         home=home,
     )
-    assert refused.returncode == 1 and "bonus-points-invalid" in refused.stderr.decode()
-    listed = run_cli("bonus", "list", "--plan", "P", "--year", "2025", home=home).stdout.decode()
+    assert refused.returncode == 1 and "bonus-points-invalid" in refused.stderr
+    listed = cli("bonus", "list", "--plan", "P", "--year", "2025", home=home).stdout
     assert "获表彰" in listed and listed.count("\n") == 3
     bonus_id = next(line for line in listed.splitlines() if "获表彰" in line).split()[0]
-    assert run_cli("bonus", "withdraw", bonus_id, "--user", "evaluator", home=home).returncode == 0
-    assert run_cli("bonus", "withdraw", bonus_id, home=home).returncode == 1
+    assert cli("bonus", "withdraw", bonus_id, "--user", "evaluator", home=home).returncode == 0
+    again = cli("bonus", "withdraw", bonus_id, "--user", "evaluator", home=home)
+    assert again.returncode == 1 and f"没有编号为 {bonus_id} 的有效加分项" in again.stderr
 
 
 @pytest.mark.libreoffice

@@ -18,12 +18,13 @@ import pytest
 
 from portal.accounts.auth import Account, change_password, create_account, list_accounts, sign_in
 from portal.assessment import board as assessment_board
+from portal.assessment.assess import add_bonus
 from portal.core.context import Portal
 from portal.core.permissions import ACTIONS, Grant, PermissionDenied, grant
 from portal.monitoring import dashboards, overview
 from portal.ops import backup
 from portal.registry import admin, rounds
-from portal.registry.workbook import export_registry_xlsx
+from portal.registry.workbook import export_registry_xlsx, import_registry
 from portal.reporting import workflow as wf
 from schemas.enums import Role, SubmissionStatus
 from tests.portal import evidence_files
@@ -188,7 +189,7 @@ CALLS: dict[str, Call] = {
     "extension.grant": lambda w, a, t: _ok(wf.grant_unit_extension(
         w.portal, a, ROUND, w.units[t], dt.date(2025, 10, 30), "系统故障")),
     "round.manage": lambda w, a, t: _move_due_date(w, a),
-    "registry.import": lambda w, a, t: admin.import_registry_as(w.portal, a, w.registry_xlsx),
+    "registry.import": lambda w, a, t: import_registry(w.portal, a, w.registry_xlsx),
     "registry.export": lambda w, a, t: admin.export_registry_json_as(w.portal, a),
     "unit.manage": _unit,
     "completion.view": lambda w, a, t: dashboards.completion_board(w.portal, a, ROUND),
@@ -197,8 +198,8 @@ CALLS: dict[str, Call] = {
     "task_progress.view": lambda w, a, t: dashboards.task_board(w.portal, a, ROUND),
     "assessment.view": lambda w, a, t: assessment_board.assessment_board(w.portal, a, PLAN, YEAR),
     "assessment.configure": _scheme,
-    "assessment.adjust": lambda w, a, t: _ok(assessment_board.add_bonus_as(
-        w.portal, a, PLAN, YEAR, w.units[t], 1.0, "获省级表彰")),
+    "assessment.adjust": lambda w, a, t: _ok(add_bonus(
+        w.portal, a, PLAN, YEAR, w.units[t], 1.0, "获省级表彰").outcome()),
     "assessment.export": lambda w, a, t: assessment_board.export_assessment(w.portal, a, PLAN, YEAR),
     "bulletin.export": lambda w, a, t: dashboards.export_bulletin(w.portal, a, ROUND),
     "account.manage": lambda w, a, t: list_accounts(w.portal, a),

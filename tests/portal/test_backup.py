@@ -27,6 +27,7 @@ from portal.ops.backup import (
 )
 from portal.reporting.submissions import ingest
 from schemas.enums import Role
+from tests.actors import OFFICE
 from tests.portal.reliability_support import ROUND, cli, files_under, filled, report_units, snapshot
 from warehouse.db import WarehouseError
 
@@ -37,15 +38,15 @@ def loaded(demo_portal, _demo_home):
     units = report_units(_demo_home, 3)
     for unit in units:
         assert ingest(
-            demo_portal, filled(_demo_home, unit), f"{unit}.xlsx", unit=unit, round_code=ROUND
+            demo_portal, OFFICE, filled(_demo_home, unit), f"{unit}.xlsx", unit=unit, round_code=ROUND
         ).accepted
     assert (
         ingest(
-            demo_portal, filled(_demo_home, units[0], 1), "v2.xlsx", unit=units[0], round_code=ROUND
+            demo_portal, OFFICE, filled(_demo_home, units[0], 1), "v2.xlsx", unit=units[0], round_code=ROUND
         ).version
         == 2
     )
-    rejected = ingest(demo_portal, b"not a workbook", "bad.xlsx", unit=units[1], round_code=ROUND)
+    rejected = ingest(demo_portal, OFFICE, b"not a workbook", "bad.xlsx", unit=units[1], round_code=ROUND)
     assert not rejected.accepted
     key = (
         demo_portal.settings.home / "secret.key"

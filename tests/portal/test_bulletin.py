@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 
 from portal.monitoring.bulletin import bulletin
 from portal.monitoring.bulletin_xlsx import DETAIL_SHEET, MAIN_SHEET, bulletin_workbook
-from tests.conftest import run_cli
+from tests.conftest import cli, run_cli
 from tests.portal.assessment_fixture import assessment_fixture, build_assessment_portal
 from tests.portal.printing import pdf_pages, to_pdf
 
@@ -145,8 +145,8 @@ def test_the_demo_bulletin_is_written_by_the_cli_and_prints_on_the_planned_pages
 
 def test_bulletin_cli_refuses_a_bad_or_unknown_round(portal):
     home = portal.settings.home
-    bad = run_cli("bulletin", "--round", "2025-3", "-o", str(home / "b.xlsx"), home=home)
-    assert bad.returncode == 2 and "格式不对" in bad.stderr.decode()
-    unknown = run_cli("bulletin", "--round", "2019Q1", "-o", str(home / "b.xlsx"), home=home)
-    assert unknown.returncode == 2 and "没有调度轮次“2019Q1”" in unknown.stderr.decode()
+    bad = cli("bulletin", "--round", "2025-3", "-o", str(home / "b.xlsx"), home=home)
+    assert bad.returncode == 2 and "格式不对" in bad.stderr
+    unknown = cli("bulletin", "--round", "2019Q1", "-o", str(home / "b.xlsx"), home=home)
+    assert unknown.returncode == 2 and "没有调度轮次“2019Q1”" in unknown.stderr
     assert not (home / "b.xlsx").exists()

@@ -14,6 +14,7 @@ import pytest
 from portal.core.context import Portal
 from portal.monitoring.status import round_status
 from portal.reporting.submissions import ingest
+from tests.actors import OFFICE
 from tests.portal.reliability_support import ROUND, cli, copy_home, filled, popen, report_units, snapshot
 from tests.serving import free_port, wait_until_healthy
 
@@ -41,9 +42,7 @@ def test_sixteen_sessions_uploading_at_once_all_land_once_while_readers_keep_rea
         try:
             start.wait()
             # Each session opens its own Portal, as pages do on every run.
-            results[i] = ingest(
-                Portal.open(home), data, f"{unit}.xlsx", unit=unit, round_code=ROUND, user=unit
-            )
+            results[i] = ingest(Portal.open(home), OFFICE, data, f"{unit}.xlsx", unit=unit, round_code=ROUND)
         except BaseException as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
 
@@ -106,7 +105,9 @@ def test_several_portal_processes_ingesting_at_once_all_succeed(demo_portal, _de
     for unit in units:
         path = tmp_path / f"{unit}.xlsx"
         path.write_bytes(filled(_demo_home, unit))
-        procs.append(popen("ingest", str(path), "--unit", unit, "--round", ROUND, home=home))
+        procs.append(
+            popen("ingest", str(path), "--unit", unit, "--round", ROUND, "--user", "office", home=home)
+        )
     outcomes = [(p.wait(timeout=600), p.stdout.read().decode(), p.stderr.read().decode()) for p in procs]
     print(f"\n{len(units)} parallel portal ingest processes done in {time.monotonic() - began:.1f} s")
 
@@ -126,7 +127,7 @@ def test_a_process_that_cannot_get_the_warehouse_gives_up_after_the_bounded_wait
     with demo_portal.warehouse.exclusive():  # another program is writing, for longer than the wait
         began = time.monotonic()
         done = cli(
-            "ingest", str(path), "--unit", "JZKF-CXCY", "--round", ROUND, home=home,
+            "ingest", str(path), "--unit", "JZKF-CXCY", "--round", ROUND, "--user", "office", home=home,
             env={"PORTAL_LOCK_TIMEOUT_SECONDS": "1"},
         )  # fmt: skip
         waited = time.monotonic() - began
@@ -136,7 +137,7 @@ def test_a_process_that_cannot_get_the_warehouse_gives_up_after_the_bounded_wait
     assert "数据仓库正被另一个程序使用" in done.stderr.decode()
     assert "Traceback" not in done.stderr.decode()
     assert snapshot(home) == before
-    retry = cli("ingest", str(path), "--unit", "JZKF-CXCY", "--round", ROUND, home=home)
+    retry = cli("ingest", str(path), "--unit", "JZKF-CXCY", "--round", ROUND, "--user", "office", home=home)
     assert retry.returncode == 0, retry.stderr.decode()
 
 
@@ -173,7 +174,9 @@ def test_a_busy_warehouse_while_validating_fails_the_upload_instead_of_rejecting
 
     monkeypatch.setattr(ExpectationBook, "_load", busy)
     with pytest.raises(WarehouseBusy):
-        ingest(demo_portal, filled(_demo_home, "JZKF-CXCY"), "a.xlsx", unit="JZKF-CXCY", round_code=ROUND)
+        ingest(
+            demo_portal, OFFICE, filled(_demo_home, "JZKF-CXCY"), "a.xlsx", unit="JZKF-CXCY", round_code=ROUND
+        )
     assert _rows(demo_portal, "SELECT count(*) FROM submissions")[0][0] == 0
 
 
@@ -234,7 +237,17 @@ def test_portal_ingest_runs_while_portal_serve_is_up_and_serve_holds_no_file_ope
 
                 path = tmp_path / "cxcy.xlsx"
                 path.write_bytes(filled(_demo_home, "JZKF-CXCY"))
-                done = cli("ingest", str(path), "--unit", "JZKF-CXCY", "--round", ROUND, home=serve_home)
+                done = cli(
+                    "ingest",
+                    str(path),
+                    "--unit",
+                    "JZKF-CXCY",
+                    "--round",
+                    ROUND,
+                    "--user",
+                    "office",
+                    home=serve_home,
+                )
                 assert done.returncode == 0, done.stderr.decode()
                 backup = cli("backup", "-o", str(tmp_path / "b.zip"), home=serve_home)
                 assert backup.returncode == 0, backup.stderr.decode()

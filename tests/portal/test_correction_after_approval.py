@@ -6,6 +6,7 @@ from portal.reporting.review import APPROVE, RETURN, review
 from portal.reporting.submissions import ingest
 from portal.reporting.templates import build_unit_template
 from schemas.enums import SubmissionStatus
+from tests.actors import OFFICE
 from tests.xlsx_fill import fill_valid
 from warehouse.views import kpi_progress
 
@@ -29,18 +30,18 @@ def test_the_approved_values_stand_until_the_newer_upload_is_approved(demo_porta
     template = build_unit_template(demo_portal, unit, "2025Q3").data
 
     def upload(value: float):
-        result = ingest(demo_portal, fill_valid(template, indicators={indicator: value}), "t.xlsx")
+        result = ingest(demo_portal, OFFICE, fill_valid(template, indicators={indicator: value}), "t.xlsx")
         assert result.accepted, result.report.issues
         return result.submission_id
 
     v1 = upload(100)
-    review(demo_portal, v1, APPROVE, "通过", "office")
+    review(demo_portal, OFFICE, v1, APPROVE, "通过")
     v2 = upload(120)
     assert _actual(demo_portal, indicator) == (100, v1)  # v2 awaits review: v1 still counts
-    review(demo_portal, v2, RETURN, "请核实", "office")
+    review(demo_portal, OFFICE, v2, RETURN, "请核实")
     assert _actual(demo_portal, indicator) == (100, v1)  # a returned correction takes nothing away
     v3 = upload(130)
-    review(demo_portal, v3, APPROVE, "通过", "office")
+    review(demo_portal, OFFICE, v3, APPROVE, "通过")
     assert _actual(demo_portal, indicator) == (130, v3)
     with demo_portal.warehouse.connect() as con:
         statuses = dict(con.execute("SELECT id, status FROM submissions").fetchall())
@@ -54,9 +55,11 @@ def test_the_approved_values_stand_until_the_newer_upload_is_approved(demo_porta
 def test_a_return_after_approval_withdraws_the_approved_values(demo_portal):
     unit, indicator = _owned_stock(demo_portal)
     template = build_unit_template(demo_portal, unit, "2025Q3").data
-    v1 = ingest(demo_portal, fill_valid(template, indicators={indicator: 100}), "t.xlsx").submission_id
-    review(demo_portal, v1, APPROVE, "通过", "office")
-    review(demo_portal, v1, RETURN, "发现口径错误,撤回通过", "office")
-    v2 = ingest(demo_portal, fill_valid(template, indicators={indicator: 90}), "t.xlsx").submission_id
+    v1 = ingest(
+        demo_portal, OFFICE, fill_valid(template, indicators={indicator: 100}), "t.xlsx"
+    ).submission_id
+    review(demo_portal, OFFICE, v1, APPROVE, "通过")
+    review(demo_portal, OFFICE, v1, RETURN, "发现口径错误,撤回通过")
+    v2 = ingest(demo_portal, OFFICE, fill_valid(template, indicators={indicator: 90}), "t.xlsx").submission_id
     actual, submission = _actual(demo_portal, indicator)
     assert submission not in (v1, v2)  # neither counts: v1 was returned, v2 is not reviewed yet

@@ -12,6 +12,7 @@ import signal
 import duckdb
 import pytest
 
+from portal.cli.main import command_line_account
 from portal.core.context import Portal
 from portal.reporting.submissions import ingest
 from tests.portal.reliability_support import ROUND, cli, copy_home, files_under, filled, snapshot
@@ -23,11 +24,19 @@ UNIT = "JZKF-CXCY"
 KILLED = -signal.SIGKILL
 
 
+def _office(portal):
+    """The demo office as the killed commands act (`--user office`), so audit lines compare equal."""
+    return command_line_account(portal, "office")
+
+
 @pytest.fixture(scope="module")
 def reference(_demo_home, tmp_path_factory):
     """The warehouse after one clean upload of UNIT's workbook (timestamps left out)."""
     home = copy_home(_demo_home, tmp_path_factory.mktemp("reference"))
-    result = ingest(Portal.open(home), filled(_demo_home, UNIT), "cxcy.xlsx", unit=UNIT, round_code=ROUND)
+    portal = Portal.open(home)
+    result = ingest(
+        portal, _office(portal), filled(_demo_home, UNIT), "cxcy.xlsx", unit=UNIT, round_code=ROUND
+    )
     assert result.accepted, result.report.issues
     return snapshot(home, drop_times=True)
 
@@ -36,7 +45,16 @@ def _ingest_killed_at(point: str, home, workbook: bytes, tmp_path):
     path = tmp_path / "cxcy.xlsx"
     path.write_bytes(workbook)
     done = cli(
-        "ingest", str(path), "--unit", UNIT, "--round", ROUND, home=home, env={"PORTAL_FAULT_AT": point}
+        "ingest",
+        str(path),
+        "--unit",
+        UNIT,
+        "--round",
+        ROUND,
+        "--user",
+        "office",
+        home=home,
+        env={"PORTAL_FAULT_AT": point},
     )
     assert done.returncode == KILLED, (done.returncode, done.stderr.decode()[-2000:])
 
@@ -64,7 +82,8 @@ def test_a_kill_before_the_commit_leaves_the_warehouse_exactly_as_before(
     # What is left on disk is harmless: at most the stored original (an orphan) or a temp file.
     leftovers = files_under(home / "uploads")
     assert all(name.endswith((".xlsx", ".tmp")) for name in leftovers)
-    retry = ingest(Portal.open(home), workbook, "cxcy.xlsx", unit=UNIT, round_code=ROUND)
+    portal = Portal.open(home)
+    retry = ingest(portal, _office(portal), workbook, "cxcy.xlsx", unit=UNIT, round_code=ROUND)
     assert retry.accepted and not retry.duplicate
     assert snapshot(home, drop_times=True) == reference
 
@@ -83,7 +102,8 @@ def test_a_kill_after_the_commit_keeps_the_whole_submission(point, _demo_home, r
     _ingest_killed_at(point, home, workbook, tmp_path)
 
     assert snapshot(home, drop_times=True) == reference
-    retry = ingest(Portal.open(home), workbook, "cxcy.xlsx", unit=UNIT, round_code=ROUND)
+    portal = Portal.open(home)
+    retry = ingest(portal, _office(portal), workbook, "cxcy.xlsx", unit=UNIT, round_code=ROUND)
     assert retry.duplicate  # recognised, not recorded twice
     assert snapshot(home, drop_times=True) == reference
 
@@ -97,7 +117,7 @@ def test_a_batch_killed_between_two_chunks_keeps_the_first_whole_and_a_rerun_add
     for i, unit in enumerate(units):
         (folder / f"{i}-{unit}.xlsx").write_bytes(filled(_demo_home, unit))
     clean = copy_home(_demo_home, tmp_path / "clean")
-    assert cli("ingest", str(folder), "--round", ROUND, home=clean).returncode == 0
+    assert cli("ingest", str(folder), "--round", ROUND, "--user", "office", home=clean).returncode == 0
     home = copy_home(_demo_home, tmp_path / "home")
 
     done = cli(
@@ -105,6 +125,8 @@ def test_a_batch_killed_between_two_chunks_keeps_the_first_whole_and_a_rerun_add
         str(folder),
         "--round",
         ROUND,
+        "--user",
+        "office",
         home=home,
         env={"PORTAL_FAULT_AT": "ingest.chunk_done", "PORTAL_INGEST_CHUNK": "1"},
     )
@@ -113,7 +135,7 @@ def test_a_batch_killed_between_two_chunks_keeps_the_first_whole_and_a_rerun_add
     with Portal.open(home).warehouse.connect() as con:
         recorded = con.execute("SELECT unit FROM submissions WHERE round = ?", [ROUND]).fetchall()
     assert recorded == [(units[0],)]
-    rerun = cli("ingest", str(folder), "--round", ROUND, home=home)
+    rerun = cli("ingest", str(folder), "--round", ROUND, "--user", "office", home=home)
     assert rerun.returncode == 0, rerun.stdout.decode()
     assert "未重复登记" in rerun.stdout.decode()
     assert snapshot(home, drop_times=True) == snapshot(clean, drop_times=True)

@@ -12,13 +12,12 @@ import polars as pl
 import pytest
 
 from portal.accounts.auth import Account
+from portal.assessment.assess import add_bonus, withdraw_bonus
 from portal.assessment.board import (
-    add_bonus_as,
     assessment_board,
     assessment_choices,
     export_assessment,
     unit_detail,
-    withdraw_bonus_as,
 )
 from portal.core.context import Portal
 from portal.core.permissions import PermissionDenied
@@ -111,13 +110,13 @@ SERVICES = {
     "assessment_choices": lambda p, a: assessment_choices(p, a),
     "assessment_board": lambda p, a: assessment_board(p, a, "P", 2025),
     "export_assessment": lambda p, a: export_assessment(p, a, "P", 2025),
-    "add_bonus_as": lambda p, a: add_bonus_as(p, a, "P", 2025, "A", 1, "获奖"),
-    "withdraw_bonus_as": lambda p, a: withdraw_bonus_as(p, a, 1),
+    "add_bonus": lambda p, a: add_bonus(p, a, "P", 2025, "A", 1, "获奖"),
+    "withdraw_bonus": lambda p, a: withdraw_bonus(p, a, 1),
 }
 READERS = {Role.OFFICE_REVIEWER, Role.EVALUATOR, Role.ADMIN}
 ALLOWED = {name: READERS for name in SERVICES} | {
-    "add_bonus_as": {Role.EVALUATOR},
-    "withdraw_bonus_as": {Role.EVALUATOR},
+    "add_bonus": {Role.EVALUATOR},
+    "withdraw_bonus": {Role.EVALUATOR},
 }
 
 
@@ -373,18 +372,18 @@ def test_choices_default_to_the_plans_year_nearest_today(assessed_portal):
 
 
 def test_an_evaluator_adds_and_withdraws_a_bonus_item_and_bad_input_is_refused(assessed_portal):
-    added = add_bonus_as(assessed_portal, EVALUATOR, "P", 2025, "A", 2, "牵头完成省级试点")
+    added = add_bonus(assessed_portal, EVALUATOR, "P", 2025, "A", 2, "牵头完成省级试点").outcome()
     assert added.ok, added.message
     board = assessment_board(assessed_portal, EVALUATOR, "P", 2025)
     item = board.bonus.filter(pl.col("unit") == "A").row(0, named=True)
     assert (item["points"], item["reason"], item["entered_by"]) == (2.0, "牵头完成省级试点", "eval1")
     assert board.summary().filter(pl.col("unit") == "A")["bonus"].item() == 2.0
 
-    refused = add_bonus_as(assessed_portal, EVALUATOR, "P", 2025, "A", 2, "   ")
+    refused = add_bonus(assessed_portal, EVALUATOR, "P", 2025, "A", 2, "   ").outcome()
     assert not refused.ok and refused.message
 
-    assert withdraw_bonus_as(assessed_portal, EVALUATOR, item["bonus_id"]).ok
-    assert not withdraw_bonus_as(assessed_portal, EVALUATOR, item["bonus_id"]).ok  # already withdrawn
+    assert withdraw_bonus(assessed_portal, EVALUATOR, item["bonus_id"]).ok
+    assert not withdraw_bonus(assessed_portal, EVALUATOR, item["bonus_id"]).ok  # already withdrawn
     board = assessment_board(assessed_portal, EVALUATOR, "P", 2025)
     assert board.bonus.filter(pl.col("unit") == "A").is_empty()
 

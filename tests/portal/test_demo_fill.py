@@ -11,6 +11,7 @@ from portal.reporting.review import compare
 from portal.reporting.submissions import ingest
 from portal.reporting.templates import build_unit_template
 from schemas.enums import IndicatorKind, ReportState
+from tests.actors import OFFICE
 from tests.conftest import run_cli
 from tests.xlsx_fill import fill_valid
 from warehouse.views import completion, kpi_progress
@@ -181,7 +182,7 @@ def test_a_correction_after_approval_leaves_the_kpi_on_the_approved_values_until
 def test_a_unit_owning_no_indicators_can_report(demo_portal):
     built = build_unit_template(demo_portal, "XY-KX", "2025Q3")
     assert built.indicators == 0 and built.tasks > 0
-    result = ingest(demo_portal, fill_valid(built.data), built.filename)
+    result = ingest(demo_portal, OFFICE, fill_valid(built.data), built.filename)
     assert result.accepted, result.report.issues
 
 

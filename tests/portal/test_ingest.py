@@ -17,7 +17,8 @@ from portal.reporting.review import (
 from portal.reporting.submissions import ingest, ingest_many
 from portal.reporting.templates import build_unit_template
 from schemas.enums import SubmissionStatus
-from tests.conftest import run_cli
+from tests.actors import OFFICE, reporter
+from tests.conftest import cli, run_cli
 from tests.xlsx_fill import fill_valid
 
 UNIT = "JZKF-CXCY"  # 创新创业服务中心: helps most 荆州 tasks, owns indicators
@@ -40,11 +41,11 @@ def _at(day: str) -> dt.datetime:
 def test_an_accepted_upload_is_loaded_keyed_to_its_unit(demo_portal):
     result = ingest(
         demo_portal,
+        reporter(UNIT),
         fill_valid(_template(demo_portal)),
         "cxcy.xlsx",
         unit=UNIT,
         round_code="2025Q3",
-        user="reporter",
     )
     assert result.accepted, result.report.issues
     assert (result.status, result.version, result.days_late) == (SubmissionStatus.VALIDATED, 1, 0)
@@ -80,7 +81,7 @@ def test_an_accepted_upload_is_loaded_keyed_to_its_unit(demo_portal):
 
 def test_the_original_file_is_kept_by_content_hash(demo_portal):
     data = fill_valid(_template(demo_portal))
-    result = ingest(demo_portal, data, "a.xlsx", unit=UNIT, round_code="2025Q3")
+    result = ingest(demo_portal, OFFICE, data, "a.xlsx", unit=UNIT, round_code="2025Q3")
     stored = _rows(
         demo_portal, "SELECT stored_path FROM stored_files WHERE file_hash = ?", [result.file_hash]
     )[0][0]
@@ -89,15 +90,15 @@ def test_the_original_file_is_kept_by_content_hash(demo_portal):
 
 def test_the_same_file_uploaded_twice_is_recognised_not_duplicated(demo_portal):
     data = fill_valid(_template(demo_portal))
-    first = ingest(demo_portal, data, "a.xlsx", unit=UNIT, round_code="2025Q3")
-    second = ingest(demo_portal, data, "a (1).xlsx", unit=UNIT, round_code="2025Q3")
+    first = ingest(demo_portal, OFFICE, data, "a.xlsx", unit=UNIT, round_code="2025Q3")
+    second = ingest(demo_portal, OFFICE, data, "a (1).xlsx", unit=UNIT, round_code="2025Q3")
     assert second.duplicate and second.submission_id == first.submission_id
     assert _rows(demo_portal, "SELECT count(*) FROM submissions")[0][0] == 1
 
 
 def test_a_newer_valid_upload_supersedes_the_previous_which_stays_queryable(demo_portal):
     template = _template(demo_portal)
-    first = ingest(demo_portal, fill_valid(template), unit=UNIT, round_code="2025Q3")
+    first = ingest(demo_portal, OFFICE, fill_valid(template), unit=UNIT, round_code="2025Q3")
     code = _rows(
         demo_portal,
         "SELECT indicator FROM indicator_values WHERE submission_id = ? LIMIT 1",
@@ -105,6 +106,7 @@ def test_a_newer_valid_upload_supersedes_the_previous_which_stays_queryable(demo
     )[0][0]
     second = ingest(
         demo_portal,
+        OFFICE,
         fill_valid(template, indicators={code: {"value": 4321, "note": "更正"}}),
         unit=UNIT,
         round_code="2025Q3",
@@ -128,9 +130,9 @@ def test_a_newer_valid_upload_supersedes_the_previous_which_stays_queryable(demo
 
 def test_a_rejected_upload_is_recorded_with_its_issues_and_loads_no_facts(demo_portal):
     template = _template(demo_portal)
-    first = ingest(demo_portal, fill_valid(template), unit=UNIT, round_code="2025Q3")
+    first = ingest(demo_portal, OFFICE, fill_valid(template), unit=UNIT, round_code="2025Q3")
     bad = fill_valid(template, tasks={t: {"status": "已完成", "percent": 150} for t in ["JZ-3.3.2"]})
-    result = ingest(demo_portal, bad, "bad.xlsx", unit=UNIT, round_code="2025Q3")
+    result = ingest(demo_portal, OFFICE, bad, "bad.xlsx", unit=UNIT, round_code="2025Q3")
     assert result.status == SubmissionStatus.REJECTED and not result.accepted
     stored = _rows(
         demo_portal,
@@ -149,7 +151,7 @@ def test_a_rejected_upload_is_recorded_with_its_issues_and_loads_no_facts(demo_p
 
 def test_another_units_workbook_is_rejected(demo_portal):
     result = ingest(
-        demo_portal, fill_valid(_template(demo_portal, unit=OTHER)), unit=UNIT, round_code="2025Q3"
+        demo_portal, OFFICE, fill_valid(_template(demo_portal, unit=OTHER)), unit=UNIT, round_code="2025Q3"
     )
     assert result.status == SubmissionStatus.REJECTED
     assert "wrong-unit" in result.report.codes()
@@ -158,11 +160,12 @@ def test_another_units_workbook_is_rejected(demo_portal):
 
 def test_an_upload_after_the_due_date_is_accepted_and_marked_late_unless_extended(demo_portal):
     data = fill_valid(_template(demo_portal))
-    late = ingest(demo_portal, data, unit=UNIT, round_code="2025Q3", uploaded_at=_at("2025-10-20"))
+    late = ingest(demo_portal, OFFICE, data, unit=UNIT, round_code="2025Q3", uploaded_at=_at("2025-10-20"))
     assert late.accepted and late.days_late == 5
-    grant_extension(demo_portal, "2025Q3", OTHER, dt.date(2025, 10, 25), "系统故障", "office")
+    grant_extension(demo_portal, OFFICE, "2025Q3", OTHER, dt.date(2025, 10, 25), "系统故障")
     other = ingest(
         demo_portal,
+        OFFICE,
         fill_valid(_template(demo_portal, unit=OTHER)),
         unit=OTHER,
         round_code="2025Q3",
@@ -170,19 +173,19 @@ def test_an_upload_after_the_due_date_is_accepted_and_marked_late_unless_extende
     )
     assert other.accepted and other.days_late == 0
     with pytest.raises(WorkflowError, match="理由"):
-        grant_extension(demo_portal, "2025Q3", OTHER, dt.date(2025, 10, 30), " ", "office")
+        grant_extension(demo_portal, OFFICE, "2025Q3", OTHER, dt.date(2025, 10, 30), " ")
 
 
 def test_a_closed_round_takes_late_uploads_only_from_the_office(demo_portal):
     data = fill_valid(_template(demo_portal, round_code="2025Q2"))
-    refused = ingest(demo_portal, data, unit=UNIT, round_code="2025Q2")
+    refused = ingest(demo_portal, OFFICE, data, unit=UNIT, round_code="2025Q2")
     assert refused.status == SubmissionStatus.REJECTED and "round-not-open" in refused.report.codes()
     by_office = ingest(
         demo_portal,
+        OFFICE,
         data,
         unit=UNIT,
         round_code="2025Q2",
-        user="office",
         allow_closed=True,
         uploaded_at=_at("2025-08-01"),
     )
@@ -193,49 +196,50 @@ def test_a_locked_round_refuses_every_upload(demo_portal):
     data = fill_valid(_template(demo_portal, round_code="2025Q2"))
     with demo_portal.warehouse.transaction() as con:
         con.execute("UPDATE rounds SET state = 'locked' WHERE code = '2025Q2'")
-    result = ingest(demo_portal, data, unit=UNIT, round_code="2025Q2", allow_closed=True)
+    result = ingest(demo_portal, OFFICE, data, unit=UNIT, round_code="2025Q2", allow_closed=True)
     assert result.status == SubmissionStatus.REJECTED and "round-not-open" in result.report.codes()
 
 
 def test_review_transitions_and_their_audit_trail(demo_portal):
     template = _template(demo_portal)
-    sub = ingest(demo_portal, fill_valid(template), unit=UNIT, round_code="2025Q3").submission_id
+    sub = ingest(demo_portal, OFFICE, fill_valid(template), unit=UNIT, round_code="2025Q3").submission_id
     with pytest.raises(WorkflowError, match="退回意见"):
-        review(demo_portal, sub, RETURN, "", "office")
+        review(demo_portal, OFFICE, sub, RETURN, "")
     task = _rows(demo_portal, "SELECT task FROM task_progress WHERE submission_id = ? LIMIT 1", [sub])[0][0]
     with pytest.raises(WorkflowError, match="没有任务"):
-        review(demo_portal, sub, RETURN, "x", "office", [ItemComment("task", "NO-SUCH", "x")])
-    returned = review(
-        demo_portal, sub, RETURN, "请补充进展", "office", [ItemComment("task", task, "进展过简")]
-    )
+        review(demo_portal, OFFICE, sub, RETURN, "x", [ItemComment("task", "NO-SUCH", "x")])
+    returned = review(demo_portal, OFFICE, sub, RETURN, "请补充进展", [ItemComment("task", task, "进展过简")])
     assert returned.status == SubmissionStatus.RETURNED
     with pytest.raises(WorkflowError, match="已退回"):
-        review(demo_portal, sub, APPROVE, "", "office")
+        review(demo_portal, OFFICE, sub, APPROVE, "")
 
     again = ingest(
         demo_portal,
+        OFFICE,
         fill_valid(template, tasks={task: {"narrative": "已补充详细进展"}}),
         unit=UNIT,
         round_code="2025Q3",
     ).submission_id
-    assert review(demo_portal, again, APPROVE, "", "office").status == SubmissionStatus.APPROVED
-    rejected = ingest(demo_portal, b"not a workbook", "x.xlsx", unit=UNIT, round_code="2025Q3").submission_id
+    assert review(demo_portal, OFFICE, again, APPROVE, "").status == SubmissionStatus.APPROVED
+    rejected = ingest(
+        demo_portal, OFFICE, b"not a workbook", "x.xlsx", unit=UNIT, round_code="2025Q3"
+    ).submission_id
     with pytest.raises(WorkflowError, match="未通过校验"):
-        review(demo_portal, rejected, APPROVE, "", "office")
+        review(demo_portal, OFFICE, rejected, APPROVE, "")
     with demo_portal.warehouse.transaction() as con:
         con.execute("UPDATE rounds SET state = 'locked' WHERE code = '2025Q3'")
     with pytest.raises(WorkflowError, match="已锁定"):
-        review(demo_portal, again, RETURN, "再改", "office")
+        review(demo_portal, OFFICE, again, RETURN, "再改")
     trail = _rows(
         demo_portal,
         "SELECT actor, action, target FROM audit_log WHERE action LIKE 'submission.%' ORDER BY id",
     )
     assert [(a, b) for a, b, _ in trail] == [
-        ("cli", "submission.upload"),
+        ("office", "submission.upload"),
         ("office", "submission.return"),
-        ("cli", "submission.upload"),
+        ("office", "submission.upload"),
         ("office", "submission.approve"),
-        ("cli", "submission.upload"),
+        ("office", "submission.upload"),
     ]
     comments = _rows(
         demo_portal,
@@ -249,7 +253,10 @@ def test_a_batch_is_validated_together_and_each_workbook_decided_on_its_own(demo
     good = fill_valid(_template(demo_portal))
     other = fill_valid(_template(demo_portal, unit=OTHER))
     results = ingest_many(
-        demo_portal, [("a.xlsx", good), ("b.xlsx", other), ("c.xlsx", b"garbage")], round_code="2025Q3"
+        demo_portal,
+        OFFICE,
+        [("a.xlsx", good), ("b.xlsx", other), ("c.xlsx", b"garbage")],
+        round_code="2025Q3",
     )
     assert [(r.unit, r.accepted) for r in results] == [(UNIT, True), (OTHER, True), (None, False)]
     assert results[2].submission_id is None and results[2].report.codes() == ["file-not-xlsx"]
@@ -276,6 +283,16 @@ def test_cli_ingest_of_a_zip_and_review(demo_portal, tmp_path):
 def test_cli_ingest_of_a_bad_file_exits_1(demo_portal, tmp_path):
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"PK\x03\x04 broken")
-    done = run_cli("ingest", str(bad), "--unit", UNIT, "--round", "2025Q3", home=demo_portal.settings.home)
+    done = cli(
+        "ingest",
+        str(bad),
+        "--unit",
+        UNIT,
+        "--round",
+        "2025Q3",
+        "--user",
+        "office",
+        home=demo_portal.settings.home,
+    )
     assert done.returncode == 1
-    assert "未通过校验" in done.stdout.decode()
+    assert "未通过校验" in done.stdout

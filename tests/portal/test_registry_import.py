@@ -21,7 +21,8 @@ from schemas.sheets import (
     REGISTRY_UNITS,
     column_letter,
 )
-from tests.conftest import run_cli
+from tests.actors import OFFICE
+from tests.conftest import cli, run_cli
 
 
 def _letter(spec, key):
@@ -43,7 +44,7 @@ def _count(portal, table):
 
 
 def test_the_demo_registry_loads_every_plan_unit_task_and_indicator(empty_portal):
-    result = import_registry(empty_portal, demo_registry_workbook())
+    result = import_registry(empty_portal, OFFICE, demo_registry_workbook())
     assert result.loaded, result.report.issues
     demo = demo_registry_json()
     assert result.counts["plans"] == len(demo["plans"]) == 5
@@ -64,7 +65,7 @@ def test_bad_rows_are_reported_by_sheet_and_cell_and_nothing_is_loaded(empty_por
             (units, f"{_letter(REGISTRY_UNITS, 'parent')}3"): "GHOST",
         },
     )
-    result = import_registry(empty_portal, bad)
+    result = import_registry(empty_portal, OFFICE, bad)
     assert not result.loaded
     found = {(i.sheet, i.cell, i.code) for i in result.report.issues}
     assert (tasks, f"{_letter(REGISTRY_TASKS, 'lead_unit')}2", "unknown-reference") in found
@@ -85,7 +86,7 @@ def test_bad_rows_are_reported_by_sheet_and_cell_and_nothing_is_loaded(empty_por
 def test_a_failed_import_leaves_the_previous_registry_untouched(demo_portal):
     before = export_registry_json(demo_portal)
     bad = _edit(export_registry_xlsx(demo_portal), {(REGISTRY_TASKS.name, "A2"): None})
-    result = import_registry(demo_portal, bad)
+    result = import_registry(demo_portal, OFFICE, bad)
     assert not result.loaded
     assert [i.code for i in result.report.errors] == ["required-missing"]
     assert export_registry_json(demo_portal) == before
@@ -102,7 +103,7 @@ def test_a_unit_tree_cycle_is_reported(empty_portal):
             (REGISTRY_UNITS.name, f"{letter}3"): first,
         },
     )
-    result = import_registry(empty_portal, bad)
+    result = import_registry(empty_portal, OFFICE, bad)
     assert "unit-tree-cycle" in result.report.codes()
     assert _count(empty_portal, "units") == 0
 
@@ -125,7 +126,7 @@ def test_unknown_offices_are_reported_at_their_cells_and_nothing_is_loaded(empty
             (REGISTRY_OFFICES.name, parent): "NO-PARENT",
         },
     )
-    result = import_registry(empty_portal, bad)
+    result = import_registry(empty_portal, OFFICE, bad)
     assert _located(result) == {
         (REGISTRY_PLANS.name, plan_office, "unknown-reference"),
         (REGISTRY_UNITS.name, unit_org, "unknown-reference"),
@@ -141,7 +142,7 @@ def test_unknown_offices_are_reported_at_their_cells_and_nothing_is_loaded(empty
 def test_a_plan_without_an_office_is_a_located_error(empty_portal):
     cell = f"{_letter(REGISTRY_PLANS, 'office')}3"
     result = import_registry(
-        empty_portal, _edit(demo_registry_workbook(), {(REGISTRY_PLANS.name, cell): None})
+        empty_portal, OFFICE, _edit(demo_registry_workbook(), {(REGISTRY_PLANS.name, cell): None})
     )
     assert _located(result) == {(REGISTRY_PLANS.name, cell, "plan-office-missing")}
     issue = result.report.errors[0]
@@ -153,7 +154,9 @@ def test_an_office_tree_cycle_is_reported_at_the_parent_cells(empty_portal):
     data = demo_registry_workbook()
     letter = _letter(REGISTRY_OFFICES, "parent")
     top, province = _office_row(data, "CJZY"), _office_row(data, "HB")
-    result = import_registry(empty_portal, _edit(data, {(REGISTRY_OFFICES.name, f"{letter}{top}"): "HB"}))
+    result = import_registry(
+        empty_portal, OFFICE, _edit(data, {(REGISTRY_OFFICES.name, f"{letter}{top}"): "HB"})
+    )
     cycles = {(i.sheet, i.cell) for i in result.report.errors if i.code == "office-tree-cycle"}
     assert {
         (REGISTRY_OFFICES.name, f"{letter}{top}"),
@@ -168,20 +171,20 @@ def test_an_office_level_is_read_from_its_chinese_label(empty_portal):
     ws = openpyxl.load_workbook(io.BytesIO(data))[REGISTRY_OFFICES.name]
     level = f"{_letter(REGISTRY_OFFICES, 'level')}{_office_row(data, 'JZKF')}"
     assert ws[level].value == "区县（开发区）"
-    assert import_registry(empty_portal, data).loaded
+    assert import_registry(empty_portal, OFFICE, data).loaded
     office = next(o for o in export_registry_json(empty_portal)["offices"] if o["code"] == "JZKF")
     assert office["level"] == "district"
 
 
 def test_a_file_that_is_not_a_workbook_is_an_issue_not_a_traceback(empty_portal):
-    result = import_registry(empty_portal, b"this is not a workbook")
+    result = import_registry(empty_portal, OFFICE, b"this is not a workbook")
     assert not result.loaded
     assert result.report.codes() == ["file-not-xlsx"]  # refused by the same file-safety stage as an upload
 
 
 def test_export_then_import_is_lossless(demo_portal, empty_portal):
     exported = export_registry_xlsx(demo_portal)
-    assert import_registry(empty_portal, exported).loaded
+    assert import_registry(empty_portal, OFFICE, exported).loaded
     assert export_registry_json(empty_portal) == export_registry_json(demo_portal)
 
 
@@ -246,16 +249,16 @@ def test_cli_export_json_prints_only_json(demo_portal, fmt):
 def test_cli_import_exits_1_on_errors_and_prints_where(tmp_path, demo_portal):
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(_edit(export_registry_xlsx(demo_portal), {(REGISTRY_INDICATORS.name, "J2"): "abc"}))
-    done = run_cli("registry", "import", str(bad), home=demo_portal.settings.home)
+    done = run_cli("registry", "import", str(bad), "--user", "office", home=demo_portal.settings.home)
     assert done.returncode == 1
     err = done.stderr.decode()
     assert "工作表“指标” J2" in err and "value-not-number" in err and "未导入" in err
 
 
 def test_cli_usage_errors_exit_2(demo_portal):
-    assert run_cli("registry", "import", "/no/such/file.xlsx", home=demo_portal.settings.home).returncode == 2
-    assert run_cli("registry", "export", home=demo_portal.settings.home).returncode == 2
-    assert run_cli("no-such-command", home=demo_portal.settings.home).returncode == 2
+    assert cli("registry", "import", "/no/such/file.xlsx", home=demo_portal.settings.home).returncode == 2
+    assert cli("registry", "export", home=demo_portal.settings.home).returncode == 2
+    assert cli("no-such-command", home=demo_portal.settings.home).returncode == 2
 
 
 # ----------------------------------------------------------------------------- hostile registry workbooks
@@ -264,8 +267,8 @@ def test_cli_usage_errors_exit_2(demo_portal):
 def _exported(portal, tmp_path) -> bytes:
     """The registry workbook as the office gets it: `portal registry export`."""
     out = tmp_path / "registry.xlsx"
-    done = run_cli("registry", "export", "-o", str(out), home=portal.settings.home)
-    assert done.returncode == 0, done.stderr.decode()
+    done = cli("registry", "export", "-o", str(out), home=portal.settings.home)
+    assert done.returncode == 0, done.stderr
     return out.read_bytes()
 
 
@@ -306,7 +309,7 @@ def test_a_unit_code_that_only_looks_different_is_a_located_error_and_nothing_ch
     row = _rows_of(data, REGISTRY_UNITS.name) + 1
     edited = _edit(data, {(REGISTRY_UNITS.name, f"A{row}"): variant, (REGISTRY_UNITS.name, f"B{row}"): "重复单位",
                           (REGISTRY_UNITS.name, f"C{row}"): "部门"})  # fmt: skip
-    result = import_registry(demo_portal, edited)
+    result = import_registry(demo_portal, OFFICE, edited)
     assert not result.loaded
     first = _cell_of(data, REGISTRY_UNITS.name, "JZKF-JFJ", (REGISTRY_UNITS, "code"))
     confusable = [i for i in result.report.errors if i.code in ("code-confusable", "duplicate-code")]
@@ -323,7 +326,7 @@ def test_a_control_character_in_a_unit_name_is_a_located_error(demo_portal, tmp_
     cell = _cell_of(data, REGISTRY_UNITS.name, "JZKF-JFJ", (REGISTRY_UNITS, "name"))
     # openpyxl writes the escape Excel uses for a control character; readers turn it back into U+0001.
     edited = _edit(data, {(REGISTRY_UNITS.name, cell): "经发局_x0001_"})
-    result = import_registry(demo_portal, edited)
+    result = import_registry(demo_portal, OFFICE, edited)
     assert _located(result) == {(REGISTRY_UNITS.name, cell, "text-control-character")}
     assert "U+0001" in result.report.errors[0].message
     assert export_registry_json(demo_portal) == before
@@ -332,14 +335,18 @@ def test_a_control_character_in_a_unit_name_is_a_located_error(demo_portal, tmp_
 def test_an_rtl_override_in_a_task_title_is_a_located_error(demo_portal, tmp_path):
     data = _exported(demo_portal, tmp_path)
     cell = _cell_of(data, REGISTRY_TASKS.name, "JZ-3.2.2", (REGISTRY_TASKS, "title"))
-    result = import_registry(demo_portal, _edit(data, {(REGISTRY_TASKS.name, cell): "任务\u202e名称"}))
+    result = import_registry(
+        demo_portal, OFFICE, _edit(data, {(REGISTRY_TASKS.name, cell): "任务\u202e名称"})
+    )
     assert _located(result) == {(REGISTRY_TASKS.name, cell, "text-control-character")}
 
 
 def test_a_reference_with_invisible_characters_is_stored_clean(demo_portal, tmp_path):
     data = _exported(demo_portal, tmp_path)
     cell = _cell_of(data, REGISTRY_TASKS.name, "JZ-3.2.2", (REGISTRY_TASKS, "lead_unit"))
-    result = import_registry(demo_portal, _edit(data, {(REGISTRY_TASKS.name, cell): "\u200bJZKF-JFJ\u00a0"}))
+    result = import_registry(
+        demo_portal, OFFICE, _edit(data, {(REGISTRY_TASKS.name, cell): "\u200bJZKF-JFJ\u00a0"})
+    )
     assert result.loaded, result.report.errors
     task = next(t for t in export_registry_json(demo_portal)["tasks"] if t["code"] == "JZ-3.2.2")
     assert task["lead_unit"] == "JZKF-JFJ"
@@ -351,7 +358,7 @@ def _new_unit_in_use(portal, tmp_path, accounts: int, submissions: int) -> str:
     row = _rows_of(data, REGISTRY_UNITS.name) + 1
     added = _edit(data, {(REGISTRY_UNITS.name, f"A{row}"): code, (REGISTRY_UNITS.name, f"B{row}"): "新建单位",
                          (REGISTRY_UNITS.name, f"C{row}"): UnitKind.DEPARTMENT.label})  # fmt: skip
-    assert import_registry(portal, added).loaded
+    assert import_registry(portal, OFFICE, added).loaded
     with portal.warehouse.transaction() as con:
         for n in range(accounts):
             con.execute(
@@ -375,7 +382,7 @@ def test_dropping_a_unit_that_has_accounts_or_submissions_is_refused_suggesting_
     unit = _new_unit_in_use(demo_portal, tmp_path, accounts, submissions)
     before = export_registry_json(demo_portal)
     result = import_registry(
-        demo_portal, _without_row(_exported(demo_portal, tmp_path), REGISTRY_UNITS.name, unit)
+        demo_portal, OFFICE, _without_row(_exported(demo_portal, tmp_path), REGISTRY_UNITS.name, unit)
     )
     assert not result.loaded
     assert [(i.code, i.sheet, i.value) for i in result.report.errors] == [
@@ -389,7 +396,7 @@ def test_dropping_a_unit_that_has_accounts_or_submissions_is_refused_suggesting_
 def test_dropping_a_unit_nothing_belongs_to_is_taken(demo_portal, tmp_path):
     unit = _new_unit_in_use(demo_portal, tmp_path, accounts=0, submissions=0)
     result = import_registry(
-        demo_portal, _without_row(_exported(demo_portal, tmp_path), REGISTRY_UNITS.name, unit)
+        demo_portal, OFFICE, _without_row(_exported(demo_portal, tmp_path), REGISTRY_UNITS.name, unit)
     )
     assert result.loaded, result.report.errors
     assert unit not in {u["code"] for u in export_registry_json(demo_portal)["units"]}
@@ -398,7 +405,7 @@ def test_dropping_a_unit_nothing_belongs_to_is_taken(demo_portal, tmp_path):
 def test_deactivating_a_unit_in_use_through_the_workbook_is_taken(demo_portal, tmp_path):
     data = _exported(demo_portal, tmp_path)
     cell = _cell_of(data, REGISTRY_UNITS.name, "JZKF-CXCY", (REGISTRY_UNITS, "active"))
-    result = import_registry(demo_portal, _edit(data, {(REGISTRY_UNITS.name, cell): "否"}))
+    result = import_registry(demo_portal, OFFICE, _edit(data, {(REGISTRY_UNITS.name, cell): "否"}))
     assert result.loaded, result.report.errors
     units = {u["code"]: u for u in export_registry_json(demo_portal)["units"]}
     assert units["JZKF-CXCY"]["active"] is False
@@ -412,7 +419,7 @@ def test_an_import_never_changes_a_locked_round(demo_portal, tmp_path, column, v
     before = export_registry_json(demo_portal)
     data = _exported(demo_portal, tmp_path)
     cell = _cell_of(data, REGISTRY_ROUNDS.name, code, (REGISTRY_ROUNDS, column))
-    result = import_registry(demo_portal, _edit(data, {(REGISTRY_ROUNDS.name, cell): value}))
+    result = import_registry(demo_portal, OFFICE, _edit(data, {(REGISTRY_ROUNDS.name, cell): value}))
     assert not result.loaded
     assert [(i.code, i.sheet, i.value) for i in result.report.errors] == [
         ("round-locked-change", REGISTRY_ROUNDS.name, code)

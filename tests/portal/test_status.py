@@ -7,7 +7,7 @@ import pytest
 from portal.core.context import Portal
 from portal.monitoring.status import round_status, status_json, status_text
 from portal.registry.rounds import RoundCodeError
-from tests.conftest import run_cli
+from tests.conftest import cli, run_cli
 from tests.warehouse.fixtures import ROUND_TODAY, round_fixture
 from warehouse.views import UnknownRound
 
@@ -32,9 +32,9 @@ def test_status_json_on_the_demo_warehouse_lists_every_expected_unit_as_missing(
 
 
 def test_status_prints_a_chinese_table_for_the_round_being_reported_today(demo_portal):
-    done = run_cli("status", home=demo_portal.settings.home)
-    assert done.returncode == 0, done.stderr.decode()
-    out = done.stdout.decode()
+    done = cli("status", home=demo_portal.settings.home)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
     assert out.startswith("2025Q3 报送情况(截止日期 2025-10-15,今天 2025-10-10)")
     assert "报送率 0.0%" in out
     assert "催报名单(未报送" in out and "还剩 5 天" in out
@@ -43,9 +43,9 @@ def test_status_prints_a_chinese_table_for_the_round_being_reported_today(demo_p
 
 @pytest.mark.parametrize(("round_code", "message"), [("2025Q9", "格式不对"), ("2019Q1", "没有调度轮次")])
 def test_a_malformed_or_unknown_round_is_a_usage_error_without_traceback(demo_portal, round_code, message):
-    done = run_cli("status", "--round", round_code, home=demo_portal.settings.home)
+    done = cli("status", "--round", round_code, home=demo_portal.settings.home)
     assert done.returncode == 2
-    err = done.stderr.decode()
+    err = done.stderr
     assert message in err and "Traceback" not in err
     assert not done.stdout
 

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from portal.reporting.templates import build_unit_template
-from tests.conftest import run_cli
+from tests.conftest import cli, run_cli
 from tests.xlsx_fill import fill_valid
 
 UNIT = "XY-KJJ"
@@ -38,9 +38,9 @@ def test_a_good_workbook_exits_0_and_says_so(files):
 
 
 def test_json_is_all_stdout_has_the_contract_shape_and_exit_1_on_errors(files):
-    done = run_cli("validate", str(files["bad"]), "--json", home=files["home"])
+    done = cli("validate", str(files["bad"]), "--json", home=files["home"])
     assert done.returncode == 1
-    payload = json.loads(done.stdout.decode())  # nothing but the JSON on stdout
+    payload = json.loads(done.stdout)  # nothing but the JSON on stdout
     assert set(payload) == {"ok", "issues"} and payload["ok"] is False
     assert all(
         set(i) == {"code", "severity", "sheet", "cell", "column", "value", "message"}
@@ -56,7 +56,7 @@ def test_json_is_all_stdout_has_the_contract_shape_and_exit_1_on_errors(files):
 
 def test_annotate_marks_cells_and_lists_every_issue(files):
     out = files["dir"] / "标注.xlsx"
-    done = run_cli("validate", str(files["bad"]), "--annotate", str(out), home=files["home"])
+    done = cli("validate", str(files["bad"]), "--annotate", str(out), home=files["home"])
     assert done.returncode == 1
     book = load_workbook(io.BytesIO(out.read_bytes()))
     assert book.sheetnames[0] == "校验结果"
@@ -74,7 +74,7 @@ def test_annotate_marks_cells_and_lists_every_issue(files):
 
 
 def test_unit_and_round_given_on_the_command_line_must_match_the_workbook(files):
-    done = run_cli(
+    done = cli(
         "validate", str(files["good"]), "--unit", "YY-KJJ", "--round", "2025Q2", "--json", home=files["home"]
     )
     codes = [i["code"] for i in json.loads(done.stdout)["issues"]]
@@ -85,8 +85,8 @@ def test_a_file_that_is_no_workbook_is_an_issue_not_a_traceback(files):
     junk = files["dir"] / "表格.xls"
     junk.write_bytes(b"<html><table><tr><td>1</td></tr></table></html>")
     out = files["dir"] / "标注.xlsx"
-    done = run_cli("validate", str(junk), "--json", "--annotate", str(out), home=files["home"])
-    assert done.returncode == 1 and b"Traceback" not in done.stderr
+    done = cli("validate", str(junk), "--json", "--annotate", str(out), home=files["home"])
+    assert done.returncode == 1 and "Traceback" not in done.stderr
     assert [i["code"] for i in json.loads(done.stdout)["issues"]] == ["file-not-xlsx"]
     assert load_workbook(out).sheetnames == ["校验结果"]
 
@@ -98,12 +98,12 @@ def test_a_file_that_is_no_workbook_is_an_issue_not_a_traceback(files):
 )
 def test_usage_errors_exit_2(files, args):
     args = tuple(a.format(good=files["good"]) for a in args)
-    done = run_cli("validate", *args, home=files["home"])
-    assert done.returncode == 2 and done.stdout == b""
+    done = cli("validate", *args, home=files["home"])
+    assert done.returncode == 2 and done.stdout == ""
 
 
 def test_an_unwritable_annotate_path_fails_without_leaving_a_partial_file(files):
     target = files["dir"] / "no-such-dir" / "out.xlsx"
-    done = run_cli("validate", str(files["good"]), "--annotate", str(target), home=files["home"])
+    done = cli("validate", str(files["good"]), "--annotate", str(target), home=files["home"])
     assert done.returncode == 1 and not target.exists()
     assert list(files["dir"].glob("**/.out.xlsx.tmp")) == []

@@ -246,14 +246,14 @@ def test_a_return_without_a_comment_is_refused_with_a_chinese_outcome(demo_porta
 def test_the_queue_shows_values_beside_the_previous_quarters_approved_values(demo_portal):
     q2 = ingest(
         demo_portal,
+        OFFICE,
         fill_valid(_template(demo_portal, UNIT, "2025Q2")),
         unit=UNIT,
         round_code="2025Q2",
-        user="office1",
         allow_closed=True,
     )
     assert q2.accepted, q2.report
-    review(demo_portal, q2.submission_id, "approve", "", "office1")
+    review(demo_portal, OFFICE, q2.submission_id, "approve", "")
     code = _first_indicator(demo_portal, q2.submission_id)
     before = _rows(
         demo_portal,
@@ -278,10 +278,10 @@ def test_the_previous_quarters_approved_values_stand_while_a_correction_there_aw
         template = _template(demo_portal, UNIT, "2025Q2")
         result = ingest(
             demo_portal,
+            OFFICE,
             fill_valid(template, {code: {"value": base + delta}} if delta else None),
             unit=UNIT,
             round_code="2025Q2",
-            user="office1",
             allow_closed=True,
         )
         assert result.accepted, result.report
@@ -289,7 +289,7 @@ def test_the_previous_quarters_approved_values_stand_while_a_correction_there_aw
 
     code, base = None, 0.0
     approved = q2_upload(0)
-    review(demo_portal, approved, "approve", "", "office1")
+    review(demo_portal, OFFICE, approved, "approve", "")
     code = _first_indicator(demo_portal, approved)
     base = _rows(
         demo_portal,

@@ -16,8 +16,6 @@ from portal.ops.backup import create_backup_as, list_backups_as, read_backup_as,
 from portal.registry.admin import (
     audit_choices_as,
     audit_log_as,
-    export_registry_json_as,
-    export_registry_xlsx_as,
     list_units_as,
     report_frame,
     unit_choices,
@@ -32,7 +30,7 @@ from portal.registry.rounds import (
     set_round_state,
     suggested_round,
 )
-from portal.registry.workbook import import_registry
+from portal.registry.workbook import export_registry_json_text, export_registry_xlsx, import_registry
 from portal.ui import web
 from portal.ui.text import plain
 
@@ -135,14 +133,14 @@ def registry_tab() -> None:
         cols = st.columns(2)
         cols[0].download_button(
             L.REGISTRY_EXPORT_XLSX,
-            data=lambda: export_registry_xlsx_as(portal, account),
+            data=lambda: export_registry_xlsx(portal, account),
             file_name=L.REGISTRY_FILE_XLSX,
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key="admin_registry_xlsx",
         )
         cols[1].download_button(
             L.REGISTRY_EXPORT_JSON,
-            data=lambda: export_registry_json_as(portal, account),
+            data=lambda: export_registry_json_text(portal, account).encode("utf-8"),
             file_name=L.REGISTRY_FILE_JSON,
             mime="application/json",
             key="admin_registry_json",

@@ -53,6 +53,19 @@ def _acting(portal: Portal, args):
     return command_line_account(portal, args.user)
 
 
+AS_HELP = "以哪个账号的身份查看（只显示该账号有权看到的内容；不指定则为平台自身，可看全部）"
+
+
+def _reader(portal: Portal, args):
+    """Who a read command acts as: the account named by --as (it then shows what that account
+    may see, and is refused what it may not), else the platform itself (every plan, audited as
+    "system")."""
+    from portal.accounts.auth import system_actor
+
+    name = getattr(args, "as_user", None)
+    return command_line_account(portal, name) if name else system_actor()
+
+
 def _print_report(report, out=None) -> None:
     out = out or sys.stderr  # looked up at call time: a caller may have redirected it
     for issue in report.issues:
@@ -131,19 +144,20 @@ def cmd_registry_import(args) -> int:
 
 
 def cmd_registry_export(args) -> int:
-    from portal.registry.workbook import export_registry_json, export_registry_xlsx
+    from portal.registry.workbook import export_registry_json_text, export_registry_xlsx
 
-    portal = Portal.open(args.home)
-    if args.format == "json":
-        text = json.dumps(export_registry_json(portal), ensure_ascii=False, indent=1, default=str)
-        if args.output:
-            Path(args.output).write_text(text + "\n", encoding="utf-8")
-        else:
-            print(text)
-        return EXIT_OK
-    if not args.output:
+    if args.format != "json" and not args.output:
         raise UsageError("导出 Excel 需要用 -o 指定输出文件,例如 -o 任务分解表.xlsx")
-    Path(args.output).write_bytes(export_registry_xlsx(portal))
+    portal = Portal.open(args.home)
+    reader = _reader(portal, args)
+    if args.format == "json":
+        text = export_registry_json_text(portal, reader)
+        if args.output:
+            Path(args.output).write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+        return EXIT_OK
+    Path(args.output).write_bytes(export_registry_xlsx(portal, reader))
     print(f"已导出 {args.output}", file=sys.stderr)
     return EXIT_OK
 
@@ -332,7 +346,8 @@ def cmd_status(args) -> int:
     from warehouse.views import UnknownRound
 
     try:
-        result = round_status(Portal.open(args.home), args.round)
+        portal = Portal.open(args.home)
+        result = round_status(portal, _reader(portal, args), args.round)
     except (RoundCodeError, UnknownRound) as exc:
         raise UsageError(str(exc)) from exc
     if args.json:
@@ -560,6 +575,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = reg.add_parser("export", help="导出任务分解表")
     p.add_argument("-o", "--output")
     p.add_argument("--format", choices=["xlsx", "json"], default="xlsx")
+    p.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
     p.set_defaults(func=cmd_registry_export)
 
     p = sub.add_parser("validate", help="校验一份填好的季度模板(不入库)")
@@ -631,6 +647,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", help="查看一个轮次的报送情况和催报名单")
     p.add_argument("--round", help="轮次代码,如 2025Q3(默认为当前填报的季度)")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("bulletin", help="季度通报:报送情况、指标进度、滞后任务,导出 .xlsx")

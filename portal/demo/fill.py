@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from portal.accounts.auth import Account, acting_account
+from portal.accounts.auth import Account, acting_account, system_actor
 from portal.core.context import Portal
 from portal.registry.rounds import due_date as round_due_date
 from portal.registry.workbook import export_registry_json
@@ -109,7 +109,9 @@ def fill_demo(
     # One connection for the whole run: hundreds of small operations, each would reopen the file.
     with portal.warehouse.session() as con:
         rounds = con.execute("SELECT code, state FROM rounds ORDER BY year, quarter").fetchall()
-        filler = _DemoFiller(portal, random.Random(seed), export_registry_json(portal), result)
+        filler = _DemoFiller(
+            portal, random.Random(seed), export_registry_json(portal, system_actor()), result
+        )
         total, done = STAGES_PER_ROUND * len(rounds), 0
 
         def step(n: int) -> None:

@@ -7,14 +7,17 @@ from typing import Any
 
 from portal.core import labels as L
 from portal.core.context import Portal
+from portal.core.permissions import require
 from schemas.enums import ReportState, UnitKind
 from schemas.quarters import Quarter
 from warehouse.views import Completion, completion
 
 
-def round_status(portal: Portal, round_code: str | None = None) -> Completion:
-    """Completion of `round_code` (default: the quarter being reported today) on the portal's clock.
-    Raises RoundCodeError for a malformed code, UnknownRound for a round not in the warehouse."""
+def round_status(portal: Portal, actor, round_code: str | None = None) -> Completion:
+    """Completion of `round_code` (default: the quarter being reported today) on the portal's clock,
+    once `actor` may see completion. Raises RoundCodeError for a malformed code, UnknownRound for a
+    round not in the warehouse."""
+    require(actor, "completion.view")
     code = str(Quarter.parse(round_code) if round_code else Quarter.reported_on(portal.settings.today()))
     with portal.warehouse.connect() as con:
         return completion(con, code, portal.settings.today())

@@ -6,7 +6,6 @@ audit log, form choices. The registry import is one use case with its own check
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 import polars as pl
 
@@ -15,28 +14,8 @@ from portal.core.context import Portal
 from portal.core.labels import enum_label
 from portal.core.outcome import Outcome
 from portal.core.permissions import ACTIONS, require
-from portal.registry.workbook import export_registry_json, export_registry_xlsx
 from schemas.enums import UnitKind
 from schemas.issues import Report
-
-
-def _audit_export(portal: Portal, account, fmt: str) -> None:
-    with portal.warehouse.transaction() as con:
-        portal.audit(con, account.username, "registry.export", None, fmt)
-
-
-def export_registry_xlsx_as(portal: Portal, account) -> bytes:
-    require(account, "registry.export")
-    data = export_registry_xlsx(portal)
-    _audit_export(portal, account, "xlsx")
-    return data
-
-
-def export_registry_json_as(portal: Portal, account) -> bytes:
-    require(account, "registry.export")
-    text = json.dumps(export_registry_json(portal), ensure_ascii=False, indent=1, default=str)
-    _audit_export(portal, account, "json")
-    return (text + "\n").encode("utf-8")
 
 
 def report_frame(report: Report) -> pl.DataFrame:

@@ -99,17 +99,28 @@ def _shown(column: str, value: Any) -> str:
     return RoundState(value).label if column == "state" and value in set(RoundState) else str(value)
 
 
-def export_registry(portal: Portal) -> Registry:
+def _registry(portal: Portal, actor, fmt: str) -> Registry:
+    """The registry as stored, once `actor` may export it; every export is audited."""
+    require(actor, "registry.export")
+    with portal.warehouse.transaction() as con:
+        portal.audit(con, actor.audit_name, "registry.export", None, fmt)
     with portal.warehouse.connect() as con:
         return read_registry_tables(con)
 
 
-def export_registry_xlsx(portal: Portal) -> bytes:
-    return write_registry(export_registry(portal))
+def export_registry_xlsx(portal: Portal, actor) -> bytes:
+    """The registry workbook (the same format `import_registry` reads)."""
+    return write_registry(_registry(portal, actor, "xlsx"))
 
 
-def export_registry_json(portal: Portal) -> dict[str, Any]:
-    return json_from_sheets(export_registry(portal))
+def export_registry_json(portal: Portal, actor) -> dict[str, Any]:
+    """The registry as the documented JSON shape (`portal registry export --format json`)."""
+    return json_from_sheets(_registry(portal, actor, "json"))
+
+
+def export_registry_json_text(portal: Portal, actor) -> str:
+    """The JSON export as the text the command line prints and the page downloads."""
+    return json.dumps(export_registry_json(portal, actor), ensure_ascii=False, indent=1, default=str) + "\n"
 
 
 def demo_registry_json() -> dict[str, Any]:

@@ -12,6 +12,7 @@ from portal.core.context import Portal
 from portal.ops.backup import create_backup
 from portal.registry.workbook import export_registry_xlsx
 from schemas.enums import Role
+from tests.actors import ADMIN
 
 
 def admin_page(username: str):
@@ -111,7 +112,7 @@ def test_the_office_moves_a_due_date_and_creates_the_next_round(site):
 
 
 def test_a_broken_registry_upload_shows_the_report_by_sheet_and_cell(site):
-    book = load_workbook(io.BytesIO(export_registry_xlsx(site)))
+    book = load_workbook(io.BytesIO(export_registry_xlsx(site, ADMIN)))
     book["指标"]["A2"].value = None
     buf = io.BytesIO()
     book.save(buf)
@@ -134,7 +135,7 @@ def test_a_broken_registry_upload_shows_the_report_by_sheet_and_cell(site):
 def test_a_good_registry_upload_replaces_the_registry(site):
     at = admin_page("boss")
     at.file_uploader(key="admin_registry_file").upload(
-        "任务分解表.xlsx", export_registry_xlsx(site), "application/octet-stream"
+        "任务分解表.xlsx", export_registry_xlsx(site, ADMIN), "application/octet-stream"
     )
     at = at.run()
     at = at.button(key="admin_registry_import").click().run()

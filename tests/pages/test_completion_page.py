@@ -12,6 +12,7 @@ from board_support import (
 
 from portal.core import labels as L
 from portal.monitoring.status import round_status
+from tests.actors import OFFICE
 
 
 @pytest.fixture
@@ -49,7 +50,7 @@ def test_the_office_sees_each_units_state_beside_its_name_in_the_matrix(site):
 
 
 def test_counts_match_the_round_status_and_a_chart_is_drawn(site):
-    status = round_status(site, "2025Q3")
+    status = round_status(site, OFFICE, "2025Q3")
     at = completion_page("office1")
     shown = metrics(at)
     assert shown[L.COMPLETION_EXPECTED] == str(status.expected)

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import io
-import json
 
 import pytest
 from openpyxl import load_workbook
@@ -19,8 +18,6 @@ from portal.accounts.auth import (
 from portal.core.permissions import PermissionDenied
 from portal.monitoring.overview import unit_overview
 from portal.registry.admin import (
-    export_registry_json_as,
-    export_registry_xlsx_as,
     report_frame,
     unit_choices,
 )
@@ -31,7 +28,7 @@ from portal.registry.rounds import (
     set_due_date,
     set_round_state,
 )
-from portal.registry.workbook import export_registry_xlsx, import_registry
+from portal.registry.workbook import export_registry_json, export_registry_xlsx, import_registry
 from schemas.enums import Role, RoundState
 
 ADMIN = Account("boss", "管理员", Role.ADMIN, None)
@@ -241,7 +238,7 @@ def test_an_extension_moves_the_units_due_date_on_its_overview_only(portal):
 
 def test_a_broken_registry_workbook_is_reported_by_cell_and_nothing_is_replaced(portal):
 
-    book = load_workbook(io.BytesIO(export_registry_xlsx(portal)))
+    book = load_workbook(io.BytesIO(export_registry_xlsx(portal, ADMIN)))
     book["指标"]["A2"].value = None  # indicator code is required
     buf = io.BytesIO()
     book.save(buf)
@@ -254,7 +251,7 @@ def test_a_broken_registry_workbook_is_reported_by_cell_and_nothing_is_replaced(
 
 
 def test_office_reimports_the_exported_registry_and_the_import_is_audited(portal):
-    data = export_registry_xlsx_as(portal, OFFICE)
+    data = export_registry_xlsx(portal, OFFICE)
     result = import_registry(portal, OFFICE, data)
     assert result.loaded and result.counts["indicators"] == 77
     assert audit(portal, "registry.import")[-1][0] == "office1"
@@ -262,7 +259,7 @@ def test_office_reimports_the_exported_registry_and_the_import_is_audited(portal
 
 
 def test_the_json_export_holds_the_registry_and_is_audited(portal):
-    data = json.loads(export_registry_json_as(portal, EVALUATOR))
+    data = export_registry_json(portal, EVALUATOR)
     assert len(data["units"]) == 63 and len(data["rounds"]) == 7
     assert audit(portal, "registry.export") == [("eval1", None, "json")]
 
@@ -271,6 +268,6 @@ def test_reporters_can_neither_import_nor_export_the_registry(portal):
     with pytest.raises(PermissionDenied):
         import_registry(portal, REPORTER, b"")
     with pytest.raises(PermissionDenied):
-        export_registry_json_as(portal, REPORTER)
+        export_registry_json(portal, REPORTER)
     with pytest.raises(PermissionDenied):
         import_registry(portal, EVALUATOR, b"")

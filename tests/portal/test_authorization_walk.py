@@ -24,9 +24,10 @@ from portal.core.permissions import ACTIONS, Grant, PermissionDenied, grant
 from portal.monitoring import dashboards, overview
 from portal.ops import backup
 from portal.registry import admin, rounds
-from portal.registry.workbook import export_registry_xlsx, import_registry
+from portal.registry.workbook import export_registry_json, export_registry_xlsx, import_registry
 from portal.reporting import workflow as wf
 from schemas.enums import Role, SubmissionStatus
+from tests.actors import ADMIN
 from tests.portal import evidence_files
 
 ROUND, CLOSED_ROUND = "2025Q3", "2025Q2"
@@ -115,7 +116,7 @@ def world(_filled_demo_home, tmp_path_factory) -> World:
         pending,
         approved,
         evidence,
-        registry_xlsx=export_registry_xlsx(p),
+        registry_xlsx=export_registry_xlsx(p, ADMIN),
     )
     yield world
     portal.accounts.auth._hasher = saved
@@ -190,7 +191,7 @@ CALLS: dict[str, Call] = {
         w.portal, a, ROUND, w.units[t], dt.date(2025, 10, 30), "系统故障")),
     "round.manage": lambda w, a, t: _move_due_date(w, a),
     "registry.import": lambda w, a, t: import_registry(w.portal, a, w.registry_xlsx),
-    "registry.export": lambda w, a, t: admin.export_registry_json_as(w.portal, a),
+    "registry.export": lambda w, a, t: export_registry_json(w.portal, a),
     "unit.manage": _unit,
     "completion.view": lambda w, a, t: dashboards.completion_board(w.portal, a, ROUND),
     "completion.export": lambda w, a, t: dashboards.export_missing_list(w.portal, a, ROUND),

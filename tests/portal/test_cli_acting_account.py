@@ -115,7 +115,7 @@ def test_a_registry_import_needs_the_office_or_an_administrator(demo_portal, tmp
     from portal.registry.workbook import export_registry_xlsx
 
     book = tmp_path / "任务分解表.xlsx"
-    book.write_bytes(export_registry_xlsx(demo_portal))
+    book.write_bytes(export_registry_xlsx(demo_portal, ADMIN))
     assert "无权导入任务分解表" in _refused(
         demo_portal, "registry", "import", str(book), "--user", "evaluator"
     )

@@ -50,7 +50,7 @@ def test_sixteen_sessions_uploading_at_once_all_land_once_while_readers_keep_rea
         start.wait()
         while writing.is_set():
             try:
-                reads.append(round_status(Portal.open(home), ROUND).reported)
+                reads.append(round_status(Portal.open(home), OFFICE, ROUND).reported)
             except BaseException as exc:  # noqa: BLE001
                 errors.append(exc)
 

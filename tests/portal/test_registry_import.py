@@ -21,7 +21,7 @@ from schemas.sheets import (
     REGISTRY_UNITS,
     column_letter,
 )
-from tests.actors import OFFICE
+from tests.actors import ADMIN, OFFICE
 from tests.conftest import cli, run_cli
 
 
@@ -84,12 +84,12 @@ def test_bad_rows_are_reported_by_sheet_and_cell_and_nothing_is_loaded(empty_por
 
 
 def test_a_failed_import_leaves_the_previous_registry_untouched(demo_portal):
-    before = export_registry_json(demo_portal)
-    bad = _edit(export_registry_xlsx(demo_portal), {(REGISTRY_TASKS.name, "A2"): None})
+    before = export_registry_json(demo_portal, ADMIN)
+    bad = _edit(export_registry_xlsx(demo_portal, ADMIN), {(REGISTRY_TASKS.name, "A2"): None})
     result = import_registry(demo_portal, OFFICE, bad)
     assert not result.loaded
     assert [i.code for i in result.report.errors] == ["required-missing"]
-    assert export_registry_json(demo_portal) == before
+    assert export_registry_json(demo_portal, ADMIN) == before
 
 
 def test_a_unit_tree_cycle_is_reported(empty_portal):
@@ -172,7 +172,7 @@ def test_an_office_level_is_read_from_its_chinese_label(empty_portal):
     level = f"{_letter(REGISTRY_OFFICES, 'level')}{_office_row(data, 'JZKF')}"
     assert ws[level].value == "区县（开发区）"
     assert import_registry(empty_portal, OFFICE, data).loaded
-    office = next(o for o in export_registry_json(empty_portal)["offices"] if o["code"] == "JZKF")
+    office = next(o for o in export_registry_json(empty_portal, ADMIN)["offices"] if o["code"] == "JZKF")
     assert office["level"] == "district"
 
 
@@ -183,13 +183,13 @@ def test_a_file_that_is_not_a_workbook_is_an_issue_not_a_traceback(empty_portal)
 
 
 def test_export_then_import_is_lossless(demo_portal, empty_portal):
-    exported = export_registry_xlsx(demo_portal)
+    exported = export_registry_xlsx(demo_portal, ADMIN)
     assert import_registry(empty_portal, OFFICE, exported).loaded
-    assert export_registry_json(empty_portal) == export_registry_json(demo_portal)
+    assert export_registry_json(empty_portal, ADMIN) == export_registry_json(demo_portal, ADMIN)
 
 
 def test_json_export_has_the_documented_shape(demo_portal):
-    data = export_registry_json(demo_portal)
+    data = export_registry_json(demo_portal, ADMIN)
     assert set(data) == {"offices", "plans", "units", "tasks", "indicators", "rounds"}
     task = next(t for t in data["tasks"] if t["code"] == "JZ-3.2.2")
     assert task["plan"] == "JZ" and task["lead_unit"] == "JZKF-JFJ"
@@ -248,7 +248,9 @@ def test_cli_export_json_prints_only_json(demo_portal, fmt):
 
 def test_cli_import_exits_1_on_errors_and_prints_where(tmp_path, demo_portal):
     bad = tmp_path / "bad.xlsx"
-    bad.write_bytes(_edit(export_registry_xlsx(demo_portal), {(REGISTRY_INDICATORS.name, "J2"): "abc"}))
+    bad.write_bytes(
+        _edit(export_registry_xlsx(demo_portal, ADMIN), {(REGISTRY_INDICATORS.name, "J2"): "abc"})
+    )
     done = run_cli("registry", "import", str(bad), "--user", "office", home=demo_portal.settings.home)
     assert done.returncode == 1
     err = done.stderr.decode()
@@ -304,7 +306,7 @@ def _located(result) -> set[tuple]:
 def test_a_unit_code_that_only_looks_different_is_a_located_error_and_nothing_changes(
     demo_portal, tmp_path, variant
 ):
-    before = export_registry_json(demo_portal)
+    before = export_registry_json(demo_portal, ADMIN)
     data = _exported(demo_portal, tmp_path)
     row = _rows_of(data, REGISTRY_UNITS.name) + 1
     edited = _edit(data, {(REGISTRY_UNITS.name, f"A{row}"): variant, (REGISTRY_UNITS.name, f"B{row}"): "重复单位",
@@ -317,11 +319,11 @@ def test_a_unit_code_that_only_looks_different_is_a_located_error_and_nothing_ch
     if variant.strip() != "JZKF-JFJ":  # a no-break space is trimmed by the reader: a plain duplicate
         issue = next(i for i in confusable if i.cell == f"A{row}")
         assert issue.code == "code-confusable" and f"第 {first[1:]} 行的“JZKF-JFJ”" in issue.message
-    assert export_registry_json(demo_portal) == before
+    assert export_registry_json(demo_portal, ADMIN) == before
 
 
 def test_a_control_character_in_a_unit_name_is_a_located_error(demo_portal, tmp_path):
-    before = export_registry_json(demo_portal)
+    before = export_registry_json(demo_portal, ADMIN)
     data = _exported(demo_portal, tmp_path)
     cell = _cell_of(data, REGISTRY_UNITS.name, "JZKF-JFJ", (REGISTRY_UNITS, "name"))
     # openpyxl writes the escape Excel uses for a control character; readers turn it back into U+0001.
@@ -329,7 +331,7 @@ def test_a_control_character_in_a_unit_name_is_a_located_error(demo_portal, tmp_
     result = import_registry(demo_portal, OFFICE, edited)
     assert _located(result) == {(REGISTRY_UNITS.name, cell, "text-control-character")}
     assert "U+0001" in result.report.errors[0].message
-    assert export_registry_json(demo_portal) == before
+    assert export_registry_json(demo_portal, ADMIN) == before
 
 
 def test_an_rtl_override_in_a_task_title_is_a_located_error(demo_portal, tmp_path):
@@ -348,7 +350,7 @@ def test_a_reference_with_invisible_characters_is_stored_clean(demo_portal, tmp_
         demo_portal, OFFICE, _edit(data, {(REGISTRY_TASKS.name, cell): "\u200bJZKF-JFJ\u00a0"})
     )
     assert result.loaded, result.report.errors
-    task = next(t for t in export_registry_json(demo_portal)["tasks"] if t["code"] == "JZ-3.2.2")
+    task = next(t for t in export_registry_json(demo_portal, ADMIN)["tasks"] if t["code"] == "JZ-3.2.2")
     assert task["lead_unit"] == "JZKF-JFJ"
 
 
@@ -380,7 +382,7 @@ def test_dropping_a_unit_that_has_accounts_or_submissions_is_refused_suggesting_
     demo_portal, tmp_path, accounts, submissions
 ):
     unit = _new_unit_in_use(demo_portal, tmp_path, accounts, submissions)
-    before = export_registry_json(demo_portal)
+    before = export_registry_json(demo_portal, ADMIN)
     result = import_registry(
         demo_portal, OFFICE, _without_row(_exported(demo_portal, tmp_path), REGISTRY_UNITS.name, unit)
     )
@@ -390,7 +392,7 @@ def test_dropping_a_unit_that_has_accounts_or_submissions_is_refused_suggesting_
     ]
     issue = result.report.errors[0]
     assert f"有 {submissions} 份报送记录、{accounts} 个账号" in issue.message and "是否启用" in issue.hint
-    assert export_registry_json(demo_portal) == before
+    assert export_registry_json(demo_portal, ADMIN) == before
 
 
 def test_dropping_a_unit_nothing_belongs_to_is_taken(demo_portal, tmp_path):
@@ -399,7 +401,7 @@ def test_dropping_a_unit_nothing_belongs_to_is_taken(demo_portal, tmp_path):
         demo_portal, OFFICE, _without_row(_exported(demo_portal, tmp_path), REGISTRY_UNITS.name, unit)
     )
     assert result.loaded, result.report.errors
-    assert unit not in {u["code"] for u in export_registry_json(demo_portal)["units"]}
+    assert unit not in {u["code"] for u in export_registry_json(demo_portal, ADMIN)["units"]}
 
 
 def test_deactivating_a_unit_in_use_through_the_workbook_is_taken(demo_portal, tmp_path):
@@ -407,7 +409,7 @@ def test_deactivating_a_unit_in_use_through_the_workbook_is_taken(demo_portal, t
     cell = _cell_of(data, REGISTRY_UNITS.name, "JZKF-CXCY", (REGISTRY_UNITS, "active"))
     result = import_registry(demo_portal, OFFICE, _edit(data, {(REGISTRY_UNITS.name, cell): "否"}))
     assert result.loaded, result.report.errors
-    units = {u["code"]: u for u in export_registry_json(demo_portal)["units"]}
+    units = {u["code"]: u for u in export_registry_json(demo_portal, ADMIN)["units"]}
     assert units["JZKF-CXCY"]["active"] is False
 
 
@@ -416,7 +418,7 @@ def test_an_import_never_changes_a_locked_round(demo_portal, tmp_path, column, v
     with demo_portal.warehouse.transaction() as con:
         code = con.execute("SELECT code FROM rounds ORDER BY year, quarter LIMIT 1").fetchall()[0][0]
         con.execute("UPDATE rounds SET state = 'locked' WHERE code = ?", [code])
-    before = export_registry_json(demo_portal)
+    before = export_registry_json(demo_portal, ADMIN)
     data = _exported(demo_portal, tmp_path)
     cell = _cell_of(data, REGISTRY_ROUNDS.name, code, (REGISTRY_ROUNDS, column))
     result = import_registry(demo_portal, OFFICE, _edit(data, {(REGISTRY_ROUNDS.name, cell): value}))
@@ -425,4 +427,4 @@ def test_an_import_never_changes_a_locked_round(demo_portal, tmp_path, column, v
         ("round-locked-change", REGISTRY_ROUNDS.name, code)
     ]
     assert "已锁定" in result.report.errors[0].message
-    assert export_registry_json(demo_portal) == before
+    assert export_registry_json(demo_portal, ADMIN) == before

@@ -7,6 +7,7 @@ import pytest
 from portal.core.context import Portal
 from portal.monitoring.status import round_status, status_json, status_text
 from portal.registry.rounds import RoundCodeError
+from tests.actors import OFFICE
 from tests.conftest import cli, run_cli
 from tests.warehouse.fixtures import ROUND_TODAY, round_fixture
 from warehouse.views import UnknownRound
@@ -58,7 +59,7 @@ def round_portal(empty_portal) -> Portal:
 
 
 def test_status_text_shows_states_lateness_extensions_and_the_reminder_list(round_portal):
-    text = status_text(round_status(round_portal, "2025Q3"))
+    text = status_text(round_status(round_portal, OFFICE, "2025Q3"))
     lines = text.splitlines()
     assert lines[1] == "应报单位 7 个,已报送 4 个,报送率 57.1%"  # F was returned: not reported
 
@@ -78,7 +79,7 @@ def test_status_text_shows_states_lateness_extensions_and_the_reminder_list(roun
 
 
 def test_status_json_keeps_codes_and_iso_dates(round_portal):
-    data = status_json(round_status(round_portal, "2025Q3"))
+    data = status_json(round_status(round_portal, OFFICE, "2025Q3"))
     units = {u["unit"]: u for u in data["units"]}
     assert units["B"] == {
         "unit": "B",
@@ -100,6 +101,6 @@ def test_status_json_keeps_codes_and_iso_dates(round_portal):
 
 def test_round_status_refuses_bad_codes_and_unknown_rounds(round_portal):
     with pytest.raises(RoundCodeError):
-        round_status(round_portal, "Q3-2025")
+        round_status(round_portal, OFFICE, "Q3-2025")
     with pytest.raises(UnknownRound):
-        round_status(round_portal, "2024Q1")
+        round_status(round_portal, OFFICE, "2024Q1")

@@ -5,11 +5,17 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+import polars as pl
+
 from portal.core import labels as L
 from portal.core.context import Portal
+from portal.core.documents import ExportedBook
+from portal.monitoring.reminder_xlsx import reminder_workbook
 from schemas.enums import ReportState, UnitKind
+from schemas.errors import NotFound
 from schemas.quarters import Quarter
-from warehouse.views import Completion, completion
+from warehouse import lookups, offices
+from warehouse.views import Completion, completion, unit_plans
 
 
 def round_status(portal: Portal, round_code: str | None = None) -> Completion:
@@ -18,6 +24,25 @@ def round_status(portal: Portal, round_code: str | None = None) -> Completion:
     code = str(Quarter.parse(round_code) if round_code else Quarter.reported_on(portal.settings.today()))
     with portal.warehouse.connect() as con:
         return completion(con, code, portal.settings.today())
+
+
+def reminder_list(portal: Portal, round_code: str | None = None, plan: str | None = None) -> ExportedBook:
+    """The 催报名单 workbook of a round (default: the quarter being reported today), of one plan's
+    units when `plan` is given (issued by that plan's office). Raises RoundCodeError, UnknownRound,
+    or NotFound for an unknown plan."""
+    from portal.monitoring.dashboards import missing_frame
+
+    c = round_status(portal, round_code)
+    office, scope = portal.settings.office_name, None
+    if plan is not None:
+        with portal.warehouse.connect() as con:
+            names = dict(lookups.plans(con))
+            if plan not in names:
+                raise NotFound(f"没有规划“{plan}”，请检查规划代码（见任务分解表）。")
+            c = c.only(unit_plans(con).filter(pl.col("plan") == plan)["unit"])
+            found = offices.office(con, offices.office_of_plan(con, plan))
+        office, scope = (found or {}).get("name") or office, names[plan]
+    return reminder_workbook(c, missing_frame(c), office, scope)
 
 
 def _kind_label(kind: str) -> str:

@@ -5,12 +5,15 @@ import streamlit as st
 
 from portal.core import labels as L
 from portal.core.permissions import allowed
+from portal.monitoring.bulletin_docx import BulletinTexts
 from portal.monitoring.dashboards import (
     STATE_LABELS,
+    bulletin_draft,
     by_kind_frame,
     completion_board,
     completion_choices,
     export_bulletin,
+    export_bulletin_docx,
     export_missing_list,
     missing_frame,
 )
@@ -18,6 +21,7 @@ from portal.ui import web
 from portal.ui.charts import completion_chart, matrix_table
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 portal, account = web.portal(), web.account()
 st.title(L.PAGE_COMPLETION)
@@ -55,14 +59,41 @@ for col, (state, label) in zip(cols, STATE_LABELS, strict=True):
     col.metric(label, board.count(state))
 
 if allowed(account, "bulletin.export"):
-    st.download_button(
-        L.BULLETIN_EXPORT,
-        data=lambda: export_bulletin(portal, account, round_code),
-        file_name=L.BULLETIN_FILE.format(round=round_code),
-        mime=XLSX,
-        key="completion_bulletin",
-        icon=":material/summarize:",
-    )
+    with st.expander(L.BULLETIN_HEADING, icon=":material/summarize:"):
+        b_plan = st.selectbox(
+            L.BULLETIN_PLAN,
+            [None, *plans],
+            index=[None, *plans].index(plan),
+            format_func=lambda c: L.ALL if c is None else plans[c],
+            key="bulletin_plan",
+        )
+        draft = bulletin_draft(portal, account, round_code, b_plan)
+        scope = f"{round_code}_{b_plan}"  # a new round or plan starts from its own quotes
+        texts = BulletinTexts(
+            highlights=st.text_area(
+                L.BULLETIN_HIGHLIGHTS, draft.highlights, key=f"bulletin_highlights_{scope}"
+            ),
+            problems=st.text_area(L.BULLETIN_PROBLEMS, draft.problems, key=f"bulletin_problems_{scope}"),
+            requirements=st.text_area(L.BULLETIN_REQUIREMENTS, key="bulletin_requirements"),
+            doc_number=st.text_input(L.BULLETIN_DOC_NUMBER, key="bulletin_doc_number"),
+        )
+        cols = st.columns(2)
+        cols[0].download_button(
+            L.BULLETIN_EXPORT_DOCX,
+            data=lambda: export_bulletin_docx(portal, account, round_code, b_plan, texts),
+            file_name=L.BULLETIN_DOCX_FILE.format(round=round_code),
+            mime=DOCX,
+            key="completion_bulletin_docx",
+            icon=":material/description:",
+        )
+        cols[1].download_button(
+            L.BULLETIN_EXPORT,
+            data=lambda: export_bulletin(portal, account, round_code, b_plan),
+            file_name=L.BULLETIN_FILE.format(round=round_code),
+            mime=XLSX,
+            key="completion_bulletin",
+            icon=":material/summarize:",
+        )
 
 if board.expected == 0:
     st.info(L.COMPLETION_NO_UNITS)

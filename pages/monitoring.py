@@ -1,4 +1,5 @@
-"""指标监测: every indicator's progress against its expected pace, the red list, and a chart per
+"""指标监测: every indicator's progress against its expected pace, the red list, the indicators not
+reported this round (listed apart, never counted as behind), and a chart per
 chosen indicator of the approved values against the expected pace over the quarters; and 任务进展:
 every task's lead and helpers' reported status side by side, the overdue ones, a chart of statuses."""
 
@@ -34,6 +35,7 @@ RED_COLUMNS = [
     "ratio_text",
     "pace_label",
 ]
+UNREPORTED_COLUMNS = ["indicator", "indicator_name", "owner_name", "measure_unit", "actual", "actual_round"]
 
 portal, account = web.portal(), web.account()
 st.title(L.PAGE_MONITORING)
@@ -81,6 +83,11 @@ def kpi_section() -> None:
         st.success(L.KPI_RED_NONE)
     else:
         st.dataframe(paced_table(board.red_list, RED_COLUMNS), hide_index=True, width="stretch")
+
+    if not board.unreported.is_empty():
+        st.subheader(L.KPI_UNREPORTED_LIST)
+        st.caption(L.KPI_UNREPORTED_HELP)
+        st.dataframe(paced_table(board.unreported, UNREPORTED_COLUMNS), hide_index=True, width="stretch")
 
     st.subheader(L.KPI_HISTORY)
     st.caption(L.KPI_HISTORY_HELP)

@@ -96,9 +96,13 @@ class Severity(_Labelled):
 
 
 class Pace(_Labelled):
+    """KPI pace in a round (warehouse/sql/pace.sql). UNREPORTED: no approved value for the round;
+    listed apart, never counted as behind."""
+
     GREEN = "green"
     YELLOW = "yellow"
     RED = "red"
+    UNREPORTED = "unreported"
 
 
 _LABELS: dict[StrEnum, str] = {
@@ -144,4 +148,5 @@ _LABELS: dict[StrEnum, str] = {
     Pace.GREEN: "正常",
     Pace.YELLOW: "稍缓",
     Pace.RED: "滞后",
+    Pace.UNREPORTED: "本期未报/未审核",
 }

@@ -44,6 +44,11 @@ class Quarter:
         return f"{self.year}Q{self.quarter}"
 
     @property
+    def label(self) -> str:
+        """The quarter as documents name it: 2025年第三季度 (never the code)."""
+        return f"{self.year}年第{'一二三四'[self.quarter - 1]}季度"
+
+    @property
     def rank(self) -> int:
         """A number that grows by one per quarter (for ordering and distances)."""
         return self.year * 4 + self.quarter - 1

@@ -127,6 +127,15 @@ def units_of_offices(con: duckdb.DuckDBPyConnection, codes: Iterable[str]) -> li
     return _codes(rows)
 
 
+def office(con: duckdb.DuckDBPyConnection, code: str | None) -> dict | None:
+    """One office as a dict of its columns (name, seal_text, doc_prefix, recipients, ...); None
+    for an unknown code or None."""
+    if code is None:
+        return None
+    rows = con.execute(f"SELECT {', '.join(OFFICE_COLUMNS)} FROM offices WHERE code = ?", [code]).fetchall()
+    return dict(zip(OFFICE_COLUMNS, rows[0], strict=True)) if rows else None
+
+
 def office_of_plan(con: duckdb.DuckDBPyConnection, plan: str) -> str | None:
     """The office that runs `plan`; None for an unknown plan or one without an office."""
     rows = con.execute("SELECT office FROM plans WHERE code = ?", [plan]).fetchall()

@@ -56,16 +56,18 @@ def round_info(con: duckdb.DuckDBPyConnection, code: str) -> RoundInfo:
 
 
 def kpi_progress(con: duckdb.DuckDBPyConnection, round_code: str) -> pl.DataFrame:
-    """Every indicator as at the end of the round's quarter: actual, expected, ratio, pace (pace.sql)."""
+    """Every indicator as at the end of the round's quarter: actual, expected (序时进度), ratio, pace
+    (pace.sql). A value is judged against the expected value of the round it belongs to; an
+    indicator without an approved value for this round has pace 'unreported' (`current` False)."""
     r = round_info(con, round_code)
-    return query(con, "kpi_progress", year=r.year, quarter=r.quarter, since_year=None)
+    return query(con, "kpi_progress", year=r.year, quarter=r.quarter, since_year=None, per_round=True)
 
 
 def indicator_year_completion(con: duckdb.DuckDBPyConnection, year: int) -> pl.DataFrame:
     """Year-end completion: the latest value approved within `year` against the expected value at
     the end of that year (its yearly target for flows); same columns as kpi_progress, where
     `ratio`/`pace` are the year's and equal `year_ratio`."""
-    return query(con, "kpi_progress", year=int(year), quarter=4, since_year=int(year))
+    return query(con, "kpi_progress", year=int(year), quarter=4, since_year=int(year), per_round=False)
 
 
 # ---------------------------------------------------------------- completion
@@ -127,21 +129,30 @@ class Completion:
     missing: pl.DataFrame  # 催报名单: not reported (missing or returned), soonest due first
     due_soon: pl.DataFrame  # of those, due within DUE_SOON_DAYS days or overdue
 
+    def only(self, units: pl.Series) -> Completion:
+        """The same round restricted to `units` (e.g. the units on duty in one plan)."""
+        kept = self.units.filter(pl.col("unit").is_in(units.implode()))
+        reported = kept.filter(pl.col("reported")).height
+        missing = not_reported(kept)
+        return Completion(
+            round=self.round,
+            due_date=self.due_date,
+            today=self.today,
+            expected=kept.height,
+            reported=reported,
+            rate=reported / kept.height if kept.height else None,
+            units=kept,
+            by_kind=_by_kind(kept),
+            missing=missing,
+            due_soon=missing.filter(pl.col("due_soon")),
+        )
+
 
 def completion(con: duckdb.DuckDBPyConnection, round_code: str, today: dt.date) -> Completion:
     r = round_info(con, round_code)
     units = query(con, "completion", round=round_code, today=today, due_soon_days=DUE_SOON_DAYS)
     reported = units.filter(pl.col("reported")).height
-    by_kind = (
-        units.group_by("kind", maintain_order=True)
-        .agg(
-            pl.len().cast(pl.Int64).alias("expected"),
-            pl.col("reported").sum().cast(pl.Int64).alias("reported"),
-            *[(pl.col("state") == s.value).sum().cast(pl.Int64).alias(s.value) for s in ReportState],
-        )
-        .with_columns((pl.col("reported") / pl.col("expected")).alias("rate"))
-        .sort("kind")
-    )
+    by_kind = _by_kind(units)
     missing = not_reported(units)
     return Completion(
         round=round_code,
@@ -154,6 +165,19 @@ def completion(con: duckdb.DuckDBPyConnection, round_code: str, today: dt.date) 
         by_kind=by_kind,
         missing=missing,
         due_soon=missing.filter(pl.col("due_soon")),
+    )
+
+
+def _by_kind(units: pl.DataFrame) -> pl.DataFrame:
+    return (
+        units.group_by("kind", maintain_order=True)
+        .agg(
+            pl.len().cast(pl.Int64).alias("expected"),
+            pl.col("reported").sum().cast(pl.Int64).alias("reported"),
+            *[(pl.col("state") == s.value).sum().cast(pl.Int64).alias(s.value) for s in ReportState],
+        )
+        .with_columns((pl.col("reported") / pl.col("expected")).alias("rate"))
+        .sort("kind")
     )
 
 

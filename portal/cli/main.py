@@ -341,10 +341,26 @@ def cmd_template(args) -> int:
 
 
 def cmd_status(args) -> int:
+    from portal.monitoring.dashboards import missing_list_book
     from portal.monitoring.status import round_status, status_json, status_text
-    from schemas.quarters import RoundCodeError
+    from schemas.errors import NotFound
+    from schemas.quarters import Quarter, RoundCodeError
     from warehouse.views import UnknownRound
 
+    if args.output:
+        if Path(args.output).suffix.lower() != ".xlsx":
+            raise UsageError(f"输出文件 {args.output} 应以 .xlsx 结尾(催报名单是 Excel 表格)。")
+        portal = Portal.open(args.home)
+        try:
+            code = str(
+                Quarter.parse(args.round) if args.round else Quarter.reported_on(portal.settings.today())
+            )
+            book = missing_list_book(portal, _reader(portal, args), code, args.plan)
+        except (RoundCodeError, NotFound) as exc:
+            raise UsageError(str(exc)) from exc
+        _write_output(args.output, book.data)
+        print(f"已导出催报名单 {args.output}(A4 共 {book.total_pages} 页)", file=sys.stderr)
+        return EXIT_OK
     try:
         portal = Portal.open(args.home)
         result = round_status(portal, _reader(portal, args), args.round)
@@ -455,17 +471,26 @@ def cmd_bonus_withdraw(args) -> int:
 
 
 def cmd_bulletin(args) -> int:
-    from portal.monitoring.bulletin import bulletin
-    from portal.monitoring.bulletin_xlsx import bulletin_workbook
+    from portal.monitoring.dashboards import bulletin_book, bulletin_draft, export_bulletin_docx
+    from schemas.errors import NotFound
     from schemas.quarters import RoundCodeError
-    from warehouse.views import UnknownRound
 
     portal = Portal.open(args.home)
+    output = Path(args.output)
+    if output.suffix.lower() not in (".xlsx", ".docx"):
+        raise UsageError(f"输出文件 {args.output} 应以 .docx(通报正文)或 .xlsx(通报表格)结尾。")
+    reader = _reader(portal, args)
     try:
-        b = bulletin(portal, args.round)
-    except (RoundCodeError, UnknownRound) as exc:
+        b, book = bulletin_book(portal, reader, args.round, args.plan)
+    except (RoundCodeError, NotFound) as exc:
         raise UsageError(str(exc)) from None
-    book = bulletin_workbook(b, portal.settings.office_name)
+    if output.suffix.lower() == ".docx":
+        attachment = output.with_name(f"{output.stem}-附件.xlsx")
+        texts = bulletin_draft(portal, reader, args.round, args.plan)
+        _write_output(str(output), export_bulletin_docx(portal, reader, args.round, args.plan, texts))
+        _write_output(str(attachment), book.data)
+        print(f"已导出通报正文 {output} 和附件 {attachment}(A4 共 {book.total_pages} 页)", file=sys.stderr)
+        return EXIT_OK
     _write_output(args.output, book.data)
     print(
         f"已导出 {args.output}:应报 {b.completion.expected} 个单位,按时 {b.on_time}、迟报 {b.late}、"
@@ -648,11 +673,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--round", help="轮次代码,如 2025Q3(默认为当前填报的季度)")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
+    p.add_argument("--plan", help="规划代码,如 JZ:只列这个规划的单位(与 -o 一起用)")
+    p.add_argument("-o", "--output", help="把催报名单写成 Excel 文件,如 催报名单.xlsx")
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("bulletin", help="季度通报:报送情况、指标进度、滞后任务,导出 .xlsx")
     p.add_argument("--round", required=True, help="轮次代码,如 2025Q3")
-    p.add_argument("-o", "--output", required=True, help="输出文件,如 2025Q3季度通报.xlsx")
+    p.add_argument("--plan", help="规划代码,如 JZ:只通报这个规划,由它的办公室印发(默认为全部规划)")
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        help="输出文件:.docx 为通报正文(附件表格另存为同名“-附件.xlsx”),.xlsx 为通报表格",
+    )
+    p.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
     p.set_defaults(func=cmd_bulletin)
 
     acc = sub.add_parser("accounts", help="账号维护(在服务器上执行)").add_subparsers(

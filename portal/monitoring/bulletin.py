@@ -1,7 +1,8 @@
 """The quarterly bulletin (季度通报): who reported, how the KPIs are pacing, which tasks lag.
 
 Everything comes from the views of warehouse.views (completion, KPI progress, task progress), so
-the bulletin says exactly what the pages say; this module only counts and orders.
+the bulletin says exactly what the pages say; this module only counts, orders and picks. A bulletin
+is of one plan (its office issues it) or of every plan of the year (the portal's office).
 """
 
 from __future__ import annotations
@@ -14,9 +15,10 @@ import polars as pl
 from portal.core import labels as L
 from portal.core.context import Portal
 from schemas.enums import Pace
+from schemas.errors import NotFound
 from schemas.quarters import Quarter
-from warehouse import lookups
-from warehouse.views import Completion, completion, kpi_progress, task_progress
+from warehouse import lookups, offices
+from warehouse.views import Completion, completion, kpi_progress, task_progress, unit_plans
 
 
 @dataclass
@@ -24,7 +26,7 @@ class Bulletin:
     round: str
     year: int
     quarter: int
-    today: dt.date
+    today: dt.date  # the bulletin's date: the portal's clock, never before the quarter ended
     completion: Completion
     reporting: pl.DataFrame  # one row per expected unit: unit, name, kind, state, state_text, reported_at, due_date, days_late, timing
     by_kind: pl.DataFrame  # kind, expected, on_time, late, missing
@@ -32,9 +34,14 @@ class Bulletin:
     red_list: (
         pl.DataFrame
     )  # red indicators: plan, indicator, name, owner_name, actual, expected, ratio, reported
-    tasks_behind: (
-        pl.DataFrame
-    )  # overdue tasks: plan, task, title, lead_name, lead_status, lead_percent, reasons, helpers_behind
+    tasks_behind: pl.DataFrame  # overdue tasks: plan, task, number, title, lead_unit, lead_name, lead_status, lead_percent, reasons, helpers_behind
+    plan: str | None = None  # the plan of a per-plan bulletin
+    plan_name: str | None = None
+    office: dict | None = None  # the issuing office's row (warehouse.offices.OFFICE_COLUMNS) when known
+    parent_office: dict | None = None  # the office above it (抄送)
+    unreported: pl.DataFrame | None = None  # 本期未报/未审核 indicators: never counted as behind
+    task_rows: pl.DataFrame | None = None  # task_progress_long rows of the plan(s), for quotes
+    kpi: pl.DataFrame | None = None  # every indicator of the plan(s) (kpi_progress rows)
 
     @property
     def on_time(self) -> int:
@@ -104,9 +111,11 @@ def _pace(kpi: pl.DataFrame, plans: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def bulletin(portal: Portal, round_code: str) -> Bulletin:
-    """The bulletin of a round on the portal's clock. Raises RoundCodeError for a malformed code and
-    warehouse.views.UnknownRound for a round not in the warehouse (both with Chinese messages)."""
+def bulletin(portal: Portal, round_code: str, plan: str | None = None) -> Bulletin:
+    """The bulletin of a round on the portal's clock, of one plan (its units, indicators and tasks
+    only) or of every plan of the year. Raises RoundCodeError for a malformed code,
+    warehouse.views.UnknownRound for a round not in the warehouse and NotFound for an unknown plan
+    (all with Chinese messages)."""
     period = Quarter.parse(round_code)
     year, quarter = period.year, period.quarter
     today = portal.settings.today()
@@ -115,15 +124,37 @@ def bulletin(portal: Portal, round_code: str) -> Bulletin:
         kpi = kpi_progress(con, round_code)
         tasks = task_progress(con, round_code)
         plans = lookups.plans_of_year(con, year)
+        office = parent = None
+        if plan is not None:
+            if plan not in dict(lookups.plans(con)):
+                raise NotFound(f"没有规划“{plan}”，请检查规划代码（见任务分解表）。")
+            plans = plans.filter(pl.col("code") == plan)
+            on_duty = unit_plans(con).filter(pl.col("plan") == plan)["unit"]
+            c = c.only(on_duty)
+            office = offices.office(con, offices.office_of_plan(con, plan))
+            parent = offices.office(con, office["parent"]) if office else None
+        plan_name = dict(lookups.plans(con)).get(plan) if plan else None
     kpi = kpi.filter(pl.col("plan").is_in(plans["code"].implode()))
     reporting = _reporting(c)
     red = kpi.filter(pl.col("pace") == Pace.RED.value).select(
-        "plan", "indicator", "name", "measure_unit", "owner_name", "actual", "expected", "ratio", "reported"
+        "plan",
+        "indicator",
+        "name",
+        "measure_unit",
+        "owner",
+        "owner_name",
+        "actual",
+        "expected",
+        "ratio",
+        "reported",
     )
-    behind = tasks.overdue.select(
+    in_plans = pl.col("plan").is_in(plans["code"].implode())
+    behind = tasks.overdue.filter(in_plans).select(
         "plan",
         "task",
+        "number",
         "title",
+        "lead_unit",
         "lead_name",
         "lead_status",
         "lead_percent",
@@ -143,4 +174,148 @@ def bulletin(portal: Portal, round_code: str) -> Bulletin:
         pace=_pace(kpi, plans),
         red_list=red,
         tasks_behind=behind,
+        plan=plan,
+        plan_name=plan_name,
+        office=office,
+        parent_office=parent,
+        unreported=kpi.filter(pl.col("pace") == Pace.UNREPORTED.value),
+        task_rows=tasks.long.filter(in_plans),
+        kpi=kpi,
     )
+
+
+# ------------------------------------------------------------------------------- for the document
+
+# Unit ratings of the 单位排名 (红黄绿): red = still owes the round past its due date, or an indicator
+# behind pace (滞后); yellow = reported late, an indicator 稍缓, or a task it leads is behind; green
+# otherwise. Ranked green first, then by the share of its indicators on pace, then registry order.
+RATINGS = {"green": "绿", "yellow": "黄", "red": "红"}
+
+
+def issued_on(b: Bulletin) -> dt.date:
+    """The bulletin's date: today on the portal's clock, never a date before the quarter ended."""
+    return max(b.today, Quarter(b.year, b.quarter).end())
+
+
+def overdue_units(b: Bulletin) -> pl.DataFrame:
+    """Units that still owe the round and whose (effective) due date has passed as of today."""
+    return b.reporting.filter((pl.col("timing") == MISSING) & (pl.col("due_date") < b.today))
+
+
+def not_yet_due_units(b: Bulletin) -> pl.DataFrame:
+    """Units that have not reported but whose due date is today or later (an open round)."""
+    return b.reporting.filter((pl.col("timing") == MISSING) & (pl.col("due_date") >= b.today))
+
+
+def ranking(b: Bulletin) -> pl.DataFrame:
+    """One row per unit expected to report: unit, name, timing, indicators it owns by pace, tasks it
+    leads that are behind, rating (green/yellow/red) and rank."""
+    kpi = b.kpi if b.kpi is not None else pl.DataFrame(schema={"owner": pl.String, "pace": pl.String})
+    paces = kpi.group_by("owner").agg(
+        *[(pl.col("pace") == p.value).sum().cast(pl.Int64).alias(p.value) for p in Pace],
+    )
+    tasks = b.tasks_behind.group_by("lead_unit").agg(pl.len().cast(pl.Int64).alias("tasks_behind"))
+    overdue = set(overdue_units(b)["unit"])
+    frame = (
+        b.reporting.with_row_index("order")
+        .join(paces, left_on="unit", right_on="owner", how="left")
+        .join(tasks, left_on="unit", right_on="lead_unit", how="left")
+        .with_columns(pl.col(*[p.value for p in Pace], "tasks_behind").fill_null(0))
+        .with_columns(
+            indicators=pl.sum_horizontal(*[p.value for p in Pace]),
+            overdue=pl.col("unit").is_in(list(overdue)),
+        )
+        .with_columns(
+            rating=pl.when(pl.col("overdue") | (pl.col("red") > 0))
+            .then(pl.lit("red"))
+            .when((pl.col("timing") == LATE) | (pl.col("yellow") > 0) | (pl.col("tasks_behind") > 0))
+            .then(pl.lit("yellow"))
+            .otherwise(pl.lit("green")),
+            on_pace=pl.when(pl.col("indicators") > 0)
+            .then(pl.col("green") / pl.col("indicators"))
+            .otherwise(None),
+        )
+    )
+    order = {"green": 0, "yellow": 1, "red": 2}
+    frame = frame.with_columns(rating_order=pl.col("rating").replace_strict(order, return_dtype=pl.Int64))
+    frame = frame.sort(["rating_order", "on_pace", "order"], descending=[False, True, False], nulls_last=True)
+    return frame.with_row_index("rank", offset=1).drop("rating_order")
+
+
+@dataclass(frozen=True)
+class QuoteRules:
+    """How 亮点 and 存在问题 are picked from units' own approved text; the office may change them.
+
+    highlights: at most this many tasks whose percent is furthest ahead of 序时进度 (at least
+    `min_ahead` points ahead) with a non-empty 进展情况; problems: at most this many tasks behind
+    序时进度 or reported 滞后, with a non-empty 存在问题, furthest behind first."""
+
+    highlights: int = 3
+    problems: int = 3
+    min_ahead: float = 0.0
+
+
+@dataclass(frozen=True)
+class Quote:
+    unit_name: str
+    task: str  # the task as the plan writes it: number and title
+    text: str
+
+    def line(self) -> str:
+        return f"{self.unit_name}（{self.task}）：{self.text.strip()}"
+
+
+DEFAULT_RULES = QuoteRules()
+
+
+def task_label(number: str | None, title: str) -> str:
+    """A task as the plan writes it: its number and title (never the internal code)."""
+    return f"{number} {title}" if number else title
+
+
+def pick_quotes(b: Bulletin, rules: QuoteRules = DEFAULT_RULES) -> tuple[list[Quote], list[Quote]]:
+    """(亮点, 存在问题) quoted from approved task progress text, chosen by `rules`."""
+    rows = b.task_rows
+    if rows is None or rows.is_empty():
+        return [], []
+    approved = (
+        rows.with_row_index("task_position")
+        .filter(pl.col("submission_status") == "approved")
+        .with_columns(ahead=pl.col("percent") - pl.col("expected_percent"))
+    )
+
+    def quotes(frame: pl.DataFrame, column: str, limit: int) -> list[Quote]:
+        return [
+            Quote(r["unit_name"] or r["unit"], task_label(r["number"], r["title"]), r[column])
+            for r in frame.head(max(limit, 0)).iter_rows(named=True)
+        ]
+
+    def said(column: str) -> pl.Expr:
+        return pl.col(column).fill_null("").str.strip_chars() != ""
+
+    highlights = approved.filter(
+        said("narrative") & (pl.col("ahead") >= rules.min_ahead) & (pl.col("status") != "behind")
+    ).sort(["ahead", "task_position"], descending=[True, False])
+    problems = approved.filter(
+        said("problems") & ((pl.col("ahead") < 0) | (pl.col("status") == "behind"))
+    ).sort(["ahead", "task_position"], nulls_last=True)
+    return quotes(highlights, "narrative", rules.highlights), quotes(problems, "problems", rules.problems)
+
+
+def amount_text(value: float | None, measure_unit: str | None = None) -> str:
+    """A number as paper shows it: 192.4286 家 → 192 家, 3.456 亿元 → 3.46 亿元, 14.25% → 14.3%."""
+    if value is None:
+        return "—"
+    unit = measure_unit or ""
+    if unit == "%":
+        digits = 1
+    elif abs(value) >= 100 or unit in ("家", "件", "人", "个", "项", "家次", "所"):
+        digits = 0
+    elif abs(value) >= 10:
+        digits = 1
+    else:
+        digits = 2
+    text = f"{value:.{digits}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{text}{unit}" if unit == "%" else f"{text} {unit}".rstrip()

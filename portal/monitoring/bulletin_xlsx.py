@@ -150,13 +150,14 @@ def _write_main(ws, b: Bulletin, office: str) -> int:
     row = _section(ws, row, "二、指标进度", sections)
     pace = b.pace.to_dicts()
     total = sum(p["indicators"] for p in pace)
-    greens, yellows, reds = (sum(p[k] for p in pace) for k in ("green", "yellow", "red"))
-    unreported = int((~b.red_list["reported"]).sum())
+    greens, yellows, reds, unreported = (
+        sum(p[k] for p in pace) for k in ("green", "yellow", "red", "unreported")
+    )
     row = _line(
         ws,
         row,
-        f"截至本季度末,监测指标 {total} 个:进度正常 {greens} 个、稍缓(落后不超过 10%){yellows} 个、"
-        f"滞后 {reds} 个(其中未报送数据 {unreported} 个)。只计入办公室审核通过的数据。",
+        f"截至本季度末,监测指标 {total} 个:进度正常 {greens} 个、稍缓(落后序时进度不超过 10%){yellows} 个、"
+        f"滞后 {reds} 个;本期未报/未审核 {unreported} 个,不计入滞后。只计入办公室审核通过的本季度数据。",
     )
     fields = [
         ("序号", 1, None),
@@ -165,7 +166,7 @@ def _write_main(ws, b: Bulletin, office: str) -> int:
         ("正常", 1, "0"),
         ("稍缓", 1, "0"),
         ("滞后", 1, "0"),
-        ("正常率", 1, PERCENT),
+        ("本期未报", 1, "0"),
     ]
     rows = [
         [
@@ -175,7 +176,7 @@ def _write_main(ws, b: Bulletin, office: str) -> int:
             p["green"],
             p["yellow"],
             p["red"],
-            p["green"] / p["indicators"] if p["indicators"] else "—",
+            p["unreported"],
         ]
         for i, p in enumerate(pace, start=1)
     ]

@@ -14,14 +14,16 @@ import polars as pl
 
 from portal.core import labels as L
 from portal.core.context import Portal
+from portal.core.documents import ExportedBook
 from portal.core.labels import enum_label
 from portal.core.permissions import require
-from portal.monitoring.bulletin import bulletin
+from portal.monitoring.bulletin import DEFAULT_RULES, Bulletin, QuoteRules, bulletin
+from portal.monitoring.bulletin_docx import BulletinTexts, bulletin_document, default_texts
 from portal.monitoring.bulletin_xlsx import bulletin_workbook
 from portal.monitoring.reminder_xlsx import reminder_workbook
 from schemas.enums import IndicatorKind, Pace, ReportState, TaskStatus, UnitKind
 from schemas.quarters import Quarter
-from warehouse import lookups, rounds
+from warehouse import lookups, offices, rounds
 from warehouse.views import (
     DUE_SOON_DAYS,
     completion,
@@ -263,6 +265,7 @@ def missing_frame(board: CompletionBoard) -> pl.DataFrame:
         .alias("state_text"),
         pl.col("contact").fill_null(""),
         pl.col("phone").fill_null(""),
+        pl.col("leader").fill_null(""),
         "due_date",
         pl.col("days_left").map_elements(days_left_text, return_dtype=pl.String).alias("days_left_text"),
         pl.when(pl.col("due_soon") & (pl.col("days_left") >= 0))
@@ -292,23 +295,60 @@ def days_left_text(days: int) -> str:
     return L.DUE_TODAY if days == 0 else L.DAYS_LEFT.format(days=days)
 
 
+def missing_list_book(
+    portal: Portal, account, round_code: str, plan: str | None = None, kind: str | None = None
+) -> ExportedBook:
+    """催报名单 of a round (with the board's filters; issued by the plan's office when one plan is
+    chosen), audited as completion.export. The page downloads its bytes; `portal status -o` writes it."""
+    require(account, "completion.export")
+    board = completion_board(portal, account, round_code, plan, kind)
+    with portal.warehouse.connect() as con:
+        office = offices.office(con, offices.office_of_plan(con, plan)) if plan else None
+        scope = dict(lookups.plans(con)).get(plan) if plan else None
+    name = (office or {}).get("name") or portal.settings.office_name
+    book = reminder_workbook(board, missing_frame(board), name, scope)
+    _audit(portal, account, "completion.export", round_code, f"plan={plan or ''} kind={kind or ''}")
+    return book
+
+
 def export_missing_list(
     portal: Portal, account, round_code: str, plan: str | None = None, kind: str | None = None
 ) -> bytes:
-    """催报名单 .xlsx of a round (with the board's filters), audited as completion.export."""
-    require(account, "completion.export")
-    board = completion_board(portal, account, round_code, plan, kind)
-    book = reminder_workbook(board, missing_frame(board), portal.settings.office_name)
-    _audit(portal, account, "completion.export", round_code, f"plan={plan or ''} kind={kind or ''}")
-    return book.data
+    return missing_list_book(portal, account, round_code, plan, kind).data
 
 
-def export_bulletin(portal: Portal, account, round_code: str) -> bytes:
-    """季度通报 .xlsx of a round, audited as bulletin.export."""
+def bulletin_book(
+    portal: Portal, account, round_code: str, plan: str | None = None
+) -> tuple[Bulletin, ExportedBook]:
+    """季度通报 tables (.xlsx) of a round (of one plan, issued by its office), audited as bulletin.export."""
     require(account, "bulletin.export")
-    book = bulletin_workbook(bulletin(portal, round_code), portal.settings.office_name)
-    _audit(portal, account, "bulletin.export", round_code, None)
-    return book.data
+    b = bulletin(portal, round_code, plan)
+    book = bulletin_workbook(b, (b.office or {}).get("name") or portal.settings.office_name)
+    _audit(portal, account, "bulletin.export", round_code, f"plan={plan or ''} xlsx")
+    return b, book
+
+
+def export_bulletin(portal: Portal, account, round_code: str, plan: str | None = None) -> bytes:
+    return bulletin_book(portal, account, round_code, plan)[1].data
+
+
+def bulletin_draft(
+    portal: Portal, account, round_code: str, plan: str | None = None, rules: QuoteRules = DEFAULT_RULES
+) -> BulletinTexts:
+    """The texts the office edits before exporting the Word bulletin: 亮点 and 存在问题 quoted from
+    units' approved text by `rules`; 下步要求 empty."""
+    require(account, "bulletin.export")
+    return default_texts(bulletin(portal, round_code, plan), rules)
+
+
+def export_bulletin_docx(
+    portal: Portal, account, round_code: str, plan: str | None, texts: BulletinTexts
+) -> bytes:
+    """季度通报 .docx (正文) of a round with the office's edited texts, audited as bulletin.export."""
+    require(account, "bulletin.export")
+    data = bulletin_document(bulletin(portal, round_code, plan), texts, portal.settings.office_name)
+    _audit(portal, account, "bulletin.export", round_code, f"plan={plan or ''} docx")
+    return data
 
 
 def _audit(portal: Portal, account, action: str, target: str | None, detail: str | None) -> None:
@@ -332,6 +372,11 @@ class KpiBoard:
     @property
     def red_list(self) -> pl.DataFrame:
         return self.indicators.filter(pl.col("pace") == Pace.RED.value)
+
+    @property
+    def unreported(self) -> pl.DataFrame:
+        """本期未报/未审核: no approved value for the round; listed apart, never counted as behind."""
+        return self.indicators.filter(pl.col("pace") == Pace.UNREPORTED.value)
 
 
 def kpi_board(
@@ -458,6 +503,8 @@ __all__ = [
     "completion_board",
     "completion_choices",
     "export_bulletin",
+    "export_bulletin_docx",
+    "bulletin_draft",
     "export_missing_list",
     "indicator_history",
     "kpi_board",

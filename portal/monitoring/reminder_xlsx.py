@@ -1,19 +1,20 @@
 """The reminder list (催报名单) of a round as a print-ready workbook: who still owes the round (never
-reported, every upload rejected, or returned), whom to call.
+reported, every upload rejected, or returned awaiting resubmission), whom to call.
 
-One sheet: title, issuing office and date, a line of counts, then one bordered row per missing
-unit (soonest due first) with its contact and phone; A4 portrait, fit to width, header repeated.
+One sheet: title (the quarter in words), issuing office and date, a line of counts, then one
+bordered row per missing unit (soonest due first) with its contact, phone and 分管领导, days left or
+overdue, and an empty 催报记录 column for the office to fill; A4 portrait, fit to width, header
+repeated on every page (print titles), every row one height.
 Every text cell goes through templates_xlsx.writing.put (a contact typed as "=…" stays text).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import polars as pl
 from openpyxl import Workbook
 
 from portal.core.documents import ExportedBook, chinese_date, save
+from schemas.quarters import Quarter
 from templates_xlsx.writing import (
     CENTER,
     fit_row_height,
@@ -26,41 +27,51 @@ from templates_xlsx.writing import (
     title_rows,
 )
 
-if TYPE_CHECKING:
-    from portal.monitoring.dashboards import CompletionBoard
-
 SHEET = "催报名单"
 HEADER_ROW = 4
-HEADERS = ["序号", "单位代码", "单位名称", "单位类型", "联系人", "联系电话", "截止日期", "剩余时间", "提示"]
-HEADERS += ["报送状态", "未通过校验次数"]
-WIDTHS = [6, 13, 26, 9, 12, 14, 12, 12, 12, 14, 9]
-COLUMNS = ["unit", "unit_name", "kind_label", "contact", "phone", "due_date", "days_left_text", "reminder"]
-COLUMNS += ["state_text", "rejected_attempts"]
-ALIGN = [CENTER, None, None, CENTER, None, None, CENTER, CENTER, CENTER, CENTER, CENTER]
+HEADERS = ["序号", "单位名称", "单位类型", "报送状态", "联系人", "联系电话", "分管领导", "截止日期"]
+HEADERS += ["剩余/逾期天数", "催报记录"]
+WIDTHS = [5, 24, 8, 16, 9, 13, 9, 11, 11, 18]
+COLUMNS = [
+    "unit_name",
+    "kind_label",
+    "state_text",
+    "contact",
+    "phone",
+    "leader",
+    "due_date",
+    "days_left_text",
+]
+ALIGN = [CENTER, None, CENTER, None, None, None, None, CENTER, CENTER, None]
+ROW_POINTS = 30.0  # every data row one height: two lines of a long unit name or state
 
 
-def reminder_workbook(board: CompletionBoard, missing: pl.DataFrame, office: str) -> ExportedBook:
+def reminder_workbook(board, missing: pl.DataFrame, office: str, scope: str | None = None) -> ExportedBook:
+    """`board`: a warehouse.views.Completion or a dashboards.CompletionBoard (round, today,
+    due_date, expected, reported, missing, due_soon); `missing`: dashboards.missing_frame rows;
+    `scope`: the plan's name when the list is of one plan."""
     book = Workbook()
     ws = book.active
     ws.title = SHEET
     ncols = len(HEADERS)
     title_rows(
         ws,
-        f"{board.round} 季度调度催报名单",
+        f"{Quarter.parse(board.round).label}{scope or ''}调度催报名单",
         f"发文机关:{office}",
         f"日期:{chinese_date(board.today)}",
         ncols,
     )
     soon = board.due_soon.height
     counts = (
-        f"本轮截止日期 {board.due_date.isoformat()};应报 {board.expected} 个单位,已报送 {board.reported} 个,"
-        f"未报送或被退回 {board.missing.height} 个(其中三天内到期或已逾期 {soon} 个)。"
+        f"本轮截止日期 {chinese_date(board.due_date)};应报 {board.expected} 个单位,已报送 {board.reported} 个,"
+        f"未报送或被退回待重报 {board.missing.height} 个(其中三天内到期或已逾期 {soon} 个)。"
     )
     merged_text(ws, 3, 1, ncols, counts, height=20)
     style_header(ws, HEADER_ROW, HEADERS, WIDTHS)
     row = HEADER_ROW + 1
     for i, record in enumerate(missing.select(COLUMNS).iter_rows(), start=1):
-        grid_row(ws, row, [i, *record], alignments=ALIGN)
+        grid_row(ws, row, [i, *record, ""], alignments=ALIGN)
+        ws.row_dimensions[row].height = ROW_POINTS
         row += 1
     if missing.is_empty():
         merged_text(ws, row, 1, ncols, "无:应报单位均已报送。")

@@ -24,7 +24,12 @@ STATE_COLOURS = {
 }
 # Chart colours (stronger than cell backgrounds), same order as ReportState.
 STATE_CHART_COLOURS = ["#d9534f", "#f0ad4e", "#fd7e14", "#5cb85c"]
-PACE_COLOURS = {Pace.GREEN.value: "#d4edda", Pace.YELLOW.value: "#fff3cd", Pace.RED.value: "#f8d7da"}
+PACE_COLOURS = {
+    Pace.GREEN.value: "#d4edda",
+    Pace.YELLOW.value: "#fff3cd",
+    Pace.RED.value: "#f8d7da",
+    Pace.UNREPORTED.value: "#e2e3e5",  # grey: not judged this round, neither on pace nor behind
+}
 GRADE_COLOURS = ["#2e7d32", "#1976d2", "#f9a825", "#c62828"]  # 优秀 良好 合格 不合格
 
 

@@ -36,7 +36,7 @@ def test_every_indicator_is_listed_with_its_pace_and_a_chart_is_drawn(site, user
     table = at.dataframe[0].value
     shown = metrics(at)
     assert shown[L.KPI_TOTAL] == str(len(table)) == "77"
-    assert sum(int(shown[label]) for label in ("正常", "稍缓", "滞后")) == 77
+    assert sum(int(shown[label]) for label in ("正常", "稍缓", "滞后", "本期未报/未审核")) == 77
     assert list(table.columns[:3]) == ["指标代码", "指标名称", "规划"] and list(table.columns[-2:]) == [
         "完成进度",
         "进度状态",

@@ -220,12 +220,16 @@ def test_choices_offer_plans_unit_kinds_and_the_open_round_by_default(rounds_por
 def test_the_missing_list_export_opens_is_print_ready_and_keeps_formula_text_as_text(rounds_portal):
     data = export_missing_list(rounds_portal, OFFICE, "2025Q3")
     ws = openpyxl.load_workbook(io.BytesIO(data))[SHEET]
-    assert ws["A1"].value == "2025Q3 季度调度催报名单"
-    assert "已报送 4 个,未报送或被退回 3 个(其中三天内到期或已逾期 2 个)" in ws["A3"].value
+    assert ws["A1"].value == "2025年第三季度调度催报名单"
+    assert "已报送 4 个,未报送或被退回待重报 3 个(其中三天内到期或已逾期 2 个)" in ws["A3"].value
     header = [c.value for c in ws[HEADER_ROW]]
-    assert header[:6] == ["序号", "单位代码", "单位名称", "单位类型", "联系人", "联系电话"]
+    assert header == ["序号", "单位名称", "单位类型", "报送状态", "联系人", "联系电话", "分管领导"] + [
+        "截止日期",
+        "剩余/逾期天数",
+        "催报记录",
+    ]
     first = [c for c in ws[HEADER_ROW + 1]]
-    assert [c.value for c in first[:3]] == [1, "D", "单位D"]
+    assert [c.value for c in first[:2]] == [1, "单位D"] and first[-1].value is None
     for cell, text in ((first[4], EVIL_CONTACT), (first[5], EVIL_PHONE)):
         assert (cell.value, cell.data_type, cell.quotePrefix) == (text, "s", True)
     assert first[1].border.left.style == "thin"
@@ -237,7 +241,7 @@ def test_the_missing_list_export_opens_is_print_ready_and_keeps_formula_text_as_
 def test_the_missing_list_export_follows_the_filters(rounds_portal):
     data = export_missing_list(rounds_portal, EVALUATOR, "2025Q3", kind="town")
     ws = openpyxl.load_workbook(io.BytesIO(data))[SHEET]
-    assert [r[1] for r in ws.iter_rows(min_row=HEADER_ROW + 1, values_only=True)] == ["F", "E"]
+    assert [r[1] for r in ws.iter_rows(min_row=HEADER_ROW + 1, values_only=True)] == ["单位F", "单位E"]
 
 
 @pytest.mark.libreoffice
@@ -269,22 +273,32 @@ def test_the_completion_chart_carries_its_data_inline(rounds_portal):
 PACES = {
     "STOCK_B": "yellow",
     "STOCK_NB": "green",
-    "STOCK_NONE": "red",
-    "FLOW": "red",
+    "STOCK_NONE": "unreported",
+    "FLOW": "unreported",
     "CUM": "green",
     "CUM_NB": "yellow",
-    "RATE": "yellow",
-    "MILESTONE": "red",
-    "LE": "yellow",
-    "LE_RATE": "green",
+    "RATE": "unreported",
+    "MILESTONE": "unreported",
+    "LE": "unreported",
+    "LE_RATE": "unreported",
 }
 
 
-def test_kpi_board_counts_paces_and_lists_the_red_ones(kpi_portal):
+def test_kpi_board_counts_paces_and_lists_the_unreported_apart_from_the_red_ones(kpi_portal):
     board = kpi_board(kpi_portal, EVALUATOR, "2025Q3")
     assert dict(zip(board.indicators["indicator"], board.indicators["pace"], strict=True)) == PACES
-    assert board.counts == {"green": 3, "yellow": 4, "red": 3}
-    assert board.red_list["indicator"].to_list() == ["STOCK_NONE", "FLOW", "MILESTONE"]
+    assert board.counts == {"green": 2, "yellow": 2, "red": 0, "unreported": 6}
+    assert board.red_list.is_empty()
+    assert board.unreported["indicator"].to_list() == [
+        "STOCK_NONE",
+        "FLOW",
+        "RATE",
+        "MILESTONE",
+        "LE",
+        "LE_RATE",
+    ]
+    earlier = kpi_board(kpi_portal, EVALUATOR, "2025Q2")
+    assert earlier.red_list["indicator"].to_list() == ["FLOW", "MILESTONE"]
     row = board.indicators.filter(pl.col("indicator") == "CUM").row(0, named=True)
     assert (row["pace_label"], row["indicator_kind"], row["ratio_text"], row["plan_name"]) == (
         "正常",
@@ -298,9 +312,10 @@ def test_kpi_board_counts_paces_and_lists_the_red_ones(kpi_portal):
     ("filters", "expected"),
     [
         ({"unit": "U3"}, ["FLOW", "RATE", "MILESTONE", "LE", "LE_RATE"]),
-        ({"pace": "red"}, ["STOCK_NONE", "FLOW", "MILESTONE"]),
+        ({"pace": "unreported"}, ["STOCK_NONE", "FLOW", "RATE", "MILESTONE", "LE", "LE_RATE"]),
         ({"kind": "stock"}, ["STOCK_B", "STOCK_NB", "STOCK_NONE", "LE"]),
-        ({"unit": "U3", "pace": "green"}, ["LE_RATE"]),
+        ({"unit": "U3", "pace": "green"}, []),
+        ({"unit": "U2", "pace": "green"}, ["CUM"]),
         ({"plan": "P", "kind": "flow"}, ["FLOW"]),
         ({"plan": "NOPE"}, []),
     ],
@@ -406,7 +421,8 @@ def test_the_pace_table_leaves_unreported_values_blank_and_colours_each_pace(kpi
     board = kpi_board(kpi_portal, OFFICE, "2025Q3")
     styler = paced_table(board.indicators, ["indicator", "actual", "expected", "pace_label"])
     rows = {r["指标代码"]: r for r in styler.data.to_dict("records")}
-    assert (rows["STOCK_NONE"]["实际值"], rows["STOCK_NONE"]["进度状态"]) == ("", "滞后")
+    assert (rows["STOCK_NONE"]["实际值"], rows["STOCK_NONE"]["进度状态"]) == ("", "本期未报/未审核")
     assert (rows["STOCK_B"]["实际值"], rows["STOCK_B"]["期望值"]) == ("150", "158.33")
-    html = styler.to_html()
-    assert all(colour in html for colour in ("#d4edda", "#fff3cd", "#f8d7da"))
+    earlier = kpi_board(kpi_portal, OFFICE, "2025Q2")
+    html = paced_table(earlier.indicators, ["indicator", "actual", "expected", "pace_label"]).to_html()
+    assert all(colour in html for colour in ("#d4edda", "#fff3cd", "#f8d7da", "#e2e3e5"))

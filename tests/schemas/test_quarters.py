@@ -49,3 +49,11 @@ def test_a_due_date_is_so_many_days_after_the_quarter_ends():
 def test_a_malformed_code_is_refused_in_chinese(code):
     with pytest.raises(RoundCodeError, match="轮次代码"):
         Quarter.parse(code)
+
+
+@pytest.mark.parametrize(
+    ("code", "label"),
+    [("2025Q1", "2025年第一季度"), ("2025Q3", "2025年第三季度"), ("2026Q4", "2026年第四季度")],
+)
+def test_a_quarter_is_named_in_words_on_documents(code, label):
+    assert Quarter.parse(code).label == label

@@ -13,22 +13,32 @@ EXPECTED_2025Q3 = [
     ("STOCK_B", 150.0, 100 + 100 * 1.75 / 3, 150 / (100 + 100 * 1.75 / 3), "yellow"),
     # stock without baseline: first approved 200 at 2024Q4 (2025.0) → 300 at 2027.0
     ("STOCK_NB", 240.0, 200 + 100 * 0.75 / 2, 240 / 237.5, "green"),
-    # stock without baseline and never reported (a blank value is not a value)
-    ("STOCK_NONE", None, None, None, "red"),
-    # flow mid-year: yearly target for 2025 (80) * 3/4; only 2025 values count; Q3 not approved yet
-    ("FLOW", 30.0, 60.0, 0.5, "red"),
+    # stock without baseline and never reported (a blank value is not a value): not judged
+    ("STOCK_NONE", None, None, None, "unreported"),
+    # flow mid-year: yearly target for 2025 (80) * 3/4; only 2025 values count; Q3 not approved yet,
+    # so Q2's 30 is judged against Q2's 40 and the indicator is listed as not reported this round
+    ("FLOW", 30.0, 60.0, 30 / 40, "unreported"),
     # cumulative with baseline 0 at 2023: 60 * 1.75/3; the rejected upload's 0 ignored
     ("CUM", 36.0, 35.0, 36 / 35, "green"),
     # cumulative without baseline: 0 at the end of the plan's base year 2023; exactly 90% = yellow
     ("CUM_NB", 63.0, 70.0, 0.9, "yellow"),
-    # rate: the target itself; the pending 20 in 2025Q3 is not approved
-    ("RATE", 13.8, 15.0, 13.8 / 15, "yellow"),
-    # milestone: the target (1); 0 = not achieved
-    ("MILESTONE", 0.0, 1.0, 0.0, "red"),
-    # '<=' stock: 10 → 4, expected 10 - 6 * 1.75/3 = 6.5; ratio expected/actual
-    ("LE", 6.8, 6.5, 6.5 / 6.8, "yellow"),
-    # '<=' rate: 5 / 4
-    ("LE_RATE", 4.0, 5.0, 1.25, "green"),
+    # rate: the target itself; the pending 20 in 2025Q3 is not approved (Q2's value)
+    ("RATE", 13.8, 15.0, 13.8 / 15, "unreported"),
+    # milestone: the target (1); 0 = not achieved (Q2's value)
+    ("MILESTONE", 0.0, 1.0, 0.0, "unreported"),
+    # '<=' stock: 10 → 4, expected 10 - 6 * 1.75/3 = 6.5; Q2's 6.8 against Q2's 10 - 6 * 1.5/3 = 7
+    ("LE", 6.8, 6.5, 7 / 6.8, "unreported"),
+    # '<=' rate: 5 / 4 (Q2's value)
+    ("LE_RATE", 4.0, 5.0, 1.25, "unreported"),
+]
+
+# The same indicators in 2025Q2, the round their values belong to: judged (ratio, pace).
+JUDGED_2025Q2 = [
+    ("FLOW", 30 / 40, "red"),
+    ("RATE", 13.8 / 15, "yellow"),
+    ("MILESTONE", 0.0, "red"),
+    ("LE", 7 / 6.8, "green"),
+    ("LE_RATE", 1.25, "green"),
 ]
 
 
@@ -51,6 +61,22 @@ def test_kpi_pace_matches_the_hand_computation_for_each_kind(
     assert row["expected"] == pytest.approx(expected) if expected is not None else row["expected"] is None
     assert row["ratio"] == pytest.approx(ratio) if ratio is not None else row["ratio"] is None
     assert row["pace"] == pace
+
+
+@pytest.mark.parametrize(("indicator", "ratio", "pace"), JUDGED_2025Q2)
+def test_a_value_is_judged_in_the_round_it_belongs_to(kpi_wh, indicator, ratio, pace):
+    with kpi_wh.connect() as con:
+        row = _rows(kpi_progress(con, "2025Q2"), "ratio", "pace", "current")[indicator]
+    assert (row["ratio"], row["pace"], row["current"]) == (pytest.approx(ratio), pace, True)
+
+
+def test_an_indicator_without_a_value_for_the_round_is_never_behind(kpi_wh):
+    with kpi_wh.connect() as con:
+        frame = kpi_progress(con, "2025Q3")
+    stale = frame.filter(~pl.col("current"))
+    assert sorted(stale["indicator"]) == sorted(["STOCK_NONE", "FLOW", "RATE", "MILESTONE", "LE", "LE_RATE"])
+    assert set(stale["pace"]) == {"unreported"}
+    assert frame.filter(pl.col("pace") == "red").is_empty()
 
 
 def test_kpi_progress_has_one_row_per_indicator_in_registry_order(kpi_wh):
@@ -102,7 +128,7 @@ def test_year_target_and_year_ratio_are_the_expected_value_at_year_end(kpi_wh):
 def test_a_flow_reported_last_year_is_not_reported_this_year(kpi_wh):
     with kpi_wh.connect() as con:
         rows = _rows(kpi_progress(con, "2025Q1"), "actual", "expected", "pace")
-    assert rows["FLOW"] == {"indicator": "FLOW", "actual": None, "expected": 20.0, "pace": "red"}
+    assert rows["FLOW"] == {"indicator": "FLOW", "actual": None, "expected": 20.0, "pace": "unreported"}
     assert rows["STOCK_B"]["actual"] == 130.0  # stocks carry the latest approved value forward
 
 
@@ -111,20 +137,20 @@ def test_self_reported_task_status_that_disagrees_with_the_pace_is_flagged(kpi_w
         rows = _rows(
             kpi_progress(con, "2025Q3"), "pace", "task_status", "task_status_unit", "status_disagrees"
         )
-    # the owner leads T1 and says 已完成, but nothing is reported: red
+    # the owner leads T1 and says 已完成, but nothing is reported: no pace to disagree with
     assert rows["STOCK_NONE"] | {"indicator": None} == {
         "indicator": None,
-        "pace": "red",
+        "pace": "unreported",
         "task_status": "completed",
         "task_status_unit": "U1",
-        "status_disagrees": True,
+        "status_disagrees": None,
     }
     # the owner U2 only helps T2: its own 滞后 counts (not the lead's 推进中), against a green pace
     assert (rows["CUM"]["task_status"], rows["CUM"]["task_status_unit"]) == ("behind", "U2")
     assert rows["CUM"]["status_disagrees"] is True
-    # the owner U3 is not on T3: the lead's 推进中 against yellow is no disagreement
+    # the owner U3 is not on T3: the lead's 推进中 is what counts; its value is Q2's, so not compared
     assert (rows["RATE"]["task_status"], rows["RATE"]["task_status_unit"]) == ("in_progress", "U1")
-    assert rows["RATE"]["status_disagrees"] is False
+    assert rows["RATE"]["status_disagrees"] is None
     # no linked task: nothing to compare
     assert rows["STOCK_B"]["task_status"] is None and rows["STOCK_B"]["status_disagrees"] is None
 

@@ -26,7 +26,7 @@ duties AS (
     GROUP BY tu.unit
 ),
 expected AS (
-    SELECT u.code AS unit, u.name, u.kind, u.contact, u.phone, u.rowid AS registry_order,
+    SELECT u.code AS unit, u.name, u.kind, u.contact, u.phone, u.leader, u.rowid AS registry_order,
            sum(d.indicators)::INTEGER AS indicator_count, sum(d.tasks)::INTEGER AS task_count
     FROM units u JOIN duties d ON d.unit = u.code
     WHERE u.active
@@ -37,7 +37,7 @@ judged AS (
     FROM expected e
     JOIN standings($round) s ON s.unit = e.unit
 )
-SELECT unit, name, kind, contact, phone, indicator_count, task_count,
+SELECT unit, name, kind, contact, phone, leader, indicator_count, task_count,
        state, reported, submission_id, version, submitted_at, reported_at, rejected_attempts,
        round_due_date, due_date, extended,
        CASE WHEN reported_at IS NOT NULL

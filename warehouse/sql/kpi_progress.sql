@@ -1,6 +1,7 @@
 -- KPI progress as at the end of quarter $quarter of $year: one row per indicator.
 -- Parameters: $year, $quarter, $since_year (NULL, or only values reported from that year on:
--- the year-end completion passes the year itself).
+-- the year-end completion passes the year itself), $per_round (TRUE for a quarterly round's view:
+-- pace by kpi_round_pace; FALSE for the year-end completion: pace by kpi_pace against the year).
 --
 -- actual      the owner of record's latest approved value up to and including that quarter
 --             (flows only within $year: they are year to date).
@@ -8,13 +9,20 @@
 --             end of baseline_year, or of the plan's base year when the year is missing); a
 --             cumulative without baseline starts from 0 at the end of the plan's base year; a stock
 --             without baseline starts from its first approved value at the end of that round.
--- expected, ratio, pace, year_target, year_ratio: macros of pace.sql.
+-- current     the actual belongs to this very round (actual_round is the round of $year/$quarter).
+-- expected    the expected value (序时进度) at the end of $year/$quarter: macros of pace.sql.
+-- value_expected  the expected value at the end of the round the actual belongs to when $per_round
+--             (like is compared with like), else `expected`.
+-- ratio       actual against value_expected; pace: kpi_round_pace(current, ratio) when $per_round
+--             ('unreported' without a value for the round), else kpi_pace(ratio).
+-- year_target, year_ratio: macros of pace.sql.
 -- task_status the latest self-reported status of the indicator's linked task (indicators.task),
 --             as the owner reported it if the owner is on the task, else as the lead did, from
 --             current (not rejected, not superseded) submissions up to that quarter.
 WITH cutoff AS (
     SELECT $year::INTEGER AS year, $quarter::INTEGER AS quarter,
-           $year::INTEGER * 4 + $quarter::INTEGER AS rank, $since_year::INTEGER AS since_year
+           $year::INTEGER * 4 + $quarter::INTEGER AS rank, $since_year::INTEGER AS since_year,
+           $per_round::BOOLEAN AS per_round
 ),
 ind AS (
     SELECT i.*, cutoff.year, cutoff.quarter, p.base_year AS plan_base_year, p.start_year AS plan_start_year,
@@ -33,10 +41,12 @@ vals AS (
     SELECT v.* FROM approved_owner_values() v, cutoff WHERE v.round_rank <= cutoff.rank
 ),
 actual AS (
-    SELECT v.indicator, latest.value, latest.round, latest.submission_id
+    SELECT v.indicator, latest.value, latest.round, latest.submission_id, latest.year, latest.quarter,
+           latest.round_rank
     FROM (
         SELECT v.indicator,
-               arg_max({'value': v.value, 'round': v.round, 'submission_id': v.submission_id},
+               arg_max({'value': v.value, 'round': v.round, 'submission_id': v.submission_id,
+                        'year': v.year, 'quarter': v.quarter, 'round_rank': v.round_rank},
                        (v.round_rank, v.uploaded_at, v.submission_id)) AS latest
         FROM vals v JOIN ind i ON i.code = v.indicator, cutoff
         WHERE (i.kind <> 'flow' OR v.year = cutoff.year)
@@ -95,33 +105,44 @@ task_status AS (
 ),
 -- Computed in steps so each macro sees plain columns (a macro argument that is itself a macro
 -- call is expanded at every use, which multiplies the planning cost).
-expected AS (
+placed AS (
     SELECT b.*, a.value AS actual, a.round AS actual_round, a.submission_id AS actual_submission,
+           a.round_rank IS NOT DISTINCT FROM cutoff.rank AS current,
+           CASE WHEN cutoff.per_round AND a.year IS NOT NULL THEN a.year ELSE b.year END AS judge_year,
+           CASE WHEN cutoff.per_round AND a.year IS NOT NULL THEN a.quarter ELSE b.quarter END AS judge_quarter,
+           cutoff.per_round
+    FROM based b CROSS JOIN cutoff
+    LEFT JOIN actual a ON a.indicator = b.code
+),
+expected AS (
+    SELECT b.*,
            kpi_expected(b.kind, b.base_value, b.base_time, b.target_value, b.target_year,
                         b.yearly_target, b.year, b.quarter) AS expected,
            kpi_expected(b.kind, b.base_value, b.base_time, b.target_value, b.target_year,
+                        b.yearly_target, b.judge_year, b.judge_quarter) AS value_expected,
+           kpi_expected(b.kind, b.base_value, b.base_time, b.target_value, b.target_year,
                         b.yearly_target, b.year, 4) AS year_target,
            ts.status AS task_status, ts.unit AS task_status_unit, ts.round AS task_status_round
-    FROM based b
-    LEFT JOIN actual a ON a.indicator = b.code
+    FROM placed b
     LEFT JOIN task_status ts ON ts.indicator = b.code
 ),
 ratios AS (
     SELECT e.*,
-           kpi_ratio(e.direction, e.actual, e.expected) AS ratio,
+           kpi_ratio(e.direction, e.actual, e.value_expected) AS ratio,
            kpi_ratio(e.direction, e.actual, e.year_target) AS year_ratio
     FROM expected e
 ),
 judged AS (
-    SELECT r.*, kpi_pace(r.ratio) AS pace FROM ratios r
+    SELECT r.*, CASE WHEN r.per_round THEN kpi_round_pace(r.current, r.ratio) ELSE kpi_pace(r.ratio) END AS pace
+    FROM ratios r
 )
 SELECT code AS indicator, plan, name, measure_unit, kind, direction, weight, owner, owner_name,
        baseline_value, baseline_year, target_value, target_year,
        base_source, base_value, base_time, base_round,
-       actual, actual_round, actual_submission, actual IS NOT NULL AS reported,
-       expected, ratio, pace, year_target, year_ratio,
+       actual, actual_round, actual_submission, actual IS NOT NULL AS reported, current,
+       expected, value_expected, ratio, pace, year_target, year_ratio,
        task, task_status, task_status_unit, task_status_round,
-       CASE WHEN task_status IS NULL THEN NULL
+       CASE WHEN task_status IS NULL OR pace = 'unreported' THEN NULL
             WHEN task_status = 'completed' AND pace <> 'green' THEN TRUE
             WHEN task_status = 'in_progress' AND pace = 'red' THEN TRUE
             WHEN task_status = 'behind' AND pace = 'green' THEN TRUE

@@ -55,3 +55,12 @@ CREATE OR REPLACE TEMP MACRO kpi_pace(ratio) AS CASE
     WHEN round(ratio, 9) >= 0.9 THEN 'yellow'
     ELSE 'red'
 END;
+
+-- kpi_round_pace(current, ratio): the pace of an indicator in a quarterly round. Only a value that
+-- belongs to the round is judged (kpi_pace, its ratio taken against that round's expected value);
+-- an indicator without an approved value for the round is 'unreported' (本期未报/未审核): listed
+-- apart, never counted as behind because an older value is compared with a later expectation.
+CREATE OR REPLACE TEMP MACRO kpi_round_pace(current, ratio) AS CASE
+    WHEN current IS NOT TRUE THEN 'unreported'
+    ELSE kpi_pace(ratio)
+END;

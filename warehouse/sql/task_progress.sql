@@ -9,7 +9,7 @@ WITH r AS (
     SELECT year FROM rounds WHERE code = $round
 ),
 per_task AS (
-    SELECT task, plan, title, due_year, weight, task_position,
+    SELECT task, plan, number, title, due_year, weight, task_position,
            any_value(unit) FILTER (role = 'lead') AS lead_unit,
            any_value(unit_name) FILTER (role = 'lead') AS lead_name,
            any_value(status) FILTER (role = 'lead') AS lead_status,
@@ -32,7 +32,7 @@ flagged AS (
            coalesce(t.lead_status = 'behind', FALSE) OR coalesce(t.helper_behind, FALSE) AS behind
     FROM per_task t CROSS JOIN r
 )
-SELECT task, plan, title, due_year, weight,
+SELECT task, plan, number, title, due_year, weight,
        lead_unit, lead_name, lead_status, lead_percent, lead_submission_status,
        helpers, helper_count, helpers_reported,
        past_due OR behind AS overdue,

@@ -2,13 +2,19 @@
 -- helpers in the plan's order), with what that unit reported in its current submission of the
 -- round (NULL when it has not reported the task). Tasks of plans whose period covers the round's
 -- year. Parameter: $round.
+-- number            the task's number as the plan writes it (e.g. 3.2.1), for documents.
+-- expected_percent  序时进度 of the task: the share of time elapsed at the end of the round from
+--                   the start of the plan's period to the end of the task's due year (0..100).
+-- submission_status the current submission's status: only 'approved' text is quoted in documents.
 WITH r AS (
-    SELECT code, year FROM rounds WHERE code = $round
+    SELECT code, year, quarter FROM rounds WHERE code = $round
 ),
 cur AS (
     SELECT * FROM current_submissions() WHERE round = $round
 )
-SELECT t.code AS task, t.plan, t.title, t.due_year, t.weight,
+SELECT t.code AS task, t.plan, t.number, t.title, t.due_year, t.weight,
+       100.0 * least(1.0, greatest(0.0, (r.year + r.quarter / 4.0 - p.start_year)
+           / (coalesce(t.due_year, p.end_year) + 1 - p.start_year))) AS expected_percent,
        tu.unit, u.name AS unit_name, tu.role, tu.position,
        tp.status, tp.percent, tp.narrative, tp.problems, tp.next_steps,
        cur.id AS submission_id, cur.status AS submission_status,

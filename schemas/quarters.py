@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from schemas.errors import InvalidInput
 
 _CODE = re.compile(r"^(\d{4})Q([1-4])$")
+_CHINESE_QUARTER = {1: "一", 2: "二", 3: "三", 4: "四"}
 
 
 class RoundCodeError(InvalidInput, ValueError):
@@ -42,6 +43,11 @@ class Quarter:
 
     def __str__(self) -> str:
         return f"{self.year}Q{self.quarter}"
+
+    @property
+    def label(self) -> str:
+        """How documents and messages name the quarter: 2025年第三季度."""
+        return f"{self.year}年第{_CHINESE_QUARTER[self.quarter]}季度"
 
     @property
     def rank(self) -> int:

@@ -10,6 +10,7 @@ import polars as pl
 
 from portal.core.context import Portal
 from portal.core.errors import Conflict
+from portal.notify import events
 from schemas.enums import RoundState, SubmissionStatus
 from warehouse import lookups, rounds, submissions
 
@@ -97,6 +98,7 @@ def review(
                 ensure_ascii=False,
             ),
         )
+        events.review_decided(con, portal.settings, submission_id, decision, comment, remarks)
     return ReviewResult(submission_id, target, list(items))
 
 
@@ -118,6 +120,7 @@ def grant_extension(
             raise WorkflowError(f"单位 {unit} 不存在。")
         submissions.grant_extension(con, round_code, unit, due, reason, actor, portal.settings.now())
         portal.audit(con, actor, "round.extension", f"{round_code}/{unit}", f"due={due} reason={reason}")
+        events.extension_granted(con, portal.settings, round_code, unit, due, reason)
 
 
 @dataclass

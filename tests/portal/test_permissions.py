@@ -38,6 +38,7 @@ EXPECTED = {
     "assessment.adjust": ("no", "no", "all", "no"),
     "assessment.export": ("no", "all", "all", "all"),
     "bulletin.export": ("no", "all", "all", "all"),
+    "outbox.view": ("no", "all", "no", "all"),
     "account.manage": ("no", "no", "no", "all"),
     "audit.view": ("no", "no", "no", "all"),
     "backup.create": ("no", "no", "no", "all"),

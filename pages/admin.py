@@ -179,7 +179,7 @@ def backup_tab() -> None:
 
 def units_tab() -> None:
     frame = list_units_as(portal, account)
-    columns = ["code", "name", "kind_label", "parent", "contact", "phone", "active", "assumed"]
+    columns = ["code", "name", "kind_label", "parent", "contact", "phone", "emails", "active", "assumed"]
     st.dataframe(L.headed(frame, columns), hide_index=True, width="stretch")
     names = dict(zip(frame["code"], frame["name"], strict=True))
     if not names:
@@ -194,9 +194,21 @@ def units_tab() -> None:
             L.COLUMNS["contact"], value=row["contact"] or "", key=f"admin_unit_contact_{picked}"
         )
         phone = st.text_input(L.COLUMNS["phone"], value=row["phone"] or "", key=f"admin_unit_phone_{picked}")
+        emails = st.text_input(
+            L.COLUMNS["emails"],
+            value=row["emails"] or "",
+            help=L.UNIT_EMAILS_HELP,
+            key=f"admin_unit_emails_{picked}",
+        )
+        webhook = st.text_input(
+            L.COLUMNS["webhook"],
+            value=row["webhook"] or "",
+            help=L.UNIT_WEBHOOK_HELP,
+            key=f"admin_unit_webhook_{picked}",
+        )
         active = st.checkbox(L.UNIT_ACTIVE, value=row["active"], key=f"admin_unit_active_{picked}")
         if st.form_submit_button(L.UNIT_SAVE, key="admin_unit_save", type="primary"):
-            _done(update_unit_as(portal, account, picked, contact, phone, active))
+            _done(update_unit_as(portal, account, picked, contact, phone, active, emails, webhook))
 
 
 def audit_tab() -> None:

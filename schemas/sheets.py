@@ -225,6 +225,10 @@ UNIT_KIND_LABELS = tuple(k.label for k in UnitKind)
 ROUND_STATE_LABELS = tuple(s.label for s in RoundState)
 OFFICE_LEVEL_LABELS = tuple(k.label for k in OfficeLevel)
 
+# A group robot's address: 企业微信 (…/cgi-bin/webhook/send?key=…) or 钉钉 (…/robot/send?access_token=…);
+# a 钉钉 robot with 加签 gets its secret after the address as #secret=SEC…
+WEBHOOK_HELP = "企业微信或钉钉群机器人的 Webhook 地址；钉钉加签时在地址后加 #secret=密钥"
+
 # The organisation tree (省 → 城市群 → 市 → 区县/开发区): one row per node, named by its office.
 REGISTRY_OFFICES = SheetSpec(
     key="offices",
@@ -244,6 +248,7 @@ REGISTRY_OFFICES = SheetSpec(
         C("doc_prefix", "文号前缀", width=14, help="如 荆科创领办"),
         C("recipients", "主送单位", width=36, wrap=True),
         C("assumed", "是否假定", T.BOOL, width=9, help="来源文件未点名、由平台暂定的办公室"),
+        C("webhook", "群机器人地址", width=40, help=WEBHOOK_HELP),
     ),
 )
 
@@ -281,6 +286,8 @@ REGISTRY_UNITS = SheetSpec(
         C("active", "是否启用", T.BOOL, width=9),
         C("assumed", "是否假定", T.BOOL, width=9, help="来源文件未点名、由办公室暂定的单位"),
         C("org", "所属组织", width=12, help="单位所属组织（办公室代码）"),
+        C("emails", "电子邮箱", width=30, wrap=True, help="接收催报和审核通知的邮箱，多个用分号隔开"),
+        C("webhook", "群机器人地址", width=40, help=WEBHOOK_HELP),
     ),
 )
 

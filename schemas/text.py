@@ -4,6 +4,7 @@ and the safe form of a file name. No I/O; validators, the warehouse and portal s
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import PurePosixPath
 
@@ -59,3 +60,24 @@ def safe_file_name(name: str | None, fallback: str = "未命名文件", limit: i
     if len(text) > limit:
         stem = stem[: max(1, limit - len(suffix))].rstrip(". ")
     return (stem or fallback) + suffix
+
+
+# Separators people put between several addresses in one cell: ；;，, and spaces.
+_ADDRESS_SEPARATORS = re.compile(r"[；;，,、\s]+")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def email_addresses(text: str | None) -> list[str]:
+    """The addresses in a unit's 电子邮箱 cell, in order, without repeats (empty for a blank cell)."""
+    return list(dict.fromkeys(a for a in _ADDRESS_SEPARATORS.split(text or "") if a))
+
+
+def bad_email_addresses(text: str | None) -> list[str]:
+    """The parts of an 电子邮箱 cell that are not an address like name@example.org."""
+    return [a for a in email_addresses(text) if not _EMAIL.fullmatch(a)]
+
+
+def is_webhook_url(text: str | None) -> bool:
+    """A group robot's address must be an http(s) URL (企业微信 and 钉钉 publish https ones)."""
+    value = (text or "").strip()
+    return value.startswith(("https://", "http://")) and " " not in value and len(value) > len("https://x")

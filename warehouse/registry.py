@@ -42,6 +42,7 @@ def replace_registry(con: duckdb.DuckDBPyConnection, registry: Registry) -> dict
             "doc_prefix": TXT,
             "recipients": TXT,
             "assumed": BOOL,
+            "webhook": TXT,
         },
     ).with_columns(pl.col("assumed").fill_null(False))
     plans = _frame(
@@ -69,6 +70,8 @@ def replace_registry(con: duckdb.DuckDBPyConnection, registry: Registry) -> dict
             "active": BOOL,
             "assumed": BOOL,
             "org": TXT,
+            "emails": TXT,
+            "webhook": TXT,
         },
     )
     units = units.with_columns(pl.col("active").fill_null(True), pl.col("assumed").fill_null(False))
@@ -184,13 +187,14 @@ def read_registry(con: duckdb.DuckDBPyConnection) -> Registry:
     return {
         "offices": rows("""
             SELECT code, name, short_name, parent, level, contact, phone, seal_text, doc_prefix,
-                   recipients, assumed
+                   recipients, assumed, webhook
             FROM offices ORDER BY rowid"""),
         "plans": rows(
             "SELECT code, name, issuer, start_year, end_year, base_year, source, office FROM plans ORDER BY rowid"
         ),
         "units": rows(
-            "SELECT code, name, kind, parent, contact, phone, active, assumed, org FROM units ORDER BY rowid"
+            "SELECT code, name, kind, parent, contact, phone, active, assumed, org, emails, webhook "
+            "FROM units ORDER BY rowid"
         ),
         "tasks": tasks,
         "indicators": indicators,

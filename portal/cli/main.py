@@ -384,6 +384,67 @@ def cmd_accounts_unlock(args) -> int:
     return EXIT_OK if outcome.ok else EXIT_DATA
 
 
+def cmd_remind(args) -> int:
+    from portal.notify.channels import shown_address
+    from portal.notify.remind import remind
+    from schemas.quarters import RoundCodeError
+    from warehouse.views import UnknownRound
+
+    try:
+        result = remind(Portal.open(args.home), args.round, dry_run=args.dry_run, actor=args.user)
+    except (RoundCodeError, UnknownRound) as exc:
+        raise UsageError(str(exc)) from exc
+    rows = [
+        {
+            "event": m.event,
+            "unit": m.unit,
+            "office": m.office,
+            "channel": m.channel,
+            "recipient": shown_address(m.channel, m.recipient),
+            "subject": m.subject,
+            "new": m.new,
+        }
+        for m in result.messages
+    ]
+    if args.json:
+        out = {"round": result.round, "dry_run": result.dry_run, "new": result.new, "messages": rows}
+        out["unreachable"] = [{"unit": u, "name": n} for u, n in result.unreachable]
+        print(json.dumps(out, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    for r in rows:
+        print(
+            f"{'新' if r['new'] else '已排队'}  {r['unit'] or r['office']}  {r['recipient']}  {r['subject']}"
+        )
+    for unit, name in result.unreachable:
+        print(f"无联系方式  {unit} {name}：请在责任单位中填写电子邮箱或群机器人地址。")
+    verb = "将排队" if args.dry_run else "已排队"
+    print(f"{result.round}：{verb}新通知 {result.new} 条，无联系方式的单位 {len(result.unreachable)} 个。")
+    return EXIT_OK
+
+
+def cmd_outbox_send(args) -> int:
+    from portal.notify.sender import send_outbox
+
+    result = send_outbox(Portal.open(args.home))
+    for message_id, reason in result.failures:
+        print(f"通知 {message_id} 发送失败：{reason}", file=sys.stderr)
+    print(f"已发送 {result.sent} 条，失败待重试 {result.failed} 条，已停止重试 {result.gave_up} 条。")
+    return EXIT_OK if not result.failures else EXIT_DATA
+
+
+def cmd_outbox_list(args) -> int:
+    from portal.notify.log import STATE_LABELS, outbox_rows
+
+    rows = outbox_rows(Portal.open(args.home), args.state)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    for r in rows:
+        reason = f"  {r['last_error']}" if r["last_error"] else ""
+        print(f"{r['id']}  {STATE_LABELS[r['state']]}  {r['recipient']}  {r['subject']}{reason}")
+    return EXIT_OK
+
+
 def cmd_serve(args) -> int:
     from portal.ops.serve import serve
 
@@ -696,6 +757,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("username", help="要解锁的用户名")
     p.add_argument("--user", default="cli", help="记入审计日志的操作人")
     p.set_defaults(func=cmd_accounts_unlock)
+
+    p = sub.add_parser("remind", help="为一个轮次排队催报和逾期提醒、各办公室的每周汇总(由 outbox send 发送)")
+    p.add_argument("--round", required=True, help="轮次代码,如 2025Q3")
+    p.add_argument("--dry-run", action="store_true", help="只列出将要排队的通知,不写入")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.add_argument("--user", default="cli")
+    p.set_defaults(func=cmd_remind)
+
+    outbox = sub.add_parser("outbox", help="通知发件箱:发送、查看").add_subparsers(
+        dest="outbox_command", required=True
+    )
+    p = outbox.add_parser("send", help="发送到期的通知(失败的按间隔自动重试)")
+    p.set_defaults(func=cmd_outbox_send)
+    p = outbox.add_parser("list", help="列出通知及其发送状态")
+    p.add_argument("--state", choices=["pending", "failed", "gave_up", "sent"], help="只列出这一状态")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.set_defaults(func=cmd_outbox_list)
 
     p = sub.add_parser("serve", help="启动网页端")
     p.add_argument("--port", type=int)

@@ -297,6 +297,29 @@ _more_columns(
 PAGE_COMPLETION = "完成情况"
 PAGE_MONITORING = "指标监测"
 PAGE_ASSESSMENT = "年度考核"
+PAGE_OUTBOX = "通知发送记录"
+OUTBOX_FILTER = "状态"
+OUTBOX_EMPTY = "还没有通知。运行 portal remind --round 轮次 排队催报提醒；审核、退回和延期会自动排队通知。"
+OUTBOX_SUMMARY = (
+    "共 {total} 条：已发送 {sent} 条，待发送 {pending} 条，失败待重试 {failed} 条，已停止重试 {gave_up} 条。"
+)
+OUTBOX_HELP = "通知由 portal outbox send 发送（可由定时任务每几分钟运行一次）；发送失败的会按间隔自动重试。"
+OUTBOX_COLUMNS = {
+    "created_at": "排队时间",
+    "event_label": "通知类型",
+    "round": "轮次",
+    "unit": "单位代码",
+    "unit_name": "单位名称",
+    "office": "办公室",
+    "channel_label": "渠道",
+    "recipient": "收件人",
+    "subject": "标题",
+    "state_label": "状态",
+    "attempts": "已尝试次数",
+    "last_error": "失败原因",
+    "next_attempt_at": "下次尝试",
+    "sent_at": "发送时间",
+}
 
 ALL = "全部"
 FILTER_PLAN = "规划"
@@ -398,6 +421,8 @@ _more_columns(
         "kind_label": "单位类型",
         "contact": "联系人",
         "phone": "联系电话",
+        "emails": "电子邮箱",
+        "webhook": "群机器人地址",
         "days_left_text": "剩余时间",
         "reminder": "提示",
         "rejected_attempts": "未通过校验次数",
@@ -494,7 +519,11 @@ AUDIT_ACTION_LABELS = {
 
 TAB_UNITS = "责任单位"
 UNIT_PICK = "选择单位"
-UNIT_EDIT = "修改联系人、联系电话和启用状态"
+UNIT_EDIT = "修改联系人、联系电话、通知邮箱、群机器人和启用状态"
+UNIT_EMAILS_HELP = "接收催报、退回和审核通知的邮箱，多个用分号隔开。"
+UNIT_WEBHOOK_HELP = "企业微信或钉钉群机器人的 Webhook 地址；钉钉加签时在地址后加 #secret=密钥。"
+UNIT_BAD_EMAIL = "电子邮箱“{value}”格式不对，应为 name@example.org 这样的地址，多个用分号隔开。"
+UNIT_BAD_WEBHOOK = "群机器人地址“{value}”不是网址，应以 https:// 开头（从企业微信或钉钉群设置中复制）。"
 UNIT_ACTIVE = "启用(停用后不再计入应报单位)"
 UNIT_SAVE = "保存"
 UNIT_UNKNOWN = "没有代码为 {code} 的责任单位。"

@@ -79,6 +79,7 @@ _ACTIONS = [
     Action("assessment.adjust",     "录入考核加分项",           NO,  NO,  ALL, NO),
     Action("assessment.export",     "导出年度考核表",           NO,  ALL, ALL, ALL),
     Action("bulletin.export",       "导出季度通报",             NO,  ALL, ALL, ALL),
+    Action("outbox.view",           "查看通知发送记录",         NO,  ALL, NO,  ALL),
     Action("account.manage",        "管理账号",                 NO,  NO,  NO,  ALL),
     Action("audit.view",            "查看操作日志",             NO,  NO,  NO,  ALL),
     Action("backup.create",         "创建备份",                 NO,  NO,  NO,  ALL),

@@ -63,6 +63,16 @@ class Settings:
     office_contact: str = _setting("领导小组办公室 0710-5550100", "模板填报说明中的联系方式")
     evidence_max_mb: int = _setting(20, "单个佐证材料大小上限(MB)", low=1)
     port: int = _setting(8501, "portal serve 的端口", low=1, high=65535)
+    # Notifications (portal outbox send). No smtp_host: email is not sent, webhooks still are.
+    smtp_host: str = _setting("", "发送通知邮件的 SMTP 服务器；留空则不发邮件（邮件留在待发送中）")
+    smtp_port: int = _setting(25, "SMTP 服务器端口（常见 25、587）", low=1, high=65535)
+    smtp_user: str = _setting("", "SMTP 登录用户名；留空则不登录")
+    smtp_password: str = _setting("", "SMTP 登录密码", secret=True)
+    smtp_from: str = _setting("portal@example.org", "通知邮件的发件人地址")
+    smtp_starttls: bool = _setting(False, "连接 SMTP 服务器后先用 STARTTLS 加密")
+    portal_url: str = _setting("http://localhost:8501", "通知中附上的平台网址")
+    # Three days: the 催报名单 flags a unit this long before its due date too (issue 6).
+    remind_days: int = _setting(3, "截止前几天发送催报提醒", low=0, high=60)
 
     @property
     def warehouse_path(self) -> Path:

@@ -16,6 +16,7 @@ from portal.core.outcome import Outcome
 from portal.core.permissions import ACTIONS, require
 from schemas.enums import UnitKind
 from schemas.issues import Report
+from schemas.text import bad_email_addresses, email_addresses, is_webhook_url
 
 
 def report_frame(report: Report) -> pl.DataFrame:
@@ -109,7 +110,19 @@ def audit_choices_as(portal: Portal, account) -> tuple[list[tuple[str, str]], li
 
 # --- 责任单位 (unit.manage) ------------------------------------------------------------------------
 
-UNIT_COLUMNS = ["code", "name", "kind", "kind_label", "parent", "contact", "phone", "active", "assumed"]
+UNIT_COLUMNS = [
+    "code",
+    "name",
+    "kind",
+    "kind_label",
+    "parent",
+    "contact",
+    "phone",
+    "emails",
+    "webhook",
+    "active",
+    "assumed",
+]
 # Longest contact or phone text kept: a name or a couple of numbers, not a paragraph.
 UNIT_TEXT_MAX = 100
 
@@ -119,7 +132,8 @@ def list_units_as(portal: Portal, account) -> pl.DataFrame:
     require(account, "unit.manage")
     with portal.warehouse.connect() as con:
         frame = con.sql(
-            "SELECT code, name, kind, parent, contact, phone, active, assumed FROM units ORDER BY code"
+            "SELECT code, name, kind, parent, contact, phone, emails, webhook, active, assumed "
+            "FROM units ORDER BY code"
         ).pl()
     kinds = {k: enum_label(UnitKind, k) for k in frame["kind"].unique().to_list()}
     frame = frame.with_columns(
@@ -140,8 +154,11 @@ def update_unit_as(
     contact: str | None = None,
     phone: str | None = None,
     active: bool | None = None,
+    emails: str | None = None,
+    webhook: str | None = None,
 ) -> Outcome:
-    """Change a unit's contact, phone or active flag (only the arguments given; "" clears a text).
+    """Change a unit's contact, phone, active flag, notification emails or group-robot address
+    (only the arguments given; "" clears a text).
 
     A deactivated unit is no longer expected to report (completion.sql counts only active units).
     """
@@ -153,16 +170,26 @@ def update_unit_as(
                 label = L.COLUMNS[field_name]
                 return Outcome(False, L.UNIT_TEXT_TOO_LONG.format(field=label, max=UNIT_TEXT_MAX))
             wanted[field_name] = _clean(value)
+    if emails is not None:
+        if bad := bad_email_addresses(emails):
+            return Outcome(False, L.UNIT_BAD_EMAIL.format(value="、".join(bad)))
+        wanted["emails"] = "; ".join(email_addresses(emails)) or None
+    if webhook is not None:
+        if webhook.strip() and not is_webhook_url(webhook):
+            return Outcome(False, L.UNIT_BAD_WEBHOOK.format(value=webhook.strip()))
+        wanted["webhook"] = _clean(webhook)
     if active is not None:
         wanted["active"] = bool(active)
     if not wanted:
         return Outcome(False, L.UNIT_NOTHING_GIVEN)
     with portal.warehouse.transaction() as con:
-        row = con.execute("SELECT name, contact, phone, active FROM units WHERE code = ?", [code]).fetchall()
+        row = con.execute(
+            "SELECT name, contact, phone, active, emails, webhook FROM units WHERE code = ?", [code]
+        ).fetchall()
         if not row:
             return Outcome(False, L.UNIT_UNKNOWN.format(code=code))
         name, *current = row[0]
-        before = dict(zip(("contact", "phone", "active"), current, strict=True))
+        before = dict(zip(("contact", "phone", "active", "emails", "webhook"), current, strict=True))
         changed = {k: v for k, v in wanted.items() if before[k] != v}
         if not changed:
             return Outcome(True, L.UNIT_UNCHANGED.format(code=code, name=name))

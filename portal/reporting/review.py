@@ -15,6 +15,7 @@ import polars as pl
 from portal.core.context import Portal
 from portal.core.errors import Conflict
 from portal.core.permissions import require, require_record
+from portal.notify import events
 from schemas.enums import RoundState, SubmissionStatus
 from warehouse import lookups, rounds, submissions
 
@@ -108,6 +109,7 @@ def review(
                 ensure_ascii=False,
             ),
         )
+        events.review_decided(con, portal.settings, submission_id, decision, comment, remarks)
     return ReviewResult(submission_id, target, list(items))
 
 
@@ -130,6 +132,7 @@ def grant_extension(portal: Portal, actor, round_code: str, unit: str, due: dt.d
         portal.audit(
             con, actor.audit_name, "round.extension", f"{round_code}/{unit}", f"due={due} reason={reason}"
         )
+        events.extension_granted(con, portal.settings, round_code, unit, due, reason)
 
 
 @dataclass

@@ -25,9 +25,22 @@ OFFICE_KEYS = {
     "doc_prefix",
     "recipients",
     "assumed",
+    "webhook",
 }
 PLAN_KEYS = {"code", "name", "issuer", "start_year", "end_year", "base_year", "source", "office"}
-UNIT_KEYS = {"code", "name", "kind", "parent", "contact", "phone", "active", "assumed", "org"}
+UNIT_KEYS = {
+    "code",
+    "name",
+    "kind",
+    "parent",
+    "contact",
+    "phone",
+    "active",
+    "assumed",
+    "org",
+    "emails",
+    "webhook",
+}
 TASK_KEYS = {
     "code",
     "plan",
@@ -220,6 +233,14 @@ def test_units_are_active_demo_contacts_with_fake_numbers(units):
         assert re.fullmatch(r"0\d{2,3}-5550\d{3}", unit["phone"]), code
     phones = [u["phone"] for u in units.values()]
     assert len(phones) == len(set(phones))
+
+
+def test_every_unit_has_a_contact_email_on_a_reserved_domain_and_one_office_a_loopback_robot(units, offices):
+    for code, unit in units.items():
+        assert re.fullmatch(r"[a-z0-9-]+@example\.org", unit["emails"]), code
+    robots = {code: o["webhook"] for code, o in offices.items() if o["webhook"]}
+    assert len(robots) == 1
+    assert all(url.startswith("http://127.0.0.1:") for url in robots.values())
 
 
 def test_units_not_marked_assumed_are_named_in_the_seeds(registry, units, plans):

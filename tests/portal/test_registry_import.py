@@ -224,7 +224,9 @@ def test_json_export_has_the_documented_shape(demo_portal):
         "doc_prefix": None,
         "recipients": "各责任单位",
         "assumed": False,
+        "webhook": "http://127.0.0.1:8765/robot/send?access_token=demo",
     }
+    assert units["JZKF-JFJ"]["emails"] == "jzkf-jfj@example.org" and units["JZKF-JFJ"]["webhook"] is None
 
 
 @pytest.mark.parametrize("fmt", ["json"])

@@ -1,0 +1,97 @@
+"""Events into the outbox, on the event's own connection and inside its transaction.
+
+The review and extension use cases call `review_decided` / `extension_granted` as one line just
+before they commit: the message is stored if and only if the decision is. Nothing here talks to a
+server; `portal outbox send` (portal.notify.sender) delivers later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+
+from portal.core.settings import Settings
+from portal.notify import messages
+from portal.notify.channels import EMAIL, webhook_channel
+from schemas.text import email_addresses
+from warehouse import outbox, rounds
+from warehouse.outbox import Message
+from warehouse.views import standing
+
+
+def unit_messages(
+    con: duckdb.DuckDBPyConnection, units: list[str], event_key, event: str, round_code: str, text
+) -> tuple[list[Message], list[str]]:
+    """One message per address of each unit (its emails and its group robot): `event_key(unit)`
+    and `text(unit, name) -> (subject, body)`. Also the units with no address at all."""
+    found = outbox.unit_addresses(con, units)
+    out: list[Message] = []
+    unreachable: list[str] = []
+    for unit in units:
+        if unit not in found:
+            continue
+        name, emails, webhook = found[unit]
+        targets = [(EMAIL, a) for a in email_addresses(emails)]
+        if (webhook or "").strip():
+            targets.append((webhook_channel(webhook.strip()), webhook.strip()))
+        if not targets:
+            unreachable.append(unit)
+            continue
+        subject, body = text(unit, name)
+        key = event_key(unit)
+        out += [
+            Message(key, event, channel, to, subject, body, round=round_code, unit=unit)
+            for channel, to in targets
+        ]
+    return out, unreachable
+
+
+def review_decided(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    submission_id: int,
+    decision: str,
+    comment: str,
+    remarks: list[tuple[str, str, str]],  # (kind, code, comment) per item
+) -> int:
+    """Queue 退回 (with the item comments) or 通过 to the submission's unit; returns messages queued."""
+    unit, round_code, version = outbox.submission_unit_round(con, submission_id)
+    due = standing(con, round_code, unit).due_date
+    url = settings.portal_url
+    if decision == "return":
+        names = outbox.item_names(con) if remarks else {}
+        items = [(kind, code, names.get((kind, code), ""), text) for kind, code, text in remarks]
+        event = "returned"
+
+        def text(_unit, name):
+            return messages.returned(name, round_code, due, version, comment or "", items, url)
+    else:
+        event = "approved"
+
+        def text(_unit, name):
+            return messages.approved(name, round_code, due, version, comment or "", url)
+
+    found, _ = unit_messages(con, [unit], lambda u: f"{event}/{submission_id}", event, round_code, text)
+    return outbox.enqueue(con, found, settings.now())
+
+
+def extension_granted(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    round_code: str,
+    unit: str,
+    due: dt.date,
+    reason: str,
+) -> int:
+    """Queue 延期批准 (from the round's due date to `due`) to the unit; returns messages queued."""
+    old_due = rounds.get(con, round_code).due_date
+    found, _ = unit_messages(
+        con,
+        [unit],
+        lambda u: f"extension/{round_code}/{u}/{due.isoformat()}",
+        "extension",
+        round_code,
+        lambda _u, name: messages.extension(name, round_code, old_due, due, reason, settings.portal_url),
+    )
+    return outbox.enqueue(con, found, settings.now())

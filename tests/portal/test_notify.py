@@ -74,7 +74,9 @@ def test_remind_on_the_demo_delivers_one_due_soon_email_per_unreported_unit_and_
     home = demo_portal.settings.home
     _use_robot(demo_portal, robots)
     settings = home / "settings.toml"
-    kept = [line for line in settings.read_text(encoding="utf-8").splitlines() if not line.startswith("today")]
+    kept = [
+        line for line in settings.read_text(encoding="utf-8").splitlines() if not line.startswith("today")
+    ]
     extra = [f'today = "{SOON}"', 'smtp_host = "127.0.0.1"', f"smtp_port = {smtp.port}"]
     settings.write_text("\n".join(kept + extra) + "\n", encoding="utf-8")
     portal = Portal.open(home)

@@ -44,8 +44,8 @@ import polars as pl  # noqa: E402
 
 from portal.core.context import Portal  # noqa: E402
 from portal.ops.init import init_portal  # noqa: E402
-from portal.registry.rounds import next_round, parse_round, previous_round, rounds_between  # noqa: E402
 from portal.reporting.templates import build_from_context, round_template_contexts  # noqa: E402
+from schemas.quarters import Quarter  # noqa: E402
 from templates_xlsx.builder import TemplateContext  # noqa: E402
 from warehouse.registry import replace_registry, upsert_rounds  # noqa: E402
 
@@ -91,10 +91,10 @@ class Generated:
 
 
 def round_codes(n: int, last: str = LAST_ROUND) -> list[str]:
-    first = last
+    first = Quarter.parse(last)
     for _ in range(n - 1):
-        first = previous_round(first)
-    return rounds_between(first, last)
+        first = first.previous()
+    return [str(q) for q in first.through(Quarter.parse(last))]
 
 
 def synthetic_registry(scale: Scale, first_year: int) -> dict:
@@ -267,7 +267,7 @@ def generate(out: Path, scale: Scale, jobs: int = 1, log=print) -> Generated:
             f'secret_key = "bench"\ntoday = "{TODAY.isoformat()}"\n', encoding="utf-8"
         )
         portal, _ = init_portal(Portal.open(home))
-        first_year = parse_round(rounds[0])[0]
+        first_year = Quarter.parse(rounds[0]).year
         with portal.warehouse.transaction() as con:
             replace_registry(con, synthetic_registry(scale, first_year))
             upsert_rounds(
@@ -295,8 +295,7 @@ def generate(out: Path, scale: Scale, jobs: int = 1, log=print) -> Generated:
 
 def _due(code: str) -> dt.date:
     """15 days after the quarter ends (the default due date)."""
-    year, quarter = parse_round(next_round(code))
-    return dt.date(year, 3 * quarter - 2, 15)
+    return Quarter.parse(code).due(15)
 
 
 def main() -> int:

@@ -83,7 +83,7 @@ def test_one_detail_sheet_per_unit_lets_an_evaluator_recompute_each_score(portal
     r, _ = cells["I1"]
     row = [ws.cell(row=r, column=c).value for c in range(1, 15)]
     assert row[:11] == [1, "I1", "指标I1", "存量", "个", 2, 200, 170, "2025Q4", 0.85, 0.85]
-    assert (row[11], row[12], row[13]) == ("滞后", 34, "60 × 2/3 × 0.85 = 34.0000")
+    assert (row[11], row[12], row[13]) == ("滞后", 34, "40 × 0.85 = 34")  # I1 is worth 60 × 2/3 = 40
     r, _ = cells["T1"]
     row = [ws.cell(row=r, column=c).value for c in range(1, 15)]
     assert row[1:12] == ["T1", "任务T1", "牵头", 2, 2, 0.7, 1.4, "推进中", 80, "2025Q4", 0.8]
@@ -155,7 +155,7 @@ def test_cli_exit_codes_for_a_bad_plan_and_a_bad_scheme(portal):
     assert not (home / "x.xlsx").exists()
     nowhere = cli("assess", "--plan", "P", "--year", "2025", "-o", str(home / "no" / "x.xlsx"), home=home)
     assert nowhere.returncode == 2 and "无法写入文件" in nowhere.stderr
-    (home / "scoring").mkdir()
+    (home / "scoring").mkdir(exist_ok=True)
     (home / "scoring" / "P-2025.toml").write_text("[grades]\nbelow = 1\n", encoding="utf-8")
     bad = cli("assess", "--plan", "P", "--year", "2025", home=home)
     assert bad.returncode == 1 and "grades.below" in bad.stderr

@@ -587,9 +587,8 @@ _CATALOGUE: list[IssueType] = [
         E,
         "scheme",
         "分值合计不等于满分",
-        "三项分值合计 {total}(指标完成 {indicators} + 任务推进 {tasks} + 报送质量 {reporting}),"
-        "不等于满分 {full_marks}({file})。",
-        "请调整 [points] 中的分值,使三项之和等于 full_marks。",
+        "各项分值合计 {total}({parts}),不等于满分 {full_marks}({file})。",
+        "请调整 [points] 中的分值(及 [[qualitative]] 各项的 points),使其之和等于 full_marks。",
     ),
     IssueType(
         "scheme-split-sum",
@@ -662,6 +661,30 @@ _CATALOGUE: list[IssueType] = [
         "加分超过上限",
         "单位 {value} 的加分合计 {total} 超过上限 {max_total},计分时按 {max_total} 计。",
         "无需处理;如需调整上限请修改评分方案 [bonus] max_total。",
+    ),
+    IssueType(
+        "entry-reason-missing",
+        E,
+        "scheme",
+        "缺少理由",
+        "{what}必须写明理由。",
+        "请简要写明依据,如督办通知、通报或核查结论的文件名称。",
+    ),
+    IssueType(
+        "entry-points-invalid",
+        E,
+        "scheme",
+        "分值无效",
+        "{what}的分值 {value} 无效:{detail}。",
+        "请按评分方案中该项的分值填写。",
+    ),
+    IssueType(
+        "entry-item-unknown",
+        E,
+        "scheme",
+        "评分方案中没有此项",
+        "评分方案的 {key} 中没有“{value}”。",
+        "可选:{known}。",
     ),
     # --- stage: evidence (佐证材料) ---
     IssueType(

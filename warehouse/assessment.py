@@ -105,3 +105,85 @@ def withdraw_bonus(
         "UPDATE assessment_bonus SET withdrawn_by = ?, withdrawn_at = ? WHERE id = ?", [by, at_time, bonus_id]
     )
     return rows.to_dicts()[0]
+
+
+# --- issue 16: indicator cells, evaluators' entries, self-scores, whether the year is final ---------
+
+
+def value_cells(con: duckdb.DuckDBPyConnection, plan: str) -> pl.DataFrame:
+    """submission_id, indicator, cell of every stored value of the plan's indicators: joined to the
+    year's completion, it names the cell each indicator line was scored from."""
+    return con.sql(
+        "SELECT v.submission_id, v.indicator, v.cell FROM indicator_values v "
+        "JOIN indicators i ON i.code = v.indicator WHERE i.plan = $plan",
+        params={"plan": plan},
+    ).pl()
+
+
+_ENTRY_QUERIES = {
+    # kind → SELECT of (id, unit, item, points, reason, evidence, entered_by, entered_at) in force
+    "deductions": "SELECT id, unit, code AS item, points, reason, evidence, entered_by, entered_at "
+    "FROM assessment_deductions WHERE plan = $plan AND year = $year AND withdrawn_at IS NULL",
+    "vetoes": "SELECT id, unit, reason_code AS item, NULL::DOUBLE AS points, reason, evidence, entered_by, "
+    "entered_at FROM assessment_vetoes WHERE plan = $plan AND year = $year AND withdrawn_at IS NULL",
+    "qualitative": "SELECT id, unit, item, score AS points, note AS reason, NULL AS evidence, entered_by, "
+    "entered_at FROM assessment_qualitative WHERE plan = $plan AND year = $year",
+    "self_scores": "SELECT id, unit, component AS item, score AS points, NULL AS reason, NULL AS evidence, "
+    "entered_by, entered_at FROM assessment_self_scores WHERE plan = $plan AND year = $year",
+}
+ENTRY_TABLES = {
+    "deductions": "assessment_deductions",
+    "vetoes": "assessment_vetoes",
+    "qualitative": "assessment_qualitative",
+    "self_scores": "assessment_self_scores",
+}
+
+
+def entries(con: duckdb.DuckDBPyConnection, kind: str, plan: str, year: int) -> pl.DataFrame:
+    """The entries of `kind` in force for a plan and year, oldest first."""
+    return con.sql(
+        _ENTRY_QUERIES[kind] + " ORDER BY unit, entered_at, id", params={"plan": plan, "year": year}
+    ).pl()
+
+
+def insert_entry(con: duckdb.DuckDBPyConnection, kind: str, row: dict) -> int:
+    """Insert one row into the kind's table (columns as named in `row`); its id."""
+    table = ENTRY_TABLES[kind]
+    columns = list(row)
+    rows = con.execute(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) RETURNING id",
+        list(row.values()),
+    ).fetchall()
+    return rows[0][0]
+
+
+def withdraw_entry(
+    con: duckdb.DuckDBPyConnection, kind: str, entry_id: int, by: str, at_time: dt.datetime
+) -> dict | None:
+    """Mark a deduction or veto withdrawn; the row as it was, or None when none with that id is in force."""
+    table = ENTRY_TABLES[kind]
+    rows = con.sql(
+        f"SELECT id, plan, year, unit FROM {table} WHERE id = $id AND withdrawn_at IS NULL",
+        params={"id": entry_id},
+    ).pl()
+    if not rows.height:
+        return None
+    con.execute(
+        f"UPDATE {table} SET withdrawn_by = ?, withdrawn_at = ? WHERE id = ?", [by, at_time, entry_id]
+    )
+    return rows.to_dicts()[0]
+
+
+def unsettled_rounds(con: duckdb.DuckDBPyConnection, year: int) -> list[str]:
+    """The year's rounds still open or holding a submission awaiting review, and its fourth quarter
+    while it is not yet registered: while any remain, the year's assessment is preliminary (预评)."""
+    rows = con.sql(
+        "SELECT r.code, r.quarter, r.state, "
+        "  EXISTS (SELECT 1 FROM submissions s WHERE s.round = r.code AND s.status = 'validated') AS pending "
+        "FROM rounds r WHERE r.year = $year ORDER BY r.quarter",
+        params={"year": year},
+    ).fetchall()
+    found = [code for code, _, state, pending in rows if state == "open" or pending]
+    if 4 not in {quarter for _, quarter, _, _ in rows}:
+        found.append(f"{year}Q4")
+    return found

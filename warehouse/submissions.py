@@ -24,6 +24,7 @@ PROGRESS_COLUMNS = {
     "narrative": pl.Utf8,
     "problems": pl.Utf8,
     "next_steps": pl.Utf8,
+    "sheet_row": pl.Int32,  # the Excel row it was read from: score lines name it
 }
 ISSUE_COLUMNS = {
     "code": pl.Utf8,

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from portal.assessment.scheme import ScoringScheme, load_scheme
-from portal.assessment.scoring import BonusItem, IndicatorFact, RoundFact, TaskFact, UnitScore, score_units
+from portal.assessment.scoring import Facts, UnitScore, score, unit_scores
 from portal.core import labels as L
 from portal.core.context import Portal
 from portal.core.outcome import Outcome
@@ -25,6 +25,9 @@ from portal.core.permissions import require
 from schemas.issues import Issue, Report
 from warehouse import assessment as data
 from warehouse.views import indicator_year_completion
+
+# The JSON contract's stage until the 预评 → 公示 → 定稿 lifecycle exists (issue 16, item 2).
+STAGE = "预评"
 
 
 @dataclass
@@ -36,10 +39,17 @@ class Assessment:
     scheme: ScoringScheme | None = None
     units: list[UnitScore] = field(default_factory=list)
     as_of: dt.date | None = None
+    lines: pl.DataFrame = field(default_factory=pl.DataFrame)  # every unit's score lines
+    unsettled: list[str] = field(default_factory=list)  # rounds of the year not yet closed and approved
+    stage: str = STAGE
 
     @property
     def ok(self) -> bool:
         return self.report.ok and self.scheme is not None
+
+    @property
+    def preliminary(self) -> bool:
+        return bool(self.unsettled)
 
     def unit(self, code: str) -> UnitScore:
         return next(u for u in self.units if u.unit == code)
@@ -51,12 +61,16 @@ class Assessment:
                 {
                     "unit": u.unit,
                     "name": u.name,
+                    "group": u.group,
                     "indicators": u.indicator_score,
                     "tasks": u.task_score,
                     "reporting": u.reporting_score,
                     "deductions": u.deductions,
+                    "qualitative": u.qualitative,
+                    "deducted": u.deducted,
                     "bonus": u.bonus,
                     "total": u.total,
+                    "self_score": u.self_score,
                     "rank": u.rank,
                     "grade": u.grade,
                 }
@@ -65,16 +79,48 @@ class Assessment:
             schema={
                 "unit": pl.Utf8,
                 "name": pl.Utf8,
+                "group": pl.Utf8,
                 "indicators": pl.Float64,
                 "tasks": pl.Float64,
                 "reporting": pl.Float64,
                 "deductions": pl.Float64,
+                "qualitative": pl.Float64,
+                "deducted": pl.Float64,
                 "bonus": pl.Float64,
                 "total": pl.Float64,
+                "self_score": pl.Float64,
                 "rank": pl.Int64,
                 "grade": pl.Utf8,
             },
         )
+
+    def as_json(self) -> dict:
+        """The `portal assess --json` contract (issue 16, item 4)."""
+        columns = ["component", "item", "rule", "points", "completion", "score", "basis"]
+        lines = self.lines.select("unit", *columns) if self.lines.height else pl.DataFrame()
+        by_unit = {u: g.drop("unit").to_dicts() for (u,), g in lines.group_by("unit")} if lines.height else {}
+        return {
+            "plan": self.plan,
+            "year": self.year,
+            "as_of": self.as_of.isoformat() if self.as_of else None,
+            "stage": self.stage,
+            "preliminary": self.preliminary,
+            "scheme": self.scheme.as_dict() if self.scheme else {},
+            "units": [
+                {
+                    "unit": u.unit,
+                    "name": u.name,
+                    "group": u.group,
+                    "total": u.total,
+                    "rank": u.rank,
+                    "grade": u.grade,
+                    "vetoed": u.vetoed,
+                    "self_score": u.self_score,
+                    "lines": by_unit.get(u.unit, []),
+                }
+                for u in self.units
+            ],
+        }
 
 
 def _check_plan_year(con, plan: str, year: int) -> tuple[dict | None, list[Issue]]:
@@ -94,55 +140,49 @@ def _check_plan_year(con, plan: str, year: int) -> tuple[dict | None, list[Issue
     return row, []
 
 
-def _indicator_facts(con, plan: str, year: int, units: set[str]) -> list[IndicatorFact]:
+def _indicator_facts(con, plan: str, year: int, units: pl.DataFrame) -> pl.DataFrame:
+    """The year-end completion of the plan's indicators owned by assessed units, with the cell of
+    the approved value each was judged on."""
     frame = indicator_year_completion(con, year).filter(pl.col("plan") == plan)
-    return [
-        IndicatorFact(
-            unit=r["owner"],
-            code=r["indicator"],
-            name=r["name"],
-            kind=r["kind"],
-            measure_unit=r["measure_unit"],
-            weight=r["weight"],
-            target=r["expected"],
-            actual=r["actual"],
-            ratio=r["ratio"],
-            pace=r["pace"],
-            round=r["actual_round"],
-            plan_target=r["target_value"],
+    cells = data.value_cells(con, plan).rename(
+        {"submission_id": "actual_submission", "indicator": "indicator"}
+    )
+    return (
+        frame.join(units.select(pl.col("unit").alias("owner")), on="owner", how="semi")
+        .join(cells, on=["actual_submission", "indicator"], how="left")
+        .select(
+            pl.col("owner").alias("unit"),
+            pl.col("indicator").alias("item"),
+            "name",
+            "kind",
+            "measure_unit",
+            "weight",
+            pl.col("expected").alias("target"),
+            "actual",
+            "ratio",
+            "pace",
+            pl.col("actual_round").alias("round"),
+            pl.col("actual_submission").alias("submission_id"),
+            "cell",
+            pl.col("target_value").alias("plan_target"),
         )
-        for r in frame.iter_rows(named=True)
-        if r["owner"] in units
-    ]
+    )
 
 
-def _task_facts(frame: pl.DataFrame) -> list[TaskFact]:
-    return [
-        TaskFact(
-            unit=r["unit"],
-            code=r["task"],
-            number=r["number"],
-            title=r["title"],
-            role=r["role"],
-            weight=r["weight"],
-            helpers=r["helpers"],
-            status=r["status"],
-            percent=r["percent"],
-            round=r["round"],
-            lead_status=r["lead_status"],
-            lead_percent=r["lead_percent"],
-            lead_round=r["lead_round"],
-        )
-        for r in frame.iter_rows(named=True)
-    ]
-
-
-def _round_facts(frame: pl.DataFrame) -> list[RoundFact]:
-    return [RoundFact(**r) for r in frame.iter_rows(named=True)]
-
-
-def _bonus_items(frame: pl.DataFrame) -> list[BonusItem]:
-    return [BonusItem(**r) for r in frame.iter_rows(named=True)]
+def gather(portal: Portal, con, plan: str, year: int, today: dt.date) -> Facts:
+    """Every fact the assessment of `plan` in `year` scores, as frames."""
+    units = data.assessed_units(con, plan)
+    return Facts(
+        units=units,
+        indicators=_indicator_facts(con, plan, year, units),
+        tasks=data.task_facts(con, plan, year),
+        rounds=data.reporting_facts(con, year, today),
+        bonus=data.bonus_items(con, plan, year).with_columns(item=pl.col("id").cast(pl.Utf8)),
+        deductions=data.entries(con, "deductions", plan, year),
+        vetoes=data.entries(con, "vetoes", plan, year),
+        qualitative=data.entries(con, "qualitative", plan, year),
+        self_scores=data.entries(con, "self_scores", plan, year),
+    )
 
 
 def assess(portal: Portal, plan: str, year: int) -> Assessment:
@@ -158,13 +198,11 @@ def assess(portal: Portal, plan: str, year: int) -> Assessment:
         if not result.report.ok or scheme_result.scheme is None:
             return result
         result.scheme = scheme = scheme_result.scheme
-        units = data.assessed_units(con, plan)
-        codes = set(units["unit"].to_list())
-        indicators = _indicator_facts(con, plan, year, codes)
-        tasks = _task_facts(data.task_facts(con, plan, year))
-        rounds = _round_facts(data.reporting_facts(con, year, today))
-        bonuses = _bonus_items(data.bonus_items(con, plan, year))
-    result.units = score_units(units.to_dicts(), indicators, tasks, rounds, bonuses, scheme)
+        facts = gather(portal, con, plan, year, today)
+        result.unsettled = data.unsettled_rounds(con, year)
+    scored = score(facts, scheme)
+    result.lines = scored.lines
+    result.units = unit_scores(scored)
     return result
 
 

@@ -278,19 +278,19 @@ def _write_detail(ws, a: Assessment, u: UnitScore, office: str) -> int:
     ind_rows = [
         [
             i,
-            line.fact.code,
-            line.fact.name,
-            _label(IndicatorKind, line.fact.kind),
-            line.fact.measure_unit or "",
-            line.fact.weight,
-            line.fact.target,
-            line.fact.actual,
-            line.fact.round or "",
-            line.fact.ratio,
-            line.counted_ratio,
-            _label(Pace, line.fact.pace) if line.fact.pace else "",
-            line.points,
-            line.basis,
+            line.item,
+            line.name,
+            _label(IndicatorKind, line.kind),
+            line.measure_unit or "",
+            line.weight,
+            line.target,
+            line.actual,
+            line.round or "",
+            line.ratio,
+            line.completion,
+            _label(Pace, line.pace) if line.pace else "",
+            line.score,
+            line.working,
         ]
         for i, line in enumerate(u.indicators, start=1)
     ]
@@ -307,19 +307,19 @@ def _write_detail(ws, a: Assessment, u: UnitScore, office: str) -> int:
     task_rows = [
         [
             i,
-            line.fact.number or line.fact.code,
-            line.fact.title,
-            _label(TaskRole, line.fact.role),
-            line.fact.weight,
-            line.fact.helpers,
+            line.number or line.item,
+            line.name,
+            _label(TaskRole, line.role),
+            line.weight,
+            line.helpers,
             line.share,
             line.base,
-            _label(TaskStatus, line.status),
-            line.fact.percent if s.status_source == "own" else line.fact.lead_percent,
-            (line.fact.round if s.status_source == "own" else line.fact.lead_round) or "",
+            _label(TaskStatus, line.scored_status),
+            line.percent if s.status_source == "own" else line.lead_percent,
+            (line.round if s.status_source == "own" else line.lead_round) or "",
             line.fraction,
-            line.points,
-            line.basis,
+            line.score,
+            line.working,
         ]
         for i, line in enumerate(u.tasks, start=1)
     ]
@@ -335,14 +335,14 @@ def _write_detail(ws, a: Assessment, u: UnitScore, office: str) -> int:
     round_rows = [
         [
             i,
-            line.fact.round,
+            line.round,
             ROUND_STATES[line.state],
-            line.fact.due_date.isoformat(),
-            line.fact.submitted_at.strftime("%Y-%m-%d %H:%M") if line.fact.submitted_at else "",
-            line.fact.days_late if line.fact.days_late is not None else "",
-            line.fact.returns,
+            line.due_date.isoformat(),
+            line.submitted_at.strftime("%Y-%m-%d %H:%M") if line.submitted_at else "",
+            line.days_late if line.days_late is not None else "",
+            line.returns,
             line.deduction,
-            line.basis,
+            line.working,
         ]
         for i, line in enumerate(u.rounds, start=1)
     ]
@@ -353,11 +353,11 @@ def _write_detail(ws, a: Assessment, u: UnitScore, office: str) -> int:
     bonus_rows = [
         [
             i,
-            line.item.id,
-            line.item.reason,
-            line.item.entered_by,
-            line.item.entered_at.strftime("%Y-%m-%d %H:%M"),
-            line.item.points,
+            line.id,
+            line.reason,
+            line.entered_by,
+            line.entered_at.strftime("%Y-%m-%d %H:%M"),
+            line.points,
         ]
         for i, line in enumerate(u.bonuses, start=1)
     ]

@@ -127,51 +127,53 @@ def unit_detail(board: AssessmentBoard, unit: str) -> UnitDetail:
     u = board.assessment.unit(unit)
     indicators = [
         {
-            "indicator": line.fact.code,
-            "name": line.fact.name,
-            "indicator_kind": enum_label(IndicatorKind, line.fact.kind),
-            "weight": line.fact.weight,
-            "expected": L.number_text(line.fact.target),
-            "actual": L.number_text(line.fact.actual),
-            "actual_round": line.fact.round or "",
-            "counted_ratio": f"{line.counted_ratio:.1%}",
-            "pace_label": enum_label(Pace, line.fact.pace),
-            "points": line.points,
-            "basis": line.basis,
+            "indicator": line.item,
+            "name": line.name,
+            "indicator_kind": enum_label(IndicatorKind, line.kind),
+            "weight": line.weight,
+            "expected": L.number_text(line.target),
+            "actual": L.number_text(line.actual),
+            "actual_round": line.round or "",
+            "counted_ratio": f"{line.completion:.1%}",
+            "pace_label": enum_label(Pace, line.pace),
+            "points": line.score,
+            "basis": line.working,
         }
         for line in u.indicators
     ]
     tasks = [
         {
-            "task_number": line.fact.number or line.fact.code,
-            "title": line.fact.title,
-            "task_role": enum_label(TaskRole, line.fact.role),
-            "weight": line.fact.weight,
-            "task_status_label": enum_label(TaskStatus, line.status) if line.status else "未报送",
-            "points": line.points,
-            "basis": line.basis,
+            "task_number": line.number or line.item,
+            "title": line.name,
+            "task_role": enum_label(TaskRole, line.role),
+            "weight": line.weight,
+            "task_status_label": enum_label(TaskStatus, line.scored_status)
+            if line.scored_status
+            else "未报送",
+            "points": line.score,
+            "basis": line.working,
         }
         for line in u.tasks
     ]
     rounds = [
         {
-            "round": line.fact.round,
+            "round": line.round,
             "state_text": ROUND_STATES[line.state],
-            "due_date": line.fact.due_date,
-            "round_days_late": "" if line.fact.days_late is None else str(line.fact.days_late),
-            "returns": line.fact.returns,
+            "due_date": line.due_date,
+            "round_days_late": "" if line.days_late is None else str(line.days_late),
+            "returns": line.returns,
             "deduction": line.deduction,
-            "basis": line.basis,
+            "basis": line.working,
         }
         for line in u.rounds
     ]
     bonuses = [
         {
-            "bonus_id": line.item.id,
-            "reason": line.item.reason,
-            "entered_by": line.item.entered_by,
-            "entered_at": line.item.entered_at,
-            "points": line.item.points,
+            "bonus_id": line.id,
+            "reason": line.reason,
+            "entered_by": line.entered_by,
+            "entered_at": line.entered_at,
+            "points": line.points,
         }
         for line in u.bonuses
     ]

@@ -1,29 +1,48 @@
-"""Pure scoring: facts (plain dataclasses) and a scheme in, points with their working out.
+"""Scoring as frames: facts (Polars) and a scheme in, one frame of score lines and one of units out.
 
-No SQL and no I/O here, so every rule can be tested with numbers written by hand. Each line keeps
-the numbers it was scored from and a `basis` text with the arithmetic, which the exported detail
-sheets print so an evaluator can recompute any score.
+No SQL and no I/O here, so every rule can be tested with numbers written by hand. The work is
+set-based (Polars expressions over all units at once; a province's 2,000 units and 100,000 facts
+are scored in one pass, never a Python loop per fact). Each line keeps the numbers it was scored
+from, the approved submission and cell (or task row) behind it, and a `basis` text with the
+arithmetic, which the exported detail sheets print so an evaluator can recompute any score.
+
+Lines (one per unit and item): component = indicators | tasks | reporting | deductions | bonus |
+qualitative; `points` is the item's points for the unit, `completion` the ratio the rule was
+applied to, `score` what it earned (negative for deductions).
 
 Rules (the scheme supplies every number):
-- indicators: points × Σ wᵢ·min(max(ratioᵢ, 0), cap) / Σ wᵢ, at most the component's points;
-  an indicator not reported (no ratio) counts 0.
-- tasks: a task's weight is shared between its lead (lead share, or all of it when the task has no
-  helpers) and its helpers (helpers share, split evenly); a unit scores
-  points × Σ shareₜ·wₜ·fraction(statusₜ) / Σ shareₜ·wₜ; no approved report counts 0.
+- indicators: completion = the year's ratio clipped to [0, ratio_cap] (not reported: 0); the rule
+  (linear with floor, bands, pass/fail; per item if the scheme says so) turns it into a fraction;
+  with item points (absolute) an item is worth its points, else points × w / Σw of the unit's
+  indicators (share); the component is Σ scores, at most its points.
+- tasks: a unit's share of a task is lead (lead share, or 1 without helpers) or helper (helpers
+  share ÷ helpers); completion is against 序时进度 (completed or on schedule: 1; behind: reported ÷
+  expected percent) or the status fraction; then the rule, as for indicators; absolute points are
+  item points × share, else the component's points × w·share / Σ w·share.
 - reporting: points minus deductions (late days, late rounds, returns, missing rounds), never < 0.
-- bonus: the evaluators' items, at most the scheme's cap.
-- a component with nothing assigned to the unit is reweighted onto the others, scored 0 or full.
-- components are rounded to 2 decimals (half up); total = their sum; ties share a rank.
+- deductions: catalogue entries, each kind capped at its max_total; bonus: at most the cap;
+  qualitative: the evaluators' scores.
+- a component with nothing assigned is reweighted onto the others (share mode only), scored 0 or full.
+- components are rounded to 2 decimals (half up); total = their sum less deductions, never < 0;
+  ranks are shared by ties, within each ranking group; grades by threshold, then quotas by rank
+  within the group (beyond the quota: the next grade, with a note); a veto sets the veto grade.
 """
 
 from __future__ import annotations
 
 import bisect
-import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from portal.assessment.scheme import ScoringScheme
+import polars as pl
+
+from portal.assessment.scheme import Rule, ScoringScheme
+from schemas.enums import TaskStatus, UnitKind
+from schemas.sheets import INDICATOR_SHEET, TASK_SHEET
+
+COMPONENTS = ("indicators", "tasks", "reporting", "qualitative", "bonus", "deductions")
+# Tolerance when comparing a ratio with a band's minimum (0.8 computed as 12/15 is 0.79999…).
+_EPS = 1e-9
 
 
 def round2(x: float) -> float:
@@ -31,208 +50,495 @@ def round2(x: float) -> float:
     return float(Decimal(repr(x)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
+def _round2_expr(e: pl.Expr) -> pl.Expr:
+    """round2 over a column: half up, with the same guard against 2.675 being 2.67499… in binary."""
+    return (((e * 100 + 1e-7 * e.sign()).abs() + 0.5).floor() * e.sign() / 100).round(2)
+
+
 def _g(x: float) -> str:
     return f"{x:.4f}".rstrip("0").rstrip(".")
 
 
-# --- facts ------------------------------------------------------------------------------------------
+def _num(e: pl.Expr) -> pl.Expr:
+    """A number as text like _g (up to 4 decimals, no trailing zeros)."""
+    return e.round(4).cast(pl.Utf8).str.replace(r"\.0$", "")
 
 
-@dataclass(frozen=True)
-class IndicatorFact:
-    unit: str
-    code: str
-    name: str
-    kind: str
-    measure_unit: str | None
-    weight: float
-    target: float | None  # the value expected at year end
-    actual: float | None  # latest approved value of the year (None: not reported)
-    ratio: float | None  # completion ratio against `target` (None: not reported)
-    pace: str | None
-    round: str | None  # where `actual` came from
-    plan_target: float | None = None
+# --- the facts' frames ------------------------------------------------------------------------------
+
+INDICATOR_SCHEMA = {
+    "unit": pl.Utf8,
+    "item": pl.Utf8,
+    "name": pl.Utf8,
+    "kind": pl.Utf8,
+    "measure_unit": pl.Utf8,
+    "weight": pl.Float64,
+    "target": pl.Float64,  # the value expected at year end
+    "actual": pl.Float64,  # latest approved value of the year (None: not reported)
+    "ratio": pl.Float64,  # completion against `target` (None: not reported)
+    "pace": pl.Utf8,
+    "round": pl.Utf8,
+    "submission_id": pl.Int64,
+    "cell": pl.Utf8,
+    "plan_target": pl.Float64,
+}
+TASK_SCHEMA = {
+    "unit": pl.Utf8,
+    "item": pl.Utf8,
+    "number": pl.Utf8,
+    "name": pl.Utf8,
+    "role": pl.Utf8,  # lead | helper
+    "weight": pl.Float64,
+    "helpers": pl.Int64,
+    "status": pl.Utf8,  # the unit's own latest approved status in the year
+    "percent": pl.Float64,
+    "round": pl.Utf8,
+    "submission_id": pl.Int64,
+    "sheet_row": pl.Int64,
+    "expected_percent": pl.Float64,  # 序时进度 at that round
+    "lead_status": pl.Utf8,
+    "lead_percent": pl.Float64,
+    "lead_round": pl.Utf8,
+    "lead_submission_id": pl.Int64,
+    "lead_sheet_row": pl.Int64,
+    "lead_expected_percent": pl.Float64,
+}
+ROUND_SCHEMA = {
+    "unit": pl.Utf8,
+    "round": pl.Utf8,
+    "due_date": pl.Date,
+    "submitted_at": pl.Datetime("us"),
+    "days_late": pl.Int64,
+    "returns": pl.Int64,
+    "due_passed": pl.Boolean,
+}
+ENTRY_SCHEMA = {  # bonus items, deductions, vetoes, qualitative scores, self-scores
+    "id": pl.Int64,
+    "unit": pl.Utf8,
+    "item": pl.Utf8,  # deduction code, veto reason, qualitative item, self-score component
+    "points": pl.Float64,
+    "reason": pl.Utf8,
+    "evidence": pl.Utf8,
+    "entered_by": pl.Utf8,
+    "entered_at": pl.Datetime("us"),
+}
 
 
-@dataclass(frozen=True)
-class TaskFact:
-    unit: str
-    code: str
-    number: str | None
-    title: str
-    role: str  # lead | helper
-    weight: float
-    helpers: int  # how many helpers the task has
-    status: str | None  # the unit's own latest approved status in the year
-    percent: float | None
-    round: str | None
-    lead_status: str | None = None
-    lead_percent: float | None = None
-    lead_round: str | None = None
-
-
-@dataclass(frozen=True)
-class RoundFact:
-    unit: str
-    round: str
-    due_date: dt.date
-    submitted_at: dt.datetime | None
-    days_late: int | None
-    returns: int
-    due_passed: bool
-
-
-@dataclass(frozen=True)
-class BonusItem:
-    id: int
-    unit: str
-    points: float
-    reason: str
-    entered_by: str
-    entered_at: dt.datetime
-
-
-# --- scored lines -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class IndicatorLine:
-    fact: IndicatorFact
-    counted_ratio: float  # ratio clipped to [0, cap]; 0 when not reported
-    points: float
-    basis: str
-
-
-@dataclass(frozen=True)
-class TaskLine:
-    fact: TaskFact
-    share: float  # this unit's share of the task
-    base: float  # weight × share
-    status: str | None  # the status scored (own or lead's, per the scheme)
-    fraction: float
-    points: float
-    basis: str
-
-
-@dataclass(frozen=True)
-class RoundLine:
-    fact: RoundFact
-    state: str  # on_time | late | missing | not_due
-    deduction: float
-    basis: str
-
-
-@dataclass(frozen=True)
-class BonusLine:
-    item: BonusItem
+def frame(rows, schema: dict) -> pl.DataFrame:
+    """Rows (dicts) or a frame, with exactly `schema`'s columns (missing ones null)."""
+    if isinstance(rows, pl.DataFrame):
+        return rows.select(
+            [pl.col(c).cast(t) if c in rows.columns else pl.lit(None, t).alias(c) for c, t in schema.items()]
+        )
+    if not rows:
+        return pl.DataFrame(schema=schema)
+    return frame(pl.DataFrame(rows, infer_schema_length=None), schema)
 
 
 @dataclass
-class UnitScore:
-    unit: str
-    name: str
-    kind: str | None
-    maxima: dict[str, float]
-    indicator_score: float
-    task_score: float
-    reporting_score: float
-    deductions: float
-    bonus: float
-    total: float
-    indicators: list[IndicatorLine] = field(default_factory=list)
-    tasks: list[TaskLine] = field(default_factory=list)
-    rounds: list[RoundLine] = field(default_factory=list)
-    bonuses: list[BonusLine] = field(default_factory=list)
-    indicator_raw: float = 0.0  # Σ line points before the component cap
-    bonus_raw: float = 0.0  # Σ items before the cap
-    rank: int = 0
-    grade: str = ""
+class Facts:
+    units: pl.DataFrame  # unit, name, kind (in the registry's order)
+    indicators: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=INDICATOR_SCHEMA))
+    tasks: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=TASK_SCHEMA))
+    rounds: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ROUND_SCHEMA))
+    bonus: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ENTRY_SCHEMA))
+    deductions: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ENTRY_SCHEMA))
+    vetoes: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ENTRY_SCHEMA))
+    qualitative: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ENTRY_SCHEMA))
+    self_scores: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=ENTRY_SCHEMA))
+
+    def __post_init__(self) -> None:
+        self.units = frame(self.units, {"unit": pl.Utf8, "name": pl.Utf8, "kind": pl.Utf8})
+        self.indicators = frame(self.indicators, INDICATOR_SCHEMA)
+        self.tasks = frame(self.tasks, TASK_SCHEMA)
+        self.rounds = frame(self.rounds, ROUND_SCHEMA)
+        for name in ("bonus", "deductions", "vetoes", "qualitative", "self_scores"):
+            setattr(self, name, frame(getattr(self, name), ENTRY_SCHEMA))
 
 
-# --- rules ------------------------------------------------------------------------------------------
+# --- rules as expressions ---------------------------------------------------------------------------
 
 
-def component_maxima(scheme: ScoringScheme, has_indicators: bool, has_tasks: bool) -> dict[str, float]:
-    """Each component's points for one unit, after reweighting a component it has nothing in."""
-    maxima = {
-        "indicators": scheme.indicator_points,
-        "tasks": scheme.task_points,
-        "reporting": scheme.reporting_points,
+def rule_fraction(rule: Rule, c: pl.Expr) -> pl.Expr:
+    """The fraction of an item's points that completion `c` earns under `rule`."""
+    if rule.name == "pass_fail":
+        return pl.when(c >= 1 - _EPS).then(1.0).otherwise(0.0)
+    if rule.name == "bands":
+        expr = pl.lit(0.0)
+        for band in reversed(rule.bands):
+            expr = pl.when(c >= band.min - _EPS).then(band.fraction).otherwise(expr)
+        return expr
+    return pl.when(c < rule.floor - _EPS).then(0.0).otherwise(c)
+
+
+def _by_item(base: Rule, items: dict, c: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """(fraction, rule name, rule wording) with each item's override applied."""
+    fraction, name, wording = rule_fraction(base, c), pl.lit(base.name), pl.lit(base.wording)
+    for code, item in items.items():
+        if item.rule is not None:
+            hit = pl.col("item") == code
+            fraction = pl.when(hit).then(rule_fraction(item.rule, c)).otherwise(fraction)
+            name = pl.when(hit).then(pl.lit(item.rule.name)).otherwise(name)
+            wording = pl.when(hit).then(pl.lit(item.rule.wording)).otherwise(wording)
+    return fraction, name, wording
+
+
+def _item_points(unit_points: float, items: dict) -> pl.Expr:
+    """An item's absolute points: its override, else unit_points × weight."""
+    expr = pl.lit(unit_points) * pl.col("weight")
+    for code, item in items.items():
+        if item.points is not None:
+            expr = pl.when(pl.col("item") == code).then(pl.lit(item.points)).otherwise(expr)
+    return expr
+
+
+def _maxima(scheme: ScoringScheme, facts: Facts) -> pl.DataFrame:
+    """Each unit's points per component after reweighting an empty component (share mode only)."""
+    has_ind = facts.indicators.select("unit").unique().with_columns(has_ind=pl.lit(True))
+    has_task = facts.tasks.select("unit").unique().with_columns(has_task=pl.lit(True))
+    ind, task = scheme.indicator_points, scheme.task_points
+    u = (
+        facts.units.select("unit")
+        .join(has_ind, on="unit", how="left")
+        .join(has_task, on="unit", how="left")
+        .with_columns(pl.col("has_ind", "has_task").fill_null(False))
+    )
+    reweight = pl.lit(scheme.if_nothing_assigned == "reweight") & (pl.col("has_ind") != pl.col("has_task"))
+    return u.with_columns(
+        max_indicators=pl.when(reweight)
+        .then(pl.when(pl.col("has_ind")).then(ind + task).otherwise(0.0))
+        .otherwise(ind),
+        max_tasks=pl.when(reweight)
+        .then(pl.when(pl.col("has_task")).then(ind + task).otherwise(0.0))
+        .otherwise(task),
+        max_reporting=pl.lit(scheme.reporting_points),
+    )
+
+
+def indicator_lines(facts: Facts, scheme: ScoringScheme, maxima: pl.DataFrame) -> pl.DataFrame:
+    f = facts.indicators.join(maxima.select("unit", "max_indicators"), on="unit", how="left")
+    c = pl.col("ratio").clip(0.0, scheme.ratio_cap).fill_null(0.0)
+    fraction, rule, wording = _by_item(scheme.indicator_rule, scheme.indicator_items, pl.col("completion"))
+    if scheme.indicators_absolute:
+        points = _item_points(scheme.indicator_item_points, scheme.indicator_items)
+    else:
+        points = pl.col("max_indicators") * pl.col("weight") / pl.col("weight").sum().over("unit")
+    where = pl.format(
+        "报送记录 {}({})“{}”表 {} 单元格",
+        pl.col("submission_id"),
+        pl.col("round"),
+        pl.lit(INDICATOR_SHEET.name),
+        pl.col("cell").fill_null("(未记录)"),
+    )
+    return (
+        f.with_columns(completion=c, points=points.fill_nan(0.0))
+        .with_columns(fraction=fraction, rule=rule, wording=wording)
+        .with_columns(score=pl.col("points") * pl.col("fraction"))
+        .with_columns(
+            working=pl.when(pl.col("ratio").is_null())
+            .then(pl.lit("未报送(年内无审核通过的数据),计 0 分"))
+            .otherwise(
+                pl.format(
+                    "{} × {} = {}",
+                    _num(pl.col("points")),
+                    _num(pl.col("fraction")),
+                    _num(pl.col("score")),
+                )
+            ),
+            where=pl.when(pl.col("ratio").is_not_null()).then(
+                pl.format("{}:完成率 {}%,{}", where, _num(pl.col("completion") * 100), pl.col("wording"))
+            ),
+            component=pl.lit("indicators"),
+            source=pl.col("submission_id"),
+            source_cell=pl.col("cell"),
+        )
+    )
+
+
+def _status_label(status: pl.Expr) -> pl.Expr:
+    labels = {s.value: s.label for s in TaskStatus}
+    return status.replace_strict(labels, default=status, return_dtype=pl.Utf8).fill_null("未填")
+
+
+def _status_fraction(scheme: ScoringScheme, status: pl.Expr) -> pl.Expr:
+    return status.replace_strict(scheme.status_fraction, default=0.0, return_dtype=pl.Float64)
+
+
+def task_lines(facts: Facts, scheme: ScoringScheme, maxima: pl.DataFrame) -> pl.DataFrame:
+    lead = scheme.status_source == "lead"
+    pick = {
+        k: pl.col(f"lead_{k}" if lead else k)
+        for k in ("status", "percent", "round", "submission_id", "sheet_row", "expected_percent")
     }
-    if scheme.if_nothing_assigned != "reweight" or has_indicators == has_tasks:
-        return maxima
-    empty, kept = ("indicators", "tasks") if has_tasks else ("tasks", "indicators")
-    maxima[kept] += maxima[empty]
-    maxima[empty] = 0.0
-    return maxima
+    share = (
+        pl.when(pl.col("role") == "lead")
+        .then(pl.when(pl.col("helpers") > 0).then(scheme.lead_share).otherwise(1.0))
+        .otherwise(
+            pl.when(pl.col("helpers") > 0).then(scheme.helpers_share / pl.col("helpers")).otherwise(0.0)
+        )
+    )
+    status, percent, expected = pick["status"], pick["percent"], pick["expected_percent"]
+    by_status = _status_fraction(scheme, status)
+    if scheme.task_measure == "schedule":
+        completion = (
+            pl.when(status.is_null() & percent.is_null())
+            .then(0.0)
+            .when(status == "completed")
+            .then(1.0)
+            .when(percent.is_not_null() & (expected <= 0))
+            .then(1.0)
+            .when(percent.is_not_null())
+            .then((percent / expected).clip(0.0, 1.0))
+            .otherwise(by_status)
+        )
+    else:
+        completion = pl.when(status.is_null()).then(0.0).otherwise(by_status)
+    fraction, rule, wording = _by_item(scheme.task_rule, scheme.task_items, pl.col("completion"))
+    base = pl.col("weight") * pl.col("share")
+    if scheme.tasks_absolute:
+        points = _item_points(scheme.task_item_points, scheme.task_items) * pl.col("share")
+    else:
+        points = pl.col("max_tasks") * base / base.sum().over("unit")
+    row = (
+        pl.when(pick["sheet_row"].is_not_null())
+        .then(pl.format("第 {} 行", pick["sheet_row"]))
+        .otherwise(pl.format("任务 {}", pl.col("item")))
+    )
+    where = pl.format(
+        "报送记录 {}({})“{}”表 {}", pick["submission_id"], pick["round"], pl.lit(TASK_SHEET.name), row
+    )
+    if scheme.task_measure == "schedule":
+        measured = pl.format(
+            "填报进度 {}%,序时进度 {}%,完成度 {}",
+            _num(percent.fill_null(0.0)),
+            _num(expected),
+            _num(pl.col("completion")),
+        )
+    else:
+        measured = pl.format("填报状态 {},完成度 {}", _status_label(status), _num(pl.col("completion")))
+    return (
+        facts.tasks.join(maxima.select("unit", "max_tasks"), on="unit", how="left")
+        .with_columns(share=share)
+        .with_columns(
+            base=base,
+            completion=completion,
+            scored_status=status,
+            scored_percent=percent,
+            scored_round=pick["round"],
+            scored_expected=expected,
+            source=pick["submission_id"],
+            source_row=pick["sheet_row"],
+        )
+        .with_columns(points=points.fill_nan(0.0), fraction=fraction, rule=rule, wording=wording)
+        .with_columns(score=pl.col("points") * pl.col("fraction"))
+        .with_columns(
+            where=pl.when(
+                pl.col("scored_status").is_not_null() | pl.col("scored_percent").is_not_null()
+            ).then(pl.format("{}:{},{}", where, measured, pl.col("wording"))),
+            working=pl.when(pl.col("scored_status").is_null() & pl.col("scored_percent").is_null())
+            .then(pl.lit("未报送(年内无审核通过的进展),计 0 分"))
+            .otherwise(
+                pl.format(
+                    "{} × {} = {}",
+                    _num(pl.col("points")),
+                    _num(pl.col("fraction")),
+                    _num(pl.col("score")),
+                )
+            ),
+            component=pl.lit("tasks"),
+        )
+    )
 
 
-def score_indicators(
-    facts: list[IndicatorFact], points: float, scheme: ScoringScheme
-) -> tuple[float, float, list[IndicatorLine]]:
-    """(score, uncapped sum, lines)."""
-    total_weight = sum(f.weight for f in facts)
-    lines = []
-    for f in facts:
-        counted = 0.0 if f.ratio is None else min(max(f.ratio, 0.0), scheme.ratio_cap)
-        earned = points * f.weight * counted / total_weight if total_weight else 0.0
-        basis = f"{_g(points)} × {_g(f.weight)}/{_g(total_weight)} × {_g(counted)} = {earned:.4f}"
-        if f.ratio is None:
-            basis = "未报送,计 0 分"
-        lines.append(IndicatorLine(f, counted, earned, basis))
-    raw = sum(line.points for line in lines)
-    return min(points, raw), raw, lines
+def round_lines(facts: Facts, scheme: ScoringScheme) -> pl.DataFrame:
+    s = scheme
+    missing = pl.col("submitted_at").is_null() & pl.col("due_passed")
+    late = pl.col("submitted_at").is_not_null() & (pl.col("days_late").fill_null(0) > 0)
+    deduction = (
+        pl.when(missing).then(s.per_missing_round).otherwise(0.0)
+        + pl.when(late).then(pl.col("days_late") * s.per_late_day + s.per_late_round).otherwise(0.0)
+        + pl.col("returns") * s.per_returned
+    )
+    parts = [
+        pl.when(missing).then(pl.lit(f"未报送 × {_g(s.per_missing_round)}")),
+        pl.when(late).then(pl.format("迟报 {} 天 × {}", pl.col("days_late"), pl.lit(_g(s.per_late_day)))),
+        pl.when(late & pl.lit(s.per_late_round > 0)).then(pl.lit(f"迟报 1 次 × {_g(s.per_late_round)}")),
+        pl.when(pl.col("returns") > 0).then(
+            pl.format("退回 {} 次 × {}", pl.col("returns"), pl.lit(_g(s.per_returned)))
+        ),
+    ]
+    text = pl.concat_str(parts, separator=" + ", ignore_nulls=True)
+    return (
+        facts.rounds.with_columns(returns=pl.col("returns").fill_null(0))
+        .with_columns(
+            state=pl.when(pl.col("submitted_at").is_null())
+            .then(pl.when(pl.col("due_passed")).then(pl.lit("missing")).otherwise(pl.lit("not_due")))
+            .when(late)
+            .then(pl.lit("late"))
+            .otherwise(pl.lit("on_time")),
+            deduction=deduction,
+            component=pl.lit("reporting"),
+            item=pl.col("round"),
+            rule=pl.lit("deduct"),
+            points=pl.lit(None, pl.Float64),
+            completion=pl.lit(None, pl.Float64),
+            score=-deduction,
+        )
+        .with_columns(
+            working=pl.when(pl.col("deduction") > 0)
+            .then(pl.format("{} = {}", text, _num(pl.col("deduction"))))
+            .otherwise(pl.lit("不扣分"))
+        )
+    )
 
 
-def task_share(role: str, helpers: int, scheme: ScoringScheme) -> float:
-    if role == "lead":
-        return scheme.lead_share if helpers else 1.0
-    return scheme.helpers_share / helpers if helpers else 0.0
+def deduction_lines(facts: Facts, scheme: ScoringScheme) -> pl.DataFrame:
+    caps = {d.code: d.max_total for d in scheme.deductions}
+    names = {d.code: d.name for d in scheme.deductions}
+    d = facts.deductions.sort("unit", "entered_at", "id")
+    # each entry counts until its kind's cap is reached: the running total before it decides
+    before = pl.col("points").cum_sum().over("unit", "item") - pl.col("points")
+    cap = pl.col("item").replace_strict(caps, default=0.0, return_dtype=pl.Float64)
+    counted = (cap - before).clip(0.0, None).clip(None, pl.col("points"))
+    return d.with_columns(
+        counted=counted,
+        name=pl.col("item").replace_strict(names, default=pl.col("item"), return_dtype=pl.Utf8),
+        cap=cap,
+    ).with_columns(
+        component=pl.lit("deductions"),
+        rule=pl.lit("deduct"),
+        completion=pl.lit(None, pl.Float64),
+        score=-pl.col("counted"),
+        working=pl.format(
+            "扣分项 {} {}(记录 {},{} 录入):{};佐证:{};扣 {} 分{}",
+            pl.col("item"),
+            pl.col("name"),
+            pl.col("id"),
+            pl.col("entered_by"),
+            pl.col("reason"),
+            pl.col("evidence").fill_null("无"),
+            _num(pl.col("counted")),
+            pl.when(pl.col("counted") < pl.col("points") - _EPS)
+            .then(pl.format("(该项合计不超过 {} 分)", _num(pl.col("cap"))))
+            .otherwise(pl.lit("")),
+        ),
+    )
 
 
-def score_tasks(facts: list[TaskFact], points: float, scheme: ScoringScheme) -> tuple[float, list[TaskLine]]:
-    bases = [(f, task_share(f.role, f.helpers, scheme)) for f in facts]
-    total_base = sum(f.weight * share for f, share in bases)
-    lines = []
-    for f, share in bases:
-        status = f.lead_status if scheme.status_source == "lead" else f.status
-        fraction = scheme.status_fraction.get(status, 0.0) if status else 0.0
-        base = f.weight * share
-        earned = points * base * fraction / total_base if total_base else 0.0
-        basis = f"{_g(points)} × {_g(base)}/{_g(total_base)} × {_g(fraction)} = {earned:.4f}"
-        lines.append(TaskLine(f, share, base, status, fraction, earned, basis))
-    return sum(line.points for line in lines), lines
+def bonus_lines(facts: Facts, scheme: ScoringScheme) -> pl.DataFrame:
+    return facts.bonus.with_columns(
+        component=pl.lit("bonus"),
+        item=pl.col("id").cast(pl.Utf8),
+        rule=pl.lit("add"),
+        completion=pl.lit(None, pl.Float64),
+        score=pl.col("points"),
+        working=pl.format("加分(记录 {},{} 录入):{}", pl.col("id"), pl.col("entered_by"), pl.col("reason")),
+    )
 
 
-def score_reporting(
-    facts: list[RoundFact], points: float, scheme: ScoringScheme
-) -> tuple[float, float, list[RoundLine]]:
-    """(score, deductions, lines); the score never goes below 0."""
-    lines = []
-    for f in facts:
-        parts: list[tuple[str, float]] = []
-        if f.submitted_at is None:
-            state = "missing" if f.due_passed else "not_due"
-            if f.due_passed:
-                parts.append((f"未报送 × {_g(scheme.per_missing_round)}", scheme.per_missing_round))
-        elif f.days_late:
-            state = "late"
-            parts.append(
-                (f"迟报 {f.days_late} 天 × {_g(scheme.per_late_day)}", f.days_late * scheme.per_late_day)
+def qualitative_lines(facts: Facts, scheme: ScoringScheme) -> pl.DataFrame:
+    """One line per unit and qualitative item: the latest score entered, or 0 when none was."""
+    items = pl.DataFrame(
+        {"item": [q.name for q in scheme.qualitative], "points": [q.points for q in scheme.qualitative]},
+        schema={"item": pl.Utf8, "points": pl.Float64},
+    )
+    latest = (
+        facts.qualitative.sort("entered_at", "id")
+        .group_by("unit", "item")
+        .agg(pl.all().last())
+        .select("unit", "item", pl.col("points").alias("entered"), "id", "reason", "entered_by")
+    )
+    return (
+        facts.units.select("unit")
+        .join(items, how="cross")
+        .join(latest, on=["unit", "item"], how="left")
+        .with_columns(
+            component=pl.lit("qualitative"),
+            rule=pl.lit("evaluated"),
+            score=pl.col("entered").fill_null(0.0),
+        )
+        .with_columns(
+            completion=pl.col("score") / pl.col("points"),
+            working=pl.when(pl.col("entered").is_null())
+            .then(pl.lit("考核评价员尚未评分,计 0 分"))
+            .otherwise(
+                pl.format(
+                    "考核评价员 {} 评分(记录 {}){}",
+                    pl.col("entered_by"),
+                    pl.col("id"),
+                    pl.when(pl.col("reason").fill_null("") != "")
+                    .then(pl.format(":{}", pl.col("reason")))
+                    .otherwise(pl.lit("")),
+                )
+            ),
+        )
+    )
+
+
+LINE_COLUMNS = ["unit", "component", "item", "rule", "points", "completion", "score", "basis"]
+
+
+# --- units: totals, ranks within groups, grades with quotas and vetoes ------------------------------
+
+
+def _groups(scheme: ScoringScheme, units: pl.DataFrame) -> pl.Expr:
+    if scheme.ranking_by == "kind":
+        labels = {k.value: k.label for k in UnitKind}
+        return (
+            pl.col("kind")
+            .replace_strict(labels, default=pl.col("kind"), return_dtype=pl.Utf8)
+            .fill_null("其他")
+        )
+    if scheme.ranking_by == "groups":
+        expr = pl.lit("其他")
+        for name, members in reversed(list(scheme.ranking_groups.items())):
+            hit = pl.col("kind").is_in(list(members)) | pl.col("unit").is_in(list(members))
+            expr = pl.when(hit).then(pl.lit(name)).otherwise(expr)
+        return expr
+    return pl.lit("全部")
+
+
+def _grade(scheme: ScoringScheme, total: pl.Expr) -> pl.Expr:
+    expr = pl.lit(scheme.below)
+    for level in reversed(scheme.levels):
+        expr = pl.when(total >= level.min - _EPS).then(pl.lit(level.name)).otherwise(expr)
+    return expr
+
+
+def _apply_quotas(scheme: ScoringScheme, units: pl.DataFrame) -> pl.DataFrame:
+    """Grades beyond a level's quota (by rank within the group) move down a level, with a note.
+    Vetoed units keep the veto grade and take no place in a quota."""
+    names = [lv.name for lv in scheme.levels]
+    for name in names:
+        share = scheme.quota.get(name)
+        if share is None:
+            continue
+        lower = scheme.next_grade(name)
+        size = pl.len().over("group")
+        allowed = (size * share + _EPS).floor()
+        in_level = (pl.col("grade") == name) & ~pl.col("vetoed")
+        # place among the group's units of this grade, in rank order (ties: registry order)
+        place = pl.when(in_level).then(pl.col("in_level_order").rank("ordinal").over("group", "grade"))
+        units = units.with_columns(
+            in_level_order=pl.col("rank") * 1_000_000 + pl.col("position"), allowed=allowed
+        ).with_columns(place=place)
+        over = in_level & (pl.col("place") > pl.col("allowed"))
+        units = units.with_columns(
+            grade=pl.when(over).then(pl.lit(lower)).otherwise(pl.col("grade")),
+            note=pl.when(over)
+            .then(
+                pl.format(
+                    "{}名额 {} 个(本组 {} 个单位的 {}%),按名次顺延为{}",
+                    pl.lit(name),
+                    pl.col("allowed").cast(pl.Int64),
+                    pl.len().over("group"),
+                    pl.lit(_g(share * 100)),
+                    pl.lit(lower),
+                )
             )
-            if scheme.per_late_round:
-                parts.append((f"迟报 1 次 × {_g(scheme.per_late_round)}", scheme.per_late_round))
-        else:
-            state = "on_time"
-        if f.returns:
-            parts.append(
-                (f"退回 {f.returns} 次 × {_g(scheme.per_returned)}", f.returns * scheme.per_returned)
-            )
-        deduction = sum(amount for _, amount in parts)
-        basis = " + ".join(text for text, _ in parts) + f" = {_g(deduction)}" if parts else "不扣分"
-        lines.append(RoundLine(f, state, deduction, basis))
-    deductions = sum(line.deduction for line in lines)
-    return max(0.0, points - deductions), deductions, lines
+            .otherwise(pl.col("note")),
+        ).drop("place", "allowed", "in_level_order")
+    return units
 
 
 def competition_ranks(totals: list[float]) -> list[int]:
@@ -242,61 +548,247 @@ def competition_ranks(totals: list[float]) -> list[int]:
     return [1 + len(ascending) - bisect.bisect_right(ascending, t) for t in keyed]
 
 
-def score_unit(
-    unit: dict,
-    indicators: list[IndicatorFact],
-    tasks: list[TaskFact],
-    rounds: list[RoundFact],
-    bonuses: list[BonusItem],
-    scheme: ScoringScheme,
-) -> UnitScore:
-    maxima = component_maxima(scheme, bool(indicators), bool(tasks))
-    ind_score, ind_raw, ind_lines = score_indicators(indicators, maxima["indicators"], scheme)
-    task_score, task_lines = score_tasks(tasks, maxima["tasks"], scheme)
-    if scheme.if_nothing_assigned == "full":
-        ind_score = ind_score if indicators else maxima["indicators"]
-        task_score = task_score if tasks else maxima["tasks"]
-    rep_score, deductions, round_lines = score_reporting(rounds, maxima["reporting"], scheme)
-    bonus_raw = sum(b.points for b in bonuses)
-    bonus = min(bonus_raw, scheme.bonus_max)
-    parts = [round2(ind_score), round2(task_score), round2(rep_score), round2(bonus)]
-    return UnitScore(
-        unit=unit["unit"],
-        name=unit["name"],
-        kind=unit.get("kind"),
-        maxima=maxima,
-        indicator_score=parts[0],
-        task_score=parts[1],
-        reporting_score=parts[2],
-        deductions=round2(deductions),
-        bonus=parts[3],
-        total=round2(sum(parts)),
-        indicators=ind_lines,
-        tasks=task_lines,
-        rounds=round_lines,
-        bonuses=[BonusLine(b) for b in bonuses],
-        indicator_raw=ind_raw,
-        bonus_raw=bonus_raw,
+@dataclass
+class Scored:
+    units: pl.DataFrame  # one row per unit, best first within its group
+    lines: pl.DataFrame  # every line, sorted by unit (then component, in the units' order)
+
+
+def score(facts: Facts, scheme: ScoringScheme) -> Scored:
+    maxima = _maxima(scheme, facts)
+    parts = [
+        indicator_lines(facts, scheme, maxima),
+        task_lines(facts, scheme, maxima),
+        round_lines(facts, scheme),
+        qualitative_lines(facts, scheme),
+        bonus_lines(facts, scheme),
+        deduction_lines(facts, scheme),
+    ]
+    order = {c: i for i, c in enumerate(COMPONENTS)}
+    position = facts.units.select("unit", position=pl.int_range(pl.len()))
+    lines = (
+        pl.concat(
+            [p.with_columns(seq=pl.int_range(pl.len()).over("unit")) for p in parts], how="diagonal_relaxed"
+        )
+        .join(position, on="unit", how="inner")
+        .with_columns(
+            component_order=pl.col("component").replace_strict(order, return_dtype=pl.Int64),
+            # the approved submission and cell (or task row) behind the line, then the arithmetic
+            basis=pl.when(pl.col("where").is_not_null())
+            .then(pl.format("{} → {}", pl.col("where"), pl.col("working")))
+            .otherwise(pl.col("working")),
+        )
+        .sort("position", "component_order", "seq")
     )
+    sums = lines.group_by("unit").agg(
+        *[pl.col("score").filter(pl.col("component") == c).sum().alias(f"raw_{c}") for c in COMPONENTS]
+    )
+    entered = (
+        facts.vetoes.sort("entered_at", "id")
+        .group_by("unit")
+        .agg(
+            veto_reason=pl.col("item").str.join("、"),
+            veto_detail=pl.format("{}:{}", pl.col("item"), pl.col("reason")).str.join(";"),
+        )
+    )
+    self_scores = (
+        facts.self_scores.sort("entered_at", "id")
+        .group_by("unit", "item")
+        .agg(pl.col("points").last())
+        .pivot(on="item", index="unit", values="points")
+        if facts.self_scores.height
+        else pl.DataFrame(schema={"unit": pl.Utf8})
+    )
+    for c in ("indicators", "tasks", "reporting", "qualitative"):
+        if f"{c}" not in self_scores.columns:
+            self_scores = self_scores.with_columns(pl.lit(None, pl.Float64).alias(c))
+    self_scores = self_scores.select(
+        "unit", *[pl.col(c).alias(f"self_{c}") for c in ("indicators", "tasks", "reporting", "qualitative")]
+    )
+    full = scheme.if_nothing_assigned == "full"
+    u = (
+        facts.units.with_columns(position=pl.int_range(pl.len()))
+        .join(maxima, on="unit", how="left")
+        .join(sums, on="unit", how="left")
+        .join(entered, on="unit", how="left")
+        .join(self_scores, on="unit", how="left")
+        .with_columns(pl.col([f"raw_{c}" for c in COMPONENTS]).fill_null(0.0))
+        .with_columns(
+            indicators=pl.when(pl.lit(full) & ~pl.col("has_ind"))
+            .then(pl.col("max_indicators"))
+            .otherwise(pl.min_horizontal("raw_indicators", "max_indicators")),
+            tasks=pl.when(pl.lit(full) & ~pl.col("has_task"))
+            .then(pl.col("max_tasks"))
+            .otherwise(pl.min_horizontal("raw_tasks", "max_tasks")),
+            reporting=(pl.col("max_reporting") + pl.col("raw_reporting")).clip(0.0, None),
+            deductions_reporting=-pl.col("raw_reporting"),
+            qualitative=pl.col("raw_qualitative"),
+            bonus=pl.min_horizontal("raw_bonus", pl.lit(scheme.bonus_max)),
+            deducted=-pl.col("raw_deductions"),
+        )
+        .with_columns(
+            _round2_expr(pl.col(c))
+            for c in (
+                "indicators",
+                "tasks",
+                "reporting",
+                "qualitative",
+                "bonus",
+                "deducted",
+                "deductions_reporting",
+            )
+        )
+        .with_columns(
+            total=_round2_expr(
+                (
+                    pl.sum_horizontal("indicators", "tasks", "reporting", "qualitative", "bonus")
+                    - pl.col("deducted")
+                ).clip(0.0, None)
+            ),
+            group=_groups(scheme, facts.units),
+            vetoed=pl.col("veto_reason").is_not_null(),
+        )
+        .with_columns(
+            rank=pl.col("total").rank("min", descending=True).over("group").cast(pl.Int64),
+            grade=pl.when(pl.col("vetoed"))
+            .then(pl.lit(scheme.veto_grade))
+            .otherwise(_grade(scheme, pl.col("total"))),
+            note=pl.when(pl.col("vetoed")).then(
+                pl.format("一票否决({}),等次定为{}", pl.col("veto_reason"), pl.lit(scheme.veto_grade))
+            ),
+        )
+    )
+    u = _apply_quotas(scheme, u)
+    self_total = pl.sum_horizontal(
+        [pl.col(f"self_{c}") for c in ("indicators", "tasks", "reporting", "qualitative")]
+    )
+    any_self = pl.any_horizontal(
+        [pl.col(f"self_{c}").is_not_null() for c in ("indicators", "tasks", "reporting", "qualitative")]
+    )
+    flagged = [
+        pl.when((pl.col(f"self_{c}") - pl.col(c)).abs() > scheme.self_flag + _EPS).then(pl.lit(c))
+        for c in ("indicators", "tasks", "reporting", "qualitative")
+    ]
+    u = u.with_columns(
+        self_score=pl.when(any_self).then(_round2_expr(self_total)),
+        self_flagged=pl.concat_list(flagged).list.drop_nulls(),
+    )
+    group_order = u.group_by("group", maintain_order=True).agg(first=pl.col("position").min())
+    u = u.join(group_order, on="group").sort("first", "rank", "position").drop("first")
+    return Scored(u, lines)
 
 
-def score_units(
-    units: list[dict],
-    indicators: list[IndicatorFact],
-    tasks: list[TaskFact],
-    rounds: list[RoundFact],
-    bonuses: list[BonusItem],
-    scheme: ScoringScheme,
-) -> list[UnitScore]:
-    """Every unit scored, ranked and graded, best first (ties in the order the units were given)."""
+# --- one unit's score, for pages and the exported table -----------------------------------------------
 
-    kinds = (indicators, tasks, rounds, bonuses)
-    by_unit: list[dict[str, list]] = [{} for _ in kinds]  # grouped once: scanning per unit was quadratic
-    for groups, items in zip(by_unit, kinds, strict=True):
-        for x in items:
-            groups.setdefault(x.unit, []).append(x)
-    scored = [score_unit(u, *(groups.get(u["unit"], []) for groups in by_unit), scheme) for u in units]
-    for s, r in zip(scored, competition_ranks([s.total for s in scored]), strict=True):
-        s.rank = r
-        s.grade = scheme.grade(s.total)
-    return sorted(scored, key=lambda s: s.rank)
+
+@dataclass(frozen=True)
+class Line:
+    """One score line as a mapping of its columns (`line.item`, `line.score`, `line.basis`, ...)."""
+
+    row: dict
+
+    def __getattr__(self, name: str):
+        try:
+            return self.row[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+@dataclass
+class UnitScore:
+    unit: str
+    name: str
+    kind: str | None
+    group: str
+    maxima: dict[str, float]
+    indicator_score: float
+    task_score: float
+    reporting_score: float
+    deductions: float  # reporting deductions (late, returns, missing)
+    bonus: float
+    qualitative: float
+    deducted: float  # catalogue deductions (扣分项), capped per kind
+    total: float
+    rank: int
+    grade: str
+    vetoed: bool
+    note: str
+    self_scores: dict[str, float | None]
+    self_score: float | None
+    self_flagged: list[str]
+    indicator_raw: float
+    bonus_raw: float
+    lines: pl.DataFrame  # this unit's lines (a zero-copy slice of the assessment's)
+
+    def component(self, name: str) -> list[Line]:
+        return [Line(r) for r in self.lines.filter(pl.col("component") == name).iter_rows(named=True)]
+
+    @property
+    def indicators(self) -> list[Line]:
+        return self.component("indicators")
+
+    @property
+    def tasks(self) -> list[Line]:
+        return self.component("tasks")
+
+    @property
+    def rounds(self) -> list[Line]:
+        return self.component("reporting")
+
+    @property
+    def bonuses(self) -> list[Line]:
+        return self.component("bonus")
+
+    @property
+    def deduction_entries(self) -> list[Line]:
+        return self.component("deductions")
+
+    @property
+    def qualitative_lines(self) -> list[Line]:
+        return self.component("qualitative")
+
+
+def unit_scores(scored: Scored) -> list[UnitScore]:
+    """The units of `scored` as UnitScore, in its order; each gets its slice of the lines."""
+    lines = scored.lines
+    bounds = lines.group_by("unit", maintain_order=True).agg(start=pl.int_range(pl.len()).first(), n=pl.len())
+    counts = dict(zip(bounds["unit"], bounds["n"], strict=True))
+    starts, at = {}, 0
+    for unit, n in zip(bounds["unit"], bounds["n"], strict=True):
+        starts[unit] = at
+        at += n
+    out = []
+    for r in scored.units.iter_rows(named=True):
+        unit = r["unit"]
+        out.append(
+            UnitScore(
+                unit=unit,
+                name=r["name"],
+                kind=r["kind"],
+                group=r["group"],
+                maxima={
+                    "indicators": r["max_indicators"],
+                    "tasks": r["max_tasks"],
+                    "reporting": r["max_reporting"],
+                },
+                indicator_score=r["indicators"],
+                task_score=r["tasks"],
+                reporting_score=r["reporting"],
+                deductions=r["deductions_reporting"],
+                bonus=r["bonus"],
+                qualitative=r["qualitative"],
+                deducted=r["deducted"],
+                total=r["total"],
+                rank=r["rank"],
+                grade=r["grade"],
+                vetoed=r["vetoed"],
+                note=r["note"] or "",
+                self_scores={c: r[f"self_{c}"] for c in ("indicators", "tasks", "reporting", "qualitative")},
+                self_score=r["self_score"],
+                self_flagged=r["self_flagged"],
+                indicator_raw=r["raw_indicators"],
+                bonus_raw=r["raw_bonus"],
+                lines=lines.slice(starts.get(unit, 0), counts.get(unit, 0)),
+            )
+        )
+    return out

@@ -483,7 +483,7 @@ def cmd_assess(args) -> int:
     if args.json or not args.output:
         rows = a.summary().to_dicts()
         if args.json:
-            print(json.dumps({"plan": a.plan, "year": a.year, "units": rows}, ensure_ascii=False, indent=1))
+            print(json.dumps(a.as_json(), ensure_ascii=False, indent=1))
         else:
             print(f"{a.plan_name} {a.year} 年度考核(评分方案:{a.scheme.source_label})")
             for r in rows:

@@ -93,6 +93,7 @@ def _progress_frame(result: ValidationResult) -> pl.DataFrame:
         pl.col("task"),
         pl.col("task").replace_strict(roles, default=None, return_dtype=pl.Utf8).alias("role"),
         *[pl.col(c) for c in cols],
+        pl.col("_row").cast(pl.Int32).alias("sheet_row"),
     ).with_columns(pl.col("status").replace_strict(_STATUS_CODES, default=None, return_dtype=pl.Utf8))
 
 

@@ -25,6 +25,27 @@ from tests.warehouse.fixtures import Fixture
 
 TODAY = "2026-01-25"
 
+# The rules this fixture was computed by hand under (before issue 16's default): weighted shares
+# with an empty component reweighted, linear indicators without a floor, tasks by status fraction,
+# one ranking group and no grade quota, all written with today's keys in scoring/P.toml: the proof
+# that a scheme can still say exactly what the old default did.
+LEGACY_SCHEME = """
+[points.if_nothing_assigned]
+mode = "reweight"
+[indicators]
+item_points = 0
+rule = "linear"
+floor = 0
+[tasks]
+item_points = 0
+measure = "status"
+rule = "linear"
+[ranking]
+by = "all"
+[grades]
+quota = { "优秀" = 1.0 }
+"""
+
 
 def assessment_fixture() -> Fixture:
     fx = Fixture().plan("P", 2024, 2025, base_year=2023)
@@ -96,9 +117,15 @@ def assessment_fixture() -> Fixture:
     return fx
 
 
-def build_assessment_portal(home: Path, fx: Fixture | None = None, bonuses: bool = True) -> Portal:
-    """The fixture's warehouse as PORTAL_HOME/warehouse.duckdb, today = 2026-01-25, and C's bonus items."""
+def build_assessment_portal(
+    home: Path, fx: Fixture | None = None, bonuses: bool = True, legacy: bool = True
+) -> Portal:
+    """The fixture's warehouse as PORTAL_HOME/warehouse.duckdb, today = 2026-01-25, C's bonus
+    items, and (legacy) the scheme the fixture was computed under as scoring/P.toml."""
     home.mkdir(parents=True, exist_ok=True)
+    if legacy:
+        (home / "scoring").mkdir(exist_ok=True)
+        (home / "scoring" / "P.toml").write_text(LEGACY_SCHEME, encoding="utf-8")
     (home / "settings.toml").write_text(f'secret_key = "test-secret"\ntoday = "{TODAY}"\n', encoding="utf-8")
     portal = Portal.open(home)
     (fx or assessment_fixture()).warehouse(home, portal.settings.warehouse_path.name)

@@ -1,6 +1,6 @@
 """The annual assessment on the hand-computed fixture (tests/portal/assessment_fixture.py).
 
-Default scheme: indicators 60, tasks 30, reporting 10; ratio cap 1.2; fractions completed 1,
+Scheme: the fixture's LEGACY_SCHEME (scoring/P.toml, the rules before issue 16): indicators 60, tasks 30, reporting 10; ratio cap 1.2; fractions completed 1,
 in progress 0.8, behind 0.4, not started 0; lead 0.7 / helpers 0.3; late day −0.2, return −1,
 missing round −2.5; bonus ≤ 5. Year-end expected values (warehouse.views, year 2025 Q4):
 I1 200 (the line from 100 at 2024.0 reaches 200 at 2026.0), I2 50, I3 15, I4 1, I5 60.
@@ -78,26 +78,28 @@ def test_units_are_those_with_anything_assigned_in_the_plan(portal):
 
 def test_indicator_detail_carries_the_data_and_points_of_each_line(portal):
     a = assess(portal, "P", 2025).unit("A")
-    lines = {line.fact.code: line for line in a.indicators}
+    lines = {line.item: line for line in a.indicators}
     i1, i2 = lines["I1"], lines["I2"]
-    assert (i1.fact.target, i1.fact.actual, i1.fact.round) == (200.0, 170.0, "2025Q4")
-    assert i1.fact.ratio == pytest.approx(0.85) and i1.fact.pace == "red"
-    assert i1.points == pytest.approx(34.0)
-    assert i1.basis == "60 × 2/3 × 0.85 = 34.0000"
-    assert (i2.fact.ratio, i2.counted_ratio, i2.fact.pace) == (pytest.approx(1.4), 1.2, "green")
-    assert i2.points == pytest.approx(24.0)
+    assert (i1.target, i1.actual, i1.round) == (200.0, 170.0, "2025Q4")
+    assert i1.ratio == pytest.approx(0.85) and i1.pace == "red"
+    assert (i1.points, i1.score) == (pytest.approx(40.0), pytest.approx(34.0))  # 60 × 2/3, × 0.85
+    assert i1.basis == (
+        f"报送记录 {i1.submission_id}(2025Q4)“指标填报”表 (未记录) 单元格:完成率 85%,按完成率计分 → 40 × 0.85 = 34"
+    )
+    assert (i2.ratio, i2.completion, i2.pace) == (pytest.approx(1.4), 1.2, "green")
+    assert i2.score == pytest.approx(24.0)
 
 
 def test_task_detail_shows_share_base_status_and_points(portal):
     a = assess(portal, "P", 2025)
     got = {
-        (u.unit, line.fact.code): (
-            line.fact.role,
+        (u.unit, line.item): (
+            line.role,
             line.share,
             line.base,
-            line.status,
-            line.fact.round,
-            line.points,
+            line.scored_status,
+            line.round,
+            line.score,
         )
         for u in a.units
         for line in u.tasks
@@ -116,7 +118,7 @@ def test_task_detail_shows_share_base_status_and_points(portal):
 def test_reporting_detail_shows_lateness_returns_and_missing_rounds(portal):
     a = assess(portal, "P", 2025)
     got = {
-        (u.unit, line.fact.round): (line.state, line.fact.days_late, line.fact.returns, line.deduction)
+        (u.unit, line.round): (line.state, line.days_late, line.returns, line.deduction)
         for u in a.units
         for line in u.rounds
     }
@@ -149,17 +151,15 @@ def test_a_plan_year_scheme_file_changes_the_scores(portal):
     # helpers scored by the lead's status: A's T3 by C's "behind": 30 × (1.12 + 0.3 × 0.4)/1.7 = 21.88;
     # B's T1 by A's "in progress": 30 × (0.3 × 0.8 + 1)/1.3 = 28.62; C unchanged (A's T1 status = C's)
     folder = portal.settings.home / "scoring"
-    folder.mkdir()
     (folder / "P-2025.toml").write_text('[tasks]\nstatus_source = "lead"\n', encoding="utf-8")
     a = assess(portal, "P", 2025)
     assert {u.unit: u.task_score for u in a.units} == {"A": 21.88, "B": 28.62, "C": 15.6}
     assert [(u.unit, u.total, u.rank) for u in a.units] == [("B", 92.02, 1), ("A", 88.88, 2), ("C", 64.1, 3)]
-    assert a.scheme.sources == ("默认方案", "scoring/P-2025.toml")
+    assert a.scheme.sources == ("默认方案", "scoring/P.toml", "scoring/P-2025.toml")
     assert assess(portal, "P", 2024).scheme.status_source == "own"
 
 
 def test_an_invalid_scheme_scores_nothing_and_says_why(portal):
-    (portal.settings.home / "scoring").mkdir()
     (portal.settings.home / "scoring" / "P.toml").write_text("[points]\ntasks = 40\n", encoding="utf-8")
     a = assess(portal, "P", 2025)
     assert not a.ok and a.units == []
@@ -230,5 +230,5 @@ def test_a_correction_awaiting_review_leaves_the_approved_facts_standing(portal_
     )
     a = assess(build_assessment_portal(portal_home, fx), "P", 2025)
     assert _rows(a) == EXPECTED
-    t2 = next(line for line in a.unit("B").tasks if line.fact.code == "T2")
-    assert (t2.status, t2.fact.round) == ("completed", "2025Q4")
+    t2 = next(line for line in a.unit("B").tasks if line.item == "T2")
+    assert (t2.scored_status, t2.round) == ("completed", "2025Q4")

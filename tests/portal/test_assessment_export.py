@@ -83,7 +83,7 @@ def test_one_detail_sheet_per_unit_lets_an_evaluator_recompute_each_score(portal
     r, _ = cells["I1"]
     row = [ws.cell(row=r, column=c).value for c in range(1, 15)]
     assert row[:11] == [1, "I1", "指标I1", "存量", "个", 2, 200, 170, "2025Q4", 0.85, 0.85]
-    assert (row[11], row[12], row[13]) == ("滞后", 34, "60 × 2/3 × 0.85 = 34.0000")
+    assert (row[11], row[12], row[13]) == ("滞后", 34, "40 × 0.85 = 34")  # I1 is worth 60 × 2/3 = 40
     r, _ = cells["T1"]
     row = [ws.cell(row=r, column=c).value for c in range(1, 15)]
     assert row[1:12] == ["T1", "任务T1", "牵头", 2, 2, 0.7, 1.4, "推进中", 80, "2025Q4", 0.8]
@@ -140,12 +140,28 @@ def test_cli_writes_the_table_and_lists_the_scores(portal):
     assert load_workbook(out).sheetnames[0] == SUMMARY_SHEET
     assert "A4 共 4 页" in done.stderr.decode()
     listed = cli("assess", "--plan", "P", "--year", "2025", "--json", home=home)
-    units = json.loads(listed.stdout)["units"]
+    doc = json.loads(listed.stdout)
+    units = doc["units"]
     assert [(u["unit"], u["total"], u["rank"], u["grade"]) for u in units] == [
         ("A", 92.06, 1, "优秀"),
         ("B", 89.25, 2, "良好"),
         ("C", 64.1, 3, "合格"),
     ]
+    # the JSON contract of issue 16, item 4: exactly these keys, every line traced to its source
+    assert list(doc) == ["plan", "year", "as_of", "stage", "preliminary", "scheme", "units"]
+    assert (doc["as_of"], doc["stage"], doc["preliminary"]) == ("2026-01-25", "预评", False)
+    assert doc["scheme"]["sources"] == ["默认方案", "scoring/P.toml"]
+    assert doc["scheme"]["indicators"]["rule"] == "linear"
+    keys = ["unit", "name", "group", "total", "rank", "grade", "vetoed", "self_score", "lines"]
+    assert all(list(u) == keys for u in units)
+    line_keys = ["component", "item", "rule", "points", "completion", "score", "basis"]
+    a_lines = {(line["component"], line["item"]): line for line in units[0]["lines"]}
+    assert all(list(line) == line_keys for line in a_lines.values())
+    i1 = a_lines[("indicators", "I1")]
+    assert (i1["points"], i1["completion"], i1["score"]) == (40.0, 0.85, 34.0)
+    assert i1["basis"].startswith("报送记录 ") and "“指标填报”表" in i1["basis"]
+    t3 = a_lines[("tasks", "T3")]
+    assert "“任务进展”表" in t3["basis"] and t3["completion"] == 1.0
 
 
 def test_cli_exit_codes_for_a_bad_plan_and_a_bad_scheme(portal):
@@ -155,7 +171,7 @@ def test_cli_exit_codes_for_a_bad_plan_and_a_bad_scheme(portal):
     assert not (home / "x.xlsx").exists()
     nowhere = cli("assess", "--plan", "P", "--year", "2025", "-o", str(home / "no" / "x.xlsx"), home=home)
     assert nowhere.returncode == 2 and "无法写入文件" in nowhere.stderr
-    (home / "scoring").mkdir()
+    (home / "scoring").mkdir(exist_ok=True)
     (home / "scoring" / "P-2025.toml").write_text("[grades]\nbelow = 1\n", encoding="utf-8")
     bad = cli("assess", "--plan", "P", "--year", "2025", home=home)
     assert bad.returncode == 1 and "grades.below" in bad.stderr

@@ -50,7 +50,7 @@ def test_components_that_do_not_add_up_to_full_marks_are_refused():
     assert result.scheme is None
     assert result.report.codes() == ["scheme-points-sum"]
     assert result.report.issues[0].message == (
-        "三项分值合计 90(指标完成 50 + 任务推进 30 + 报送质量 10),不等于满分 100(默认方案 + scoring/P-2025.toml)。"
+        "各项分值合计 90(指标完成 50 + 任务推进 30 + 报送质量 10),不等于满分 100(默认方案 + scoring/P-2025.toml)。"
     )
 
 

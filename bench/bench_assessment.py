@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_views import fill  # noqa: E402
 
+from portal.accounts.auth import system_actor  # noqa: E402
 from portal.assessment.assess import assess  # noqa: E402
 from portal.assessment.assessment_xlsx import assessment_workbook  # noqa: E402
 from portal.core.context import Portal  # noqa: E402
@@ -53,7 +54,7 @@ def main() -> None:
     print("| plan | units | assess | workbook | pages | size |")
     print("|---|---|---|---|---|---|")
     for plan in ("XY", "XYKX", "JZ", "SY", "YY"):
-        t_assess, a = median_ms(lambda plan=plan: assess(portal, plan, 2024), args.repeat)
+        t_assess, a = median_ms(lambda plan=plan: assess(portal, system_actor(), plan, 2024), args.repeat)
         t_book, book = median_ms(lambda a=a: assessment_workbook(a, office), args.repeat)
         print(
             f"| {plan} | {len(a.units)} | {t_assess:.0f} ms | {t_book:.0f} ms | {book.total_pages} "

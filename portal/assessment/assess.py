@@ -185,8 +185,10 @@ def gather(portal: Portal, con, plan: str, year: int, today: dt.date) -> Facts:
     )
 
 
-def assess(portal: Portal, plan: str, year: int) -> Assessment:
-    """Score every unit with anything assigned in `plan` for `year`; problems come back as issues."""
+def assess(portal: Portal, actor, plan: str, year: int) -> Assessment:
+    """Score every unit with anything assigned in `plan` for `year`, once `actor` may see the
+    assessment; problems with the plan, year or scheme come back as issues."""
+    require(actor, "assessment.view")
     today = portal.settings.today()
     scheme_result = load_scheme(portal.settings.home, plan, year)
     result = Assessment(plan=plan, year=year, report=scheme_result.report, as_of=today)
@@ -279,6 +281,7 @@ def withdraw_bonus(portal: Portal, actor, bonus_id: int) -> Outcome:
     return Outcome(True, L.BONUS_WITHDRAWN.format(id=bonus_id))
 
 
-def list_bonus(portal: Portal, plan: str, year: int) -> pl.DataFrame:
+def list_bonus(portal: Portal, actor, plan: str, year: int) -> pl.DataFrame:
+    require(actor, "assessment.view")
     with portal.warehouse.connect() as con:
         return data.bonus_items(con, plan, year)

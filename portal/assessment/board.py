@@ -19,6 +19,8 @@ from portal.assessment.scheme import SCHEME_DIR, default_text, parse_layers, sch
 from portal.assessment.scoring import UnitScore
 from portal.core import labels as L
 from portal.core.context import Portal
+from portal.core.documents import ExportedBook
+from portal.core.errors import InvalidInput
 from portal.core.labels import enum_label
 from portal.core.outcome import Outcome
 from portal.core.permissions import allowed, require
@@ -93,8 +95,12 @@ class AssessmentBoard:
 def assessment_board(portal: Portal, account, plan: str, year: int) -> AssessmentBoard:
     """Score `plan` for `year` on the portal's clock; problems stay in the assessment's report."""
     require(account, "assessment.view")
-    result = assess(portal, plan, int(year))
-    bonus = list_bonus(portal, plan, int(year)).rename({"id": "bonus_id"}) if result.ok else pl.DataFrame()
+    result = assess(portal, account, plan, int(year))
+    bonus = (
+        list_bonus(portal, account, plan, int(year)).rename({"id": "bonus_id"})
+        if result.ok
+        else pl.DataFrame()
+    )
     if bonus.height:
         names = {u.unit: u.name for u in result.units}
         bonus = bonus.with_columns(
@@ -196,19 +202,28 @@ _BONUS_COLUMNS = ["bonus_id", "reason", "entered_by", "entered_at", "points"]
 # --- the export -------------------------------------------------------------------------------------
 
 
-def export_assessment(portal: Portal, account, plan: str, year: int) -> bytes:
-    """年度考核表 .xlsx (summary and one sheet per unit), audited as assessment.export. The
-    assessment must be computable (the page offers the button only then)."""
+def assessment_book(portal: Portal, account, result: Assessment) -> ExportedBook:
+    """年度考核表 (summary and one sheet per unit) of a computed assessment, audited as
+    assessment.export. The page downloads its bytes; `portal assess -o` writes it."""
     require(account, "assessment.export")
-    result = assess(portal, plan, int(year))
     if not result.ok:
-        raise ValueError("; ".join(i.message for i in result.report.errors))
+        raise InvalidInput("；".join(i.message for i in result.report.errors))
     book = assessment_workbook(result, portal.settings.office_name)
     with portal.warehouse.transaction() as con:
         portal.audit(
-            con, account.username, "assessment.export", f"{plan}/{year}", f"units={len(result.units)}"
+            con,
+            account.audit_name,
+            "assessment.export",
+            f"{result.plan}/{result.year}",
+            f"units={len(result.units)}",
         )
-    return book.data
+    return book
+
+
+def export_assessment(portal: Portal, account, plan: str, year: int) -> bytes:
+    """The 年度考核表 .xlsx; the assessment must be computable (the page offers the button only then)."""
+    require(account, "assessment.export")
+    return assessment_book(portal, account, assess(portal, account, plan, int(year))).data
 
 
 # --- the scoring scheme (assessment.configure, evaluators only) -------------------------------------

@@ -461,7 +461,8 @@ def _write_output(path: str, data: bytes) -> None:
 def _assessment_or_exit(args):
     from portal.assessment.assess import assess
 
-    a = assess(Portal.open(args.home), args.plan, args.year)
+    portal = Portal.open(args.home)
+    a = assess(portal, _reader(portal, args), args.plan, args.year)
     if not a.ok:
         _print_report(a.report)
         usage = any(code.startswith("assess-") for code in a.report.codes())
@@ -474,10 +475,10 @@ def cmd_assess(args) -> int:
     if a is None:
         return code
     if args.output:
-        from portal.assessment.assessment_xlsx import assessment_workbook
+        from portal.assessment.board import assessment_book
 
         portal = Portal.open(args.home)
-        book = assessment_workbook(a, portal.settings.office_name)
+        book = assessment_book(portal, _reader(portal, args), a)
         _write_output(args.output, book.data)
         print(f"已导出 {args.output}:{len(a.units)} 个单位,A4 共 {book.total_pages} 页", file=sys.stderr)
     if args.json or not args.output:
@@ -512,7 +513,8 @@ def cmd_bonus_add(args) -> int:
 def cmd_bonus_list(args) -> int:
     from portal.assessment.assess import list_bonus
 
-    frame = list_bonus(Portal.open(args.home), args.plan, args.year)
+    portal = Portal.open(args.home)
+    frame = list_bonus(portal, _reader(portal, args), args.plan, args.year)
     for r in frame.iter_rows(named=True):
         print(
             f"{r['id']:>4}  {r['unit']:<12} {r['points']:>5g}  {r['reason']}  ({r['entered_by']} {r['entered_at']:%Y-%m-%d})"
@@ -708,6 +710,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", required=True, type=int, help="考核年度,如 2025")
     p.add_argument("-o", "--output", help="导出年度考核表 .xlsx;不指定则在终端列出得分")
     p.add_argument("--json", action="store_true", help="以 JSON 输出各单位得分")
+    p.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
     p.set_defaults(func=cmd_assess)
 
     bonus = sub.add_parser("bonus", help="年度考核加分项(考核评价员录入)").add_subparsers(
@@ -724,6 +727,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = bonus.add_parser("list", help="列出有效的加分项")
     p.add_argument("--plan", required=True)
     p.add_argument("--year", required=True, type=int)
+    p.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
     p.set_defaults(func=cmd_bonus_list)
     p = bonus.add_parser("withdraw", help="撤销一条加分项(保留记录)")
     p.add_argument("id", type=int)

@@ -244,7 +244,7 @@ def test_a_valid_scheme_is_saved_where_the_assessment_reads_it_and_audited(demo_
     path = demo_portal.settings.home / "scoring" / "JZ-2025.toml"
     assert path.read_text(encoding="utf-8") == LATE_DAY
     assert scheme_text_as(demo_portal, EVALUATOR, PLAN, YEAR) == LATE_DAY
-    assessed = assess(demo_portal, PLAN, YEAR)
+    assessed = assess(demo_portal, EVALUATOR, PLAN, YEAR)
     assert assessed.ok and assessed.scheme.per_late_day == 0.5
     assert "scoring/JZ-2025.toml" in assessed.scheme.sources
     assert scheme_text_as(demo_portal, EVALUATOR, PLAN, 2024) == default_text()  # other years untouched
@@ -256,7 +256,7 @@ def test_a_scheme_replaces_the_previous_file_for_that_year(demo_portal):
     assert save_scheme_as(demo_portal, EVALUATOR, PLAN, YEAR, LATE_DAY.encode()).ok
     # The new file must stand on its own over the default: the old one is not layered under it.
     assert save_scheme_as(demo_portal, EVALUATOR, PLAN, YEAR, b"[bonus]\nmax_total = 3.0\n").ok
-    scheme = assess(demo_portal, PLAN, YEAR).scheme
+    scheme = assess(demo_portal, EVALUATOR, PLAN, YEAR).scheme
     assert (scheme.bonus_max, scheme.per_late_day) == (3.0, 0.2)
 
 
@@ -323,7 +323,7 @@ def test_an_upload_is_checked_over_the_plan_wide_file_it_will_be_layered_on(demo
     outcome = save_scheme_as(demo_portal, EVALUATOR, PLAN, YEAR, b"[points]\ntasks = 30\n")
     assert not outcome.ok and "scoring/JZ.toml + scoring/JZ-2025.toml" in outcome.message
     assert save_scheme_as(demo_portal, EVALUATOR, PLAN, YEAR, b"[points]\ntasks = 20\nreporting = 10\n").ok
-    assert assess(demo_portal, PLAN, YEAR).scheme.sources == (
+    assert assess(demo_portal, EVALUATOR, PLAN, YEAR).scheme.sources == (
         "默认方案",
         "scoring/JZ.toml",
         "scoring/JZ-2025.toml",

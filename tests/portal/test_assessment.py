@@ -66,18 +66,18 @@ def _rows(a):
 
 
 def test_scores_ranks_and_grades_match_the_hand_computation(portal):
-    a = assess(portal, "P", 2025)
+    a = assess(portal, EVALUATOR, "P", 2025)
     assert a.ok, a.report.issues
     assert _rows(a) == EXPECTED
 
 
 def test_units_are_those_with_anything_assigned_in_the_plan(portal):
-    a = assess(portal, "P", 2025)
+    a = assess(portal, EVALUATOR, "P", 2025)
     assert {u.unit for u in a.units} == {"A", "B", "C"}  # X has no duties
 
 
 def test_indicator_detail_carries_the_data_and_points_of_each_line(portal):
-    a = assess(portal, "P", 2025).unit("A")
+    a = assess(portal, EVALUATOR, "P", 2025).unit("A")
     lines = {line.item: line for line in a.indicators}
     i1, i2 = lines["I1"], lines["I2"]
     assert (i1.target, i1.actual, i1.round) == (200.0, 170.0, "2025Q4")
@@ -91,7 +91,7 @@ def test_indicator_detail_carries_the_data_and_points_of_each_line(portal):
 
 
 def test_task_detail_shows_share_base_status_and_points(portal):
-    a = assess(portal, "P", 2025)
+    a = assess(portal, EVALUATOR, "P", 2025)
     got = {
         (u.unit, line.item): (
             line.role,
@@ -116,7 +116,7 @@ def test_task_detail_shows_share_base_status_and_points(portal):
 
 
 def test_reporting_detail_shows_lateness_returns_and_missing_rounds(portal):
-    a = assess(portal, "P", 2025)
+    a = assess(portal, EVALUATOR, "P", 2025)
     got = {
         (u.unit, line.round): (line.state, line.days_late, line.returns, line.deduction)
         for u in a.units
@@ -135,7 +135,7 @@ def test_reporting_detail_shows_lateness_returns_and_missing_rounds(portal):
 def test_a_round_not_yet_due_costs_nothing(portal_home):
     portal = build_assessment_portal(portal_home)
     early = type(portal).open(portal_home, today="2026-01-10")  # before 2025Q4's due date
-    c = assess(early, "P", 2025).unit("C")
+    c = assess(early, EVALUATOR, "P", 2025).unit("C")
     assert [line.state for line in c.rounds] == ["on_time", "not_due"]
     assert c.reporting_score == 10.0
 
@@ -143,7 +143,7 @@ def test_a_round_not_yet_due_costs_nothing(portal_home):
 def test_ties_share_a_rank(portal):
     result = add_bonus(portal, EVALUATOR, "P", 2025, "B", 2.81, "国家级平台获批")  # 89.25 + 2.81 = 92.06
     assert result.report.ok and result.bonus_id is not None
-    a = assess(portal, "P", 2025)
+    a = assess(portal, EVALUATOR, "P", 2025)
     assert [(u.unit, u.total, u.rank) for u in a.units] == [("A", 92.06, 1), ("B", 92.06, 1), ("C", 64.1, 3)]
 
 
@@ -152,25 +152,25 @@ def test_a_plan_year_scheme_file_changes_the_scores(portal):
     # B's T1 by A's "in progress": 30 × (0.3 × 0.8 + 1)/1.3 = 28.62; C unchanged (A's T1 status = C's)
     folder = portal.settings.home / "scoring"
     (folder / "P-2025.toml").write_text('[tasks]\nstatus_source = "lead"\n', encoding="utf-8")
-    a = assess(portal, "P", 2025)
+    a = assess(portal, EVALUATOR, "P", 2025)
     assert {u.unit: u.task_score for u in a.units} == {"A": 21.88, "B": 28.62, "C": 15.6}
     assert [(u.unit, u.total, u.rank) for u in a.units] == [("B", 92.02, 1), ("A", 88.88, 2), ("C", 64.1, 3)]
     assert a.scheme.sources == ("默认方案", "scoring/P.toml", "scoring/P-2025.toml")
-    assert assess(portal, "P", 2024).scheme.status_source == "own"
+    assert assess(portal, EVALUATOR, "P", 2024).scheme.status_source == "own"
 
 
 def test_an_invalid_scheme_scores_nothing_and_says_why(portal):
     (portal.settings.home / "scoring" / "P.toml").write_text("[points]\ntasks = 40\n", encoding="utf-8")
-    a = assess(portal, "P", 2025)
+    a = assess(portal, EVALUATOR, "P", 2025)
     assert not a.ok and a.units == []
     assert a.report.codes() == ["scheme-points-sum"]
 
 
 def test_unknown_plan_and_year_outside_the_plan_are_issues(portal):
-    unknown = assess(portal, "NOPE", 2025)
+    unknown = assess(portal, EVALUATOR, "NOPE", 2025)
     assert unknown.report.codes() == ["assess-plan-unknown"]
     assert unknown.report.issues[0].hint == "可用的规划代码:P。"
-    outside = assess(portal, "P", 2027)
+    outside = assess(portal, EVALUATOR, "P", 2027)
     assert outside.report.flatten(["code", "message"]) == [
         ["assess-year-outside-plan", "2027 年不在规划 P 的规划期 2024–2025 内。"]
     ]
@@ -183,7 +183,7 @@ def test_bonus_entries_are_checked_audited_and_withdrawable(portal):
     over = add_bonus(portal, EVALUATOR, "P", 2025, "C", 1, "再加一分")
     assert over.bonus_id is not None and over.report.codes() == ["bonus-over-cap"]
     assert over.report.issues[0].message == "单位 C 的加分合计 8 超过上限 5,计分时按 5 计。"
-    items = list_bonus(portal, "P", 2025)
+    items = list_bonus(portal, EVALUATOR, "P", 2025)
     assert items.select("unit", "points", "reason").rows() == [
         ("C", 3.0, "获省级科技进步奖"),
         ("C", 4.0, "承办全市科技创新现场会"),
@@ -191,7 +191,7 @@ def test_bonus_entries_are_checked_audited_and_withdrawable(portal):
     ]
     assert withdraw_bonus(portal, EVALUATOR, over.bonus_id).ok
     assert not withdraw_bonus(portal, EVALUATOR, over.bonus_id).ok  # already withdrawn
-    assert list_bonus(portal, "P", 2025).height == 2
+    assert list_bonus(portal, EVALUATOR, "P", 2025).height == 2
     with portal.warehouse.connect() as con:
         audit = con.sql(
             "SELECT actor, action, target FROM audit_log WHERE action LIKE 'assessment.%' ORDER BY id"
@@ -207,7 +207,7 @@ def test_bonus_entries_are_checked_audited_and_withdrawable(portal):
 
 def test_without_the_bonus_c_would_fail(portal_home):
     portal = build_assessment_portal(portal_home, bonuses=False)
-    c = assess(portal, "P", 2025).unit("C")
+    c = assess(portal, EVALUATOR, "P", 2025).unit("C")
     assert (c.bonus, c.total, c.grade) == (0.0, 59.1, "不合格")
 
 
@@ -228,7 +228,7 @@ def test_a_correction_awaiting_review_leaves_the_approved_facts_standing(portal_
         values={"I3": 2, "I4": 0},
         tasks={"T2": ("behind", 10)},
     )
-    a = assess(build_assessment_portal(portal_home, fx), "P", 2025)
+    a = assess(build_assessment_portal(portal_home, fx), EVALUATOR, "P", 2025)
     assert _rows(a) == EXPECTED
     t2 = next(line for line in a.unit("B").tasks if line.item == "T2")
     assert (t2.scored_status, t2.round) == ("completed", "2025Q4")

@@ -15,6 +15,7 @@ carry more), and in 益阳 the plan's main holder, with most indicators and task
 import pytest
 
 from portal.assessment.assess import assess
+from tests.actors import EVALUATOR
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,7 @@ def demo(_filled_demo_home, tmp_path_factory):
     home = tmp_path_factory.mktemp("demo-rankings")
     shutil.copytree(_filled_demo_home, home, dirs_exist_ok=True)
     portal = Portal.open(home)
-    return {plan: assess(portal, plan, 2025) for plan in ("XYKX", "YY")}
+    return {plan: assess(portal, EVALUATOR, plan, 2025) for plan in ("XYKX", "YY")}
 
 
 def _by_name(a):

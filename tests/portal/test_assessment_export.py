@@ -26,7 +26,7 @@ def portal(portal_home):
 
 
 def _book(portal):
-    a = assess(portal, "P", 2025)
+    a = assess(portal, EVALUATOR, "P", 2025)
     return assessment_workbook(a, portal.settings.office_name)
 
 
@@ -229,7 +229,7 @@ def test_cli_bonus_add_list_withdraw(portal, make_account):
 @pytest.mark.slow
 def test_the_demo_table_prints_on_the_planned_pages_even_with_no_submissions(demo_portal, tmp_path):
     # 荆州 (JZ): 11 units, the biggest details run over two pages: the breaks are ours, not the renderer's
-    a = assess(demo_portal, "JZ", 2025)
+    a = assess(demo_portal, EVALUATOR, "JZ", 2025)
     assert a.ok and len(a.units) == 11
     assert {(u.indicator_score, u.task_score) for u in a.units} == {(0.0, 0.0)}  # nothing approved yet
     # 2025Q1 and Q2 are past their due dates unreported (−2.5 each); 2025Q3 is due 10-15, today is 10-10

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -355,3 +356,39 @@ def unit_and_round_codes(con: duckdb.DuckDBPyConnection) -> tuple[set[str], set[
     units = {r[0] for r in con.execute("SELECT code FROM units").fetchall()}
     rounds = {r[0] for r in con.execute("SELECT code FROM rounds").fetchall()}
     return units, rounds
+
+
+def prune_rejected(con, pairs: Sequence[tuple[str, str]], keep: int) -> list[str]:
+    """Forget the stored originals of rejected uploads beyond the newest `keep` of each (unit, round)
+    in `pairs`, unless another submission that is kept uses the same file. Returns the file hashes
+    whose rows were removed from stored_files; the caller deletes the files after its commit."""
+    if not pairs:
+        return []
+    units = [u for u, _ in pairs]
+    rounds = [r for _, r in pairs]
+    hashes = [
+        row[0]
+        for row in con.execute(
+            """
+            WITH asked AS (SELECT unnest(?) AS unit, unnest(?) AS round),
+            dropped AS (
+                SELECT id, file_hash FROM (
+                    SELECT s.id, s.file_hash,
+                           row_number() OVER (PARTITION BY s.unit, s.round ORDER BY s.id DESC) AS n
+                    FROM submissions s JOIN asked a ON s.unit = a.unit AND s.round = a.round
+                    WHERE s.status = 'rejected'
+                ) WHERE n > ?
+            )
+            SELECT DISTINCT d.file_hash FROM dropped d
+            WHERE d.file_hash IN (SELECT file_hash FROM stored_files)
+              AND NOT EXISTS (
+                  SELECT 1 FROM submissions s
+                  WHERE s.file_hash = d.file_hash AND s.id NOT IN (SELECT id FROM dropped)
+              )
+            """,
+            [units, rounds, int(keep)],
+        ).fetchall()
+    ]
+    if hashes:
+        con.execute("DELETE FROM stored_files WHERE file_hash IN (SELECT unnest(?))", [hashes])
+    return hashes

@@ -60,3 +60,9 @@ def store_many(root: Path, datas: Sequence[bytes], threads: int = 8) -> list[tup
 
 def load(root: Path, digest: str, suffix: str = ".xlsx") -> bytes:
     return (root / digest[:2] / f"{digest}{suffix}").read_bytes()
+
+
+def remove(root: Path, digests: Sequence[str], suffix: str = ".xlsx") -> None:
+    """Delete stored files (after the transaction that forgot them has committed)."""
+    for digest in digests:
+        (root / digest[:2] / f"{digest}{suffix}").unlink(missing_ok=True)

@@ -62,6 +62,10 @@ class Settings:
     office_name: str = _setting("长江中游城市群科技创新工作领导小组办公室", "导出文件落款的发文机关")
     office_contact: str = _setting("领导小组办公室 0710-5550100", "模板填报说明中的联系方式")
     evidence_max_mb: int = _setting(20, "单个佐证材料大小上限(MB)", low=1)
+    # A unit retrying a broken file must not fill the disk: only its newest few rejected originals stay.
+    rejected_kept: int = _setting(
+        3, "每个单位每个轮次保留最近几份未通过校验的上传原件（更早的原件删除，报送记录和问题清单保留）", low=1
+    )
     port: int = _setting(8501, "portal serve 的端口", low=1, high=65535)
     # Notifications (portal outbox send). No smtp_host: email is not sent, webhooks still are.
     smtp_host: str = _setting("", "发送通知邮件的 SMTP 服务器；留空则不发邮件（邮件留在待发送中）")

@@ -23,6 +23,7 @@ import polars as pl
 
 from portal.core import filestore
 from portal.core.context import Portal
+from portal.core.errors import InvalidInput
 from portal.core.permissions import require
 from portal.reporting.validation import validate_files
 from schemas.enums import SubmissionStatus, TaskStatus
@@ -34,6 +35,7 @@ from warehouse.submissions import (
     NewSubmission,
     PendingRows,
     find_same_file,
+    prune_rejected,
     record_submission,
     status_version_lateness,
     unit_and_round_codes,
@@ -342,10 +344,30 @@ def ingest_many(
                     )
                 )
             recording.flush()
+            rejected = [(r.unit, r.round) for r in out[start:] if r.status == SubmissionStatus.REJECTED]
+            pruned = prune_rejected(con, rejected, portal.settings.rejected_kept)
+        filestore.remove(portal.settings.uploads_dir, pruned)
         checkpoint("ingest.chunk_done")
         if progress:
             progress(len(chunk))
     return out
+
+
+def _refuse_ambiguous_entries(archive: str, names: list[str]) -> None:
+    """A batch .zip whose entries could be read two ways is refused whole: zipfile reads the last
+    of two same-named entries, and a path-like name says the archive was not made by hand."""
+    seen: set[str] = set()
+    for name in names:
+        if name.startswith(("/", "\\")) or "\\" in name or ".." in Path(name).parts or ":" in name:
+            raise InvalidInput(
+                f"压缩包 {archive} 中的文件名“{name}”带有路径，不予导入。请只放入 .xlsx 文件后重新打包。"
+            )
+        key = name.casefold()
+        if key in seen:
+            raise InvalidInput(
+                f"压缩包 {archive} 中有重复的文件名“{name}”，无法确定应导入哪一份。请去掉重复的文件后重新打包。"
+            )
+        seen.add(key)
 
 
 def files_in(path: Path) -> list[tuple[str, bytes]]:
@@ -357,6 +379,7 @@ def files_in(path: Path) -> list[tuple[str, bytes]]:
             if p.suffix.lower() == ".xlsx" and not p.name.startswith("~$")
         ]
     with zipfile.ZipFile(io.BytesIO(path.read_bytes())) as zf:
+        _refuse_ambiguous_entries(path.name, zf.namelist())
         names = sorted(
             n
             for n in zf.namelist()

@@ -17,6 +17,7 @@ import polars as pl
 
 from portal.core import filestore
 from portal.core.context import Portal
+from portal.core.errors import NotFound
 from portal.core.outcome import Outcome
 from portal.core.permissions import PermissionDenied, allowed, require, unit_scope
 from portal.registry.admin import report_frame
@@ -292,7 +293,13 @@ def submission_report(portal: Portal, account, submission_id: int) -> pl.DataFra
 
 
 def _original(portal: Portal, sub: dict) -> bytes:
-    return filestore.load(portal.settings.uploads_dir, sub["file_hash"])
+    try:
+        return filestore.load(portal.settings.uploads_dir, sub["file_hash"])
+    except FileNotFoundError:
+        raise NotFound(
+            f"这份上传未通过校验，其原件已按保留规则删除（每个单位每个轮次只保留最近 "
+            f"{portal.settings.rejected_kept} 份未通过校验的原件）；报送记录和问题清单仍可查看。"
+        ) from None
 
 
 def original_name(submission: dict) -> str:
@@ -313,7 +320,11 @@ def annotated_workbook(portal: Portal, account, submission_id: int) -> Download:
     sub = _checked_submission(portal, account, "submission.download", submission_id)
     issues = _stored_issues(portal, submission_id)
     readable = not any(i.code.startswith("file-") for i in issues)
-    data = annotate(_original(portal, sub) if readable else None, issues)
+    try:
+        original = _original(portal, sub) if readable else None
+    except NotFound:  # a rejected upload's original removed by the retention rule: the report alone
+        original = None
+    data = annotate(original, issues)
     _audit(portal, account, "submission.download", str(submission_id), "annotated")
     return Download(_annotated_name(sub["file_name"]), data, XLSX)
 

@@ -171,3 +171,17 @@ def test_evaluators_and_admins_have_no_upload_page(site, username):
     at = signed_in(username)
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("../../pages/report.py")
+
+
+def test_a_workbook_with_a_far_away_cell_is_refused_on_the_page_and_the_app_keeps_serving(site):
+    """Issue #19 finding 1: one cell at XFD1048576 once made the reader ask for 512 GiB and abort
+    the whole server. It is refused at its cell before the reader sees it; the next upload works."""
+    from tests.validators import hostile
+
+    far = hostile.with_cells("指标填报", ["XFD1048576"])(fill_valid(_template(site)))
+    at = _upload(report_page(), "远处单元格.xlsx", far)
+    assert texts(at.error)[0].startswith(f"{UNIT} 2025Q3:第 1 版,未通过校验")
+    report = _frame(at, "report_issues")
+    assert ("指标填报", "XFD1048576") in set(zip(report["工作表"], report["单元格"], strict=True))
+    at = _upload(at, "填报.xlsx", fill_valid(_template(site)))
+    assert [s.value for s in at.success][0].startswith(f"{UNIT} 2025Q3:第 2 版,已报送-待审")

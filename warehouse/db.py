@@ -131,6 +131,23 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> int:
     return schema_version(con)
 
 
+def flush_wal(con: duckdb.DuckDBPyConnection) -> None:
+    """Write the write-ahead log into the database file (DuckDB's CHECKPOINT), so the file alone is whole."""
+    con.execute("CHECKPOINT")
+
+
+def has_rows(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any table other than schema_version holds a row (an empty, just-created warehouse has none)."""
+    names = [
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = 'main' AND table_type = 'BASE TABLE' AND table_name <> 'schema_version'"
+        ).fetchall()
+    ]
+    return any(con.execute(f'SELECT count(*) FROM "{n}"').fetchall()[0][0] for n in names)
+
+
 def damaged(exc: BaseException) -> bool:
     """Whether a DuckDB error means the file itself is damaged (not a bad query, not a lock)."""
     return isinstance(exc, duckdb.Error) and any(sign in str(exc).lower() for sign in _DAMAGE_SIGNS)

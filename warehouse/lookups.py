@@ -12,6 +12,12 @@ def unit_name(con: duckdb.DuckDBPyConnection, code: str | None) -> str | None:
     return rows[0][0] if rows else None
 
 
+def unit_active(con: duckdb.DuckDBPyConnection, code: str) -> bool | None:
+    """Whether the unit is active; None when there is no such unit."""
+    rows = con.execute("SELECT active FROM units WHERE code = ?", [code]).fetchall()
+    return bool(rows[0][0]) if rows else None
+
+
 def active_units(con: duckdb.DuckDBPyConnection, only: str | None = None) -> list[tuple[str, str]]:
     """(code, name) of the active units by code; `only` keeps that one unit."""
     return con.execute(

@@ -221,3 +221,36 @@ def locked_rounds(con: duckdb.DuckDBPyConnection) -> dict[str, dict]:
         "SELECT code, due_date, state FROM rounds WHERE state = ?", [RoundState.LOCKED]
     ).fetchall()
     return {code: {"due_date": due, "state": state} for code, due, state in found}
+
+
+# The unit fields 系统管理 may change (contact details, notification addresses, active flag).
+UNIT_SETTINGS = ("contact", "phone", "active", "emails", "webhook")
+
+
+def units_listing(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Every unit, active or not, in code order: code, name, kind, parent and its settings."""
+    return con.sql(
+        "SELECT code, name, kind, parent, contact, phone, emails, webhook, active, assumed FROM units ORDER BY code"
+    ).pl()
+
+
+def unit_settings(con: duckdb.DuckDBPyConnection, code: str) -> tuple[str, dict[str, object]] | None:
+    """(name, {field: value} for UNIT_SETTINGS) of a unit; None when there is no such unit."""
+    rows = con.execute(
+        f"SELECT name, {', '.join(UNIT_SETTINGS)} FROM units WHERE code = ?", [code]
+    ).fetchall()
+    if not rows:
+        return None
+    name, *values = rows[0]
+    return name, dict(zip(UNIT_SETTINGS, values, strict=True))
+
+
+def update_unit(con: duckdb.DuckDBPyConnection, code: str, changed: dict[str, object]) -> None:
+    """Set the given UNIT_SETTINGS fields of one unit (any other key is a programming error)."""
+    unknown = set(changed) - set(UNIT_SETTINGS)
+    if unknown:
+        raise ValueError(f"not a unit setting: {sorted(unknown)}")
+    if not changed:
+        return
+    sets = ", ".join(f"{k} = ?" for k in changed)
+    con.execute(f"UPDATE units SET {sets} WHERE code = ?", [*changed.values(), code])

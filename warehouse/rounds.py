@@ -62,6 +62,11 @@ def codes(con: duckdb.DuckDBPyConnection, unlocked: bool = False) -> list[str]:
     return [r[0] for r in rows]
 
 
+def states(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(code, state) of every round, oldest first."""
+    return con.execute("SELECT code, state FROM rounds ORDER BY year, quarter").fetchall()
+
+
 def codes_of_year(con: duckdb.DuckDBPyConnection, year: int) -> list[str]:
     rows = con.execute("SELECT code FROM rounds WHERE year = ? ORDER BY quarter", [year]).fetchall()
     return [r[0] for r in rows]

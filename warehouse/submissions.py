@@ -221,6 +221,11 @@ def record_submission(
 # ----------------------------------------------------------------------------- queries
 
 
+def any_submissions(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any upload was ever recorded, whatever its status."""
+    return con.execute("SELECT count(*) FROM submissions").fetchall()[0][0] > 0
+
+
 def submission(con: duckdb.DuckDBPyConnection, submission_id: int) -> dict | None:
     """Every column of one submission; None when there is no such id."""
     rows = con.sql("SELECT * FROM submissions WHERE id = ?", params=[int(submission_id)]).pl().to_dicts()

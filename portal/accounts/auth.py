@@ -36,6 +36,8 @@ from portal.core.errors import InvalidInput
 from portal.core.outcome import Outcome
 from portal.core.permissions import PermissionDenied, require
 from schemas.enums import Role
+from warehouse import accounts as users
+from warehouse.lookups import unit_active
 
 _hasher = PasswordHasher()
 _dummy: dict[int, str] = {}
@@ -143,14 +145,9 @@ class AccountError(InvalidInput):
     """An account that cannot be created as asked (the message says why)."""
 
 
-_USER_COLUMNS = (
-    "username, display_name, role, unit, must_change_password, password_hash, active, locked_until"
-)
-
-
 def _load(con, username: str) -> tuple | None:
-    rows = con.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE username = ?", [username]).fetchall()
-    return rows[0] if rows else None
+    """The account's row in `warehouse.accounts.USER_COLUMNS` order, or None."""
+    return users.user_row(con, username)
 
 
 def _account(row: tuple) -> Account:
@@ -182,21 +179,17 @@ def create_account(
         raise AccountError("单位填报员账号必须绑定一个单位。")
     if username.lower() == SYSTEM_USERNAME:
         raise AccountError(f"用户名 {SYSTEM_USERNAME} 留给系统内部操作，请换一个用户名。")
-    exists = con.execute("SELECT count(*) FROM users WHERE username = ?", [username]).fetchall()[0][0]
-    if exists:
+    if users.exists(con, username):
         raise AccountError(f"账号 {username} 已存在。")
-    con.execute(
-        "INSERT INTO users (username, display_name, password_hash, role, unit, active, created_at, "
-        "must_change_password) VALUES (?, ?, ?, ?, ?, TRUE, ?, ?)",
-        [
-            username,
-            display_name,
-            hash_password(password),
-            str(role),
-            unit,
-            portal.settings.now(),
-            must_change_password,
-        ],
+    users.insert(
+        con,
+        username,
+        display_name,
+        hash_password(password),
+        str(role),
+        unit,
+        portal.settings.now(),
+        must_change_password,
     )
     portal.audit(con, actor, "account.create", username, f"role={role} unit={unit or ''}")
     return Account(username, display_name, role, unit, must_change_password)
@@ -249,25 +242,16 @@ def _authenticate(
         if reason == "ok":
             if _hasher.check_needs_rehash(stored):
                 stored = hash_password(password)
-            con.execute(
-                "UPDATE users SET failed_attempts = 0, locked_until = NULL, password_hash = ? WHERE username = ?",
-                [stored, username],
-            )
+            users.signed_in(con, username, stored)
             if success_action:
                 portal.audit(con, username, success_action, username)
         else:
             portal.audit(con, shown, "auth.sign_in_failed", shown, reason)
         if reason == "bad-password":
-            attempts = con.execute(
-                "UPDATE users SET failed_attempts = failed_attempts + 1 WHERE username = ? RETURNING failed_attempts",
-                [username],
-            ).fetchall()[0][0]
+            attempts = users.count_failure(con, username)
             if attempts >= s.max_failed_logins:
                 until = now + dt.timedelta(minutes=s.lockout_minutes)
-                con.execute(
-                    "UPDATE users SET failed_attempts = 0, locked_until = ? WHERE username = ?",
-                    [until, username],
-                )
+                users.lock(con, username, until)
                 portal.audit(
                     con, username, "auth.lock", username, f"{attempts} 次失败,锁定至 {until:%Y-%m-%d %H:%M}"
                 )
@@ -395,10 +379,7 @@ def change_password(
         )
     new_hash = hash_password(new)
     with portal.warehouse.transaction() as con:
-        con.execute(
-            "UPDATE users SET password_hash = ?, must_change_password = FALSE WHERE username = ?",
-            [new_hash, account.username],
-        )
+        users.set_password(con, account.username, new_hash)
         portal.audit(con, account.username, "auth.password_change", account.username)
     carried = replace(
         session, account=replace(account, must_change_password=False), credential=_fingerprint(new_hash)
@@ -412,11 +393,7 @@ def change_password(
 def list_accounts(portal: Portal, actor: Account) -> pl.DataFrame:
     require(actor, "account.manage")
     with portal.warehouse.connect() as con:
-        frame = con.sql("""
-            SELECT u.username, u.display_name, u.role, u.unit, n.name AS unit_name, u.active,
-                   u.must_change_password, u.failed_attempts, u.locked_until, u.created_at
-            FROM users u LEFT JOIN units n ON n.code = u.unit
-            ORDER BY u.created_at, u.username""").pl()
+        frame = users.listing(con)
     labels = {str(r): r.label for r in Role}
     return frame.with_columns(
         pl.col("role").replace_strict(labels, default=pl.col("role")).alias("role_label")
@@ -439,10 +416,10 @@ def add_account(
     password = new_password()
     with portal.warehouse.transaction() as con:
         if unit:
-            found = con.execute("SELECT active FROM units WHERE code = ?", [unit]).fetchall()
-            if not found:
+            found = unit_active(con, unit)
+            if found is None:
                 return Outcome(False, f"单位代码 {unit} 不存在。")
-            if not found[0][0]:
+            if not found:
                 return Outcome(False, f"单位 {unit} 已停用,不能为其创建账号。")
         try:
             create_account(
@@ -464,9 +441,7 @@ def add_account(
 
 
 def _other_active_admins(con, username: str) -> int:
-    return con.execute(
-        "SELECT count(*) FROM users WHERE role = ? AND active AND username <> ?", [str(Role.ADMIN), username]
-    ).fetchall()[0][0]
+    return users.other_active(con, str(Role.ADMIN), username)
 
 
 def set_account_active(portal: Portal, actor: Account, username: str, active: bool) -> Outcome:
@@ -482,7 +457,7 @@ def set_account_active(portal: Portal, actor: Account, username: str, active: bo
             return Outcome(False, "不能停用自己正在使用的账号。")
         if not active and row[2] == Role.ADMIN and not _other_active_admins(con, username):
             return Outcome(False, "不能停用最后一个系统管理员账号。")
-        con.execute("UPDATE users SET active = ? WHERE username = ?", [active, username])
+        users.set_active(con, username, active)
         portal.audit(con, actor.username, "account.activate" if active else "account.deactivate", username)
     return Outcome(True, f"账号 {username} 已{'启用' if active else '停用'}。")
 
@@ -498,9 +473,7 @@ def unlock_account(portal: Portal, actor: Account, username: str) -> Outcome:
             return Outcome(False, f"账号 {username} 不存在,请核对用户名。")
         if row[7] is None or row[7] <= now:
             return Outcome(False, f"账号 {username} 没有被锁定,无需解锁。")
-        con.execute(
-            "UPDATE users SET failed_attempts = 0, locked_until = NULL WHERE username = ?", [username]
-        )
+        users.unlock(con, username)
         portal.audit(con, actor.username, "account.unlock", username, f"原锁定至 {row[7]:%Y-%m-%d %H:%M}")
     return Outcome(True, f"账号 {username} 已解除锁定,可以重新登录。")
 
@@ -516,10 +489,6 @@ def reset_password(portal: Portal, actor: Account, username: str) -> Outcome:
     with portal.warehouse.transaction() as con:
         if _load(con, username) is None:
             return Outcome(False, f"账号 {username} 不存在。")
-        con.execute(
-            "UPDATE users SET password_hash = ?, must_change_password = TRUE, failed_attempts = 0, "
-            "locked_until = NULL WHERE username = ?",
-            [hash_password(password), username],
-        )
+        users.reset_password(con, username, hash_password(password))
         portal.audit(con, actor.username, "account.reset_password", username)
     return Outcome(True, f"已重置账号 {username} 的密码。新密码只显示这一次,首次登录后须修改。", password)

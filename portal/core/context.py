@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 
 from portal.core.settings import Settings, load_settings
+from warehouse import audit
 from warehouse.db import Warehouse
 
 
@@ -28,7 +29,4 @@ class Portal:
         self, con, actor: str, action: str, target: str | None = None, detail: str | None = None
     ) -> None:
         """One line in the audit log, written on the caller's connection (inside its transaction)."""
-        con.execute(
-            "INSERT INTO audit_log (logged_at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
-            [self.settings.now(), actor, action, target, detail],
-        )
+        audit.write(con, self.settings.now(), actor, action, target, detail)

@@ -40,6 +40,8 @@ from schemas.enums import IndicatorKind, RoundState, TaskRole, TaskStatus
 from schemas.quarters import Quarter
 from templates_xlsx.builder import TemplateContext
 from templates_xlsx.fill import fill_workbook
+from warehouse import rounds as round_rows
+from warehouse.submissions import any_submissions
 from warehouse.views import kpi_progress
 
 DEMO_SEED = 20251010
@@ -92,7 +94,7 @@ class FillResult:
 
 def has_submissions(portal: Portal) -> bool:
     with portal.warehouse.connect() as con:
-        return con.execute("SELECT count(*) FROM submissions").fetchall()[0][0] > 0
+        return any_submissions(con)
 
 
 def fill_demo(
@@ -108,7 +110,7 @@ def fill_demo(
         return result
     # One connection for the whole run: hundreds of small operations, each would reopen the file.
     with portal.warehouse.session() as con:
-        rounds = con.execute("SELECT code, state FROM rounds ORDER BY year, quarter").fetchall()
+        rounds = round_rows.states(con)
         filler = _DemoFiller(
             portal, random.Random(seed), export_registry_json(portal, system_actor()), result
         )

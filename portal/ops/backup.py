@@ -50,7 +50,15 @@ from portal.core.context import Portal
 from portal.core.errors import PortalError
 from portal.core.outcome import Outcome
 from portal.core.permissions import require
-from warehouse.db import SCHEMA_VERSION, Warehouse, WarehouseError, incomplete
+from warehouse.db import (
+    SCHEMA_VERSION,
+    Warehouse,
+    WarehouseError,
+    flush_wal,
+    has_rows,
+    incomplete,
+    schema_version,
+)
 from warehouse.faults import checkpoint
 
 FORMAT = "portal-backup"
@@ -145,8 +153,8 @@ def _snapshot_database(wh: Warehouse, into: Path) -> tuple[int, float]:
         started = time.monotonic()
         con = wh.open_unlocked()
         try:
-            con.execute("CHECKPOINT")
-            version = con.execute("SELECT max(version) FROM schema_version").fetchall()[0][0]
+            flush_wal(con)
+            version = schema_version(con)
         finally:
             con.close()
         shutil.copyfile(wh.path, into)
@@ -508,14 +516,7 @@ def _has_data(portal: Portal) -> bool:
     except WarehouseError:
         return True  # damaged: restoring over it needs --force, and what is there is kept aside
     with portal.warehouse.connect() as con:
-        names = [
-            r[0]
-            for r in con.execute(
-                "SELECT table_name FROM information_schema.tables "
-                "WHERE table_schema = 'main' AND table_type = 'BASE TABLE' AND table_name <> 'schema_version'"
-            ).fetchall()
-        ]
-        return any(con.execute(f'SELECT count(*) FROM "{n}"').fetchall()[0][0] for n in names)
+        return has_rows(con)
 
 
 def _journal_write(marker: Path, journal: dict) -> None:
@@ -625,7 +626,7 @@ def restore_backup(
         raise
     shutil.rmtree(work, ignore_errors=True)
     with wh.connect() as con:  # migrates a backup of an older version
-        version = con.execute("SELECT max(version) FROM schema_version").fetchall()[0][0]
+        version = schema_version(con)
     if replaced:
         messages.append(f"原数据已移到 {replaced}。")
     if not manifest.get("includes_secret"):

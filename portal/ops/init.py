@@ -11,7 +11,10 @@ from portal.demo.fill import FillResult, fill_demo
 from portal.registry.rounds import demo_rounds
 from portal.registry.workbook import ImportResult, demo_registry_workbook, import_registry
 from schemas.enums import Role
+from warehouse import rounds
+from warehouse.accounts import any_accounts
 from warehouse.db import SCHEMA_VERSION, schema_version
+from warehouse.lookups import plans
 from warehouse.registry import upsert_rounds
 
 # The seed plans end in 2025; the demo runs on a day inside them, with 2025Q3 open.
@@ -54,8 +57,8 @@ def init_portal(
         portal = _ensure_demo_clock(portal, result)
     with portal.warehouse.connect(create=True) as con:  # the one command that makes a new warehouse
         result.schema_version = schema_version(con)
-        has_registry = con.execute("SELECT count(*) FROM plans").fetchall()[0][0] > 0
-        has_users = con.execute("SELECT count(*) FROM users").fetchall()[0][0] > 0
+        has_registry = bool(plans(con))
+        has_users = any_accounts(con)
     if not demo:
         return portal, result
     if has_registry:
@@ -65,7 +68,7 @@ def init_portal(
         if not result.registry.loaded:
             return portal, result
     with portal.warehouse.transaction() as con:
-        upsert_rounds(con, [r for r in demo_rounds(portal.settings) if not _round_exists(con, r["code"])])
+        upsert_rounds(con, [r for r in demo_rounds(portal.settings) if rounds.get(con, r["code"]) is None])
         if not has_users:
             for username, name, role, unit in DEMO_ACCOUNTS:
                 password = new_password()
@@ -80,10 +83,6 @@ def init_portal(
         if result.fill.skipped:
             result.messages.append(result.fill.summary())
     return portal, result
-
-
-def _round_exists(con, code: str) -> bool:
-    return con.execute("SELECT count(*) FROM rounds WHERE code = ?", [code]).fetchall()[0][0] > 0
 
 
 def _ensure_demo_clock(portal: Portal, result: InitResult) -> Portal:

@@ -17,6 +17,9 @@ from portal.core.permissions import ACTIONS, require
 from schemas.enums import UnitKind
 from schemas.issues import Report
 from schemas.text import bad_email_addresses, email_addresses, is_webhook_url
+from warehouse import audit
+from warehouse.lookups import active_units
+from warehouse.registry import unit_settings, units_listing, update_unit
 
 
 def report_frame(report: Report) -> pl.DataFrame:
@@ -41,7 +44,7 @@ def unit_choices(portal: Portal, account) -> list[tuple[str, str]]:
     """(code, name) of the active units an account can be bound to."""
     require(account, "account.manage")
     with portal.warehouse.connect() as con:
-        return con.execute("SELECT code, name FROM units WHERE active ORDER BY code").fetchall()
+        return active_units(con)
 
 
 # --- 操作日志 (audit.view) -------------------------------------------------------------------------
@@ -75,23 +78,7 @@ def audit_log_as(
     require(account, "audit.view")
     limit = max(1, min(int(limit), AUDIT_MAX_ROWS))
     with portal.warehouse.connect() as con:
-        frame = con.sql(
-            """
-            SELECT logged_at, actor, action, target, detail FROM audit_log
-            WHERE ($action IS NULL OR action = $action) AND ($actor IS NULL OR actor = $actor)
-              AND ($since IS NULL OR logged_at >= $since::DATE)
-              AND ($until IS NULL OR logged_at < $until::DATE + INTERVAL 1 DAY)
-            ORDER BY logged_at DESC, id DESC
-            LIMIT $limit
-            """,
-            params={
-                "action": action or None,
-                "actor": actor or None,
-                "since": since,
-                "until": until,
-                "limit": limit,
-            },
-        ).pl()
+        frame = audit.lines(con, limit, action=action, actor=actor, since=since, until=until)
     labels = {code: _action_label(code) for code in frame["action"].unique().to_list()}
     frame = frame.with_columns(
         action_label=pl.col("action").replace_strict(labels, default=pl.col("action"), return_dtype=pl.String)
@@ -103,8 +90,7 @@ def audit_choices_as(portal: Portal, account) -> tuple[list[tuple[str, str]], li
     """What the log's filters offer: (action code, label) and actors that appear in the log."""
     require(account, "audit.view")
     with portal.warehouse.connect() as con:
-        actions = [r[0] for r in con.execute("SELECT DISTINCT action FROM audit_log ORDER BY 1").fetchall()]
-        actors = [r[0] for r in con.execute("SELECT DISTINCT actor FROM audit_log ORDER BY 1").fetchall()]
+        actions, actors = audit.actions(con), audit.actors(con)
     return [(a, _action_label(a)) for a in actions], actors
 
 
@@ -131,10 +117,7 @@ def list_units_as(portal: Portal, account) -> pl.DataFrame:
     """Every unit in the registry, active or not, in code order."""
     require(account, "unit.manage")
     with portal.warehouse.connect() as con:
-        frame = con.sql(
-            "SELECT code, name, kind, parent, contact, phone, emails, webhook, active, assumed "
-            "FROM units ORDER BY code"
-        ).pl()
+        frame = units_listing(con)
     kinds = {k: enum_label(UnitKind, k) for k in frame["kind"].unique().to_list()}
     frame = frame.with_columns(
         kind_label=pl.col("kind").replace_strict(kinds, default=pl.col("kind"), return_dtype=pl.String)
@@ -183,18 +166,14 @@ def update_unit_as(
     if not wanted:
         return Outcome(False, L.UNIT_NOTHING_GIVEN)
     with portal.warehouse.transaction() as con:
-        row = con.execute(
-            "SELECT name, contact, phone, active, emails, webhook FROM units WHERE code = ?", [code]
-        ).fetchall()
-        if not row:
+        found = unit_settings(con, code)
+        if found is None:
             return Outcome(False, L.UNIT_UNKNOWN.format(code=code))
-        name, *current = row[0]
-        before = dict(zip(("contact", "phone", "active", "emails", "webhook"), current, strict=True))
+        name, before = found
         changed = {k: v for k, v in wanted.items() if before[k] != v}
         if not changed:
             return Outcome(True, L.UNIT_UNCHANGED.format(code=code, name=name))
-        sets = ", ".join(f"{k} = ?" for k in changed)
-        con.execute(f"UPDATE units SET {sets} WHERE code = ?", [*changed.values(), code])
+        update_unit(con, code, changed)
         detail = "; ".join(f"{k}: {before[k]!r} -> {v!r}" for k, v in changed.items())
         portal.audit(con, account.username, "unit.update", code, detail)
     what = "、".join(

@@ -40,6 +40,11 @@ def plans(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     return con.execute("SELECT code, name FROM plans ORDER BY rowid").fetchall()
 
 
+def plan_periods(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, int, int]]:
+    """(code, name, start_year, end_year) of every plan in registry order."""
+    return con.execute("SELECT code, name, start_year, end_year FROM plans ORDER BY rowid").fetchall()
+
+
 def plan_names(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """plan, plan_name: for joining onto view rows."""
     return con.sql("SELECT code AS plan, name AS plan_name FROM plans").pl()

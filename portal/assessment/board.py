@@ -26,6 +26,7 @@ from portal.core.outcome import Outcome
 from portal.core.permissions import allowed, require
 from schemas.enums import IndicatorKind, Pace, TaskRole, TaskStatus
 from schemas.issues import Issue
+from warehouse import lookups
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class AssessmentChoices:
 def assessment_choices(portal: Portal, account) -> AssessmentChoices:
     require(account, "assessment.view")
     with portal.warehouse.connect() as con:
-        rows = con.execute("SELECT code, name, start_year, end_year FROM plans ORDER BY rowid").fetchall()
+        rows = lookups.plan_periods(con)
     return AssessmentChoices([PlanChoice(*r) for r in rows], portal.settings.today())
 
 
@@ -231,7 +232,7 @@ def export_assessment(portal: Portal, account, plan: str, year: int) -> bytes:
 
 def _plan_years(portal: Portal, plan: str) -> tuple[int, int] | None:
     with portal.warehouse.connect() as con:
-        rows = con.execute("SELECT start_year, end_year FROM plans WHERE code = ?", [plan]).fetchall()
+        rows = [(start, end) for code, _, start, end in lookups.plan_periods(con) if code == plan]
     return rows[0] if rows else None
 
 

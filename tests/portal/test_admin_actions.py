@@ -101,9 +101,9 @@ def test_units_are_refused_to_reporters_and_evaluators(demo_portal, account):
 def test_every_unit_is_listed_with_its_kind_in_chinese(demo_portal, account):
     units = list_units_as(demo_portal, account)
     assert units.height == 63
-    assert units.columns == ["code", "name", "kind", "kind_label", "parent", "contact", "phone", "active"] + [
-        "assumed"
-    ]
+    assert units.columns == [
+        "code", "name", "kind", "kind_label", "parent", "contact", "phone", "emails", "webhook", "active", "assumed"
+    ]  # fmt: skip
     jfj = units.filter(units["code"] == "JZKF-JFJ").row(0, named=True)
     assert (jfj["name"], jfj["kind"], jfj["kind_label"], jfj["active"]) == (
         "经发局",

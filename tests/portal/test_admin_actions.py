@@ -265,7 +265,7 @@ def test_a_scheme_replaces_the_previous_file_for_that_year(demo_portal):
     [
         (
             b"[points]\nindicators = 70\n",
-            "考核方案有错误,未保存:三项分值合计 110(指标完成 70 + 任务推进 30 + 报送质量 10),"
+            "考核方案有错误,未保存:各项分值合计 110(指标完成 70 + 任务推进 30 + 报送质量 10),"
             "不等于满分 100(默认方案 + scoring/JZ-2025.toml)。",
         ),
         (

@@ -11,9 +11,17 @@ FILES = [spec.file for spec in [*PAGES, LOGIN]]
 BOARDS = {"completion.py", "monitoring.py", "assessment.py"}  # office, evaluator and admin read them
 REACHABLE = {
     Role.UNIT_REPORTER: {"home.py", "report.py", "account.py"},
-    Role.OFFICE_REVIEWER: {"home.py", "report.py", "review.py", "admin.py", "account.py", *BOARDS},
+    Role.OFFICE_REVIEWER: {
+        "home.py",
+        "report.py",
+        "review.py",
+        "admin.py",
+        "account.py",
+        "outbox.py",
+        *BOARDS,
+    },
     Role.EVALUATOR: {"home.py", "account.py", *BOARDS},
-    Role.ADMIN: {"home.py", "admin.py", "account.py", *BOARDS},
+    Role.ADMIN: {"home.py", "admin.py", "account.py", "outbox.py", *BOARDS},
 }
 TITLES = {
     "home.py": L.APP_TITLE,
@@ -24,6 +32,7 @@ TITLES = {
     "completion.py": L.PAGE_COMPLETION,
     "monitoring.py": L.PAGE_MONITORING,
     "assessment.py": L.PAGE_ASSESSMENT,
+    "outbox.py": L.PAGE_OUTBOX,
 }
 
 

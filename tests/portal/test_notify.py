@@ -15,6 +15,7 @@ from portal.notify.sender import LEASE, backoff, send_outbox
 from portal.registry import admin
 from portal.reporting.review import APPROVE, RETURN, ItemComment, grant_extension, review
 from portal.reporting.submissions import ingest
+from tests.actors import OFFICE, reporter
 from tests.conftest import run_cli
 from tests.portal.notify_servers import RobotReceiver, SmtpServer
 from tests.portal.reliability_support import cli, filled
@@ -108,7 +109,9 @@ def test_remind_on_the_demo_delivers_one_due_soon_email_per_unreported_unit_and_
 @pytest.mark.slow  # a real upload through validation (~10 s)
 def test_returning_a_submission_delivers_the_comments_to_the_units_address(_demo_home, demo_portal, smtp):
     portal = _portal(demo_portal.settings.home, smtp)
-    result = ingest(portal, filled(_demo_home, UNIT), "cxcy.xlsx", unit=UNIT, round_code=ROUND)
+    result = ingest(
+        portal, reporter(UNIT), filled(_demo_home, UNIT), "cxcy.xlsx", unit=UNIT, round_code=ROUND
+    )
     assert result.accepted, result.report.issues
     sid = result.submission_id
     with portal.warehouse.connect() as con:
@@ -117,10 +120,10 @@ def test_returning_a_submission_delivers_the_comments_to_the_units_address(_demo
         ).fetchall()[0][0]
     review(
         portal,
+        OFFICE,
         sid,
         RETURN,
         "请补充佐证材料。",
-        "office",
         [ItemComment("indicator", indicator, "数值偏低，请核实。")],
     )
     assert smtp.inbox == []  # queued with the decision, not sent inside it
@@ -136,9 +139,11 @@ def test_returning_a_submission_delivers_the_comments_to_the_units_address(_demo
 @pytest.mark.slow  # a real upload through validation
 def test_approval_and_an_extension_each_reach_the_unit_once(_demo_home, demo_portal, smtp):
     portal = _portal(demo_portal.settings.home, smtp)
-    sid = ingest(portal, filled(_demo_home, UNIT), "cxcy.xlsx", unit=UNIT, round_code=ROUND).submission_id
-    review(portal, sid, APPROVE, "", "office")
-    grant_extension(portal, ROUND, "JZKF-YQB", dt.date(2025, 10, 30), "系统故障", "office")
+    sid = ingest(
+        portal, reporter(UNIT), filled(_demo_home, UNIT), "cxcy.xlsx", unit=UNIT, round_code=ROUND
+    ).submission_id
+    review(portal, OFFICE, sid, APPROVE, "")
+    grant_extension(portal, OFFICE, ROUND, "JZKF-YQB", dt.date(2025, 10, 30), "系统故障")
     send_outbox(portal)
     send_outbox(portal)
 

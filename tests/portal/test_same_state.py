@@ -19,10 +19,10 @@ REPORTER = Account("rep1", "填报员", Role.UNIT_REPORTER, UNIT)
 OFFICE = Account("office1", "办公室", Role.OFFICE_REVIEWER, None)
 
 
-def _upload(portal, good: bool = True) -> wf.UploadResult:
+def _upload(portal, good: bool = True, value: float = 100) -> wf.UploadResult:
     template = build_unit_template(portal, UNIT, ROUND).data
     indicator = next(iter(template_rows(template)["indicator_values"]))
-    data = fill_valid(template, indicators={indicator: 100 if good else "很多"})
+    data = fill_valid(template, indicators={indicator: value if good else "很多"})
     result = wf.upload(portal, REPORTER, UNIT, ROUND, "填报.xlsx", data)
     assert result.accepted == good, result.report
     return result
@@ -55,7 +55,9 @@ def _approved(portal):
 
 def _corrected_after_approval(portal):
     _approved(portal)
-    _upload(portal)
+    # another value: the same bytes again (a template built within the same second) would be
+    # recognised as the file already recorded, not a correction
+    _upload(portal, value=101)
 
 
 # situation → (words every page shows, reported, on the 催报名单)

@@ -342,9 +342,9 @@ def cmd_template(args) -> int:
 
 def cmd_status(args) -> int:
     from portal.monitoring.dashboards import missing_list_book
-    from portal.monitoring.status import round_status, status_json, status_text
+    from portal.monitoring.status import asked_round, round_status, status_json, status_text
     from schemas.errors import NotFound
-    from schemas.quarters import Quarter, RoundCodeError
+    from schemas.quarters import RoundCodeError
     from warehouse.views import UnknownRound
 
     if args.output:
@@ -352,10 +352,9 @@ def cmd_status(args) -> int:
             raise UsageError(f"输出文件 {args.output} 应以 .xlsx 结尾(催报名单是 Excel 表格)。")
         portal = Portal.open(args.home)
         try:
-            code = str(
-                Quarter.parse(args.round) if args.round else Quarter.reported_on(portal.settings.today())
+            book = missing_list_book(
+                portal, _reader(portal, args), asked_round(portal, args.round), args.plan
             )
-            book = missing_list_book(portal, _reader(portal, args), code, args.plan)
         except (RoundCodeError, NotFound) as exc:
             raise UsageError(str(exc)) from exc
         _write_output(args.output, book.data)

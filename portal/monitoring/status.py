@@ -13,12 +13,18 @@ from schemas.quarters import Quarter
 from warehouse.views import Completion, completion
 
 
+def asked_round(portal: Portal, round_code: str | None) -> str:
+    """The round a command asks for, or else the quarter being reported today (RoundCodeError for a
+    malformed code)."""
+    return str(Quarter.parse(round_code) if round_code else Quarter.reported_on(portal.settings.today()))
+
+
 def round_status(portal: Portal, actor, round_code: str | None = None) -> Completion:
     """Completion of `round_code` (default: the quarter being reported today) on the portal's clock,
     once `actor` may see completion. Raises RoundCodeError for a malformed code, UnknownRound for a
     round not in the warehouse."""
     require(actor, "completion.view")
-    code = str(Quarter.parse(round_code) if round_code else Quarter.reported_on(portal.settings.today()))
+    code = asked_round(portal, round_code)
     with portal.warehouse.connect() as con:
         return completion(con, code, portal.settings.today())
 

@@ -85,6 +85,7 @@ class TaskRole(_Labelled):
 
 class Role(_Labelled):
     UNIT_REPORTER = "unit_reporter"
+    UNIT_LEADER = "unit_leader"  # 单位审核: signs off the clerk's accepted upload before the office sees it
     OFFICE_REVIEWER = "office_reviewer"
     EVALUATOR = "evaluator"
     ADMIN = "admin"
@@ -140,6 +141,7 @@ _LABELS: dict[StrEnum, str] = {
     TaskRole.LEAD: "牵头",
     TaskRole.HELPER: "配合",
     Role.UNIT_REPORTER: "单位填报员",
+    Role.UNIT_LEADER: "单位审核人",
     Role.OFFICE_REVIEWER: "办公室审核员",
     Role.EVALUATOR: "考核评价员",
     Role.ADMIN: "系统管理员",

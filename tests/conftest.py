@@ -156,6 +156,24 @@ def fast_hashes(monkeypatch):
     )
 
 
+def account_in(portal: Portal, username: str, role, unit: str | None = None, offices=(), platform=None):
+    """A real account row with a scope (offices, or the platform), returned as loaded."""
+    from portal.accounts.auth import create_account
+
+    with portal.warehouse.transaction() as con:
+        return create_account(
+            portal,
+            con,
+            username,
+            username,
+            role,
+            unit,
+            f"pw-{username}-123",
+            offices=offices,
+            platform=platform,
+        )
+
+
 @pytest.fixture
 def make_account(fast_hashes):
     """Create an account with a known password: make_account(portal, "rep1", Role.UNIT_REPORTER, "JZKF-CXCY")."""

@@ -11,7 +11,9 @@ import duckdb
 import polars as pl
 
 # The order of `user_row`'s tuple, which `portal.accounts.auth` reads by position.
-USER_COLUMNS = "username, display_name, role, unit, must_change_password, password_hash, active, locked_until"
+USER_COLUMNS = (
+    "username, display_name, role, unit, must_change_password, password_hash, active, locked_until, platform"
+)
 
 
 def user_row(con: duckdb.DuckDBPyConnection, username: str) -> tuple | None:
@@ -104,7 +106,33 @@ def other_active(con: duckdb.DuckDBPyConnection, role: str, username: str) -> in
 def listing(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Every account with its unit's name, oldest first."""
     return con.sql("""
-        SELECT u.username, u.display_name, u.role, u.unit, n.name AS unit_name, u.active,
+        SELECT u.username, u.display_name, u.role, u.unit, n.name AS unit_name, u.active, u.platform,
                u.must_change_password, u.failed_attempts, u.locked_until, u.created_at
         FROM users u LEFT JOIN units n ON n.code = u.unit
         ORDER BY u.created_at, u.username""").pl()
+
+
+def scope_offices(con: duckdb.DuckDBPyConnection, username: str) -> list[str]:
+    """The offices an account works for (its scope rows), in the order they were granted."""
+    rows = con.execute(
+        "SELECT office FROM account_offices WHERE username = ? ORDER BY rowid", [username]
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def set_scope(con: duckdb.DuckDBPyConnection, username: str, offices: list[str], platform: bool) -> None:
+    """Replace an account's scope: the offices it works for, or the whole platform."""
+    con.execute("DELETE FROM account_offices WHERE username = ?", [username])
+    for office in dict.fromkeys(offices):
+        con.execute("INSERT INTO account_offices (username, office) VALUES (?, ?)", [username, office])
+    con.execute("UPDATE users SET platform = ? WHERE username = ?", [platform, username])
+
+
+def all_scopes(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Every account's scope offices by username (accounts without rows are absent)."""
+    scopes: dict[str, list[str]] = {}
+    for username, office in con.execute(
+        "SELECT username, office FROM account_offices ORDER BY rowid"
+    ).fetchall():
+        scopes.setdefault(username, []).append(office)
+    return scopes

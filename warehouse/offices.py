@@ -97,32 +97,35 @@ def office_ancestors(con: duckdb.DuckDBPyConnection, code: str) -> list[str]:
     return list(dict.fromkeys(_codes(rows)))
 
 
-def plans_of_offices(con: duckdb.DuckDBPyConnection, codes: Iterable[str]) -> list[str]:
-    """The plans run by the offices in `codes` or any office under them, in registry order."""
+def plans_of_offices(con: duckdb.DuckDBPyConnection, codes: Iterable[str], below: bool = True) -> list[str]:
+    """The plans run by the offices in `codes` (and, with `below`, any office under them), in
+    registry order."""
     rows = con.execute(
-        _SUBTREE + "SELECT p.code FROM plans p WHERE p.office IN (SELECT code FROM sub) ORDER BY p.rowid",
-        [list(codes)],
+        _SUBTREE + "SELECT p.code FROM plans p WHERE p.office IN (SELECT code FROM sub WHERE ? OR depth = 0) "
+        "ORDER BY p.rowid",
+        [list(codes), below],
     ).fetchall()
     return _codes(rows)
 
 
-def units_of_offices(con: duckdb.DuckDBPyConnection, codes: Iterable[str]) -> list[str]:
-    """The units an office (with the offices under it) deals with: the lead and helper units of
-    its plans' tasks, the owners of its plans' indicators, and the units whose organisation is in
-    the subtree. In registry order."""
+def units_of_offices(con: duckdb.DuckDBPyConnection, codes: Iterable[str], below: bool = True) -> list[str]:
+    """The units an office (with `below`, and the offices under it) deals with: the lead and
+    helper units of its plans' tasks, the owners of its plans' indicators, and the units whose
+    organisation is the office (or in the subtree). In registry order."""
     rows = con.execute(
         _SUBTREE
         + """,
-        own_plans AS (SELECT code FROM plans WHERE office IN (SELECT code FROM sub))
+        scoped AS (SELECT code FROM sub WHERE ? OR depth = 0),
+        own_plans AS (SELECT code FROM plans WHERE office IN (SELECT code FROM scoped))
         SELECT u.code FROM units u
-        WHERE u.org IN (SELECT code FROM sub)
+        WHERE u.org IN (SELECT code FROM scoped)
            OR u.code IN (SELECT tu.unit FROM task_units tu JOIN tasks t ON t.code = tu.task
                          WHERE t.plan IN (SELECT code FROM own_plans))
            OR u.code IN (SELECT io.unit FROM indicator_owners io JOIN indicators i ON i.code = io.indicator
                          WHERE i.plan IN (SELECT code FROM own_plans))
         ORDER BY u.rowid
         """,
-        [list(codes)],
+        [list(codes), below],
     ).fetchall()
     return _codes(rows)
 
@@ -155,3 +158,18 @@ def common_office(con: duckdb.DuckDBPyConnection, plans: Iterable[str]) -> str |
     chains = [[office, *office_ancestors(con, office)] for office in dict.fromkeys(offices)]
     shared = set(chains[0]).intersection(*chains[1:])
     return next((office for office in chains[0] if office in shared), None)
+
+
+def plans_of_unit(con: duckdb.DuckDBPyConnection, unit: str) -> list[str]:
+    """The plans in which `unit` leads or helps a task or owns an indicator, in registry order."""
+    rows = con.execute(
+        """
+        SELECT p.code FROM plans p
+        WHERE p.code IN (SELECT t.plan FROM task_units tu JOIN tasks t ON t.code = tu.task WHERE tu.unit = ?)
+           OR p.code IN (SELECT i.plan FROM indicator_owners io JOIN indicators i ON i.code = io.indicator
+                         WHERE io.unit = ?)
+        ORDER BY p.rowid
+        """,
+        [unit, unit],
+    ).fetchall()
+    return _codes(rows)

@@ -23,7 +23,7 @@ import secrets
 import time
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 
@@ -35,8 +35,10 @@ from portal.core.context import Portal
 from portal.core.errors import InvalidInput
 from portal.core.outcome import Outcome
 from portal.core.permissions import PermissionDenied, require
+from portal.core.scope import PLATFORM, UNIT_ROLES, Scope, load_scope
 from schemas.enums import Role
 from warehouse import accounts as users
+from warehouse import offices as office_tree
 from warehouse.lookups import unit_active
 
 _hasher = PasswordHasher()
@@ -105,6 +107,9 @@ class Account:
     unit: str | None
     must_change_password: bool = False
     via: str | None = None
+    # What the account may read and act on (portal.core.scope), computed when it is loaded from
+    # the warehouse; None (an Account built in code) means its unit, or the platform.
+    scope: Scope | None = field(default=None, compare=False, repr=False)
 
     @property
     def audit_name(self) -> str:
@@ -120,7 +125,7 @@ SYSTEM_USERNAME = "system"
 
 def system_actor() -> Account:
     """The actor for work the platform does itself, never a login; audited as "system"."""
-    return Account(SYSTEM_USERNAME, "系统（内部操作）", Role.ADMIN, None)
+    return Account(SYSTEM_USERNAME, "系统（内部操作）", Role.ADMIN, None, scope=PLATFORM)
 
 
 @dataclass
@@ -150,9 +155,12 @@ def _load(con, username: str) -> tuple | None:
     return users.user_row(con, username)
 
 
-def _account(row: tuple) -> Account:
+def _account(con, row: tuple) -> Account:
+    """The Account of a users row (USER_COLUMNS order), with its scope read on `con`."""
     username, display_name, role, unit, must_change, *_ = row
-    return Account(username, display_name, Role(role), unit, bool(must_change))
+    platform = bool(row[8])
+    scope = load_scope(con, Role(role), unit, platform, users.scope_offices(con, username))
+    return Account(username, display_name, Role(role), unit, bool(must_change), scope=scope)
 
 
 def failure_message(portal: Portal) -> str:
@@ -173,10 +181,26 @@ def create_account(
     password: str,
     actor: str = "system",
     must_change_password: bool = False,
+    offices: list[str] | tuple[str, ...] = (),
+    platform: bool | None = None,
 ) -> Account:
-    """Insert one account on the caller's connection (inside its transaction)."""
-    if role == Role.UNIT_REPORTER and not unit:
-        raise AccountError("单位填报员账号必须绑定一个单位。")
+    """Insert one account on the caller's connection (inside its transaction).
+
+    Scope: a unit role works for `unit`; any other role for `offices`, or the whole platform
+    with `platform`. Without either (None and no offices) it is platform-wide, as every such
+    account was before offices existed; `add_account` (the admin's page and CLI) asks for one."""
+    role = Role(role)
+    if role in UNIT_ROLES and not unit:
+        raise AccountError(f"{role.label}账号必须绑定一个单位。")
+    if role not in UNIT_ROLES and unit:
+        raise AccountError("只有单位的填报员和审核人账号绑定单位；其他角色请不要选择单位。")
+    if platform is None:
+        platform = role not in UNIT_ROLES and not offices
+    if role in UNIT_ROLES and (offices or platform):
+        raise AccountError("单位账号的范围就是它的单位，不能再指定办公室或全平台。")
+    for code in offices:
+        if office_tree.office(con, code) is None:
+            raise AccountError(f"办公室代码“{code}”不存在，请核对（系统管理页的办公室列表）。")
     if username.lower() == SYSTEM_USERNAME:
         raise AccountError(f"用户名 {SYSTEM_USERNAME} 留给系统内部操作，请换一个用户名。")
     if users.exists(con, username):
@@ -191,8 +215,11 @@ def create_account(
         portal.settings.now(),
         must_change_password,
     )
-    portal.audit(con, actor, "account.create", username, f"role={role} unit={unit or ''}")
-    return Account(username, display_name, role, unit, must_change_password)
+    users.set_scope(con, username, list(offices), bool(platform))
+    scope_text = "全平台" if platform else ",".join(offices)
+    detail = f"role={role} unit={unit or ''}" + ("" if role in UNIT_ROLES else f" scope={scope_text}")
+    portal.audit(con, actor, "account.create", username, detail)
+    return _account(con, users.user_row(con, username))
 
 
 def acting_account(portal: Portal, username: str | None, via: str | None = None) -> Account:
@@ -203,6 +230,7 @@ def acting_account(portal: Portal, username: str | None, via: str | None = None)
     name = (username or "").strip()
     with portal.warehouse.connect() as con:
         row = _load(con, name) if name else None
+        account = _account(con, row) if row is not None and row[6] else None
     if row is None:
         raise PermissionDenied(
             f"账号“{name}”不存在，不能以它的名义操作。请指定一个已有的账号（系统管理员可在“系统管理”页查看账号）。",
@@ -210,7 +238,7 @@ def acting_account(portal: Portal, username: str | None, via: str | None = None)
         )
     if not row[6]:
         raise PermissionDenied(f"账号“{name}”已停用，不能以它的名义操作。请联系系统管理员。", "account.act")
-    return replace(_account(row), via=via)
+    return replace(account, via=via)
 
 
 # ----------------------------------------------------------------------------- sign-in and sessions
@@ -272,7 +300,8 @@ def sign_in(
     reason, row, stored = _authenticate(portal, username, password, now, "auth.sign_in")
     if reason != "ok":
         return SignInResult(False, failure_message(portal), reason=reason)
-    account = _account(row)
+    with portal.warehouse.connect() as con:
+        account = _account(con, row)
     started = clock()
     session = Session(account, issued_at=started, last_seen=started, credential=_fingerprint(stored))
     return SignInResult(True, f"欢迎,{account.display_name}。", session=session, reason="ok")
@@ -300,9 +329,9 @@ def check_session(portal: Portal, session: Session | None, clock: Clock = time.m
         return None
     with portal.warehouse.connect() as con:
         row = _load(con, session.account.username)
-    if row is None or not row[6] or _fingerprint(row[5]) != session.credential:
-        return None
-    account = _account(row)
+        if row is None or not row[6] or _fingerprint(row[5]) != session.credential:
+            return None
+        account = _account(con, row)
     session.account = account
     session.last_seen = at
     return account

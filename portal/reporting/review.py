@@ -75,9 +75,9 @@ def review(
     allowed_from, target = TRANSITIONS[decision]
     with portal.warehouse.transaction() as con:
         sub = submissions.submission_with_round(con, submission_id)
-        require_record(actor, "submission.review", sub["unit"] if sub else None)
-        if sub is None:
-            raise WorkflowError(f"报送记录 {submission_id} 不存在。")
+        require_record(
+            actor, "submission.review", sub["unit"] if sub else None, f"报送记录 {submission_id} 不存在。"
+        )
         status = SubmissionStatus(sub["status"])
         if sub["round_state"] == RoundState.LOCKED:
             raise WorkflowError(f"轮次 {sub['round']} 已锁定,不能再审核或修改。")

@@ -19,7 +19,7 @@ from portal.core import filestore
 from portal.core.context import Portal
 from portal.core.errors import NotFound
 from portal.core.outcome import Outcome
-from portal.core.permissions import PermissionDenied, allowed, require, unit_scope
+from portal.core.permissions import PermissionDenied, allowed, require, require_record, unit_scope
 from portal.registry.admin import report_frame
 from portal.reporting import evidence as ev
 from portal.reporting.review import (
@@ -81,13 +81,9 @@ def _checked_submission(portal: Portal, account, action: str, submission_id: int
 
     A reporter asking for an id that does not exist gets the same refusal as for another unit's,
     so ids cannot be probed."""
-    try:
-        sub = _submission(portal, submission_id)
-    except WorkflowError:
-        if unit_scope(account, action) is not None:
-            require(account, action, "")  # raises: the same words as for another unit's id
-        raise
-    require(account, action, sub["unit"])
+    with portal.warehouse.connect() as con:
+        sub = submissions.submission(con, submission_id)
+    require_record(account, action, sub["unit"] if sub else None, f"报送记录 {submission_id} 不存在。")
     return sub
 
 
@@ -553,11 +549,9 @@ def list_evidence(portal: Portal, account, submission_id: int) -> pl.DataFrame:
 def download_evidence(portal: Portal, account, evidence_id: int) -> Download:
     with portal.warehouse.connect() as con:
         row = evidence_rows.get(con, evidence_id)
-    if row is None:
-        if unit_scope(account, "evidence.download") is not None:
-            require(account, "evidence.download", "")
-        raise WorkflowError(f"佐证材料 {evidence_id} 不存在。")
-    require(account, "evidence.download", row["unit"])
+    require_record(
+        account, "evidence.download", row["unit"] if row else None, f"佐证材料 {evidence_id} 不存在。"
+    )
     data = (portal.settings.home / row["stored_path"]).read_bytes()
     _audit(portal, account, "evidence.download", str(evidence_id), row["file_name"])
     return Download(safe_file_name(row["file_name"]), data, row["media_type"])

@@ -101,7 +101,7 @@ def world(_filled_demo_home, tmp_path_factory) -> World:
         for role in Role:
             name = f"walk_{role.value}"
             passwords[name] = f"pw-{name}-123"
-            unit = own if role == Role.UNIT_REPORTER else None
+            unit = own if role in (Role.UNIT_REPORTER, Role.UNIT_LEADER) else None
             accounts[role] = create_account(p, con, name, name, role, unit, passwords[name])
     office = accounts[Role.OFFICE_REVIEWER]
     evidence = {}

@@ -57,6 +57,7 @@ ACCOUNTS = {
     Role.EVALUATOR: EVALUATOR,
     Role.ADMIN: ADMIN,
     Role.UNIT_REPORTER: REPORTER,
+    Role.UNIT_LEADER: Account("leader", "单位审核人", Role.UNIT_LEADER, REPORTER.unit),
 }
 
 

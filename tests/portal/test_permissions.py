@@ -40,7 +40,7 @@ def test_every_action_has_a_chinese_label():
 def test_a_unit_reporter_cannot_review_even_its_own_units_submission():
     with pytest.raises(PermissionDenied) as refused:
         require(REPORTER, "submission.review", OWN_UNIT)
-    assert refused.value.message == "无权审核报送(通过或退回):您的角色(单位填报员)没有此权限。"
+    assert refused.value.message == "无权审核报送（通过或退回）：您的角色（单位填报员）没有此权限。"
 
 
 def test_a_reporters_own_grant_refuses_another_units_record_exactly_like_a_missing_id():
@@ -50,7 +50,7 @@ def test_a_reporters_own_grant_refuses_another_units_record_exactly_like_a_missi
     with pytest.raises(PermissionDenied) as missing:
         require_record(REPORTER, "submission.view", None)
     assert other.value.message == missing.value.message
-    assert other.value.message == "无权查看报送记录和校验报告:您只能访问本单位(JZKF-CXCY)的数据。"
+    assert other.value.message == "无权查看报送记录和校验报告：您只能访问本单位（JZKF-CXCY）的数据。"
 
 
 def test_the_office_learns_that_an_id_is_missing_rather_than_being_refused():

@@ -11,6 +11,7 @@ from PIL import Image
 
 from portal.accounts.auth import Account
 from portal.core.context import Portal
+from portal.core.errors import NotFound
 from portal.core.permissions import PermissionDenied
 from portal.reporting import workflow as wf
 from portal.reporting.review import ItemComment, review
@@ -98,8 +99,8 @@ def test_a_reporter_downloads_its_own_template_and_the_download_is_audited(demo_
 @pytest.mark.parametrize(
     ("account", "unit", "words"),
     [
-        (REPORTER, OTHER, "您只能访问本单位(JZKF-CXCY)的数据"),
-        (EVALUATOR, UNIT, "您的角色(考核评价员)没有此权限"),
+        (REPORTER, OTHER, "您只能访问本单位（JZKF-CXCY）的数据"),
+        (EVALUATOR, UNIT, "您的角色（考核评价员）没有此权限"),
     ],
 )
 def test_a_template_of_another_unit_or_without_the_grant_is_refused(demo_portal, account, unit, words):
@@ -194,7 +195,7 @@ def test_a_reporter_probing_an_unknown_id_gets_the_same_refusal_the_office_a_pla
         wf.submission_report(demo_portal, REPORTER, 999)
     with pytest.raises(PermissionDenied, match="只能访问本单位"):
         wf.download_evidence(demo_portal, REPORTER, 999)
-    with pytest.raises(wf.WorkflowError, match="报送记录 999 不存在"):
+    with pytest.raises(NotFound, match="报送记录 999 不存在"):
         wf.submission_report(demo_portal, OFFICE, 999)
 
 

@@ -13,6 +13,7 @@ UNIT = "JZKF-CXCY"
 # username: (role, unit); each signs in with password f"pw-{username}-123" (see conftest.make_account).
 PEOPLE = {
     "rep1": (Role.UNIT_REPORTER, UNIT),
+    "lead1": (Role.UNIT_LEADER, UNIT),
     "office1": (Role.OFFICE_REVIEWER, None),
     "eval1": (Role.EVALUATOR, None),
     "boss": (Role.ADMIN, None),

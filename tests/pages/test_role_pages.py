@@ -11,6 +11,7 @@ FILES = [spec.file for spec in [*PAGES, LOGIN]]
 BOARDS = {"completion.py", "monitoring.py", "assessment.py"}  # office, evaluator and admin read them
 REACHABLE = {
     Role.UNIT_REPORTER: {"home.py", "report.py", "account.py"},
+    Role.UNIT_LEADER: {"home.py", "account.py"},
     Role.OFFICE_REVIEWER: {
         "home.py",
         "report.py",

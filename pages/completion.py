@@ -33,11 +33,15 @@ if not choices.rounds:
 plans, kinds = dict(choices.plans), dict(choices.kinds)
 cols = st.columns(3)
 round_code = cols[0].selectbox(
-    L.FILTER_ROUND, choices.rounds, index=choices.rounds.index(choices.default_round), key="completion_round"
+    L.FILTER_ROUND,
+    choices.rounds,
+    index=web.asked_index(choices.rounds, "round", choices.default_round),
+    key="completion_round",
 )
 plan = cols[1].selectbox(
     L.FILTER_PLAN,
     [None, *plans],
+    index=web.asked_index([None, *plans], "plan"),
     format_func=lambda c: L.ALL if c is None else f"{c} {plans[c]}",
     key="completion_plan",
 )

@@ -52,13 +52,22 @@ def every(mapping: dict, code_first: bool = False):
 
 
 round_code = st.selectbox(
-    L.FILTER_ROUND, choices.rounds, index=choices.rounds.index(choices.default_round), key="kpi_round"
+    L.FILTER_ROUND,
+    choices.rounds,
+    index=web.asked_index(choices.rounds, "round", choices.default_round),
+    key="kpi_round",
 )
 
 
 def kpi_section() -> None:
     cols = st.columns(4)
-    plan = cols[0].selectbox(L.FILTER_PLAN, [None, *plans], format_func=every(plans, True), key="kpi_plan")
+    plan = cols[0].selectbox(
+        L.FILTER_PLAN,
+        [None, *plans],
+        index=web.asked_index([None, *plans], "plan"),
+        format_func=every(plans, True),
+        key="kpi_plan",
+    )
     unit = cols[1].selectbox(L.FILTER_UNIT, [None, *units], format_func=every(units), key="kpi_unit")
     pace = cols[2].selectbox(L.FILTER_PACE, [None, *paces], format_func=every(paces), key="kpi_pace")
     kind = cols[3].selectbox(
@@ -109,7 +118,13 @@ def kpi_section() -> None:
 
 def task_section() -> None:
     cols = st.columns(2)
-    plan = cols[0].selectbox(L.FILTER_PLAN, [None, *plans], format_func=every(plans, True), key="task_plan")
+    plan = cols[0].selectbox(
+        L.FILTER_PLAN,
+        [None, *plans],
+        index=web.asked_index([None, *plans], "plan"),
+        format_func=every(plans, True),
+        key="task_plan",
+    )
     first = task_board(portal, account, round_code, plan)
     names = dict(first.units)
     unit = cols[1].selectbox(L.FILTER_UNIT, [None, *names], format_func=every(names), key="task_unit")

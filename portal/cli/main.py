@@ -372,6 +372,24 @@ def cmd_status(args) -> int:
     return EXIT_OK
 
 
+def cmd_rollup(args) -> int:
+    from portal.monitoring.rollup import rollup, rollup_json, rollup_text
+    from portal.monitoring.status import asked_round
+    from schemas.quarters import RoundCodeError
+    from warehouse.views import UnknownRound
+
+    portal = Portal.open(args.home)
+    try:
+        result = rollup(portal, _reader(portal, args), args.office, asked_round(portal, args.round))
+    except (RoundCodeError, UnknownRound) as exc:
+        raise UsageError(str(exc)) from exc
+    if args.json:
+        print(json.dumps(rollup_json(result), ensure_ascii=False, indent=1))
+    else:
+        print(rollup_text(result))
+    return EXIT_OK
+
+
 def cmd_accounts_unlock(args) -> int:
     """Break-glass for the server's operator: whoever runs this owns PORTAL_HOME already."""
     from portal.accounts.auth import Account, unlock_account
@@ -740,6 +758,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plan", help="规划代码,如 JZ:只列这个规划的单位(与 -o 一起用)")
     p.add_argument("-o", "--output", help="把催报名单写成 Excel 文件,如 催报名单.xlsx")
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("rollup", help="下级汇总：一个上级办公室下辖各地的报送率、迟报、指标进度和共同指标")
+    p.add_argument("--office", required=True, help="办公室代码，如 XSSS(襄十随神城市群)")
+    p.add_argument("--round", help="轮次代码,如 2025Q3(默认为当前填报的季度)")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
+    p.set_defaults(func=cmd_rollup)
 
     p = sub.add_parser("bulletin", help="季度通报:报送情况、指标进度、滞后任务,导出 .xlsx")
     p.add_argument("--round", required=True, help="轮次代码,如 2025Q3")

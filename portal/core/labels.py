@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from schemas.enums import ReportState
+from schemas.enums import Pace, ReportState
 
 APP_TITLE = "科技创新任务调度考核平台"
 
@@ -576,4 +576,32 @@ _more_columns(
         "overdue_text": "滞后原因",
         "due_year": "完成年限",
     }
+)
+
+# 下级汇总 (portal.monitoring.rollup): an upper office's offices side by side
+PAGE_ROLLUP = "下级汇总"
+ROLLUP_OFFICE = "汇总的办公室"
+ROLLUP_NO_OFFICES = "您的管辖范围内没有下辖办公室负责的规划，没有可汇总的内容。"
+ROLLUP_INTRO = "{office}下辖各地，按各自规划汇总；数字与各地“完成情况”“指标监测”页面一致，下级数据只读。"
+ROLLUP_WITHOUT_PLANS = "以下下辖办公室尚无规划，未列入："
+ROLLUP_TABLE = "各地报送与指标进度（{round}）"
+ROLLUP_CHART = "各轮次报送率"
+ROLLUP_SHARED = "共同指标"
+ROLLUP_SHARED_HELP = (
+    "各规划中名称相近的同类指标并列比较：实际值为截至本轮最新审核通过的值，期望值为序时进度。"
+)
+ROLLUP_SHARED_NONE = "所汇总的规划中没有同类的共同指标。"
+ROLLUP_SHARED_ABSENT = "未设此类指标："
+ROLLUP_DRILL = "查看各地详情（只读）"
+ROLLUP_OPEN_COMPLETION = "{city} · {plan} 完成情况"
+ROLLUP_OPEN_MONITORING = "{city} · {plan} 指标监测"
+CHART_SERIES_PLAN = "地区 · 规划"
+CHART_LATE = "迟报单位"
+
+_more_columns(
+    {
+        "city_name": "下辖办公室",
+        "kpi_total": "指标数",
+    }
+    | {p.value: p.label for p in Pace}  # pace counts, headed as 指标监测 names them
 )

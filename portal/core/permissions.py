@@ -102,6 +102,7 @@ _ACTIONS = [
     _a("completion.export",       "导出催报名单",             R, NO,  NO,  ALL, ALL, ALL),
     _a("kpi.view",                "查看指标监测",             R, NO,  NO,  ALL, ALL, ALL),
     _a("task_progress.view",      "查看任务进展",             R, NO,  NO,  ALL, ALL, ALL),
+    _a("rollup.view",             "查看下级汇总",             R, NO,  NO,  ALL, ALL, ALL),
     _a("assessment.view",         "查看年度考核结果",         R, NO,  NO,  ALL, ALL, ALL),
     _a("assessment.configure",    "配置考核方案",             W, NO,  NO,  NO,  ALL, NO),
     _a("assessment.adjust",       "录入考核加分项",           W, NO,  NO,  NO,  ALL, NO),

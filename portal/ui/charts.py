@@ -199,3 +199,30 @@ def task_status_chart(counts: pl.DataFrame) -> alt.Chart:
         )
         .properties(height=220)
     )
+
+
+def rollup_rate_chart(by_round: pl.DataFrame) -> alt.Chart:
+    """Grouped bars: each city's (and plan's) reporting rate per round, side by side within a round;
+    the tooltip adds the counts and the late units (Rollup.by_round)."""
+    rounds = sorted(set(by_round["round"].to_list()))
+    series = list(dict.fromkeys(by_round["series"].to_list()))
+    data = by_round.with_columns((pl.col("rate") * 100).round(1).alias("rate_pct")).to_pandas()
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("round:N", title=L.CHART_ROUND, sort=rounds),
+            xOffset=alt.XOffset("series:N", sort=series),
+            y=alt.Y("rate_pct:Q", title=f"{L.CHART_RATE}(%)", scale=alt.Scale(domain=[0, 100])),
+            color=alt.Color("series:N", title=L.CHART_SERIES_PLAN, sort=series),
+            tooltip=[
+                alt.Tooltip("series:N", title=L.CHART_SERIES_PLAN),
+                alt.Tooltip("round:N", title=L.CHART_ROUND),
+                alt.Tooltip("expected:Q", title=L.COMPLETION_EXPECTED),
+                alt.Tooltip("reported:Q", title=L.COMPLETION_REPORTED),
+                alt.Tooltip("late:Q", title=L.CHART_LATE),
+                alt.Tooltip("rate_pct:Q", title=f"{L.CHART_RATE}(%)"),
+            ],
+        )
+        .properties(height=280)
+    )

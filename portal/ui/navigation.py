@@ -36,6 +36,7 @@ PAGES: list[PageSpec] = [
     PageSpec("review.py", L.PAGE_REVIEW, ":material/fact_check:", ("submission.review",), "review"),
     PageSpec("completion.py", L.PAGE_COMPLETION, ":material/checklist:", ("completion.view",), "completion"),
     PageSpec("monitoring.py", L.PAGE_MONITORING, ":material/monitoring:", ("kpi.view",), "monitoring"),
+    PageSpec("rollup.py", L.PAGE_ROLLUP, ":material/account_tree:", ("rollup.view",), "rollup"),
     PageSpec("outbox.py", L.PAGE_OUTBOX, ":material/outgoing_mail:", ("outbox.view",), "outbox"),
     PageSpec(
         "assessment.py",

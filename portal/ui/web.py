@@ -85,3 +85,14 @@ def show_flash() -> None:
     (st.success if outcome.ok else st.error)(plain(outcome.message))
     if outcome.password:
         st.code(outcome.password, language=None)
+
+
+def asked_index(options: list, name: str, default=None) -> int:
+    """The index of the option a link asked for in the address (`?plan=XY`: 下级汇总's drill-down
+    opens 完成情况 and 指标监测 pre-filtered), else of `default`, else 0. Only an option the page
+    offers anyway is taken: the address sets a filter's starting value, never what may be seen."""
+    wanted = st.query_params.get(name)
+    for value in (wanted, default):
+        if value is not None and value in options:
+            return options.index(value)
+    return 0

@@ -8,7 +8,12 @@ from portal.ui.navigation import LOGIN, PAGES
 from schemas.enums import Role
 
 FILES = [spec.file for spec in [*PAGES, LOGIN]]
-BOARDS = {"completion.py", "monitoring.py", "assessment.py"}  # office, evaluator and admin read them
+BOARDS = {
+    "completion.py",
+    "monitoring.py",
+    "rollup.py",
+    "assessment.py",
+}  # office, evaluator and admin read them
 REACHABLE = {
     Role.UNIT_REPORTER: {"home.py", "report.py", "account.py"},
     Role.UNIT_LEADER: {"home.py", "account.py"},
@@ -34,6 +39,7 @@ TITLES = {
     "monitoring.py": L.PAGE_MONITORING,
     "assessment.py": L.PAGE_ASSESSMENT,
     "outbox.py": L.PAGE_OUTBOX,
+    "rollup.py": L.PAGE_ROLLUP,
 }
 
 

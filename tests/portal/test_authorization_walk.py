@@ -21,7 +21,7 @@ from portal.assessment import board as assessment_board
 from portal.assessment.assess import add_bonus
 from portal.core.context import Portal
 from portal.core.permissions import ACTIONS, Grant, PermissionDenied, grant
-from portal.monitoring import dashboards, overview
+from portal.monitoring import dashboards, overview, rollup
 from portal.notify import log as notify_log
 from portal.ops import backup
 from portal.registry import admin, rounds
@@ -198,6 +198,7 @@ CALLS: dict[str, Call] = {
     "completion.export": lambda w, a, t: dashboards.export_missing_list(w.portal, a, ROUND),
     "kpi.view": lambda w, a, t: dashboards.kpi_board(w.portal, a, ROUND),
     "task_progress.view": lambda w, a, t: dashboards.task_board(w.portal, a, ROUND),
+    "rollup.view": lambda w, a, t: rollup.rollup(w.portal, a, "XSSS", ROUND),
     "assessment.view": lambda w, a, t: assessment_board.assessment_board(w.portal, a, PLAN, YEAR),
     "assessment.configure": _scheme,
     "assessment.adjust": lambda w, a, t: _ok(add_bonus(

@@ -1,0 +1,326 @@
+"""下级汇总: an upper office (a city cluster, a province) sees the offices under it side by side.
+
+Every number is taken from the same services the cities' own pages call (completion_board and
+kpi_board of portal.monitoring.dashboards, one plan at a time), so a roll-up never disagrees with
+a drill-down: it only arranges their results. The one rule of its own is which indicators count
+as "the same" across plans: `SHARED_TOPICS`, name patterns kept in this one place.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from portal.core.context import Portal
+from portal.core.permissions import OutOfScope, require, scope_of, visible_plans
+from portal.monitoring.dashboards import PACES, completion_board, completion_choices, kpi_board
+from portal.monitoring.status import _percent, _table  # portal status's terminal table
+from schemas.enums import Pace
+from warehouse import lookups
+from warehouse import offices as office_tree
+
+ACTION = "rollup.view"
+
+
+@dataclass(frozen=True)
+class SharedTopic:
+    """Indicators that several plans set under their own names (高新技术企业数 vs 高新技术企业
+    数量): one topic, matched by a regular expression over the indicator's name."""
+
+    code: str
+    label: str
+    pattern: str
+
+    def matches(self, name: str) -> bool:
+        return re.search(self.pattern, name or "") is not None
+
+
+# The indicators most regional plans share, in the order the roll-up lists them. A plan's
+# indicator joins a topic when its name matches; names are the plans' own (see the demo registry).
+SHARED_TOPICS: tuple[SharedTopic, ...] = (
+    SharedTopic("high_tech_firms", "高新技术企业数", r"高新技术企业"),
+    SharedTopic("rnd", "研发（R&D）投入", r"研发经费|研发投入|R\s*[&＆]\s*D"),
+    SharedTopic("invention_patents", "发明专利", r"发明专利"),
+    SharedTopic("tech_contracts", "技术合同成交额", r"技术合同"),
+)
+
+# One row per city and plan; `rate` is None when no unit is expected (nothing to divide by).
+PLAN_COLUMNS = ["city", "city_name", "plan", "plan_name", "expected", "reported", "late", "rate"]
+PLAN_COLUMNS += ["indicators", *PACES]
+SHARED_COLUMNS = ["topic", "topic_label", "city", "city_name", "plan", "plan_name", "indicator", "name"]
+SHARED_COLUMNS += ["measure_unit", "actual", "actual_round", "target_value", "target_year", "expected"]
+SHARED_COLUMNS += ["ratio", "ratio_text", "pace", "pace_label", "indicator_name"]
+
+
+def missing_office(office: str) -> str:
+    """The words for an office code that does not exist, or is outside the caller's scope."""
+    return f"办公室“{office}”不存在或不在您的管辖范围内，请核对办公室代码。"
+
+
+@dataclass
+class SharedIndicator:
+    """One topic across the cities: a row per matching indicator; `absent` the cities (code,
+    name) whose plans set none."""
+
+    code: str
+    label: str
+    rows: pl.DataFrame  # SHARED_COLUMNS
+    absent: list[tuple[str, str]]
+
+    @property
+    def cities(self) -> list[str]:
+        return list(dict.fromkeys(self.rows["city"].to_list()))
+
+
+@dataclass
+class Rollup:
+    office: str
+    office_name: str
+    round: str
+    cities: list[tuple[str, str]]  # (code, name) of the offices under `office` with plans in scope
+    plans: pl.DataFrame  # PLAN_COLUMNS: the round's completion and KPI pace counts
+    by_round: pl.DataFrame  # city, city_name, plan, plan_name, series, round, expected, reported, late, rate
+    shared: list[SharedIndicator]
+    without_plans: list[tuple[str, str]] = field(default_factory=list)  # offices under it running none
+
+    def city_plans(self, city: str) -> list[str]:
+        return self.plans.filter(pl.col("city") == city)["plan"].to_list()
+
+
+@dataclass(frozen=True)
+class RollupChoices:
+    offices: list[tuple[str, str]]  # (code, name): offices in scope with offices under them that run plans
+    rounds: list[str]
+    default_round: str | None
+
+
+def _name(office: dict) -> str:
+    return office.get("short_name") or office["name"]
+
+
+def _children_plans(con, tree: dict[str, dict], office: str, plans: frozenset[str] | None):
+    """Each office right under `office` (`tree`: office_tree by code) with the plans at or under it
+    that the caller may read: [(office dict, [plan codes])]."""
+    found = []
+    for child in tree[office]["children"]:
+        own = [p for p in office_tree.plans_of_offices(con, [child]) if plans is None or p in plans]
+        found.append((tree[child], own))
+    return found
+
+
+def _tree(con) -> dict[str, dict]:
+    return {o["code"]: o for o in office_tree.office_tree(con)}
+
+
+def rollup_choices(portal: Portal, actor) -> RollupChoices:
+    """The offices the chooser offers (in registry order) and the rounds of 完成情况."""
+    require(actor, ACTION)
+    plans = visible_plans(actor, ACTION)
+    readable = scope_of(actor).offices()
+    with portal.warehouse.connect() as con:
+        tree = _tree(con)
+        offices = [
+            (code, _name(o))
+            for code, o in tree.items()
+            if (readable is None or code in readable)
+            and any(own for _, own in _children_plans(con, tree, code, plans))
+        ]
+    rounds = completion_choices(portal, actor)
+    return RollupChoices(offices, rounds.rounds, rounds.default_round)
+
+
+def rollup(portal: Portal, actor, office: str, round_code: str) -> Rollup:
+    """The offices right under `office`, each plan's figures as its own pages give them.
+
+    An office outside the caller's scope is refused in the words for one that does not exist;
+    raises UnknownRound (from the boards) for a round not in the warehouse."""
+    require(actor, ACTION)
+    plans = visible_plans(actor, ACTION)
+    with portal.warehouse.connect() as con:
+        found = office_tree.office(con, office)
+        if found is None or not scope_of(actor).has_office(office):
+            raise OutOfScope(missing_office(office), ACTION)
+        children = _children_plans(con, _tree(con), office, plans)
+        plan_names = dict(lookups.plans(con))
+    rows, per_round, boards = [], [], []
+    for child, own in children:
+        for plan in own:
+            board = completion_board(portal, actor, round_code, plan)
+            kpis = kpi_board(portal, actor, round_code, plan)
+            city = {"city": child["code"], "city_name": _name(child), "plan": plan}
+            city["plan_name"] = plan_names.get(plan, plan)
+            rows.append(
+                city
+                | {
+                    "expected": board.expected,
+                    "reported": board.reported,
+                    "late": board.late,
+                    "rate": board.rate,
+                    "indicators": kpis.indicators.height,
+                }
+                | {p: kpis.counts[p] for p in PACES}
+            )
+            if board.by_round.height:
+                per_round.append(
+                    board.by_round.select("round", "expected", "reported", "late", "rate").with_columns(
+                        *[pl.lit(v).alias(k) for k, v in city.items()],
+                        series=pl.lit(f"{city['city_name']} {plan}"),
+                    )
+                )
+            boards.append((city, kpis.indicators))
+    names = dict.fromkeys([*PLAN_COLUMNS[:4], "series", "round"], pl.String)
+    counts = dict.fromkeys(["expected", "reported", "late"], pl.Int64) | {"rate": pl.Float64}
+    plan_schema = names | counts | dict.fromkeys(["indicators", *PACES], pl.Int64)
+    by_round_schema = names | counts
+    by_round = pl.concat(per_round) if per_round else pl.DataFrame(schema=by_round_schema)
+    cities = [(c["code"], _name(c)) for c, own in children if own]
+    return Rollup(
+        office=office,
+        office_name=_name(found),
+        round=round_code,
+        cities=cities,
+        plans=pl.DataFrame(rows, schema={c: plan_schema[c] for c in PLAN_COLUMNS}),
+        by_round=by_round.select(list(by_round_schema)).cast(by_round_schema),
+        shared=_shared(boards, cities),
+        without_plans=[(c["code"], _name(c)) for c, own in children if not own],
+    )
+
+
+def _shared(boards: list[tuple[dict, pl.DataFrame]], cities: list[tuple[str, str]]) -> list[SharedIndicator]:
+    """Each topic some plan sets: the matching rows of the plans' KPI boards (latest approved value,
+    target, 序时进度 and pace as 指标监测 shows them)."""
+    topics = []
+    for topic in SHARED_TOPICS:
+        frames = [
+            kpis.filter(pl.col("name").map_elements(topic.matches, return_dtype=pl.Boolean))
+            .with_columns(
+                topic=pl.lit(topic.code),
+                topic_label=pl.lit(topic.label),
+                city=pl.lit(city["city"]),
+                city_name=pl.lit(city["city_name"]),
+                plan_name=pl.lit(city["plan_name"]),
+            )
+            .select(SHARED_COLUMNS)
+            for city, kpis in boards
+            if kpis.height
+        ]
+        frames = [f for f in frames if f.height]
+        if not frames:
+            continue
+        rows = pl.concat(frames, how="vertical_relaxed")
+        present = set(rows["city"].to_list())
+        absent = [(code, name) for code, name in cities if code not in present]
+        topics.append(SharedIndicator(topic.code, topic.label, rows, absent))
+    return topics
+
+
+def plans_frame(r: Rollup) -> pl.DataFrame:
+    """The side-by-side table as the page shows it (rates as text, the boards' own counts)."""
+    return r.plans.select(
+        "city_name",
+        "plan",
+        "plan_name",
+        pl.col("expected").alias("units_expected"),
+        pl.col("reported").alias("units_reported"),
+        pl.col("rate")
+        .map_elements(lambda x: f"{x:.1%}", return_dtype=pl.String)
+        .fill_null("—")
+        .alias("rate_text"),
+        pl.col("late").alias("units_late"),
+        pl.col("indicators").alias("kpi_total"),
+        *PACES,
+    )
+
+
+def rollup_json(r: Rollup) -> dict[str, Any]:
+    """Codes, not labels (`pace` is a Pace value); rates as fractions rounded to 4 places."""
+
+    def rate(value: float | None) -> float | None:
+        return None if value is None else round(value, 4)
+
+    cities = []
+    for code, name in r.cities:
+        plans = []
+        for row in r.plans.filter(pl.col("city") == code).to_dicts():
+            rounds = r.by_round.filter((pl.col("city") == code) & (pl.col("plan") == row["plan"]))
+            plans.append(
+                {
+                    "plan": row["plan"],
+                    "plan_name": row["plan_name"],
+                    "expected": row["expected"],
+                    "reported": row["reported"],
+                    "late": row["late"],
+                    "rate": rate(row["rate"]),
+                    "kpi": {"indicators": row["indicators"]} | {p: row[p] for p in PACES},
+                    "rounds": [
+                        {k: (rate(v) if k == "rate" else v) for k, v in x.items()}
+                        for x in rounds.select("round", "expected", "reported", "late", "rate").to_dicts()
+                    ],
+                }
+            )
+        cities.append({"office": code, "name": name, "plans": plans})
+    shared = [
+        {
+            "topic": s.code,
+            "label": s.label,
+            "rows": s.rows.select(
+                "city", "plan", "indicator", "name", "measure_unit", "actual", "actual_round"
+            )
+            .with_columns(s.rows["target_value"], s.rows["target_year"], s.rows["expected"], s.rows["pace"])
+            .to_dicts(),
+            "absent": [code for code, _ in s.absent],
+        }
+        for s in r.shared
+    ]
+    return {
+        "office": r.office,
+        "name": r.office_name,
+        "round": r.round,
+        "cities": cities,
+        "shared": shared,
+        "without_plans": [code for code, _ in r.without_plans],
+    }
+
+
+def rollup_text(r: Rollup) -> str:
+    """`portal rollup` for people: the side-by-side table, then each shared indicator's rows."""
+    paces = [Pace(p).label for p in PACES]
+    lines = [f"{r.office_name}（{r.office}）下辖各地 {r.round} 汇总"]
+    if r.plans.is_empty():
+        lines.append("下辖办公室没有您可查看的规划。")
+    else:
+        lines.append(
+            _table(
+                ["地区", "规划", "应报", "已报送", "报送率", "迟报", "指标数", *paces],
+                [
+                    [x["city_name"], x["plan"], x["expected"], x["reported"], _percent(x["rate"])]
+                    + [x["late"], x["indicators"], *[x[p] for p in PACES]]
+                    for x in r.plans.to_dicts()
+                ],
+            )
+        )
+    if r.without_plans:
+        lines.append("尚无规划、未列入：" + "、".join(name for _, name in r.without_plans))
+    for topic in r.shared:
+        lines += ["", f"共同指标：{topic.label}"]
+        lines.append(
+            _table(
+                ["地区", "规划", "指标", "名称", "单位", "实际值", "数据轮次", "目标值", "期望值", "进度"],
+                [
+                    [x["city_name"], x["plan"], x["indicator"], x["name"], x["measure_unit"]]
+                    + [_number(x["actual"]), x["actual_round"] or "—", _number(x["target_value"])]
+                    + [_number(x["expected"]), x["pace_label"]]
+                    for x in topic.rows.to_dicts()
+                ],
+            )
+        )
+        if topic.absent:
+            lines.append("未设此类指标：" + "、".join(name for _, name in topic.absent))
+    return "\n".join(lines)
+
+
+def _number(value: float | None) -> str:
+    return "—" if value is None else f"{value:,.2f}".rstrip("0").rstrip(".")

@@ -283,7 +283,7 @@ def cmd_review(args) -> int:
     portal = Portal.open(args.home)
     actor = _acting(portal, args)
     decision = APPROVE if args.approve else RETURN
-    # Refusals (PermissionDenied) and a missing id (WorkflowError) are PortalErrors: main() reports them.
+    # Refusals (PermissionDenied) and a missing or out-of-scope id (NotFound) are PortalErrors: main() reports them.
     outcome = review_submission(portal, actor, args.submission, decision, args.comment or "")
     if not outcome.ok:
         print(f"错误：{outcome.message}", file=sys.stderr)

@@ -80,12 +80,14 @@ def _a(
 # reads and scores; admin reads it and runs accounts, rounds, registry and backups, but takes no
 # workflow decision (no uploads, reviews or scores) so duties stay separate. The unit's sign-off
 # account (leader) reads its unit's submissions and confirms or sends back its clerk's upload.
+# A template is the form of an upload (signed, with the issuing office in its header): it is
+# handed out by the office that runs the unit's plans, not by an office reading from above.
 # fmt: off
 _ACTIONS = [
     #  code                       label                   scope reporter leader office evaluator admin
     _a("overview.view",           "查看概览",                 R, OWN, OWN, ALL, ALL, ALL),
     _a("account.change_password", "修改本人密码",             R, ALL, ALL, ALL, ALL, ALL),
-    _a("template.download",       "下载填报模板",             R, OWN, OWN, ALL, NO,  ALL),
+    _a("template.download",       "下载填报模板",             W, OWN, OWN, ALL, NO,  ALL),
     _a("upload.submit",           "上传填报数据",             W, OWN, NO,  ALL, NO,  NO),
     _a("upload.after_close",      "在轮次截止后补报数据",       W, NO,  NO,  ALL, NO,  NO),
     _a("submission.view",         "查看报送记录和校验报告",     R, OWN, OWN, ALL, ALL, ALL),

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from portal.core.context import Portal
-from portal.core.errors import Conflict
-from portal.core.permissions import require, require_record
+from portal.core.errors import Conflict, NotFound
+from portal.core.permissions import missing_unit, require, require_record
 from portal.notify import events
 from schemas.enums import RoundState, SubmissionStatus
 from warehouse import lookups, rounds, submissions
@@ -51,8 +51,8 @@ class ReviewResult:
 
 def _submission(con, submission_id: int) -> dict:
     found = submissions.submission_with_round(con, submission_id)
-    if found is None:
-        raise WorkflowError(f"报送记录 {submission_id} 不存在。")
+    if found is None:  # the words of a submission outside the caller's scope (require_record)
+        raise NotFound(f"报送记录 {submission_id} 不存在。")
     return found
 
 
@@ -67,7 +67,8 @@ def review(
     """`actor` approves or returns a validated submission, as a whole and/or item by item.
 
     Refused with PermissionDenied unless the actor may review the submission's unit (an id out of
-    scope is refused like a missing one), with WorkflowError when the workflow forbids it."""
+    scope is refused like a missing one: NotFound, the same words), with WorkflowError when the
+    workflow forbids it."""
     if decision not in TRANSITIONS:
         raise WorkflowError(f"未知的审核操作“{decision}”,只能是通过或退回。")
     if decision == RETURN and not (comment or "").strip() and not items:
@@ -126,8 +127,8 @@ def grant_extension(portal: Portal, actor, round_code: str, unit: str, due: dt.d
             raise WorkflowError(f"轮次 {round_code} 已锁定,不能再延期。")
         if due <= rnd.due_date:
             raise WorkflowError(f"延期后的截止日期须晚于原截止日期 {rnd.due_date}。")
-        if lookups.unit_name(con, unit) is None:
-            raise WorkflowError(f"单位 {unit} 不存在。")
+        if lookups.unit_name(con, unit) is None:  # as for a unit outside the actor's scope
+            raise NotFound(missing_unit(unit))
         submissions.grant_extension(con, round_code, unit, due, reason, actor.username, portal.settings.now())
         portal.audit(
             con, actor.audit_name, "round.extension", f"{round_code}/{unit}", f"due={due} reason={reason}"

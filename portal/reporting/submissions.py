@@ -24,7 +24,7 @@ import polars as pl
 from portal.core import filestore
 from portal.core.context import Portal
 from portal.core.errors import InvalidInput
-from portal.core.permissions import require
+from portal.core.permissions import require, visible_units
 from portal.reporting.validation import validate_files
 from schemas.enums import SubmissionStatus, TaskStatus
 from schemas.issues import Issue, Report
@@ -175,8 +175,9 @@ class _Chunk:
     once, and the rows they add besides their submission row, inserted together by `flush` (one
     query or statement per workbook each cost ~1.5 ms, most of a batch's recording time)."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, con: duckdb.DuckDBPyConnection, within: frozenset[str] | None = None) -> None:
         self.con = con
+        self.within = within  # the units the uploader may report for (None: all)
         self.rows = PendingRows()
         self._units: set[str] | None = None
         self._rounds: set[str] | None = None
@@ -185,7 +186,8 @@ class _Chunk:
     def known(self, unit: str, round_code: str) -> bool:
         if self._units is None:
             self._units, self._rounds = unit_and_round_codes(self.con)
-        return unit in self._units and round_code in self._rounds
+        inside = self.within is None or unit in self.within  # another's unit: as if it did not exist
+        return inside and unit in self._units and round_code in self._rounds
 
     def due_date(self, round_code: str, unit: str) -> dt.date | None:
         if round_code not in self._due:
@@ -318,10 +320,11 @@ def ingest_many(
     one short transaction. `allow_closed` takes uploads into a closed round (the office loading
     late files); a refused actor gets PermissionDenied before any byte is stored."""
     _check_upload(actor, unit, allow_closed)
+    within = visible_units(actor, "upload.submit")  # a batch's files may name any unit
     stored = filestore.store_many(portal.settings.uploads_dir, [data for _, data in files])
     checkpoint("ingest.stored")
     results = validate_files(
-        portal, [(data, unit, round_code) for _, data in files], allow_closed=allow_closed
+        portal, [(data, unit, round_code) for _, data in files], allow_closed=allow_closed, within=within
     )
     checkpoint("ingest.validated")
     when = uploaded_at or portal.settings.now()
@@ -336,7 +339,7 @@ def ingest_many(
     for start in range(0, len(work), size):
         chunk = work[start : start + size]
         with portal.warehouse.transaction() as con:
-            recording = _Chunk(con)
+            recording = _Chunk(con, within)
             for (name, data), (digest, path), result in chunk:
                 out.append(
                     _record_on(

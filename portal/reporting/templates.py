@@ -1,8 +1,8 @@
 """Quarterly templates from the warehouse: one unit's workbook, or every unit's of a round as a zip.
 
 The warehouse says what each unit owns; this turns stored codes into what a clerk reads (labels,
-unit names), adds the settings (secret, office contact, clock) and hands a `TemplateContext` to
-the builder.
+unit names), adds the issuing office (the one running the unit's plans; the settings' office
+when there is none), the secret and the clock, and hands a `TemplateContext` to the builder.
 """
 
 from __future__ import annotations
@@ -91,6 +91,11 @@ def _gather(portal: Portal, round_code: str, unit: str | None) -> TemplateRows:
     return rows
 
 
+def _contact(office: dict | None) -> str:
+    """An office's 联系方式 as the template prints it: its contact person and phone."""
+    return " ".join(p for p in ((office or {}).get("contact"), (office or {}).get("phone")) if p)
+
+
 def _contexts(portal: Portal, rows: TemplateRows) -> Iterator[TemplateContext]:
     """One context per active unit with anything to report, in registry order."""
     settings = portal.settings
@@ -105,14 +110,15 @@ def _contexts(portal: Portal, rows: TemplateRows) -> Iterator[TemplateContext]:
         indicators = [_indicator_row(r) for r in by_unit_ind.get((code,), empty).iter_rows(named=True)]
         tasks = [_task_row(r) for r in by_unit_task.get((code,), empty).iter_rows(named=True)]
         plans = list(dict.fromkeys(r["plan"] for r in [*indicators, *tasks] if r.get("plan")))
+        issuer = rows.issuers.get(code)  # the office running the unit's plans, not the platform's
         yield TemplateContext(
             unit=code,
             unit_name=unit["name"],
             round=rows.round["code"],
             due_date=rows.due_date(code),
             generated_at=now,
-            office_name=settings.office_name,
-            office_contact=settings.office_contact,
+            office_name=(issuer or {}).get("name") or settings.office_name,
+            office_contact=_contact(issuer) or settings.office_contact,
             plans=plans,
             indicators=indicators,
             tasks=tasks,

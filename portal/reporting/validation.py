@@ -71,6 +71,8 @@ class ExpectationBook:
     allow_closed: bool = False  # the office may still load late uploads into a closed round
     fault: WarehouseError | None = None  # the warehouse could not be read: the batch must fail
     con: Any = None  # an open warehouse connection to read from; else one is opened per load
+    # The units the uploader may report for (None: all): another's is unknown to it, in the same words.
+    within: frozenset[str] | None = None
 
     def _load(self, round_code: str, unit: str | None) -> None:
         if self.con is not None:
@@ -96,7 +98,7 @@ class ExpectationBook:
         if unit is None:
             return Expectation(unit=None, round=round_code, round_state=state)
         found = self.units.get((round_code, unit))
-        if found is None:
+        if found is None or (self.within is not None and unit not in self.within):
             return Expectation(unit=unit, round=round_code, round_state=state, unit_known=False)
         return found
 
@@ -123,10 +125,14 @@ def validate_files(
     items: Sequence[tuple[bytes, str | None, str | None]],
     allow_closed: bool = False,
     con: Any = None,
+    within: frozenset[str] | None = None,
 ) -> list[ValidationResult]:
     """(bytes, unit or None, round or None) each; one Great Expectations run for the whole batch.
-    `con`: an open warehouse connection to read expectations from (saves opening the file again)."""
-    book = ExpectationBook(portal, whole_round=len(items) > 1, allow_closed=allow_closed, con=con)
+    `con`: an open warehouse connection to read expectations from (saves opening the file again);
+    `within`: the units the uploader may report for, any other is reported as unknown."""
+    book = ExpectationBook(
+        portal, whole_round=len(items) > 1, allow_closed=allow_closed, con=con, within=within
+    )
     settings = portal.settings
     results = validate_many(
         [(data, _source(book, unit, round_code)) for data, unit, round_code in items],

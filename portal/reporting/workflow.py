@@ -1,9 +1,11 @@
 """The submission workflow for a signed-in account: every service checks the permission table first.
 
 Pages call these, never `ingest`/`review` directly. A submission or evidence file is looked up
-by id and its unit checked with `require(...)` before anything is read, so a unit reporter who
-passes another unit's id gets PermissionDenied, whatever the page asked. Every change and every
-download is written to the audit log with the account's username.
+by id and its unit checked with `require_record(...)` before anything is read: a unit reporter who
+passes another unit's id gets PermissionDenied, an office an id outside its scope NotFound in the
+words of a missing id, whatever the page asked. Listings keep to the units the account may read,
+or, for work it would act on (uploads, the review queue), those it may act on. Every change and
+every download is written to the audit log with the account's username.
 """
 
 from __future__ import annotations
@@ -19,7 +21,15 @@ from portal.core import filestore
 from portal.core.context import Portal
 from portal.core.errors import NotFound
 from portal.core.outcome import Outcome
-from portal.core.permissions import PermissionDenied, allowed, require, require_record, unit_scope
+from portal.core.permissions import (
+    PermissionDenied,
+    allowed,
+    require,
+    require_record,
+    unit_scope,
+    visible_plans,
+    visible_units,
+)
 from portal.registry.admin import report_frame
 from portal.reporting import evidence as ev
 from portal.reporting.review import (
@@ -68,23 +78,25 @@ def _audit(portal: Portal, account, action: str, target: str, detail: str | None
         portal.audit(con, account.username, action, target, detail)
 
 
-def _submission(portal: Portal, submission_id: int) -> dict:
-    with portal.warehouse.connect() as con:
-        found = submissions.submission(con, submission_id)
-    if found is None:
-        raise WorkflowError(f"报送记录 {submission_id} 不存在。")
-    return found
+def missing_submission(submission_id: int) -> str:
+    """The words for a submission id that does not exist, or is outside the caller's scope."""
+    return f"报送记录 {submission_id} 不存在。"
 
 
 def _checked_submission(portal: Portal, account, action: str, submission_id: int) -> dict:
     """The submission, once `account` may do `action` on its unit's data (else PermissionDenied).
 
-    A reporter asking for an id that does not exist gets the same refusal as for another unit's,
-    so ids cannot be probed."""
+    An id that does not exist and one outside the account's scope are refused alike (NotFound in
+    the same words; a reporter: the same PermissionDenied), so ids cannot be probed."""
     with portal.warehouse.connect() as con:
         sub = submissions.submission(con, submission_id)
-    require_record(account, action, sub["unit"] if sub else None, f"报送记录 {submission_id} 不存在。")
+    require_record(account, action, sub["unit"] if sub else None, missing_submission(submission_id))
     return sub
+
+
+def _within(units: frozenset[str] | None, rows: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(code, name) rows limited to `units` (None: all of them)."""
+    return rows if units is None else [r for r in rows if r[0] in units]
 
 
 # ----------------------------------------------------------------------------- the unit's round
@@ -106,10 +118,12 @@ class ReportRound:
 
 
 def reportable_units(portal: Portal, account) -> list[tuple[str, str]]:
-    """(code, name) of the units `account` may upload for: a reporter its own, the office every active one."""
+    """(code, name) of the units `account` may upload for: a reporter its own, an office the active
+    units of its own plans (not those of the offices below it, which it only reads)."""
     scope = unit_scope(account, "upload.submit")
+    units = visible_units(account, "upload.submit")
     with portal.warehouse.connect() as con:
-        return lookups.active_units(con, scope)
+        return _within(units, lookups.active_units(con, scope))
 
 
 def upload_rounds(portal: Portal, account, unit: str) -> list[str]:
@@ -366,10 +380,14 @@ def _shown(value) -> str:
 def review_queue(
     portal: Portal, account, round_code: str | None = None, plan: str | None = None, unit: str | None = None
 ) -> pl.DataFrame:
-    """Submissions awaiting review (accepted, not yet decided), oldest first, filtered."""
-    require(account, "submission.review")
+    """Submissions awaiting review (accepted, not yet decided), oldest first, filtered.
+
+    Only the units the account may decide on: an upper office reads the submissions below it
+    (history, review_detail) but a queue of items it cannot approve or return would be noise."""
+    units = visible_units(account, "submission.review")
     with portal.warehouse.connect() as con:
-        return submissions.review_queue(con, round_code or None, plan or None, unit or None)
+        queue = submissions.review_queue(con, round_code or None, plan or None, unit or None)
+    return queue if units is None else queue.filter(pl.col("unit").is_in(list(units)))
 
 
 @dataclass
@@ -462,10 +480,16 @@ def grant_unit_extension(
 
 
 def review_filters(portal: Portal, account) -> tuple[list[str], list[tuple[str, str]], list[tuple[str, str]]]:
-    """(rounds newest first, plans (code, name), units (code, name)) for the review page's filters."""
-    require(account, "submission.review")
+    """(rounds newest first, plans (code, name), units (code, name)) for the review page's filters:
+    the plans and units the account may decide on, as in `review_queue`."""
+    units = visible_units(account, "submission.review")
+    plans = visible_plans(account, "submission.review")
     with portal.warehouse.connect() as con:
-        return rounds.codes(con), lookups.plans(con), lookups.active_units(con)
+        return (
+            rounds.codes(con),
+            _within(plans, lookups.plans(con)),
+            _within(units, lookups.active_units(con)),
+        )
 
 
 # ----------------------------------------------------------------------------- evidence

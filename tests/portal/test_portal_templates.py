@@ -105,8 +105,17 @@ def test_a_units_rows_are_the_indicators_it_owns_and_the_tasks_it_leads_or_helps
         (code, {"lead": "牵头", "helper": "配合"}[role]) for code, role in tasks
     ]
     assert (ctx.unit_name, ctx.round, ctx.due_date) == ("经发局", "2025Q3", dt.date(2025, 10, 15))
-    assert ctx.office_contact == demo_portal.settings.office_contact
+    assert ctx.office_name == "荆州经开区创新创业服务中心"  # the office running plan JZ
+    assert ctx.office_contact == "区级联络员(演示) 0716-5550208"
     assert ctx.plans and all("荆州" in p for p in ctx.plans)
+
+
+def test_a_template_whose_plans_share_no_office_names_the_platforms(demo_portal):
+    with demo_portal.warehouse.transaction() as con:
+        con.execute("UPDATE plans SET office = NULL WHERE code = 'JZ'")
+    ctx = template_context(demo_portal, "JZKF-JFJ", "2025Q3")
+    settings = demo_portal.settings
+    assert (ctx.office_name, ctx.office_contact) == (settings.office_name, settings.office_contact)
 
 
 def test_prefilled_rows_read_as_a_clerk_reads_them(demo_portal):

@@ -16,6 +16,7 @@ WITH approved AS (
 SELECT o.unit,
        i.code AS indicator,
        p.name AS plan,
+       p.code AS plan_code,
        i.name,
        i.measure_unit,
        i.kind,

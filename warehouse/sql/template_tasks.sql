@@ -4,6 +4,7 @@
 SELECT tu.unit,
        t.code AS task,
        p.name AS plan,
+       p.code AS plan_code,
        t.title,
        coalesce(lead.name, t.lead_unit) AS lead_unit,
        (SELECT string_agg(coalesce(hu.name, h.unit), '、' ORDER BY h.position)

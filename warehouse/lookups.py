@@ -95,3 +95,9 @@ def indicator_owners(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
 
 def indicator_kinds(con: duckdb.DuckDBPyConnection) -> set[str]:
     return {r[0] for r in con.execute("SELECT DISTINCT kind FROM indicators").fetchall()}
+
+
+def indicator_plans(con: duckdb.DuckDBPyConnection, codes: list[str]) -> dict[str, str]:
+    """indicator → its plan, for the codes asked (unknown codes left out)."""
+    rows = con.execute("SELECT code, plan FROM indicators WHERE list_contains(?, code)", [list(codes)])
+    return dict(rows.fetchall())

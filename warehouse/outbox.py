@@ -12,6 +12,7 @@ lease runs out it is delivered again: at most one duplicate per kill (docs/opera
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import duckdb
@@ -91,17 +92,26 @@ def queued_keys(con: duckdb.DuckDBPyConnection, keys: list[tuple[str, str]]) -> 
 
 
 def claim(
-    con: duckdb.DuckDBPyConnection, now: dt.datetime, lease: dt.timedelta, limit: int, channels: list[str]
+    con: duckdb.DuckDBPyConnection,
+    now: dt.datetime,
+    lease: dt.timedelta,
+    limit: int,
+    channels: list[str],
+    units: Iterable[str] | None = None,
+    offices: Iterable[str] | None = None,
 ) -> list[Claimed]:
     """Lease up to `limit` messages on `channels` due at `now` (call inside a transaction): their
-    next attempt moves to now + lease, so a second sender running meanwhile leaves them alone."""
+    next attempt moves to now + lease, so a second sender running meanwhile leaves them alone.
+    With `units`/`offices`, only messages about those units, or (with no unit) to those offices."""
+    everything = units is None and offices is None
     rows = con.execute(
         """
         SELECT id, channel, recipient, subject, body, attempts FROM outbox
         WHERE state IN ('pending', 'failed') AND next_attempt_at <= ? AND list_contains(?, channel)
+          AND (? OR list_contains(?, unit) OR (unit IS NULL AND list_contains(?, office)))
         ORDER BY next_attempt_at, id LIMIT ?
         """,
-        [now, list(channels), limit],
+        [now, list(channels), everything, list(units or []), list(offices or []), limit],
     ).fetchall()
     if rows:
         con.execute(

@@ -56,6 +56,9 @@ def _acting(portal: Portal, args):
 AS_HELP = "以哪个账号的身份查看（只显示该账号有权看到的内容；不指定则为平台自身，可看全部）"
 
 
+SENDER_HELP = "以哪个账号的名义发送（只发送该账号负责的单位和办公室的通知；不指定则为服务器运维，发送全部）"
+
+
 def _reader(portal: Portal, args):
     """Who a read command acts as: the account named by --as (it then shows what that account
     may see, and is refused what it may not), else the platform itself (every plan, audited as
@@ -64,6 +67,18 @@ def _reader(portal: Portal, args):
 
     name = getattr(args, "as_user", None)
     return command_line_account(portal, name) if name else system_actor()
+
+
+def _sender(portal: Portal, args):
+    """Who sends notifications (`remind`, `outbox send`): the account named by --user (only its
+    units and offices), else the server's operator, platform-wide, audited as "cli"."""
+    from portal.accounts.auth import Account
+    from schemas.enums import Role
+
+    name = (getattr(args, "user", None) or "").strip()
+    if name:
+        return command_line_account(portal, name)
+    return Account("cli", "服务器运维(命令行)", Role.ADMIN, None)
 
 
 def _print_report(report, out=None) -> None:
@@ -407,8 +422,9 @@ def cmd_remind(args) -> int:
     from schemas.quarters import RoundCodeError
     from warehouse.views import UnknownRound
 
+    portal = Portal.open(args.home)
     try:
-        result = remind(Portal.open(args.home), args.round, dry_run=args.dry_run, actor=args.user)
+        result = remind(portal, _sender(portal, args), args.round, dry_run=args.dry_run)
     except (RoundCodeError, UnknownRound) as exc:
         raise UsageError(str(exc)) from exc
     rows = [
@@ -442,7 +458,8 @@ def cmd_remind(args) -> int:
 def cmd_outbox_send(args) -> int:
     from portal.notify.sender import send_outbox
 
-    result = send_outbox(Portal.open(args.home))
+    portal = Portal.open(args.home)
+    result = send_outbox(portal, _sender(portal, args))
     for message_id, reason in result.failures:
         print(f"通知 {message_id} 发送失败：{reason}", file=sys.stderr)
     print(f"已发送 {result.sent} 条，失败待重试 {result.failed} 条，已停止重试 {result.gave_up} 条。")
@@ -452,7 +469,9 @@ def cmd_outbox_send(args) -> int:
 def cmd_outbox_list(args) -> int:
     from portal.notify.log import STATE_LABELS, outbox_rows
 
-    rows = outbox_rows(Portal.open(args.home), args.state)
+    portal = Portal.open(args.home)
+    name = getattr(args, "as_user", None)
+    rows = outbox_rows(portal, args.state, command_line_account(portal, name) if name else None)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return EXIT_OK
@@ -790,17 +809,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--round", required=True, help="轮次代码,如 2025Q3")
     p.add_argument("--dry-run", action="store_true", help="只列出将要排队的通知,不写入")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
-    p.add_argument("--user", default="cli")
+    p.add_argument("--user", help=SENDER_HELP)
     p.set_defaults(func=cmd_remind)
 
     outbox = sub.add_parser("outbox", help="通知发件箱:发送、查看").add_subparsers(
         dest="outbox_command", required=True
     )
     p = outbox.add_parser("send", help="发送到期的通知(失败的按间隔自动重试)")
+    p.add_argument("--user", help=SENDER_HELP)
     p.set_defaults(func=cmd_outbox_send)
     p = outbox.add_parser("list", help="列出通知及其发送状态")
     p.add_argument("--state", choices=["pending", "failed", "gave_up", "sent"], help="只列出这一状态")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
     p.set_defaults(func=cmd_outbox_list)
 
     p = sub.add_parser("serve", help="启动网页端")

@@ -111,6 +111,7 @@ _ACTIONS = [
     _a("assessment.export",       "导出年度考核表",           R, NO,  NO,  ALL, ALL, ALL),
     _a("bulletin.export",         "导出季度通报",             R, NO,  NO,  ALL, ALL, ALL),
     _a("outbox.view",             "查看通知发送记录",         R, NO,  NO,  ALL, NO,  ALL),
+    _a("reminder.send",           "发送催报通知",             W, NO,  NO,  ALL, NO,  ALL),
     _a("account.manage",          "管理账号",                 W, NO,  NO,  NO,  NO,  ALL),
     _a("audit.view",              "查看操作日志",             P, NO,  NO,  NO,  NO,  ALL),
     _a("backup.create",           "创建备份",                 P, NO,  NO,  NO,  NO,  ALL),
@@ -137,6 +138,11 @@ class OutOfScope(PermissionDenied, NotFound):
 def missing_unit(unit: str) -> str:
     """The words for a unit code that does not exist, or is outside the caller's scope."""
     return f"单位“{unit}”不存在或不在您的管辖范围内，请核对单位代码。"
+
+
+def missing_plan(plan: str) -> str:
+    """The words for a plan code that does not exist, or is outside the caller's scope."""
+    return f"规划“{plan}”不存在或不在您的管辖范围内，请核对规划代码。"
 
 
 def _action(code: str) -> Action:
@@ -206,7 +212,7 @@ def require(account, action: str, unit: str | None = None, plan: str | None = No
             )
     if plan is not None:
         if not scope.has_plan(plan):
-            raise OutOfScope(f"规划“{plan}”不存在或不在您的管辖范围内，请核对规划代码。", action)
+            raise OutOfScope(missing_plan(plan), action)
         if spec.act and not scope.has_plan(plan, act=True):
             raise PermissionDenied(
                 f"无权{spec.label}：规划“{plan}”由下级办公室负责，您的账号对其只读。", action

@@ -2,22 +2,24 @@
 
 Everything comes from the views of warehouse.views (completion, KPI progress, task progress), so
 the bulletin says exactly what the pages say; this module only counts, orders and picks. A bulletin
-is of one plan (its office issues it) or of every plan of the year (the portal's office).
+is of one plan (its office issues it) or of several (the nearest office above all of them issues it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import polars as pl
 
 from portal.core import labels as L
 from portal.core.context import Portal
+from portal.monitoring.scoped import issuer
 from schemas.enums import Pace
 from schemas.errors import NotFound
 from schemas.quarters import Quarter
-from warehouse import lookups, offices
+from warehouse import lookups
 from warehouse.views import Completion, completion, kpi_progress, task_progress, unit_plans
 
 
@@ -111,11 +113,14 @@ def _pace(kpi: pl.DataFrame, plans: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def bulletin(portal: Portal, round_code: str, plan: str | None = None) -> Bulletin:
+def bulletin(
+    portal: Portal, round_code: str, plan: str | None = None, *, within: Iterable[str] | None = None
+) -> Bulletin:
     """The bulletin of a round on the portal's clock, of one plan (its units, indicators and tasks
-    only) or of every plan of the year. Raises RoundCodeError for a malformed code,
-    warehouse.views.UnknownRound for a round not in the warehouse and NotFound for an unknown plan
-    (all with Chinese messages)."""
+    only) or of every plan of the year; `within` limits it to those plans (an account's scope).
+    It is issued by the plan's office, or by the nearest office above all its plans. Raises
+    RoundCodeError for a malformed code, warehouse.views.UnknownRound for a round not in the
+    warehouse and NotFound for an unknown plan or one not `within` (all with Chinese messages)."""
     period = Quarter.parse(round_code)
     year, quarter = period.year, period.quarter
     today = portal.settings.today()
@@ -124,15 +129,19 @@ def bulletin(portal: Portal, round_code: str, plan: str | None = None) -> Bullet
         kpi = kpi_progress(con, round_code)
         tasks = task_progress(con, round_code)
         plans = lookups.plans_of_year(con, year)
-        office = parent = None
+        allowed = None if within is None else set(within)
+        if allowed is not None:
+            plans = plans.filter(pl.col("code").is_in(list(allowed)))
         if plan is not None:
-            if plan not in dict(lookups.plans(con)):
+            if plan not in dict(lookups.plans(con)) or (allowed is not None and plan not in allowed):
                 raise NotFound(f"没有规划“{plan}”，请检查规划代码（见任务分解表）。")
             plans = plans.filter(pl.col("code") == plan)
-            on_duty = unit_plans(con).filter(pl.col("plan") == plan)["unit"]
-            c = c.only(on_duty)
-            office = offices.office(con, offices.office_of_plan(con, plan))
-            parent = offices.office(con, office["parent"]) if office else None
+        if plan is not None or allowed is not None:
+            chosen = [plan] if plan is not None else plans["code"].to_list()
+            c = c.only(unit_plans(con).filter(pl.col("plan").is_in(chosen))["unit"])
+        else:
+            chosen = plans["code"].to_list()
+        office, parent = issuer(con, chosen)
         plan_name = dict(lookups.plans(con)).get(plan) if plan else None
     kpi = kpi.filter(pl.col("plan").is_in(plans["code"].implode()))
     reporting = _reporting(c)

@@ -82,7 +82,7 @@ def _chart(ws, row: int, title: str, cats: Reference, data: Reference, colours: 
     return row + 1
 
 
-def _write_main(ws, b: Bulletin, office: str) -> int:
+def _write_main(ws, b: Bulletin, office: str, seal: str) -> int:
     c = b.completion
     for j, width in enumerate(WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(j)].width = width
@@ -243,7 +243,7 @@ def _write_main(ws, b: Bulletin, office: str) -> int:
         )
     row = span_table(ws, row, fields, rows) if rows else _line(ws, row, "本季度没有滞后的任务。")
     row += 1
-    merged_text(ws, row, 1, NCOLS, f"{office} {chinese_date(b.today)}", height=18)
+    merged_text(ws, row, 1, NCOLS, f"{seal} {chinese_date(b.today)}", height=18)
     print_setup(ws, landscape=False)
     ws.oddFooter.center.text = "第 &P 页,共 &N 页"
     report_margins(ws)
@@ -307,11 +307,12 @@ def _write_detail(ws, b: Bulletin, office: str) -> int:
     return plan_pages(ws, row - 1, landscape=False, repeat_rows=(3, 3))
 
 
-def bulletin_workbook(b: Bulletin, office: str) -> ExportedBook:
+def bulletin_workbook(b: Bulletin, office: str, seal: str | None = None) -> ExportedBook:
+    """`office`: the issuing office's name (发文机关); `seal`: its 落款 (default: the name)."""
     book = Workbook()
     main = book.active
     main.title = MAIN_SHEET
-    pages = {MAIN_SHEET: _write_main(main, b, office)}
+    pages = {MAIN_SHEET: _write_main(main, b, office, seal or office)}
     detail = book.create_sheet(DETAIL_SHEET)
     pages[DETAIL_SHEET] = _write_detail(detail, b, office)
     return save(book, pages)

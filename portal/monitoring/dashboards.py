@@ -16,14 +16,15 @@ from portal.core import labels as L
 from portal.core.context import Portal
 from portal.core.documents import ExportedBook
 from portal.core.labels import enum_label
-from portal.core.permissions import require
+from portal.core.permissions import require, visible_plans, visible_units
 from portal.monitoring.bulletin import DEFAULT_RULES, Bulletin, QuoteRules, bulletin
 from portal.monitoring.bulletin_docx import BulletinTexts, bulletin_document, default_texts
 from portal.monitoring.bulletin_xlsx import bulletin_workbook
 from portal.monitoring.reminder_xlsx import reminder_workbook
+from portal.monitoring.scoped import check_plan, check_unit, issuer, keep_pairs
 from schemas.enums import IndicatorKind, Pace, ReportState, TaskStatus, UnitKind
 from schemas.quarters import Quarter
-from warehouse import lookups, offices, rounds
+from warehouse import lookups, rounds
 from warehouse.views import (
     DUE_SOON_DAYS,
     completion,
@@ -64,13 +65,15 @@ def _default_round(con, today: dt.date, codes: list[str]) -> str | None:
 
 
 def completion_choices(portal: Portal, account) -> Choices:
+    """Plans offered are those the account may read."""
     require(account, "completion.view")
+    readable = visible_plans(account, "completion.view")
     with portal.warehouse.connect() as con:
         codes = rounds.codes(con)
         kinds = lookups.active_unit_kinds(con)
         order = {k.value: i for i, k in enumerate(UnitKind)}
         return Choices(
-            plans=lookups.plans(con),
+            plans=keep_pairs(lookups.plans(con), readable),
             rounds=codes,
             default_round=_default_round(con, portal.settings.today(), codes),
             kinds=[(k, _kind(k)) for k in sorted(kinds, key=lambda k: (order.get(k, len(order)), k))],
@@ -78,16 +81,19 @@ def completion_choices(portal: Portal, account) -> Choices:
 
 
 def kpi_choices(portal: Portal, account) -> Choices:
+    """Plans and indicator owners offered are those the account may read."""
     require(account, "kpi.view")
+    readable = visible_plans(account, "kpi.view")
+    units = visible_units(account, "kpi.view")
     with portal.warehouse.connect() as con:
         codes = rounds.codes(con)
         kinds = lookups.indicator_kinds(con)
         return Choices(
-            plans=lookups.plans(con),
+            plans=keep_pairs(lookups.plans(con), readable),
             rounds=codes,
             default_round=_default_round(con, portal.settings.today(), codes),
             kinds=[(k.value, k.label) for k in IndicatorKind if k.value in kinds],
-            units=lookups.indicator_owners(con),
+            units=keep_pairs(lookups.indicator_owners(con), units),
         )
 
 
@@ -188,10 +194,13 @@ def _counts(frame: pl.DataFrame, by: str) -> pl.DataFrame:
 def completion_board(
     portal: Portal, account, round_code: str, plan: str | None = None, kind: str | None = None
 ) -> CompletionBoard:
-    """Raises warehouse.views.UnknownRound for a round not in the warehouse (a Chinese message)."""
+    """Only the units the account may read. Raises warehouse.views.UnknownRound for a round not in
+    the warehouse, OutOfScope (a NotFound) for a plan unknown or outside the scope."""
     require(account, "completion.view")
+    readable = visible_units(account, "completion.view")
     today = portal.settings.today()
     with portal.warehouse.connect() as con:
+        check_plan(con, account, "completion.view", plan)
         focus = completion(con, round_code, today)
         last = Quarter.parse(round_code)
         shown = [r for r in reversed(rounds.codes(con)) if Quarter.parse(r) <= last]
@@ -203,6 +212,8 @@ def completion_board(
         registry = lookups.registry_order(con)
 
     def keep(units: pl.DataFrame) -> pl.DataFrame:
+        if readable is not None:
+            units = units.filter(pl.col("unit").is_in(list(readable)))
         if on_duty is not None:
             units = units.filter(pl.col("unit").is_in(on_duty.implode()))
         if kind is not None:
@@ -298,12 +309,22 @@ def days_left_text(days: int) -> str:
 def missing_list_book(
     portal: Portal, account, round_code: str, plan: str | None = None, kind: str | None = None
 ) -> ExportedBook:
-    """催报名单 of a round (with the board's filters; issued by the plan's office when one plan is
-    chosen), audited as completion.export. The page downloads its bytes; `portal status -o` writes it."""
+    """催报名单 of a round (with the board's filters), audited as completion.export: issued by the
+    plan's office when one plan is chosen, else by the nearest office above every plan the account
+    reads. The page downloads its bytes; `portal status -o` writes it."""
     require(account, "completion.export")
+    readable = visible_plans(account, "completion.export")
+    with portal.warehouse.connect() as con:
+        check_plan(con, account, "completion.export", plan)
     board = completion_board(portal, account, round_code, plan, kind)
     with portal.warehouse.connect() as con:
-        office = offices.office(con, offices.office_of_plan(con, plan)) if plan else None
+        year = Quarter.parse(round_code).year
+        covered = (
+            [plan]
+            if plan
+            else [p for p in lookups.plans_of_year(con, year)["code"] if readable is None or p in readable]
+        )
+        office, _ = issuer(con, covered)
         scope = dict(lookups.plans(con)).get(plan) if plan else None
     name = (office or {}).get("name") or portal.settings.office_name
     book = reminder_workbook(board, missing_frame(board), name, scope)
@@ -320,10 +341,12 @@ def export_missing_list(
 def bulletin_book(
     portal: Portal, account, round_code: str, plan: str | None = None
 ) -> tuple[Bulletin, ExportedBook]:
-    """季度通报 tables (.xlsx) of a round (of one plan, issued by its office), audited as bulletin.export."""
-    require(account, "bulletin.export")
-    b = bulletin(portal, round_code, plan)
-    book = bulletin_workbook(b, (b.office or {}).get("name") or portal.settings.office_name)
+    """季度通报 tables (.xlsx) of a round, of one plan or of every plan the account reads, issued by
+    the office above them (Bulletin.office), audited as bulletin.export."""
+    b = _bulletin(portal, account, round_code, plan)
+    office = b.office or {}
+    name = office.get("name") or portal.settings.office_name
+    book = bulletin_workbook(b, name, office.get("seal_text") or name)
     _audit(portal, account, "bulletin.export", round_code, f"plan={plan or ''} xlsx")
     return b, book
 
@@ -337,18 +360,27 @@ def bulletin_draft(
 ) -> BulletinTexts:
     """The texts the office edits before exporting the Word bulletin: 亮点 and 存在问题 quoted from
     units' approved text by `rules`; 下步要求 empty."""
-    require(account, "bulletin.export")
-    return default_texts(bulletin(portal, round_code, plan), rules)
+    return default_texts(_bulletin(portal, account, round_code, plan), rules)
 
 
 def export_bulletin_docx(
     portal: Portal, account, round_code: str, plan: str | None, texts: BulletinTexts
 ) -> bytes:
-    """季度通报 .docx (正文) of a round with the office's edited texts, audited as bulletin.export."""
-    require(account, "bulletin.export")
-    data = bulletin_document(bulletin(portal, round_code, plan), texts, portal.settings.office_name)
+    """季度通报 .docx (正文) of a round with the office's edited texts, audited as bulletin.export;
+    issued, sealed and numbered (文号) by the office above its plans."""
+    data = bulletin_document(_bulletin(portal, account, round_code, plan), texts, portal.settings.office_name)
     _audit(portal, account, "bulletin.export", round_code, f"plan={plan or ''} docx")
     return data
+
+
+def _bulletin(portal: Portal, account, round_code: str, plan: str | None) -> Bulletin:
+    """The bulletin limited to the plans the account reads; a plan outside them is refused like
+    an unknown one."""
+    require(account, "bulletin.export")
+    readable = visible_plans(account, "bulletin.export")
+    with portal.warehouse.connect() as con:
+        check_plan(con, account, "bulletin.export", plan)
+    return bulletin(portal, round_code, plan, within=readable)
 
 
 def _audit(portal: Portal, account, action: str, target: str | None, detail: str | None) -> None:
@@ -388,11 +420,17 @@ def kpi_board(
     pace: str | None = None,
     kind: str | None = None,
 ) -> KpiBoard:
-    """`unit` keeps the indicators whose owner of record it is. Raises UnknownRound."""
+    """`unit` keeps the indicators whose owner of record it is; only the plans the account reads.
+    Raises UnknownRound, OutOfScope (a NotFound) for a plan or unit unknown or outside the scope."""
     require(account, "kpi.view")
+    readable = visible_plans(account, "kpi.view")
     with portal.warehouse.connect() as con:
+        check_plan(con, account, "kpi.view", plan)
+        check_unit(con, account, "kpi.view", unit)
         frame = kpi_progress(con, round_code)
         plans = lookups.plan_names(con)
+    if readable is not None:
+        frame = frame.filter(pl.col("plan").is_in(list(readable)))
     for column, value in (("plan", plan), ("owner", unit), ("pace", pace), ("kind", kind)):
         if value is not None:
             frame = frame.filter(pl.col(column) == value)
@@ -410,10 +448,16 @@ def kpi_board(
 
 
 def indicator_history(portal: Portal, account, round_code: str, indicators: list[str]) -> pl.DataFrame:
-    """Quarter by quarter up to `round_code`: approved value vs expected pace (kpi_history.sql)."""
+    """Quarter by quarter up to `round_code`: approved value vs expected pace (kpi_history.sql).
+    Indicators of plans outside the account's scope are left out, as unknown ones are."""
     require(account, "kpi.view")
+    readable = visible_plans(account, "kpi.view")
     with portal.warehouse.connect() as con:
-        return kpi_history(con, round_code, list(indicators))
+        asked = list(indicators)
+        if readable is not None:
+            plans = lookups.indicator_plans(con, asked)
+            asked = [i for i in asked if plans.get(i) in readable]
+        return kpi_history(con, round_code, asked)
 
 
 # ------------------------------------------------------------------------------- 任务进展
@@ -455,16 +499,24 @@ class TaskBoard:
 def task_board(
     portal: Portal, account, round_code: str, plan: str | None = None, unit: str | None = None
 ) -> TaskBoard:
-    """`unit` keeps the tasks it leads or helps with. Raises UnknownRound."""
+    """`unit` keeps the tasks it leads or helps with; only the plans the account reads. Raises
+    UnknownRound, OutOfScope (a NotFound) for a plan or unit unknown or outside the scope."""
     require(account, "task_progress.view")
+    readable = visible_plans(account, "task_progress.view")
     with portal.warehouse.connect() as con:
+        check_plan(con, account, "task_progress.view", plan)
+        check_unit(con, account, "task_progress.view", unit)
         progress = task_progress(con, round_code)
         plans = lookups.plan_names(con)
+    long = progress.long
     frame = progress.tasks
+    if readable is not None:
+        frame = frame.filter(pl.col("plan").is_in(list(readable)))
+        long = long.filter(pl.col("plan").is_in(list(readable)))
     if plan is not None:
         frame = frame.filter(pl.col("plan") == plan)
     if unit is not None:
-        helped = progress.long.filter(pl.col("unit") == unit)["task"].unique()
+        helped = long.filter(pl.col("unit") == unit)["task"].unique()
         frame = frame.filter(pl.col("task").is_in(helped.implode()))
     frame = frame.join(plans, on="plan", how="left", maintain_order="left").with_columns(
         lead_status_label=pl.col("lead_status")
@@ -491,7 +543,7 @@ def task_board(
         ],
         schema={"status": pl.String, "status_label": pl.String, "tasks": pl.Int64},
     )
-    units = progress.long.select("unit", pl.col("unit_name").fill_null(pl.col("unit"))).unique().sort("unit")
+    units = long.select("unit", pl.col("unit_name").fill_null(pl.col("unit"))).unique().sort("unit")
     return TaskBoard(round_code, frame, frame.filter(pl.col("overdue")), counts, units.rows())
 
 

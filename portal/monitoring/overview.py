@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from portal.core.context import Portal
-from portal.core.permissions import require
+from portal.core.permissions import require, visible_plans, visible_units
 from portal.reporting.standing import Banner, round_standing
 from schemas.enums import ReportState
 from warehouse import lookups, rounds
@@ -66,10 +66,17 @@ class PlansOverview:
 
 
 def plans_overview(portal: Portal, account) -> PlansOverview:
+    """Only the plans and units the account may read."""
     require(account, "overview.view")
+    plans_seen = visible_plans(account, "overview.view")
+    units_seen = visible_units(account, "overview.view")
     today = portal.settings.today()
     with portal.warehouse.connect() as con:
         rnd = rounds.current(con, today)
         plans = lookups.plan_summary(con)
-        reported = completion(con, rnd.code, today).reported if rnd is not None else 0
-    return PlansOverview(today, rnd, reported, plans)
+        board = completion(con, rnd.code, today) if rnd is not None else None
+    if plans_seen is not None:
+        plans = plans.filter(pl.col("plan").is_in(list(plans_seen)))
+    if board is not None and units_seen is not None:
+        board = board.only(pl.Series(list(units_seen), dtype=pl.String))
+    return PlansOverview(today, rnd, board.reported if board is not None else 0, plans)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
+import polars as pl
+
 from portal.core import labels as L
 from portal.core.context import Portal
-from portal.core.permissions import require
+from portal.core.permissions import require, visible_units
 from schemas.enums import ReportState, UnitKind
 from schemas.quarters import Quarter
 from warehouse.views import Completion, completion
@@ -22,11 +24,13 @@ def asked_round(portal: Portal, round_code: str | None) -> str:
 def round_status(portal: Portal, actor, round_code: str | None = None) -> Completion:
     """Completion of `round_code` (default: the quarter being reported today) on the portal's clock,
     once `actor` may see completion. Raises RoundCodeError for a malformed code, UnknownRound for a
-    round not in the warehouse."""
+    round not in the warehouse. Only the units `actor` may read."""
     require(actor, "completion.view")
+    readable = visible_units(actor, "completion.view")
     code = asked_round(portal, round_code)
     with portal.warehouse.connect() as con:
-        return completion(con, code, portal.settings.today())
+        board = completion(con, code, portal.settings.today())
+    return board if readable is None else board.only(pl.Series(list(readable), dtype=pl.String))
 
 
 def _kind_label(kind: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from portal.core.context import Portal
-from portal.core.permissions import require
+from portal.core.permissions import require, scope_of, visible_units
 from portal.notify.channels import CHANNEL_LABELS, shown_address
 from warehouse import outbox
 
@@ -25,12 +25,28 @@ EVENT_LABELS = {
 }
 
 
-def outbox_rows(portal: Portal, state: str | None = None) -> list[dict]:
-    """The log as plain rows (codes, ISO times), recipients shown without robot keys or secrets."""
+def _within(row: dict, units: frozenset[str], offices: frozenset[str] | None) -> bool:
+    """A message about a unit belongs to that unit; one without (a digest) to its office."""
+    if row["unit"] is not None:
+        return row["unit"] in units
+    return offices is None or row["office"] in offices
+
+
+def outbox_rows(portal: Portal, state: str | None = None, account=None) -> list[dict]:
+    """The log as plain rows (codes, ISO times), recipients shown without robot keys or secrets.
+    With `account` (outbox.view), only the messages about units it reads, or (with no unit) to
+    offices it reads; without, the whole log (the server's operator on the command line)."""
+    units = offices = None
+    if account is not None:
+        require(account, "outbox.view")
+        units = visible_units(account, "outbox.view")
+        offices = scope_of(account).offices()
     with portal.warehouse.connect() as con:
         frame = outbox.messages(con, state)
     rows = []
     for r in frame.to_dicts():
+        if units is not None and not _within(r, units, offices):
+            continue
         r["recipient"] = shown_address(r["channel"], r["recipient"])
         for key in ("next_attempt_at", "created_at", "sent_at"):
             r[key] = r[key].isoformat(sep=" ", timespec="seconds") if r[key] else None
@@ -39,9 +55,9 @@ def outbox_rows(portal: Portal, state: str | None = None) -> list[dict]:
 
 
 def send_log(portal: Portal, account, state: str | None = None) -> pl.DataFrame:
-    """The send log for the office, newest first, with Chinese words for states, events and channels."""
-    require(account, "outbox.view")
-    rows = outbox_rows(portal, state)
+    """The send log for the office, newest first, with Chinese words for states, events and
+    channels: only the messages within the account's scope."""
+    rows = outbox_rows(portal, state, account)
     for r in rows:
         r["state_label"] = STATE_LABELS.get(r["state"], r["state"])
         r["event_label"] = EVENT_LABELS.get(r["event"], r["event"])

@@ -6,6 +6,9 @@ returned). A unit within `remind_days` of its effective due date gets 催报提�
 a unit past it 逾期提醒 once per due date; an office with a group robot gets one digest per ISO
 week. Everything goes into the outbox in one transaction, idempotent on (event, recipient), so
 running the command again (cron, a systemd timer, a retry) queues nothing new.
+
+Reminders are sent by an account (reminder.send): an office's account reminds only the units and
+offices it acts for; the platform (the server's operator running the command) reminds them all.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import polars as pl
 
 from portal.core.context import Portal
 from portal.core.errors import Conflict
+from portal.core.permissions import require, scope_of, visible_units
 from portal.notify import messages
 from portal.notify.channels import webhook_channel
 from portal.notify.events import unit_messages
@@ -49,11 +53,16 @@ class RemindResult:
         return sum(m.new for m in self.messages)
 
 
-def _digests(con, portal: Portal, round_code: str, units: pl.DataFrame, due) -> list[Message]:
+def _digests(
+    con, portal: Portal, round_code: str, units: pl.DataFrame, due, acting: frozenset[str] | None
+) -> list[Message]:
+    """One digest per office with a robot, among the offices `acting` (None: every office)."""
     today = portal.settings.today()
     year, week, _ = today.isocalendar()
     out = []
     for code, name, webhook in outbox.office_webhooks(con):
+        if acting is not None and code not in acting:
+            continue
         mine = set(offices.units_of_offices(con, [code]))
         rows = units.filter(pl.col("unit").is_in(list(mine)))
         if rows.is_empty():
@@ -70,8 +79,12 @@ def _digests(con, portal: Portal, round_code: str, units: pl.DataFrame, due) -> 
     return out
 
 
-def remind(portal: Portal, round_code: str, *, dry_run: bool = False, actor: str = "cli") -> RemindResult:
-    """Queue (or with `dry_run`, only list) the reminders of an open round as of today."""
+def remind(portal: Portal, account, round_code: str, *, dry_run: bool = False) -> RemindResult:
+    """Queue (or with `dry_run`, only list) the reminders of an open round as of today, for the
+    units and offices `account` acts for (PermissionDenied for a role without reminder.send)."""
+    require(account, "reminder.send")
+    units_acting = visible_units(account, "reminder.send")
+    offices_acting = scope_of(account).offices(act=True)
     code = str(Quarter.parse(round_code))
     settings = portal.settings
     today = settings.today()
@@ -82,6 +95,8 @@ def remind(portal: Portal, round_code: str, *, dry_run: bool = False, actor: str
             raise Conflict(f"轮次 {code} 不在填报中（当前{RoundState(rnd.state).label}），不再发送催报提醒。")
         board = completion(con, code, today)
         owing = board.missing.filter(pl.col("days_left") <= settings.remind_days)
+        if units_acting is not None:
+            owing = owing.filter(pl.col("unit").is_in(list(units_acting)))
         rows = {r["unit"]: r for r in owing.to_dicts()}
 
         def event_of(unit):
@@ -111,7 +126,7 @@ def remind(portal: Portal, round_code: str, *, dry_run: bool = False, actor: str
             )
             queued += found
             unreachable += lost
-        queued += _digests(con, portal, code, board.units, rnd.due_date)
+        queued += _digests(con, portal, code, board.units, rnd.due_date, offices_acting)
         already = outbox.queued_keys(con, [(m.event_key, m.recipient) for m in queued])
         result.messages = [
             Queued(
@@ -129,6 +144,10 @@ def remind(portal: Portal, round_code: str, *, dry_run: bool = False, actor: str
         if not dry_run:
             outbox.enqueue(con, queued, settings.now())
             portal.audit(
-                con, actor, "outbox.remind", code, f"new={result.new} unreachable={len(unreachable)}"
+                con,
+                account.audit_name,
+                "outbox.remind",
+                code,
+                f"new={result.new} unreachable={len(unreachable)}",
             )
     return result

@@ -5,6 +5,9 @@ The warehouse is never held while a server is talked to: a short transaction cla
 connection open, and another short transaction marks it sent, or failed with its reason and the
 time of the next try. A sender killed between delivering and marking leaves the message claimed;
 after the lease it is delivered again, so a kill costs at most one duplicate (docs/operations.md).
+
+Sending needs reminder.send: an office's account delivers only the messages of the units and
+offices it acts for; the platform (the server's operator) delivers everything.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import logging
 from dataclasses import dataclass, field
 
 from portal.core.context import Portal
+from portal.core.permissions import require, scope_of, visible_units
 from portal.notify.channels import DINGTALK, EMAIL, WECOM, DeliveryFailed, deliver
 from warehouse import outbox
 from warehouse.faults import checkpoint
@@ -47,16 +51,21 @@ class SendResult:
     failures: list[tuple[int, str]] = field(default_factory=list)  # (message id, reason)
 
 
-def send_outbox(portal: Portal, now: dt.datetime | None = None, limit: int | None = None) -> SendResult:
-    """Deliver every message due at `now` (default: the portal's clock). Email waits while no
-    smtp_host is set (the messages stay pending); webhooks go regardless."""
+def send_outbox(
+    portal: Portal, account, now: dt.datetime | None = None, limit: int | None = None
+) -> SendResult:
+    """Deliver every message due at `now` (default: the portal's clock) that `account` may send.
+    Email waits while no smtp_host is set (the messages stay pending); webhooks go regardless."""
+    require(account, "reminder.send")
+    units = visible_units(account, "reminder.send")
+    offices = scope_of(account).offices(act=True)
     settings = portal.settings
     at = now or settings.now()
     channels = [WECOM, DINGTALK] + ([EMAIL] if settings.smtp_host else [])
     result = SendResult()
     while limit is None or result.sent + result.failed + result.gave_up < limit:
         with portal.warehouse.transaction() as con:
-            batch = outbox.claim(con, at, LEASE, BATCH, channels)
+            batch = outbox.claim(con, at, LEASE, BATCH, channels, units, offices)
         if not batch:
             break
         for message in batch:

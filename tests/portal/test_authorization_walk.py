@@ -23,6 +23,7 @@ from portal.core.context import Portal
 from portal.core.permissions import ACTIONS, Grant, PermissionDenied, grant
 from portal.monitoring import dashboards, overview, rollup
 from portal.notify import log as notify_log
+from portal.notify.remind import remind
 from portal.ops import backup
 from portal.registry import admin, rounds
 from portal.registry.workbook import export_registry_json, export_registry_xlsx, import_registry
@@ -206,6 +207,7 @@ CALLS: dict[str, Call] = {
     "assessment.export": lambda w, a, t: assessment_board.export_assessment(w.portal, a, PLAN, YEAR),
     "bulletin.export": lambda w, a, t: dashboards.export_bulletin(w.portal, a, ROUND),
     "outbox.view": lambda w, a, t: notify_log.send_log(w.portal, a),
+    "reminder.send": lambda w, a, t: remind(w.portal, a, ROUND, dry_run=True),
     "account.manage": lambda w, a, t: list_accounts(w.portal, a),
     "audit.view": lambda w, a, t: admin.audit_log_as(w.portal, a),
     "backup.create": lambda w, a, t: backup.create_backup_as(w.portal, a),

@@ -41,6 +41,7 @@ from portal.ui.charts import (
     totals_chart,
 )
 from schemas.enums import Role
+from schemas.errors import NotFound
 from tests.portal.assessment_fixture import build_assessment_portal
 from tests.portal.printing import pdf_pages, to_pdf
 from tests.warehouse.fixtures import ROUND_TODAY, Fixture, kpi_fixture, round_fixture
@@ -318,13 +319,18 @@ def test_kpi_board_counts_paces_and_lists_the_unreported_apart_from_the_red_ones
         ({"unit": "U3", "pace": "green"}, []),
         ({"unit": "U2", "pace": "green"}, ["CUM"]),
         ({"plan": "P", "kind": "flow"}, ["FLOW"]),
-        ({"plan": "NOPE"}, []),
     ],
 )
 def test_kpi_filters_combine(kpi_portal, filters, expected):
     board = kpi_board(kpi_portal, OFFICE, "2025Q3", **filters)
     assert board.indicators["indicator"].to_list() == expected
     assert sum(board.counts.values()) == len(expected)
+
+
+@pytest.mark.parametrize("filters", [{"plan": "NOPE"}, {"unit": "NOPE"}])
+def test_kpi_filter_naming_an_unknown_plan_or_unit_is_refused_as_not_found(kpi_portal, filters):
+    with pytest.raises(NotFound, match="NOPE.*不存在"):
+        kpi_board(kpi_portal, OFFICE, "2025Q3", **filters)
 
 
 def test_kpi_choices_list_owners_of_record_and_indicator_kinds(kpi_portal):

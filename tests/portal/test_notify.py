@@ -128,7 +128,7 @@ def test_returning_a_submission_delivers_the_comments_to_the_units_address(_demo
     )
     assert smtp.inbox == []  # queued with the decision, not sent inside it
 
-    assert send_outbox(portal).sent == 1
+    assert send_outbox(portal, OFFICE).sent == 1
     [mail] = smtp.to(UNIT_EMAIL)
     body = mail.get_content()
     assert "退回修改" in mail["Subject"] and "第1版" in mail["Subject"]
@@ -144,8 +144,8 @@ def test_approval_and_an_extension_each_reach_the_unit_once(_demo_home, demo_por
     ).submission_id
     review(portal, OFFICE, sid, APPROVE, "")
     grant_extension(portal, OFFICE, ROUND, "JZKF-YQB", dt.date(2025, 10, 30), "系统故障")
-    send_outbox(portal)
-    send_outbox(portal)
+    send_outbox(portal, OFFICE)
+    send_outbox(portal, OFFICE)
 
     [approved] = smtp.to(UNIT_EMAIL)
     assert "审核通过" in approved["Subject"]
@@ -164,17 +164,17 @@ def test_a_mail_server_that_is_down_delays_the_message_with_a_reason_and_deliver
     smtp.stop()
     now = portal.settings.now()
 
-    down = send_outbox(portal, now=now)
+    down = send_outbox(portal, OFFICE, now=now)
 
     assert (down.sent, down.failed) == (0, 1)
     [row] = notify_log.outbox_rows(portal)
     assert row["state"] == "failed" and row["attempts"] == 1
     assert "无法连接邮件服务器" in row["last_error"]
     assert row["next_attempt_at"] == (now + backoff(1)).isoformat(sep=" ", timespec="seconds")
-    assert send_outbox(portal, now=now + dt.timedelta(seconds=30)).sent == 0  # not due yet
+    assert send_outbox(portal, OFFICE, now=now + dt.timedelta(seconds=30)).sent == 0  # not due yet
 
     smtp.start()
-    back = send_outbox(portal, now=now + backoff(1))
+    back = send_outbox(portal, OFFICE, now=now + backoff(1))
 
     assert back.sent == 1 and len(smtp.to("a@example.org")) == 1
     [row] = notify_log.outbox_rows(portal)
@@ -190,7 +190,7 @@ def test_queueing_an_event_twice_for_a_recipient_keeps_one_message(empty_portal,
     portal = _portal(empty_portal.settings.home, smtp)
     _queue(portal, _mail("k1", "a@example.org"), _mail("k1", "b@example.org"))
     _queue(portal, _mail("k1", "a@example.org"))
-    send_outbox(portal)
+    send_outbox(portal, OFFICE)
     assert sorted(m["To"] for m in smtp.inbox) == ["a@example.org", "b@example.org"]
 
 
@@ -206,7 +206,7 @@ def test_robots_get_text_messages_and_a_dingtalk_robot_checks_the_signature(empt
         Message("e1", "digest", "dingtalk", wrong, "【每周汇总】钉钉错签", "正文三"),
     )
 
-    result = send_outbox(portal)
+    result = send_outbox(portal, OFFICE)
 
     assert (result.sent, result.failed) == (2, 1)
     by_path = {path: (query, body) for path, query, body in robots.received}
@@ -225,7 +225,7 @@ def test_robots_get_text_messages_and_a_dingtalk_robot_checks_the_signature(empt
 
 def test_email_waits_while_no_mail_server_is_configured(empty_portal):
     _queue(empty_portal, _mail("k1", "a@example.org"))
-    assert send_outbox(empty_portal).sent == 0
+    assert send_outbox(empty_portal, OFFICE).sent == 0
     assert [r["state"] for r in notify_log.outbox_rows(empty_portal)] == ["pending"]
 
 
@@ -238,7 +238,7 @@ def test_a_unit_without_any_address_is_listed_not_an_error(demo_portal, make_acc
     assert outcome.ok, outcome.message
     portal = Portal.open(demo_portal.settings.home, today=SOON)
 
-    result = remind(portal, ROUND)
+    result = remind(portal, OFFICE, ROUND)
 
     assert (UNIT, "创新创业服务中心") in result.unreachable
     assert all(m.unit != UNIT for m in result.messages)
@@ -247,17 +247,17 @@ def test_a_unit_without_any_address_is_listed_not_an_error(demo_portal, make_acc
 
 def test_a_dry_run_lists_the_reminders_and_queues_nothing(demo_portal):
     portal = Portal.open(demo_portal.settings.home, today=SOON)
-    dry = remind(portal, ROUND, dry_run=True)
+    dry = remind(portal, OFFICE, ROUND, dry_run=True)
     assert dry.new > 0 and notify_log.outbox_rows(portal) == []
-    real = remind(portal, ROUND)
+    real = remind(portal, OFFICE, ROUND)
     assert real.new == dry.new
-    assert remind(portal, ROUND, dry_run=True).new == 0
+    assert remind(portal, OFFICE, ROUND, dry_run=True).new == 0
 
 
 def test_far_from_the_due_date_nobody_is_reminded_and_after_it_the_reminder_is_overdue(demo_portal):
-    early = remind(Portal.open(demo_portal.settings.home, today="2025-10-01"), ROUND)
+    early = remind(Portal.open(demo_portal.settings.home, today="2025-10-01"), OFFICE, ROUND)
     assert [m.event for m in early.messages] == ["digest"]
-    late = remind(Portal.open(demo_portal.settings.home, today="2025-10-20"), ROUND)
+    late = remind(Portal.open(demo_portal.settings.home, today="2025-10-20"), OFFICE, ROUND)
     events = {m.event for m in late.messages}
     assert events == {"overdue", "digest"}
     assert all("逾期提醒" in m.subject for m in late.messages if m.event == "overdue")
@@ -292,8 +292,8 @@ def test_a_sender_killed_between_delivery_and_marking_sends_at_most_one_duplicat
 
     assert killed.returncode == -9, killed.stderr.decode()[-2000:]
     assert len(smtp.inbox) == 1  # delivered, then killed before marking it
-    assert send_outbox(portal).sent == 0  # the killed sender's batch is leased: nobody doubles it now
-    assert send_outbox(portal, now=portal.settings.now() + LEASE).sent == 3
+    assert send_outbox(portal, OFFICE).sent == 0  # the killed sender's batch is leased: nobody doubles it now
+    assert send_outbox(portal, OFFICE, now=portal.settings.now() + LEASE).sent == 3
     counts = [len(smtp.to(a)) for a in addresses]
     assert sorted(counts) == [1, 1, 2]  # exactly the one in flight went twice
     assert {r["state"] for r in notify_log.outbox_rows(portal)} == {"sent"}

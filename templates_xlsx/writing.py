@@ -305,10 +305,14 @@ def plan_pages(
     landscape: bool = True,
     repeat_rows: tuple[int, int] | None = None,
     keep_with_next: Iterable[int] = (),
+    keep_together: Iterable[tuple[int, int]] = (),
 ) -> int:
     """Insert manual row breaks so that, printed fit-to-width on A4, rows 1..last_row take a known
     number of pages; returns that number. Breaks fall before a row of `keep_with_next` (a section
-    title) when one is in the lower half of the page, else where the page is full."""
+    title) when one is in the lower half of the page, else where the page is full. A block of
+    `keep_together` (first, last row: a unit with its signature lines) starts a new page when it
+    would not fit in what is left of this one but fits on a page; a longer block starts a new page
+    only if that saves one, and then breaks inside as above."""
     from openpyxl.worksheet.pagebreak import Break, RowBreak
 
     width_pt, height_pt = A4_POINTS[::-1] if landscape else A4_POINTS
@@ -326,13 +330,39 @@ def plan_pages(
         return ws.row_dimensions[r].height or DEFAULT_ROW_POINTS
 
     repeat_h = sum(height(r) for r in range(repeat_rows[0], repeat_rows[1] + 1)) if repeat_rows else 0.0
+    room = capacity - repeat_h  # what a page after the first holds below the repeated rows
     sections = set(keep_with_next)
+    spans = list(keep_together)
+    blocks: dict[int, list[float]] = {}
+    for first, last in spans:
+        blocks.setdefault(first, []).append(sum(height(x) for x in range(first, last + 1)))
     ws.row_breaks = RowBreak()
     pages, used, page_start = 1, 0.0, 1
+
+    def break_before(r: int) -> None:
+        nonlocal pages, used, page_start
+        ws.row_breaks.append(Break(id=r - 1))
+        pages += 1
+        used, page_start = repeat_h, r
+
     for r in range(1, last_row + 1):
+        for block_h in blocks.get(r, ()):
+            left = capacity - used
+            if r == page_start or block_h <= left:
+                continue
+            if block_h <= room or -(-(block_h - left) // room) >= -(-block_h // room):
+                break_before(r)  # fits on a fresh page, or starting here would cost a page more
         h = height(r)
         if used + h > capacity and r > page_start:
-            cut = max((s for s in sections if page_start + (r - page_start) // 2 < s <= r), default=r)
+            cut = max(
+                (
+                    s
+                    for s in sections
+                    if page_start + (r - page_start) // 2 < s <= r
+                    and not any(a < s <= b < r for a, b in spans)  # never split a block already placed
+                ),
+                default=r,
+            )
             ws.row_breaks.append(Break(id=cut - 1))
             pages += 1
             used = repeat_h + sum(height(x) for x in range(cut, r))

@@ -174,6 +174,20 @@ def withdraw_entry(
     return rows.to_dicts()[0]
 
 
+def latest_approval(con: duckdb.DuckDBPyConnection, year: int) -> dt.date | None:
+    """The day the newest approval of an assessed unit's report for a round of `year` was made: the
+    data the assessment counts goes up to it (None: nothing approved yet). Needs `assessed_units`."""
+    rows = con.sql(
+        "SELECT max(v.reviewed_at) FROM reviews v "
+        "JOIN submissions s ON s.id = v.submission_id "
+        "JOIN rounds r ON r.code = s.round "
+        "WHERE v.decision = 'approve' AND v.item_kind IS NULL AND r.year = $year "
+        "  AND s.unit IN (SELECT unit FROM assessed_units)",
+        params={"year": year},
+    ).fetchall()
+    return rows[0][0].date() if rows and rows[0][0] is not None else None
+
+
 def unsettled_rounds(con: duckdb.DuckDBPyConnection, year: int) -> list[str]:
     """The year's rounds still open or holding a submission awaiting review, and its fourth quarter
     while it is not yet registered: while any remain, the year's assessment is preliminary (预评)."""

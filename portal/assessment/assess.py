@@ -42,6 +42,7 @@ class Assessment:
     lines: pl.DataFrame = field(default_factory=pl.DataFrame)  # every unit's score lines
     unsettled: list[str] = field(default_factory=list)  # rounds of the year not yet closed and approved
     stage: str = STAGE
+    data_as_of: dt.date | None = None  # the newest approval counted (None: nothing approved yet)
 
     @property
     def ok(self) -> bool:
@@ -123,6 +124,32 @@ class Assessment:
         }
 
 
+@dataclass(frozen=True)
+class TableStage:
+    """What the printed 考核表 says about how final it is."""
+
+    label: str  # 预评 | 年度评定
+    data_as_of: dt.date  # 数据截至
+    note: str  # one sentence for the table's notes
+
+
+def table_stage(a: Assessment) -> TableStage:
+    """The stage the 考核表 prints, until the 预评 → 公示 → 定稿 lifecycle exists (issue 16, item 2)
+    and replaces this one function: 预评 while the year is not over on the portal's clock or any
+    round of it is unsettled; after that 年度评定, scored on the whole year but never claiming 定稿,
+    which only the lifecycle may. 数据截至 is the newest approval counted, else the day it was scored."""
+    today = a.as_of or dt.date.today()
+    data_as_of = a.data_as_of or today
+    why = [f"{a.year}年度尚未结束"] if today <= dt.date(a.year, 12, 31) else []
+    if a.unsettled:
+        why.append("尚有未结束或未审核完毕的调度轮次（" + "、".join(a.unsettled) + "）")
+    if why:
+        note = f"本表为预评结果：{'，'.join(why)}，得分将随新审核通过的数据变化，不作为最终考核结果。"
+        return TableStage("预评", data_as_of, note)
+    note = f"本表按{a.year}年度全部审核通过的数据计分，经公示、定稿后方为最终考核结果。"
+    return TableStage("年度评定", data_as_of, note)
+
+
 def _check_plan_year(con, plan: str, year: int) -> tuple[dict | None, list[Issue]]:
     row = data.plan_row(con, plan)
     if row is None:
@@ -202,6 +229,7 @@ def assess(portal: Portal, actor, plan: str, year: int) -> Assessment:
         result.scheme = scheme = scheme_result.scheme
         facts = gather(portal, con, plan, year, today)
         result.unsettled = data.unsettled_rounds(con, year)
+        result.data_as_of = data.latest_approval(con, year)
     scored = score(facts, scheme)
     result.lines = scored.lines
     result.units = unit_scores(scored)

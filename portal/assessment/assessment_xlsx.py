@@ -1,29 +1,36 @@
-"""The annual assessment table (年度考核表) as a print-ready workbook.
+"""The annual assessment table (年度考核表) as a document an office can sign and send.
 
-Sheet 1 考核汇总: title, issuing office and date, one row per unit in rank order, totals and notes;
-A4 landscape, fit to width, header row repeated on every page. Then one sheet per unit with every
-indicator, task, round and bonus item that contributed, its data and the points it earned, and the
-arithmetic, so an evaluator can recompute any score by hand. Values, not formulas: every reader
-(and the tests) sees the numbers.
+Sheet 1 考核汇总: title with plan and year, issuer, stage and 数据截至, one row per unit in rank order
+(no cross-unit sums: a total of scores means nothing), notes in the scheme's words and the signature
+lines; A4 portrait, header row repeated. Sheet 2 得分明细: every unit's block (its score, the
+indicators, tasks, rounds and entries that made it, with the arithmetic, then the signature lines and
+the unit's confirmation), packed one after another on A4 landscape; a block that fits on a page is
+never split, the title rows repeat on every page. Names, never codes or login names; "—" where a
+component does not apply to a unit. Values, not formulas: every reader (and the tests) sees the numbers.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 
 from openpyxl import Workbook
+from openpyxl.cell.rich_text import CellRichText, TextBlock
+from openpyxl.cell.text import InlineFont
+from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from portal.assessment.assess import Assessment
+from portal.assessment.assess import Assessment, TableStage, table_stage
 from portal.assessment.scoring import UnitScore
-from portal.core.documents import ExportedBook, chinese_date, save, sheet_title
+from portal.core.documents import ExportedBook, chinese_date, save
 from schemas.enums import IndicatorKind, Pace, TaskRole, TaskStatus
 from templates_xlsx.writing import (
     CENTER,
+    LEFT,
+    LINE_POINTS,
     NUMBER,
     SECTION_FONT,
-    TOTAL_FILL,
-    TOTAL_FONT,
+    SUBTITLE_FONT,
     fit_row_height,
     grid_row,
     merged_text,
@@ -32,16 +39,31 @@ from templates_xlsx.writing import (
     report_margins,
     span_table,
     style_header,
+    text_width,
     title_rows,
 )
 
 SUMMARY_SHEET = "考核汇总"
+DETAIL_SHEET = "得分明细"
 SUMMARY_HEADER_ROW = 3
+DETAIL_TITLE_ROWS = (1, 2)
 ROUND_STATES = {"on_time": "按时报送", "late": "迟报", "missing": "未报送", "not_due": "未到截止日期"}
 COMPONENT_LABELS = {"indicators": "指标完成", "tasks": "任务推进", "reporting": "报送质量"}
+NOT_APPLICABLE = "—"
 
-# Detail sheets share one 14-column grid; each table spans it with merged fields.
-DETAIL_WIDTHS = [5, 10, 22, 11, 10, 7, 10, 10, 9, 8, 9, 8, 9, 27]
+# Lines to sign on. Under the summary: the evaluators, one row. On every unit's block: the evaluators
+# on the left half and the unit's own confirmation on the right, in one row of two lines each.
+# Full-width blanks keep their width in every font.
+SIGNERS = "制表人：＿＿＿＿＿＿　　审核人：＿＿＿＿＿＿　　考核组成员：＿＿＿＿＿＿＿＿＿＿＿＿　　日期：　　　年　　月　　日"
+SIGN_ROW_POINTS = 30.0  # room for a handwritten signature
+UNIT_SIGNERS = "制表人：＿＿＿＿＿＿　审核人：＿＿＿＿＿＿\n考核组成员：＿＿＿＿＿＿＿＿＿＿＿＿　日期：　　年　　月　　日"
+UNIT_CONFIRM = "被考核单位确认：□无异议　□有异议（意见另附）\n负责人签字：＿＿＿＿＿＿（单位盖章）　日期：　　年　　月　　日"
+UNIT_SIGN_POINTS = 42.0  # two lines with room to write between them
+SIGN_SPLIT = 7  # the evaluators' half: the first 7 grid columns
+
+# The detail sheet's one 14-column grid; each table spans it with merged fields. The last column
+# (计算过程) is wide enough for the longest working text on one line, the third for a task's title.
+DETAIL_WIDTHS = [5, 9, 26, 10, 9, 7, 9, 10, 9, 8, 9, 8, 9, 37]
 RATIO = "0.00%"
 
 
@@ -54,140 +76,210 @@ def _label(enum, value) -> str:
         return str(value)
 
 
-def _summary_headers(a: Assessment) -> list[str]:
+def _applies(a: Assessment, u: UnitScore, component: str) -> bool:
+    """The unit has something to be assessed on in `component` (or the scheme gives it full points)."""
+    lines = u.indicators if component == "indicators" else u.tasks
+    return bool(lines) or a.scheme.if_nothing_assigned == "full"
+
+
+def _score_or_dash(a: Assessment, u: UnitScore, component: str, score: float):
+    return score if _applies(a, u, component) else NOT_APPLICABLE
+
+
+def _missing_note(a: Assessment, u: UnitScore) -> list[str]:
+    """Why a component shows "—" (or full points) for this unit, in the scheme's terms."""
     s = a.scheme
-    return [
-        "序号",
-        "责任单位",
-        f"指标完成\n({s.indicator_points:g}分)",
-        f"任务推进\n({s.task_points:g}分)",
-        f"报送质量\n({s.reporting_points:g}分)",
-        "报送扣分",
-        f"加分\n(≤{s.bonus_max:g}分)",
-        "总分",
-        "排名",
-        "等次",
-        "备注",
-    ]
-
-
-SUMMARY_WIDTHS = [6, 26, 10, 10, 10, 9, 8, 9, 6, 8, 26]
-SUMMARY_FORMATS = [None, None, NUMBER, NUMBER, NUMBER, NUMBER, NUMBER, NUMBER, "0", None, None]
+    notes = []
+    for component, what in (("indicators", "指标"), ("tasks", "任务")):
+        lines = u.indicators if component == "indicators" else u.tasks
+        if lines:
+            continue
+        other = "tasks" if component == "indicators" else "indicators"
+        if s.if_nothing_assigned == "reweight":
+            notes.append(
+                f"未承担{what}，{COMPONENT_LABELS[component]}分值折入{COMPONENT_LABELS[other]}"
+                f"（{COMPONENT_LABELS[other]}满分 {u.maxima[other]:g}）"
+            )
+        elif s.if_nothing_assigned == "full":
+            notes.append(f"未承担{what}，{COMPONENT_LABELS[component]}按满分计")
+        else:
+            notes.append(f"未承担{what}，{COMPONENT_LABELS[component]}不计分")
+    return notes
 
 
 def _remark(a: Assessment, u: UnitScore) -> str:
+    return "；".join([*_missing_note(a, u), *([u.note] if u.note else [])])
+
+
+def _grouped(a: Assessment) -> bool:
+    return len({u.group for u in a.units}) > 1
+
+
+def _summary_columns(a: Assessment) -> list[tuple[str, float, str | None]]:
+    """(header, width, number format) of the summary, following what the scheme scores."""
     s = a.scheme
-    if not u.indicators and u.tasks and s.if_nothing_assigned == "reweight":
-        return f"未承担指标,指标完成分值折入任务推进(任务推进满分 {u.maxima['tasks']:g})"
-    if not u.tasks and u.indicators and s.if_nothing_assigned == "reweight":
-        return f"未承担任务,任务推进分值折入指标完成(指标完成满分 {u.maxima['indicators']:g})"
-    return ""
+    cols = [("序号", 5, None), ("责任单位", 22, None)]
+    if _grouped(a):
+        cols.append(("类别", 10, None))
+    cols += [
+        (f"指标完成\n（{s.indicator_points:g}分）", 10, NUMBER),
+        (f"任务推进\n（{s.task_points:g}分）", 10, NUMBER),
+        (f"报送质量\n（{s.reporting_points:g}分）", 10, NUMBER),
+    ]
+    if s.qualitative:
+        cols.append((f"定性评价\n（{s.qualitative_points:g}分）", 10, NUMBER))
+    cols.append((f"加分\n（≤{s.bonus_max:g}分）", 9, NUMBER))
+    if s.deductions or any(u.deducted for u in a.units):
+        cols.append(("扣分", 8, NUMBER))
+    cols += [("总分", 9, NUMBER), ("排名", 6, "0"), ("等次", 8, None), ("备注", 28, None)]
+    return cols
 
 
-def _write_summary(ws, a: Assessment, office: str) -> int:
-    headers = _summary_headers(a)
-    ncols = len(headers)
+def _summary_values(a: Assessment, u: UnitScore, i: int, headers: list[str]) -> list:
+    values = [i, u.name]
+    if "类别" in headers:
+        values.append(u.group)
+    values += [
+        _score_or_dash(a, u, "indicators", u.indicator_score),
+        _score_or_dash(a, u, "tasks", u.task_score),
+        u.reporting_score,
+    ]
+    if a.scheme.qualitative:
+        values.append(u.qualitative)
+    values.append(u.bonus)
+    if "扣分" in headers:
+        values.append(u.deducted + 0.0)  # + 0.0: never a negative zero
+    return [*values, u.total, u.rank, u.grade, _remark(a, u)]
+
+
+def _formula(a: Assessment, with_deductions: bool) -> str:
+    parts = ["指标完成", "任务推进", "报送质量"] + (["定性评价"] if a.scheme.qualitative else []) + ["加分"]
+    return " ＋ ".join(parts) + (" − 扣分" if with_deductions else "")
+
+
+def _stage_line(stage: TableStage) -> str:
+    return f"考核阶段：{stage.label}　　数据截至：{chinese_date(stage.data_as_of)}"
+
+
+def _signature(ws, row: int, ncols: int, text: str) -> int:
+    merged_text(ws, row, 1, ncols, text, SUBTITLE_FONT, LEFT, height=SIGN_ROW_POINTS)
+    return row + 1
+
+
+def _write_summary(ws, a: Assessment, issuer: str, stage: TableStage) -> int:
+    columns = _summary_columns(a)
+    headers = [h for h, _, _ in columns]
+    formats = [f for _, _, f in columns]
+    ncols = len(columns)
     title = f"{a.plan_name}{a.year}年度考核结果汇总表"
-    title_rows(ws, title, f"发文机关:{office}", f"日期:{chinese_date(a.as_of)}", ncols)
-    style_header(ws, SUMMARY_HEADER_ROW, headers, SUMMARY_WIDTHS)
+    title_rows(ws, title, f"发文机关：{issuer}", _stage_line(stage), ncols)
+    style_header(ws, SUMMARY_HEADER_ROW, headers, [w for _, w, _ in columns])
+    centered = [CENTER if h in ("序号", "排名", "等次", "类别") else None for h in headers]
     row = SUMMARY_HEADER_ROW + 1
     for i, u in enumerate(a.units, start=1):
-        values = [
-            i,
-            u.name,
-            u.indicator_score,
-            u.task_score,
-            u.reporting_score,
-            u.deductions,
-            u.bonus,
-            u.total,
-            u.rank,
-            u.grade,
-            _remark(a, u),
-        ]
-        grid_row(ws, row, values, SUMMARY_FORMATS, [CENTER, None, *[None] * 6, CENTER, CENTER, None])
+        values = _summary_values(a, u, i, headers)
+        aligns = [CENTER if v == NOT_APPLICABLE else c for v, c in zip(values, centered, strict=True)]
+        grid_row(ws, row, values, formats, aligns)
         row += 1
     if not a.units:
         grid_row(ws, row, ["", "本规划没有承担任务或指标的单位", *[""] * (ncols - 2)])
         row += 1
-    n = len(a.units) or 1
-    sums = [
-        sum(u.indicator_score for u in a.units),
-        sum(u.task_score for u in a.units),
-        sum(u.reporting_score for u in a.units),
-        sum(u.deductions for u in a.units),
-        sum(u.bonus for u in a.units),
-        sum(u.total for u in a.units),
-    ]
-    for label, numbers in (("合计", sums), ("平均", [round(x / n, 2) for x in sums])):
-        grid_row(
-            ws,
-            row,
-            ["", label, *[round(x, 2) for x in numbers], "", "", ""],
-            SUMMARY_FORMATS,
-            [CENTER, CENTER, *[None] * 9],
-            font=TOTAL_FONT,
-            fill=TOTAL_FILL,
-        )
-        row += 1
     grades = Counter(u.grade for u in a.units)
     levels = [lv.name for lv in a.scheme.levels] + [a.scheme.below]
     notes = [
-        "说明:",
-        "1. 总分 = 指标完成 + 任务推进 + 报送质量 + 加分;报送质量 = 分值 − 报送扣分,不低于 0;各项保留两位小数。",
-        "2. 只计入办公室审核通过的填报数据;排名按总分从高到低,总分相同者名次并列。",
-        "3. 等次:"
+        "说明：",
+        f"1. 总分 ＝ {_formula(a, '扣分' in headers)}，不低于 0；报送质量 ＝ 分值 − 报送扣分，不低于 0；"
+        f"各项保留两位小数。“{NOT_APPLICABLE}”表示该单位未承担此项考核内容。",
+        "2. 只计入办公室审核通过的填报数据；排名按总分从高到低"
+        + ("（按类别分别排名）" if _grouped(a) else "")
+        + "，总分相同者名次并列。",
+        "3. 等次："
         + "、".join(f"{lv.name} ≥ {lv.min:g} 分" for lv in a.scheme.levels)
-        + f",其余为{a.scheme.below}。本次:"
+        + f"，其余为{a.scheme.below}。本次："
         + "、".join(f"{name} {grades.get(name, 0)} 个" for name in levels)
         + "。",
-        f"4. 评分方案:{a.scheme.source_label};各单位得分明细见后附工作表。",
+        f"4. 评分方案：{a.scheme.source_label}；各单位得分明细及确认见“{DETAIL_SHEET}”工作表。",
+        f"5. {stage.note}",
     ]
     row += 1
+    tail = row  # the notes, the signature lines and the seal print on one page
     for note in notes:
-        merged_text(ws, row, 1, ncols, note, height=18)
+        merged_text(ws, row, 1, ncols, note)
         row += 1
+    row = _signature(ws, row, ncols, SIGNERS)
+    merged_text(ws, row, 1, ncols, f"{issuer}（盖章）", SUBTITLE_FONT, LEFT, height=SIGN_ROW_POINTS)
     ws.freeze_panes = ws.cell(row=SUMMARY_HEADER_ROW + 1, column=1)
     print_setup(ws, landscape=False, repeat_rows=f"{SUMMARY_HEADER_ROW}:{SUMMARY_HEADER_ROW}")
-    ws.oddFooter.center.text = "第 &P 页,共 &N 页"
-    return _paginate(ws, row - 1, False, repeat_rows=(SUMMARY_HEADER_ROW, SUMMARY_HEADER_ROW))
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    header = (SUMMARY_HEADER_ROW, SUMMARY_HEADER_ROW)
+    return _paginate(ws, row, False, repeat_rows=header, blocks=[(tail, row)])
 
 
-def _paginate(ws, last_row: int, landscape: bool, repeat_rows=None, sections=()) -> int:
+def _paginate(ws, last_row: int, landscape: bool, repeat_rows=None, sections=(), blocks=()) -> int:
     """Heights from the text, then our own page breaks: the number of A4 pages the sheet prints on."""
     report_margins(ws)
     for r in range(1, last_row + 1):
         if ws.row_dimensions[r].height is None:
             fit_row_height(ws, r)
-    return plan_pages(ws, last_row, landscape=landscape, repeat_rows=repeat_rows, keep_with_next=sections)
+    return plan_pages(
+        ws,
+        last_row,
+        landscape=landscape,
+        repeat_rows=repeat_rows,
+        keep_with_next=sections,
+        keep_together=blocks,
+    )
 
 
 SPACER_POINTS = 8.0
+SECTION_SMALL = Font(name="黑体", size=10, bold=True)  # a section inside a unit's block
 
 
 def _gap(ws, row: int) -> int:
-    """A thin empty row between tables."""
+    """A thin empty row between units."""
     ws.row_dimensions[row].height = SPACER_POINTS
     return row + 1
 
 
-def _table(ws, row: int, fields, rows: list, empty: str) -> int:
-    """The table, or one line saying there is nothing (a header over no rows wastes paper)."""
-    if rows:
-        return _gap(ws, span_table(ws, row, fields, rows))
-    merged_text(ws, row, 1, len(DETAIL_WIDTHS), empty)
-    return _gap(ws, row + 1)
+SECTION_POINTS = 17.0
 
 
-def _section(ws, row: int, text: str) -> int:
-    merged_text(ws, row, 1, len(DETAIL_WIDTHS), text, SECTION_FONT, height=20)
+def _section(ws, row: int, title: str, text: str = "") -> int:
+    """A section title in bold, optionally followed on the same row by plain text (what a whole
+    table would say in a sentence)."""
+    width = sum(DETAIL_WIDTHS) - 0.5
+    lines = max(1, -(-text_width(title + text) // int(width)))
+    merged_text(ws, row, 1, len(DETAIL_WIDTHS), title + text, SECTION_SMALL)
+    if text:
+        ws.cell(row=row, column=1).value = CellRichText(
+            TextBlock(InlineFont(rFont=SECTION_SMALL.name, sz=SECTION_SMALL.sz, b=True), title),
+            TextBlock(InlineFont(rFont=SUBTITLE_FONT.name, sz=SUBTITLE_FONT.sz), text),
+        )
+    ws.row_dimensions[row].height = max(SECTION_POINTS, lines * LINE_POINTS + 3.5)
     return row + 1
+
+
+def _table(ws, row: int, title: str, fields, rows: list, empty: str) -> int:
+    """A section title and its table, or one line saying there is nothing (a header over no rows
+    wastes paper). A header whose words fit on one line gets a one-line row."""
+    if not rows:
+        return _section(ws, row, title, f"：{empty}")
+    header = _section(ws, row, title)
+    end = span_table(ws, header, fields, rows)
+    ws.row_dimensions[header].height = 18.0 if fit_row_height(ws, header) <= 16.0 else 28.0
+    return end
+
+
+def _round_sentence(line) -> str:
+    """One round in words: state, due date, first report, and the deduction with its arithmetic."""
+    when = f"，{line.submitted_at:%Y-%m-%d} 首次报送" if line.submitted_at else ""
+    scored = line.working if line.deduction > 0 else "不扣分"
+    return f"{line.round} {ROUND_STATES[line.state]}（截止 {line.due_date.isoformat()}{when}）：{scored}"
 
 
 INDICATOR_FIELDS = [
     ("序号", 1, None),
-    ("指标代码", 1, None),
-    ("指标名称", 1, None),
+    ("指标名称", 2, None),
     ("类型", 1, None),
     ("计量单位", 1, None),
     ("权重", 1, "0.##"),
@@ -216,69 +308,96 @@ TASK_FIELDS = [
     ("得分", 1, NUMBER),
     ("计算过程", 1, None),
 ]
-ROUND_FIELDS = [
+ENTRY_FIELDS = [
     ("序号", 1, None),
-    ("轮次", 1, None),
-    ("报送情况", 1, None),
-    ("截止日期", 1, None),
-    ("首次报送", 2, None),
-    ("迟报天数", 1, "0"),
-    ("退回次数", 1, "0"),
-    ("扣分", 1, NUMBER),
-    ("计算过程", 5, None),
+    ("类别", 2, None),
+    ("事由及佐证", 9, None),
+    ("录入日期", 1, None),
+    ("分值", 1, NUMBER),
 ]
-BONUS_FIELDS = [
-    ("序号", 1, None),
-    ("编号", 1, None),
-    ("加分理由", 7, None),
-    ("录入人", 2, None),
-    ("录入时间", 2, None),
-    ("加分", 1, NUMBER),
-]
-SCORE_FIELDS = [("考核项目", 2, None), ("分值", 1, "0.##"), ("得分", 1, NUMBER), ("计算方法", 10, None)]
 
 
-def _write_detail(ws, a: Assessment, u: UnitScore, office: str) -> int:
+def _day(value) -> str:
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    return value.isoformat() if isinstance(value, dt.date) else ""
+
+
+def _entry_rows(u: UnitScore) -> list[list]:
+    """Bonus items, deductions and qualitative scores in words, without record ids or login names."""
+    rows = []
+    for line in u.qualitative_lines:
+        got = line.row.get("entered")
+        reason = line.row.get("reason") or ""
+        text = reason if got is not None else "尚未评分，计 0 分"
+        rows.append([f"定性评价：{line.item}（{line.points:g} 分）", text, "", line.score])
+    for line in u.bonuses:
+        rows.append(["加分", line.reason or "", _day(line.row.get("entered_at")), line.points])
+    for line in u.deduction_entries:
+        evidence = line.row.get("evidence")
+        text = (line.row.get("reason") or "") + (f"（佐证：{evidence}）" if evidence else "")
+        if line.row.get("counted", 0) < line.row.get("points", 0) - 1e-9:
+            text += f"（该项合计不超过 {line.row.get('cap', 0):g} 分）"
+        rows.append(
+            [f"扣分：{line.row.get('name') or line.item}", text, _day(line.row.get("entered_at")), line.score]
+        )
+    return [[i, *r] for i, r in enumerate(rows, start=1)]
+
+
+def _composition(a: Assessment, u: UnitScore) -> str:
+    """The unit's total as one sum in words, with anything capped, reweighted or vetoed."""
+    s = a.scheme
+
+    def part(component: str, score: float) -> str:
+        return (
+            f"{COMPONENT_LABELS[component]} {score:.2f}"
+            if _applies(a, u, component)
+            else (f"{COMPONENT_LABELS[component]} {NOT_APPLICABLE}")
+        )
+
+    terms = [
+        part("indicators", u.indicator_score),
+        part("tasks", u.task_score),
+        f"报送质量 {u.reporting_score:.2f}（{u.maxima['reporting']:g} − 报送扣分 {u.deductions + 0.0:g}）",
+    ]
+    if s.qualitative:
+        terms.append(f"定性评价 {u.qualitative:.2f}")
+    terms.append(f"加分 {u.bonus:.2f}")
+    text = "得分构成：" + " ＋ ".join(terms)
+    if s.deductions or u.deducted:
+        text += f" − 扣分 {u.deducted + 0.0:.2f}"  # + 0.0: no "-0.00" when nothing was deducted
+    text += f" ＝ {u.total:.2f}。"
+    notes = _missing_note(a, u)
+    if u.indicator_raw > u.maxima["indicators"] + 1e-9:
+        notes.append(f"各指标得分之和 {u.indicator_raw:g}，按分值 {u.maxima['indicators']:g} 封顶")
+    if u.bonus_raw > s.bonus_max + 1e-9:
+        notes.append(f"加分录入合计 {u.bonus_raw:g}，按上限 {s.bonus_max:g} 计")
+    if u.note:
+        notes.append(u.note)
+    return text + ("；".join(notes) + "。" if notes else "")
+
+
+def _unit_block(ws, row: int, a: Assessment, u: UnitScore, i: int) -> tuple[int, list[int], int]:
+    """One unit's rows from `row`; returns the next free row, its section rows and where the rows
+    that must stay with the signature lines begin."""
     s = a.scheme
     ncols = len(DETAIL_WIDTHS)
-    title_rows(ws, f"{u.name}{a.year}年度考核得分明细", f"规划:{a.plan_name}", f"单位代码:{u.unit}", ncols)
-    for j, width in enumerate(DETAIL_WIDTHS, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = width
     merged_text(
         ws,
-        3,
+        row,
         1,
         ncols,
-        f"总分 {u.total:.2f} 分,排名第 {u.rank} 名,等次:{u.grade}。",
+        f"{i}. {u.name}　　总分 {u.total:.2f} 分，排名第 {u.rank} 名，等次：{u.grade}",
         SECTION_FONT,
-        height=22,
+        height=20,
     )
-    capped = "(已按分值封顶)" if u.indicator_raw > u.maxima["indicators"] else ""
-    bonus_note = f"(录入合计 {u.bonus_raw:g},按上限计)" if u.bonus_raw > s.bonus_max else ""
-    scores = [
-        (
-            "指标完成",
-            u.maxima["indicators"],
-            u.indicator_score,
-            f"各指标得分之和 {u.indicator_raw:.4f},不超过分值{capped}",
-        ),
-        ("任务推进", u.maxima["tasks"], u.task_score, "各任务得分之和"),
-        (
-            "报送质量",
-            u.maxima["reporting"],
-            u.reporting_score,
-            f"分值 {u.maxima['reporting']:g} − 扣分 {u.deductions:g},不低于 0",
-        ),
-        ("加分", s.bonus_max, u.bonus, f"各加分项之和,不超过 {s.bonus_max:g}{bonus_note}"),
-        ("总分", s.full_marks, u.total, "以上四项之和(各项先保留两位小数)"),
-    ]
-    row = _gap(ws, span_table(ws, 4, SCORE_FIELDS, scores))
+    row += 1
+    merged_text(ws, row, 1, ncols, _composition(a, u))
+    row += 1
     sections = [row]
-    row = _section(ws, row, f"一、指标完成(分值 {u.maxima['indicators']:g};完成率封顶 {s.ratio_cap:.0%})")
     ind_rows = [
         [
-            i,
-            line.item,
+            k,
             line.name,
             _label(IndicatorKind, line.kind),
             line.measure_unit or "",
@@ -292,22 +411,24 @@ def _write_detail(ws, a: Assessment, u: UnitScore, office: str) -> int:
             line.score,
             line.working,
         ]
-        for i, line in enumerate(u.indicators, start=1)
+        for k, line in enumerate(u.indicators, start=1)
     ]
-    row = _table(ws, row, INDICATOR_FIELDS, ind_rows, "本单位未承担本规划的指标。")
-
-    source = "本单位" if s.status_source == "own" else "牵头单位"
-    sections.append(row)
-    row = _section(
+    cap = f"；完成率封顶 {s.ratio_cap:.0%}" if s.indicator_rule.name == "linear" else ""
+    row = _table(
         ws,
         row,
-        f"二、任务推进(分值 {u.maxima['tasks']:g};按{source}年内最后一次审核通过的状态计分;"
-        f"牵头 {s.lead_share:g}、配合 {s.helpers_share:g})",
+        f"（一）指标完成（分值 {u.maxima['indicators']:g}；{s.indicator_rule.wording}{cap}）",
+        INDICATOR_FIELDS,
+        ind_rows,
+        "本单位未承担本规划的指标。",
     )
+    own = s.status_source == "own"
+    measure = "对照序时进度计分" if s.task_measure == "schedule" else "按填报状态折算"
+    source = "本单位" if own else "牵头单位"
     task_rows = [
         [
-            i,
-            line.number or line.item,
+            k,
+            line.number or "",
             line.name,
             _label(TaskRole, line.role),
             line.weight,
@@ -315,67 +436,81 @@ def _write_detail(ws, a: Assessment, u: UnitScore, office: str) -> int:
             line.share,
             line.base,
             _label(TaskStatus, line.scored_status),
-            line.percent if s.status_source == "own" else line.lead_percent,
-            (line.round if s.status_source == "own" else line.lead_round) or "",
+            line.percent if own else line.lead_percent,
+            (line.round if own else line.lead_round) or "",
             line.fraction,
             line.score,
             line.working,
         ]
-        for i, line in enumerate(u.tasks, start=1)
+        for k, line in enumerate(u.tasks, start=1)
     ]
-    row = _table(ws, row, TASK_FIELDS, task_rows, "本单位未承担本规划年内到期的任务。")
-
     sections.append(row)
+    row = _table(
+        ws,
+        row,
+        f"（二）任务推进（分值 {u.maxima['tasks']:g}；{measure}，以{source}年内最后一次审核通过的填报为准；"
+        f"{s.task_rule.wording}；牵头 {s.lead_share:g}、配合 {s.helpers_share:g}）",
+        TASK_FIELDS,
+        task_rows,
+        "本单位未承担本规划年内到期的任务。",
+    )
+    sections.append(row)
+    rounds = "；".join(_round_sentence(line) for line in u.rounds)
     row = _section(
         ws,
         row,
-        f"三、报送质量(分值 {u.maxima['reporting']:g};迟报每天扣 {s.per_late_day:g}、每次扣 {s.per_late_round:g},"
-        f"退回每次扣 {s.per_returned:g},未报送每季度扣 {s.per_missing_round:g})",
+        f"（三）报送质量（分值 {u.maxima['reporting']:g}；迟报每天扣 {s.per_late_day:g}、每次扣 {s.per_late_round:g}，"
+        f"退回每次扣 {s.per_returned:g}，未报送每季度扣 {s.per_missing_round:g}）",
+        f"：{rounds}。" if rounds else "：本年度尚无调度轮次。",
     )
-    round_rows = [
-        [
-            i,
-            line.round,
-            ROUND_STATES[line.state],
-            line.due_date.isoformat(),
-            line.submitted_at.strftime("%Y-%m-%d %H:%M") if line.submitted_at else "",
-            line.days_late if line.days_late is not None else "",
-            line.returns,
-            line.deduction,
-            line.working,
-        ]
-        for i, line in enumerate(u.rounds, start=1)
-    ]
-    row = _table(ws, row, ROUND_FIELDS, round_rows, "本年度尚无调度轮次。")
-
+    kinds = (["定性评价"] if s.qualitative else []) + ["加分"] + (["扣分"] if s.deductions else [])
     sections.append(row)
-    row = _section(ws, row, f"四、加分(合计不超过 {s.bonus_max:g} 分)")
-    bonus_rows = [
-        [
-            i,
-            line.id,
-            line.reason,
-            line.entered_by,
-            line.entered_at.strftime("%Y-%m-%d %H:%M"),
-            line.points,
-        ]
-        for i, line in enumerate(u.bonuses, start=1)
-    ]
-    row = _table(ws, row, BONUS_FIELDS, bonus_rows, "无加分项。")
-    merged_text(ws, row, 1, ncols, f"{office} {chinese_date(a.as_of)}", height=18)
-    print_setup(ws, landscape=True)
-    ws.oddFooter.center.text = "&A 第 &P 页,共 &N 页"
-    return _paginate(ws, row, True, sections=sections)
+    tail = row
+    row = _table(
+        ws,
+        row,
+        f"（四）{'、'.join(kinds)}（加分合计不超过 {s.bonus_max:g} 分）",
+        ENTRY_FIELDS,
+        _entry_rows(u),
+        "无。",
+    )
+    merged_text(ws, row, 1, SIGN_SPLIT, UNIT_SIGNERS, SUBTITLE_FONT, LEFT, height=UNIT_SIGN_POINTS)
+    merged_text(ws, row, SIGN_SPLIT + 1, ncols, UNIT_CONFIRM, SUBTITLE_FONT, LEFT)
+    return row + 1, sections, tail
 
 
-def assessment_workbook(a: Assessment, office: str) -> ExportedBook:
-    """The whole table as .xlsx bytes with the pages each sheet prints on. `a` must be ok."""
+def _write_details(ws, a: Assessment, issuer: str, stage: TableStage) -> int:
+    ncols = len(DETAIL_WIDTHS)
+    title_rows(
+        ws, f"{a.plan_name}{a.year}年度考核得分明细表", f"发文机关：{issuer}", _stage_line(stage), ncols
+    )
+    ws.row_dimensions[1].height = 26  # repeated on every page: no taller than the title needs
+    for j, width in enumerate(DETAIL_WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = width
+    row = DETAIL_TITLE_ROWS[1] + 1
+    sections: list[int] = []
+    blocks: list[tuple[int, int]] = []
+    for i, u in enumerate(a.units, start=1):
+        first = row = _gap(ws, row) if i > 1 else row
+        row, unit_sections, tail = _unit_block(ws, row, a, u, i)
+        sections += [first, *unit_sections]
+        blocks += [(first, row - 1), (tail, row - 1)]
+    if not a.units:
+        merged_text(ws, row, 1, ncols, "本规划没有承担任务或指标的单位。")
+        row += 1
+    print_setup(ws, landscape=True, repeat_rows=f"{DETAIL_TITLE_ROWS[0]}:{DETAIL_TITLE_ROWS[1]}")
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    return _paginate(ws, row - 1, True, repeat_rows=DETAIL_TITLE_ROWS, sections=sections, blocks=blocks)
+
+
+def assessment_workbook(a: Assessment, issuer: str) -> ExportedBook:
+    """The whole table as .xlsx bytes with the pages each sheet prints on. `a` must be ok; `issuer`
+    is the office printed as 发文机关 and above the seal."""
+    stage = table_stage(a)
     book = Workbook()
     summary = book.active
     summary.title = SUMMARY_SHEET
-    pages = {SUMMARY_SHEET: _write_summary(summary, a, office)}
-    taken = {SUMMARY_SHEET}
-    for i, u in enumerate(a.units, start=1):
-        ws = book.create_sheet(sheet_title(f"{i}-{u.name}", taken))
-        pages[ws.title] = _write_detail(ws, a, u, office)
+    pages = {SUMMARY_SHEET: _write_summary(summary, a, issuer, stage)}
+    details = book.create_sheet(DETAIL_SHEET)
+    pages[DETAIL_SHEET] = _write_details(details, a, issuer, stage)
     return save(book, pages)

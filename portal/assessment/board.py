@@ -209,7 +209,8 @@ def assessment_book(portal: Portal, account, result: Assessment) -> ExportedBook
     require(account, "assessment.export")
     if not result.ok:
         raise InvalidInput("；".join(i.message for i in result.report.errors))
-    book = assessment_workbook(result, portal.settings.office_name)
+    issuer = portal.settings.office_name  # the one place the table's 发文机关 is decided
+    book = assessment_workbook(result, issuer)
     with portal.warehouse.transaction() as con:
         portal.audit(
             con,

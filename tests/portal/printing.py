@@ -43,3 +43,11 @@ def pdf_pages(pdf: Path) -> int:
         info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
         return int(re.search(r"^Pages:\s+(\d+)", info, re.M)[1])
     return len(_PAGE.findall(pdf.read_bytes()))
+
+
+def pdf_text(pdf: Path) -> str:
+    """The printed text, laid out as on the page; pages are separated by form feeds (pdftotext)."""
+    pdftotext = require_tool("pdftotext")
+    return subprocess.run(
+        [pdftotext, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout

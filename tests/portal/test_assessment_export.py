@@ -1,5 +1,6 @@
 """The annual assessment workbook: read back with openpyxl, printed by LibreOffice, and the CLI."""
 
+import datetime as dt
 import io
 import json
 import re
@@ -8,13 +9,14 @@ import zipfile
 import pytest
 from openpyxl import load_workbook
 
-from portal.assessment.assess import assess
-from portal.assessment.assessment_xlsx import SUMMARY_SHEET, assessment_workbook
+from portal.assessment.assess import Assessment, assess, table_stage
+from portal.assessment.assessment_xlsx import DETAIL_SHEET, SUMMARY_SHEET, assessment_workbook
 from schemas.enums import Role
+from schemas.issues import Report
 from tests.actors import EVALUATOR
 from tests.conftest import cli, run_cli
 from tests.portal.assessment_fixture import assessment_fixture, build_assessment_portal
-from tests.portal.printing import pdf_pages, to_pdf
+from tests.portal.printing import pdf_pages, pdf_text, to_pdf
 
 OFFICE = "长江中游城市群科技创新工作领导小组办公室"
 EVIL = '=HYPERLINK("http://evil.example","点我")'
@@ -30,77 +32,152 @@ def _book(portal):
     return assessment_workbook(a, portal.settings.office_name)
 
 
-def test_summary_sheet_has_title_office_date_one_row_per_unit_and_totals(portal):
+def _texts(ws) -> list[str]:
+    return [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+
+
+def _unit_rows(ws) -> dict[str, int]:
+    """The first row of each unit's block on the detail sheet, by unit name."""
+    found = {}
+    for r in range(1, ws.max_row + 1):
+        m = re.match(r"^\d+\. (.+?)\u3000\u3000总分", str(ws.cell(row=r, column=1).value or ""))
+        if m:
+            found[m[1]] = r
+    return found
+
+
+def test_summary_has_title_issuer_stage_data_date_and_one_row_per_unit_without_cross_unit_sums(portal):
     ws = load_workbook(io.BytesIO(_book(portal).data))[SUMMARY_SHEET]
     assert ws["A1"].value == "规划P2025年度考核结果汇总表"
-    assert ws["A2"].value == f"发文机关:{OFFICE}"
-    assert ws["F2"].value == "日期:2026年1月25日"
+    assert ws["A2"].value == f"发文机关：{OFFICE}"
+    # the year is over and every round settled: scored on the whole year, never claiming 定稿
+    assert ws["F2"].value == "考核阶段：年度评定\u3000\u3000数据截至：2026年1月25日"
     assert [c.value for c in ws[3]] == [
         "序号",
         "责任单位",
-        "指标完成\n(60分)",
-        "任务推进\n(30分)",
-        "报送质量\n(10分)",
-        "报送扣分",
-        "加分\n(≤5分)",
+        "指标完成\n（60分）",
+        "任务推进\n（30分）",
+        "报送质量\n（10分）",
+        "加分\n（≤5分）",
+        "扣分",
         "总分",
         "排名",
         "等次",
         "备注",
     ]
-    rows = [[c.value for c in ws[r]][:10] for r in range(4, 9)]
+    rows = [[c.value for c in ws[r]][:10] for r in range(4, 7)]
     assert rows == [
-        [1, "经发局", 58.0, 25.06, 9.0, 1.0, 0.0, 92.06, 1, "优秀"],
-        [2, "科技局", 54.0, 25.85, 9.4, 0.6, 0.0, 89.25, 2, "良好"],
-        [3, "高新园区", 36.0, 15.6, 7.5, 2.5, 5.0, 64.1, 3, "合格"],
-        # totals: 58+54+36; 25.06+25.85+15.6; 9+9.4+7.5; 1+0.6+2.5; 5; 92.06+89.25+64.1
-        [None, "合计", 148.0, 66.51, 25.9, 4.1, 5.0, 245.41, None, None],
-        # averages, rounded to 2 decimals: 245.41 / 3 = 81.80
-        [None, "平均", 49.33, 22.17, 8.63, 1.37, 1.67, 81.8, None, None],
+        [1, "经发局", 58.0, 25.06, 9.0, 0.0, 0.0, 92.06, 1, "优秀"],
+        [2, "科技局", 54.0, 25.85, 9.4, 0.0, 0.0, 89.25, 2, "良好"],
+        [3, "高新园区", 36.0, 15.6, 7.5, 5.0, 0.0, 64.1, 3, "合格"],
     ]
-    assert ws["A10"].value == "说明:"
-    assert "优秀 1 个、良好 1 个、合格 1 个、不合格 0 个" in ws["A13"].value
+    texts = _texts(ws)
+    assert not {"合计", "平均"} & set(texts)  # a sum of different units' scores means nothing
+    assert ws["A7"].value is None and ws["A8"].value == "说明："
+    assert any("优秀 1 个、良好 1 个、合格 1 个、不合格 0 个" in t for t in texts)
+    assert any(t.startswith("制表人：") and "审核人：" in t and "考核组成员：" in t for t in texts)
+    assert f"{OFFICE}（盖章）" in texts
     assert ws["C4"].number_format == "0.00"
     assert all(
-        ws.cell(row=r, column=c).border.left.style == "thin" for r in range(3, 9) for c in range(1, 12)
+        ws.cell(row=r, column=c).border.left.style == "thin" for r in range(3, 7) for c in range(1, 12)
     )
 
 
 def test_summary_prints_on_a4_fit_to_width_with_the_header_row_repeated(portal):
-    ws = load_workbook(io.BytesIO(_book(portal).data))[SUMMARY_SHEET]
+    book = load_workbook(io.BytesIO(_book(portal).data))
+    ws = book[SUMMARY_SHEET]
     assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
     assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
     assert ws.sheet_properties.pageSetUpPr.fitToPage is True
     assert ws.print_title_rows == "$3:$3"
+    assert book[DETAIL_SHEET].print_title_rows == "$1:$2"  # title, issuer and stage on every page
 
 
-def test_one_detail_sheet_per_unit_lets_an_evaluator_recompute_each_score(portal):
+def test_a_component_a_unit_does_not_carry_shows_a_dash_not_zero(portal_home):
+    fx = assessment_fixture()
+    fx.rows["indicator_owners"] = [r for r in fx.rows["indicator_owners"] if r["indicator"] != "I5"]
+    book = load_workbook(io.BytesIO(_book(build_assessment_portal(portal_home, fx)).data))
+    ws = book[SUMMARY_SHEET]
+    c_row = next(r for r in range(4, 7) if ws.cell(row=r, column=2).value == "高新园区")
+    assert ws.cell(row=c_row, column=3).value == "—"
+    assert ws.cell(row=c_row, column=11).value.startswith("未承担指标，指标完成分值折入任务推进")
+    details = book[DETAIL_SHEET]
+    first = _unit_rows(details)["高新园区"]
+    assert details.cell(row=first + 1, column=1).value.startswith("得分构成：指标完成 — ＋ 任务推进")
+    assert "（一）指标完成" in details.cell(row=first + 2, column=1).value
+    assert details.cell(row=first + 2, column=1).value.endswith("：本单位未承担本规划的指标。")
+
+
+def test_no_unit_codes_indicator_codes_record_ids_or_login_names_are_printed(portal):
     book = load_workbook(io.BytesIO(_book(portal).data))
-    assert book.sheetnames == [SUMMARY_SHEET, "1-经发局", "2-科技局", "3-高新园区"]
-    ws = book["1-经发局"]
-    cells = {ws.cell(row=r, column=c).value: (r, c) for r in range(1, ws.max_row + 1) for c in (1, 2, 3)}
-    assert ws["A3"].value == "总分 92.06 分,排名第 1 名,等次:优秀。"
-    r, _ = cells["I1"]
-    row = [ws.cell(row=r, column=c).value for c in range(1, 15)]
-    assert row[:11] == [1, "I1", "指标I1", "存量", "个", 2, 200, 170, "2025Q4", 0.85, 0.85]
+    texts = [t for ws in book for t in _texts(ws)]
+    assert not {"A", "B", "C", "I1", "T1"} & set(texts)
+    joined = "\n".join(texts)
+    for word in ("evaluator", "单位代码", "记录 ", "录入人"):
+        assert word not in joined, word
+
+
+def test_every_unit_block_ends_with_the_signature_lines_and_the_units_confirmation(portal):
+    ws = load_workbook(io.BytesIO(_book(portal).data))[DETAIL_SHEET]
+    starts = _unit_rows(ws)
+    assert list(starts) == ["经发局", "科技局", "高新园区"]
+    bounds = [*starts.values(), ws.max_row + 1]
+    for first, nxt in zip(bounds, bounds[1:], strict=False):
+        block = [ws.cell(row=r, column=c).value or "" for r in range(first, nxt) for c in (1, 8)]
+        signers = [i for i, t in enumerate(block) if str(t).startswith("制表人：")]
+        confirm = [i for i, t in enumerate(block) if str(t).startswith("被考核单位确认：")]
+        assert len(signers) == len(confirm) == 1
+        assert "考核组成员：" in block[signers[0]] and "负责人签字：" in block[confirm[0]]
+
+
+def test_the_detail_sheet_lets_an_evaluator_recompute_each_score(portal):
+    book = load_workbook(io.BytesIO(_book(portal).data))
+    assert book.sheetnames == [SUMMARY_SHEET, DETAIL_SHEET]
+    ws = book[DETAIL_SHEET]
+    cells: dict = {}  # the first row showing each value: 经发局's block comes first
+    for r in range(1, ws.max_row + 1):
+        for c in (2, 3):
+            cells.setdefault(ws.cell(row=r, column=c).value, r)
+    assert ws["A3"].value == "1. 经发局\u3000\u3000总分 92.06 分，排名第 1 名，等次：优秀"
+    assert ws["A4"].value == (
+        "得分构成：指标完成 58.00 ＋ 任务推进 25.06 ＋ 报送质量 9.00（10 − 报送扣分 1） ＋ 加分 0.00"
+        " − 扣分 0.00 ＝ 92.06。"
+    )
+    row = [ws.cell(row=cells["指标I1"], column=c).value for c in range(1, 15)]
+    assert row[:11] == [1, "指标I1", None, "存量", "个", 2, 200, 170, "2025Q4", 0.85, 0.85]
     assert (row[11], row[12], row[13]) == ("滞后", 34, "40 × 0.85 = 34")  # I1 is worth 60 × 2/3 = 40
-    r, _ = cells["T1"]
-    row = [ws.cell(row=r, column=c).value for c in range(1, 15)]
-    assert row[1:12] == ["T1", "任务T1", "牵头", 2, 2, 0.7, 1.4, "推进中", 80, "2025Q4", 0.8]
+    row = [ws.cell(row=cells["任务T1"], column=c).value for c in range(1, 15)]
+    assert row[2:12] == ["任务T1", "牵头", 2, 2, 0.7, 1.4, "推进中", 80, "2025Q4", 0.8]
     assert row[12] == pytest.approx(30 * 1.12 / 1.7)
-    r, _ = cells["2025Q4"]
-    assert [ws.cell(row=r, column=c).value for c in (3, 4, 5, 7, 8, 9)] == [
-        "按时报送",
-        "2026-01-15",
-        "2026-01-14 09:00",
-        0,
-        1,
-        1,
-    ]
-    c_sheet = book["3-高新园区"]
-    texts = [c.value for row in c_sheet.iter_rows() for c in row if isinstance(c.value, str)]
-    assert "获省级科技进步奖" in texts and "未报送" in texts
-    assert "各加分项之和,不超过 5(录入合计 7,按上限计)" in texts
+    texts = _texts(ws)
+    assert any(
+        "2025Q4 按时报送（截止 2026-01-15，2026-01-14 首次报送）：退回 1 次 × 1 = 1" in t for t in texts
+    )
+    assert "获省级科技进步奖" in texts and "承办全市科技创新现场会" in texts
+    assert any(t.endswith("加分录入合计 7，按上限 5 计。") for t in texts)
+    assert any("2025Q4 未报送（截止 2026-01-15）：未报送 × 2.5 = 2.5" in t for t in texts)
+
+
+def test_the_data_date_is_the_newest_approval_counted(portal_home):
+    fx = assessment_fixture()
+    fx.review(1, "approve", "", "2026-01-20 16:30")
+    ws = load_workbook(io.BytesIO(_book(build_assessment_portal(portal_home, fx)).data))[SUMMARY_SHEET]
+    assert ws["F2"].value.endswith("数据截至：2026年1月20日")
+
+
+@pytest.mark.parametrize(
+    ("today", "unsettled", "label"),
+    [
+        (dt.date(2025, 10, 10), [], "预评"),  # the year is not over
+        (dt.date(2026, 1, 25), ["2025Q4"], "预评"),  # a round still open or awaiting review
+        (dt.date(2026, 1, 25), [], "年度评定"),  # whole year, settled: still not 定稿
+    ],
+)
+def test_the_printed_stage_is_preliminary_until_the_year_is_over_and_settled(today, unsettled, label):
+    a = Assessment(plan="P", year=2025, report=Report(), as_of=today, unsettled=unsettled)
+    stage = table_stage(a)
+    assert (stage.label, stage.data_as_of) == (label, today)
+    assert "定稿" not in stage.label
 
 
 def test_text_that_looks_like_a_formula_is_written_as_text(portal_home):
@@ -118,15 +195,15 @@ def test_text_that_looks_like_a_formula_is_written_as_text(portal_home):
         xml = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/"))
     assert "<f>" not in xml and "<f " not in xml  # no formula anywhere
     assert re.search(r'<c r="B4" s="\d+" t="inlineStr"><is><t>=HYPERLINK\(', xml)  # stored as a string
-    reasons = [c.value for row in book.worksheets[3].iter_rows() for c in row if c.value == "+SUM(1,2)"]
-    assert reasons == ["+SUM(1,2)"]
+    reasons = [c for row in book[DETAIL_SHEET].iter_rows() for c in row if c.value == "+SUM(1,2)"]
+    assert [(c.value, c.quotePrefix) for c in reasons] == [("+SUM(1,2)", True)]
 
 
 @pytest.mark.libreoffice
 @pytest.mark.slow
 def test_libreoffice_prints_the_fixture_table_on_the_planned_pages(portal, tmp_path):
     book = _book(portal)
-    assert book.pages == {SUMMARY_SHEET: 1, "1-经发局": 1, "2-科技局": 1, "3-高新园区": 1}
+    assert book.pages == {SUMMARY_SHEET: 1, DETAIL_SHEET: 3}
     path = tmp_path / "考核表.xlsx"
     path.write_bytes(book.data)
     assert pdf_pages(to_pdf(path)) == 4
@@ -227,15 +304,28 @@ def test_cli_bonus_add_list_withdraw(portal, make_account):
 
 @pytest.mark.libreoffice
 @pytest.mark.slow
-def test_the_demo_table_prints_on_the_planned_pages_even_with_no_submissions(demo_portal, tmp_path):
-    # 荆州 (JZ): 11 units, the biggest details run over two pages: the breaks are ours, not the renderer's
+def test_the_demo_jingzhou_table_packs_its_units_and_signs_each_on_its_page(demo_portal, tmp_path):
+    # 荆州 (JZ) 2025, nothing approved yet: 11 units; it printed on 22 pages with one sheet per unit
     a = assess(demo_portal, EVALUATOR, "JZ", 2025)
     assert a.ok and len(a.units) == 11
     assert {(u.indicator_score, u.task_score) for u in a.units} == {(0.0, 0.0)}  # nothing approved yet
     # 2025Q1 and Q2 are past their due dates unreported (−2.5 each); 2025Q3 is due 10-15, today is 10-10
     assert {(u.reporting_score, u.total, u.rank, u.grade) for u in a.units} == {(5.0, 5.0, 1, "不合格")}
     book = assessment_workbook(a, demo_portal.settings.office_name)
-    assert book.pages["考核汇总"] == 1 and max(book.pages.values()) >= 2
     path = tmp_path / "JZ-2025.xlsx"
     path.write_bytes(book.data)
-    assert pdf_pages(to_pdf(path)) == book.total_pages
+    pdf = to_pdf(path)
+    assert pdf_pages(pdf) == book.total_pages <= 13
+    pages = pdf_text(pdf).split("\f")[: book.total_pages]
+    assert all(a.plan_name in page and "2025年度考核" in page for page in pages)  # the title on every page
+    assert "考核阶段：预评" in pages[0] and "数据截至：2025年10月10日" in pages[0]
+    for i, u in enumerate(a.units, start=1):
+        title = re.compile(rf"(?m)^\s*{i}\. {re.escape(u.name)}\s+总分")
+        on = [p for p in pages if title.search(p)]
+        assert len(on) == 1, u.name  # every unit is there once …
+        rest = on[0][title.search(on[0]).end() :]
+        block = re.split(rf"(?m)^\s*{i + 1}\. ", rest)[0]
+        assert "制表人" in block and "被考核单位确认" in block, u.name  # … signed on its own page
+    printed = "".join(pages)
+    for code in ("JZKF-", "JZ-K", "evaluator", "单位代码"):
+        assert code not in printed

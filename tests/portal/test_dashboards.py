@@ -410,10 +410,10 @@ def test_an_evaluator_adds_and_withdraws_a_bonus_item_and_bad_input_is_refused(a
     assert board.bonus.filter(pl.col("unit") == "A").is_empty()
 
 
-def test_the_assessment_export_opens_with_a_sheet_per_unit_and_is_audited(assessed_portal):
+def test_the_assessment_export_opens_with_the_summary_and_the_details_and_is_audited(assessed_portal):
     data = export_assessment(assessed_portal, OFFICE, "P", 2025)
     book = openpyxl.load_workbook(io.BytesIO(data))
-    assert book.sheetnames[0] == "考核汇总" and len(book.sheetnames) == 4
+    assert book.sheetnames == ["考核汇总", "得分明细"]
     assert _audit(assessed_portal, "assessment.export") == [("office1", "P/2025")]
 
 

@@ -238,7 +238,7 @@ BONUS_FIELDS = [
 SCORE_FIELDS = [("考核项目", 2, None), ("分值", 1, "0.##"), ("得分", 1, NUMBER), ("计算方法", 10, None)]
 
 
-def _write_detail(ws, a: Assessment, u: UnitScore, office: str) -> int:
+def _write_detail(ws, a: Assessment, u: UnitScore, seal: str) -> int:
     s = a.scheme
     ncols = len(DETAIL_WIDTHS)
     title_rows(ws, f"{u.name}{a.year}年度考核得分明细", f"规划:{a.plan_name}", f"单位代码:{u.unit}", ncols)
@@ -362,14 +362,15 @@ def _write_detail(ws, a: Assessment, u: UnitScore, office: str) -> int:
         for i, line in enumerate(u.bonuses, start=1)
     ]
     row = _table(ws, row, BONUS_FIELDS, bonus_rows, "无加分项。")
-    merged_text(ws, row, 1, ncols, f"{office} {chinese_date(a.as_of)}", height=18)
+    merged_text(ws, row, 1, ncols, f"{seal} {chinese_date(a.as_of)}", height=18)
     print_setup(ws, landscape=True)
     ws.oddFooter.center.text = "&A 第 &P 页,共 &N 页"
     return _paginate(ws, row, True, sections=sections)
 
 
-def assessment_workbook(a: Assessment, office: str) -> ExportedBook:
-    """The whole table as .xlsx bytes with the pages each sheet prints on. `a` must be ok."""
+def assessment_workbook(a: Assessment, office: str, seal: str | None = None) -> ExportedBook:
+    """The whole table as .xlsx bytes with the pages each sheet prints on. `a` must be ok.
+    `office` issues it (发文机关); `seal` is the 落款 under each unit's sheet (default `office`)."""
     book = Workbook()
     summary = book.active
     summary.title = SUMMARY_SHEET
@@ -377,5 +378,5 @@ def assessment_workbook(a: Assessment, office: str) -> ExportedBook:
     taken = {SUMMARY_SHEET}
     for i, u in enumerate(a.units, start=1):
         ws = book.create_sheet(sheet_title(f"{i}-{u.name}", taken))
-        pages[ws.title] = _write_detail(ws, a, u, office)
+        pages[ws.title] = _write_detail(ws, a, u, seal or office)
     return save(book, pages)

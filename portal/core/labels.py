@@ -526,7 +526,6 @@ UNIT_BAD_EMAIL = "电子邮箱“{value}”格式不对，应为 name@example.or
 UNIT_BAD_WEBHOOK = "群机器人地址“{value}”不是网址，应以 https:// 开头（从企业微信或钉钉群设置中复制）。"
 UNIT_ACTIVE = "启用(停用后不再计入应报单位)"
 UNIT_SAVE = "保存"
-UNIT_UNKNOWN = "没有代码为 {code} 的责任单位。"
 UNIT_NOTHING_GIVEN = "没有要修改的内容。"
 UNIT_UNCHANGED = "责任单位 {code} {name} 的信息没有变化。"
 UNIT_UPDATED = "已修改责任单位 {code} {name}:{what}。"
@@ -555,7 +554,6 @@ SCHEME_SAVE = "校验并保存"
 SCHEME_SAVED = "已保存 {plan} {year} 年的考核方案({file}),重新计算后生效。"
 SCHEME_NOT_SAVED = "考核方案有错误,未保存:"
 SCHEME_NOT_TEXT = "文件不是 UTF-8 编码的文字"
-SCHEME_UNKNOWN_PLAN = "没有代码为 {plan} 的规划。"
 SCHEME_YEAR_OUTSIDE = "{year} 年不在规划 {plan} 的规划期({start}—{end} 年)内。"
 
 _more_columns(

@@ -136,6 +136,11 @@ def missing_unit(unit: str) -> str:
     return f"单位“{unit}”不存在或不在您的管辖范围内，请核对单位代码。"
 
 
+def missing_plan(plan: str) -> str:
+    """The words for a plan code that does not exist, or is outside the caller's scope."""
+    return f"规划“{plan}”不存在或不在您的管辖范围内，请核对规划代码。"
+
+
 def _action(code: str) -> Action:
     try:
         return ACTIONS[code]
@@ -203,7 +208,7 @@ def require(account, action: str, unit: str | None = None, plan: str | None = No
             )
     if plan is not None:
         if not scope.has_plan(plan):
-            raise OutOfScope(f"规划“{plan}”不存在或不在您的管辖范围内，请核对规划代码。", action)
+            raise OutOfScope(missing_plan(plan), action)
         if spec.act and not scope.has_plan(plan, act=True):
             raise PermissionDenied(
                 f"无权{spec.label}：规划“{plan}”由下级办公室负责，您的账号对其只读。", action

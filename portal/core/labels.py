@@ -88,6 +88,10 @@ ROUND_CREATE = "新建并开放"
 REGISTRY_UPLOAD = "上传任务分解表(.xlsx)"
 REGISTRY_IMPORT = "导入(全部替换)"
 REGISTRY_IMPORT_HELP = "有任何错误则一行也不导入;导入会替换现有的规划、单位、任务和指标。"
+REGISTRY_SCOPED_HELP = (
+    "您的账号限定在本办公室的管辖范围：导出的只是您能看到的部分；导入的须是完整的任务分解表（向全平台管理员索取），"
+    "只能改动本办公室负责的规划、任务、指标和单位，其余各行须与平台上的一致。轮次由全平台管理员统一管理。"
+)
 REGISTRY_EXPORT_XLSX = "导出任务分解表(Excel)"
 REGISTRY_EXPORT_JSON = "导出任务分解表(JSON)"
 REGISTRY_FILE_XLSX = "任务分解表.xlsx"

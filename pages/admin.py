@@ -11,7 +11,7 @@ from portal.accounts.auth import (
     unlock_account,
 )
 from portal.core import labels as L
-from portal.core.permissions import allowed
+from portal.core.permissions import allowed, scope_of
 from portal.ops.backup import create_backup_as, list_backups_as, read_backup_as, restore_backup_as
 from portal.registry.admin import (
     audit_choices_as,
@@ -114,6 +114,8 @@ def rounds_tab() -> None:
 def registry_tab() -> None:
     if allowed(account, "registry.import"):
         st.caption(L.REGISTRY_IMPORT_HELP)
+        if not scope_of(account).platform:
+            st.caption(L.REGISTRY_SCOPED_HELP)
         upload = st.file_uploader(L.REGISTRY_UPLOAD, type=["xlsx"], key="admin_registry_file")
         if st.button(L.REGISTRY_IMPORT, key="admin_registry_import", disabled=upload is None):
             result = import_registry(portal, account, upload.getvalue())

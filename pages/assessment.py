@@ -41,7 +41,7 @@ year = cols[1].selectbox(
     L.ASSESS_YEAR, years, index=years.index(choices.default_year(plan)), key=f"assess_year_{code}"
 )
 
-if allowed(account, "assessment.configure"):
+if allowed(account, "assessment.configure", plan=code):  # not a plan of an office below
     with st.expander(L.SCHEME_HEADING):
         st.caption(L.SCHEME_HELP.format(plan=code, year=year))
         text = scheme_text_as(portal, account, code, year)

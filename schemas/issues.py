@@ -541,6 +541,30 @@ _CATALOGUE: list[IssueType] = [
         "请在“单位”表中保留该单位，并把“是否启用”改为“否”以停用它，再重新导入。",
     ),
     IssueType(
+        "registry-out-of-scope-change",
+        E,
+        "registry",
+        "不能修改管辖范围以外的内容",
+        "工作表“{sheet}”第 {row} 行的{item}“{value}”与平台上的不同，但它不属于您的账号负责的办公室，您不能修改它（办公室的上级、规划的所属办公室、单位的所属组织也只能在本办公室范围内调整）。",
+        "请把该行恢复为平台上的内容后重新导入；您只能修改本办公室负责的规划（及其任务、指标）、单位和本办公室的信息。",
+    ),
+    IssueType(
+        "registry-out-of-scope-add",
+        E,
+        "registry",
+        "不能新增管辖范围以外的内容",
+        "工作表“{sheet}”第 {row} 行新增的{item}“{value}”不属于您的账号负责的办公室，您不能新增它。",
+        "请删去该行后重新导入；新增的规划须属于本办公室，新增的单位须以本办公室为所属组织，新的办公室由全平台管理员添加。",
+    ),
+    IssueType(
+        "registry-out-of-scope-drop",
+        E,
+        "registry",
+        "不能删除管辖范围以外的内容",
+        "工作表“{sheet}”中没有{item}“{value}”，但它不属于您的账号负责的办公室，您不能删除它。",
+        "导入会替换整个任务分解表：请使用包含全部内容的任务分解表，只修改本办公室负责的行，其余各行保持原样。",
+    ),
+    IssueType(
         "round-locked-change",
         E,
         "registry",
@@ -619,8 +643,10 @@ _CATALOGUE: list[IssueType] = [
         E,
         "scheme",
         "规划不存在",
-        "规划代码 {value} 不存在。",
-        "可用的规划代码:{known}。",
+        # the words of portal.core.permissions.missing_plan: an unknown plan and one outside the
+        # account's scope are refused alike
+        "规划“{value}”不存在或不在您的管辖范围内，请核对规划代码。",
+        "可用的规划代码：{known}。",
     ),
     IssueType(
         "assess-year-outside-plan",

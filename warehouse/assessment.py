@@ -90,21 +90,27 @@ def insert_bonus(
     return rows[0][0]
 
 
-def withdraw_bonus(
-    con: duckdb.DuckDBPyConnection, bonus_id: int, by: str, at_time: dt.datetime
-) -> dict | None:
-    """Mark one item withdrawn; the row as it was, or None when there is no such item in force."""
+def bonus_in_force(con: duckdb.DuckDBPyConnection, bonus_id: int) -> dict | None:
+    """One item in force (id, plan, year, unit, points, reason); None when there is none."""
     rows = con.sql(
         "SELECT id, plan, year, unit, points, reason FROM assessment_bonus "
         "WHERE id = $id AND withdrawn_at IS NULL",
         params={"id": bonus_id},
     ).pl()
-    if not rows.height:
+    return rows.to_dicts()[0] if rows.height else None
+
+
+def withdraw_bonus(
+    con: duckdb.DuckDBPyConnection, bonus_id: int, by: str, at_time: dt.datetime
+) -> dict | None:
+    """Mark one item withdrawn; the row as it was, or None when there is no such item in force."""
+    row = bonus_in_force(con, bonus_id)
+    if row is None:
         return None
     con.execute(
         "UPDATE assessment_bonus SET withdrawn_by = ?, withdrawn_at = ? WHERE id = ?", [by, at_time, bonus_id]
     )
-    return rows.to_dicts()[0]
+    return row
 
 
 # --- issue 16: indicator cells, evaluators' entries, self-scores, whether the year is final ---------

@@ -7,6 +7,9 @@ with its working out. Only approved data counts.
 
 `add_bonus` and `withdraw_bonus` are the bonus-item use cases the 年度考核 page and
 `portal bonus add/withdraw` both call: each takes the acting account and checks assessment.adjust.
+Every use case checks the plan against the account's scope: a plan outside it is refused in the
+words for a plan that does not exist (permissions.missing_plan), and an office above the plan's
+office reads the assessment but does not adjust it.
 """
 
 from __future__ import annotations
@@ -21,9 +24,10 @@ from portal.assessment.scoring import Facts, UnitScore, score, unit_scores
 from portal.core import labels as L
 from portal.core.context import Portal
 from portal.core.outcome import Outcome
-from portal.core.permissions import require
+from portal.core.permissions import require, scope_of
 from schemas.issues import Issue, Report
 from warehouse import assessment as data
+from warehouse import offices
 from warehouse.views import indicator_year_completion
 
 # The JSON contract's stage until the 预评 → 公示 → 定稿 lifecycle exists (issue 16, item 2).
@@ -36,6 +40,7 @@ class Assessment:
     year: int
     report: Report
     plan_name: str = ""
+    office: dict | None = None  # the office running the plan: it issues the 考核表
     scheme: ScoringScheme | None = None
     units: list[UnitScore] = field(default_factory=list)
     as_of: dt.date | None = None
@@ -150,10 +155,12 @@ def table_stage(a: Assessment) -> TableStage:
     return TableStage("年度评定", data_as_of, note)
 
 
-def _check_plan_year(con, plan: str, year: int) -> tuple[dict | None, list[Issue]]:
+def _check_plan_year(con, plan: str, year: int, actor=None) -> tuple[dict | None, list[Issue]]:
     row = data.plan_row(con, plan)
     if row is None:
-        known = "、".join(data.plan_codes(con)) or "(尚未导入任何规划)"
+        visible = scope_of(actor).plans() if actor is not None else None  # list no other office's
+        codes = [c for c in data.plan_codes(con) if visible is None or c in visible]
+        known = "、".join(codes) or "(尚未导入任何规划)"
         return None, [Issue.make("assess-plan-unknown", value=plan, known=known)]
     if not row["start_year"] <= year <= row["end_year"]:
         issue = Issue.make(
@@ -215,15 +222,16 @@ def gather(portal: Portal, con, plan: str, year: int, today: dt.date) -> Facts:
 def assess(portal: Portal, actor, plan: str, year: int) -> Assessment:
     """Score every unit with anything assigned in `plan` for `year`, once `actor` may see the
     assessment; problems with the plan, year or scheme come back as issues."""
-    require(actor, "assessment.view")
+    require(actor, "assessment.view", plan=plan)
     today = portal.settings.today()
     scheme_result = load_scheme(portal.settings.home, plan, year)
     result = Assessment(plan=plan, year=year, report=scheme_result.report, as_of=today)
     with portal.warehouse.connect() as con:
-        row, issues = _check_plan_year(con, plan, year)
+        row, issues = _check_plan_year(con, plan, year, actor)
         result.report.extend(issues)
         if row is not None:
             result.plan_name = row["name"]
+            result.office = offices.office(con, offices.office_of_plan(con, plan))
         if not result.report.ok or scheme_result.scheme is None:
             return result
         result.scheme = scheme = scheme_result.scheme
@@ -256,14 +264,14 @@ def add_bonus(
     portal: Portal, actor, plan: str, year: int, unit: str, points: float, reason: str
 ) -> BonusResult:
     """`actor` records one bonus item (audited); wrong input comes back as issues and stores nothing."""
-    require(actor, "assessment.adjust")
+    require(actor, "assessment.adjust", plan=plan)
     year, points = int(year), float(points)
     report = Report()
     scheme_result = load_scheme(portal.settings.home, plan, year)
     report.extend(scheme_result.report.issues)
     reason = (reason or "").strip()
     with portal.warehouse.transaction() as con:
-        _, issues = _check_plan_year(con, plan, year)
+        _, issues = _check_plan_year(con, plan, year, actor)
         report.extend(issues)
         if not report.ok:
             return BonusResult(report)
@@ -292,13 +300,16 @@ def add_bonus(
 
 
 def withdraw_bonus(portal: Portal, actor, bonus_id: int) -> Outcome:
-    """`actor` withdraws an item in force (audited; the record stays); refused when there is none."""
+    """`actor` withdraws an item in force (audited; the record stays); refused when there is none,
+    and in the same words when the item's plan is outside the account's scope."""
     require(actor, "assessment.adjust")
     bonus_id = int(bonus_id)
     with portal.warehouse.transaction() as con:
-        row = data.withdraw_bonus(con, bonus_id, actor.username, portal.settings.now())
-        if row is None:
+        found = data.bonus_in_force(con, bonus_id)
+        if found is None or not scope_of(actor).has_plan(found["plan"]):
             return Outcome(False, L.BONUS_NOT_FOUND.format(id=bonus_id))
+        require(actor, "assessment.adjust", plan=found["plan"])  # an upper office only reads it
+        row = data.withdraw_bonus(con, bonus_id, actor.username, portal.settings.now())
         portal.audit(
             con,
             actor.audit_name,
@@ -310,6 +321,6 @@ def withdraw_bonus(portal: Portal, actor, bonus_id: int) -> Outcome:
 
 
 def list_bonus(portal: Portal, actor, plan: str, year: int) -> pl.DataFrame:
-    require(actor, "assessment.view")
+    require(actor, "assessment.view", plan=plan)
     with portal.warehouse.connect() as con:
         return data.bonus_items(con, plan, year)

@@ -166,7 +166,7 @@ def _signature(ws, row: int, ncols: int, text: str) -> int:
     return row + 1
 
 
-def _write_summary(ws, a: Assessment, issuer: str, stage: TableStage) -> int:
+def _write_summary(ws, a: Assessment, issuer: str, stage: TableStage, seal: str | None = None) -> int:
     columns = _summary_columns(a)
     headers = [h for h, _, _ in columns]
     formats = [f for _, _, f in columns]
@@ -207,7 +207,7 @@ def _write_summary(ws, a: Assessment, issuer: str, stage: TableStage) -> int:
         merged_text(ws, row, 1, ncols, note)
         row += 1
     row = _signature(ws, row, ncols, SIGNERS)
-    merged_text(ws, row, 1, ncols, f"{issuer}（盖章）", SUBTITLE_FONT, LEFT, height=SIGN_ROW_POINTS)
+    merged_text(ws, row, 1, ncols, f"{seal or issuer}（盖章）", SUBTITLE_FONT, LEFT, height=SIGN_ROW_POINTS)
     ws.freeze_panes = ws.cell(row=SUMMARY_HEADER_ROW + 1, column=1)
     print_setup(ws, landscape=False, repeat_rows=f"{SUMMARY_HEADER_ROW}:{SUMMARY_HEADER_ROW}")
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
@@ -503,14 +503,14 @@ def _write_details(ws, a: Assessment, issuer: str, stage: TableStage) -> int:
     return _paginate(ws, row - 1, True, repeat_rows=DETAIL_TITLE_ROWS, sections=sections, blocks=blocks)
 
 
-def assessment_workbook(a: Assessment, issuer: str) -> ExportedBook:
+def assessment_workbook(a: Assessment, issuer: str, seal: str | None = None) -> ExportedBook:
     """The whole table as .xlsx bytes with the pages each sheet prints on. `a` must be ok; `issuer`
-    is the office printed as 发文机关 and above the seal."""
+    is the office printed as 发文机关, `seal` its 落款 above the seal (default `issuer`)."""
     stage = table_stage(a)
     book = Workbook()
     summary = book.active
     summary.title = SUMMARY_SHEET
-    pages = {SUMMARY_SHEET: _write_summary(summary, a, issuer, stage)}
+    pages = {SUMMARY_SHEET: _write_summary(summary, a, issuer, stage, seal)}
     details = book.create_sheet(DETAIL_SHEET)
     pages[DETAIL_SHEET] = _write_details(details, a, issuer, stage)
     return save(book, pages)

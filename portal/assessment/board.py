@@ -23,7 +23,7 @@ from portal.core.documents import ExportedBook
 from portal.core.errors import InvalidInput
 from portal.core.labels import enum_label
 from portal.core.outcome import Outcome
-from portal.core.permissions import allowed, require
+from portal.core.permissions import allowed, missing_plan, require, visible_plans
 from schemas.enums import IndicatorKind, Pace, TaskRole, TaskStatus
 from schemas.issues import Issue
 from warehouse import lookups
@@ -52,9 +52,10 @@ class AssessmentChoices:
 
 
 def assessment_choices(portal: Portal, account) -> AssessmentChoices:
-    require(account, "assessment.view")
+    """The plans the account may see the assessment of (its offices' and those below them)."""
+    visible = visible_plans(account, "assessment.view")
     with portal.warehouse.connect() as con:
-        rows = lookups.plan_periods(con)
+        rows = [r for r in lookups.plan_periods(con) if visible is None or r[0] in visible]
     return AssessmentChoices([PlanChoice(*r) for r in rows], portal.settings.today())
 
 
@@ -62,7 +63,7 @@ def assessment_choices(portal: Portal, account) -> AssessmentChoices:
 class AssessmentBoard:
     assessment: Assessment
     bonus: pl.DataFrame  # items in force: bonus_id, unit, unit_name, points, reason, entered_by, entered_at
-    can_adjust: bool  # may add and withdraw bonus items (assessment.adjust)
+    can_adjust: bool  # may add and withdraw bonus items (assessment.adjust; not an upper office)
     can_export: bool
 
     @property
@@ -95,7 +96,7 @@ class AssessmentBoard:
 
 def assessment_board(portal: Portal, account, plan: str, year: int) -> AssessmentBoard:
     """Score `plan` for `year` on the portal's clock; problems stay in the assessment's report."""
-    require(account, "assessment.view")
+    require(account, "assessment.view", plan=plan)
     result = assess(portal, account, plan, int(year))
     bonus = (
         list_bonus(portal, account, plan, int(year)).rename({"id": "bonus_id"})
@@ -110,8 +111,8 @@ def assessment_board(portal: Portal, account, plan: str, year: int) -> Assessmen
     return AssessmentBoard(
         assessment=result,
         bonus=bonus,
-        can_adjust=allowed(account, "assessment.adjust"),
-        can_export=allowed(account, "assessment.export"),
+        can_adjust=allowed(account, "assessment.adjust", plan=plan),
+        can_export=allowed(account, "assessment.export", plan=plan),
     )
 
 
@@ -205,12 +206,16 @@ _BONUS_COLUMNS = ["bonus_id", "reason", "entered_by", "entered_at", "points"]
 
 def assessment_book(portal: Portal, account, result: Assessment) -> ExportedBook:
     """年度考核表 (summary and one sheet per unit) of a computed assessment, audited as
-    assessment.export. The page downloads its bytes; `portal assess -o` writes it."""
-    require(account, "assessment.export")
+    assessment.export. The page downloads its bytes; `portal assess -o` writes it. It is issued
+    by the plan's own office (its name; its 落款 text for the signature), the settings'
+    office_name only for a plan without an office."""
+    require(account, "assessment.export", plan=result.plan)
     if not result.ok:
         raise InvalidInput("；".join(i.message for i in result.report.errors))
-    issuer = portal.settings.office_name  # the one place the table's 发文机关 is decided
-    book = assessment_workbook(result, issuer)
+    # The one place the table's 发文机关 is decided: the plan's own office.
+    office = result.office or {}
+    issuer = office.get("name") or portal.settings.office_name
+    book = assessment_workbook(result, issuer, office.get("seal_text") or issuer)
     with portal.warehouse.transaction() as con:
         portal.audit(
             con,
@@ -224,7 +229,7 @@ def assessment_book(portal: Portal, account, result: Assessment) -> ExportedBook
 
 def export_assessment(portal: Portal, account, plan: str, year: int) -> bytes:
     """The 年度考核表 .xlsx; the assessment must be computable (the page offers the button only then)."""
-    require(account, "assessment.export")
+    require(account, "assessment.export", plan=plan)
     return assessment_book(portal, account, assess(portal, account, plan, int(year))).data
 
 
@@ -246,7 +251,7 @@ def scheme_text_as(portal: Portal, account, plan: str, year: int) -> str:
     """The TOML text in force for `plan` and `year`: the most specific file under PORTAL_HOME/scoring
     (a file there only needs the keys that differ; the rest comes from the files before it), or the
     shipped default when there is none."""
-    require(account, "assessment.configure")
+    require(account, "assessment.configure", plan=plan)
     files = scheme_files(portal.settings.home, plan, int(year))
     return files[-1].read_text(encoding="utf-8") if files else default_text()
 
@@ -254,11 +259,11 @@ def scheme_text_as(portal: Portal, account, plan: str, year: int) -> str:
 def save_scheme_as(portal: Portal, account, plan: str, year: int, text: bytes) -> Outcome:
     """Check an uploaded scheme as it would be layered for `plan` and `year`, and only if it passes
     write it as scoring/{plan}-{year}.toml (atomically), audited as assessment.configure."""
-    require(account, "assessment.configure")
+    require(account, "assessment.configure", plan=plan)
     year = int(year)
     years = _plan_years(portal, plan)
     if years is None:
-        return Outcome(False, L.SCHEME_UNKNOWN_PLAN.format(plan=plan))
+        return Outcome(False, missing_plan(plan))
     if not years[0] <= year <= years[1]:
         return Outcome(
             False, L.SCHEME_YEAR_OUTSIDE.format(year=year, plan=plan, start=years[0], end=years[1])

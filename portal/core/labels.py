@@ -88,6 +88,10 @@ ROUND_CREATE = "新建并开放"
 REGISTRY_UPLOAD = "上传任务分解表(.xlsx)"
 REGISTRY_IMPORT = "导入(全部替换)"
 REGISTRY_IMPORT_HELP = "有任何错误则一行也不导入;导入会替换现有的规划、单位、任务和指标。"
+REGISTRY_SCOPED_HELP = (
+    "您的账号限定在本办公室的管辖范围：导出的只是您能看到的部分；导入的须是完整的任务分解表（向全平台管理员索取），"
+    "只能改动本办公室负责的规划、任务、指标和单位，其余各行须与平台上的一致。轮次由全平台管理员统一管理。"
+)
 REGISTRY_EXPORT_XLSX = "导出任务分解表(Excel)"
 REGISTRY_EXPORT_JSON = "导出任务分解表(JSON)"
 REGISTRY_FILE_XLSX = "任务分解表.xlsx"
@@ -526,7 +530,6 @@ UNIT_BAD_EMAIL = "电子邮箱“{value}”格式不对，应为 name@example.or
 UNIT_BAD_WEBHOOK = "群机器人地址“{value}”不是网址，应以 https:// 开头（从企业微信或钉钉群设置中复制）。"
 UNIT_ACTIVE = "启用(停用后不再计入应报单位)"
 UNIT_SAVE = "保存"
-UNIT_UNKNOWN = "没有代码为 {code} 的责任单位。"
 UNIT_NOTHING_GIVEN = "没有要修改的内容。"
 UNIT_UNCHANGED = "责任单位 {code} {name} 的信息没有变化。"
 UNIT_UPDATED = "已修改责任单位 {code} {name}:{what}。"
@@ -555,7 +558,6 @@ SCHEME_SAVE = "校验并保存"
 SCHEME_SAVED = "已保存 {plan} {year} 年的考核方案({file}),重新计算后生效。"
 SCHEME_NOT_SAVED = "考核方案有错误,未保存:"
 SCHEME_NOT_TEXT = "文件不是 UTF-8 编码的文字"
-SCHEME_UNKNOWN_PLAN = "没有代码为 {plan} 的规划。"
 SCHEME_YEAR_OUTSIDE = "{year} 年不在规划 {plan} 的规划期({start}—{end} 年)内。"
 
 _more_columns(

@@ -13,7 +13,7 @@ from portal.core import labels as L
 from portal.core.context import Portal
 from portal.core.labels import enum_label
 from portal.core.outcome import Outcome
-from portal.core.permissions import ACTIONS, require
+from portal.core.permissions import ACTIONS, missing_unit, require, scope_of, visible_units
 from schemas.enums import UnitKind
 from schemas.issues import Report
 from schemas.text import bad_email_addresses, email_addresses, is_webhook_url
@@ -41,10 +41,10 @@ def report_frame(report: Report) -> pl.DataFrame:
 
 
 def unit_choices(portal: Portal, account) -> list[tuple[str, str]]:
-    """(code, name) of the active units an account can be bound to."""
-    require(account, "account.manage")
+    """(code, name) of the active units an account can be bound to: those the admin acts for."""
+    visible = visible_units(account, "account.manage")
     with portal.warehouse.connect() as con:
-        return active_units(con)
+        return [(code, name) for code, name in active_units(con) if visible is None or code in visible]
 
 
 # --- 操作日志 (audit.view) -------------------------------------------------------------------------
@@ -114,10 +114,12 @@ UNIT_TEXT_MAX = 100
 
 
 def list_units_as(portal: Portal, account) -> pl.DataFrame:
-    """Every unit in the registry, active or not, in code order."""
-    require(account, "unit.manage")
+    """Every unit the account may manage (its offices' units), active or not, in code order."""
+    visible = visible_units(account, "unit.manage")
     with portal.warehouse.connect() as con:
         frame = units_listing(con)
+    if visible is not None:
+        frame = frame.filter(pl.col("code").is_in(sorted(visible)))
     kinds = {k: enum_label(UnitKind, k) for k in frame["kind"].unique().to_list()}
     frame = frame.with_columns(
         kind_label=pl.col("kind").replace_strict(kinds, default=pl.col("kind"), return_dtype=pl.String)
@@ -144,6 +146,8 @@ def update_unit_as(
     (only the arguments given; "" clears a text).
 
     A deactivated unit is no longer expected to report (completion.sql counts only active units).
+    A unit the account does not act for (another office's, or one below it) is refused in the
+    words for a unit that does not exist: the listing does not show it either.
     """
     require(account, "unit.manage")
     wanted: dict[str, object] = {}
@@ -167,8 +171,8 @@ def update_unit_as(
         return Outcome(False, L.UNIT_NOTHING_GIVEN)
     with portal.warehouse.transaction() as con:
         found = unit_settings(con, code)
-        if found is None:
-            return Outcome(False, L.UNIT_UNKNOWN.format(code=code))
+        if found is None or not scope_of(account).has_unit(code, act=True):
+            return Outcome(False, missing_unit(code))
         name, before = found
         changed = {k: v for k, v in wanted.items() if before[k] != v}
         if not changed:

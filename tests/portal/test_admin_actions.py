@@ -134,7 +134,7 @@ def test_an_unchanged_unit_writes_nothing_to_the_log(demo_portal):
 @pytest.mark.parametrize(
     ("code", "fields", "message"),
     [
-        ("NO-SUCH", {"phone": "1"}, "没有代码为 NO-SUCH 的责任单位。"),
+        ("NO-SUCH", {"phone": "1"}, "单位“NO-SUCH”不存在或不在您的管辖范围内，请核对单位代码。"),
         ("JZKF-JFJ", {}, "没有要修改的内容。"),
         ("JZKF-JFJ", {"contact": "长" * 101}, "联系人不能超过 100 个字。"),
     ],
@@ -296,7 +296,7 @@ def test_a_previous_scheme_survives_a_rejected_upload(demo_portal):
 @pytest.mark.parametrize(
     ("plan", "year", "message"),
     [
-        ("NOPE", 2025, "没有代码为 NOPE 的规划。"),
+        ("NOPE", 2025, "规划“NOPE”不存在或不在您的管辖范围内，请核对规划代码。"),
         ("JZ", 2030, "2030 年不在规划 JZ 的规划期(2023—2025 年)内。"),
     ],
 )

@@ -169,7 +169,8 @@ def test_an_invalid_scheme_scores_nothing_and_says_why(portal):
 def test_unknown_plan_and_year_outside_the_plan_are_issues(portal):
     unknown = assess(portal, EVALUATOR, "NOPE", 2025)
     assert unknown.report.codes() == ["assess-plan-unknown"]
-    assert unknown.report.issues[0].hint == "可用的规划代码:P。"
+    assert unknown.report.issues[0].message == "规划“NOPE”不存在或不在您的管辖范围内，请核对规划代码。"
+    assert unknown.report.issues[0].hint == "可用的规划代码：P。"
     outside = assess(portal, EVALUATOR, "P", 2027)
     assert outside.report.flatten(["code", "message"]) == [
         ["assess-year-outside-plan", "2027 年不在规划 P 的规划期 2024–2025 内。"]

@@ -244,7 +244,7 @@ def test_cli_writes_the_table_and_lists_the_scores(portal):
 def test_cli_exit_codes_for_a_bad_plan_and_a_bad_scheme(portal):
     home = portal.settings.home
     unknown = cli("assess", "--plan", "NOPE", "--year", "2025", "-o", str(home / "x.xlsx"), home=home)
-    assert unknown.returncode == 2 and "规划代码 NOPE 不存在" in unknown.stderr
+    assert unknown.returncode == 2 and "规划“NOPE”不存在" in unknown.stderr
     assert not (home / "x.xlsx").exists()
     nowhere = cli("assess", "--plan", "P", "--year", "2025", "-o", str(home / "no" / "x.xlsx"), home=home)
     assert nowhere.returncode == 2 and "无法写入文件" in nowhere.stderr

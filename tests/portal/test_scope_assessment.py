@@ -108,7 +108,7 @@ def test_portal_assess_as_an_account_shows_only_its_plans(demo_portal, jzkf):
 
 def _summary_and_signatures(data: bytes) -> tuple[str, set[str]]:
     book = load_workbook(io.BytesIO(data))
-    cells = {str(c.value) for ws in book.worksheets[1:] for row in ws.iter_rows() for c in row if c.value}
+    cells = {str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value}
     return book.worksheets[0]["A2"].value, cells
 
 
@@ -118,7 +118,7 @@ def _summary_and_signatures(data: bytes) -> tuple[str, set[str]]:
 def test_the_assessment_table_is_issued_by_the_plans_own_office(demo_portal, plan, office):
     issuer, cells = _summary_and_signatures(export_assessment(demo_portal, EVALUATOR, plan, YEAR))
     assert issuer == f"发文机关：{office}"
-    assert f"{office} 2025年10月10日" in cells  # the 落款 under each unit's sheet
+    assert f"{office}（盖章）" in cells  # the 落款 above the seal, under the summary
     everything = " ".join(cells) + issuer
     assert "长江中游城市群科技创新工作领导小组办公室" not in everything
 
@@ -128,4 +128,4 @@ def test_the_signature_is_the_offices_seal_text_when_it_has_one(demo_portal):
         con.execute("UPDATE offices SET seal_text = '荆州经开区创新创业服务中心（印）' WHERE code = 'JZKF'")
     issuer, cells = _summary_and_signatures(export_assessment(demo_portal, EVALUATOR, "JZ", YEAR))
     assert issuer == "发文机关：荆州经开区创新创业服务中心"
-    assert "荆州经开区创新创业服务中心（印） 2025年10月10日" in cells
+    assert "荆州经开区创新创业服务中心（印）（盖章）" in cells

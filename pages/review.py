@@ -63,6 +63,7 @@ else:
         "days_late",
         "warning_count",
         "evidence",
+        "signed_off_at",
     ]
     shown_queue = L.headed(queue, columns)
     st.dataframe(shown_queue, hide_index=True, width="stretch", key="review_queue")

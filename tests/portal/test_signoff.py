@@ -245,3 +245,10 @@ def test_sending_back_from_the_command_line_needs_a_comment_and_a_sign_off_accou
     )
     assert done.returncode == 0, done.stderr
     assert "已退回填报员" in done.stdout and _row(demo_portal, sid)[0] == "sent_back"
+
+
+def test_a_reminder_to_a_unit_awaiting_its_own_sign_off_says_so():
+    from portal.notify import messages
+
+    _, body = messages.due_soon("创新创业服务中心", ROUND, dt.date(2025, 10, 15), 2, "awaiting_sign_off", "")
+    assert "已上传报送、尚待本单位审核人确认" in body

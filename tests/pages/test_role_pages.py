@@ -11,7 +11,7 @@ FILES = [spec.file for spec in [*PAGES, LOGIN]]
 BOARDS = {"completion.py", "monitoring.py", "assessment.py"}  # office, evaluator and admin read them
 REACHABLE = {
     Role.UNIT_REPORTER: {"home.py", "report.py", "account.py"},
-    Role.UNIT_LEADER: {"home.py", "account.py"},
+    Role.UNIT_LEADER: {"home.py", "signoff.py", "account.py"},
     Role.OFFICE_REVIEWER: {
         "home.py",
         "report.py",
@@ -34,6 +34,7 @@ TITLES = {
     "monitoring.py": L.PAGE_MONITORING,
     "assessment.py": L.PAGE_ASSESSMENT,
     "outbox.py": L.PAGE_OUTBOX,
+    "signoff.py": L.PAGE_SIGNOFF,
 }
 
 

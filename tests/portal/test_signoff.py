@@ -252,3 +252,14 @@ def test_a_reminder_to_a_unit_awaiting_its_own_sign_off_says_so():
 
     _, body = messages.due_soon("创新创业服务中心", ROUND, dt.date(2025, 10, 15), 2, "awaiting_sign_off", "")
     assert "已上传报送、尚待本单位审核人确认" in body
+
+
+def test_the_office_cannot_review_an_upload_still_awaiting_sign_off(demo_portal, leader, clerk):
+    sid = _upload(demo_portal, clerk).submission_id
+    with pytest.raises(WorkflowError, match="待单位审核"):
+        review(demo_portal, OFFICE, sid, "approve", "")
+    assert _row(demo_portal, sid)[0] == "awaiting_sign_off"
+
+
+def test_the_office_loading_a_units_file_needs_no_sign_off(demo_portal, leader):
+    assert _upload(demo_portal, OFFICE).ingest.status == SubmissionStatus.VALIDATED

@@ -39,6 +39,10 @@ if info.round is not None:
     cols[1].metric(L.HOME_ROUND_STATE, info.round.state_label)
     cols[2].metric(L.HOME_DUE, f"{info.due:%Y-%m-%d}")
     cols[3].metric(L.HOME_STATUS, info.state_text)
+if info.sent_back:
+    st.warning(plain(info.sent_back))
+elif info.sign_off:
+    st.caption(L.REPORT_AWAITING_SIGN_OFF)
 
 # --- step 1: template
 st.subheader(L.REPORT_STEP_TEMPLATE)
@@ -67,7 +71,11 @@ if st.button(
     with st.status(L.REPORT_RUNNING, expanded=False) as status:
         result = wf.upload(portal, account, unit, info.round.code, upload.name, upload.getvalue())
         status.update(
-            label=L.REPORT_DONE_OK if result.accepted else L.REPORT_DONE_BAD,
+            label=L.REPORT_DONE_SIGN_OFF
+            if result.awaiting_sign_off
+            else L.REPORT_DONE_OK
+            if result.accepted
+            else L.REPORT_DONE_BAD,
             state="complete" if result.accepted else "error",
         )
     if result.submission_id is not None:

@@ -63,6 +63,7 @@ else:
         "days_late",
         "warning_count",
         "evidence",
+        "signed_off_at",
     ]
     shown_queue = L.headed(queue, columns)
     st.dataframe(shown_queue, hide_index=True, width="stretch", key="review_queue")
@@ -80,6 +81,10 @@ else:
         f"{L.COLUMNS['uploaded_by']}:{plain(sub['uploaded_by'])} · {L.COLUMNS['uploaded_at']}:"
         f"{sub['uploaded_at']:%Y-%m-%d %H:%M} · {L.COLUMNS['file_name']}:{plain(wf.original_name(sub))}"
     )
+    if detail.signed_off:
+        st.caption(plain(detail.signed_off))
+        if detail.sign_off_comment:
+            st.caption(plain(L.REVIEW_SIGN_OFF_COMMENT.format(comment=detail.sign_off_comment)))
     if allowed(account, "submission.download"):
         widgets.original_download(portal, account, sub, "review")
     cols = st.columns(3)

@@ -55,6 +55,10 @@ class RoundState(_Labelled):
 
 class SubmissionStatus(_Labelled):
     REJECTED = "rejected"
+    # 单位审核: an accepted upload of a unit with a sign-off account waits for it (not yet with the
+    # office), or was sent back by it to the clerk (never reaches the office; the clerk uploads again)
+    AWAITING_SIGN_OFF = "awaiting_sign_off"
+    SENT_BACK = "sent_back"
     VALIDATED = "validated"
     APPROVED = "approved"
     RETURNED = "returned"
@@ -63,9 +67,11 @@ class SubmissionStatus(_Labelled):
 
 class ReportState(_Labelled):
     """A unit's standing in a round (completion view): its current submission's status, or missing.
-    The three reported states share SubmissionStatus's codes, hence its labels."""
+    The other states share SubmissionStatus's codes, hence its labels. AWAITING_SIGN_OFF: an
+    accepted upload waits for the unit's own sign-off, so the unit has not reported yet."""
 
     MISSING = "missing"
+    AWAITING_SIGN_OFF = "awaiting_sign_off"
     VALIDATED = "validated"
     RETURNED = "returned"
     APPROVED = "approved"
@@ -129,6 +135,8 @@ _LABELS: dict[StrEnum, str] = {
     RoundState.CLOSED: "已截止",
     RoundState.LOCKED: "已锁定",
     SubmissionStatus.REJECTED: "未通过校验",
+    SubmissionStatus.AWAITING_SIGN_OFF: "待单位审核",
+    SubmissionStatus.SENT_BACK: "单位审核退回",
     SubmissionStatus.VALIDATED: "已报送-待审",
     SubmissionStatus.APPROVED: "已通过",
     SubmissionStatus.RETURNED: "已退回",

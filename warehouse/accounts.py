@@ -22,6 +22,12 @@ def user_row(con: duckdb.DuckDBPyConnection, username: str) -> tuple | None:
     return rows[0] if rows else None
 
 
+def display_name(con: duckdb.DuckDBPyConnection, username: str | None) -> str | None:
+    """The account's display name; None when there is no such username."""
+    rows = con.execute("SELECT display_name FROM users WHERE username = ?", [username]).fetchall()
+    return rows[0][0] if rows else None
+
+
 def exists(con: duckdb.DuckDBPyConnection, username: str) -> bool:
     return con.execute("SELECT count(*) FROM users WHERE username = ?", [username]).fetchall()[0][0] > 0
 

@@ -15,6 +15,9 @@ from warehouse.sql import query as sql
 # Statuses a newer accepted upload replaces: the unit's current submission for the round (the
 # statuses current_submissions() in sql/submissions.sql picks from; evidence may attach to these).
 CURRENT_STATUSES = (SubmissionStatus.VALIDATED, SubmissionStatus.APPROVED, SubmissionStatus.RETURNED)
+# Statuses of an accepted upload that is still the unit's latest word: current, or awaiting the
+# unit's own sign-off before it reaches the office (evidence may attach to these too).
+ACCEPTED_STATUSES = (*CURRENT_STATUSES, SubmissionStatus.AWAITING_SIGN_OFF)
 
 VALUE_COLUMNS = {"indicator": pl.Utf8, "value": pl.Float64, "note": pl.Utf8, "cell": pl.Utf8}
 PROGRESS_COLUMNS = {
@@ -52,6 +55,17 @@ class NewSubmission:
     template_version: str | None
     error_count: int
     warning_count: int
+    needs_sign_off: bool = False  # AWAITING_SIGN_OFF: the unit's sign-off account must confirm it
+
+
+def has_sign_off_account(con: duckdb.DuckDBPyConnection, unit: str) -> bool:
+    """Whether the unit has an active sign-off account (单位审核人): its clerk's uploads wait for it."""
+    return (
+        con.execute(
+            "SELECT count(*) FROM users WHERE role = 'unit_leader' AND unit = ? AND active", [unit]
+        ).fetchall()[0][0]
+        > 0
+    )
 
 
 def find_same_file(
@@ -153,6 +167,21 @@ class PendingRows:
             frames.clear()
 
 
+def _supersede(
+    con: duckdb.DuckDBPyConnection,
+    submission_id: int,
+    unit: str,
+    round_code: str,
+    statuses: Sequence[SubmissionStatus],
+) -> None:
+    """Mark the unit's other submissions of the round in `statuses` superseded by `submission_id`."""
+    con.execute(
+        f"UPDATE submissions SET status = 'superseded', superseded_by = ? "
+        f"WHERE unit = ? AND round = ? AND id <> ? AND status IN ({', '.join('?' * len(statuses))})",
+        [submission_id, unit, round_code, submission_id, *[str(s) for s in statuses]],
+    )
+
+
 def record_submission(
     con: duckdb.DuckDBPyConnection,
     sub: NewSubmission,
@@ -174,10 +203,11 @@ def record_submission(
     # paid by every workbook of a batch
     submission_id, version = con.execute(
         "INSERT INTO submissions (id, unit, round, version, file_hash, file_name, uploaded_by, uploaded_at, "
-        "status, days_late, error_count, warning_count, template_version) "
+        "status, days_late, error_count, warning_count, template_version, needs_sign_off) "
         "SELECT nextval('submission_id_seq'), $unit, $round, "
         "(SELECT coalesce(max(version), 0) + 1 FROM submissions WHERE unit = $unit AND round = $round), "
-        "$hash, $name, $by, $at, $status, $late, $errors, $warnings, $template RETURNING id, version",
+        "$hash, $name, $by, $at, $status, $late, $errors, $warnings, $template, $needs "
+        "RETURNING id, version",
         {
             "unit": sub.unit,
             "round": sub.round,
@@ -190,14 +220,16 @@ def record_submission(
             "errors": sub.error_count,
             "warnings": sub.warning_count,
             "template": sub.template_version,
+            "needs": sub.needs_sign_off,
         },
     ).fetchall()[0]
-    if sub.status == SubmissionStatus.VALIDATED:
-        con.execute(
-            f"UPDATE submissions SET status = 'superseded', superseded_by = ? "
-            f"WHERE unit = ? AND round = ? AND id <> ? AND status IN ({', '.join('?' * len(CURRENT_STATUSES))})",
-            [submission_id, sub.unit, sub.round, submission_id, *[str(s) for s in CURRENT_STATUSES]],
-        )
+    if sub.status in (SubmissionStatus.VALIDATED, SubmissionStatus.AWAITING_SIGN_OFF):
+        # One upload awaits sign-off at a time, the newest; one awaiting sign-off leaves the
+        # office's current submission in place until it is signed off (record_sign_off).
+        replaced = (SubmissionStatus.AWAITING_SIGN_OFF,)
+        if sub.status == SubmissionStatus.VALIDATED:
+            replaced += CURRENT_STATUSES
+        _supersede(con, submission_id, sub.unit, sub.round, replaced)
         keyed = [
             pl.lit(submission_id, pl.Int64).alias("submission_id"),
             pl.lit(sub.unit).alias("unit"),
@@ -337,6 +369,63 @@ def record_review(
             "VALUES (?, 'comment', ?, ?, ?, ?, ?)",
             [int(submission_id), kind, code, text, reviewer, at],
         )
+
+
+def record_sign_off(
+    con: duckdb.DuckDBPyConnection,
+    sub: dict,
+    leader: str,
+    at: dt.datetime,
+    comment: str,
+    days_late: int,
+) -> None:
+    """The unit's sign-off account confirmed the upload: it reaches the office now (validated,
+    lateness counted from `at`) and supersedes the unit's current submission of the round."""
+    con.execute(
+        "UPDATE submissions SET status = 'validated', signed_off_by = ?, signed_off_at = ?, "
+        "sign_off_comment = ?, days_late = ? WHERE id = ?",
+        [leader, at, comment, int(days_late), int(sub["id"])],
+    )
+    _supersede(con, int(sub["id"]), sub["unit"], sub["round"], CURRENT_STATUSES)
+
+
+def record_send_back(
+    con: duckdb.DuckDBPyConnection, submission_id: int, comment: str, leader: str, at: dt.datetime
+) -> None:
+    """The unit's sign-off account sent the upload back to its clerk: a reviews row 'send_back'
+    keeps the comment (the clerk's history shows it); it never reaches the office."""
+    con.execute("UPDATE submissions SET status = 'sent_back' WHERE id = ?", [int(submission_id)])
+    con.execute(
+        "INSERT INTO reviews (submission_id, decision, item_kind, item_code, comment, reviewer, reviewed_at) "
+        "VALUES (?, 'send_back', NULL, NULL, ?, ?, ?)",
+        [int(submission_id), comment, leader, at],
+    )
+
+
+def latest_send_back(
+    con: duckdb.DuckDBPyConnection, unit: str, round_code: str
+) -> tuple[int, str, dt.datetime] | None:
+    """(version, comment, when) when the unit's newest upload in the round was sent back by its
+    sign-off account, so its clerk is told what to change; else None."""
+    rows = con.execute(
+        "SELECT s.version, r.comment, r.reviewed_at FROM submissions s "
+        "JOIN reviews r ON r.submission_id = s.id AND r.decision = 'send_back' "
+        "WHERE s.id = (SELECT id FROM submissions WHERE unit = ? AND round = ? "
+        "              ORDER BY uploaded_at DESC, id DESC LIMIT 1) AND s.status = 'sent_back' "
+        "ORDER BY r.id DESC LIMIT 1",
+        [unit, round_code],
+    ).fetchall()
+    return rows[0] if rows else None
+
+
+def awaiting_sign_off(con: duckdb.DuckDBPyConnection, unit: str) -> pl.DataFrame:
+    """The unit's uploads awaiting its sign-off, oldest first."""
+    return con.sql(
+        "SELECT id, unit, round, version, file_name, uploaded_by, uploaded_at, days_late, "
+        "error_count, warning_count FROM submissions "
+        "WHERE unit = ? AND status = 'awaiting_sign_off' ORDER BY uploaded_at, id",
+        params=[unit],
+    ).pl()
 
 
 def grant_extension(

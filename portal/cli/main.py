@@ -1,7 +1,7 @@
 """The `portal` command. Exit codes: 0 done, 1 the data has errors (or the work failed, or the
 account may not do it), 2 usage error.
 
-Commands that record a decision (`registry import`, `ingest`, `review`, `bonus add/withdraw`) act as
+Commands that record a decision (`registry import`, `ingest`, `review`, `signoff`, `bonus add/withdraw`) act as
 a named account: `--user NAME` must be an existing, active account whose role may do it, and each
 calls the same checked use case as the web page. The audit line's actor then reads
 "NAME（命令行，系统用户 OS-USER）": who, from the command line, run by which operating-system user.
@@ -300,6 +300,21 @@ def cmd_review(args) -> int:
     decision = APPROVE if args.approve else RETURN
     # Refusals (PermissionDenied) and a missing or out-of-scope id (NotFound) are PortalErrors: main() reports them.
     outcome = review_submission(portal, actor, args.submission, decision, args.comment or "")
+    if not outcome.ok:
+        print(f"错误：{outcome.message}", file=sys.stderr)
+        return EXIT_DATA
+    print(outcome.message)
+    return EXIT_OK
+
+
+def cmd_signoff(args) -> int:
+    from portal.reporting.workflow import SEND_BACK, SIGN_OFF, decide_sign_off
+
+    portal = Portal.open(args.home)
+    actor = _acting(portal, args)
+    decision = SEND_BACK if args.send_back else SIGN_OFF
+    # Refusals (PermissionDenied) are PortalErrors: main() reports them.
+    outcome = decide_sign_off(portal, actor, args.submission, decision, args.comment or "")
     if not outcome.ok:
         print(f"错误：{outcome.message}", file=sys.stderr)
         return EXIT_DATA
@@ -727,6 +742,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--comment", default="")
     p.add_argument("--user", help="以哪个账号的名义操作（必填；须为已启用的账号，且其角色有此权限）")
     p.set_defaults(func=cmd_review)
+
+    p = sub.add_parser("signoff", help="单位审核：确认本单位填报员的报送（报送办公室），或退回填报员")
+    p.add_argument("submission", type=int)
+    p.add_argument("--send-back", action="store_true", help="退回填报员修改（须写 --comment）")
+    p.add_argument("--comment", default="")
+    p.add_argument("--user", help="以哪个账号的名义操作（必填；须为已启用的单位审核人账号）")
+    p.set_defaults(func=cmd_signoff)
 
     p = sub.add_parser("template", help="生成单位季度填报模板(.xlsx)")
     who = p.add_mutually_exclusive_group(required=True)

@@ -194,6 +194,7 @@ REPORT_UPLOAD = "上传"
 REPORT_RUNNING = "正在校验并入库……"
 REPORT_DONE_OK = "校验通过,已报送"
 REPORT_DONE_BAD = "未通过校验,未入库"
+REPORT_DONE_SIGN_OFF = "校验通过，待单位审核"
 REPORT_NO_HISTORY = "本单位还没有报送记录。"
 REPORT_HISTORY = "报送记录"
 REPORT_VERSION_PICK = "查看报送版本"
@@ -248,6 +249,21 @@ REVIEW_EXT_DUE = "延期后的截止日期"
 REVIEW_EXT_REASON = "延期理由"
 REVIEW_EXT_SUBMIT = "批准延期"
 REVIEW_PREVIOUS = "上季度"
+REVIEW_SIGNED_OFF = "单位审核：{name} 于 {at}"
+REVIEW_SIGN_OFF_COMMENT = "单位审核意见：{comment}"
+
+# ---------------------------------------------------------------- 单位审核 (the unit's sign-off account)
+PAGE_SIGNOFF = "单位审核"
+SIGNOFF_HELP = (
+    "本单位填报员上传并通过校验的报送，经您审核确认后才报送办公室；如需修改，请退回填报员并写明意见。"
+)
+SIGNOFF_EMPTY = "没有待单位审核的报送。"
+SIGNOFF_PICK = "选择待审核的报送"
+SIGNOFF_COMMENT = "审核意见（退回时必填）"
+SIGNOFF_CONFIRM = "审核确认，报送办公室"
+SIGNOFF_SEND_BACK = "退回填报员修改"
+REPORT_AWAITING_SIGN_OFF = "本单位设有单位审核人：上传通过校验后，须经单位审核确认才报送办公室。"
+REPORT_SENT_BACK = "单位审核人于 {at} 退回了第 {version} 版，意见：{comment}。请修改后重新上传。"
 
 _more_columns(
     {
@@ -262,6 +278,8 @@ _more_columns(
         "error_count": "错误数",
         "warning_count": "警告数",
         "decision_label": "审核结论",
+        "signed_off_by": "单位审核人",
+        "signed_off_at": "单位审核时间",
         "review_comment": "审核意见",
         "reviewer": "审核人",
         "reviewed_at": "审核时间",

@@ -93,6 +93,7 @@ _ACTIONS = [
     _a("submission.view",         "查看报送记录和校验报告",     R, OWN, OWN, ALL, ALL, ALL),
     _a("submission.download",     "下载报送原件",             R, OWN, OWN, ALL, ALL, ALL),
     _a("submission.review",       "审核报送（通过或退回）",     W, NO,  NO,  ALL, NO,  NO),
+    _a("submission.sign_off",     "单位审核报送",             W, NO,  OWN, NO,  NO,  NO),
     _a("evidence.upload",         "上传佐证材料",             W, OWN, NO,  ALL, NO,  NO),
     _a("evidence.download",       "下载佐证材料",             R, OWN, OWN, ALL, ALL, ALL),
     _a("extension.grant",         "批准延期报送",             W, NO,  NO,  ALL, NO,  NO),

@@ -28,6 +28,8 @@ def _footer(url: str) -> str:
 
 
 def _owed(state: str) -> str:
+    if state == "awaiting_sign_off":
+        return "已上传报送、尚待本单位审核人确认"
     return "报送已被退回、尚未重新报送" if state == "returned" else "尚未报送"
 
 

@@ -26,15 +26,16 @@ from portal.core.context import Portal
 from portal.core.errors import InvalidInput
 from portal.core.permissions import require, visible_units
 from portal.reporting.validation import validate_files
-from schemas.enums import SubmissionStatus, TaskStatus
+from schemas.enums import Role, SubmissionStatus, TaskStatus
 from schemas.issues import Issue, Report
 from validators.pipeline import ValidationResult
 from warehouse.faults import checkpoint
 from warehouse.submissions import (
-    CURRENT_STATUSES,
+    ACCEPTED_STATUSES,
     NewSubmission,
     PendingRows,
     find_same_file,
+    has_sign_off_account,
     prune_rejected,
     record_submission,
     status_version_lateness,
@@ -59,7 +60,7 @@ class IngestResult:
 
     @property
     def accepted(self) -> bool:
-        return self.status in CURRENT_STATUSES
+        return self.status in ACCEPTED_STATUSES
 
     def summary(self) -> str:
         who = f"{self.unit or '未知单位'} {self.round or ''}".strip()
@@ -182,6 +183,7 @@ class _Chunk:
         self._units: set[str] | None = None
         self._rounds: set[str] | None = None
         self._due: dict[str, dict[str, dt.date]] = {}
+        self._sign_off: dict[str, bool] = {}
 
     def known(self, unit: str, round_code: str) -> bool:
         if self._units is None:
@@ -193,6 +195,15 @@ class _Chunk:
         if round_code not in self._due:
             self._due[round_code] = due_dates(self.con, round_code)
         return self._due[round_code].get(unit)
+
+    def needs_sign_off(self, unit: str, actor) -> bool:
+        """单位审核: a clerk's accepted upload waits for the unit's active sign-off account, if it
+        has one; the office loading a unit's file takes it itself."""
+        if Role(actor.role) != Role.UNIT_REPORTER:
+            return False
+        if unit not in self._sign_off:
+            self._sign_off[unit] = has_sign_off_account(self.con, unit)
+        return self._sign_off[unit]
 
     def flush(self) -> None:
         self.rows.flush(self.con)
@@ -225,8 +236,10 @@ def _record_on(
     if not chunk.known(unit, round_code):
         return out  # the report already says the unit or round does not exist
     same_file = find_same_file(con, unit, round_code, digest)
-    # A file once rejected may pass now (the office loading late, a reopened round): record it again then.
-    if same_file is not None and (same_file[1] != SubmissionStatus.REJECTED or not result.report.ok):
+    # A file once rejected may pass now (the office loading late, a reopened round): record it again
+    # then; so is one the unit's sign-off account sent back (it may have changed its mind).
+    again = (SubmissionStatus.REJECTED, SubmissionStatus.SENT_BACK)
+    if same_file is not None and (same_file[1] not in again or not result.report.ok):
         same = same_file[0]
         row = status_version_lateness(con, same)
         out.submission_id, out.status, out.version, out.days_late = (
@@ -240,8 +253,11 @@ def _record_on(
     due = chunk.due_date(round_code, unit)
     days_late = max(0, (uploaded_at.date() - due).days) if due else 0
     status = SubmissionStatus.VALIDATED if result.report.ok else SubmissionStatus.REJECTED
+    needs_sign_off = status == SubmissionStatus.VALIDATED and chunk.needs_sign_off(unit, actor)
+    if needs_sign_off:
+        status = SubmissionStatus.AWAITING_SIGN_OFF
     chunk.rows.add_file(digest, len(data), str(stored.relative_to(portal.settings.home)), uploaded_at)
-    accepted = status == SubmissionStatus.VALIDATED
+    accepted = status in ACCEPTED_STATUSES
     submission_id, out.version = record_submission(
         con,
         NewSubmission(
@@ -256,6 +272,7 @@ def _record_on(
             meta.get("template_version"),
             len(result.report.errors),
             len(result.report.warnings),
+            needs_sign_off,
         ),
         _value_frame(result) if accepted else None,
         _progress_frame(result) if accepted else None,

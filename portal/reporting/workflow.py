@@ -18,6 +18,7 @@ from pathlib import PurePath
 import polars as pl
 
 from portal.core import filestore
+from portal.core import labels as L
 from portal.core.context import Portal
 from portal.core.errors import NotFound
 from portal.core.outcome import Outcome
@@ -32,6 +33,7 @@ from portal.core.permissions import (
 )
 from portal.registry.admin import report_frame
 from portal.reporting import evidence as ev
+from portal.reporting import signoff
 from portal.reporting.review import (
     APPROVE,
     RETURN,
@@ -57,10 +59,10 @@ from schemas.issues import Issue, Report
 from schemas.quarters import Quarter
 from schemas.text import safe_file_name
 from templates_xlsx.annotate import annotate
+from warehouse import accounts, lookups, rounds, submissions
 from warehouse import evidence as evidence_rows
-from warehouse import lookups, rounds, submissions
 from warehouse.rounds import RoundInfo
-from warehouse.submissions import CURRENT_STATUSES
+from warehouse.submissions import ACCEPTED_STATUSES
 from warehouse.views import query as view_query
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -115,6 +117,8 @@ class ReportRound:
     state_text: str  # its words, the same as on 概览 and 完成情况
     can_upload: bool
     why_not: str  # Chinese, when not can_upload
+    sign_off: bool = False  # the unit has a sign-off account: an accepted upload waits for it
+    sent_back: str | None = None  # Chinese: the newest upload was sent back by it, and why
 
 
 def reportable_units(portal: Portal, account) -> list[tuple[str, str]]:
@@ -147,6 +151,13 @@ def report_round(portal: Portal, account, unit: str, round_code: str | None = No
         name = lookups.unit_name(con, unit)
         rnd = rounds.get(con, round_code) if round_code else rounds.current(con, today)
         found, text, banner = round_standing(con, unit, rnd, today)
+        sign_off = submissions.has_sign_off_account(con, unit)
+        back = submissions.latest_send_back(con, unit, rnd.code) if rnd else None
+    sent_back = (
+        L.REPORT_SENT_BACK.format(at=f"{back[2]:%Y-%m-%d %H:%M}", version=back[0], comment=back[1])
+        if back
+        else None
+    )
     if rnd is None:
         can, why = False, "目前没有开放的调度轮次。"
     elif rnd.state == RoundState.LOCKED:
@@ -156,7 +167,7 @@ def report_round(portal: Portal, account, unit: str, round_code: str | None = No
     else:
         can, why = True, ""
     due, state = (found.due_date, found.state) if found else (None, None)
-    return ReportRound(unit, name or unit, rnd, due, banner, state, text, can, why)
+    return ReportRound(unit, name or unit, rnd, due, banner, state, text, can, why, sign_off, sent_back)
 
 
 def download_template(portal: Portal, account, unit: str, round_code: str) -> Download:
@@ -200,6 +211,11 @@ class UploadResult:
         return self.ingest.submission_id
 
     @property
+    def awaiting_sign_off(self) -> bool:
+        """Accepted, and waiting for the unit's sign-off account before it reaches the office."""
+        return self.ingest.status == SubmissionStatus.AWAITING_SIGN_OFF
+
+    @property
     def summary(self) -> str:
         return self.ingest.summary()
 
@@ -233,7 +249,7 @@ def upload(portal: Portal, account, unit: str, round_code: str, file_name: str, 
 
 # ----------------------------------------------------------------------------- history and reports
 
-_DECISION_LABELS = {APPROVE: "通过", RETURN: "退回", "comment": "逐项意见"}
+_DECISION_LABELS = {APPROVE: "通过", RETURN: "退回", "comment": "逐项意见", "send_back": "单位审核退回"}
 
 
 def _labelled(frame: pl.DataFrame, column: str, labels: dict[str, str], alias: str) -> pl.DataFrame:
@@ -407,6 +423,8 @@ class ReviewDetail:
     evidence: pl.DataFrame
     reviews: pl.DataFrame
     items: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, code, name) for item comments
+    signed_off: str | None = None  # “单位审核：姓名 于 时间” when the unit's sign-off account confirmed it
+    sign_off_comment: str | None = None
 
 
 def review_detail(portal: Portal, account, submission_id: int) -> ReviewDetail:
@@ -417,6 +435,14 @@ def review_detail(portal: Portal, account, submission_id: int) -> ReviewDetail:
         values = view_query(con, "review_values", **params)
         tasks = view_query(con, "review_tasks", **params)
         name = lookups.unit_name(con, sub["unit"])
+        leader = accounts.display_name(con, sub["signed_off_by"]) if sub.get("signed_off_by") else None
+    signed_off = (
+        L.REVIEW_SIGNED_OFF.format(
+            name=leader or sub["signed_off_by"], at=f"{sub['signed_off_at']:%Y-%m-%d %H:%M}"
+        )
+        if sub.get("signed_off_at")
+        else None
+    )
     tasks = _labelled(tasks, "role", _ROLE_LABELS, "task_role_label")
     tasks = _labelled(tasks, "status", _TASK_STATUS_LABELS, "progress_label")
     tasks = _labelled(tasks, "previous_status", _TASK_STATUS_LABELS, "previous_progress_label")
@@ -432,6 +458,8 @@ def review_detail(portal: Portal, account, submission_id: int) -> ReviewDetail:
         evidence=list_evidence(portal, account, submission_id),
         reviews=review_comments(portal, account, submission_id),
         items=items,
+        signed_off=signed_off,
+        sign_off_comment=sub.get("sign_off_comment") or None,
     )
 
 
@@ -492,6 +520,35 @@ def review_filters(portal: Portal, account) -> tuple[list[str], list[tuple[str, 
         )
 
 
+# ----------------------------------------------------------------------------- 单位审核 (the unit's sign-off)
+
+
+SIGN_OFF, SEND_BACK = signoff.SIGN_OFF, signoff.SEND_BACK
+
+
+def sign_off_queue(portal: Portal, account, unit: str) -> pl.DataFrame:
+    """The unit's uploads awaiting its sign-off, oldest first, with a label for a picker."""
+    frame = signoff.awaiting(portal, account, unit)
+    return frame.with_columns(
+        pl.format("{} 第 {} 版 · {}", pl.col("round"), pl.col("version"), pl.col("uploaded_by")).alias(
+            "label"
+        )
+    )
+
+
+def decide_sign_off(portal: Portal, account, submission_id: int, decision: str, comment: str) -> Outcome:
+    """Confirm (signoff.SIGN_OFF) or send back (signoff.SEND_BACK) an upload; a refusal by the
+    workflow is an Outcome, not an error."""
+    try:
+        if decision == SEND_BACK:
+            done = signoff.send_back(portal, account, int(submission_id), comment)
+        else:
+            done = signoff.sign_off(portal, account, int(submission_id), comment)
+    except WorkflowError as exc:
+        return Outcome(False, str(exc))
+    return Outcome(True, done.summary())
+
+
 # ----------------------------------------------------------------------------- evidence
 
 
@@ -515,7 +572,7 @@ def upload_evidence(
 ) -> EvidenceResult:
     """Check a supporting file (type by content, size) and keep it, attached to the submission or one task."""
     sub = _checked_submission(portal, account, "evidence.upload", submission_id)
-    if sub["status"] not in CURRENT_STATUSES:
+    if sub["status"] not in ACCEPTED_STATUSES:
         return EvidenceResult(
             False,
             f"报送记录 {submission_id} 状态为“{SubmissionStatus(sub['status']).label}”,不能挂接佐证材料。",
@@ -584,6 +641,8 @@ def download_evidence(portal: Portal, account, evidence_id: int) -> Download:
 __all__ = [
     "APPROVE",
     "RETURN",
+    "SEND_BACK",
+    "SIGN_OFF",
     "Download",
     "EvidenceResult",
     "ItemComment",

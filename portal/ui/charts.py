@@ -18,12 +18,13 @@ from schemas.enums import Pace, ReportState
 # Cell colours of the completion matrix: light enough to read the text on, distinct per state.
 STATE_COLOURS = {
     ReportState.MISSING.value: "#f8d7da",
+    ReportState.AWAITING_SIGN_OFF.value: "#e7dcf5",
     ReportState.VALIDATED.value: "#fff3cd",
     ReportState.RETURNED.value: "#ffd8a8",
     ReportState.APPROVED.value: "#d4edda",
 }
 # Chart colours (stronger than cell backgrounds), same order as ReportState.
-STATE_CHART_COLOURS = ["#d9534f", "#f0ad4e", "#fd7e14", "#5cb85c"]
+STATE_CHART_COLOURS = ["#d9534f", "#9b7fd1", "#f0ad4e", "#fd7e14", "#5cb85c"]
 PACE_COLOURS = {
     Pace.GREEN.value: "#d4edda",
     Pace.YELLOW.value: "#fff3cd",

@@ -33,6 +33,7 @@ ACCOUNT = PageSpec("account.py", L.PAGE_ACCOUNT, ":material/key:", ("account.cha
 PAGES: list[PageSpec] = [
     PageSpec("home.py", L.PAGE_HOME, ":material/home:", ("overview.view",), "home"),
     PageSpec("report.py", L.PAGE_REPORT, ":material/upload_file:", ("upload.submit",), "report"),
+    PageSpec("signoff.py", L.PAGE_SIGNOFF, ":material/approval:", ("submission.sign_off",), "signoff"),
     PageSpec("review.py", L.PAGE_REVIEW, ":material/fact_check:", ("submission.review",), "review"),
     PageSpec("completion.py", L.PAGE_COMPLETION, ":material/checklist:", ("completion.view",), "completion"),
     PageSpec("monitoring.py", L.PAGE_MONITORING, ":material/monitoring:", ("kpi.view",), "monitoring"),

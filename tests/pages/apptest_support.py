@@ -13,7 +13,8 @@ UNIT = "JZKF-CXCY"
 # username: (role, unit); each signs in with password f"pw-{username}-123" (see conftest.make_account).
 PEOPLE = {
     "rep1": (Role.UNIT_REPORTER, UNIT),
-    "lead1": (Role.UNIT_LEADER, UNIT),
+    # another unit than rep1's: a unit with an active sign-off account holds rep1's uploads for it
+    "lead1": (Role.UNIT_LEADER, "JZKF-YQB"),
     "office1": (Role.OFFICE_REVIEWER, None),
     "eval1": (Role.EVALUATOR, None),
     "boss": (Role.ADMIN, None),

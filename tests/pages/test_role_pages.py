@@ -16,7 +16,7 @@ BOARDS = {
 }  # office, evaluator and admin read them
 REACHABLE = {
     Role.UNIT_REPORTER: {"home.py", "report.py", "account.py"},
-    Role.UNIT_LEADER: {"home.py", "account.py"},
+    Role.UNIT_LEADER: {"home.py", "signoff.py", "account.py"},
     Role.OFFICE_REVIEWER: {
         "home.py",
         "report.py",
@@ -40,6 +40,7 @@ TITLES = {
     "assessment.py": L.PAGE_ASSESSMENT,
     "outbox.py": L.PAGE_OUTBOX,
     "rollup.py": L.PAGE_ROLLUP,
+    "signoff.py": L.PAGE_SIGNOFF,
 }
 
 

@@ -187,6 +187,7 @@ CALLS: dict[str, Call] = {
     "submission.view": lambda w, a, t: wf.submission_report(w.portal, a, w.pending[t]),
     "submission.download": lambda w, a, t: wf.original_file(w.portal, a, w.approved[t]),
     "submission.review": _review,
+    "submission.sign_off": lambda w, a, t: wf.sign_off_queue(w.portal, a, w.units[t]),
     "evidence.upload": lambda w, a, t: wf.upload_evidence(w.portal, a, w.pending[t], "照片.pdf", PDF),
     "evidence.download": lambda w, a, t: wf.download_evidence(w.portal, a, w.evidence[t]),
     "extension.grant": lambda w, a, t: _ok(wf.grant_unit_extension(

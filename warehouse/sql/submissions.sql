@@ -1,14 +1,27 @@
 -- Building blocks shared by the views (temporary macros, defined on every connection that reads a view).
 
--- A unit's current submission in a round: its latest upload that is neither rejected nor
--- superseded (status validated, returned or approved). At most one row per (unit, round).
+-- THE rule of when an upload reached the office (单位审核): every accepted upload of a unit without
+-- a sign-off account at once, when uploaded; one that needed the unit's sign-off only once its
+-- sign-off account confirmed it, when confirmed. `offered_at` is that reporting time, which
+-- timeliness counts from. Uploads awaiting sign-off, sent back by the unit or rejected never
+-- reached it (a superseded one did if it was signed off or needed no sign-off).
+CREATE OR REPLACE TEMP MACRO offered_submissions() AS TABLE
+SELECT s.*, coalesce(s.signed_off_at, s.uploaded_at) AS offered_at
+FROM submissions s
+WHERE s.status NOT IN ('rejected', 'awaiting_sign_off', 'sent_back')
+  AND (NOT coalesce(s.needs_sign_off, false) OR s.signed_off_at IS NOT NULL);
+
+-- A unit's current submission in a round: its latest upload that reached the office and is
+-- neither superseded nor rejected (status validated, returned or approved). At most one row per
+-- (unit, round). Ordered by upload: a newer upload supersedes an older one only once it reaches
+-- the office, so the latest offered one is the newest upload among them.
 CREATE OR REPLACE TEMP MACRO current_submissions() AS TABLE
 SELECT * EXCLUDE (newest_first)
 FROM (
     SELECT s.*,
            row_number() OVER (PARTITION BY s.unit, s.round ORDER BY s.uploaded_at DESC, s.id DESC)
                AS newest_first
-    FROM submissions s
+    FROM offered_submissions() s
     WHERE s.status IN ('validated', 'returned', 'approved')
 )
 WHERE newest_first = 1;
@@ -50,39 +63,66 @@ WHERE v.value IS NOT NULL;
 -- THE rule of a unit's standing in a round (概览, 数据上报, 完成情况, 催报名单, 通报 all read it):
 -- one row per registered unit for the round `round_code` (no rows for an unknown round).
 -- state      the current submission's status (current_submissions()), else 'missing':
---            missing 未报送 (never uploaded, or every upload rejected: rejected_attempts > 0 says so) /
+--            missing 未报送 (never uploaded, or every upload rejected: rejected_attempts > 0 says so,
+--            or sent back by the unit's sign-off account) /
+--            awaiting_sign_off 待单位审核 (an accepted upload waits for the unit's sign-off and the
+--            unit has nothing standing with the office, or only a returned submission) /
 --            validated 已报送-待审 (awaiting review; also a correction uploaded after approval, whose
 --            approved values stand meanwhile, see approved_submissions()) / returned 已退回 (owes a
 --            resubmission) / approved 已通过 — schemas.enums.ReportState.
 -- reported   state validated or approved: the only states that count as reported (rates, on time,
---            banners); missing and returned units are on the 催报名单.
--- reported_at  the first accepted upload in the round when reported (a return and resubmission
---            does not make an on-time report late), else NULL.
+--            banners); missing, awaiting_sign_off and returned units are on the 催报名单.
+-- reported_at  when the round was first reported: the earliest offered_at of an upload that
+--            reached the office (a return and resubmission does not make an on-time report late),
+--            when reported, else NULL.
+-- submission_id, version, submitted_at  the current submission's, or the one awaiting sign-off.
 -- due_date   the effective due date: the unit's extension for the round if granted, else the round's.
 CREATE OR REPLACE TEMP MACRO standings(round_code) AS TABLE
 WITH r AS (
     SELECT code, due_date FROM rounds WHERE code = round_code
 ),
 tries AS (
-    SELECT unit,
-           count(*) FILTER (WHERE status = 'rejected')::INTEGER AS rejected_attempts,
-           min(uploaded_at) FILTER (WHERE status <> 'rejected') AS first_accepted_at
+    SELECT unit, count(*) FILTER (WHERE status = 'rejected')::INTEGER AS rejected_attempts
     FROM submissions WHERE round = round_code GROUP BY unit
+),
+offered AS (
+    SELECT unit, min(offered_at) AS first_offered_at
+    FROM offered_submissions() WHERE round = round_code GROUP BY unit
+),
+pending AS (
+    SELECT * EXCLUDE (newest_first) FROM (
+        SELECT s.*, row_number() OVER (PARTITION BY s.unit ORDER BY s.uploaded_at DESC, s.id DESC)
+                        AS newest_first
+        FROM submissions s WHERE s.round = round_code AND s.status = 'awaiting_sign_off'
+    ) WHERE newest_first = 1
 ),
 cur AS (
     SELECT * FROM current_submissions() WHERE round = round_code
+),
+shown AS (
+    SELECT u.code AS unit,
+           CASE WHEN p.id IS NOT NULL AND coalesce(cur.status, 'missing') IN ('missing', 'returned')
+                THEN 'awaiting_sign_off' ELSE coalesce(cur.status, 'missing') END AS state,
+           cur.id AS cur_id, cur.version AS cur_version, cur.uploaded_at AS cur_uploaded_at,
+           p.id AS pending_id, p.version AS pending_version, p.uploaded_at AS pending_uploaded_at
+    FROM units u
+    LEFT JOIN cur ON cur.unit = u.code
+    LEFT JOIN pending p ON p.unit = u.code
 )
-SELECT u.code AS unit, r.code AS round,
-       coalesce(cur.status, 'missing') AS state,
-       coalesce(cur.status IN ('validated', 'approved'), false) AS reported,
-       cur.id AS submission_id, cur.version, cur.uploaded_at AS submitted_at,
-       CASE WHEN cur.status IN ('validated', 'approved') THEN t.first_accepted_at END AS reported_at,
+SELECT sh.unit, r.code AS round,
+       sh.state,
+       sh.state IN ('validated', 'approved') AS reported,
+       CASE WHEN sh.state = 'awaiting_sign_off' THEN sh.pending_id ELSE sh.cur_id END AS submission_id,
+       CASE WHEN sh.state = 'awaiting_sign_off' THEN sh.pending_version ELSE sh.cur_version END AS version,
+       CASE WHEN sh.state = 'awaiting_sign_off' THEN sh.pending_uploaded_at ELSE sh.cur_uploaded_at END
+           AS submitted_at,
+       CASE WHEN sh.state IN ('validated', 'approved') THEN o.first_offered_at END AS reported_at,
        coalesce(t.rejected_attempts, 0) AS rejected_attempts,
        r.due_date AS round_due_date,
        coalesce(x.due_date, r.due_date) AS due_date,
        x.due_date IS NOT NULL AS extended
-FROM units u
+FROM shown sh
 CROSS JOIN r
-LEFT JOIN cur ON cur.unit = u.code
-LEFT JOIN tries t ON t.unit = u.code
-LEFT JOIN extensions x ON x.round = r.code AND x.unit = u.code;
+LEFT JOIN tries t ON t.unit = sh.unit
+LEFT JOIN offered o ON o.unit = sh.unit
+LEFT JOIN extensions x ON x.round = r.code AND x.unit = sh.unit;

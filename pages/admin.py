@@ -8,6 +8,7 @@ from portal.accounts.auth import (
     list_accounts,
     reset_password,
     set_account_active,
+    set_account_scope,
     unlock_account,
 )
 from portal.core import labels as L
@@ -17,6 +18,7 @@ from portal.registry.admin import (
     audit_choices_as,
     audit_log_as,
     list_units_as,
+    office_choices,
     report_frame,
     unit_choices,
     update_unit_as,
@@ -46,24 +48,30 @@ def _done(outcome) -> None:
 
 def accounts_tab() -> None:
     frame = list_accounts(portal, account)
-    columns = ["username", "display_name", "role_label", "unit", "unit_name", "active"]
+    columns = ["username", "display_name", "role_label", "scope_label", "unit", "active"]
     columns += ["must_change_password", "failed_attempts", "locked_until", "created_at"]
     st.dataframe(L.headed(frame, columns), hide_index=True, width="stretch")
 
     st.subheader(L.NEW_ACCOUNT)
     units = dict(unit_choices(portal, account))
+    offices = dict(office_choices(portal, account))
     with st.form("admin_new_account", clear_on_submit=True):
         username = st.text_input(L.USERNAME, key="admin_new_username")
         display_name = st.text_input(L.DISPLAY_NAME, key="admin_new_display")
         role = st.selectbox(L.ROLE, list(Role), format_func=lambda r: r.label, key="admin_new_role")
+        st.caption(L.ACCOUNT_SCOPE_HELP)
         unit = st.selectbox(
             L.UNIT,
             ["", *units],
             format_func=lambda c: f"{c} {units[c]}" if c else L.NO_UNIT,
             key="admin_new_unit",
         )
+        granted = st.multiselect(
+            L.ACCOUNT_OFFICES, list(offices), format_func=offices.get, key="admin_new_offices"
+        )
+        platform = st.checkbox(L.ACCOUNT_PLATFORM, key="admin_new_platform")
         if st.form_submit_button(L.CREATE, key="admin_new_submit", type="primary"):
-            _done(add_account(portal, account, username, display_name, role, unit or None))
+            _done(add_account(portal, account, username, display_name, role, unit or None, granted, platform))
 
     usernames = frame["username"].to_list()
     picked = st.selectbox(L.ACCOUNT_PICK, usernames, key="admin_account_pick")
@@ -76,6 +84,13 @@ def accounts_tab() -> None:
         _done(reset_password(portal, account, picked))
     if cols[3].button(L.UNLOCK, key="admin_unlock", icon=":material/lock_open:"):
         _done(unlock_account(portal, account, picked))
+    with st.form("admin_scope", clear_on_submit=True):
+        granted = st.multiselect(
+            L.ACCOUNT_OFFICES, list(offices), format_func=offices.get, key="admin_scope_offices"
+        )
+        platform = st.checkbox(L.ACCOUNT_PLATFORM, key="admin_scope_platform")
+        if st.form_submit_button(L.ACCOUNT_SCOPE_CHANGE, key="admin_scope_submit"):
+            _done(set_account_scope(portal, account, picked, granted, platform))
 
 
 def rounds_tab() -> None:

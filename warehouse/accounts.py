@@ -109,6 +109,14 @@ def other_active(con: duckdb.DuckDBPyConnection, role: str, username: str) -> in
     ).fetchall()[0][0]
 
 
+def other_active_platform(con: duckdb.DuckDBPyConnection, role: str, username: str) -> int:
+    """How many active, platform-wide accounts of `role` there are besides `username`."""
+    return con.execute(
+        "SELECT count(*) FROM users WHERE role = ? AND active AND platform AND username <> ?",
+        [role, username],
+    ).fetchall()[0][0]
+
+
 def listing(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """Every account with its unit's name, oldest first."""
     return con.sql("""

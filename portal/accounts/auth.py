@@ -34,7 +34,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from portal.core.context import Portal
 from portal.core.errors import InvalidInput
 from portal.core.outcome import Outcome
-from portal.core.permissions import PermissionDenied, require
+from portal.core.permissions import PermissionDenied, require, scope_of
 from portal.core.scope import PLATFORM, UNIT_ROLES, Scope, load_scope
 from schemas.enums import Role
 from warehouse import accounts as users
@@ -197,10 +197,10 @@ def create_account(
     if platform is None:
         platform = role not in UNIT_ROLES and not offices
     if role in UNIT_ROLES and (offices or platform):
-        raise AccountError("单位账号的范围就是它的单位，不能再指定办公室或全平台。")
+        raise AccountError(UNIT_SCOPE_FIXED)
     for code in offices:
         if office_tree.office(con, code) is None:
-            raise AccountError(f"办公室代码“{code}”不存在，请核对（系统管理页的办公室列表）。")
+            raise AccountError(missing_office(code))
     if username.lower() == SYSTEM_USERNAME:
         raise AccountError(f"用户名 {SYSTEM_USERNAME} 留给系统内部操作，请换一个用户名。")
     if users.exists(con, username):
@@ -419,37 +419,139 @@ def change_password(
 # ----------------------------------------------------------------------------- account administration
 
 
+def missing_account(username: str) -> str:
+    """The words for a username that does not exist, or whose account lies outside the admin's
+    scope: the same, so a scoped admin cannot probe which names exist elsewhere."""
+    return f"账号 {username} 不存在或不在您的管辖范围内，请核对用户名。"
+
+
+def missing_office(code: str) -> str:
+    """The words for an office code that does not exist, or lies outside the admin's scope."""
+    return f"办公室代码“{code}”不存在，请核对（系统管理页的办公室列表）。"
+
+
+PLATFORM_ONLY = "只有全平台范围的系统管理员才能授予全平台范围。"
+NEEDS_SCOPE = "{role}账号须指定工作范围：选择一个或几个办公室，或选择全平台。"
+UNIT_SCOPE_FIXED = "单位账号的范围就是它的单位，不能再指定办公室或全平台。"
+
+
+def _within(admin: Scope, role: Role | str, unit: str | None, platform: bool, offices: list[str]) -> bool:
+    """Whether an account with this role and scope lies inside an admin's scope: its unit among
+    the units the admin reads, or all its offices in the admin's subtree. A platform-wide account
+    (or one with no office yet) is for a platform-wide admin only."""
+    if admin.platform:
+        return True
+    if Role(role) in UNIT_ROLES:
+        return unit is not None and admin.has_unit(unit)
+    return not platform and bool(offices) and all(admin.has_office(code) for code in offices)
+
+
+def _managed_row(con, actor: Account, username: str) -> tuple | None:
+    """The users row of `username` if the actor manages it; None when there is no such account
+    or it lies outside the actor's scope (the caller answers both with `missing_account`)."""
+    row = _load(con, username)
+    if row is None:
+        return None
+    offices = users.scope_offices(con, username)
+    return row if _within(scope_of(actor), row[2], row[3], bool(row[8]), offices) else None
+
+
+def scope_text(role: Role | str, unit_name: str | None, platform: bool, office_names: list[str]) -> str:
+    """An account's scope in words for the 账号 table: its unit's name, 全平台, or its offices."""
+    if Role(role) in UNIT_ROLES:
+        return unit_name or "（未绑定单位）"
+    if platform:
+        return "全平台"
+    return "、".join(office_names) or "（未指定办公室，看不到任何数据）"
+
+
 def list_accounts(portal: Portal, actor: Account) -> pl.DataFrame:
+    """The accounts the actor manages (all for a platform-wide admin), each with its scope:
+    `offices` (codes granted), `platform`, and `scope_label` in words."""
     require(actor, "account.manage")
+    admin = scope_of(actor)
     with portal.warehouse.connect() as con:
         frame = users.listing(con)
+        scopes = users.all_scopes(con)
+        names = {o["code"]: o["name"] for o in office_tree.office_tree(con)}
+    offices = [scopes.get(name, []) for name in frame["username"]]
     labels = {str(r): r.label for r in Role}
-    return frame.with_columns(
-        pl.col("role").replace_strict(labels, default=pl.col("role")).alias("role_label")
+    frame = frame.with_columns(
+        pl.col("role").replace_strict(labels, default=pl.col("role")).alias("role_label"),
+        pl.Series("offices", offices, dtype=pl.List(pl.String)),
     )
+    keep = [
+        _within(admin, r["role"], r["unit"], bool(r["platform"]), r["offices"])
+        for r in frame.iter_rows(named=True)
+    ]
+    frame = frame.filter(pl.Series(keep, dtype=pl.Boolean))
+    shown = [
+        scope_text(r["role"], r["unit_name"], bool(r["platform"]), [names.get(c, c) for c in r["offices"]])
+        for r in frame.iter_rows(named=True)
+    ]
+    return frame.with_columns(pl.Series("scope_label", shown, dtype=pl.String))
+
+
+def _clean_offices(offices) -> list[str]:
+    return list(dict.fromkeys(c.strip() for c in (offices or ()) if c and c.strip()))
+
+
+def _scope_refusal(con, admin: Scope, offices: list[str], platform: bool) -> str | None:
+    """Why an admin may not grant these offices or the platform; None when it may."""
+    if platform and not admin.platform:
+        return PLATFORM_ONLY
+    for code in offices:
+        if office_tree.office(con, code) is None or not admin.has_office(code):
+            return missing_office(code)
+    return None
 
 
 def add_account(
-    portal: Portal, actor: Account, username: str, display_name: str, role: Role | str, unit: str | None
+    portal: Portal,
+    actor: Account,
+    username: str,
+    display_name: str,
+    role: Role | str,
+    unit: str | None,
+    offices: list[str] | tuple[str, ...] = (),
+    platform: bool = False,
 ) -> Outcome:
-    """A new account with a one-time password, to be changed at first sign-in."""
+    """A new account with a one-time password, to be changed at first sign-in.
+
+    A unit's clerk or sign-off account works for `unit` (several per unit are fine); any other
+    role for `offices` or, granted only by a platform-wide admin, the whole `platform`. An admin
+    scoped to a subtree can bind units and offices in it only; others read as unknown."""
     require(actor, "account.manage")
     username, display_name, unit = (username or "").strip(), (display_name or "").strip(), (unit or None)
-    role = Role(role)
+    role, offices, platform = Role(role), _clean_offices(offices), bool(platform)
     if not _USERNAME.match(username):
         return Outcome(False, "用户名须为 2–32 位英文字母、数字或 _ . -。")
     if not display_name:
         return Outcome(False, "请填写姓名或单位名称。")
-    if role != Role.UNIT_REPORTER and unit:
-        return Outcome(False, "只有单位填报员账号绑定单位;其他角色请不要选择单位。")
+    if role in UNIT_ROLES:
+        if not unit:
+            return Outcome(False, f"{role.label}账号必须绑定一个单位。")
+        if offices or platform:
+            return Outcome(False, UNIT_SCOPE_FIXED)
+    else:
+        if unit:
+            return Outcome(False, "只有单位的填报员和审核人账号绑定单位；其他角色请不要选择单位。")
+        if not offices and not platform:
+            return Outcome(False, NEEDS_SCOPE.format(role=role.label))
+        if offices and platform:
+            return Outcome(False, "全平台范围已包含所有办公室：请选择办公室或全平台，不要同时选择。")
+    admin = scope_of(actor)
     password = new_password()
     with portal.warehouse.transaction() as con:
         if unit:
             found = unit_active(con, unit)
-            if found is None:
+            if found is None or not admin.has_unit(unit):
                 return Outcome(False, f"单位代码 {unit} 不存在。")
             if not found:
                 return Outcome(False, f"单位 {unit} 已停用,不能为其创建账号。")
+        refusal = _scope_refusal(con, admin, offices, platform)
+        if refusal:
+            return Outcome(False, refusal)
         try:
             create_account(
                 portal,
@@ -459,14 +561,59 @@ def add_account(
                 role,
                 unit,
                 password,
-                actor.username,
+                actor.audit_name,
                 must_change_password=True,
+                offices=offices,
+                platform=platform,
             )
         except AccountError as exc:
             return Outcome(False, str(exc))
     return Outcome(
         True, f"已创建账号 {username}({role.label})。初始密码只显示这一次,首次登录后须修改。", password
     )
+
+
+def _other_platform_admins(con, username: str) -> int:
+    return users.other_active_platform(con, str(Role.ADMIN), username)
+
+
+def set_account_scope(
+    portal: Portal, actor: Account, username: str, offices: list[str] | tuple[str, ...], platform: bool
+) -> Outcome:
+    """Replace an office reviewer's, evaluator's or admin's scope: offices, or the whole platform
+    (granted by a platform-wide admin only). Audited with the old and new scope; the account's
+    open sessions see the new scope at their next page (`check_session` reloads it)."""
+    require(actor, "account.manage")
+    username, offices, platform = (username or "").strip(), _clean_offices(offices), bool(platform)
+    if not offices and not platform:
+        return Outcome(False, "请选择一个或几个办公室，或选择全平台。")
+    if offices and platform:
+        return Outcome(False, "全平台范围已包含所有办公室：请选择办公室或全平台，不要同时选择。")
+    admin = scope_of(actor)
+    with portal.warehouse.transaction() as con:
+        row = _managed_row(con, actor, username)
+        if row is None:
+            return Outcome(False, missing_account(username))
+        role = Role(row[2])
+        if role in UNIT_ROLES:
+            return Outcome(False, UNIT_SCOPE_FIXED)
+        if username == actor.username:
+            return Outcome(False, "不能修改自己正在使用的账号的范围，请由另一位系统管理员修改。")
+        refusal = _scope_refusal(con, admin, offices, platform)
+        if refusal:
+            return Outcome(False, refusal)
+        before = users.scope_offices(con, username)
+        was_platform = bool(row[8])
+        if (was_platform, before) == (platform, offices):
+            return Outcome(False, f"账号 {username} 的范围没有变化。")
+        if role == Role.ADMIN and was_platform and not platform and not _other_platform_admins(con, username):
+            return Outcome(False, "不能取消最后一个全平台系统管理员的全平台范围。")
+        users.set_scope(con, username, offices, platform)
+        old = "全平台" if was_platform else ",".join(before)
+        new = "全平台" if platform else ",".join(offices)
+        portal.audit(con, actor.audit_name, "account.scope", username, f"scope={old} → {new}")
+        names = [office_tree.office(con, code)["name"] for code in offices]
+    return Outcome(True, f"账号 {username} 的范围已改为：{scope_text(role, None, platform, names)}。")
 
 
 def _other_active_admins(con, username: str) -> int:
@@ -477,15 +624,17 @@ def set_account_active(portal: Portal, actor: Account, username: str, active: bo
     """Deactivate (ends its sessions at their next page) or reactivate an account; never the last admin."""
     require(actor, "account.manage")
     with portal.warehouse.transaction() as con:
-        row = _load(con, username)
+        row = _managed_row(con, actor, username)
         if row is None:
-            return Outcome(False, f"账号 {username} 不存在。")
+            return Outcome(False, missing_account(username))
         if bool(row[6]) == active:
             return Outcome(False, f"账号 {username} 已是{'启用' if active else '停用'}状态。")
         if not active and username == actor.username:
             return Outcome(False, "不能停用自己正在使用的账号。")
         if not active and row[2] == Role.ADMIN and not _other_active_admins(con, username):
             return Outcome(False, "不能停用最后一个系统管理员账号。")
+        if not active and row[2] == Role.ADMIN and row[8] and not _other_platform_admins(con, username):
+            return Outcome(False, "不能停用最后一个全平台范围的系统管理员账号。")
         users.set_active(con, username, active)
         portal.audit(con, actor.username, "account.activate" if active else "account.deactivate", username)
     return Outcome(True, f"账号 {username} 已{'启用' if active else '停用'}。")
@@ -497,9 +646,9 @@ def unlock_account(portal: Portal, actor: Account, username: str) -> Outcome:
     require(actor, "account.manage")
     now = portal.settings.now()
     with portal.warehouse.transaction() as con:
-        row = _load(con, username)
+        row = _managed_row(con, actor, username)
         if row is None:
-            return Outcome(False, f"账号 {username} 不存在,请核对用户名。")
+            return Outcome(False, missing_account(username))
         if row[7] is None or row[7] <= now:
             return Outcome(False, f"账号 {username} 没有被锁定,无需解锁。")
         users.unlock(con, username)
@@ -516,8 +665,8 @@ def reset_password(portal: Portal, actor: Account, username: str) -> Outcome:
     require(actor, "account.manage")
     password = new_password()
     with portal.warehouse.transaction() as con:
-        if _load(con, username) is None:
-            return Outcome(False, f"账号 {username} 不存在。")
+        if _managed_row(con, actor, username) is None:
+            return Outcome(False, missing_account(username))
         users.reset_password(con, username, hash_password(password))
         portal.audit(con, actor.username, "account.reset_password", username)
     return Outcome(True, f"已重置账号 {username} 的密码。新密码只显示这一次,首次登录后须修改。", password)

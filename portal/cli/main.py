@@ -19,6 +19,7 @@ from pathlib import Path
 from portal.core.context import Portal
 from portal.core.errors import InvalidInput, PortalError
 from portal.core.filestore import keep_files_private
+from schemas.enums import Role
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
@@ -116,8 +117,8 @@ def cmd_init(args) -> int:
         print(result.fill.summary())
     if result.accounts:
         print("\n演示账号(密码只显示这一次,请妥善保存):")
-        for username, password, role, unit in result.accounts:
-            print(f"  {role:<8} 用户名 {username:<10} 密码 {password}  {unit}")
+        for username, password, role, scope in result.accounts:
+            print(f"  {role:<8} 用户名 {username:<16} 密码 {password}  范围 {scope}")
     return EXIT_OK
 
 
@@ -429,6 +430,93 @@ def cmd_accounts_unlock(args) -> int:
     outcome = unlock_account(Portal.open(args.home), operator, args.username)
     print(outcome.message, file=sys.stdout if outcome.ok else sys.stderr)
     return EXIT_OK if outcome.ok else EXIT_DATA
+
+
+def accounts_json(frame) -> list[dict]:
+    """`portal accounts list --json`: one object per account, keys fixed (extend, never rename).
+
+    `scope.units` is the unit of a clerk or sign-off account, else []; `scope.offices` the offices
+    granted, else []; `scope.platform` is true for a platform-wide account (its offices are [])."""
+    return [
+        {
+            "username": r["username"],
+            "role": r["role"],
+            "scope": {
+                "offices": list(r["offices"] or []),
+                "units": [r["unit"]] if r["unit"] else [],
+                "platform": bool(r["platform"]) and not r["unit"],
+            },
+            "active": bool(r["active"]),
+            "display_name": r["display_name"],
+        }
+        for r in frame.iter_rows(named=True)
+    ]
+
+
+def cmd_accounts_list(args) -> int:
+    from portal.accounts.auth import list_accounts
+
+    portal = Portal.open(args.home)
+    frame = list_accounts(portal, _reader(portal, args))
+    if args.json:
+        print(json.dumps(accounts_json(frame), ensure_ascii=False, indent=1))
+        return EXIT_OK
+    for r in frame.iter_rows(named=True):
+        state = "" if r["active"] else "（已停用）"
+        print(f"{r['username']:<18} {r['role_label']:<6} {r['scope_label']}{state}")
+    return EXIT_OK
+
+
+def _account_admin(portal: Portal, args):
+    """The admin account an `accounts add/scope` acts as (--user, with its scope). Only while the
+    warehouse has no account at all may the first one be made without it, by the server's operator."""
+    from portal.accounts.auth import Account
+    from schemas.enums import Role
+    from warehouse.accounts import any_accounts
+
+    if not (args.user or "").strip():
+        with portal.warehouse.connect() as con:
+            first = not any_accounts(con)
+        if first:
+            return Account(
+                "cli", "服务器运维(命令行)", Role.ADMIN, None, via=f"命令行，系统用户 {_os_user()}"
+            )
+    return _acting(portal, args)
+
+
+def _print_outcome(outcome) -> int:
+    print(outcome.message, file=sys.stdout if outcome.ok else sys.stderr)
+    if outcome.ok and outcome.password:
+        print(f"一次性密码（只显示这一次，请转交本人）：{outcome.password}")
+    return EXIT_OK if outcome.ok else EXIT_DATA
+
+
+def cmd_accounts_add(args) -> int:
+    from portal.accounts.auth import add_account
+
+    portal = Portal.open(args.home)
+    admin = _account_admin(portal, args)
+    outcome = add_account(
+        portal,
+        admin,
+        args.username,
+        args.name or args.username,
+        args.role,
+        args.unit,
+        offices=args.office or (),
+        platform=args.platform,
+    )
+    return _print_outcome(outcome)
+
+
+def cmd_accounts_scope(args) -> int:
+    from portal.accounts.auth import set_account_scope
+
+    portal = Portal.open(args.home)
+    outcome = set_account_scope(
+        portal, _acting(portal, args), args.username, args.office or (), args.platform
+    )
+    return _print_outcome(outcome)
 
 
 def cmd_remind(args) -> int:
@@ -826,6 +914,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("username", help="要解锁的用户名")
     p.add_argument("--user", default="cli", help="记入审计日志的操作人")
     p.set_defaults(func=cmd_accounts_unlock)
+    p = acc.add_parser("list", help="列出账号及其范围（--as 指定的管理员只看到其管辖范围内的账号）")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
+    p.set_defaults(func=cmd_accounts_list)
+    p = acc.add_parser("add", help="新建账号并显示一次性密码（只显示这一次）")
+    p.add_argument("username", help="新账号的用户名")
+    p.add_argument("--role", required=True, choices=[str(r) for r in Role], help="角色")
+    p.add_argument("--unit", help="单位代码（单位填报员和单位审核人必填）")
+    p.add_argument("--office", action="append", metavar="O", help="办公室代码（其他角色；可重复）")
+    p.add_argument("--platform", action="store_true", help="全平台范围（只有全平台的管理员可以授予）")
+    p.add_argument("--name", help="姓名或单位名称（默认同用户名）")
+    p.add_argument("--user", help="以哪个系统管理员账号的名义操作（必填；其范围决定能建哪些账号）")
+    p.set_defaults(func=cmd_accounts_add)
+    p = acc.add_parser("scope", help="修改办公室、考核或管理员账号的范围：办公室或全平台")
+    p.add_argument("username", help="要修改范围的用户名")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--office", action="append", metavar="O", help="办公室代码（可重复）")
+    where.add_argument("--platform", action="store_true", help="全平台范围")
+    p.add_argument("--user", help="以哪个系统管理员账号的名义操作（必填）")
+    p.set_defaults(func=cmd_accounts_scope)
 
     p = sub.add_parser("remind", help="为一个轮次排队催报和逾期提醒、各办公室的每周汇总(由 outbox send 发送)")
     p.add_argument("--round", required=True, help="轮次代码,如 2025Q3")

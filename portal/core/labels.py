@@ -71,6 +71,10 @@ DISPLAY_NAME = "姓名或单位名称"
 ROLE = "角色"
 UNIT = "单位"
 NO_UNIT = "(不绑定单位)"
+ACCOUNT_OFFICES = "办公室（办公室审核员、考核评价员、系统管理员的工作范围，可多选）"
+ACCOUNT_PLATFORM = "全平台（只有全平台的系统管理员可以授予）"
+ACCOUNT_SCOPE_HELP = "单位填报员和单位审核人选择单位；其他角色选择办公室（含其下级，只读）或全平台。"
+ACCOUNT_SCOPE_CHANGE = "修改范围"
 CREATE = "创建"
 ACCOUNT_PICK = "选择账号"
 DEACTIVATE = "停用"
@@ -112,6 +116,7 @@ COLUMNS = {
     "username": "用户名",
     "display_name": "姓名或单位名称",
     "role_label": "角色",
+    "scope_label": "范围",
     "unit": "单位代码",
     "unit_name": "单位名称",
     "active": "启用",
@@ -524,6 +529,7 @@ AUDIT_ACTION_LABELS = {
     "account.activate": "启用账号",
     "account.reset_password": "重置密码",
     "account.unlock": "解除锁定",
+    "account.scope": "修改账号范围",
     "auth.sign_in": "登录",
     "auth.sign_in_failed": "登录失败",
     "auth.lock": "账号锁定",

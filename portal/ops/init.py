@@ -11,21 +11,40 @@ from portal.demo.fill import FillResult, fill_demo
 from portal.registry.rounds import demo_rounds
 from portal.registry.workbook import ImportResult, demo_registry_workbook, import_registry
 from schemas.enums import Role
+from warehouse import offices as office_tree
 from warehouse import rounds
 from warehouse.accounts import any_accounts
 from warehouse.db import SCHEMA_VERSION, schema_version
-from warehouse.lookups import plans
+from warehouse.lookups import plans, unit_name
 from warehouse.registry import upsert_rounds
 
 # The seed plans end in 2025; the demo runs on a day inside them, with 2025Q3 open.
 DEMO_TODAY = "2025-10-10"
 
-# (username, display name, role, unit): one account per role.
+# (username, display name, role, unit, offices). The first four are platform-wide (no offices):
+# the demo fill and many tests act as them. The others show scopes: each seed plan's office has a
+# reviewer and an evaluator acting for it alone, the 襄十随神 cluster and 湖北 read their cities
+# below them, and a few units have a clerk and a sign-off account (several accounts per unit).
 DEMO_ACCOUNTS = [
-    ("admin", "系统管理员", Role.ADMIN, None),
-    ("office", "领导小组办公室", Role.OFFICE_REVIEWER, None),
-    ("evaluator", "考核组", Role.EVALUATOR, None),
-    ("reporter", "创新创业服务中心填报员", Role.UNIT_REPORTER, "JZKF-CXCY"),
+    ("admin", "系统管理员", Role.ADMIN, None, ()),
+    ("office", "领导小组办公室", Role.OFFICE_REVIEWER, None, ()),
+    ("evaluator", "考核组", Role.EVALUATOR, None, ()),
+    ("reporter", "创新创业服务中心填报员", Role.UNIT_REPORTER, "JZKF-CXCY", ()),
+    ("office_xy", "襄阳市领导小组办公室", Role.OFFICE_REVIEWER, None, ("XY",)),
+    ("eval_xy", "襄阳市考核组", Role.EVALUATOR, None, ("XY",)),
+    ("office_sy", "十堰市领导小组办公室", Role.OFFICE_REVIEWER, None, ("SY",)),
+    ("eval_sy", "十堰市考核组", Role.EVALUATOR, None, ("SY",)),
+    ("office_jzkf", "荆州经开区创新创业服务中心", Role.OFFICE_REVIEWER, None, ("JZKF",)),
+    ("eval_jzkf", "荆州经开区考核组", Role.EVALUATOR, None, ("JZKF",)),
+    ("office_yy", "益阳市科学技术局", Role.OFFICE_REVIEWER, None, ("YY",)),
+    ("eval_yy", "益阳市考核组", Role.EVALUATOR, None, ("YY",)),
+    ("office_xsss", "襄十随神城市群办公室", Role.OFFICE_REVIEWER, None, ("XSSS",)),
+    ("office_hb", "湖北省领导小组办公室", Role.OFFICE_REVIEWER, None, ("HB",)),
+    ("leader_jzkf_cxcy", "创新创业服务中心审核人", Role.UNIT_LEADER, "JZKF-CXCY", ()),
+    ("reporter_yy_kjj", "益阳市科学技术局填报员", Role.UNIT_REPORTER, "YY-KJJ", ()),
+    ("leader_yy_kjj", "益阳市科学技术局审核人", Role.UNIT_LEADER, "YY-KJJ", ()),
+    ("reporter_xy_kjj", "襄阳市科技局填报员", Role.UNIT_REPORTER, "XY-KJJ", ()),
+    ("leader_xy_kjj", "襄阳市科技局审核人", Role.UNIT_LEADER, "XY-KJJ", ()),
 ]
 
 
@@ -36,7 +55,7 @@ class InitResult:
     registry: ImportResult | None = None
     accounts: list[tuple[str, str, str, str]] = field(
         default_factory=list
-    )  # username, password, role label, unit
+    )  # username, password, role label, scope in words (unit code and name, offices, 全平台)
     messages: list[str] = field(default_factory=list)
     fill: FillResult | None = None  # the demo's past quarters, when filled (portal.demo_fill)
 
@@ -70,12 +89,20 @@ def init_portal(
     with portal.warehouse.transaction() as con:
         upsert_rounds(con, [r for r in demo_rounds(portal.settings) if rounds.get(con, r["code"]) is None])
         if not has_users:
-            for username, name, role, unit in DEMO_ACCOUNTS:
+            for username, name, role, unit, offices in DEMO_ACCOUNTS:
                 password = new_password()
-                create_account(
-                    portal, con, username, name, role, unit, password, actor=system_actor().audit_name
+                account = create_account(
+                    portal,
+                    con,
+                    username,
+                    name,
+                    role,
+                    unit,
+                    password,
+                    actor=system_actor().audit_name,
+                    offices=offices,
                 )
-                result.accounts.append((username, password, role.label, unit or ""))
+                result.accounts.append((username, password, role.label, _scope_words(con, account)))
         else:
             result.messages.append("已有账号,未重新生成演示账号。")
     if fill:
@@ -83,6 +110,16 @@ def init_portal(
         if result.fill.skipped:
             result.messages.append(result.fill.summary())
     return portal, result
+
+
+def _scope_words(con, account) -> str:
+    """The scope printed beside a demo password: the unit, the offices, or 全平台."""
+    if account.unit:
+        return f"{account.unit} {unit_name(con, account.unit) or ''}".strip()
+    granted = account.scope.granted if account.scope else ()
+    if not granted:
+        return "全平台"
+    return "、".join(f"{code} {office_tree.office(con, code)['name']}" for code in granted)
 
 
 def _ensure_demo_clock(portal: Portal, result: InitResult) -> Portal:

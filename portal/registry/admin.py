@@ -19,6 +19,7 @@ from schemas.issues import Report
 from schemas.text import bad_email_addresses, email_addresses, is_webhook_url
 from warehouse import audit
 from warehouse.lookups import active_units
+from warehouse.offices import office_tree
 from warehouse.registry import unit_settings, units_listing, update_unit
 
 
@@ -41,10 +42,22 @@ def report_frame(report: Report) -> pl.DataFrame:
 
 
 def unit_choices(portal: Portal, account) -> list[tuple[str, str]]:
-    """(code, name) of the active units an account can be bound to: those the admin acts for."""
-    visible = visible_units(account, "account.manage")
+    """(code, name) of the active units an account can be bound to: those in the admin's scope."""
+    require(account, "account.manage")
+    scope = scope_of(account)
     with portal.warehouse.connect() as con:
-        return [(code, name) for code, name in active_units(con) if visible is None or code in visible]
+        return [(code, name) for code, name in active_units(con) if scope.has_unit(code)]
+
+
+def office_choices(portal: Portal, account) -> list[tuple[str, str]]:
+    """(code, name) of the offices an admin can grant: its subtree (every office for a
+    platform-wide admin), in tree order, each name indented by its depth below the top one shown."""
+    require(account, "account.manage")
+    scope = scope_of(account)
+    with portal.warehouse.connect() as con:
+        shown = [o for o in office_tree(con) if scope.has_office(o["code"])]
+    top = min((o["depth"] for o in shown), default=0)
+    return [(o["code"], "　" * (o["depth"] - top) + o["name"]) for o in shown]
 
 
 # --- 操作日志 (audit.view) -------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from portal.ops.backup import create_backup
 from portal.registry.workbook import export_registry_xlsx
 from schemas.enums import Role
 from tests.actors import ADMIN
+from tests.conftest import account_in
 
 
 def admin_page(username: str):
@@ -70,6 +71,71 @@ def test_a_refused_account_shows_why(site):
     at = at.button(key="admin_new_submit").click().run()
     assert texts(at.error) == ["单位填报员账号必须绑定一个单位。"]
     assert not at.code
+
+
+def test_the_account_table_shows_each_scope_in_chinese(site):
+    accounts = admin_page("boss").dataframe[0].value
+    scopes = dict(zip(accounts["用户名"], accounts["范围"], strict=True))
+    assert scopes["boss"] == "全平台"
+    assert scopes["rep1"] == "创新创业服务中心"
+    assert scopes["office_jzkf"] == "荆州经开区创新创业服务中心"
+    assert scopes["office_xsss"] == "襄十随神城市群科技创新协同发展领导小组办公室"
+
+
+def test_admin_creates_an_office_account_for_offices_picked_by_name(site):
+    at = admin_page("boss")
+    offices = at.multiselect(key="admin_new_offices")
+    assert offices.format_func("JZKF").strip() == "荆州经开区创新创业服务中心"
+    at.text_input(key="admin_new_username").input("rev_sz")
+    at.text_input(key="admin_new_display").input("随州市办公室")
+    at.selectbox(key="admin_new_role").set_value(Role.OFFICE_REVIEWER)
+    offices.set_value(["SZ", "SNJ"])
+    at = at.button(key="admin_new_submit").click().run()
+    assert not at.exception, at.exception
+    assert texts(at.success) == ["已创建账号 rev_sz(办公室审核员)。初始密码只显示这一次,首次登录后须修改。"]
+    assert audit(site, "account.create")[-1] == ("boss", "rev_sz", "role=office_reviewer unit= scope=SZ,SNJ")
+    accounts = at.dataframe[0].value
+    scopes = dict(zip(accounts["用户名"], accounts["范围"], strict=True))
+    assert scopes["rev_sz"] == "随州市科技创新领导小组办公室、神农架林区科技创新领导小组办公室"
+
+
+def test_an_office_account_without_offices_or_platform_is_refused(site):
+    at = admin_page("boss")
+    at.text_input(key="admin_new_username").input("ev9")
+    at.text_input(key="admin_new_display").input("某考核组")
+    at.selectbox(key="admin_new_role").set_value(Role.EVALUATOR)
+    at = at.button(key="admin_new_submit").click().run()
+    assert texts(at.error) == ["考核评价员账号须指定工作范围：选择一个或几个办公室，或选择全平台。"]
+    assert not at.code
+
+
+def test_admin_changes_an_accounts_scope_to_the_platform(site):
+    at = admin_page("boss")
+    at.selectbox(key="admin_account_pick").set_value("office_yy")
+    at.checkbox(key="admin_scope_platform").check()
+    at = at.button(key="admin_scope_submit").click().run()
+    assert texts(at.success) == ["账号 office_yy 的范围已改为：全平台。"]
+    assert audit(site, "account.scope") == [("boss", "office_yy", "scope=YY → 全平台")]
+
+
+def test_a_subtree_admin_sees_and_grants_only_its_subtree(site):
+    account_in(site, "admin_jz", Role.ADMIN, offices=["JZ"])
+    at = admin_page("admin_jz")
+    accounts = at.dataframe[0].value
+    assert set(accounts["用户名"]) == {
+        "admin_jz",
+        "rep1",
+        "reporter",
+        "leader_jzkf_cxcy",
+        "office_jzkf",
+        "eval_jzkf",
+    }
+    assert at.multiselect(key="admin_new_offices").options == [
+        "荆州市科技创新领导小组办公室",
+        "　荆州经开区创新创业服务中心",
+    ]
+    assert set(at.selectbox(key="admin_new_unit").options) > {"JZKF-CXCY 创新创业服务中心"}
+    assert not any(o.startswith("YY-") for o in at.selectbox(key="admin_new_unit").options)
 
 
 def test_admin_deactivates_an_account_and_resets_a_password(site):

@@ -73,7 +73,21 @@ def test_admin_creates_an_account_with_a_one_time_password_to_change_at_first_si
         ("x", "某人", Role.EVALUATOR, None, "用户名须为 2–32 位英文字母、数字或 _ . -。"),
         ("张三", "某人", Role.EVALUATOR, None, "用户名须为 2–32 位英文字母、数字或 _ . -。"),
         ("eval2", "  ", Role.EVALUATOR, None, "请填写姓名或单位名称。"),
-        ("eval2", "某人", Role.EVALUATOR, "JZKF-JFJ", "只有单位填报员账号绑定单位;其他角色请不要选择单位。"),
+        (
+            "eval2",
+            "某人",
+            Role.EVALUATOR,
+            "JZKF-JFJ",
+            "只有单位的填报员和审核人账号绑定单位；其他角色请不要选择单位。",
+        ),
+        (
+            "eval2",
+            "某人",
+            Role.EVALUATOR,
+            None,
+            "考核评价员账号须指定工作范围：选择一个或几个办公室，或选择全平台。",
+        ),
+        ("lead2", "某人", Role.UNIT_LEADER, None, "单位审核人账号必须绑定一个单位。"),
         ("rep2", "某人", Role.UNIT_REPORTER, None, "单位填报员账号必须绑定一个单位。"),
         ("rep2", "某人", Role.UNIT_REPORTER, "NOPE", "单位代码 NOPE 不存在。"),
         ("rep1", "某人", Role.UNIT_REPORTER, "JZKF-JFJ", "账号 rep1 已存在。"),
@@ -90,7 +104,7 @@ def test_bad_account_details_are_refused_with_a_reason(portal, username, name, r
 def test_only_admin_manages_accounts(portal, actor):
     for call in (
         lambda: list_accounts(portal, actor),
-        lambda: add_account(portal, actor, "x2", "某人", Role.EVALUATOR, None),
+        lambda: add_account(portal, actor, "x2", "某人", Role.EVALUATOR, None, platform=True),
         lambda: deactivate_account(portal, actor, "rep1"),
         lambda: reset_password(portal, actor, "rep1"),
         lambda: unit_choices(portal, actor),
@@ -114,7 +128,10 @@ def test_an_admin_cannot_deactivate_itself_or_the_last_admin(portal):
     assert deactivate_account(portal, ADMIN, "admin").ok  # the demo admin; boss remains
     other = Account("admin", "系统管理员", Role.ADMIN, None)
     assert deactivate_account(portal, other, "boss").message == "不能停用最后一个系统管理员账号。"
-    assert deactivate_account(portal, ADMIN, "ghost").message == "账号 ghost 不存在。"
+    assert (
+        deactivate_account(portal, ADMIN, "ghost").message
+        == "账号 ghost 不存在或不在您的管辖范围内，请核对用户名。"
+    )
 
 
 def test_reset_password_gives_a_new_one_time_password_and_lifts_a_lock(portal):

@@ -157,21 +157,29 @@ def fast_hashes(monkeypatch):
 
 
 def account_in(portal: Portal, username: str, role, unit: str | None = None, offices=(), platform=None):
-    """A real account row with a scope (offices, or the platform), returned as loaded."""
-    from portal.accounts.auth import create_account
+    """A real account row with a scope (offices, or the platform), returned as loaded. The demo
+    already holds some such accounts (office_jzkf, eval_jzkf, office_xsss …): one of those is
+    returned as it is, after checking it is the account asked for."""
+    from portal.accounts.auth import acting_account, create_account
+    from warehouse import accounts
 
     with portal.warehouse.transaction() as con:
-        return create_account(
-            portal,
-            con,
-            username,
-            username,
-            role,
-            unit,
-            f"pw-{username}-123",
-            offices=offices,
-            platform=platform,
-        )
+        exists = accounts.exists(con, username)
+        if not exists:
+            return create_account(
+                portal,
+                con,
+                username,
+                username,
+                role,
+                unit,
+                f"pw-{username}-123",
+                offices=offices,
+                platform=platform,
+            )
+    account = acting_account(portal, username)
+    assert (account.role, account.unit, account.scope.granted) == (role, unit, tuple(offices)), account
+    return account
 
 
 @pytest.fixture

@@ -125,6 +125,7 @@ def test_a_subtree_admin_sees_and_grants_only_its_subtree(site):
     assert set(accounts["用户名"]) == {
         "admin_jz",
         "rep1",
+        "lead1",  # the pages' sign-off account, of JZKF-YQB
         "reporter",
         "leader_jzkf_cxcy",
         "office_jzkf",

@@ -40,7 +40,9 @@ DEMO_ACCOUNTS = [
     ("eval_yy", "益阳市考核组", Role.EVALUATOR, None, ("YY",)),
     ("office_xsss", "襄十随神城市群办公室", Role.OFFICE_REVIEWER, None, ("XSSS",)),
     ("office_hb", "湖北省领导小组办公室", Role.OFFICE_REVIEWER, None, ("HB",)),
-    ("leader_jzkf_cxcy", "创新创业服务中心审核人", Role.UNIT_LEADER, "JZKF-CXCY", ()),
+    # Not on JZKF-CXCY: `reporter`'s uploads there go straight to the office, as the README's walk shows.
+    ("reporter_jzkf_scjgj", "市场监管局填报员", Role.UNIT_REPORTER, "JZKF-SCJGJ", ()),
+    ("leader_jzkf_scjgj", "市场监管局审核人", Role.UNIT_LEADER, "JZKF-SCJGJ", ()),
     ("reporter_yy_kjj", "益阳市科学技术局填报员", Role.UNIT_REPORTER, "YY-KJJ", ()),
     ("leader_yy_kjj", "益阳市科学技术局审核人", Role.UNIT_LEADER, "YY-KJJ", ()),
     ("reporter_xy_kjj", "襄阳市科技局填报员", Role.UNIT_REPORTER, "XY-KJJ", ()),

@@ -127,7 +127,8 @@ def test_a_subtree_admin_sees_and_grants_only_its_subtree(site):
         "rep1",
         "lead1",  # the pages' sign-off account, of JZKF-YQB
         "reporter",
-        "leader_jzkf_cxcy",
+        "reporter_jzkf_scjgj",
+        "leader_jzkf_scjgj",
         "office_jzkf",
         "eval_jzkf",
     }

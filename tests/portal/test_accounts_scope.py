@@ -72,10 +72,11 @@ def test_the_demo_has_a_reviewer_and_an_evaluator_per_office_a_cluster_a_provinc
             assert accounts[username]["scope"] == {"offices": [code], "units": [], "platform": False}
     assert accounts["office_xsss"]["scope"]["offices"] == ["XSSS"]
     assert accounts["office_hb"]["scope"]["offices"] == ["HB"]
-    for unit in ("JZKF-CXCY", "YY-KJJ", "XY-KJJ"):
+    for unit in ("JZKF-SCJGJ", "YY-KJJ", "XY-KJJ"):
         clerks = [a for a in accounts.values() if a["scope"]["units"] == [unit]]
         assert sorted(a["role"] for a in clerks) == ["unit_leader", "unit_reporter"]
-    assert accounts["leader_jzkf_cxcy"]["role"] == "unit_leader"
+    assert accounts["leader_jzkf_scjgj"]["role"] == "unit_leader"
+    assert [a["role"] for a in accounts.values() if a["scope"]["units"] == ["JZKF-CXCY"]] == ["unit_reporter"]
     # the accounts other tests and the demo fill act as stay platform-wide
     for username in ("admin", "office", "evaluator"):
         assert accounts[username]["scope"]["platform"] is True
@@ -124,7 +125,7 @@ def test_several_accounts_may_work_for_one_unit(demo_portal, fast_hashes):
     for username, role in (("cxcy2", Role.UNIT_REPORTER), ("cxcy_lead2", Role.UNIT_LEADER)):
         assert add_account(demo_portal, ADMIN, username, "某人", role, "JZKF-CXCY").ok
     units = [a["username"] for a in listed(demo_portal).values() if a["scope"]["units"] == ["JZKF-CXCY"]]
-    assert sorted(units) == ["cxcy2", "cxcy_lead2", "leader_jzkf_cxcy", "reporter"]
+    assert sorted(units) == ["cxcy2", "cxcy_lead2", "reporter"]
 
 
 @pytest.mark.parametrize(
@@ -212,7 +213,14 @@ def test_the_only_platform_admin_cannot_be_narrowed_or_deactivated(demo_portal, 
 
 def test_a_subtree_admin_lists_only_the_accounts_inside_its_subtree(demo_portal, jz_admin):
     frame = list_accounts(demo_portal, jz_admin)
-    assert set(frame["username"]) == {"reporter", "leader_jzkf_cxcy", "office_jzkf", "eval_jzkf", "admin_jz"}
+    assert set(frame["username"]) == {
+        "reporter",
+        "reporter_jzkf_scjgj",
+        "leader_jzkf_scjgj",
+        "office_jzkf",
+        "eval_jzkf",
+        "admin_jz",
+    }
     labels = dict(zip(frame["username"], frame["scope_label"], strict=True))
     assert labels["office_jzkf"] == "荆州经开区创新创业服务中心"
     assert labels["reporter"] == "创新创业服务中心"

@@ -285,3 +285,21 @@ def test_portal_remind_with_user_acts_for_that_account_and_refuses_an_evaluator(
 
     refused = run_cli("remind", "--round", ROUND, "--user", "eva_jzkf", home=home)
     assert refused.returncode == 1 and "发送催报通知" in refused.stderr.decode()
+
+
+@pytest.mark.parametrize("plan", ["XY", "XYKX", "JZ", "SY", "YY"])
+def test_each_demo_plans_bulletin_and_assessment_table_name_that_plans_office(demo_portal, plan):
+    from openpyxl import load_workbook
+
+    from portal.assessment.board import export_assessment
+    from tests.actors import EVALUATOR
+
+    with demo_portal.warehouse.connect() as con:
+        office = con.execute(
+            "SELECT o.name FROM plans p JOIN offices o ON o.code = p.office WHERE p.code = ?", [plan]
+        ).fetchall()[0][0]
+    word = _docx_text(export_bulletin_docx(demo_portal, OFFICE, ROUND, plan, BulletinTexts()))
+    assert f"{office}　　\n" in word  # the 落款
+    table = load_workbook(io.BytesIO(export_assessment(demo_portal, EVALUATOR, plan, 2025)))
+    assert table.worksheets[0]["A2"].value == f"发文机关：{office}"
+    assert REGION_NAME not in word  # never the platform's top office on a city's document

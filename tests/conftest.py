@@ -159,13 +159,16 @@ def fast_hashes(monkeypatch):
 def account_in(portal: Portal, username: str, role, unit: str | None = None, offices=(), platform=None):
     """A real account row with a scope (offices, or the platform), returned as loaded. The demo
     already holds some such accounts (office_jzkf, eval_jzkf, office_xsss …): one of those is
-    returned as it is, after checking it is the account asked for."""
-    from portal.accounts.auth import acting_account, create_account
+    returned after checking it is the account asked for, its password set to the test one."""
+    from portal.accounts.auth import acting_account, create_account, hash_password
     from warehouse import accounts
 
     with portal.warehouse.transaction() as con:
-        exists = accounts.exists(con, username)
-        if not exists:
+        if accounts.exists(con, username):
+            accounts.set_password(
+                con, username, hash_password(f"pw-{username}-123")
+            )  # the known test password
+        else:
             return create_account(
                 portal,
                 con,

@@ -14,6 +14,7 @@ import pytest
 
 from portal.cli.main import command_line_account
 from portal.core.context import Portal
+from portal.ops.init import DEMO_ACCOUNTS
 from portal.reporting.submissions import ingest
 from tests.portal.reliability_support import ROUND, cli, copy_home, files_under, filled, snapshot
 from warehouse.db import SCHEMA_VERSION
@@ -183,4 +184,11 @@ def test_a_demo_init_killed_after_the_registry_is_finished_by_running_it_again(p
     with Portal.open(portal_home).warehouse.connect() as con:
         for table in ("plans", "units", "tasks", "indicators", "rounds", "users"):
             counts[table] = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-    assert counts == {"plans": 5, "units": 63, "tasks": 104, "indicators": 77, "rounds": 7, "users": 4}
+    assert counts == {
+        "plans": 5,
+        "units": 63,
+        "tasks": 104,
+        "indicators": 77,
+        "rounds": 7,
+        "users": len(DEMO_ACCOUNTS),
+    }

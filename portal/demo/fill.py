@@ -47,6 +47,9 @@ from warehouse.views import kpi_progress
 DEMO_SEED = 20251010
 OFFICE = "office"  # the demo office account reviews everything (portal.setup.DEMO_ACCOUNTS)
 REPORTER_UNIT, REPORTER = "JZKF-CXCY", "reporter"  # the one demo reporter account's unit
+# A unit with a sign-off account (portal.ops.init.DEMO_ACCOUNTS): its clerk uploads in the open
+# round and the upload waits for the unit's 单位审核人, so the demo shows that state too.
+SIGN_OFF_UNIT, SIGN_OFF_CLERK = "JZKF-SCJGJ", "reporter_jzkf_scjgj"
 
 # Pace classes: (share of indicators, lowest and highest actual / expected).
 PACE_CLASSES = {
@@ -166,6 +169,7 @@ class _DemoFiller:
         # The demo acts as its own accounts, through the same checked use cases as a person would.
         self.office = acting_account(portal, OFFICE)
         self.reporter = acting_account(portal, REPORTER)
+        self.sign_off_clerk = acting_account(portal, SIGN_OFF_CLERK)
 
     # ------------------------------------------------------------ a round
 
@@ -186,7 +190,7 @@ class _DemoFiller:
         chosen: list[tuple[TemplateContext, dt.datetime]] = []
         for ctx in contexts:
             if current:
-                if self.rng.random() >= CURRENT_REPORTED and ctx.unit != REPORTER_UNIT:
+                if self.rng.random() >= CURRENT_REPORTED and ctx.unit not in (REPORTER_UNIT, SIGN_OFF_UNIT):
                     continue
                 day = today - dt.timedelta(days=self.rng.choice(CURRENT_DAYS))
                 at = dt.datetime.combine(day, self._clock_time())
@@ -232,6 +236,8 @@ class _DemoFiller:
         # The reporter account uploads its unit's own file in the open round; the other units have
         # no accounts in the demo, so their files (sent in by mail) are loaded by the office in
         # daily batches, as are the past quarters' (closed rounds take the office's late load).
+        if current and unit == SIGN_OFF_UNIT:
+            return self.sign_off_clerk  # waits as 待单位审核 for the unit's sign-off account
         return self.reporter if current and unit == REPORTER_UNIT else self.office
 
     def _ingest(
@@ -320,7 +326,11 @@ class _DemoFiller:
         returned, one approved then corrected (v2 awaiting review), one missing unit given an
         extension. (One unit's first upload was rejected: see `fill_round`.)"""
         accepted = sorted(
-            (u for u in plan if uploaded[u.ctx.unit].accepted and u.ctx.unit != REPORTER_UNIT),
+            (
+                u
+                for u in plan
+                if uploaded[u.ctx.unit].accepted and u.ctx.unit not in (REPORTER_UNIT, SIGN_OFF_UNIT)
+            ),
             key=lambda u: (u.at, u.ctx.unit),
         )
         # Units of record for some indicator, so what happens to them shows on the KPI pages.

@@ -77,6 +77,12 @@ class Settings:
     portal_url: str = _setting("http://localhost:8501", "通知中附上的平台网址")
     # Three days: the 催报名单 flags a unit this long before its due date too (issue 6).
     remind_days: int = _setting(3, "截止前几天发送催报提醒", low=0, high=60)
+    # 0: `portal outbox send` from cron delivers; N: `portal serve` delivers every N seconds itself.
+    outbox_send_seconds: int = _setting(
+        0,
+        "portal serve 在后台发送待发通知的间隔（秒）；0 为不在后台发送（用定时任务运行 portal outbox send）",
+        low=0,
+    )
 
     @property
     def warehouse_path(self) -> Path:

@@ -33,7 +33,7 @@ from portal.registry.rounds import (
     suggested_round,
 )
 from portal.registry.workbook import export_registry_json_text, export_registry_xlsx, import_registry
-from portal.ui import web
+from portal.ui import web, widgets
 from portal.ui.text import plain
 
 portal, account = web.portal(), web.account()
@@ -140,9 +140,8 @@ def registry_tab() -> None:
                 st.error(L.REGISTRY_NOT_LOADED)
             if result.report.issues:
                 st.caption(plain(result.report.summary()))
-                columns = ["severity", "sheet", "cell", "column", "value", "message", "hint"]
                 st.dataframe(
-                    L.headed(report_frame(result.report), columns),
+                    L.headed(report_frame(result.report), widgets.ISSUE_COLUMNS),
                     hide_index=True,
                     width="stretch",
                 )

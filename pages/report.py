@@ -15,7 +15,7 @@ portal, account = web.portal(), web.account()
 st.title(L.PAGE_REPORT)
 web.show_flash()
 
-REPORT_COLUMNS = ["severity", "sheet", "cell", "column", "value", "message", "hint"]
+REPORT_COLUMNS = widgets.ISSUE_COLUMNS
 XLSX_TYPES = ["xlsx", "xlsm", "xls"]  # the validator explains why a .xls or .xlsm is refused
 
 units = wf.reportable_units(portal, account)

@@ -100,11 +100,7 @@ else:
     shown += ["previous_percent", "narrative", "problems", "next_steps"]
     st.dataframe(L.headed(detail.tasks, shown), hide_index=True, width="stretch", key="review_tasks")
     st.markdown(f"**{L.REVIEW_ISSUES}**")
-    if detail.issues.is_empty():
-        st.caption(L.REVIEW_NO_ISSUES)
-    else:
-        shown = ["severity", "sheet", "cell", "column", "value", "message", "hint"]
-        st.dataframe(L.headed(detail.issues, shown), hide_index=True, width="stretch", key="review_issues")
+    widgets.issues_table(detail.issues, "review_issues")
     st.markdown(f"**{L.EVIDENCE_HEADING}**")
     if detail.evidence.is_empty():
         st.caption(L.EVIDENCE_NONE)

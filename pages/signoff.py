@@ -45,11 +45,7 @@ st.caption(
 )
 widgets.original_download(portal, account, sub, "signoff")
 st.markdown(f"**{L.REVIEW_ISSUES}**")
-if detail.issues.is_empty():
-    st.caption(L.REVIEW_NO_ISSUES)
-else:
-    shown = ["severity", "sheet", "cell", "column", "value", "message", "hint"]
-    st.dataframe(L.headed(detail.issues, shown), hide_index=True, width="stretch", key="signoff_issues")
+widgets.issues_table(detail.issues, "signoff_issues")
 st.markdown(f"**{L.REVIEW_VALUES}**")
 shown = ["indicator", "indicator_name", "measure_unit", "reported", "previous_value", "change", "note"]
 st.dataframe(L.headed(detail.values, shown), hide_index=True, width="stretch", key="signoff_values")

@@ -292,6 +292,16 @@ def cmd_ingest(args) -> int:
     return EXIT_OK if all(r.accepted for r in results) else EXIT_DATA
 
 
+def _decided(outcome) -> int:
+    """A decision's outcome on the command line (review, sign-off): its message, and EXIT_DATA
+    when the workflow refused it."""
+    if not outcome.ok:
+        print(f"错误：{outcome.message}", file=sys.stderr)
+        return EXIT_DATA
+    print(outcome.message)
+    return EXIT_OK
+
+
 def cmd_review(args) -> int:
     from portal.reporting.review import APPROVE, RETURN
     from portal.reporting.workflow import review_submission
@@ -300,12 +310,7 @@ def cmd_review(args) -> int:
     actor = _acting(portal, args)
     decision = APPROVE if args.approve else RETURN
     # Refusals (PermissionDenied) and a missing or out-of-scope id (NotFound) are PortalErrors: main() reports them.
-    outcome = review_submission(portal, actor, args.submission, decision, args.comment or "")
-    if not outcome.ok:
-        print(f"错误：{outcome.message}", file=sys.stderr)
-        return EXIT_DATA
-    print(outcome.message)
-    return EXIT_OK
+    return _decided(review_submission(portal, actor, args.submission, decision, args.comment or ""))
 
 
 def cmd_signoff(args) -> int:
@@ -315,12 +320,7 @@ def cmd_signoff(args) -> int:
     actor = _acting(portal, args)
     decision = SEND_BACK if args.send_back else SIGN_OFF
     # Refusals (PermissionDenied) are PortalErrors: main() reports them.
-    outcome = decide_sign_off(portal, actor, args.submission, decision, args.comment or "")
-    if not outcome.ok:
-        print(f"错误：{outcome.message}", file=sys.stderr)
-        return EXIT_DATA
-    print(outcome.message)
-    return EXIT_OK
+    return _decided(decide_sign_off(portal, actor, args.submission, decision, args.comment or ""))
 
 
 def cmd_template(args) -> int:

@@ -12,6 +12,17 @@ from portal.core.context import Portal
 from portal.core.documents import table_xlsx
 from portal.reporting import workflow as wf
 
+# The columns of a validation report as every page shows it: where (sheet, cell, column) and what to do.
+ISSUE_COLUMNS = ["severity", "sheet", "cell", "column", "value", "message", "hint"]
+
+
+def issues_table(issues: pl.DataFrame, key: str) -> None:
+    """A submission's validation issues, or one line saying there are none (审核 and 单位审核)."""
+    if issues.is_empty():
+        st.caption(L.REVIEW_NO_ISSUES)
+    else:
+        st.dataframe(L.headed(issues, ISSUE_COLUMNS), hide_index=True, width="stretch", key=key)
+
 
 def evidence_table(portal: Portal, account, evidence: pl.DataFrame, columns: list[str], key: str) -> None:
     """A submission's evidence files as a table, one to pick and its (permission-checked) download."""

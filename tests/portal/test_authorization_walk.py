@@ -73,6 +73,21 @@ def _two_units(con) -> list[str]:
     return [rows[0][0], rows[1][0]]
 
 
+def submission_ids(con, units: dict[str, str]) -> tuple[dict[str, int], dict[str, int]]:
+    """Per target ("own"/"other"): its latest submission awaiting review in the open round, and
+    its latest approved one in the closed round."""
+
+    def sub(unit: str, round_code: str, status: SubmissionStatus) -> int:
+        return con.execute(
+            "SELECT max(id) FROM submissions WHERE unit = ? AND round = ? AND status = ?",
+            [unit, round_code, status.value],
+        ).fetchall()[0][0]
+
+    pending = {t: sub(u, ROUND, SubmissionStatus.VALIDATED) for t, u in units.items()}
+    approved = {t: sub(u, CLOSED_ROUND, SubmissionStatus.APPROVED) for t, u in units.items()}
+    return pending, approved
+
+
 @pytest.fixture(scope="module")
 def world(_filled_demo_home, tmp_path_factory) -> World:
     from argon2 import PasswordHasher
@@ -86,17 +101,7 @@ def world(_filled_demo_home, tmp_path_factory) -> World:
     p = Portal.open(home)
     with p.warehouse.connect() as con:
         own, other = _two_units(con)
-
-        def sub(unit: str, round_code: str, status: SubmissionStatus) -> int:
-            return con.execute(
-                "SELECT max(id) FROM submissions WHERE unit = ? AND round = ? AND status = ?",
-                [unit, round_code, status.value],
-            ).fetchall()[0][0]
-
-        pending = {t: sub(u, ROUND, SubmissionStatus.VALIDATED) for t, u in (("own", own), ("other", other))}
-        approved = {
-            t: sub(u, CLOSED_ROUND, SubmissionStatus.APPROVED) for t, u in (("own", own), ("other", other))
-        }
+        pending, approved = submission_ids(con, {"own": own, "other": other})
     passwords, accounts = {}, {}
     with p.warehouse.transaction() as con:
         for role in Role:

@@ -80,16 +80,7 @@ def world(_filled_demo_home, tmp_path_factory):
             ).fetchall()[0][0],
         }
 
-        def sub(unit: str, round_code: str, status: SubmissionStatus) -> int:
-            return con.execute(
-                "SELECT max(id) FROM submissions WHERE unit = ? AND round = ? AND status = ?",
-                [unit, round_code, status.value],
-            ).fetchall()[0][0]
-
-        pending = {t: sub(u, ROUND, SubmissionStatus.VALIDATED) for t, u in (("own", own), ("other", other))}
-        approved = {
-            t: sub(u, CLOSED_ROUND, SubmissionStatus.APPROVED) for t, u in (("own", own), ("other", other))
-        }
+        pending, approved = walk.submission_ids(con, {"own": own, "other": other})
     accounts, passwords = {}, {}
     for role in Role:
         name = f"swalk_{role.value}"

@@ -1,7 +1,8 @@
 """The `portal` command. Exit codes: 0 done, 1 the data has errors (or the work failed, or the
 account may not do it), 2 usage error.
 
-Commands that record a decision (`registry import`, `ingest`, `review`, `signoff`, `bonus add/withdraw`) act as
+Commands that record a decision (`registry import`, `ingest`, `review`, `signoff`, `bonus add/withdraw`, and
+`deduction`, `veto`, `qualitative`, `selfscore` of portal/cli/entries.py) act as
 a named account: `--user NAME` must be an existing, active account whose role may do it, and each
 calls the same checked use case as the web page. The audit line's actor then reads
 "NAME（命令行，系统用户 OS-USER）": who, from the command line, run by which operating-system user.
@@ -879,6 +880,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", type=int)
     p.add_argument("--user", help="以哪个账号的名义操作（必填；须为已启用的账号，且其角色有此权限）")
     p.set_defaults(func=cmd_bonus_withdraw)
+
+    from portal.cli.entries import add_entry_commands  # here: it imports this module's helpers
+
+    add_entry_commands(sub)  # portal deduction | veto | qualitative | selfscore
 
     p = sub.add_parser("status", help="查看一个轮次的报送情况和催报名单")
     p.add_argument("--round", help="轮次代码,如 2025Q3(默认为当前填报的季度)")

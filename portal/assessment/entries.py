@@ -20,12 +20,12 @@ from dataclasses import dataclass
 import polars as pl
 
 from portal.assessment.assess import Assessment, _check_plan_year
-from portal.assessment.board import PlanChoice
+from portal.assessment.board import AssessmentChoices, PlanChoice
 from portal.assessment.scheme import ScoringScheme, load_scheme
 from portal.core import labels as L
 from portal.core.context import Portal
 from portal.core.outcome import Outcome
-from portal.core.permissions import Grant, OutOfScope, grant, missing_plan, require, scope_of
+from portal.core.permissions import Grant, OutOfScope, allowed, grant, missing_plan, require, scope_of
 from schemas.enums import Role
 from schemas.issues import Issue, Report
 from warehouse import assessment as data
@@ -572,6 +572,90 @@ def self_score_comparison(a: Assessment) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
+# Display keys (portal.core.labels.COLUMNS heads them) of the 年度考核 page's entry tables.
+DEDUCTION_TABLE = ["entry_id", "unit_name", "deduction_code", "deduction_name", "deduction_points"]
+DEDUCTION_TABLE += ["entry_reason", "entry_evidence", "entered_by", "entered_at"]
+VETO_TABLE = [
+    "entry_id",
+    "unit_name",
+    "veto_reason_code",
+    "entry_reason",
+    "entry_evidence",
+    "entered_by",
+    "entered_at",
+]
+QUALITATIVE_TABLE = [
+    "entry_id",
+    "unit_name",
+    "qualitative_item",
+    "item_points",
+    "entered_score",
+    "entry_note",
+]
+QUALITATIVE_TABLE += ["entered_by", "entered_at"]
+SELF_SCORE_TABLE = ["unit_name", "self_score", "total", "self_flag_text"]
+
+
+@dataclass
+class EntryBoard:
+    """The evaluators' entries of a plan and year as the 年度考核 page shows them, and the choices
+    the scheme offers for new ones."""
+
+    deductions: pl.DataFrame  # DEDUCTION_TABLE
+    vetoes: pl.DataFrame  # VETO_TABLE
+    qualitative: pl.DataFrame  # QUALITATIVE_TABLE
+    deduction_kinds: dict[str, str]  # code → how the choice reads
+    veto_reasons: list[str]
+    qualitative_items: dict[str, str]  # name → how the choice reads
+    can_adjust: bool
+
+
+def entry_board(portal: Portal, actor, a: Assessment) -> EntryBoard:
+    """The entries of an assessment the account may see (assessment.view checked by each listing)."""
+    plan, year, scheme = a.plan, a.year, a.scheme
+    deductions = list_deductions(portal, actor, plan, year).rename(
+        {
+            "id": "entry_id",
+            "code": "deduction_code",
+            "name": "deduction_name",
+            "points": "deduction_points",
+            "reason": "entry_reason",
+            "evidence": "entry_evidence",
+        }
+    )
+    vetoes = list_vetoes(portal, actor, plan, year).rename(
+        {
+            "id": "entry_id",
+            "reason_code": "veto_reason_code",
+            "reason": "entry_reason",
+            "evidence": "entry_evidence",
+        }
+    )
+    qualitative = list_qualitative(portal, actor, plan, year).rename(
+        {
+            "id": "entry_id",
+            "item": "qualitative_item",
+            "points": "item_points",
+            "score": "entered_score",
+            "note": "entry_note",
+        }
+    )
+    kinds = {
+        d.code: f"{d.code} {d.name}（每次 {_num(d.points)} 分，合计不超过 {_num(d.max_total)} 分）"
+        for d in (scheme.deductions if scheme else ())
+    }
+    items = {q.name: f"{q.name}（0–{_num(q.points)} 分）" for q in (scheme.qualitative if scheme else ())}
+    return EntryBoard(
+        deductions=deductions.select(DEDUCTION_TABLE),
+        vetoes=vetoes.select(VETO_TABLE),
+        qualitative=qualitative.select(QUALITATIVE_TABLE),
+        deduction_kinds=kinds,
+        veto_reasons=list(scheme.veto_reasons) if scheme else [],
+        qualitative_items=items,
+        can_adjust=allowed(actor, "assessment.adjust", plan=plan),
+    )
+
+
 @dataclass(frozen=True)
 class SelfScoreForm:
     """A unit's 自评 of one plan and year: each component with points, and its latest self-score."""
@@ -579,36 +663,50 @@ class SelfScoreForm:
     plan: str
     year: int
     unit: str
-    components: pl.DataFrame  # component, component_name, points, score (None: not entered), entered_at
-    problems: list[str]  # why no form can be shown (a broken scheme, a year outside the plan)
+    components: (
+        pl.DataFrame
+    )  # component, component_name, item_points, self_score (None: not entered), entered_by, entered_at
+    problems: list[str]  # why no form can be shown (a broken scheme)
+    unit_name: str = ""
+
+    @property
+    def choices(self) -> dict[str, str]:
+        """component → its name with the range, for the form's choice."""
+        return {
+            r["component"]: f"{r['component_name']}（0–{_num(r['item_points'])} 分）"
+            for r in self.components.iter_rows(named=True)
+        }
 
 
-def self_score_choices(portal: Portal, actor) -> list[PlanChoice]:
+def self_score_choices(portal: Portal, actor) -> AssessmentChoices:
     """The plans the account's unit has a part in, for 年度自评."""
     require(actor, "assessment.self_score", unit=actor.unit if actor is not None else None)
     with portal.warehouse.connect() as con:
         plans = set(offices.plans_of_unit(con, actor.unit))
         rows = [r for r in lookups.plan_periods(con) if r[0] in plans]
-    return [PlanChoice(*r) for r in rows]
+    return AssessmentChoices([PlanChoice(*r) for r in rows], portal.settings.today())
 
 
 def self_score_form(portal: Portal, actor, plan: str, year: int) -> SelfScoreForm:
     """The 自评 form of the account's own unit: nothing of any other unit is read."""
     unit = actor.unit
     _require_own_unit_plan(portal, actor, plan, unit)
+    with portal.warehouse.connect() as con:
+        name = lookups.unit_name(con, unit) or unit
     scheme_result = load_scheme(portal.settings.home, plan, int(year))
     if scheme_result.scheme is None:
-        return SelfScoreForm(
-            plan, int(year), unit, pl.DataFrame(), [i.message for i in scheme_result.report.errors]
-        )
+        problems = [i.message for i in scheme_result.report.errors]
+        return SelfScoreForm(plan, int(year), unit, pl.DataFrame(), problems, name)
     entered = list_self_scores(portal, actor, plan, year)
     points = component_points(scheme_result.scheme)
     rows = [
-        {"component": c, "component_name": COMPONENT_LABELS[c], "points": p}
+        {"component": c, "component_name": COMPONENT_LABELS[c], "item_points": p}
         for c, p in points.items()
         if p > 0
     ]
     frame = pl.DataFrame(rows).join(
-        entered.select("component", "score", "entered_by", "entered_at"), on="component", how="left"
+        entered.select("component", pl.col("score").alias("self_score"), "entered_by", "entered_at"),
+        on="component",
+        how="left",
     )
-    return SelfScoreForm(plan, int(year), unit, frame, [])
+    return SelfScoreForm(plan, int(year), unit, frame, [], name)

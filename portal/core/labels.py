@@ -485,6 +485,7 @@ SELF_PAGE_HELP = (
     "按评分方案的各项分值填报本单位的年度自评分，考核评价员评分时与考核分对照；可重复填报，以最后一次为准。"
 )
 SELF_PAGE_NO_PLANS = "本单位没有承担任何规划的任务或指标，无需自评。"
+SELF_PAGE_UNIT = "本单位：{name}"
 SELF_PAGE_COMPONENT = "自评项目"
 SELF_PAGE_SCORE = "自评分"
 SELF_PAGE_SUBMIT = "保存自评分"

@@ -15,8 +15,8 @@ BOARDS = {
     "assessment.py",
 }  # office, evaluator and admin read them
 REACHABLE = {
-    Role.UNIT_REPORTER: {"home.py", "report.py", "account.py"},
-    Role.UNIT_LEADER: {"home.py", "signoff.py", "account.py"},
+    Role.UNIT_REPORTER: {"home.py", "report.py", "selfscore.py", "account.py"},
+    Role.UNIT_LEADER: {"home.py", "signoff.py", "selfscore.py", "account.py"},
     Role.OFFICE_REVIEWER: {
         "home.py",
         "report.py",
@@ -41,6 +41,7 @@ TITLES = {
     "outbox.py": L.PAGE_OUTBOX,
     "rollup.py": L.PAGE_ROLLUP,
     "signoff.py": L.PAGE_SIGNOFF,
+    "selfscore.py": L.PAGE_SELF_SCORE,
 }
 
 

@@ -336,7 +336,7 @@ def test_a_self_score_is_checked_against_the_components_points(fixture_portal):
 
 def test_a_plan_the_unit_has_no_part_in_is_refused_like_a_missing_one(demo_portal):
     clerk = reporter(UNIT)
-    assert [p.code for p in self_score_choices(demo_portal, clerk)] == ["JZ"]
+    assert [p.code for p in self_score_choices(demo_portal, clerk).plans] == ["JZ"]
     for plan in ("YY", "NOPE"):
         with pytest.raises(NotFound) as refused:
             set_self_score(demo_portal, clerk, plan, YEAR, UNIT, "tasks", 20)
@@ -351,7 +351,7 @@ def test_the_self_score_form_shows_the_units_components_and_latest_scores(demo_p
     assert set_self_score(demo_portal, clerk, "JZ", YEAR, UNIT, "tasks", 25).ok
     form = self_score_form(demo_portal, clerk, "JZ", YEAR)
     assert form.problems == []
-    assert form.components.select("component", "points", "score").rows() == [
+    assert form.components.select("component", "item_points", "self_score").rows() == [
         ("indicators", 60.0, None),
         ("tasks", 30.0, 25.0),
         ("reporting", 10.0, None),

@@ -7,6 +7,7 @@ without Streamlit. Only pages that exist are listed: a page is added here when i
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from portal.core import labels as L
@@ -69,6 +70,28 @@ def pages_for_account(account) -> list[PageSpec]:
     if account.must_change_password:
         return [ACCOUNT]
     return pages_for(account.role)
+
+
+# A page name worth answering with our own page: a page address ours could be (not a path, not a file).
+_PAGE_NAME = re.compile(r"^[a-z0-9_-]{1,40}$")
+
+
+def other_addresses(specs: list[PageSpec], asked: str | None) -> list[str]:
+    """Addresses to register besides `specs` (hidden), so no address the browser may ask for
+    meets Streamlit's English "Page not found": every page of the app (signed out it shows the
+    sign-in form at that address, and after sign-in the same address is the page itself), and
+    an unknown name that was asked for (answered in Chinese)."""
+    own = {s.url_path for s in specs}
+    known = [p.url_path for p in (LOGIN, *PAGES)]
+    extra = [path for path in known if path not in own]
+    if asked and asked not in own and asked not in known and _PAGE_NAME.match(asked):
+        extra.append(asked)
+    return extra
+
+
+def page_titled(url_path: str) -> PageSpec | None:
+    """The page at `url_path` whoever may open it; None for an address the app does not have."""
+    return next((p for p in (LOGIN, *PAGES) if p.url_path == url_path), None)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
 """登录 page and the session around it: sign-in, failure, lockout, sign-out, expiry."""
 
+import datetime as dt
+
 from apptest_support import audit, open_app, sign_in, signed_in, texts
 from streamlit.proto.TextInput_pb2 import TextInput
 
@@ -67,7 +69,9 @@ def test_sign_out_returns_to_the_form_with_a_notice_and_is_audited(site):
 def test_an_idle_session_expires_and_asks_to_sign_in_again(site):
     at = signed_in("rep1")
     session = at.session_state["portal_session"]
-    session.last_seen -= site.settings.session_minutes * 60 + 1
+    idle = dt.timedelta(minutes=site.settings.session_minutes, seconds=1)
+    with site.warehouse.transaction() as con:
+        con.execute("UPDATE web_sessions SET last_seen = last_seen - ? WHERE id = ?", [idle, session.id])
     at = at.run()
     assert "portal_session" not in at.session_state
     assert texts(at.info) == [L.SESSION_EXPIRED]

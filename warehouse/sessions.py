@@ -80,6 +80,14 @@ def revoke_account(
     return len(rows)
 
 
+def revoke_all(con: duckdb.DuckDBPyConnection, now: dt.datetime, reason: str) -> None:
+    """End every live session (after a restore: the restored rows are not today's sign-ins)."""
+    con.execute(
+        "UPDATE web_sessions SET revoked_at = ?, revoked_reason = ?, handoff_hash = NULL WHERE revoked_at IS NULL",
+        [now, reason],
+    )
+
+
 def prune(con: duckdb.DuckDBPyConnection, before: dt.datetime) -> None:
     """Forget sessions that ended (expired or revoked) before `before`: nothing can revive them."""
     con.execute(

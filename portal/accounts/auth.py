@@ -268,9 +268,16 @@ def acting_account(portal: Portal, username: str | None, via: str | None = None)
 
 
 def _authenticate(
-    portal: Portal, username: str, password: str, now: dt.datetime | None, success_action: str | None
-) -> tuple[str, tuple | None, str]:
-    """(reason, user row, stored hash): one verification, failures counted, a lock after too many."""
+    portal: Portal,
+    username: str,
+    password: str,
+    now: dt.datetime | None,
+    success_action: str | None,
+    then: Callable | None = None,
+) -> tuple[str, tuple | None, str, object]:
+    """(reason, user row, stored hash, what `then` returned): one verification, failures counted,
+    a lock after too many. `then(con, row, stored)` runs on success in the same transaction (a
+    sign-in opens its session there: one warehouse open fewer)."""
     now = now or portal.settings.now()
     with portal.warehouse.connect() as con:
         row = _load(con, username)
@@ -289,6 +296,7 @@ def _authenticate(
     stored = row[5] if row else ""
     s = portal.settings
     shown = username[:_AUDIT_NAME_MAX] if row is not None else UNKNOWN_NAME
+    result = None
     with portal.warehouse.transaction() as con:
         if reason == "ok":
             if _hasher.check_needs_rehash(stored):
@@ -296,6 +304,8 @@ def _authenticate(
             users.signed_in(con, username, stored)
             if success_action:
                 portal.audit(con, username, success_action, username)
+            if then is not None:
+                result = then(con, row, stored)
         else:
             portal.audit(con, shown, "auth.sign_in_failed", shown, reason)
         if reason == "bad-password":
@@ -306,7 +316,7 @@ def _authenticate(
                 portal.audit(
                     con, username, "auth.lock", username, f"{attempts} 次失败,锁定至 {until:%Y-%m-%d %H:%M}"
                 )
-    return reason, row, stored
+    return reason, row, stored, result
 
 
 def sign_in(
@@ -321,24 +331,26 @@ def sign_in(
     username = (username or "").strip()
     if not username or not password:
         return SignInResult(False, "请输入用户名和密码。", reason="empty")
-    reason, row, stored = _authenticate(portal, username, password, now, "auth.sign_in")
-    if reason != "ok":
-        return SignInResult(False, failure_message(portal), reason=reason)
     at = clock()
     session_id, code = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-    with portal.warehouse.transaction() as con:
-        account = _account(con, row)
+
+    def open_session(con, row: tuple, stored: str) -> Account:
         web_sessions.prune(con, at - dt.timedelta(days=KEEP_ENDED_DAYS))
         web_sessions.insert(
             con,
             session_id,
-            account.username,
+            row[0],
             _fingerprint(stored),
             _digest(code),
             at + dt.timedelta(seconds=HANDOFF_SECONDS),
             at,
             at + dt.timedelta(hours=portal.settings.session_max_hours),
         )
+        return _account(con, row)
+
+    reason, _, _, account = _authenticate(portal, username, password, now, "auth.sign_in", open_session)
+    if reason != "ok":
+        return SignInResult(False, failure_message(portal), reason=reason)
     session = Session(account, session_id, touched=at, handoff=code)
     return SignInResult(True, f"欢迎,{account.display_name}。", session=session, reason="ok")
 
@@ -530,7 +542,7 @@ def change_password(
     problems = password_problems(account.username, old, new, confirm)
     if problems:
         return PasswordChange(False, problems)
-    reason, _, _ = _authenticate(portal, account.username, old, now, None)
+    reason, *_ = _authenticate(portal, account.username, old, now, None)
     if reason != "ok":
         return PasswordChange(
             False, ["原密码不正确。" if reason == "bad-password" else failure_message(portal)]

@@ -8,7 +8,11 @@ page: signed out it shows the sign-in form there, then the page itself.
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import logging
 import threading
+from contextlib import nullcontext
 from importlib import resources
 from pathlib import Path
 
@@ -17,7 +21,13 @@ import streamlit as st
 from portal.accounts.auth import check_session, sign_out
 from portal.core import labels as L
 from portal.ui import web
-from portal.ui.navigation import other_addresses, page_titled, pages_for_account, sidebar_info
+from portal.ui.navigation import (
+    other_addresses,
+    page_modules,
+    page_titled,
+    pages_for_account,
+    sidebar_info,
+)
 from portal.ui.text import plain
 from templates_xlsx import isolation
 
@@ -49,11 +59,24 @@ def _sidebar(portal, account, session) -> None:
             st.rerun()
 
 
+def _import_pages() -> None:
+    for name in page_modules(PAGES):
+        try:
+            if importlib.util.find_spec(name) is not None:
+                importlib.import_module(name)
+        except ModuleNotFoundError:  # `from module import function`: nothing more to import
+            continue
+        except Exception:  # a page that cannot import says so when opened; warming goes on
+            logging.getLogger("portal.ui").exception("warming: cannot import %s", name)
+
+
 @st.cache_resource(show_spinner=False)
 def _warm_reader() -> bool:
-    """Start the isolated workbook reader once per server process, in the background, so the
-    first upload does not wait ~2 s for it."""
+    """Once per server process, in the background: start the isolated workbook reader (the first
+    upload would wait ~2 s for it) and import what the pages import (Great Expectations, Altair,
+    openpyxl: seconds on a first visit of 数据上报 or a chart page otherwise)."""
     threading.Thread(target=isolation.warm, name="warm-reader", daemon=True).start()
+    threading.Thread(target=_import_pages, name="warm-imports", daemon=True).start()
     return True
 
 
@@ -78,18 +101,20 @@ def main() -> None:
     _warm_reader()
     portal = web.portal()
     session = web.session()
-    resumed = web.resumed_session(portal) if session is None else None
-    if resumed is not None:  # already checked against the warehouse
-        session, account = resumed, resumed.account
-    else:
-        account = check_session(portal, session)
-    if account is None:  # before sign-in too: a missing or damaged warehouse is said at once
+    if session is None and web.first_run():  # a missing or damaged warehouse is said at once
         portal.warehouse.check()
-    if session is not None and account is None:
-        web.end_session(web.ended_notice(session), clear_cookie=True)
-        session = None
-    if account is not None:
-        _sidebar(portal, account, session)
+    # One warehouse open for the shell's reads, not one each; none for a visitor not signed in.
+    with portal.warehouse.session() if session is not None or web.cookie() else nullcontext():
+        resumed = web.resumed_session(portal) if session is None else None
+        if resumed is not None:  # already checked against the warehouse
+            session, account = resumed, resumed.account
+        else:
+            account = check_session(portal, session)
+        if session is not None and account is None:
+            web.end_session(web.ended_notice(session), clear_cookie=True)
+            session = None
+        if account is not None:
+            _sidebar(portal, account, session)
     specs = pages_for_account(account)
     pages = [
         st.Page(str(PAGES / s.file), title=s.title, icon=s.icon, url_path=s.url_path, default=(i == 0))

@@ -6,9 +6,11 @@ without Streamlit. Only pages that exist are listed: a page is added here when i
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from portal.core import labels as L
 from portal.core.context import Portal
@@ -87,6 +89,20 @@ def other_addresses(specs: list[PageSpec], asked: str | None) -> list[str]:
     if asked and asked not in own and asked not in known and _PAGE_NAME.match(asked):
         extra.append(asked)
     return extra
+
+
+def page_modules(pages_dir: Path) -> list[str]:
+    """What the page scripts import (read from their source, never run), for warming: each
+    module, and each `from package import name` as `package.name` (a submodule, or nothing)."""
+    found: dict[str, None] = {}
+    for file in sorted(pages_dir.glob("*.py")):
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found[node.module] = None
+                found.update(dict.fromkeys(f"{node.module}.{alias.name}" for alias in node.names))
+            elif isinstance(node, ast.Import):
+                found.update(dict.fromkeys(alias.name for alias in node.names))
+    return list(found)
 
 
 def page_titled(url_path: str) -> PageSpec | None:

@@ -26,6 +26,7 @@ _NOTICE_KEY = "portal_notice"
 _FLASH_KEY = "portal_flash"
 _COOKIE_TRIED_KEY = "portal_cookie_tried"
 _CLEAR_COOKIE_KEY = "portal_clear_cookie"
+_SEEN_KEY = "portal_seen"
 # The routes of portal/ui/asgi_app.py (kept here too: ui.app must not import the ASGI app).
 SESSION_PATH = "/portal/session"
 CLEAR_PATH = "/portal/session/clear"
@@ -71,19 +72,33 @@ def end_session(notice: str | None = None, clear_cookie: bool = False) -> None:
         st.session_state[_CLEAR_COOKIE_KEY] = True
 
 
+def first_run() -> bool:
+    """True once per tab (browser page load): the checks worth doing only then."""
+    if st.session_state.get(_SEEN_KEY):
+        return False
+    st.session_state[_SEEN_KEY] = True
+    return True
+
+
 def ended_notice(session: Session) -> str:
     """What the sign-in page says about a session that no longer holds."""
     return _ENDED_NOTICES.get(session.ended, L.SESSION_EXPIRED)
 
 
+def cookie() -> str | None:
+    """The session cookie not yet tried in this tab (the tab's websocket was opened with it)."""
+    value = st.context.cookies.get(COOKIE_NAME)
+    return value if value and st.session_state.get(_COOKIE_TRIED_KEY) != value else None
+
+
 def resumed_session(portal: Portal) -> Session | None:
     """The session this browser's cookie names (a reload, a bookmark, a second tab), tried once
-    per cookie value in a tab: the cookie is the one the tab's websocket was opened with."""
-    cookie = st.context.cookies.get(COOKIE_NAME)
-    if not cookie or st.session_state.get(_COOKIE_TRIED_KEY) == cookie:
+    per cookie value in a tab."""
+    value = cookie()
+    if value is None:
         return None
-    st.session_state[_COOKIE_TRIED_KEY] = cookie
-    found = resume(portal, cookie)
+    st.session_state[_COOKIE_TRIED_KEY] = value
+    found = resume(portal, value)
     if found is None:
         st.session_state[_CLEAR_COOKIE_KEY] = True
         return None
@@ -105,8 +120,9 @@ def cookie_bridge(current: Session | None) -> None:
     call = (
         f"fetch({json.dumps(path)}, {{method: 'POST', credentials: 'same-origin', body: {json.dumps(body)}}})"
     )
-    with st.container(key="portal_cookie_bridge", height=1, border=False):
-        st.html(f"<script>{call};</script>", unsafe_allow_javascript=True)
+    hide = "<style>.st-key-portal_cookie_bridge {display: none}</style>"  # no gap in the layout
+    with st.container(key="portal_cookie_bridge"):
+        st.html(f"{hide}<script>{call};</script>", unsafe_allow_javascript=True)
 
 
 def asked_page() -> str | None:

@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from apptest_support import audit, open_app, sign_in, signed_in, texts
+from apptest_support import audit, open_app, page, sign_in, signed_in, texts
 from streamlit.proto.TextInput_pb2 import TextInput
 
 from portal.accounts.auth import deactivate_account, failure_message
@@ -108,3 +108,40 @@ def test_a_missing_warehouse_is_said_before_sign_in_and_not_created(portal_home)
     [error] = texts(at.error)
     assert f"找不到数据仓库文件 {portal_home / 'warehouse.duckdb'}" in error
     assert not any(portal_home.iterdir())
+
+
+def _counting_opens(monkeypatch) -> list:
+    from warehouse.db import Warehouse
+
+    opened = []
+    real = Warehouse.open_unlocked
+    monkeypatch.setattr(
+        Warehouse, "open_unlocked", lambda self, *a, **k: opened.append(1) or real(self, *a, **k)
+    )
+    return opened
+
+
+def test_a_signed_in_page_run_opens_the_warehouse_once_for_the_session_and_sidebar(site, monkeypatch):
+    at = page(signed_in("rep1"), "account.py")  # 我的账号 reads nothing else from the warehouse
+    opened = _counting_opens(monkeypatch)
+    at = at.run()
+    assert not at.exception and texts(at.title) == [L.ACCOUNT_HEADING]
+    assert len(opened) == 1
+
+
+def test_the_sign_in_form_checks_the_warehouse_once_per_tab_not_at_every_run(site, monkeypatch):
+    at = open_app()
+    opened = _counting_opens(monkeypatch)
+    at = at.run()
+    assert texts(at.subheader) == [L.LOGIN_HEADING]
+    assert opened == []
+
+
+def test_sign_out_ends_the_session_row_so_every_tab_is_signed_out(site):
+    first = signed_in("office1")
+    second = signed_in("office1")  # another tab (or browser) of the same account
+    first.button(key="sign_out").click().run()
+    second = second.run()
+    assert "portal_session" not in second.session_state
+    assert texts(second.info) == [L.SIGNED_OUT_ELSEWHERE]
+    assert texts(second.subheader) == [L.LOGIN_HEADING]

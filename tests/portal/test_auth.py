@@ -295,7 +295,9 @@ def _cookie(portal, clock=None):
     [
         lambda v: v[:-1] + ("A" if v[-1] != "A" else "B"),  # signature altered
         lambda v: ("B" if v[0] != "B" else "C") + v[1:],  # token altered, signature kept
-        lambda v: ".".join([v.split(".")[0], str(int(v.split(".")[1]) + 86400), v.split(".")[2]]),  # later expiry
+        lambda v: ".".join(
+            [v.split(".")[0], str(int(v.split(".")[1]) + 86400), v.split(".")[2]]
+        ),  # later expiry
         lambda v: v.split(".")[0],  # the bare token, unsigned
         lambda v: "",
         lambda v: "a.b.c.d",

@@ -84,8 +84,11 @@ def other_addresses(specs: list[PageSpec], asked: str | None) -> list[str]:
     sign-in form at that address, and after sign-in the same address is the page itself), and
     an unknown name that was asked for (answered in Chinese)."""
     own = {s.url_path for s in specs}
-    known = [p.url_path for p in (LOGIN, *PAGES)]
+    known = [p.url_path for p in PAGES]
     extra = [path for path in known if path not in own]
+    # The sign-in page's own address only when it is asked for by name (a typed /login): the run
+    # after signing in asks for it by its hash, and finding nothing there falls back, silently and
+    # without another run, to the landing page.
     if asked and asked not in own and asked not in known and _PAGE_NAME.match(asked):
         extra.append(asked)
     return extra

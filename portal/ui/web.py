@@ -88,7 +88,9 @@ def ended_notice(session: Session) -> str:
 def cookie() -> str | None:
     """The session cookie not yet tried in this tab (the tab's websocket was opened with it)."""
     value = st.context.cookies.get(COOKIE_NAME)
-    return value if value and st.session_state.get(_COOKIE_TRIED_KEY) != value else None
+    if not isinstance(value, str) or not value:  # (AppTest has no browser: a stand-in object)
+        return None
+    return value if st.session_state.get(_COOKIE_TRIED_KEY) != value else None
 
 
 def resumed_session(portal: Portal) -> Session | None:

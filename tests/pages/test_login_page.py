@@ -1,6 +1,7 @@
 """登录 page and the session around it: sign-in, failure, lockout, sign-out, expiry."""
 
 import datetime as dt
+import traceback
 
 from apptest_support import audit, open_app, page, sign_in, signed_in, texts
 from streamlit.proto.TextInput_pb2 import TextInput
@@ -115,9 +116,12 @@ def _counting_opens(monkeypatch) -> list:
 
     opened = []
     real = Warehouse.open_unlocked
-    monkeypatch.setattr(
-        Warehouse, "open_unlocked", lambda self, *a, **k: opened.append(1) or real(self, *a, **k)
-    )
+
+    def counted(self, *a, **k):
+        opened.append("".join(traceback.format_stack(limit=14)))
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(Warehouse, "open_unlocked", counted)
     return opened
 
 
@@ -126,7 +130,7 @@ def test_a_signed_in_page_run_opens_the_warehouse_once_for_the_session_and_sideb
     opened = _counting_opens(monkeypatch)
     at = at.run()
     assert not at.exception and texts(at.title) == [L.ACCOUNT_HEADING]
-    assert len(opened) == 1
+    assert len(opened) == 1, opened
 
 
 def test_the_sign_in_form_checks_the_warehouse_once_per_tab_not_at_every_run(site, monkeypatch):
@@ -134,7 +138,7 @@ def test_the_sign_in_form_checks_the_warehouse_once_per_tab_not_at_every_run(sit
     opened = _counting_opens(monkeypatch)
     at = at.run()
     assert texts(at.subheader) == [L.LOGIN_HEADING]
-    assert opened == []
+    assert opened == [], opened[0]
 
 
 def test_sign_out_ends_the_session_row_so_every_tab_is_signed_out(site):

@@ -84,9 +84,18 @@ def test_signed_in_the_addresses_of_other_roles_pages_and_an_unknown_one_are_reg
 
     clerk = pages_for(Role.UNIT_REPORTER)
     extra = other_addresses(clerk, asked="no-such-page")
-    assert "admin" in extra and "review" in extra and "login" in extra
+    assert "admin" in extra and "review" in extra
     assert not {p.url_path for p in clerk} & set(extra)
     assert extra[-1] == "no-such-page"
+
+
+def test_the_sign_in_address_is_registered_signed_in_only_when_typed():
+    """The run after signing in asks for the sign-in page by hash: nothing there lands on 概览."""
+    from portal.ui.navigation import other_addresses
+
+    clerk = pages_for(Role.UNIT_REPORTER)
+    assert "login" not in other_addresses(clerk, None)
+    assert other_addresses(clerk, "login")[-1] == "login"
 
 
 @pytest.mark.parametrize("asked", [None, "", "home", "a/b", "../x", "x" * 41, "Ünïcode"])

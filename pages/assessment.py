@@ -28,7 +28,7 @@ from portal.assessment.entries import (
 )
 from portal.core import labels as L
 from portal.core.permissions import allowed
-from portal.ui import web
+from portal.ui import web, widgets
 from portal.ui.charts import totals_chart
 from portal.ui.text import plain
 
@@ -123,7 +123,7 @@ parts = [
     (L.ASSESS_ROUNDS, detail.rounds),
     (L.ASSESS_BONUS, detail.bonuses),
 ]
-for tab, (_, frame) in zip(st.tabs([title for title, _ in parts]), parts, strict=True):
+for tab, (_, frame) in zip(widgets.kept_tabs([title for title, _ in parts], "tab"), parts, strict=True):
     with tab:
         st.dataframe(L.headed(frame, frame.columns), hide_index=True, width="stretch")
 

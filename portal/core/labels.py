@@ -34,6 +34,12 @@ PASSWORD = "密码"
 SIGN_IN = "登录"
 SESSION_EXPIRED = "登录已过期或已失效,请重新登录。"
 SIGNED_OUT = "已退出登录。"
+SIGNED_OUT_ELSEWHERE = "您已在其他标签页或窗口中退出登录，请重新登录。"
+# A page address the account cannot open (another role's page, or no such page).
+PAGE_UNAVAILABLE = "无法打开该页面"
+PAGE_NOT_FOR_ROLE = "您的账号（{role}）不能打开“{title}”页。"
+PAGE_UNKNOWN = "页面地址“/{path}”不存在，请检查书签或链接。"
+PAGE_GO_LANDING = "前往{title}"
 # Shown for a fault of the system (not a PortalError): the traceback goes to the server log only.
 INTERNAL_ERROR = "系统出现内部错误，已记录，请联系管理员。"
 

@@ -1,7 +1,8 @@
 """年度考核: a plan's annual scores by unit (ranks, grades, a chart of totals), each unit's working
-out, the evaluators' bonus items, and the 年度考核表 to download; the stage (预评 → 公示 → 定稿) with the
-evaluators' buttons and the objections. A unit's own account sees only its own published result and
-files its objections here (`_unit_publicity`)."""
+out, the evaluators' bonus items, deductions, vetoes and qualitative scores, the units' self-scores
+beside their scores, and the 年度考核表 to download; the stage (预评 → 公示 → 定稿) with the evaluators'
+buttons and the objections. A unit's own account sees only its own published result and files its
+objections here (`_unit_publicity`)."""
 
 import polars as pl
 import streamlit as st
@@ -15,6 +16,19 @@ from portal.assessment.board import (
     save_scheme_as,
     scheme_text_as,
     unit_detail,
+)
+from portal.assessment.entries import (
+    DEDUCTION_TABLE,
+    QUALITATIVE_TABLE,
+    SELF_SCORE_TABLE,
+    VETO_TABLE,
+    add_deduction,
+    add_veto,
+    entry_board,
+    self_score_comparison,
+    set_qualitative,
+    withdraw_deduction,
+    withdraw_veto,
 )
 from portal.core import labels as L
 from portal.core.permissions import allowed
@@ -264,3 +278,100 @@ if board.can_adjust:
         )
         if st.button(L.BONUS_WITHDRAW, key="assess_bonus_withdraw"):
             _done(withdraw_bonus(portal, account, picked))
+
+st.subheader(L.ENTRIES_HEADING)
+entries = entry_board(portal, account, a)
+tabs = st.tabs([L.DEDUCTION_HEADING, L.VETO_HEADING, L.QUALITATIVE_HEADING, L.SELF_SCORE_HEADING])
+
+
+def _table(frame, columns, empty: str) -> None:
+    if frame.is_empty():
+        st.caption(empty)
+    else:
+        st.dataframe(L.headed(frame, columns), hide_index=True, width="stretch")
+
+
+def _pick_unit(key: str) -> str:
+    return st.selectbox(L.ENTRIES_UNIT, list(names), format_func=lambda u: names[u], key=key)
+
+
+def _withdraw(frame, label: str, button: str, key: str, describe, withdraw) -> None:
+    if frame.is_empty():
+        return
+    rows = {r["entry_id"]: r for r in frame.iter_rows(named=True)}
+    picked = st.selectbox(label, list(rows), format_func=lambda i: describe(rows[i]), key=f"{key}_pick")
+    if st.button(button, key=f"{key}_withdraw"):
+        _done(withdraw(portal, account, picked))
+
+
+with tabs[0]:
+    _table(entries.deductions, DEDUCTION_TABLE, L.DEDUCTION_NONE)
+    if entries.can_adjust:
+        with st.form("assess_ded_form", clear_on_submit=True):
+            ded_unit = _pick_unit("assess_ded_unit")
+            kinds = entries.deduction_kinds
+            ded_code = st.selectbox(
+                L.DEDUCTION_CODE, list(kinds), format_func=kinds.get, key="assess_ded_code"
+            )
+            ded_reason = st.text_area(L.DEDUCTION_REASON, key="assess_ded_reason")
+            ded_evidence = st.text_input(L.DEDUCTION_EVIDENCE, key="assess_ded_evidence")
+            if st.form_submit_button(L.DEDUCTION_SUBMIT, key="assess_ded_submit", type="primary"):
+                result = add_deduction(
+                    portal, account, code, year, ded_unit, ded_code, ded_reason, ded_evidence
+                )
+                _done(result.outcome())
+        _withdraw(
+            entries.deductions,
+            L.DEDUCTION_WITHDRAW_PICK,
+            L.DEDUCTION_WITHDRAW,
+            "assess_ded",
+            lambda r: f"{r['entry_id']} {r['unit_name']} {r['deduction_name']} {r['entry_reason']}",
+            withdraw_deduction,
+        )
+
+with tabs[1]:
+    _table(entries.vetoes, VETO_TABLE, L.VETO_NONE)
+    if entries.can_adjust:
+        with st.form("assess_veto_form", clear_on_submit=True):
+            veto_unit = _pick_unit("assess_veto_unit")
+            veto_code = st.selectbox(L.VETO_REASON_CODE, entries.veto_reasons, key="assess_veto_code")
+            veto_reason = st.text_area(L.VETO_REASON, key="assess_veto_reason")
+            veto_evidence = st.text_input(L.VETO_EVIDENCE, key="assess_veto_evidence")
+            if st.form_submit_button(L.VETO_SUBMIT, key="assess_veto_submit", type="primary"):
+                result = add_veto(
+                    portal, account, code, year, veto_unit, veto_code, veto_reason, veto_evidence
+                )
+                _done(result.outcome())
+        _withdraw(
+            entries.vetoes,
+            L.VETO_WITHDRAW_PICK,
+            L.VETO_WITHDRAW,
+            "assess_veto",
+            lambda r: f"{r['entry_id']} {r['unit_name']} {r['veto_reason_code']} {r['entry_reason']}",
+            withdraw_veto,
+        )
+
+with tabs[2]:
+    if not entries.qualitative_items:
+        st.caption(L.QUALITATIVE_NONE_IN_SCHEME)
+    else:
+        _table(entries.qualitative, QUALITATIVE_TABLE, L.QUALITATIVE_NONE)
+        if entries.can_adjust:
+            with st.form("assess_qual_form", clear_on_submit=True):
+                qual_unit = _pick_unit("assess_qual_unit")
+                items = entries.qualitative_items
+                qual_item = st.selectbox(
+                    L.QUALITATIVE_ITEM, list(items), format_func=items.get, key="assess_qual_item"
+                )
+                qual_score = st.number_input(
+                    L.QUALITATIVE_SCORE, min_value=0.0, step=0.5, key="assess_qual_score"
+                )
+                qual_note = st.text_input(L.QUALITATIVE_NOTE, key="assess_qual_note")
+                if st.form_submit_button(L.QUALITATIVE_SUBMIT, key="assess_qual_submit", type="primary"):
+                    result = set_qualitative(
+                        portal, account, code, year, qual_unit, qual_item, qual_score, qual_note
+                    )
+                    _done(result.outcome())
+
+with tabs[3]:
+    _table(self_score_comparison(a), SELF_SCORE_TABLE, L.SELF_SCORE_NONE)

@@ -2,7 +2,8 @@
 account may not do it), 2 usage error.
 
 Commands that record a decision (`registry import`, `ingest`, `review`, `signoff`, `bonus add/withdraw`,
-`assessment publish/finalize/reopen`, `objection add/answer`) act as
+`assessment publish/finalize/reopen`, `objection add/answer`, and `deduction`, `veto`, `qualitative`,
+`selfscore` of portal/cli/entries.py) act as
 a named account: `--user NAME` must be an existing, active account whose role may do it, and each
 calls the same checked use case as the web page. The audit line's actor then reads
 "NAME（命令行，系统用户 OS-USER）": who, from the command line, run by which operating-system user.
@@ -1033,6 +1034,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reply", required=True, help="答复意见(不采纳的写明理由)")
     p.add_argument("--user", help=user_help)
     p.set_defaults(func=cmd_objection_answer)
+
+    from portal.cli.entries import add_entry_commands  # here: it imports this module's helpers
+
+    add_entry_commands(sub)  # portal deduction | veto | qualitative | selfscore
 
     p = sub.add_parser("status", help="查看一个轮次的报送情况和催报名单")
     p.add_argument("--round", help="轮次代码,如 2025Q3(默认为当前填报的季度)")

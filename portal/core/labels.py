@@ -442,6 +442,53 @@ BONUS_NOT_FOUND = "没有编号为 {id} 的有效加分项。"
 CHART_TOTAL = "总分"
 CHART_UNIT = "单位"
 CHART_GRADE = "等次"
+# 年度考核 · 扣分项、一票否决、定性评价 (evaluators) and 自评分 (units; page 年度自评)
+ASSESS_QUALITATIVE = "定性评价"
+ENTRIES_HEADING = "扣分项、一票否决和定性评价"
+ENTRIES_UNIT = "单位"
+DEDUCTION_HEADING = "扣分项"
+DEDUCTION_NONE = "没有扣分项。"
+DEDUCTION_CODE = "扣分项目"
+DEDUCTION_REASON = "扣分理由"
+DEDUCTION_EVIDENCE = "佐证（文件名称、文号等，可不填）"
+DEDUCTION_SUBMIT = "录入扣分"
+DEDUCTION_WITHDRAW_PICK = "选择要撤销的扣分项"
+DEDUCTION_WITHDRAW = "撤销扣分项"
+DEDUCTION_ADDED = "已录入扣分项 {id}（{name}，扣 {points} 分）。"
+DEDUCTION_WITHDRAWN = "已撤销扣分项 {id}，记录仍保留。"
+DEDUCTION_NOT_FOUND = "没有编号为 {id} 的有效扣分项。"
+VETO_HEADING = "一票否决"
+VETO_NONE = "没有一票否决。"
+VETO_REASON_CODE = "否决事由"
+VETO_REASON = "情况说明"
+VETO_EVIDENCE = "佐证（文件名称、文号等，可不填）"
+VETO_SUBMIT = "录入一票否决"
+VETO_WITHDRAW_PICK = "选择要撤销的一票否决"
+VETO_WITHDRAW = "撤销一票否决"
+VETO_ADDED = "已录入一票否决 {id}（{reason_code}），该单位等次定为{grade}。"
+VETO_WITHDRAWN = "已撤销一票否决 {id}，记录仍保留。"
+VETO_NOT_FOUND = "没有编号为 {id} 的有效一票否决。"
+QUALITATIVE_HEADING = "定性评价"
+QUALITATIVE_NONE_IN_SCHEME = "评分方案未设定性评价项。"
+QUALITATIVE_NONE = "尚未评定性评价分。"
+QUALITATIVE_ITEM = "评价项目"
+QUALITATIVE_SCORE = "评分"
+QUALITATIVE_NOTE = "评语（可不填）"
+QUALITATIVE_SUBMIT = "保存定性评价"
+QUALITATIVE_SET = "已记录定性评价 {id}：{unit}“{item}”{score} 分。"
+SELF_SCORE_HEADING = "自评分对照"
+SELF_SCORE_NONE = "尚无单位填报自评分。"
+SELF_SCORE_FLAGGED = "差异较大的项目"
+SELF_SCORE_SET = "已记录自评分 {id}：{component} {score} 分。"
+PAGE_SELF_SCORE = "年度自评"
+SELF_PAGE_HELP = (
+    "按评分方案的各项分值填报本单位的年度自评分，考核评价员评分时与考核分对照；可重复填报，以最后一次为准。"
+)
+SELF_PAGE_NO_PLANS = "本单位没有承担任何规划的任务或指标，无需自评。"
+SELF_PAGE_UNIT = "本单位：{name}"
+SELF_PAGE_COMPONENT = "自评项目"
+SELF_PAGE_SCORE = "自评分"
+SELF_PAGE_SUBMIT = "保存自评分"
 
 _more_columns(
     {
@@ -487,6 +534,20 @@ _more_columns(
         "entered_by": "录入人",
         "entered_at": "录入时间",
         "counted_ratio": "计分完成率",
+        "entry_id": "编号",
+        "deduction_code": "扣分项代码",
+        "deduction_name": "扣分项目",
+        "deduction_points": "扣分",
+        "entry_reason": "理由",
+        "entry_evidence": "佐证",
+        "veto_reason_code": "否决事由",
+        "qualitative_item": "评价项目",
+        "item_points": "分值",
+        "entered_score": "评分",
+        "entry_note": "评语",
+        "component_name": "自评项目",
+        "self_score": "自评分",
+        "self_flag_text": "差异较大的项目",
         "units_expected": "应报",
         "units_reported": "已报送",
         "units_late": "迟报",

@@ -47,6 +47,13 @@ PAGES: list[PageSpec] = [
         "assessment",
     ),
     PageSpec(
+        "selfscore.py",
+        L.PAGE_SELF_SCORE,
+        ":material/rate_review:",
+        ("assessment.self_score",),
+        "selfscore",
+    ),
+    PageSpec(
         "admin.py",
         L.PAGE_ADMIN,
         ":material/admin_panel_settings:",

@@ -68,6 +68,11 @@ def test_a_units_detail_shows_its_score_and_working_out(site):
         L.ASSESS_TASKS,
         L.ASSESS_ROUNDS,
         L.ASSESS_BONUS,
+        # then the entries section (tests/pages/test_assessment_entries_page.py)
+        L.DEDUCTION_HEADING,
+        L.VETO_HEADING,
+        L.QUALITATIVE_HEADING,
+        L.SELF_SCORE_HEADING,
     ]
     indicators = at.dataframe[1].value
     assert len(indicators) > 0 and "计算过程" in indicators.columns

@@ -12,6 +12,7 @@ import json
 import pytest
 from openpyxl import load_workbook
 
+from portal.assessment import entries
 from portal.assessment import lifecycle as lc
 from portal.assessment.assess import add_bonus, assess, score_live, withdraw_bonus
 from portal.assessment.assessment_xlsx import SUMMARY_SHEET
@@ -152,7 +153,7 @@ def test_an_accepted_objection_blocks_finalizing_until_reopened(jan):
         lc.finalize(after, EVALUATOR, PLAN, YEAR)
 
 
-def test_a_published_or_final_year_refuses_bonus_and_scheme_changes(jan):
+def test_a_published_or_final_year_refuses_bonus_entries_and_scheme_changes(jan):
     unit = _units(jan)[0]
     bonus = add_bonus(jan, EVALUATOR, PLAN, YEAR, unit, 1.0, "获省级表彰").bonus_id
     text = scheme_text_as(jan, EVALUATOR, PLAN, YEAR).encode("utf-8")
@@ -166,6 +167,10 @@ def test_a_published_or_final_year_refuses_bonus_and_scheme_changes(jan):
             withdraw_bonus(portal, EVALUATOR, bonus)
         with pytest.raises(Conflict, match=stage):
             save_scheme_as(portal, EVALUATOR, PLAN, YEAR, text)
+        with pytest.raises(Conflict, match=stage):
+            entries.add_deduction(portal, EVALUATOR, PLAN, YEAR, unit, "DB", "督办事项逾期")
+        with pytest.raises(Conflict, match=stage):
+            entries.set_self_score(portal, reporter(unit), PLAN, YEAR, unit, "tasks", 20)
     assert _on(jan, "2026-01-12").settings.today().isoformat() == "2026-01-12"
     # another plan's year is not locked
     assert add_bonus(

@@ -18,7 +18,7 @@ import pytest
 
 from portal.accounts.auth import Account, change_password, create_account, list_accounts, sign_in
 from portal.assessment import board as assessment_board
-from portal.assessment import lifecycle
+from portal.assessment import entries, lifecycle
 from portal.assessment.assess import add_bonus
 from portal.core.context import Portal
 from portal.core.permissions import ACTIONS, Grant, PermissionDenied, grant
@@ -224,6 +224,58 @@ def _answer(w: World, a: Account, target: str, plan: str) -> None:
     _in_publicity(w, plan, answer)
 
 
+def _alike(calls: list[Callable[[], object]]) -> None:
+    """Several use cases of one action: each must be allowed, or each refused (the first refusal raised)."""
+    refusals = []
+    for call in calls:
+        try:
+            call()
+            refusals.append(None)
+        except PermissionDenied as refused:
+            refusals.append(refused)
+    assert len({r is None for r in refusals}) == 1, refusals
+    if refusals[0] is not None:
+        raise refusals[0]
+
+
+def _adjust(w: World, a: Account, plan: str, unit: str) -> None:
+    """Every evaluator's entry (bonus, deduction, veto, qualitative score, withdrawals) alike. The
+    default scheme has no qualitative item: that call is allowed when it returns (its issue says so)."""
+    deduction = entries.add_deduction(w.portal, EVALUATOR, plan, YEAR, unit, "DB", "督办事项逾期").entry_id
+    veto = entries.add_veto(w.portal, EVALUATOR, plan, YEAR, unit, "数据弄虚作假", "核查属实").entry_id
+    _alike(
+        [
+            lambda: _ok(add_bonus(w.portal, a, plan, YEAR, unit, 1.0, "获省级表彰").outcome()),
+            lambda: _ok(entries.add_deduction(w.portal, a, plan, YEAR, unit, "TB", "被通报批评").outcome()),
+            lambda: _ok(
+                entries.add_veto(w.portal, a, plan, YEAR, unit, "数据弄虚作假", "核查属实").outcome()
+            ),
+            lambda: entries.set_qualitative(w.portal, a, plan, YEAR, unit, "工作创新", 1.0),
+            lambda: _withdrawn(entries.withdraw_deduction(w.portal, a, deduction)),
+            lambda: _withdrawn(entries.withdraw_veto(w.portal, a, veto)),
+        ]
+    )
+
+
+def _withdrawn(outcome) -> None:
+    """A withdrawal outside the scope answers as for a missing id (an outcome, not an exception)."""
+    if not outcome.ok:
+        raise PermissionDenied(outcome.message, "assessment.adjust")
+
+
+def _unit_plan(w: World, unit: str) -> str:
+    from warehouse.offices import plans_of_unit
+
+    with w.portal.warehouse.connect() as con:
+        return plans_of_unit(con, unit)[0]
+
+
+def _self_score(w: World, a: Account, plan: str, unit: str) -> None:
+    """A unit's 自评分: entered for the unit, and its listing read as the same account."""
+    _ok(entries.set_self_score(w.portal, a, plan, YEAR, unit, "tasks", 20).outcome())
+    assert entries.list_self_scores(w.portal, a, plan, YEAR)["unit"].to_list() == [unit]
+
+
 Call = Callable[[World, Account, str], object]
 # fmt: off
 CALLS: dict[str, Call] = {
@@ -251,8 +303,8 @@ CALLS: dict[str, Call] = {
     "rollup.view": lambda w, a, t: rollup.rollup(w.portal, a, "XSSS", ROUND),
     "assessment.view": lambda w, a, t: assessment_board.assessment_board(w.portal, a, PLAN, YEAR),
     "assessment.configure": _scheme,
-    "assessment.adjust": lambda w, a, t: _ok(add_bonus(
-        w.portal, a, PLAN, YEAR, w.units[t], 1.0, "获省级表彰").outcome()),
+    "assessment.adjust": lambda w, a, t: _adjust(w, a, PLAN, w.units[t]),
+    "assessment.self_score": lambda w, a, t: _self_score(w, a, _unit_plan(w, w.units[t]), w.units[t]),
     "assessment.export": lambda w, a, t: assessment_board.export_assessment(w.portal, a, PLAN, YEAR),
     "assessment.publicity": lambda w, a, t: lifecycle.unit_result(
         w.portal, a, _plan_of(w, t), LC_YEAR, w.units[t]),

@@ -29,6 +29,7 @@ WORKFLOW_DECISIONS = [
     "extension.grant",
     "assessment.adjust",
     "assessment.configure",
+    "assessment.self_score",
 ]
 
 

@@ -173,8 +173,8 @@ SCOPED: dict = {
     "rollup.view": lambda w, a, t: rollup.rollup(w.portal, a, w.offices[t], ROUND),
     "assessment.view": lambda w, a, t: walk.assessment_board.assessment_board(w.portal, a, w.plans[t], YEAR),
     "assessment.configure": lambda w, a, t: _scheme(w, a, t),
-    "assessment.adjust": lambda w, a, t: walk._ok(walk.add_bonus(
-        w.portal, a, w.plans[t], YEAR, w.units[t], 1.0, "获省级表彰").outcome()),
+    "assessment.adjust": lambda w, a, t: walk._adjust(w, a, w.plans[t], w.units[t]),
+    "assessment.self_score": lambda w, a, t: walk._self_score(w, a, w.plans[t], w.units[t]),
     "assessment.export": lambda w, a, t: walk.assessment_board.export_assessment(w.portal, a, w.plans[t], YEAR),
     "assessment.publicity": lambda w, a, t: walk.lifecycle.unit_result(
         w.portal, a, w.plans[t], walk.LC_YEAR, w.units[t]),

@@ -1,9 +1,13 @@
 """年度考核: a plan's annual scores by unit (ranks, grades, a chart of totals), each unit's working
 out, the evaluators' bonus items, deductions, vetoes and qualitative scores, the units' self-scores
-beside their scores, and the 年度考核表 to download."""
+beside their scores, and the 年度考核表 to download; the stage (预评 → 公示 → 定稿) with the evaluators'
+buttons and the objections. A unit's own account sees only its own published result and files its
+objections here (`_unit_publicity`)."""
 
+import polars as pl
 import streamlit as st
 
+from portal.assessment import lifecycle as lc
 from portal.assessment.assess import add_bonus, withdraw_bonus
 from portal.assessment.board import (
     assessment_board,
@@ -36,9 +40,127 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SUMMARY_COLUMNS = ["rank", "unit_name", "indicators_score", "tasks_score", "reporting_score", "deductions"]
 SUMMARY_COLUMNS += ["bonus", "total", "grade"]
 
+LINE_COLUMNS = ["component", "item", "rule", "line_points", "completion", "score", "basis"]
+
+
+def _done(outcome) -> None:
+    web.flash(outcome)
+    st.rerun()
+
+
+def _objections_table(frame) -> None:
+    if frame.is_empty():
+        st.caption(L.LC_NO_OBJECTIONS)
+    else:
+        st.dataframe(L.headed(frame, lc.OBJECTION_COLUMNS), hide_index=True, width="stretch")
+
+
+def _unit_publicity(portal, account) -> None:
+    """A unit's own account: its own published result (公示 or 定稿) and its objections, nothing else."""
+    st.subheader(L.UNIT_RESULT_HEADING)
+    plans = {code: (name, start, end) for code, name, start, end in lc.unit_plans(portal, account)}
+    if not plans:
+        st.info(L.UNIT_RESULT_NO_PLANS)
+        return
+    cols = st.columns(2)
+    code = cols[0].selectbox(
+        L.ASSESS_PLAN, list(plans), format_func=lambda c: f"{c} {plans[c][0]}", key="unit_result_plan"
+    )
+    _, start, end = plans[code]
+    years = list(range(start, end + 1))
+    latest = min(max(portal.settings.today().year - 1, start), end)  # results are published after the year
+    year = cols[1].selectbox(L.ASSESS_YEAR, years, index=years.index(latest), key=f"unit_result_year_{code}")
+    seen = lc.unit_result(portal, account, code, year, account.unit)
+    st.info(plain(L.LC_STAGE.format(summary=seen.lifecycle.summary)))
+    if seen.entry is None:
+        st.caption(L.UNIT_RESULT_NOT_PUBLISHED)
+    else:
+        e = seen.entry
+        st.markdown(
+            L.UNIT_RESULT_SCORE.format(
+                total=e["total"], count=seen.unit_count, rank=e["rank"], grade=plain(e["grade"])
+            )
+        )
+        lines = pl.DataFrame(e["lines"], infer_schema_length=None) if e["lines"] else pl.DataFrame()
+        if lines.height:
+            lines = lines.rename({"points": "line_points"}).with_columns(
+                pl.col("completion").cast(pl.Float64)
+            )
+            st.dataframe(L.headed(lines, LINE_COLUMNS), hide_index=True, width="stretch")
+    st.markdown(f"**{L.LC_OBJECTIONS}**")
+    _objections_table(seen.objections)
+    if seen.lifecycle.taking_objections:
+        with st.form("unit_objection_form", clear_on_submit=True):
+            st.markdown(f"**{L.UNIT_OBJECTION_HEADING}**")
+            st.caption(L.UNIT_OBJECTION_HELP.format(until=seen.lifecycle.publicity_to))
+            text = st.text_area(L.UNIT_OBJECTION_TEXT, key="unit_objection_text")
+            upload = st.file_uploader(L.UNIT_OBJECTION_FILE, key="unit_objection_file")
+            if st.form_submit_button(L.UNIT_OBJECTION_SUBMIT, key="unit_objection_submit", type="primary"):
+                name, data = (upload.name, upload.getvalue()) if upload is not None else (None, None)
+                _done(lc.file_objection(portal, account, code, year, account.unit, text, name, data))
+
+
+def _lifecycle_section(portal, account, code: str, year: int) -> None:
+    """The year's stage for everyone who reads the assessment; 公示 / 定稿 / 重新评定 and the answers
+    to objections for the evaluators of the plan's own office."""
+    life = lc.lifecycle_of(portal, code, year)
+    st.info(plain(L.LC_STAGE.format(summary=life.summary)))
+    can_publish = allowed(account, "assessment.publish", plan=code)
+    objections = lc.list_objections(portal, account, code, year)
+    versions = lc.list_versions(portal, account, code, year)
+    if not (can_publish or objections.height or versions.height):
+        return
+    with st.expander(L.LC_HEADING, expanded=life.stage == lc.PUBLICITY):
+        if can_publish and life.stage == lc.PRELIMINARY:
+            days = st.number_input(
+                L.LC_DAYS, min_value=1, max_value=lc.MAX_DAYS, value=lc.DEFAULT_DAYS, key="lc_days"
+            )
+            sure = st.checkbox(L.LC_CONFIRM_PUBLISH, key="lc_confirm_publish")
+            if st.button(L.LC_PUBLISH, key="lc_publish", disabled=not sure, type="primary"):
+                _done(lc.publish(portal, account, code, year, int(days)))
+        if can_publish and life.stage == lc.PUBLICITY:
+            sure = st.checkbox(L.LC_CONFIRM_FINALIZE, key="lc_confirm_finalize")
+            if st.button(L.LC_FINALIZE, key="lc_finalize", disabled=not sure, type="primary"):
+                _done(lc.finalize(portal, account, code, year))
+        if can_publish and life.stage != lc.PRELIMINARY:
+            reason = st.text_input(L.LC_REOPEN_REASON, key="lc_reopen_reason")
+            sure = st.checkbox(L.LC_CONFIRM_REOPEN, key="lc_confirm_reopen")
+            if st.button(L.LC_REOPEN, key="lc_reopen", disabled=not sure):
+                _done(lc.reopen(portal, account, code, year, reason))
+        st.markdown(f"**{L.LC_OBJECTIONS}**")
+        _objections_table(objections)
+        open_ones = objections.filter(pl.col("decision").is_null()) if objections.height else objections
+        if (
+            open_ones.height
+            and life.stage == lc.PUBLICITY
+            and allowed(account, "assessment.answer", plan=code)
+        ):
+            with st.form("lc_answer_form", clear_on_submit=True):
+                texts = dict(zip(open_ones["objection_id"], open_ones["text"], strict=True))
+                picked = st.selectbox(
+                    L.LC_ANSWER_PICK,
+                    list(texts),
+                    format_func=lambda i: f"{i} {texts[i][:40]}",
+                    key="lc_answer_pick",
+                )
+                decision = st.radio(
+                    L.LC_ANSWER_DECISION, [L.LC_REJECT, L.LC_ACCEPT], key="lc_answer_decision"
+                )
+                reply = st.text_area(L.LC_REPLY, key="lc_answer_reply")
+                if st.form_submit_button(L.LC_ANSWER, key="lc_answer_submit", type="primary"):
+                    _done(lc.answer_objection(portal, account, picked, decision == L.LC_ACCEPT, reply))
+        if versions.height:
+            st.markdown(f"**{L.LC_VERSIONS}**")
+            st.dataframe(L.headed(versions, lc.VERSION_COLUMNS), hide_index=True, width="stretch")
+
+
 portal, account = web.portal(), web.account()
 st.title(L.PAGE_ASSESSMENT)
 web.show_flash()
+
+if not allowed(account, "assessment.view"):  # a unit's own account: its result during 公示 and after
+    _unit_publicity(portal, account)
+    st.stop()
 
 choices = assessment_choices(portal, account)
 if not choices.plans:
@@ -54,6 +176,8 @@ years = plan.years
 year = cols[1].selectbox(
     L.ASSESS_YEAR, years, index=years.index(choices.default_year(plan)), key=f"assess_year_{code}"
 )
+
+_lifecycle_section(portal, account, code, year)
 
 if allowed(account, "assessment.configure", plan=code):  # not a plan of an office below
     with st.expander(L.SCHEME_HEADING):
@@ -86,11 +210,6 @@ st.caption(L.ASSESS_SCHEME.format(source=plain(a.scheme.source_label)))
 if not a.units:
     st.info(L.ASSESS_NO_UNITS)
     st.stop()
-
-
-def _done(outcome) -> None:
-    web.flash(outcome)
-    st.rerun()
 
 
 st.subheader(L.ASSESS_SUMMARY)

@@ -158,7 +158,7 @@ def _formula(a: Assessment, with_deductions: bool) -> str:
 
 
 def _stage_line(stage: TableStage) -> str:
-    return f"考核阶段：{stage.label}　　数据截至：{chinese_date(stage.data_as_of)}"
+    return f"考核阶段：{stage.label}{stage.detail}　　数据截至：{chinese_date(stage.data_as_of)}"
 
 
 def _signature(ws, row: int, ncols: int, text: str) -> int:

@@ -15,6 +15,7 @@ import polars as pl
 
 from portal.assessment.assess import Assessment, assess, list_bonus
 from portal.assessment.assessment_xlsx import ROUND_STATES, assessment_workbook
+from portal.assessment.lifecycle import assert_editable
 from portal.assessment.scheme import SCHEME_DIR, default_text, parse_layers, scheme_files
 from portal.assessment.scoring import UnitScore
 from portal.core import labels as L
@@ -111,7 +112,8 @@ def assessment_board(portal: Portal, account, plan: str, year: int) -> Assessmen
     return AssessmentBoard(
         assessment=result,
         bonus=bonus,
-        can_adjust=allowed(account, "assessment.adjust", plan=plan),
+        # a year in 公示 or 定稿 is locked (lifecycle.assert_editable): no bonus form to be refused by
+        can_adjust=allowed(account, "assessment.adjust", plan=plan) and result.stage == "预评",
         can_export=allowed(account, "assessment.export", plan=plan),
     )
 
@@ -268,6 +270,8 @@ def save_scheme_as(portal: Portal, account, plan: str, year: int, text: bytes) -
         return Outcome(
             False, L.SCHEME_YEAR_OUTSIDE.format(year=year, plan=plan, start=years[0], end=years[1])
         )
+    with portal.warehouse.connect() as con:
+        assert_editable(con, plan, year)  # a published year is scored by the scheme it was published with
     path = _scheme_path(portal, plan, year)
     name = f"{SCHEME_DIR}/{path.name}"
     try:

@@ -21,6 +21,7 @@ import polars as pl
 
 from portal.assessment.assess import Assessment, _check_plan_year
 from portal.assessment.board import AssessmentChoices, PlanChoice
+from portal.assessment.lifecycle import assert_editable
 from portal.assessment.scheme import ScoringScheme, load_scheme
 from portal.core import labels as L
 from portal.core.context import Portal
@@ -40,11 +41,6 @@ COMPONENT_LABELS = {
     "qualitative": L.ASSESS_QUALITATIVE,
 }
 _EPS = 1e-9  # sums of decimal points (0.5 + 1.5) compared with a cap
-
-
-def _assert_editable(con_or_portal, plan: str, year: int) -> None:
-    # replaced by lifecycle check on merge: refuses once the year's assessment is 定稿 (issue 16, item 2)
-    return None
 
 
 @dataclass
@@ -152,7 +148,7 @@ def add_deduction(
     _require_adjust(actor, plan, unit)
     year, code, reason, evidence = int(year), _text(code), _text(reason), _text(evidence) or None
     with portal.warehouse.transaction() as con:
-        _assert_editable(con, plan, year)
+        assert_editable(con, plan, year)
         scheme, report = _prepare(portal, con, actor, plan, year, unit)
         if scheme is None:
             return EntryResult(report)
@@ -217,7 +213,7 @@ def _withdraw(
         if found is None or not scope_of(actor).has_plan(found["plan"]):
             return Outcome(False, missing.format(id=entry_id))
         require(actor, "assessment.adjust", plan=found["plan"])  # an office above only reads it
-        _assert_editable(con, found["plan"], found["year"])
+        assert_editable(con, found["plan"], found["year"])
         data.withdraw_entry(con, kind, entry_id, actor.username, portal.settings.now())
         portal.audit(
             con,
@@ -264,7 +260,7 @@ def add_veto(
         _text(evidence) or None,
     )
     with portal.warehouse.transaction() as con:
-        _assert_editable(con, plan, year)
+        assert_editable(con, plan, year)
         scheme, report = _prepare(portal, con, actor, plan, year, unit)
         if scheme is None:
             return EntryResult(report)
@@ -314,7 +310,7 @@ def set_qualitative(
     _require_adjust(actor, plan, unit)
     year, item, note = int(year), _text(item), _text(note) or None
     with portal.warehouse.transaction() as con:
-        _assert_editable(con, plan, year)
+        assert_editable(con, plan, year)
         scheme, report = _prepare(portal, con, actor, plan, year, unit)
         if scheme is None:
             return EntryResult(report)
@@ -380,7 +376,7 @@ def set_self_score(
     _require_own_unit_plan(portal, actor, plan, unit)
     year, component = int(year), _text(component)
     with portal.warehouse.transaction() as con:
-        _assert_editable(con, plan, year)
+        assert_editable(con, plan, year)
         scheme, report = _prepare(portal, con, actor, plan, year, unit)
         if scheme is None:
             return EntryResult(report)
@@ -652,7 +648,8 @@ def entry_board(portal: Portal, actor, a: Assessment) -> EntryBoard:
         deduction_kinds=kinds,
         veto_reasons=list(scheme.veto_reasons) if scheme else [],
         qualitative_items=items,
-        can_adjust=allowed(actor, "assessment.adjust", plan=plan),
+        # a year in 公示 or 定稿 is locked (lifecycle.assert_editable): no forms to be refused by
+        can_adjust=allowed(actor, "assessment.adjust", plan=plan) and a.stage == "预评",
     )
 
 

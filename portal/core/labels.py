@@ -698,3 +698,64 @@ _more_columns(
     }
     | {p.value: p.label for p in Pace}  # pace counts, headed as 指标监测 names them
 )
+
+# 年度考核: 公示 → 定稿 (portal/assessment/lifecycle.py)
+LC_HEADING = "公示与定稿"
+LC_STAGE = "考核阶段：{summary}"
+LC_DAYS = "公示天数（自然日，含今天）"
+LC_CONFIRM_PUBLISH = "我已核对考核结果，确认开始公示（公示期内考核数据锁定）"
+LC_PUBLISH = "开始公示"
+LC_CONFIRM_FINALIZE = "我已核对全部异议的答复，确认定稿（定稿后考核数据锁定）"
+LC_FINALIZE = "定稿"
+LC_REOPEN_REASON = "重新评定的理由"
+LC_CONFIRM_REOPEN = "确认重新评定（当前版本保留备查，考核数据恢复可修改）"
+LC_REOPEN = "重新评定"
+LC_OBJECTIONS = "异议"
+LC_NO_OBJECTIONS = "没有异议。"
+LC_ANSWER_PICK = "选择要答复的异议"
+LC_ANSWER_DECISION = "答复结论"
+LC_ACCEPT, LC_REJECT = "采纳", "不采纳"
+LC_REPLY = "答复意见（不采纳的须写明理由）"
+LC_ANSWER = "答复"
+LC_VERSIONS = "版本记录"
+LC_EVIDENCE_DOWNLOAD = "下载异议佐证材料"
+UNIT_RESULT_HEADING = "本单位考核结果"
+UNIT_RESULT_NO_PLANS = "本单位没有承担任何规划的任务或指标。"
+UNIT_RESULT_NOT_PUBLISHED = "本年度考核结果尚未公示。公示后可在此查看本单位的得分明细并提出异议。"
+UNIT_RESULT_SCORE = "总分 {total:.2f} 分，在 {count} 个被考核单位中排名第 {rank} 名，等次：{grade}。"
+UNIT_OBJECTION_HEADING = "提出异议"
+UNIT_OBJECTION_HELP = "对本单位的考核结果有异议的，请在公示期（至{until}）内写明理由提出，可附佐证材料。"
+UNIT_OBJECTION_TEXT = "异议内容和理由"
+UNIT_OBJECTION_FILE = "佐证材料（可选）"
+UNIT_OBJECTION_SUBMIT = "提交异议"
+
+_more_columns(
+    {
+        "objection_id": "异议编号",
+        "text": "异议内容",
+        "evidence_name": "佐证材料",
+        "filed_by": "提出人",
+        "filed_at": "提出时间",
+        "answer_label": "答复结论",
+        "reply": "答复意见",
+        "answered_by": "答复人",
+        "answered_at": "答复时间",
+        "stage": "阶段",
+        "version_reason": "本版本的理由",
+        "published_by": "公示人",
+        "published_at": "公示时间",
+        "publicity_from": "公示开始",
+        "publicity_to": "公示截止",
+        "finalized_by": "定稿人",
+        "finalized_at": "定稿时间",
+        "reopened_by": "重新评定人",
+        "reopened_at": "重新评定时间",
+        "reopen_reason": "重新评定理由",
+        "component": "考核内容",
+        "item": "考核项目",
+        "rule": "评分标准",
+        "completion": "完成程度",
+        "score": "考核分",
+        "line_points": "分值",
+    }
+)

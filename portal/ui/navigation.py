@@ -46,7 +46,7 @@ PAGES: list[PageSpec] = [
         "assessment.py",
         L.PAGE_ASSESSMENT,
         ":material/military_tech:",
-        ("assessment.view",),
+        ("assessment.view", "assessment.publicity"),  # units: their own result during 公示
         "assessment",
     ),
     PageSpec(

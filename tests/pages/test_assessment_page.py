@@ -1,5 +1,6 @@
 """年度考核 page: plan and year, summary with ranks and grades, chart, a unit's detail, export; only
-the evaluator enters and withdraws bonus items (assessment.adjust); a unit reporter never reaches it."""
+the evaluator enters and withdraws bonus items (assessment.adjust) and publishes (公示); a unit
+reporter sees only its own published result and files objections there."""
 
 import pytest
 from apptest_support import audit, page, signed_in, texts
@@ -125,7 +126,39 @@ def test_a_year_the_plan_does_not_cover_is_not_offered(site):
     assert at.selectbox(key="assess_year_JZ").options == ["2023", "2024", "2025"]
 
 
-def test_a_unit_reporter_cannot_reach_the_page(site):
-    at = signed_in("rep1")
-    with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("../../pages/assessment.py")
+def test_a_unit_reporter_sees_only_its_own_published_result_and_files_an_objection(site):
+    from portal.assessment import lifecycle
+    from tests.actors import EVALUATOR
+
+    at = page(signed_in("rep1"), "assessment.py")  # nothing published yet: no table, no other unit
+    assert not at.exception, at.exception
+    assert not at.dataframe and any("尚未公示" in c for c in texts(at.caption))
+    lifecycle.publish(site, EVALUATOR, "JZ", 2024)  # over on the site's clock (2025-10-10)
+    at = page(signed_in("rep1"), "assessment.py")
+    assert at.selectbox(key="unit_result_year_JZ").value == 2024
+    assert any("考核阶段：公示（版本 1" in i for i in texts(at.info))
+    assert any("个被考核单位中排名第" in m for m in texts(at.markdown))
+    with site.warehouse.connect() as con:
+        others = [r[0] for r in con.execute("SELECT name FROM units WHERE code <> 'JZKF-CXCY'").fetchall()]
+    shown = " ".join(str(e.value) for kind in ("markdown", "caption", "info") for e in at.get(kind))
+    shown += " ".join(str(frame.value.to_string()) for frame in at.dataframe)
+    assert not [name for name in others if name in shown]
+    at.text_area(key="unit_objection_text").input("任务已完成，应计满分。")
+    at = at.button(key="unit_objection_submit").click().run()
+    assert not at.exception, at.exception
+    assert any("已提交异议" in m for m in texts(at.success))
+    assert [row[0] for row in audit(site, "assessment.object")] == ["rep1"]
+
+
+def test_the_evaluator_publishes_only_after_confirming_and_sees_the_objections(site):
+    at = assessment_page("eval1")
+    at.selectbox(key="assess_year_JZ").set_value(2024).run()
+    assert any("考核阶段：预评（尚未公示）" in i for i in texts(at.info))
+    assert at.button(key="lc_publish").disabled
+    at.checkbox(key="lc_confirm_publish").check().run()
+    at = at.button(key="lc_publish").click().run()
+    assert not at.exception, at.exception
+    assert any("已开始公示" in m for m in texts(at.success))
+    assert any("考核阶段：公示（版本 1" in i for i in texts(at.info))
+    assert not [k for k in ("assess_bonus_submit",) if k in {b.key for b in at.button}]  # locked
+    assert [row[0] for row in audit(site, "assessment.publish")] == ["eval1"]

@@ -18,7 +18,7 @@ import pytest
 
 from portal.accounts.auth import Account, change_password, create_account, list_accounts, sign_in
 from portal.assessment import board as assessment_board
-from portal.assessment import entries
+from portal.assessment import entries, lifecycle
 from portal.assessment.assess import add_bonus
 from portal.core.context import Portal
 from portal.core.permissions import ACTIONS, Grant, PermissionDenied, grant
@@ -30,8 +30,9 @@ from portal.registry import admin, rounds
 from portal.registry.workbook import export_registry_json, export_registry_xlsx, import_registry
 from portal.reporting import workflow as wf
 from schemas.enums import Role, SubmissionStatus
-from tests.actors import ADMIN, EVALUATOR
+from tests.actors import ADMIN, EVALUATOR, reporter
 from tests.portal import evidence_files
+from warehouse import offices
 
 ROUND, CLOSED_ROUND = "2025Q3", "2025Q2"
 PLAN, YEAR = "JZ", 2025
@@ -182,6 +183,47 @@ def _ok(outcome) -> None:
     assert outcome.ok, outcome.message
 
 
+# The assessment lifecycle works on a finished year: 2024 is over on the demo's clock (2025-10-10).
+LC_YEAR = 2024
+
+
+def _plan_of(w: World, target: str) -> str:
+    with w.portal.warehouse.connect() as con:
+        return offices.plans_of_unit(con, w.units[target])[0]
+
+
+def _in_publicity(w: World, plan: str, call):
+    """`call()` while `plan`'s year is in 公示 (opened by a platform evaluator), then back to 预评."""
+    _ok(lifecycle.publish(w.portal, EVALUATOR, plan, LC_YEAR))
+    try:
+        return call()
+    finally:
+        _ok(lifecycle.reopen(w.portal, EVALUATOR, plan, LC_YEAR, "授权检查后恢复"))
+
+
+def _publish(w: World, a: Account, target: str, plan: str) -> None:
+    _ok(lifecycle.publish(w.portal, a, plan, LC_YEAR))
+    _ok(lifecycle.reopen(w.portal, a, plan, LC_YEAR, "授权检查后恢复"))
+
+
+def _object(w: World, a: Account, target: str, plan: str) -> None:
+    unit = w.units[target]
+    _in_publicity(
+        w, plan, lambda: _ok(lifecycle.file_objection(w.portal, a, plan, LC_YEAR, unit, "得分有误"))
+    )
+
+
+def _answer(w: World, a: Account, target: str, plan: str) -> None:
+    unit = w.units[target]
+
+    def answer():
+        _ok(lifecycle.file_objection(w.portal, reporter(unit), plan, LC_YEAR, unit, "得分有误"))
+        last = lifecycle.list_objections(w.portal, EVALUATOR, plan, LC_YEAR)["objection_id"].max()
+        _ok(lifecycle.answer_objection(w.portal, a, last, accept=False, reply="按细则计分"))
+
+    _in_publicity(w, plan, answer)
+
+
 def _alike(calls: list[Callable[[], object]]) -> None:
     """Several use cases of one action: each must be allowed, or each refused (the first refusal raised)."""
     refusals = []
@@ -264,6 +306,11 @@ CALLS: dict[str, Call] = {
     "assessment.adjust": lambda w, a, t: _adjust(w, a, PLAN, w.units[t]),
     "assessment.self_score": lambda w, a, t: _self_score(w, a, _unit_plan(w, w.units[t]), w.units[t]),
     "assessment.export": lambda w, a, t: assessment_board.export_assessment(w.portal, a, PLAN, YEAR),
+    "assessment.publicity": lambda w, a, t: lifecycle.unit_result(
+        w.portal, a, _plan_of(w, t), LC_YEAR, w.units[t]),
+    "assessment.object": lambda w, a, t: _object(w, a, t, _plan_of(w, t)),
+    "assessment.publish": lambda w, a, t: _publish(w, a, t, _plan_of(w, t)),
+    "assessment.answer": lambda w, a, t: _answer(w, a, t, _plan_of(w, t)),
     "bulletin.export": lambda w, a, t: dashboards.export_bulletin(w.portal, a, ROUND),
     "outbox.view": lambda w, a, t: notify_log.send_log(w.portal, a),
     "reminder.send": lambda w, a, t: remind(w.portal, a, ROUND, dry_run=True),

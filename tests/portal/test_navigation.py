@@ -11,8 +11,8 @@ from schemas.enums import Role
 ROOT = Path(__file__).resolve().parents[2]
 
 EXPECTED = {
-    Role.UNIT_REPORTER: ["概览", "数据上报", "年度自评", "我的账号"],
-    Role.UNIT_LEADER: ["概览", "单位审核", "年度自评", "我的账号"],
+    Role.UNIT_REPORTER: ["概览", "数据上报", "年度考核", "年度自评", "我的账号"],  # 年度考核: its own result
+    Role.UNIT_LEADER: ["概览", "单位审核", "年度考核", "年度自评", "我的账号"],
     Role.OFFICE_REVIEWER: [
         "概览",
         "数据上报",

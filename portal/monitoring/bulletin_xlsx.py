@@ -1,8 +1,9 @@
 """The quarterly bulletin (季度通报) as a print-ready workbook with native Excel charts.
 
-Sheet 1 季度通报: reporting completion by unit kind (with a stacked bar chart), KPI pace by plan
-(with a chart), the red list of indicators and the tasks behind schedule. Sheet 2 报送情况明细: one
-row per unit expected to report. A4 portrait; every chart sits in one tall row, so a page break
+Sheet 1 季度通报, the 正文: each section in sentences with its chart (reporting by unit kind, KPI
+pace by plan). Then one sheet per table (附表1–4: reporting by kind, pace by plan, the red list of
+indicators, the tasks behind schedule), whose header row repeats on every printed page; the
+charts read their series from these sheets. Last, 报送情况明细: one row per unit expected to report. A4 portrait; every chart sits in one tall row, so a page break
 can never cut it, and the page breaks are planned (templates_xlsx.writing.plan_pages).
 """
 
@@ -82,8 +83,39 @@ def _chart(ws, row: int, title: str, cats: Reference, data: Reference, colours: 
     return row + 1
 
 
-def _write_main(ws, b: Bulletin, office: str, seal: str) -> int:
+# The tables, each on its own sheet after the 正文 (a table that breaks across pages repeats its
+# header row); the main sheet's charts read their series from these sheets.
+KIND_SHEET = "附表1 各类单位报送"
+PACE_SHEET = "附表2 指标进度"
+RED_SHEET = "附表3 滞后指标"
+TASK_SHEET = "附表4 滞后任务"
+TABLE_HEADER_ROW = 3
+
+
+def _table_sheet(book, name: str, title: str, b: Bulletin, office: str, fields, rows) -> tuple:
+    """One table on its own A4 sheet: title rows, header row 3 repeated on every printed page.
+    Returns (sheet, pages it prints on)."""
+    ws = book.create_sheet(name)
+    for j, width in enumerate(WIDTHS, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = width
+    title_rows(ws, title, f"发文机关:{office}", f"日期:{chinese_date(b.today)}", NCOLS)
+    end = span_table(ws, TABLE_HEADER_ROW, fields, rows)
+    ws.freeze_panes = ws.cell(row=TABLE_HEADER_ROW + 1, column=1)
+    print_setup(ws, landscape=False, repeat_rows=f"{TABLE_HEADER_ROW}:{TABLE_HEADER_ROW}")
+    ws.oddFooter.center.text = "&A 第 &P 页,共 &N 页"
+    report_margins(ws)
+    for r in range(1, end):
+        if ws.row_dimensions[r].height is None:
+            fit_row_height(ws, r)
+    header = (TABLE_HEADER_ROW, TABLE_HEADER_ROW)
+    return ws, plan_pages(ws, end - 1, landscape=False, repeat_rows=header)
+
+
+def _write_main(ws, book, b: Bulletin, office: str, seal: str) -> dict[str, int]:
+    """The 正文 (sections in sentences, the two charts) on `ws`, each table on its own sheet of
+    `book`; returns the pages of every sheet written."""
     c = b.completion
+    pages: dict[str, int] = {}
     for j, width in enumerate(WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(j)].width = width
     title_rows(
@@ -103,7 +135,7 @@ def _write_main(ws, b: Bulletin, office: str, seal: str) -> int:
         row,
         f"本轮次({b.round},截止日期 {chinese_date(c.due_date)},{when})应报送单位 {c.expected} 个,"
         f"已报送 {reported} 个(其中按时 {b.on_time} 个、迟报 {b.late} 个),未报送 {b.missing} 个,"
-        f"报送率 {_percent_text(c.rate)}。各单位情况见“{DETAIL_SHEET}”。",
+        f"报送率 {_percent_text(c.rate)}。各类单位情况见“{KIND_SHEET}”,各单位情况见“{DETAIL_SHEET}”。",
     )
     fields = [
         ("序号", 1, None),
@@ -127,7 +159,6 @@ def _write_main(ws, b: Bulletin, office: str, seal: str) -> int:
         ]
         for i, k in enumerate(kinds, start=1)
     ]
-    first = row + 1
     totals = [
         "",
         "合计",
@@ -137,12 +168,16 @@ def _write_main(ws, b: Bulletin, office: str, seal: str) -> int:
         b.missing,
         reported / c.expected if c.expected else 0.0,
     ]
-    row = span_table(ws, row, fields, [*rows, totals])
+    table, pages[KIND_SHEET] = _table_sheet(
+        book, KIND_SHEET, f"{b.year}年第{b.quarter}季度各类单位报送情况", b, office, fields, [*rows, totals]
+    )
+    last = TABLE_HEADER_ROW + len(rows) + 1
     for j in range(1, NCOLS + 1):
-        ws.cell(row=row - 1, column=j).font = TOTAL_FONT
+        table.cell(row=last, column=j).font = TOTAL_FONT
+    first = TABLE_HEADER_ROW + 1
     if rows:
-        cats = Reference(ws, min_col=2, min_row=first, max_row=first + len(rows) - 1)
-        data = Reference(ws, min_col=4, max_col=6, min_row=first - 1, max_row=first + len(rows) - 1)
+        cats = Reference(table, min_col=2, min_row=first, max_row=first + len(rows) - 1)
+        data = Reference(table, min_col=4, max_col=6, min_row=first - 1, max_row=first + len(rows) - 1)
         row = _chart(
             ws, row, "各类单位报送情况", cats, data, [COLOURS["green"], COLOURS["yellow"], COLOURS["red"]]
         )
@@ -157,7 +192,8 @@ def _write_main(ws, b: Bulletin, office: str, seal: str) -> int:
         ws,
         row,
         f"截至本季度末,监测指标 {total} 个:进度正常 {greens} 个、稍缓(落后序时进度不超过 10%){yellows} 个、"
-        f"滞后 {reds} 个;本期未报/未审核 {unreported} 个,不计入滞后。只计入办公室审核通过的本季度数据。",
+        f"滞后 {reds} 个;本期未报/未审核 {unreported} 个,不计入滞后。只计入办公室审核通过的本季度数据。"
+        f"各规划情况见“{PACE_SHEET}”。",
     )
     fields = [
         ("序号", 1, None),
@@ -169,22 +205,15 @@ def _write_main(ws, b: Bulletin, office: str, seal: str) -> int:
         ("本期未报", 1, "0"),
     ]
     rows = [
-        [
-            i,
-            p["plan_name"],
-            p["indicators"],
-            p["green"],
-            p["yellow"],
-            p["red"],
-            p["unreported"],
-        ]
+        [i, p["plan_name"], p["indicators"], p["green"], p["yellow"], p["red"], p["unreported"]]
         for i, p in enumerate(pace, start=1)
     ]
-    first = row + 1
-    row = span_table(ws, row, fields, rows)
+    table, pages[PACE_SHEET] = _table_sheet(
+        book, PACE_SHEET, f"{b.year}年第{b.quarter}季度各规划指标进度", b, office, fields, rows
+    )
     if rows:
-        cats = Reference(ws, min_col=2, min_row=first, max_row=first + len(rows) - 1)
-        data = Reference(ws, min_col=5, max_col=7, min_row=first - 1, max_row=first + len(rows) - 1)
+        cats = Reference(table, min_col=2, min_row=first, max_row=first + len(rows) - 1)
+        data = Reference(table, min_col=5, max_col=7, min_row=first - 1, max_row=first + len(rows) - 1)
         row = _chart(
             ws, row, "各规划指标进度", cats, data, [COLOURS["green"], COLOURS["yellow"], COLOURS["red"]]
         )
@@ -211,7 +240,13 @@ def _write_main(ws, b: Bulletin, office: str, seal: str) -> int:
         ]
         for i, r in enumerate(b.red_list.iter_rows(named=True), start=1)
     ]
-    row = span_table(ws, row, fields, rows) if rows else _line(ws, row, "本季度没有进度滞后的指标。")
+    if rows:
+        _, pages[RED_SHEET] = _table_sheet(
+            book, RED_SHEET, f"{b.year}年第{b.quarter}季度滞后指标名单", b, office, fields, rows
+        )
+        row = _line(ws, row, f"进度滞后的指标 {len(rows)} 个,名单见“{RED_SHEET}”。")
+    else:
+        row = _line(ws, row, "本季度没有进度滞后的指标。")
 
     row = _section(ws, row, f"四、滞后任务({b.tasks_behind.height} 项)", sections)
     fields = [
@@ -241,7 +276,13 @@ def _write_main(ws, b: Bulletin, office: str, seal: str) -> int:
                 ";".join(reasons),
             ]
         )
-    row = span_table(ws, row, fields, rows) if rows else _line(ws, row, "本季度没有滞后的任务。")
+    if rows:
+        _, pages[TASK_SHEET] = _table_sheet(
+            book, TASK_SHEET, f"{b.year}年第{b.quarter}季度滞后任务", b, office, fields, rows
+        )
+        row = _line(ws, row, f"进度滞后或逾期未完成的任务 {len(rows)} 项,名单见“{TASK_SHEET}”。")
+    else:
+        row = _line(ws, row, "本季度没有滞后的任务。")
     row += 1
     merged_text(ws, row, 1, NCOLS, f"{seal} {chinese_date(b.today)}", height=18)
     print_setup(ws, landscape=False)
@@ -250,7 +291,8 @@ def _write_main(ws, b: Bulletin, office: str, seal: str) -> int:
     for r in range(1, row + 1):
         if ws.row_dimensions[r].height is None:
             fit_row_height(ws, r)
-    return plan_pages(ws, row, landscape=False, keep_with_next=sections)
+    pages[MAIN_SHEET] = plan_pages(ws, row, landscape=False, keep_with_next=sections)
+    return pages
 
 
 DETAIL_HEADERS = [
@@ -312,7 +354,9 @@ def bulletin_workbook(b: Bulletin, office: str, seal: str | None = None) -> Expo
     book = Workbook()
     main = book.active
     main.title = MAIN_SHEET
-    pages = {MAIN_SHEET: _write_main(main, b, office, seal or office)}
     detail = book.create_sheet(DETAIL_SHEET)
+    pages = _write_main(main, book, b, office, seal or office)
     pages[DETAIL_SHEET] = _write_detail(detail, b, office)
-    return save(book, pages)
+    # the sheets in the order they print: 正文, 附表1–4, then every unit's reporting
+    book.move_sheet(DETAIL_SHEET, offset=len(book.sheetnames) - 1 - book.sheetnames.index(DETAIL_SHEET))
+    return save(book, {name: pages[name] for name in book.sheetnames})

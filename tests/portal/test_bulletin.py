@@ -18,10 +18,18 @@ import pytest
 from openpyxl import load_workbook
 
 from portal.monitoring.bulletin import bulletin
-from portal.monitoring.bulletin_xlsx import DETAIL_SHEET, MAIN_SHEET, bulletin_workbook
+from portal.monitoring.bulletin_xlsx import (
+    DETAIL_SHEET,
+    KIND_SHEET,
+    MAIN_SHEET,
+    PACE_SHEET,
+    RED_SHEET,
+    TASK_SHEET,
+    bulletin_workbook,
+)
 from tests.conftest import cli, run_cli
 from tests.portal.assessment_fixture import assessment_fixture, build_assessment_portal
-from tests.portal.printing import pdf_pages, to_pdf
+from tests.portal.printing import pdf_pages, pdf_text, to_pdf
 
 EVIL = '=HYPERLINK("http://evil.example","点我")'
 
@@ -56,10 +64,10 @@ def _texts(ws) -> list[str]:
     return [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
 
 
-def test_bulletin_workbook_has_the_sections_tables_and_native_charts(portal):
+def test_bulletin_workbook_has_the_text_then_one_sheet_per_table_and_native_charts(portal):
     book = bulletin_workbook(bulletin(portal, "2025Q4"), portal.settings.office_name)
     wb = load_workbook(io.BytesIO(book.data))
-    assert wb.sheetnames == [MAIN_SHEET, DETAIL_SHEET]
+    assert wb.sheetnames == [MAIN_SHEET, KIND_SHEET, PACE_SHEET, RED_SHEET, TASK_SHEET, DETAIL_SHEET]
     main = wb[MAIN_SHEET]
     texts = _texts(main)
     assert main["A1"].value == "2025年第4季度科技创新任务调度情况通报"
@@ -73,10 +81,17 @@ def test_bulletin_workbook_has_the_sections_tables_and_native_charts(portal):
     assert any(
         "应报送单位 3 个,已报送 2 个(其中按时 2 个、迟报 0 个),未报送 1 个,报送率 66.7%" in t for t in texts
     )
-    assert "T1 任务T1" in texts and "进度滞后;配合单位滞后:科技局" in texts and "逾期未完成" in texts
+    assert f"进度滞后的指标 2 个,名单见“{RED_SHEET}”。" in texts
+    assert "T1 任务T1" not in texts  # the tables are on their own sheets, not in the text
+    for name in (KIND_SHEET, PACE_SHEET, RED_SHEET, TASK_SHEET):
+        sheet = wb[name]
+        assert sheet.print_title_rows == "$3:$3" and sheet["A3"].value == "序号", name
+        assert sheet.page_setup.orientation == "portrait", name
+    tasks = _texts(wb[TASK_SHEET])
+    assert "T1 任务T1" in tasks and "进度滞后;配合单位滞后:科技局" in tasks and "逾期未完成" in tasks
     kinds = {
         r[1].value: [c.value for c in r[2:7]]
-        for r in main.iter_rows()
+        for r in wb[KIND_SHEET].iter_rows()
         if r[1].value in ("部门", "园区", "合计")
     }
     assert kinds == {
@@ -98,7 +113,8 @@ def test_bulletin_workbook_has_the_sections_tables_and_native_charts(portal):
         first = z.read(charts[0]).decode()
     # openpyxl writes "<x />" with its own writer and "<x/>" when lxml is installed (python-docx needs it)
     assert re.search(r'<barDir val="bar" ?/>', first) and re.search(r'<grouping val="stacked" ?/>', first)
-    assert "<a:t>各类单位报送情况</a:t>" in first and "<f>'季度通报'!D" in first  # series read from the table
+    # the series are read from the table on its own sheet
+    assert "<a:t>各类单位报送情况</a:t>" in first and f"<f>'{KIND_SHEET}'!D" in first
 
 
 def test_bulletin_text_that_looks_like_a_formula_stays_text(portal_home):
@@ -125,10 +141,16 @@ def test_bulletin_text_that_looks_like_a_formula_stays_text(portal_home):
 @pytest.mark.slow
 def test_libreoffice_prints_the_fixture_bulletin_on_the_planned_pages(portal, tmp_path):
     book = bulletin_workbook(bulletin(portal, "2025Q4"), portal.settings.office_name)
-    assert book.pages == {MAIN_SHEET: 2, DETAIL_SHEET: 1}
+    # the 正文 with its two charts on one page (it took 2 with the tables in it), one page per table
+    sheets = [MAIN_SHEET, KIND_SHEET, PACE_SHEET, RED_SHEET, TASK_SHEET, DETAIL_SHEET]
+    assert book.pages == dict.fromkeys(sheets, 1)
     path = tmp_path / "通报.xlsx"
     path.write_bytes(book.data)
-    assert pdf_pages(to_pdf(path)) == 3
+    pdf = to_pdf(path)
+    assert pdf_pages(pdf) == 6
+    pages = pdf_text(pdf).split("\f")
+    assert "一、报送情况" in pages[0] and "四、滞后任务" in pages[0]
+    assert re.search(r"序号\s+任务\s+规划\s+牵头单位", pages[4]) and "T1 任务T1" in pages[4]
 
 
 @pytest.mark.libreoffice

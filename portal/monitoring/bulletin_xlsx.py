@@ -14,7 +14,15 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
 
 from portal.core.documents import ExportedBook, chinese_date, save
-from portal.monitoring.bulletin import LATE, MISSING, ON_TIME, Bulletin
+from portal.monitoring.bulletin import (
+    LATE,
+    MISSING,
+    ON_TIME,
+    Bulletin,
+    issued_on,
+    not_yet_due_units,
+    task_label,
+)
 from schemas.enums import TaskStatus, UnitKind
 from templates_xlsx.writing import (
     SECTION_FONT,
@@ -35,7 +43,7 @@ NCOLS = len(WIDTHS)
 PERCENT = "0.0%"
 CHART_ROW_POINTS = 215.0  # the chart (7.2 cm) and a little air
 CHART_CM = (15.5, 7.2)
-COLOURS = {"green": "70AD47", "yellow": "FFC000", "red": "C00000"}
+COLOURS = {"green": "70AD47", "yellow": "FFC000", "red": "C00000", "grey": "BFBFBF"}
 TIMING_LABELS = {ON_TIME: "按时报送", LATE: "迟报", MISSING: "未报送"}
 REASONS = {"past_due": "逾期未完成", "behind": "进度滞后"}
 
@@ -98,7 +106,7 @@ def _table_sheet(book, name: str, title: str, b: Bulletin, office: str, fields, 
     ws = book.create_sheet(name)
     for j, width in enumerate(WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(j)].width = width
-    title_rows(ws, title, f"发文机关:{office}", f"日期:{chinese_date(b.today)}", NCOLS)
+    title_rows(ws, title, f"发文机关:{office}", f"日期:{chinese_date(issued_on(b))}", NCOLS)
     end = span_table(ws, TABLE_HEADER_ROW, fields, rows)
     ws.freeze_panes = ws.cell(row=TABLE_HEADER_ROW + 1, column=1)
     print_setup(ws, landscape=False, repeat_rows=f"{TABLE_HEADER_ROW}:{TABLE_HEADER_ROW}")
@@ -122,19 +130,26 @@ def _write_main(ws, book, b: Bulletin, office: str, seal: str) -> dict[str, int]
         ws,
         f"{b.year}年第{b.quarter}季度科技创新任务调度情况通报",
         f"发文机关:{office}",
-        f"日期:{chinese_date(b.today)}",
+        f"日期:{chinese_date(issued_on(b))}",
         NCOLS,
     )
     sections: list[int] = []
     row = _section(ws, 3, "一、报送情况", sections)
     reported = b.on_time + b.late
     days_left = (c.due_date - b.today).days
-    when = f"距截止还有 {days_left} 天" if days_left >= 0 else f"已过截止日期 {-days_left} 天"
+    # an open round counts down; a past one says how long it is overdue only while units still owe it
+    when = f",距截止还有 {days_left} 天" if days_left >= 0 else ""
+    if days_left < 0 and b.missing:
+        when = f",截至{chinese_date(b.today)}已过截止日期 {-days_left} 天"
+    # an open round: units whose due date has not come are 未到截止, never counted as failing
+    not_due = not_yet_due_units(b)
+    overdue = b.missing - not_due.height
+    split = f"(其中已逾期 {overdue} 个、未到截止 {not_due.height} 个)" if not_due.height else ""
     row = _line(
         ws,
         row,
-        f"本轮次({b.round},截止日期 {chinese_date(c.due_date)},{when})应报送单位 {c.expected} 个,"
-        f"已报送 {reported} 个(其中按时 {b.on_time} 个、迟报 {b.late} 个),未报送 {b.missing} 个,"
+        f"本轮次({b.round},截止日期 {chinese_date(c.due_date)}{when})应报送单位 {c.expected} 个,"
+        f"已报送 {reported} 个(其中按时 {b.on_time} 个、迟报 {b.late} 个),未报送 {b.missing} 个{split},"
         f"报送率 {_percent_text(c.rate)}。各类单位情况见“{KIND_SHEET}”,各单位情况见“{DETAIL_SHEET}”。",
     )
     fields = [
@@ -143,10 +158,11 @@ def _write_main(ws, book, b: Bulletin, office: str, seal: str) -> dict[str, int]
         ("应报送", 1, "0"),
         ("按时报送", 1, "0"),
         ("迟报", 1, "0"),
-        ("未报送", 1, "0"),
-        ("报送率", 2, PERCENT),
+        ("逾期未报", 1, "0"),
+        ("未到截止", 1, "0"),
+        ("报送率", 1, PERCENT),
     ]
-    kinds = b.by_kind.to_dicts()
+    waiting = dict(not_due.group_by("kind").len().iter_rows()) if not_due.height else {}
     rows = [
         [
             i,
@@ -154,10 +170,11 @@ def _write_main(ws, book, b: Bulletin, office: str, seal: str) -> dict[str, int]
             k["expected"],
             k[ON_TIME],
             k[LATE],
-            k[MISSING],
+            k[MISSING] - waiting.get(k["kind"], 0),
+            waiting.get(k["kind"], 0),
             (k[ON_TIME] + k[LATE]) / k["expected"],
         ]
-        for i, k in enumerate(kinds, start=1)
+        for i, k in enumerate(b.by_kind.to_dicts(), start=1)
     ]
     totals = [
         "",
@@ -165,7 +182,8 @@ def _write_main(ws, book, b: Bulletin, office: str, seal: str) -> dict[str, int]
         c.expected,
         b.on_time,
         b.late,
-        b.missing,
+        overdue,
+        not_due.height,
         reported / c.expected if c.expected else 0.0,
     ]
     table, pages[KIND_SHEET] = _table_sheet(
@@ -177,10 +195,9 @@ def _write_main(ws, book, b: Bulletin, office: str, seal: str) -> dict[str, int]
     first = TABLE_HEADER_ROW + 1
     if rows:
         cats = Reference(table, min_col=2, min_row=first, max_row=first + len(rows) - 1)
-        data = Reference(table, min_col=4, max_col=6, min_row=first - 1, max_row=first + len(rows) - 1)
-        row = _chart(
-            ws, row, "各类单位报送情况", cats, data, [COLOURS["green"], COLOURS["yellow"], COLOURS["red"]]
-        )
+        data = Reference(table, min_col=4, max_col=7, min_row=first - 1, max_row=first + len(rows) - 1)
+        colours = [COLOURS["green"], COLOURS["yellow"], COLOURS["red"], COLOURS["grey"]]
+        row = _chart(ws, row, "各类单位报送情况", cats, data, colours)
 
     row = _section(ws, row, "二、指标进度", sections)
     pace = b.pace.to_dicts()
@@ -218,21 +235,22 @@ def _write_main(ws, book, b: Bulletin, office: str, seal: str) -> dict[str, int]
             ws, row, "各规划指标进度", cats, data, [COLOURS["green"], COLOURS["yellow"], COLOURS["red"]]
         )
 
+    plan_names = dict(zip(b.pace["plan"], b.pace["plan_name"], strict=True)) if b.pace.height else {}
     row = _section(ws, row, f"三、滞后指标名单({b.red_list.height} 个)", sections)
     fields = [
         ("序号", 1, None),
         ("指标名称", 2, None),
         ("规划", 1, None),
         ("责任单位", 1, None),
-        ("实际值", 1, "0.####"),
-        ("期望值", 1, "0.####"),
+        ("实际值", 1, "0.##"),
+        ("序时进度", 1, "0.##"),
         ("完成率", 1, PERCENT),
     ]
     rows = [
         [
             i,
             f"{r['name']}({r['measure_unit']})" if r["measure_unit"] else r["name"],
-            r["plan"],
+            plan_names.get(r["plan"], r["plan"]),
             r["owner_name"] or "",
             r["actual"] if r["reported"] else "未报送",
             r["expected"] if r["expected"] is not None else "—",
@@ -268,8 +286,8 @@ def _write_main(ws, book, b: Bulletin, office: str, seal: str) -> dict[str, int]
         rows.append(
             [
                 i,
-                f"{t['task']} {t['title']}",
-                t["plan"],
+                task_label(t["number"], t["title"]),
+                plan_names.get(t["plan"], t["plan"]),
                 t["lead_name"] or "",
                 status,
                 percent,
@@ -284,7 +302,7 @@ def _write_main(ws, book, b: Bulletin, office: str, seal: str) -> dict[str, int]
     else:
         row = _line(ws, row, "本季度没有滞后的任务。")
     row += 1
-    merged_text(ws, row, 1, NCOLS, f"{seal} {chinese_date(b.today)}", height=18)
+    merged_text(ws, row, 1, NCOLS, f"{seal} {chinese_date(issued_on(b))}", height=18)
     print_setup(ws, landscape=False)
     ws.oddFooter.center.text = "第 &P 页,共 &N 页"
     report_margins(ws)
@@ -314,7 +332,7 @@ def _write_detail(ws, b: Bulletin, office: str) -> int:
         ws,
         f"{b.year}年第{b.quarter}季度各单位报送情况",
         f"发文机关:{office}",
-        f"日期:{chinese_date(b.today)}",
+        f"日期:{chinese_date(issued_on(b))}",
         ncols,
     )
     for j, width in enumerate(DETAIL_WIDTHS, start=1):

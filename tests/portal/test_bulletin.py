@@ -82,22 +82,25 @@ def test_bulletin_workbook_has_the_text_then_one_sheet_per_table_and_native_char
         "应报送单位 3 个,已报送 2 个(其中按时 2 个、迟报 0 个),未报送 1 个,报送率 66.7%" in t for t in texts
     )
     assert f"进度滞后的指标 2 个,名单见“{RED_SHEET}”。" in texts
-    assert "T1 任务T1" not in texts  # the tables are on their own sheets, not in the text
+    assert "任务T1" not in texts  # the tables are on their own sheets, not in the text
     for name in (KIND_SHEET, PACE_SHEET, RED_SHEET, TASK_SHEET):
         sheet = wb[name]
         assert sheet.print_title_rows == "$3:$3" and sheet["A3"].value == "序号", name
         assert sheet.page_setup.orientation == "portrait", name
     tasks = _texts(wb[TASK_SHEET])
-    assert "T1 任务T1" in tasks and "进度滞后;配合单位滞后:科技局" in tasks and "逾期未完成" in tasks
+    # the task as the plan writes it and the plan's name, never their codes (#17)
+    assert "任务T1" in tasks and "T1 任务T1" not in tasks and "P" not in tasks
+    assert wb[RED_SHEET]["G3"].value == "序时进度" and "P" not in _texts(wb[RED_SHEET])
+    assert "进度滞后;配合单位滞后:科技局" in tasks and "逾期未完成" in tasks
     kinds = {
         r[1].value: [c.value for c in r[2:7]]
         for r in wb[KIND_SHEET].iter_rows()
         if r[1].value in ("部门", "园区", "合计")
     }
-    assert kinds == {
-        "部门": [2, 2, 0, 0, 1.0],
-        "园区": [1, 0, 0, 1, 0.0],
-        "合计": [3, 2, 0, 1, pytest.approx(2 / 3)],
+    assert kinds == {  # 应报送, 按时, 迟报, 逾期未报, 未到截止 (the round is past its due date)
+        "部门": [2, 2, 0, 0, 0],
+        "园区": [1, 0, 0, 1, 0],
+        "合计": [3, 2, 0, 1, 0],
     }
     detail = wb[DETAIL_SHEET]
     assert [[c.value for c in detail[r]] for r in range(4, 7)] == [
@@ -150,7 +153,7 @@ def test_libreoffice_prints_the_fixture_bulletin_on_the_planned_pages(portal, tm
     assert pdf_pages(pdf) == 6
     pages = pdf_text(pdf).split("\f")
     assert "一、报送情况" in pages[0] and "四、滞后任务" in pages[0]
-    assert re.search(r"序号\s+任务\s+规划\s+牵头单位", pages[4]) and "T1 任务T1" in pages[4]
+    assert re.search(r"序号\s+任务\s+规划\s+牵头单位", pages[4]) and "任务T1" in pages[4]
 
 
 @pytest.mark.libreoffice
@@ -165,6 +168,11 @@ def test_the_demo_bulletin_is_written_by_the_cli_and_prints_on_the_planned_pages
     assert "应报 56 个单位,按时 0、迟报 0、未报送 56;滞后指标 0 个,滞后任务 0 项" in message
     planned = int(re.search(r"A4 共 (\d+) 页", message)[1])
     detail = load_workbook(out)[DETAIL_SHEET]
+    # an open round: not one unit is counted as failing before its due date (#17)
+    book = load_workbook(out)
+    assert any("未报送 56 个(其中已逾期 0 个、未到截止 56 个)" in t for t in _texts(book[MAIN_SHEET]))
+    total = next(r for r in book[KIND_SHEET].iter_rows(values_only=True) if r[1] == "合计")
+    assert total[2:7] == (56, 0, 0, 0, 56)
     assert detail.max_row == 3 + 56 and {detail.cell(row=r, column=8).value for r in range(4, 60)} == {
         "未报送(未到截止)"
     }

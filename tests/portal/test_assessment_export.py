@@ -17,6 +17,7 @@ from tests.actors import EVALUATOR
 from tests.conftest import cli, run_cli
 from tests.portal.assessment_fixture import assessment_fixture, build_assessment_portal
 from tests.portal.printing import pdf_pages, pdf_text, to_pdf
+from warehouse.assessment import insert_entry
 
 OFFICE = "长江中游城市群科技创新工作领导小组办公室"
 EVIL = '=HYPERLINK("http://evil.example","点我")'
@@ -348,3 +349,25 @@ def test_the_demo_jingzhou_table_packs_its_units_and_signs_each_on_its_page(demo
     assert "已完成或进度达到序时进度的得满分" in printed
     for code in ("JZKF-", "JZ-K", "evaluator", "单位代码"):
         assert code not in printed
+
+
+def test_a_units_self_score_prints_beside_its_score(portal):
+    with portal.warehouse.transaction() as con:
+        for component, score in (("indicators", 59.0), ("tasks", 30.0)):
+            row = {"plan": "P", "year": 2025, "unit": "A", "component": component, "score": score}
+            insert_entry(
+                con, "self_scores", row | {"entered_by": "rep", "entered_at": dt.datetime(2026, 1, 20)}
+            )
+    ws = load_workbook(io.BytesIO(_book(portal).data))[DETAIL_SHEET]
+    texts = _texts(ws)
+    # 经发局 (A): indicators 58.00 vs 59 (within the default's 5 points), tasks 25.06 vs 30 (4.94: within)
+    assert "（一）指标完成（分值 60；考核分 58.00；自评分 59.00）" in texts
+    assert any(t.startswith("（二）任务推进（分值 30；考核分 25.06；自评分 30.00；以本单位") for t in texts)
+
+
+def test_a_self_score_far_from_the_score_is_flagged(portal):
+    with portal.warehouse.transaction() as con:
+        row = {"plan": "P", "year": 2025, "unit": "A", "component": "indicators", "score": 40.0}
+        insert_entry(con, "self_scores", row | {"entered_by": "rep", "entered_at": dt.datetime(2026, 1, 20)})
+    texts = _texts(load_workbook(io.BytesIO(_book(portal).data))[DETAIL_SHEET])
+    assert "（一）指标完成（分值 60；考核分 58.00；自评分 40.00，差异较大）" in texts

@@ -56,7 +56,9 @@ year = cols[1].selectbox(
 )
 
 
-def _table(rows: list[dict], columns: list[str], key: str, fixed: bool = False, choices=None) -> list[dict]:
+def _table(
+    rows: list[dict], columns: list[str], key: str, fixed: bool = False, choices=None, disabled=()
+) -> list[dict]:
     """One editable table of the scheme; Chinese headings, choices as drop-downs."""
     config = {
         c: st.column_config.SelectboxColumn(L.SCHEME_COLUMNS[c], options=(choices or {})[c])
@@ -69,6 +71,7 @@ def _table(rows: list[dict], columns: list[str], key: str, fixed: bool = False, 
         frame,
         column_config=config,
         num_rows="fixed" if fixed else "dynamic",
+        disabled=list(disabled),
         hide_index=True,
         width="stretch",
         key=key,
@@ -107,6 +110,7 @@ def _scheme_tables(code: str, year: int, digest: str) -> None:
         f"scheme_components{k}",
         fixed=True,
         choices=rules,
+        disabled=["component"],
     )
     st.markdown(f"**{L.SCHEME_BANDS}**")
     bands = _table(t.bands, ["component", "min", "fraction"], f"scheme_bands{k}", choices=parts)

@@ -1,14 +1,17 @@
 """The quarterly bulletin (季度通报) as a print-ready workbook with native Excel charts.
 
 Sheet 1 季度通报, the 正文: each section in sentences with its chart (reporting by unit kind, KPI
-pace by plan). Then one sheet per table (附表1–4: reporting by kind, pace by plan, the red list of
-indicators, the tasks behind schedule), whose header row repeats on every printed page; the
-charts read their series from these sheets. Last, 报送情况明细: one row per unit expected to report. A4 portrait; every chart sits in one tall row, so a page break
-can never cut it, and the page breaks are planned (templates_xlsx.writing.plan_pages).
+pace by plan). Then one sheet per table that has rows (附表1–5: reporting by kind, pace by plan,
+the red list of indicators, the indicators without an approved value this quarter with the
+quarter of the value carried over, the tasks behind schedule), whose header row repeats on every
+printed page; the charts read their series from these sheets. Last, 报送情况明细: one row per
+unit expected to report. A4 portrait; every chart sits in one tall row, so a page break can never
+cut it, and the page breaks are planned (templates_xlsx.writing.plan_pages).
 """
 
 from __future__ import annotations
 
+import polars as pl
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.utils import get_column_letter
@@ -24,6 +27,7 @@ from portal.monitoring.bulletin import (
     task_label,
 )
 from schemas.enums import TaskStatus, UnitKind
+from schemas.quarters import Quarter
 from templates_xlsx.writing import (
     SECTION_FONT,
     TOTAL_FONT,
@@ -96,7 +100,8 @@ def _chart(ws, row: int, title: str, cats: Reference, data: Reference, colours: 
 KIND_SHEET = "附表1 各类单位报送"
 PACE_SHEET = "附表2 指标进度"
 RED_SHEET = "附表3 滞后指标"
-TASK_SHEET = "附表4 滞后任务"
+TASK_SHEET = "附表5 滞后任务"
+UNREPORTED_SHEET = "附表4 本期未报指标"
 TABLE_HEADER_ROW = 3
 
 
@@ -200,6 +205,7 @@ def _write_main(ws, book, b: Bulletin, office: str, seal: str) -> dict[str, int]
         row = _chart(ws, row, "各类单位报送情况", cats, data, colours)
 
     row = _section(ws, row, "二、指标进度", sections)
+    unreported_count = b.unreported.height if b.unreported is not None else 0
     pace = b.pace.to_dicts()
     total = sum(p["indicators"] for p in pace)
     greens, yellows, reds, unreported = (
@@ -210,7 +216,8 @@ def _write_main(ws, book, b: Bulletin, office: str, seal: str) -> dict[str, int]
         row,
         f"截至本季度末,监测指标 {total} 个:进度正常 {greens} 个、稍缓(落后序时进度不超过 10%){yellows} 个、"
         f"滞后 {reds} 个;本期未报/未审核 {unreported} 个,不计入滞后。只计入办公室审核通过的本季度数据。"
-        f"各规划情况见“{PACE_SHEET}”。",
+        f"各规划情况见“{PACE_SHEET}”"
+        + (f",本期未报的指标及沿用数据所属季度见“{UNREPORTED_SHEET}”。" if unreported_count else "。"),
     )
     fields = [
         ("序号", 1, None),
@@ -265,6 +272,37 @@ def _write_main(ws, book, b: Bulletin, office: str, seal: str) -> dict[str, int]
         row = _line(ws, row, f"进度滞后的指标 {len(rows)} 个,名单见“{RED_SHEET}”。")
     else:
         row = _line(ws, row, "本季度没有进度滞后的指标。")
+
+    unreported = b.unreported if b.unreported is not None else pl.DataFrame()
+    if unreported.height:
+        fields = [
+            ("序号", 1, None),
+            ("指标名称", 2, None),
+            ("规划", 1, None),
+            ("责任单位", 1, None),
+            ("最近审核通过的值", 2, "0.##"),
+            ("数据所属季度", 1, None),
+        ]
+        rows = [
+            [
+                i,
+                f"{r['name']}({r['measure_unit']})" if r["measure_unit"] else r["name"],
+                plan_names.get(r["plan"], r["plan"]),
+                r["owner_name"] or "",
+                r["actual"] if r["actual"] is not None else "无",
+                Quarter.parse(r["actual_round"]).label if r["actual_round"] else "—",
+            ]
+            for i, r in enumerate(unreported.iter_rows(named=True), start=1)
+        ]
+        _, pages[UNREPORTED_SHEET] = _table_sheet(
+            book,
+            UNREPORTED_SHEET,
+            f"{b.year}年第{b.quarter}季度本期未报或未审核的指标",
+            b,
+            office,
+            fields,
+            rows,
+        )
 
     row = _section(ws, row, f"四、滞后任务({b.tasks_behind.height} 项)", sections)
     fields = [

@@ -25,6 +25,7 @@ from portal.monitoring.bulletin_xlsx import (
     PACE_SHEET,
     RED_SHEET,
     TASK_SHEET,
+    UNREPORTED_SHEET,
     bulletin_workbook,
 )
 from tests.conftest import cli, run_cli
@@ -67,7 +68,15 @@ def _texts(ws) -> list[str]:
 def test_bulletin_workbook_has_the_text_then_one_sheet_per_table_and_native_charts(portal):
     book = bulletin_workbook(bulletin(portal, "2025Q4"), portal.settings.office_name)
     wb = load_workbook(io.BytesIO(book.data))
-    assert wb.sheetnames == [MAIN_SHEET, KIND_SHEET, PACE_SHEET, RED_SHEET, TASK_SHEET, DETAIL_SHEET]
+    assert wb.sheetnames == [
+        MAIN_SHEET,
+        KIND_SHEET,
+        PACE_SHEET,
+        RED_SHEET,
+        UNREPORTED_SHEET,
+        TASK_SHEET,
+        DETAIL_SHEET,
+    ]
     main = wb[MAIN_SHEET]
     texts = _texts(main)
     assert main["A1"].value == "2025年第4季度科技创新任务调度情况通报"
@@ -83,7 +92,18 @@ def test_bulletin_workbook_has_the_text_then_one_sheet_per_table_and_native_char
     )
     assert f"进度滞后的指标 2 个,名单见“{RED_SHEET}”。" in texts
     assert "任务T1" not in texts  # the tables are on their own sheets, not in the text
-    for name in (KIND_SHEET, PACE_SHEET, RED_SHEET, TASK_SHEET):
+    # I5's value is 2025Q3's, carried over: marked with its quarter, never counted as behind
+    assert [c.value for c in wb[UNREPORTED_SHEET][4]][:7] == [
+        1,
+        "指标I5(个)",
+        None,
+        "规划P",
+        "高新园区",
+        36,
+        None,
+    ]
+    assert wb[UNREPORTED_SHEET]["H4"].value == "2025年第三季度"
+    for name in (KIND_SHEET, PACE_SHEET, RED_SHEET, UNREPORTED_SHEET, TASK_SHEET):
         sheet = wb[name]
         assert sheet.print_title_rows == "$3:$3" and sheet["A3"].value == "序号", name
         assert sheet.page_setup.orientation == "portrait", name
@@ -145,15 +165,15 @@ def test_bulletin_text_that_looks_like_a_formula_stays_text(portal_home):
 def test_libreoffice_prints_the_fixture_bulletin_on_the_planned_pages(portal, tmp_path):
     book = bulletin_workbook(bulletin(portal, "2025Q4"), portal.settings.office_name)
     # the 正文 with its two charts on one page (it took 2 with the tables in it), one page per table
-    sheets = [MAIN_SHEET, KIND_SHEET, PACE_SHEET, RED_SHEET, TASK_SHEET, DETAIL_SHEET]
+    sheets = [MAIN_SHEET, KIND_SHEET, PACE_SHEET, RED_SHEET, UNREPORTED_SHEET, TASK_SHEET, DETAIL_SHEET]
     assert book.pages == dict.fromkeys(sheets, 1)
     path = tmp_path / "通报.xlsx"
     path.write_bytes(book.data)
     pdf = to_pdf(path)
-    assert pdf_pages(pdf) == 6
+    assert pdf_pages(pdf) == 7
     pages = pdf_text(pdf).split("\f")
     assert "一、报送情况" in pages[0] and "四、滞后任务" in pages[0]
-    assert re.search(r"序号\s+任务\s+规划\s+牵头单位", pages[4]) and "任务T1" in pages[4]
+    assert re.search(r"序号\s+任务\s+规划\s+牵头单位", pages[5]) and "任务T1" in pages[5]
 
 
 @pytest.mark.libreoffice

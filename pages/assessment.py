@@ -4,6 +4,9 @@ beside their scores, and the 年度考核表 to download; the stage (预评 → 
 buttons and the objections. A unit's own account sees only its own published result and files its
 objections here (`_unit_publicity`)."""
 
+import hashlib
+
+import pandas as pd
 import polars as pl
 import streamlit as st
 
@@ -15,6 +18,7 @@ from portal.assessment.board import (
     export_assessment,
     save_scheme_as,
     scheme_text_as,
+    score_sources,
     unit_detail,
 )
 from portal.assessment.entries import (
@@ -29,6 +33,16 @@ from portal.assessment.entries import (
     set_qualitative,
     withdraw_deduction,
     withdraw_veto,
+)
+from portal.assessment.scheme_editor import (
+    CHOICES,
+    COMPONENTS,
+    GENERAL,
+    RULE_LABELS,
+    TEXT_KEYS,
+    SchemeTables,
+    save_scheme_tables_as,
+    scheme_tables_as,
 )
 from portal.core import labels as L
 from portal.core.permissions import allowed
@@ -179,25 +193,142 @@ year = cols[1].selectbox(
 
 _lifecycle_section(portal, account, code, year)
 
+
+def _table(
+    rows: list[dict], columns: list[str], key: str, fixed: bool = False, choices=None, disabled=()
+) -> list[dict]:
+    """One editable table of the scheme; Chinese headings, choices as drop-downs."""
+    config = {
+        c: st.column_config.SelectboxColumn(L.SCHEME_COLUMNS[c], options=(choices or {})[c])
+        if c in (choices or {})
+        else L.SCHEME_COLUMNS[c]
+        for c in columns
+    }
+    frame = pd.DataFrame(rows, columns=columns)
+    edited = st.data_editor(
+        frame,
+        column_config=config,
+        num_rows="fixed" if fixed else "dynamic",
+        disabled=list(disabled),
+        hide_index=True,
+        width="stretch",
+        key=key,
+    )
+    return edited.to_dict("records")
+
+
+def _scheme_tables(code: str, year: int, digest: str) -> None:
+    """The scheme as tables; saving goes through the same check as an uploaded file. Widget keys
+    carry the file's digest: once saved, the tables open on the file, not on the edits made."""
+    editor = scheme_tables_as(portal, account, code, year)
+    for problem in editor.problems:
+        st.warning(L.SCHEME_EDIT_BROKEN + plain(problem))
+    t = editor.tables
+    k = f"_{code}_{year}_{digest}"
+    st.markdown(f"**{L.SCHEME_GENERAL}**")
+    general = {}
+    cols = st.columns(3)
+    for i, (path, label) in enumerate(GENERAL.items()):
+        box, value, wkey = cols[i % 3], t.general.get(path), f"scheme_{path}{k}"
+        if path in CHOICES:
+            options = list(CHOICES[path].values())
+            general[path] = box.selectbox(
+                label, options, index=options.index(value) if value in options else 0, key=wkey
+            )
+        elif path in TEXT_KEYS:
+            general[path] = box.text_input(label, value=value or "", key=wkey)
+        else:
+            general[path] = box.number_input(label, value=float(value or 0), min_value=0.0, key=wkey)
+    rules = {"rule": list(RULE_LABELS.values())}
+    parts = {"component": list(COMPONENTS.values())}
+    st.markdown(f"**{L.SCHEME_COMPONENTS}**")
+    components = _table(
+        t.components,
+        ["component", "rule", "floor", "ratio_cap", "item_points"],
+        f"scheme_components{k}",
+        fixed=True,
+        choices=rules,
+        disabled=["component"],
+    )
+    st.markdown(f"**{L.SCHEME_BANDS}**")
+    bands = _table(t.bands, ["component", "min", "fraction"], f"scheme_bands{k}", choices=parts)
+    st.markdown(f"**{L.SCHEME_ITEMS}**")
+    items = _table(
+        t.items,
+        ["component", "code", "points", "rule", "floor"],
+        f"scheme_items{k}",
+        choices=parts | rules,
+    )
+    st.markdown(f"**{L.SCHEME_DEDUCTIONS}**")
+    deductions = _table(t.deductions, ["code", "name", "points", "max_total"], f"scheme_deductions{k}")
+    cols = st.columns(2)
+    with cols[0]:
+        st.markdown(f"**{L.SCHEME_VETO}**")
+        veto = _table(t.veto_reasons, ["reason"], f"scheme_veto{k}")
+        st.markdown(f"**{L.SCHEME_LEVELS}**")
+        levels = _table(t.levels, ["name", "min"], f"scheme_levels{k}")
+        st.markdown(f"**{L.SCHEME_GROUPS}**")
+        groups = _table(t.groups, ["group", "members"], f"scheme_groups{k}")
+    with cols[1]:
+        st.markdown(f"**{L.SCHEME_QUALITATIVE}**")
+        qualitative = _table(t.qualitative, ["name", "points"], f"scheme_qualitative{k}")
+        st.markdown(f"**{L.SCHEME_QUOTA}**")
+        quota = _table(t.quota, ["grade", "share"], f"scheme_quota{k}")
+    if st.button(L.SCHEME_TABLE_SAVE, key="assess_scheme_table_save", type="primary"):
+        edited = SchemeTables(
+            general=general,
+            components=components,
+            bands=bands,
+            items=items,
+            deductions=deductions,
+            veto_reasons=veto,
+            qualitative=qualitative,
+            levels=levels,
+            quota=quota,
+            groups=groups,
+            item_bands=t.item_bands,
+        )
+        outcome = save_scheme_tables_as(portal, account, code, year, edited)
+        if outcome.ok:
+            web.flash(outcome)
+            st.rerun()
+        st.error(plain(outcome.message))
+
+
 if allowed(account, "assessment.configure", plan=code):  # not a plan of an office below
     with st.expander(L.SCHEME_HEADING):
-        st.caption(L.SCHEME_HELP.format(plan=code, year=year))
         text = scheme_text_as(portal, account, code, year)
-        st.code(text, language="toml")
-        st.download_button(
-            L.SCHEME_DOWNLOAD,
-            data=text.encode("utf-8"),
-            file_name=L.SCHEME_FILE.format(plan=code, year=year),
-            mime="application/toml",
-            key="assess_scheme_download",
-        )
-        upload = st.file_uploader(L.SCHEME_UPLOAD, type=["toml"], key="assess_scheme_file")
-        if st.button(L.SCHEME_SAVE, key="assess_scheme_save", disabled=upload is None):
-            outcome = save_scheme_as(portal, account, code, year, upload.getvalue())
-            if outcome.ok:
-                web.flash(outcome)
-                st.rerun()
-            st.error(plain(outcome.message))
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]  # a saved file shows anew
+        tables, raw = st.tabs([L.SCHEME_TAB_TABLES, L.SCHEME_TAB_TEXT])
+        with tables:
+            st.caption(L.SCHEME_EDIT_HELP.format(plan=code, year=year))
+            if st.toggle(L.SCHEME_EDIT, key="assess_scheme_edit"):
+                _scheme_tables(code, year, digest)
+        with raw:
+            st.caption(L.SCHEME_HELP.format(plan=code, year=year))
+            edited_text = st.text_area(
+                L.SCHEME_TEXT_EDIT, value=text, height=400, key=f"assess_scheme_text_{code}_{year}_{digest}"
+            )
+            if st.button(L.SCHEME_TEXT_SAVE, key="assess_scheme_text_save"):
+                outcome = save_scheme_as(portal, account, code, year, edited_text.encode("utf-8"))
+                if outcome.ok:
+                    web.flash(outcome)
+                    st.rerun()
+                st.error(plain(outcome.message))
+            st.download_button(
+                L.SCHEME_DOWNLOAD,
+                data=text.encode("utf-8"),
+                file_name=L.SCHEME_FILE.format(plan=code, year=year),
+                mime="application/toml",
+                key="assess_scheme_download",
+            )
+            upload = st.file_uploader(L.SCHEME_UPLOAD, type=["toml"], key="assess_scheme_file")
+            if st.button(L.SCHEME_SAVE, key="assess_scheme_save", disabled=upload is None):
+                outcome = save_scheme_as(portal, account, code, year, upload.getvalue())
+                if outcome.ok:
+                    web.flash(outcome)
+                    st.rerun()
+                st.error(plain(outcome.message))
 
 with st.spinner(L.ASSESS_COMPUTING):
     board = assessment_board(portal, account, code, year)
@@ -230,7 +361,8 @@ st.altair_chart(totals_chart(summary, board.grades), width="stretch")
 st.subheader(L.ASSESS_DETAIL)
 names = board.unit_names()
 unit = st.selectbox(L.ASSESS_UNIT, list(names), format_func=lambda u: names[u], key="assess_unit")
-detail = unit_detail(board, unit)
+sources = score_sources(portal, account, board, unit)
+detail = unit_detail(board, unit, sources)
 st.markdown(
     L.ASSESS_UNIT_SCORE.format(
         total=detail.score.total, rank=detail.score.rank, grade=plain(detail.score.grade)
@@ -245,12 +377,32 @@ parts = [
 for tab, (_, frame) in zip(widgets.kept_tabs([title for title, _ in parts], "tab"), parts, strict=True):
     with tab:
         st.dataframe(L.headed(frame, frame.columns), hide_index=True, width="stretch")
+if not sources.is_empty():
+    # no page opens an approved submission by address: its id and version here, and its original
+    st.markdown(f"**{L.ASSESS_SOURCES}**")
+    shown = ["id", "unit_name", "round", "version", "uploaded_at", "file_name"]
+    st.dataframe(L.headed(sources, shown), hide_index=True, width="stretch", key="assess_sources")
+    if allowed(account, "submission.download"):
+        subs = {r["id"]: r for r in sources.iter_rows(named=True)}
+        sid = st.selectbox(
+            L.ASSESS_SOURCE_PICK,
+            list(subs),
+            format_func=lambda i: L.ASSESS_SOURCE_LABEL.format(
+                id=i,
+                unit=subs[i]["unit_name"],
+                round=subs[i]["round"],
+                version=subs[i]["version"],
+                uploaded_at=f"{subs[i]['uploaded_at']:%Y-%m-%d %H:%M}",
+            ),
+            key="assess_source_pick",
+        )
+        widgets.original_download(portal, account, subs[sid], "assess_source")
 
 st.subheader(L.ASSESS_BONUS)
 if board.bonus.is_empty():
     st.caption(L.ASSESS_NO_BONUS)
 else:
-    bonus_columns = ["bonus_id", "unit_name", "points", "reason", "entered_by", "entered_at"]
+    bonus_columns = ["unit_name", "points", "reason", "entered_by_name", "entered_at"]
     st.dataframe(L.headed(board.bonus, bonus_columns), hide_index=True, width="stretch")
 if board.can_adjust:
     with st.form("assess_bonus_form", clear_on_submit=True):
@@ -273,7 +425,10 @@ if board.can_adjust:
         picked = st.selectbox(
             L.BONUS_WITHDRAW_PICK,
             list(items),
-            format_func=lambda i: f"{i} {items[i]['unit_name']} +{items[i]['points']:g} {items[i]['reason']}",
+            format_func=lambda i: (
+                f"{items[i]['unit_name']} +{items[i]['points']:g} {items[i]['reason']}"
+                f"（{items[i]['entered_by_name']} {items[i]['entered_at']:%Y-%m-%d}）"
+            ),
             key="assess_bonus_pick",
         )
         if st.button(L.BONUS_WITHDRAW, key="assess_bonus_withdraw"):

@@ -526,6 +526,8 @@ _more_columns(
         "bonus": "加分",
         "points": "得分",
         "basis": "计算过程",
+        "source": "数据来源（报送记录、版本、单元格或行）",
+        "entered_by_name": "录入人",
         "weight": "权重",
         "task_number": "任务编号",
         "title": "任务名称",
@@ -649,6 +651,48 @@ SCHEME_SAVE = "校验并保存"
 SCHEME_SAVED = "已保存 {plan} {year} 年的考核方案({file}),重新计算后生效。"
 SCHEME_NOT_SAVED = "考核方案有错误,未保存:"
 SCHEME_NOT_TEXT = "文件不是 UTF-8 编码的文字"
+ASSESS_SOURCES = "数据来源：本单位得分所依据的审核通过的报送记录"
+ASSESS_SOURCE_PICK = "下载报送原件"
+ASSESS_SOURCE_LABEL = "报送记录 {id}：{unit} {round} 第 {version} 版（{uploaded_at}）"
+SCHEME_NOT_NUMBER = "表格中有不是有限数字的分值或比例，请检查。"
+SCHEME_EDIT = "用表格编辑方案"
+SCHEME_EDIT_HELP = (
+    "按表格修改 {plan} {year} 年的评分方案，保存时与上传文件一样逐项校验；有错误时不保存，并指出是哪一项。"
+)
+SCHEME_EDIT_BROKEN = "现有方案文件有错误，下表显示的是不含该文件的方案："
+SCHEME_TAB_TABLES = "表格编辑"
+SCHEME_TAB_TEXT = "高级：TOML 文本"
+SCHEME_GENERAL = "基本设置"
+SCHEME_COMPONENTS = "指标与任务的计分规则"
+SCHEME_BANDS = "分档（完成率达到下限即得该档比例的分值，低于最后一档不得分）"
+SCHEME_ITEMS = "单项设置（某个指标或任务另设分值、规则；空白表示沿用上表）"
+SCHEME_DEDUCTIONS = "扣分项目录"
+SCHEME_VETO = "一票否决事由"
+SCHEME_QUALITATIVE = "定性评价项"
+SCHEME_LEVELS = "等次分数线（从高到低）"
+SCHEME_QUOTA = "等次名额比例"
+SCHEME_GROUPS = "排名分组（按自定义分组时使用；成员写单位类型或单位代码，用顿号分隔）"
+SCHEME_TEXT_EDIT = "方案文本（TOML）"
+SCHEME_TEXT_SAVE = "校验并保存文本"
+SCHEME_TABLE_SAVE = "校验并保存表格"
+SCHEME_COLUMNS = {
+    "component": "考核项",
+    "rule": "计分规则",
+    "floor": "起评线",
+    "ratio_cap": "完成率上限",
+    "item_points": "单项分值（×权重）",
+    "min": "完成率下限",
+    "fraction": "得分比例",
+    "code": "代码",
+    "points": "分值",
+    "name": "名称",
+    "max_total": "合计上限",
+    "reason": "否决事由",
+    "grade": "等次",
+    "share": "名额比例",
+    "group": "组名",
+    "members": "成员",
+}
 SCHEME_YEAR_OUTSIDE = "{year} 年不在规划 {plan} 的规划期({start}—{end} 年)内。"
 
 _more_columns(

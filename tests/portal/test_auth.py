@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, Type
 
 import portal.accounts.auth as auth
 from portal.accounts.auth import (
@@ -22,7 +22,7 @@ from portal.accounts.auth import (
 from portal.core.context import Portal
 from portal.core.permissions import PermissionDenied
 from schemas.enums import Role
-from tests.conftest import run_cli
+from tests.conftest import PRODUCTION_HASHER, run_cli
 
 UNIT = "JZKF-CXCY"
 NOON = dt.datetime(2025, 10, 10, 12, 0)
@@ -141,6 +141,13 @@ def test_a_deactivated_account_cannot_sign_in_and_is_not_told_why(portal):
     assert deactivate_account(portal, boss, "rep1").ok
     refused = sign_in(portal, "rep1", "rep1-password")
     assert (refused.ok, refused.reason, refused.message) == (False, "inactive", failure_message(portal))
+
+
+def test_production_hashes_are_argon2id_with_at_least_the_rfc_9106_low_memory_cost():
+    # The tests hash with tiny parameters (tests/conftest.py TEST_HASHER); this is what ships.
+    hasher = PRODUCTION_HASHER
+    assert hasher.type is Type.ID and hasher.time_cost >= 3 and hasher.memory_cost >= 64 * 1024
+    assert auth._hasher is not hasher  # so the suite's own hashes are the cheap ones
 
 
 def test_a_hash_made_with_old_parameters_is_upgraded_at_sign_in(portal, monkeypatch):

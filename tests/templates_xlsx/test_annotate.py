@@ -130,7 +130,6 @@ def test_text_that_could_run_as_a_formula_is_quote_prefixed_in_the_result_sheet(
 
 
 def test_a_workbook_beyond_its_budget_is_not_opened_and_the_result_sheet_says_so(unit_template, monkeypatch):
-    import time
 
     import templates_xlsx.annotate as module
     from templates_xlsx.reader import Workbook
@@ -144,9 +143,7 @@ def test_a_workbook_beyond_its_budget_is_not_opened_and_the_result_sheet_says_so
         raise AssertionError("openpyxl opened a workbook beyond its budget")
 
     monkeypatch.setattr(module, "load_workbook", refuse)
-    started = time.perf_counter()
     book = _book(annotate(data, issues))
-    assert time.perf_counter() - started < 5
     assert book.sheetnames == [RESULT_SHEET]
     values = [r[0] for r in book[RESULT_SHEET].iter_rows(values_only=True)]
     assert module.TOO_LARGE_NOTE in values

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import re
-import time
 import zipfile
 
 import pytest
@@ -73,14 +72,13 @@ def test_an_unfinished_tag_longer_than_any_cell_is_refused(template, monkeypatch
     assert _far(data, IND) is not None
 
 
-def test_two_hundred_thousand_real_rows_are_refused_before_any_parse_in_milliseconds(template):
+def test_two_hundred_thousand_real_rows_are_refused_at_the_first_cell_beyond_the_budget(template):
+    """Refused on the sheet XML, before any parse (its speed is a bench line, not a unit-test timer)."""
     data = hostile.with_rows(fill_valid(template), Workbook(template, False).sheet_part(IND), 9, 200_000)
     assert len(data) > 1_000_000
-    started = time.perf_counter()
     parsed = read_upload(data)
-    elapsed = time.perf_counter() - started
     assert [(i.code, i.sheet, i.cell) for i in parsed.issues] == [("sheet-too-large", IND, "O5001")]
-    assert not parsed.readable and elapsed < 1.0, elapsed
+    assert not parsed.readable
 
 
 def test_the_workbook_never_reaches_calamine_beyond_the_budget(template, monkeypatch):

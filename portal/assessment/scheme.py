@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from portal.core.toml_text import toml_error_text
 from schemas.issues import Issue, Report
 
 DEFAULT_NAME = "scoring_default.toml"
@@ -499,7 +500,7 @@ def parse_layers(layers: list[tuple[str, str]]) -> SchemeResult:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            report.add(Issue.make("scheme-unreadable", file=name, detail=str(exc)))
+            report.add(Issue.make("scheme-unreadable", file=name, detail=toml_error_text(exc)))
             continue
         report.extend(check_layer(data, name))
         merged |= _flatten(data)

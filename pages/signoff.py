@@ -40,8 +40,8 @@ def _decide(decision: str) -> None:
 
 st.subheader(plain(labels[picked]))
 st.caption(
-    f"{L.COLUMNS['uploaded_by']}:{plain(sub['uploaded_by'])} · {L.COLUMNS['uploaded_at']}:"
-    f"{sub['uploaded_at']:%Y-%m-%d %H:%M} · {L.COLUMNS['file_name']}:{plain(wf.original_name(sub))}"
+    f"{L.COLUMNS['uploaded_by']}：{plain(sub['uploaded_by'])} · {L.COLUMNS['uploaded_at']}："
+    f"{sub['uploaded_at']:%Y-%m-%d %H:%M} · {L.COLUMNS['file_name']}：{plain(wf.original_name(sub))}"
 )
 widgets.original_download(portal, account, sub, "signoff")
 st.markdown(f"**{L.REVIEW_ISSUES}**")

@@ -67,3 +67,11 @@ def table_download(shown: pl.DataFrame, file_name: str, key: str) -> None:
         key=f"{key}_xlsx",
         icon=":material/download:",
     )
+
+
+def column_widths(large: tuple[str, ...] = (), small: tuple[str, ...] = ()) -> dict:
+    """column_config for a grid headed by L.headed: free text (进展情况) wide enough to read, short
+    codes narrow, so what matters is in view at 1440 px without scrolling sideways."""
+    config = {L.COLUMNS[k]: st.column_config.TextColumn(width="large") for k in large}
+    config |= {L.COLUMNS[k]: st.column_config.Column(width="small") for k in small}
+    return config

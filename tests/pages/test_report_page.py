@@ -73,7 +73,7 @@ def test_a_reporter_sees_its_own_unit_round_and_template_button_without_a_unit_p
 
 def test_a_filled_workbook_uploaded_through_the_page_is_accepted_and_shows_in_history(site):
     at = _upload(report_page(), "填报.xlsx", fill_valid(_template(site)))
-    assert [s.value for s in at.success][0].startswith(f"{UNIT} 2025Q3:第 1 版,已报送-待审")
+    assert [s.value for s in at.success][0].startswith(f"{UNIT} 2025Q3：第 1 版，已报送-待审")
     history = _frame(at, "report_history")
     assert list(history["状态"]) == ["已报送-待审"] and list(history["版本"]) == [1]
     assert at.selectbox(key="report_version").value == history["报送编号"][0]
@@ -87,7 +87,7 @@ def test_a_bad_workbook_shows_the_report_table_and_the_annotated_download(site):
     template = _template(site)
     code = next(iter(template_rows(template)["indicator_values"]))
     at = _upload(report_page(), "填报.xlsx", fill_valid(template, indicators={code: "很多"}))
-    assert texts(at.error)[0].startswith(f"{UNIT} 2025Q3:第 1 版,未通过校验")
+    assert texts(at.error)[0].startswith(f"{UNIT} 2025Q3：第 1 版，未通过校验")
     report = _frame(at, "report_issues")
     assert list(report.columns) == ["级别", "工作表", "单元格", "列", "填写内容", "问题", "修改建议"]
     first = report.iloc[0]
@@ -180,8 +180,8 @@ def test_a_workbook_with_a_far_away_cell_is_refused_on_the_page_and_the_app_keep
 
     far = hostile.with_cells("指标填报", ["XFD1048576"])(fill_valid(_template(site)))
     at = _upload(report_page(), "远处单元格.xlsx", far)
-    assert texts(at.error)[0].startswith(f"{UNIT} 2025Q3:第 1 版,未通过校验")
+    assert texts(at.error)[0].startswith(f"{UNIT} 2025Q3：第 1 版，未通过校验")
     report = _frame(at, "report_issues")
     assert ("指标填报", "XFD1048576") in set(zip(report["工作表"], report["单元格"], strict=True))
     at = _upload(at, "填报.xlsx", fill_valid(_template(site)))
-    assert [s.value for s in at.success][0].startswith(f"{UNIT} 2025Q3:第 2 版,已报送-待审")
+    assert [s.value for s in at.success][0].startswith(f"{UNIT} 2025Q3：第 2 版，已报送-待审")

@@ -94,14 +94,13 @@ else:
 
     st.markdown(f"**{L.REVIEW_VALUES}**")
     shown = ["indicator", "indicator_name", "measure_unit", "reported", "previous_value", "change", "note"]
-    st.dataframe(L.headed(detail.values, shown), hide_index=True, width="stretch", key="review_values")
+    zh.table(L.headed(detail.values, shown), L.REVIEW_NO_VALUES, key="review_values")
     st.markdown(f"**{L.REVIEW_TASKS}**")
     shown = ["task", "task_title", "task_role_label", "progress_label", "percent", "previous_progress_label"]
     shown += ["previous_percent", "narrative", "problems", "next_steps"]
-    st.dataframe(
+    zh.table(
         L.headed(detail.tasks, shown),
-        hide_index=True,
-        width="stretch",
+        L.REVIEW_NO_TASKS,
         key="review_tasks",
         column_config=widgets.column_widths(
             large=("narrative", "problems", "next_steps"), small=("percent",)

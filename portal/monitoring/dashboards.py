@@ -486,8 +486,8 @@ def _status_text(status: str | None, percent: float | None) -> str:
 
 
 def _helpers_text(helpers: list[dict] | None) -> str:
-    return ";".join(
-        f"{h['name'] or h['unit']}:{_status_text(h['status'], h['percent'])}" for h in helpers or []
+    return "；".join(
+        f"{h['name'] or h['unit']}：{_status_text(h['status'], h['percent'])}" for h in helpers or []
     )
 
 

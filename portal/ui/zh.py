@@ -19,6 +19,8 @@ UPLOAD_BUTTON = "选择文件"
 UPLOAD_DROP = "松开鼠标即可上传"
 UPLOAD_HERE = "也可将文件拖到此框内"
 SKIP_TO_CONTENT = "跳到正文"
+PRESS_ENTER = "按回车键确认"  # Streamlit's "Press Enter to apply" / "… to submit form" while typing
+PRESS_CTRL_ENTER = "按 Ctrl+回车键确认"
 UPLOAD_RULE = "将文件拖到上面的框内，或点击“选择文件”；只收 {types} 文件，单个不超过 {mb} MB。"
 
 # Text is hidden with font-size 0 (so the replacement takes its place) and the Chinese is drawn
@@ -40,6 +42,13 @@ CSS = f"""
 [data-testid="stDateInput"] [data-type="year"][data-placeholder="true"]::after {{ content: "年"; font-size: 1rem; }}
 [data-testid="stDateInput"] [data-type="month"][data-placeholder="true"]::after {{ content: "月"; font-size: 1rem; }}
 [data-testid="stDateInput"] [data-type="day"][data-placeholder="true"]::after {{ content: "日"; font-size: 1rem; }}
+[data-testid="InputInstructions"] > span:first-child {{ font-size: 0; }}
+[data-testid="stTextInput"] [data-testid="InputInstructions"] > span:first-child::after {{
+  content: "{PRESS_ENTER}"; font-size: 0.75rem;
+}}
+[data-testid="stTextArea"] [data-testid="InputInstructions"] > span:first-child::after {{
+  content: "{PRESS_CTRL_ENTER}"; font-size: 0.75rem;
+}}
 [data-testid="stSkipToContent"] {{ font-size: 0; }}
 [data-testid="stSkipToContent"]::after {{ content: "{SKIP_TO_CONTENT}"; font-size: 1rem; }}
 </style>

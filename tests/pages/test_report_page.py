@@ -63,7 +63,7 @@ def test_a_reporter_sees_its_own_unit_round_and_template_button_without_a_unit_p
     assert texts(at.title) == [L.PAGE_REPORT]
     assert "report_unit" not in [s.key for s in at.selectbox]
     assert "report_round" not in [s.key for s in at.selectbox]
-    assert f"创新创业服务中心({UNIT})" in texts(at.subheader)
+    assert f"创新创业服务中心（{UNIT}）" in texts(at.subheader)
     assert [m.value for m in at.metric][:3] == ["2025Q3", "填报中", "2025-10-15"]
     assert at.download_button(key="report_template_download").label == L.REPORT_TEMPLATE_DOWNLOAD
     assert at.button(key="report_upload").label == L.REPORT_UPLOAD
@@ -106,7 +106,7 @@ def test_evidence_is_uploaded_and_listed_through_the_page(site):
     at = at.run()
     at = at.button(key="report_evidence_upload").click().run()
     assert not at.exception, at.exception
-    assert any(t.startswith("已上传佐证材料“现场照片.png”(PNG 图片)") for t in texts(at.success))
+    assert any(t.startswith("已上传佐证材料“现场照片.png”（PNG 图片）") for t in texts(at.success))
     assert list(_frame(at, "report_evidence_list")["文件名"]) == ["现场照片.png"]
     assert at.download_button(key="report_evidence_download").label == L.EVIDENCE_DOWNLOAD
     assert _rows(site, "SELECT uploaded_by, media_type FROM evidence") == [("rep1", "image/png")]
@@ -148,7 +148,7 @@ def test_the_office_picks_a_unit_and_sees_that_units_page(site):
     at = report_page("office1")
     at = at.selectbox(key="report_unit").set_value(OTHER).run()
     assert not at.exception, at.exception
-    assert "经发局(JZKF-JFJ)" in texts(at.subheader)
+    assert "经发局（JZKF-JFJ）" in texts(at.subheader)
     assert at.selectbox(key="report_round").value == "2025Q3"  # the office may also load closed rounds
     assert "2025Q2" in at.selectbox(key="report_round").options
 

@@ -154,7 +154,7 @@ def test_a_deactivated_unit_is_no_longer_expected_to_report(demo_portal):
     after = completion_board(demo_portal, OFFICE, ROUND)
     assert "JZKF-JFJ" not in set(after.units["unit"])
     assert after.expected == before.expected - 1
-    assert update_unit_as(demo_portal, ADMIN, "JZKF-JFJ", active=True).message.endswith(":启用。")
+    assert update_unit_as(demo_portal, ADMIN, "JZKF-JFJ", active=True).message.endswith("：启用。")
     assert completion_board(demo_portal, OFFICE, ROUND).expected == before.expected
 
 
@@ -179,11 +179,11 @@ def test_every_task_shows_its_lead_and_helpers_side_by_side(filled_demo_portal, 
     assert reported.height > 0
     row = reported.filter(reported["helper_count"] > 0).row(0, named=True)
     assert row["lead_status_label"] in {"已完成", "推进中", "滞后", "未启动"}
-    helpers = row["helpers_text"].split(";")
+    helpers = row["helpers_text"].split("；")
     assert len(helpers) == row["helper_count"]
     for helper in row["helpers"]:
         status = "未报送" if helper["status"] is None else None
-        assert any(h.startswith(f"{helper['name']}:{status or ''}") for h in helpers)
+        assert any(h.startswith(f"{helper['name']}：{status or ''}") for h in helpers)
     counts = dict(zip(board.counts["status_label"], board.counts["tasks"], strict=True))
     assert sum(counts.values()) == 104
     assert counts["未报送"] == board.tasks["lead_status"].null_count()

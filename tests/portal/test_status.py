@@ -38,7 +38,7 @@ def test_status_prints_a_chinese_table_for_the_round_being_reported_today(demo_p
     out = done.stdout
     assert out.startswith("2025Q3 报送情况（截止日期 2025-10-15，今天 2025-10-10）")
     assert "报送率 0.0%" in out
-    assert "催报名单(未报送" in out and "还剩 5 天" in out
+    assert "催报名单（未报送" in out and "还剩 5 天" in out
     assert not done.stderr
 
 

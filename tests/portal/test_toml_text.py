@@ -25,4 +25,7 @@ def test_a_toml_error_is_said_in_chinese_with_where_it_is(text, shown):
 
 
 def test_an_unknown_message_is_kept_as_written():
-    assert toml_error_text(ValueError("Something new (at line 2, column 4)")) == "Something new（第 2 行第 4 列）"
+    assert (
+        toml_error_text(ValueError("Something new (at line 2, column 4)"))
+        == "Something new（第 2 行第 4 列）"
+    )

@@ -13,7 +13,7 @@ st.title(L.ACCOUNT_HEADING)
 if account.must_change_password:
     st.warning(L.MUST_CHANGE)
 web.show_flash()
-st.markdown(f"{L.USERNAME}:{plain(account.username)} · {L.ROLE}:{account.role.label}")
+st.markdown(f"{L.USERNAME}：{plain(account.username)} · {L.ROLE}：{account.role.label}")
 with st.form("change_password", clear_on_submit=True):
     old = st.text_input(L.OLD_PASSWORD, type="password", key="acct_old")
     new = st.text_input(L.NEW_PASSWORD, type="password", key="acct_new")

@@ -33,7 +33,7 @@ from portal.registry.rounds import (
     suggested_round,
 )
 from portal.registry.workbook import export_registry_json_text, export_registry_xlsx, import_registry
-from portal.ui import web, widgets
+from portal.ui import web, widgets, zh
 from portal.ui.text import plain
 
 portal, account = web.portal(), web.account()
@@ -66,7 +66,7 @@ def accounts_tab() -> None:
             format_func=lambda c: f"{c} {units[c]}" if c else L.NO_UNIT,
             key="admin_new_unit",
         )
-        granted = st.multiselect(
+        granted = zh.multiselect(
             L.ACCOUNT_OFFICES, list(offices), format_func=offices.get, key="admin_new_offices"
         )
         platform = st.checkbox(L.ACCOUNT_PLATFORM, key="admin_new_platform")
@@ -85,7 +85,7 @@ def accounts_tab() -> None:
     if cols[3].button(L.UNLOCK, key="admin_unlock", icon=":material/lock_open:"):
         _done(unlock_account(portal, account, picked))
     with st.form("admin_scope", clear_on_submit=True):
-        granted = st.multiselect(
+        granted = zh.multiselect(
             L.ACCOUNT_OFFICES, list(offices), format_func=offices.get, key="admin_scope_offices"
         )
         platform = st.checkbox(L.ACCOUNT_PLATFORM, key="admin_scope_platform")
@@ -117,7 +117,7 @@ def rounds_tab() -> None:
         ):
             if col.button(label, key=key, disabled=state not in can):
                 _done(set_round_state(portal, account, picked, state))
-        due = st.date_input(L.ROUND_DUE, value=row["due_date"], key=f"admin_round_due_{picked}")
+        due = zh.date_input(L.ROUND_DUE, value=row["due_date"], key=f"admin_round_due_{picked}")
         if st.button(L.ROUND_SET_DUE, key="admin_round_due_submit", disabled=not can):
             _done(set_due_date(portal, account, picked, due))
     suggestion = suggested_round(codes[0] if codes else None)
@@ -131,7 +131,9 @@ def registry_tab() -> None:
         st.caption(L.REGISTRY_IMPORT_HELP)
         if not scope_of(account).platform:
             st.caption(L.REGISTRY_SCOPED_HELP)
-        upload = st.file_uploader(L.REGISTRY_UPLOAD, type=["xlsx"], key="admin_registry_file")
+        upload = zh.uploader(
+            L.REGISTRY_UPLOAD, ["xlsx"], portal.settings.max_upload_mb, key="admin_registry_file"
+        )
         if st.button(L.REGISTRY_IMPORT, key="admin_registry_import", disabled=upload is None):
             result = import_registry(portal, account, upload.getvalue())
             if result.loaded:
@@ -167,13 +169,13 @@ def backup_tab() -> None:
     st.caption(L.BACKUP_HELP)
     if st.button(L.BACKUP_CREATE, key="admin_backup_create", type="primary"):
         made = create_backup_as(portal, account)
-        st.success(f"{L.BACKUP_CREATED} {plain(made.path.name)}({made.size / 1048576:.1f} MB)")
+        st.success(f"{L.BACKUP_CREATED} {plain(made.path.name)}（{L.size_text(made.file_bytes)}）")
     backups = list_backups_as(portal, account)
     if not backups:
         st.caption(L.BACKUP_LIST_EMPTY)
     for i, (name, size, modified) in enumerate(backups):
         cols = st.columns([3, 1])
-        cols[0].markdown(f"{plain(name)}  ·  {size / 1048576:.1f} MB  ·  {modified:%Y-%m-%d %H:%M}")
+        cols[0].markdown(f"{plain(name)}  ·  {L.size_text(size)}  ·  {modified:%Y-%m-%d %H:%M}")
         cols[1].download_button(
             L.BACKUP_DOWNLOAD,
             data=lambda name=name: read_backup_as(portal, account, name),
@@ -184,7 +186,9 @@ def backup_tab() -> None:
     if allowed(account, "backup.restore"):
         st.subheader(L.BACKUP_RESTORE_HEADING)
         st.caption(L.BACKUP_RESTORE_HELP)
-        upload = st.file_uploader(L.BACKUP_RESTORE_FILE, type=["zip"], key="admin_backup_file")
+        upload = zh.uploader(
+            L.BACKUP_RESTORE_FILE, ["zip"], portal.settings.restore_max_mb, key="admin_backup_file"
+        )
         force = st.checkbox(L.BACKUP_RESTORE_FORCE, key="admin_backup_force")
         foreign = st.checkbox(L.BACKUP_RESTORE_FOREIGN, key="admin_backup_foreign")
         if foreign:
@@ -234,14 +238,14 @@ def audit_tab() -> None:
     action = cols[0].selectbox(
         L.AUDIT_FILTER_ACTION,
         [None, *labels],
-        format_func=lambda a: L.ALL if a is None else f"{labels[a]}({a})",
+        format_func=lambda a: L.ALL if a is None else labels[a],
         key="admin_audit_action",
     )
     actor = cols[1].selectbox(
         L.AUDIT_FILTER_ACTOR, [None, *actors], format_func=lambda a: a or L.ALL, key="admin_audit_actor"
     )
-    since = cols[2].date_input(L.AUDIT_SINCE, value=None, key="admin_audit_since")
-    until = cols[3].date_input(L.AUDIT_UNTIL, value=None, key="admin_audit_until")
+    since = zh.date_input(L.AUDIT_SINCE, value=None, key="admin_audit_since", container=cols[2])
+    until = zh.date_input(L.AUDIT_UNTIL, value=None, key="admin_audit_until", container=cols[3])
     limit = cols[4].number_input(L.AUDIT_LIMIT, 10, 5000, 500, step=100, key="admin_audit_limit")
     if since and until and since > until:
         st.warning(L.AUDIT_DATES_REVERSED)
@@ -250,7 +254,7 @@ def audit_tab() -> None:
     if frame.is_empty():
         st.caption(L.AUDIT_EMPTY)
         return
-    columns = ["logged_at", "actor", "action_label", "target", "detail"]
+    columns = ["logged_at", "actor", "action_label", "target", "detail_text"]
     st.dataframe(L.headed(frame, columns), hide_index=True, width="stretch")
 
 

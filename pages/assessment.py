@@ -46,7 +46,7 @@ from portal.assessment.scheme_editor import (
 )
 from portal.core import labels as L
 from portal.core.permissions import allowed
-from portal.ui import web, widgets
+from portal.ui import web, widgets, zh
 from portal.ui.charts import totals_chart
 from portal.ui.text import plain
 
@@ -322,7 +322,9 @@ if allowed(account, "assessment.configure", plan=code):  # not a plan of an offi
                 mime="application/toml",
                 key="assess_scheme_download",
             )
-            upload = st.file_uploader(L.SCHEME_UPLOAD, type=["toml"], key="assess_scheme_file")
+            upload = zh.uploader(
+                L.SCHEME_UPLOAD, ["toml"], portal.settings.max_upload_mb, key="assess_scheme_file"
+            )
             if st.button(L.SCHEME_SAVE, key="assess_scheme_save", disabled=upload is None):
                 outcome = save_scheme_as(portal, account, code, year, upload.getvalue())
                 if outcome.ok:
@@ -345,7 +347,8 @@ if not a.units:
 
 st.subheader(L.ASSESS_SUMMARY)
 summary = board.summary()
-st.dataframe(L.headed(summary, SUMMARY_COLUMNS), hide_index=True, width="stretch")
+st.dataframe(L.headed(board.summary_shown(), SUMMARY_COLUMNS), hide_index=True, width="stretch")
+st.caption(L.ASSESS_NOT_APPLICABLE)
 if board.can_export:
     st.download_button(
         L.ASSESS_EXPORT,
@@ -374,9 +377,9 @@ parts = [
     (L.ASSESS_ROUNDS, detail.rounds),
     (L.ASSESS_BONUS, detail.bonuses),
 ]
-for tab, (_, frame) in zip(widgets.kept_tabs([title for title, _ in parts], "tab"), parts, strict=True):
+for tab, (title, frame) in zip(widgets.kept_tabs([title for title, _ in parts], "tab"), parts, strict=True):
     with tab:
-        st.dataframe(L.headed(frame, frame.columns), hide_index=True, width="stretch")
+        zh.table(L.headed(frame, frame.columns), L.ASSESS_PART_EMPTY[title])
 if not sources.is_empty():
     # no page opens an approved submission by address: its id and version here, and its original
     st.markdown(f"**{L.ASSESS_SOURCES}**")
@@ -398,7 +401,7 @@ if not sources.is_empty():
         )
         widgets.original_download(portal, account, subs[sid], "assess_source")
 
-st.subheader(L.ASSESS_BONUS)
+st.subheader(L.ASSESS_BONUS_ALL)
 if board.bonus.is_empty():
     st.caption(L.ASSESS_NO_BONUS)
 else:
@@ -410,16 +413,18 @@ if board.can_adjust:
         bonus_unit = st.selectbox(
             L.BONUS_UNIT, list(names), format_func=lambda u: names[u], key="assess_bonus_unit"
         )
+        # No bounds on the field: out of range, Streamlit would keep the old value and the
+        # message would name that one; add_bonus says what was typed and the range.
         points = st.number_input(
-            L.BONUS_POINTS,
-            min_value=0.0,
-            max_value=float(a.scheme.bonus_max),
+            L.BONUS_POINTS_RANGE.format(max=a.scheme.bonus_max),
+            value=None,
             step=0.5,
+            placeholder=L.BONUS_POINTS_PLACEHOLDER,
             key="assess_bonus_points",
         )
         reason = st.text_area(L.BONUS_REASON, key="assess_bonus_reason")
         if st.form_submit_button(L.BONUS_SUBMIT, key="assess_bonus_submit", type="primary"):
-            _done(add_bonus(portal, account, code, year, bonus_unit, points, reason).outcome())
+            _done(add_bonus(portal, account, code, year, bonus_unit, points or 0.0, reason).outcome())
     if not board.bonus.is_empty():
         items = {r["bonus_id"]: r for r in board.bonus.iter_rows(named=True)}
         picked = st.selectbox(

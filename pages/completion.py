@@ -117,7 +117,7 @@ st.caption(L.COMPLETION_MATRIX_HELP)
 texts, states = board.matrix()
 st.table(matrix_table(texts, states))
 
-st.subheader(f"{L.MISSING_HEADING}({round_code})")
+st.subheader(f"{L.MISSING_HEADING}（{round_code}）")
 if board.missing.is_empty():
     st.success(L.MISSING_NONE)
 else:

@@ -14,13 +14,13 @@ st.title(L.APP_TITLE)
 own_unit = unit_scope(account, "overview.view")  # a unit reporter's unit, else None
 if own_unit:
     data = unit_overview(portal, account, own_unit)
-    st.subheader(f"{L.HOME_UNIT_HEADING}:{plain(data.unit_name)}")
+    st.subheader(f"{L.HOME_UNIT_HEADING}：{plain(data.unit_name)}")
     if data.banner:
         (st.error if data.banner.level == "error" else st.warning)(plain(data.banner.text))
     if data.round is None:
         st.info(L.HOME_NO_OPEN_ROUND)
     else:
-        cols = st.columns(5)
+        cols = st.columns([2, 2, 2, 2, 5])  # the status in words (已报送-待审) is not cut short
         cols[0].metric(L.HOME_ROUND, data.round.code)
         cols[1].metric(L.HOME_ROUND_STATE, data.round.state_label)
         cols[2].metric(L.HOME_DUE, f"{data.due:%Y-%m-%d}")

@@ -8,19 +8,21 @@ import streamlit as st
 from portal.core import labels as L
 from portal.core.permissions import allowed
 from portal.monitoring.dashboards import PACE_LABELS, indicator_history, kpi_board, kpi_choices, task_board
-from portal.ui import web, widgets
+from portal.ui import web, widgets, zh
 from portal.ui.charts import history_chart, paced_table, task_status_chart
 
-TABLE_COLUMNS = ["indicator", "indicator_name", "plan_name", "indicator_kind", "owner_name", "measure_unit"]
-TABLE_COLUMNS += [
-    "target_value",
-    "target_year",
-    "expected",
+# What is judged first (actual against expected, and the pace), then where it comes from: at
+# 1440 px the grid shows 实际值 and 进度状态 without scrolling sideways.
+TABLE_COLUMNS = [
+    "indicator",
+    "indicator_name",
+    "measure_unit",
     "actual",
-    "actual_round",
+    "expected",
     "ratio_text",
     "pace_label",
 ]
+TABLE_COLUMNS += ["actual_round", "target_value", "target_year", "owner_name", "plan_name", "indicator_kind"]
 TASK_COLUMNS = ["task", "title", "plan", "due_year", "lead_name", "lead_status_label", "lead_percent"]
 TASK_COLUMNS += ["helpers_text", "helpers_reported_text", "overdue_text"]
 OVERDUE_COLUMNS = ["task", "title", "lead_name", "lead_status_label", "lead_percent", "helpers_text"]
@@ -85,7 +87,12 @@ def kpi_section() -> None:
         return
 
     st.subheader(L.KPI_TABLE)
-    st.dataframe(paced_table(board.indicators, TABLE_COLUMNS), hide_index=True, width="stretch")
+    st.dataframe(
+        paced_table(board.indicators, TABLE_COLUMNS),
+        hide_index=True,
+        width="stretch",
+        column_config=widgets.column_widths(small=("indicator", "measure_unit")),
+    )
 
     st.subheader(L.KPI_RED_LIST)
     if board.red_list.is_empty():
@@ -102,7 +109,7 @@ def kpi_section() -> None:
     st.caption(L.KPI_HISTORY_HELP)
     names = dict(zip(board.indicators["indicator"], board.indicators["name"], strict=True))
     first = board.red_list["indicator"].head(1).to_list() or board.indicators["indicator"].head(1).to_list()
-    picked = st.multiselect(
+    picked = zh.multiselect(
         L.KPI_PICK,
         list(names),
         default=first,

@@ -8,7 +8,7 @@ from portal.core.outcome import Outcome
 from portal.core.permissions import allowed
 from portal.reporting import workflow as wf
 from portal.reporting.evidence import ALLOWED_EXTENSIONS
-from portal.ui import web, widgets
+from portal.ui import web, widgets, zh
 from portal.ui.text import plain
 
 portal, account = web.portal(), web.account()
@@ -22,7 +22,7 @@ units = wf.reportable_units(portal, account)
 names = dict(units)
 if len(units) > 1:
     unit = st.selectbox(
-        L.REPORT_UNIT_PICK, list(names), format_func=lambda c: f"{names[c]}({c})", key="report_unit"
+        L.REPORT_UNIT_PICK, list(names), format_func=lambda c: f"{names[c]}（{c}）", key="report_unit"
     )
 else:
     unit = units[0][0]
@@ -30,7 +30,7 @@ rounds = wf.upload_rounds(portal, account, unit)
 round_code = st.selectbox(L.REPORT_ROUND_PICK, rounds, key="report_round") if len(rounds) > 1 else None
 info = wf.report_round(portal, account, unit, round_code)
 
-st.subheader(f"{plain(info.unit_name)}({plain(info.unit)})")
+st.subheader(f"{plain(info.unit_name)}（{plain(info.unit)}）")
 if info.banner:
     (st.error if info.banner.level == "error" else st.warning)(plain(info.banner.text))
 if info.round is not None:
@@ -64,7 +64,14 @@ else:
 st.subheader(L.REPORT_STEP_UPLOAD)
 if not info.can_upload:
     st.info(plain(info.why_not))
-upload = st.file_uploader(L.REPORT_FILE, type=XLSX_TYPES, key="report_file", disabled=not info.can_upload)
+upload = zh.uploader(
+    L.REPORT_FILE,
+    XLSX_TYPES,
+    portal.settings.max_upload_mb,
+    shown_types=["xlsx"],
+    key="report_file",
+    disabled=not info.can_upload,
+)
 if st.button(
     L.REPORT_UPLOAD, key="report_upload", type="primary", disabled=not info.can_upload or upload is None
 ):
@@ -145,7 +152,13 @@ with tab_evidence:
     elif allowed(account, "evidence.upload", unit):
         st.caption(L.EVIDENCE_HELP.format(mb=portal.settings.evidence_max_mb))
         targets = dict(wf.evidence_targets(portal, account, picked))
-        file = st.file_uploader(L.EVIDENCE_FILE, type=ALLOWED_EXTENSIONS, key="report_evidence_file")
+        file = zh.uploader(
+            L.EVIDENCE_FILE,
+            ALLOWED_EXTENSIONS,
+            portal.settings.evidence_max_mb,
+            rule=False,
+            key="report_evidence_file",
+        )
         task = st.selectbox(
             L.EVIDENCE_TARGET,
             ["", *targets],

@@ -6,7 +6,7 @@ import streamlit as st
 from portal.core import labels as L
 from portal.core.permissions import allowed
 from portal.reporting import workflow as wf
-from portal.ui import web, widgets
+from portal.ui import web, widgets, zh
 from portal.ui.text import plain
 
 portal, account = web.portal(), web.account()
@@ -28,7 +28,7 @@ plan = cols[1].selectbox(
 unit = cols[2].selectbox(
     L.REVIEW_FILTER_UNIT,
     ["", *unit_names],
-    format_func=lambda u: f"{unit_names[u]}({u})" if u else L.REVIEW_ALL,
+    format_func=lambda u: f"{unit_names[u]}（{u}）" if u else L.REVIEW_ALL,
     key="review_unit",
 )
 
@@ -69,7 +69,7 @@ else:
     st.dataframe(shown_queue, hide_index=True, width="stretch", key="review_queue")
     widgets.table_download(shown_queue, L.REVIEW_QUEUE_FILE, "review_queue")
     labels = {
-        r["id"]: f"{r['unit_name']}({r['unit']}) {r['round']} 第 {r['version']} 版"
+        r["id"]: f"{r['unit_name']}（{r['unit']}） {r['round']} 第 {r['version']} 版"
         for r in queue.iter_rows(named=True)
     }
     picked = st.selectbox(L.REVIEW_PICK, list(labels), format_func=labels.get, key="review_pick")
@@ -78,8 +78,8 @@ else:
 
     st.subheader(plain(labels[picked]))
     st.caption(
-        f"{L.COLUMNS['uploaded_by']}:{plain(sub['uploaded_by'])} · {L.COLUMNS['uploaded_at']}:"
-        f"{sub['uploaded_at']:%Y-%m-%d %H:%M} · {L.COLUMNS['file_name']}:{plain(wf.original_name(sub))}"
+        f"{L.COLUMNS['uploaded_by']}：{plain(sub['uploaded_by'])} · {L.COLUMNS['uploaded_at']}："
+        f"{sub['uploaded_at']:%Y-%m-%d %H:%M} · {L.COLUMNS['file_name']}：{plain(wf.original_name(sub))}"
     )
     if detail.signed_off:
         st.caption(plain(detail.signed_off))
@@ -94,11 +94,18 @@ else:
 
     st.markdown(f"**{L.REVIEW_VALUES}**")
     shown = ["indicator", "indicator_name", "measure_unit", "reported", "previous_value", "change", "note"]
-    st.dataframe(L.headed(detail.values, shown), hide_index=True, width="stretch", key="review_values")
+    zh.table(L.headed(detail.values, shown), L.REVIEW_NO_VALUES, key="review_values")
     st.markdown(f"**{L.REVIEW_TASKS}**")
     shown = ["task", "task_title", "task_role_label", "progress_label", "percent", "previous_progress_label"]
     shown += ["previous_percent", "narrative", "problems", "next_steps"]
-    st.dataframe(L.headed(detail.tasks, shown), hide_index=True, width="stretch", key="review_tasks")
+    zh.table(
+        L.headed(detail.tasks, shown),
+        L.REVIEW_NO_TASKS,
+        key="review_tasks",
+        column_config=widgets.column_widths(
+            large=("narrative", "problems", "next_steps"), small=("percent",)
+        ),
+    )
     st.markdown(f"**{L.REVIEW_ISSUES}**")
     widgets.issues_table(detail.issues, "review_issues")
     st.markdown(f"**{L.EVIDENCE_HEADING}**")
@@ -114,7 +121,7 @@ else:
 
     st.text_area(L.REVIEW_COMMENT, key="review_comment")
     names = {f"{kind}:{code}": f"{code} {name}" for kind, code, name in detail.items}
-    chosen = st.multiselect(L.REVIEW_ITEMS, list(names), format_func=names.get, key="review_items")
+    chosen = zh.multiselect(L.REVIEW_ITEMS, list(names), format_func=names.get, key="review_items")
     for k in chosen:
         st.text_input(L.REVIEW_ITEM_TEXT.format(item=plain(names[k])), key=f"review_item_{k}")
     cols = st.columns(2)
@@ -141,11 +148,11 @@ with st.form("review_extension", clear_on_submit=True):
     ext_unit = cols[0].selectbox(
         L.REVIEW_EXT_UNIT,
         list(unit_names),
-        format_func=lambda u: f"{unit_names[u]}({u})",
+        format_func=lambda u: f"{unit_names[u]}（{u}）",
         key="review_ext_unit",
     )
     ext_round = cols[1].selectbox(L.REVIEW_EXT_ROUND, rounds, key="review_ext_round")
-    ext_due = st.date_input(L.REVIEW_EXT_DUE, value=None, key="review_ext_due")
+    ext_due = zh.date_input(L.REVIEW_EXT_DUE, value=None, key="review_ext_due")
     reason = st.text_input(L.REVIEW_EXT_REASON, key="review_ext_reason")
     granted = st.form_submit_button(L.REVIEW_EXT_SUBMIT, key="review_ext_submit")
 if granted:

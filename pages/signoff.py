@@ -6,7 +6,7 @@ import streamlit as st
 from portal.core import labels as L
 from portal.core.permissions import unit_scope
 from portal.reporting import workflow as wf
-from portal.ui import web, widgets
+from portal.ui import web, widgets, zh
 from portal.ui.text import plain
 
 portal, account = web.portal(), web.account()
@@ -40,18 +40,18 @@ def _decide(decision: str) -> None:
 
 st.subheader(plain(labels[picked]))
 st.caption(
-    f"{L.COLUMNS['uploaded_by']}:{plain(sub['uploaded_by'])} · {L.COLUMNS['uploaded_at']}:"
-    f"{sub['uploaded_at']:%Y-%m-%d %H:%M} · {L.COLUMNS['file_name']}:{plain(wf.original_name(sub))}"
+    f"{L.COLUMNS['uploaded_by']}：{plain(sub['uploaded_by'])} · {L.COLUMNS['uploaded_at']}："
+    f"{sub['uploaded_at']:%Y-%m-%d %H:%M} · {L.COLUMNS['file_name']}：{plain(wf.original_name(sub))}"
 )
 widgets.original_download(portal, account, sub, "signoff")
 st.markdown(f"**{L.REVIEW_ISSUES}**")
 widgets.issues_table(detail.issues, "signoff_issues")
 st.markdown(f"**{L.REVIEW_VALUES}**")
 shown = ["indicator", "indicator_name", "measure_unit", "reported", "previous_value", "change", "note"]
-st.dataframe(L.headed(detail.values, shown), hide_index=True, width="stretch", key="signoff_values")
+zh.table(L.headed(detail.values, shown), L.REVIEW_NO_VALUES, key="signoff_values")
 st.markdown(f"**{L.REVIEW_TASKS}**")
 shown = ["task", "task_title", "task_role_label", "progress_label", "percent", "narrative", "problems"]
-st.dataframe(L.headed(detail.tasks, shown), hide_index=True, width="stretch", key="signoff_tasks")
+zh.table(L.headed(detail.tasks, shown), L.REVIEW_NO_TASKS, key="signoff_tasks")
 
 st.text_area(L.SIGNOFF_COMMENT, key="signoff_comment")
 cols = st.columns(2)

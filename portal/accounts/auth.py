@@ -67,7 +67,7 @@ MIN_PASSWORD_LENGTH = 10
 MIN_CHARACTER_CLASSES = 2
 # Written to the audit log in place of a username that matches no account: people type their
 # password into the username box, and the log is read by more people than the password's owner.
-UNKNOWN_NAME = "(未知账号)"
+UNKNOWN_NAME = "（未知账号）"
 # Usernames are typed on every sign-in and appear in audit lines: short ASCII.
 _USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,32}$")
 # Longest attempted username kept in the audit log (anything may be typed into the form).
@@ -189,8 +189,8 @@ def _account(con, row: tuple) -> Account:
 def failure_message(portal: Portal) -> str:
     s = portal.settings
     return (
-        "用户名或密码不正确,或账号暂不可用。"
-        f"连续输错 {s.max_failed_logins} 次后账号将被锁定 {s.lockout_minutes} 分钟;如需帮助请联系系统管理员。"
+        "用户名或密码不正确，或账号暂不可用。"
+        f"连续输错 {s.max_failed_logins} 次后账号将被锁定 {s.lockout_minutes} 分钟；如需帮助请联系系统管理员。"
     )
 
 
@@ -314,7 +314,7 @@ def _authenticate(
                 until = now + dt.timedelta(minutes=s.lockout_minutes)
                 users.lock(con, username, until)
                 portal.audit(
-                    con, username, "auth.lock", username, f"{attempts} 次失败,锁定至 {until:%Y-%m-%d %H:%M}"
+                    con, username, "auth.lock", username, f"{attempts} 次失败，锁定至 {until:%Y-%m-%d %H:%M}"
                 )
     return reason, row, stored, result
 
@@ -352,7 +352,7 @@ def sign_in(
     if reason != "ok":
         return SignInResult(False, failure_message(portal), reason=reason)
     session = Session(account, session_id, touched=at, handoff=code)
-    return SignInResult(True, f"欢迎,{account.display_name}。", session=session, reason="ok")
+    return SignInResult(True, f"欢迎，{account.display_name}。", session=session, reason="ok")
 
 
 def _digest(secret: str) -> str:
@@ -512,11 +512,11 @@ def password_problems(username: str, old: str, new: str, confirm: str) -> list[s
     problems = []
     seen = _visible(new).strip()
     if len(seen) < MIN_PASSWORD_LENGTH:
-        problems.append(f"新密码至少需要 {MIN_PASSWORD_LENGTH} 个可见字符(不计空格以外的不可见字符)。")
+        problems.append(f"新密码至少需要 {MIN_PASSWORD_LENGTH} 个可见字符（不计空格以外的不可见字符）。")
     if seen and _classes(seen) < MIN_CHARACTER_CLASSES:
-        problems.append("新密码须包含至少两类字符(小写字母、大写字母、数字、符号)。")
+        problems.append("新密码须包含至少两类字符（小写字母、大写字母、数字、符号）。")
     if seen.lower() in common_passwords():
-        problems.append("新密码过于常见,容易被猜中,请换一个。")
+        problems.append("新密码过于常见，容易被猜中，请换一个。")
     if new != confirm:
         problems.append("两次输入的新密码不一致。")
     if username and username.lower() in seen.lower():
@@ -689,7 +689,7 @@ def add_account(
             if found is None or not admin.has_unit(unit):
                 return Outcome(False, f"单位代码 {unit} 不存在。")
             if not found:
-                return Outcome(False, f"单位 {unit} 已停用,不能为其创建账号。")
+                return Outcome(False, f"单位 {unit} 已停用，不能为其创建账号。")
         refusal = _scope_refusal(con, admin, offices, platform)
         if refusal:
             return Outcome(False, refusal)
@@ -710,7 +710,7 @@ def add_account(
         except AccountError as exc:
             return Outcome(False, str(exc))
     return Outcome(
-        True, f"已创建账号 {username}({role.label})。初始密码只显示这一次,首次登录后须修改。", password
+        True, f"已创建账号 {username}（{role.label}）。初始密码只显示这一次，首次登录后须修改。", password
     )
 
 
@@ -793,10 +793,10 @@ def unlock_account(portal: Portal, actor: Account, username: str) -> Outcome:
         if row is None:
             return Outcome(False, missing_account(username))
         if row[7] is None or row[7] <= now:
-            return Outcome(False, f"账号 {username} 没有被锁定,无需解锁。")
+            return Outcome(False, f"账号 {username} 没有被锁定，无需解锁。")
         users.unlock(con, username)
         portal.audit(con, actor.username, "account.unlock", username, f"原锁定至 {row[7]:%Y-%m-%d %H:%M}")
-    return Outcome(True, f"账号 {username} 已解除锁定,可以重新登录。")
+    return Outcome(True, f"账号 {username} 已解除锁定，可以重新登录。")
 
 
 def deactivate_account(portal: Portal, actor: Account, username: str) -> Outcome:
@@ -813,4 +813,4 @@ def reset_password(portal: Portal, actor: Account, username: str) -> Outcome:
         users.reset_password(con, username, hash_password(password))
         web_sessions.revoke_account(con, username, utc_now(), "password-reset")
         portal.audit(con, actor.username, "account.reset_password", username)
-    return Outcome(True, f"已重置账号 {username} 的密码。新密码只显示这一次,首次登录后须修改。", password)
+    return Outcome(True, f"已重置账号 {username} 的密码。新密码只显示这一次，首次登录后须修改。", password)

@@ -185,7 +185,7 @@ def _check_plan_year(con, plan: str, year: int, actor=None) -> tuple[dict | None
     if row is None:
         visible = scope_of(actor).plans() if actor is not None else None  # list no other office's
         codes = [c for c in data.plan_codes(con) if visible is None or c in visible]
-        known = "、".join(codes) or "(尚未导入任何规划)"
+        known = "、".join(codes) or "（尚未导入任何规划）"
         return None, [Issue.make("assess-plan-unknown", value=plan, known=known)]
     if not row["start_year"] <= year <= row["end_year"]:
         issue = Issue.make(

@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from portal.assessment.assess import Assessment, assess, list_bonus
-from portal.assessment.assessment_xlsx import ROUND_STATES, assessment_workbook
+from portal.assessment.assessment_xlsx import NOT_APPLICABLE, ROUND_STATES, _applies, assessment_workbook
 from portal.assessment.lifecycle import assert_editable
 from portal.assessment.scheme import SCHEME_DIR, default_text, parse_layers, scheme_files
 from portal.assessment.scoring import UnitScore
@@ -90,6 +90,23 @@ class AssessmentBoard:
                 "tasks": "tasks_score",
                 "reporting": "reporting_score",
             }
+        )
+
+    def summary_shown(self) -> pl.DataFrame:
+        """The summary as the page shows it: 指标完成 and 任务推进 are "—" for a unit with nothing
+        to score there (a 0 would read as a failed score), by the 年度考核表's own rule."""
+        a = self.assessment
+        blank = {
+            component: {u.unit for u in a.units if not _applies(a, u, component)}
+            for component in ("indicators", "tasks")
+        }
+        frame = self.summary()
+        return frame.with_columns(
+            pl.when(pl.col("unit").is_in(list(blank[component])))
+            .then(pl.lit(NOT_APPLICABLE))
+            .otherwise(pl.col(column).map_elements(L.number_text, return_dtype=pl.String))
+            .alias(column)
+            for component, column in (("indicators", "indicators_score"), ("tasks", "tasks_score"))
         )
 
     def unit_names(self) -> dict[str, str]:
@@ -177,7 +194,8 @@ def unit_detail(board: AssessmentBoard, unit: str, sources: pl.DataFrame | None 
     ]
     tasks = [
         {
-            "task_number": line.number or line.item,
+            "task": line.item,  # the task's code, as 审核, 指标监测 and the template name it
+            "task_number": line.number or "",  # and the plan's own numbering beside it
             "title": line.name,
             "task_role": enum_label(TaskRole, line.role),
             "weight": line.weight,
@@ -225,8 +243,17 @@ def unit_detail(board: AssessmentBoard, unit: str, sources: pl.DataFrame | None 
 
 _IND_COLUMNS = ["indicator", "name", "indicator_kind", "weight", "expected", "actual", "actual_round"]
 _IND_COLUMNS += ["counted_ratio", "pace_label", "points", "basis", "source"]
-_TASK_COLUMNS = ["task_number", "title", "task_role", "weight", "task_status_label", "points", "basis"]
-_TASK_COLUMNS += ["source"]
+_TASK_COLUMNS = [
+    "task",
+    "task_number",
+    "title",
+    "task_role",
+    "weight",
+    "task_status_label",
+    "points",
+    "basis",
+    "source",
+]
 _ROUND_COLUMNS = ["round", "state_text", "due_date", "round_days_late", "returns", "deduction", "basis"]
 _BONUS_COLUMNS = ["reason", "entered_by", "entered_at", "points"]
 

@@ -9,7 +9,6 @@ registry. A plan's file only needs the keys that differ: it is merged over the s
 from __future__ import annotations
 
 import math
-import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from portal.core.toml_text import toml_error_text
 from schemas.issues import Issue, Report
 
 DEFAULT_NAME = "scoring_default.toml"
@@ -538,34 +538,6 @@ def scheme_files(home: Path, plan: str, year: int) -> list[Path]:
 
 def default_text() -> str:
     return resources.files("portal.assessment").joinpath(DEFAULT_NAME).read_text(encoding="utf-8")
-
-
-# tomllib's messages (English) → what to check, in Chinese; the first matching prefix wins.
-_TOML_ERRORS = (
-    ("Invalid statement", "这一行既不是“键 = 值”，也不是 [表名]"),
-    ("Expected '=' after a key", "键后面缺少等号“=”（键名中有空格或中文时须加英文双引号）"),
-    ("Expected ']' at the end of a table", "表名缺少右方括号“]”"),
-    ("Expected newline or end of document", "一行只能写一项，值后面还有多余的内容"),
-    ("Invalid value", "值的写法不对：文字须加英文双引号，数字不加引号，列表用 [ ] 且成对"),
-    ("Unterminated string", "文字缺少结尾的英文双引号"),
-    ("Cannot overwrite a value", "同一项写了两次"),
-    ("Cannot declare", "同一个 [表名] 写了两次"),
-    ("Illegal character", "有不能出现在这里的字符（如全角引号、制表符）"),
-    ("Invalid initial character for a key part", "键名的写法不对（含中文或空格的键名须加英文双引号）"),
-    ("Unclosed array", "列表缺少右方括号“]”"),
-    ("Unclosed inline table", "内联表缺少右花括号“}”"),
-    ("Cannot mutate immutable namespace", "前面已整体写出的表或列表（如 x = []）不能再用 [表名] 续写"),
-)
-
-
-def toml_error_text(exc: Exception) -> str:
-    """A TOML syntax error in Chinese: where (line and column) and what to check there."""
-    text = str(exc)
-    where = "文件末尾"
-    if m := re.search(r"\(at line (\d+), column (\d+)\)", text):
-        where = f"第 {m[1]} 行第 {m[2]} 列"
-    reason = next((zh for en, zh in _TOML_ERRORS if text.startswith(en)), "写法不符合 TOML 格式")
-    return f"{where}附近：{reason}"
 
 
 @dataclass

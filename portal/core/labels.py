@@ -32,7 +32,7 @@ LOGIN_INTRO = "请使用办公室分配的账号登录。"
 USERNAME = "用户名"
 PASSWORD = "密码"
 SIGN_IN = "登录"
-SESSION_EXPIRED = "登录已过期或已失效,请重新登录。"
+SESSION_EXPIRED = "登录已过期或已失效，请重新登录。"
 SIGNED_OUT = "已退出登录。"
 SIGNED_OUT_ELSEWHERE = "您已在其他标签页或窗口中退出登录，请重新登录。"
 # A page address the account cannot open (another role's page, or no such page).
@@ -76,7 +76,7 @@ NEW_ACCOUNT = "新建账号"
 DISPLAY_NAME = "姓名或单位名称"
 ROLE = "角色"
 UNIT = "单位"
-NO_UNIT = "(不绑定单位)"
+NO_UNIT = "（不绑定单位）"
 ACCOUNT_OFFICES = "办公室（办公室审核员、考核评价员、系统管理员的工作范围，可多选）"
 ACCOUNT_PLATFORM = "全平台（只有全平台的系统管理员可以授予）"
 ACCOUNT_SCOPE_HELP = "单位填报员和单位审核人选择单位；其他角色选择办公室（含其下级，只读）或全平台。"
@@ -86,32 +86,32 @@ ACCOUNT_PICK = "选择账号"
 DEACTIVATE = "停用"
 ACTIVATE = "启用"
 RESET_PASSWORD = "重置密码"
-ONE_TIME_PASSWORD = "一次性密码(只显示这一次,请转交本人):"
+ONE_TIME_PASSWORD = "一次性密码（只显示这一次，请转交本人）："
 ROUND_PICK = "选择轮次"
 ROUND_OPEN = "重新开放"
 ROUND_CLOSE = "截止"
 ROUND_LOCK = "锁定"
 ROUND_DUE = "新的截止日期"
 ROUND_SET_DUE = "修改截止日期"
-ROUND_NEW = "新建轮次(如 2025Q4)"
+ROUND_NEW = "新建轮次（如 2025Q4）"
 ROUND_CREATE = "新建并开放"
-REGISTRY_UPLOAD = "上传任务分解表(.xlsx)"
-REGISTRY_IMPORT = "导入(全部替换)"
-REGISTRY_IMPORT_HELP = "有任何错误则一行也不导入;导入会替换现有的规划、单位、任务和指标。"
+REGISTRY_UPLOAD = "上传任务分解表（.xlsx）"
+REGISTRY_IMPORT = "导入（全部替换）"
+REGISTRY_IMPORT_HELP = "有任何错误则一行也不导入；导入会替换现有的规划、单位、任务和指标。"
 REGISTRY_SCOPED_HELP = (
     "您的账号限定在本办公室的管辖范围：导出的只是您能看到的部分；导入的须是完整的任务分解表（向全平台管理员索取），"
     "只能改动本办公室负责的规划、任务、指标和单位，其余各行须与平台上的一致。轮次由全平台管理员统一管理。"
 )
-REGISTRY_EXPORT_XLSX = "导出任务分解表(Excel)"
-REGISTRY_EXPORT_JSON = "导出任务分解表(JSON)"
+REGISTRY_EXPORT_XLSX = "导出任务分解表（Excel）"
+REGISTRY_EXPORT_JSON = "导出任务分解表（JSON）"
 REGISTRY_FILE_XLSX = "任务分解表.xlsx"
 REGISTRY_FILE_JSON = "任务分解表.json"
-REGISTRY_LOADED = "导入完成:"
-REGISTRY_NOT_LOADED = "有错误,未导入任何数据。请按下表逐条修改后重新上传。"
+REGISTRY_LOADED = "导入完成："
+REGISTRY_NOT_LOADED = "有错误，未导入任何数据。请按下表逐条修改后重新上传。"
 
 # 我的账号
 ACCOUNT_HEADING = "我的账号"
-MUST_CHANGE = "您正在使用他人设置的一次性密码,请先修改密码后再继续使用。"
+MUST_CHANGE = "您正在使用他人设置的一次性密码，请先修改密码后再继续使用。"
 OLD_PASSWORD = "原密码"
 NEW_PASSWORD = "新密码"
 CONFIRM_PASSWORD = "再次输入新密码"
@@ -159,11 +159,11 @@ def _more_columns(more: dict[str, str]) -> None:
 
 
 def report_state_text(state: str, rejected_attempts: int = 0) -> str:
-    """A unit's standing in a round in words (warehouse standings()): 未报送, 未报送(上传未通过校验),
+    """A unit's standing in a round in words (warehouse standings()): 未报送, 未报送（上传未通过校验）,
     已报送-待审, 已退回 or 已通过; the same words on 概览, 数据上报, 完成情况, 催报名单 and 通报."""
     text = ReportState(state).label
     if state == ReportState.MISSING and rejected_attempts:
-        return f"{text}({REJECTED_ONLY_NOTE})"
+        return f"{text}（{REJECTED_ONLY_NOTE}）"
     return text
 
 
@@ -172,6 +172,13 @@ def number_text(value: float | None) -> str:
     if value is None:
         return ""
     return f"{value:,.2f}".rstrip("0").rstrip(".")
+
+
+def size_text(size: int) -> str:
+    """A file's size as people read it (1 MB = 1,048,576 bytes, as file managers count): 4.9 MB, 812 KB."""
+    if size >= 1 << 20:
+        return f"{size / (1 << 20):.1f} MB"
+    return f"{max(1, round(size / 1024))} KB" if size else "0 KB"
 
 
 def headed(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
@@ -195,22 +202,22 @@ PAGE_REVIEW = "审核"
 
 REPORT_UNIT_PICK = "填报单位"
 REPORT_ROUND_PICK = "调度轮次"
-REPORT_STEP_TEMPLATE = "第一步:下载填报模板"
-REPORT_STEP_UPLOAD = "第二步:上传填好的模板"
+REPORT_STEP_TEMPLATE = "第一步：下载填报模板"
+REPORT_STEP_UPLOAD = "第二步：上传填好的模板"
 REPORT_STEP_RESULT = "校验结果与报送记录"
 REPORT_TEMPLATE_DOWNLOAD = "下载填报模板"
-REPORT_TEMPLATE_HELP = "模板已预填本单位负责的指标和任务,只需填写白色单元格。"
-REPORT_FILE = "选择填好的模板(.xlsx)"
+REPORT_TEMPLATE_HELP = "模板已预填本单位负责的指标和任务，只需填写白色单元格。"
+REPORT_FILE = "选择填好的模板（.xlsx）"
 REPORT_UPLOAD = "上传"
 REPORT_RUNNING = "正在校验并入库……"
-REPORT_DONE_OK = "校验通过,已报送"
-REPORT_DONE_BAD = "未通过校验,未入库"
+REPORT_DONE_OK = "校验通过，已报送"
+REPORT_DONE_BAD = "未通过校验，未入库"
 REPORT_DONE_SIGN_OFF = "校验通过，待单位审核"
 REPORT_NO_HISTORY = "本单位还没有报送记录。"
 REPORT_HISTORY = "报送记录"
 REPORT_VERSION_PICK = "查看报送版本"
 REPORT_ISSUES = "校验报告"
-REPORT_NO_ISSUES = "该版本校验通过,未发现问题。"
+REPORT_NO_ISSUES = "该版本校验通过，未发现问题。"
 REPORT_ANNOTATED_DOWNLOAD = "下载标注问题的工作簿"
 REPORT_ORIGINAL_DOWNLOAD = "下载报送原件"
 REPORT_REVIEWS = "审核意见"
@@ -236,19 +243,21 @@ EVIDENCE_NOT_ACCEPTED = "只有已入库的报送可以挂接佐证材料。"
 REVIEW_FILTER_ROUND = "轮次"
 REVIEW_FILTER_PLAN = "规划"
 REVIEW_FILTER_UNIT = "单位"
-REVIEW_ALL = "(全部)"
+REVIEW_ALL = "（全部）"
 REVIEW_QUEUE = "待审核的报送"
 REVIEW_QUEUE_EMPTY = "没有待审核的报送。"
 REVIEW_QUEUE_FILE = "待审核的报送.xlsx"
 UNLOCK = "解除锁定"
-TABLE_DOWNLOAD = "下载本表(.xlsx)"
+TABLE_DOWNLOAD = "下载本表（.xlsx）"
 REVIEW_PICK = "选择报送记录"
-REVIEW_VALUES = "指标填报值(与上季度已通过值对比)"
+REVIEW_VALUES = "指标填报值（与上季度已通过值对比）"
 REVIEW_TASKS = "任务进展"
 REVIEW_ISSUES = "校验提示"
 REVIEW_NO_ISSUES = "校验未发现问题。"
-REVIEW_COMMENT = "审核意见(退回时必填)"
-REVIEW_ITEMS = "逐项意见(可选)"
+REVIEW_NO_VALUES = "本单位本次没有填报指标。"
+REVIEW_NO_TASKS = "本单位本次没有填报任务进展。"
+REVIEW_COMMENT = "审核意见（退回时必填）"
+REVIEW_ITEMS = "逐项意见（可选）"
 REVIEW_ITEM_PICK = "选择指标或任务"
 REVIEW_ITEM_TEXT = "对“{item}”的意见"
 REVIEW_APPROVE = "通过"
@@ -307,9 +316,9 @@ _more_columns(
         "task_title": "任务名称",
         "task_role_label": "牵头/配合",
         "progress_label": "进展状态",
-        "percent": "完成进度(%)",
+        "percent": "完成进度（%）",
         "previous_progress_label": "上季度状态",
-        "previous_percent": "上季度进度(%)",
+        "previous_percent": "上季度进度（%）",
         "narrative": "进展情况",
         "problems": "存在问题",
         "next_steps": "下步打算",
@@ -321,7 +330,7 @@ _more_columns(
         "item_code": "指标/任务代码",
         "comment": "意见",
         "media_type": "文件类型",
-        "size_kb": "大小(KB)",
+        "size_kb": "大小（KB）",
     }
 )
 
@@ -369,17 +378,19 @@ COMPLETION_REPORTED = "已报送"
 COMPLETION_RATE = "报送率"
 COMPLETION_MISSING = "未报送"
 COMPLETION_LATE = "迟报"
-COMPLETION_MATRIX = "各单位报送情况(单位 × 轮次)"
-COMPLETION_MATRIX_HELP = "颜色表示状态:红 未报送,黄 已报送-待审,橙 已退回,绿 已通过;括号内为迟报天数或逾期。"
+COMPLETION_MATRIX = "各单位报送情况（单位 × 轮次）"
+COMPLETION_MATRIX_HELP = (
+    "颜色表示状态：红 未报送，黄 已报送-待审，橙 已退回，绿 已通过；括号内为迟报天数或逾期。"
+)
 COMPLETION_CHART = "各轮次报送情况"
 COMPLETION_BY_KIND = "按单位类型"
 COMPLETION_NO_UNITS = "所选范围内没有需要报送的单位。"
 MISSING_HEADING = "催报名单"
 MISSING_NONE = "所选范围内的应报单位均已报送。"
 MISSING_DUE_SOON = "其中三天内到期或已逾期 {n} 个。"
-MISSING_EXPORT = "导出催报名单(Excel)"
+MISSING_EXPORT = "导出催报名单（Excel）"
 MISSING_FILE = "催报名单-{round}.xlsx"
-BULLETIN_EXPORT = "导出季度通报(Excel)"
+BULLETIN_EXPORT = "导出季度通报（Excel）"
 BULLETIN_FILE = "季度通报-{round}.xlsx"
 BULLETIN_DOCX_FILE = "季度通报-{round}.docx"
 BULLETIN_HEADING = "季度通报"
@@ -403,14 +414,14 @@ CHART_RATE = "报送率"
 # 指标监测
 KPI_TOTAL = "指标数"
 KPI_TABLE = "指标进度"
-KPI_RED_LIST = "滞后指标(红色清单)"
+KPI_RED_LIST = "滞后指标（红色清单）"
 KPI_RED_NONE = "所选范围内没有滞后指标。"
 KPI_UNREPORTED_LIST = "本期未报/未审核指标"
 KPI_UNREPORTED_HELP = "这些指标本轮还没有审核通过的数值，不计入滞后；实际值是此前季度的值，见“数据轮次”。"
 KPI_NONE = "所选范围内没有指标。"
 KPI_HISTORY = "指标进度走势"
-KPI_PICK = "选择指标(可多选)"
-KPI_HISTORY_HELP = "实线为各季度审核通过的实际值,虚线为按进度应达到的期望值;没有审核通过数据的季度留空。"
+KPI_PICK = "选择指标（可多选）"
+KPI_HISTORY_HELP = "实线为各季度审核通过的实际值，虚线为按进度应达到的期望值；没有审核通过数据的季度留空。"
 CHART_VALUE = "数值"
 CHART_SERIES = "数据"
 SERIES_ACTUAL = "实际值"
@@ -421,23 +432,33 @@ ASSESS_PLAN = "规划"
 ASSESS_YEAR = "考核年度"
 ASSESS_COMPUTING = "正在计算年度考核得分……"
 ASSESS_SUMMARY = "考核汇总"
-ASSESS_SCHEME = "评分方案:{source}。只计入审核通过的数据。"
+ASSESS_SCHEME = "评分方案：{source}。只计入审核通过的数据。"
 ASSESS_NO_UNITS = "本规划没有承担任务或指标的单位。"
 ASSESS_NO_PLANS = "尚未导入任何规划。"
 ASSESS_CHART = "各单位总分"
 ASSESS_DETAIL = "单位得分明细"
 ASSESS_UNIT = "选择单位"
-ASSESS_UNIT_SCORE = "总分 {total:.2f} 分,排名第 {rank} 名,等次:{grade}。"
+ASSESS_UNIT_SCORE = "总分 {total:.2f} 分，排名第 {rank} 名，等次：{grade}。"
 ASSESS_INDICATORS = "指标完成"
 ASSESS_TASKS = "任务推进"
 ASSESS_ROUNDS = "报送质量"
 ASSESS_BONUS = "加分项"
 ASSESS_NO_BONUS = "没有加分项。"
-ASSESS_EXPORT = "导出年度考核表(Excel)"
+ASSESS_BONUS_ALL = "各单位加分项"
+ASSESS_NOT_APPLICABLE = "“—”：该单位未承担此类指标或任务，不计此项得分（与年度考核表一致）。"
+# A unit's detail tab with nothing in it says so (an empty grid would say "empty").
+ASSESS_PART_EMPTY = {
+    ASSESS_INDICATORS: "该单位没有考核指标。",
+    ASSESS_TASKS: "该单位没有承担任务。",
+    ASSESS_ROUNDS: "该单位没有应报送的轮次。",
+    ASSESS_BONUS: "该单位没有加分项。",
+}
+ASSESS_EXPORT = "导出年度考核表（Excel）"
 ASSESS_FILE = "年度考核表-{plan}-{year}.xlsx"
 BONUS_ADD = "录入加分项"
 BONUS_UNIT = "加分单位"
-BONUS_POINTS = "加分(分)"
+BONUS_POINTS_RANGE = "加分（分，大于 0，不超过 {max:g}）"
+BONUS_POINTS_PLACEHOLDER = "填写分值"
 BONUS_REASON = "加分理由"
 BONUS_SUBMIT = "录入"
 BONUS_WITHDRAW_PICK = "选择要撤销的加分项"
@@ -504,6 +525,7 @@ _more_columns(
         "emails": "电子邮箱",
         "webhook": "群机器人地址",
         "days_left_text": "剩余时间",
+        "extended_to": "本轮延期至",
         "reminder": "提示",
         "rejected_attempts": "未通过校验次数",
         "plan_name": "规划",
@@ -529,7 +551,7 @@ _more_columns(
         "source": "数据来源（报送记录、版本、单元格或行）",
         "entered_by_name": "录入人",
         "weight": "权重",
-        "task_number": "任务编号",
+        "task_number": "原文编号",
         "title": "任务名称",
         "task_role": "本单位角色",
         "task_status_label": "填报状态",
@@ -565,14 +587,14 @@ _more_columns(
 
 # 系统管理 · 备份 (portal.backup)
 TAB_BACKUP = "备份与恢复"
-BACKUP_HELP = "备份包含数据仓库、上报原件、设置和模板签名密钥,请像保管密码一样保管备份文件。"
+BACKUP_HELP = "备份包含数据仓库、上报原件、设置和模板签名密钥，请像保管密码一样保管备份文件。"
 BACKUP_CREATE = "立即备份"
 BACKUP_CREATED = "已创建备份"
 BACKUP_LIST_EMPTY = "还没有备份。"
 BACKUP_DOWNLOAD = "下载"
 BACKUP_RESTORE_HEADING = "从备份恢复"
-BACKUP_RESTORE_HELP = "恢复会整体替换现有数据(原数据移到 backups/ 下保留);恢复后所有人需要重新登录。"
-BACKUP_RESTORE_FILE = "备份文件(.zip)"
+BACKUP_RESTORE_HELP = "恢复会整体替换现有数据（原数据移到 backups/ 下保留）；恢复后所有人需要重新登录。"
+BACKUP_RESTORE_FILE = "备份文件（.zip）"
 BACKUP_RESTORE_FORCE = "我确认用备份覆盖现有数据"
 BACKUP_RESTORE_FOREIGN = "恢复来自其他部署的备份（签名无法用本部署的密钥核对）"
 BACKUP_RESTORE_FOREIGN_WARNING = (
@@ -588,7 +610,7 @@ AUDIT_FILTER_ACTOR = "操作人"
 AUDIT_LIMIT = "显示最近条数"
 AUDIT_SINCE = "起始日期"
 AUDIT_UNTIL = "截止日期"
-AUDIT_DATES_REVERSED = "起始日期晚于截止日期,请重新选择日期范围。"
+AUDIT_DATES_REVERSED = "起始日期晚于截止日期，请重新选择日期范围。"
 AUDIT_EMPTY = "没有符合条件的操作记录。"
 # Audited action codes that are not in the permission table (portal.permissions labels the rest).
 AUDIT_ACTION_LABELS = {
@@ -612,6 +634,10 @@ AUDIT_ACTION_LABELS = {
     "submission.upload": "上传填报数据",
     "submission.approve": "审核通过",
     "submission.return": "审核退回",
+    "submission.send_back": "单位审核退回填报员",
+    "assessment.bonus.add": "录入加分项",
+    "assessment.bonus.withdraw": "撤销加分项",
+    "outbox.remind": "排队催报提醒",
 }
 
 TAB_UNITS = "责任单位"
@@ -621,13 +647,13 @@ UNIT_EMAILS_HELP = "接收催报、退回和审核通知的邮箱，多个用分
 UNIT_WEBHOOK_HELP = "企业微信或钉钉群机器人的 Webhook 地址；钉钉加签时在地址后加 #secret=密钥。"
 UNIT_BAD_EMAIL = "电子邮箱“{value}”格式不对，应为 name@example.org 这样的地址，多个用分号隔开。"
 UNIT_BAD_WEBHOOK = "群机器人地址“{value}”不是网址，应以 https:// 开头（从企业微信或钉钉群设置中复制）。"
-UNIT_ACTIVE = "启用(停用后不再计入应报单位)"
+UNIT_ACTIVE = "启用（停用后不再计入应报单位）"
 UNIT_SAVE = "保存"
 UNIT_NOTHING_GIVEN = "没有要修改的内容。"
 UNIT_UNCHANGED = "责任单位 {code} {name} 的信息没有变化。"
-UNIT_UPDATED = "已修改责任单位 {code} {name}:{what}。"
+UNIT_UPDATED = "已修改责任单位 {code} {name}：{what}。"
 UNIT_ACTIVATED = "启用"
-UNIT_DEACTIVATED = "停用(不再计入应报单位)"
+UNIT_DEACTIVATED = "停用（不再计入应报单位）"
 UNIT_TEXT_TOO_LONG = "{field}不能超过 {max} 个字。"
 
 TASK_BOARD = "任务进展"
@@ -638,18 +664,18 @@ TASK_NONE = "所选范围内没有任务。"
 TASK_NOT_REPORTED = "未报送"
 TASK_PAST_DUE = "已过完成年限"
 TASK_BEHIND = "有单位报告滞后"
-TASK_CHART = "任务状态分布(按牵头单位填报)"
+TASK_CHART = "任务状态分布（按牵头单位填报）"
 CHART_TASKS = "任务数"
 CHART_STATUS = "状态"
 
 SCHEME_HEADING = "考核方案"
-SCHEME_HELP = "当前对 {plan} {year} 年生效的评分方案(TOML)。可下载修改后上传;上传的方案校验通过后才会保存,只对该规划该年度生效。"
+SCHEME_HELP = "当前对 {plan} {year} 年生效的评分方案（TOML）。可下载修改后上传；上传的方案校验通过后才会保存，只对该规划该年度生效。"
 SCHEME_DOWNLOAD = "下载考核方案"
 SCHEME_FILE = "考核方案-{plan}-{year}.toml"
-SCHEME_UPLOAD = "上传修改后的考核方案(.toml)"
+SCHEME_UPLOAD = "上传修改后的考核方案（.toml）"
 SCHEME_SAVE = "校验并保存"
-SCHEME_SAVED = "已保存 {plan} {year} 年的考核方案({file}),重新计算后生效。"
-SCHEME_NOT_SAVED = "考核方案有错误,未保存:"
+SCHEME_SAVED = "已保存 {plan} {year} 年的考核方案（{file}），重新计算后生效。"
+SCHEME_NOT_SAVED = "考核方案有错误，未保存："
 SCHEME_NOT_TEXT = "文件不是 UTF-8 编码的文字"
 ASSESS_SOURCES = "数据来源：本单位得分所依据的审核通过的报送记录"
 ASSESS_SOURCE_PICK = "下载报送原件"
@@ -693,7 +719,7 @@ SCHEME_COLUMNS = {
     "group": "组名",
     "members": "成员",
 }
-SCHEME_YEAR_OUTSIDE = "{year} 年不在规划 {plan} 的规划期({start}—{end} 年)内。"
+SCHEME_YEAR_OUTSIDE = "{year} 年不在规划 {plan} 的规划期（{start}—{end} 年）内。"
 
 _more_columns(
     {
@@ -703,11 +729,12 @@ _more_columns(
         "action_label": "操作",
         "target": "对象",
         "detail": "详情",
+        "detail_text": "详情",
         "parent": "上级单位",
         "assumed": "系统推定",
         "lead_name": "牵头单位",
         "lead_status_label": "牵头单位状态",
-        "lead_percent": "牵头单位进度(%)",
+        "lead_percent": "牵头单位进度（%）",
         "helpers_text": "配合单位状态",
         "helpers_reported_text": "配合单位已报",
         "overdue_text": "滞后原因",

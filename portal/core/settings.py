@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from portal.core.errors import InvalidInput
+from portal.core.toml_text import toml_error_text
 
 
 class SettingsError(InvalidInput):
@@ -71,6 +72,11 @@ class Settings:
     office_name: str = _setting("长江中游城市群科技创新工作领导小组办公室", "导出文件落款的发文机关")
     office_contact: str = _setting("领导小组办公室 0710-5550100", "模板填报说明中的联系方式")
     evidence_max_mb: int = _setting(20, "单个佐证材料大小上限(MB)", low=1)
+    # A backup holds every upload and evidence file, so it outgrows both limits above; the page
+    # holds an upload in memory, so a larger backup is restored with `portal restore` instead.
+    restore_max_mb: int = _setting(
+        500, "网页上传备份文件恢复时的大小上限（MB）；更大的备份用 portal restore 命令恢复", low=1
+    )
     # A unit retrying a broken file must not fill the disk: only its newest few rejected originals stay.
     rejected_kept: int = _setting(
         3, "每个单位每个轮次保留最近几份未通过校验的上传原件（更早的原件删除，报送记录和问题清单保留）", low=1
@@ -220,7 +226,9 @@ def load_settings(home: str | os.PathLike | None = None, **overrides: Any) -> Se
         try:
             data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
-            raise SettingsError(f"设置文件 {toml_path} 格式错误：{exc}。请按 TOML 格式改正后重试。") from exc
+            raise SettingsError(
+                f"设置文件 {toml_path} 格式错误：{toml_error_text(exc)}。请按 TOML 格式改正后重试。"
+            ) from exc
         for key, raw in data.items():
             if key not in _SPECS:
                 known = "、".join(_SPECS)

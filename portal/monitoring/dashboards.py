@@ -105,9 +105,9 @@ def cell_text(state: str, days_late: int | None, days_left: int | None, rejected
     (reported late, or not reported past its due date)."""
     text = L.report_state_text(state, rejected_attempts)
     if days_late:
-        return f"{text}({L.LATE_BY.format(days=days_late)})"
+        return f"{text}（{L.LATE_BY.format(days=days_late)}）"
     if days_late is None and days_left is not None and days_left < 0:
-        return f"{text}({L.OVERDUE})"
+        return f"{text}（{L.OVERDUE}）"
     return text
 
 
@@ -155,10 +155,11 @@ class CompletionBoard:
 
     def matrix(self) -> tuple[pl.DataFrame, pl.DataFrame]:
         """(texts, states): units × rounds, one column per round; a unit not expected in a round has
-        an empty cell (state None). Rows in registry order."""
+        an empty cell (state None). Rows in registry order. `extended_to` (after the unit's kind)
+        is the unit's extended due date in `round`, blank without an extension."""
         index = ["unit", "name", "kind_label"]
         if self.cells.is_empty():
-            empty = pl.DataFrame(schema={c: pl.String for c in [*index, *self.rounds]})
+            empty = pl.DataFrame(schema={c: pl.String for c in [*index, "extended_to", *self.rounds]})
             return empty, empty
         cells = self.cells.with_columns(kind_label=pl.col("kind").map_elements(_kind, return_dtype=pl.String))
         order = cells.select("unit", "registry_order").unique().sort("registry_order")["unit"]
@@ -171,7 +172,15 @@ class CompletionBoard:
             frame = frame.join(order.to_frame().with_row_index("order"), on="unit").sort("order")
             return frame.select(*index, *self.rounds)
 
-        return wide("text"), wide("state")
+        extended = cells.filter((pl.col("round") == self.round) & pl.col("extended")).select(
+            "unit", extended_to=pl.col("due_date").dt.strftime("%Y-%m-%d")
+        )
+
+        texts = wide("text").join(extended, on="unit", how="left", maintain_order="left")
+        texts = texts.with_columns(pl.col("extended_to").fill_null(""))
+        states = wide("state").with_columns(extended_to=pl.lit(None, pl.String))  # not coloured
+        columns = [*index, "extended_to", *self.rounds]
+        return texts.select(columns), states.select(columns)
 
 
 def _kind(kind: str | None) -> str:
@@ -231,6 +240,8 @@ def completion_board(
             "days_late",
             "days_left",
             "rejected_attempts",
+            "due_date",
+            "extended",
         )
         for c in per_round
     ]
@@ -475,8 +486,8 @@ def _status_text(status: str | None, percent: float | None) -> str:
 
 
 def _helpers_text(helpers: list[dict] | None) -> str:
-    return ";".join(
-        f"{h['name'] or h['unit']}:{_status_text(h['status'], h['percent'])}" for h in helpers or []
+    return "；".join(
+        f"{h['name'] or h['unit']}：{_status_text(h['status'], h['percent'])}" for h in helpers or []
     )
 
 

@@ -113,14 +113,14 @@ def _days_left(u: dict) -> str:
 
 def status_text(c: Completion) -> str:
     lines = [
-        f"{c.round} 报送情况(截止日期 {c.due_date.isoformat()},今天 {c.today.isoformat()})",
-        f"应报单位 {c.expected} 个,已报送 {c.reported} 个,报送率 {_percent(c.rate)}",
+        f"{c.round} 报送情况（截止日期 {c.due_date.isoformat()}，今天 {c.today.isoformat()}）",
+        f"应报单位 {c.expected} 个，已报送 {c.reported} 个，报送率 {_percent(c.rate)}",
     ]
     if not c.expected:
         lines.append("本轮没有需要报送的单位。")
         return "\n".join(lines)
     states = list(ReportState)
-    lines += ["", "按单位类型:"]
+    lines += ["", "按单位类型："]
     lines.append(
         _table(
             ["类型", "应报", "已报送", *[s.label for s in states], "报送率"],
@@ -131,7 +131,7 @@ def status_text(c: Completion) -> str:
             ],
         )
     )
-    lines += ["", "各单位报送状态:"]
+    lines += ["", "各单位报送状态："]
     lines.append(
         _table(
             ["单位代码", "单位名称", "类型", "状态", "截止日期", "报送情况"],
@@ -141,7 +141,7 @@ def status_text(c: Completion) -> str:
                     u["name"],
                     _kind_label(u["kind"]),
                     L.report_state_text(u["state"], u["rejected_attempts"]),
-                    u["due_date"].isoformat() + ("(延期)" if u["extended"] else ""),
+                    u["due_date"].isoformat() + ("（延期）" if u["extended"] else ""),
                     _timeliness(u),
                 ]
                 for u in c.units.to_dicts()
@@ -150,10 +150,10 @@ def status_text(c: Completion) -> str:
     )
     lines += [
         "",
-        f"催报名单(未报送或被退回 {c.missing.height} 个,其中三天内到期或已逾期 {c.due_soon.height} 个):",
+        f"催报名单（未报送或被退回 {c.missing.height} 个，其中三天内到期或已逾期 {c.due_soon.height} 个）：",
     ]
     if c.missing.is_empty():
-        lines.append("无,全部单位均已报送。")
+        lines.append("无，全部单位均已报送。")
     else:
         lines.append(
             _table(

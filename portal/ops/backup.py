@@ -95,6 +95,11 @@ class BackupResult:
     includes_secret: bool
     lock_seconds: float  # how long writers were held off
 
+    @property
+    def file_bytes(self) -> int:
+        """The size of the .zip as written (what a download takes); `size` is before compression."""
+        return self.path.stat().st_size
+
 
 @dataclass
 class RestoreResult:
@@ -318,7 +323,7 @@ def _read_signed(archive: Path) -> _Signed:
                 carried = None
     except (zipfile.BadZipFile, KeyError, ValueError, UnicodeDecodeError):
         raise BackupError(
-            f"{archive} 不是本平台的备份文件(缺少或无法读取 {MANIFEST})。", usage=True
+            f"{archive} 不是本平台的备份文件（缺少或无法读取 {MANIFEST}）。", usage=True
         ) from None
     if (
         not isinstance(manifest, dict)
@@ -328,11 +333,11 @@ def _read_signed(archive: Path) -> _Signed:
         raise BackupError(f"{archive} 不是本平台的备份文件。", usage=True)
     if manifest.get("format_version", 0) > FORMAT_VERSION:
         raise BackupError(
-            f"备份文件格式版本 {manifest['format_version']} 高于本程序支持的版本,请升级平台程序。"
+            f"备份文件格式版本 {manifest['format_version']} 高于本程序支持的版本，请升级平台程序。"
         )
     if (manifest.get("schema_version") or 0) > SCHEMA_VERSION:
         raise BackupError(
-            f"备份中数据仓库的结构版本为 {manifest['schema_version']},高于本程序支持的 {SCHEMA_VERSION};"
+            f"备份中数据仓库的结构版本为 {manifest['schema_version']}，高于本程序支持的 {SCHEMA_VERSION};"
             "请先升级平台程序再恢复。"
         )
     return _Signed(manifest, raw, signature, carried)
@@ -469,7 +474,7 @@ def _copy_hashing(
 def _safe_name(name: str) -> PurePosixPath:
     rel = PurePosixPath(name)
     if rel.is_absolute() or ".." in rel.parts or not rel.parts or "\\" in name:
-        raise BackupError(f"备份文件已损坏或被篡改:不安全的路径 {name!r}。")
+        raise BackupError(f"备份文件已损坏或被篡改：不安全的路径 {name!r}。")
     return rel
 
 
@@ -487,15 +492,15 @@ def _extract_verified(archive: Path, manifest: dict, into: Path, progress: Progr
                     dst.flush()
                     os.fsync(dst.fileno())
             except KeyError:
-                raise BackupError(f"备份文件不完整:缺少 {entry['path']}。") from None
+                raise BackupError(f"备份文件不完整：缺少 {entry['path']}。") from None
             except _OverLimit:
                 raise BackupError(
                     f"备份文件已损坏或被篡改：{entry['path']} 超过清单所记的 {entry['size']} 字节，已停止解压。"
                 ) from None
             except (zipfile.BadZipFile, zlib_error()) as exc:
-                raise BackupError(f"备份文件已损坏:{entry['path']} 无法读取({exc})。") from None
+                raise BackupError(f"备份文件已损坏：{entry['path']} 无法读取（{exc}）。") from None
             if size != entry["size"] or sha256 != entry["sha256"]:
-                raise BackupError(f"备份文件已损坏:{entry['path']} 的校验值与清单不符。")
+                raise BackupError(f"备份文件已损坏：{entry['path']} 的校验值与清单不符。")
             size_total += size
     return size_total
 
@@ -586,14 +591,14 @@ def restore_backup(
     messages = []
     home.mkdir(parents=True, exist_ok=True)
     if recover_interrupted(portal):
-        messages.append("上次被中断的恢复已撤销,原数据已还原。")
+        messages.append("上次被中断的恢复已撤销，原数据已还原。")
     has_data = _has_data(portal)
     accepted = _authenticate(portal, signed, foreign, has_data)
     if accepted:
         messages.append(accepted)
     if not force and has_data:
         raise BackupError(
-            f"数据目录 {home} 中已有数据。如确认用备份覆盖,请加 --force(原数据会移到 backups/ 下保留)。",
+            f"数据目录 {home} 中已有数据。如确认用备份覆盖，请加 --force（原数据会移到 backups/ 下保留）。",
             usage=True,
         )
     budget = sum(e["size"] for e in manifest["files"])
@@ -615,13 +620,13 @@ def restore_backup(
         if (staging / SECRET_NAME).exists():
             os.chmod(staging / SECRET_NAME, 0o600)
         if not (staging / DB_NAME).is_file():
-            raise BackupError("备份文件不完整:没有数据仓库文件。")
+            raise BackupError("备份文件不完整：没有数据仓库文件。")
         _refuse_incomplete(staging / DB_NAME, "备份中的数据仓库已损坏或无法打开")
         checkpoint("restore.staged")
         replaced = _swap(portal, staging, old, work, stamp)
     except OSError as exc:
         shutil.rmtree(work, ignore_errors=True)
-        raise BackupError(f"恢复失败,原数据保持不变:{exc.strerror or exc}。") from None
+        raise BackupError(f"恢复失败，原数据保持不变：{exc.strerror or exc}。") from None
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -633,7 +638,7 @@ def restore_backup(
     if replaced:
         messages.append(f"原数据已移到 {replaced}。")
     if not manifest.get("includes_secret"):
-        messages.append("备份中没有签名密钥 secret.key,沿用本机的密钥;此前发出的模板可能无法通过签名校验。")
+        messages.append("备份中没有签名密钥 secret.key，沿用本机的密钥；此前发出的模板可能无法通过签名校验。")
     return RestoreResult(len(manifest["files"]), size, version, replaced, messages)
 
 
@@ -723,4 +728,4 @@ def restore_backup_as(
         Path(name).unlink(missing_ok=True)
     with portal.warehouse.transaction() as con:
         portal.audit(con, account.username, "backup.restore", None, f"files={result.files} foreign={foreign}")
-    return Outcome(True, "已从备份恢复:" + f"文件 {result.files} 个。" + "".join(result.messages))
+    return Outcome(True, "已从备份恢复：" + f"文件 {result.files} 个。" + "".join(result.messages))

@@ -12,6 +12,12 @@ from portal.core.context import Portal
 APP = Path(__file__).resolve().parents[1] / "ui" / "asgi_app.py"
 
 
+def upload_cap_mb(s) -> int:
+    """Streamlit's one server-wide upload limit: the largest of the page's uploaders (each uploader
+    sets its own smaller limit: the report, an evidence file, a backup to restore)."""
+    return max(s.max_upload_mb, s.evidence_max_mb, s.restore_max_mb)
+
+
 def streamlit_command(portal: Portal, port: int | None = None, headless: bool = True) -> list[str]:
     s = portal.settings
     return [
@@ -27,7 +33,7 @@ def streamlit_command(portal: Portal, port: int | None = None, headless: bool = 
         "--server.headless",
         str(headless).lower(),
         "--server.maxUploadSize",
-        str(max(s.max_upload_mb, s.evidence_max_mb)),
+        str(upload_cap_mb(s)),
         "--browser.gatherUsageStats",
         "false",
         "--global.developmentMode",

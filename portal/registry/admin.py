@@ -14,6 +14,7 @@ from portal.core.context import Portal
 from portal.core.labels import enum_label
 from portal.core.outcome import Outcome
 from portal.core.permissions import ACTIONS, missing_unit, require, scope_of, visible_units
+from portal.registry.audit_text import detail_text
 from schemas.enums import UnitKind
 from schemas.issues import Report
 from schemas.text import bad_email_addresses, email_addresses, is_webhook_url
@@ -62,7 +63,7 @@ def office_choices(portal: Portal, account) -> list[tuple[str, str]]:
 
 # --- 操作日志 (audit.view) -------------------------------------------------------------------------
 
-AUDIT_COLUMNS = ["logged_at", "actor", "action", "action_label", "target", "detail"]
+AUDIT_COLUMNS = ["logged_at", "actor", "action", "action_label", "target", "detail", "detail_text"]
 # The most rows one look at the log returns: enough to page through a day's work, small enough to
 # render at once. Filters narrow further.
 AUDIT_MAX_ROWS = 5000
@@ -94,7 +95,10 @@ def audit_log_as(
         frame = audit.lines(con, limit, action=action, actor=actor, since=since, until=until)
     labels = {code: _action_label(code) for code in frame["action"].unique().to_list()}
     frame = frame.with_columns(
-        action_label=pl.col("action").replace_strict(labels, default=pl.col("action"), return_dtype=pl.String)
+        action_label=pl.col("action").replace_strict(
+            labels, default=pl.col("action"), return_dtype=pl.String
+        ),
+        detail_text=pl.col("detail").map_elements(detail_text, return_dtype=pl.String, skip_nulls=True),
     )
     return frame.select(AUDIT_COLUMNS)
 

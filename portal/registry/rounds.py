@@ -85,7 +85,7 @@ def create_round(portal: Portal, actor, code: str, due: dt.date | None = None) -
             return Outcome(False, f"轮次 {code} 已存在。")
         rounds.insert(con, code, due, RoundState.OPEN)
         portal.audit(con, actor.username, "round.create", code, f"due={due}")
-    return Outcome(True, f"已新建轮次 {code},状态“{RoundState.OPEN.label}”,截止日期 {due}。")
+    return Outcome(True, f"已新建轮次 {code}，状态“{RoundState.OPEN.label}”，截止日期 {due}。")
 
 
 def set_round_state(portal: Portal, actor, code: str, state: RoundState | str) -> Outcome:
@@ -97,8 +97,8 @@ def set_round_state(portal: Portal, actor, code: str, state: RoundState | str) -
             return Outcome(False, f"轮次 {code} 不存在。")
         if state not in TRANSITIONS[found.state]:
             if found.state == RoundState.LOCKED:
-                return Outcome(False, f"轮次 {code} 已锁定,不能再更改。")
-            return Outcome(False, f"轮次 {code} 当前为“{found.state_label}”,不能改为“{state.label}”。")
+                return Outcome(False, f"轮次 {code} 已锁定，不能再更改。")
+            return Outcome(False, f"轮次 {code} 当前为“{found.state_label}”，不能改为“{state.label}”。")
         rounds.set_state(con, code, state)
         portal.audit(con, actor.username, "round.state", code, f"{found.state}→{state}")
     return Outcome(True, f"轮次 {code} 已由“{found.state_label}”改为“{state.label}”。")
@@ -111,7 +111,7 @@ def set_due_date(portal: Portal, actor, code: str, due: dt.date) -> Outcome:
         if found is None:
             return Outcome(False, f"轮次 {code} 不存在。")
         if found.state == RoundState.LOCKED:
-            return Outcome(False, f"轮次 {code} 已锁定,不能再更改截止日期。")
+            return Outcome(False, f"轮次 {code} 已锁定，不能再更改截止日期。")
         if due <= found.period.end():
             return Outcome(False, f"截止日期 {due} 应晚于该季度末 {found.period.end()}。")
         if due == found.due_date:

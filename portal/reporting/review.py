@@ -70,9 +70,9 @@ def review(
     scope is refused like a missing one: NotFound, the same words), with WorkflowError when the
     workflow forbids it."""
     if decision not in TRANSITIONS:
-        raise WorkflowError(f"未知的审核操作“{decision}”,只能是通过或退回。")
+        raise WorkflowError(f"未知的审核操作“{decision}”，只能是通过或退回。")
     if decision == RETURN and not (comment or "").strip() and not items:
-        raise WorkflowError("退回时必须填写退回意见,说明需要单位修改什么。")
+        raise WorkflowError("退回时必须填写退回意见，说明需要单位修改什么。")
     allowed_from, target = TRANSITIONS[decision]
     with portal.warehouse.transaction() as con:
         sub = submissions.submission_with_round(con, submission_id)
@@ -81,10 +81,10 @@ def review(
         )
         status = SubmissionStatus(sub["status"])
         if sub["round_state"] == RoundState.LOCKED:
-            raise WorkflowError(f"轮次 {sub['round']} 已锁定,不能再审核或修改。")
+            raise WorkflowError(f"轮次 {sub['round']} 已锁定，不能再审核或修改。")
         if status not in allowed_from:
             raise WorkflowError(
-                f"报送记录 {submission_id} 当前状态为“{status.label}”,不能{'通过' if decision == APPROVE else '退回'}。"
+                f"报送记录 {submission_id} 当前状态为“{status.label}”，不能{'通过' if decision == APPROVE else '退回'}。"
                 + (
                     "单位需重新报送。"
                     if status in (SubmissionStatus.RETURNED, SubmissionStatus.REJECTED)
@@ -124,7 +124,7 @@ def grant_extension(portal: Portal, actor, round_code: str, unit: str, due: dt.d
         if rnd is None:
             raise WorkflowError(f"轮次 {round_code} 不存在。")
         if rnd.state == RoundState.LOCKED:
-            raise WorkflowError(f"轮次 {round_code} 已锁定,不能再延期。")
+            raise WorkflowError(f"轮次 {round_code} 已锁定，不能再延期。")
         if due <= rnd.due_date:
             raise WorkflowError(f"延期后的截止日期须晚于原截止日期 {rnd.due_date}。")
         if lookups.unit_name(con, unit) is None:  # as for a unit outside the actor's scope

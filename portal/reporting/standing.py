@@ -28,11 +28,11 @@ def due_banner(
         return None
     days = (due - today).days
     if days < 0:
-        return Banner("error", f"{round_code} 轮次已于 {due} 截止,已逾期 {-days} 天,请尽快报送。")
+        return Banner("error", f"{round_code} 轮次已于 {due} 截止，已逾期 {-days} 天，请尽快报送。")
     if days == 0:
-        return Banner("warning", f"{round_code} 轮次今天({due})截止,请今天内完成报送。")
+        return Banner("warning", f"{round_code} 轮次今天（{due}）截止，请今天内完成报送。")
     if days <= DUE_SOON_DAYS:
-        return Banner("warning", f"距 {round_code} 轮次截止还有 {days} 天({due}),请按时报送。")
+        return Banner("warning", f"距 {round_code} 轮次截止还有 {days} 天（{due}），请按时报送。")
     return None
 
 

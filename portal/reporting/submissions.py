@@ -65,12 +65,12 @@ class IngestResult:
     def summary(self) -> str:
         who = f"{self.unit or '未知单位'} {self.round or ''}".strip()
         if self.submission_id is None:
-            return f"{self.file_name or '文件'}:未能识别所属单位和轮次,未登记。{self.report.summary()}"
+            return f"{self.file_name or '文件'}：未能识别所属单位和轮次，未登记。{self.report.summary()}"
         if self.duplicate:
-            return f"{who}:同一文件已于报送记录 {self.submission_id} 登记过,未重复登记。"
+            return f"{who}：同一文件已于报送记录 {self.submission_id} 登记过，未重复登记。"
         state = self.status.label if self.status else ""
-        late = f",逾期 {self.days_late} 天" if self.days_late else ""
-        return f"{who}:第 {self.version} 版,{state}{late}(报送记录 {self.submission_id})。{self.report.summary()}"
+        late = f"，逾期 {self.days_late} 天" if self.days_late else ""
+        return f"{who}：第 {self.version} 版，{state}{late}（报送记录 {self.submission_id}）。{self.report.summary()}"
 
 
 def _value_frame(result: ValidationResult) -> pl.DataFrame:

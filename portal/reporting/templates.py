@@ -130,11 +130,11 @@ def template_context(portal: Portal, unit: str, round_code: str) -> TemplateCont
     rows = _gather(portal, round_code, unit)
     record = rows.units.row(0, named=True)
     if not record["active"]:
-        raise TemplateRequestError(f"单位“{record['name']}”({unit})已停用,不生成模板。")
+        raise TemplateRequestError(f"单位“{record['name']}”（{unit}）已停用，不生成模板。")
     contexts = list(_contexts(portal, rows))
     if not contexts:
         raise TemplateRequestError(
-            f"单位“{record['name']}”({unit})没有负责的指标或任务,{round_code} 轮无需填报。"
+            f"单位“{record['name']}”（{unit}）没有负责的指标或任务，{round_code} 轮无需填报。"
         )
     return contexts[0]
 

@@ -161,9 +161,9 @@ def report_round(portal: Portal, account, unit: str, round_code: str | None = No
     if rnd is None:
         can, why = False, "目前没有开放的调度轮次。"
     elif rnd.state == RoundState.LOCKED:
-        can, why = False, f"{rnd.code} 轮次已锁定,不能再报送。"
+        can, why = False, f"{rnd.code} 轮次已锁定，不能再报送。"
     elif rnd.state == RoundState.CLOSED and not allowed(account, "upload.after_close", unit):
-        can, why = False, f"{rnd.code} 轮次已截止,如需补报请联系办公室。"
+        can, why = False, f"{rnd.code} 轮次已截止，如需补报请联系办公室。"
     else:
         can, why = True, ""
     due, state = (found.due_date, found.state) if found else (None, None)
@@ -375,7 +375,7 @@ _FIELD_LABELS = {
     "value": "本期值",
     "note": "说明",
     "status": "进展状态",
-    "percent": "完成进度(%)",
+    "percent": "完成进度（%）",
     "narrative": "进展情况",
     "problems": "存在问题",
     "next_steps": "下步打算",
@@ -479,7 +479,7 @@ def review_submission(
     except WorkflowError as exc:
         return Outcome(False, str(exc))
     what = "已通过" if decision == APPROVE else "已退回"
-    extra = f",含 {len(result.items)} 条逐项意见" if result.items else ""
+    extra = f"，含 {len(result.items)} 条逐项意见" if result.items else ""
     return Outcome(True, f"{sub['unit']} {sub['round']} 第 {sub['version']} 版{what}{extra}。")
 
 
@@ -575,7 +575,7 @@ def upload_evidence(
     if sub["status"] not in ACCEPTED_STATUSES:
         return EvidenceResult(
             False,
-            f"报送记录 {submission_id} 状态为“{SubmissionStatus(sub['status']).label}”,不能挂接佐证材料。",
+            f"报送记录 {submission_id} 状态为“{SubmissionStatus(sub['status']).label}”，不能挂接佐证材料。",
         )
     checked = ev.check(data, file_name, portal.settings.evidence_max_mb)
     issues, name = list(checked.issues), checked.name
@@ -583,11 +583,11 @@ def upload_evidence(
         rnd = rounds.get(con, sub["round"])
         tasks = {code for kind, code in submissions.item_codes(con, submission_id) if kind == "task"}
     if rnd is not None and rnd.state == RoundState.LOCKED:
-        return EvidenceResult(False, f"轮次 {sub['round']} 已锁定,不能再上传佐证材料。")
+        return EvidenceResult(False, f"轮次 {sub['round']} 已锁定，不能再上传佐证材料。")
     if task and task not in tasks:
         issues.append(Issue.make("evidence-task-unknown", value=task, submission=submission_id))
     if issues:
-        return EvidenceResult(False, "未接收:" + ";".join(i.message for i in issues), issues)
+        return EvidenceResult(False, "未接收：" + ";".join(i.message for i in issues), issues)
     kind = checked.kind
     digest, path = filestore.store(ev.evidence_dir(portal.settings.home), data, kind.extensions[0])
     now = portal.settings.now()
@@ -613,7 +613,7 @@ def upload_evidence(
             ),  # fmt: skip
         )
     where = f"任务 {task}" if task else f"报送记录 {submission_id}"
-    return EvidenceResult(True, f"已上传佐证材料“{name}”({kind.name}),挂接到{where}。", [], evidence_id)
+    return EvidenceResult(True, f"已上传佐证材料“{name}”（{kind.name}），挂接到{where}。", [], evidence_id)
 
 
 def list_evidence(portal: Portal, account, submission_id: int) -> pl.DataFrame:

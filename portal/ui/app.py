@@ -20,7 +20,7 @@ import streamlit as st
 
 from portal.accounts.auth import check_session, sign_out
 from portal.core import labels as L
-from portal.ui import web
+from portal.ui import web, zh
 from portal.ui.navigation import (
     other_addresses,
     page_modules,
@@ -42,14 +42,14 @@ def _sidebar(portal, account, session) -> None:
     info = sidebar_info(portal, account)
     with st.sidebar:
         st.markdown(f"**{plain(info.display_name)}**")
-        st.caption(f"{L.SIDEBAR_ROLE}:{info.role_label}")
+        st.caption(f"{L.SIDEBAR_ROLE}：{info.role_label}")
         if info.unit:
-            st.caption(f"{L.SIDEBAR_UNIT}:{plain(info.unit_name or info.unit)}({plain(info.unit)})")
-        st.caption(f"{L.SIDEBAR_TODAY}:{info.today:%Y-%m-%d}")
+            st.caption(f"{L.SIDEBAR_UNIT}：{plain(info.unit_name or info.unit)}（{plain(info.unit)}）")
+        st.caption(f"{L.SIDEBAR_TODAY}：{info.today:%Y-%m-%d}")
         if info.round:
             st.caption(
-                f"{L.SIDEBAR_ROUND}:{info.round.code}({info.round.state_label},"
-                f"{L.DUE} {info.round.due_date:%Y-%m-%d})"
+                f"{L.SIDEBAR_ROUND}：{info.round.code}（{info.round.state_label}，"
+                f"{L.DUE} {info.round.due_date:%Y-%m-%d}）"
             )
         else:
             st.caption(L.SIDEBAR_NO_ROUND)
@@ -99,6 +99,7 @@ def _unavailable(path: str, landing, account):
 
 def main() -> None:
     _warm_reader()
+    zh.inject()  # Chinese in place of Streamlit's own English widget texts
     portal = web.portal()
     session = web.session()
     if session is None and web.first_run():  # a missing or damaged warehouse is said at once

@@ -44,6 +44,7 @@ def matrix_table(texts: pl.DataFrame, states: pl.DataFrame):
         "unit": L.COLUMNS["unit"],
         "name": L.COLUMNS["unit_name"],
         "kind_label": L.COLUMNS["kind_label"],
+        "extended_to": L.COLUMNS["extended_to"],
     }
     # st.table renders Markdown in its cells: unit names are user text.
     texts = texts.with_columns(
@@ -148,29 +149,44 @@ def history_chart(history: pl.DataFrame, title: str) -> alt.Chart:
     )
 
 
-def totals_chart(summary: pl.DataFrame, grades: list[str]) -> alt.Chart:
-    """Horizontal bars of each unit's total, best first, coloured by grade."""
-    data = summary.select(pl.col("unit_name").alias("name"), "total", "rank", "grade").to_pandas()
-    return (
-        alt.Chart(data)
-        .mark_bar()
-        .encode(
-            x=alt.X("total:Q", title=L.CHART_TOTAL),
-            y=alt.Y("name:N", title=L.CHART_UNIT, sort="-x"),
-            color=alt.Color(
-                "grade:N",
-                title=L.CHART_GRADE,
-                scale=alt.Scale(domain=grades, range=GRADE_COLOURS[: len(grades)]),
-            ),
-            tooltip=[
-                alt.Tooltip("name:N", title=L.CHART_UNIT),
-                alt.Tooltip("total:Q", title=L.CHART_TOTAL, format=".2f"),
-                alt.Tooltip("rank:Q", title=L.COLUMNS["rank"]),
-                alt.Tooltip("grade:N", title=L.CHART_GRADE),
-            ],
+# Pixels per unit in the totals chart: a readable bar and room for every unit's name beside it.
+TOTALS_BAR_STEP = 26
+
+
+def totals_chart(summary: pl.DataFrame, grades: list[str]) -> alt.LayerChart:
+    """Horizontal bars of each unit's total, best first, coloured by grade; every unit's name on the
+    axis (Vega would drop every other label where they seem to crowd) and each bar's total and
+    grade written at its end, so the red 不合格 bar reads as such without the legend."""
+    data = summary.select(pl.col("unit_name").alias("name"), "total", "rank", "grade").with_columns(
+        label=pl.struct("total", "grade").map_elements(
+            lambda r: f"{r['total']:.2f} 分 · {r['grade']}", return_dtype=pl.String
         )
-        .properties(height=max(160, 22 * summary.height))
     )
+    order = data.sort(["total", "rank"], descending=[True, False])["name"].to_list()
+    base = alt.Chart(data.to_pandas()).encode(
+        x=alt.X("total:Q", title=L.CHART_TOTAL),
+        y=alt.Y(
+            "name:N",
+            title=L.CHART_UNIT,
+            sort=order,
+            axis=alt.Axis(labelOverlap=False, labelLimit=0, labelFontSize=12),
+        ),
+        tooltip=[
+            alt.Tooltip("name:N", title=L.CHART_UNIT),
+            alt.Tooltip("total:Q", title=L.CHART_TOTAL, format=".2f"),
+            alt.Tooltip("rank:Q", title=L.COLUMNS["rank"]),
+            alt.Tooltip("grade:N", title=L.CHART_GRADE),
+        ],
+    )
+    bars = base.mark_bar().encode(
+        color=alt.Color(
+            "grade:N",
+            title=L.CHART_GRADE,
+            scale=alt.Scale(domain=grades, range=GRADE_COLOURS[: len(grades)]),
+        )
+    )
+    labels = base.mark_text(align="left", dx=4, fontSize=12).encode(text="label:N")
+    return alt.layer(bars, labels).properties(height=alt.Step(TOTALS_BAR_STEP))
 
 
 # Task status colours, in portal.dashboards.TASK_STATUSES order: done, moving, behind, not started,

@@ -74,3 +74,11 @@ def kept_tabs(labels: list[str], key: str):
     used to send the page back to the first tab) and across a reload: the choice is kept in the
     address as `?{key}=标签`, so a bookmark opens the same tab."""
     return st.tabs(labels, key=key, bind="query-params")
+
+
+def column_widths(large: tuple[str, ...] = (), small: tuple[str, ...] = ()) -> dict:
+    """column_config for a grid headed by L.headed: free text (进展情况) wide enough to read, short
+    codes narrow, so what matters is in view at 1440 px without scrolling sideways."""
+    config = {L.COLUMNS[k]: st.column_config.TextColumn(width="large") for k in large}
+    config |= {L.COLUMNS[k]: st.column_config.Column(width="small") for k in small}
+    return config

@@ -72,7 +72,9 @@ def test_the_office_edits_a_units_contact_and_deactivates_it(site):
     at.checkbox(key="admin_unit_active_JZKF-JFJ").uncheck()
     at = at.button(key="admin_unit_save").click().run()
     assert not at.exception, at.exception
-    assert texts(at.success) == ["已修改责任单位 JZKF-JFJ 经发局:联系人、联系电话、停用(不再计入应报单位)。"]
+    assert texts(at.success) == [
+        "已修改责任单位 JZKF-JFJ 经发局：联系人、联系电话、停用（不再计入应报单位）。"
+    ]
     units = tab(at, L.TAB_UNITS).dataframe[0].value
     row = units[units["代码"] == "JZKF-JFJ"].iloc[0]
     assert (row["联系人"], row["联系电话"], bool(row["启用"])) == ("张三", "0716-1234567", False)
@@ -148,7 +150,7 @@ def test_the_evaluator_sees_the_scheme_and_saves_a_valid_one(site):
     at = at.run()
     at = at.button(key="assess_scheme_save").click().run()
     assert not at.exception, at.exception
-    assert texts(at.success) == ["已保存 JZ 2025 年的考核方案(scoring/JZ-2025.toml),重新计算后生效。"]
+    assert texts(at.success) == ["已保存 JZ 2025 年的考核方案（scoring/JZ-2025.toml），重新计算后生效。"]
     assert (site.settings.home / "scoring" / "JZ-2025.toml").read_bytes() == text
     assert scheme_expander(at)[0].text_area[0].value == text.decode()
     assert audit(site, "assessment.configure")[-1][:2] == ("eval1", "JZ/2025")

@@ -53,7 +53,7 @@ def test_admin_creates_an_account_who_must_then_change_the_one_time_password(sit
     at.selectbox(key="admin_new_unit").set_value("JZKF-JFJ")
     at = at.button(key="admin_new_submit").click().run()
     assert not at.exception, at.exception
-    assert texts(at.success) == ["已创建账号 jfj(单位填报员)。初始密码只显示这一次,首次登录后须修改。"]
+    assert texts(at.success) == ["已创建账号 jfj（单位填报员）。初始密码只显示这一次，首次登录后须修改。"]
     one_time = at.code[0].value
     assert "jfj" in set(at.dataframe[0].value["用户名"])
     assert audit(site, "account.create")[-1] == ("boss", "jfj", "role=unit_reporter unit=JZKF-JFJ")
@@ -92,7 +92,9 @@ def test_admin_creates_an_office_account_for_offices_picked_by_name(site):
     offices.set_value(["SZ", "SNJ"])
     at = at.button(key="admin_new_submit").click().run()
     assert not at.exception, at.exception
-    assert texts(at.success) == ["已创建账号 rev_sz(办公室审核员)。初始密码只显示这一次,首次登录后须修改。"]
+    assert texts(at.success) == [
+        "已创建账号 rev_sz（办公室审核员）。初始密码只显示这一次，首次登录后须修改。"
+    ]
     assert audit(site, "account.create")[-1] == ("boss", "rev_sz", "role=office_reviewer unit= scope=SZ,SNJ")
     accounts = at.dataframe[0].value
     scopes = dict(zip(accounts["用户名"], accounts["范围"], strict=True))
@@ -147,7 +149,7 @@ def test_admin_deactivates_an_account_and_resets_a_password(site):
     assert texts(at.success) == ["账号 rep1 已停用。"]
     at.selectbox(key="admin_account_pick").set_value("rep1")
     at = at.button(key="admin_reset").click().run()
-    assert texts(at.success) == ["已重置账号 rep1 的密码。新密码只显示这一次,首次登录后须修改。"]
+    assert texts(at.success) == ["已重置账号 rep1 的密码。新密码只显示这一次，首次登录后须修改。"]
     assert len(at.code[0].value) == 19
     assert audit(site, "account.deactivate") == [("boss", "rep1", None)]
     assert audit(site, "account.reset_password") == [("boss", "rep1", None)]
@@ -172,7 +174,7 @@ def test_the_office_moves_a_due_date_and_creates_the_next_round(site):
     assert texts(at.success) == ["轮次 2025Q3 的截止日期已由 2025-10-15 改为 2025-10-20。"]
     assert at.text_input(key="admin_round_new_code").value == "2025Q4"
     at = at.button(key="admin_round_create").click().run()
-    assert texts(at.success) == ["已新建轮次 2025Q4,状态“填报中”,截止日期 2026-01-15。"]
+    assert texts(at.success) == ["已新建轮次 2025Q4，状态“填报中”，截止日期 2026-01-15。"]
     assert [r[0] for r in audit(site, "round.due_date") + audit(site, "round.create")] == [
         "office1",
         "office1",
@@ -220,6 +222,16 @@ def test_admin_makes_a_backup_and_gets_a_download_button_for_it(site):
     assert [actor for actor, _, _ in audit(site, "backup.create")] == ["boss"]
 
 
+def test_a_backup_is_listed_with_the_size_of_its_zip_not_of_its_content(site):
+    at = admin_page("boss")
+    at.button(key="admin_backup_create").click().run()
+    (made,) = (site.settings.backups_dir).glob("*.zip")
+    size = L.size_text(made.stat().st_size)
+    assert texts(at.success) == [f"{L.BACKUP_CREATED} {made.name}（{size}）"]
+    assert any(f"·  {size}  ·" in m for m in texts(at.markdown))
+    assert at.file_uploader(key="admin_backup_file").proto.max_upload_size_mb == site.settings.restore_max_mb
+
+
 def test_admin_unlocks_an_account_locked_by_failed_sign_ins(site):
     from portal.accounts.auth import sign_in as sign_in_directly
 
@@ -229,7 +241,7 @@ def test_admin_unlocks_an_account_locked_by_failed_sign_ins(site):
     at = admin_page("boss")
     at.selectbox(key="admin_account_pick").set_value("rep1")
     at = at.button(key="admin_unlock").click().run()
-    assert texts(at.success) == ["账号 rep1 已解除锁定,可以重新登录。"]
+    assert texts(at.success) == ["账号 rep1 已解除锁定，可以重新登录。"]
     assert sign_in_directly(site, "rep1", "pw-rep1-123").ok
     assert [row[:2] for row in audit(site, "account.unlock")] == [("boss", "rep1")]
 

@@ -55,7 +55,10 @@ def test_the_evaluator_sees_ranks_grades_a_chart_and_the_export(site):
     assert ranks[0] == 1 and ranks.count(1) >= 1 and all(r >= 1 for r in ranks)
     assert set(table["等次"]) <= {"优秀", "良好", "合格", "不合格"}
     # Only approved data counts: the approved unit's indicators earned points, nobody else's did.
-    scores = dict(zip(table["单位名称"], table["指标完成"], strict=True))
+    # (shown as text: "—" for a unit without indicators, never a 0 that reads as a failed score)
+    scores = {
+        k: 0.0 if v == "—" else float(v) for k, v in zip(table["单位名称"], table["指标完成"], strict=True)
+    }
     assert scores[APPROVED_NAME] > 0 and sum(v for k, v in scores.items() if k != APPROVED_NAME) == 0
     assert len(at.get("vega_lite_chart")) == 1
     assert at.download_button(key="assess_export").label == L.ASSESS_EXPORT
@@ -110,6 +113,23 @@ def test_a_bonus_without_a_reason_is_refused_with_a_message(site):
     assert not at.exception, at.exception
     assert len(at.error) == 1 and "理由" in at.error[0].value
     assert audit(site, "assessment.bonus.add") == []
+
+
+def test_a_bonus_over_the_cap_is_refused_naming_the_typed_value_and_the_range(site):
+    at = assessment_page("eval1")
+    assert at.number_input(key="assess_bonus_points").label == L.BONUS_POINTS_RANGE.format(max=5.0)
+    at.number_input(key="assess_bonus_points").set_value(99.0)
+    at.text_area(key="assess_bonus_reason").input("获评省级创新平台")
+    at = at.button(key="assess_bonus_submit").click().run()
+    assert len(at.error) == 1
+    assert "加分分值 99 无效" in at.error[0].value and "加分上限 5" in at.error[0].value
+    assert audit(site, "assessment.bonus.add") == []
+
+
+def test_units_without_indicators_show_a_dash_not_a_zero_in_the_summary(site):
+    at = assessment_page("eval1")
+    assert "—" in set(summary(at)["指标完成"])
+    assert L.ASSESS_NOT_APPLICABLE in texts(at.caption)
 
 
 @pytest.mark.parametrize("username", ["office1", "boss"])

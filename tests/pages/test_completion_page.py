@@ -43,7 +43,7 @@ def test_the_office_sees_each_units_state_beside_its_name_in_the_matrix(site):
     assert texts(at.title) == [L.PAGE_COMPLETION]
     assert matrix_row(at, VALIDATED_NAME)["2025Q3"] == "已报送-待审"
     assert matrix_row(at, APPROVED_NAME)["2025Q3"] == "已通过"
-    assert matrix_row(at, APPROVED_NAME)["2025Q2"] == "未报送(已逾期)"
+    assert matrix_row(at, APPROVED_NAME)["2025Q2"] == "未报送（已逾期）"
     assert matrix_row(at, APPROVED_NAME)["单位代码"] == APPROVED_UNIT
     columns = list(at.table[0].value.columns)
     assert columns[:3] == ["单位代码", "单位名称", "单位类型"] and columns[-1] == "2025Q3"

@@ -28,13 +28,13 @@ def test_a_unit_sees_its_round_due_date_status_and_workload(site):
 def test_a_unit_two_days_before_the_due_date_gets_a_warning_banner(site, monkeypatch):
     monkeypatch.setenv("PORTAL_TODAY", "2025-10-13")
     at = signed_in("rep1")
-    assert texts(at.warning) == ["距 2025Q3 轮次截止还有 2 天(2025-10-15),请按时报送。"]
+    assert texts(at.warning) == ["距 2025Q3 轮次截止还有 2 天（2025-10-15），请按时报送。"]
 
 
 def test_a_unit_past_the_due_date_gets_an_error_banner(site, monkeypatch):
     monkeypatch.setenv("PORTAL_TODAY", "2025-10-18")
     at = signed_in("rep1")
-    assert texts(at.error) == ["2025Q3 轮次已于 2025-10-15 截止,已逾期 3 天,请尽快报送。"]
+    assert texts(at.error) == ["2025Q3 轮次已于 2025-10-15 截止，已逾期 3 天，请尽快报送。"]
 
 
 @pytest.mark.parametrize("role", [Role.OFFICE_REVIEWER, Role.EVALUATOR, Role.ADMIN], ids=str)

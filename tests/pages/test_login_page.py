@@ -29,10 +29,10 @@ def test_the_right_password_opens_the_overview_with_the_account_in_the_sidebar(s
     at = signed_in("rep1")
     assert texts(at.title) == [L.APP_TITLE]
     sidebar = texts(at.sidebar.caption)
-    assert "角色:单位填报员" in sidebar
-    assert "单位:创新创业服务中心(JZKF-CXCY)" in sidebar
-    assert "今天:2025-10-10" in sidebar
-    assert "当前轮次:2025Q3(填报中,截止 2025-10-15)" in sidebar
+    assert "角色：单位填报员" in sidebar
+    assert "单位：创新创业服务中心（JZKF-CXCY）" in sidebar
+    assert "今天：2025-10-10" in sidebar
+    assert "当前轮次：2025Q3（填报中，截止 2025-10-15）" in sidebar
     assert audit(site, "auth.sign_in")[-1][0] == "rep1"
 
 

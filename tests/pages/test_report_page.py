@@ -63,7 +63,7 @@ def test_a_reporter_sees_its_own_unit_round_and_template_button_without_a_unit_p
     assert texts(at.title) == [L.PAGE_REPORT]
     assert "report_unit" not in [s.key for s in at.selectbox]
     assert "report_round" not in [s.key for s in at.selectbox]
-    assert f"创新创业服务中心({UNIT})" in texts(at.subheader)
+    assert f"创新创业服务中心（{UNIT}）" in texts(at.subheader)
     assert [m.value for m in at.metric][:3] == ["2025Q3", "填报中", "2025-10-15"]
     assert at.download_button(key="report_template_download").label == L.REPORT_TEMPLATE_DOWNLOAD
     assert at.button(key="report_upload").label == L.REPORT_UPLOAD
@@ -73,7 +73,7 @@ def test_a_reporter_sees_its_own_unit_round_and_template_button_without_a_unit_p
 
 def test_a_filled_workbook_uploaded_through_the_page_is_accepted_and_shows_in_history(site):
     at = _upload(report_page(), "填报.xlsx", fill_valid(_template(site)))
-    assert [s.value for s in at.success][0].startswith(f"{UNIT} 2025Q3:第 1 版,已报送-待审")
+    assert [s.value for s in at.success][0].startswith(f"{UNIT} 2025Q3：第 1 版，已报送-待审")
     history = _frame(at, "report_history")
     assert list(history["状态"]) == ["已报送-待审"] and list(history["版本"]) == [1]
     assert at.selectbox(key="report_version").value == history["报送编号"][0]
@@ -87,7 +87,7 @@ def test_a_bad_workbook_shows_the_report_table_and_the_annotated_download(site):
     template = _template(site)
     code = next(iter(template_rows(template)["indicator_values"]))
     at = _upload(report_page(), "填报.xlsx", fill_valid(template, indicators={code: "很多"}))
-    assert texts(at.error)[0].startswith(f"{UNIT} 2025Q3:第 1 版,未通过校验")
+    assert texts(at.error)[0].startswith(f"{UNIT} 2025Q3：第 1 版，未通过校验")
     report = _frame(at, "report_issues")
     assert list(report.columns) == ["级别", "工作表", "单元格", "列", "填写内容", "问题", "修改建议"]
     first = report.iloc[0]
@@ -106,7 +106,7 @@ def test_evidence_is_uploaded_and_listed_through_the_page(site):
     at = at.run()
     at = at.button(key="report_evidence_upload").click().run()
     assert not at.exception, at.exception
-    assert any(t.startswith("已上传佐证材料“现场照片.png”(PNG 图片)") for t in texts(at.success))
+    assert any(t.startswith("已上传佐证材料“现场照片.png”（PNG 图片）") for t in texts(at.success))
     assert list(_frame(at, "report_evidence_list")["文件名"]) == ["现场照片.png"]
     assert at.download_button(key="report_evidence_download").label == L.EVIDENCE_DOWNLOAD
     assert _rows(site, "SELECT uploaded_by, media_type FROM evidence") == [("rep1", "image/png")]
@@ -148,7 +148,7 @@ def test_the_office_picks_a_unit_and_sees_that_units_page(site):
     at = report_page("office1")
     at = at.selectbox(key="report_unit").set_value(OTHER).run()
     assert not at.exception, at.exception
-    assert "经发局(JZKF-JFJ)" in texts(at.subheader)
+    assert "经发局（JZKF-JFJ）" in texts(at.subheader)
     assert at.selectbox(key="report_round").value == "2025Q3"  # the office may also load closed rounds
     assert "2025Q2" in at.selectbox(key="report_round").options
 
@@ -180,8 +180,8 @@ def test_a_workbook_with_a_far_away_cell_is_refused_on_the_page_and_the_app_keep
 
     far = hostile.with_cells("指标填报", ["XFD1048576"])(fill_valid(_template(site)))
     at = _upload(report_page(), "远处单元格.xlsx", far)
-    assert texts(at.error)[0].startswith(f"{UNIT} 2025Q3:第 1 版,未通过校验")
+    assert texts(at.error)[0].startswith(f"{UNIT} 2025Q3：第 1 版，未通过校验")
     report = _frame(at, "report_issues")
     assert ("指标填报", "XFD1048576") in set(zip(report["工作表"], report["单元格"], strict=True))
     at = _upload(at, "填报.xlsx", fill_valid(_template(site)))
-    assert [s.value for s in at.success][0].startswith(f"{UNIT} 2025Q3:第 2 版,已报送-待审")
+    assert [s.value for s in at.success][0].startswith(f"{UNIT} 2025Q3：第 2 版，已报送-待审")

@@ -55,7 +55,7 @@ def test_the_office_sees_the_submission_beside_the_previous_quarter_and_approves
     assert at.selectbox(key="review_pick").value == sid
     values = _table(at, "上季度已通过值")
     assert values is not None and len(values) > 0
-    assert _table(at, "上季度进度(%)") is not None
+    assert _table(at, "上季度进度（%）") is not None
     assert at.download_button(key="review_original_download").label == L.REPORT_ORIGINAL_DOWNLOAD
     assert at.button(key="review_approve").label == L.REVIEW_APPROVE
     at.text_area(key="review_comment").input("数据完整,同意。")
@@ -79,7 +79,7 @@ def test_the_office_returns_with_a_comment_and_a_per_item_comment(site):
     at.text_input(key=f"review_item_indicator:{code}").input("与统计公报不一致")
     at = at.button(key="review_return").click().run()
     assert not at.exception, at.exception
-    assert texts(at.success) == [f"{UNIT} 2025Q3 第 1 版已退回,含 1 条逐项意见。"]
+    assert texts(at.success) == [f"{UNIT} 2025Q3 第 1 版已退回，含 1 条逐项意见。"]
     assert _rows(site, "SELECT status FROM submissions WHERE id = ?", [sid]) == [("returned",)]
     assert [r[0] for r in _rows(site, "SELECT comment FROM reviews ORDER BY id")] == [
         "请补充数据来源",
@@ -90,7 +90,7 @@ def test_the_office_returns_with_a_comment_and_a_per_item_comment(site):
 def test_returning_without_a_comment_shows_why_and_changes_nothing(site):
     sid = _submitted(site)
     at = review_page().button(key="review_return").click().run()
-    assert texts(at.error) == ["退回时必须填写退回意见,说明需要单位修改什么。"]
+    assert texts(at.error) == ["退回时必须填写退回意见，说明需要单位修改什么。"]
     assert _rows(site, "SELECT status FROM submissions WHERE id = ?", [sid]) == [("validated",)]
 
 

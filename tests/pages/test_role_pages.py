@@ -65,7 +65,7 @@ def test_a_unit_reporter_has_no_system_administration_and_no_plans_table(site):
     with pytest.raises(ValueError):
         at.switch_page("../../pages/admin.py")
     assert not at.dataframe
-    assert texts(at.subheader) == [f"{L.HOME_UNIT_HEADING}:创新创业服务中心"]
+    assert texts(at.subheader) == [f"{L.HOME_UNIT_HEADING}：创新创业服务中心"]
 
 
 def test_a_unit_reporter_sees_no_other_units_name_anywhere_on_its_pages(site):
@@ -95,4 +95,4 @@ def test_an_account_whose_role_changes_loses_the_page_at_its_next_run(site):
     assert not at.exception, at.exception
     assert L.PAGE_ADMIN not in texts(at.title)
     assert not at.tabs
-    assert "角色:考核评价员" in texts(at.sidebar.caption)
+    assert "角色：考核评价员" in texts(at.sidebar.caption)

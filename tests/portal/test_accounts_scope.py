@@ -110,7 +110,7 @@ def test_accounts_add_prints_the_one_time_password_once_and_it_signs_in(demo_por
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines[0] == "已创建账号 office_sz(办公室审核员)。初始密码只显示这一次,首次登录后须修改。"
+    assert lines[0] == "已创建账号 office_sz（办公室审核员）。初始密码只显示这一次，首次登录后须修改。"
     password = lines[1].split("：")[1]
     assert done.stdout.count(password) == 1
     session = sign_in(demo_portal, "office_sz", password).session

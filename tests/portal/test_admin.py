@@ -189,16 +189,16 @@ def test_a_round_is_closed_reopened_closed_and_locked_with_every_step_audited(po
 
 def test_an_open_round_must_be_closed_before_it_is_locked(portal):
     outcome = set_round_state(portal, OFFICE, "2025Q3", RoundState.LOCKED)
-    assert (outcome.ok, outcome.message) == (False, "轮次 2025Q3 当前为“填报中”,不能改为“已锁定”。")
+    assert (outcome.ok, outcome.message) == (False, "轮次 2025Q3 当前为“填报中”，不能改为“已锁定”。")
     assert round_row(portal, "2025Q3")[0] == "open"
 
 
 def test_a_locked_round_cannot_change_at_all(portal):
     set_round_state(portal, OFFICE, "2025Q2", RoundState.LOCKED)
     for state in RoundState:
-        assert set_round_state(portal, OFFICE, "2025Q2", state).message == "轮次 2025Q2 已锁定,不能再更改。"
+        assert set_round_state(portal, OFFICE, "2025Q2", state).message == "轮次 2025Q2 已锁定，不能再更改。"
     refused = set_due_date(portal, OFFICE, "2025Q2", dt.date(2025, 7, 31))
-    assert refused.message == "轮次 2025Q2 已锁定,不能再更改截止日期。"
+    assert refused.message == "轮次 2025Q2 已锁定，不能再更改截止日期。"
 
 
 def test_the_due_date_moves_later_and_the_change_is_audited(portal):
@@ -215,7 +215,7 @@ def test_a_due_date_inside_the_quarter_is_refused(portal):
 
 def test_a_new_round_opens_with_the_rule_due_date(portal):
     outcome = create_round(portal, OFFICE, "2025q4")
-    assert outcome.message == "已新建轮次 2025Q4,状态“填报中”,截止日期 2026-01-15。"
+    assert outcome.message == "已新建轮次 2025Q4，状态“填报中”，截止日期 2026-01-15。"
     assert round_row(portal, "2025Q4") == ("open", dt.date(2026, 1, 15))
     assert audit(portal, "round.create") == [("office1", "2025Q4", "due=2026-01-15")]
     assert create_round(portal, OFFICE, "2025Q4").message == "轮次 2025Q4 已存在。"

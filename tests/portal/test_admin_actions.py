@@ -59,10 +59,11 @@ def test_the_audit_log_is_newest_first_with_chinese_action_names(demo_portal):
     update_unit_as(demo_portal, OFFICE, "JZKF-JFJ", phone="0716-1234567")
     update_unit_as(demo_portal, ADMIN, "JZKF-JFJ", contact="王五")
     log = audit_log_as(demo_portal, ADMIN)
-    assert log.columns == ["logged_at", "actor", "action", "action_label", "target", "detail"]
+    assert log.columns == ["logged_at", "actor", "action", "action_label", "target", "detail", "detail_text"]
     assert log["logged_at"].is_sorted(descending=True)
     first, second = log.head(2).iter_rows(named=True)
     assert (first["actor"], first["action"], first["action_label"]) == ("boss", "unit.update", "修改责任单位")
+    assert first["detail_text"] == "联系人：科技联络员(演示) → 王五"  # was "contact: '…' -> '王五'"
     assert (second["actor"], second["target"]) == ("office1", "JZKF-JFJ")
     assert "registry.import" in set(log["action"])
     labels = dict(zip(log["action"], log["action_label"], strict=True))
@@ -115,13 +116,13 @@ def test_every_unit_is_listed_with_its_kind_in_chinese(demo_portal, account):
 
 def test_updating_a_unit_changes_only_the_fields_given_and_is_audited(demo_portal):
     outcome = update_unit_as(demo_portal, OFFICE, "JZKF-JFJ", phone=" 0716-8888888 ")
-    assert outcome.ok and outcome.message == "已修改责任单位 JZKF-JFJ 经发局:联系电话。"
+    assert outcome.ok and outcome.message == "已修改责任单位 JZKF-JFJ 经发局：联系电话。"
     assert unit_row(demo_portal, "JZKF-JFJ") == ("科技联络员(演示)", "0716-8888888", True)
     assert audit_rows(demo_portal, "unit.update") == [
         ("office1", "JZKF-JFJ", "phone: '0716-5550103' -> '0716-8888888'")
     ]
     outcome = update_unit_as(demo_portal, ADMIN, "JZKF-JFJ", contact="", phone="0716-8888888")
-    assert outcome.ok and outcome.message == "已修改责任单位 JZKF-JFJ 经发局:联系人。"
+    assert outcome.ok and outcome.message == "已修改责任单位 JZKF-JFJ 经发局：联系人。"
     assert unit_row(demo_portal, "JZKF-JFJ") == (None, "0716-8888888", True)
 
 
@@ -149,11 +150,11 @@ def test_a_deactivated_unit_is_no_longer_expected_to_report(demo_portal):
     before = completion_board(demo_portal, OFFICE, ROUND)
     assert "JZKF-JFJ" in set(before.units["unit"])
     outcome = update_unit_as(demo_portal, ADMIN, "JZKF-JFJ", active=False)
-    assert outcome.ok and outcome.message == "已修改责任单位 JZKF-JFJ 经发局:停用(不再计入应报单位)。"
+    assert outcome.ok and outcome.message == "已修改责任单位 JZKF-JFJ 经发局：停用（不再计入应报单位）。"
     after = completion_board(demo_portal, OFFICE, ROUND)
     assert "JZKF-JFJ" not in set(after.units["unit"])
     assert after.expected == before.expected - 1
-    assert update_unit_as(demo_portal, ADMIN, "JZKF-JFJ", active=True).message.endswith(":启用。")
+    assert update_unit_as(demo_portal, ADMIN, "JZKF-JFJ", active=True).message.endswith("：启用。")
     assert completion_board(demo_portal, OFFICE, ROUND).expected == before.expected
 
 
@@ -178,11 +179,11 @@ def test_every_task_shows_its_lead_and_helpers_side_by_side(filled_demo_portal, 
     assert reported.height > 0
     row = reported.filter(reported["helper_count"] > 0).row(0, named=True)
     assert row["lead_status_label"] in {"已完成", "推进中", "滞后", "未启动"}
-    helpers = row["helpers_text"].split(";")
+    helpers = row["helpers_text"].split("；")
     assert len(helpers) == row["helper_count"]
     for helper in row["helpers"]:
         status = "未报送" if helper["status"] is None else None
-        assert any(h.startswith(f"{helper['name']}:{status or ''}") for h in helpers)
+        assert any(h.startswith(f"{helper['name']}：{status or ''}") for h in helpers)
     counts = dict(zip(board.counts["status_label"], board.counts["tasks"], strict=True))
     assert sum(counts.values()) == 104
     assert counts["未报送"] == board.tasks["lead_status"].null_count()
@@ -240,7 +241,7 @@ def test_without_a_file_the_shipped_default_is_in_force(demo_portal):
 def test_a_valid_scheme_is_saved_where_the_assessment_reads_it_and_audited(demo_portal):
     outcome = save_scheme_as(demo_portal, EVALUATOR, PLAN, YEAR, LATE_DAY.encode("utf-8"))
     assert outcome.ok, outcome.message
-    assert outcome.message == "已保存 JZ 2025 年的考核方案(scoring/JZ-2025.toml),重新计算后生效。"
+    assert outcome.message == "已保存 JZ 2025 年的考核方案（scoring/JZ-2025.toml），重新计算后生效。"
     path = demo_portal.settings.home / "scoring" / "JZ-2025.toml"
     assert path.read_text(encoding="utf-8") == LATE_DAY
     assert scheme_text_as(demo_portal, EVALUATOR, PLAN, YEAR) == LATE_DAY
@@ -265,17 +266,17 @@ def test_a_scheme_replaces_the_previous_file_for_that_year(demo_portal):
     [
         (
             b"[points]\nindicators = 70\n",
-            "考核方案有错误,未保存:各项分值合计 110(指标完成 70 + 任务推进 30 + 报送质量 10),"
+            "考核方案有错误，未保存：各项分值合计 110(指标完成 70 + 任务推进 30 + 报送质量 10),"
             "不等于满分 100(默认方案 + scoring/JZ-2025.toml)。",
         ),
         (
             b"[bonus]\nmaximum = 3\n",
-            "考核方案有错误,未保存:评分方案文件 scoring/JZ-2025.toml 中有未知设置项“bonus.maximum”。",
+            "考核方案有错误，未保存：评分方案文件 scoring/JZ-2025.toml 中有未知设置项“bonus.maximum”。",
         ),
-        (b"full_marks = [", "考核方案有错误,未保存:评分方案文件 scoring/JZ-2025.toml 不是有效的 TOML:"),
+        (b"full_marks = [", "考核方案有错误，未保存：评分方案文件 scoring/JZ-2025.toml 不是有效的 TOML:"),
         (
             b"\xff\xfe\x00",
-            "考核方案有错误,未保存:评分方案文件 scoring/JZ-2025.toml 不是有效的 TOML:文件不是 UTF-8 编码的文字。",
+            "考核方案有错误，未保存：评分方案文件 scoring/JZ-2025.toml 不是有效的 TOML:文件不是 UTF-8 编码的文字。",
         ),
     ],
 )
@@ -297,7 +298,7 @@ def test_a_previous_scheme_survives_a_rejected_upload(demo_portal):
     ("plan", "year", "message"),
     [
         ("NOPE", 2025, "规划“NOPE”不存在或不在您的管辖范围内，请核对规划代码。"),
-        ("JZ", 2030, "2030 年不在规划 JZ 的规划期(2023—2025 年)内。"),
+        ("JZ", 2030, "2030 年不在规划 JZ 的规划期（2023—2025 年）内。"),
     ],
 )
 def test_a_scheme_for_an_unknown_plan_or_year_is_refused(demo_portal, plan, year, message):

@@ -110,7 +110,7 @@ def test_too_many_failures_lock_the_account_even_against_the_right_password(port
     locked = sign_in(portal, "rep1", "rep1-password", now=NOON + dt.timedelta(minutes=14))
     assert (locked.ok, locked.reason) == (False, "locked")
     assert locked.message == failure_message(portal)
-    assert audit(portal, "auth.lock", "rep1")[0][2] == "5 次失败,锁定至 2025-10-10 12:15"
+    assert audit(portal, "auth.lock", "rep1")[0][2] == "5 次失败，锁定至 2025-10-10 12:15"
 
 
 def test_the_lock_lifts_after_lockout_minutes_and_the_count_starts_again(portal):

@@ -127,7 +127,7 @@ def test_bulletin_workbook_has_the_text_then_one_sheet_per_table_and_native_char
         [1, "经发局", "部门", "已通过", "2026-01-14 09:00", "2026-01-15", 0, "按时报送"],
         [2, "科技局", "部门", "已通过", "2026-01-10 09:00", "2026-01-15", 0, "按时报送"],
         # "" reads back as None; its only upload failed validation
-        [3, "高新园区", "园区", "未报送(上传未通过校验)", None, "2026-01-15", None, "未报送"],
+        [3, "高新园区", "园区", "未报送（上传未通过校验）", None, "2026-01-15", None, "未报送"],
     ]
     assert detail.print_title_rows == "$3:$3"
     with zipfile.ZipFile(io.BytesIO(book.data)) as z:

@@ -153,14 +153,15 @@ def test_the_round_counts_states_late_reports_and_the_reporting_rate(rounds_port
 
 def test_the_matrix_has_a_row_per_unit_a_column_per_round_and_marks_lateness(rounds_portal):
     texts, states = completion_board(rounds_portal, OFFICE, "2025Q3").matrix()
-    assert texts.columns == ["unit", "name", "kind_label", "2025Q2", "2025Q3"]
+    assert texts.columns == ["unit", "name", "kind_label", "extended_to", "2025Q2", "2025Q3"]
     rows = {r["unit"]: r for r in texts.to_dicts()}
     assert list(rows) == ["A", "B", "C", "D", "E", "F", "G"]
     assert (rows["A"]["2025Q2"], rows["A"]["2025Q3"]) == ("已通过", "已通过")
-    assert rows["B"]["2025Q3"] == "已报送-待审(迟报3天)"  # due 10-15, reported 10-18
+    assert rows["B"]["2025Q3"] == "已报送-待审（迟报3天）"  # due 10-15, reported 10-18
     assert rows["C"]["2025Q3"] == "已报送-待审"  # late for the round, on time for its extension
-    assert rows["B"]["2025Q2"] == "未报送(已逾期)"
-    assert rows["D"]["2025Q3"] == "未报送(上传未通过校验)"  # due in two days: not overdue yet
+    assert [r["extended_to"] for r in rows.values()] == ["", "", "2025-10-20", "", "2025-10-30", "", ""]
+    assert rows["B"]["2025Q2"] == "未报送（已逾期）"
+    assert rows["D"]["2025Q3"] == "未报送（上传未通过校验）"  # due in two days: not overdue yet
     assert rows["F"]["2025Q3"] == "已退回"
     assert states.filter(pl.col("unit") == "D")["2025Q3"].item() == "missing"
 
@@ -205,7 +206,7 @@ def test_the_missing_list_gives_contacts_soonest_due_first_and_flags_three_days(
     board = completion_board(rounds_portal, OFFICE, "2025Q3")
     rows = missing_frame(board).select("unit", "state_text", "contact", "days_left_text", "reminder").rows()
     assert rows == [
-        ("D", "未报送(上传未通过校验)", EVIL_CONTACT, "还剩 2 天", "三天内到期"),
+        ("D", "未报送（上传未通过校验）", EVIL_CONTACT, "还剩 2 天", "三天内到期"),
         ("F", "已退回", "吴六", "还剩 2 天", "三天内到期"),  # owes a resubmission
         ("E", "未报送", "周五", "还剩 17 天", ""),  # its extension runs to 10-30
     ]
@@ -377,7 +378,7 @@ def test_a_units_detail_lists_what_earned_its_points(assessed_portal):
     detail = unit_detail(assessment_board(assessed_portal, EVALUATOR, "P", 2025), "A")
     assert detail.indicators["indicator"].to_list() == ["I1", "I2"]
     assert detail.indicators["points"].sum() == pytest.approx(detail.score.indicator_raw)
-    assert detail.tasks["task_number"].to_list() == ["T1", "T3"]
+    assert detail.tasks["task"].to_list() == ["T1", "T3"]  # the codes 审核 and 指标监测 show
     assert detail.rounds.select("round", "returns", "deduction").rows() == [
         ("2025Q3", 0, 0.0),
         ("2025Q4", 1, 1.0),
@@ -426,6 +427,26 @@ def test_the_totals_chart_has_a_bar_per_unit(assessed_portal):
     spec = totals_chart(board.summary(), board.grades).to_dict()
     rows = next(iter(spec["datasets"].values()))
     assert [r["name"] for r in rows] == ["经发局", "科技局", "高新园区"]
+
+
+def test_the_totals_chart_names_every_unit_best_first_and_writes_each_total_and_grade():
+    summary = pl.DataFrame(
+        {
+            "unit_name": [f"单位{i}" for i in range(12)],
+            "total": [95.0 - 5 * i for i in range(12)],
+            "rank": list(range(1, 13)),
+            "grade": ["优秀"] * 3 + ["良好"] * 4 + ["合格"] * 4 + ["不合格"],
+        }
+    )
+    spec = totals_chart(summary, ["优秀", "良好", "合格", "不合格"]).to_dict()
+    bars, texts = spec["layer"]
+    y = bars["encoding"]["y"]
+    assert y["sort"] == [f"单位{i}" for i in range(12)]
+    assert (y["axis"]["labelOverlap"], y["axis"]["labelLimit"]) == (False, 0)  # no label dropped or cut
+    assert spec["height"] == {"step": 26}
+    rows = next(iter(spec["datasets"].values()))
+    assert rows[-1]["label"] == "40.00 分 · 不合格"
+    assert texts["mark"]["type"] == "text" and texts["encoding"]["text"]["field"] == "label"
 
 
 def test_the_pace_table_leaves_unreported_values_blank_and_colours_each_pace(kpi_portal):

@@ -16,7 +16,7 @@ from templates_xlsx.reader import Workbook, WorkbookUnreadable
 from warehouse.db import WarehouseBusy, WarehouseError, WarehouseTooNew
 from warehouse.views import UnknownRound
 
-LOCKED = "轮次 2025Q3 已锁定,不能再审核或修改。"
+LOCKED = "轮次 2025Q3 已锁定，不能再审核或修改。"
 
 
 @pytest.mark.parametrize(

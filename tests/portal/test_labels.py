@@ -34,6 +34,14 @@ def test_a_number_column_with_gaps_is_shown_as_text_with_blanks_and_a_full_one_s
     assert shown.rows() == [(1200.0, "1,000", ""), (3.5, "", "3")]
 
 
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [(0, "0 KB"), (300, "1 KB"), (831_488, "812 KB"), (5_138_022, "4.9 MB"), (20 << 20, "20.0 MB")],
+)
+def test_a_file_size_is_shown_in_kb_or_mb_of_1024(size, text):
+    assert L.size_text(size) == text
+
+
 def test_every_header_is_chinese():
     for english, chinese in L.COLUMNS.items():
         assert english.isascii() and not chinese.isascii(), english

@@ -20,10 +20,13 @@ DUE = dt.date(2025, 10, 15)
     "today, banner",
     [
         (dt.date(2025, 10, 11), None),
-        (dt.date(2025, 10, 12), Banner("warning", "距 2025Q3 轮次截止还有 3 天(2025-10-15),请按时报送。")),
-        (dt.date(2025, 10, 14), Banner("warning", "距 2025Q3 轮次截止还有 1 天(2025-10-15),请按时报送。")),
-        (dt.date(2025, 10, 15), Banner("warning", "2025Q3 轮次今天(2025-10-15)截止,请今天内完成报送。")),
-        (dt.date(2025, 10, 17), Banner("error", "2025Q3 轮次已于 2025-10-15 截止,已逾期 2 天,请尽快报送。")),
+        (dt.date(2025, 10, 12), Banner("warning", "距 2025Q3 轮次截止还有 3 天（2025-10-15），请按时报送。")),
+        (dt.date(2025, 10, 14), Banner("warning", "距 2025Q3 轮次截止还有 1 天（2025-10-15），请按时报送。")),
+        (dt.date(2025, 10, 15), Banner("warning", "2025Q3 轮次今天（2025-10-15）截止，请今天内完成报送。")),
+        (
+            dt.date(2025, 10, 17),
+            Banner("error", "2025Q3 轮次已于 2025-10-15 截止，已逾期 2 天，请尽快报送。"),
+        ),
     ],
 )
 def test_the_due_banner_appears_within_three_days_and_after_the_due_date(today, banner):

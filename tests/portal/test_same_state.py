@@ -63,7 +63,7 @@ def _corrected_after_approval(portal):
 # situation → (words every page shows, reported, on the 催报名单)
 CASES = {
     "never uploaded": (_never, "未报送", False, True),
-    "rejected only": (_rejected_only, "未报送(上传未通过校验)", False, True),
+    "rejected only": (_rejected_only, "未报送（上传未通过校验）", False, True),
     "returned": (_returned, "已退回", False, True),
     "awaiting review": (_awaiting_review, "已报送-待审", True, False),
     "approved": (_approved, "已通过", True, False),

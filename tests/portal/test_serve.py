@@ -56,7 +56,7 @@ def test_the_streamlit_command_is_offline_and_caps_uploads(demo_portal):
     assert flags["--browser.gatherUsageStats"] == "false"
     assert flags["--server.address"] == "127.0.0.1"
     assert flags["--server.port"] == "8600"
-    assert flags["--server.maxUploadSize"] == "20"
+    assert flags["--server.maxUploadSize"] == "500"  # restore_max_mb: a backup outgrows the others
     assert flags["--client.disableDataExport"] == "true"  # the grids' CSV export writes formulas
     assert flags["--client.showErrorDetails"] == "none"
     assert command[4].endswith("portal/ui/asgi_app.py")

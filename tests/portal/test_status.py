@@ -36,9 +36,9 @@ def test_status_prints_a_chinese_table_for_the_round_being_reported_today(demo_p
     done = cli("status", home=demo_portal.settings.home)
     assert done.returncode == 0, done.stderr
     out = done.stdout
-    assert out.startswith("2025Q3 报送情况(截止日期 2025-10-15,今天 2025-10-10)")
+    assert out.startswith("2025Q3 报送情况（截止日期 2025-10-15，今天 2025-10-10）")
     assert "报送率 0.0%" in out
-    assert "催报名单(未报送" in out and "还剩 5 天" in out
+    assert "催报名单（未报送" in out and "还剩 5 天" in out
     assert not done.stderr
 
 
@@ -61,18 +61,18 @@ def round_portal(empty_portal) -> Portal:
 def test_status_text_shows_states_lateness_extensions_and_the_reminder_list(round_portal):
     text = status_text(round_status(round_portal, OFFICE, "2025Q3"))
     lines = text.splitlines()
-    assert lines[1] == "应报单位 7 个,已报送 4 个,报送率 57.1%"  # F was returned: not reported
+    assert lines[1] == "应报单位 7 个，已报送 4 个，报送率 57.1%"  # F was returned: not reported
 
     def row(code: str) -> str:
         return next(line for line in lines if line.startswith(code + " "))
 
     assert "已通过" in row("A") and "按时" in row("A")
     assert "迟报 3 天" in row("B")
-    assert "2025-10-20(延期)" in row("C") and "按时" in row("C")
+    assert "2025-10-20（延期）" in row("C") and "按时" in row("C")
     assert "已退回" in row("F")
-    assert "未报送(上传未通过校验)" in row("D") and "上传 2 次均未通过校验" in row("D")
+    assert "未报送（上传未通过校验）" in row("D") and "上传 2 次均未通过校验" in row("D")
     reminder = lines[lines.index(next(ln for ln in lines if ln.startswith("催报名单"))) :]
-    assert reminder[0] == "催报名单(未报送或被退回 3 个,其中三天内到期或已逾期 2 个):"
+    assert reminder[0] == "催报名单（未报送或被退回 3 个，其中三天内到期或已逾期 2 个）："
     assert "李四" in reminder[2] and "0710-0004" in reminder[2] and "即将到期" in reminder[2]
     assert "吴六" in reminder[3] and "已退回" in reminder[3]
     assert "周五" in reminder[4] and "还剩 17 天" in reminder[4]

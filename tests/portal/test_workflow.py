@@ -223,7 +223,7 @@ def test_the_office_returns_with_item_comments_and_the_unit_reads_them_in_its_hi
         "请核实数据来源",
         [ItemComment("indicator", code, "与统计局数据不符")],
     )
-    assert outcome.ok and outcome.message == f"{UNIT} {ROUND} 第 1 版已退回,含 1 条逐项意见。"
+    assert outcome.ok and outcome.message == f"{UNIT} {ROUND} 第 1 版已退回，含 1 条逐项意见。"
     frame = wf.history(demo_portal, REPORTER, UNIT)
     assert frame.select("status_label", "decision_label", "review_comment", "item_comments").rows() == [
         ("已退回", "退回", "请核实数据来源", 1)
@@ -431,7 +431,7 @@ def test_evidence_of_a_wrong_type_is_refused_with_its_issue_code(demo_portal, na
     result = wf.upload_evidence(demo_portal, REPORTER, sid, name, make())
     assert not result.ok
     assert [i.code for i in result.issues] == [code]
-    assert result.message.startswith("未接收:")
+    assert result.message.startswith("未接收：")
     assert _rows(demo_portal, "SELECT count(*) FROM evidence") == [(0,)]
 
 

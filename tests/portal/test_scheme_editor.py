@@ -124,7 +124,7 @@ def test_a_toml_syntax_error_is_told_in_chinese_with_line_and_column():
     assert "键后面缺少“=”（第 2 行第 12 列）" in issue.message
     assert "Expected" not in issue.message and "line" not in issue.message
     (end,) = parse_layers([("x", 'full_marks = "100')]).report.errors
-    assert "文件末尾附近：文字缺少结尾的英文双引号" in end.message
+    assert "字符串缺少结尾的引号（文件末尾）" in end.message
 
 
 # --- 评分标准 ------------------------------------------------------------------------------------

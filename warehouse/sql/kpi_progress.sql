@@ -36,33 +36,38 @@ ind AS (
     LEFT JOIN indicator_yearly_targets y ON y.indicator = i.code AND y.year = cutoff.year
 ),
 -- Latest and first rows per indicator by arg_max/arg_min over (round, upload time, id), not
--- row_number() windows: at province scale (760,000 values) the windows took a third of the view.
-vals AS (
-    SELECT v.* FROM approved_owner_values() v, cutoff WHERE v.round_rank <= cutoff.rank
+-- row_number() windows, in one pass over the approved values up to the cutoff (at province scale,
+-- 800,000 values: the scan and its joins are most of the view, so it is made once, not per use).
+-- latest_any: any year from since_year on; latest_year: within the cutoff's year (flows).
+picked AS (
+    SELECT v.indicator,
+           arg_max({'value': v.value, 'round': v.round, 'submission_id': v.submission_id,
+                    'year': v.year, 'quarter': v.quarter, 'round_rank': v.round_rank},
+                   (v.round_rank, v.uploaded_at, v.submission_id))
+               FILTER (cutoff.since_year IS NULL OR v.year >= cutoff.since_year) AS latest_any,
+           arg_max({'value': v.value, 'round': v.round, 'submission_id': v.submission_id,
+                    'year': v.year, 'quarter': v.quarter, 'round_rank': v.round_rank},
+                   (v.round_rank, v.uploaded_at, v.submission_id))
+               FILTER (v.year = cutoff.year AND (cutoff.since_year IS NULL OR v.year >= cutoff.since_year))
+               AS latest_year,
+           arg_min({'value': v.value, 'round': v.round, 'year': v.year, 'quarter': v.quarter},
+                   (v.round_rank, v.uploaded_at, v.submission_id)) AS earliest
+    FROM approved_owner_values() v, cutoff
+    WHERE v.round_rank <= cutoff.rank
+    GROUP BY v.indicator
 ),
 actual AS (
     SELECT v.indicator, latest.value, latest.round, latest.submission_id, latest.year, latest.quarter,
            latest.round_rank
     FROM (
-        SELECT v.indicator,
-               arg_max({'value': v.value, 'round': v.round, 'submission_id': v.submission_id,
-                        'year': v.year, 'quarter': v.quarter, 'round_rank': v.round_rank},
-                       (v.round_rank, v.uploaded_at, v.submission_id)) AS latest
-        FROM vals v JOIN ind i ON i.code = v.indicator, cutoff
-        WHERE (i.kind <> 'flow' OR v.year = cutoff.year)
-          AND (cutoff.since_year IS NULL OR v.year >= cutoff.since_year)
-        GROUP BY v.indicator
+        SELECT p.indicator, CASE WHEN i.kind = 'flow' THEN p.latest_year ELSE p.latest_any END AS latest
+        FROM picked p JOIN ind i ON i.code = p.indicator
     ) v
+    WHERE latest IS NOT NULL
 ),
 first_approved AS (
-    SELECT v.indicator, earliest.value, earliest.round, earliest.year, earliest.quarter
-    FROM (
-        SELECT v.indicator,
-               arg_min({'value': v.value, 'round': v.round, 'year': v.year, 'quarter': v.quarter},
-                       (v.round_rank, v.uploaded_at, v.submission_id)) AS earliest
-        FROM vals v
-        GROUP BY v.indicator
-    ) v
+    SELECT p.indicator, p.earliest.value, p.earliest.round, p.earliest.year, p.earliest.quarter
+    FROM picked p
 ),
 based AS (
     SELECT i.*,
@@ -90,6 +95,7 @@ task_reports AS (
     JOIN current_submissions() c ON c.id = tp.submission_id
     JOIN rounds r ON r.code = c.round, cutoff
     WHERE r.year * 4 + r.quarter <= cutoff.rank AND tp.status IS NOT NULL
+      AND tp.task IN (SELECT task FROM ind WHERE task IS NOT NULL)  -- only linked tasks are read
 ),
 task_reporter AS (
     SELECT i.code AS indicator, i.task,

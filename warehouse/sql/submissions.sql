@@ -51,19 +51,26 @@ WHERE newest_first = 1;
 -- Every value approved for an indicator from its owner of record (indicator_owners position 0),
 -- from the owner's standing approved submission of each round, with the round it belongs to;
 -- blank values are not values.
+-- The standing approved submissions with their round, each with `ord`: its place in the order
+-- (round, upload time, id), unique, so "the latest/first value" is a max/min over one integer.
+CREATE OR REPLACE TEMP MACRO approved_standing() AS TABLE
+SELECT s.id, s.unit, s.uploaded_at, r.code AS round, r.year, r.quarter,
+       r.year * 4 + r.quarter AS round_rank,
+       row_number() OVER (ORDER BY r.year * 4 + r.quarter, s.uploaded_at, s.id) AS ord
+FROM approved_submissions() s JOIN rounds r ON r.code = s.round;
+
 -- Written so the large side (every stored value) only probes small hash tables: the standing
 -- submissions (one per unit and round) first, then the owners as a semi join on (indicator, the
 -- submission's unit); at province scale (800,000 values) this is 2.5× cheaper than one join on both.
 CREATE OR REPLACE TEMP MACRO approved_owner_values() AS TABLE
 WITH standing AS MATERIALIZED (
-    SELECT s.id, s.unit, s.uploaded_at, r.code AS round, r.year, r.quarter,
-           r.year * 4 + r.quarter AS round_rank
-    FROM approved_submissions() s JOIN rounds r ON r.code = s.round
+    SELECT * FROM approved_standing()
 ),
 owned AS (
     SELECT indicator, unit FROM indicator_owners WHERE position = 0
 )
-SELECT v.indicator, v.value, s.id AS submission_id, s.uploaded_at, s.round, s.year, s.quarter, s.round_rank
+SELECT v.indicator, v.value, s.id AS submission_id, s.uploaded_at, s.round, s.year, s.quarter, s.round_rank,
+       s.ord
 FROM indicator_values v
 JOIN standing s ON s.id = v.submission_id
 SEMI JOIN owned o ON o.indicator = v.indicator AND o.unit = s.unit

@@ -10,7 +10,8 @@
 3. a whole round ingested in bulk (`portal.submissions.ingest_many`) in a fresh subprocess per run:
    total seconds, workbooks/s, peak RSS, and the ratio to the raw read of all its files;
 4. cold `portal validate FILE --json` as a process;
-5. the views on the province warehouse with every round loaded;
+5. the views on the province warehouse with every round loaded (the boards as pages call them, the
+   roll-up of ten city plans and check_session: bench/bench_province_views.py);
 6. templates for every unit of a round (`portal.templates.build_round_templates`).
 
 The data comes from bench/generate.py (see there for what is generated how). Every run that

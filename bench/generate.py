@@ -250,8 +250,8 @@ def write_round(portal: Portal, round_code: str, out: Path, jobs: int = 1, log=p
     return len(contexts)
 
 
-def generate(out: Path, scale: Scale, jobs: int = 1, log=print) -> Generated:
-    """Build (or reuse) a home at `scale` under `out`."""
+def generate(out: Path, scale: Scale, jobs: int = 1, log=print, workbooks: bool = True) -> Generated:
+    """Build (or reuse) a home at `scale` under `out` (`workbooks=False`: the home only, for the views)."""
     home, round_dir = out / "home", out / "round"
     rounds = round_codes(scale.rounds)
     marker = home / ".generated.json"
@@ -286,6 +286,8 @@ def generate(out: Path, scale: Scale, jobs: int = 1, log=print) -> Generated:
             f"  registry + {len(rounds)} rounds + history ({n} approved submissions): {time.perf_counter() - t0:.1f} s"
         )
         marker.write_text(json.dumps({"params": params, "history": n}), encoding="utf-8")
+    if not workbooks:
+        return Generated(home, round_dir, scale, rounds)
     portal = Portal.open(home)
     t0 = time.perf_counter()
     count = write_round(portal, rounds[-1], round_dir, jobs, log)

@@ -11,7 +11,7 @@ import datetime as dt
 import duckdb
 import polars as pl
 
-from warehouse.views import completion
+from warehouse.views import completion_units
 from warehouse.views import query as _query
 
 
@@ -43,12 +43,6 @@ def reporting_facts(con: duckdb.DuckDBPyConnection, year: int, today: dt.date) -
     units = con.sql("SELECT unit FROM assessed_units").pl()["unit"]
     codes = con.sql("SELECT code FROM rounds WHERE year = $year ORDER BY quarter", params={"year": year}).pl()
     returns = _query(con, "assessment_returns", year=year)
-    frames = [
-        completion(con, code, today)
-        .units.filter(pl.col("unit").is_in(units))
-        .select("unit", pl.lit(code).alias("round"), "due_date", "reported_at", "days_late")
-        for code in codes["code"]
-    ]
     schema = {
         "unit": pl.Utf8,
         "round": pl.Utf8,
@@ -56,7 +50,14 @@ def reporting_facts(con: duckdb.DuckDBPyConnection, year: int, today: dt.date) -
         "reported_at": pl.Datetime("us"),
         "days_late": pl.Int32,
     }
-    facts = pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+    if codes.height:  # every round of the year from one query (completion_units), not one per round
+        facts = (
+            completion_units(con, codes["code"].to_list(), today)
+            .filter(pl.col("unit").is_in(units.implode()))
+            .select("unit", "round", "due_date", "reported_at", "days_late")
+        )
+    else:
+        facts = pl.DataFrame(schema=schema)
     return (
         facts.join(returns, on=["unit", "round"], how="left")
         .with_columns(
@@ -116,14 +117,29 @@ def withdraw_bonus(
 # --- issue 16: indicator cells, evaluators' entries, self-scores, whether the year is final ---------
 
 
-def value_cells(con: duckdb.DuckDBPyConnection, plan: str) -> pl.DataFrame:
+def value_cells(
+    con: duckdb.DuckDBPyConnection, plan: str, wanted: pl.DataFrame | None = None
+) -> pl.DataFrame:
     """submission_id, indicator, cell of every stored value of the plan's indicators: joined to the
-    year's completion, it names the cell each indicator line was scored from."""
-    return con.sql(
-        "SELECT v.submission_id, v.indicator, v.cell FROM indicator_values v "
-        "JOIN indicators i ON i.code = v.indicator WHERE i.plan = $plan",
-        params={"plan": plan},
-    ).pl()
+    year's completion, it names the cell each indicator line was scored from. `wanted` (columns
+    submission_id, indicator) keeps only those values: the lines' own, not a province's every value."""
+    if wanted is None:
+        return con.sql(
+            "SELECT v.submission_id, v.indicator, v.cell FROM indicator_values v "
+            "JOIN indicators i ON i.code = v.indicator WHERE i.plan = $plan",
+            params={"plan": plan},
+        ).pl()
+    con.register("wanted_cells", wanted.select("submission_id", "indicator").to_arrow())
+    try:
+        return con.sql(
+            "SELECT v.submission_id, v.indicator, v.cell FROM indicator_values v "
+            "JOIN indicators i ON i.code = v.indicator "
+            "SEMI JOIN wanted_cells w ON w.submission_id = v.submission_id AND w.indicator = v.indicator "
+            "WHERE i.plan = $plan",
+            params={"plan": plan},
+        ).pl()
+    finally:
+        con.unregister("wanted_cells")
 
 
 _ENTRY_QUERIES = {

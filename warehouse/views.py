@@ -150,12 +150,34 @@ class Completion:
 
 def completion(con: duckdb.DuckDBPyConnection, round_code: str, today: dt.date) -> Completion:
     r = round_info(con, round_code)
-    units = query(con, "completion", round=round_code, today=today, due_soon_days=DUE_SOON_DAYS)
+    units = query(con, "completion", rounds=[round_code], today=today, due_soon_days=DUE_SOON_DAYS)
+    return _completion(r, units.drop("round"), today)
+
+
+def completions(
+    con: duckdb.DuckDBPyConnection, round_codes: list[str], today: dt.date
+) -> dict[str, Completion]:
+    """completion() of several rounds from one query (the completion board's matrix, the roll-up
+    and the assessment read every round of a range: one pass instead of one query per round)."""
+    infos = {code: round_info(con, code) for code in dict.fromkeys(round_codes)}
+    units = query(con, "completion", rounds=list(infos), today=today, due_soon_days=DUE_SOON_DAYS)
+    by_round = units.partition_by("round", as_dict=True, include_key=False, maintain_order=True)
+    empty = units.clear().drop("round")
+    return {code: _completion(r, by_round.get((code,), empty), today) for code, r in infos.items()}
+
+
+def completion_units(con: duckdb.DuckDBPyConnection, round_codes: list[str], today: dt.date) -> pl.DataFrame:
+    """completion.sql's rows of several rounds at once, long, with a `round` column (rounds unknown
+    to the warehouse have no rows)."""
+    return query(con, "completion", rounds=list(round_codes), today=today, due_soon_days=DUE_SOON_DAYS)
+
+
+def _completion(r: RoundInfo, units: pl.DataFrame, today: dt.date) -> Completion:
     reported = units.filter(pl.col("reported")).height
     by_kind = _by_kind(units)
     missing = not_reported(units)
     return Completion(
-        round=round_code,
+        round=r.code,
         due_date=r.due_date,
         today=today,
         expected=units.height,
@@ -240,6 +262,6 @@ def kpi_history(
         con.unregister("kpi_lines")
 
 
-def unit_plans(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """unit, plan: the plans each unit has duties in (unit_plans.sql)."""
-    return query(con, "unit_plans")
+def unit_plans(con: duckdb.DuckDBPyConnection, plans: list[str] | None = None) -> pl.DataFrame:
+    """unit, plan: the plans each unit has duties in (unit_plans.sql); `plans` keeps only those."""
+    return query(con, "unit_plans", plans=None if plans is None else list(plans))

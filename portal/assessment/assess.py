@@ -203,7 +203,8 @@ def _indicator_facts(con, plan: str, year: int, units: pl.DataFrame) -> pl.DataF
     """The year-end completion of the plan's indicators owned by assessed units, with the cell of
     the approved value each was judged on."""
     frame = indicator_year_completion(con, year).filter(pl.col("plan") == plan)
-    cells = data.value_cells(con, plan).rename(
+    wanted = frame.select(pl.col("actual_submission").alias("submission_id"), "indicator").drop_nulls()
+    cells = data.value_cells(con, plan, wanted).rename(
         {"submission_id": "actual_submission", "indicator": "indicator"}
     )
     return (

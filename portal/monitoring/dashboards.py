@@ -27,10 +27,11 @@ from schemas.quarters import Quarter
 from warehouse import lookups, rounds
 from warehouse.views import (
     DUE_SOON_DAYS,
-    completion,
+    completion_units,
     kpi_history,
     kpi_progress,
     not_reported,
+    round_info,
     task_progress,
     unit_plans,
 )
@@ -161,7 +162,7 @@ class CompletionBoard:
         if self.cells.is_empty():
             empty = pl.DataFrame(schema={c: pl.String for c in [*index, "extended_to", *self.rounds]})
             return empty, empty
-        cells = self.cells.with_columns(kind_label=pl.col("kind").map_elements(_kind, return_dtype=pl.String))
+        cells = mapped(self.cells, ["kind"], _kind, "kind_label")
         order = cells.select("unit", "registry_order").unique().sort("registry_order")["unit"]
 
         def wide(values: str) -> pl.DataFrame:
@@ -187,6 +188,17 @@ def _kind(kind: str | None) -> str:
     return enum_label(UnitKind, kind)
 
 
+def mapped(frame: pl.DataFrame, columns: list[str], fn, name: str) -> pl.DataFrame:
+    """`frame` with a text column `name` = fn(*columns), called once per distinct combination of
+    `columns` rather than once per row (a province matrix has 40,000 cells and a few hundred
+    distinct combinations). Row order is kept."""
+    keys = frame.select(columns).unique(maintain_order=True)
+    texts = pl.Series(name, [fn(*row) for row in keys.iter_rows()], dtype=pl.String)
+    return frame.join(
+        keys.with_columns(texts), on=columns, how="left", nulls_equal=True, maintain_order="left"
+    )
+
+
 def _counts(frame: pl.DataFrame, by: str) -> pl.DataFrame:
     return (
         frame.group_by(by, maintain_order=True)
@@ -205,36 +217,55 @@ def completion_board(
 ) -> CompletionBoard:
     """Only the units the account may read. Raises warehouse.views.UnknownRound for a round not in
     the warehouse, OutOfScope (a NotFound) for a plan unknown or outside the scope."""
+    return completion_boards(portal, account, round_code, [plan], kind)[plan]
+
+
+def completion_boards(
+    portal: Portal, account, round_code: str, plans: list[str | None], kind: str | None = None
+) -> dict[str | None, CompletionBoard]:
+    """completion_board of each of `plans` (None: every plan), from one read of every round's
+    standings (the roll-up shows many plans side by side: one pass, not one per plan and round)."""
     require(account, "completion.view")
     readable = visible_units(account, "completion.view")
     today = portal.settings.today()
     with portal.warehouse.connect() as con:
-        check_plan(con, account, "completion.view", plan)
-        focus = completion(con, round_code, today)
+        for plan in plans:
+            check_plan(con, account, "completion.view", plan)
         last = Quarter.parse(round_code)
-        shown = [r for r in reversed(rounds.codes(con)) if Quarter.parse(r) <= last]
-        if plan is not None:
-            start, end = lookups.plan_years(con, plan) or (0, -1)
-            shown = [r for r in shown if start <= Quarter.parse(r).year <= end]
-        per_round = [focus if r == round_code else completion(con, r, today) for r in shown]
-        on_duty = unit_plans(con).filter(pl.col("plan") == plan)["unit"] if plan else None
+        every = [r for r in reversed(rounds.codes(con)) if Quarter.parse(r) <= last]
+        shown = {}
+        for plan in plans:
+            shown[plan] = every
+            if plan is not None:
+                start, end = lookups.plan_years(con, plan) or (0, -1)
+                shown[plan] = [r for r in every if start <= Quarter.parse(r).year <= end]
+        asked = [round_code, *dict.fromkeys(r for codes in shown.values() for r in codes)]
+        focus = round_info(con, round_code)
+        long = completion_units(con, asked, today)  # one query for every matrix
+        duties = unit_plans(con, [p for p in plans if p is not None]) if any(plans) else None
         registry = lookups.registry_order(con)
-
-    def keep(units: pl.DataFrame) -> pl.DataFrame:
-        if readable is not None:
-            units = units.filter(pl.col("unit").is_in(list(readable)))
-        if on_duty is not None:
-            units = units.filter(pl.col("unit").is_in(on_duty.implode()))
-        if kind is not None:
-            units = units.filter(pl.col("kind") == kind)
-        return units
-
-    cells = [
-        keep(c.units).select(
+    if readable is not None:
+        long = long.filter(pl.col("unit").is_in(list(readable)))
+    if kind is not None:
+        long = long.filter(pl.col("kind") == kind)
+    long = mapped(
+        long.join(registry, on="unit", how="left").with_columns(late=pl.col("days_late").fill_null(0) > 0),
+        ["state", "days_late", "days_left", "rejected_attempts"],
+        cell_text,
+        "text",
+    )
+    boards = {}
+    for plan in plans:
+        mine = long
+        if plan is not None:
+            on_duty = duties.filter(pl.col("plan") == plan)["unit"]
+            mine = mine.filter(pl.col("unit").is_in(on_duty.implode()))
+        units = mine.filter(pl.col("round") == round_code).drop("round", "registry_order", "late", "text")
+        cells = mine.filter(pl.col("round").is_in(shown[plan])).select(
             "unit",
             "name",
             "kind",
-            pl.lit(c.round).alias("round"),
+            "round",
             "state",
             "reported",
             "days_late",
@@ -242,36 +273,35 @@ def completion_board(
             "rejected_attempts",
             "due_date",
             "extended",
+            "registry_order",
+            "late",
+            "text",
         )
-        for c in per_round
-    ]
-    cells = pl.concat(cells) if cells else pl.DataFrame()
-    if cells.height:
-        cells = cells.join(registry, on="unit", how="left").with_columns(
-            late=pl.col("days_late").fill_null(0) > 0,
-            text=pl.struct("state", "days_late", "days_left", "rejected_attempts").map_elements(
-                lambda s: cell_text(s["state"], s["days_late"], s["days_left"], s["rejected_attempts"]),
-                return_dtype=pl.String,
-            ),
+        # the matrix's rows round by round, oldest first, each in registry order
+        position = {r: i for i, r in enumerate(shown[plan])}
+        cells = cells.sort(pl.col("round").replace_strict(position, return_dtype=pl.Int64), "registry_order")
+        if not shown[plan]:
+            cells = pl.DataFrame()
+        elif cells.is_empty():
+            cells = cells.select(cells.columns[:9])
+        by_round = _counts(cells, "round") if cells.height else pl.DataFrame()
+        by_kind = _counts(units, "kind").with_columns(
+            kind_label=pl.col("kind").map_elements(_kind, return_dtype=pl.String)
         )
-    units = keep(focus.units)
-    by_round = _counts(cells, "round") if cells.height else pl.DataFrame()
-    by_kind = _counts(units, "kind").with_columns(
-        kind_label=pl.col("kind").map_elements(_kind, return_dtype=pl.String)
-    )
-    return CompletionBoard(
-        round=round_code,
-        due_date=focus.due_date,
-        today=today,
-        plan=plan,
-        kind=kind,
-        rounds=shown,
-        cells=cells,
-        units=units,
-        missing=not_reported(units),
-        by_round=by_round,
-        by_kind=by_kind.sort("kind"),
-    )
+        boards[plan] = CompletionBoard(
+            round=round_code,
+            due_date=focus.due_date,
+            today=today,
+            plan=plan,
+            kind=kind,
+            rounds=shown[plan],
+            cells=cells,
+            units=units,
+            missing=not_reported(units),
+            by_round=by_round,
+            by_kind=by_kind.sort("kind"),
+        )
+    return boards
 
 
 def missing_frame(board: CompletionBoard) -> pl.DataFrame:
@@ -433,29 +463,48 @@ def kpi_board(
 ) -> KpiBoard:
     """`unit` keeps the indicators whose owner of record it is; only the plans the account reads.
     Raises UnknownRound, OutOfScope (a NotFound) for a plan or unit unknown or outside the scope."""
+    return kpi_boards(portal, account, round_code, [plan], unit, pace, kind)[plan]
+
+
+def kpi_boards(
+    portal: Portal,
+    account,
+    round_code: str,
+    plans: list[str | None],
+    unit: str | None = None,
+    pace: str | None = None,
+    kind: str | None = None,
+) -> dict[str | None, KpiBoard]:
+    """kpi_board of each of `plans` from one read of KPI progress (the roll-up's many plans)."""
     require(account, "kpi.view")
     readable = visible_plans(account, "kpi.view")
     with portal.warehouse.connect() as con:
-        check_plan(con, account, "kpi.view", plan)
+        for plan in plans:
+            check_plan(con, account, "kpi.view", plan)
         check_unit(con, account, "kpi.view", unit)
-        frame = kpi_progress(con, round_code)
-        plans = lookups.plan_names(con)
+        every = kpi_progress(con, round_code)
+        names = lookups.plan_names(con)
     if readable is not None:
-        frame = frame.filter(pl.col("plan").is_in(list(readable)))
-    for column, value in (("plan", plan), ("owner", unit), ("pace", pace), ("kind", kind)):
+        every = every.filter(pl.col("plan").is_in(list(readable)))
+    for column, value in (("owner", unit), ("pace", pace), ("kind", kind)):
         if value is not None:
-            frame = frame.filter(pl.col(column) == value)
-    frame = frame.join(plans, on="plan", how="left", maintain_order="left").with_columns(
-        indicator_kind=pl.col("kind").map_elements(
-            lambda k: enum_label(IndicatorKind, k), return_dtype=pl.String
-        ),
-        pace_label=pl.col("pace").map_elements(lambda p: enum_label(Pace, p), return_dtype=pl.String),
-        ratio_text=pl.col("ratio").map_elements(lambda r: f"{r:.1%}", return_dtype=pl.String).fill_null(""),
+            every = every.filter(pl.col(column) == value)
+    every = every.join(names, on="plan", how="left", maintain_order="left")
+    # labels per distinct code, texts in one comprehension: no Python call per row through Polars
+    every = mapped(every, ["kind"], lambda k: k and enum_label(IndicatorKind, k), "indicator_kind")
+    every = mapped(every, ["pace"], lambda p: p and enum_label(Pace, p), "pace_label")
+    ratios = [None if r is None else f"{r:.1%}" for r in every["ratio"].to_list()]
+    every = every.with_columns(
+        ratio_text=pl.Series(ratios, dtype=pl.String).fill_null(""),
         owner_name=pl.col("owner_name").fill_null(""),
         indicator_name=pl.col("name"),
     )
-    counts = {p: frame.filter(pl.col("pace") == p).height for p in PACES}
-    return KpiBoard(round=round_code, indicators=frame, counts=counts)
+    boards = {}
+    for plan in plans:
+        frame = every if plan is None else every.filter(pl.col("plan") == plan)
+        counts = {p: frame.filter(pl.col("pace") == p).height for p in PACES}
+        boards[plan] = KpiBoard(round=round_code, indicators=frame, counts=counts)
+    return boards
 
 
 def indicator_history(portal: Portal, account, round_code: str, indicators: list[str]) -> pl.DataFrame:
@@ -488,6 +537,30 @@ def _status_text(status: str | None, percent: float | None) -> str:
 def _helpers_text(helpers: list[dict] | None) -> str:
     return "；".join(
         f"{h['name'] or h['unit']}：{_status_text(h['status'], h['percent'])}" for h in helpers or []
+    )
+
+
+def helpers_texts(helpers: pl.Series) -> pl.Series:
+    """_helpers_text of every row of a `helpers` column (lists of unit, name, status, percent),
+    with each distinct (status, percent) put into words once: a province's 30,000 tasks in one pass."""
+    rows = pl.DataFrame({"helpers": helpers}).with_row_index("row").explode("helpers")
+    rows = rows.filter(pl.col("helpers").is_not_null()).unnest("helpers")
+    if rows.is_empty():
+        return pl.Series("helpers_text", [""] * helpers.len(), dtype=pl.String)
+    rows = mapped(rows, ["status", "percent"], _status_text, "said")
+    who = (
+        pl.when(pl.col("name").is_null() | (pl.col("name") == ""))
+        .then(pl.col("unit"))
+        .otherwise(pl.col("name"))
+    )
+    joined = rows.group_by("row", maintain_order=True).agg(
+        pl.format("{}:{}", who, "said").str.join(";").alias("said")
+    )
+    every = pl.DataFrame({"row": pl.int_range(helpers.len(), eager=True).cast(pl.UInt32)})
+    return (
+        every.join(joined, on="row", how="left", maintain_order="left")["said"]
+        .fill_null("")
+        .rename("helpers_text")
     )
 
 
@@ -529,17 +602,16 @@ def task_board(
     if unit is not None:
         helped = long.filter(pl.col("unit") == unit)["task"].unique()
         frame = frame.filter(pl.col("task").is_in(helped.implode()))
-    frame = frame.join(plans, on="plan", how="left", maintain_order="left").with_columns(
-        lead_status_label=pl.col("lead_status")
-        .map_elements(lambda st: enum_label(TaskStatus, st), return_dtype=pl.String)
-        .fill_null(L.TASK_NOT_REPORTED),
-        helpers_text=pl.col("helpers")
-        .map_elements(lambda hs: _helpers_text(list(hs)), return_dtype=pl.String)
-        .fill_null(""),
+    frame = frame.join(plans, on="plan", how="left", maintain_order="left")
+    frame = mapped(frame, ["lead_status"], lambda st: st and enum_label(TaskStatus, st), "lead_status_label")
+    frame = frame.with_columns(
+        lead_status_label=pl.col("lead_status_label").fill_null(L.TASK_NOT_REPORTED),
+        helpers_text=helpers_texts(frame["helpers"]),
         helpers_reported_text=pl.format("{}/{}", "helpers_reported", "helper_count"),
-        overdue_text=pl.col("overdue_reasons")
-        .map_elements(lambda rs: _overdue_text(list(rs)), return_dtype=pl.String)
-        .fill_null(""),
+        overdue_text=pl.Series(
+            [None if rs is None else _overdue_text(rs) for rs in frame["overdue_reasons"].to_list()],
+            dtype=pl.String,
+        ).fill_null(""),
         lead_name=pl.col("lead_name").fill_null(pl.col("lead_unit")),
     )
     statuses = frame["lead_status"].fill_null("")

@@ -15,14 +15,22 @@ WITH assigned AS (
     JOIN assessed_units a ON a.unit = tu.unit
     WHERE t.plan = $plan AND (t.due_year IS NULL OR t.due_year >= $year)
 ),
+-- the latest row per (unit, task) by arg_max over (quarter, upload time, id), not a row_number()
+-- window: a province year is 240,000 rows and the window was most of the query
 reported AS (
-    SELECT p.unit, p.task, p.status, p.percent, s.round, p.submission_id, p.sheet_row, r.year, r.quarter
-    FROM task_progress p
-    JOIN approved_submissions() s ON s.id = p.submission_id  -- submissions.sql
-    JOIN rounds r ON r.code = s.round
-    WHERE r.year = $year
-    QUALIFY row_number() OVER (
-        PARTITION BY p.unit, p.task ORDER BY r.quarter DESC, s.uploaded_at DESC, s.id DESC) = 1
+    SELECT unit, task, latest.*
+    FROM (
+        SELECT p.unit, p.task,
+               arg_max({'status': p.status, 'percent': p.percent, 'round': s.round,
+                        'submission_id': p.submission_id, 'sheet_row': p.sheet_row, 'year': r.year,
+                        'quarter': r.quarter},
+                       (r.quarter, s.uploaded_at, s.id)) AS latest
+        FROM approved_submissions() s  -- submissions.sql
+        JOIN rounds r ON r.code = s.round
+        JOIN task_progress p ON p.submission_id = s.id
+        WHERE r.year = $year
+        GROUP BY p.unit, p.task
+    )
 )
 SELECT a.unit, a.task AS item, a.number, a.title AS name, a.role, a.weight, a.helpers,
        own.status, own.percent, own.round, own.submission_id, own.sheet_row,

@@ -35,34 +35,43 @@ ind AS (
     LEFT JOIN units u ON u.code = o.unit
     LEFT JOIN indicator_yearly_targets y ON y.indicator = i.code AND y.year = cutoff.year
 ),
--- Latest and first rows per indicator by arg_max/arg_min over (round, upload time, id), not
--- row_number() windows: at province scale (760,000 values) the windows took a third of the view.
-vals AS (
-    SELECT v.* FROM approved_owner_values() v, cutoff WHERE v.round_rank <= cutoff.rank
+-- Latest and first value per indicator in one pass over the approved values up to the cutoff, as
+-- max/min of `ord` (approved_standing(): the order by round, upload time, id) with arg_max/arg_min of
+-- the value: integer keys, no windows, no structs per row (at province scale, 800,000 values, the
+-- scan and its aggregate are most of the view). The winner's round comes from its submission.
+-- any: any year from since_year on; year: within the cutoff's year (flows).
+picked AS (
+    SELECT v.indicator,
+           max(v.ord) FILTER (cutoff.since_year IS NULL OR v.year >= cutoff.since_year) AS any_ord,
+           arg_max(v.value, v.ord) FILTER (cutoff.since_year IS NULL OR v.year >= cutoff.since_year)
+               AS any_value,
+           max(v.ord) FILTER (v.year = cutoff.year AND (cutoff.since_year IS NULL OR v.year >= cutoff.since_year))
+               AS year_ord,
+           arg_max(v.value, v.ord)
+               FILTER (v.year = cutoff.year AND (cutoff.since_year IS NULL OR v.year >= cutoff.since_year))
+               AS year_value,
+           min(v.ord) AS first_ord,
+           arg_min(v.value, v.ord) AS first_value
+    FROM approved_owner_values() v, cutoff
+    WHERE v.round_rank <= cutoff.rank
+    GROUP BY v.indicator
+),
+standing AS (
+    SELECT ord, id AS submission_id, round, year, quarter, round_rank FROM approved_standing()
 ),
 actual AS (
-    SELECT v.indicator, latest.value, latest.round, latest.submission_id, latest.year, latest.quarter,
-           latest.round_rank
+    SELECT c.indicator, c.value, s.round, s.submission_id, s.year, s.quarter, s.round_rank
     FROM (
-        SELECT v.indicator,
-               arg_max({'value': v.value, 'round': v.round, 'submission_id': v.submission_id,
-                        'year': v.year, 'quarter': v.quarter, 'round_rank': v.round_rank},
-                       (v.round_rank, v.uploaded_at, v.submission_id)) AS latest
-        FROM vals v JOIN ind i ON i.code = v.indicator, cutoff
-        WHERE (i.kind <> 'flow' OR v.year = cutoff.year)
-          AND (cutoff.since_year IS NULL OR v.year >= cutoff.since_year)
-        GROUP BY v.indicator
-    ) v
+        SELECT p.indicator,
+               CASE WHEN i.kind = 'flow' THEN p.year_ord ELSE p.any_ord END AS ord,
+               CASE WHEN i.kind = 'flow' THEN p.year_value ELSE p.any_value END AS value
+        FROM picked p JOIN ind i ON i.code = p.indicator
+    ) c
+    JOIN standing s ON s.ord = c.ord
 ),
 first_approved AS (
-    SELECT v.indicator, earliest.value, earliest.round, earliest.year, earliest.quarter
-    FROM (
-        SELECT v.indicator,
-               arg_min({'value': v.value, 'round': v.round, 'year': v.year, 'quarter': v.quarter},
-                       (v.round_rank, v.uploaded_at, v.submission_id)) AS earliest
-        FROM vals v
-        GROUP BY v.indicator
-    ) v
+    SELECT p.indicator, p.first_value AS value, s.round, s.year, s.quarter
+    FROM picked p JOIN standing s ON s.ord = p.first_ord
 ),
 based AS (
     SELECT i.*,
@@ -90,6 +99,7 @@ task_reports AS (
     JOIN current_submissions() c ON c.id = tp.submission_id
     JOIN rounds r ON r.code = c.round, cutoff
     WHERE r.year * 4 + r.quarter <= cutoff.rank AND tp.status IS NOT NULL
+      AND tp.task IN (SELECT task FROM ind WHERE task IS NOT NULL)  -- only linked tasks are read
 ),
 task_reporter AS (
     SELECT i.code AS indicator, i.task,

@@ -428,23 +428,6 @@ def awaiting_sign_off(con: duckdb.DuckDBPyConnection, unit: str) -> pl.DataFrame
     ).pl()
 
 
-def grant_extension(
-    con: duckdb.DuckDBPyConnection,
-    round_code: str,
-    unit: str,
-    due: dt.date,
-    reason: str,
-    granted_by: str,
-    at: dt.datetime,
-) -> None:
-    con.execute(
-        "INSERT INTO extensions VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (round, unit) DO UPDATE SET "
-        "due_date = excluded.due_date, reason = excluded.reason, granted_by = excluded.granted_by, "
-        "granted_at = excluded.granted_at",
-        [round_code, unit, due, reason, granted_by, at],
-    )
-
-
 def unit_and_round_codes(con: duckdb.DuckDBPyConnection) -> tuple[set[str], set[str]]:
     """(every unit code, every round code) registered."""
     units = {r[0] for r in con.execute("SELECT code FROM units").fetchall()}

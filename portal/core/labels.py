@@ -253,6 +253,15 @@ REVIEW_EXT_ROUND = "延期轮次"
 REVIEW_EXT_DUE = "延期后的截止日期"
 REVIEW_EXT_REASON = "延期理由"
 REVIEW_EXT_SUBMIT = "批准延期"
+REVIEW_EXT_PICK_UNIT = "请选择单位"
+REVIEW_EXT_NO_UNITS = "本轮次没有需要报送的单位可以延期。"
+REVIEW_EXT_CONFIRM = "确认修改已截止或已锁定轮次的记录"
+REVIEW_EXT_CONFIRM_HELP = "已截止或已锁定的轮次：延期或撤销会改变单位的迟报天数和年度考核扣分，须勾选确认。"
+REVIEW_EXT_LIST = "本轮次的延期"
+REVIEW_EXT_NONE = "本轮次没有延期。"
+REVIEW_EXT_REVOKE_PICK = "选择要撤销的延期"
+REVIEW_EXT_REVOKE_REASON = "撤销理由"
+REVIEW_EXT_REVOKE_SUBMIT = "撤销延期"
 REVIEW_PREVIOUS = "上季度"
 REVIEW_SIGNED_OFF = "单位审核：{name} 于 {at}"
 REVIEW_SIGN_OFF_COMMENT = "单位审核意见：{comment}"
@@ -316,6 +325,13 @@ _more_columns(
         "comment": "意见",
         "media_type": "文件类型",
         "size_kb": "大小(KB)",
+        "extension_id": "延期编号",
+        "extension_reason": "延期理由",
+        "granted_by": "批准人",
+        "granted_at": "批准时间",
+        "ended_by": "撤销或替代人",
+        "ended_at": "撤销或替代时间",
+        "end_reason": "撤销理由",
     }
 )
 

@@ -37,12 +37,15 @@ from portal.reporting import signoff
 from portal.reporting.review import (
     APPROVE,
     RETURN,
+    ConfirmationNeeded,
     ItemComment,
     ReviewResult,
     WorkflowError,
     compare,
+    extension_list,
     grant_extension,
     review,
+    revoke_extension,
 )
 from portal.reporting.standing import Banner, round_standing
 from portal.reporting.submissions import IngestResult, ingest
@@ -63,6 +66,7 @@ from warehouse import accounts, lookups, rounds, submissions
 from warehouse import evidence as evidence_rows
 from warehouse.rounds import RoundInfo
 from warehouse.submissions import ACCEPTED_STATUSES
+from warehouse.views import owing_units as view_owing
 from warehouse.views import query as view_query
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -494,17 +498,68 @@ def item_comments(detail: ReviewDetail, picked: dict[str, str]) -> list[ItemComm
     return out
 
 
+# What the page adds to a refusal that needs confirming (the CLI says --confirm instead).
+EXTENSION_CONFIRM_HINT = "如确认，请勾选“确认修改已截止或已锁定轮次的记录”后再提交。"
+
+
 def grant_unit_extension(
-    portal: Portal, account, round_code: str, unit: str, due: dt.date | None, reason: str
+    portal: Portal,
+    account,
+    round_code: str,
+    unit: str,
+    due: dt.date | None,
+    reason: str,
+    confirm: bool = False,
 ) -> Outcome:
     require(account, "extension.grant", unit)
+    if not round_code:
+        return Outcome(False, "请选择延期轮次。")
     if due is None:
         return Outcome(False, "请选择延期后的截止日期。")
     try:
-        grant_extension(portal, account, round_code, unit, due, (reason or "").strip())
+        done = grant_extension(portal, account, round_code, unit, due, (reason or "").strip(), confirm)
+    except ConfirmationNeeded as exc:
+        return Outcome(False, f"{exc}{EXTENSION_CONFIRM_HINT}")
     except WorkflowError as exc:
         return Outcome(False, str(exc))
-    return Outcome(True, f"已批准 {unit} 在 {round_code} 轮次延期至 {due:%Y-%m-%d}。")
+    changed = f"已按确认修改：{done.effect}" if done.effect else ""
+    return Outcome(
+        True, f"已批准 {unit} 在 {round_code} 轮次延期至 {due:%Y-%m-%d}（延期编号 {done.id}）。{changed}"
+    )
+
+
+def revoke_unit_extension(
+    portal: Portal, account, extension_id: int, reason: str, confirm: bool = False
+) -> Outcome:
+    """Revoke a grant in force; refusals by the workflow are an Outcome, permission and scope errors raise."""
+    try:
+        done = revoke_extension(portal, account, int(extension_id), (reason or "").strip(), confirm)
+    except ConfirmationNeeded as exc:
+        return Outcome(False, f"{exc}{EXTENSION_CONFIRM_HINT}")
+    except WorkflowError as exc:
+        return Outcome(False, str(exc))
+    changed = f"已按确认修改：{done.effect}" if done.effect else ""
+    return Outcome(
+        True,
+        f"已撤销 {done.unit} 在 {done.round} 轮次的延期（延期编号 {done.id}），截止日期恢复为 "
+        f"{done.due:%Y-%m-%d}。{changed}",
+    )
+
+
+def extensions_of_round(portal: Portal, account, round_code: str) -> pl.DataFrame:
+    """The round's extensions the account may read (review.extension_list)."""
+    return extension_list(portal, account, round_code)
+
+
+def extension_units(portal: Portal, account, round_code: str | None) -> list[tuple[str, str]]:
+    """(code, name) of the units `account` may grant an extension in the round: those it acts on
+    that owe the round (a unit with nothing to report needs no extension)."""
+    units = visible_units(account, "extension.grant")
+    if not round_code:
+        return []
+    with portal.warehouse.connect() as con:
+        owing = view_owing(con, round_code)
+        return [u for u in _within(units, lookups.active_units(con)) if u[0] in owing]
 
 
 def review_filters(portal: Portal, account) -> tuple[list[str], list[tuple[str, str]], list[tuple[str, str]]]:

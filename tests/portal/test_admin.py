@@ -243,7 +243,8 @@ def test_the_current_round_follows_the_portal_clock(portal):
 def test_an_extension_moves_the_units_due_date_on_its_overview_only(portal):
     with portal.warehouse.transaction() as con:
         con.execute(
-            "INSERT INTO extensions VALUES ('2025Q3', 'JZKF-CXCY', DATE '2025-10-25', '系统故障', 'office', now())"
+            "INSERT INTO extensions (round, unit, due_date, reason, granted_by, granted_at) "
+            "VALUES ('2025Q3', 'JZKF-CXCY', DATE '2025-10-25', '系统故障', 'office', now())"
         )
     assert unit_overview(portal, REPORTER, "JZKF-CXCY").due == dt.date(2025, 10, 25)
     other = Account("rep2", "经发局", Role.UNIT_REPORTER, "JZKF-JFJ")

@@ -1,36 +1,16 @@
 -- Completion of a round: one row per unit expected to report in it. Parameters: $round, $today, $due_soon_days.
 --
--- expected    active units that own at least one indicator (any owner position) or lead/help at
---             least one task of a plan whose period (start_year..end_year) covers the round's year.
+-- expected    the units that owe the round (owing_units() in submissions.sql, the one rule).
 -- state, reported, reported_at, rejected_attempts, due_date, extended: the unit's standing
 --             (standings() in submissions.sql, the one rule every page and export reads).
 -- days_late   days between the effective due date and reported_at, 0 when on time; NULL when not
 --             reported (missing or returned).
 -- days_left   effective due date - $today (negative once passed); due_soon: not reported and
 --             days_left <= $due_soon_days.
-WITH r AS (
-    SELECT code, year, due_date FROM rounds WHERE code = $round
-),
-live_plans AS (
-    SELECT p.code FROM plans p, r WHERE r.year BETWEEN p.start_year AND p.end_year
-),
-duties AS (
-    SELECT o.unit, count(*) AS indicators, 0 AS tasks
-    FROM indicator_owners o JOIN indicators i ON i.code = o.indicator
-    WHERE i.plan IN (SELECT code FROM live_plans)
-    GROUP BY o.unit
-    UNION ALL
-    SELECT tu.unit, 0, count(*)
-    FROM task_units tu JOIN tasks t ON t.code = tu.task
-    WHERE t.plan IN (SELECT code FROM live_plans)
-    GROUP BY tu.unit
-),
-expected AS (
+WITH expected AS (
     SELECT u.code AS unit, u.name, u.kind, u.contact, u.phone, u.leader, u.rowid AS registry_order,
-           sum(d.indicators)::INTEGER AS indicator_count, sum(d.tasks)::INTEGER AS task_count
-    FROM units u JOIN duties d ON d.unit = u.code
-    WHERE u.active
-    GROUP BY ALL
+           o.indicator_count, o.task_count
+    FROM units u JOIN owing_units($round) o ON o.unit = u.code
 ),
 judged AS (
     SELECT e.*, s.* EXCLUDE (unit, round)

@@ -126,3 +126,28 @@ CROSS JOIN r
 LEFT JOIN tries t ON t.unit = sh.unit
 LEFT JOIN offered o ON o.unit = sh.unit
 LEFT JOIN extensions x ON x.round = r.code AND x.unit = sh.unit;
+
+-- THE rule of who owes a report in a round (完成情况's 应报 units, 数据上报's choice of units, who
+-- may be granted an extension): active units that own at least one indicator (any owner position)
+-- or lead/help at least one task of a plan whose period (start_year..end_year) covers the round's
+-- year. One row per such unit, with how many indicators and tasks it reports on.
+CREATE OR REPLACE TEMP MACRO owing_units(round_code) AS TABLE
+WITH live_plans AS (
+    SELECT p.code FROM plans p JOIN rounds r ON r.code = round_code
+    WHERE r.year BETWEEN p.start_year AND p.end_year
+),
+duties AS (
+    SELECT o.unit, count(*) AS indicators, 0 AS tasks
+    FROM indicator_owners o JOIN indicators i ON i.code = o.indicator
+    WHERE i.plan IN (SELECT code FROM live_plans)
+    GROUP BY o.unit
+    UNION ALL
+    SELECT tu.unit, 0, count(*)
+    FROM task_units tu JOIN tasks t ON t.code = tu.task
+    WHERE t.plan IN (SELECT code FROM live_plans)
+    GROUP BY tu.unit
+)
+SELECT d.unit, sum(d.indicators)::INTEGER AS indicator_count, sum(d.tasks)::INTEGER AS task_count
+FROM duties d JOIN units u ON u.code = d.unit
+WHERE u.active
+GROUP BY d.unit;

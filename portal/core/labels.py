@@ -193,7 +193,9 @@ REPORT_STEP_TEMPLATE = "第一步:下载填报模板"
 REPORT_STEP_UPLOAD = "第二步:上传填好的模板"
 REPORT_STEP_RESULT = "校验结果与报送记录"
 REPORT_TEMPLATE_DOWNLOAD = "下载填报模板"
-REPORT_TEMPLATE_HELP = "模板已预填本单位负责的指标和任务,只需填写白色单元格。"
+REPORT_TEMPLATE_HELP = (
+    "模板已预填本单位负责的指标和任务，只需填写黄色单元格（白色单元格为预填内容，已锁定）。"
+)
 REPORT_FILE = "选择填好的模板(.xlsx)"
 REPORT_UPLOAD = "上传"
 REPORT_RUNNING = "正在校验并入库……"

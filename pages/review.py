@@ -106,7 +106,7 @@ else:
     if detail.evidence.is_empty():
         st.caption(L.EVIDENCE_NONE)
     else:
-        shown = ["id", "file_name", "task", "task_title", "media_type", "size_kb", "uploaded_at"]
+        shown = ["evidence_id", "file_name", "task", "task_title", "type_label", "size_kb", "uploaded_at"]
         widgets.evidence_table(portal, account, detail.evidence, shown, "review")
     if not detail.reviews.is_empty():
         st.markdown(f"**{L.REPORT_REVIEWS}**")

@@ -182,6 +182,16 @@ def _supersede(
     )
 
 
+# THE rule of 第N版 (issue 20): versions count the unit's accepted uploads of the round; rejected
+# attempts are numbered on their own (shown as “未通过校验的上传（第 N 次）”, never as a version), so
+# the office's “第 2 版” is the unit's second real submission however many files failed before it.
+# Migration 0013 renumbered the uploads recorded before this rule.
+NEXT_VERSION = (
+    "SELECT coalesce(max(version), 0) + 1 FROM submissions "
+    "WHERE unit = $unit AND round = $round AND (status = 'rejected') = ($status = 'rejected')"
+)
+
+
 def record_submission(
     con: duckdb.DuckDBPyConnection,
     sub: NewSubmission,
@@ -205,7 +215,7 @@ def record_submission(
         "INSERT INTO submissions (id, unit, round, version, file_hash, file_name, uploaded_by, uploaded_at, "
         "status, days_late, error_count, warning_count, template_version, needs_sign_off) "
         "SELECT nextval('submission_id_seq'), $unit, $round, "
-        "(SELECT coalesce(max(version), 0) + 1 FROM submissions WHERE unit = $unit AND round = $round), "
+        f"({NEXT_VERSION}), "
         "$hash, $name, $by, $at, $status, $late, $errors, $warnings, $template, $needs "
         "RETURNING id, version",
         {
@@ -416,6 +426,20 @@ def latest_send_back(
         [unit, round_code],
     ).fetchall()
     return rows[0] if rows else None
+
+
+def latest_return(con: duckdb.DuckDBPyConnection, submission_id: int) -> dict | None:
+    """The office's last whole-submission 'return' of the submission: comment, reviewer, reviewed_at,
+    and how many item comments came with it; None when it was never returned."""
+    rows = con.sql(
+        "SELECT r.comment, r.reviewer, r.reviewed_at, "
+        "       (SELECT count(*) FROM reviews i WHERE i.submission_id = r.submission_id "
+        "        AND i.item_kind IS NOT NULL) AS items "
+        "FROM reviews r WHERE r.submission_id = ? AND r.decision = 'return' AND r.item_kind IS NULL "
+        "ORDER BY r.id DESC LIMIT 1",
+        params=[int(submission_id)],
+    ).pl()
+    return rows.row(0, named=True) if rows.height else None
 
 
 def awaiting_sign_off(con: duckdb.DuckDBPyConnection, unit: str) -> pl.DataFrame:

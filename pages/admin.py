@@ -263,6 +263,6 @@ tabs = [
     (L.TAB_AUDIT, "audit.view", audit_tab),
 ]
 tabs = [(title, render) for title, action, render in tabs if allowed(account, action)]
-for tab, (_, render) in zip(st.tabs([title for title, _ in tabs]), tabs, strict=True):
+for tab, (_, render) in zip(widgets.kept_tabs([title for title, _ in tabs], "tab"), tabs, strict=True):
     with tab:
         render()

@@ -11,6 +11,7 @@ st.title(L.APP_TITLE)
 notice = web.pop_notice()
 if notice:
     st.info(notice)
+web.show_flash()  # an action that ended the session says how it went here (a restore signs everyone out)
 st.subheader(L.LOGIN_HEADING)
 st.caption(L.LOGIN_INTRO)
 with st.form("login"):

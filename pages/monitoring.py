@@ -8,7 +8,7 @@ import streamlit as st
 from portal.core import labels as L
 from portal.core.permissions import allowed
 from portal.monitoring.dashboards import PACE_LABELS, indicator_history, kpi_board, kpi_choices, task_board
-from portal.ui import web
+from portal.ui import web, widgets
 from portal.ui.charts import history_chart, paced_table, task_status_chart
 
 TABLE_COLUMNS = ["indicator", "indicator_name", "plan_name", "indicator_kind", "owner_name", "measure_unit"]
@@ -148,6 +148,8 @@ def task_section() -> None:
 
 sections = [(L.KPI_TABLE, "kpi.view", kpi_section), (L.TASK_BOARD, "task_progress.view", task_section)]
 sections = [(title, render) for title, action, render in sections if allowed(account, action)]
-for tab, (_, render) in zip(st.tabs([title for title, _ in sections]), sections, strict=True):
+for tab, (_, render) in zip(
+    widgets.kept_tabs([title for title, _ in sections], "tab"), sections, strict=True
+):
     with tab:
         render()

@@ -122,8 +122,8 @@ if st.session_state.get("report_version") not in choices:
 picked = st.selectbox(L.REPORT_VERSION_PICK, list(choices), format_func=choices.get, key="report_version")
 chosen = history.filter(id=picked).row(0, named=True)
 
-tab_report, tab_reviews, tab_evidence, tab_compare = st.tabs(
-    [L.REPORT_ISSUES, L.REPORT_REVIEWS, L.EVIDENCE_HEADING, L.REPORT_COMPARE]
+tab_report, tab_reviews, tab_evidence, tab_compare = widgets.kept_tabs(
+    [L.REPORT_ISSUES, L.REPORT_REVIEWS, L.EVIDENCE_HEADING, L.REPORT_COMPARE], "tab"
 )
 with tab_report:
     report = wf.submission_report(portal, account, picked)

@@ -11,8 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from filelock import FileLock
 
+from portal.accounts import auth as _auth
 from portal.core.context import Portal
 from portal.ops.init import init_portal
 
@@ -58,16 +60,29 @@ def _built_once(tmp_path_factory, name: str, build) -> Path:
     return home
 
 
+# Argon2 as production makes it (portal.accounts.auth), kept for the test that checks its strength.
+PRODUCTION_HASHER = _auth._hasher
+# The smallest argon2id parameters: the same code path (hash, verify, rehash when parameters
+# change), milliseconds instead of ~0.1–0.5 s a hash. Only the test process uses it: a `portal`
+# subprocess (run_cli, portal serve) hashes with the production parameters.
+TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_hashes():
+    """Every test process hashes passwords with TEST_HASHER (the demo's 20 accounts, each
+    account a test makes, each sign-in); a test may still set its own (monkeypatch)."""
+    saved = _auth._hasher
+    _auth._hasher = TEST_HASHER
+    yield
+    _auth._hasher = saved
+
+
 def _build_demo(home: Path) -> None:
     _, result = init_portal(Portal.open(home), demo=True, fill=False)
     assert result.registry is not None and result.registry.loaded, (
         result.registry and result.registry.report.issues
     )
-
-
-def _build_filled_demo(home: Path) -> None:
-    _, result = init_portal(Portal.open(home), demo=True)
-    assert result.fill is not None and not result.fill.skipped
 
 
 @pytest.fixture(scope="session")
@@ -83,8 +98,17 @@ def demo_portal(_demo_home, portal_home) -> Portal:
 
 
 @pytest.fixture(scope="session")
-def _filled_demo_home(tmp_path_factory) -> Path:
-    return _built_once(tmp_path_factory, "filled-demo-home", _build_filled_demo)
+def _filled_demo_home(_demo_home, tmp_path_factory) -> Path:
+    """`portal init --demo` run again on a copy of the demo (what `init --demo` does with fill on:
+    the registry and accounts are already there, so only the past quarters are filled), rather
+    than importing the registry and hashing the accounts a second time."""
+
+    def build(home: Path) -> None:
+        shutil.copytree(_demo_home, home, dirs_exist_ok=True)
+        _, result = init_portal(Portal.open(home), demo=True)
+        assert result.fill is not None and not result.fill.skipped
+
+    return _built_once(tmp_path_factory, "filled-demo-home", build)
 
 
 @pytest.fixture
@@ -146,14 +170,9 @@ def require_tool(name: str) -> str:
 
 @pytest.fixture
 def fast_hashes(monkeypatch):
-    """Argon2 with the smallest parameters: the same code path, milliseconds instead of ~0.3 s a hash."""
-    from argon2 import PasswordHasher
-
-    import portal.accounts.auth
-
-    monkeypatch.setattr(
-        portal.accounts.auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-    )
+    """Argon2 with the smallest parameters: the same code path, milliseconds instead of ~0.3 s a hash.
+    Every test has them now (_cheap_hashes); kept so a test may still say it relies on them."""
+    monkeypatch.setattr(_auth, "_hasher", TEST_HASHER)
 
 
 def account_in(portal: Portal, username: str, role, unit: str | None = None, offices=(), platform=None):

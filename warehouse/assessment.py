@@ -163,6 +163,21 @@ def insert_entry(con: duckdb.DuckDBPyConnection, kind: str, row: dict) -> int:
     return rows[0][0]
 
 
+_ITEM_COLUMNS = {"deductions": "code", "vetoes": "reason_code"}
+
+
+def entry_in_force(con: duckdb.DuckDBPyConnection, kind: str, entry_id: int) -> dict | None:
+    """One deduction or veto in force (id, plan, year, unit, item, reason); None when there is none:
+    the caller checks the account's scope on its plan before withdrawing it."""
+    table, item = ENTRY_TABLES[kind], _ITEM_COLUMNS[kind]
+    rows = con.sql(
+        f"SELECT id, plan, year, unit, {item} AS item, reason FROM {table} "
+        "WHERE id = $id AND withdrawn_at IS NULL",
+        params={"id": entry_id},
+    ).pl()
+    return rows.to_dicts()[0] if rows.height else None
+
+
 def withdraw_entry(
     con: duckdb.DuckDBPyConnection, kind: str, entry_id: int, by: str, at_time: dt.datetime
 ) -> dict | None:

@@ -1,26 +1,32 @@
 """Accounts and sign-in: argon2 hashes, rate-limited sign-in, expiring sessions, account admin.
 
-Clocks (a decision, see docs in the README's 登录与权限):
+Clocks (a decision, see docs/sessions.md):
 - failed attempts, lockouts and audit lines use the portal clock `settings.now()` (the demo clock
   when `today` is set), so `users.locked_until` reads consistently beside the audit log;
-- sessions use `time.monotonic()` of the serving process. A session exists only in that
-  process's memory (Streamlit keeps session state on the server; the browser holds no token), so
-  it is measured in real elapsed time: a frozen demo date cannot keep it alive at midnight, and a
-  wall-clock jump cannot extend it.
+- sessions use real UTC wall-clock time (`utc_now`): a session is a warehouse row (web_sessions)
+  that the browser's cookie names, so it outlives one serving process and a reload, and a frozen
+  demo date must not keep it alive at midnight.
 
 Every failure to sign in gives the same message, whether the account is unknown, deactivated,
 locked or the password wrong, and costs one argon2 verification in every case (a dummy hash for
 unknown names), so neither the text nor the timing tells which names exist.
+
+Sessions: sign-in writes a row and gives the tab a one-time code; the page hands the code to
+POST /auth/session (portal.ui.asgi_app), which answers with the cookie: a random token (stored
+only as its SHA-256) with its expiry, signed with the installation's secret. A reload presents
+the cookie (`resume`); every page run checks the row (`check_session`), so a sign-out, a password
+change or a deactivation ends every tab at its next action.
 """
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import hashlib
+import hmac
 import json
 import re
 import secrets
-import time
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -39,13 +45,21 @@ from portal.core.scope import PLATFORM, UNIT_ROLES, Scope, load_scope
 from schemas.enums import Role
 from warehouse import accounts as users
 from warehouse import offices as office_tree
+from warehouse import sessions as web_sessions
 from warehouse.lookups import unit_active
 
 _hasher = PasswordHasher()
 _dummy: dict[int, str] = {}
 
-# Absolute session lifetime, however busy: one working day, then sign in again.
-MAX_SESSION_HOURS = 12
+# The cookie that names a web session; HttpOnly and SameSite=Strict (portal.ui.asgi_app).
+COOKIE_NAME = "portal_session"
+# The page passes its one-time code on within a second of sign-in; two minutes cover a slow browser.
+HANDOFF_SECONDS = 120
+# `last_seen` is written at most this often: a page run should not always write to the warehouse;
+# the idle limit is in minutes, so being a minute late does not matter.
+TOUCH_SECONDS = 60
+# Ended sessions are kept this long (for the reason a tab is shown), then deleted at a sign-in.
+KEEP_ENDED_DAYS = 7
 # Above NIST SP 800-63B's floor of 8: these accounts approve a region's figures and scores, and
 # 10 characters of two kinds is still typeable every day. Counted after invisible characters go.
 MIN_PASSWORD_LENGTH = 10
@@ -59,7 +73,12 @@ _USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,32}$")
 # Longest attempted username kept in the audit log (anything may be typed into the form).
 _AUDIT_NAME_MAX = 64
 
-Clock = Callable[[], float]
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    """Real time in UTC, naive (as DuckDB TIMESTAMP stores it): the sessions' clock."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def hash_password(password: str) -> str:
@@ -130,12 +149,16 @@ def system_actor() -> Account:
 
 @dataclass
 class Session:
-    """A signed-in person in one serving process. Times are `time.monotonic()` seconds."""
+    """A sign-in as one tab holds it in the serving process's memory: the web_sessions row's id
+    (never sent to the browser) and the account as last read. `handoff` is the one-time code the
+    page still has to pass to /auth/session for the cookie; `ended` says why the last check
+    failed ("expired", "signed-out", "revoked"), for the notice on the sign-in page."""
 
     account: Account
-    issued_at: float
-    last_seen: float
-    credential: str
+    id: str
+    touched: dt.datetime
+    handoff: str | None = None
+    ended: str = ""
 
 
 @dataclass(frozen=True)
@@ -245,9 +268,16 @@ def acting_account(portal: Portal, username: str | None, via: str | None = None)
 
 
 def _authenticate(
-    portal: Portal, username: str, password: str, now: dt.datetime | None, success_action: str | None
-) -> tuple[str, tuple | None, str]:
-    """(reason, user row, stored hash): one verification, failures counted, a lock after too many."""
+    portal: Portal,
+    username: str,
+    password: str,
+    now: dt.datetime | None,
+    success_action: str | None,
+    then: Callable | None = None,
+) -> tuple[str, tuple | None, str, object]:
+    """(reason, user row, stored hash, what `then` returned): one verification, failures counted,
+    a lock after too many. `then(con, row, stored)` runs on success in the same transaction (a
+    sign-in opens its session there: one warehouse open fewer)."""
     now = now or portal.settings.now()
     with portal.warehouse.connect() as con:
         row = _load(con, username)
@@ -266,6 +296,7 @@ def _authenticate(
     stored = row[5] if row else ""
     s = portal.settings
     shown = username[:_AUDIT_NAME_MAX] if row is not None else UNKNOWN_NAME
+    result = None
     with portal.warehouse.transaction() as con:
         if reason == "ok":
             if _hasher.check_needs_rehash(stored):
@@ -273,6 +304,8 @@ def _authenticate(
             users.signed_in(con, username, stored)
             if success_action:
                 portal.audit(con, username, success_action, username)
+            if then is not None:
+                result = then(con, row, stored)
         else:
             portal.audit(con, shown, "auth.sign_in_failed", shown, reason)
         if reason == "bad-password":
@@ -283,7 +316,7 @@ def _authenticate(
                 portal.audit(
                     con, username, "auth.lock", username, f"{attempts} 次失败,锁定至 {until:%Y-%m-%d %H:%M}"
                 )
-    return reason, row, stored
+    return reason, row, stored, result
 
 
 def sign_in(
@@ -291,58 +324,166 @@ def sign_in(
     username: str,
     password: str,
     now: dt.datetime | None = None,
-    clock: Clock = time.monotonic,
+    clock: Clock = utc_now,
 ) -> SignInResult:
-    """Check a username and password; count failures and lock the account after too many."""
+    """Check a username and password; count failures and lock the account after too many.
+    A good password opens a session (a web_sessions row) with a one-time code for the cookie."""
     username = (username or "").strip()
     if not username or not password:
         return SignInResult(False, "请输入用户名和密码。", reason="empty")
-    reason, row, stored = _authenticate(portal, username, password, now, "auth.sign_in")
+    at = clock()
+    session_id, code = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+
+    def open_session(con, row: tuple, stored: str) -> Account:
+        web_sessions.prune(con, at - dt.timedelta(days=KEEP_ENDED_DAYS))
+        web_sessions.insert(
+            con,
+            session_id,
+            row[0],
+            _fingerprint(stored),
+            _digest(code),
+            at + dt.timedelta(seconds=HANDOFF_SECONDS),
+            at,
+            at + dt.timedelta(hours=portal.settings.session_max_hours),
+        )
+        return _account(con, row)
+
+    reason, _, _, account = _authenticate(portal, username, password, now, "auth.sign_in", open_session)
     if reason != "ok":
         return SignInResult(False, failure_message(portal), reason=reason)
-    with portal.warehouse.connect() as con:
-        account = _account(con, row)
-    started = clock()
-    session = Session(account, issued_at=started, last_seen=started, credential=_fingerprint(stored))
+    session = Session(account, session_id, touched=at, handoff=code)
     return SignInResult(True, f"欢迎,{account.display_name}。", session=session, reason="ok")
 
 
-def session_expired(portal: Portal, session: Session, at: float) -> bool:
-    idle = at - session.last_seen > portal.settings.session_minutes * 60
-    too_old = at - session.issued_at > MAX_SESSION_HOURS * 3600
-    return idle or too_old
+def _digest(secret: str) -> str:
+    """What the warehouse keeps of a token or code: a copy of the table opens no session."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def check_session(portal: Portal, session: Session | None, clock: Clock = time.monotonic) -> Account | None:
+def _state(portal: Portal, row: dict | None, user: tuple | None, at: dt.datetime) -> str:
+    """ "ok", or why a session no longer holds: expired, signed-out (this account signed out
+    somewhere), revoked (password changed or reset, account deactivated or removed)."""
+    if row is None:
+        return "revoked"
+    if row["revoked_at"] is not None:
+        return "signed-out" if row["revoked_reason"] == "sign-out" else "revoked"
+    if user is None or not user[6] or _fingerprint(user[5]) != row["credential"]:
+        return "revoked"
+    idle = at - row["last_seen"] > dt.timedelta(minutes=portal.settings.session_minutes)
+    if idle or at >= row["expires_at"]:
+        return "expired"
+    return "ok"
+
+
+def _checked(portal: Portal, con, row: dict | None, at: dt.datetime) -> tuple[str, Account | None]:
+    """A session row checked on `con` (inside a transaction): its state and, when it holds, the
+    account read afresh. An expiry is recorded once (the row ends, the audit log says so)."""
+    user = _load(con, row["username"]) if row is not None else None
+    state = _state(portal, row, user, at)
+    if state == "expired":
+        web_sessions.revoke(con, row["id"], at, "expired")
+        portal.audit(con, row["username"], "auth.session_expired", row["username"])
+    if state == "revoked" and row is not None and row["revoked_at"] is None:
+        web_sessions.revoke(con, row["id"], at, "revoked")
+    return state, (_account(con, user) if state == "ok" else None)
+
+
+def check_session(portal: Portal, session: Session | None, clock: Clock = utc_now) -> Account | None:
     """The account behind a session still in force, read afresh; None means sign in again.
 
-    A session ends when idle longer than `session_minutes`, older than MAX_SESSION_HOURS, when
-    its account is deactivated or removed, or its password was changed or reset since. A valid
-    check counts as activity: it moves `last_seen` and refreshes `session.account`.
+    A session ends when idle longer than `session_minutes`, older than `session_max_hours`, when
+    the account signs out (in any tab), is deactivated or removed, or its password was changed or
+    reset since. A valid check counts as activity (written at most every TOUCH_SECONDS) and
+    refreshes `session.account`; a failed one leaves the reason in `session.ended`.
     """
     if session is None:
         return None
     at = clock()
-    if session_expired(portal, session, at):
-        with portal.warehouse.transaction() as con:
-            portal.audit(con, session.account.username, "auth.session_expired", session.account.username)
+    with portal.warehouse.transaction() as con:
+        state, account = _checked(portal, con, web_sessions.by_id(con, session.id), at)
+        if account is not None and at - session.touched >= dt.timedelta(seconds=TOUCH_SECONDS):
+            web_sessions.touch(con, session.id, at)
+            session.touched = at
+    if account is None:
+        session.ended = state
         return None
-    with portal.warehouse.connect() as con:
-        row = _load(con, session.account.username)
-        if row is None or not row[6] or _fingerprint(row[5]) != session.credential:
-            return None
-        account = _account(con, row)
     session.account = account
-    session.last_seen = at
     return account
 
 
-def sign_out(portal: Portal, session: Session | None) -> None:
-    """Sessions live in the serving process: forgetting it is the caller's part; this records it."""
+def _cookie_key(portal: Portal) -> bytes:
+    """The cookie's signing key: derived from the installation's secret, apart from other uses."""
+    return hmac.new(portal.settings.secret(), b"portal-session-cookie", hashlib.sha256).digest()
+
+
+def _signature(portal: Portal, body: str) -> str:
+    mac = hmac.new(_cookie_key(portal), body.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+
+def _sealed(portal: Portal, token: str, expires_at: dt.datetime) -> str:
+    """The cookie value: token, expiry (epoch seconds, UTC) and their signature."""
+    body = f"{token}.{int(expires_at.replace(tzinfo=dt.UTC).timestamp())}"
+    return f"{body}.{_signature(portal, body)}"
+
+
+def _unsealed(portal: Portal, value: str, at: dt.datetime) -> str | None:
+    """The token of a cookie value that is well-formed, signed by us and not past its expiry."""
+    parts = (value or "").split(".")
+    if len(parts) != 3 or not parts[1].isdigit():
+        return None
+    token, expires, signature = parts
+    if not hmac.compare_digest(signature, _signature(portal, f"{token}.{expires}")):
+        return None
+    if int(expires) <= at.replace(tzinfo=dt.UTC).timestamp():
+        return None
+    return token
+
+
+@dataclass(frozen=True)
+class Cookie:
+    value: str
+    max_age: int  # seconds until the session's absolute end
+
+
+def issue_cookie(portal: Portal, code: str, clock: Clock = utc_now) -> Cookie | None:
+    """The cookie for the session whose one-time code this is (the code then no longer works);
+    None for an unknown, used, late or ended code."""
+    if not code:
+        return None
+    at = clock()
+    token = secrets.token_urlsafe(32)
+    with portal.warehouse.transaction() as con:
+        row = web_sessions.take_handoff(con, _digest(code), _digest(token), at)
+    if row is None:
+        return None
+    return Cookie(_sealed(portal, token, row["expires_at"]), int((row["expires_at"] - at).total_seconds()))
+
+
+def resume(portal: Portal, cookie: str | None, clock: Clock = utc_now) -> Session | None:
+    """The session a browser's cookie names, if it still holds (a reload, a bookmark, a new tab);
+    None for no cookie, a forged, altered or expired one, or an ended session."""
+    at = clock()
+    token = _unsealed(portal, cookie or "", at)
+    if token is None:
+        return None
+    with portal.warehouse.transaction() as con:
+        row = web_sessions.by_token(con, _digest(token))
+        state, account = _checked(portal, con, row, at)
+        if account is not None:
+            web_sessions.touch(con, row["id"], at)
+    return Session(account, row["id"], touched=at) if account is not None else None
+
+
+def sign_out(portal: Portal, session: Session | None, clock: Clock = utc_now) -> None:
+    """End the account's web sessions, in every tab and browser (each sees it at its next
+    action), and record it."""
     if session is None:
         return
+    username = session.account.username
     with portal.warehouse.transaction() as con:
-        portal.audit(con, session.account.username, "auth.sign_out", session.account.username)
+        web_sessions.revoke_account(con, username, clock(), "sign-out")
+        portal.audit(con, username, "auth.sign_out", username)
 
 
 @cache
@@ -401,7 +542,7 @@ def change_password(
     problems = password_problems(account.username, old, new, confirm)
     if problems:
         return PasswordChange(False, problems)
-    reason, _, _ = _authenticate(portal, account.username, old, now, None)
+    reason, *_ = _authenticate(portal, account.username, old, now, None)
     if reason != "ok":
         return PasswordChange(
             False, ["原密码不正确。" if reason == "bad-password" else failure_message(portal)]
@@ -409,10 +550,10 @@ def change_password(
     new_hash = hash_password(new)
     with portal.warehouse.transaction() as con:
         users.set_password(con, account.username, new_hash)
+        web_sessions.set_credential(con, session.id, _fingerprint(new_hash))
+        web_sessions.revoke_account(con, account.username, utc_now(), "password-change", keep=session.id)
         portal.audit(con, account.username, "auth.password_change", account.username)
-    carried = replace(
-        session, account=replace(account, must_change_password=False), credential=_fingerprint(new_hash)
-    )
+    carried = replace(session, account=replace(account, must_change_password=False))
     return PasswordChange(True, ["密码已修改。"], carried)
 
 
@@ -636,6 +777,8 @@ def set_account_active(portal: Portal, actor: Account, username: str, active: bo
         if not active and row[2] == Role.ADMIN and row[8] and not _other_platform_admins(con, username):
             return Outcome(False, "不能停用最后一个全平台范围的系统管理员账号。")
         users.set_active(con, username, active)
+        if not active:
+            web_sessions.revoke_account(con, username, utc_now(), "deactivated")
         portal.audit(con, actor.username, "account.activate" if active else "account.deactivate", username)
     return Outcome(True, f"账号 {username} 已{'启用' if active else '停用'}。")
 
@@ -668,5 +811,6 @@ def reset_password(portal: Portal, actor: Account, username: str) -> Outcome:
         if _managed_row(con, actor, username) is None:
             return Outcome(False, missing_account(username))
         users.reset_password(con, username, hash_password(password))
+        web_sessions.revoke_account(con, username, utc_now(), "password-reset")
         portal.audit(con, actor.username, "account.reset_password", username)
     return Outcome(True, f"已重置账号 {username} 的密码。新密码只显示这一次,首次登录后须修改。", password)

@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 
+from portal.assessment import lifecycle
 from portal.assessment.scheme import ScoringScheme, load_scheme
 from portal.assessment.scoring import Facts, UnitScore, score, unit_scores
 from portal.core import labels as L
 from portal.core.context import Portal
+from portal.core.documents import chinese_date
 from portal.core.outcome import Outcome
 from portal.core.permissions import require, scope_of
 from schemas.issues import Issue, Report
@@ -30,7 +33,7 @@ from warehouse import assessment as data
 from warehouse import offices
 from warehouse.views import indicator_year_completion
 
-# The JSON contract's stage until the 预评 → 公示 → 定稿 lifecycle exists (issue 16, item 2).
+# The stage of a year never published, or reopened (portal/assessment/lifecycle.py: 预评 → 公示 → 定稿).
 STAGE = "预评"
 
 
@@ -48,6 +51,8 @@ class Assessment:
     unsettled: list[str] = field(default_factory=list)  # rounds of the year not yet closed and approved
     stage: str = STAGE
     data_as_of: dt.date | None = None  # the newest approval counted (None: nothing approved yet)
+    lifecycle: Any = None  # lifecycle.Lifecycle of the plan's year (None: built outside `assess`)
+    snapshot: dict | None = None  # in 公示 / 定稿: the JSON document stored when it was published
 
     @property
     def ok(self) -> bool:
@@ -55,7 +60,8 @@ class Assessment:
 
     @property
     def preliminary(self) -> bool:
-        return bool(self.unsettled)
+        """Numbers may still move: a 预评 with rounds unsettled (a published version never moves)."""
+        return self.stage == STAGE and bool(self.unsettled)
 
     def unit(self, code: str) -> UnitScore:
         return next(u for u in self.units if u.unit == code)
@@ -101,7 +107,9 @@ class Assessment:
         )
 
     def as_json(self) -> dict:
-        """The `portal assess --json` contract (issue 16, item 4)."""
+        """The `portal assess --json` contract (issue 16, item 4); in 公示 and 定稿 the stored document."""
+        if self.snapshot is not None:
+            return {**self.snapshot, "stage": self.stage, "preliminary": self.preliminary}
         columns = ["component", "item", "rule", "points", "completion", "score", "basis"]
         lines = self.lines.select("unit", *columns) if self.lines.height else pl.DataFrame()
         by_unit = {u: g.drop("unit").to_dicts() for (u,), g in lines.group_by("unit")} if lines.height else {}
@@ -133,18 +141,35 @@ class Assessment:
 class TableStage:
     """What the printed 考核表 says about how final it is."""
 
-    label: str  # 预评 | 年度评定
+    label: str  # 预评 | 年度评定 | 公示 | 定稿
     data_as_of: dt.date  # 数据截至
     note: str  # one sentence for the table's notes
+    detail: str = ""  # after the label on the stage line: the 公示期, or the version and 定稿日期
 
 
 def table_stage(a: Assessment) -> TableStage:
-    """The stage the 考核表 prints, until the 预评 → 公示 → 定稿 lifecycle exists (issue 16, item 2)
-    and replaces this one function: 预评 while the year is not over on the portal's clock or any
-    round of it is unsettled; after that 年度评定, scored on the whole year but never claiming 定稿,
-    which only the lifecycle may. 数据截至 is the newest approval counted, else the day it was scored."""
+    """The stage the 考核表 prints, from the year's lifecycle (portal/assessment/lifecycle.py):
+    定稿 with its version and date; 公示 with its period and how to object; else 预评 while the
+    year is not over on the portal's clock or any round of it is unsettled, and 年度评定 for a whole,
+    settled year not yet published (never claiming 定稿). 数据截至 is the newest approval counted,
+    else the day it was scored."""
     today = a.as_of or dt.date.today()
     data_as_of = a.data_as_of or today
+    life = a.lifecycle
+    if a.stage == "定稿" and life is not None:
+        day = chinese_date(life.finalized_at.date())
+        note = (
+            f"本表为{a.year}年度考核定稿结果（版本 {life.version}，{day}定稿），"
+            f"已经公示（{life.period_text}），异议均已答复。"
+        )
+        return TableStage("定稿", data_as_of, note, f"（版本 {life.version}，定稿日期 {day}）")
+    if a.stage == "公示" and life is not None:
+        note = (
+            f"本表为公示稿（版本 {life.version}），公示期 {life.period_text}。被考核单位对本单位结果有异议的，"
+            "请在公示期内通过平台“年度考核”页面（或命令 portal objection add）提出，写明理由并可附佐证材料；"
+            "逾期不再受理。"
+        )
+        return TableStage("公示", data_as_of, note, f"（版本 {life.version}，公示期 {life.period_text}）")
     why = [f"{a.year}年度尚未结束"] if today <= dt.date(a.year, 12, 31) else []
     if a.unsettled:
         why.append("尚有未结束或未审核完毕的调度轮次（" + "、".join(a.unsettled) + "）")
@@ -221,7 +246,19 @@ def gather(portal: Portal, con, plan: str, year: int, today: dt.date) -> Facts:
 
 def assess(portal: Portal, actor, plan: str, year: int) -> Assessment:
     """Score every unit with anything assigned in `plan` for `year`, once `actor` may see the
-    assessment; problems with the plan, year or scheme come back as issues."""
+    assessment; problems with the plan, year or scheme come back as issues. A year in 公示 or 定稿
+    is the version stored when it was published: its numbers no longer move with new data."""
+    require(actor, "assessment.view", plan=plan)
+    frozen = lifecycle.frozen_assessment(portal, plan, int(year))
+    if frozen is not None:
+        return frozen
+    result, _ = score_live(portal, actor, plan, int(year))
+    result.lifecycle = lifecycle.lifecycle_of(portal, plan, int(year))
+    return result
+
+
+def score_live(portal: Portal, actor, plan: str, year: int) -> tuple[Assessment, Facts | None]:
+    """The 预评: score the data as it is now; with the facts scored (what a publication stores)."""
     require(actor, "assessment.view", plan=plan)
     today = portal.settings.today()
     scheme_result = load_scheme(portal.settings.home, plan, year)
@@ -233,7 +270,7 @@ def assess(portal: Portal, actor, plan: str, year: int) -> Assessment:
             result.plan_name = row["name"]
             result.office = offices.office(con, offices.office_of_plan(con, plan))
         if not result.report.ok or scheme_result.scheme is None:
-            return result
+            return result, None
         result.scheme = scheme = scheme_result.scheme
         facts = gather(portal, con, plan, year, today)
         result.unsettled = data.unsettled_rounds(con, year)
@@ -241,7 +278,7 @@ def assess(portal: Portal, actor, plan: str, year: int) -> Assessment:
     scored = score(facts, scheme)
     result.lines = scored.lines
     result.units = unit_scores(scored)
-    return result
+    return result, facts
 
 
 # --- bonus items ------------------------------------------------------------------------------------
@@ -275,6 +312,7 @@ def add_bonus(
         report.extend(issues)
         if not report.ok:
             return BonusResult(report)
+        lifecycle.assert_editable(con, plan, year)
         cap = scheme_result.scheme.bonus_max
         if unit not in set(data.assessed_units(con, plan)["unit"].to_list()):
             report.add(Issue.make("bonus-unit-not-assessed", value=unit, plan=plan))
@@ -309,6 +347,7 @@ def withdraw_bonus(portal: Portal, actor, bonus_id: int) -> Outcome:
         if found is None or not scope_of(actor).has_plan(found["plan"]):
             return Outcome(False, L.BONUS_NOT_FOUND.format(id=bonus_id))
         require(actor, "assessment.adjust", plan=found["plan"])  # an upper office only reads it
+        lifecycle.assert_editable(con, found["plan"], found["year"])
         row = data.withdraw_bonus(con, bonus_id, actor.username, portal.settings.now())
         portal.audit(
             con,

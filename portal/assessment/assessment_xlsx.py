@@ -17,13 +17,14 @@ from collections import Counter
 from openpyxl import Workbook
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from portal.assessment.assess import Assessment, TableStage, table_stage
+from portal.assessment.scheme import Rule, criterion, task_criterion
 from portal.assessment.scoring import UnitScore
 from portal.core.documents import ExportedBook, chinese_date, save
-from schemas.enums import IndicatorKind, Pace, TaskRole, TaskStatus
+from schemas.enums import Pace, TaskRole, TaskStatus
 from templates_xlsx.writing import (
     CENTER,
     LEFT,
@@ -62,9 +63,11 @@ UNIT_SIGN_POINTS = 42.0  # two lines with room to write between them
 SIGN_SPLIT = 7  # the evaluators' half: the first 7 grid columns
 
 # The detail sheet's one 14-column grid; each table spans it with merged fields. The last column
-# (计算过程) is wide enough for the longest working text on one line, the third for a task's title.
-DETAIL_WIDTHS = [5, 9, 26, 10, 9, 7, 9, 10, 9, 8, 9, 8, 9, 37]
+# (计算过程) is wide enough for the longest working text on one line, columns 2–3 for a task's
+# title, 5–7 for a 评分标准 sentence in two or three lines.
+DETAIL_WIDTHS = [5, 9, 24, 9, 11, 7, 9, 9, 9, 9, 9, 9, 9, 37]
 RATIO = "0.00%"
+PERCENT_NUMBER = '0.#"%"'  # a percent entered as a number (80 → 80%)
 
 
 def _label(enum, value) -> str:
@@ -158,7 +161,7 @@ def _formula(a: Assessment, with_deductions: bool) -> str:
 
 
 def _stage_line(stage: TableStage) -> str:
-    return f"考核阶段：{stage.label}　　数据截至：{chinese_date(stage.data_as_of)}"
+    return f"考核阶段：{stage.label}{stage.detail}　　数据截至：{chinese_date(stage.data_as_of)}"
 
 
 def _signature(ws, row: int, ncols: int, text: str) -> int:
@@ -231,6 +234,7 @@ def _paginate(ws, last_row: int, landscape: bool, repeat_rows=None, sections=(),
     )
 
 
+CENTER_WRAP = Alignment(horizontal="left", vertical="center", wrap_text=True)
 SPACER_POINTS = 8.0
 SECTION_SMALL = Font(name="黑体", size=10, bold=True)  # a section inside a unit's block
 
@@ -259,15 +263,48 @@ def _section(ws, row: int, title: str, text: str = "") -> int:
     return row + 1
 
 
-def _table(ws, row: int, title: str, fields, rows: list, empty: str) -> int:
+def _table(
+    ws, row: int, title: str, fields, rows: list, empty: str, merge: tuple[int, int] | None = None
+) -> int:
     """A section title and its table, or one line saying there is nothing (a header over no rows
-    wastes paper). A header whose words fit on one line gets a one-line row."""
+    wastes paper). A header whose words fit on one line gets a one-line row. `merge`: grid
+    columns whose equal text on consecutive lines is merged into one cell."""
     if not rows:
         return _section(ws, row, title, f"：{empty}")
     header = _section(ws, row, title)
     end = span_table(ws, header, fields, rows)
     ws.row_dimensions[header].height = 18.0 if fit_row_height(ws, header) <= 16.0 else 28.0
+    if merge:
+        _merge_down(ws, header + 1, end - 1, *merge)
     return end
+
+
+def _merge_down(ws, first: int, last: int, col: int, last_col: int) -> None:
+    """Merge runs of equal text in columns col..last_col down rows first..last; rows get their
+    heights from the other cells, the run's last row grows if the merged text needs more."""
+    texts = [ws.cell(row=r, column=col).value for r in range(first, last + 1)]
+    width = sum(DETAIL_WIDTHS[col - 1 : last_col]) - 0.5
+    start = first
+    for r in range(first, last + 2):
+        if r <= last and texts[r - first] == texts[start - first]:
+            continue
+        run_end = r - 1
+        text = texts[start - first]
+        for k in range(start, run_end + 1):
+            ws.cell(row=k, column=col).value = None
+            fit_row_height(ws, k)
+        need = sum(max(1, -(-text_width(p) // int(width))) for p in str(text or "").split("\n"))
+        need_points = need * LINE_POINTS + 3.5
+        have = sum(ws.row_dimensions[k].height for k in range(start, run_end + 1))
+        if need_points > have:
+            ws.row_dimensions[run_end].height += need_points - have
+        ws.cell(row=start, column=col).value = text
+        if run_end > start:
+            for k in range(start, run_end + 1):
+                ws.unmerge_cells(start_row=k, start_column=col, end_row=k, end_column=last_col)
+            ws.merge_cells(start_row=start, start_column=col, end_row=run_end, end_column=last_col)
+            ws.cell(row=start, column=col).alignment = CENTER_WRAP
+        start = r
 
 
 def _round_sentence(line) -> str:
@@ -277,37 +314,36 @@ def _round_sentence(line) -> str:
     return f"{line.round} {ROUND_STATES[line.state]}（截止 {line.due_date.isoformat()}{when}）：{scored}"
 
 
+# Each score line in the words of a published 评分细则: 考核内容, 分值, 评分标准, then what was
+# measured, the 考核分 and its arithmetic. 评分标准 (grid columns 5–7) is merged down over the lines
+# that share it, as such tables print it.
 INDICATOR_FIELDS = [
     ("序号", 1, None),
-    ("指标名称", 2, None),
-    ("类型", 1, None),
-    ("计量单位", 1, None),
-    ("权重", 1, "0.##"),
-    ("年末期望值", 1, "0.####"),
+    ("考核内容", 2, None),
+    ("分值", 1, "0.##"),
+    ("评分标准", 3, None),
+    ("年末目标", 1, "0.####"),
     ("实际值", 1, "0.####"),
     ("数据轮次", 1, None),
     ("完成率", 1, RATIO),
-    ("计分完成率", 1, RATIO),
     ("进度状态", 1, None),
-    ("得分", 1, NUMBER),
+    ("考核分", 1, NUMBER),
     ("计算过程", 1, None),
 ]
 TASK_FIELDS = [
     ("序号", 1, None),
-    ("任务编号", 1, None),
-    ("任务名称", 1, None),
-    ("本单位角色", 1, None),
-    ("任务权重", 1, "0.##"),
-    ("配合单位数", 1, "0"),
-    ("分享比例", 1, "0.####"),
-    ("计分基数", 1, "0.####"),
+    ("考核内容", 2, None),
+    ("分值", 1, "0.##"),
+    ("评分标准", 3, None),
+    ("角色", 1, None),
     ("填报状态", 1, None),
-    ("进度(%)", 1, "0.#"),
+    ("填报进度", 1, PERCENT_NUMBER),
+    ("序时进度", 1, PERCENT_NUMBER),
     ("数据轮次", 1, None),
-    ("得分比例", 1, "0.##"),
-    ("得分", 1, NUMBER),
+    ("考核分", 1, NUMBER),
     ("计算过程", 1, None),
 ]
+CRITERION_COLUMNS = (5, 7)  # the grid columns 评分标准 spans
 ENTRY_FIELDS = [
     ("序号", 1, None),
     ("类别", 2, None),
@@ -377,6 +413,28 @@ def _composition(a: Assessment, u: UnitScore) -> str:
     return text + ("；".join(notes) + "。" if notes else "")
 
 
+def _line_rule(base: Rule, items: dict, code: str) -> Rule:
+    """The rule a line was scored by: its item's override, else the component's."""
+    item = items.get(code)
+    return item.rule if item is not None and item.rule is not None else base
+
+
+def _cap(s, line) -> float | None:
+    return s.ratio_cap if line.rule == "linear" else None
+
+
+def _component_title(a: Assessment, u: UnitScore, component: str, number: str) -> str:
+    """“（一）指标完成（分值 60；考核分 48.00；自评分 50.00” — the caller closes the bracket
+    for tasks (which add their measure), indicators are closed here."""
+    score = u.indicator_score if component == "indicators" else u.task_score
+    title = f"{number}{COMPONENT_LABELS[component]}（分值 {u.maxima[component]:g}；考核分 "
+    title += f"{score:.2f}" if _applies(a, u, component) else NOT_APPLICABLE
+    own = u.self_scores.get(component) if u.self_scores else None
+    if own is not None:
+        title += f"；自评分 {own:.2f}" + ("，差异较大" if component in (u.self_flagged or []) else "")
+    return title + ("）" if component == "indicators" else "")
+
+
 def _unit_block(ws, row: int, a: Assessment, u: UnitScore, i: int) -> tuple[int, list[int], int]:
     """One unit's rows from `row`; returns the next free row, its section rows and where the rows
     that must stay with the signature lines begin."""
@@ -398,47 +456,41 @@ def _unit_block(ws, row: int, a: Assessment, u: UnitScore, i: int) -> tuple[int,
     ind_rows = [
         [
             k,
-            line.name,
-            _label(IndicatorKind, line.kind),
-            line.measure_unit or "",
-            line.weight,
+            f"{line.name}（{line.measure_unit}）" if line.measure_unit else line.name,
+            round(line.points, 4),
+            criterion(_line_rule(s.indicator_rule, s.indicator_items, line.item), "完成率", _cap(s, line)),
             line.target,
             line.actual,
             line.round or "",
             line.ratio,
-            line.completion,
             _label(Pace, line.pace) if line.pace else "",
             line.score,
             line.working,
         ]
         for k, line in enumerate(u.indicators, start=1)
     ]
-    cap = f"；完成率封顶 {s.ratio_cap:.0%}" if s.indicator_rule.name == "linear" else ""
     row = _table(
         ws,
         row,
-        f"（一）指标完成（分值 {u.maxima['indicators']:g}；{s.indicator_rule.wording}{cap}）",
+        _component_title(a, u, "indicators", "（一）"),
         INDICATOR_FIELDS,
         ind_rows,
         "本单位未承担本规划的指标。",
+        CRITERION_COLUMNS,
     )
     own = s.status_source == "own"
-    measure = "对照序时进度计分" if s.task_measure == "schedule" else "按填报状态折算"
     source = "本单位" if own else "牵头单位"
     task_rows = [
         [
             k,
-            line.number or "",
-            line.name,
+            " ".join(p for p in (line.number, line.name) if p),
+            round(line.points, 4),
+            task_criterion(_line_rule(s.task_rule, s.task_items, line.item), s),
             _label(TaskRole, line.role),
-            line.weight,
-            line.helpers,
-            line.share,
-            line.base,
             _label(TaskStatus, line.scored_status),
-            line.percent if own else line.lead_percent,
-            (line.round if own else line.lead_round) or "",
-            line.fraction,
+            line.scored_percent,
+            line.scored_expected if s.task_measure == "schedule" else None,
+            line.scored_round or "",
             line.score,
             line.working,
         ]
@@ -448,11 +500,12 @@ def _unit_block(ws, row: int, a: Assessment, u: UnitScore, i: int) -> tuple[int,
     row = _table(
         ws,
         row,
-        f"（二）任务推进（分值 {u.maxima['tasks']:g}；{measure}，以{source}年内最后一次审核通过的填报为准；"
-        f"{s.task_rule.wording}；牵头 {s.lead_share:g}、配合 {s.helpers_share:g}）",
+        _component_title(a, u, "tasks", "（二）")
+        + f"；以{source}年内最后一次审核通过的填报为准；牵头 {s.lead_share:g}、配合 {s.helpers_share:g}）",
         TASK_FIELDS,
         task_rows,
         "本单位未承担本规划年内到期的任务。",
+        CRITERION_COLUMNS,
     )
     sections.append(row)
     rounds = "；".join(_round_sentence(line) for line in u.rounds)

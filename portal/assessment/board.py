@@ -8,13 +8,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import polars as pl
 
 from portal.assessment.assess import Assessment, assess, list_bonus
 from portal.assessment.assessment_xlsx import ROUND_STATES, assessment_workbook
+from portal.assessment.lifecycle import assert_editable
 from portal.assessment.scheme import SCHEME_DIR, default_text, parse_layers, scheme_files
 from portal.assessment.scoring import UnitScore
 from portal.core import labels as L
@@ -26,7 +27,7 @@ from portal.core.outcome import Outcome
 from portal.core.permissions import allowed, missing_plan, require, visible_plans
 from schemas.enums import IndicatorKind, Pace, TaskRole, TaskStatus
 from schemas.issues import Issue
-from warehouse import lookups
+from warehouse import accounts, lookups, submissions
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class AssessmentBoard:
     bonus: pl.DataFrame  # items in force: bonus_id, unit, unit_name, points, reason, entered_by, entered_at
     can_adjust: bool  # may add and withdraw bonus items (assessment.adjust; not an upper office)
     can_export: bool
+    names: dict[str, str] = field(default_factory=dict)  # login name → the person's name, for entries
 
     @property
     def ok(self) -> bool:
@@ -103,17 +105,29 @@ def assessment_board(portal: Portal, account, plan: str, year: int) -> Assessmen
         if result.ok
         else pl.DataFrame()
     )
+    people = _people(portal, bonus["entered_by"].to_list() if bonus.height else [])
     if bonus.height:
         names = {u.unit: u.name for u in result.units}
         bonus = bonus.with_columns(
-            unit_name=pl.col("unit").replace_strict(names, default=pl.col("unit"), return_dtype=pl.String)
+            unit_name=pl.col("unit").replace_strict(names, default=pl.col("unit"), return_dtype=pl.String),
+            entered_by_name=pl.col("entered_by").replace_strict(
+                people, default=pl.col("entered_by"), return_dtype=pl.String
+            ),
         )
     return AssessmentBoard(
         assessment=result,
         bonus=bonus,
-        can_adjust=allowed(account, "assessment.adjust", plan=plan),
+        # a year in 公示 or 定稿 is locked (lifecycle.assert_editable): no bonus form to be refused by
+        can_adjust=allowed(account, "assessment.adjust", plan=plan) and result.stage == "预评",
         can_export=allowed(account, "assessment.export", plan=plan),
+        names=people,
     )
+
+
+def _people(portal: Portal, logins: list[str]) -> dict[str, str]:
+    """Login names → the people's names (a login no longer known stays as it is)."""
+    with portal.warehouse.connect() as con:
+        return {login: accounts.display_name(con, login) or login for login in sorted(set(logins))}
 
 
 @dataclass
@@ -131,8 +145,19 @@ def _frame(rows: list[dict], columns: list[str]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=columns, orient="row") if rows else pl.DataFrame(schema=columns)
 
 
-def unit_detail(board: AssessmentBoard, unit: str) -> UnitDetail:
+def _source_text(sid, where: str, versions: dict[int, dict]) -> str:
+    """“报送记录 12（2025Q3 第 2 版）F7”: the approved submission a line was read from."""
+    if sid is None:
+        return "—"
+    sub = versions.get(int(sid))
+    version = f"（{sub['round']} 第 {sub['version']} 版）" if sub else ""
+    return f"报送记录 {int(sid)}{version} {where}".rstrip()
+
+
+def unit_detail(board: AssessmentBoard, unit: str, sources: pl.DataFrame | None = None) -> UnitDetail:
+    """`sources` (score_sources) adds each line's submission version; without it the ids alone."""
     u = board.assessment.unit(unit)
+    versions = {r["submission_id"]: r for r in sources.iter_rows(named=True)} if sources is not None else {}
     indicators = [
         {
             "indicator": line.item,
@@ -146,6 +171,7 @@ def unit_detail(board: AssessmentBoard, unit: str) -> UnitDetail:
             "pace_label": enum_label(Pace, line.pace),
             "points": line.score,
             "basis": line.working,
+            "source": _source_text(line.source, line.source_cell or "", versions),
         }
         for line in u.indicators
     ]
@@ -160,6 +186,9 @@ def unit_detail(board: AssessmentBoard, unit: str) -> UnitDetail:
             else "未报送",
             "points": line.score,
             "basis": line.working,
+            "source": _source_text(
+                line.source, f"第 {line.source_row} 行" if line.source_row else "", versions
+            ),
         }
         for line in u.tasks
     ]
@@ -175,11 +204,11 @@ def unit_detail(board: AssessmentBoard, unit: str) -> UnitDetail:
         }
         for line in u.rounds
     ]
+    names = board.names
     bonuses = [
         {
-            "bonus_id": line.id,
             "reason": line.reason,
-            "entered_by": line.entered_by,
+            "entered_by": names.get(line.entered_by, line.entered_by),
             "entered_at": line.entered_at,
             "points": line.points,
         }
@@ -195,10 +224,39 @@ def unit_detail(board: AssessmentBoard, unit: str) -> UnitDetail:
 
 
 _IND_COLUMNS = ["indicator", "name", "indicator_kind", "weight", "expected", "actual", "actual_round"]
-_IND_COLUMNS += ["counted_ratio", "pace_label", "points", "basis"]
+_IND_COLUMNS += ["counted_ratio", "pace_label", "points", "basis", "source"]
 _TASK_COLUMNS = ["task_number", "title", "task_role", "weight", "task_status_label", "points", "basis"]
+_TASK_COLUMNS += ["source"]
 _ROUND_COLUMNS = ["round", "state_text", "due_date", "round_days_late", "returns", "deduction", "basis"]
-_BONUS_COLUMNS = ["bonus_id", "reason", "entered_by", "entered_at", "points"]
+_BONUS_COLUMNS = ["reason", "entered_by", "entered_at", "points"]
+
+
+def score_sources(portal: Portal, account, board: AssessmentBoard, unit: str) -> pl.DataFrame:
+    """The approved submissions a unit's score lines were read from (a task scored on the lead's
+    report names the lead's), those the account may see: id, unit, round, version, when, file."""
+    require(account, "assessment.view", plan=board.assessment.plan)
+    lines = board.assessment.unit(unit).lines
+    unit_names = board.unit_names()
+    ids = sorted({int(x) for x in lines["source"].drop_nulls()}) if "source" in lines.columns else []
+    rows = []
+    with portal.warehouse.connect() as con:
+        for sid in ids:
+            sub = submissions.submission(con, sid)
+            if sub and allowed(account, "submission.view", unit=sub["unit"]):
+                rows.append(
+                    {
+                        "submission_id": sid,
+                        "id": sid,
+                        "unit": sub["unit"],
+                        "unit_name": unit_names.get(sub["unit"], sub["unit"]),
+                        "round": sub["round"],
+                        "version": sub["version"],
+                        "uploaded_at": sub["uploaded_at"],
+                        "file_name": sub["file_name"],
+                    }
+                )
+    columns = ["submission_id", "id", "unit", "unit_name", "round", "version", "uploaded_at", "file_name"]
+    return pl.DataFrame(rows) if rows else pl.DataFrame(schema=dict.fromkeys(columns, pl.String))
 
 
 # --- the export -------------------------------------------------------------------------------------
@@ -256,9 +314,26 @@ def scheme_text_as(portal: Portal, account, plan: str, year: int) -> str:
     return files[-1].read_text(encoding="utf-8") if files else default_text()
 
 
-def save_scheme_as(portal: Portal, account, plan: str, year: int, text: bytes) -> Outcome:
+def scheme_layers(
+    portal: Portal, plan: str, year: int
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(layers below scoring/{plan}-{year}.toml, that file's own layer or []) as (name, text), most
+    general first: the layering an uploaded or edited file is checked in. Raises OSError or
+    UnicodeDecodeError for a file that cannot be read."""
+    path = _scheme_path(portal, plan, year)
+    below, own = [("默认方案", default_text())], []
+    for other in scheme_files(portal.settings.home, plan, year):
+        layer = (f"{SCHEME_DIR}/{other.name}", other.read_text(encoding="utf-8"))
+        (own if other == path else below).append(layer)
+    return below, own
+
+
+def save_scheme_as(
+    portal: Portal, account, plan: str, year: int, text: bytes, describe=lambda issue: issue.message
+) -> Outcome:
     """Check an uploaded scheme as it would be layered for `plan` and `year`, and only if it passes
-    write it as scoring/{plan}-{year}.toml (atomically), audited as assessment.configure."""
+    write it as scoring/{plan}-{year}.toml (atomically), audited as assessment.configure.
+    `describe` words each refusal (the table editor names the field in Chinese)."""
     require(account, "assessment.configure", plan=plan)
     year = int(year)
     years = _plan_years(portal, plan)
@@ -268,6 +343,8 @@ def save_scheme_as(portal: Portal, account, plan: str, year: int, text: bytes) -
         return Outcome(
             False, L.SCHEME_YEAR_OUTSIDE.format(year=year, plan=plan, start=years[0], end=years[1])
         )
+    with portal.warehouse.connect() as con:
+        assert_editable(con, plan, year)  # a published year is scored by the scheme it was published with
     path = _scheme_path(portal, plan, year)
     name = f"{SCHEME_DIR}/{path.name}"
     try:
@@ -287,7 +364,7 @@ def save_scheme_as(portal: Portal, account, plan: str, year: int, text: bytes) -
     layers.append((name, decoded))
     checked = parse_layers(layers)
     if not checked.report.ok or checked.scheme is None:
-        return Outcome(False, L.SCHEME_NOT_SAVED + " ".join(i.message for i in checked.report.errors))
+        return Outcome(False, L.SCHEME_NOT_SAVED + " ".join(describe(i) for i in checked.report.errors))
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".toml.part")
     partial.write_text(decoded, encoding="utf-8")

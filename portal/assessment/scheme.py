@@ -9,6 +9,7 @@ registry. A plan's file only needs the keys that differ: it is merged over the s
 from __future__ import annotations
 
 import math
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,6 +64,55 @@ class Rule:
             return ",".join(parts) + ",其余不得分"
         floor = f",低于{self.floor:.0%}不得分" if self.floor else ""
         return f"按完成率计分{floor}"
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.4f}".rstrip("0").rstrip(".") + "%"
+
+
+def _earns(fraction: float) -> str:
+    if fraction >= 1 - 1e-9:
+        return "得满分"
+    return "不得分" if fraction <= 1e-9 else f"得{_pct(fraction)}"
+
+
+def criterion(rule: Rule, subject: str = "完成率", ratio_cap: float | None = None) -> str:
+    """The 评分标准 of a published 评分细则, as one Chinese sentence: how `subject` (完成率, or a
+    task's 完成度) becomes a share of the item's points under `rule`."""
+    if rule.name == "pass_fail":
+        return f"{subject}达到100%得满分，未达到不得分"
+    if rule.name == "bands":
+        parts, upper = [], None
+        for band in rule.bands:
+            span = f"{subject}≥{_pct(band.min)}" if upper is None else f"{_pct(band.min)}–{_pct(upper)}"
+            parts.append(span + _earns(band.fraction))
+            upper = band.min
+        if upper is not None and upper > 1e-9:
+            parts.append(f"低于{_pct(upper)}不得分")
+        return "，".join(parts)
+    text = f"按{subject}计分（{subject}×分值）"
+    if ratio_cap and ratio_cap > 1 + 1e-9:
+        text += f"，{subject}最高按{_pct(ratio_cap)}计"
+    if rule.floor > 1e-9:
+        text += f"，低于{_pct(rule.floor)}不得分"
+    return text
+
+
+def task_criterion(rule: Rule, scheme: ScoringScheme) -> str:
+    """A task's 评分标准: how its 完成度 is measured (序时进度 or status), then the rule."""
+    if scheme.task_measure == "schedule":
+        lead = "已完成或进度达到序时进度的得满分；落后的"
+        if rule.name == "linear":  # the common case, in the fewest words
+            floor = f"，低于{_pct(rule.floor)}不得分" if rule.floor > 1e-9 else ""
+            return f"{lead}按填报进度÷序时进度的比例计分{floor}"
+        lead += "，完成度＝填报进度÷序时进度，"
+    else:
+        f = scheme.status_fraction
+        lead = (
+            f"按填报状态折算完成度（已完成 {f['completed']:g}、推进中 {f['in_progress']:g}、"
+            f"滞后 {f['behind']:g}、未启动 {f['not_started']:g}），"
+        )
+    return lead + criterion(rule, "完成度")
 
 
 @dataclass(frozen=True)
@@ -357,6 +407,11 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+def flatten(data: dict[str, Any]) -> dict[str, Any]:
+    """A file's keys as the flat paths layers are merged by (later layers override per path)."""
+    return _flatten(data)
+
+
 def _shown(value: Any) -> str:
     """A value as it is spelled in TOML."""
     if isinstance(value, bool):
@@ -485,6 +540,34 @@ def default_text() -> str:
     return resources.files("portal.assessment").joinpath(DEFAULT_NAME).read_text(encoding="utf-8")
 
 
+# tomllib's messages (English) → what to check, in Chinese; the first matching prefix wins.
+_TOML_ERRORS = (
+    ("Invalid statement", "这一行既不是“键 = 值”，也不是 [表名]"),
+    ("Expected '=' after a key", "键后面缺少等号“=”（键名中有空格或中文时须加英文双引号）"),
+    ("Expected ']' at the end of a table", "表名缺少右方括号“]”"),
+    ("Expected newline or end of document", "一行只能写一项，值后面还有多余的内容"),
+    ("Invalid value", "值的写法不对：文字须加英文双引号，数字不加引号，列表用 [ ] 且成对"),
+    ("Unterminated string", "文字缺少结尾的英文双引号"),
+    ("Cannot overwrite a value", "同一项写了两次"),
+    ("Cannot declare", "同一个 [表名] 写了两次"),
+    ("Illegal character", "有不能出现在这里的字符（如全角引号、制表符）"),
+    ("Invalid initial character for a key part", "键名的写法不对（含中文或空格的键名须加英文双引号）"),
+    ("Unclosed array", "列表缺少右方括号“]”"),
+    ("Unclosed inline table", "内联表缺少右花括号“}”"),
+    ("Cannot mutate immutable namespace", "前面已整体写出的表或列表（如 x = []）不能再用 [表名] 续写"),
+)
+
+
+def toml_error_text(exc: Exception) -> str:
+    """A TOML syntax error in Chinese: where (line and column) and what to check there."""
+    text = str(exc)
+    where = "文件末尾"
+    if m := re.search(r"\(at line (\d+), column (\d+)\)", text):
+        where = f"第 {m[1]} 行第 {m[2]} 列"
+    reason = next((zh for en, zh in _TOML_ERRORS if text.startswith(en)), "写法不符合 TOML 格式")
+    return f"{where}附近：{reason}"
+
+
 @dataclass
 class SchemeResult:
     scheme: ScoringScheme | None
@@ -499,7 +582,7 @@ def parse_layers(layers: list[tuple[str, str]]) -> SchemeResult:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            report.add(Issue.make("scheme-unreadable", file=name, detail=str(exc)))
+            report.add(Issue.make("scheme-unreadable", file=name, detail=toml_error_text(exc)))
             continue
         report.extend(check_layer(data, name))
         merged |= _flatten(data)

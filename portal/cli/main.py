@@ -1,7 +1,9 @@
 """The `portal` command. Exit codes: 0 done, 1 the data has errors (or the work failed, or the
 account may not do it), 2 usage error.
 
-Commands that record a decision (`registry import`, `ingest`, `review`, `signoff`, `bonus add/withdraw`) act as
+Commands that record a decision (`registry import`, `ingest`, `review`, `signoff`, `bonus add/withdraw`,
+`assessment publish/finalize/reopen`, `objection add/answer`, and `deduction`, `veto`, `qualitative`,
+`selfscore` of portal/cli/entries.py) act as
 a named account: `--user NAME` must be an existing, active account whose role may do it, and each
 calls the same checked use case as the web page. The audit line's actor then reads
 "NAME（命令行，系统用户 OS-USER）": who, from the command line, run by which operating-system user.
@@ -23,6 +25,7 @@ from portal.core.filestore import keep_files_private
 from schemas.enums import Role
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
+LIFECYCLE_ACTIONS = ("publish", "finalize", "reopen", "versions")
 
 
 class UsageError(InvalidInput):
@@ -738,6 +741,102 @@ def cmd_bonus_withdraw(args) -> int:
     return EXIT_OK if outcome.ok else EXIT_DATA
 
 
+# --- 年度考核 公示 → 定稿 (portal/assessment/lifecycle.py) ---------------------------------------------
+
+
+def cmd_assessment_publish(args) -> int:
+    from portal.assessment.lifecycle import publish
+
+    portal = Portal.open(args.home)
+    print(publish(portal, _acting(portal, args), args.plan, args.year, args.days).message, file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_assessment_finalize(args) -> int:
+    from portal.assessment.lifecycle import finalize
+
+    portal = Portal.open(args.home)
+    print(finalize(portal, _acting(portal, args), args.plan, args.year).message, file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_assessment_reopen(args) -> int:
+    from portal.assessment.lifecycle import reopen
+
+    portal = Portal.open(args.home)
+    print(reopen(portal, _acting(portal, args), args.plan, args.year, args.reason).message, file=sys.stderr)
+    return EXIT_OK
+
+
+def _rows_json(frame) -> str:
+    return json.dumps(frame.to_dicts(), ensure_ascii=False, indent=1, default=str)
+
+
+def cmd_assessment_versions(args) -> int:
+    from portal.assessment.lifecycle import lifecycle_of, list_versions
+
+    portal = Portal.open(args.home)
+    frame = list_versions(portal, _reader(portal, args), args.plan, args.year)
+    if args.json:
+        print(_rows_json(frame))
+        return EXIT_OK
+    print(f"{args.plan} {args.year}年度考核：{lifecycle_of(portal, args.plan, args.year).summary}")
+    for r in frame.iter_rows(named=True):
+        line = f"版本 {r['version']}  {r['stage']}  公示 {r['publicity_from']}至{r['publicity_to']}（{r['published_by']}）"
+        if r["finalized_at"]:
+            line += f"  定稿 {r['finalized_at']:%Y-%m-%d}（{r['finalized_by']}）"
+        if r["reopened_at"]:
+            line += f"  重新评定 {r['reopened_at']:%Y-%m-%d}（{r['reopened_by']}）：{r['reopen_reason']}"
+        print(line)
+    if not frame.height:
+        print("尚未公示过。", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_objection_add(args) -> int:
+    from portal.assessment.lifecycle import file_objection
+
+    portal = Portal.open(args.home)
+    data = name = None
+    if args.evidence:
+        path = Path(args.evidence)
+        if not path.is_file():
+            raise UsageError(f"找不到佐证材料文件 {args.evidence}。")
+        data, name = path.read_bytes(), path.name
+    outcome = file_objection(
+        portal, _acting(portal, args), args.plan, args.year, args.unit, args.text, name, data
+    )
+    print(outcome.message, file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_objection_list(args) -> int:
+    from portal.assessment.lifecycle import OBJECTION_COLUMNS, list_objections
+
+    portal = Portal.open(args.home)
+    frame = list_objections(portal, _reader(portal, args), args.plan, args.year).select(OBJECTION_COLUMNS)
+    if args.json:
+        print(_rows_json(frame))
+        return EXIT_OK
+    for r in frame.iter_rows(named=True):
+        answer = f"  答复（{r['answered_by']}）：{r['reply']}" if r["reply"] else ""
+        print(
+            f"{r['id']:>4}  版本 {r['version']}  {r['unit']:<12} {r['decision_label']}  {r['text']}{answer}"
+        )
+    if not frame.height:
+        print("没有异议。", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_objection_answer(args) -> int:
+    from portal.assessment.lifecycle import answer_objection
+
+    portal = Portal.open(args.home)
+    outcome = answer_objection(portal, _acting(portal, args), args.id, args.accept, args.reply)
+    print(outcome.message, file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_bulletin(args) -> int:
     from portal.monitoring.dashboards import bulletin_book, bulletin_draft, export_bulletin_docx
     from schemas.errors import NotFound
@@ -946,6 +1045,66 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", help="以哪个账号的名义操作（必填；须为已启用的账号，且其角色有此权限）")
     p.set_defaults(func=cmd_bonus_withdraw)
 
+    # 公示 → 定稿: its own command, since `portal assess` takes options only (`portal assess publish …`
+    # is read as `portal assessment publish …`, see main()).
+    user_help = "以哪个账号的名义操作（必填；须为已启用的账号，且其角色有此权限）"
+    life = sub.add_parser("assessment", help="年度考核公示、定稿、重新评定和版本").add_subparsers(
+        dest="action", required=True
+    )
+    p = life.add_parser("publish", help="开始公示年度考核结果(年度结束后;公示期内考核数据锁定)")
+    p.add_argument("--plan", required=True)
+    p.add_argument("--year", required=True, type=int)
+    p.add_argument("--days", type=int, default=7, help="公示天数(自然日,含当天;默认 7 天)")
+    p.add_argument("--user", help=user_help)
+    p.set_defaults(func=cmd_assessment_publish)
+    p = life.add_parser("finalize", help="定稿(公示期结束、异议均已答复且无采纳的异议)")
+    p.add_argument("--plan", required=True)
+    p.add_argument("--year", required=True, type=int)
+    p.add_argument("--user", help=user_help)
+    p.set_defaults(func=cmd_assessment_finalize)
+    p = life.add_parser("reopen", help="重新评定:回到预评,更正后再公示生成新版本(须写明理由)")
+    p.add_argument("--plan", required=True)
+    p.add_argument("--year", required=True, type=int)
+    p.add_argument("--reason", required=True)
+    p.add_argument("--user", help=user_help)
+    p.set_defaults(func=cmd_assessment_reopen)
+    p = life.add_parser("versions", help="列出各版本(公示、定稿、重新评定的人、时间和理由)")
+    p.add_argument("--plan", required=True)
+    p.add_argument("--year", required=True, type=int)
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
+    p.set_defaults(func=cmd_assessment_versions)
+
+    objection = sub.add_parser("objection", help="考核结果异议:单位提出,考核评价员答复").add_subparsers(
+        dest="action", required=True
+    )
+    p = objection.add_parser("add", help="对本单位的公示结果提出异议(公示期内)")
+    p.add_argument("--plan", required=True)
+    p.add_argument("--year", required=True, type=int)
+    p.add_argument("--unit", required=True, help="单位代码(本单位)")
+    p.add_argument("--text", required=True, help="异议内容和理由")
+    p.add_argument("--evidence", help="佐证材料文件(PDF、图片、Word、Excel,按佐证材料规则检查)")
+    p.add_argument("--user", help=user_help)
+    p.set_defaults(func=cmd_objection_add)
+    p = objection.add_parser("list", help="列出异议及答复(单位账号只看到本单位的)")
+    p.add_argument("--plan", required=True)
+    p.add_argument("--year", required=True, type=int)
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
+    p.set_defaults(func=cmd_objection_list)
+    p = objection.add_parser("answer", help="答复一条异议:采纳或不采纳(须写答复意见)")
+    p.add_argument("id", type=int)
+    decision = p.add_mutually_exclusive_group(required=True)
+    decision.add_argument("--accept", action="store_true", help="采纳")
+    decision.add_argument("--reject", action="store_true", help="不采纳")
+    p.add_argument("--reply", required=True, help="答复意见(不采纳的写明理由)")
+    p.add_argument("--user", help=user_help)
+    p.set_defaults(func=cmd_objection_answer)
+
+    from portal.cli.entries import add_entry_commands  # here: it imports this module's helpers
+
+    add_entry_commands(sub)  # portal deduction | veto | qualitative | selfscore
+
     p = sub.add_parser("status", help="查看一个轮次的报送情况和催报名单")
     p.add_argument("--round", help="轮次代码,如 2025Q3(默认为当前填报的季度)")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
@@ -1070,6 +1229,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     keep_files_private()
     parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["assess"] and argv[1:2] and argv[1] in LIFECYCLE_ACTIONS:
+        argv[0] = "assessment"  # `portal assess publish …`: the lifecycle under the name people try first
     args = parser.parse_args(argv)
     try:
         return args.func(args)

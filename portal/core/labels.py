@@ -34,6 +34,12 @@ PASSWORD = "密码"
 SIGN_IN = "登录"
 SESSION_EXPIRED = "登录已过期或已失效,请重新登录。"
 SIGNED_OUT = "已退出登录。"
+SIGNED_OUT_ELSEWHERE = "您已在其他标签页或窗口中退出登录，请重新登录。"
+# A page address the account cannot open (another role's page, or no such page).
+PAGE_UNAVAILABLE = "无法打开该页面"
+PAGE_NOT_FOR_ROLE = "您的账号（{role}）不能打开“{title}”页。"
+PAGE_UNKNOWN = "页面地址“/{path}”不存在，请检查书签或链接。"
+PAGE_GO_LANDING = "前往{title}"
 # Shown for a fault of the system (not a PortalError): the traceback goes to the server log only.
 INTERNAL_ERROR = "系统出现内部错误，已记录，请联系管理员。"
 
@@ -478,6 +484,53 @@ BONUS_NOT_FOUND = "没有编号为 {id} 的有效加分项。"
 CHART_TOTAL = "总分"
 CHART_UNIT = "单位"
 CHART_GRADE = "等次"
+# 年度考核 · 扣分项、一票否决、定性评价 (evaluators) and 自评分 (units; page 年度自评)
+ASSESS_QUALITATIVE = "定性评价"
+ENTRIES_HEADING = "扣分项、一票否决和定性评价"
+ENTRIES_UNIT = "单位"
+DEDUCTION_HEADING = "扣分项"
+DEDUCTION_NONE = "没有扣分项。"
+DEDUCTION_CODE = "扣分项目"
+DEDUCTION_REASON = "扣分理由"
+DEDUCTION_EVIDENCE = "佐证（文件名称、文号等，可不填）"
+DEDUCTION_SUBMIT = "录入扣分"
+DEDUCTION_WITHDRAW_PICK = "选择要撤销的扣分项"
+DEDUCTION_WITHDRAW = "撤销扣分项"
+DEDUCTION_ADDED = "已录入扣分项 {id}（{name}，扣 {points} 分）。"
+DEDUCTION_WITHDRAWN = "已撤销扣分项 {id}，记录仍保留。"
+DEDUCTION_NOT_FOUND = "没有编号为 {id} 的有效扣分项。"
+VETO_HEADING = "一票否决"
+VETO_NONE = "没有一票否决。"
+VETO_REASON_CODE = "否决事由"
+VETO_REASON = "情况说明"
+VETO_EVIDENCE = "佐证（文件名称、文号等，可不填）"
+VETO_SUBMIT = "录入一票否决"
+VETO_WITHDRAW_PICK = "选择要撤销的一票否决"
+VETO_WITHDRAW = "撤销一票否决"
+VETO_ADDED = "已录入一票否决 {id}（{reason_code}），该单位等次定为{grade}。"
+VETO_WITHDRAWN = "已撤销一票否决 {id}，记录仍保留。"
+VETO_NOT_FOUND = "没有编号为 {id} 的有效一票否决。"
+QUALITATIVE_HEADING = "定性评价"
+QUALITATIVE_NONE_IN_SCHEME = "评分方案未设定性评价项。"
+QUALITATIVE_NONE = "尚未评定性评价分。"
+QUALITATIVE_ITEM = "评价项目"
+QUALITATIVE_SCORE = "评分"
+QUALITATIVE_NOTE = "评语（可不填）"
+QUALITATIVE_SUBMIT = "保存定性评价"
+QUALITATIVE_SET = "已记录定性评价 {id}：{unit}“{item}”{score} 分。"
+SELF_SCORE_HEADING = "自评分对照"
+SELF_SCORE_NONE = "尚无单位填报自评分。"
+SELF_SCORE_FLAGGED = "差异较大的项目"
+SELF_SCORE_SET = "已记录自评分 {id}：{component} {score} 分。"
+PAGE_SELF_SCORE = "年度自评"
+SELF_PAGE_HELP = (
+    "按评分方案的各项分值填报本单位的年度自评分，考核评价员评分时与考核分对照；可重复填报，以最后一次为准。"
+)
+SELF_PAGE_NO_PLANS = "本单位没有承担任何规划的任务或指标，无需自评。"
+SELF_PAGE_UNIT = "本单位：{name}"
+SELF_PAGE_COMPONENT = "自评项目"
+SELF_PAGE_SCORE = "自评分"
+SELF_PAGE_SUBMIT = "保存自评分"
 
 _more_columns(
     {
@@ -509,6 +562,8 @@ _more_columns(
         "bonus": "加分",
         "points": "得分",
         "basis": "计算过程",
+        "source": "数据来源（报送记录、版本、单元格或行）",
+        "entered_by_name": "录入人",
         "weight": "权重",
         "task_number": "任务编号",
         "title": "任务名称",
@@ -523,6 +578,20 @@ _more_columns(
         "entered_by": "录入人",
         "entered_at": "录入时间",
         "counted_ratio": "计分完成率",
+        "entry_id": "编号",
+        "deduction_code": "扣分项代码",
+        "deduction_name": "扣分项目",
+        "deduction_points": "扣分",
+        "entry_reason": "理由",
+        "entry_evidence": "佐证",
+        "veto_reason_code": "否决事由",
+        "qualitative_item": "评价项目",
+        "item_points": "分值",
+        "entered_score": "评分",
+        "entry_note": "评语",
+        "component_name": "自评项目",
+        "self_score": "自评分",
+        "self_flag_text": "差异较大的项目",
         "units_expected": "应报",
         "units_reported": "已报送",
         "units_late": "迟报",
@@ -618,6 +687,48 @@ SCHEME_SAVE = "校验并保存"
 SCHEME_SAVED = "已保存 {plan} {year} 年的考核方案({file}),重新计算后生效。"
 SCHEME_NOT_SAVED = "考核方案有错误,未保存:"
 SCHEME_NOT_TEXT = "文件不是 UTF-8 编码的文字"
+ASSESS_SOURCES = "数据来源：本单位得分所依据的审核通过的报送记录"
+ASSESS_SOURCE_PICK = "下载报送原件"
+ASSESS_SOURCE_LABEL = "报送记录 {id}：{unit} {round} 第 {version} 版（{uploaded_at}）"
+SCHEME_NOT_NUMBER = "表格中有不是有限数字的分值或比例，请检查。"
+SCHEME_EDIT = "用表格编辑方案"
+SCHEME_EDIT_HELP = (
+    "按表格修改 {plan} {year} 年的评分方案，保存时与上传文件一样逐项校验；有错误时不保存，并指出是哪一项。"
+)
+SCHEME_EDIT_BROKEN = "现有方案文件有错误，下表显示的是不含该文件的方案："
+SCHEME_TAB_TABLES = "表格编辑"
+SCHEME_TAB_TEXT = "高级：TOML 文本"
+SCHEME_GENERAL = "基本设置"
+SCHEME_COMPONENTS = "指标与任务的计分规则"
+SCHEME_BANDS = "分档（完成率达到下限即得该档比例的分值，低于最后一档不得分）"
+SCHEME_ITEMS = "单项设置（某个指标或任务另设分值、规则；空白表示沿用上表）"
+SCHEME_DEDUCTIONS = "扣分项目录"
+SCHEME_VETO = "一票否决事由"
+SCHEME_QUALITATIVE = "定性评价项"
+SCHEME_LEVELS = "等次分数线（从高到低）"
+SCHEME_QUOTA = "等次名额比例"
+SCHEME_GROUPS = "排名分组（按自定义分组时使用；成员写单位类型或单位代码，用顿号分隔）"
+SCHEME_TEXT_EDIT = "方案文本（TOML）"
+SCHEME_TEXT_SAVE = "校验并保存文本"
+SCHEME_TABLE_SAVE = "校验并保存表格"
+SCHEME_COLUMNS = {
+    "component": "考核项",
+    "rule": "计分规则",
+    "floor": "起评线",
+    "ratio_cap": "完成率上限",
+    "item_points": "单项分值（×权重）",
+    "min": "完成率下限",
+    "fraction": "得分比例",
+    "code": "代码",
+    "points": "分值",
+    "name": "名称",
+    "max_total": "合计上限",
+    "reason": "否决事由",
+    "grade": "等次",
+    "share": "名额比例",
+    "group": "组名",
+    "members": "成员",
+}
 SCHEME_YEAR_OUTSIDE = "{year} 年不在规划 {plan} 的规划期({start}—{end} 年)内。"
 
 _more_columns(
@@ -666,4 +777,65 @@ _more_columns(
         "kpi_total": "指标数",
     }
     | {p.value: p.label for p in Pace}  # pace counts, headed as 指标监测 names them
+)
+
+# 年度考核: 公示 → 定稿 (portal/assessment/lifecycle.py)
+LC_HEADING = "公示与定稿"
+LC_STAGE = "考核阶段：{summary}"
+LC_DAYS = "公示天数（自然日，含今天）"
+LC_CONFIRM_PUBLISH = "我已核对考核结果，确认开始公示（公示期内考核数据锁定）"
+LC_PUBLISH = "开始公示"
+LC_CONFIRM_FINALIZE = "我已核对全部异议的答复，确认定稿（定稿后考核数据锁定）"
+LC_FINALIZE = "定稿"
+LC_REOPEN_REASON = "重新评定的理由"
+LC_CONFIRM_REOPEN = "确认重新评定（当前版本保留备查，考核数据恢复可修改）"
+LC_REOPEN = "重新评定"
+LC_OBJECTIONS = "异议"
+LC_NO_OBJECTIONS = "没有异议。"
+LC_ANSWER_PICK = "选择要答复的异议"
+LC_ANSWER_DECISION = "答复结论"
+LC_ACCEPT, LC_REJECT = "采纳", "不采纳"
+LC_REPLY = "答复意见（不采纳的须写明理由）"
+LC_ANSWER = "答复"
+LC_VERSIONS = "版本记录"
+LC_EVIDENCE_DOWNLOAD = "下载异议佐证材料"
+UNIT_RESULT_HEADING = "本单位考核结果"
+UNIT_RESULT_NO_PLANS = "本单位没有承担任何规划的任务或指标。"
+UNIT_RESULT_NOT_PUBLISHED = "本年度考核结果尚未公示。公示后可在此查看本单位的得分明细并提出异议。"
+UNIT_RESULT_SCORE = "总分 {total:.2f} 分，在 {count} 个被考核单位中排名第 {rank} 名，等次：{grade}。"
+UNIT_OBJECTION_HEADING = "提出异议"
+UNIT_OBJECTION_HELP = "对本单位的考核结果有异议的，请在公示期（至{until}）内写明理由提出，可附佐证材料。"
+UNIT_OBJECTION_TEXT = "异议内容和理由"
+UNIT_OBJECTION_FILE = "佐证材料（可选）"
+UNIT_OBJECTION_SUBMIT = "提交异议"
+
+_more_columns(
+    {
+        "objection_id": "异议编号",
+        "text": "异议内容",
+        "evidence_name": "佐证材料",
+        "filed_by": "提出人",
+        "filed_at": "提出时间",
+        "answer_label": "答复结论",
+        "reply": "答复意见",
+        "answered_by": "答复人",
+        "answered_at": "答复时间",
+        "stage": "阶段",
+        "version_reason": "本版本的理由",
+        "published_by": "公示人",
+        "published_at": "公示时间",
+        "publicity_from": "公示开始",
+        "publicity_to": "公示截止",
+        "finalized_by": "定稿人",
+        "finalized_at": "定稿时间",
+        "reopened_by": "重新评定人",
+        "reopened_at": "重新评定时间",
+        "reopen_reason": "重新评定理由",
+        "component": "考核内容",
+        "item": "考核项目",
+        "rule": "评分标准",
+        "completion": "完成程度",
+        "score": "考核分",
+        "line_points": "分值",
+    }
 )

@@ -80,6 +80,8 @@ def _a(
 # reads and scores; admin reads it and runs accounts, rounds, registry and backups, but takes no
 # workflow decision (no uploads, reviews or scores) so duties stay separate. The unit's sign-off
 # account (leader) reads its unit's submissions and confirms or sends back its clerk's upload.
+# A unit's 自评分 may be entered by its clerk or its sign-off account (a unit need not have one);
+# evaluators read it beside the score (assessment.view), never enter it for the unit.
 # A template is the form of an upload (signed, with the issuing office in its header): it is
 # handed out by the office that runs the unit's plans, not by an office reading from above.
 # fmt: off
@@ -109,8 +111,13 @@ _ACTIONS = [
     _a("rollup.view",             "查看下级汇总",             R, NO,  NO,  ALL, ALL, ALL),
     _a("assessment.view",         "查看年度考核结果",         R, NO,  NO,  ALL, ALL, ALL),
     _a("assessment.configure",    "配置考核方案",             W, NO,  NO,  NO,  ALL, NO),
-    _a("assessment.adjust",       "录入考核加分项",           W, NO,  NO,  NO,  ALL, NO),
+    _a("assessment.adjust",       "录入考核加分项、扣分项、一票否决和定性评分", W, NO, NO, NO, ALL, NO),
+    _a("assessment.self_score",   "填报本单位年度考核自评分",  W, OWN, OWN, NO,  NO,  NO),
     _a("assessment.export",       "导出年度考核表",           R, NO,  NO,  ALL, ALL, ALL),
+    _a("assessment.publicity",    "查看考核公示结果和异议",    R, OWN, OWN, ALL, ALL, ALL),
+    _a("assessment.object",       "对考核结果提出异议",       W, OWN, OWN, NO,  NO,  NO),
+    _a("assessment.publish",      "公示、定稿或重新评定考核结果", W, NO, NO, NO, ALL, NO),
+    _a("assessment.answer",       "答复考核异议",             W, NO,  NO,  NO,  ALL, NO),
     _a("bulletin.export",         "导出季度通报",             R, NO,  NO,  ALL, ALL, ALL),
     _a("outbox.view",             "查看通知发送记录",         R, NO,  NO,  ALL, NO,  ALL),
     _a("reminder.send",           "发送催报通知",             W, NO,  NO,  ALL, NO,  ALL),

@@ -55,6 +55,15 @@ class Settings:
     # before the next quarter's reports are due.
     due_days_after_quarter: int = _setting(15, "截止日期规则:季度结束后第几天截止", low=1, high=90)
     session_minutes: int = _setting(120, "登录会话有效期(分钟)", low=1)
+    # One working day: however busy, a session then asks for the password again.
+    session_max_hours: int = _setting(
+        12, "登录会话的最长有效期（小时）：即使一直在使用，到期也须重新登录", low=1, high=24 * 30
+    )
+    # Browsers send a Secure cookie only over HTTPS: turn it on when the portal is served behind
+    # an HTTPS reverse proxy, never for plain http://127.0.0.1 (the cookie would never come back).
+    session_cookie_secure: bool = _setting(
+        False, "登录 Cookie 加 Secure 标记（仅经 HTTPS 访问时打开；直接用 http 访问时须保持关闭）"
+    )
     max_failed_logins: int = _setting(5, "连续登录失败多少次后临时锁定", low=1)
     lockout_minutes: int = _setting(15, "登录锁定时长(分钟)", low=1)
     lock_timeout_seconds: int = _setting(30, "等待数据仓库写锁的最长时间(秒)", low=1)

@@ -50,6 +50,7 @@ from portal.core.context import Portal
 from portal.core.errors import PortalError
 from portal.core.outcome import Outcome
 from portal.core.permissions import require
+from warehouse import sessions as web_sessions
 from warehouse.db import (
     SCHEMA_VERSION,
     Warehouse,
@@ -625,8 +626,10 @@ def restore_backup(
         shutil.rmtree(work, ignore_errors=True)
         raise
     shutil.rmtree(work, ignore_errors=True)
-    with wh.connect() as con:  # migrates a backup of an older version
+    with wh.transaction() as con:  # migrates a backup of an older version
         version = schema_version(con)
+        # Everyone signs in again: the sessions in the backup were open when it was made.
+        web_sessions.revoke_all(con, dt.datetime.now(dt.UTC).replace(tzinfo=None), "restore")
     if replaced:
         messages.append(f"原数据已移到 {replaced}。")
     if not manifest.get("includes_secret"):

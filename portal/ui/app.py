@@ -1,12 +1,18 @@
 """Streamlit entry point: check the session, build the navigation for the role (once, as data), run.
 
 Pages live in the `pages` package (installed with the wheel, found by location, never imported
-here); which ones a role gets is decided in portal.ui.navigation.
+here); which ones a role gets is decided in portal.ui.navigation. Every address of the app is
+registered for everyone (hidden when not the account's), so a reload or a bookmark keeps its
+page: signed out it shows the sign-in form there, then the page itself.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import logging
 import threading
+from contextlib import nullcontext
 from importlib import resources
 from pathlib import Path
 
@@ -15,7 +21,13 @@ import streamlit as st
 from portal.accounts.auth import check_session, sign_out
 from portal.core import labels as L
 from portal.ui import web
-from portal.ui.navigation import pages_for_account, sidebar_info
+from portal.ui.navigation import (
+    other_addresses,
+    page_modules,
+    page_titled,
+    pages_for_account,
+    sidebar_info,
+)
 from portal.ui.text import plain
 from templates_xlsx import isolation
 
@@ -43,34 +55,80 @@ def _sidebar(portal, account, session) -> None:
             st.caption(L.SIDEBAR_NO_ROUND)
         if st.button(L.SIGN_OUT, key="sign_out", icon=":material/logout:"):
             sign_out(portal, session)
-            web.end_session(L.SIGNED_OUT)
+            web.end_session(L.SIGNED_OUT, clear_cookie=True)
             st.rerun()
+
+
+def _import_pages() -> None:
+    for name in page_modules(PAGES):
+        try:
+            if importlib.util.find_spec(name) is not None:
+                importlib.import_module(name)
+        except ModuleNotFoundError:  # `from module import function`: nothing more to import
+            continue
+        except Exception:  # a page that cannot import says so when opened; warming goes on
+            logging.getLogger("portal.ui").exception("warming: cannot import %s", name)
 
 
 @st.cache_resource(show_spinner=False)
 def _warm_reader() -> bool:
-    """Start the isolated workbook reader once per server process, in the background, so the
-    first upload does not wait ~2 s for it."""
+    """Once per server process, in the background: start the isolated workbook reader (the first
+    upload would wait ~2 s for it) and import what the pages import (Great Expectations, Altair,
+    openpyxl: seconds on a first visit of 数据上报 or a chart page otherwise)."""
     threading.Thread(target=isolation.warm, name="warm-reader", daemon=True).start()
+    threading.Thread(target=_import_pages, name="warm-imports", daemon=True).start()
     return True
+
+
+def _unavailable(path: str, landing, account):
+    """The page at an address this account has no page for: said in Chinese, with a way on."""
+
+    def page() -> None:
+        spec = page_titled(path)
+        if spec is not None and not spec.actions:  # the sign-in page, signed in: just go on
+            st.switch_page(landing)
+        st.title(L.PAGE_UNAVAILABLE)
+        if spec is None:
+            st.info(L.PAGE_UNKNOWN.format(path=path))
+        else:
+            st.info(L.PAGE_NOT_FOR_ROLE.format(role=account.role.label, title=spec.title))
+        st.page_link(landing, label=L.PAGE_GO_LANDING.format(title=landing.title), icon=":material/home:")
+
+    return page
 
 
 def main() -> None:
     _warm_reader()
     portal = web.portal()
     session = web.session()
-    account = check_session(portal, session)
-    if account is None:  # before sign-in too: a missing or damaged warehouse is said at once
+    if session is None and web.first_run():  # a missing or damaged warehouse is said at once
         portal.warehouse.check()
-    if session is not None and account is None:
-        web.end_session(L.SESSION_EXPIRED)
-    if account is not None:
-        _sidebar(portal, account, session)
+    # One warehouse open for the shell's reads, not one each; none for a visitor not signed in.
+    with portal.warehouse.session() if session is not None or web.cookie() else nullcontext():
+        resumed = web.resumed_session(portal) if session is None else None
+        if resumed is not None:  # already checked against the warehouse
+            session, account = resumed, resumed.account
+        else:
+            account = check_session(portal, session)
+        if session is not None and account is None:
+            web.end_session(web.ended_notice(session), clear_cookie=True)
+            session = None
+        if account is not None:
+            _sidebar(portal, account, session)
     specs = pages_for_account(account)
     pages = [
         st.Page(str(PAGES / s.file), title=s.title, icon=s.icon, url_path=s.url_path, default=(i == 0))
         for i, s in enumerate(specs)
     ]
+    gate = account is None or account.must_change_password  # the one page to pass first
+    for path in other_addresses(specs, web.asked_page()):
+        if gate:
+            target = str(PAGES / specs[0].file)
+            pages.append(st.Page(target, title=specs[0].title, url_path=path, visibility="hidden"))
+        else:
+            shown = _unavailable(path, pages[0], account)
+            pages.append(st.Page(shown, title=L.PAGE_UNAVAILABLE, url_path=path, visibility="hidden"))
+    web.cookie_bridge(session)
     nav = st.navigation(pages, position="sidebar" if account is not None else "hidden")
     nav.run()
 

@@ -1,5 +1,6 @@
 """What `portal serve` runs: the Streamlit app (portal/ui/app.py) served by `st.App` (ASGI) with
-one middleware in front of Streamlit's own.
+one middleware in front of Streamlit's own, and the two routes that set and clear the session
+cookie (a Streamlit run talks over a websocket and cannot set a cookie itself).
 
 The middleware adds the headers that keep the portal out of other sites' frames and stop
 content sniffing and referrer leaks, and answers 404 for `/_stcore/metrics` (Streamlit serves its
@@ -15,9 +16,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 from streamlit.starlette import App
 
+from portal.accounts.auth import COOKIE_NAME, issue_cookie
+from portal.core.context import Portal
 from portal.core.filestore import keep_files_private
 from portal.ops import background_sender
 
@@ -31,6 +38,11 @@ SECURITY_HEADERS = [
 ]
 # Paths answered 404 whatever follows the base URL path.
 BLOCKED = ("/_stcore/metrics",)
+# Where the page hands its one-time code for the cookie, and asks for the cookie to be cleared.
+SESSION_PATH = "/portal/session"
+CLEAR_PATH = "/portal/session/clear"
+# A one-time code is 32 characters; anything much longer is not one.
+_MAX_CODE = 128
 
 
 class SecurityHeaders:
@@ -61,6 +73,53 @@ class SecurityHeaders:
         return [(k, v) for k, v in headers if k.lower() not in names] + SECURITY_HEADERS
 
 
+def _same_origin(request: Request) -> bool:
+    """Only our own pages may ask: a browser names the page's origin on every POST by fetch."""
+    if request.headers.get("sec-fetch-site", "same-origin") != "same-origin":
+        return False
+    origin = request.headers.get("origin")
+    return origin is None or origin == f"{request.url.scheme}://{request.url.netloc}"
+
+
+def _cookie_flags(portal: Portal) -> dict:
+    return {
+        "path": "/",
+        "httponly": True,
+        "samesite": "strict",
+        "secure": portal.settings.session_cookie_secure,
+    }
+
+
+async def session_cookie(request: Request) -> Response:
+    """POST the one-time code a signed-in page was given (the body, never the address, which
+    logs keep): 204 with the session cookie, or 403."""
+    if not _same_origin(request):
+        return Response(status_code=403)
+    code = (await request.body())[:_MAX_CODE].decode("ascii", "replace")
+    portal = Portal.open()
+    cookie = await run_in_threadpool(issue_cookie, portal, code)  # the warehouse is blocking I/O
+    if cookie is None:
+        return Response(status_code=403)
+    response = Response(status_code=204, headers={"cache-control": "no-store"})
+    response.set_cookie(COOKIE_NAME, cookie.value, max_age=cookie.max_age, **_cookie_flags(portal))
+    return response
+
+
+def clear_cookie(request: Request) -> Response:
+    """POST after a sign-out or a dead cookie: the browser forgets the cookie."""
+    if not _same_origin(request):
+        return Response(status_code=403)
+    response = Response(status_code=204, headers={"cache-control": "no-store"})
+    response.delete_cookie(COOKIE_NAME, **_cookie_flags(Portal.open()))
+    return response
+
+
+ROUTES = [
+    Route(SESSION_PATH, session_cookie, methods=["POST"]),
+    Route(CLEAR_PATH, clear_cookie, methods=["POST"]),
+]
+
+
 @asynccontextmanager
 async def lifespan(_app) -> AsyncIterator[None]:
     """While the server runs: the outbox sender, if the settings ask for one (PORTAL_HOME as served)."""
@@ -73,4 +132,4 @@ async def lifespan(_app) -> AsyncIterator[None]:
 
 
 keep_files_private()  # also when started without the CLI (streamlit run / uvicorn on this file)
-app = App(str(SCRIPT), middleware=[Middleware(SecurityHeaders)], lifespan=lifespan)
+app = App(str(SCRIPT), routes=ROUTES, middleware=[Middleware(SecurityHeaders)], lifespan=lifespan)

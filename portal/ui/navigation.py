@@ -6,8 +6,11 @@ without Streamlit. Only pages that exist are listed: a page is added here when i
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from portal.core import labels as L
 from portal.core.context import Portal
@@ -43,8 +46,15 @@ PAGES: list[PageSpec] = [
         "assessment.py",
         L.PAGE_ASSESSMENT,
         ":material/military_tech:",
-        ("assessment.view",),
+        ("assessment.view", "assessment.publicity"),  # units: their own result during 公示
         "assessment",
+    ),
+    PageSpec(
+        "selfscore.py",
+        L.PAGE_SELF_SCORE,
+        ":material/rate_review:",
+        ("assessment.self_score",),
+        "selfscore",
     ),
     PageSpec(
         "admin.py",
@@ -69,6 +79,45 @@ def pages_for_account(account) -> list[PageSpec]:
     if account.must_change_password:
         return [ACCOUNT]
     return pages_for(account.role)
+
+
+# A page name worth answering with our own page: a page address ours could be (not a path, not a file).
+_PAGE_NAME = re.compile(r"^[a-z0-9_-]{1,40}$")
+
+
+def other_addresses(specs: list[PageSpec], asked: str | None) -> list[str]:
+    """Addresses to register besides `specs` (hidden), so no address the browser may ask for
+    meets Streamlit's English "Page not found": every page of the app (signed out it shows the
+    sign-in form at that address, and after sign-in the same address is the page itself), and
+    an unknown name that was asked for (answered in Chinese)."""
+    own = {s.url_path for s in specs}
+    known = [p.url_path for p in PAGES]
+    extra = [path for path in known if path not in own]
+    # The sign-in page's own address only when it is asked for by name (a typed /login): the run
+    # after signing in asks for it by its hash, and finding nothing there falls back, silently and
+    # without another run, to the landing page.
+    if asked and asked not in own and asked not in known and _PAGE_NAME.match(asked):
+        extra.append(asked)
+    return extra
+
+
+def page_modules(pages_dir: Path) -> list[str]:
+    """What the page scripts import (read from their source, never run), for warming: each
+    module, and each `from package import name` as `package.name` (a submodule, or nothing)."""
+    found: dict[str, None] = {}
+    for file in sorted(pages_dir.glob("*.py")):
+        for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                found[node.module] = None
+                found.update(dict.fromkeys(f"{node.module}.{alias.name}" for alias in node.names))
+            elif isinstance(node, ast.Import):
+                found.update(dict.fromkeys(alias.name for alias in node.names))
+    return list(found)
+
+
+def page_titled(url_path: str) -> PageSpec | None:
+    """The page at `url_path` whoever may open it; None for an address the app does not have."""
+    return next((p for p in (LOGIN, *PAGES) if p.url_path == url_path), None)
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,15 @@ pass them to services as plain arguments.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from portal.accounts.auth import Account, Session
+from portal.accounts.auth import COOKIE_NAME, Account, Session, resume
 from portal.core import labels as L
 from portal.core.context import Portal
 from portal.core.errors import PortalError
@@ -22,6 +24,14 @@ from portal.ui.text import plain
 SESSION_KEY = "portal_session"
 _NOTICE_KEY = "portal_notice"
 _FLASH_KEY = "portal_flash"
+_COOKIE_TRIED_KEY = "portal_cookie_tried"
+_CLEAR_COOKIE_KEY = "portal_clear_cookie"
+_SEEN_KEY = "portal_seen"
+# The routes of portal/ui/asgi_app.py (kept here too: ui.app must not import the ASGI app).
+SESSION_PATH = "/portal/session"
+CLEAR_PATH = "/portal/session/clear"
+# Why a session ended (portal.accounts.auth.Session.ended) → the notice on the sign-in page.
+_ENDED_NOTICES = {"signed-out": L.SIGNED_OUT_ELSEWHERE}
 
 log = logging.getLogger("portal.ui")
 
@@ -54,10 +64,73 @@ def start_session(new: Session) -> None:
     st.session_state[SESSION_KEY] = new
 
 
-def end_session(notice: str | None = None) -> None:
+def end_session(notice: str | None = None, clear_cookie: bool = False) -> None:
     st.session_state.pop(SESSION_KEY, None)
     if notice:
         st.session_state[_NOTICE_KEY] = notice
+    if clear_cookie:
+        st.session_state[_CLEAR_COOKIE_KEY] = True
+
+
+def first_run() -> bool:
+    """True once per tab (browser page load): the checks worth doing only then."""
+    if st.session_state.get(_SEEN_KEY):
+        return False
+    st.session_state[_SEEN_KEY] = True
+    return True
+
+
+def ended_notice(session: Session) -> str:
+    """What the sign-in page says about a session that no longer holds."""
+    return _ENDED_NOTICES.get(session.ended, L.SESSION_EXPIRED)
+
+
+def cookie() -> str | None:
+    """The session cookie not yet tried in this tab (the tab's websocket was opened with it)."""
+    value = st.context.cookies.get(COOKIE_NAME)
+    if not isinstance(value, str) or not value:  # (AppTest has no browser: a stand-in object)
+        return None
+    return value if st.session_state.get(_COOKIE_TRIED_KEY) != value else None
+
+
+def resumed_session(portal: Portal) -> Session | None:
+    """The session this browser's cookie names (a reload, a bookmark, a second tab), tried once
+    per cookie value in a tab."""
+    value = cookie()
+    if value is None:
+        return None
+    st.session_state[_COOKIE_TRIED_KEY] = value
+    found = resume(portal, value)
+    if found is None:
+        st.session_state[_CLEAR_COOKIE_KEY] = True
+        return None
+    start_session(found)
+    return found
+
+
+def cookie_bridge(current: Session | None) -> None:
+    """Where the browser is told about its cookie: right after sign-in the page posts its
+    one-time code to SESSION_PATH (the answer sets the HttpOnly cookie); after a sign-out or a
+    dead cookie it asks CLEAR_PATH to drop it. Our own script, with no user text in it."""
+    if current is not None and current.handoff:
+        path, body = SESSION_PATH, current.handoff
+        current.handoff = None
+    elif st.session_state.pop(_CLEAR_COOKIE_KEY, False):
+        path, body = CLEAR_PATH, ""
+    else:
+        return
+    call = (
+        f"fetch({json.dumps(path)}, {{method: 'POST', credentials: 'same-origin', body: {json.dumps(body)}}})"
+    )
+    hide = "<style>.st-key-portal_cookie_bridge {display: none}</style>"  # no gap in the layout
+    with st.container(key="portal_cookie_bridge"):
+        st.html(f"{hide}<script>{call};</script>", unsafe_allow_javascript=True)
+
+
+def asked_page() -> str | None:
+    """The page name in the address the browser opened (`/review` → "review"), if it asked for one."""
+    ctx = get_script_run_ctx()
+    return getattr(getattr(ctx, "pages_manager", None), "intended_page_name", None) or None
 
 
 def account() -> Account:

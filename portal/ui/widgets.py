@@ -69,3 +69,10 @@ def table_download(shown: pl.DataFrame, file_name: str, key: str) -> None:
         key=f"{key}_xlsx",
         icon=":material/download:",
     )
+
+
+def kept_tabs(labels: list[str], key: str):
+    """Tabs that stay on the chosen one across the rerun an action causes (a message above them
+    used to send the page back to the first tab) and across a reload: the choice is kept in the
+    address as `?{key}=标签`, so a bookmark opens the same tab."""
+    return st.tabs(labels, key=key, bind="query-params")

@@ -36,7 +36,7 @@ def copy_reported(source, home, make_account, people) -> Portal:
 
 
 def reported_home(demo_home, directory):
-    """The demo warehouse with the two reports, built once per test module."""
+    """The demo warehouse with the two reports (tests/pages/conftest.py builds it once per test run)."""
     shutil.copytree(demo_home, directory, dirs_exist_ok=True)
     report(Portal.open(directory))
     return directory

@@ -4,6 +4,8 @@ import pytest
 from apptest_support import PEOPLE
 from board_support import copy_reported, reported_home
 
+from tests.conftest import _built_once
+
 
 @pytest.fixture
 def site(demo_portal, make_account):
@@ -13,13 +15,15 @@ def site(demo_portal, make_account):
     return demo_portal
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def _reported(_demo_home, tmp_path_factory):
-    return reported_home(_demo_home, tmp_path_factory.mktemp("reported"))
+    """The demo with board_support's two reports, built once per test run (shared by the xdist
+    workers like the demo itself); every test gets a private copy (reported_site)."""
+    return _built_once(tmp_path_factory, "reported-demo-home", lambda home: reported_home(_demo_home, home))
 
 
 @pytest.fixture
 def reported_site(_reported, portal_home, make_account):
     """The demo portal as `site`, with the two real reports of board_support in its warehouse
-    (built once per module that asks for it); the board pages' modules use it as their `site`."""
+    (built once per test run); the board pages' modules use it as their `site`."""
     return copy_reported(_reported, portal_home, make_account, PEOPLE)

@@ -131,7 +131,7 @@ def test_the_evaluator_sees_the_scheme_and_saves_a_valid_one(site):
     at = open_page("eval1", "assessment.py")
     at.selectbox(key="assess_plan").set_value("JZ").run()
     (box,) = scheme_expander(at)
-    assert box.code[0].value == default_text().rstrip()
+    assert box.text_area[0].value == default_text()
     assert at.download_button(key="assess_scheme_download").label == L.SCHEME_DOWNLOAD
 
     at.file_uploader(key="assess_scheme_file").upload(
@@ -150,7 +150,7 @@ def test_the_evaluator_sees_the_scheme_and_saves_a_valid_one(site):
     assert not at.exception, at.exception
     assert texts(at.success) == ["已保存 JZ 2025 年的考核方案(scoring/JZ-2025.toml),重新计算后生效。"]
     assert (site.settings.home / "scoring" / "JZ-2025.toml").read_bytes() == text
-    assert scheme_expander(at)[0].code[0].value == text.decode().rstrip()
+    assert scheme_expander(at)[0].text_area[0].value == text.decode()
     assert audit(site, "assessment.configure")[-1][:2] == ("eval1", "JZ/2025")
 
 

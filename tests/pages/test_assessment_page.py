@@ -1,5 +1,9 @@
 """年度考核 page: plan and year, summary with ranks and grades, chart, a unit's detail, export; only
-the evaluator enters and withdraws bonus items (assessment.adjust); a unit reporter never reaches it."""
+the evaluator enters and withdraws bonus items (assessment.adjust) and publishes (公示); a unit
+reporter sees only its own published result and files objections there."""
+
+import re
+import tomllib
 
 import pytest
 from apptest_support import audit, page, signed_in, texts
@@ -67,6 +71,11 @@ def test_a_units_detail_shows_its_score_and_working_out(site):
         L.ASSESS_TASKS,
         L.ASSESS_ROUNDS,
         L.ASSESS_BONUS,
+        # then the entries section (tests/pages/test_assessment_entries_page.py)
+        L.DEDUCTION_HEADING,
+        L.VETO_HEADING,
+        L.QUALITATIVE_HEADING,
+        L.SELF_SCORE_HEADING,
     ]
     indicators = at.dataframe[1].value
     assert len(indicators) > 0 and "计算过程" in indicators.columns
@@ -83,7 +92,9 @@ def test_the_evaluator_adds_and_withdraws_a_bonus_item_with_a_reason(site):
     table = summary(at).set_index("单位名称")
     assert table.loc[APPROVED_NAME, "加分"] == 2.0
     bonus = at.dataframe[-1].value
-    assert list(bonus["加分理由"]) == ["获评省级创新平台"] and list(bonus["录入人"]) == ["eval1"]
+    # the person's name, not the login name, and no record id
+    assert list(bonus["加分理由"]) == ["获评省级创新平台"] and list(bonus["录入人"]) == ["eval1 测试"]
+    assert "编号" not in bonus.columns
     assert [row[0] for row in audit(site, "assessment.bonus.add")] == ["eval1"]
 
     at = at.button(key="assess_bonus_withdraw").click().run()
@@ -120,7 +131,80 @@ def test_a_year_the_plan_does_not_cover_is_not_offered(site):
     assert at.selectbox(key="assess_year_JZ").options == ["2023", "2024", "2025"]
 
 
-def test_a_unit_reporter_cannot_reach_the_page(site):
-    at = signed_in("rep1")
-    with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("../../pages/assessment.py")
+def test_a_unit_reporter_sees_only_its_own_published_result_and_files_an_objection(site):
+    from portal.assessment import lifecycle
+    from tests.actors import EVALUATOR
+
+    at = page(signed_in("rep1"), "assessment.py")  # nothing published yet: no table, no other unit
+    assert not at.exception, at.exception
+    assert not at.dataframe and any("尚未公示" in c for c in texts(at.caption))
+    lifecycle.publish(site, EVALUATOR, "JZ", 2024)  # over on the site's clock (2025-10-10)
+    at = page(signed_in("rep1"), "assessment.py")
+    assert at.selectbox(key="unit_result_year_JZ").value == 2024
+    assert any("考核阶段：公示（版本 1" in i for i in texts(at.info))
+    assert any("个被考核单位中排名第" in m for m in texts(at.markdown))
+    with site.warehouse.connect() as con:
+        others = [r[0] for r in con.execute("SELECT name FROM units WHERE code <> 'JZKF-CXCY'").fetchall()]
+    shown = " ".join(str(e.value) for kind in ("markdown", "caption", "info") for e in at.get(kind))
+    shown += " ".join(str(frame.value.to_string()) for frame in at.dataframe)
+    assert not [name for name in others if name in shown]
+    at.text_area(key="unit_objection_text").input("任务已完成，应计满分。")
+    at = at.button(key="unit_objection_submit").click().run()
+    assert not at.exception, at.exception
+    assert any("已提交异议" in m for m in texts(at.success))
+    assert [row[0] for row in audit(site, "assessment.object")] == ["rep1"]
+
+
+def test_the_evaluator_publishes_only_after_confirming_and_sees_the_objections(site):
+    at = assessment_page("eval1")
+    at.selectbox(key="assess_year_JZ").set_value(2024).run()
+    assert any("考核阶段：预评（尚未公示）" in i for i in texts(at.info))
+    assert at.button(key="lc_publish").disabled
+    at.checkbox(key="lc_confirm_publish").check().run()
+    at = at.button(key="lc_publish").click().run()
+    assert not at.exception, at.exception
+    assert any("已开始公示" in m for m in texts(at.success))
+    assert any("考核阶段：公示（版本 1" in i for i in texts(at.info))
+    assert not [k for k in ("assess_bonus_submit",) if k in {b.key for b in at.button}]  # locked
+    assert [row[0] for row in audit(site, "assessment.publish")] == ["eval1"]
+
+
+def number(at, path: str):
+    """The editor's number input for a scheme key (its key ends with the file's digest)."""
+    return next(w for w in at.number_input if w.key.startswith(f"scheme_{path}_JZ_2025_"))
+
+
+def test_the_evaluator_edits_the_scheme_as_tables_and_saves_a_change(site):
+    """The table editor writes the same file through the same check: a refused value names the
+    field and writes nothing; a valid change is saved as scoring/JZ-2025.toml and scores."""
+    at = assessment_page("eval1")
+    at.toggle(key="assess_scheme_edit").set_value(True).run()
+    assert not at.exception, at.exception
+    path = site.settings.home / "scoring" / "JZ-2025.toml"
+
+    number(at, "points.indicators").set_value(70.0)
+    at = at.button(key="assess_scheme_table_save").click().run()
+    assert not at.exception, at.exception
+    (error,) = texts(at.error)
+    assert error.startswith(L.SCHEME_NOT_SAVED) and "各项分值合计 110" in error
+    assert not path.exists()
+
+    number(at, "points.indicators").set_value(60.0)
+    number(at, "reporting.per_late_day").set_value(0.5)
+    at = at.button(key="assess_scheme_table_save").click().run()
+    assert not at.exception, at.exception
+    assert texts(at.success) == ["已保存 JZ 2025 年的考核方案(scoring/JZ-2025.toml),重新计算后生效。"]
+    saved = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert saved["reporting"]["per_late_day"] == 0.5 and saved["indicators"]["rule"] == "linear"
+    assert number(at, "reporting.per_late_day").value == 0.5
+    assert audit(site, "assessment.configure")[-1][:2] == ("eval1", "JZ/2025")
+
+
+def test_a_units_lines_name_the_submission_they_came_from(site):
+    at = assessment_page("office1")
+    at.selectbox(key="assess_unit").set_value("JZKF-JFJ").run()
+    indicators = at.dataframe[1].value
+    sources = [s for s in indicators["数据来源（报送记录、版本、单元格或行）"] if s != "—"]
+    assert sources and all(re.match(r"报送记录 \d+（2025Q\d 第 \d+ 版） [A-Z]+\d+$", s) for s in sources)
+    assert at.selectbox(key="assess_source_pick").value is not None
+    assert at.download_button(key="assess_source_original_download").label == L.REPORT_ORIGINAL_DOWNLOAD

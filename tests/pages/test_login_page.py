@@ -1,6 +1,9 @@
 """登录 page and the session around it: sign-in, failure, lockout, sign-out, expiry."""
 
-from apptest_support import audit, open_app, sign_in, signed_in, texts
+import datetime as dt
+import traceback
+
+from apptest_support import audit, open_app, page, sign_in, signed_in, texts
 from streamlit.proto.TextInput_pb2 import TextInput
 
 from portal.accounts.auth import deactivate_account, failure_message
@@ -67,7 +70,9 @@ def test_sign_out_returns_to_the_form_with_a_notice_and_is_audited(site):
 def test_an_idle_session_expires_and_asks_to_sign_in_again(site):
     at = signed_in("rep1")
     session = at.session_state["portal_session"]
-    session.last_seen -= site.settings.session_minutes * 60 + 1
+    idle = dt.timedelta(minutes=site.settings.session_minutes, seconds=1)
+    with site.warehouse.transaction() as con:
+        con.execute("UPDATE web_sessions SET last_seen = last_seen - ? WHERE id = ?", [idle, session.id])
     at = at.run()
     assert "portal_session" not in at.session_state
     assert texts(at.info) == [L.SESSION_EXPIRED]
@@ -104,3 +109,43 @@ def test_a_missing_warehouse_is_said_before_sign_in_and_not_created(portal_home)
     [error] = texts(at.error)
     assert f"找不到数据仓库文件 {portal_home / 'warehouse.duckdb'}" in error
     assert not any(portal_home.iterdir())
+
+
+def _counting_opens(monkeypatch) -> list:
+    from warehouse.db import Warehouse
+
+    opened = []
+    real = Warehouse.open_unlocked
+
+    def counted(self, *a, **k):
+        opened.append("".join(traceback.format_stack(limit=14)))
+        return real(self, *a, **k)
+
+    monkeypatch.setattr(Warehouse, "open_unlocked", counted)
+    return opened
+
+
+def test_a_signed_in_page_run_opens_the_warehouse_once_for_the_session_and_sidebar(site, monkeypatch):
+    at = page(signed_in("rep1"), "account.py")  # 我的账号 reads nothing else from the warehouse
+    opened = _counting_opens(monkeypatch)
+    at = at.run()
+    assert not at.exception and texts(at.title) == [L.ACCOUNT_HEADING]
+    assert len(opened) == 1, opened
+
+
+def test_the_sign_in_form_checks_the_warehouse_once_per_tab_not_at_every_run(site, monkeypatch):
+    at = open_app()
+    opened = _counting_opens(monkeypatch)
+    at = at.run()
+    assert texts(at.subheader) == [L.LOGIN_HEADING]
+    assert opened == [], opened[0]
+
+
+def test_sign_out_ends_the_session_row_so_every_tab_is_signed_out(site):
+    first = signed_in("office1")
+    second = signed_in("office1")  # another tab (or browser) of the same account
+    first.button(key="sign_out").click().run()
+    second = second.run()
+    assert "portal_session" not in second.session_state
+    assert texts(second.info) == [L.SIGNED_OUT_ELSEWHERE]
+    assert texts(second.subheader) == [L.LOGIN_HEADING]

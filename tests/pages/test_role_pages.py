@@ -15,8 +15,9 @@ BOARDS = {
     "assessment.py",
 }  # office, evaluator and admin read them
 REACHABLE = {
-    Role.UNIT_REPORTER: {"home.py", "report.py", "account.py"},
-    Role.UNIT_LEADER: {"home.py", "signoff.py", "account.py"},
+    # 年度考核: a unit's own published result and its objections (assessment.publicity)
+    Role.UNIT_REPORTER: {"home.py", "report.py", "assessment.py", "selfscore.py", "account.py"},
+    Role.UNIT_LEADER: {"home.py", "signoff.py", "assessment.py", "selfscore.py", "account.py"},
     Role.OFFICE_REVIEWER: {
         "home.py",
         "report.py",
@@ -41,6 +42,7 @@ TITLES = {
     "outbox.py": L.PAGE_OUTBOX,
     "rollup.py": L.PAGE_ROLLUP,
     "signoff.py": L.PAGE_SIGNOFF,
+    "selfscore.py": L.PAGE_SELF_SCORE,
 }
 
 

@@ -29,11 +29,15 @@ C 高新园区
   total 36 + 15.6 + 7.5 + 5 = 64.10 → 合格 (59.10 without the bonus: 不合格), rank 3
 """
 
+import datetime as dt
+
 import pytest
 
 from portal.assessment.assess import add_bonus, assess, list_bonus, withdraw_bonus
+from portal.assessment.board import assessment_board, score_sources, unit_detail
 from tests.actors import EVALUATOR
 from tests.portal.assessment_fixture import assessment_fixture, build_assessment_portal
+from warehouse import accounts
 
 EXPECTED = [
     # unit, indicators, tasks, reporting, deductions, bonus, total, rank, grade
@@ -233,3 +237,22 @@ def test_a_correction_awaiting_review_leaves_the_approved_facts_standing(portal_
     assert _rows(a) == EXPECTED
     t2 = next(line for line in a.unit("B").tasks if line.item == "T2")
     assert (t2.scored_status, t2.round) == ("completed", "2025Q4")
+
+
+def test_the_unit_detail_names_each_lines_submission_and_who_entered_a_bonus(portal):
+    board = assessment_board(portal, EVALUATOR, "P", 2025)
+    sources = score_sources(portal, EVALUATOR, board, "A")
+    # A's indicators and tasks come from its approved 2025Q4 v2 (the v1 was returned)
+    assert sources.select("round", "version").unique().rows() == [("2025Q4", 2)]
+    detail = unit_detail(board, "A", sources)
+    (sid,) = sources["id"].to_list()
+    # the fixture's values were loaded without their cells: the submission and version alone
+    assert set(detail.indicators["source"]) == {f"报送记录 {sid}（2025Q4 第 2 版）"}
+    assert set(detail.tasks["source"]) <= {f"报送记录 {sid}（2025Q4 第 2 版）", "—"}
+    # C's bonus items were entered by the login "evaluator": shown by the person's name
+    with portal.warehouse.transaction() as con:
+        accounts.insert(con, "evaluator", "王考评", "x", "evaluator", None, dt.datetime(2026, 1, 1), False)
+    board = assessment_board(portal, EVALUATOR, "P", 2025)
+    c = unit_detail(board, "C", score_sources(portal, EVALUATOR, board, "C"))
+    assert "bonus_id" not in c.bonuses.columns and set(c.bonuses["entered_by"]) == {"王考评"}
+    assert set(board.bonus["entered_by_name"]) == {"王考评"}

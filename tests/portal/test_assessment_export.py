@@ -17,6 +17,7 @@ from tests.actors import EVALUATOR
 from tests.conftest import cli, run_cli
 from tests.portal.assessment_fixture import assessment_fixture, build_assessment_portal
 from tests.portal.printing import pdf_pages, pdf_text, to_pdf
+from warehouse.assessment import insert_entry
 
 OFFICE = "长江中游城市群科技创新工作领导小组办公室"
 EVIL = '=HYPERLINK("http://evil.example","点我")'
@@ -143,11 +144,23 @@ def test_the_detail_sheet_lets_an_evaluator_recompute_each_score(portal):
         "得分构成：指标完成 58.00 ＋ 任务推进 25.06 ＋ 报送质量 9.00（10 − 报送扣分 1） ＋ 加分 0.00"
         " − 扣分 0.00 ＝ 92.06。"
     )
-    row = [ws.cell(row=cells["指标I1"], column=c).value for c in range(1, 15)]
-    assert row[:11] == [1, "指标I1", None, "存量", "个", 2, 200, 170, "2025Q4", 0.85, 0.85]
-    assert (row[11], row[12], row[13]) == ("滞后", 34, "40 × 0.85 = 34")  # I1 is worth 60 × 2/3 = 40
+    row = [ws.cell(row=cells["指标I1（个）"], column=c).value for c in range(1, 15)]
+    # 考核内容, 分值, 评分标准 (the fixture's linear rule, merged down over 经发局's two indicators)
+    assert row[:7] == [
+        1,
+        "指标I1（个）",
+        None,
+        40,
+        "按完成率计分（完成率×分值），完成率最高按120%计",
+        None,
+        None,
+    ]
+    assert row[7:] == [200, 170, "2025Q4", 0.85, "滞后", 34, "40 × 0.85 = 34"]  # I1 is worth 60 × 2/3 = 40
+    assert "E7:G8" in {str(r) for r in ws.merged_cells.ranges}
     row = [ws.cell(row=cells["任务T1"], column=c).value for c in range(1, 15)]
-    assert row[2:12] == ["任务T1", "牵头", 2, 2, 0.7, 1.4, "推进中", 80, "2025Q4", 0.8]
+    assert row[3] == pytest.approx(30 * 1.4 / 1.7)  # weight 2 × lead share 0.7 of Σ 1.7
+    assert row[4].startswith("按填报状态折算完成度（已完成 1、推进中 0.8、滞后 0.4、未启动 0）")
+    assert row[7:12] == ["牵头", "推进中", 80, None, "2025Q4"]
     assert row[12] == pytest.approx(30 * 1.12 / 1.7)
     texts = _texts(ws)
     assert any(
@@ -315,7 +328,8 @@ def test_the_demo_jingzhou_table_packs_its_units_and_signs_each_on_its_page(demo
     path = tmp_path / "JZ-2025.xlsx"
     path.write_bytes(book.data)
     pdf = to_pdf(path)
-    assert pdf_pages(pdf) == book.total_pages <= 13
+    # 10 pages before each line carried its 评分标准, and still 10 (1 summary + 9 detail pages)
+    assert pdf_pages(pdf) == book.total_pages == 10
     pages = pdf_text(pdf).split("\f")[: book.total_pages]
     assert all(a.plan_name in page and "2025年度考核" in page for page in pages)  # the title on every page
     assert "考核阶段：预评" in pages[0] and "数据截至：2025年10月10日" in pages[0]
@@ -327,5 +341,33 @@ def test_the_demo_jingzhou_table_packs_its_units_and_signs_each_on_its_page(demo
         block = re.split(rf"(?m)^\s*{i + 1}\. ", rest)[0]
         assert "制表人" in block and "被考核单位确认" in block, u.name  # … signed on its own page
     printed = "".join(pages)
+    # every line in the words of a published 评分细则: 考核内容, 分值, 评分标准, 考核分
+    heads = re.compile(r"(?m)^\s*序号\s+考核内容\s+分值\s+评分标准\s+.*考核分\s+计算过程")
+    assert len(heads.findall(printed)) >= 2 * 9  # an indicator and a task table on most units' pages
+    # the 评分标准 wraps inside its merged cell: each printed line holds a piece of the sentence
+    assert "完成率≥100%得满分，80%–100%得" in printed and "80%，60%–80%得50%，低于60%不得" in printed
+    assert "已完成或进度达到序时进度的得满分" in printed
     for code in ("JZKF-", "JZ-K", "evaluator", "单位代码"):
         assert code not in printed
+
+
+def test_a_units_self_score_prints_beside_its_score(portal):
+    with portal.warehouse.transaction() as con:
+        for component, score in (("indicators", 59.0), ("tasks", 30.0)):
+            row = {"plan": "P", "year": 2025, "unit": "A", "component": component, "score": score}
+            insert_entry(
+                con, "self_scores", row | {"entered_by": "rep", "entered_at": dt.datetime(2026, 1, 20)}
+            )
+    ws = load_workbook(io.BytesIO(_book(portal).data))[DETAIL_SHEET]
+    texts = _texts(ws)
+    # 经发局 (A): indicators 58.00 vs 59 (within the default's 5 points), tasks 25.06 vs 30 (4.94: within)
+    assert "（一）指标完成（分值 60；考核分 58.00；自评分 59.00）" in texts
+    assert any(t.startswith("（二）任务推进（分值 30；考核分 25.06；自评分 30.00；以本单位") for t in texts)
+
+
+def test_a_self_score_far_from_the_score_is_flagged(portal):
+    with portal.warehouse.transaction() as con:
+        row = {"plan": "P", "year": 2025, "unit": "A", "component": "indicators", "score": 40.0}
+        insert_entry(con, "self_scores", row | {"entered_by": "rep", "entered_at": dt.datetime(2026, 1, 20)})
+    texts = _texts(load_workbook(io.BytesIO(_book(portal).data))[DETAIL_SHEET])
+    assert "（一）指标完成（分值 60；考核分 58.00；自评分 40.00，差异较大）" in texts

@@ -1,27 +1,28 @@
 """Sign-in, lockout, sessions, sign-out and password change against a real demo warehouse."""
 
 import datetime as dt
-import time
 
 import pytest
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, Type
 
 import portal.accounts.auth as auth
 from portal.accounts.auth import (
-    MAX_SESSION_HOURS,
     change_password,
     check_session,
     deactivate_account,
     failure_message,
+    issue_cookie,
     reset_password,
+    resume,
     sign_in,
     sign_out,
     unlock_account,
+    utc_now,
 )
 from portal.core.context import Portal
 from portal.core.permissions import PermissionDenied
 from schemas.enums import Role
-from tests.conftest import run_cli
+from tests.conftest import PRODUCTION_HASHER, run_cli
 
 UNIT = "JZKF-CXCY"
 NOON = dt.datetime(2025, 10, 10, 12, 0)
@@ -52,13 +53,16 @@ def user(portal, username):
 
 
 class FakeClock:
-    """time.monotonic stand-in the test moves by hand."""
+    """The sessions' UTC clock, moved by hand."""
 
-    def __init__(self, start: float = 1000.0):
+    def __init__(self, start: dt.datetime = dt.datetime(2025, 10, 10, 8, 0)):
         self.now = start
 
-    def __call__(self) -> float:
+    def __call__(self) -> dt.datetime:
         return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += dt.timedelta(**delta)
 
 
 # ----------------------------------------------------------------------------- sign-in
@@ -68,7 +72,7 @@ def test_right_password_signs_in_with_the_accounts_role_and_unit(portal):
     result = sign_in(portal, "rep1", "rep1-password")
     assert result.ok and result.reason == "ok"
     assert (result.session.account.role, result.session.account.unit) == (Role.UNIT_REPORTER, UNIT)
-    assert result.session.issued_at == result.session.last_seen
+    assert result.session.handoff  # the one-time code the page passes on for the cookie
     assert audit(portal, "auth.sign_in", "rep1") == [("rep1", "rep1", None)]
 
 
@@ -139,6 +143,13 @@ def test_a_deactivated_account_cannot_sign_in_and_is_not_told_why(portal):
     assert (refused.ok, refused.reason, refused.message) == (False, "inactive", failure_message(portal))
 
 
+def test_production_hashes_are_argon2id_with_at_least_the_rfc_9106_low_memory_cost():
+    # The tests hash with tiny parameters (tests/conftest.py TEST_HASHER); this is what ships.
+    hasher = PRODUCTION_HASHER
+    assert hasher.type is Type.ID and hasher.time_cost >= 3 and hasher.memory_cost >= 64 * 1024
+    assert auth._hasher is not hasher  # so the suite's own hashes are the cheap ones
+
+
 def test_a_hash_made_with_old_parameters_is_upgraded_at_sign_in(portal, monkeypatch):
     stronger = PasswordHasher(time_cost=2, memory_cost=16, parallelism=1)
     monkeypatch.setattr(auth, "_hasher", stronger)
@@ -153,51 +164,64 @@ def test_a_hash_made_with_old_parameters_is_upgraded_at_sign_in(portal, monkeypa
 def test_a_session_in_use_stays_valid_and_returns_the_account_read_afresh(portal):
     clock = FakeClock()
     session = sign_in(portal, "rep1", "rep1-password", clock=clock).session
-    clock.now += 119 * 60
+    clock.advance(minutes=119)
     account = check_session(portal, session, clock=clock)
     assert account is not None and account.unit == UNIT
-    assert session.last_seen == clock.now
-    clock.now += 119 * 60  # idle time counts from the last check, not from sign-in
+    clock.advance(minutes=119)  # idle time counts from the last check, not from sign-in
     assert check_session(portal, session, clock=clock) is not None
 
 
 def test_a_session_idle_longer_than_session_minutes_expires_and_is_audited(portal):
     clock = FakeClock()
     session = sign_in(portal, "rep1", "rep1-password", clock=clock).session
-    clock.now += 120 * 60 + 1
+    clock.advance(minutes=120, seconds=1)
     assert check_session(portal, session, clock=clock) is None
+    assert session.ended == "expired"
     assert audit(portal, "auth.session_expired", "rep1")
+    assert check_session(portal, session, clock=clock) is None  # ended for good, audited once
+    assert len(audit(portal, "auth.session_expired", "rep1")) == 1
 
 
 def test_session_minutes_come_from_the_settings(portal):
     short = Portal.open(portal.settings.home, session_minutes=5)
     clock = FakeClock()
     session = sign_in(short, "rep1", "rep1-password", clock=clock).session
-    clock.now += 5 * 60 + 1
+    clock.advance(minutes=5, seconds=1)
     assert check_session(short, session, clock=clock) is None
 
 
-def test_even_a_busy_session_ends_after_the_absolute_limit(portal):
+def test_even_a_busy_session_ends_after_session_max_hours(portal):
+    limited = Portal.open(portal.settings.home, session_max_hours=3)
     clock = FakeClock()
-    session = sign_in(portal, "rep1", "rep1-password", clock=clock).session
-    for _ in range(MAX_SESSION_HOURS):
-        clock.now += 3600
-        assert check_session(portal, session, clock=clock) is not None
-    clock.now += 1
-    assert check_session(portal, session, clock=clock) is None
+    session = sign_in(limited, "rep1", "rep1-password", clock=clock).session
+    for _ in range(3 * 2 - 1):
+        clock.advance(minutes=30)
+        assert check_session(limited, session, clock=clock) is not None
+    clock.advance(minutes=30)
+    assert check_session(limited, session, clock=clock) is None
+    assert session.ended == "expired"
 
 
-def test_sessions_use_the_real_monotonic_clock_by_default(portal):
+@pytest.mark.parametrize("bad", ["0", "-1", "721", "twelve"])
+def test_session_max_hours_out_of_range_is_refused_naming_the_setting(portal, bad):
+    with pytest.raises(auth.InvalidInput, match="session_max_hours"):
+        Portal.open(portal.settings.home, session_max_hours=bad)
+
+
+def test_sessions_use_the_real_utc_clock_by_default(portal):
     session = sign_in(portal, "rep1", "rep1-password").session
-    assert abs(session.issued_at - time.monotonic()) < 60
+    assert abs(session.touched - utc_now()) < dt.timedelta(minutes=1)
     assert check_session(portal, session) is not None
 
 
-def test_deactivating_an_account_ends_its_open_sessions(portal):
+def test_deactivating_an_account_ends_its_open_sessions_and_its_cookie(portal):
     session = sign_in(portal, "rep1", "rep1-password").session
+    cookie = issue_cookie(portal, session.handoff)
     boss = sign_in(portal, "boss", "boss-password").session.account
     deactivate_account(portal, boss, "rep1")
     assert check_session(portal, session) is None
+    assert session.ended == "revoked"
+    assert resume(portal, cookie.value) is None
 
 
 def test_resetting_a_password_ends_the_open_sessions(portal):
@@ -217,6 +241,104 @@ def test_sign_out_is_audited(portal):
     assert audit(portal, "auth.sign_out", "rep1") == [("rep1", "rep1", None)]
 
 
+def test_signing_out_ends_every_tab_of_the_account_at_its_next_check(portal):
+    first = sign_in(portal, "rep1", "rep1-password").session
+    cookie = issue_cookie(portal, first.handoff)
+    second_tab = resume(portal, cookie.value)  # a second tab opened with the cookie
+    other_sign_in = sign_in(portal, "rep1", "rep1-password").session
+    someone_else = sign_in(portal, "boss", "boss-password").session
+    sign_out(portal, second_tab)
+    for tab in (first, second_tab, other_sign_in):
+        assert check_session(portal, tab) is None
+        assert tab.ended == "signed-out"
+    assert resume(portal, cookie.value) is None
+    assert check_session(portal, someone_else) is not None
+
+
+# ----------------------------------------------------------------------------- the session cookie
+
+
+def test_the_one_time_code_gives_a_cookie_once_and_the_cookie_resumes_the_session(portal):
+    clock = FakeClock()
+    session = sign_in(portal, "rep1", "rep1-password", clock=clock).session
+    cookie = issue_cookie(portal, session.handoff, clock=clock)
+    assert cookie is not None and cookie.max_age == 12 * 3600
+    assert issue_cookie(portal, session.handoff, clock=clock) is None  # used up
+    clock.advance(minutes=30)
+    resumed = resume(portal, cookie.value, clock=clock)
+    assert resumed is not None and resumed.id == session.id
+    assert resumed.account.username == "rep1" and resumed.handoff is None
+
+
+def test_a_late_or_unknown_code_gives_no_cookie(portal):
+    clock = FakeClock()
+    session = sign_in(portal, "rep1", "rep1-password", clock=clock).session
+    assert issue_cookie(portal, "not-a-code", clock=clock) is None
+    assert issue_cookie(portal, "", clock=clock) is None
+    clock.advance(seconds=auth.HANDOFF_SECONDS + 1)
+    assert issue_cookie(portal, session.handoff, clock=clock) is None
+
+
+def test_the_warehouse_keeps_only_hashes_of_the_token_and_the_code(portal):
+    session = sign_in(portal, "rep1", "rep1-password").session
+    code = session.handoff
+    cookie = issue_cookie(portal, code)
+    token = cookie.value.split(".")[0]
+    with portal.warehouse.connect() as con:
+        stored = con.execute("SELECT * FROM web_sessions").fetchall()
+    text = repr(stored)
+    assert token not in text and code not in text
+    assert auth._digest(token) in text
+
+
+def _cookie(portal, clock=None):
+    clock = clock or FakeClock(utc_now())
+    session = sign_in(portal, "rep1", "rep1-password", clock=clock).session
+    return issue_cookie(portal, session.handoff, clock=clock).value
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda v: v[:-1] + ("A" if v[-1] != "A" else "B"),  # signature altered
+        lambda v: ("B" if v[0] != "B" else "C") + v[1:],  # token altered, signature kept
+        lambda v: ".".join(
+            [v.split(".")[0], str(int(v.split(".")[1]) + 86400), v.split(".")[2]]
+        ),  # later expiry
+        lambda v: v.split(".")[0],  # the bare token, unsigned
+        lambda v: "",
+        lambda v: "a.b.c.d",
+    ],
+    ids=["signature", "token", "expiry", "unsigned", "empty", "garbage"],
+)
+def test_a_tampered_cookie_is_refused(portal, tamper):
+    value = _cookie(portal)
+    assert resume(portal, value) is not None
+    assert resume(portal, tamper(value)) is None
+
+
+def test_a_cookie_signed_with_another_installations_secret_is_refused(portal):
+    value = _cookie(portal)
+    other = Portal.open(portal.settings.home, secret_key="another-installation")
+    assert resume(other, value) is None
+
+
+def test_a_cookie_past_its_expiry_is_refused_even_before_the_warehouse_is_asked(portal, monkeypatch):
+    clock = FakeClock(utc_now())
+    value = _cookie(portal, clock)
+    clock.advance(hours=12, seconds=1)
+    monkeypatch.setattr(auth.web_sessions, "by_token", lambda *a: pytest.fail("looked up"))
+    assert resume(portal, value, clock=clock) is None
+
+
+def test_an_idle_session_is_not_resumed_by_its_cookie(portal):
+    clock = FakeClock(utc_now())
+    value = _cookie(portal, clock)
+    clock.advance(minutes=121)
+    assert resume(portal, value, clock=clock) is None
+    assert audit(portal, "auth.session_expired", "rep1")
+
+
 # ----------------------------------------------------------------------------- password change
 
 
@@ -226,7 +348,7 @@ def test_changing_the_password_keeps_my_session_and_ends_the_others(portal):
     result = change_password(portal, mine, "rep1-password", "a-new-secret", "a-new-secret")
     assert result.ok and result.messages == ["密码已修改。"]
     assert check_session(portal, result.session) is not None
-    assert check_session(portal, other) is None
+    assert check_session(portal, other) is None and other.ended == "revoked"
     assert not sign_in(portal, "rep1", "rep1-password").ok
     assert sign_in(portal, "rep1", "a-new-secret").ok
     assert audit(portal, "auth.password_change", "rep1")

@@ -18,6 +18,7 @@ import pytest
 
 from portal.accounts.auth import Account, change_password, create_account, list_accounts, sign_in
 from portal.assessment import board as assessment_board
+from portal.assessment import entries, lifecycle
 from portal.assessment.assess import add_bonus
 from portal.core.context import Portal
 from portal.core.permissions import ACTIONS, Grant, PermissionDenied, grant
@@ -30,8 +31,9 @@ from portal.registry.workbook import export_registry_json, export_registry_xlsx,
 from portal.reporting import workflow as wf
 from portal.reporting.review import grant_extension
 from schemas.enums import Role, SubmissionStatus
-from tests.actors import ADMIN, OFFICE
+from tests.actors import ADMIN, EVALUATOR, OFFICE, reporter
 from tests.portal import evidence_files
+from warehouse import offices
 
 ROUND, CLOSED_ROUND = "2025Q3", "2025Q2"
 PLAN, YEAR = "JZ", 2025
@@ -188,6 +190,99 @@ def _revoke_extension(w: World, a: Account, target: str) -> None:
     _ok(wf.revoke_unit_extension(w.portal, a, granted.id, "误批"))
 
 
+# The assessment lifecycle works on a finished year: 2024 is over on the demo's clock (2025-10-10).
+LC_YEAR = 2024
+
+
+def _plan_of(w: World, target: str) -> str:
+    with w.portal.warehouse.connect() as con:
+        return offices.plans_of_unit(con, w.units[target])[0]
+
+
+def _in_publicity(w: World, plan: str, call):
+    """`call()` while `plan`'s year is in 公示 (opened by a platform evaluator), then back to 预评."""
+    _ok(lifecycle.publish(w.portal, EVALUATOR, plan, LC_YEAR))
+    try:
+        return call()
+    finally:
+        _ok(lifecycle.reopen(w.portal, EVALUATOR, plan, LC_YEAR, "授权检查后恢复"))
+
+
+def _publish(w: World, a: Account, target: str, plan: str) -> None:
+    _ok(lifecycle.publish(w.portal, a, plan, LC_YEAR))
+    _ok(lifecycle.reopen(w.portal, a, plan, LC_YEAR, "授权检查后恢复"))
+
+
+def _object(w: World, a: Account, target: str, plan: str) -> None:
+    unit = w.units[target]
+    _in_publicity(
+        w, plan, lambda: _ok(lifecycle.file_objection(w.portal, a, plan, LC_YEAR, unit, "得分有误"))
+    )
+
+
+def _answer(w: World, a: Account, target: str, plan: str) -> None:
+    unit = w.units[target]
+
+    def answer():
+        _ok(lifecycle.file_objection(w.portal, reporter(unit), plan, LC_YEAR, unit, "得分有误"))
+        last = lifecycle.list_objections(w.portal, EVALUATOR, plan, LC_YEAR)["objection_id"].max()
+        _ok(lifecycle.answer_objection(w.portal, a, last, accept=False, reply="按细则计分"))
+
+    _in_publicity(w, plan, answer)
+
+
+def _alike(calls: list[Callable[[], object]]) -> None:
+    """Several use cases of one action: each must be allowed, or each refused (the first refusal raised)."""
+    refusals = []
+    for call in calls:
+        try:
+            call()
+            refusals.append(None)
+        except PermissionDenied as refused:
+            refusals.append(refused)
+    assert len({r is None for r in refusals}) == 1, refusals
+    if refusals[0] is not None:
+        raise refusals[0]
+
+
+def _adjust(w: World, a: Account, plan: str, unit: str) -> None:
+    """Every evaluator's entry (bonus, deduction, veto, qualitative score, withdrawals) alike. The
+    default scheme has no qualitative item: that call is allowed when it returns (its issue says so)."""
+    deduction = entries.add_deduction(w.portal, EVALUATOR, plan, YEAR, unit, "DB", "督办事项逾期").entry_id
+    veto = entries.add_veto(w.portal, EVALUATOR, plan, YEAR, unit, "数据弄虚作假", "核查属实").entry_id
+    _alike(
+        [
+            lambda: _ok(add_bonus(w.portal, a, plan, YEAR, unit, 1.0, "获省级表彰").outcome()),
+            lambda: _ok(entries.add_deduction(w.portal, a, plan, YEAR, unit, "TB", "被通报批评").outcome()),
+            lambda: _ok(
+                entries.add_veto(w.portal, a, plan, YEAR, unit, "数据弄虚作假", "核查属实").outcome()
+            ),
+            lambda: entries.set_qualitative(w.portal, a, plan, YEAR, unit, "工作创新", 1.0),
+            lambda: _withdrawn(entries.withdraw_deduction(w.portal, a, deduction)),
+            lambda: _withdrawn(entries.withdraw_veto(w.portal, a, veto)),
+        ]
+    )
+
+
+def _withdrawn(outcome) -> None:
+    """A withdrawal outside the scope answers as for a missing id (an outcome, not an exception)."""
+    if not outcome.ok:
+        raise PermissionDenied(outcome.message, "assessment.adjust")
+
+
+def _unit_plan(w: World, unit: str) -> str:
+    from warehouse.offices import plans_of_unit
+
+    with w.portal.warehouse.connect() as con:
+        return plans_of_unit(con, unit)[0]
+
+
+def _self_score(w: World, a: Account, plan: str, unit: str) -> None:
+    """A unit's 自评分: entered for the unit, and its listing read as the same account."""
+    _ok(entries.set_self_score(w.portal, a, plan, YEAR, unit, "tasks", 20).outcome())
+    assert entries.list_self_scores(w.portal, a, plan, YEAR)["unit"].to_list() == [unit]
+
+
 Call = Callable[[World, Account, str], object]
 # fmt: off
 CALLS: dict[str, Call] = {
@@ -216,9 +311,14 @@ CALLS: dict[str, Call] = {
     "rollup.view": lambda w, a, t: rollup.rollup(w.portal, a, "XSSS", ROUND),
     "assessment.view": lambda w, a, t: assessment_board.assessment_board(w.portal, a, PLAN, YEAR),
     "assessment.configure": _scheme,
-    "assessment.adjust": lambda w, a, t: _ok(add_bonus(
-        w.portal, a, PLAN, YEAR, w.units[t], 1.0, "获省级表彰").outcome()),
+    "assessment.adjust": lambda w, a, t: _adjust(w, a, PLAN, w.units[t]),
+    "assessment.self_score": lambda w, a, t: _self_score(w, a, _unit_plan(w, w.units[t]), w.units[t]),
     "assessment.export": lambda w, a, t: assessment_board.export_assessment(w.portal, a, PLAN, YEAR),
+    "assessment.publicity": lambda w, a, t: lifecycle.unit_result(
+        w.portal, a, _plan_of(w, t), LC_YEAR, w.units[t]),
+    "assessment.object": lambda w, a, t: _object(w, a, t, _plan_of(w, t)),
+    "assessment.publish": lambda w, a, t: _publish(w, a, t, _plan_of(w, t)),
+    "assessment.answer": lambda w, a, t: _answer(w, a, t, _plan_of(w, t)),
     "bulletin.export": lambda w, a, t: dashboards.export_bulletin(w.portal, a, ROUND),
     "outbox.view": lambda w, a, t: notify_log.send_log(w.portal, a),
     "reminder.send": lambda w, a, t: remind(w.portal, a, ROUND, dry_run=True),

@@ -18,10 +18,19 @@ import pytest
 from openpyxl import load_workbook
 
 from portal.monitoring.bulletin import bulletin
-from portal.monitoring.bulletin_xlsx import DETAIL_SHEET, MAIN_SHEET, bulletin_workbook
+from portal.monitoring.bulletin_xlsx import (
+    DETAIL_SHEET,
+    KIND_SHEET,
+    MAIN_SHEET,
+    PACE_SHEET,
+    RED_SHEET,
+    TASK_SHEET,
+    UNREPORTED_SHEET,
+    bulletin_workbook,
+)
 from tests.conftest import cli, run_cli
 from tests.portal.assessment_fixture import assessment_fixture, build_assessment_portal
-from tests.portal.printing import pdf_pages, to_pdf
+from tests.portal.printing import pdf_pages, pdf_text, to_pdf
 
 EVIL = '=HYPERLINK("http://evil.example","点我")'
 
@@ -56,10 +65,18 @@ def _texts(ws) -> list[str]:
     return [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
 
 
-def test_bulletin_workbook_has_the_sections_tables_and_native_charts(portal):
+def test_bulletin_workbook_has_the_text_then_one_sheet_per_table_and_native_charts(portal):
     book = bulletin_workbook(bulletin(portal, "2025Q4"), portal.settings.office_name)
     wb = load_workbook(io.BytesIO(book.data))
-    assert wb.sheetnames == [MAIN_SHEET, DETAIL_SHEET]
+    assert wb.sheetnames == [
+        MAIN_SHEET,
+        KIND_SHEET,
+        PACE_SHEET,
+        RED_SHEET,
+        UNREPORTED_SHEET,
+        TASK_SHEET,
+        DETAIL_SHEET,
+    ]
     main = wb[MAIN_SHEET]
     texts = _texts(main)
     assert main["A1"].value == "2025年第4季度科技创新任务调度情况通报"
@@ -73,16 +90,37 @@ def test_bulletin_workbook_has_the_sections_tables_and_native_charts(portal):
     assert any(
         "应报送单位 3 个,已报送 2 个(其中按时 2 个、迟报 0 个),未报送 1 个,报送率 66.7%" in t for t in texts
     )
-    assert "T1 任务T1" in texts and "进度滞后;配合单位滞后:科技局" in texts and "逾期未完成" in texts
+    assert f"进度滞后的指标 2 个,名单见“{RED_SHEET}”。" in texts
+    assert "任务T1" not in texts  # the tables are on their own sheets, not in the text
+    # I5's value is 2025Q3's, carried over: marked with its quarter, never counted as behind
+    assert [c.value for c in wb[UNREPORTED_SHEET][4]][:7] == [
+        1,
+        "指标I5(个)",
+        None,
+        "规划P",
+        "高新园区",
+        36,
+        None,
+    ]
+    assert wb[UNREPORTED_SHEET]["H4"].value == "2025年第三季度"
+    for name in (KIND_SHEET, PACE_SHEET, RED_SHEET, UNREPORTED_SHEET, TASK_SHEET):
+        sheet = wb[name]
+        assert sheet.print_title_rows == "$3:$3" and sheet["A3"].value == "序号", name
+        assert sheet.page_setup.orientation == "portrait", name
+    tasks = _texts(wb[TASK_SHEET])
+    # the task as the plan writes it and the plan's name, never their codes (#17)
+    assert "任务T1" in tasks and "T1 任务T1" not in tasks and "P" not in tasks
+    assert wb[RED_SHEET]["G3"].value == "序时进度" and "P" not in _texts(wb[RED_SHEET])
+    assert "进度滞后;配合单位滞后:科技局" in tasks and "逾期未完成" in tasks
     kinds = {
         r[1].value: [c.value for c in r[2:7]]
-        for r in main.iter_rows()
+        for r in wb[KIND_SHEET].iter_rows()
         if r[1].value in ("部门", "园区", "合计")
     }
-    assert kinds == {
-        "部门": [2, 2, 0, 0, 1.0],
-        "园区": [1, 0, 0, 1, 0.0],
-        "合计": [3, 2, 0, 1, pytest.approx(2 / 3)],
+    assert kinds == {  # 应报送, 按时, 迟报, 逾期未报, 未到截止 (the round is past its due date)
+        "部门": [2, 2, 0, 0, 0],
+        "园区": [1, 0, 0, 1, 0],
+        "合计": [3, 2, 0, 1, 0],
     }
     detail = wb[DETAIL_SHEET]
     assert [[c.value for c in detail[r]] for r in range(4, 7)] == [
@@ -98,7 +136,8 @@ def test_bulletin_workbook_has_the_sections_tables_and_native_charts(portal):
         first = z.read(charts[0]).decode()
     # openpyxl writes "<x />" with its own writer and "<x/>" when lxml is installed (python-docx needs it)
     assert re.search(r'<barDir val="bar" ?/>', first) and re.search(r'<grouping val="stacked" ?/>', first)
-    assert "<a:t>各类单位报送情况</a:t>" in first and "<f>'季度通报'!D" in first  # series read from the table
+    # the series are read from the table on its own sheet
+    assert "<a:t>各类单位报送情况</a:t>" in first and f"<f>'{KIND_SHEET}'!D" in first
 
 
 def test_bulletin_text_that_looks_like_a_formula_stays_text(portal_home):
@@ -125,10 +164,16 @@ def test_bulletin_text_that_looks_like_a_formula_stays_text(portal_home):
 @pytest.mark.slow
 def test_libreoffice_prints_the_fixture_bulletin_on_the_planned_pages(portal, tmp_path):
     book = bulletin_workbook(bulletin(portal, "2025Q4"), portal.settings.office_name)
-    assert book.pages == {MAIN_SHEET: 2, DETAIL_SHEET: 1}
+    # the 正文 with its two charts on one page (it took 2 with the tables in it), one page per table
+    sheets = [MAIN_SHEET, KIND_SHEET, PACE_SHEET, RED_SHEET, UNREPORTED_SHEET, TASK_SHEET, DETAIL_SHEET]
+    assert book.pages == dict.fromkeys(sheets, 1)
     path = tmp_path / "通报.xlsx"
     path.write_bytes(book.data)
-    assert pdf_pages(to_pdf(path)) == 3
+    pdf = to_pdf(path)
+    assert pdf_pages(pdf) == 7
+    pages = pdf_text(pdf).split("\f")
+    assert "一、报送情况" in pages[0] and "四、滞后任务" in pages[0]
+    assert re.search(r"序号\s+任务\s+规划\s+牵头单位", pages[5]) and "任务T1" in pages[5]
 
 
 @pytest.mark.libreoffice
@@ -143,6 +188,11 @@ def test_the_demo_bulletin_is_written_by_the_cli_and_prints_on_the_planned_pages
     assert "应报 56 个单位,按时 0、迟报 0、未报送 56;滞后指标 0 个,滞后任务 0 项" in message
     planned = int(re.search(r"A4 共 (\d+) 页", message)[1])
     detail = load_workbook(out)[DETAIL_SHEET]
+    # an open round: not one unit is counted as failing before its due date (#17)
+    book = load_workbook(out)
+    assert any("未报送 56 个(其中已逾期 0 个、未到截止 56 个)" in t for t in _texts(book[MAIN_SHEET]))
+    total = next(r for r in book[KIND_SHEET].iter_rows(values_only=True) if r[1] == "合计")
+    assert total[2:7] == (56, 0, 0, 0, 56)
     assert detail.max_row == 3 + 56 and {detail.cell(row=r, column=8).value for r in range(4, 60)} == {
         "未报送(未到截止)"
     }

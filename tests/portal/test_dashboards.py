@@ -257,7 +257,11 @@ def test_libreoffice_prints_the_missing_list_on_one_page(rounds_portal, tmp_path
 def test_the_bulletin_export_opens_and_is_audited(rounds_portal):
     data = export_bulletin(rounds_portal, ADMIN, "2025Q3")
     book = openpyxl.load_workbook(io.BytesIO(data))
-    assert book.sheetnames == ["季度通报", "报送情况明细"]
+    # the 正文, a sheet per table that has rows (附表…), every unit's reporting last
+    assert book.sheetnames[0] == "季度通报" and book.sheetnames[-1] == "报送情况明细"
+    assert "附表1 各类单位报送" in book.sheetnames and all(
+        n.startswith("附表") for n in book.sheetnames[1:-1]
+    )
     assert _audit(rounds_portal, "bulletin.export") == [("boss", "2025Q3")]
 
 

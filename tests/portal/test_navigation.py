@@ -11,8 +11,8 @@ from schemas.enums import Role
 ROOT = Path(__file__).resolve().parents[2]
 
 EXPECTED = {
-    Role.UNIT_REPORTER: ["概览", "数据上报", "我的账号"],
-    Role.UNIT_LEADER: ["概览", "单位审核", "我的账号"],
+    Role.UNIT_REPORTER: ["概览", "数据上报", "年度考核", "年度自评", "我的账号"],  # 年度考核: its own result
+    Role.UNIT_LEADER: ["概览", "单位审核", "年度考核", "年度自评", "我的账号"],
     Role.OFFICE_REVIEWER: [
         "概览",
         "数据上报",
@@ -69,3 +69,46 @@ def test_the_sidebar_shows_unit_clock_and_current_round(demo_portal):
     )
     office = sidebar_info(demo_portal, Account("o", "办公室", Role.OFFICE_REVIEWER, None))
     assert (office.unit, office.unit_name) == (None, None)
+
+
+def test_signed_out_every_address_of_the_app_is_registered_so_a_bookmark_keeps_its_page():
+    from portal.ui.navigation import other_addresses
+
+    extra = other_addresses(pages_for_account(None), asked="completion")
+    assert set(extra) == {p.url_path for p in PAGES}
+    assert LOGIN.url_path not in extra  # the sign-in page itself is the account's page
+
+
+def test_signed_in_the_addresses_of_other_roles_pages_and_an_unknown_one_are_registered():
+    from portal.ui.navigation import other_addresses
+
+    clerk = pages_for(Role.UNIT_REPORTER)
+    extra = other_addresses(clerk, asked="no-such-page")
+    assert "admin" in extra and "review" in extra
+    assert not {p.url_path for p in clerk} & set(extra)
+    assert extra[-1] == "no-such-page"
+
+
+def test_the_sign_in_address_is_registered_signed_in_only_when_typed():
+    """The run after signing in asks for the sign-in page by hash: nothing there lands on 概览."""
+    from portal.ui.navigation import other_addresses
+
+    clerk = pages_for(Role.UNIT_REPORTER)
+    assert "login" not in other_addresses(clerk, None)
+    assert other_addresses(clerk, "login")[-1] == "login"
+
+
+@pytest.mark.parametrize("asked", [None, "", "home", "a/b", "../x", "x" * 41, "Ünïcode"])
+def test_only_a_plain_unknown_page_name_is_registered(asked):
+    from portal.ui.navigation import other_addresses
+
+    clerk = pages_for(Role.UNIT_REPORTER)
+    assert other_addresses(clerk, asked) == other_addresses(clerk, None)
+
+
+def test_the_modules_to_warm_are_the_ones_the_pages_import():
+    from portal.ui.navigation import page_modules
+
+    modules = page_modules(ROOT / "pages")
+    assert "streamlit" in modules and "portal.reporting.workflow" in modules
+    assert all(not name.startswith(".") for name in modules)

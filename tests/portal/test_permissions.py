@@ -30,6 +30,7 @@ WORKFLOW_DECISIONS = [
     "extension.revoke",
     "assessment.adjust",
     "assessment.configure",
+    "assessment.self_score",
 ]
 
 

@@ -173,9 +173,14 @@ SCOPED: dict = {
     "rollup.view": lambda w, a, t: rollup.rollup(w.portal, a, w.offices[t], ROUND),
     "assessment.view": lambda w, a, t: walk.assessment_board.assessment_board(w.portal, a, w.plans[t], YEAR),
     "assessment.configure": lambda w, a, t: _scheme(w, a, t),
-    "assessment.adjust": lambda w, a, t: walk._ok(walk.add_bonus(
-        w.portal, a, w.plans[t], YEAR, w.units[t], 1.0, "获省级表彰").outcome()),
+    "assessment.adjust": lambda w, a, t: walk._adjust(w, a, w.plans[t], w.units[t]),
+    "assessment.self_score": lambda w, a, t: walk._self_score(w, a, w.plans[t], w.units[t]),
     "assessment.export": lambda w, a, t: walk.assessment_board.export_assessment(w.portal, a, w.plans[t], YEAR),
+    "assessment.publicity": lambda w, a, t: walk.lifecycle.unit_result(
+        w.portal, a, w.plans[t], walk.LC_YEAR, w.units[t]),
+    "assessment.object": lambda w, a, t: walk._object(w, a, t, w.plans[t]),
+    "assessment.publish": lambda w, a, t: walk._publish(w, a, t, w.plans[t]),
+    "assessment.answer": lambda w, a, t: walk._answer(w, a, t, w.plans[t]),
     "bulletin.export": lambda w, a, t: dashboards.export_bulletin(w.portal, a, ROUND, plan=w.plans[t]),
     "outbox.view": lambda w, a, t: notify_log.send_log(w.portal, a),
     "reminder.send": lambda w, a, t: remind(w.portal, a, ROUND, dry_run=True),

@@ -111,6 +111,14 @@ def context() -> TemplateContext:
     return sample_context()
 
 
+_BUILT: dict[str, bytes] = {}
+
+
 @pytest.fixture
 def template(context) -> bytes:
-    return build_template(context, SECRET)
+    """The context's template, built once per test process for each distinct context (a test gets
+    bytes, which it cannot change; building one costs tens of milliseconds of openpyxl)."""
+    key = repr(context)
+    if key not in _BUILT:
+        _BUILT[key] = build_template(context, SECRET)
+    return _BUILT[key]

@@ -24,6 +24,7 @@ from tests.validators.sample import EXPECTATION, expect, fill, run
 from tests.xlsx_fill import append_row, delete_row, patch_sheet_xml, recode_row
 from validators.expectation import IndicatorFacts, TaskFacts
 from validators.file_safety import Limits
+from validators.pipeline import ValidationResult
 
 IND, TSK, META = "指标填报", "任务进展", META_SHEET.name
 
@@ -362,10 +363,22 @@ CASES = [
 ]
 
 
+_CHECKED: dict[tuple[str, int], tuple[bytes, ValidationResult]] = {}
+
+
+def checked(case: Case, template: bytes) -> tuple[bytes, ValidationResult]:
+    """The case's upload and its validation, made once per test process: the two tests of every
+    case below read the same result (neither changes it) instead of building and validating twice."""
+    key = (case.id, id(template))
+    if key not in _CHECKED:
+        data = case.make(template)
+        _CHECKED[key] = (data, run(data, case.expectation, case.limits))
+    return _CHECKED[key]
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_corpus_case_gives_exactly_its_issues(case: Case, template):
-    data = case.make(template)
-    result = run(data, case.expectation, case.limits)
+    _, result = checked(case, template)
     found = sorted(result.report.flatten(["code", "sheet", "cell"]), key=str)
     assert found == sorted([list(i) for i in case.issues], key=str), [
         (i.code, i.cell, i.message) for i in result.report.issues
@@ -380,8 +393,7 @@ def test_corpus_has_at_least_forty_bad_workbooks():
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_every_corpus_file_can_be_annotated(case: Case, template):
-    data = case.make(template)
-    result = run(data, case.expectation, case.limits)
+    data, result = checked(case, template)
     marked = annotate(data if result.upload is not None else None, result.report.issues)
     book = load_workbook(io.BytesIO(marked))
     assert book.sheetnames[0] == RESULT_SHEET

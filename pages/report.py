@@ -16,14 +16,23 @@ st.title(L.PAGE_REPORT)
 web.show_flash()
 
 REPORT_COLUMNS = widgets.ISSUE_COLUMNS
-XLSX_TYPES = ["xlsx", "xlsm", "xls"]  # the validator explains why a .xls or .xlsm is refused
+XLSX_TYPES = ["xlsx"]  # only the platform's template is taken (an .xls or .xlsm is refused by type)
 
 units = wf.reportable_units(portal, account)
 names = dict(units)
 if len(units) > 1:
+    first = wf.default_unit(portal, units)  # never a unit with nothing to report (issue 20)
     unit = st.selectbox(
-        L.REPORT_UNIT_PICK, list(names), format_func=lambda c: f"{names[c]}（{c}）", key="report_unit"
+        L.REPORT_UNIT_PICK,
+        list(names),
+        index=list(names).index(first) if first else None,
+        placeholder=L.REPORT_UNIT_PLACEHOLDER,
+        format_func=lambda c: f"{names[c]}（{c}）",
+        key="report_unit",
     )
+    if unit is None:
+        st.info(L.REPORT_UNIT_PLACEHOLDER + "。")
+        st.stop()
 else:
     unit = units[0][0]
 rounds = wf.upload_rounds(portal, account, unit)
@@ -39,6 +48,8 @@ if info.round is not None:
     cols[1].metric(L.HOME_ROUND_STATE, info.round.state_label)
     cols[2].metric(L.HOME_DUE, f"{info.due:%Y-%m-%d}")
     cols[3].metric(L.HOME_STATUS, info.state_text)
+if info.returned:  # until a new upload replaces the returned version
+    st.error(plain(info.returned), icon=":material/undo:")
 if info.sent_back:
     st.warning(plain(info.sent_back))
 elif info.sign_off:
@@ -64,11 +75,12 @@ else:
 st.subheader(L.REPORT_STEP_UPLOAD)
 if not info.can_upload:
     st.info(plain(info.why_not))
+st.caption(L.REPORT_UPLOAD_HELP.format(mb=portal.settings.max_upload_mb))
 upload = zh.uploader(
     L.REPORT_FILE,
     XLSX_TYPES,
     portal.settings.max_upload_mb,
-    shown_types=["xlsx"],
+    rule=False,
     key="report_file",
     disabled=not info.can_upload,
 )
@@ -107,7 +119,7 @@ if history.is_empty():
     st.info(L.REPORT_NO_HISTORY)
     st.stop()
 st.caption(L.REPORT_HISTORY)
-columns = ["id", "round", "version", "uploaded_at", "uploaded_by", "status_label", "days_late"]
+columns = ["id", "round", "version_label", "uploaded_at", "uploaded_by", "status_label", "days_late"]
 columns += ["error_count", "warning_count", "decision_label", "review_comment", "evidence"]
 st.dataframe(L.headed(history, columns), hide_index=True, width="stretch", key="report_history")
 
@@ -130,7 +142,7 @@ with tab_report:
         st.download_button(
             L.REPORT_ANNOTATED_DOWNLOAD,
             data=lambda: wf.annotated_workbook(portal, account, picked).data,
-            file_name=f"{chosen['round']}_{unit}_第{chosen['version']}版_校验结果.xlsx",
+            file_name=f"{chosen['round']}_{unit}_{chosen['version_label']}_校验结果.xlsx",
             mime=wf.XLSX,
             key="report_annotated_download",
             icon=":material/download:",
@@ -167,22 +179,29 @@ with tab_evidence:
         )
         if st.button(L.EVIDENCE_UPLOAD, key="report_evidence_upload", disabled=file is None):
             done = wf.upload_evidence(portal, account, picked, file.name, file.getvalue(), task or None)
-            (st.success if done.ok else st.error)(plain(done.message))
-            evidence = wf.list_evidence(portal, account, picked)
+            if done.ok:  # the history's evidence count above must show it too
+                web.flash(Outcome(True, done.message))
+                st.rerun()
+            st.error(plain(done.message))
     if evidence.is_empty():
         st.info(L.EVIDENCE_NONE)
     else:
         shown = [
-            "id",
+            "evidence_id",
             "file_name",
             "task",
             "task_title",
-            "media_type",
+            "type_label",
             "size_kb",
             "uploaded_by",
             "uploaded_at",
         ]
         widgets.evidence_table(portal, account, evidence, shown, "report")
+        removable = chosen["status"] != "rejected" and allowed(account, "evidence.upload", unit)
+        if removable and st.button(L.EVIDENCE_REMOVE, key="report_evidence_remove"):
+            gone = wf.remove_evidence(portal, account, st.session_state["report_evidence_pick"])
+            web.flash(Outcome(gone.ok, gone.message))
+            st.rerun()
 
 with tab_compare:
     versions = wf.comparable(history, picked)

@@ -4,6 +4,7 @@ quarter, its progress, issues and evidence; approve or return with comments; ext
 import streamlit as st
 
 from portal.core import labels as L
+from portal.core.outcome import Outcome
 from portal.core.permissions import allowed
 from portal.reporting import workflow as wf
 from portal.ui import web, widgets, zh
@@ -112,7 +113,7 @@ else:
     if detail.evidence.is_empty():
         st.caption(L.EVIDENCE_NONE)
     else:
-        shown = ["id", "file_name", "task", "task_title", "media_type", "size_kb", "uploaded_at"]
+        shown = ["evidence_id", "file_name", "task", "task_title", "type_label", "size_kb", "uploaded_at"]
         widgets.evidence_table(portal, account, detail.evidence, shown, "review")
     if not detail.reviews.is_empty():
         st.markdown(f"**{L.REPORT_REVIEWS}**")
@@ -143,18 +144,56 @@ else:
 
 st.divider()
 st.subheader(L.REVIEW_EXTENSION)
+ext_round = st.selectbox(L.REVIEW_EXT_ROUND, rounds, key="review_ext_round")
+ext_units = dict(wf.extension_units(portal, account, ext_round))
+if not ext_units:
+    st.info(L.REVIEW_EXT_NO_UNITS)
 with st.form("review_extension", clear_on_submit=True):
-    cols = st.columns(2)
-    ext_unit = cols[0].selectbox(
+    ext_unit = st.selectbox(
         L.REVIEW_EXT_UNIT,
-        list(unit_names),
-        format_func=lambda u: f"{unit_names[u]}（{u}）",
+        list(ext_units),
+        index=None,  # no unit by default: the office picks one that owes the round
+        placeholder=L.REVIEW_EXT_PICK_UNIT,
+        format_func=lambda u: f"{ext_units[u]}（{u}）",
         key="review_ext_unit",
     )
-    ext_round = cols[1].selectbox(L.REVIEW_EXT_ROUND, rounds, key="review_ext_round")
     ext_due = zh.date_input(L.REVIEW_EXT_DUE, value=None, key="review_ext_due")
     reason = st.text_input(L.REVIEW_EXT_REASON, key="review_ext_reason")
+    ext_confirm = st.checkbox(L.REVIEW_EXT_CONFIRM, help=L.REVIEW_EXT_CONFIRM_HELP, key="review_ext_confirm")
     granted = st.form_submit_button(L.REVIEW_EXT_SUBMIT, key="review_ext_submit")
 if granted:
-    web.flash(wf.grant_unit_extension(portal, account, ext_round, ext_unit, ext_due, reason))
+    if ext_unit is None:
+        web.flash(Outcome(False, L.REVIEW_EXT_PICK_UNIT + "。"))
+    else:
+        web.flash(wf.grant_unit_extension(portal, account, ext_round, ext_unit, ext_due, reason, ext_confirm))
     st.rerun()
+
+if ext_round:
+    st.markdown(f"**{L.REVIEW_EXT_LIST}**")
+    granted_list = wf.extensions_of_round(portal, account, ext_round).rename({"reason": "extension_reason"})
+    if granted_list.is_empty():
+        st.caption(L.REVIEW_EXT_NONE)
+    else:
+        shown = ["extension_id", "unit", "unit_name", "due_date", "extension_reason", "granted_by"]
+        shown += ["granted_at", "state_label", "ended_by", "ended_at", "end_reason"]
+        st.dataframe(L.headed(granted_list, shown), hide_index=True, width="stretch", key="review_ext_list")
+        active = {r["extension_id"]: r for r in granted_list.iter_rows(named=True) if r["state"] == "active"}
+        if active:
+            with st.form("review_extension_revoke", clear_on_submit=True):
+                which = st.selectbox(
+                    L.REVIEW_EXT_REVOKE_PICK,
+                    list(active),
+                    format_func=lambda i: (
+                        f"{i}:{active[i]['unit_name']}({active[i]['unit']}) "
+                        f"延至 {active[i]['due_date']:%Y-%m-%d}"
+                    ),
+                    key="review_ext_revoke_pick",
+                )
+                why = st.text_input(L.REVIEW_EXT_REVOKE_REASON, key="review_ext_revoke_reason")
+                revoke_confirm = st.checkbox(
+                    L.REVIEW_EXT_CONFIRM, help=L.REVIEW_EXT_CONFIRM_HELP, key="review_ext_revoke_confirm"
+                )
+                revoked = st.form_submit_button(L.REVIEW_EXT_REVOKE_SUBMIT, key="review_ext_revoke_submit")
+            if revoked:
+                web.flash(wf.revoke_unit_extension(portal, account, which, why, revoke_confirm))
+                st.rerun()

@@ -105,12 +105,11 @@ def is_no_value(text: str | None) -> bool:
 
 
 def parse_text(raw: object) -> Reading:
+    """Free text as typed (trimmed): “无” or “暂无” in 存在问题 is an answer, not a missing number,
+    so the no-value markers are read as such only in number and date columns (issue 20)."""
     if raw is None:
         return Reading(None)
-    reading = strip_text(str(raw))
-    if reading.value is not None and reading.value in NO_VALUE_MARKERS:
-        return Reading(None, reading.codes + ["value-not-applicable"])
-    return reading
+    return strip_text(str(raw))
 
 
 def parse_number(raw: object, measure_unit: str | None = None) -> Reading:
@@ -209,6 +208,8 @@ def parse_date(raw: object) -> Reading:
     trimmed = parse_text(raw)
     if trimmed.value is None:
         return trimmed
+    if trimmed.value in NO_VALUE_MARKERS:
+        return Reading(None, trimmed.codes + ["value-not-applicable"])
     text = str(trimmed.value).translate(_FULL_WIDTH)
     for pattern in _DATE_PATTERNS:
         m = pattern.match(text)

@@ -44,3 +44,29 @@ def of_submission(con: duckdb.DuckDBPyConnection, submission_id: int) -> pl.Data
 def get(con: duckdb.DuckDBPyConnection, evidence_id: int) -> dict | None:
     rows = con.sql("SELECT * FROM evidence WHERE id = ?", params=[int(evidence_id)]).pl().to_dicts()
     return rows[0] if rows else None
+
+
+def carry_forward(con: duckdb.DuckDBPyConnection, submission_id: int, unit: str, round_code: str) -> int:
+    """Attach to the new accepted upload `submission_id` the evidence of the unit's previous
+    accepted upload of the round (the version it follows, whatever became of it: returned, sent
+    back, superseded), so a resubmission after a return keeps its 佐证材料 unless the clerk removes
+    them. The files are shared (same stored path); returns how many rows were carried."""
+    found = con.execute(
+        "SELECT id FROM submissions WHERE unit = ? AND round = ? AND id <> ? AND status <> 'rejected' "
+        "ORDER BY uploaded_at DESC, id DESC LIMIT 1",
+        [unit, round_code, int(submission_id)],
+    ).fetchall()
+    if not found:
+        return 0
+    return con.execute(
+        "INSERT INTO evidence (submission_id, task, unit, round, file_hash, file_name, media_type, size, "
+        "stored_path, uploaded_by, uploaded_at) "
+        "SELECT ?, task, unit, round, file_hash, file_name, media_type, size, stored_path, uploaded_by, "
+        "uploaded_at FROM evidence WHERE submission_id = ? ORDER BY id",
+        [int(submission_id), found[0][0]],
+    ).fetchall()[0][0]
+
+
+def remove(con: duckdb.DuckDBPyConnection, evidence_id: int) -> None:
+    """Detach one evidence row from its submission; the stored file stays (other rows may share it)."""
+    con.execute("DELETE FROM evidence WHERE id = ?", [int(evidence_id)])

@@ -182,6 +182,16 @@ def _supersede(
     )
 
 
+# THE rule of 第N版 (issue 20): versions count the unit's accepted uploads of the round; rejected
+# attempts are numbered on their own (shown as “未通过校验的上传（第 N 次）”, never as a version), so
+# the office's “第 2 版” is the unit's second real submission however many files failed before it.
+# Migration 0013 renumbered the uploads recorded before this rule.
+NEXT_VERSION = (
+    "SELECT coalesce(max(version), 0) + 1 FROM submissions "
+    "WHERE unit = $unit AND round = $round AND (status = 'rejected') = ($status = 'rejected')"
+)
+
+
 def record_submission(
     con: duckdb.DuckDBPyConnection,
     sub: NewSubmission,
@@ -205,7 +215,7 @@ def record_submission(
         "INSERT INTO submissions (id, unit, round, version, file_hash, file_name, uploaded_by, uploaded_at, "
         "status, days_late, error_count, warning_count, template_version, needs_sign_off) "
         "SELECT nextval('submission_id_seq'), $unit, $round, "
-        "(SELECT coalesce(max(version), 0) + 1 FROM submissions WHERE unit = $unit AND round = $round), "
+        f"({NEXT_VERSION}), "
         "$hash, $name, $by, $at, $status, $late, $errors, $warnings, $template, $needs "
         "RETURNING id, version",
         {
@@ -418,6 +428,20 @@ def latest_send_back(
     return rows[0] if rows else None
 
 
+def latest_return(con: duckdb.DuckDBPyConnection, submission_id: int) -> dict | None:
+    """The office's last whole-submission 'return' of the submission: comment, reviewer, reviewed_at,
+    and how many item comments came with it; None when it was never returned."""
+    rows = con.sql(
+        "SELECT r.comment, r.reviewer, r.reviewed_at, "
+        "       (SELECT count(*) FROM reviews i WHERE i.submission_id = r.submission_id "
+        "        AND i.item_kind IS NOT NULL) AS items "
+        "FROM reviews r WHERE r.submission_id = ? AND r.decision = 'return' AND r.item_kind IS NULL "
+        "ORDER BY r.id DESC LIMIT 1",
+        params=[int(submission_id)],
+    ).pl()
+    return rows.row(0, named=True) if rows.height else None
+
+
 def awaiting_sign_off(con: duckdb.DuckDBPyConnection, unit: str) -> pl.DataFrame:
     """The unit's uploads awaiting its sign-off, oldest first."""
     return con.sql(
@@ -426,23 +450,6 @@ def awaiting_sign_off(con: duckdb.DuckDBPyConnection, unit: str) -> pl.DataFrame
         "WHERE unit = ? AND status = 'awaiting_sign_off' ORDER BY uploaded_at, id",
         params=[unit],
     ).pl()
-
-
-def grant_extension(
-    con: duckdb.DuckDBPyConnection,
-    round_code: str,
-    unit: str,
-    due: dt.date,
-    reason: str,
-    granted_by: str,
-    at: dt.datetime,
-) -> None:
-    con.execute(
-        "INSERT INTO extensions VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (round, unit) DO UPDATE SET "
-        "due_date = excluded.due_date, reason = excluded.reason, granted_by = excluded.granted_by, "
-        "granted_at = excluded.granted_at",
-        [round_code, unit, due, reason, granted_by, at],
-    )
 
 
 def unit_and_round_codes(con: duckdb.DuckDBPyConnection) -> tuple[set[str], set[str]]:

@@ -265,3 +265,9 @@ def kpi_history(
 def unit_plans(con: duckdb.DuckDBPyConnection, plans: list[str] | None = None) -> pl.DataFrame:
     """unit, plan: the plans each unit has duties in (unit_plans.sql); `plans` keeps only those."""
     return query(con, "unit_plans", plans=None if plans is None else list(plans))
+
+
+def owing_units(con: duckdb.DuckDBPyConnection, round_code: str) -> set[str]:
+    """The units that owe a report in the round (owing_units() in submissions.sql, the one rule)."""
+    install_macros(con)
+    return {r[0] for r in con.execute("SELECT unit FROM owing_units(?)", [round_code]).fetchall()}

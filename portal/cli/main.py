@@ -12,6 +12,7 @@ calls the same checked use case as the web page. The audit line's actor then rea
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import getpass
 import json
 import os
@@ -314,6 +315,71 @@ def cmd_review(args) -> int:
     decision = APPROVE if args.approve else RETURN
     # Refusals (PermissionDenied) and a missing or out-of-scope id (NotFound) are PortalErrors: main() reports them.
     return _decided(review_submission(portal, actor, args.submission, decision, args.comment or ""))
+
+
+def _extension_done(done) -> int:
+    changed = f"已按确认修改：{done.effect}" if done.effect else ""
+    print(f"延期编号 {done.id}：{done.unit} 在 {done.round} 轮次的截止日期现为 {done.due}。{changed}")
+    return EXIT_OK
+
+
+def _confirm_hint(exc) -> int:
+    print(f"错误：{exc.message}如确认，请加 --confirm 重新执行。", file=sys.stderr)
+    return EXIT_DATA
+
+
+def cmd_extension_grant(args) -> int:
+    from portal.reporting.review import ConfirmationNeeded, grant_extension
+
+    portal = Portal.open(args.home)
+    actor = _acting(portal, args)
+    try:
+        due = dt.date.fromisoformat(args.due)
+    except ValueError:
+        raise UsageError(f"--due 应为日期 YYYY-MM-DD,收到“{args.due}”。") from None
+    try:
+        done = grant_extension(portal, actor, args.round, args.unit, due, args.reason or "", args.confirm)
+    except ConfirmationNeeded as exc:
+        return _confirm_hint(exc)
+    return _extension_done(done)
+
+
+def cmd_extension_revoke(args) -> int:
+    from portal.reporting.review import ConfirmationNeeded, revoke_extension
+
+    portal = Portal.open(args.home)
+    actor = _acting(portal, args)
+    try:
+        done = revoke_extension(portal, actor, args.extension, args.reason or "", args.confirm)
+    except ConfirmationNeeded as exc:
+        return _confirm_hint(exc)
+    return _extension_done(done)
+
+
+def cmd_extension_list(args) -> int:
+    """`portal extension list --json`: one object per grant, keys fixed (extend, never rename)."""
+    from portal.reporting.review import extension_list
+
+    portal = Portal.open(args.home)
+    frame = extension_list(portal, _reader(portal, args), args.round)
+    rows = frame.with_columns(
+        *(frame[c].cast(str) for c in ("due_date", "granted_at", "ended_at"))
+    ).to_dicts()
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    if not rows:
+        print(f"{args.round} 轮次没有延期。")
+    for r in rows:
+        line = (
+            f"{r['extension_id']}  {r['unit']} {r['unit_name']}  延至 {r['due_date']}  {r['state_label']}  "
+            f"{r['granted_by']} 于 {r['granted_at'][:16]} 批准，理由：{r['reason']}"
+        )
+        if r["ended_by"]:
+            why = f"，理由：{r['end_reason']}" if r["end_reason"] else ""
+            line += f"；{r['ended_by']} 于 {r['ended_at'][:16]} {r['state_label']}{why}"
+        print(line)
+    return EXIT_OK
 
 
 def cmd_signoff(args) -> int:
@@ -1112,6 +1178,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
     p.set_defaults(func=cmd_outbox_list)
+
+    ext = sub.add_parser("extension", help="延期:批准、列出、撤销").add_subparsers(
+        dest="extension_command", required=True
+    )
+    confirm_help = "已截止或已锁定的轮次:确认改写已有的报送记录(迟报天数和年度扣分随之改变)"
+    p = ext.add_parser("grant", help="批准一个单位在一个轮次延期报送")
+    p.add_argument("--round", required=True, help="轮次,如 2025Q3")
+    p.add_argument("--unit", required=True, help="单位代码")
+    p.add_argument("--due", required=True, help="延期后的截止日期 YYYY-MM-DD")
+    p.add_argument("--reason", required=True, help="延期理由")
+    p.add_argument("--user", help="以哪个账号的名义操作（必填；须为已启用的账号，且其角色有此权限）")
+    p.add_argument("--confirm", action="store_true", help=confirm_help)
+    p.set_defaults(func=cmd_extension_grant)
+    p = ext.add_parser("list", help="列出一个轮次的延期(生效、已撤销、已被替代)")
+    p.add_argument("--round", required=True, help="轮次,如 2025Q3")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
+    p.set_defaults(func=cmd_extension_list)
+    p = ext.add_parser("revoke", help="撤销一项生效的延期(记录保留)")
+    p.add_argument("extension", type=int, metavar="ID", help="延期编号(portal extension list 列出)")
+    p.add_argument("--reason", required=True, help="撤销理由")
+    p.add_argument("--user", help="以哪个账号的名义操作（必填；须为已启用的账号，且其角色有此权限）")
+    p.add_argument("--confirm", action="store_true", help=confirm_help)
+    p.set_defaults(func=cmd_extension_revoke)
 
     p = sub.add_parser("serve", help="启动网页端")
     p.add_argument("--port", type=int)

@@ -201,12 +201,15 @@ PAGE_REPORT = "数据上报"
 PAGE_REVIEW = "审核"
 
 REPORT_UNIT_PICK = "填报单位"
+REPORT_UNIT_PLACEHOLDER = "请选择填报单位"
 REPORT_ROUND_PICK = "调度轮次"
 REPORT_STEP_TEMPLATE = "第一步：下载填报模板"
 REPORT_STEP_UPLOAD = "第二步：上传填好的模板"
 REPORT_STEP_RESULT = "校验结果与报送记录"
 REPORT_TEMPLATE_DOWNLOAD = "下载填报模板"
-REPORT_TEMPLATE_HELP = "模板已预填本单位负责的指标和任务，只需填写白色单元格。"
+REPORT_TEMPLATE_HELP = (
+    "模板已预填本单位负责的指标和任务，只需填写黄色单元格（白色单元格为预填内容，已锁定）。"
+)
 REPORT_FILE = "选择填好的模板（.xlsx）"
 REPORT_UPLOAD = "上传"
 REPORT_RUNNING = "正在校验并入库……"
@@ -228,6 +231,20 @@ REPORT_COMPARE_NEW = "新版本"
 REPORT_COMPARE_NONE = "两个版本的填报内容相同。"
 REPORT_COMPARE_NEED_TWO = "同一轮次有两个以上已入库版本时可比较。"
 REPORT_VERSION = "第 {version} 版"
+REPORT_REJECTED_TRY = "未通过校验的上传（第 {version} 次）"
+REPORT_RETURNED = "办公室 {who} 于 {at} 退回了第 {version} 版。退回原因：{comment}请按意见修改后重新上传。"
+REPORT_RETURNED_ITEMS = "逐项意见 {count} 条，见下方“审核意见”。"
+REPORT_NOTHING_TO_REPORT = "{name}在 {round} 轮次没有需要报送的指标或任务，无需上传。"
+REPORT_UPLOAD_HELP = "只接收按本平台模板填写的 .xlsx 文件，单个文件不超过 {mb} MB。"
+EVIDENCE_REMOVE = "移除所选佐证材料"
+
+
+def version_label(status: str, version: int) -> str:
+    """第N版 of an accepted upload; a rejected attempt is no version (warehouse NEXT_VERSION)."""
+    if status == "rejected":
+        return REPORT_REJECTED_TRY.format(version=version)
+    return REPORT_VERSION.format(version=version)
+
 
 EVIDENCE_HEADING = "佐证材料"
 EVIDENCE_HELP = "可上传 PDF、PNG/JPEG 图片和 Office 文件(docx、xlsx、pptx、doc、xls),单个文件不超过 {mb} MB。"
@@ -268,6 +285,15 @@ REVIEW_EXT_ROUND = "延期轮次"
 REVIEW_EXT_DUE = "延期后的截止日期"
 REVIEW_EXT_REASON = "延期理由"
 REVIEW_EXT_SUBMIT = "批准延期"
+REVIEW_EXT_PICK_UNIT = "请选择单位"
+REVIEW_EXT_NO_UNITS = "本轮次没有需要报送的单位可以延期。"
+REVIEW_EXT_CONFIRM = "确认修改已截止或已锁定轮次的记录"
+REVIEW_EXT_CONFIRM_HELP = "已截止或已锁定的轮次：延期或撤销会改变单位的迟报天数和年度考核扣分，须勾选确认。"
+REVIEW_EXT_LIST = "本轮次的延期"
+REVIEW_EXT_NONE = "本轮次没有延期。"
+REVIEW_EXT_REVOKE_PICK = "选择要撤销的延期"
+REVIEW_EXT_REVOKE_REASON = "撤销理由"
+REVIEW_EXT_REVOKE_SUBMIT = "撤销延期"
 REVIEW_PREVIOUS = "上季度"
 REVIEW_SIGNED_OFF = "单位审核：{name} 于 {at}"
 REVIEW_SIGN_OFF_COMMENT = "单位审核意见：{comment}"
@@ -331,6 +357,16 @@ _more_columns(
         "comment": "意见",
         "media_type": "文件类型",
         "size_kb": "大小（KB）",
+        "extension_id": "延期编号",
+        "evidence_id": "佐证编号",
+        "type_label": "文件类型",
+        "version_label": "版本",
+        "extension_reason": "延期理由",
+        "granted_by": "批准人",
+        "granted_at": "批准时间",
+        "ended_by": "撤销或替代人",
+        "ended_at": "撤销或替代时间",
+        "end_reason": "撤销理由",
     }
 )
 

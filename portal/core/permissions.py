@@ -99,6 +99,7 @@ _ACTIONS = [
     _a("evidence.upload",         "上传佐证材料",             W, OWN, NO,  ALL, NO,  NO),
     _a("evidence.download",       "下载佐证材料",             R, OWN, OWN, ALL, ALL, ALL),
     _a("extension.grant",         "批准延期报送",             W, NO,  NO,  ALL, NO,  NO),
+    _a("extension.revoke",        "撤销延期",                 W, NO,  NO,  ALL, NO,  NO),
     _a("round.manage",            "管理调度轮次",             P, NO,  NO,  ALL, NO,  ALL),
     _a("registry.import",         "导入任务分解表",           W, NO,  NO,  ALL, NO,  ALL),
     _a("registry.export",         "导出任务分解表",           R, NO,  NO,  ALL, ALL, ALL),

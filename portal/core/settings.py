@@ -77,6 +77,11 @@ class Settings:
     restore_max_mb: int = _setting(
         500, "网页上传备份文件恢复时的大小上限（MB）；更大的备份用 portal restore 命令恢复", low=1
     )
+    # A quarter: a later date would fall after the next round is due, and a typo such as 2035 for
+    # 2025 would move the unit's lateness and deductions for years (issue 20).
+    extension_max_days: int = _setting(
+        90, "延期上限：延期后的截止日期最多比轮次原截止日期晚多少天", low=1, high=366
+    )
     # A unit retrying a broken file must not fill the disk: only its newest few rejected originals stay.
     rejected_kept: int = _setting(
         3, "每个单位每个轮次保留最近几份未通过校验的上传原件（更早的原件删除，报送记录和问题清单保留）", low=1

@@ -554,7 +554,7 @@ def helpers_texts(helpers: pl.Series) -> pl.Series:
         .otherwise(pl.col("name"))
     )
     joined = rows.group_by("row", maintain_order=True).agg(
-        pl.format("{}:{}", who, "said").str.join(";").alias("said")
+        pl.format("{}：{}", who, "said").str.join("；").alias("said")
     )
     every = pl.DataFrame({"row": pl.int_range(helpers.len(), eager=True).cast(pl.UInt32)})
     return (

@@ -25,7 +25,8 @@ from warehouse.registry import unit_settings, units_listing, update_unit
 
 
 def report_frame(report: Report) -> pl.DataFrame:
-    """A validation report as rows a person can work through: where, what, how to fix."""
+    """A validation report as rows a person can work through: where, what, how to fix. Errors
+    come first (in the order found), then warnings, so no error sits below a page of warnings."""
     rows = [
         {
             "severity": i.severity.label,
@@ -36,7 +37,7 @@ def report_frame(report: Report) -> pl.DataFrame:
             "message": i.message,
             "hint": i.hint,
         }
-        for i in report.issues
+        for i in sorted(report.issues, key=lambda i: not i.is_error)
     ]
     schema = dict.fromkeys(["severity", "sheet", "cell", "column", "value", "message", "hint"], pl.String)
     return pl.DataFrame(rows, schema=schema)

@@ -1,6 +1,6 @@
 """Review of submissions, extensions, and the v1 → v2 comparison. Every change is audited.
 
-`review` and `grant_extension` are the use cases the pages (through portal.reporting.workflow),
+`review`, `grant_extension` and `revoke_extension` are the use cases the pages (through portal.reporting.workflow),
 the CLI and the demo fill all call: each takes the acting account and checks the permission table
 itself before anything is written."""
 
@@ -14,10 +14,10 @@ import polars as pl
 
 from portal.core.context import Portal
 from portal.core.errors import Conflict, NotFound
-from portal.core.permissions import missing_unit, require, require_record
+from portal.core.permissions import missing_unit, require, require_record, visible_units
 from portal.notify import events
-from schemas.enums import RoundState, SubmissionStatus
-from warehouse import lookups, rounds, submissions
+from schemas.enums import ReportState, RoundState, SubmissionStatus
+from warehouse import extensions, lookups, rounds, submissions, views
 
 
 class WorkflowError(Conflict):
@@ -114,26 +114,167 @@ def review(
     return ReviewResult(submission_id, target, list(items))
 
 
-def grant_extension(portal: Portal, actor, round_code: str, unit: str, due: dt.date, reason: str) -> None:
-    """延期: `actor` gives one unit a later due date; lateness, completion and scoring all use it."""
+class ConfirmationNeeded(WorkflowError):
+    """Granting or revoking an extension on a closed or locked round rewrites its history (the
+    unit's lateness, the year's deductions): refused until confirmed; the message says what changes."""
+
+
+def missing_extension(extension_id: int) -> str:
+    """The words for an extension id that does not exist, or is outside the caller's scope."""
+    return f"延期记录 {extension_id} 不存在。"
+
+
+@dataclass(frozen=True)
+class ExtensionDone:
+    id: int
+    round: str
+    unit: str
+    due: dt.date  # the unit's effective due date after the change
+    effect: str = ""  # Chinese: what it changed on a closed or locked round, else ""
+
+
+def _standing_text(state: str, days_late: int | None) -> str:
+    text = ReportState(state).label
+    return f"{text}（迟报{days_late}天）" if days_late else text
+
+
+def _effect(con, portal: Portal, rnd: rounds.RoundInfo, unit: str, new_due: dt.date) -> str:
+    """What moving `unit`'s due date for `rnd` to `new_due` changes, in Chinese: its standing's
+    lateness as 完成情况 shows it, and so the year's 报送质量 deductions."""
+    found = views.completion(con, rnd.code, portal.settings.today()).units.filter(pl.col("unit") == unit)
+    row = found.row(0, named=True) if found.height else None
+    old_due = row["due_date"] if row else rnd.due_date
+    name = lookups.unit_name(con, unit) or unit
+    words = f"{name}（{unit}）在 {rnd.code} 轮次的截止日期将由 {old_due} 改为 {new_due}"
+    if row is None or row["reported_at"] is None:
+        return words + "；该单位本轮尚无已报送的数据，逾期天数随之改变。"
+    before = _standing_text(row["state"], row["days_late"])
+    late = max(0, (row["reported_at"].date() - new_due).days)
+    after = _standing_text(row["state"], late)
+    if before == after:
+        return words + f"；本轮报送“{before}”不变，{rnd.year} 年度考核的扣分不变。"
+    return words + f"；本轮报送“{before}”将变为“{after}”，{rnd.year} 年度考核的报送扣分随之改变。"
+
+
+def _closed(rnd: rounds.RoundInfo) -> bool:
+    return rnd.state in (RoundState.CLOSED, RoundState.LOCKED)
+
+
+def _confirm_first(rnd: rounds.RoundInfo, verb: str, effect: str) -> ConfirmationNeeded:
+    return ConfirmationNeeded(
+        f"轮次 {rnd.code} {rnd.state.label}，{verb}会改写已有的报送记录：{effect}确认后才会修改。"
+    )
+
+
+def grant_extension(
+    portal: Portal,
+    actor,
+    round_code: str,
+    unit: str,
+    due: dt.date,
+    reason: str,
+    confirm: bool = False,
+) -> ExtensionDone:
+    """延期: `actor` gives one unit a later due date; lateness, completion and scoring all use it.
+
+    Only a unit that owes the round, no later than `extension_max_days` after the round's due date;
+    on a closed or locked round only with `confirm` (ConfirmationNeeded says what would change).
+    A grant already in force for the unit is replaced and kept in the history."""
     require(actor, "extension.grant", unit)
     if not (reason or "").strip():
         raise WorkflowError("批准延期必须写明理由。")
+    limit_days = portal.settings.extension_max_days
     with portal.warehouse.transaction() as con:
         rnd = rounds.get(con, round_code)
         if rnd is None:
             raise WorkflowError(f"轮次 {round_code} 不存在。")
-        if rnd.state == RoundState.LOCKED:
-            raise WorkflowError(f"轮次 {round_code} 已锁定，不能再延期。")
-        if due <= rnd.due_date:
-            raise WorkflowError(f"延期后的截止日期须晚于原截止日期 {rnd.due_date}。")
         if lookups.unit_name(con, unit) is None:  # as for a unit outside the actor's scope
             raise NotFound(missing_unit(unit))
-        submissions.grant_extension(con, round_code, unit, due, reason, actor.username, portal.settings.now())
+        if unit not in views.owing_units(con, round_code):
+            raise WorkflowError(f"单位 {unit} 在 {round_code} 轮次没有需要报送的指标或任务，无需延期。")
+        if due <= rnd.due_date:
+            raise WorkflowError(f"延期后的截止日期须晚于原截止日期 {rnd.due_date}。")
+        limit = rnd.due_date + dt.timedelta(days=limit_days)
+        if due > limit:
+            raise WorkflowError(
+                f"延期后的截止日期不能晚于 {limit}（原截止日期 {rnd.due_date} 后 {limit_days} 天，"
+                "上限由设置项 extension_max_days 规定）。"
+            )
+        effect = _effect(con, portal, rnd, unit, due) if _closed(rnd) else ""
+        if effect and not confirm:
+            raise _confirm_first(rnd, "批准延期", effect)
+        extension_id = extensions.grant(
+            con, round_code, unit, due, reason, actor.username, portal.settings.now()
+        )
         portal.audit(
-            con, actor.audit_name, "round.extension", f"{round_code}/{unit}", f"due={due} reason={reason}"
+            con,
+            actor.audit_name,
+            "round.extension",
+            f"{round_code}/{unit}",
+            f"id={extension_id} due={due} reason={reason}" + (f" confirmed: {effect}" if effect else ""),
         )
         events.extension_granted(con, portal.settings, round_code, unit, due, reason)
+    return ExtensionDone(extension_id, round_code, unit, due, effect)
+
+
+def revoke_extension(
+    portal: Portal, actor, extension_id: int, reason: str, confirm: bool = False
+) -> ExtensionDone:
+    """Withdraw a grant in force: the unit's due date is the round's again. The grant stays in the
+    round's list as revoked, with who, when and why; closed or locked rounds as for granting."""
+    with portal.warehouse.transaction() as con:
+        found = extensions.get(con, extension_id)
+        require_record(
+            actor, "extension.revoke", found["unit"] if found else None, missing_extension(extension_id)
+        )
+        if found is None:
+            raise NotFound(missing_extension(extension_id))
+        if found["ended"]:
+            how = "已撤销" if found["ended"] == extensions.REVOKED else "已被新的延期替代"
+            raise WorkflowError(f"延期记录 {extension_id} {how}，不能再撤销。")
+        if not (reason or "").strip():
+            raise WorkflowError("撤销延期必须写明理由。")
+        rnd = rounds.get(con, found["round"])
+        effect = _effect(con, portal, rnd, found["unit"], rnd.due_date) if _closed(rnd) else ""
+        if effect and not confirm:
+            raise _confirm_first(rnd, "撤销延期", effect)
+        extensions.revoke(con, extension_id, actor.username, portal.settings.now(), reason.strip())
+        portal.audit(
+            con,
+            actor.audit_name,
+            "round.extension.revoke",
+            f"{found['round']}/{found['unit']}",
+            f"id={extension_id} due={found['due_date']} reason={reason.strip()}"
+            + (f" confirmed: {effect}" if effect else ""),
+        )
+    return ExtensionDone(int(extension_id), found["round"], found["unit"], rnd.due_date, effect)
+
+
+_EXTENSION_STATES = {None: "生效", extensions.REVOKED: "已撤销", extensions.REPLACED: "已被新的延期替代"}
+
+
+def extension_list(portal: Portal, actor, round_code: str) -> pl.DataFrame:
+    """Every extension of the round the actor may read, newest first, in force and ended:
+    extension_id, unit, unit_name, due_date, reason, granted_by, granted_at, state (active /
+    revoked / replaced), state_label, ended_by, ended_at, end_reason."""
+    units = visible_units(actor, "completion.view")
+    with portal.warehouse.connect() as con:
+        views.round_info(con, round_code)  # an unknown round: UnknownRound, in Chinese
+        frame = extensions.of_round(con, round_code)
+    if units is not None:
+        frame = frame.filter(pl.col("unit").is_in(list(units)))
+    return (
+        frame.rename({"id": "extension_id"})
+        .with_columns(
+            pl.col("ended").fill_null("active").alias("state"),
+            pl.col("ended")
+            .replace_strict(
+                {k: v for k, v in _EXTENSION_STATES.items() if k}, default="生效", return_dtype=pl.Utf8
+            )
+            .alias("state_label"),
+        )
+        .drop("ended")
+    )
 
 
 @dataclass

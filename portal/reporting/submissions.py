@@ -29,6 +29,7 @@ from portal.reporting.validation import validate_files
 from schemas.enums import Role, SubmissionStatus, TaskStatus
 from schemas.issues import Issue, Report
 from validators.pipeline import ValidationResult
+from warehouse import evidence as evidence_rows
 from warehouse.faults import checkpoint
 from warehouse.submissions import (
     ACCEPTED_STATUSES,
@@ -56,6 +57,7 @@ class IngestResult:
     version: int | None = None
     days_late: int = 0
     duplicate: bool = False  # this exact file was already recorded for the unit and round
+    carried_evidence: int = 0  # 佐证材料 carried over from the previous accepted version
     validation: ValidationResult | None = field(default=None, repr=False)
 
     @property
@@ -70,7 +72,19 @@ class IngestResult:
             return f"{who}：同一文件已于报送记录 {self.submission_id} 登记过，未重复登记。"
         state = self.status.label if self.status else ""
         late = f"，逾期 {self.days_late} 天" if self.days_late else ""
-        return f"{who}：第 {self.version} 版，{state}{late}（报送记录 {self.submission_id}）。{self.report.summary()}"
+        if self.status == SubmissionStatus.REJECTED:
+            return (
+                f"{who}：未通过校验的上传（报送记录 {self.submission_id}），未入库。{self.report.summary()}"
+            )
+        carried = (
+            f"已沿用上一版的 {self.carried_evidence} 份佐证材料，如不再适用请在“佐证材料”中移除。"
+            if self.carried_evidence
+            else ""
+        )
+        return (
+            f"{who}：第 {self.version} 版，{state}{late}（报送记录 {self.submission_id}）。"
+            f"{self.report.summary()}{carried}"
+        )
 
 
 def _value_frame(result: ValidationResult) -> pl.DataFrame:
@@ -279,6 +293,8 @@ def _record_on(
         _issue_frame(result.report),
         chunk.rows,
     )
+    if accepted:
+        out.carried_evidence = evidence_rows.carry_forward(con, submission_id, unit, round_code)
     checkpoint("ingest.recorded_in_transaction")
     chunk.rows.add_audit(
         portal.settings.now(),

@@ -37,12 +37,15 @@ from portal.reporting import signoff
 from portal.reporting.review import (
     APPROVE,
     RETURN,
+    ConfirmationNeeded,
     ItemComment,
     ReviewResult,
     WorkflowError,
     compare,
+    extension_list,
     grant_extension,
     review,
+    revoke_extension,
 )
 from portal.reporting.standing import Banner, round_standing
 from portal.reporting.submissions import IngestResult, ingest
@@ -63,6 +66,7 @@ from warehouse import accounts, lookups, rounds, submissions
 from warehouse import evidence as evidence_rows
 from warehouse.rounds import RoundInfo
 from warehouse.submissions import ACCEPTED_STATUSES
+from warehouse.views import owing_units as view_owing
 from warehouse.views import query as view_query
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -119,6 +123,8 @@ class ReportRound:
     why_not: str  # Chinese, when not can_upload
     sign_off: bool = False  # the unit has a sign-off account: an accepted upload waits for it
     sent_back: str | None = None  # Chinese: the newest upload was sent back by it, and why
+    returned: str | None = None  # Chinese: the office returned the current version: who, when, why
+    owes: bool = True  # the unit has indicators or tasks in the round (else nothing to upload)
 
 
 def reportable_units(portal: Portal, account) -> list[tuple[str, str]]:
@@ -128,6 +134,15 @@ def reportable_units(portal: Portal, account) -> list[tuple[str, str]]:
     units = visible_units(account, "upload.submit")
     with portal.warehouse.connect() as con:
         return _within(units, lookups.active_units(con, scope))
+
+
+def default_unit(portal: Portal, units: list[tuple[str, str]]) -> str | None:
+    """The unit 数据上报 opens on for an account with several: the first that owes the current
+    round (never one with nothing to report, such as the city cluster itself), else none."""
+    with portal.warehouse.connect() as con:
+        current = rounds.current(con, portal.settings.today())
+        owing = view_owing(con, current.code) if current else set()
+    return next((code for code, _ in units if code in owing), None)
 
 
 def upload_rounds(portal: Portal, account, unit: str) -> list[str]:
@@ -153,6 +168,23 @@ def report_round(portal: Portal, account, unit: str, round_code: str | None = No
         found, text, banner = round_standing(con, unit, rnd, today)
         sign_off = submissions.has_sign_off_account(con, unit)
         back = submissions.latest_send_back(con, unit, rnd.code) if rnd else None
+        owes = rnd is not None and unit in view_owing(con, rnd.code)
+        returned = None
+        if found is not None and found.state == ReportState.RETURNED and found.submission_id is not None:
+            ret = submissions.latest_return(con, found.submission_id)
+            version = submissions.submission(con, found.submission_id)["version"]
+            if ret is not None:
+                who = accounts.display_name(con, ret["reviewer"]) or ret["reviewer"]
+                comment = (ret["comment"] or "").strip() or "见逐项意见。"
+                if comment[-1] not in "。！？.":
+                    comment += "。"
+                items = L.REPORT_RETURNED_ITEMS.format(count=ret["items"]) if ret["items"] else ""
+                returned = L.REPORT_RETURNED.format(
+                    who=who,
+                    at=f"{ret['reviewed_at']:%Y-%m-%d %H:%M}",
+                    version=version,
+                    comment=comment + items,
+                )
     sent_back = (
         L.REPORT_SENT_BACK.format(at=f"{back[2]:%Y-%m-%d %H:%M}", version=back[0], comment=back[1])
         if back
@@ -160,6 +192,8 @@ def report_round(portal: Portal, account, unit: str, round_code: str | None = No
     )
     if rnd is None:
         can, why = False, "目前没有开放的调度轮次。"
+    elif not owes:
+        can, why = False, L.REPORT_NOTHING_TO_REPORT.format(name=name or unit, round=rnd.code)
     elif rnd.state == RoundState.LOCKED:
         can, why = False, f"{rnd.code} 轮次已锁定，不能再报送。"
     elif rnd.state == RoundState.CLOSED and not allowed(account, "upload.after_close", unit):
@@ -167,7 +201,9 @@ def report_round(portal: Portal, account, unit: str, round_code: str | None = No
     else:
         can, why = True, ""
     due, state = (found.due_date, found.state) if found else (None, None)
-    return ReportRound(unit, name or unit, rnd, due, banner, state, text, can, why, sign_off, sent_back)
+    return ReportRound(
+        unit, name or unit, rnd, due, banner, state, text, can, why, sign_off, sent_back, returned, owes
+    )
 
 
 def download_template(portal: Portal, account, unit: str, round_code: str) -> Download:
@@ -269,15 +305,21 @@ def history(portal: Portal, account, unit: str, round_code: str | None = None) -
     with portal.warehouse.connect() as con:
         frame = submissions.history(con, unit, round_code)
     frame = _labelled(frame, "status", _STATUS_LABELS, "status_label")
+    frame = frame.with_columns(
+        pl.struct("status", "version")
+        .map_elements(lambda r: L.version_label(r["status"], r["version"]), return_dtype=pl.Utf8)
+        .alias("version_label")
+    )
     return _labelled(frame, "decision", _DECISION_LABELS, "decision_label")
 
 
 def version_choices(frame: pl.DataFrame) -> dict[int, str]:
-    """History rows as the words of a picker: 2025Q3 第 2 版 · 已报送-待审 · 2025-10-10 09:30."""
+    """History rows as the words of a picker: 2025Q3 第 2 版 · 已报送-待审 · 2025-10-10 09:30
+    (a rejected attempt: 2025Q3 未通过校验的上传（第 1 次） · 未通过校验 · …)."""
     return {
         r[
             "id"
-        ]: f"{r['round']} 第 {r['version']} 版 · {r['status_label']} · {r['uploaded_at']:%Y-%m-%d %H:%M}"
+        ]: f"{r['round']} {r['version_label']} · {r['status_label']} · {r['uploaded_at']:%Y-%m-%d %H:%M}"
         for r in frame.iter_rows(named=True)
     }
 
@@ -494,17 +536,68 @@ def item_comments(detail: ReviewDetail, picked: dict[str, str]) -> list[ItemComm
     return out
 
 
+# What the page adds to a refusal that needs confirming (the CLI says --confirm instead).
+EXTENSION_CONFIRM_HINT = "如确认，请勾选“确认修改已截止或已锁定轮次的记录”后再提交。"
+
+
 def grant_unit_extension(
-    portal: Portal, account, round_code: str, unit: str, due: dt.date | None, reason: str
+    portal: Portal,
+    account,
+    round_code: str,
+    unit: str,
+    due: dt.date | None,
+    reason: str,
+    confirm: bool = False,
 ) -> Outcome:
     require(account, "extension.grant", unit)
+    if not round_code:
+        return Outcome(False, "请选择延期轮次。")
     if due is None:
         return Outcome(False, "请选择延期后的截止日期。")
     try:
-        grant_extension(portal, account, round_code, unit, due, (reason or "").strip())
+        done = grant_extension(portal, account, round_code, unit, due, (reason or "").strip(), confirm)
+    except ConfirmationNeeded as exc:
+        return Outcome(False, f"{exc}{EXTENSION_CONFIRM_HINT}")
     except WorkflowError as exc:
         return Outcome(False, str(exc))
-    return Outcome(True, f"已批准 {unit} 在 {round_code} 轮次延期至 {due:%Y-%m-%d}。")
+    changed = f"已按确认修改：{done.effect}" if done.effect else ""
+    return Outcome(
+        True, f"已批准 {unit} 在 {round_code} 轮次延期至 {due:%Y-%m-%d}（延期编号 {done.id}）。{changed}"
+    )
+
+
+def revoke_unit_extension(
+    portal: Portal, account, extension_id: int, reason: str, confirm: bool = False
+) -> Outcome:
+    """Revoke a grant in force; refusals by the workflow are an Outcome, permission and scope errors raise."""
+    try:
+        done = revoke_extension(portal, account, int(extension_id), (reason or "").strip(), confirm)
+    except ConfirmationNeeded as exc:
+        return Outcome(False, f"{exc}{EXTENSION_CONFIRM_HINT}")
+    except WorkflowError as exc:
+        return Outcome(False, str(exc))
+    changed = f"已按确认修改：{done.effect}" if done.effect else ""
+    return Outcome(
+        True,
+        f"已撤销 {done.unit} 在 {done.round} 轮次的延期（延期编号 {done.id}），截止日期恢复为 "
+        f"{done.due:%Y-%m-%d}。{changed}",
+    )
+
+
+def extensions_of_round(portal: Portal, account, round_code: str) -> pl.DataFrame:
+    """The round's extensions the account may read (review.extension_list)."""
+    return extension_list(portal, account, round_code)
+
+
+def extension_units(portal: Portal, account, round_code: str | None) -> list[tuple[str, str]]:
+    """(code, name) of the units `account` may grant an extension in the round: those it acts on
+    that owe the round (a unit with nothing to report needs no extension)."""
+    units = visible_units(account, "extension.grant")
+    if not round_code:
+        return []
+    with portal.warehouse.connect() as con:
+        owing = view_owing(con, round_code)
+        return [u for u in _within(units, lookups.active_units(con)) if u[0] in owing]
 
 
 def review_filters(portal: Portal, account) -> tuple[list[str], list[tuple[str, str]], list[tuple[str, str]]]:
@@ -624,7 +717,44 @@ def list_evidence(portal: Portal, account, submission_id: int) -> pl.DataFrame:
     return frame.with_columns(
         pl.col("file_name").map_elements(safe_file_name, return_dtype=pl.Utf8),
         (pl.col("size") / 1024).round(1).alias("size_kb"),
+        pl.col("id").alias("evidence_id"),
+        pl.col("media_type")
+        .replace_strict(_TYPE_NAMES, default="其他文件", return_dtype=pl.Utf8)
+        .alias("type_label"),
     )
+
+
+# What a person calls each accepted media type (PDF 文档, PNG 图片 …), not application/pdf.
+_TYPE_NAMES = {k.media_type: k.name for k in ev.KINDS.values()}
+
+
+def remove_evidence(portal: Portal, account, evidence_id: int) -> EvidenceResult:
+    """Detach one 佐证材料 from its submission (one carried over from the previous version that no
+    longer applies, or a wrong file): who may attach may detach, while the submission is still the
+    unit's latest word and its round not locked. Audited; the stored file stays."""
+    with portal.warehouse.connect() as con:
+        row = evidence_rows.get(con, evidence_id)
+        sub = submissions.submission(con, row["submission_id"]) if row else None
+        rnd = rounds.get(con, row["round"]) if row else None
+    require_record(
+        account, "evidence.upload", row["unit"] if row else None, f"佐证材料 {evidence_id} 不存在。"
+    )
+    if sub is None or sub["status"] not in ACCEPTED_STATUSES:
+        return EvidenceResult(False, f"佐证材料 {evidence_id} 所属的报送已不是最新版本，不能移除。")
+    if rnd is not None and rnd.state == RoundState.LOCKED:
+        return EvidenceResult(False, f"轮次 {row['round']} 已锁定，不能再移除佐证材料。")
+    with portal.warehouse.transaction() as con:
+        evidence_rows.remove(con, evidence_id)
+        portal.audit(
+            con,
+            account.username,
+            "evidence.remove",
+            str(evidence_id),
+            json.dumps(
+                {"submission": int(row["submission_id"]), "file": row["file_name"]}, ensure_ascii=False
+            ),
+        )
+    return EvidenceResult(True, f"已移除佐证材料“{safe_file_name(row['file_name'])}”。", [], int(evidence_id))
 
 
 def download_evidence(portal: Portal, account, evidence_id: int) -> Download:

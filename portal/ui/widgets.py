@@ -28,6 +28,8 @@ def evidence_table(portal: Portal, account, evidence: pl.DataFrame, columns: lis
     """A submission's evidence files as a table, one to pick and its (permission-checked) download."""
     st.dataframe(L.headed(evidence, columns), hide_index=True, width="stretch", key=f"{key}_evidence_list")
     files = {r["id"]: r for r in evidence.iter_rows(named=True)}
+    if st.session_state.get(f"{key}_evidence_pick") not in files:  # a file just removed, another version's
+        st.session_state.pop(f"{key}_evidence_pick", None)
     which = st.selectbox(
         L.EVIDENCE_PICK,
         list(files),

@@ -75,7 +75,7 @@ def test_a_filled_workbook_uploaded_through_the_page_is_accepted_and_shows_in_hi
     at = _upload(report_page(), "填报.xlsx", fill_valid(_template(site)))
     assert [s.value for s in at.success][0].startswith(f"{UNIT} 2025Q3：第 1 版，已报送-待审")
     history = _frame(at, "report_history")
-    assert list(history["状态"]) == ["已报送-待审"] and list(history["版本"]) == [1]
+    assert list(history["状态"]) == ["已报送-待审"] and list(history["版本"]) == ["第 1 版"]
     assert at.selectbox(key="report_version").value == history["报送编号"][0]
     assert texts(at.success)[-1] == L.REPORT_NO_ISSUES
     assert _rows(site, "SELECT unit, status, uploaded_by FROM submissions") == [(UNIT, "validated", "rep1")]
@@ -87,7 +87,7 @@ def test_a_bad_workbook_shows_the_report_table_and_the_annotated_download(site):
     template = _template(site)
     code = next(iter(template_rows(template)["indicator_values"]))
     at = _upload(report_page(), "填报.xlsx", fill_valid(template, indicators={code: "很多"}))
-    assert texts(at.error)[0].startswith(f"{UNIT} 2025Q3：第 1 版，未通过校验")
+    assert texts(at.error)[0].startswith(f"{UNIT} 2025Q3：未通过校验的上传（报送记录 1），未入库。")
     report = _frame(at, "report_issues")
     assert list(report.columns) == ["级别", "工作表", "单元格", "列", "填写内容", "问题", "修改建议"]
     first = report.iloc[0]
@@ -107,7 +107,10 @@ def test_evidence_is_uploaded_and_listed_through_the_page(site):
     at = at.button(key="report_evidence_upload").click().run()
     assert not at.exception, at.exception
     assert any(t.startswith("已上传佐证材料“现场照片.png”（PNG 图片）") for t in texts(at.success))
-    assert list(_frame(at, "report_evidence_list")["文件名"]) == ["现场照片.png"]
+    listed = _frame(at, "report_evidence_list")
+    assert list(listed["文件名"]) == ["现场照片.png"] and list(listed["文件类型"]) == ["PNG 图片"]
+    assert "佐证编号" in listed.columns and "报送编号" not in listed.columns
+    assert list(_frame(at, "report_history")["佐证材料数"]) == [1]  # counted at once, not one behind
     assert at.download_button(key="report_evidence_download").label == L.EVIDENCE_DOWNLOAD
     assert _rows(site, "SELECT uploaded_by, media_type FROM evidence") == [("rep1", "image/png")]
 
@@ -180,8 +183,72 @@ def test_a_workbook_with_a_far_away_cell_is_refused_on_the_page_and_the_app_keep
 
     far = hostile.with_cells("指标填报", ["XFD1048576"])(fill_valid(_template(site)))
     at = _upload(report_page(), "远处单元格.xlsx", far)
-    assert texts(at.error)[0].startswith(f"{UNIT} 2025Q3：第 1 版，未通过校验")
+    assert texts(at.error)[0].startswith(f"{UNIT} 2025Q3：未通过校验的上传（报送记录 1），未入库。")
     report = _frame(at, "report_issues")
     assert ("指标填报", "XFD1048576") in set(zip(report["工作表"], report["单元格"], strict=True))
     at = _upload(at, "填报.xlsx", fill_valid(_template(site)))
-    assert [s.value for s in at.success][0].startswith(f"{UNIT} 2025Q3：第 2 版，已报送-待审")
+    assert [s.value for s in at.success][0].startswith(
+        f"{UNIT} 2025Q3：第 1 版，已报送-待审"
+    )  # no version lost to the refused file
+
+
+def _png() -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def test_the_page_says_yellow_cells_and_the_real_upload_limit_for_xlsx_only(site):
+    at = report_page()
+    captions = texts(at.caption)
+    assert L.REPORT_TEMPLATE_HELP in captions and "黄色单元格" in L.REPORT_TEMPLATE_HELP
+    assert "白色单元格" not in L.REPORT_TEMPLATE_HELP.split("（")[0]
+    limit = f"单个文件不超过 {site.settings.max_upload_mb} MB"
+    assert any(limit in c and ".xlsx" in c and "xls、" not in c and "xlsm" not in c for c in captions)
+
+
+def test_after_a_return_the_clerk_sees_why_who_and_when_until_a_new_upload(site):
+    first = wf.upload(site, REPORTER, UNIT, "2025Q3", "v1.xlsx", fill_valid(_template(site)))
+    assert wf.review_submission(site, OFFICE, first.submission_id, wf.RETURN, "请补充数据来源").ok
+    at = report_page()
+    (banner,) = [t for t in texts(at.error) if "退回" in t]
+    (who,) = _rows(site, "SELECT display_name FROM users WHERE username = 'office1'")[0]
+    assert f"办公室 {who} 于 2025-10-10" in banner and "退回了第 1 版" in banner
+    assert "退回原因：请补充数据来源。" in banner
+    at = _upload(at, "v2.xlsx", fill_valid(_template(site)))
+    assert not [t for t in texts(at.error) if "退回原因" in t]
+
+
+def test_evidence_is_carried_to_the_resubmission_and_the_clerk_is_told(site):
+    first = wf.upload(site, REPORTER, UNIT, "2025Q3", "v1.xlsx", fill_valid(_template(site)))
+    assert wf.upload_evidence(site, REPORTER, first.submission_id, "现场照片.png", _png()).ok
+    assert wf.review_submission(site, OFFICE, first.submission_id, wf.RETURN, "请补充").ok
+    at = _upload(report_page(), "v2.xlsx", fill_valid(_template(site)))
+    assert any("已沿用上一版的 1 份佐证材料" in t for t in texts(at.success))
+    assert list(_frame(at, "report_history")["佐证材料数"]) == [1, 1]
+    at = at.button(key="report_evidence_remove").click().run()
+    assert not at.exception, at.exception
+    assert any(t.startswith("已移除佐证材料“现场照片.png”") for t in texts(at.success))
+    assert list(_frame(at, "report_history")["佐证材料数"]) == [0, 1]  # the first version keeps its own
+
+
+def test_a_rejected_attempt_is_no_version_and_the_next_accepted_upload_is_the_first(site):
+    template = _template(site)
+    code = next(iter(template_rows(template)["indicator_values"]))
+    bad = wf.upload(
+        site, REPORTER, UNIT, "2025Q3", "bad.xlsx", fill_valid(template, indicators={code: "很多"})
+    )
+    good = wf.upload(site, REPORTER, UNIT, "2025Q3", "good.xlsx", fill_valid(template))
+    assert not bad.accepted and good.accepted and good.ingest.version == 1
+    history = _frame(report_page(), "report_history")
+    assert list(history["版本"]) == ["第 1 版", "未通过校验的上传（第 1 次）"]
+
+
+def test_the_office_opens_on_a_unit_that_owes_the_round_and_cannot_upload_for_one_that_does_not(site):
+    at = report_page("office1")
+    picked = at.selectbox(key="report_unit").value
+    assert picked is not None and "-" in picked  # a reporting unit, not a region such as CJZY
+    at = at.selectbox(key="report_unit").set_value("CJZY").run()
+    assert not at.exception, at.exception
+    assert any("没有需要报送的指标或任务" in t for t in texts(at.info))
+    assert at.button(key="report_upload").disabled

@@ -15,6 +15,7 @@ from schemas.enums import Role
 from tests.xlsx_fill import fill_valid
 
 REPORTER = Account("rep1", "填报员", Role.UNIT_REPORTER, UNIT)
+OFFICE = Account("office1", "办公室", Role.OFFICE_REVIEWER, None)
 
 
 def _rows(portal, sql, params=()):
@@ -105,16 +106,60 @@ def test_the_queue_filters_by_unit(site):
 
 def test_the_office_grants_an_extension_from_the_page(site):
     at = review_page()
+    at = at.selectbox(key="review_ext_round").set_value("2025Q3").run()
     at.selectbox(key="review_ext_unit").set_value(UNIT)
-    at.selectbox(key="review_ext_round").set_value("2025Q3")
     at.date_input(key="review_ext_due").set_value(dt.date(2025, 10, 30))
     at.text_input(key="review_ext_reason").input("系统故障")
     at = at.button(key="review_ext_submit").click().run()
     assert not at.exception, at.exception
-    assert texts(at.success) == [f"已批准 {UNIT} 在 2025Q3 轮次延期至 2025-10-30。"]
+    assert texts(at.success) == [f"已批准 {UNIT} 在 2025Q3 轮次延期至 2025-10-30（延期编号 1）。"]
     assert _rows(site, "SELECT unit, due_date, reason, granted_by FROM extensions") == [
         (UNIT, dt.date(2025, 10, 30), "系统故障", "office1")
     ]
+    listed = _table(at, "延期编号")
+    assert list(listed["单位代码"]) == [UNIT] and list(listed["状态"]) == ["生效"]
+
+
+def test_the_extension_form_picks_no_unit_and_offers_only_units_that_owe_the_round(site):
+    at = review_page()
+    picker = at.selectbox(key="review_ext_unit")
+    assert picker.value is None
+    assert UNIT in picker.options or any(UNIT in o for o in picker.options)
+    assert not any("CJZY" in o for o in picker.options)  # 长江中游城市群 has nothing to report
+
+
+def test_the_office_revokes_an_extension_from_the_list(site):
+    wf.grant_unit_extension(site, OFFICE, "2025Q3", UNIT, dt.date(2025, 10, 30), "系统故障")
+    at = review_page()
+    at = at.selectbox(key="review_ext_round").set_value("2025Q3").run()
+    at.text_input(key="review_ext_revoke_reason").input("误批")
+    at = at.button(key="review_ext_revoke_submit").click().run()
+    assert not at.exception, at.exception
+    assert texts(at.success) == [
+        f"已撤销 {UNIT} 在 2025Q3 轮次的延期（延期编号 1），截止日期恢复为 2025-10-15。"
+    ]
+    assert list(_table(at, "延期编号")["状态"]) == ["已撤销"]
+    assert list(_table(at, "延期编号")["撤销理由"]) == ["误批"]
+
+
+def test_a_closed_round_needs_the_confirmation_box_and_says_what_changes(site):
+    at = review_page()
+    at = at.selectbox(key="review_ext_round").set_value("2025Q2").run()
+    at.selectbox(key="review_ext_unit").set_value(UNIT)
+    at.date_input(key="review_ext_due").set_value(dt.date(2025, 7, 30))
+    at.text_input(key="review_ext_reason").input("补登")
+    at = at.button(key="review_ext_submit").click().run()
+    (refusal,) = texts(at.error)
+    assert "轮次 2025Q2 已截止" in refusal and "截止日期将由 2025-07-15 改为 2025-07-30" in refusal
+    assert L.REVIEW_EXT_CONFIRM in refusal
+    assert _rows(site, "SELECT count(*) FROM extensions") == [(0,)]
+    at = at.selectbox(key="review_ext_round").set_value("2025Q2").run()
+    at.selectbox(key="review_ext_unit").set_value(UNIT)
+    at.date_input(key="review_ext_due").set_value(dt.date(2025, 7, 30))
+    at.text_input(key="review_ext_reason").input("补登")
+    at.checkbox(key="review_ext_confirm").check()
+    at = at.button(key="review_ext_submit").click().run()
+    assert texts(at.error) == [] and "已按确认修改" in texts(at.success)[0]
 
 
 @pytest.mark.parametrize("username", ["rep1", "eval1", "boss"])

@@ -243,7 +243,8 @@ def test_the_current_round_follows_the_portal_clock(portal):
 def test_an_extension_moves_the_units_due_date_on_its_overview_only(portal):
     with portal.warehouse.transaction() as con:
         con.execute(
-            "INSERT INTO extensions VALUES ('2025Q3', 'JZKF-CXCY', DATE '2025-10-25', '系统故障', 'office', now())"
+            "INSERT INTO extensions (round, unit, due_date, reason, granted_by, granted_at) "
+            "VALUES ('2025Q3', 'JZKF-CXCY', DATE '2025-10-25', '系统故障', 'office', now())"
         )
     assert unit_overview(portal, REPORTER, "JZKF-CXCY").due == dt.date(2025, 10, 25)
     other = Account("rep2", "经发局", Role.UNIT_REPORTER, "JZKF-JFJ")
@@ -288,3 +289,23 @@ def test_reporters_can_neither_import_nor_export_the_registry(portal):
         export_registry_json(portal, REPORTER)
     with pytest.raises(PermissionDenied):
         import_registry(portal, EVALUATOR, b"")
+
+
+def test_a_report_lists_its_errors_before_its_warnings_each_in_the_order_found():
+    from schemas.enums import Severity
+    from schemas.issues import Issue, Report
+
+    W, E = Severity.WARNING, Severity.ERROR
+    issues = [
+        Issue("text-trimmed", W, "首尾空格", "", "任务进展", "H4"),
+        Issue("value-not-number", E, "不是数字", "", "指标填报", "N17"),
+        Issue("text-trimmed", W, "首尾空格", "", "任务进展", "H5"),
+        Issue("value-not-number", E, "不是数字", "", "指标填报", "N4"),
+    ]
+    frame = report_frame(Report(issues))
+    assert frame.select("severity", "cell").rows() == [
+        (E.label, "N17"),
+        (E.label, "N4"),
+        (W.label, "H4"),
+        (W.label, "H5"),
+    ]

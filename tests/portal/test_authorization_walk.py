@@ -29,8 +29,9 @@ from portal.ops import backup
 from portal.registry import admin, rounds
 from portal.registry.workbook import export_registry_json, export_registry_xlsx, import_registry
 from portal.reporting import workflow as wf
+from portal.reporting.review import grant_extension
 from schemas.enums import Role, SubmissionStatus
-from tests.actors import ADMIN, EVALUATOR, reporter
+from tests.actors import ADMIN, EVALUATOR, OFFICE, reporter
 from tests.portal import evidence_files
 from warehouse import offices
 
@@ -183,6 +184,12 @@ def _ok(outcome) -> None:
     assert outcome.ok, outcome.message
 
 
+def _revoke_extension(w: World, a: Account, target: str) -> None:
+    """Revoke, as `a`, an extension the platform's office has just granted the target unit."""
+    granted = grant_extension(w.portal, OFFICE, ROUND, w.units[target], dt.date(2025, 10, 30), "系统故障")
+    _ok(wf.revoke_unit_extension(w.portal, a, granted.id, "误批"))
+
+
 # The assessment lifecycle works on a finished year: 2024 is over on the demo's clock (2025-10-10).
 LC_YEAR = 2024
 
@@ -292,6 +299,7 @@ CALLS: dict[str, Call] = {
     "evidence.download": lambda w, a, t: wf.download_evidence(w.portal, a, w.evidence[t]),
     "extension.grant": lambda w, a, t: _ok(wf.grant_unit_extension(
         w.portal, a, ROUND, w.units[t], dt.date(2025, 10, 30), "系统故障")),
+    "extension.revoke": lambda w, a, t: _revoke_extension(w, a, t),
     "round.manage": lambda w, a, t: _move_due_date(w, a),
     "registry.import": lambda w, a, t: import_registry(w.portal, a, w.registry_xlsx),
     "registry.export": lambda w, a, t: export_registry_json(w.portal, a),

@@ -27,6 +27,7 @@ WORKFLOW_DECISIONS = [
     "submission.review",
     "evidence.upload",
     "extension.grant",
+    "extension.revoke",
     "assessment.adjust",
     "assessment.configure",
     "assessment.self_score",

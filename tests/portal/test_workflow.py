@@ -482,3 +482,75 @@ def test_evidence_permissions_follow_the_table(demo_portal):
     with pytest.raises(PermissionDenied, match="无权上传佐证材料"):
         wf.upload_evidence(demo_portal, ADMIN, mine, "a.pdf", _pdf())
     assert wf.download_evidence(demo_portal, ADMIN, kept.evidence_id).data == pdf
+
+
+# ----------------------------------------------------------------------------- issue 20: versions, evidence, banners
+
+
+def test_evidence_follows_the_returned_version_into_the_resubmission_unless_removed(demo_portal):
+    first = _accepted(demo_portal)
+    kept = wf.upload_evidence(demo_portal, REPORTER, first, "现场照片.png", _image("PNG"))
+    assert kept.ok, kept.message
+    assert wf.review_submission(demo_portal, OFFICE, first, wf.RETURN, "请补充").ok
+    second = wf.upload(demo_portal, REPORTER, UNIT, ROUND, "v2.xlsx", fill_valid(_template(demo_portal)))
+    assert second.ingest.carried_evidence == 1
+    assert "已沿用上一版的 1 份佐证材料" in second.summary
+    carried = wf.list_evidence(demo_portal, REPORTER, second.submission_id)
+    assert carried.select("file_name", "type_label").rows() == [("现场照片.png", "PNG 图片")]
+    gone = wf.remove_evidence(demo_portal, REPORTER, carried["evidence_id"][0])
+    assert gone.ok, gone.message
+    assert wf.list_evidence(demo_portal, REPORTER, second.submission_id).is_empty()
+    assert wf.list_evidence(demo_portal, REPORTER, first).height == 1  # the returned version keeps it
+    assert _rows(demo_portal, "SELECT actor FROM audit_log WHERE action = 'evidence.remove'") == [("rep1",)]
+
+
+def test_another_units_clerk_cannot_remove_evidence_and_an_outsider_learns_nothing(demo_portal):
+    sid = _accepted(demo_portal)
+    evidence_id = wf.upload_evidence(demo_portal, REPORTER, sid, "现场照片.png", _image("PNG")).evidence_id
+    with pytest.raises(PermissionDenied):
+        wf.remove_evidence(demo_portal, Account("rep2", "经发局", Role.UNIT_REPORTER, OTHER), evidence_id)
+    with pytest.raises(PermissionDenied):
+        wf.remove_evidence(demo_portal, EVALUATOR, evidence_id)
+    with pytest.raises(NotFound, match="佐证材料 999 不存在"):
+        wf.remove_evidence(demo_portal, OFFICE, 999)
+    assert wf.list_evidence(demo_portal, REPORTER, sid).height == 1
+
+
+def test_versions_count_accepted_uploads_and_rejected_attempts_are_counted_apart(demo_portal):
+    template = _template(demo_portal)
+    code = next(iter(template_rows(template)["indicator_values"]))
+    tries = [fill_valid(template, indicators={code: "很多"}), fill_valid(template, indicators={code: "许多"})]
+    for n, data in enumerate(tries):
+        assert not wf.upload(demo_portal, REPORTER, UNIT, ROUND, f"bad{n}.xlsx", data).accepted
+    first = wf.upload(demo_portal, REPORTER, UNIT, ROUND, "v1.xlsx", fill_valid(template))
+    second = wf.upload(demo_portal, REPORTER, UNIT, ROUND, "v2.xlsx", fill_valid(template, {code: 7}))
+    assert (first.ingest.version, second.ingest.version) == (1, 2)
+    history = wf.history(demo_portal, REPORTER, UNIT, ROUND)
+    assert history["version_label"].to_list() == [
+        "第 2 版",
+        "第 1 版",
+        "未通过校验的上传（第 2 次）",
+        "未通过校验的上传（第 1 次）",
+    ]
+
+
+def test_a_returned_unit_is_told_who_returned_it_when_and_why_until_it_uploads_again(demo_portal):
+    sid = _accepted(demo_portal)
+    review(demo_portal, OFFICE, sid, wf.RETURN, "数据来源不清", [ItemComment("task", "JZ-3.1.1", "补充")])
+    info = wf.report_round(demo_portal, REPORTER, UNIT)
+    assert info.returned is not None
+    assert "退回了第 1 版" in info.returned and "退回原因：数据来源不清。逐项意见 1 条" in info.returned
+    _accepted(demo_portal)
+    assert wf.report_round(demo_portal, REPORTER, UNIT).returned is None
+
+
+def test_the_office_defaults_to_a_unit_that_owes_the_round_and_may_not_upload_for_one_that_does_not(
+    demo_portal,
+):
+    units = wf.reportable_units(demo_portal, OFFICE)
+    assert units[0][0] == "CJZY"  # the registry's first unit is the city cluster itself
+    first = wf.default_unit(demo_portal, units)
+    assert first is not None and first != "CJZY"
+    assert wf.report_round(demo_portal, OFFICE, first).can_upload
+    cluster = wf.report_round(demo_portal, OFFICE, "CJZY")
+    assert not cluster.can_upload and "没有需要报送的指标或任务" in cluster.why_not

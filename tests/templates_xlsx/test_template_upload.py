@@ -123,6 +123,14 @@ def test_an_amount_typed_in_another_scale_of_the_measure_unit_is_converted(templ
     assert _value(parsed, "indicator_values", "JZ-K03", "value") == 12000
 
 
+@pytest.mark.parametrize("typed", ["无", "暂无", "没有", "—"])
+def test_none_in_a_free_text_column_is_an_answer_kept_as_typed_without_a_warning(template, typed):
+    tasks = {"JZ-3.1.1": {"status": "推进中", "percent": 60, "narrative": "新认定 12 家", "problems": typed}}
+    parsed = read_upload(fill_template(template, tasks=tasks))
+    assert parsed.issues == []
+    assert _value(parsed, "task_progress", "JZ-3.1.1", "problems") == typed
+
+
 def test_empty_input_is_no_value_without_an_issue(template):
     parsed = read_upload(fill_template(template, indicators={"JZ-K01": ""}))
     assert parsed.issues == []

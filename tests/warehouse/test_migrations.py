@@ -150,3 +150,29 @@ def test_a_truncated_file_is_refused_as_damaged_on_open_not_on_some_later_query(
         pass
     assert str(half) in str(refused.value) and "没有找到可用的备份" in str(refused.value)
     assert half.stat().st_size == size  # not repaired, not replaced
+
+
+def test_a_version_11_warehouse_gets_extension_ids_and_versions_that_skip_rejected_uploads(tmp_path):
+    from warehouse import extensions
+
+    path = tmp_path / "v11.duckdb"
+    con = duckdb.connect(str(path))
+    assert migrate(con, target=11) == 11
+    for n, (status, day) in enumerate(
+        [("rejected", 1), ("superseded", 2), ("rejected", 3), ("validated", 4)]
+    ):
+        con.execute(
+            "INSERT INTO submissions (id, unit, round, version, file_hash, uploaded_by, uploaded_at, status) "
+            "VALUES (?, 'U', '2025Q3', ?, 'h', 'rep', TIMESTAMP '2025-10-01' + to_days(?), ?)",
+            [n + 1, n + 1, day, status],
+        )
+    con.execute(
+        "INSERT INTO extensions VALUES ('2025Q3', 'U', DATE '2025-10-25', '系统故障', 'office', now())"
+    )
+    con.close()
+
+    with Warehouse(path).connect() as con:
+        versions = con.execute("SELECT status, version FROM submissions ORDER BY id").fetchall()
+        listed = extensions.of_round(con, "2025Q3")
+    assert versions == [("rejected", 1), ("superseded", 1), ("rejected", 2), ("validated", 2)]
+    assert listed.select("id", "unit", "ended").rows() == [(1, "U", None)]

@@ -18,4 +18,4 @@ FROM submissions s
 LEFT JOIN decisions d ON d.submission_id = s.id
 LEFT JOIN items i ON i.submission_id = s.id
 WHERE s.unit = $unit AND ($round IS NULL OR s.round = $round)
-ORDER BY s.round DESC, s.version DESC
+ORDER BY s.round DESC, s.uploaded_at DESC, s.id DESC

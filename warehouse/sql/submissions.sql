@@ -149,3 +149,35 @@ LEFT JOIN extensions x ON x.round = r.code AND x.unit = sh.unit;
 
 CREATE OR REPLACE TEMP MACRO standings(round_code) AS TABLE
 SELECT * FROM standings_in([round_code]);
+
+-- THE rule of who owes a report in a round (完成情况's 应报 units, 数据上报's choice of units, who
+-- may be granted an extension): active units that own at least one indicator (any owner position)
+-- or lead/help at least one task of a plan whose period (start_year..end_year) covers the round's
+-- year. One row per round and such unit, with how many indicators and tasks it reports on; duties
+-- are counted per plan once, then spread over the rounds the plan is live in (the completion board
+-- asks for every round at once).
+CREATE OR REPLACE TEMP MACRO owing_units_in(round_codes) AS TABLE
+WITH r AS (
+    SELECT code, year FROM rounds WHERE list_contains(round_codes, code)
+),
+live_plans AS (
+    SELECT r.code AS round, p.code FROM plans p, r WHERE r.year BETWEEN p.start_year AND p.end_year
+),
+plan_duties AS (
+    SELECT i.plan, o.unit, count(*) AS indicators, 0 AS tasks
+    FROM indicator_owners o JOIN indicators i ON i.code = o.indicator
+    WHERE i.plan IN (SELECT code FROM live_plans)
+    GROUP BY i.plan, o.unit
+    UNION ALL
+    SELECT t.plan, tu.unit, 0, count(*)
+    FROM task_units tu JOIN tasks t ON t.code = tu.task
+    WHERE t.plan IN (SELECT code FROM live_plans)
+    GROUP BY t.plan, tu.unit
+)
+SELECT lp.round, d.unit, sum(d.indicators)::INTEGER AS indicator_count, sum(d.tasks)::INTEGER AS task_count
+FROM plan_duties d JOIN live_plans lp ON lp.code = d.plan JOIN units u ON u.code = d.unit
+WHERE u.active
+GROUP BY lp.round, d.unit;
+
+CREATE OR REPLACE TEMP MACRO owing_units(round_code) AS TABLE
+SELECT unit, indicator_count, task_count FROM owing_units_in([round_code]);

@@ -674,6 +674,16 @@ AUDIT_ACTION_LABELS = {
     "assessment.bonus.add": "录入加分项",
     "assessment.bonus.withdraw": "撤销加分项",
     "outbox.remind": "排队催报提醒",
+    "round.extension.revoke": "撤销延期",
+    "evidence.remove": "移除佐证材料",
+    "assessment.deduction.add": "录入扣分项",
+    "assessment.deduction.withdraw": "撤销扣分项",
+    "assessment.veto.add": "录入一票否决",
+    "assessment.veto.withdraw": "撤销一票否决",
+    "assessment.qualitative.set": "录入定性评价分",
+    "assessment.self_score.set": "录入单位自评分",
+    "assessment.finalize": "年度考核定稿",
+    "assessment.reopen": "年度考核重新评定",
 }
 
 TAB_UNITS = "责任单位"

@@ -213,7 +213,7 @@ def test_the_evaluator_edits_the_scheme_as_tables_and_saves_a_change(site):
     number(at, "reporting.per_late_day").set_value(0.5)
     at = at.button(key="assess_scheme_table_save").click().run()
     assert not at.exception, at.exception
-    assert texts(at.success) == ["已保存 JZ 2025 年的考核方案(scoring/JZ-2025.toml),重新计算后生效。"]
+    assert texts(at.success) == ["已保存 JZ 2025 年的考核方案（scoring/JZ-2025.toml），重新计算后生效。"]
     saved = tomllib.loads(path.read_text(encoding="utf-8"))
     assert saved["reporting"]["per_late_day"] == 0.5 and saved["indicators"]["rule"] == "linear"
     assert number(at, "reporting.per_late_day").value == 0.5

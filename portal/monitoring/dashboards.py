@@ -8,6 +8,7 @@ CLI and the bulletin say the same thing. Pages pass plain arguments and get data
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -34,7 +35,6 @@ from portal.monitoring.quote_rules import (
     load_rules,
     rules_from_dict,
     rules_path,
-    rules_text,
     write_rules,
 )
 from portal.monitoring.reminder_xlsx import reminder_workbook
@@ -477,7 +477,7 @@ def save_bulletin_rules(portal: Portal, account, round_code: str, plan: str | No
             account.username,
             "bulletin.configure",
             code,
-            f"{RULES_DIR}/{path.name} {rules_text(rules)!r}",
+            f"{RULES_DIR}/{path.name} " + json.dumps(rules.as_dict(), ensure_ascii=False),
         )
     return Outcome(True, L.QUOTE_RULES_SAVED.format(office=b.office["name"]))
 

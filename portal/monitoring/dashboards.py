@@ -437,9 +437,9 @@ class BulletinRules:
 
 def bulletin_rules(portal: Portal, account, round_code: str, plan: str | None = None) -> BulletinRules:
     """The rules the bulletin of `round_code`/`plan` is drafted with, and whether the account may change them."""
-    b = _bulletin(portal, account, round_code, plan)
-    code = (b.office or {}).get("code")
-    name = (b.office or {}).get("name") or portal.settings.office_name
+    office = _issuing_office(portal, account, round_code, plan)
+    code = (office or {}).get("code")
+    name = (office or {}).get("name") or portal.settings.office_name
     editable = code is not None and allowed(account, "bulletin.configure")
     if editable:
         editable = scope_of(account).has_office(code, act=True)
@@ -460,12 +460,12 @@ def save_bulletin_rules(portal: Portal, account, round_code: str, plan: str | No
     require(account, "bulletin.configure")
     with portal.warehouse.connect() as con:
         check_plan(con, account, "bulletin.configure", plan)  # OutOfScope / 只读 for the plan
-    b = _bulletin(portal, account, round_code, plan)
-    code = (b.office or {}).get("code")
+    office = _issuing_office(portal, account, round_code, plan)
+    code = (office or {}).get("code")
     if code is None:
         return Outcome(False, L.QUOTE_RULES_NO_OFFICE)
     if not scope_of(account).has_office(code, act=True):
-        raise PermissionDenied(L.QUOTE_RULES_READ_ONLY.format(office=b.office["name"]), "bulletin.configure")
+        raise PermissionDenied(L.QUOTE_RULES_READ_ONLY.format(office=office["name"]), "bulletin.configure")
     try:
         rules = rules_from_dict(values)
     except RulesError as exc:
@@ -479,7 +479,7 @@ def save_bulletin_rules(portal: Portal, account, round_code: str, plan: str | No
             code,
             f"{RULES_DIR}/{path.name} " + json.dumps(rules.as_dict(), ensure_ascii=False),
         )
-    return Outcome(True, L.QUOTE_RULES_SAVED.format(office=b.office["name"]))
+    return Outcome(True, L.QUOTE_RULES_SAVED.format(office=office["name"]))
 
 
 def export_bulletin_docx(
@@ -490,6 +490,19 @@ def export_bulletin_docx(
     data = bulletin_document(_bulletin(portal, account, round_code, plan), texts, portal.settings.office_name)
     _audit(portal, account, "bulletin.export", round_code, f"plan={plan or ''} docx")
     return data
+
+
+def _issuing_office(portal: Portal, account, round_code: str, plan: str | None) -> dict | None:
+    """The office that issues the bulletin of `plan` (or of every plan of the year the account
+    reads), as `bulletin` finds it, without computing the bulletin."""
+    require(account, "bulletin.export")
+    readable = visible_plans(account, "bulletin.export")
+    year = Quarter.parse(round_code).year
+    with portal.warehouse.connect() as con:
+        check_plan(con, account, "bulletin.export", plan)
+        plans = lookups.plans_of_year(con, year)["code"].to_list()
+        chosen = [plan] if plan else [p for p in plans if readable is None or p in readable]
+        return issuer(con, chosen)[0]
 
 
 def _bulletin(portal: Portal, account, round_code: str, plan: str | None) -> Bulletin:

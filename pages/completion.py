@@ -19,6 +19,7 @@ from portal.monitoring.dashboards import (
 )
 from portal.ui import web
 from portal.ui.charts import completion_chart, matrix_table
+from portal.ui.quote_rules_form import rules_form
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -71,8 +72,10 @@ if allowed(account, "bulletin.export"):
             format_func=lambda c: L.ALL if c is None else plans[c],
             key="bulletin_plan",
         )
+        rules_form(portal, account, round_code, b_plan)
         draft = bulletin_draft(portal, account, round_code, b_plan)
-        scope = f"{round_code}_{b_plan}"  # a new round or plan starts from its own quotes
+        # a new round, plan or saved rule starts from its own quotes
+        scope = f"{round_code}_{b_plan}_{st.session_state.get('bulletin_rules_saved', 0)}"
         texts = BulletinTexts(
             highlights=st.text_area(
                 L.BULLETIN_HIGHLIGHTS, draft.highlights, key=f"bulletin_highlights_{scope}"

@@ -837,6 +837,22 @@ def cmd_objection_answer(args) -> int:
     return EXIT_OK
 
 
+def _quote_rules(args):
+    """`--rules FILE`: 亮点/存在问题 chosen by this file for this export (nothing saved); else the
+    issuing office's saved rules."""
+    from portal.monitoring.quote_rules import RulesError, rules_from_text
+
+    if not getattr(args, "rules", None):
+        return None
+    path = Path(args.rules)
+    try:
+        return rules_from_text(path.read_text(encoding="utf-8"), path.name)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"无法读取规则文件 {args.rules}：{exc}") from None
+    except RulesError as exc:
+        raise UsageError(f"规则文件 {args.rules} 有误：" + "".join(exc.problems)) from None
+
+
 def cmd_bulletin(args) -> int:
     from portal.monitoring.dashboards import bulletin_book, bulletin_draft, export_bulletin_docx
     from schemas.errors import NotFound
@@ -846,6 +862,7 @@ def cmd_bulletin(args) -> int:
     output = Path(args.output)
     if output.suffix.lower() not in (".xlsx", ".docx"):
         raise UsageError(f"输出文件 {args.output} 应以 .docx(通报正文)或 .xlsx(通报表格)结尾。")
+    rules = _quote_rules(args)
     reader = _reader(portal, args)
     try:
         b, book = bulletin_book(portal, reader, args.round, args.plan)
@@ -853,7 +870,7 @@ def cmd_bulletin(args) -> int:
         raise UsageError(str(exc)) from None
     if output.suffix.lower() == ".docx":
         attachment = output.with_name(f"{output.stem}-附件.xlsx")
-        texts = bulletin_draft(portal, reader, args.round, args.plan)
+        texts = bulletin_draft(portal, reader, args.round, args.plan, rules)
         _write_output(str(output), export_bulletin_docx(portal, reader, args.round, args.plan, texts))
         _write_output(str(attachment), book.data)
         print(f"已导出通报正文 {output} 和附件 {attachment}(A4 共 {book.total_pages} 页)", file=sys.stderr)
@@ -1128,6 +1145,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--output",
         required=True,
         help="输出文件:.docx 为通报正文(附件表格另存为同名“-附件.xlsx”),.xlsx 为通报表格",
+    )
+    p.add_argument(
+        "--rules",
+        metavar="FILE",
+        help="亮点、存在问题的摘录规则（TOML，键同 PORTAL_HOME/bulletin/<办公室>.toml）；默认用印发办公室保存的规则",
     )
     p.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
     p.set_defaults(func=cmd_bulletin)

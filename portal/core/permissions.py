@@ -119,6 +119,7 @@ _ACTIONS = [
     _a("assessment.publish",      "公示、定稿或重新评定考核结果", W, NO, NO, NO, ALL, NO),
     _a("assessment.answer",       "答复考核异议",             W, NO,  NO,  NO,  ALL, NO),
     _a("bulletin.export",         "导出季度通报",             R, NO,  NO,  ALL, ALL, ALL),
+    _a("bulletin.configure",      "调整季度通报摘录规则",     W, NO,  NO,  ALL, ALL, NO),
     _a("outbox.view",             "查看通知发送记录",         R, NO,  NO,  ALL, NO,  ALL),
     _a("reminder.send",           "发送催报通知",             W, NO,  NO,  ALL, NO,  ALL),
     _a("account.manage",          "管理账号",                 W, NO,  NO,  NO,  NO,  ALL),

@@ -15,6 +15,7 @@ import polars as pl
 
 from portal.core import labels as L
 from portal.core.context import Portal
+from portal.monitoring.quote_rules import DEFAULT_RULES, PartRules, QuoteRules
 from portal.monitoring.scoped import issuer
 from schemas.enums import Pace
 from schemas.errors import NotFound
@@ -252,19 +253,6 @@ def ranking(b: Bulletin) -> pl.DataFrame:
 
 
 @dataclass(frozen=True)
-class QuoteRules:
-    """How 亮点 and 存在问题 are picked from units' own approved text; the office may change them.
-
-    highlights: at most this many tasks whose percent is furthest ahead of 序时进度 (at least
-    `min_ahead` points ahead) with a non-empty 进展情况; problems: at most this many tasks behind
-    序时进度 or reported 滞后, with a non-empty 存在问题, furthest behind first."""
-
-    highlights: int = 3
-    problems: int = 3
-    min_ahead: float = 0.0
-
-
-@dataclass(frozen=True)
 class Quote:
     unit_name: str
     task: str  # the task as the plan writes it: number and title
@@ -274,16 +262,34 @@ class Quote:
         return f"{self.unit_name}（{self.task}）：{self.text.strip()}"
 
 
-DEFAULT_RULES = QuoteRules()
-
-
 def task_label(number: str | None, title: str) -> str:
     """A task as the plan writes it: its number and title (never the internal code)."""
     return f"{number} {title}" if number else title
 
 
+def _plain(column: str) -> pl.Expr:
+    """The text as compared with the rules: no spaces, no closing 。/."""
+    return pl.col(column).fill_null("").str.replace_all(r"\s", "").str.strip_chars_end("。.")
+
+
+def _has_any(column: str, words: tuple[str, ...]) -> pl.Expr:
+    if not words:
+        return pl.lit(False)
+    return pl.any_horizontal(*[pl.col(column).fill_null("").str.contains(w, literal=True) for w in words])
+
+
+def _chosen(frame: pl.DataFrame, column: str, part: PartRules, lag: pl.Expr) -> pl.DataFrame:
+    """Apply a part's length, keyword and order rules to the qualifying rows."""
+    kept = frame.filter(
+        (_plain(column).str.len_chars() >= max(part.min_length, 1)) & ~_has_any(column, part.exclude)
+    ).with_columns(preferred=_has_any(column, part.prefer), lag=lag)
+    keys = ["preferred", "lag", "task_position"] if part.order == "lag" else ["preferred", "task_position"]
+    return kept.sort(keys, descending=[True] + [False] * (len(keys) - 1), nulls_last=True)
+
+
 def pick_quotes(b: Bulletin, rules: QuoteRules = DEFAULT_RULES) -> tuple[list[Quote], list[Quote]]:
-    """(亮点, 存在问题) quoted from approved task progress text, chosen by `rules`."""
+    """(亮点, 存在问题) quoted from approved task progress text, chosen by `rules`
+    (portal.monitoring.quote_rules: the office's file, or the defaults)."""
     rows = b.task_rows
     if rows is None or rows.is_empty():
         return [], []
@@ -299,16 +305,24 @@ def pick_quotes(b: Bulletin, rules: QuoteRules = DEFAULT_RULES) -> tuple[list[Qu
             for r in frame.head(max(limit, 0)).iter_rows(named=True)
         ]
 
-    def said(column: str) -> pl.Expr:
-        return pl.col(column).fill_null("").str.strip_chars() != ""
-
-    highlights = approved.filter(
-        said("narrative") & (pl.col("ahead") >= rules.min_ahead) & (pl.col("status") != "behind")
-    ).sort(["ahead", "task_position"], descending=[True, False])
-    problems = approved.filter(
-        said("problems") & ((pl.col("ahead") < 0) | (pl.col("status") == "behind"))
-    ).sort(["ahead", "task_position"], nulls_last=True)
-    return quotes(highlights, "narrative", rules.highlights), quotes(problems, "problems", rules.problems)
+    h, p = rules.highlights, rules.problems
+    highlights = _chosen(
+        approved.filter(pl.col("status").is_in(list(h.statuses)) & (pl.col("ahead") >= rules.min_ahead)),
+        "narrative",
+        h,
+        -pl.col("ahead"),  # furthest ahead first
+    )
+    qualifies = pl.col("status").is_in(list(p.statuses))
+    if rules.behind_schedule:
+        qualifies = qualifies | (pl.col("ahead") < 0)
+    skip = [t.replace(" ", "").rstrip("。.") for t in rules.skip]
+    problems = _chosen(
+        approved.filter(qualifies.fill_null(False)).filter(~_plain("problems").is_in(skip)),
+        "problems",
+        p,
+        pl.col("ahead"),  # furthest behind first
+    )
+    return quotes(highlights, "narrative", h.max), quotes(problems, "problems", p.max)
 
 
 def amount_text(value: float | None, measure_unit: str | None = None) -> str:

@@ -8,6 +8,7 @@ CLI and the bulletin say the same thing. Pages pass plain arguments and get data
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -16,10 +17,26 @@ from portal.core import labels as L
 from portal.core.context import Portal
 from portal.core.documents import ExportedBook
 from portal.core.labels import enum_label
-from portal.core.permissions import require, visible_plans, visible_units
-from portal.monitoring.bulletin import DEFAULT_RULES, Bulletin, QuoteRules, bulletin
+from portal.core.outcome import Outcome
+from portal.core.permissions import (
+    PermissionDenied,
+    allowed,
+    require,
+    scope_of,
+    visible_plans,
+    visible_units,
+)
+from portal.monitoring.bulletin import Bulletin, QuoteRules, bulletin
 from portal.monitoring.bulletin_docx import BulletinTexts, bulletin_document, default_texts
 from portal.monitoring.bulletin_xlsx import bulletin_workbook
+from portal.monitoring.quote_rules import (
+    RULES_DIR,
+    RulesError,
+    load_rules,
+    rules_from_dict,
+    rules_path,
+    write_rules,
+)
 from portal.monitoring.reminder_xlsx import reminder_workbook
 from portal.monitoring.scoped import check_plan, check_unit, issuer, keep_pairs
 from schemas.enums import IndicatorKind, Pace, ReportState, TaskStatus, UnitKind
@@ -397,11 +414,72 @@ def export_bulletin(portal: Portal, account, round_code: str, plan: str | None =
 
 
 def bulletin_draft(
-    portal: Portal, account, round_code: str, plan: str | None = None, rules: QuoteRules = DEFAULT_RULES
+    portal: Portal, account, round_code: str, plan: str | None = None, rules: QuoteRules | None = None
 ) -> BulletinTexts:
     """The texts the office edits before exporting the Word bulletin: 亮点 and 存在问题 quoted from
-    units' approved text by `rules`; 下步要求 empty."""
-    return default_texts(_bulletin(portal, account, round_code, plan), rules)
+    units' approved text by `rules` (default: the issuing office's saved rules); 下步要求 empty."""
+    b = _bulletin(portal, account, round_code, plan)
+    if rules is None:
+        rules = load_rules(portal.settings.home, (b.office or {}).get("code"))
+    return default_texts(b, rules)
+
+
+@dataclass(frozen=True)
+class BulletinRules:
+    """The quote rules a bulletin is drafted with: those of its issuing office."""
+
+    office: str | None  # None: no single office issues it (the defaults apply, nothing to save)
+    office_name: str
+    rules: QuoteRules
+    editable: bool  # the account may save them (its own office; an office above only reads)
+    saved: bool  # the office has its own file (else the defaults)
+
+
+def bulletin_rules(portal: Portal, account, round_code: str, plan: str | None = None) -> BulletinRules:
+    """The rules the bulletin of `round_code`/`plan` is drafted with, and whether the account may change them."""
+    office = _issuing_office(portal, account, round_code, plan)
+    code = (office or {}).get("code")
+    name = (office or {}).get("name") or portal.settings.office_name
+    editable = code is not None and allowed(account, "bulletin.configure")
+    if editable:
+        editable = scope_of(account).has_office(code, act=True)
+    return BulletinRules(
+        code,
+        name,
+        load_rules(portal.settings.home, code),
+        editable,
+        code is not None and rules_path(portal.settings.home, code).is_file(),
+    )
+
+
+def save_bulletin_rules(portal: Portal, account, round_code: str, plan: str | None, values: dict) -> Outcome:
+    """Save the quote rules of the office issuing this bulletin (PORTAL_HOME/bulletin/<OFFICE>.toml),
+    audited as bulletin.configure. Only the office's own accounts may (an office above reads them);
+    a plan outside the scope is refused like one that does not exist. Invalid values are refused
+    naming the key, and nothing is written."""
+    require(account, "bulletin.configure")
+    with portal.warehouse.connect() as con:
+        check_plan(con, account, "bulletin.configure", plan)  # OutOfScope / 只读 for the plan
+    office = _issuing_office(portal, account, round_code, plan)
+    code = (office or {}).get("code")
+    if code is None:
+        return Outcome(False, L.QUOTE_RULES_NO_OFFICE)
+    if not scope_of(account).has_office(code, act=True):
+        raise PermissionDenied(L.QUOTE_RULES_READ_ONLY.format(office=office["name"]), "bulletin.configure")
+    try:
+        rules = rules_from_dict(values)
+    except RulesError as exc:
+        return Outcome(False, L.QUOTE_RULES_NOT_SAVED + "".join(exc.problems))
+    path = write_rules(portal.settings.home, code, rules)
+    with portal.warehouse.transaction() as con:
+        portal.audit(
+            con,
+            account.username,
+            "bulletin.configure",
+            code,
+            f"{RULES_DIR}/{path.name} " + json.dumps(rules.as_dict(), ensure_ascii=False),
+        )
+    return Outcome(True, L.QUOTE_RULES_SAVED.format(office=office["name"]))
 
 
 def export_bulletin_docx(
@@ -412,6 +490,19 @@ def export_bulletin_docx(
     data = bulletin_document(_bulletin(portal, account, round_code, plan), texts, portal.settings.office_name)
     _audit(portal, account, "bulletin.export", round_code, f"plan={plan or ''} docx")
     return data
+
+
+def _issuing_office(portal: Portal, account, round_code: str, plan: str | None) -> dict | None:
+    """The office that issues the bulletin of `plan` (or of every plan of the year the account
+    reads), as `bulletin` finds it, without computing the bulletin."""
+    require(account, "bulletin.export")
+    readable = visible_plans(account, "bulletin.export")
+    year = Quarter.parse(round_code).year
+    with portal.warehouse.connect() as con:
+        check_plan(con, account, "bulletin.export", plan)
+        plans = lookups.plans_of_year(con, year)["code"].to_list()
+        chosen = [plan] if plan else [p for p in plans if readable is None or p in readable]
+        return issuer(con, chosen)[0]
 
 
 def _bulletin(portal: Portal, account, round_code: str, plan: str | None) -> Bulletin:

@@ -103,3 +103,19 @@ def test_a_unit_reporter_cannot_reach_the_page(site):
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("../../pages/completion.py")
     assert not at.table
+
+
+def test_the_office_adjusts_the_quote_rules_and_the_quotes_are_chosen_again(site):
+    at = completion_page("office1")
+    at.selectbox(key="bulletin_plan").set_value("JZ").run()
+    assert not at.exception, at.exception
+    assert at.text_area(key="bulletin_highlights_2025Q3_JZ_0")  # drafted with the default rules
+    at.number_input(key="quote_rules_JZKF_h_max").set_value(0)
+    at.multiselect(key="quote_rules_JZKF_p_statuses").set_value(["behind", "not_started"])
+    at.text_input(key="quote_rules_JZKF_p_exclude").input("资金、用地")
+    next(b for b in at.button if b.label == L.QUOTE_RULES_SAVE).click().run()
+    assert not at.exception, at.exception
+    assert any("已保存" in s.value for s in at.success), texts(at.error)
+    saved = (site.settings.home / "bulletin" / "JZKF.toml").read_text(encoding="utf-8")
+    assert "max = 0" in saved and '"not_started"' in saved and '"资金", "用地"' in saved
+    assert at.text_area(key="bulletin_highlights_2025Q3_JZ_1").value == ""  # chosen again: none wanted

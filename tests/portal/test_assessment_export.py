@@ -16,7 +16,7 @@ from schemas.issues import Report
 from tests.actors import EVALUATOR
 from tests.conftest import cli, run_cli
 from tests.portal.assessment_fixture import assessment_fixture, build_assessment_portal
-from tests.portal.printing import pdf_pages, pdf_text, to_pdf
+from tests.portal.printing import assert_no_cut_columns, pdf_pages, pdf_text, to_pdf
 from warehouse.assessment import insert_entry
 
 OFFICE = "长江中游城市群科技创新工作领导小组办公室"
@@ -349,6 +349,11 @@ def test_the_demo_jingzhou_table_packs_its_units_and_signs_each_on_its_page(demo
     assert "已完成或进度达到序时进度的得满分" in printed
     for code in ("JZKF-", "JZ-K", "evaluator", "单位代码"):
         assert code not in printed
+    summary = load_workbook(path)[SUMMARY_SHEET]
+    header = next(row for row in summary.iter_rows(values_only=True) if row[0] == "序号")
+    assert_no_cut_columns(
+        pdf, [h for h in header if h], ["序号", "考核内容", "分值", "评分标准", "考核分", "计算过程"]
+    )
 
 
 def test_a_units_self_score_prints_beside_its_score(portal):

@@ -320,6 +320,7 @@ CALLS: dict[str, Call] = {
     "assessment.publish": lambda w, a, t: _publish(w, a, t, _plan_of(w, t)),
     "assessment.answer": lambda w, a, t: _answer(w, a, t, _plan_of(w, t)),
     "bulletin.export": lambda w, a, t: dashboards.export_bulletin(w.portal, a, ROUND),
+    "bulletin.configure": lambda w, a, t: dashboards.save_bulletin_rules(w.portal, a, ROUND, PLAN, {}),
     "outbox.view": lambda w, a, t: notify_log.send_log(w.portal, a),
     "reminder.send": lambda w, a, t: remind(w.portal, a, ROUND, dry_run=True),
     "account.manage": lambda w, a, t: list_accounts(w.portal, a),

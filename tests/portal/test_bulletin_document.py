@@ -12,10 +12,10 @@ from docx import Document
 from openpyxl import load_workbook
 
 from portal.core.context import Portal
-from portal.monitoring.bulletin import QuoteRules, amount_text, bulletin, pick_quotes
+from portal.monitoring.bulletin import PartRules, QuoteRules, amount_text, bulletin, pick_quotes
 from portal.monitoring.bulletin_docx import BulletinTexts, bulletin_document, title
 from tests.conftest import require_tool, run_cli
-from tests.portal.printing import pdf_pages, to_pdf
+from tests.portal.printing import assert_no_cut_columns, pdf_pages, to_pdf
 from warehouse.views import kpi_progress
 
 pytestmark = pytest.mark.slow
@@ -105,20 +105,20 @@ def test_the_word_bulletin_prints_with_its_key_parts_and_every_column(filled, tm
     text = _pdf_text(pdf).replace(" ", "").replace("\n", "")
     for part in ("总体情况", "指标进度", "单位排名", "工作亮点", "存在问题", "下步要求", "序时进度", "印发"):
         assert part in text, part
-    for header in ("排名", "单位", "报送", "正常", "稍缓", "滞后", "未报", "任务滞后", "评价"):
-        assert header in text  # no column cut off the page
+    assert_no_cut_columns(pdf, ["排名", "单位", "报送", "正常", "稍缓", "滞后", "未报", "任务滞后", "评价"])
     assert "请各单位于下季度截止日期前报送。" in text
     assert title(b).replace(" ", "") in text
 
 
 def test_quotes_are_the_units_own_approved_text_chosen_by_rules(filled):
     b = bulletin(filled, "2025Q2", "JZ")
-    highlights, problems = pick_quotes(b, QuoteRules(highlights=2, problems=2))
+    two = QuoteRules(highlights=PartRules(max=2, statuses=("in_progress",)), problems=PartRules(max=2))
+    highlights, problems = pick_quotes(b, two)
     assert len(highlights) <= 2 and len(problems) <= 2
     approved = b.task_rows.filter(pl.col("submission_status") == "approved")
     said = set(approved["narrative"].drop_nulls()) | set(approved["problems"].drop_nulls())
     assert all(q.text in said for q in [*highlights, *problems])
-    none, _ = pick_quotes(b, QuoteRules(highlights=0))
+    none, _ = pick_quotes(b, QuoteRules(highlights=PartRules(max=0)))
     assert none == []
 
 
@@ -152,3 +152,4 @@ def test_the_cli_writes_the_reminder_list_with_leaders_and_a_column_for_the_call
     text = _pdf_text(pdf).replace(" ", "")
     assert "2025年第三季度" in text and "催报记录" in text
     assert pdf_pages(pdf) >= 1
+    assert_no_cut_columns(pdf, [h for h in headers if h])

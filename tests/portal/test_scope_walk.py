@@ -182,6 +182,7 @@ SCOPED: dict = {
     "assessment.publish": lambda w, a, t: walk._publish(w, a, t, w.plans[t]),
     "assessment.answer": lambda w, a, t: walk._answer(w, a, t, w.plans[t]),
     "bulletin.export": lambda w, a, t: dashboards.export_bulletin(w.portal, a, ROUND, plan=w.plans[t]),
+    "bulletin.configure": lambda w, a, t: dashboards.save_bulletin_rules(w.portal, a, ROUND, w.plans[t], {}),
     "outbox.view": lambda w, a, t: notify_log.send_log(w.portal, a),
     "reminder.send": lambda w, a, t: remind(w.portal, a, ROUND, dry_run=True),
     "account.manage": lambda w, a, t: _visible(

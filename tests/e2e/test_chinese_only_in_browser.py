@@ -70,7 +70,8 @@ def english_words(text: str) -> list[str]:
 # box, not a Material icon's ligature name: those are aria-hidden and translate="no"), empty
 # fields' placeholders, and CSS-generated text. (page.inner_text would count text hidden with
 # font-size 0 and miss placeholders.) A code block is code: the scoring scheme is a TOML file
-# whose keys are English by design, shown as the file the evaluator downloads and edits.
+# whose keys are English by design, shown as the file the evaluator downloads and edits (a code
+# block, or the text area of 高级：TOML 文本: a field's own content is the file, not page text).
 VISIBLE_TEXT = """() => {
   const out = [];
   const shown = (el) => el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true});
@@ -78,7 +79,7 @@ VISIBLE_TEXT = """() => {
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
     const el = n.parentElement, text = n.textContent.trim();
     if (!text || !el || !shown(el)) continue;
-    if (el.closest('[aria-hidden="true"][translate="no"], [data-testid="stCode"], script, style, template')) continue;
+    if (el.closest('[aria-hidden="true"][translate="no"], [data-testid="stCode"], textarea, script, style, template')) continue;
     if (parseFloat(getComputedStyle(el).fontSize) === 0) continue;
     const box = el.getBoundingClientRect();
     if (box.width <= 1 || box.height <= 1) continue;

@@ -877,8 +877,8 @@ def cmd_bulletin(args) -> int:
         return EXIT_OK
     _write_output(args.output, book.data)
     print(
-        f"已导出 {args.output}:应报 {b.completion.expected} 个单位,按时 {b.on_time}、迟报 {b.late}、"
-        f"未报送 {b.missing};滞后指标 {b.red_list.height} 个,滞后任务 {b.tasks_behind.height} 项;"
+        f"已导出 {args.output}：应报 {b.completion.expected} 个单位，按时 {b.on_time}、迟报 {b.late}、"
+        f"未报送 {b.missing}；滞后指标 {b.red_list.height} 个，滞后任务 {b.tasks_behind.height} 项；"
         f"A4 共 {book.total_pages} 页",
         file=sys.stderr,
     )

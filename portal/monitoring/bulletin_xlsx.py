@@ -111,11 +111,11 @@ def _table_sheet(book, name: str, title: str, b: Bulletin, office: str, fields, 
     ws = book.create_sheet(name)
     for j, width in enumerate(WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(j)].width = width
-    title_rows(ws, title, f"发文机关:{office}", f"日期:{chinese_date(issued_on(b))}", NCOLS)
+    title_rows(ws, title, f"发文机关：{office}", f"日期：{chinese_date(issued_on(b))}", NCOLS)
     end = span_table(ws, TABLE_HEADER_ROW, fields, rows)
     ws.freeze_panes = ws.cell(row=TABLE_HEADER_ROW + 1, column=1)
     print_setup(ws, landscape=False, repeat_rows=f"{TABLE_HEADER_ROW}:{TABLE_HEADER_ROW}")
-    ws.oddFooter.center.text = "&A 第 &P 页,共 &N 页"
+    ws.oddFooter.center.text = "&A 第 &P 页，共 &N 页"
     report_margins(ws)
     for r in range(1, end):
         if ws.row_dimensions[r].height is None:
@@ -134,8 +134,8 @@ def _write_main(ws, book, b: Bulletin, office: str, seal: str) -> dict[str, int]
     title_rows(
         ws,
         f"{b.year}年第{b.quarter}季度科技创新任务调度情况通报",
-        f"发文机关:{office}",
-        f"日期:{chinese_date(issued_on(b))}",
+        f"发文机关：{office}",
+        f"日期：{chinese_date(issued_on(b))}",
         NCOLS,
     )
     sections: list[int] = []
@@ -143,19 +143,19 @@ def _write_main(ws, book, b: Bulletin, office: str, seal: str) -> dict[str, int]
     reported = b.on_time + b.late
     days_left = (c.due_date - b.today).days
     # an open round counts down; a past one says how long it is overdue only while units still owe it
-    when = f",距截止还有 {days_left} 天" if days_left >= 0 else ""
+    when = f"，距截止还有 {days_left} 天" if days_left >= 0 else ""
     if days_left < 0 and b.missing:
-        when = f",截至{chinese_date(b.today)}已过截止日期 {-days_left} 天"
+        when = f"，截至{chinese_date(b.today)}已过截止日期 {-days_left} 天"
     # an open round: units whose due date has not come are 未到截止, never counted as failing
     not_due = not_yet_due_units(b)
     overdue = b.missing - not_due.height
-    split = f"(其中已逾期 {overdue} 个、未到截止 {not_due.height} 个)" if not_due.height else ""
+    split = f"（其中已逾期 {overdue} 个、未到截止 {not_due.height} 个）" if not_due.height else ""
     row = _line(
         ws,
         row,
-        f"本轮次({b.round},截止日期 {chinese_date(c.due_date)}{when})应报送单位 {c.expected} 个,"
-        f"已报送 {reported} 个(其中按时 {b.on_time} 个、迟报 {b.late} 个),未报送 {b.missing} 个{split},"
-        f"报送率 {_percent_text(c.rate)}。各类单位情况见“{KIND_SHEET}”,各单位情况见“{DETAIL_SHEET}”。",
+        f"本轮次（{b.round}，截止日期 {chinese_date(c.due_date)}{when}）应报送单位 {c.expected} 个，"
+        f"已报送 {reported} 个（其中按时 {b.on_time} 个、迟报 {b.late} 个），未报送 {b.missing} 个{split}，"
+        f"报送率 {_percent_text(c.rate)}。各类单位情况见“{KIND_SHEET}”，各单位情况见“{DETAIL_SHEET}”。",
     )
     fields = [
         ("序号", 1, None),
@@ -214,10 +214,10 @@ def _write_main(ws, book, b: Bulletin, office: str, seal: str) -> dict[str, int]
     row = _line(
         ws,
         row,
-        f"截至本季度末,监测指标 {total} 个:进度正常 {greens} 个、稍缓(落后序时进度不超过 10%){yellows} 个、"
-        f"滞后 {reds} 个;本期未报/未审核 {unreported} 个,不计入滞后。只计入办公室审核通过的本季度数据。"
+        f"截至本季度末，监测指标 {total} 个：进度正常 {greens} 个、稍缓（落后序时进度不超过 10%）{yellows} 个、"
+        f"滞后 {reds} 个；本期未报/未审核 {unreported} 个，不计入滞后。只计入办公室审核通过的本季度数据。"
         f"各规划情况见“{PACE_SHEET}”"
-        + (f",本期未报的指标及沿用数据所属季度见“{UNREPORTED_SHEET}”。" if unreported_count else "。"),
+        + (f"，本期未报的指标及沿用数据所属季度见“{UNREPORTED_SHEET}”。" if unreported_count else "。"),
     )
     fields = [
         ("序号", 1, None),
@@ -243,7 +243,7 @@ def _write_main(ws, book, b: Bulletin, office: str, seal: str) -> dict[str, int]
         )
 
     plan_names = dict(zip(b.pace["plan"], b.pace["plan_name"], strict=True)) if b.pace.height else {}
-    row = _section(ws, row, f"三、滞后指标名单({b.red_list.height} 个)", sections)
+    row = _section(ws, row, f"三、滞后指标名单（{b.red_list.height} 个）", sections)
     fields = [
         ("序号", 1, None),
         ("指标名称", 2, None),
@@ -256,7 +256,7 @@ def _write_main(ws, book, b: Bulletin, office: str, seal: str) -> dict[str, int]
     rows = [
         [
             i,
-            f"{r['name']}({r['measure_unit']})" if r["measure_unit"] else r["name"],
+            f"{r['name']}（{r['measure_unit']}）" if r["measure_unit"] else r["name"],
             plan_names.get(r["plan"], r["plan"]),
             r["owner_name"] or "",
             r["actual"] if r["reported"] else "未报送",
@@ -269,7 +269,7 @@ def _write_main(ws, book, b: Bulletin, office: str, seal: str) -> dict[str, int]
         _, pages[RED_SHEET] = _table_sheet(
             book, RED_SHEET, f"{b.year}年第{b.quarter}季度滞后指标名单", b, office, fields, rows
         )
-        row = _line(ws, row, f"进度滞后的指标 {len(rows)} 个,名单见“{RED_SHEET}”。")
+        row = _line(ws, row, f"进度滞后的指标 {len(rows)} 个，名单见“{RED_SHEET}”。")
     else:
         row = _line(ws, row, "本季度没有进度滞后的指标。")
 
@@ -286,7 +286,7 @@ def _write_main(ws, book, b: Bulletin, office: str, seal: str) -> dict[str, int]
         rows = [
             [
                 i,
-                f"{r['name']}({r['measure_unit']})" if r["measure_unit"] else r["name"],
+                f"{r['name']}（{r['measure_unit']}）" if r["measure_unit"] else r["name"],
                 plan_names.get(r["plan"], r["plan"]),
                 r["owner_name"] or "",
                 r["actual"] if r["actual"] is not None else "无",
@@ -304,21 +304,21 @@ def _write_main(ws, book, b: Bulletin, office: str, seal: str) -> dict[str, int]
             rows,
         )
 
-    row = _section(ws, row, f"四、滞后任务({b.tasks_behind.height} 项)", sections)
+    row = _section(ws, row, f"四、滞后任务（{b.tasks_behind.height} 项）", sections)
     fields = [
         ("序号", 1, None),
         ("任务", 2, None),
         ("规划", 1, None),
         ("牵头单位", 1, None),
         ("牵头单位状态", 1, None),
-        ("进度(%)", 1, "0.#"),
+        ("进度（%）", 1, "0.#"),
         ("原因", 1, None),
     ]
     rows = []
     for i, t in enumerate(b.tasks_behind.iter_rows(named=True), start=1):
         reasons = [REASONS.get(x, x) for x in t["reasons"]]
         if t["helpers_behind"]:
-            reasons.append("配合单位滞后:" + "、".join(n or "" for n in t["helpers_behind"]))
+            reasons.append("配合单位滞后：" + "、".join(n or "" for n in t["helpers_behind"]))
         status = TaskStatus(t["lead_status"]).label if t["lead_status"] else "未报送"
         percent = t["lead_percent"] if t["lead_percent"] is not None else ""
         rows.append(
@@ -329,20 +329,20 @@ def _write_main(ws, book, b: Bulletin, office: str, seal: str) -> dict[str, int]
                 t["lead_name"] or "",
                 status,
                 percent,
-                ";".join(reasons),
+                "；".join(reasons),
             ]
         )
     if rows:
         _, pages[TASK_SHEET] = _table_sheet(
             book, TASK_SHEET, f"{b.year}年第{b.quarter}季度滞后任务", b, office, fields, rows
         )
-        row = _line(ws, row, f"进度滞后或逾期未完成的任务 {len(rows)} 项,名单见“{TASK_SHEET}”。")
+        row = _line(ws, row, f"进度滞后或逾期未完成的任务 {len(rows)} 项，名单见“{TASK_SHEET}”。")
     else:
         row = _line(ws, row, "本季度没有滞后的任务。")
     row += 1
     merged_text(ws, row, 1, NCOLS, f"{seal} {chinese_date(issued_on(b))}", height=18)
     print_setup(ws, landscape=False)
-    ws.oddFooter.center.text = "第 &P 页,共 &N 页"
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     report_margins(ws)
     for r in range(1, row + 1):
         if ws.row_dimensions[r].height is None:
@@ -369,8 +369,8 @@ def _write_detail(ws, b: Bulletin, office: str) -> int:
     title_rows(
         ws,
         f"{b.year}年第{b.quarter}季度各单位报送情况",
-        f"发文机关:{office}",
-        f"日期:{chinese_date(issued_on(b))}",
+        f"发文机关：{office}",
+        f"日期：{chinese_date(issued_on(b))}",
         ncols,
     )
     for j, width in enumerate(DETAIL_WIDTHS, start=1):
@@ -379,8 +379,8 @@ def _write_detail(ws, b: Bulletin, office: str) -> int:
     for i, u in enumerate(b.reporting.iter_rows(named=True), start=1):
         timing = TIMING_LABELS[u["timing"]]
         if u["timing"] == MISSING and u["due_date"] >= b.today:
-            timing = "未报送(未到截止)"
-        due = u["due_date"].isoformat() + ("(延期)" if u["extended"] else "")
+            timing = "未报送（未到截止）"
+        due = u["due_date"].isoformat() + ("（延期）" if u["extended"] else "")
         rows.append(
             [
                 i,
@@ -397,7 +397,7 @@ def _write_detail(ws, b: Bulletin, office: str) -> int:
     row = span_table(ws, 3, fields, rows)
     ws.freeze_panes = "A4"
     print_setup(ws, landscape=False, repeat_rows="3:3")
-    ws.oddFooter.center.text = "&A 第 &P 页,共 &N 页"
+    ws.oddFooter.center.text = "&A 第 &P 页，共 &N 页"
     report_margins(ws)
     for r in range(1, row):
         if ws.row_dimensions[r].height is None:

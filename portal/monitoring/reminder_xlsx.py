@@ -57,14 +57,14 @@ def reminder_workbook(board, missing: pl.DataFrame, office: str, scope: str | No
     title_rows(
         ws,
         f"{Quarter.parse(board.round).label}{scope or ''}调度催报名单",
-        f"发文机关:{office}",
-        f"日期:{chinese_date(board.today)}",
+        f"发文机关：{office}",
+        f"日期：{chinese_date(board.today)}",
         ncols,
     )
     soon = board.due_soon.height
     counts = (
-        f"本轮截止日期 {chinese_date(board.due_date)};应报 {board.expected} 个单位,已报送 {board.reported} 个,"
-        f"未报送或被退回待重报 {board.missing.height} 个(其中三天内到期或已逾期 {soon} 个)。"
+        f"本轮截止日期 {chinese_date(board.due_date)}；应报 {board.expected} 个单位，已报送 {board.reported} 个，"
+        f"未报送或被退回待重报 {board.missing.height} 个（其中三天内到期或已逾期 {soon} 个）。"
     )
     merged_text(ws, 3, 1, ncols, counts, height=20)
     style_header(ws, HEADER_ROW, HEADERS, WIDTHS)
@@ -74,11 +74,11 @@ def reminder_workbook(board, missing: pl.DataFrame, office: str, scope: str | No
         ws.row_dimensions[row].height = ROW_POINTS
         row += 1
     if missing.is_empty():
-        merged_text(ws, row, 1, ncols, "无:应报单位均已报送。")
+        merged_text(ws, row, 1, ncols, "无：应报单位均已报送。")
         row += 1
     ws.freeze_panes = ws.cell(row=HEADER_ROW + 1, column=1)
     print_setup(ws, landscape=False, repeat_rows=f"{HEADER_ROW}:{HEADER_ROW}")
-    ws.oddFooter.center.text = "第 &P 页,共 &N 页"
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     report_margins(ws)
     for r in range(1, row):
         if ws.row_dimensions[r].height is None:

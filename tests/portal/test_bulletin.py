@@ -80,22 +80,23 @@ def test_bulletin_workbook_has_the_text_then_one_sheet_per_table_and_native_char
     main = wb[MAIN_SHEET]
     texts = _texts(main)
     assert main["A1"].value == "2025年第4季度科技创新任务调度情况通报"
-    assert main["A2"].value == "发文机关:长江中游城市群科技创新工作领导小组办公室"
+    assert main["A2"].value == "发文机关：长江中游城市群科技创新工作领导小组办公室"
     assert [t for t in texts if t.startswith(("一、", "二、", "三、", "四、"))] == [
         "一、报送情况",
         "二、指标进度",
-        "三、滞后指标名单(2 个)",
-        "四、滞后任务(2 项)",
+        "三、滞后指标名单（2 个）",
+        "四、滞后任务（2 项）",
     ]
     assert any(
-        "应报送单位 3 个,已报送 2 个(其中按时 2 个、迟报 0 个),未报送 1 个,报送率 66.7%" in t for t in texts
+        "应报送单位 3 个，已报送 2 个（其中按时 2 个、迟报 0 个），未报送 1 个，报送率 66.7%" in t
+        for t in texts
     )
-    assert f"进度滞后的指标 2 个,名单见“{RED_SHEET}”。" in texts
+    assert f"进度滞后的指标 2 个，名单见“{RED_SHEET}”。" in texts
     assert "任务T1" not in texts  # the tables are on their own sheets, not in the text
     # I5's value is 2025Q3's, carried over: marked with its quarter, never counted as behind
     assert [c.value for c in wb[UNREPORTED_SHEET][4]][:7] == [
         1,
-        "指标I5(个)",
+        "指标I5（个）",
         None,
         "规划P",
         "高新园区",
@@ -111,7 +112,7 @@ def test_bulletin_workbook_has_the_text_then_one_sheet_per_table_and_native_char
     # the task as the plan writes it and the plan's name, never their codes (#17)
     assert "任务T1" in tasks and "T1 任务T1" not in tasks and "P" not in tasks
     assert wb[RED_SHEET]["G3"].value == "序时进度" and "P" not in _texts(wb[RED_SHEET])
-    assert "进度滞后;配合单位滞后:科技局" in tasks and "逾期未完成" in tasks
+    assert "进度滞后；配合单位滞后：科技局" in tasks and "逾期未完成" in tasks
     kinds = {
         r[1].value: [c.value for c in r[2:7]]
         for r in wb[KIND_SHEET].iter_rows()
@@ -153,7 +154,7 @@ def test_bulletin_text_that_looks_like_a_formula_stays_text(portal_home):
         for c in row
         if isinstance(c.value, str) and "HYPERLINK" in c.value
     ]
-    assert {c.value for c in cells} == {EVIL, "进度滞后;配合单位滞后:" + EVIL}
+    assert {c.value for c in cells} == {EVIL, "进度滞后；配合单位滞后：" + EVIL}
     assert all(c.data_type == "s" for c in cells)
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         sheets = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/sheet"))
@@ -185,16 +186,16 @@ def test_the_demo_bulletin_is_written_by_the_cli_and_prints_on_the_planned_pages
     assert done.returncode == 0, done.stderr.decode()
     message = done.stderr.decode()
     # nothing is reported yet: no indicator is 滞后 for want of a value (issue #17: 本期未报 is listed apart)
-    assert "应报 56 个单位,按时 0、迟报 0、未报送 56;滞后指标 0 个,滞后任务 0 项" in message
+    assert "应报 56 个单位，按时 0、迟报 0、未报送 56；滞后指标 0 个，滞后任务 0 项" in message
     planned = int(re.search(r"A4 共 (\d+) 页", message)[1])
     detail = load_workbook(out)[DETAIL_SHEET]
     # an open round: not one unit is counted as failing before its due date (#17)
     book = load_workbook(out)
-    assert any("未报送 56 个(其中已逾期 0 个、未到截止 56 个)" in t for t in _texts(book[MAIN_SHEET]))
+    assert any("未报送 56 个（其中已逾期 0 个、未到截止 56 个）" in t for t in _texts(book[MAIN_SHEET]))
     total = next(r for r in book[KIND_SHEET].iter_rows(values_only=True) if r[1] == "合计")
     assert total[2:7] == (56, 0, 0, 0, 56)
     assert detail.max_row == 3 + 56 and {detail.cell(row=r, column=8).value for r in range(4, 60)} == {
-        "未报送(未到截止)"
+        "未报送（未到截止）"
     }
     assert pdf_pages(to_pdf(out)) == planned
 

@@ -224,7 +224,7 @@ def test_the_missing_list_export_opens_is_print_ready_and_keeps_formula_text_as_
     data = export_missing_list(rounds_portal, OFFICE, "2025Q3")
     ws = openpyxl.load_workbook(io.BytesIO(data))[SHEET]
     assert ws["A1"].value == "2025年第三季度调度催报名单"
-    assert "已报送 4 个,未报送或被退回待重报 3 个(其中三天内到期或已逾期 2 个)" in ws["A3"].value
+    assert "已报送 4 个，未报送或被退回待重报 3 个（其中三天内到期或已逾期 2 个）" in ws["A3"].value
     header = [c.value for c in ws[HEADER_ROW]]
     assert header == ["序号", "单位名称", "单位类型", "报送状态", "联系人", "联系电话", "分管领导"] + [
         "截止日期",

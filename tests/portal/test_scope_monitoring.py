@@ -155,7 +155,7 @@ def test_an_upper_office_reads_the_cities_below_it_and_nothing_of_the_others(dem
 
 def test_the_missing_list_of_a_city_office_names_it_and_lists_only_its_units(demo_portal, jzkf):
     book = missing_list_book(demo_portal, jzkf, ROUND)
-    assert f"发文机关:{JZKF_NAME}" in _sheet_text(book.data)
+    assert f"发文机关：{JZKF_NAME}" in _sheet_text(book.data)
     sheet = openpyxl.load_workbook(io.BytesIO(book.data))[SHEET]
     listed = [r[1] for r in sheet.iter_rows(min_row=HEADER_ROW + 1, values_only=True) if r[1]]
     owing = completion_board(demo_portal, jzkf, ROUND).missing
@@ -186,7 +186,7 @@ def test_a_bulletin_across_plans_is_issued_by_the_nearest_office_above_them(demo
     assert XSSS_NAME in text and "抄送：湖北省推进科技创新领导小组办公室。" in text
     b, book = bulletin_book(demo_portal, xsss, ROUND)
     assert set(b.pace["plan"]) == {"XY", "XYKX", "SY"}
-    assert f"发文机关:{XSSS_NAME}" in _sheet_text(book.data)
+    assert f"发文机关：{XSSS_NAME}" in _sheet_text(book.data)
 
 
 def test_the_platforms_bulletin_of_every_plan_is_issued_by_the_root_office(demo_portal):
@@ -206,7 +206,7 @@ def test_a_numbered_office_prints_its_doc_prefix_and_its_seal_text(demo_portal):
     assert f"{JZKF_NAME}　　　　" in text  # 印发 line: the office's name
     book = bulletin_book(demo_portal, OFFICE, ROUND, "JZ")[1]
     sheet = _sheet_text(book.data)
-    assert f"发文机关:{JZKF_NAME}" in sheet and "荆州经开区创新创业服务中心（印） 2025年" in sheet
+    assert f"发文机关：{JZKF_NAME}" in sheet and "荆州经开区创新创业服务中心（印） 2025年" in sheet
 
 
 # ----------------------------------------------------------------------------- reminders

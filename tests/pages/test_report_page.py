@@ -207,6 +207,14 @@ def test_the_page_says_yellow_cells_and_the_real_upload_limit_for_xlsx_only(site
     assert any(limit in c and ".xlsx" in c and "xls、" not in c and "xlsm" not in c for c in captions)
 
 
+def _changed(site) -> bytes:
+    """A corrected file: one value changed, so it is never the returned file's bytes again (two
+    templates built in the same second are byte-identical)."""
+    template = _template(site)
+    code = next(iter(template_rows(template)["indicator_values"]))
+    return fill_valid(template, indicators={code: 4321})
+
+
 def test_after_a_return_the_clerk_sees_why_who_and_when_until_a_new_upload(site):
     first = wf.upload(site, REPORTER, UNIT, "2025Q3", "v1.xlsx", fill_valid(_template(site)))
     assert wf.review_submission(site, OFFICE, first.submission_id, wf.RETURN, "请补充数据来源").ok
@@ -215,7 +223,7 @@ def test_after_a_return_the_clerk_sees_why_who_and_when_until_a_new_upload(site)
     (who,) = _rows(site, "SELECT display_name FROM users WHERE username = 'office1'")[0]
     assert f"办公室 {who} 于 2025-10-10" in banner and "退回了第 1 版" in banner
     assert "退回原因：请补充数据来源。" in banner
-    at = _upload(at, "v2.xlsx", fill_valid(_template(site)))
+    at = _upload(at, "v2.xlsx", _changed(site))
     assert not [t for t in texts(at.error) if "退回原因" in t]
 
 
@@ -223,7 +231,7 @@ def test_evidence_is_carried_to_the_resubmission_and_the_clerk_is_told(site):
     first = wf.upload(site, REPORTER, UNIT, "2025Q3", "v1.xlsx", fill_valid(_template(site)))
     assert wf.upload_evidence(site, REPORTER, first.submission_id, "现场照片.png", _png()).ok
     assert wf.review_submission(site, OFFICE, first.submission_id, wf.RETURN, "请补充").ok
-    at = _upload(report_page(), "v2.xlsx", fill_valid(_template(site)))
+    at = _upload(report_page(), "v2.xlsx", _changed(site))
     assert any("已沿用上一版的 1 份佐证材料" in t for t in texts(at.success))
     assert list(_frame(at, "report_history")["佐证材料数"]) == [1, 1]
     at = at.button(key="report_evidence_remove").click().run()

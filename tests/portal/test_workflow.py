@@ -492,7 +492,10 @@ def test_evidence_follows_the_returned_version_into_the_resubmission_unless_remo
     kept = wf.upload_evidence(demo_portal, REPORTER, first, "现场照片.png", _image("PNG"))
     assert kept.ok, kept.message
     assert wf.review_submission(demo_portal, OFFICE, first, wf.RETURN, "请补充").ok
-    second = wf.upload(demo_portal, REPORTER, UNIT, ROUND, "v2.xlsx", fill_valid(_template(demo_portal)))
+    changed = {_first_indicator(demo_portal, first): 4321}  # not the returned file's bytes again
+    second = wf.upload(
+        demo_portal, REPORTER, UNIT, ROUND, "v2.xlsx", fill_valid(_template(demo_portal), changed)
+    )
     assert second.ingest.carried_evidence == 1
     assert "已沿用上一版的 1 份佐证材料" in second.summary
     carried = wf.list_evidence(demo_portal, REPORTER, second.submission_id)
@@ -540,7 +543,9 @@ def test_a_returned_unit_is_told_who_returned_it_when_and_why_until_it_uploads_a
     info = wf.report_round(demo_portal, REPORTER, UNIT)
     assert info.returned is not None
     assert "退回了第 1 版" in info.returned and "退回原因：数据来源不清。逐项意见 1 条" in info.returned
-    _accepted(demo_portal)
+    # the corrected file (a changed value: a byte-identical file, built in the same second as the
+    # first, would be the returned upload again, not a new version)
+    _accepted(demo_portal, **{_first_indicator(demo_portal, sid): 4321})
     assert wf.report_round(demo_portal, REPORTER, UNIT).returned is None
 
 

@@ -374,7 +374,10 @@ def _write_instructions(ws: Worksheet, ctx: TemplateContext, styles: CellStyles)
         ("调度轮次", f"{round_label(ctx.round)}({ctx.round})"),
         ("截止日期", _date_text(ctx.due_date)),
         ("涉及规划", "\n".join(ctx.plans) or "—"),
-        ("填报内容", f"指标 {n_ind} 个（“{INDICATOR_SHEET.name}”表），任务 {n_task} 项（“{TASK_SHEET.name}”表）"),
+        (
+            "填报内容",
+            f"指标 {n_ind} 个（“{INDICATOR_SHEET.name}”表），任务 {n_task} 项（“{TASK_SHEET.name}”表）",
+        ),
         ("联系方式", ctx.office_contact),
         ("模板生成时间", ctx.generated_at.strftime("%Y-%m-%d %H:%M")),
         ("模板版本", ctx.template_version),

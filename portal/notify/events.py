@@ -1,8 +1,8 @@
 """Events into the outbox, on the event's own connection and inside its transaction.
 
-The review and extension use cases call `review_decided` / `extension_granted` as one line just
-before they commit: the message is stored if and only if the decision is. Nothing here talks to a
-server; `portal outbox send` (portal.notify.sender) delivers later.
+The review and extension use cases call `review_decided` / `extension_granted` /
+`extension_revoked` as one line just before they commit: the message is stored if and only if the
+decision is. Nothing here talks to a server; `portal outbox send` (portal.notify.sender) delivers later.
 """
 
 from __future__ import annotations
@@ -93,5 +93,29 @@ def extension_granted(
         "extension",
         round_code,
         lambda _u, name: messages.extension(name, round_code, old_due, due, reason, settings.portal_url),
+    )
+    return outbox.enqueue(con, found, settings.now())
+
+
+def extension_revoked(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    extension_id: int,
+    round_code: str,
+    unit: str,
+    revoked_due: dt.date,
+    reason: str,
+) -> int:
+    """Queue 延期撤销 (the due date is the round's again) to the unit; returns messages queued."""
+    due = rounds.get(con, round_code).due_date
+    found, _ = unit_messages(
+        con,
+        [unit],
+        lambda u: f"extension-revoked/{extension_id}",
+        "extension_revoked",
+        round_code,
+        lambda _u, name: messages.extension_revoked(
+            name, round_code, revoked_due, due, reason, settings.portal_url
+        ),
     )
     return outbox.enqueue(con, found, settings.now())

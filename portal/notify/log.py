@@ -21,6 +21,7 @@ EVENT_LABELS = {
     "returned": "退回修改",
     "approved": "审核通过",
     "extension": "延期批准",
+    "extension_revoked": "延期撤销",
     "digest": "每周汇总",
 }
 

@@ -98,6 +98,17 @@ def extension(unit_name: str, round_code: str, old_due: dt.date, due: dt.date, r
     return subject, body
 
 
+def extension_revoked(
+    unit_name: str, round_code: str, revoked_due: dt.date, due: dt.date, reason: str, url: str
+):
+    subject = f"【延期撤销】{_round(round_code)}调度报送截止日期恢复为{_date(due)}"
+    body = (
+        f"{unit_name}：\n办公室已撤销贵单位{_round(round_code)}调度报送的延期（原延至{_date(revoked_due)}），"
+        f"截止日期恢复为{_date(due)}。理由：{reason.strip()}。如有疑问请联系办公室。\n" + _footer(url)
+    )
+    return subject, body
+
+
 def digest(
     office_name: str,
     round_code: str,

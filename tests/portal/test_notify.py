@@ -13,7 +13,7 @@ from portal.notify import log as notify_log
 from portal.notify.remind import remind
 from portal.notify.sender import LEASE, backoff, send_outbox
 from portal.registry import admin
-from portal.reporting.review import APPROVE, RETURN, ItemComment, grant_extension, review
+from portal.reporting.review import APPROVE, RETURN, ItemComment, grant_extension, review, revoke_extension
 from portal.reporting.submissions import ingest
 from tests.actors import OFFICE, reporter
 from tests.conftest import run_cli
@@ -151,6 +151,22 @@ def test_approval_and_an_extension_each_reach_the_unit_once(_demo_home, demo_por
     assert "审核通过" in approved["Subject"]
     [extended] = smtp.to("jzkf-yqb@example.org")
     assert "2025年10月30日" in extended["Subject"] and "系统故障" in extended.get_content()
+
+
+def test_a_revoked_extension_tells_the_unit_its_due_date_is_the_rounds_again(demo_portal, smtp):
+    portal = _portal(demo_portal.settings.home, smtp)
+    granted = grant_extension(portal, OFFICE, ROUND, "JZKF-YQB", dt.date(2025, 10, 30), "系统故障")
+    revoke_extension(portal, OFFICE, granted.id, "故障已排除")
+    send_outbox(portal, OFFICE)
+    send_outbox(portal, OFFICE)
+
+    extended, revoked = smtp.to("jzkf-yqb@example.org")
+    assert "延期批准" in extended["Subject"]
+    assert "延期撤销" in revoked["Subject"] and DUE_TEXT in revoked["Subject"]
+    body = revoked.get_content()
+    assert "原延至2025年10月30日" in body and "故障已排除" in body
+    [row] = [r for r in notify_log.outbox_rows(portal) if r["event"] == "extension_revoked"]
+    assert row["state"] == "sent"
 
 
 # ----------------------------------------------------------------------------- sending

@@ -7,9 +7,10 @@ the driver), install.sh puts it into a fresh venv, `portal init --demo` fills th
 
 Measured once (2 cores shared with other engineers' test runs, load average 17–23; BENCHMARKS.md
 "Offline install bundle"): 66 wheels, 259 MB. Build 27–38 s wall / 6–8 s CPU with a warm wheel cache
-(95 s / 23 s cold). In the namespace: install 374 s wall / 43 s CPU, `portal init --demo` (full fill)
-319 s / 69 s, `portal serve` healthy after 7 s; the missing-wheel test 30 s. About 2.5 CPU-minutes
-in all, so roughly 1–2 minutes more of CI wall time on its 2 cores.
+(95 s / 23 s cold). In the namespace: install 247–374 s wall / 43–45 s CPU, `portal init --demo`
+(full fill) 319–328 s / 69–73 s, `portal serve` healthy after 7–8 s; the missing-wheel test 30–35 s.
+The module took 11–13 min wall here but about 2.5 CPU-minutes, so roughly 1–2 minutes more of
+CI wall time on its 2 cores.
 """
 
 from __future__ import annotations

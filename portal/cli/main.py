@@ -589,16 +589,24 @@ def cmd_accounts_scope(args) -> int:
 
 
 def cmd_remind(args) -> int:
+    from portal.monitoring.status import asked_round
     from portal.notify.channels import shown_address
-    from portal.notify.remind import remind
+    from portal.notify.remind import RoundNotOpen, remind
     from schemas.quarters import RoundCodeError
     from warehouse.views import UnknownRound
 
     portal = Portal.open(args.home)
+    code = args.round or asked_round(portal, None)
     try:
-        result = remind(portal, _sender(portal, args), args.round, dry_run=args.dry_run)
+        result = remind(portal, _sender(portal, args), code, dry_run=args.dry_run)
     except (RoundCodeError, UnknownRound) as exc:
-        raise UsageError(str(exc)) from exc
+        if args.round:
+            raise UsageError(str(exc)) from exc
+        return _nothing_to_remind(args, code, str(exc))
+    except RoundNotOpen as exc:
+        if args.round:
+            raise
+        return _nothing_to_remind(args, code, exc.message)
     rows = [
         {
             "event": m.event,
@@ -624,6 +632,23 @@ def cmd_remind(args) -> int:
         print(f"无联系方式  {unit} {name}：请在责任单位中填写电子邮箱或群机器人地址。")
     verb = "将排队" if args.dry_run else "已排队"
     print(f"{result.round}：{verb}新通知 {result.new} 条，无联系方式的单位 {len(result.unreachable)} 个。")
+    return EXIT_OK
+
+
+def _nothing_to_remind(args, code: str, why: str) -> int:
+    """A daily timer runs `portal remind` without --round: between rounds that is no failure."""
+    if args.json:
+        out = {
+            "round": code,
+            "dry_run": args.dry_run,
+            "new": 0,
+            "messages": [],
+            "unreachable": [],
+            "note": why,
+        }
+        print(json.dumps(out, ensure_ascii=False, indent=1))
+    else:
+        print(f"未指定 --round，按当前填报的季度 {code}：{why}")
     return EXIT_OK
 
 
@@ -1183,7 +1208,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_accounts_scope)
 
     p = sub.add_parser("remind", help="为一个轮次排队催报和逾期提醒、各办公室的每周汇总(由 outbox send 发送)")
-    p.add_argument("--round", required=True, help="轮次代码,如 2025Q3")
+    p.add_argument(
+        "--round",
+        help="轮次代码，如 2025Q3（默认为当前填报的季度；它不在填报中时不排队，退出码 0，便于每天定时运行）",
+    )
     p.add_argument("--dry-run", action="store_true", help="只列出将要排队的通知,不写入")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.add_argument("--user", help=SENDER_HELP)

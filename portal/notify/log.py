@@ -22,6 +22,8 @@ EVENT_LABELS = {
     "approved": "审核通过",
     "extension": "延期批准",
     "digest": "每周汇总",
+    "problem_assigned": "问题交办",
+    "problem_returned": "问题退回",
 }
 
 

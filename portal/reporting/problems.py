@@ -573,3 +573,12 @@ def assignable_units(portal: Portal, actor, plan: str) -> list[tuple[str, str]]:
     with portal.warehouse.connect() as con:
         active = lookups.active_units(con)
     return [(code, name) for code, name in active if units is None or code in units]
+
+
+def plan_choices(portal: Portal, actor, act: bool = False) -> list[tuple[str, str]]:
+    """(code, name) of the plans the 问题整改 page offers: those read, or with `act` those the
+    office may take problems up in."""
+    plans = visible_plans(actor, "problem.manage" if act else "problem.view")
+    with portal.warehouse.connect() as con:
+        every = lookups.plans(con)
+    return [(code, name) for code, name in every if plans is None or code in plans]

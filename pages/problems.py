@@ -20,7 +20,9 @@ portal, account = web.portal(), web.account()
 st.title(L.PAGE_PROBLEMS)
 web.show_flash()
 unit_account = grant(account.role, "problem.answer") is not Grant.NO
-manages = allowed(account, "problem.manage")
+# The plans this account takes problems up in (none for a unit, an evaluator, an office above)
+own = dict(pb.plan_choices(portal, account, act=True)) if allowed(account, "problem.manage") else {}
+manages = bool(own)
 today = portal.settings.today()
 plan = None  # an office's plan filter (a unit sees its own items)
 
@@ -153,8 +155,9 @@ with tabs[0]:
 
 if manages:
     with tabs[1]:
-        offered = pb.candidates(portal, account, plan=plan)
-        offered = offered.filter(offered["problem_id"].is_null())
+        offered = pb.candidates(portal, account)  # the plans it acts on; an upper office's pick shows none
+        wanted = [plan] if plan else list(own)
+        offered = offered.filter(offered["problem_id"].is_null() & offered["plan"].is_in(wanted))
         if offered.is_empty():
             st.info(L.PROBLEMS_SOURCES_NONE)
         else:
@@ -182,31 +185,29 @@ if manages:
                 ),
             )
     with tabs[2]:
-        own = dict(pb.plan_choices(portal, account, act=True))
-        if own:
-            new_plan = st.selectbox(
-                L.PROBLEMS_PLAN, list(own), format_func=lambda c: f"{c} {own[c]}", key="problems_new_plan"
-            )
-            units = dict(pb.assignable_units(portal, account, new_plan))
-            st.selectbox(
-                L.PROBLEMS_NEW_UNIT,
-                list(units),
-                format_func=lambda c: f"{c} {units[c]}",
-                key="problems_new_unit",
-            )
-            st.text_input(L.PROBLEMS_NEW_TITLE, key="problems_new_title")
-            st.text_area(L.PROBLEMS_TEXT, key="problems_new_text")
-            st.text_input(L.PROBLEMS_NEW_SOURCE, key="problems_new_source")
-            st.button(
-                L.PROBLEMS_NEW_SAVE,
-                key="problems_new_save",
-                type="primary",
-                on_click=lambda: _run(
-                    pb.add_by_hand,
-                    new_plan,
-                    st.session_state.get("problems_new_unit"),
-                    st.session_state.get("problems_new_title", ""),
-                    st.session_state.get("problems_new_text", ""),
-                    st.session_state.get("problems_new_source", ""),
-                ),
-            )
+        new_plan = st.selectbox(
+            L.PROBLEMS_PLAN, list(own), format_func=lambda c: f"{c} {own[c]}", key="problems_new_plan"
+        )
+        units = dict(pb.assignable_units(portal, account, new_plan))
+        st.selectbox(
+            L.PROBLEMS_NEW_UNIT,
+            list(units),
+            format_func=lambda c: f"{c} {units[c]}",
+            key="problems_new_unit",
+        )
+        st.text_input(L.PROBLEMS_NEW_TITLE, key="problems_new_title")
+        st.text_area(L.PROBLEMS_TEXT, key="problems_new_text")
+        st.text_input(L.PROBLEMS_NEW_SOURCE, key="problems_new_source")
+        st.button(
+            L.PROBLEMS_NEW_SAVE,
+            key="problems_new_save",
+            type="primary",
+            on_click=lambda: _run(
+                pb.add_by_hand,
+                new_plan,
+                st.session_state.get("problems_new_unit"),
+                st.session_state.get("problems_new_title", ""),
+                st.session_state.get("problems_new_text", ""),
+                st.session_state.get("problems_new_source", ""),
+            ),
+        )

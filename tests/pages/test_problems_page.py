@@ -6,7 +6,9 @@ from apptest_support import PEOPLE, UNIT, audit, page, signed_in, texts
 
 from portal.core import labels as L
 from portal.reporting import problems as pb
+from schemas.enums import Role
 from tests.actors import OFFICE
+from tests.conftest import account_in
 from tests.e2e.test_chinese_only_in_browser import english_words
 from tests.portal.test_problems import DUE, _reported
 
@@ -92,3 +94,25 @@ def test_the_page_speaks_chinese_and_shows_user_text_plain(site, username):
         assert any("\\*\\*加粗\\*\\*" in m for m in texts(at.markdown))
     else:  # another unit's sign-off account: none of its unit's items
         assert texts(at.info) == [L.PROBLEMS_NONE]
+
+
+def test_an_office_takes_up_a_problem_of_its_own_and_the_office_above_only_reads_it(site):
+    office = problems_page("office1")
+    office.selectbox(key="problems_new_plan").set_value("JZ")
+    office = office.run()
+    office.selectbox(key="problems_new_unit").set_value(UNIT)
+    office.text_input(key="problems_new_title").input("众创空间台账缺失")
+    office.text_area(key="problems_new_text").input("问诊发现在孵企业台账缺失。")
+    office.text_input(key="problems_new_source").input("2025年三季度问诊")
+    office = office.button(key="problems_new_save").click().run()
+    assert any("已立项" in s for s in texts(office.success)), texts(office.error)
+    [pid] = pb.list_problems(site, OFFICE)["problem_id"].to_list()
+
+    account_in(site, "office_hb", Role.OFFICE_REVIEWER, offices=["HB"], platform=False)
+    upper = problems_page("office_hb")
+    assert upper.selectbox(key="problems_pick").value == pid
+    assert [t.label for t in upper.tabs] == [
+        L.PROBLEMS_TAB_LIST
+    ]  # nothing to take up: it acts on no plan below
+    assert not [b for b in upper.button if b.key in ("problems_assign", "problems_close", "problems_return")]
+    assert "2025年三季度问诊" in "".join(texts(upper.caption))

@@ -93,7 +93,7 @@ with tabs[0]:
             charts.problems_table(board.items, shown), hide_index=True, width="stretch", key="problems_table"
         )
         titles = {
-            r["problem_id"]: f"{r['problem_id']} · {r['problem_title']} · {r['state_label']}"
+            r["problem_id"]: f"{r['problem_id']} · {r['problem_title']}"
             for r in board.items.iter_rows(named=True)
         }
         pid = st.selectbox(L.PROBLEMS_PICK, list(titles), format_func=titles.get, key="problems_pick")

@@ -57,13 +57,15 @@ def insert_event(con: duckdb.DuckDBPyConnection, row: dict) -> int:
     return _insert(con, "problem_events", EVENT_COLUMNS, row)
 
 
-def problems(con: duckdb.DuckDBPyConnection, today: dt.date) -> pl.DataFrame:
-    """Every item with its current state, assignee, due date, latest answer and `overdue` on `today`."""
-    return con.sql(query("problems"), params=[today]).pl()
+def problems(con: duckdb.DuckDBPyConnection, today: dt.date, problem_id: int | None = None) -> pl.DataFrame:
+    """Every item (or the one `problem_id`) with its current state, assignee, due date, latest
+    answer and `overdue` on `today`."""
+    one = None if problem_id is None else int(problem_id)
+    return con.sql(query("problems"), params=[one, one, one, one, today]).pl()
 
 
 def problem(con: duckdb.DuckDBPyConnection, problem_id: int, today: dt.date) -> dict | None:
-    rows = problems(con, today).filter(pl.col("problem_id") == int(problem_id)).to_dicts()
+    rows = problems(con, today, problem_id).to_dicts()
     return rows[0] if rows else None
 
 

@@ -508,7 +508,7 @@ def problem(portal: Portal, actor, problem_id: int) -> dict:
     """One item as `list_problems` shows it, with its source (submission, task, round)."""
     with portal.warehouse.connect() as con:
         item = _checked(con, portal, actor, "problem.view", problem_id)
-        frame = store.problems(con, portal.settings.today()).filter(pl.col("problem_id") == int(problem_id))
+        frame = store.problems(con, portal.settings.today(), problem_id)
     shown = _labelled(frame).select(LIST_COLUMNS).rename(_OUT).to_dicts()[0]
     return shown | {k: item[k] for k in ("source_submission", "source_task", "task_title", "source_round")}
 

@@ -1,14 +1,14 @@
 -- 问题库: every item with its current state, assignee and due date (those of its last event), the
 -- latest answer, and whether it is overdue on the given day (due date passed, not 销号).
--- Parameter: today (DATE).
+-- Parameters, in order: one item's id, or NULL for every item (four times); today (DATE).
 WITH last AS (
-    SELECT * FROM problem_events
+    SELECT * FROM problem_events WHERE (? IS NULL OR problem_id = ?)
     QUALIFY row_number() OVER (PARTITION BY problem_id ORDER BY id DESC) = 1
 ),
 answers AS (
     SELECT problem_id, text AS last_answer, happened_at AS answered_at, evidence_name AS last_evidence,
            id AS answer_event
-    FROM problem_events WHERE step = 'answer'
+    FROM problem_events WHERE step = 'answer' AND (? IS NULL OR problem_id = ?)
     QUALIFY row_number() OVER (PARTITION BY problem_id ORDER BY id DESC) = 1
 )
 SELECT p.id AS problem_id, p.plan, p.unit, u.name AS unit_name, p.title, p.text,

@@ -2,7 +2,8 @@
 account may not do it), 2 usage error.
 
 Commands that record a decision (`registry import`, `ingest`, `review`, `signoff`, `bonus add/withdraw`,
-`assessment publish/finalize/reopen`, `objection add/answer`, and `deduction`, `veto`, `qualitative`,
+`assessment publish/finalize/reopen`, `objection add/answer`, `problem add/assign/answer/close/return`
+(portal/cli/problems.py), and `deduction`, `veto`, `qualitative`,
 `selfscore` of portal/cli/entries.py) act as
 a named account: `--user NAME` must be an existing, active account whose role may do it, and each
 calls the same checked use case as the web page. The audit line's actor then reads
@@ -1146,6 +1147,10 @@ def build_parser() -> argparse.ArgumentParser:
     from portal.cli.entries import add_entry_commands  # here: it imports this module's helpers
 
     add_entry_commands(sub)  # portal deduction | veto | qualitative | selfscore
+
+    from portal.cli.problems import add_problem_commands
+
+    add_problem_commands(sub)  # portal problem add | assign | answer | close | return | list
 
     p = sub.add_parser("status", help="查看一个轮次的报送情况和催报名单")
     p.add_argument("--round", help="轮次代码,如 2025Q3(默认为当前填报的季度)")

@@ -119,3 +119,26 @@ def extension_revoked(
         ),
     )
     return outbox.enqueue(con, found, settings.now())
+
+
+def problem_step(
+    con: duckdb.DuckDBPyConnection, settings: Settings, item: dict, event_id: int, step: str, text: str
+) -> int:
+    """Queue 问题交办 (`step` "assign") or 问题退回 ("return") to the item's assignee; returns
+    messages queued. `item` is the item as it is after the step (assignee, due_date, title, text)."""
+    due, url = item["due_date"], settings.portal_url
+    if step == "assign":
+        event = "problem_assigned"
+
+        def words(_unit, name):
+            return messages.problem_assigned(name, item["problem_id"], item["title"], item["text"], due, url)
+    else:
+        event = "problem_returned"
+
+        def words(_unit, name):
+            return messages.problem_returned(name, item["problem_id"], item["title"], text, due, url)
+
+    found, _ = unit_messages(
+        con, [item["assignee"]], lambda u: f"{event}/{item['problem_id']}/{event_id}", event, None, words
+    )
+    return outbox.enqueue(con, found, settings.now())

@@ -23,6 +23,8 @@ EVENT_LABELS = {
     "extension": "延期批准",
     "extension_revoked": "延期撤销",
     "digest": "每周汇总",
+    "problem_assigned": "问题交办",
+    "problem_returned": "问题退回",
 }
 
 

@@ -129,3 +129,23 @@ def digest(
         "请登录平台查看催报名单和审核队列。",
     ]
     return subject, "\n".join(lines) + "\n" + _footer(url)
+
+
+def problem_assigned(unit_name: str, problem_id: int, title: str, text: str, due: dt.date, url: str):
+    subject = f"【问题交办】请于{_date(due)}前反馈：{title}"
+    body = (
+        f"{unit_name}：\n办公室将以下问题交办贵单位（问题编号 {problem_id}），请于{_date(due)}前"
+        f"登录平台“问题整改”页答复整改情况，可附佐证材料。\n问题：{title}\n情况：{text.strip()}\n"
+        + _footer(url)
+    )
+    return subject, body
+
+
+def problem_returned(unit_name: str, problem_id: int, title: str, reason: str, due: dt.date | None, url: str):
+    when = f"请于{_date(due)}前" if due else "请尽快"
+    subject = f"【问题退回】问题编号 {problem_id} 的答复被退回：{title}"
+    body = (
+        f"{unit_name}：\n贵单位对问题“{title}”（问题编号 {problem_id}）的答复已被办公室退回，"
+        f"退回理由：{reason.strip()}。{when}登录平台“问题整改”页重新答复。\n" + _footer(url)
+    )
+    return subject, body

@@ -14,7 +14,7 @@ from polars.testing import assert_frame_equal
 from portal.monitoring import dashboards as d
 from portal.monitoring.rollup import SHARED_TOPICS
 from tests.actors import OFFICE
-from warehouse import rounds, views
+from warehouse import approved, rounds, views
 
 # The latest (and first) approved owner value per indicator up to a quarter, as kpi_progress.sql
 # defined it before it was made one pass: every approved value joined on both keys, then arg_max.
@@ -63,6 +63,15 @@ def _picked(frame: pl.DataFrame) -> pl.DataFrame:
         "actual_submission",
         pl.when(pl.col("base_source") == "first_approved").then(pl.col("base_round")).alias("base_round"),
     ).sort("indicator")
+
+
+def test_the_approved_values_table_equals_its_definition_after_the_demo_fill(filled_demo_portal):
+    """The demo fill approves, returns, corrects after approval and leaves uploads awaiting review and
+    sign-off: table approved_values (kept on each of those steps) equals approved_values_of()."""
+    with filled_demo_portal.warehouse.connect() as con:
+        table = approved.stored(con)
+        assert table.height > 1000
+        assert_frame_equal(table, approved.derived(con))
 
 
 def test_kpi_progress_picks_the_same_values_as_the_plain_query_in_every_round(filled_demo_portal):

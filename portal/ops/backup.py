@@ -50,6 +50,7 @@ from portal.core.context import Portal
 from portal.core.errors import PortalError
 from portal.core.outcome import Outcome
 from portal.core.permissions import require
+from warehouse import approved
 from warehouse import sessions as web_sessions
 from warehouse.db import (
     SCHEMA_VERSION,
@@ -635,6 +636,7 @@ def restore_backup(
         version = schema_version(con)
         # Everyone signs in again: the sessions in the backup were open when it was made.
         web_sessions.revoke_all(con, dt.datetime.now(dt.UTC).replace(tzinfo=None), "restore")
+        approved.rebuild(con)  # the derived table from the restored submissions, whatever made the backup
     if replaced:
         messages.append(f"原数据已移到 {replaced}。")
     if not manifest.get("includes_secret"):

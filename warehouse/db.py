@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -185,6 +186,12 @@ def incomplete(con: duckdb.DuckDBPyConnection, path: Path, thorough: bool = Fals
     return None
 
 
+# Connections the views' shared macros are defined on (warehouse.views.install_macros). Temporary
+# macros are transactional: a rollback takes back any defined inside it, so it takes the connection
+# out of the set too (the next view defines them again); a closed connection drops out by itself.
+MACROS_DEFINED: weakref.WeakSet = weakref.WeakSet()
+
+
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """BEGIN … COMMIT, or ROLLBACK and re-raise: DuckDB's commit after a failed statement stores nothing."""
@@ -192,6 +199,7 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     try:
         yield con
     except BaseException:
+        MACROS_DEFINED.discard(con)
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")

@@ -34,7 +34,9 @@ def assessed_units(con: duckdb.DuckDBPyConnection, plan: str) -> pl.DataFrame:
 
 
 def task_facts(con: duckdb.DuckDBPyConnection, plan: str, year: int) -> pl.DataFrame:
-    return _query(con, "assessment_tasks", plan=plan, year=year)
+    """Each assessed unit's tasks, in the task order within each unit."""
+    rows = _query(con, "assessment_tasks", plan=plan, year=year)
+    return rows.sort("unit", "position", maintain_order=True).drop("position")
 
 
 def reporting_facts(con: duckdb.DuckDBPyConnection, year: int, today: dt.date) -> pl.DataFrame:
@@ -130,13 +132,15 @@ def value_cells(
             params={"plan": plan},
         ).pl()
     con.register("wanted_cells", wanted.select("submission_id", "indicator").to_arrow())
+    # the range of the wanted submissions lets DuckDB skip the row groups of other years' values
+    low, high = wanted["submission_id"].min(), wanted["submission_id"].max()
     try:
         return con.sql(
             "SELECT v.submission_id, v.indicator, v.cell FROM indicator_values v "
             "JOIN indicators i ON i.code = v.indicator "
             "SEMI JOIN wanted_cells w ON w.submission_id = v.submission_id AND w.indicator = v.indicator "
-            "WHERE i.plan = $plan",
-            params={"plan": plan},
+            "WHERE i.plan = $plan AND v.submission_id BETWEEN $low AND $high",
+            params={"plan": plan, "low": low, "high": high},
         ).pl()
     finally:
         con.unregister("wanted_cells")

@@ -113,10 +113,13 @@ def _state(con, plan: str, year: int, today: dt.date) -> Lifecycle:
     )
 
 
-def lifecycle_of(portal: Portal, plan: str, year: int) -> Lifecycle:
-    """The stage of a plan's year; no permission check (callers have checked theirs)."""
-    with portal.warehouse.connect() as con:
-        return _state(con, plan, int(year), portal.settings.today())
+def lifecycle_of(portal: Portal, plan: str, year: int, con=None) -> Lifecycle:
+    """The stage of a plan's year; no permission check (callers have checked theirs). On `con`
+    when the caller has a connection open (opening one costs more than the query)."""
+    if con is None:
+        with portal.warehouse.connect() as con:
+            return _state(con, plan, int(year), portal.settings.today())
+    return _state(con, plan, int(year), portal.settings.today())
 
 
 def assert_editable(con, plan: str, year: int) -> None:
@@ -156,16 +159,18 @@ def _scheme_layers(portal: Portal, plan: str, year: int) -> list[tuple[str, str]
     return layers
 
 
-def frozen_assessment(portal: Portal, plan: str, year: int):
+def frozen_assessment(portal: Portal, plan: str, year: int, con=None):
     """The assessment of a year in 公示 or 定稿, rescored from the facts stored with its version (the
-    numbers are those published); None while the year is in 预评."""
+    numbers are those published); None while the year is in 预评. Read on `con` if given."""
     from portal.assessment.assess import Assessment  # assess builds on this module
 
-    with portal.warehouse.connect() as con:
-        life = _state(con, plan, int(year), portal.settings.today())
-        if life.stage == PRELIMINARY:
-            return None
-        doc, meta_text, blobs = store.snapshot(con, life.version_id)
+    if con is None:
+        with portal.warehouse.connect() as con:
+            return frozen_assessment(portal, plan, year, con)
+    life = _state(con, plan, int(year), portal.settings.today())
+    if life.stage == PRELIMINARY:
+        return None
+    doc, meta_text, blobs = store.snapshot(con, life.version_id)
     meta = json.loads(meta_text)
     scheme = parse_layers([tuple(layer) for layer in meta["scheme_layers"]]).scheme
     names = {f.name for f in dataclasses.fields(Facts)}

@@ -1,0 +1,191 @@
+"""The province-scale path of the annual assessment (issue 23) gives exactly what the plain one gives.
+
+The fast path: one connection for the stage and every fact; the task facts picked by arg_max over one
+integer order per column (not a struct of every column), ordered in Polars; the score lines put in
+the units' order by one integer key; each unit's lines sliced when asked for. The plain path,
+written out here, is the task query as it was (a struct arg_max, ORDER BY in SQL) and the lines
+joined to the units' positions and sorted on three keys. Compared on the filled demo (returned,
+rejected, late, corrected uploads; blank statuses) for every plan and every year of it.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from polars.testing import assert_frame_equal
+
+from portal.assessment.assess import assess, gather
+from portal.assessment.scoring import (
+    COMPONENTS,
+    Facts,
+    _maxima,
+    bonus_lines,
+    deduction_lines,
+    indicator_lines,
+    qualitative_lines,
+    round_lines,
+    score,
+    task_lines,
+)
+from tests.actors import EVALUATOR
+from warehouse import views
+
+# warehouse/sql/assessment_tasks.sql before it was made cheaper at province scale
+PLAIN_TASKS = """
+WITH assigned AS (
+    SELECT tu.unit, t.code AS task, t.number, t.title, tu.role, t.weight, t.lead_unit, t.due_year,
+           t.position, p.start_year,
+           coalesce(t.due_year, p.end_year) AS finish_year,
+           (SELECT count(*) FROM task_units h WHERE h.task = t.code AND h.role = 'helper') AS helpers
+    FROM task_units tu
+    JOIN tasks t ON t.code = tu.task
+    JOIN plans p ON p.code = t.plan
+    JOIN assessed_units a ON a.unit = tu.unit
+    WHERE t.plan = $plan AND (t.due_year IS NULL OR t.due_year >= $year)
+),
+reported AS (
+    SELECT unit, task, latest.*
+    FROM (
+        SELECT p.unit, p.task,
+               arg_max({'status': p.status, 'percent': p.percent, 'round': s.round,
+                        'submission_id': p.submission_id, 'sheet_row': p.sheet_row, 'year': r.year,
+                        'quarter': r.quarter},
+                       (r.quarter, s.uploaded_at, s.id)) AS latest
+        FROM approved_submissions() s
+        JOIN rounds r ON r.code = s.round
+        JOIN task_progress p ON p.submission_id = s.id
+        WHERE r.year = $year
+        GROUP BY p.unit, p.task
+    )
+)
+SELECT a.unit, a.task AS item, a.number, a.title AS name, a.role, a.weight, a.helpers,
+       own.status, own.percent, own.round, own.submission_id, own.sheet_row,
+       least(100.0, 100.0 * ((own.year - a.start_year) * 4 + own.quarter)
+                    / greatest(1, (a.finish_year - a.start_year + 1) * 4)) AS expected_percent,
+       lead.status AS lead_status, lead.percent AS lead_percent, lead.round AS lead_round,
+       lead.submission_id AS lead_submission_id, lead.sheet_row AS lead_sheet_row,
+       least(100.0, 100.0 * ((lead.year - a.start_year) * 4 + lead.quarter)
+                    / greatest(1, (a.finish_year - a.start_year + 1) * 4)) AS lead_expected_percent
+FROM assigned a
+LEFT JOIN reported own ON own.unit = a.unit AND own.task = a.task
+LEFT JOIN reported lead ON lead.unit = a.lead_unit AND lead.task = a.task
+ORDER BY a.unit, a.position
+"""
+
+UNIT_COLUMNS = ["unit", "indicators", "tasks", "reporting", "qualitative", "bonus", "deducted", "total"]
+UNIT_COLUMNS += ["rank", "grade", "vetoed", "note", "self_score", "group"]
+
+
+def _plain_lines(facts: Facts, scheme) -> pl.DataFrame:
+    """The lines as score() put them together before: joined to the units' positions, sorted on
+    (position, component, order within the unit's part)."""
+    maxima = _maxima(scheme, facts)
+    parts = [
+        indicator_lines(facts, scheme, maxima),
+        task_lines(facts, scheme, maxima),
+        round_lines(facts, scheme),
+        qualitative_lines(facts, scheme),
+        bonus_lines(facts, scheme),
+        deduction_lines(facts, scheme),
+    ]
+    order = {c: i for i, c in enumerate(COMPONENTS)}
+    position = facts.units.select("unit", position=pl.int_range(pl.len()))
+    return (
+        pl.concat(
+            [p.with_columns(seq=pl.int_range(pl.len()).over("unit")) for p in parts], how="diagonal_relaxed"
+        )
+        .join(position, on="unit", how="inner")
+        .with_columns(component_order=pl.col("component").replace_strict(order, return_dtype=pl.Int64))
+        .sort("position", "component_order", "seq")
+        .drop("seq", "component_order")
+    )
+
+
+def _plan_years(portal) -> list[tuple[str, int]]:
+    with portal.warehouse.connect() as con:
+        rows = con.execute("SELECT code, start_year, end_year FROM plans ORDER BY code").fetchall()
+    return [(code, year) for code, start, end in rows for year in range(start, end + 1)]
+
+
+def _blank_a_latest_task_report(portal) -> tuple[int, str]:
+    """The newest approved task row with a status left blank (status and percent), as a unit may
+    report it: the unit's latest report counts, blank, not an earlier one that had a status."""
+    with portal.warehouse.transaction() as con:
+        views.install_macros(con)
+        row = con.execute(
+            "SELECT p.submission_id, p.task FROM task_progress p "
+            "JOIN approved_submissions() s ON s.id = p.submission_id JOIN rounds r ON r.code = s.round "
+            "WHERE p.status IS NOT NULL AND r.quarter > 1 ORDER BY r.year DESC, r.quarter DESC, s.id DESC LIMIT 1"
+        ).fetchone()
+        con.execute(
+            "UPDATE task_progress SET status = NULL, percent = NULL WHERE submission_id = ? AND task = ?", row
+        )
+    return row
+
+
+def test_the_fast_assessment_equals_the_plain_path_for_every_plan_and_year(filled_demo_portal):
+    portal = filled_demo_portal
+    today = portal.settings.today()
+    blanked = _blank_a_latest_task_report(portal)
+    checked = {"plans": set(), "lines": 0, "task_lines_reported": 0, "units": 0}
+    for plan, year in _plan_years(portal):
+        fast = assess(portal, EVALUATOR, plan, year)
+        assert fast.ok, (plan, year, [i.message for i in fast.report.issues])
+        with portal.warehouse.connect() as con:
+            facts = gather(portal, con, plan, year, today)
+            views.install_macros(con)
+            plain_tasks = con.sql(PLAIN_TASKS, params={"plan": plan, "year": year}).pl()
+        assert_frame_equal(facts.tasks, Facts(units=facts.units, tasks=plain_tasks).tasks)
+        facts.tasks = Facts(units=facts.units, tasks=plain_tasks).tasks
+        plain = score(facts, fast.scheme)  # the units' part of score() reads only the lines' sums
+        # every line, in the same order, with every column (numbers, sources, basis text)
+        lines = _plain_lines(facts, fast.scheme)
+        assert_frame_equal(fast.lines.select(lines.columns), lines, check_dtypes=False)
+        # every unit's total, rank and grade (and the words beside them)
+        assert_frame_equal(
+            _units(fast),
+            plain.units.select(UNIT_COLUMNS).with_columns(pl.col("note").fill_null("")),
+            check_dtypes=False,
+        )
+        # each unit's own lines are its slice of the whole
+        for u in fast.units:
+            assert_frame_equal(u.lines, fast.lines.filter(pl.col("unit") == u.unit))
+        blank = facts.tasks.filter(
+            (pl.col("submission_id") == blanked[0])
+            & (pl.col("item") == blanked[1])
+            & pl.col("status").is_null()
+        )
+        checked["blank"] = checked.get("blank", 0) + blank.height
+        checked["plans"].add(plan)
+        checked["lines"] += lines.height
+        checked["units"] += len(fast.units)
+        checked["task_lines_reported"] += lines.filter(
+            (pl.col("component") == "tasks") & pl.col("scored_status").is_not_null()
+        ).height
+    # the demo has every plan, real lines and reported tasks to compare, not empty frames
+    assert checked["plans"] == {"XY", "XYKX", "SY", "JZ", "YY"}
+    assert checked["blank"] >= 1  # the blank latest report was the one scored
+    assert checked["lines"] > 1000 and checked["task_lines_reported"] > 50 and checked["units"] > 50
+
+
+def _units(a) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                "unit": u.unit,
+                "indicators": u.indicator_score,
+                "tasks": u.task_score,
+                "reporting": u.reporting_score,
+                "qualitative": u.qualitative,
+                "bonus": u.bonus,
+                "deducted": u.deducted,
+                "total": u.total,
+                "rank": u.rank,
+                "grade": u.grade,
+                "vetoed": u.vetoed,
+                "note": u.note,
+                "self_score": u.self_score,
+                "group": u.group,
+            }
+            for u in a.units
+        ]
+    )

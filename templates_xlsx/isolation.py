@@ -15,6 +15,7 @@ template (scripts/bench_reader_isolation.py).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib
 import os
@@ -219,10 +220,11 @@ class ReaderPool:
                 self._give(worker)  # kept only if still alive: a crashed worker is replaced
 
     def warm(self) -> None:
-        """Start every worker now, so the first uploads do not wait for one."""
-        workers = [self._take() for _ in range(self.size - len(self._idle))]
-        for worker in workers:
-            self._give(worker)
+        """Start every worker now, so the first uploads do not wait for one. Each start holds a
+        slot, so a call made meanwhile (warm() in a thread) waits for that worker, not a second."""
+        for _ in range(self.size - len(self._idle)):
+            with self._slots:
+                self._give(self._take())
 
     def close(self) -> None:
         with self._lock:
@@ -259,7 +261,22 @@ def pool() -> ReaderPool:
     with _pool_lock:
         if _pool is None or _pool_pid != os.getpid():  # a forked child must not use its parent's
             _pool, _pool_pid = ReaderPool(), os.getpid()
+            atexit.register(_close_own_pool)
         return _pool
+
+
+def _close_own_pool() -> None:
+    """At exit, stop (and reap) this process's workers; a forked child leaves its parent's alone."""
+    if _pool is not None and _pool_pid == os.getpid():
+        _pool.close()
+
+
+def warm_in_background() -> threading.Thread:
+    """Start the workers in a thread, so their interpreter starts while the caller imports its
+    own stack (a cold `portal validate`: the two overlap on two cores)."""
+    thread = threading.Thread(target=warm, name="reader-warm", daemon=True)
+    thread.start()
+    return thread
 
 
 def warm() -> None:

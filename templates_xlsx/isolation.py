@@ -23,6 +23,8 @@ import pickle
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -282,6 +284,37 @@ def warm_in_background() -> threading.Thread:
 def warm() -> None:
     if ISOLATE:
         pool().warm()
+
+
+# A batch of at least this many files is read by BATCH_WORKERS workers at once, started for the
+# batch and stopped after it. A worker costs ~0.5 s CPU to start and a read ~10 ms (BENCHMARKS.md),
+# so below ~100 files the reads taken off this process do not pay for the starts.
+PARALLEL_MIN_FILES = 100
+BATCH_WORKERS = max(2, os.cpu_count() or 1)
+
+
+def read_uploads_ahead(datas: list[bytes], check_sizes: bool = True) -> Iterator[Callable[[], Any]]:
+    """For a large batch: reads of every file start at once in a pool of BATCH_WORKERS workers;
+    yields, in order, a callable that waits for that file's result (`read_upload`'s, or the
+    exception the reader raised). The caller works on file i while the workers read the next ones."""
+    readers = ReaderPool(size=BATCH_WORKERS)
+    threads = ThreadPoolExecutor(max_workers=BATCH_WORKERS, thread_name_prefix="reader")
+
+    def one(data: bytes):
+        from templates_xlsx.upload import unreadable
+
+        try:
+            return readers.call("upload", data, check_sizes=check_sizes)
+        except ReaderCrashed as exc:
+            return unreadable([_crashed(exc)])
+
+    try:
+        futures = [threads.submit(one, data) for data in datas]
+        for future in futures:
+            yield future.result
+    finally:
+        threads.shutdown(wait=True, cancel_futures=True)
+        readers.close()
 
 
 def _crashed(exc: ReaderCrashed) -> Issue:

@@ -471,7 +471,8 @@ def check_sets(inputs: list[SetsInput]) -> list[list[Issue]]:
     if frame.is_empty():
         return out
     failed = runner().run(frame) if len(inputs) >= GX_MIN_WORKBOOKS else run_polars(frame)
-    by_id = {r["_id"]: r for r in frame.iter_rows(named=True)}
+    flagged = sorted({i for ids in failed.values() for i in ids})  # a round has ~100,000 rows, few flagged
+    by_id = {r["_id"]: r for r in frame.filter(pl.col("_id").is_in(flagged)).iter_rows(named=True)}
     dup_ids = failed.get("present-once", [])
     firsts = _first_occurrences([by_id[i] for i in dup_ids])
     for rule in SET_RULES:

@@ -15,6 +15,7 @@ template (scripts/bench_reader_isolation.py).
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib
 import os
@@ -22,6 +23,8 @@ import pickle
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -219,10 +222,11 @@ class ReaderPool:
                 self._give(worker)  # kept only if still alive: a crashed worker is replaced
 
     def warm(self) -> None:
-        """Start every worker now, so the first uploads do not wait for one."""
-        workers = [self._take() for _ in range(self.size - len(self._idle))]
-        for worker in workers:
-            self._give(worker)
+        """Start every worker now, so the first uploads do not wait for one. Each start holds a
+        slot, so a call made meanwhile (warm() in a thread) waits for that worker, not a second."""
+        for _ in range(self.size - len(self._idle)):
+            with self._slots:
+                self._give(self._take())
 
     def close(self) -> None:
         with self._lock:
@@ -259,12 +263,58 @@ def pool() -> ReaderPool:
     with _pool_lock:
         if _pool is None or _pool_pid != os.getpid():  # a forked child must not use its parent's
             _pool, _pool_pid = ReaderPool(), os.getpid()
+            atexit.register(_close_own_pool)
         return _pool
+
+
+def _close_own_pool() -> None:
+    """At exit, stop (and reap) this process's workers; a forked child leaves its parent's alone."""
+    if _pool is not None and _pool_pid == os.getpid():
+        _pool.close()
+
+
+def warm_in_background() -> threading.Thread:
+    """Start the workers in a thread, so their interpreter starts while the caller imports its
+    own stack (a cold `portal validate`: the two overlap on two cores)."""
+    thread = threading.Thread(target=warm, name="reader-warm", daemon=True)
+    thread.start()
+    return thread
 
 
 def warm() -> None:
     if ISOLATE:
         pool().warm()
+
+
+# A batch of at least this many files is read by BATCH_WORKERS workers at once, started for the
+# batch and stopped after it. A worker costs ~0.5 s CPU to start and a read ~10 ms (BENCHMARKS.md),
+# so below ~100 files the reads taken off this process do not pay for the starts.
+PARALLEL_MIN_FILES = 100
+BATCH_WORKERS = max(2, os.cpu_count() or 1)
+
+
+def read_uploads_ahead(datas: list[bytes], check_sizes: bool = True) -> Iterator[Callable[[], Any]]:
+    """For a large batch: reads of every file start at once in a pool of BATCH_WORKERS workers;
+    yields, in order, a callable that waits for that file's result (`read_upload`'s, or the
+    exception the reader raised). The caller works on file i while the workers read the next ones."""
+    readers = ReaderPool(size=BATCH_WORKERS)
+    threads = ThreadPoolExecutor(max_workers=BATCH_WORKERS, thread_name_prefix="reader")
+
+    def one(data: bytes):
+        from templates_xlsx.upload import unreadable
+
+        try:
+            return readers.call("upload", data, check_sizes=check_sizes)
+        except ReaderCrashed as exc:
+            return unreadable([_crashed(exc)])
+
+    try:
+        futures = [threads.submit(one, data) for data in datas]
+        for future in futures:
+            yield future.result
+    finally:
+        threads.shutdown(wait=True, cancel_futures=True)
+        readers.close()
 
 
 def _crashed(exc: ReaderCrashed) -> Issue:

@@ -48,6 +48,8 @@ _SCALED_SUFFIXES = {
     "亿": None,
 }  # ambiguous scale words: accepted only if the measure unit says so
 
+_PLAIN_SUFFIXES = tuple(s for s in UNIT_SUFFIXES if s not in _SCALED_SUFFIXES)
+
 # Units of one quantity at different scales: 1.2亿元 typed where the measure unit is 万元 means 12000.
 _SCALES: dict[str, tuple[str, float]] = {
     "元": ("元", 1.0),
@@ -63,6 +65,9 @@ _MINUS = str.maketrans({"\u2212": "-", "\ufe63": "-"})
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９．，－＋％", "0123456789.,-+%")
 _SPACES = " \t\r\n\u3000\u00a0\u2002\u2003\u2009\ufeff"
 _PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+# A number typed plainly in ASCII (no space, sign variant, separator or suffix): what almost every
+# cell holds. parse_number reads it at once; everything else takes the full path (same result).
+_ASCII_NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", re.ASCII)
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 # Words a cell (or calamine, for a numeric cell it could not hold) uses for non-finite numbers.
 _NON_FINITE = frozenset({"inf", "+inf", "-inf", "infinity", "+infinity", "-infinity", "nan", "+nan", "-nan"})
@@ -121,6 +126,8 @@ def parse_number(raw: object, measure_unit: str | None = None) -> Reading:
     if isinstance(raw, int | float):
         return finite_number(float(raw), [])
     text = str(raw)
+    if _ASCII_NUMBER.fullmatch(text) and not (measure_unit and measure_unit[-1] in "0123456789."):
+        return finite_number(float(text), [])
     if text in _EXCEL_ERRORS:
         return Reading(None, ["excel-error-value"])
     trimmed = strip_text(text)
@@ -169,8 +176,7 @@ def _rescale(value: float, suffix: str | None, measure_unit: str | None) -> floa
 def _unit_suffix(text: str, measure_unit: str | None) -> str | None:
     if text.endswith("%"):
         return "%"
-    candidates = [measure_unit] if measure_unit and measure_unit not in ("%",) else []
-    candidates += [s for s in UNIT_SUFFIXES if s not in _SCALED_SUFFIXES]
+    candidates = ((measure_unit,) if measure_unit and measure_unit not in ("%",) else ()) + _PLAIN_SUFFIXES
     for suffix in candidates:
         if suffix and text.endswith(suffix) and len(text) > len(suffix):
             return suffix

@@ -3,7 +3,11 @@
 GX costs ~4 s to import and a fixed ~85 ms per validation run (STACK-NOTES), so it is imported
 on first use, its ephemeral context lives as long as the process, and a batch of workbooks is
 checked as ONE frame (rows of every workbook stacked with a `_wb` column): bulk loading pays the
-fixed cost once per batch, and single-file validation is the same path with one workbook.
+fixed cost once per batch.
+
+A single workbook is checked by the same rules written as Polars expressions (`SetRule.unexpected`)
+on the same frame, without importing GX: its import alone was most of a cold `portal validate`
+(issue 23). Both engines give the same rows (tests/validators/test_sets_engines.py).
 
 The frame is prepared in Polars: one row per item found in a sheet, plus one row per expected
 item that is absent (`_membership`), with the reference values the history checks compare
@@ -88,6 +92,7 @@ class SetRule:
     name: str
     make: Callable[[Any], Any]  # gxe module → expectation
     issue: Callable[[dict[str, Any], SetsInput], Issue | None]
+    unexpected: Callable[[], pl.Expr]  # the same expectation in Polars: true on an unexpected row
 
 
 def _item(sheet: str) -> str:
@@ -182,17 +187,29 @@ def _implausible(row: dict[str, Any], inp: SetsInput) -> Issue:
     )
 
 
+def _given(column: str) -> pl.Expr:
+    """A column's value, or null when missing: GX reads the frame in pandas, where null is NaN."""
+    return pl.col(column).fill_nan(None)
+
+
+def _pair_below(a: str, b: str) -> pl.Expr:
+    """GX's `column_A >= column_B` failing, rows with either value missing ignored."""
+    return _given(a).is_not_null() & _given(b).is_not_null() & (_given(a) < _given(b))
+
+
 # GX expectation → our issue codes: the one place GX's vocabulary is translated.
 SET_RULES: tuple[SetRule, ...] = (
     SetRule(
         "present-once",
         lambda gxe: gxe.ExpectCompoundColumnsToBeUnique(column_list=["_wb", "_sheet", "key"]),
         _duplicated,
+        lambda: pl.struct("_wb", "_sheet", "key").is_duplicated(),
     ),
     SetRule(
         "expected-and-owned",
         lambda gxe: gxe.ExpectColumnValuesToBeInSet(column="_membership", value_set=[_OK]),
         lambda row, inp: _missing(row, inp) if row["_membership"] == _MISSING else _not_owned(row, inp),
+        lambda: pl.col("_membership").is_not_null() & (pl.col("_membership") != _OK),
     ),
     SetRule(
         "completed-is-100",
@@ -200,6 +217,10 @@ SET_RULES: tuple[SetRule, ...] = (
             column="_completed_percent", min_value=100, max_value=100
         ),
         _completed,
+        lambda: (
+            _given("_completed_percent").is_not_null()
+            & ((_given("_completed_percent") < 100) | (_given("_completed_percent") > 100))
+        ),
     ),
     SetRule(
         "no-decline",
@@ -207,6 +228,7 @@ SET_RULES: tuple[SetRule, ...] = (
             column_A="value", column_B="_floor", or_equal=True, ignore_row_if="either_value_is_missing"
         ),
         _declined,
+        lambda: _pair_below("value", "_floor"),
     ),
     SetRule(
         "plausible",
@@ -214,6 +236,7 @@ SET_RULES: tuple[SetRule, ...] = (
             column_A="_cap", column_B="value", or_equal=True, ignore_row_if="either_value_is_missing"
         ),
         _implausible,
+        lambda: _pair_below("_cap", "value"),
     ),
 )
 _RULES = {r.name: r for r in SET_RULES}
@@ -411,6 +434,21 @@ class _Runner:
         return out
 
 
+def run_polars(frame: pl.DataFrame) -> dict[str, list[int]]:
+    """What `_Runner.run` answers, from the rules' Polars expressions: no GX import, no pandas frame."""
+    flags = frame.select(pl.col("_id"), *(r.unexpected().alias(r.name) for r in SET_RULES))
+    out: dict[str, list[int]] = {}
+    for rule in SET_RULES:
+        ids = flags.filter(pl.col(rule.name))["_id"].to_list()
+        if ids:
+            out[rule.name] = ids
+    return out
+
+
+# Batches of at least this many workbooks run through GX, whose fixed cost they share; fewer
+# (a single upload, `portal validate FILE`) through `run_polars`, which gives the same rows.
+GX_MIN_WORKBOOKS = 2
+
 _runner: _Runner | None = None
 _runner_lock = threading.Lock()
 
@@ -432,8 +470,9 @@ def check_sets(inputs: list[SetsInput]) -> list[list[Issue]]:
     frame = build_frame(inputs)
     if frame.is_empty():
         return out
-    failed = runner().run(frame)
-    by_id = {r["_id"]: r for r in frame.iter_rows(named=True)}
+    failed = runner().run(frame) if len(inputs) >= GX_MIN_WORKBOOKS else run_polars(frame)
+    flagged = sorted({i for ids in failed.values() for i in ids})  # a round has ~100,000 rows, few flagged
+    by_id = {r["_id"]: r for r in frame.filter(pl.col("_id").is_in(flagged)).iter_rows(named=True)}
     dup_ids = failed.get("present-once", [])
     firsts = _first_occurrences([by_id[i] for i in dup_ids])
     for rule in SET_RULES:

@@ -102,8 +102,18 @@ def validate_many(
     limits = limits or Limits()
     read = _isolated_read if (isolation.ISOLATE if isolate is None else isolate) else read_upload
     works = [_Work(data, source) for data, source in items]
-    for work in works:
-        _single_file_stages(work, limits, secret, lambda data: read(data, check_sizes=check_sizes))
+    safe = [w for w in works if _file_stage(w, limits)]
+    if read is _isolated_read and len(safe) >= isolation.PARALLEL_MIN_FILES:
+        # both cores: workers read the next files while this process checks the one before
+        ahead = isolation.read_uploads_ahead([w.data for w in safe], check_sizes=check_sizes)
+        try:
+            for work, result in zip(safe, ahead, strict=True):
+                _after_file_stage(work, secret, lambda _data, result=result: result())
+        finally:
+            ahead.close()
+    else:
+        for work in safe:
+            _after_file_stage(work, secret, lambda data: read(data, check_sizes=check_sizes))
     _rows_stage([w for w in works if "rows" in w.stages])
     _sets_stage([w for w in works if "sets" in w.stages])
     for work in works:
@@ -115,17 +125,18 @@ def _isolated_read(data: bytes, check_sizes: bool = True) -> ParsedUpload:
     return isolation.read_upload(data, check_sizes=check_sizes)
 
 
-def _single_file_stages(
-    work: _Work, limits: Limits, secret: bytes, read: Callable[[bytes], ParsedUpload]
-) -> None:
-    result = work.result
+def _file_stage(work: _Work, limits: Limits) -> bool:
+    """File safety; True when the file may be parsed."""
     try:
         work.stages["file"] = check_file(work.data, limits)
     except Exception as exc:  # a fault in our own check: report it, never crash
         work.stages["file"] = [_internal("file", exc)]
-    result.stages_run.append("file")
-    if any(i.is_error for i in work.stages["file"]):
-        return
+    work.result.stages_run.append("file")
+    return not any(i.is_error for i in work.stages["file"])
+
+
+def _after_file_stage(work: _Work, secret: bytes, read: Callable[[bytes], ParsedUpload]) -> None:
+    result = work.result
     try:
         upload = read(work.data)
     except WorkbookUnreadable as exc:

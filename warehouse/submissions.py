@@ -81,6 +81,18 @@ def find_same_file(
     return (rows[0][0], rows[0][1]) if rows else None
 
 
+def files_recorded(con: duckdb.DuckDBPyConnection, file_hashes: Sequence[str]) -> set[tuple[str, str, str]]:
+    """(unit, round, file hash) of every submission made by one of these files: one query for a
+    batch, so a file never seen before needs no find_same_file of its own."""
+    if not file_hashes:
+        return set()
+    rows = con.execute(
+        "SELECT DISTINCT unit, round, file_hash FROM submissions WHERE file_hash IN (SELECT unnest(?))",
+        [list(dict.fromkeys(file_hashes))],
+    ).fetchall()
+    return {(u, r, h) for u, r, h in rows}
+
+
 def _insert(con: duckdb.DuckDBPyConnection, table: str, frame: pl.DataFrame) -> None:
     if frame.height == 0:
         return

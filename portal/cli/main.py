@@ -184,6 +184,9 @@ def cmd_registry_export(args) -> int:
 
 
 def cmd_validate(args) -> int:
+    from templates_xlsx import isolation
+
+    isolation.warm_in_background()  # the reader worker starts while the validator stack imports
     from portal.reporting.validation import annotated, validate_file
     from schemas.quarters import Quarter, RoundCodeError
 

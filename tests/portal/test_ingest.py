@@ -96,6 +96,18 @@ def test_the_same_file_uploaded_twice_is_recognised_not_duplicated(demo_portal):
     assert _rows(demo_portal, "SELECT count(*) FROM submissions")[0][0] == 1
 
 
+def test_the_same_file_twice_in_one_batch_and_again_later_is_recorded_once(demo_portal):
+    data = fill_valid(_template(demo_portal))
+    other = fill_valid(_template(demo_portal, "JZKF-JFJ"))
+    first = ingest_many(demo_portal, OFFICE, [("a.xlsx", data), ("b.xlsx", other), ("a2.xlsx", data)])
+    assert [r.duplicate for r in first] == [False, False, True]
+    assert first[2].submission_id == first[0].submission_id
+    again = ingest_many(demo_portal, OFFICE, [("b.xlsx", other), ("a.xlsx", data)])
+    assert [r.duplicate for r in again] == [True, True]
+    assert [r.submission_id for r in again] == [first[1].submission_id, first[0].submission_id]
+    assert _rows(demo_portal, "SELECT count(*) FROM submissions")[0][0] == 2
+
+
 def test_a_newer_valid_upload_supersedes_the_previous_which_stays_queryable(demo_portal):
     template = _template(demo_portal)
     first = ingest(demo_portal, OFFICE, fill_valid(template), unit=UNIT, round_code="2025Q3")

@@ -54,3 +54,31 @@ def test_isolation_off_never_starts_a_worker(good, monkeypatch):
     assert validate_upload(good, EXPECTATION, None, SECRET, isolate=False).report.issues == []
     monkeypatch.setattr(isolation, "ISOLATE", False)
     assert run(good).report.issues == []
+
+
+def test_a_large_batch_is_read_by_parallel_workers_and_a_crash_still_costs_one_file(
+    template, good, monkeypatch
+):
+    monkeypatch.setattr(isolation, "PARALLEL_MIN_FILES", 4)
+    started = []
+    original = isolation.ReaderPool.__post_init__
+
+    def counting(self):
+        started.append(self.size)
+        original(self)
+
+    monkeypatch.setattr(isolation.ReaderPool, "__post_init__", counting)
+    crashing = hostile.with_cells(IND, ["XFD1048576"])(good)
+    warned = fill(template, indicators={"T-K01": {"value": "１０５０"}})
+    declined = fill(template, indicators={"T-K01": {"value": 900}})
+    batch = [good, crashing, warned, b"", declined, good]
+    results = validate_many([(d, EXPECTATION) for d in batch], None, SECRET, isolate=True, check_sizes=False)
+    assert started == [isolation.BATCH_WORKERS] and isolation.BATCH_WORKERS >= 2
+    assert [_flat(r) for r in results] == [
+        [],
+        [["file-reader-crashed", None, None]],
+        [["number-full-width", IND, "N4"]],
+        [["file-empty", None, None]],
+        [["stock-declined", IND, "N4"]],
+        [],
+    ]

@@ -42,9 +42,12 @@ def test_a_batch_is_checked_in_one_gx_run_and_issues_stay_with_their_workbook(te
     ]
 
 
-def test_single_file_validation_uses_the_same_single_run(good, gx_runs):
+def test_single_file_validation_runs_the_rules_once_in_polars_not_gx(good, gx_runs, monkeypatch):
+    frames = []
+    original = gx.run_polars
+    monkeypatch.setattr(gx, "run_polars", lambda frame: frames.append(frame.height) or original(frame))
     validate_many([(good, expect())], secret=SECRET)
-    assert gx_runs == [8]  # 5 indicator rows + 3 task rows
+    assert gx_runs == [] and frames == [8]  # 5 indicator rows + 3 task rows
 
 
 def test_nothing_readable_means_no_gx_run(gx_runs):

@@ -97,6 +97,25 @@ class Role(_Labelled):
     ADMIN = "admin"
 
 
+class ListType(_Labelled):
+    """What a list-backed indicator counts: each type has its own list sheet (schemas.sheets)."""
+
+    ENTERPRISE = "enterprise"
+    PLATFORM = "platform"
+    TALENT = "talent"
+    PROJECT = "project"
+    OUTCOME = "outcome"
+
+
+class EnterpriseStage(_Labelled):
+    """An enterprise's way through a 培育库, in order: 入库 → 培育 → 申报 → 认定."""
+
+    ENTERED = "entered"
+    NURTURED = "nurtured"
+    APPLIED = "applied"
+    CERTIFIED = "certified"
+
+
 class Severity(_Labelled):
     ERROR = "error"
     WARNING = "warning"
@@ -153,6 +172,15 @@ _LABELS: dict[StrEnum, str] = {
     Role.OFFICE_REVIEWER: "办公室审核员",
     Role.EVALUATOR: "考核评价员",
     Role.ADMIN: "系统管理员",
+    ListType.ENTERPRISE: "企业",
+    ListType.PLATFORM: "平台/载体",
+    ListType.TALENT: "人才/团队",
+    ListType.PROJECT: "项目",
+    ListType.OUTCOME: "成果",
+    EnterpriseStage.ENTERED: "入库",
+    EnterpriseStage.NURTURED: "培育",
+    EnterpriseStage.APPLIED: "申报",
+    EnterpriseStage.CERTIFIED: "认定",
     Severity.ERROR: "错误",
     Severity.WARNING: "警告",
     Pace.GREEN: "正常",

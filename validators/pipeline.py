@@ -19,13 +19,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from schemas.issues import Issue, Report
-from schemas.sheets import TEMPLATE_SHEETS
+from schemas.sheets import LIST_SHEETS, TEMPLATE_SHEETS
 from templates_xlsx import isolation
 from templates_xlsx.reader import WorkbookUnreadable
 from templates_xlsx.upload import ParsedUpload, read_upload
 from validators.expectation import Expectation
 from validators.file_safety import Limits, check_file
 from validators.gx import SetsInput, check_sets
+from validators.lists import check_lists
 from validators.rows import check_rows_batch
 from validators.structure import StructureResult, check_structure
 
@@ -165,7 +166,7 @@ def _rows_stage(works: list[_Work]) -> None:
     """Pandera for the whole batch: one validation per sheet spec, not one per workbook."""
     items, owners = [], []
     for work in works:
-        for spec in TEMPLATE_SHEETS:
+        for spec in (*TEMPLATE_SHEETS, *LIST_SHEETS):
             parsed = work.result.upload.sheets.get(spec.key)
             if parsed is not None:
                 items.append((parsed, work.checked, work.structure.skip_rows.get(spec.key, ())))
@@ -202,6 +203,10 @@ def _sets_stage(works: list[_Work]) -> None:
         issue = _internal("sets", exc)
         found = [[issue] for _ in works]
     for work, issues in zip(works, found, strict=True):
+        try:
+            issues = issues + check_lists(work.result.upload.sheets, work.checked)
+        except Exception as exc:
+            issues = issues + [_internal("lists", exc)]
         work.stages["sets"] = issues
         work.result.stages_run.append("sets")
 

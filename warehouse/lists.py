@@ -71,7 +71,7 @@ def reported_keys(con: duckdb.DuckDBPyConnection, round_code: str) -> pl.DataFra
 def double_counts(
     con: duckdb.DuckDBPyConnection, round_code: str, units: Iterable[str] | None = None
 ) -> pl.DataFrame:
-    """indicator, indicator_name, list_type, item_key, name, unit, unit_name, other_unit,
+    """indicator, indicator_name, plan, list_type, item_key, name, unit, unit_name, other_unit,
     other_unit_name: each item on the current lists of two units for the same indicator and round,
     once per pair; with `units`, pairs where at least one side is among them."""
     in_a, params = _units_clause("a.unit", units)
@@ -83,7 +83,7 @@ def double_counts(
             FROM list_items l JOIN submissions s ON s.id = l.submission_id
             WHERE l.round = ? AND s.status IN {_REPORTED}
         )
-        SELECT a.indicator, i.name AS indicator_name, a.list_type, a.item_key, a.name,
+        SELECT a.indicator, i.name AS indicator_name, i.plan, a.list_type, a.item_key, a.name,
                a.unit, ua.name AS unit_name, b.unit AS other_unit, ub.name AS other_unit_name
         FROM items a
         JOIN items b ON b.indicator = a.indicator AND b.item_key = a.item_key AND b.unit > a.unit

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from portal.core.context import Portal
-from portal.core.permissions import visible_units
-from portal.monitoring.scoped import check_unit
+from portal.core.permissions import visible_plans, visible_units
+from portal.monitoring.scoped import check_plan, check_unit
 from schemas.enums import EnterpriseStage, ListType
 from warehouse import lists
 
@@ -133,13 +133,20 @@ def project_register(portal: Portal, account, unit: str | None = None) -> pl.Dat
     )
 
 
-def double_count_pairs(portal: Portal, account, round_code: str) -> pl.DataFrame:
+def double_count_pairs(portal: Portal, account, round_code: str, plan: str | None = None) -> pl.DataFrame:
     """Items on two units' current lists for the same indicator and round, named: indicator,
-    indicator_name, list_type_label, item_key, name, unit_name, other_unit_name. Only pairs where
-    both units are readable by the account (a unit outside the scope is not named)."""
+    indicator_name, list_type_label, item_key, name, unit_name, other_unit_name; `plan` keeps its
+    indicators. Only pairs where both units are readable by the account (a unit outside the scope
+    is never named), and only the plans it reads."""
     with portal.warehouse.connect() as con:
+        check_plan(con, account, "lists.double_counts", plan)
         units = visible_units(account, "lists.double_counts")
+        plans = visible_plans(account, "lists.double_counts")
         pairs = lists.double_counts(con, round_code, units)
+    if plan is not None:
+        pairs = pairs.filter(pl.col("plan") == plan)
+    if plans is not None:
+        pairs = pairs.filter(pl.col("plan").is_in(list(plans)))
     if units is not None:
         pairs = pairs.filter(pl.col("unit").is_in(list(units)) & pl.col("other_unit").is_in(list(units)))
     labels = {t.value: t.label for t in ListType}

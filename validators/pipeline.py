@@ -1,6 +1,7 @@
 """All stages over one upload or a batch, into one Report per workbook.
 
-file safety → read (cells, normalisation) → structure → rows (Pandera) → sets and history (GX).
+file safety → read (cells, normalisation) → structure → rows (Pandera) → sets and history (GX),
+then the list sheets (名单) against the indicator values and other units' lists (validators.lists).
 Every stage that can run does, and all issues are kept; a stage is skipped only when an earlier
 one left nothing usable (an unsafe or unreadable file is not parsed at all). One cell carries at
 most one error: a later stage's error at a cell an earlier stage already flagged as an error is

@@ -110,7 +110,9 @@ def fill_book(
 
 def fill_list(ws: Worksheet, spec: SheetSpec, items: Sequence[Mapping[str, Any]]) -> None:
     """Type a list sheet's items one per row below its header, by column key (a clerk pasting the
-    list); rows already there are overwritten from the first data row on."""
+    list over whatever list was there)."""
+    if ws.max_row >= spec.first_data_row:
+        ws.delete_rows(spec.first_data_row, ws.max_row - spec.first_data_row + 1)
     cols = header_columns(ws, spec)
     for i, item in enumerate(items):
         for key, value in item.items():

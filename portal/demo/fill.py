@@ -236,7 +236,12 @@ class _DemoFiller:
         if self.round_no == 1 and bad is not None:
             # The history's wrong check character: rejected, fixed and sent again the same day.
             early = replace(bad, at=bad.at - dt.timedelta(hours=3))
-            self._upload_one(early, self._filled(early, values, year, quarter, bad_code=True), True)
+            saved, self.rng = self.rng, random.Random(f"bad-code|{code}")  # every other draw as it was
+            try:
+                data = self._filled(early, values, year, quarter, bad_code=True)
+            finally:
+                self.rng = saved
+            self._upload_one(early, data, True)
         if current and plan:
             # One clerk's first try has an error: rejected with its report, fixed two hours later.
             first = min(plan, key=lambda u: (u.at, u.ctx.unit))
@@ -429,7 +434,7 @@ class _DemoFiller:
                 text = "已按审核意见核实,数据来源:市统计局季度快报。"
             indicators[code] = {"value": value, "note": text}
         tasks = {
-            row["task"]: self._task_row(up.ctx.unit, row, year, quarter, final=not broken)
+            row["task"]: self._task_row(up.ctx.unit, row, year, quarter, final=not (broken or bad_code))
             for row in up.ctx.tasks
         }
         if broken and tasks:

@@ -111,6 +111,8 @@ def _fill_lists(book: Workbook, indicators: Mapping[str, Any]) -> None:
             value = given.get("value") if isinstance(given, Mapping) else given
             if not isinstance(value, int | float) or value < 0 or float(value) != int(value):
                 continue
+            if value > spec.max_rows - spec.header_row:  # more than the sheet holds: left unlisted
+                continue
             seed = zlib.crc32(code.encode()) % 1000
             for n in range(int(value)):
                 item = {"indicator": code, "name": f"（测试）{code}-{n + 1}", "number": f"{code}-{n + 1}"}

@@ -215,7 +215,9 @@ def test_a_list_of_5000_rows_is_read_and_checked_quickly(template):
         }
         for n in range(4_996)
     ]
-    data = fill_workbook(fill(template, indicators={"T-K01": {"value": 4_996}}), lists={"enterprise": many})
+    data = fill_workbook(
+        fill(template, indicators={"T-K01": {"value": 4_996}}), lists={"enterprise": many, "project": []}
+    )
     parsed = read_upload(data)
     assert parsed.sheets["list_enterprise"].frame.height == 4_996
     started, cpu = time.perf_counter(), time.process_time()

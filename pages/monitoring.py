@@ -1,13 +1,15 @@
 """指标监测: every indicator's progress against its expected pace, the red list, the indicators not
 reported this round (listed apart, never counted as behind), and a chart per
 chosen indicator of the approved values against the expected pace over the quarters; and 任务进展:
-every task's lead and helpers' reported status side by side, the overdue ones, a chart of statuses."""
+every task's lead and helpers' reported status side by side, the overdue ones, a chart of statuses;
+and 名单与培育库: the 企业培育库 by district and stage, stage moves, 重点项目 and double counts."""
 
 import streamlit as st
 
 from portal.core import labels as L
 from portal.core.permissions import allowed
 from portal.monitoring.dashboards import PACE_LABELS, indicator_history, kpi_board, kpi_choices, task_board
+from portal.monitoring.registers import STAGES, double_count_pairs, enterprise_register, project_register
 from portal.ui import web, widgets, zh
 from portal.ui.charts import history_chart, paced_table, task_status_chart
 
@@ -153,7 +155,55 @@ def task_section() -> None:
         st.dataframe(L.headed(board.overdue, OVERDUE_COLUMNS), hide_index=True, width="stretch")
 
 
+STAGE_COLUMNS = ["district", *STAGES, "stage_total"]
+MOVE_COLUMNS = [
+    "unit_name",
+    "name",
+    "item_key",
+    "district",
+    "from_stage_label",
+    "to_stage_label",
+    "from_round",
+]
+PROJECT_COLUMNS = ["unit_name", "name", "item_key", "round", "total_investment", "quarter_investment"]
+PROJECT_COLUMNS += ["cumulative_investment", "progress"]
+DOUBLE_COLUMNS = ["indicator", "indicator_name", "list_type_label", "item_key", "name", "unit_name"]
+DOUBLE_COLUMNS += ["other_unit_name"]
+
+
+def lists_section() -> None:
+    st.caption(L.LISTS_HELP)
+    if allowed(account, "lists.double_counts"):
+        st.subheader(L.LISTS_DOUBLE_COUNTS)
+        pairs = double_count_pairs(portal, account, round_code)
+        if pairs.is_empty():
+            st.success(L.LISTS_NO_DOUBLE_COUNTS)
+        else:
+            st.caption(L.LISTS_DOUBLE_COUNTS_HELP)
+            st.dataframe(L.headed(pairs, DOUBLE_COLUMNS), hide_index=True, width="stretch")
+    register = enterprise_register(portal, account, round_code)
+    st.subheader(L.LISTS_ENTERPRISES)
+    st.metric(L.LISTS_ENTERPRISE_COUNT, register.enterprises)
+    if register.stages.is_empty():
+        st.info(L.LISTS_NO_ENTERPRISES)
+    else:
+        st.markdown(f"**{L.LISTS_STAGE_TABLE}**")
+        st.dataframe(L.headed(register.stages, STAGE_COLUMNS), hide_index=True, width="stretch")
+        st.markdown(f"**{L.LISTS_MOVES}**")
+        if register.moves.is_empty():
+            st.success(L.LISTS_NO_MOVES)
+        else:
+            st.dataframe(L.headed(register.moves, MOVE_COLUMNS), hide_index=True, width="stretch")
+    st.subheader(L.LISTS_PROJECTS)
+    projects = project_register(portal, account)
+    if projects.is_empty():
+        st.info(L.LISTS_NO_PROJECTS)
+    else:
+        st.dataframe(L.headed(projects, PROJECT_COLUMNS), hide_index=True, width="stretch")
+
+
 sections = [(L.KPI_TABLE, "kpi.view", kpi_section), (L.TASK_BOARD, "task_progress.view", task_section)]
+sections += [(L.LISTS_TAB, "lists.view", lists_section)]
 sections = [(title, render) for title, action, render in sections if allowed(account, action)]
 for tab, (_, render) in zip(
     widgets.kept_tabs([title for title, _ in sections], "tab"), sections, strict=True

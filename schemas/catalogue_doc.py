@@ -14,6 +14,7 @@ STAGE_TITLES: dict[str, str] = {
     "cells": "单元格读取与规范化(reading and normalisation)",
     "rows": "逐行校验(stage 3: rows, Pandera)",
     "sets": "集合与历史(stage 4: sets and history, Great Expectations)",
+    "lists": "名单(list sheets behind list-backed indicators)",
     "registry": "任务分解表(registry workbook)",
     "scheme": "考核评分方案(assessment scoring scheme)",
     "workflow": "报送流程(workflow)",

@@ -108,6 +108,25 @@ class ProblemState(_Labelled):
     CLOSED = "resolved"  # 销号
 
 
+class ListType(_Labelled):
+    """What a list-backed indicator counts: each type has its own list sheet (schemas.sheets)."""
+
+    ENTERPRISE = "enterprise"
+    PLATFORM = "platform"
+    TALENT = "talent"
+    PROJECT = "project"
+    OUTCOME = "outcome"
+
+
+class EnterpriseStage(_Labelled):
+    """An enterprise's way through a 培育库, in order: 入库 → 培育 → 申报 → 认定."""
+
+    ENTERED = "entered"
+    NURTURED = "nurtured"
+    APPLIED = "applied"
+    CERTIFIED = "certified"
+
+
 class Severity(_Labelled):
     ERROR = "error"
     WARNING = "warning"
@@ -169,6 +188,15 @@ _LABELS: dict[StrEnum, str] = {
     ProblemState.ANSWERED: "已答复-待销号",
     ProblemState.RETURNED: "已退回-待重新答复",
     ProblemState.CLOSED: "已销号",
+    ListType.ENTERPRISE: "企业",
+    ListType.PLATFORM: "平台/载体",
+    ListType.TALENT: "人才/团队",
+    ListType.PROJECT: "项目",
+    ListType.OUTCOME: "成果",
+    EnterpriseStage.ENTERED: "入库",
+    EnterpriseStage.NURTURED: "培育",
+    EnterpriseStage.APPLIED: "申报",
+    EnterpriseStage.CERTIFIED: "认定",
     Severity.ERROR: "错误",
     Severity.WARNING: "警告",
     Pace.GREEN: "正常",

@@ -9,7 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from schemas.enums import IndicatorKind, OfficeLevel, RoundState, TaskRole, TaskStatus, UnitKind
+from schemas.enums import (
+    EnterpriseStage,
+    IndicatorKind,
+    ListType,
+    OfficeLevel,
+    RoundState,
+    TaskRole,
+    TaskStatus,
+    UnitKind,
+)
 
 
 class ColumnType(StrEnum):
@@ -34,6 +43,9 @@ class Column:
     min_value: float | None = None
     max_value: float | None = None
     wrap: bool = False
+    # Added after workbooks were already in use: a workbook without this header is read as if
+    # every cell of it were blank (registry workbooks exported before the column existed).
+    optional: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,10 @@ class SheetSpec:
     # A unit's quarterly template has at most ~50 rows (BENCHMARKS.md); 5,000 is 100× that and
     # keeps a parse in milliseconds and an annotated copy in seconds.
     max_rows: int = 5_000
+    # A list sheet (名单): the ListType it holds, and the columns naming an item (the first filled
+    # one is its key: 统一社会信用代码 for an enterprise, else 编号, else 名称).
+    list_type: str | None = None
+    item_keys: tuple[str, ...] = ()
 
     @property
     def first_data_row(self) -> int:
@@ -219,6 +235,113 @@ META_KEYS = (
 
 TEMPLATE_SHEETS: tuple[SheetSpec, ...] = (INDICATOR_SHEET, TASK_SHEET)
 
+# ---------------------------------------------------------------- list sheets (名单)
+# One sheet per list type a unit's indicators are `backed_by`: one row per item, as many rows as
+# there are items; 指标编号 says which indicator a row backs, so one sheet serves several.
+
+CREDIT_CODE_HEADER = "统一社会信用代码"
+STAGE_LABELS = tuple(s.label for s in EnterpriseStage)
+LIST_TYPE_LABELS = tuple(t.label for t in ListType)
+_LIST_INDICATOR = C(
+    "indicator", "指标编号", required=True, input=True, width=11, help="本行名单计入哪个指标（下拉选择）"
+)
+_LIST_NOTE = C("note", "备注", input=True, width=24, wrap=True)
+
+
+def _list_sheet(
+    list_type: ListType, name: str, item: str, keys: tuple[str, ...], *columns: Column
+) -> SheetSpec:
+    return SheetSpec(
+        key=f"list_{list_type.value}",
+        name=name,
+        title=f"{list_type.label}名单",
+        item=item,
+        header_row=3,
+        list_type=list_type.value,
+        item_keys=keys,
+        columns=(_LIST_INDICATOR, *columns, _LIST_NOTE),
+    )
+
+
+LIST_ENTERPRISE = _list_sheet(
+    ListType.ENTERPRISE,
+    "企业名单",
+    "企业",
+    ("credit_code", "name"),
+    C("name", "企业名称", required=True, input=True, width=30, wrap=True),
+    C(
+        "credit_code",
+        CREDIT_CODE_HEADER,
+        required=True,
+        input=True,
+        width=22,
+        help="18 位统一社会信用代码，以营业执照为准",
+    ),
+    C("recognised_on", "认定/入库时间", T.DATE, input=True, width=13),
+    C("certificate", "证书或批次编号", input=True, width=18),
+    C("district", "所在区县", input=True, width=12),
+    C("stage", "培育阶段", input=True, width=10, choices=STAGE_LABELS, help="入库 / 培育 / 申报 / 认定"),
+)
+LIST_PLATFORM = _list_sheet(
+    ListType.PLATFORM,
+    "平台载体名单",
+    "平台",
+    ("number", "name"),
+    C("name", "平台名称", required=True, input=True, width=30, wrap=True),
+    C("number", "批准文号或编号", input=True, width=18),
+    C("level", "级别", input=True, width=10, help="国家级 / 省级 / 市级"),
+    C("host", "依托单位", input=True, width=24, wrap=True),
+    C("recognised_on", "认定时间", T.DATE, input=True, width=13),
+)
+LIST_TALENT = _list_sheet(
+    ListType.TALENT,
+    "人才团队名单",
+    "人才",
+    ("number", "name"),
+    C("name", "姓名或团队名称", required=True, input=True, width=24),
+    C("number", "证件号后四位或团队编号", input=True, width=14),
+    C("employer", "工作单位", input=True, width=24, wrap=True),
+    C("category", "人才类别", input=True, width=14),
+    C("recognised_on", "引进/认定时间", T.DATE, input=True, width=13),
+)
+LIST_PROJECT = _list_sheet(
+    ListType.PROJECT,
+    "项目名单",
+    "项目",
+    ("number", "name"),
+    C("name", "项目名称", required=True, input=True, width=30, wrap=True),
+    C("number", "项目编号", input=True, width=16),
+    C("total_investment", "总投资(万元)", T.NUMBER, input=True, width=12, min_value=0),
+    C("quarter_investment", "本季度投资完成额(万元)", T.NUMBER, input=True, width=14, min_value=0),
+    C("cumulative_investment", "累计投资完成额(万元)", T.NUMBER, input=True, width=14, min_value=0),
+    C("progress", "形象进度", input=True, width=28, wrap=True),
+)
+LIST_OUTCOME = _list_sheet(
+    ListType.OUTCOME,
+    "成果名单",
+    "成果",
+    ("number", "name"),
+    C("name", "成果名称", required=True, input=True, width=30, wrap=True),
+    C("number", "登记号或合同编号", input=True, width=18),
+    C("holder", "完成单位", input=True, width=24, wrap=True),
+    C("recognised_on", "登记/转化时间", T.DATE, input=True, width=13),
+)
+
+LIST_SHEETS: tuple[SheetSpec, ...] = (LIST_ENTERPRISE, LIST_PLATFORM, LIST_TALENT, LIST_PROJECT, LIST_OUTCOME)
+LIST_SHEET_BY_TYPE: dict[str, SheetSpec] = {s.list_type: s for s in LIST_SHEETS}
+
+
+def list_item_key(spec: SheetSpec, row: dict) -> str | None:
+    """What identifies a list row across units and rounds: its first filled `item_keys` column,
+    spaces dropped (a 统一社会信用代码 also upper-cased, as it is printed)."""
+    for key in spec.item_keys:
+        value = row.get(key)
+        text = "".join(str(value).split()) if value is not None else ""
+        if text:
+            return text.upper() if key == "credit_code" else text
+    return None
+
+
 # ---------------------------------------------------------------- registry workbook (任务分解表)
 
 UNIT_KIND_LABELS = tuple(k.label for k in UnitKind)
@@ -335,6 +458,14 @@ REGISTRY_INDICATORS = SheetSpec(
         C("allow_negative", "允许负值", T.BOOL, width=9),
         C("units_assumed", "责任单位为假定", T.BOOL, width=10),
         C("source_text", "原文表述", width=40, wrap=True),
+        C(
+            "backed_by",
+            "名单类型",
+            width=10,
+            choices=LIST_TYPE_LABELS,
+            optional=True,
+            help="该指标背后的名单：企业、平台/载体、人才/团队、项目、成果；留空表示只填数字",
+        ),
     ),
 )
 
@@ -396,4 +527,5 @@ ENUM_COLUMNS: dict[tuple[str, str], ChoiceMap] = {
     ("units", "kind"): _choice_map(UnitKind),
     ("indicators", "kind"): _choice_map(IndicatorKind),
     ("rounds", "state"): _choice_map(RoundState),
+    ("indicators", "backed_by"): _choice_map(ListType),
 }

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from schemas.issues import Issue
 from schemas.sheets import (
     INSTRUCTIONS,
+    LIST_SHEETS,
     META_SHEET,
     REGISTRY_SHEETS,
     TEMPLATE_SHEETS,
@@ -60,7 +61,8 @@ def budget_of(spec: SheetSpec) -> Budget:
 # and twice its widest sheet's columns.
 OTHER_SHEETS = Budget(5_000, 64)
 BUDGETS: dict[str, Budget] = {
-    spec.name: budget_of(spec) for spec in (*TEMPLATE_SHEETS, META_SHEET, INSTRUCTIONS, *REGISTRY_SHEETS)
+    spec.name: budget_of(spec)
+    for spec in (*TEMPLATE_SHEETS, *LIST_SHEETS, META_SHEET, INSTRUCTIONS, *REGISTRY_SHEETS)
 }
 
 

@@ -26,6 +26,7 @@ from schemas.enums import IndicatorKind, TaskStatus
 from schemas.sheets import (
     INDICATOR_SHEET,
     INSTRUCTIONS,
+    LIST_SHEETS,
     META_KEYS,
     META_SHEET,
     TASK_SHEET,
@@ -87,6 +88,8 @@ class TemplateContext:
     indicators: list[dict[str, Any]] = field(default_factory=list)
     tasks: list[dict[str, Any]] = field(default_factory=list)
     template_version: str = TEMPLATE_VERSION
+    # list type → the unit's indicators backed by it (a list sheet per type, schemas.sheets.LIST_SHEETS)
+    lists: dict[str, list[str]] = field(default_factory=dict)
 
     def rows_for(self, spec: SheetSpec) -> list[dict[str, Any]]:
         return {INDICATOR_SHEET.key: self.indicators, TASK_SHEET.key: self.tasks}[spec.key]
@@ -156,6 +159,9 @@ def build_template(ctx: TemplateContext, secret: bytes) -> bytes:
     _write_instructions(book.create_sheet(INSTRUCTIONS.name), ctx, styles)
     for spec in TEMPLATE_SHEETS:
         _write_data_sheet(book.create_sheet(spec.name), spec, ctx.rows_for(spec), ctx, styles)
+    for spec in LIST_SHEETS:
+        if ctx.lists.get(spec.list_type):
+            _write_list_sheet(book.create_sheet(spec.name), spec, ctx.lists[spec.list_type], ctx, styles)
     _write_meta(book.create_sheet(META_SHEET.name), meta_values(ctx, secret))
     book.security = WorkbookProtection(lockStructure=True)
     book.properties.creator = ctx.office_name
@@ -357,6 +363,60 @@ def _add_validations(ws: Worksheet, spec: SheetSpec, rows: Sequence[Mapping[str,
         ws.add_data_validation(dv)
 
 
+# ---------------------------------------------------------------- list sheets (名单)
+
+
+def _write_list_sheet(
+    ws: Worksheet, spec: SheetSpec, indicators: Sequence[str], ctx: TemplateContext, styles: CellStyles
+) -> None:
+    """A blank list: title, header, and validations down to the sheet's row budget. Not protected:
+    every cell is the unit's to fill, one row per item, as many rows as there are items."""
+    styles.apply(ws.cell(row=1, column=1), "title", font=TITLE_FONT, alignment=Alignment(vertical="center"))
+    put(ws, 1, 1, f"{spec.title}（{ctx.unit_name} · {round_label(ctx.round)}）")
+    ws.row_dimensions[1].height = 26
+    styles.apply(ws.cell(row=2, column=1), "subtitle", font=_SUBTITLE_FONT)
+    put(
+        ws,
+        2,
+        1,
+        f"每行填一个{spec.item}，行数不限；“{spec.column('indicator').header}”选择本行计入的指标"
+        f"（{'、'.join(indicators)}），同一{spec.item}计入几个指标就填几行。指标的本期值应与名单条数一致。",
+    )
+    style_header(ws, spec.header_row, spec.headers, [c.width for c in spec.columns], styles)
+    for j in range(1, len(spec.columns) + 1):
+        ws.cell(row=spec.header_row, column=j).fill = INPUT_HEADER_FILL
+    first, last = spec.first_data_row, spec.max_rows
+    for j, c in enumerate(spec.columns):
+        letter = column_letter(j)
+        if c.key == "indicator":
+            choices = list(indicators)
+        elif c.choices:
+            choices = list(c.choices)
+        else:
+            choices = []
+        if choices:
+            dv = DataValidation(
+                type="list",
+                formula1='"' + ",".join(choices) + '"',
+                allow_blank=True,
+                showErrorMessage=True,
+                errorStyle="stop",
+                errorTitle="输入无效",
+                error="请从下拉列表中选择：" + "、".join(choices) + "。",
+            )
+        elif c.type in (ColumnType.NUMBER, ColumnType.INT):
+            dv = _number_validation(Bounds(c.min_value, c.max_value, whole=c.type == ColumnType.INT))
+        elif c.help:
+            dv = DataValidation(allow_blank=True)
+        else:
+            continue
+        dv = _with_prompt(dv, c)
+        dv.sqref = f"{letter}{first}:{letter}{last}"
+        ws.add_data_validation(dv)
+    ws.freeze_panes = ws.cell(row=first, column=2)
+    print_setup(ws, repeat_rows=f"1:{spec.header_row}")
+
+
 # ---------------------------------------------------------------- 填报说明
 
 
@@ -377,6 +437,20 @@ def _write_instructions(ws: Worksheet, ctx: TemplateContext, styles: CellStyles)
         (
             "填报内容",
             f"指标 {n_ind} 个（“{INDICATOR_SHEET.name}”表），任务 {n_task} 项（“{TASK_SHEET.name}”表）",
+        ),
+        *(
+            [
+                (
+                    "名单",
+                    "、".join(
+                        f"“{s.name}”（{'、'.join(ctx.lists[s.list_type])}）"
+                        for s in LIST_SHEETS
+                        if ctx.lists.get(s.list_type)
+                    ),
+                )
+            ]
+            if any(ctx.lists.values())
+            else []
         ),
         ("联系方式", ctx.office_contact),
         ("模板生成时间", ctx.generated_at.strftime("%Y-%m-%d %H:%M")),

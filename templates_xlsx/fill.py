@@ -15,14 +15,14 @@ Only input columns may be filled: a pre-filled cell is locked in Excel too. The 
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from enum import Enum
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
-from schemas.sheets import INDICATOR_SHEET, TASK_SHEET, TEMPLATE_SHEETS, SheetSpec
+from schemas.sheets import INDICATOR_SHEET, LIST_SHEET_BY_TYPE, TASK_SHEET, TEMPLATE_SHEETS, SheetSpec
 from templates_xlsx.writing import put
 
 # code → value of the row's main input column, or code → {column key: value}
@@ -108,17 +108,33 @@ def fill_book(
             fill_sheet(book[spec.name], spec, values, formulas)
 
 
+def fill_list(ws: Worksheet, spec: SheetSpec, items: Sequence[Mapping[str, Any]]) -> None:
+    """Type a list sheet's items one per row below its header, by column key (a clerk pasting the
+    list over whatever list was there)."""
+    if ws.max_row >= spec.first_data_row:
+        ws.delete_rows(spec.first_data_row, ws.max_row - spec.first_data_row + 1)
+    cols = header_columns(ws, spec)
+    for i, item in enumerate(items):
+        for key, value in item.items():
+            put(ws, spec.first_data_row + i, cols[key], cell_value(value))
+
+
 def fill_workbook(
     data: bytes,
     indicators: RowValues | None = None,
     tasks: RowValues | None = None,
     formulas: bool = False,
+    lists: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
 ) -> bytes:
     """The template's bytes with the inputs typed in, saved by openpyxl (a formula gets no cached value).
 
     `indicators`: code → value, or code → {"value": …, "note": …}.
     `tasks`: code → status, or code → {"status": TaskStatus or label, "percent": …, "narrative": …, …}.
+    `lists`: list type (ListType code) → items, each {column key: value}, on that type's list sheet.
     """
     book = open_book(data)
     fill_book(book, indicators, tasks, formulas)
+    for list_type, items in (lists or {}).items():
+        spec = LIST_SHEET_BY_TYPE[list_type]
+        fill_list(book[spec.name], spec, items)
     return save_book(book)

@@ -39,5 +39,6 @@ def read_registry(data: bytes, check_sizes: bool = True) -> tuple[dict[str, Pars
     for spec in REGISTRY_SHEETS:
         parsed, found = read_sheet(book, spec, refuse_formulas=False)
         sheets[spec.key] = parsed
-        issues += found
+        optional = {c.header for c in spec.columns if c.optional}
+        issues += [i for i in found if not (i.code == "header-missing" and i.column in optional)]
     return sheets, issues

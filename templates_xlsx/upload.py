@@ -14,7 +14,7 @@ from xml.etree import ElementTree
 import fastexcel
 
 from schemas.issues import Issue
-from schemas.sheets import META_SHEET, TEMPLATE_SHEETS
+from schemas.sheets import LIST_SHEETS, META_SHEET, TEMPLATE_SHEETS
 from templates_xlsx.reader import (
     ParsedSheet,
     SheetTooLarge,
@@ -29,7 +29,8 @@ from templates_xlsx.reader import (
 @dataclass
 class ParsedUpload:
     meta: dict[str, str]  # `_meta` key → text; empty when the sheet is missing
-    sheets: dict[str, ParsedSheet]  # spec key → parsed sheet, for every TEMPLATE_SHEETS spec
+    sheets: dict[str, ParsedSheet]  # spec key → parsed sheet: every TEMPLATE_SHEETS spec, and each
+    # LIST_SHEETS spec whose sheet the workbook has (a unit without list-backed indicators has none)
     issues: list[Issue] = field(default_factory=list)
     sheet_names: list[str] = field(default_factory=list)
     meta_state: str = "missing"  # visible / hidden / veryHidden (Excel, WPS) / missing
@@ -72,6 +73,11 @@ def read_upload(data: bytes, check_sizes: bool = True) -> ParsedUpload:
             parsed, found = read_sheet(book, spec)
             sheets[spec.key] = parsed
             issues += found
+        for spec in LIST_SHEETS:
+            if spec.name in book.sheet_names:
+                parsed, found = read_sheet(book, spec)
+                sheets[spec.key] = parsed
+                issues += found
         meta = read_key_values(book, META_SHEET.name)
         meta_state = book.sheet_state(META_SHEET.name)
     except (KeyError, zipfile.BadZipFile, ElementTree.ParseError) as exc:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 import subprocess
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -29,11 +30,13 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from schemas.credit_code import with_check
 from schemas.enums import IndicatorKind, TaskStatus
-from schemas.sheets import INDICATOR_SHEET, TASK_SHEET, TEMPLATE_SHEETS, SheetSpec
+from schemas.sheets import INDICATOR_SHEET, LIST_SHEETS, TASK_SHEET, TEMPLATE_SHEETS, SheetSpec, column_letter
 from templates_xlsx.fill import (
     cell_value,
     fill_book,
+    fill_list,
     header_columns,
     open_book,
     row_numbers,
@@ -78,12 +81,50 @@ def _fill_book(
 ) -> bytes:
     # formulas=True: a clerk typing "=1+1" makes a formula, which the tests rely on.
     fill_book(book, indicators, tasks, formulas=True)
+    _fill_lists(book, indicators or {})
     for (sheet, ref), value in (cells or {}).items():
         book[sheet][ref].value = _as_cell_value(value)
     edits = [edit] if callable(edit) else list(edit or [])
     for fn in edits:
         fn(book)
     return _save(book)
+
+
+def _list_indicators(ws: Worksheet, spec: SheetSpec) -> list[str]:
+    """The indicators a list sheet offers in its 指标编号 drop-down (the unit's list-backed ones)."""
+    letter = column_letter(spec.index("indicator"))
+    for dv in ws.data_validations.dataValidation:
+        if str(dv.sqref).startswith(f"{letter}{spec.first_data_row}:"):
+            return dv.formula1.strip('"').split(",")
+    return []
+
+
+def _fill_lists(book: Workbook, indicators: Mapping[str, Any]) -> None:
+    """A careful clerk's lists: as many items as a list-backed indicator's whole, non-negative value
+    (名单, docs/lists.md), so a valid fill stays valid; tests of the lists paste their own over it."""
+    for spec in LIST_SHEETS:
+        if spec.name not in book.sheetnames:
+            continue
+        items = []
+        for code in _list_indicators(book[spec.name], spec):
+            given = indicators.get(code)
+            value = given.get("value") if isinstance(given, Mapping) else given
+            if not isinstance(value, int | float) or value < 0 or float(value) != int(value):
+                continue
+            if value > spec.max_rows - spec.header_row:  # more than the sheet holds: left unlisted
+                continue
+            seed = zlib.crc32(code.encode()) % 1000
+            for n in range(int(value)):
+                item = {"indicator": code, "name": f"（测试）{code}-{n + 1}", "number": f"{code}-{n + 1}"}
+                if spec.list_type == "enterprise":
+                    item = {
+                        "indicator": code,
+                        "name": f"（测试）企业{code}-{n + 1}",
+                        "stage": "认定",
+                        "credit_code": with_check(f"91420000MA{seed:03d}{n:04d}"),
+                    }
+                items.append(item)
+        fill_list(book[spec.name], spec, items)
 
 
 def fill_template(

@@ -25,6 +25,15 @@ class IndicatorFacts:
     previous_round: str | None = None
     year_previous: float | None = None  # flows: last approved value earlier in the same year
     year_previous_round: str | None = None
+    backed_by: str | None = None  # the ListType whose list sheet backs the number, if any
+    list_previous: int | None = None  # items on the unit's last approved list, earlier round
+    list_previous_round: str | None = None
+
+    @property
+    def counts_new(self) -> bool:
+        """A list-backed flow (年新增, 年净增) counts the items added since the last approved list;
+        any other kind counts the list's rows."""
+        return self.kind == IndicatorKind.FLOW.value
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,8 @@ class Expectation:
     supported_versions: tuple[str, ...] = SUPPORTED_TEMPLATE_VERSIONS
     indicators: tuple[IndicatorFacts, ...] | None = None
     tasks: tuple[TaskFacts, ...] | None = None
+    # (indicator, item key) already on another unit's accepted list for this round: a double count
+    claimed_elsewhere: frozenset[tuple[str, str]] = frozenset()
 
     def indicator(self, code: str) -> IndicatorFacts | None:
         return self._indicators().get(code)

@@ -1,6 +1,7 @@
 """All stages over one upload or a batch, into one Report per workbook.
 
-file safety → read (cells, normalisation) → structure → rows (Pandera) → sets and history (GX).
+file safety → read (cells, normalisation) → structure → rows (Pandera) → sets and history (GX),
+then the list sheets (名单) against the indicator values and other units' lists (validators.lists).
 Every stage that can run does, and all issues are kept; a stage is skipped only when an earlier
 one left nothing usable (an unsafe or unreadable file is not parsed at all). One cell carries at
 most one error: a later stage's error at a cell an earlier stage already flagged as an error is
@@ -19,13 +20,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from schemas.issues import Issue, Report
-from schemas.sheets import TEMPLATE_SHEETS
+from schemas.sheets import LIST_SHEETS, TEMPLATE_SHEETS
 from templates_xlsx import isolation
 from templates_xlsx.reader import WorkbookUnreadable
 from templates_xlsx.upload import ParsedUpload, read_upload
 from validators.expectation import Expectation
 from validators.file_safety import Limits, check_file
 from validators.gx import SetsInput, check_sets
+from validators.lists import check_lists
 from validators.rows import check_rows_batch
 from validators.structure import StructureResult, check_structure
 
@@ -176,7 +178,7 @@ def _rows_stage(works: list[_Work]) -> None:
     """Pandera for the whole batch: one validation per sheet spec, not one per workbook."""
     items, owners = [], []
     for work in works:
-        for spec in TEMPLATE_SHEETS:
+        for spec in (*TEMPLATE_SHEETS, *LIST_SHEETS):
             parsed = work.result.upload.sheets.get(spec.key)
             if parsed is not None:
                 items.append((parsed, work.checked, work.structure.skip_rows.get(spec.key, ())))
@@ -213,6 +215,10 @@ def _sets_stage(works: list[_Work]) -> None:
         issue = _internal("sets", exc)
         found = [[issue] for _ in works]
     for work, issues in zip(works, found, strict=True):
+        try:
+            issues = issues + check_lists(work.result.upload.sheets, work.checked)
+        except Exception as exc:
+            issues = issues + [_internal("lists", exc)]
         work.stages["sets"] = issues
         work.result.stages_run.append("sets")
 

@@ -117,6 +117,7 @@ def replace_registry(con: duckdb.DuckDBPyConnection, registry: Registry) -> dict
             "allow_negative": BOOL,
             "units_assumed": BOOL,
             "source_text": TXT,
+            "backed_by": TXT,
             "position": INT,
         },
     ).with_columns(
@@ -182,7 +183,7 @@ def read_registry(con: duckdb.DuckDBPyConnection) -> Registry:
                i.baseline_year, i.target_value, i.target_year,
                coalesce((SELECT list(o.unit ORDER BY o.position) FROM indicator_owners o
                          WHERE o.indicator = i.code), []) AS owner_units,
-               i.weight, i.allow_negative, i.units_assumed, i.source_text
+               i.weight, i.allow_negative, i.units_assumed, i.source_text, i.backed_by
         FROM indicators i ORDER BY i.position""")
     return {
         "offices": rows("""

@@ -20,6 +20,21 @@ CURRENT_STATUSES = (SubmissionStatus.VALIDATED, SubmissionStatus.APPROVED, Submi
 # unit's own sign-off before it reaches the office (evidence may attach to these too).
 ACCEPTED_STATUSES = (*CURRENT_STATUSES, SubmissionStatus.AWAITING_SIGN_OFF)
 
+# One row per item of a list sheet (名单), keyed like the values (migration 0015).
+LIST_ITEM_COLUMNS = {
+    "list_type": pl.Utf8,
+    "indicator": pl.Utf8,
+    "sheet_row": pl.Int32,
+    "item_key": pl.Utf8,
+    "name": pl.Utf8,
+    "stage": pl.Utf8,
+    "district": pl.Utf8,
+    "total_investment": pl.Float64,
+    "quarter_investment": pl.Float64,
+    "cumulative_investment": pl.Float64,
+    "progress": pl.Utf8,
+    "fields": pl.Utf8,
+}
 VALUE_COLUMNS = {"indicator": pl.Utf8, "value": pl.Float64, "note": pl.Utf8, "cell": pl.Utf8}
 PROGRESS_COLUMNS = {
     "task": pl.Utf8,
@@ -117,7 +132,14 @@ class PendingRows:
     table when flushed. A statement per workbook and table cost ~1.5-2 ms each, most of a batch's
     recording time. Flush before the transaction commits."""
 
-    TABLES = ("stored_files", "indicator_values", "task_progress", "validation_issues", "audit_log")
+    TABLES = (
+        "stored_files",
+        "indicator_values",
+        "task_progress",
+        "list_items",
+        "validation_issues",
+        "audit_log",
+    )
 
     def __init__(self) -> None:
         self.frames: dict[str, list[pl.DataFrame]] = {t: [] for t in self.TABLES}
@@ -218,6 +240,7 @@ def record_submission(
     progress: pl.DataFrame | None,
     issues: pl.DataFrame | None,
     facts: PendingRows | None = None,
+    lists: pl.DataFrame | None = None,
 ) -> tuple[int, int]:
     """Insert the submission, its facts and issues, and return its (id, version); an accepted one
     supersedes the unit's current one.
@@ -266,6 +289,7 @@ def record_submission(
         ]
         pending.add("indicator_values", _shape(values, VALUE_COLUMNS).with_columns(keyed))
         pending.add("task_progress", _shape(progress, PROGRESS_COLUMNS).with_columns(keyed))
+        pending.add("list_items", _shape(lists, LIST_ITEM_COLUMNS).with_columns(keyed))
     found = _shape(issues, ISSUE_COLUMNS)
     pending.add(
         "validation_issues",

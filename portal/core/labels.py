@@ -962,3 +962,39 @@ _more_columns(
         "overdue": "逾期",
     }
 )
+
+# ---------------------------------------------------------------- 名单与培育库 (issue 18)
+LISTS_TAB = "名单与培育库"
+LISTS_HELP = "只统计审核通过的报送中的名单；同一企业按统一社会信用代码只计一次，取其最靠后的培育阶段。"
+LISTS_ENTERPRISES = "企业培育库"
+LISTS_ENTERPRISE_COUNT = "库内企业数"
+LISTS_STAGE_TABLE = "各区县各培育阶段企业数"
+LISTS_NO_ENTERPRISES = "所选范围内还没有审核通过的企业名单。"
+LISTS_MOVES = "本季度培育阶段变化（与上次审核通过的名单相比）"
+LISTS_NO_MOVES = "本季度没有培育阶段发生变化的企业。"
+LISTS_PROJECTS = "重点项目"
+LISTS_NO_PROJECTS = "所选范围内还没有审核通过的项目名单。"
+LISTS_DOUBLE_COUNTS = "名单重复计数"
+LISTS_DOUBLE_COUNTS_HELP = "同一名单项在本轮由两个单位计入同一指标；请核实应由哪个单位计数。"
+LISTS_NO_DOUBLE_COUNTS = "本轮没有发现重复计数的名单项。"
+
+_more_columns(
+    {
+        "district": "所在区县",
+        "entered": "入库",
+        "nurtured": "培育",
+        "applied": "申报",
+        "certified": "认定",
+        "stage_total": "合计",
+        "item_key": "统一社会信用代码或编号",
+        "from_stage_label": "原培育阶段",
+        "to_stage_label": "现培育阶段",
+        "from_round": "上次审核通过的轮次",
+        "total_investment": "总投资(万元)",
+        "quarter_investment": "本季度投资完成额(万元)",
+        "cumulative_investment": "累计投资完成额(万元)",
+        "progress": "形象进度",
+        "list_type_label": "名单类型",
+        "other_unit_name": "另一报送单位",
+    }
+)

@@ -111,6 +111,8 @@ _ACTIONS = [
     _a("kpi.view",                "查看指标监测",             R, NO,  NO,  ALL, ALL, ALL),
     _a("task_progress.view",      "查看任务进展",             R, NO,  NO,  ALL, ALL, ALL),
     _a("rollup.view",             "查看下级汇总",             R, NO,  NO,  ALL, ALL, ALL),
+    _a("lists.view",              "查看名单、企业培育库和重点项目", R, OWN, OWN, ALL, ALL, ALL),
+    _a("lists.double_counts",     "查看名单重复计数",         R, NO,  NO,  ALL, ALL, ALL),
     _a("assessment.view",         "查看年度考核结果",         R, NO,  NO,  ALL, ALL, ALL),
     _a("assessment.configure",    "配置考核方案",             W, NO,  NO,  NO,  ALL, NO),
     _a("assessment.adjust",       "录入考核加分项、扣分项、一票否决和定性评分", W, NO, NO, NO, ALL, NO),

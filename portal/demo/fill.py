@@ -36,7 +36,8 @@ from portal.registry.workbook import export_registry_json
 from portal.reporting.review import APPROVE, RETURN, ItemComment, grant_extension, review
 from portal.reporting.submissions import IngestResult, ingest_many
 from portal.reporting.templates import BuiltTemplate, iter_built, round_template_contexts
-from schemas.enums import IndicatorKind, RoundState, TaskRole, TaskStatus
+from schemas.credit_code import CHARSET, with_check
+from schemas.enums import EnterpriseStage, IndicatorKind, ListType, RoundState, TaskRole, TaskStatus
 from schemas.quarters import Quarter
 from templates_xlsx.builder import TemplateContext
 from templates_xlsx.fill import fill_workbook
@@ -70,6 +71,26 @@ RETURNS_PER_ROUND = (0, 2)
 STAGES_PER_ROUND = 3
 # Current round: share of units that have reported by today, and on which days before today.
 CURRENT_REPORTED, CURRENT_DAYS = 0.45, (0, 1, 3, 6)
+# Named lists (名单) behind list-backed indicators: synthetic items marked as demo data, with
+# valid 统一社会信用代码 (an administrative-division code per city), districts per city, an
+# enterprise's 培育阶段 advancing one step every STAGE_ROUNDS rounds on the list (its history).
+DEMO_MARK = "（演示）"
+CITY_CODES = {"XY": "420600", "JZ": "421000", "SY": "420300", "YY": "430900"}
+DISTRICTS = {
+    "XY": ("襄城区", "樊城区", "襄州区", "高新区"),
+    "JZ": ("荆州区", "沙市区", "荆州开发区"),
+    "SY": ("茅箭区", "张湾区", "郧阳区"),
+    "YY": ("赫山区", "资阳区", "高新区"),
+}
+STAGE_ROUNDS = 2
+# Indicators counting certified enterprises (高新技术企业, 瞪羚企业): every item is 认定.
+CERTIFIED_ONLY = ("高新技术企业", "瞪羚企业")
+# The double count the demo shows: the first item of this indicator's first owner is also on
+# its second owner's list (a platform both a 乡镇街道 and the 科技集团 count).
+DOUBLE_COUNTED = "JZ-K21"
+# In the first past round this unit's first upload has one wrong check character (rejected, then
+# fixed the same day): the history's one wrong 统一社会信用代码.
+BAD_CODE_UNIT = "JZKF-JFJ"
 
 
 @dataclass
@@ -166,6 +187,8 @@ class _DemoFiller:
         self.values: dict[str, float] = {}  # indicator → the value last filled (levels never fall)
         self.ytd: dict[tuple[str, int], float] = {}  # (flow indicator, year) → last year-to-date value
         self.percent: dict[tuple[str, str], float] = {}  # (unit, task) → last percent reported
+        self.round_no = 0  # rounds filled so far (a list item's age is counted in rounds)
+        self.joined: dict[tuple[str, str, int], int] = {}  # (unit, indicator, item) → round it joined
         # The demo acts as its own accounts, through the same checked use cases as a person would.
         self.office = acting_account(portal, OFFICE)
         self.reporter = acting_account(portal, REPORTER)
@@ -176,6 +199,7 @@ class _DemoFiller:
     def fill_round(self, code: str, current: bool, progress: Callable[[int], None]) -> None:
         period = Quarter.parse(code)
         year, quarter = period.year, period.quarter
+        self.round_no += 1
         due = round_due_date(code, self.portal.settings)
         opened = dt.datetime.combine(period.end() + dt.timedelta(days=1), dt.time(9, 0))
         today = self.portal.settings.today()
@@ -208,6 +232,16 @@ class _DemoFiller:
         progress(1)
         values = {c: self._value(c, year, quarter, expected.get(c)) for c in self.indicators}
         files = {u.ctx.unit: self._filled(u, values, year, quarter) for u in plan}
+        bad = next((u for u in plan if u.ctx.unit == BAD_CODE_UNIT and u.ctx.lists), None)
+        if self.round_no == 1 and bad is not None:
+            # The history's wrong check character: rejected, fixed and sent again the same day.
+            early = replace(bad, at=bad.at - dt.timedelta(hours=3))
+            saved, self.rng = self.rng, random.Random(f"bad-code|{code}")  # every other draw as it was
+            try:
+                data = self._filled(early, values, year, quarter, bad_code=True)
+            finally:
+                self.rng = saved
+            self._upload_one(early, data, True)
         if current and plan:
             # One clerk's first try has an error: rejected with its report, fixed two hours later.
             first = min(plan, key=lambda u: (u.at, u.ctx.unit))
@@ -384,6 +418,7 @@ class _DemoFiller:
         corrected: str | None = None,
         note: str | None = None,
         broken: bool = False,
+        bad_code: bool = False,
     ) -> bytes:
         """The unit's template filled in; `corrected`: the indicator a return asked about (its note
         now answers it); `broken`: one out-of-range input, so validation rejects the file."""
@@ -391,12 +426,15 @@ class _DemoFiller:
         for row in up.ctx.indicators:
             code = row["indicator"]
             value = values.get(code)
-            text = _note(row, self.rng, note)
+            # A second owner's note comes from a generator of its own: adding an owner to an
+            # indicator (the double-counted one) leaves every other draw of the demo as it was.
+            first = self.indicators[code]["owner_units"][0] == up.ctx.unit
+            text = _note(row, self.rng if first else random.Random(f"{code}|{up.ctx.unit}"), note)
             if code == corrected:
                 text = "已按审核意见核实,数据来源:市统计局季度快报。"
             indicators[code] = {"value": value, "note": text}
         tasks = {
-            row["task"]: self._task_row(up.ctx.unit, row, year, quarter, final=not broken)
+            row["task"]: self._task_row(up.ctx.unit, row, year, quarter, final=not (broken or bad_code))
             for row in up.ctx.tasks
         }
         if broken and tasks:
@@ -405,7 +443,58 @@ class _DemoFiller:
         elif broken and indicators:
             first = next(iter(indicators))
             indicators[first] = indicators[first] | {"value": "约一千"}
-        return fill_workbook(up.built.data, indicators, tasks)
+        lists = self._lists(up.ctx, values)
+        if bad_code and lists.get(ListType.ENTERPRISE.value):
+            first = lists[ListType.ENTERPRISE.value][0]
+            code = first["credit_code"]
+            wrong = CHARSET[(CHARSET.index(code[-1]) + 1) % len(CHARSET)]
+            lists[ListType.ENTERPRISE.value][0] = first | {"credit_code": code[:-1] + wrong}
+        return fill_workbook(up.built.data, indicators, tasks, lists=lists)
+
+    # ------------------------------------------------------------ lists
+
+    def _lists(self, ctx: TemplateContext, values: dict[str, float | None]) -> dict[str, list[dict]]:
+        """The unit's list sheets: for each list-backed indicator as many items as its value."""
+        out: dict[str, list[dict]] = {}
+        for list_type, codes in ctx.lists.items():
+            rows = out.setdefault(list_type, [])
+            for code in codes:
+                count = int(values.get(code) or 0)
+                for n in range(count):
+                    rows.append(self._item(ctx.unit, code, list_type, n))
+        return out
+
+    def _item(self, unit: str, indicator: str, list_type: str, n: int) -> dict:
+        owners = self.indicators[indicator]["owner_units"]
+        if indicator == DOUBLE_COUNTED and n == 0 and unit != owners[0]:
+            unit = owners[0]  # the one item two units both count
+        joined = self.joined.setdefault((unit, indicator, n), self.round_no)
+        city = self.indicators[indicator]["plan"][:2]
+        districts = DISTRICTS.get(city, ("市辖区",))
+        district = districts[int(_stable("district", unit, indicator, n) * len(districts))]
+        serial = int(_stable("item", unit, indicator, n) * 31**7)
+        tail = "".join(CHARSET[(serial // 31**k) % 31] for k in range(7))
+        if list_type == ListType.ENTERPRISE.value:
+            name = self.indicators[indicator]["name"]
+            stages = list(EnterpriseStage)
+            if any(word in name for word in CERTIFIED_ONLY):
+                stage = EnterpriseStage.CERTIFIED
+            else:
+                stage = stages[min(len(stages) - 1, (self.round_no - joined) // STAGE_ROUNDS)]
+            return {
+                "indicator": indicator,
+                "name": f"{DEMO_MARK}{district}{_FIRMS[serial % len(_FIRMS)]}{n + 1}号科技有限公司",
+                "credit_code": with_check(f"91{CITY_CODES.get(city, '420000')}MA{tail}"),
+                "district": district,
+                "stage": stage,
+                "note": DEMO_MARK + "演示数据，非真实企业",
+            }
+        return {
+            "indicator": indicator,
+            "name": f"{DEMO_MARK}{district}{_PLATFORMS[serial % len(_PLATFORMS)]}{n + 1}号",
+            "number": f"{unit}-{indicator}-{n + 1:03d}",
+            "note": DEMO_MARK + "演示数据",
+        }
 
     def _value(self, code: str, year: int, quarter: int, view: dict | None) -> float | None:
         ind = self.indicators[code]
@@ -464,6 +553,10 @@ class _DemoFiller:
             "problems": _problem(status, self.rng),
             "next_steps": _next_step(status, self.rng),
         }
+
+
+_FIRMS = ("智造", "光电", "新材", "生物", "数科", "汽配", "环保", "农科")
+_PLATFORMS = ("众创空间", "科技企业孵化器", "院士专家工作站", "创新创业服务中心")
 
 
 def _pace_class(code: str) -> str:

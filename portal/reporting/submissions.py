@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import zipfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -26,13 +27,16 @@ from portal.core.context import Portal
 from portal.core.errors import InvalidInput
 from portal.core.permissions import require, visible_units
 from portal.reporting.validation import validate_files
-from schemas.enums import Role, SubmissionStatus, TaskStatus
+from schemas.credit_code import normalise as normalise_credit_code
+from schemas.enums import EnterpriseStage, Role, SubmissionStatus, TaskStatus
 from schemas.issues import Issue, Report
+from schemas.sheets import LIST_SHEETS, list_item_key
 from validators.pipeline import ValidationResult
 from warehouse import evidence as evidence_rows
 from warehouse.faults import checkpoint
 from warehouse.submissions import (
     ACCEPTED_STATUSES,
+    LIST_ITEM_COLUMNS,
     NewSubmission,
     PendingRows,
     files_recorded,
@@ -113,6 +117,56 @@ def _progress_frame(result: ValidationResult) -> pl.DataFrame:
         *[pl.col(c) for c in cols],
         pl.col("_row").cast(pl.Int32).alias("sheet_row"),
     ).with_columns(pl.col("status").replace_strict(_STATUS_CODES, default=None, return_dtype=pl.Utf8))
+
+
+_STAGE_CODES = {s.label: s.value for s in EnterpriseStage} | {s.value: s.value for s in EnterpriseStage}
+_LIST_FIELDS = (
+    "name",
+    "district",
+    "total_investment",
+    "quarter_investment",
+    "cumulative_investment",
+    "progress",
+)
+
+
+def _shown(value) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
+def _list_frame(result: ValidationResult) -> pl.DataFrame:
+    """One row per item of every list sheet in the upload, keyed as the checks keyed it."""
+    rows = []
+    for spec in LIST_SHEETS:
+        parsed = result.upload.sheets.get(spec.key)
+        if parsed is None or parsed.header_row is None:
+            continue
+        for rec in parsed.frame.iter_rows(named=True):
+            key = list_item_key(spec, rec)
+            if not rec.get("indicator") or key is None:
+                continue
+            if rec.get("credit_code"):
+                key = normalise_credit_code(str(rec["credit_code"]))
+            rows.append(
+                {
+                    "list_type": spec.list_type,
+                    "indicator": rec["indicator"],
+                    "sheet_row": rec["_row"],
+                    "item_key": key,
+                    **{f: rec.get(f) for f in _LIST_FIELDS},
+                    "stage": _STAGE_CODES.get(rec.get("stage") or ""),
+                    "fields": json.dumps(
+                        {c.header: _shown(rec.get(c.key)) for c in spec.columns}, ensure_ascii=False
+                    ),
+                }
+            )
+    return (
+        pl.DataFrame(rows, schema=LIST_ITEM_COLUMNS, orient="row")
+        if rows
+        else pl.DataFrame(schema=LIST_ITEM_COLUMNS)
+    )
 
 
 def _issue_frame(report: Report) -> pl.DataFrame:
@@ -310,6 +364,7 @@ def _record_on(
         _progress_frame(result) if accepted else None,
         _issue_frame(result.report),
         chunk.rows,
+        lists=_list_frame(result) if accepted else None,
     )
     chunk.recorded(unit, round_code, digest)
     if accepted:

@@ -25,7 +25,11 @@ from schemas.enums import IndicatorKind, TaskRole
 from schemas.quarters import Quarter, RoundCodeError
 from schemas.sheets import INDICATOR_SHEET, TASK_SHEET
 from templates_xlsx.builder import TemplateContext, build_template
+from warehouse.lists import backed_indicators
 from warehouse.templates import TemplateRows, template_rows
+
+# unit → list type → the unit's indicators backed by it (the template's list sheets)
+UnitLists = dict[str, dict[str, list[str]]]
 
 _DIRECTIONS = {">=": "≥", "<=": "≤"}
 _UNSAFE_IN_NAMES = re.compile(r'[\\/:*?"<>|\s]+')
@@ -80,15 +84,19 @@ def _check_round(round_code: str) -> None:
         raise TemplateRequestError(str(exc), usage=True) from None
 
 
-def _gather(portal: Portal, round_code: str, unit: str | None) -> TemplateRows:
+def _gather(portal: Portal, round_code: str, unit: str | None) -> tuple[TemplateRows, UnitLists]:
     _check_round(round_code)
     with portal.warehouse.connect() as con:
         rows = template_rows(con, round_code, unit)
+        backed = backed_indicators(con, unit)
+    lists: UnitLists = {}
+    for r in backed.iter_rows(named=True):
+        lists.setdefault(r["unit"], {}).setdefault(r["backed_by"], []).append(r["indicator"])
     if rows.round is None:
         raise TemplateRequestError(f"轮次 {round_code} 不存在。请先在平台中开设该轮次。", usage=True)
     if unit is not None and rows.units.is_empty():
         raise TemplateRequestError(f"单位代码“{unit}”不存在。", usage=True)
-    return rows
+    return rows, lists
 
 
 def _contact(office: dict | None) -> str:
@@ -96,7 +104,7 @@ def _contact(office: dict | None) -> str:
     return " ".join(p for p in ((office or {}).get("contact"), (office or {}).get("phone")) if p)
 
 
-def _contexts(portal: Portal, rows: TemplateRows) -> Iterator[TemplateContext]:
+def _contexts(portal: Portal, rows: TemplateRows, lists: UnitLists) -> Iterator[TemplateContext]:
     """One context per active unit with anything to report, in registry order."""
     settings = portal.settings
     now = settings.now()
@@ -122,16 +130,17 @@ def _contexts(portal: Portal, rows: TemplateRows) -> Iterator[TemplateContext]:
             plans=plans,
             indicators=indicators,
             tasks=tasks,
+            lists=lists.get(code, {}),
         )
 
 
 def template_context(portal: Portal, unit: str, round_code: str) -> TemplateContext:
     """The context of one unit's template; TemplateRequestError when there is none to make."""
-    rows = _gather(portal, round_code, unit)
+    rows, lists = _gather(portal, round_code, unit)
     record = rows.units.row(0, named=True)
     if not record["active"]:
         raise TemplateRequestError(f"单位“{record['name']}”（{unit}）已停用，不生成模板。")
-    contexts = list(_contexts(portal, rows))
+    contexts = list(_contexts(portal, rows, lists))
     if not contexts:
         raise TemplateRequestError(
             f"单位“{record['name']}”（{unit}）没有负责的指标或任务，{round_code} 轮无需填报。"
@@ -175,7 +184,7 @@ def build_unit_template(portal: Portal, unit: str, round_code: str) -> BuiltTemp
 
 def round_template_contexts(portal: Portal, round_code: str) -> list[TemplateContext]:
     """Every unit's context for a round (active units with something to report)."""
-    return list(_contexts(portal, _gather(portal, round_code, None)))
+    return list(_contexts(portal, *_gather(portal, round_code, None)))
 
 
 def build_round_templates(

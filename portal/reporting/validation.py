@@ -18,18 +18,48 @@ from validators.file_safety import Limits
 from validators.pipeline import ValidationResult, validate_many
 from warehouse.db import WarehouseError
 from warehouse.expected import ExpectedFrames, expected_frames
+from warehouse.lists import ListFrames, list_frames
 
 
 def _float(value) -> float | None:
     return None if value is None else float(value)
 
 
-def expectations_from(frames: ExpectedFrames, round_code: str) -> dict[str, Expectation]:
-    """One Expectation per unit in the frames."""
+def _list_facts(lists: ListFrames | None) -> tuple[dict, dict[str, frozenset]]:
+    """(unit, indicator) → the IndicatorFacts fields of its list; unit → (indicator, key) pairs
+    other units already reported for the unit's list-backed indicators this round."""
+    if lists is None or lists.backed.is_empty():
+        return {}, {}
+    previous = {(r["unit"], r["indicator"]): r for r in lists.previous.iter_rows(named=True)}
+    facts = {
+        (r["unit"], r["indicator"]): {
+            "backed_by": r["backed_by"],
+            "list_previous": (previous.get((r["unit"], r["indicator"])) or {}).get("items"),
+            "list_previous_round": (previous.get((r["unit"], r["indicator"])) or {}).get("round"),
+        }
+        for r in lists.backed.iter_rows(named=True)
+    }
+    by_indicator: dict[str, list[tuple[str, str]]] = {}
+    for unit, indicator, key in lists.reported.select("unit", "indicator", "item_key").iter_rows():
+        by_indicator.setdefault(indicator, []).append((unit, key))
+    claimed: dict[str, set] = {}
+    for unit, indicator in facts:
+        claimed.setdefault(unit, set()).update(
+            (indicator, key) for other, key in by_indicator.get(indicator, ()) if other != unit
+        )
+    return facts, {unit: frozenset(pairs) for unit, pairs in claimed.items()}
+
+
+def expectations_from(
+    frames: ExpectedFrames, round_code: str, lists: ListFrames | None = None
+) -> dict[str, Expectation]:
+    """One Expectation per unit in the frames (with `lists`: what its list sheets are checked against)."""
+    list_facts, claimed = _list_facts(lists)
     indicators: dict[str, list[IndicatorFacts]] = {}
     for r in frames.indicators.iter_rows(named=True):
         indicators.setdefault(r["unit"], []).append(
             IndicatorFacts(
+                **list_facts.get((r["unit"], r["code"]), {}),
                 code=r["code"],
                 kind=r["kind"],
                 allow_negative=bool(r["allow_negative"]),
@@ -53,6 +83,7 @@ def expectations_from(frames: ExpectedFrames, round_code: str) -> dict[str, Expe
             unit_known=bool(u["active"]),
             indicators=tuple(indicators.get(u["code"], ())),
             tasks=tuple(tasks.get(u["code"], ())),
+            claimed_elsewhere=claimed.get(u["code"], frozenset()),
         )
         for u in frames.units.iter_rows(named=True)
     }
@@ -77,12 +108,14 @@ class ExpectationBook:
     def _load(self, round_code: str, unit: str | None) -> None:
         if self.con is not None:
             frames = expected_frames(self.con, round_code, unit)
+            lists = list_frames(self.con, round_code, unit)
         else:
             with self.portal.warehouse.connect() as con:
                 frames = expected_frames(con, round_code, unit)
+                lists = list_frames(con, round_code, unit)
         if self.allow_closed and frames.round_state == RoundState.CLOSED.value:
             frames = replace(frames, round_state=RoundState.OPEN.value)
-        for code, expectation in expectations_from(frames, round_code).items():
+        for code, expectation in expectations_from(frames, round_code, lists).items():
             self.units[(round_code, code)] = expectation
         self.states[round_code] = frames.round_state
         self.loaded.add((round_code, unit))

@@ -22,7 +22,7 @@ from portal.assessment import entries, lifecycle
 from portal.assessment.assess import add_bonus
 from portal.core.context import Portal
 from portal.core.permissions import ACTIONS, Grant, PermissionDenied, grant
-from portal.monitoring import dashboards, overview, rollup
+from portal.monitoring import dashboards, overview, registers, rollup
 from portal.notify import log as notify_log
 from portal.notify.remind import remind
 from portal.ops import backup
@@ -326,6 +326,8 @@ CALLS: dict[str, Call] = {
     "kpi.view": lambda w, a, t: dashboards.kpi_board(w.portal, a, ROUND),
     "task_progress.view": lambda w, a, t: dashboards.task_board(w.portal, a, ROUND),
     "rollup.view": lambda w, a, t: rollup.rollup(w.portal, a, "XSSS", ROUND),
+    "lists.view": lambda w, a, t: registers.enterprise_register(w.portal, a, ROUND, w.units[t]),
+    "lists.double_counts": lambda w, a, t: registers.double_count_pairs(w.portal, a, ROUND),
     "assessment.view": lambda w, a, t: assessment_board.assessment_board(w.portal, a, PLAN, YEAR),
     "assessment.configure": _scheme,
     "assessment.adjust": lambda w, a, t: _adjust(w, a, PLAN, w.units[t]),

@@ -200,3 +200,35 @@ def test_running_init_again_on_the_filled_demo_adds_nothing(filled_demo_portal):
     assert done.returncode == 0, done.stderr.decode()
     assert "未重复填充" in done.stdout.decode()
     assert _counts(Portal.open(filled_demo_portal.settings.home)) == before
+
+
+@pytest.mark.slow
+def test_the_demo_lists_count_what_was_reported_with_one_double_count_and_one_wrong_check_digit(
+    filled_demo_portal,
+):
+    mismatched = _sql(
+        filled_demo_portal,
+        """
+        SELECT v.submission_id, v.indicator, v.value, count(l.item_key) AS items
+        FROM indicator_values v
+        JOIN indicators i ON i.code = v.indicator AND i.backed_by IS NOT NULL
+        LEFT JOIN list_items l ON l.submission_id = v.submission_id AND l.indicator = v.indicator
+        GROUP BY ALL HAVING v.value <> count(l.item_key)
+        """,
+    )
+    assert mismatched.is_empty()  # every list-backed value is the count of its list's rows
+    assert _sql(filled_demo_portal, "SELECT count(*) AS n FROM list_items")["n"][0] > 1000
+    doubles = _sql(
+        filled_demo_portal,
+        "SELECT DISTINCT indicator, item_key FROM list_items GROUP BY round, indicator, item_key "
+        "HAVING count(DISTINCT unit) > 1",
+    )
+    assert doubles.rows() == [("JZ-K21", "JZKF-XZJD-JZ-K21-001")]
+    wrong = _sql(
+        filled_demo_portal,
+        "SELECT s.unit, s.round, s.status FROM validation_issues i JOIN submissions s ON s.id = i.submission_id "
+        "WHERE i.code = 'credit-code-check-digit'",
+    )
+    assert wrong.rows() == [("JZKF-JFJ", "2024Q1", "rejected")]
+    names = _sql(filled_demo_portal, "SELECT DISTINCT name FROM list_items")["name"].to_list()
+    assert all(name.startswith("（演示）") for name in names)

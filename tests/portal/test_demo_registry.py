@@ -72,6 +72,7 @@ INDICATOR_KEYS = {
     "allow_negative",
     "units_assumed",
     "source_text",
+    "backed_by",
 }
 
 OFFICE_LEVELS = {"region", "province", "cluster", "city", "district"}
@@ -169,6 +170,23 @@ def test_every_row_has_exactly_the_agreed_fields(registry):
     ]:
         for row in registry[table]:
             assert set(row) == keys, (table, row.get("code"))
+
+
+def test_the_indicators_the_seeds_count_by_name_are_backed_by_lists(registry):
+    backed = {i["code"]: i["backed_by"] for i in registry["indicators"] if i["backed_by"]}
+    assert backed == {
+        "XY-K04": "enterprise",  # 高新技术企业数
+        "XY-K05": "platform",  # 省级以上双创孵化平台数
+        "XY-K09": "enterprise",  # 瞪羚企业数
+        "JZ-K01": "enterprise",  # 高新技术企业数
+        "JZ-K03": "enterprise",  # 科技型中小企业总数
+        "JZ-K21": "platform",  # 新增各类孵化平台
+        "SY-K11": "platform",  # 新增院士专家工作站
+        "YY-K06": "enterprise",  # 高新技术企业数
+    }
+    # the demo's one double count: a platform both owners of JZ-K21 count
+    owners = {i["code"]: i["owner_units"] for i in registry["indicators"]}
+    assert owners["JZ-K21"] == ["JZKF-XZJD", "JZKF-KKJT"]
 
 
 def test_codes_are_unique_within_each_table(registry):

@@ -430,3 +430,28 @@ def test_an_import_never_changes_a_locked_round(demo_portal, tmp_path, column, v
     ]
     assert "已锁定" in result.report.errors[0].message
     assert export_registry_json(demo_portal, ADMIN) == before
+
+
+def test_the_list_type_of_an_indicator_is_exported_in_chinese_and_read_back_as_a_code(
+    demo_portal, empty_portal
+):
+    exported = export_registry_xlsx(demo_portal, ADMIN)
+    ws = openpyxl.load_workbook(io.BytesIO(exported))[REGISTRY_INDICATORS.name]
+    header = [c.value for c in ws[1]]
+    column = header.index("名单类型")
+    shown = {row[0]: row[column] for row in ws.iter_rows(min_row=2, values_only=True)}
+    assert (shown["JZ-K01"], shown["JZ-K21"], shown["JZ-K02"]) == ("企业", "平台/载体", None)
+    assert import_registry(empty_portal, OFFICE, exported).loaded
+    backed = {i["code"]: i["backed_by"] for i in export_registry_json(empty_portal, ADMIN)["indicators"]}
+    assert (backed["JZ-K01"], backed["JZ-K21"], backed["JZ-K02"]) == ("enterprise", "platform", None)
+
+
+def test_a_registry_workbook_from_before_the_list_type_column_still_imports(demo_portal, empty_portal):
+    book = openpyxl.load_workbook(io.BytesIO(export_registry_xlsx(demo_portal, ADMIN)))
+    ws = book[REGISTRY_INDICATORS.name]
+    ws.delete_cols([c.value for c in ws[1]].index("名单类型") + 1)
+    buf = io.BytesIO()
+    book.save(buf)
+    result = import_registry(empty_portal, OFFICE, buf.getvalue())
+    assert result.loaded, result.report.flatten(["sheet", "cell", "code"])
+    assert {i["backed_by"] for i in export_registry_json(empty_portal, ADMIN)["indicators"]} == {None}

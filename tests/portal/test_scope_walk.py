@@ -171,6 +171,8 @@ SCOPED: dict = {
     "kpi.view": lambda w, a, t: dashboards.kpi_board(w.portal, a, ROUND, plan=w.plans[t]),
     "task_progress.view": lambda w, a, t: dashboards.task_board(w.portal, a, ROUND, plan=w.plans[t]),
     "rollup.view": lambda w, a, t: rollup.rollup(w.portal, a, w.offices[t], ROUND),
+    "lists.view": lambda w, a, t: walk.registers.project_register(w.portal, a, w.units[t]),
+    "lists.double_counts": lambda w, a, t: walk.registers.double_count_pairs(w.portal, a, ROUND, w.plans[t]),
     "assessment.view": lambda w, a, t: walk.assessment_board.assessment_board(w.portal, a, w.plans[t], YEAR),
     "assessment.configure": lambda w, a, t: _scheme(w, a, t),
     "assessment.adjust": lambda w, a, t: walk._adjust(w, a, w.plans[t], w.units[t]),

@@ -1122,6 +1122,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_entry_commands(sub)  # portal deduction | veto | qualitative | selfscore
 
+    from portal.cli.open_data import add_open_data_commands  # here: it imports this module's helpers
+
+    add_open_data_commands(sub)  # portal token create | list | revoke, portal export
+
     p = sub.add_parser("status", help="查看一个轮次的报送情况和催报名单")
     p.add_argument("--round", help="轮次代码,如 2025Q3(默认为当前填报的季度)")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")

@@ -185,6 +185,8 @@ SCOPED: dict = {
     "bulletin.configure": lambda w, a, t: dashboards.save_bulletin_rules(w.portal, a, ROUND, w.plans[t], {}),
     "outbox.view": lambda w, a, t: notify_log.send_log(w.portal, a),
     "reminder.send": lambda w, a, t: remind(w.portal, a, ROUND, dry_run=True),
+    "data.read": lambda w, a, t: walk.fetch(
+        w.portal, a, "indicator-values", walk.Query(unit=w.units[t], round=CLOSED_ROUND)),
     "account.manage": lambda w, a, t: _visible(
         w.units[t] in set(walk.list_accounts(w.portal, a)["unit"].drop_nulls().to_list())),
 }

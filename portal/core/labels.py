@@ -696,6 +696,9 @@ AUDIT_ACTION_LABELS = {
     "assessment.self_score.set": "录入单位自评分",
     "assessment.finalize": "年度考核定稿",
     "assessment.reopen": "年度考核重新评定",
+    "token.create": "创建接口令牌",
+    "token.revoke": "撤销接口令牌",
+    "api.read": "通过接口读取开放数据",
 }
 
 TAB_UNITS = "责任单位"

@@ -62,3 +62,12 @@ def revoke(con: duckdb.DuckDBPyConnection, token_id: int, by: str, now: dt.datet
 
 def touch(con: duckdb.DuckDBPyConnection, token_id: int, now: dt.datetime) -> None:
     con.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", [now, token_id])
+
+
+def revoke_all(con: duckdb.DuckDBPyConnection, by: str, now: dt.datetime) -> int:
+    """Revoke every live token (after a restore); how many were live."""
+    rows = con.execute(
+        "UPDATE api_tokens SET revoked_by = ?, revoked_at = ? WHERE revoked_at IS NULL RETURNING id",
+        [by, now],
+    ).fetchall()
+    return len(rows)

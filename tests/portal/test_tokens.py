@@ -11,6 +11,7 @@ import pytest
 
 from portal.accounts.auth import Account, set_account_active
 from portal.accounts.tokens import authenticate, create_token, list_tokens, revoke_token
+from portal.core.context import Portal
 from portal.core.errors import Conflict, InvalidInput, NotFound
 from portal.core.permissions import PermissionDenied
 from schemas.enums import Role
@@ -108,3 +109,14 @@ def test_the_listing_says_which_tokens_are_active_expired_or_revoked(demo_portal
         con.execute("UPDATE api_tokens SET expires_on = DATE '2020-01-01' WHERE name = 'a'")
     states = dict(list_tokens(demo_portal, OPERATOR).select("name", "state").iter_rows())
     assert states == {"a": "expired", "b": "revoked"}
+
+
+def test_a_restore_revokes_the_restored_tokens_so_a_revoked_one_cannot_come_back(demo_portal, tmp_path):
+    from portal.ops.backup import create_backup, restore_backup
+
+    token = create_token(demo_portal, OPERATOR, "office_jzkf", "before-backup").token
+    archive = create_backup(demo_portal, tmp_path / "b.zip").path
+    revoke_token(demo_portal, OPERATOR, "before-backup")  # revoked after the backup was made
+    done = restore_backup(demo_portal, archive, force=True)
+    assert any("已撤销恢复出的 1 个接口令牌" in m for m in done.messages)
+    assert authenticate(Portal.open(demo_portal.settings.home), token) is None

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from portal.core.context import Portal  # noqa: E402
 from portal.ops.init import init_portal  # noqa: E402
-from warehouse import views  # noqa: E402
+from warehouse import approved, views  # noqa: E402
 
 
 def fill(portal: Portal) -> int:
@@ -79,6 +79,7 @@ def fill(portal: Portal) -> int:
             con.register("rows", frame.to_arrow())
             con.execute(f"INSERT INTO {table} ({', '.join(frame.columns)}) SELECT * FROM rows")
             con.unregister("rows")
+        approved.rebuild(con)  # a bulk load: the approved values follow (migration 0018)
     return len(subs)
 
 

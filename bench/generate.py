@@ -47,6 +47,7 @@ from portal.ops.init import init_portal  # noqa: E402
 from portal.reporting.templates import build_from_context, round_template_contexts  # noqa: E402
 from schemas.quarters import Quarter  # noqa: E402
 from templates_xlsx.builder import TemplateContext  # noqa: E402
+from warehouse import approved  # noqa: E402
 from warehouse.registry import replace_registry, upsert_rounds  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
@@ -209,6 +210,7 @@ def load_history(portal: Portal, rounds: list[str], seed: int = 7) -> int:
             con.execute(f"INSERT INTO {table} ({', '.join(frame.columns)}) SELECT * FROM bulk_rows")
             con.unregister("bulk_rows")
         con.execute(f"SELECT setval('submission_id_seq', {start + n})")
+        approved.rebuild(con)  # a bulk load: the approved values follow (migration 0018)
     return n
 
 

@@ -97,6 +97,17 @@ class Role(_Labelled):
     ADMIN = "admin"
 
 
+class ProblemState(_Labelled):
+    """A 问题库 item's state (portal.reporting.problems.TRANSITIONS says which step leads where)."""
+
+    NEW = "new"  # 立项, not yet 交办
+    ASSIGNED = "assigned"  # 交办 to a unit, awaiting its answer
+    ANSWERED = "answered"  # the unit answered, awaiting 销号 or 退回
+    RETURNED = "answer_returned"  # 退回 with a reason, awaiting a new answer (not "returned": StrEnum
+    # members hash as their value, so a code shared with another vocabulary would share its label)
+    CLOSED = "resolved"  # 销号
+
+
 class Severity(_Labelled):
     ERROR = "error"
     WARNING = "warning"
@@ -153,6 +164,11 @@ _LABELS: dict[StrEnum, str] = {
     Role.OFFICE_REVIEWER: "办公室审核员",
     Role.EVALUATOR: "考核评价员",
     Role.ADMIN: "系统管理员",
+    ProblemState.NEW: "已立项-待交办",
+    ProblemState.ASSIGNED: "已交办-待答复",
+    ProblemState.ANSWERED: "已答复-待销号",
+    ProblemState.RETURNED: "已退回-待重新答复",
+    ProblemState.CLOSED: "已销号",
     Severity.ERROR: "错误",
     Severity.WARNING: "警告",
     Pace.GREEN: "正常",

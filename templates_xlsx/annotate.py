@@ -44,8 +44,8 @@ _COMMENT_WIDTH, _COMMENT_HEIGHT = 320, 140
 # and nobody works through more before uploading again.
 MAX_ANNOTATED_ISSUES = 500
 
-TOO_LARGE_NOTE = "原文件超出可处理的范围(见上表),未在原文件上标注;请按上表修改后重新上传。"
-MORE_NOTE = "另有 {more} 个问题未列出,也未在表中标注;请先修正以上问题,重新上传后再看其余问题。"
+TOO_LARGE_NOTE = "原文件超出可处理的范围（见上表），未在原文件上标注；请按上表修改后重新上传。"
+MORE_NOTE = "另有 {more} 个问题未列出，也未在表中标注；请先修正以上问题，重新上传后再看其余问题。"
 
 
 def _too_large(data: bytes) -> bool:
@@ -109,7 +109,7 @@ def _mark_cells(book: Workbook, issues: Iterable[Issue]) -> None:
     for (sheet, ref), found in by_cell.items():
         cell = book[sheet][ref]
         cell.fill = ERROR_FILL if any(i.is_error for i in found) else WARNING_FILL
-        text = "\n".join(f"【{i.severity.label}】{i.message}\n处理建议:{i.hint}" for i in found)
+        text = "\n".join(f"【{i.severity.label}】{i.message}\n处理建议：{i.hint}" for i in found)
         comment = Comment(text, _AUTHOR)
         comment.width, comment.height = _COMMENT_WIDTH, _COMMENT_HEIGHT
         cell.comment = comment
@@ -121,7 +121,7 @@ def _write_results(ws: Worksheet, issues: list[Issue], sheets: set[str], notes: 
     for k, note in enumerate(notes):
         put(ws, max(len(issues), 1) + 3 + k, 1, note).font = BODY_FONT
     if not issues:
-        put(ws, 2, 1, "校验通过,未发现问题。")
+        put(ws, 2, 1, "校验通过，未发现问题。")
         return
     for n, issue in enumerate(issues, start=1):
         r = n + 1

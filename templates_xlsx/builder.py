@@ -222,8 +222,8 @@ def _title_rows(ws: Worksheet, spec: SheetSpec, ctx: TemplateContext, count: int
             ws,
             2,
             1,
-            f"填报单位:{ctx.unit_name}({ctx.unit})  截止日期:{_date_text(ctx.due_date)}  {what}。"
-            "黄色单元格为填报项,其余为预填内容(已锁定)。",
+            f"填报单位：{ctx.unit_name}（{ctx.unit}）  截止日期：{_date_text(ctx.due_date)}  {what}。"
+            "黄色单元格为填报项，其余为预填内容（已锁定）。",
         )
 
 
@@ -305,7 +305,7 @@ def _number_validation(bounds: Bounds) -> DataValidation:
         showErrorMessage=True,
         errorStyle="stop",
         errorTitle="输入无效",
-        error=error + "不要带单位、百分号或逗号;没有数据请留空。",
+        error=error + "不要带单位、百分号或逗号；没有数据请留空。",
     )
 
 
@@ -346,7 +346,7 @@ def _add_validations(ws: Worksheet, spec: SheetSpec, rows: Sequence[Mapping[str,
                 showErrorMessage=True,
                 errorStyle="stop",
                 errorTitle="输入无效",
-                error="请从下拉列表中选择:" + "、".join(c.choices) + "。",
+                error="请从下拉列表中选择：" + "、".join(c.choices) + "。",
             )
         elif c.help:
             dv = DataValidation(allow_blank=True)  # no rule, only the input prompt
@@ -374,7 +374,10 @@ def _write_instructions(ws: Worksheet, ctx: TemplateContext, styles: CellStyles)
         ("调度轮次", f"{round_label(ctx.round)}({ctx.round})"),
         ("截止日期", _date_text(ctx.due_date)),
         ("涉及规划", "\n".join(ctx.plans) or "—"),
-        ("填报内容", f"指标 {n_ind} 个(“{INDICATOR_SHEET.name}”表),任务 {n_task} 项(“{TASK_SHEET.name}”表)"),
+        (
+            "填报内容",
+            f"指标 {n_ind} 个（“{INDICATOR_SHEET.name}”表），任务 {n_task} 项（“{TASK_SHEET.name}”表）",
+        ),
         ("联系方式", ctx.office_contact),
         ("模板生成时间", ctx.generated_at.strftime("%Y-%m-%d %H:%M")),
         ("模板版本", ctx.template_version),

@@ -115,8 +115,8 @@ def _exit_text(exitcode: int | None) -> str:
     if exitcode is None:
         return "进程无响应"
     if exitcode < 0:
-        return f"进程异常终止,信号 {-exitcode}"
-    return f"进程异常退出,退出码 {exitcode}"
+        return f"进程异常终止，信号 {-exitcode}"
+    return f"进程异常退出，退出码 {exitcode}"
 
 
 def _worker_main() -> None:
@@ -240,7 +240,7 @@ class ReaderPool:
         try:
             return _Worker(self.memory_limit_mb)
         except ReaderCrashed as exc:
-            raise ReaderCrashed(f"进程无法启动:{exc.detail}") from exc
+            raise ReaderCrashed(f"进程无法启动：{exc.detail}") from exc
 
     def _give(self, worker: _Worker) -> None:
         if worker.alive:

@@ -77,5 +77,5 @@ def read_upload(data: bytes, check_sizes: bool = True) -> ParsedUpload:
     except (KeyError, zipfile.BadZipFile, ElementTree.ParseError) as exc:
         return _unreadable(f"工作表内容损坏({type(exc).__name__})")
     except fastexcel.FastExcelError as exc:  # calamine cannot parse a sheet part
-        return _unreadable(f"工作表内容无法解析({exc})")
+        return _unreadable(f"工作表内容无法解析（{exc}）")
     return ParsedUpload(meta, sheets, issues, book.sheet_names, meta_state)

@@ -187,7 +187,7 @@ def _sniff(data: bytes) -> str:
     if head.startswith(b"%pdf"):
         return "是 PDF 文件"
     if head.startswith((b"<!doctype html", b"<html", b"<table", b"<meta")) or b"<html" in head:
-        return "是网页(HTML)文件,常见于系统导出的“伪 .xls”"
+        return "是网页（HTML）文件，常见于系统导出的“伪 .xls”"
     if head.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in head:
         return "是 Excel 2003 XML 表格"
     if head.startswith((b"rar!", b"7z\xbc\xaf")):
@@ -200,7 +200,7 @@ def _sniff(data: bytes) -> str:
     except UnicodeDecodeError:
         text = False
     if text or _mostly_text(data[:4096]):
-        return "是纯文本(如 CSV)文件"
+        return "是纯文本（如 CSV）文件"
     return "文件内容不是 Excel 工作簿"
 
 
@@ -219,13 +219,13 @@ def _not_xlsx_kind(archive: zipfile.ZipFile, names: set[str]) -> str | None:
         except Exception:
             mimetype = b""
         if b"opendocument.spreadsheet" in mimetype:
-            return "是 OpenDocument 表格(.ods)"
+            return "是 OpenDocument 表格（.ods）"
         if b"opendocument" in mimetype:
             return "是 OpenDocument 文档"
     if "[Content_Types].xml" not in names:
-        return "压缩包中没有 [Content_Types].xml,不是 Office 文档"
+        return "压缩包中没有 [Content_Types].xml，不是 Office 文档"
     if "xl/workbook.bin" in names:
-        return "是二进制工作簿(.xlsb)"
+        return "是二进制工作簿（.xlsb）"
     if "word/document.xml" in names:
         return "是 Word 文档"
     if "ppt/presentation.xml" in names:
@@ -279,7 +279,7 @@ def _scan_parts(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], limits
                         return [Issue.make("file-macro-enabled")]
                     tail = window[-_OVERLAP * 2 :]
         except NotImplementedError as exc:
-            return [Issue.make("file-unreadable", detail=f"部件 {m.filename} 的压缩方式不受支持({exc})")]
+            return [Issue.make("file-unreadable", detail=f"部件 {m.filename} 的压缩方式不受支持（{exc}）")]
         except RuntimeError as exc:  # a password-protected member
             return [Issue.make("file-encrypted")] if "encrypted" in str(exc) else [_broken(m, exc)]
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:

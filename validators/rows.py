@@ -93,7 +93,7 @@ ROW_RULES: tuple[RowRule, ...] = (
             (pl.col("_kind") != _MILESTONE) | pl.col("value").is_null() | pl.col("value").is_in([0.0, 1.0])
         ),
         needs=("value",),
-        params=lambda row: {"allowed": "1(已实现)、0(未实现)"},
+        params=lambda row: {"allowed": "1（已实现）、0（未实现）"},
     ),
     RowRule(
         "narrative-required",

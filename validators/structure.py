@@ -126,7 +126,7 @@ def _compare_rows(spec: SheetSpec, parsed: ParsedSheet, issued: list[str], out: 
             )
             out.covered |= {(spec.key, original)} | ({(spec.key, key)} if key else set())
             continue
-        out.issues.append(_at(spec, parsed, "row-added", row, key or "(无代码)", item=spec.item))
+        out.issues.append(_at(spec, parsed, "row-added", row, key or "（无代码）", item=spec.item))
         out.skip_rows.setdefault(spec.key, set()).add(row)
         if key:
             out.covered.add((spec.key, key))

@@ -125,10 +125,20 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> int:
         if version not in applied and version <= target:
             with transaction(con):
                 con.execute(sql)  # DuckDB runs a script of several statements as it is
+                _fill_derived(con, version)
                 con.execute("INSERT INTO schema_version VALUES (?, ?, now())", [version, name])
                 checkpoint(f"migrate.{version:04d}.before_commit")
             checkpoint(f"migrate.{version:04d}.committed")
     return schema_version(con)
+
+
+def _fill_derived(con: duckdb.DuckDBPyConnection, version: int) -> None:
+    """Fill a table a migration adds that is derived from others, from its one definition (a macro
+    of warehouse/sql), in the migration's own transaction."""
+    if version == 18:
+        from warehouse import approved  # late: approved imports the views, which need no migration
+
+        approved.rebuild(con)
 
 
 def flush_wal(con: duckdb.DuckDBPyConnection) -> None:

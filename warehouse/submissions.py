@@ -10,6 +10,7 @@ import duckdb
 import polars as pl
 
 from schemas.enums import SubmissionStatus
+from warehouse import approved
 from warehouse.sql import query as sql
 
 # Statuses a newer accepted upload replaces: the unit's current submission for the round (the
@@ -174,12 +175,18 @@ def _supersede(
     round_code: str,
     statuses: Sequence[SubmissionStatus],
 ) -> None:
-    """Mark the unit's other submissions of the round in `statuses` superseded by `submission_id`."""
-    con.execute(
+    """Mark the unit's other submissions of the round in `statuses` superseded by `submission_id`.
+    When one was (a re-upload: the first upload of a round supersedes nothing and pays nothing
+    more), the unit's approved values are recomputed: an approved upload superseded without an
+    'approve' review (bulk-loaded) stops standing."""
+    superseded = con.execute(
         f"UPDATE submissions SET status = 'superseded', superseded_by = ? "
-        f"WHERE unit = ? AND round = ? AND id <> ? AND status IN ({', '.join('?' * len(statuses))})",
+        f"WHERE unit = ? AND round = ? AND id <> ? AND status IN ({', '.join('?' * len(statuses))}) "
+        "RETURNING id",
         [submission_id, unit, round_code, submission_id, *[str(s) for s in statuses]],
-    )
+    ).fetchall()
+    if superseded and SubmissionStatus.APPROVED in statuses:
+        approved.refresh(con, [unit])
 
 
 # THE rule of 第N版 (issue 20): versions count the unit's accepted uploads of the round; rejected
@@ -366,8 +373,11 @@ def record_review(
     reviewer: str,
     at: dt.datetime,
 ) -> None:
-    """Set the submission's status and keep the decision and its item comments ((kind, code, comment))."""
-    con.execute("UPDATE submissions SET status = ? WHERE id = ?", [str(status), int(submission_id)])
+    """Set the submission's status and keep the decision and its item comments ((kind, code, comment));
+    the unit's approved values follow (table approved_values)."""
+    unit = con.execute(
+        "UPDATE submissions SET status = ? WHERE id = ? RETURNING unit", [str(status), int(submission_id)]
+    ).fetchall()
     con.execute(
         "INSERT INTO reviews (submission_id, decision, item_kind, item_code, comment, reviewer, reviewed_at) "
         "VALUES (?, ?, NULL, NULL, ?, ?, ?)",
@@ -379,6 +389,7 @@ def record_review(
             "VALUES (?, 'comment', ?, ?, ?, ?, ?)",
             [int(submission_id), kind, code, text, reviewer, at],
         )
+    approved.refresh(con, [u for (u,) in unit])
 
 
 def record_sign_off(

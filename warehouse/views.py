@@ -33,10 +33,22 @@ def load_sql(name: str) -> str:
     return resources.files("warehouse.sql").joinpath(f"{name}.sql").read_text(encoding="utf-8")
 
 
+# A temporary table created with the macros: where it exists, so do they. Defining them costs ~20 ms
+# (every view ran it before each query); looking for the table ~1 ms. Both are undone together
+# when the transaction that made them rolls back, so the marker never outlives the macros.
+_MARKER = "portal_macros_installed"
+
+
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """Define (or redefine) the shared macros on this connection; cheap, idempotent."""
+    """Define the shared macros on this connection, once; idempotent."""
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [_MARKER]
+    ).fetchall()[0][0]
+    if found:
+        return
     for name in MACRO_FILES:
         con.execute(load_sql(name))  # DuckDB runs a script of several statements as it is
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_MARKER} (installed BOOLEAN)")
 
 
 def query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pl.DataFrame:
@@ -220,14 +232,93 @@ class TaskProgress:
 
 
 def task_progress(con: duckdb.DuckDBPyConnection, round_code: str) -> TaskProgress:
-    round_info(con, round_code)
+    r = round_info(con, round_code)
     long = query(con, "task_progress_long", round=round_code)
-    con.register("task_progress_long", long.to_arrow())
-    try:
-        tasks = con.sql(load_sql("task_progress"), params={"round": round_code}).pl()
-    finally:
-        con.unregister("task_progress_long")
+    tasks = per_task(long, r.year)
     return TaskProgress(round_code, tasks, long.drop("task_position"), tasks.filter(pl.col("overdue")))
+
+
+# A helper's report in TaskProgress.tasks["helpers"].
+_HELPER = pl.Struct(
+    {"unit": pl.String, "name": pl.String, "status": pl.String, "percent": pl.Float64,
+     "submission_status": pl.String}
+)  # fmt: skip
+
+
+def per_task(long: pl.DataFrame, year: int) -> pl.DataFrame:
+    """One row per task from task_progress_long's rows (in task order): the lead's status and percent
+    beside a list of the helpers' (unit, name, status, percent, submission_status), and whether the
+    task is overdue. In Polars over the frame already read (a province's 60,000 rows): handing it
+    back to DuckDB for a list aggregate cost more than the query itself.
+
+    overdue          the due year has passed (`year` > due_year) and the lead has not reported
+                     已完成 (completed), or the lead or any helper reports 滞后 (behind).
+    overdue_reasons  'past_due' and/or 'behind'."""
+    keys = ["task", "plan", "number", "title", "due_year", "weight", "task_position"]
+    lead = pl.col("role") == "lead"
+    helper = pl.col("role") == "helper"
+    helpers = long.filter(helper).sort("task_position", "position")
+    listed = helpers.group_by("task").agg(
+        pl.struct(
+            "unit",
+            pl.col("unit_name").alias("name"),
+            "status",
+            "percent",
+            "submission_status",
+        )
+        .cast(_HELPER)
+        .alias("helpers"),
+        pl.len().cast(pl.Int32).alias("helper_count"),
+        pl.col("status").count().cast(pl.Int32).alias("helpers_reported"),
+        # bool_or over the helpers' reported statuses: NULL when none reported
+        pl.when(pl.col("status").count() > 0)
+        .then((pl.col("status") == "behind").any())
+        .alias("helper_behind"),
+    )
+    leads = (
+        long.filter(lead)
+        .select(
+            "task",
+            pl.col("unit").alias("lead_unit"),
+            pl.col("unit_name").alias("lead_name"),
+            pl.col("status").alias("lead_status"),
+            pl.col("percent").alias("lead_percent"),
+            pl.col("submission_status").alias("lead_submission_status"),
+        )
+        .unique("task", keep="first", maintain_order=True)
+    )
+    tasks = long.select(keys).unique("task", keep="first", maintain_order=True).sort("task_position")
+    tasks = tasks.join(leads, on="task", how="left", maintain_order="left")
+    tasks = tasks.join(listed, on="task", how="left", maintain_order="left").with_columns(
+        pl.col("helpers").fill_null(pl.lit([], pl.List(_HELPER))),
+        pl.col("helper_count").fill_null(0),
+        pl.col("helpers_reported").fill_null(0),
+    )
+    past_due = (pl.lit(year) > pl.col("due_year")).fill_null(False) & (
+        pl.col("lead_status").fill_null("") != "completed"
+    )
+    behind = (pl.col("lead_status") == "behind").fill_null(False) | pl.col("helper_behind").fill_null(False)
+    return tasks.with_columns(past_due.alias("past_due"), behind.alias("behind")).select(
+        "task",
+        "plan",
+        "number",
+        "title",
+        "due_year",
+        "weight",
+        "lead_unit",
+        "lead_name",
+        "lead_status",
+        "lead_percent",
+        "lead_submission_status",
+        "helpers",
+        "helper_count",
+        "helpers_reported",
+        (pl.col("past_due") | pl.col("behind")).alias("overdue"),
+        pl.concat_list(
+            pl.when(pl.col("past_due")).then(pl.lit(["past_due"])).otherwise(pl.lit([], pl.List(pl.String))),
+            pl.when(pl.col("behind")).then(pl.lit(["behind"])).otherwise(pl.lit([], pl.List(pl.String))),
+        ).alias("overdue_reasons"),
+    )
 
 
 # ---------------------------------------------------------------- KPI history

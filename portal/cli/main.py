@@ -2,7 +2,8 @@
 account may not do it), 2 usage error.
 
 Commands that record a decision (`registry import`, `ingest`, `review`, `signoff`, `bonus add/withdraw`,
-`assessment publish/finalize/reopen`, `objection add/answer`, and `deduction`, `veto`, `qualitative`,
+`assessment publish/finalize/reopen`, `objection add/answer`, `problem add/assign/answer/close/return`
+(portal/cli/problems.py), and `deduction`, `veto`, `qualitative`,
 `selfscore` of portal/cli/entries.py) act as
 a named account: `--user NAME` must be an existing, active account whose role may do it, and each
 calls the same checked use case as the web page. The audit line's actor then reads
@@ -589,16 +590,24 @@ def cmd_accounts_scope(args) -> int:
 
 
 def cmd_remind(args) -> int:
+    from portal.monitoring.status import asked_round
     from portal.notify.channels import shown_address
-    from portal.notify.remind import remind
+    from portal.notify.remind import RoundNotOpen, remind
     from schemas.quarters import RoundCodeError
     from warehouse.views import UnknownRound
 
     portal = Portal.open(args.home)
+    code = args.round or asked_round(portal, None)
     try:
-        result = remind(portal, _sender(portal, args), args.round, dry_run=args.dry_run)
+        result = remind(portal, _sender(portal, args), code, dry_run=args.dry_run)
     except (RoundCodeError, UnknownRound) as exc:
-        raise UsageError(str(exc)) from exc
+        if args.round:
+            raise UsageError(str(exc)) from exc
+        return _nothing_to_remind(args, code, str(exc))
+    except RoundNotOpen as exc:
+        if args.round:
+            raise
+        return _nothing_to_remind(args, code, exc.message)
     rows = [
         {
             "event": m.event,
@@ -624,6 +633,23 @@ def cmd_remind(args) -> int:
         print(f"无联系方式  {unit} {name}：请在责任单位中填写电子邮箱或群机器人地址。")
     verb = "将排队" if args.dry_run else "已排队"
     print(f"{result.round}：{verb}新通知 {result.new} 条，无联系方式的单位 {len(result.unreachable)} 个。")
+    return EXIT_OK
+
+
+def _nothing_to_remind(args, code: str, why: str) -> int:
+    """A daily timer runs `portal remind` without --round: between rounds that is no failure."""
+    if args.json:
+        out = {
+            "round": code,
+            "dry_run": args.dry_run,
+            "new": 0,
+            "messages": [],
+            "unreachable": [],
+            "note": why,
+        }
+        print(json.dumps(out, ensure_ascii=False, indent=1))
+    else:
+        print(f"未指定 --round，按当前填报的季度 {code}：{why}")
     return EXIT_OK
 
 
@@ -1126,6 +1152,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_open_data_commands(sub)  # portal token create | list | revoke, portal export
 
+    from portal.cli.problems import add_problem_commands
+
+    add_problem_commands(sub)  # portal problem add | assign | answer | close | return | list
+
     p = sub.add_parser("status", help="查看一个轮次的报送情况和催报名单")
     p.add_argument("--round", help="轮次代码,如 2025Q3(默认为当前填报的季度)")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
@@ -1187,7 +1217,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_accounts_scope)
 
     p = sub.add_parser("remind", help="为一个轮次排队催报和逾期提醒、各办公室的每周汇总(由 outbox send 发送)")
-    p.add_argument("--round", required=True, help="轮次代码,如 2025Q3")
+    p.add_argument(
+        "--round",
+        help="轮次代码，如 2025Q3（默认为当前填报的季度；它不在填报中时不排队，退出码 0，便于每天定时运行）",
+    )
     p.add_argument("--dry-run", action="store_true", help="只列出将要排队的通知,不写入")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.add_argument("--user", help=SENDER_HELP)

@@ -699,6 +699,11 @@ AUDIT_ACTION_LABELS = {
     "token.create": "创建接口令牌",
     "token.revoke": "撤销接口令牌",
     "api.read": "通过接口读取开放数据",
+    "problem.add": "问题立项",
+    "problem.assign": "问题交办",
+    "problem.answer": "答复交办的问题",
+    "problem.close": "问题销号",
+    "problem.return": "退回问题答复",
 }
 
 TAB_UNITS = "责任单位"
@@ -889,5 +894,74 @@ _more_columns(
         "completion": "完成程度",
         "score": "考核分",
         "line_points": "分值",
+    }
+)
+
+
+# ---------------------------------------------------------------- 问题整改 (issue 18: 问题库, 交办 → 销号)
+
+PAGE_PROBLEMS = "问题整改"
+PROBLEMS_HELP_UNIT = (
+    "办公室交办给本单位的问题：请在反馈期限前答复整改情况，可附佐证材料；被退回的请按退回理由重新答复。"
+)
+PROBLEMS_HELP_OFFICE = (
+    "各单位报送的存在问题可以立项，交办责任单位并限期反馈；单位答复后销号或退回。逾期：过了反馈期限仍未销号。"
+)
+PROBLEMS_PLAN = "规划"
+PROBLEMS_ALL_PLANS = "全部规划"
+PROBLEMS_OPEN = "未销号"
+PROBLEMS_OVERDUE = "逾期未销号"
+PROBLEMS_CLOSED = "已销号"
+PROBLEMS_NONE = "没有问题。"
+PROBLEMS_CHART = "各单位未销号和逾期问题"
+PROBLEMS_CHART_KIND = "类别"
+PROBLEMS_CHART_COUNT = "问题数"
+PROBLEMS_TAB_LIST = "问题清单"
+PROBLEMS_TAB_SOURCES = "从报送立项"
+PROBLEMS_TAB_NEW = "办公室立项"
+PROBLEMS_PICK = "选择问题"
+PROBLEMS_TRAIL = "办理过程"
+PROBLEMS_SOURCE = "来源"
+PROBLEMS_TEXT = "问题描述"
+PROBLEMS_DUE = "反馈期限"
+PROBLEMS_ASSIGN_TO = "交办单位"
+PROBLEMS_ASSIGN = "交办"
+PROBLEMS_CLOSE = "销号"
+PROBLEMS_RETURN = "退回"
+PROBLEMS_COMMENT = "销号意见或退回理由"
+PROBLEMS_ANSWER_TEXT = "答复（整改情况）"
+PROBLEMS_ANSWER_FILE = "佐证材料（可选）"
+PROBLEMS_ANSWER = "提交答复"
+PROBLEMS_EVIDENCE_DOWNLOAD = "下载佐证材料"
+PROBLEMS_SOURCES_NONE = "所选范围内没有可立项的存在问题。"
+PROBLEMS_SOURCE_PICK = "选择一条存在问题"
+PROBLEMS_TAKE_UP = "立项"
+PROBLEMS_TITLE = "问题标题（不填则取存在问题的开头）"
+PROBLEMS_NEW_TITLE = "问题标题"
+PROBLEMS_NEW_UNIT = "涉及单位"
+PROBLEMS_NEW_SOURCE = "问题来源（如：2025年三季度问诊）"
+PROBLEMS_NEW_SAVE = "立项"
+PROBLEMS_OVERDUE_MARK = "逾期"
+PROBLEMS_TAKEN = "已立项"
+
+_more_columns(
+    {
+        "problem_id": "问题编号",
+        "problem_title": "问题",
+        "problem_text": "问题描述",
+        "assignee": "交办单位代码",
+        "assignee_name": "交办单位",
+        "feedback_due": "反馈期限",
+        "overdue_mark": "是否逾期",
+        "source_label": "来源",
+        "last_answer": "最新答复",
+        "created_by": "立项人",
+        "updated_at": "最近办理时间",
+        "event_at": "时间",
+        "step_label": "办理环节",
+        "event_text": "内容",
+        "submission_id": "报送编号",
+        "open": "未销号",
+        "overdue": "逾期",
     }
 )

@@ -82,6 +82,8 @@ def _a(
 # account (leader) reads its unit's submissions and confirms or sends back its clerk's upload.
 # A unit's 自评分 may be entered by its clerk or its sign-off account (a unit need not have one);
 # evaluators read it beside the score (assessment.view), never enter it for the unit.
+# 问题库: the office that runs the plan takes a problem up, 交办 it, 销号 or 退回 it; the unit it is
+# assigned to (clerk or sign-off account) answers; upper offices, evaluators and admins read.
 # A template is the form of an upload (signed, with the issuing office in its header): it is
 # handed out by the office that runs the unit's plans, not by an office reading from above.
 # Open data (issue 21): the API and `portal export` read the shared tables within the account's
@@ -123,6 +125,9 @@ _ACTIONS = [
     _a("assessment.answer",       "答复考核异议",             W, NO,  NO,  NO,  ALL, NO),
     _a("bulletin.export",         "导出季度通报",             R, NO,  NO,  ALL, ALL, ALL),
     _a("bulletin.configure",      "调整季度通报摘录规则",     W, NO,  NO,  ALL, ALL, NO),
+    _a("problem.view",            "查看问题库",               R, OWN, OWN, ALL, ALL, ALL),
+    _a("problem.manage",          "立项、交办、销号或退回问题", W, NO,  NO,  ALL, NO,  NO),
+    _a("problem.answer",          "答复交办的问题",           W, OWN, OWN, NO,  NO,  NO),
     _a("outbox.view",             "查看通知发送记录",         R, NO,  NO,  ALL, NO,  ALL),
     _a("reminder.send",           "发送催报通知",             W, NO,  NO,  ALL, NO,  ALL),
     _a("account.manage",          "管理账号",                 W, NO,  NO,  NO,  NO,  ALL),

@@ -1,8 +1,8 @@
 """Events into the outbox, on the event's own connection and inside its transaction.
 
-The review and extension use cases call `review_decided` / `extension_granted` as one line just
-before they commit: the message is stored if and only if the decision is. Nothing here talks to a
-server; `portal outbox send` (portal.notify.sender) delivers later.
+The review and extension use cases call `review_decided` / `extension_granted` /
+`extension_revoked` as one line just before they commit: the message is stored if and only if the
+decision is. Nothing here talks to a server; `portal outbox send` (portal.notify.sender) delivers later.
 """
 
 from __future__ import annotations
@@ -93,5 +93,52 @@ def extension_granted(
         "extension",
         round_code,
         lambda _u, name: messages.extension(name, round_code, old_due, due, reason, settings.portal_url),
+    )
+    return outbox.enqueue(con, found, settings.now())
+
+
+def extension_revoked(
+    con: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    extension_id: int,
+    round_code: str,
+    unit: str,
+    revoked_due: dt.date,
+    reason: str,
+) -> int:
+    """Queue 延期撤销 (the due date is the round's again) to the unit; returns messages queued."""
+    due = rounds.get(con, round_code).due_date
+    found, _ = unit_messages(
+        con,
+        [unit],
+        lambda u: f"extension-revoked/{extension_id}",
+        "extension_revoked",
+        round_code,
+        lambda _u, name: messages.extension_revoked(
+            name, round_code, revoked_due, due, reason, settings.portal_url
+        ),
+    )
+    return outbox.enqueue(con, found, settings.now())
+
+
+def problem_step(
+    con: duckdb.DuckDBPyConnection, settings: Settings, item: dict, event_id: int, step: str, text: str
+) -> int:
+    """Queue 问题交办 (`step` "assign") or 问题退回 ("return") to the item's assignee; returns
+    messages queued. `item` is the item as it is after the step (assignee, due_date, title, text)."""
+    due, url = item["due_date"], settings.portal_url
+    if step == "assign":
+        event = "problem_assigned"
+
+        def words(_unit, name):
+            return messages.problem_assigned(name, item["problem_id"], item["title"], item["text"], due, url)
+    else:
+        event = "problem_returned"
+
+        def words(_unit, name):
+            return messages.problem_returned(name, item["problem_id"], item["title"], text, due, url)
+
+    found, _ = unit_messages(
+        con, [item["assignee"]], lambda u: f"{event}/{item['problem_id']}/{event_id}", event, None, words
     )
     return outbox.enqueue(con, found, settings.now())

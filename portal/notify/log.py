@@ -21,7 +21,10 @@ EVENT_LABELS = {
     "returned": "退回修改",
     "approved": "审核通过",
     "extension": "延期批准",
+    "extension_revoked": "延期撤销",
     "digest": "每周汇总",
+    "problem_assigned": "问题交办",
+    "problem_returned": "问题退回",
 }
 
 

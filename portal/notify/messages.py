@@ -98,6 +98,17 @@ def extension(unit_name: str, round_code: str, old_due: dt.date, due: dt.date, r
     return subject, body
 
 
+def extension_revoked(
+    unit_name: str, round_code: str, revoked_due: dt.date, due: dt.date, reason: str, url: str
+):
+    subject = f"【延期撤销】{_round(round_code)}调度报送截止日期恢复为{_date(due)}"
+    body = (
+        f"{unit_name}：\n办公室已撤销贵单位{_round(round_code)}调度报送的延期（原延至{_date(revoked_due)}），"
+        f"截止日期恢复为{_date(due)}。理由：{reason.strip()}。如有疑问请联系办公室。\n" + _footer(url)
+    )
+    return subject, body
+
+
 def digest(
     office_name: str,
     round_code: str,
@@ -118,3 +129,23 @@ def digest(
         "请登录平台查看催报名单和审核队列。",
     ]
     return subject, "\n".join(lines) + "\n" + _footer(url)
+
+
+def problem_assigned(unit_name: str, problem_id: int, title: str, text: str, due: dt.date, url: str):
+    subject = f"【问题交办】请于{_date(due)}前反馈：{title}"
+    body = (
+        f"{unit_name}：\n办公室将以下问题交办贵单位（问题编号 {problem_id}），请于{_date(due)}前"
+        f"登录平台“问题整改”页答复整改情况，可附佐证材料。\n问题：{title}\n情况：{text.strip()}\n"
+        + _footer(url)
+    )
+    return subject, body
+
+
+def problem_returned(unit_name: str, problem_id: int, title: str, reason: str, due: dt.date | None, url: str):
+    when = f"请于{_date(due)}前" if due else "请尽快"
+    subject = f"【问题退回】问题编号 {problem_id} 的答复被退回：{title}"
+    body = (
+        f"{unit_name}：\n贵单位对问题“{title}”（问题编号 {problem_id}）的答复已被办公室退回，"
+        f"退回理由：{reason.strip()}。{when}登录平台“问题整改”页重新答复。\n" + _footer(url)
+    )
+    return subject, body

@@ -79,6 +79,10 @@ def _digests(
     return out
 
 
+class RoundNotOpen(Conflict):
+    """The round is closed or locked: reminders are for open rounds only."""
+
+
 def remind(portal: Portal, account, round_code: str, *, dry_run: bool = False) -> RemindResult:
     """Queue (or with `dry_run`, only list) the reminders of an open round as of today, for the
     units and offices `account` acts for (PermissionDenied for a role without reminder.send)."""
@@ -92,7 +96,9 @@ def remind(portal: Portal, account, round_code: str, *, dry_run: bool = False) -
     with portal.warehouse.transaction() as con:
         rnd = round_info(con, code)
         if rnd.state != RoundState.OPEN:
-            raise Conflict(f"轮次 {code} 不在填报中（当前{RoundState(rnd.state).label}），不再发送催报提醒。")
+            raise RoundNotOpen(
+                f"轮次 {code} 不在填报中（当前{RoundState(rnd.state).label}），不再发送催报提醒。"
+            )
         board = completion(con, code, today)
         owing = board.missing.filter(pl.col("days_left") <= settings.remind_days)
         if units_acting is not None:

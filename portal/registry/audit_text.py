@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 
-from schemas.enums import Role, RoundState, SubmissionStatus
+from schemas.enums import ProblemState, Role, RoundState, SubmissionStatus
 
 KEY_LABELS = {
     "role": "角色",
@@ -50,6 +50,8 @@ KEY_LABELS = {
     "emails": "电子邮箱",
     "webhook": "群机器人地址",
     "active": "启用",
+    "title": "问题",
+    "source": "来源",
 }
 # Single words some details consist of (a failed sign-in's reason, a download's kind, an export's format).
 WORD_LABELS = {
@@ -66,7 +68,7 @@ WORD_LABELS = {
     "False": "否",
     "None": "无",
 }
-_VOCABULARIES = (SubmissionStatus, RoundState, Role)
+_VOCABULARIES = (SubmissionStatus, RoundState, Role, ProblemState)
 _KEY = re.compile(r"(?:^|(?<=\s))([a-z_]+)=")  # `key=` at the start or after a space
 _CHANGE = re.compile(r"^([a-z_]+): (.*)$")  # "contact: '张三' -> '李四'" (unit.update)
 _ARROW = re.compile(r"\s*(?:→|->)\s*")

@@ -247,6 +247,9 @@ def revoke_extension(
             f"id={extension_id} due={found['due_date']} reason={reason.strip()}"
             + (f" confirmed: {effect}" if effect else ""),
         )
+        events.extension_revoked(
+            con, portal.settings, int(extension_id), found["round"], found["unit"], found["due_date"], reason
+        )
     return ExtensionDone(int(extension_id), found["round"], found["unit"], rnd.due_date, effect)
 
 

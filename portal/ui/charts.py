@@ -243,3 +243,59 @@ def rollup_rate_chart(by_round: pl.DataFrame) -> alt.Chart:
         )
         .properties(height=280)
     )
+
+
+OVERDUE_COLOUR = "#f8d7da"  # the same red as a missing report: overdue and not 销号
+PROBLEM_COLOURS = ["#f0ad4e", "#d9534f"]  # 未销号, 逾期未销号
+
+
+def problems_table(frame: pl.DataFrame, columns: list[str]):
+    """问题库 items with Chinese headers; an overdue item's row is red and says 逾期."""
+    overdue = frame["overdue"].to_list()
+    shown = L.headed(
+        frame.with_columns(
+            pl.when(pl.col("overdue"))
+            .then(pl.lit(L.PROBLEMS_OVERDUE_MARK))
+            .otherwise(pl.lit(""))
+            .alias("overdue_mark")
+        ),
+        columns,
+    ).to_pandas()
+
+    def paint(data: pd.DataFrame) -> pd.DataFrame:
+        css = pd.DataFrame("", index=data.index, columns=data.columns)
+        for i, late in enumerate(overdue):
+            if late:
+                css.iloc[i, :] = _css(OVERDUE_COLOUR)
+        return css
+
+    return shown.style.apply(paint, axis=None).hide(axis="index")
+
+
+def problems_by_unit_chart(by_unit: pl.DataFrame) -> alt.Chart:
+    """Bars per unit: its open items and, beside them, how many of those are overdue."""
+    kinds = [L.PROBLEMS_OPEN, L.PROBLEMS_OVERDUE]
+    long = (
+        by_unit.select(pl.col("unit_name").fill_null(pl.col("unit")).alias("who"), "open", "overdue")
+        .rename({"open": kinds[0], "overdue": kinds[1]})
+        .unpivot(index="who", variable_name="kind", value_name="count")
+    )
+    order = by_unit["unit_name"].fill_null(by_unit["unit"]).to_list()
+    return (
+        alt.Chart(long.to_pandas())
+        .mark_bar()
+        .encode(
+            x=alt.X("who:N", title=L.COLUMNS["unit_name"], sort=order, axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("kind:N", sort=kinds),
+            y=alt.Y("count:Q", title=L.PROBLEMS_CHART_COUNT, axis=alt.Axis(tickMinStep=1)),
+            color=alt.Color(
+                "kind:N", title=L.PROBLEMS_CHART_KIND, scale=alt.Scale(domain=kinds, range=PROBLEM_COLOURS)
+            ),
+            tooltip=[
+                alt.Tooltip("who:N", title=L.COLUMNS["unit_name"]),
+                alt.Tooltip("kind:N", title=L.PROBLEMS_CHART_KIND),
+                alt.Tooltip("count:Q", title=L.PROBLEMS_CHART_COUNT),
+            ],
+        )
+        .properties(height=240)
+    )

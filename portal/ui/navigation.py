@@ -38,6 +38,7 @@ PAGES: list[PageSpec] = [
     PageSpec("report.py", L.PAGE_REPORT, ":material/upload_file:", ("upload.submit",), "report"),
     PageSpec("signoff.py", L.PAGE_SIGNOFF, ":material/approval:", ("submission.sign_off",), "signoff"),
     PageSpec("review.py", L.PAGE_REVIEW, ":material/fact_check:", ("submission.review",), "review"),
+    PageSpec("problems.py", L.PAGE_PROBLEMS, ":material/assignment_late:", ("problem.view",), "problems"),
     PageSpec("completion.py", L.PAGE_COMPLETION, ":material/checklist:", ("completion.view",), "completion"),
     PageSpec("monitoring.py", L.PAGE_MONITORING, ":material/monitoring:", ("kpi.view",), "monitoring"),
     PageSpec("rollup.py", L.PAGE_ROLLUP, ":material/account_tree:", ("rollup.view",), "rollup"),

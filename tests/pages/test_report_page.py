@@ -122,7 +122,7 @@ def test_a_file_of_the_wrong_kind_is_refused_as_evidence_with_its_reason(site):
     at.file_uploader(key="report_evidence_file").upload("照片.pdf", photo.getvalue(), "application/pdf")
     at = at.run()
     at = at.button(key="report_evidence_upload").click().run()
-    assert any("扩展名 .pdf 与文件实际内容(PNG 图片)不符" in t for t in texts(at.error))
+    assert any("扩展名 .pdf 与文件实际内容（PNG 图片）不符" in t for t in texts(at.error))
     assert _rows(site, "SELECT count(*) FROM evidence") == [(0,)]
 
 

@@ -13,11 +13,19 @@ BOARDS = {
     "monitoring.py",
     "rollup.py",
     "assessment.py",
+    "problems.py",  # 问题整改: units see the items assigned to them
 }  # office, evaluator and admin read them
 REACHABLE = {
     # 年度考核: a unit's own published result and its objections (assessment.publicity)
-    Role.UNIT_REPORTER: {"home.py", "report.py", "assessment.py", "selfscore.py", "account.py"},
-    Role.UNIT_LEADER: {"home.py", "signoff.py", "assessment.py", "selfscore.py", "account.py"},
+    Role.UNIT_REPORTER: {
+        "home.py",
+        "report.py",
+        "assessment.py",
+        "selfscore.py",
+        "account.py",
+        "problems.py",
+    },
+    Role.UNIT_LEADER: {"home.py", "signoff.py", "assessment.py", "selfscore.py", "account.py", "problems.py"},
     Role.OFFICE_REVIEWER: {
         "home.py",
         "report.py",
@@ -43,6 +51,7 @@ TITLES = {
     "rollup.py": L.PAGE_ROLLUP,
     "signoff.py": L.PAGE_SIGNOFF,
     "selfscore.py": L.PAGE_SELF_SCORE,
+    "problems.py": L.PAGE_PROBLEMS,
 }
 
 

@@ -187,7 +187,7 @@ def test_bonus_entries_are_checked_audited_and_withdrawable(portal):
     assert bad.report.codes() == ["bonus-unit-not-assessed", "bonus-points-invalid", "bonus-reason-missing"]
     over = add_bonus(portal, EVALUATOR, "P", 2025, "C", 1, "再加一分")
     assert over.bonus_id is not None and over.report.codes() == ["bonus-over-cap"]
-    assert over.report.issues[0].message == "单位 C 的加分合计 8 超过上限 5,计分时按 5 计。"
+    assert over.report.issues[0].message == "单位 C 的加分合计 8 超过上限 5，计分时按 5 计。"
     items = list_bonus(portal, EVALUATOR, "P", 2025)
     assert items.select("unit", "points", "reason").rows() == [
         ("C", 3.0, "获省级科技进步奖"),

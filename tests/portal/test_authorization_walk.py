@@ -29,6 +29,7 @@ from portal.notify.remind import remind
 from portal.ops import backup
 from portal.registry import admin, rounds
 from portal.registry.workbook import export_registry_json, export_registry_xlsx, import_registry
+from portal.reporting import problems as pb
 from portal.reporting import workflow as wf
 from portal.reporting.review import grant_extension
 from portal.sharing.datasets import Query, fetch
@@ -285,6 +286,22 @@ def _self_score(w: World, a: Account, plan: str, unit: str) -> None:
     assert entries.list_self_scores(w.portal, a, plan, YEAR)["unit"].to_list() == [unit]
 
 
+PROBLEM_DUE = dt.date(2025, 10, 30)
+
+
+def _problem_manage(w: World, a: Account, plan: str, unit: str) -> None:
+    """问题库's office steps alike: 立项 by hand and 交办 (the rest follow the same check)."""
+    added = pb.add_by_hand(w.portal, a, plan, unit, "授权检查的问题", "描述")
+    pb.assign(w.portal, a, added.problem_id, unit, PROBLEM_DUE)
+
+
+def _problem_answer(w: World, a: Account, plan: str, unit: str) -> None:
+    """The unit's answer to an item the platform's office has taken up and assigned to it."""
+    pid = pb.add_by_hand(w.portal, OFFICE, plan, unit, "授权检查的问题", "描述").problem_id
+    pb.assign(w.portal, OFFICE, pid, unit, PROBLEM_DUE)
+    pb.answer(w.portal, a, pid, "已整改")
+
+
 Call = Callable[[World, Account, str], object]
 # fmt: off
 CALLS: dict[str, Call] = {
@@ -323,6 +340,9 @@ CALLS: dict[str, Call] = {
     "assessment.answer": lambda w, a, t: _answer(w, a, t, _plan_of(w, t)),
     "bulletin.export": lambda w, a, t: dashboards.export_bulletin(w.portal, a, ROUND),
     "bulletin.configure": lambda w, a, t: dashboards.save_bulletin_rules(w.portal, a, ROUND, PLAN, {}),
+    "problem.view": lambda w, a, t: pb.list_problems(w.portal, a, unit=w.units[t]),
+    "problem.manage": lambda w, a, t: _problem_manage(w, a, _plan_of(w, t), w.units[t]),
+    "problem.answer": lambda w, a, t: _problem_answer(w, a, _plan_of(w, t), w.units[t]),
     "outbox.view": lambda w, a, t: notify_log.send_log(w.portal, a),
     "reminder.send": lambda w, a, t: remind(w.portal, a, ROUND, dry_run=True),
     "account.manage": lambda w, a, t: list_accounts(w.portal, a),

@@ -25,10 +25,12 @@ from portal.ops.backup import (
     restore_backup,
     restore_backup_as,
 )
+from portal.reporting.review import APPROVE, review
 from portal.reporting.submissions import ingest
-from schemas.enums import Role
+from schemas.enums import Role, SubmissionStatus
 from tests.actors import OFFICE
 from tests.portal.reliability_support import ROUND, cli, files_under, filled, report_units, snapshot
+from warehouse import approved
 from warehouse.db import WarehouseError
 
 
@@ -89,6 +91,28 @@ def test_a_backup_restored_into_a_fresh_home_has_every_table_and_every_stored_fi
         assert (fresh / name).read_bytes() == (home / name).read_bytes()
     assert (fresh / "secret.key").stat().st_mode & 0o077 == 0
     assert archive.stat().st_mode & 0o077 == 0  # the backup holds the key and password hashes
+
+
+def test_a_restore_rebuilds_the_approved_values_from_the_restored_submissions(loaded, tmp_path):
+    """Whatever made the backup, the restored warehouse's approved_values (migration 0018) are
+    derived again from its own submissions and reviews."""
+    with loaded.warehouse.connect() as con:
+        first = con.execute("SELECT min(id) FROM submissions WHERE status = 'validated'").fetchall()[0][0]
+    assert review(loaded, OFFICE, first, APPROVE, "").status == SubmissionStatus.APPROVED
+    with loaded.warehouse.transaction() as con:
+        assert approved.stored(con).height
+        con.execute("DELETE FROM approved_values")  # a table out of step in the backup
+    archive = tmp_path / "backup.zip"
+    _backup(loaded, archive)
+    fresh = tmp_path / "fresh"
+
+    done = cli("restore", str(archive), home=fresh)
+
+    assert done.returncode == 0, done.stderr.decode()
+    with Portal.open(fresh).warehouse.connect() as con:
+        table = approved.stored(con)
+        assert first in set(table["submission_id"])
+        assert table.equals(approved.derived(con))
 
 
 def test_the_manifest_lists_every_file_with_its_checksum(loaded, tmp_path):

@@ -11,12 +11,20 @@ from schemas.enums import Role
 ROOT = Path(__file__).resolve().parents[2]
 
 EXPECTED = {
-    Role.UNIT_REPORTER: ["概览", "数据上报", "年度考核", "年度自评", "我的账号"],  # 年度考核: its own result
-    Role.UNIT_LEADER: ["概览", "单位审核", "年度考核", "年度自评", "我的账号"],
+    Role.UNIT_REPORTER: [
+        "概览",
+        "数据上报",
+        "问题整改",
+        "年度考核",
+        "年度自评",
+        "我的账号",
+    ],  # 年度考核: its own result
+    Role.UNIT_LEADER: ["概览", "单位审核", "问题整改", "年度考核", "年度自评", "我的账号"],
     Role.OFFICE_REVIEWER: [
         "概览",
         "数据上报",
         "审核",
+        "问题整改",
         "完成情况",
         "指标监测",
         "下级汇总",
@@ -25,9 +33,10 @@ EXPECTED = {
         "系统管理",
         "我的账号",
     ],
-    Role.EVALUATOR: ["概览", "完成情况", "指标监测", "下级汇总", "年度考核", "我的账号"],
+    Role.EVALUATOR: ["概览", "问题整改", "完成情况", "指标监测", "下级汇总", "年度考核", "我的账号"],
     Role.ADMIN: [
         "概览",
+        "问题整改",
         "完成情况",
         "指标监测",
         "下级汇总",

@@ -5,6 +5,7 @@ delivered by the sender, retried after a failure, never sent twice for one event
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -13,9 +14,12 @@ from portal.notify import log as notify_log
 from portal.notify.remind import remind
 from portal.notify.sender import LEASE, backoff, send_outbox
 from portal.registry import admin
-from portal.reporting.review import APPROVE, RETURN, ItemComment, grant_extension, review
+from portal.registry.rounds import set_round_state
+from portal.reporting.review import APPROVE, RETURN, ItemComment, grant_extension, review, revoke_extension
 from portal.reporting.submissions import ingest
-from tests.actors import OFFICE, reporter
+from schemas.enums import RoundState
+from tests.actors import ADMIN, OFFICE, reporter
+from tests.conftest import cli as cli_here
 from tests.conftest import run_cli
 from tests.portal.notify_servers import RobotReceiver, SmtpServer
 from tests.portal.reliability_support import cli, filled
@@ -151,6 +155,22 @@ def test_approval_and_an_extension_each_reach_the_unit_once(_demo_home, demo_por
     assert "审核通过" in approved["Subject"]
     [extended] = smtp.to("jzkf-yqb@example.org")
     assert "2025年10月30日" in extended["Subject"] and "系统故障" in extended.get_content()
+
+
+def test_a_revoked_extension_tells_the_unit_its_due_date_is_the_rounds_again(demo_portal, smtp):
+    portal = _portal(demo_portal.settings.home, smtp)
+    granted = grant_extension(portal, OFFICE, ROUND, "JZKF-YQB", dt.date(2025, 10, 30), "系统故障")
+    revoke_extension(portal, OFFICE, granted.id, "故障已排除")
+    send_outbox(portal, OFFICE)
+    send_outbox(portal, OFFICE)
+
+    extended, revoked = smtp.to("jzkf-yqb@example.org")
+    assert "延期批准" in extended["Subject"]
+    assert "延期撤销" in revoked["Subject"] and DUE_TEXT in revoked["Subject"]
+    body = revoked.get_content()
+    assert "原延至2025年10月30日" in body and "故障已排除" in body
+    [row] = [r for r in notify_log.outbox_rows(portal) if r["event"] == "extension_revoked"]
+    assert row["state"] == "sent"
 
 
 # ----------------------------------------------------------------------------- sending
@@ -297,3 +317,21 @@ def test_a_sender_killed_between_delivery_and_marking_sends_at_most_one_duplicat
     counts = [len(smtp.to(a)) for a in addresses]
     assert sorted(counts) == [1, 1, 2]  # exactly the one in flight went twice
     assert {r["state"] for r in notify_log.outbox_rows(portal)} == {"sent"}
+
+
+def test_remind_without_a_round_takes_the_quarter_being_reported_and_between_rounds_is_no_failure(
+    demo_portal,
+):
+    """What a daily timer runs (docs/deploy.md): no --round to edit every quarter."""
+    home = demo_portal.settings.home
+    dry = cli_here("remind", "--dry-run", "--json", home=home)
+    assert dry.returncode == 0, dry.stderr
+    assert json.loads(dry.stdout)["round"] == ROUND
+
+    set_round_state(demo_portal, ADMIN, ROUND, RoundState.CLOSED)
+    quiet = cli_here("remind", home=home)
+    assert quiet.returncode == 0, quiet.stderr
+    assert f"按当前填报的季度 {ROUND}" in quiet.stdout and "不在填报中" in quiet.stdout
+    assert notify_log.outbox_rows(demo_portal) == []
+    named = cli_here("remind", "--round", ROUND, home=home)  # asked for by name, a closed round still fails
+    assert named.returncode == 1 and "不在填报中" in named.stderr

@@ -75,8 +75,8 @@ def test_bad_rows_are_reported_by_sheet_and_cell_and_nothing_is_loaded(empty_por
     assert (units, f"{_letter(REGISTRY_UNITS, 'parent')}3", "unknown-reference") in found
     duplicates = {i.cell: i.message for i in result.report.issues if i.code == "duplicate-code"}
     assert duplicates == {
-        "A2": "指标代码“XY-K01”重复出现(另见第 3 行)。",
-        "A3": "指标代码“XY-K01”重复出现(另见第 2 行)。",
+        "A2": "指标代码“XY-K01”重复出现（另见第 3 行）。",
+        "A3": "指标代码“XY-K01”重复出现（另见第 2 行）。",
     }
     assert all(i.message and i.hint for i in result.report.issues)
     for table in ("plans", "units", "tasks", "indicators"):

@@ -50,7 +50,7 @@ def test_components_that_do_not_add_up_to_full_marks_are_refused():
     assert result.scheme is None
     assert result.report.codes() == ["scheme-points-sum"]
     assert result.report.issues[0].message == (
-        "各项分值合计 90(指标完成 50 + 任务推进 30 + 报送质量 10),不等于满分 100(默认方案 + scoring/P-2025.toml)。"
+        "各项分值合计 90（指标完成 50 + 任务推进 30 + 报送质量 10），不等于满分 100（默认方案 + scoring/P-2025.toml）。"
     )
 
 
@@ -78,7 +78,7 @@ def test_lead_and_helper_shares_must_sum_to_one():
     result = _with("[tasks.split]\nlead = 0.8\n")
     assert result.report.codes() == ["scheme-split-sum"]
     assert result.report.issues[0].message.startswith(
-        "任务分值的牵头比例 0.8 与配合比例 0.3 之和为 1.1,应为 1"
+        "任务分值的牵头比例 0.8 与配合比例 0.3 之和为 1.1，应为 1"
     )
 
 
@@ -104,7 +104,7 @@ def test_unknown_keys_and_bad_values_are_each_named_with_their_file():
     messages = [i.message for i in result.report.issues]
     assert messages[0] == "评分方案文件 scoring/P-2025.toml 中有未知设置项“ful_marks”。"
     assert (
-        messages[1] == "评分方案文件 scoring/P-2025.toml 中“indicators.ratio_cap”的值 0.9 无效:应不小于 1。"
+        messages[1] == "评分方案文件 scoring/P-2025.toml 中“indicators.ratio_cap”的值 0.9 无效：应不小于 1。"
     )
     assert messages[2].endswith('只能是 "own"、"lead"。')
     assert messages[3].endswith("应为数字。")

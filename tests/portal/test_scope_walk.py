@@ -183,6 +183,9 @@ SCOPED: dict = {
     "assessment.answer": lambda w, a, t: walk._answer(w, a, t, w.plans[t]),
     "bulletin.export": lambda w, a, t: dashboards.export_bulletin(w.portal, a, ROUND, plan=w.plans[t]),
     "bulletin.configure": lambda w, a, t: dashboards.save_bulletin_rules(w.portal, a, ROUND, w.plans[t], {}),
+    "problem.view": lambda w, a, t: walk.pb.list_problems(w.portal, a, unit=w.units[t], plan=w.plans[t]),
+    "problem.manage": lambda w, a, t: walk._problem_manage(w, a, w.plans[t], w.units[t]),
+    "problem.answer": lambda w, a, t: walk._problem_answer(w, a, w.plans[t], w.units[t]),
     "outbox.view": lambda w, a, t: notify_log.send_log(w.portal, a),
     "reminder.send": lambda w, a, t: remind(w.portal, a, ROUND, dry_run=True),
     "data.read": lambda w, a, t: walk.fetch(

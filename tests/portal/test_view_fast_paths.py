@@ -14,7 +14,7 @@ from polars.testing import assert_frame_equal
 from portal.monitoring import dashboards as d
 from portal.monitoring.rollup import SHARED_TOPICS
 from tests.actors import OFFICE
-from warehouse import rounds, views
+from warehouse import approved, rounds, views
 
 # The latest (and first) approved owner value per indicator up to a quarter, as kpi_progress.sql
 # defined it before it was made one pass: every approved value joined on both keys, then arg_max.
@@ -65,6 +65,15 @@ def _picked(frame: pl.DataFrame) -> pl.DataFrame:
     ).sort("indicator")
 
 
+def test_the_approved_values_table_equals_its_definition_after_the_demo_fill(filled_demo_portal):
+    """The demo fill approves, returns, corrects after approval and leaves uploads awaiting review and
+    sign-off: table approved_values (kept on each of those steps) equals approved_values_of()."""
+    with filled_demo_portal.warehouse.connect() as con:
+        table = approved.stored(con)
+        assert table.height > 300  # every approved round of the demo, not a handful
+        assert_frame_equal(table, approved.derived(con))
+
+
 def test_kpi_progress_picks_the_same_values_as_the_plain_query_in_every_round(filled_demo_portal):
     with filled_demo_portal.warehouse.connect() as con:
         codes = rounds.codes(con)
@@ -80,6 +89,66 @@ def test_kpi_progress_picks_the_same_values_as_the_plain_query_in_every_round(fi
             assert firsts["base_round"].to_list() == firsts["first_round"].to_list()
             checked += fast["actual"].is_not_null().sum()
         assert checked > 100  # the demo has values to pick, not only nulls
+
+
+# Tasks, one row per task, as task_progress.sql computed them in DuckDB over the registered long
+# frame before views.per_task did it in Polars.
+PLAIN_TASKS = """
+WITH r AS (
+    SELECT year FROM rounds WHERE code = $round
+),
+per_task AS (
+    SELECT task, plan, number, title, due_year, weight, task_position,
+           any_value(unit) FILTER (role = 'lead') AS lead_unit,
+           any_value(unit_name) FILTER (role = 'lead') AS lead_name,
+           any_value(status) FILTER (role = 'lead') AS lead_status,
+           any_value(percent) FILTER (role = 'lead') AS lead_percent,
+           any_value(submission_status) FILTER (role = 'lead') AS lead_submission_status,
+           coalesce(
+               list({'unit': unit, 'name': unit_name, 'status': status, 'percent': percent,
+                     'submission_status': submission_status} ORDER BY position)
+                   FILTER (role = 'helper'),
+               []) AS helpers,
+           count(*) FILTER (role = 'helper')::INTEGER AS helper_count,
+           count(status) FILTER (role = 'helper')::INTEGER AS helpers_reported,
+           bool_or(status = 'behind') FILTER (role = 'helper') AS helper_behind
+    FROM task_progress_long
+    GROUP BY ALL
+),
+flagged AS (
+    SELECT t.*,
+           coalesce(r.year > t.due_year, FALSE) AND coalesce(t.lead_status, '') <> 'completed' AS past_due,
+           coalesce(t.lead_status = 'behind', FALSE) OR coalesce(t.helper_behind, FALSE) AS behind
+    FROM per_task t CROSS JOIN r
+)
+SELECT task, plan, number, title, due_year, weight,
+       lead_unit, lead_name, lead_status, lead_percent, lead_submission_status,
+       helpers, helper_count, helpers_reported,
+       past_due OR behind AS overdue,
+       list_concat(CASE WHEN past_due THEN ['past_due'] ELSE [] END,
+                   CASE WHEN behind THEN ['behind'] ELSE [] END) AS overdue_reasons
+FROM flagged
+ORDER BY task_position;
+"""
+
+
+def test_tasks_built_in_polars_equal_the_plain_query_in_every_round(filled_demo_portal):
+    with filled_demo_portal.warehouse.connect() as con:
+        seen = set()
+        for code in rounds.codes(con):
+            long = views.query(con, "task_progress_long", round=code)
+            con.register("task_progress_long", long.to_arrow())
+            try:
+                plain = con.sql(PLAIN_TASKS, params={"round": code}).pl()
+            finally:
+                con.unregister("task_progress_long")
+            fast = views.task_progress(con, code).tasks
+            assert_frame_equal(fast, plain)
+            seen |= {(o, h) for o, h in zip(fast["overdue"], fast["helper_count"], strict=True)}
+            seen |= {("lead", s) for s in fast["lead_status"]}
+    # overdue and not, without helpers and with several, unreported and behind leads are covered
+    assert {(True, 0), (False, 0)} <= seen and any(h >= 2 for _, h in seen if isinstance(h, int))
+    assert {("lead", None), ("lead", "behind"), ("lead", "completed")} <= seen
 
 
 @pytest.mark.parametrize("year", [2024, 2025])

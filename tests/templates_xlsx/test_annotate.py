@@ -74,7 +74,7 @@ def test_an_annotated_workbook_uploaded_again_gives_the_same_issues(unit_templat
 
 def test_a_clean_workbook_says_so(unit_template):
     ws = _book(annotate(fill(unit_template), []))[RESULT_SHEET]
-    assert ws["A2"].value == "校验通过,未发现问题。"
+    assert ws["A2"].value == "校验通过，未发现问题。"
 
 
 def test_a_file_that_cannot_be_opened_gets_a_report_only_workbook():

@@ -113,7 +113,7 @@ def test_negative_zero_is_read_as_zero(template, typed):
 def test_full_width_digits_are_read_as_numbers_with_a_warning(template):
     parsed = read_upload(fill_template(template, indicators={"JZ-K01": "１２０"}))
     assert _flat(parsed.issues) == [["指标填报", "N4", "number-full-width"]]
-    assert parsed.issues[0].message == "“１２０”含全角数字,已按 120 读取。"
+    assert parsed.issues[0].message == "“１２０”含全角数字，已按 120 读取。"
 
 
 def test_an_amount_typed_in_another_scale_of_the_measure_unit_is_converted(template):

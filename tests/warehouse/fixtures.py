@@ -20,6 +20,7 @@ from pathlib import Path
 
 import polars as pl
 
+from warehouse import approved
 from warehouse.db import Warehouse, transaction
 
 TXT, INT, NUM, BOOL, DATE, TS = pl.Utf8, pl.Int64, pl.Float64, pl.Boolean, pl.Date, pl.Datetime("us")
@@ -259,6 +260,7 @@ class Fixture:
             con.register("fixture_rows", frame.to_arrow())
             con.execute(f"INSERT INTO {table} ({', '.join(frame.columns)}) SELECT * FROM fixture_rows")
             con.unregister("fixture_rows")
+        approved.rebuild(con)  # a bulk load: the approved values follow, as after any load
         return self.submission_ids
 
     def warehouse(self, directory: Path, name: str = "fixture.duckdb") -> Warehouse:

@@ -35,43 +35,31 @@ ind AS (
     LEFT JOIN units u ON u.code = o.unit
     LEFT JOIN indicator_yearly_targets y ON y.indicator = i.code AND y.year = cutoff.year
 ),
--- Latest and first value per indicator in one pass over the approved values up to the cutoff, as
--- max/min of `ord` (approved_standing(): the order by round, upload time, id) with arg_max/arg_min of
--- the value: integer keys, no windows, no structs per row (at province scale, 800,000 values, the
--- scan and its aggregate are most of the view). The winner's round comes from its submission.
--- any: any year from since_year on; year: within the cutoff's year (flows).
-picked AS (
-    SELECT v.indicator,
-           max(v.ord) FILTER (cutoff.since_year IS NULL OR v.year >= cutoff.since_year) AS any_ord,
-           arg_max(v.value, v.ord) FILTER (cutoff.since_year IS NULL OR v.year >= cutoff.since_year)
-               AS any_value,
-           max(v.ord) FILTER (v.year = cutoff.year AND (cutoff.since_year IS NULL OR v.year >= cutoff.since_year))
-               AS year_ord,
-           arg_max(v.value, v.ord)
-               FILTER (v.year = cutoff.year AND (cutoff.since_year IS NULL OR v.year >= cutoff.since_year))
-               AS year_value,
-           min(v.ord) AS first_ord,
-           arg_min(v.value, v.ord) AS first_value
-    FROM approved_owner_values() v, cutoff
-    WHERE v.round_rank <= cutoff.rank
-    GROUP BY v.indicator
+-- The owner's latest and first approved value up to the cutoff, looked up in approved_values
+-- (migration 0018): a row is the latest when the owner's next approved value of the indicator is
+-- after the cutoff (next_rank), the first when there is none before it (prev_rank); one value per
+-- round, so no aggregate over every value (at province scale, 800,000 of them). The cutoff is
+-- written out from the parameters (not read from `cutoff`) so DuckDB filters inside the scan.
+chain AS (
+    SELECT a.indicator, a.value, a.round, a.submission_id, a.year, a.quarter, a.round_rank,
+           a.next_rank IS NULL OR a.next_rank > $year::INTEGER * 4 + $quarter::INTEGER AS is_latest,
+           a.prev_rank IS NULL AS is_first
+    FROM approved_values a
+    SEMI JOIN ind i ON i.code = a.indicator AND i.owner = a.unit
+    WHERE a.round_rank <= $year::INTEGER * 4 + $quarter::INTEGER
+      AND (a.prev_rank IS NULL OR a.next_rank IS NULL OR a.next_rank > $year::INTEGER * 4 + $quarter::INTEGER)
 ),
-standing AS (
-    SELECT ord, id AS submission_id, round, year, quarter, round_rank FROM approved_standing()
-),
+-- The latest value from since_year on (any year without it), within the cutoff's year for flows:
+-- the latest value up to the cutoff when it falls in those years, else none.
 actual AS (
-    SELECT c.indicator, c.value, s.round, s.submission_id, s.year, s.quarter, s.round_rank
-    FROM (
-        SELECT p.indicator,
-               CASE WHEN i.kind = 'flow' THEN p.year_ord ELSE p.any_ord END AS ord,
-               CASE WHEN i.kind = 'flow' THEN p.year_value ELSE p.any_value END AS value
-        FROM picked p JOIN ind i ON i.code = p.indicator
-    ) c
-    JOIN standing s ON s.ord = c.ord
+    SELECT c.indicator, c.value, c.round, c.submission_id, c.year, c.quarter, c.round_rank
+    FROM chain c JOIN ind i ON i.code = c.indicator, cutoff
+    WHERE c.is_latest
+      AND (cutoff.since_year IS NULL OR c.year >= cutoff.since_year)
+      AND (i.kind <> 'flow' OR c.year = cutoff.year)
 ),
 first_approved AS (
-    SELECT p.indicator, p.first_value AS value, s.round, s.year, s.quarter
-    FROM picked p JOIN standing s ON s.ord = p.first_ord
+    SELECT indicator, value, round, year, quarter FROM chain WHERE is_first
 ),
 based AS (
     SELECT i.*,
@@ -93,20 +81,22 @@ based AS (
            CASE WHEN base_source = 'first_approved' THEN f.round END AS base_round
     FROM ind i LEFT JOIN first_approved f ON f.indicator = i.code
 ),
-task_reports AS (
-    SELECT tp.task, tp.unit, tp.status, c.round, r.year * 4 + r.quarter AS round_rank, c.uploaded_at
-    FROM task_progress tp
-    JOIN current_submissions() c ON c.id = tp.submission_id
-    JOIN rounds r ON r.code = c.round, cutoff
-    WHERE r.year * 4 + r.quarter <= cutoff.rank AND tp.status IS NOT NULL
-      AND tp.task IN (SELECT task FROM ind WHERE task IS NOT NULL)  -- only linked tasks are read
-),
 task_reporter AS (
     SELECT i.code AS indicator, i.task,
            CASE WHEN tu.unit IS NOT NULL THEN i.owner ELSE t.lead_unit END AS unit
     FROM ind i
     JOIN tasks t ON t.code = i.task
     LEFT JOIN task_units tu ON tu.task = i.task AND tu.unit = i.owner
+),
+-- the reports of linked tasks, from the current submissions of the units whose word is read only
+task_reports AS (
+    SELECT tp.task, tp.unit, tp.status, c.round, r.year * 4 + r.quarter AS round_rank, c.uploaded_at
+    FROM task_progress tp
+    JOIN current_submissions_of(coalesce((SELECT list(DISTINCT unit) FROM task_reporter), []))
+        c ON c.id = tp.submission_id
+    JOIN rounds r ON r.code = c.round, cutoff
+    WHERE r.year * 4 + r.quarter <= cutoff.rank AND tp.status IS NOT NULL
+      AND tp.task IN (SELECT task FROM task_reporter)  -- only linked tasks are read
 ),
 task_status AS (
     SELECT w.indicator, tr.status, tr.unit, tr.round

@@ -15,7 +15,9 @@ WHERE s.status NOT IN ('rejected', 'awaiting_sign_off', 'sent_back')
 -- neither superseded nor rejected (status validated, returned or approved). At most one row per
 -- (unit, round). Ordered by upload: a newer upload supersedes an older one only once it reaches
 -- the office, so the latest offered one is the newest upload among them.
-CREATE OR REPLACE TEMP MACRO current_submissions() AS TABLE
+-- current_submissions_of(unit_list): the same for the units listed only (NULL: every unit), so a
+-- view that needs a few units' reports does not rank every submission of a province.
+CREATE OR REPLACE TEMP MACRO current_submissions_of(unit_list) AS TABLE
 SELECT * EXCLUDE (newest_first)
 FROM (
     SELECT s.*,
@@ -23,15 +25,21 @@ FROM (
                AS newest_first
     FROM offered_submissions() s
     WHERE s.status IN ('validated', 'returned', 'approved')
+      AND (unit_list IS NULL OR list_contains(unit_list, s.unit))
 )
 WHERE newest_first = 1;
+
+CREATE OR REPLACE TEMP MACRO current_submissions() AS TABLE
+SELECT * FROM current_submissions_of(NULL);
 
 -- A unit's standing approved submission in a round: its latest upload the office approved. A newer
 -- upload supersedes it as the *current* submission at once, but it stays standing until that
 -- newer upload is approved itself: a correction awaiting review, returned or rejected does not
 -- take approved values away (README, “审核通过后再次上传”). A superseded upload
 -- counts as once approved when its last whole-submission review decision was 'approve'.
-CREATE OR REPLACE TEMP MACRO approved_submissions() AS TABLE
+-- approved_submissions_of(unit_list): the same for the units listed only (NULL: every unit), read
+-- when the table approved_values is refreshed for the units whose approval state changed.
+CREATE OR REPLACE TEMP MACRO approved_submissions_of(unit_list) AS TABLE
 WITH last_decision AS (
     SELECT submission_id, arg_max(decision, id) AS decision
     FROM reviews WHERE item_kind IS NULL AND decision IN ('approve', 'return')
@@ -44,37 +52,37 @@ FROM (
                AS newest_first
     FROM submissions s
     LEFT JOIN last_decision d ON d.submission_id = s.id
-    WHERE s.status = 'approved' OR (s.status = 'superseded' AND d.decision = 'approve')
+    WHERE (s.status = 'approved' OR (s.status = 'superseded' AND d.decision = 'approve'))
+      AND (unit_list IS NULL OR list_contains(unit_list, s.unit))
 )
 WHERE newest_first = 1;
 
--- Every value approved for an indicator from its owner of record (indicator_owners position 0),
--- from the owner's standing approved submission of each round, with the round it belongs to;
--- blank values are not values.
--- The standing approved submissions with their round, each with `ord`: its place in the order
--- (round, upload time, id), unique, so "the latest/first value" is a max/min over one integer.
-CREATE OR REPLACE TEMP MACRO approved_standing() AS TABLE
-SELECT s.id, s.unit, s.uploaded_at, r.code AS round, r.year, r.quarter,
-       r.year * 4 + r.quarter AS round_rank,
-       row_number() OVER (ORDER BY r.year * 4 + r.quarter, s.uploaded_at, s.id) AS ord
-FROM approved_submissions() s JOIN rounds r ON r.code = s.round;
+CREATE OR REPLACE TEMP MACRO approved_submissions() AS TABLE
+SELECT * FROM approved_submissions_of(NULL);
 
--- Written so the large side (every stored value) only probes small hash tables: the standing
--- submissions (one per unit and round) first, then the owners as a semi join on (indicator, the
--- submission's unit); at province scale (800,000 values) this is 2.5× cheaper than one join on both.
+-- THE definition of the rows of table approved_values (migration 0018) for the units listed (NULL:
+-- every unit): every non-blank value of each unit's standing approved submission of each round,
+-- with the round's rank and the rank of the unit's previous and next approved value of the same
+-- indicator. warehouse/approved.py keeps the table equal to this on every change of approval state.
+CREATE OR REPLACE TEMP MACRO approved_values_of(unit_list) AS TABLE
+SELECT v.indicator, s.unit, s.round, r.year * 4 + r.quarter AS round_rank, r.year, r.quarter,
+       s.id AS submission_id, s.uploaded_at, v.value,
+       lag(r.year * 4 + r.quarter) OVER w AS prev_rank,
+       lead(r.year * 4 + r.quarter) OVER w AS next_rank
+FROM approved_submissions_of(unit_list) s
+JOIN rounds r ON r.code = s.round
+JOIN indicator_values v ON v.submission_id = s.id
+WHERE v.value IS NOT NULL
+WINDOW w AS (PARTITION BY v.indicator, s.unit ORDER BY r.year * 4 + r.quarter);
+
+-- Every value approved for an indicator from its owner of record (indicator_owners position 0),
+-- from the owner's standing approved submission of each round (table approved_values), with the
+-- round it belongs to; blank values are not values.
 CREATE OR REPLACE TEMP MACRO approved_owner_values() AS TABLE
-WITH standing AS MATERIALIZED (
-    SELECT * FROM approved_standing()
-),
-owned AS (
-    SELECT indicator, unit FROM indicator_owners WHERE position = 0
-)
-SELECT v.indicator, v.value, s.id AS submission_id, s.uploaded_at, s.round, s.year, s.quarter, s.round_rank,
-       s.ord
-FROM indicator_values v
-JOIN standing s ON s.id = v.submission_id
-SEMI JOIN owned o ON o.indicator = v.indicator AND o.unit = s.unit
-WHERE v.value IS NOT NULL;
+SELECT a.indicator, a.value, a.submission_id, a.uploaded_at, a.round, a.year, a.quarter, a.round_rank,
+       a.prev_rank, a.next_rank
+FROM approved_values a
+SEMI JOIN indicator_owners o ON o.indicator = a.indicator AND o.unit = a.unit AND o.position = 0;
 
 -- THE rule of a unit's standing in a round (概览, 数据上报, 完成情况, 催报名单, 通报 all read it):
 -- one row per registered unit for the round `round_code` (no rows for an unknown round).

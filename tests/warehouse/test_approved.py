@@ -1,0 +1,121 @@
+"""Table approved_values stays equal to its definition (approved_values_of()) after every path that
+changes which submission stands approved: review (approve, return after approval), a re-upload that
+supersedes, a sign-off, a bulk load and the migration that adds it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+from polars.testing import assert_frame_equal
+
+from schemas.enums import SubmissionStatus
+from tests.warehouse.fixtures import Fixture
+from warehouse import approved, views
+from warehouse.submissions import NewSubmission, record_review, record_sign_off, record_submission
+
+AT = dt.datetime(2025, 10, 12, 9)
+
+
+def _world(tmp_path):
+    """A owns I1 (and co-owns I2), B owns I2; A approved in 2025Q1 and Q2, B approved in Q2."""
+    fx = Fixture().plan("P", 2024, 2026).unit("A").unit("B")
+    fx.indicator("I1", "stock", 100, owners=["A"]).indicator("I2", "stock", 50, owners=["B", "A"])
+    for code in ("2025Q1", "2025Q2", "2025Q3"):
+        fx.round(code)
+    fx.submission("A", "2025Q1", values={"I1": 10, "I2": 1})
+    fx.submission("A", "2025Q2", values={"I1": 20, "I2": None})
+    fx.submission("B", "2025Q2", values={"I2": 5})
+    return fx.warehouse(tmp_path)
+
+
+def _upload(con, unit: str, round_code: str, value: float, status=SubmissionStatus.VALIDATED) -> int:
+    sub = NewSubmission(unit, round_code, f"h-{unit}-{value}", "u.xlsx", "clerk", AT, status, 0, "1", 0, 0)
+    frame = pl.DataFrame({"indicator": ["I1" if unit == "A" else "I2"], "value": [value]})
+    return record_submission(con, sub, frame.with_columns(note=None, cell=pl.lit("E5")), None, None)[0]
+
+
+def _same(con) -> pl.DataFrame:
+    """The table equals the plain definition; returns it."""
+    table = approved.stored(con)
+    assert_frame_equal(table, approved.derived(con))
+    return table
+
+
+def _latest(table: pl.DataFrame, unit: str, indicator: str) -> tuple[str, float]:
+    row = table.filter((pl.col("unit") == unit) & (pl.col("indicator") == indicator)).sort("round_rank")
+    return row["round"][-1], row["value"][-1]
+
+
+def test_a_bulk_load_fills_the_table_with_links_to_the_previous_and_next_value(tmp_path):
+    with _world(tmp_path).connect() as con:
+        table = _same(con)
+        a1 = table.filter((pl.col("unit") == "A") & (pl.col("indicator") == "I1")).sort("round_rank")
+        assert a1["round"].to_list() == ["2025Q1", "2025Q2"]
+        assert a1["prev_rank"].to_list() == [None, 2025 * 4 + 1]
+        assert a1["next_rank"].to_list() == [2025 * 4 + 2, None]
+        # a blank value is not a value: A's I2 stands only in 2025Q1
+        assert table.filter((pl.col("unit") == "A") & (pl.col("indicator") == "I2"))["round"].to_list() == [
+            "2025Q1"
+        ]
+
+
+def test_approving_a_new_upload_adds_its_values_and_returning_it_takes_them_away(tmp_path):
+    wh = _world(tmp_path)
+    with wh.transaction() as con:
+        new = _upload(con, "A", "2025Q3", 30)
+        assert _latest(_same(con), "A", "I1") == ("2025Q2", 20)  # awaiting review: not approved yet
+        record_review(con, new, SubmissionStatus.APPROVED, "approve", "", [], "office", AT)
+        assert _latest(_same(con), "A", "I1") == ("2025Q3", 30)
+        record_review(con, new, SubmissionStatus.RETURNED, "return", "请核实", [], "office", AT)
+        assert _latest(_same(con), "A", "I1") == ("2025Q2", 20)
+
+
+def test_a_correction_after_approval_leaves_the_approved_values_until_it_is_approved(tmp_path):
+    wh = _world(tmp_path)
+    with wh.transaction() as con:
+        first = _upload(con, "A", "2025Q3", 30)
+        record_review(con, first, SubmissionStatus.APPROVED, "approve", "", [], "office", AT)
+        correction = _upload(con, "A", "2025Q3", 31)  # supersedes the approved one
+        assert _latest(_same(con), "A", "I1") == ("2025Q3", 30)
+        record_review(con, correction, SubmissionStatus.APPROVED, "approve", "", [], "office", AT)
+        assert _latest(_same(con), "A", "I1") == ("2025Q3", 31)
+
+
+def test_superseding_a_bulk_loaded_approval_without_a_review_takes_its_values_away(tmp_path):
+    wh = _world(tmp_path)
+    with wh.transaction() as con:
+        _upload(con, "B", "2025Q2", 6)  # B's 2025Q2 was loaded approved with no review row
+        table = _same(con)
+        assert table.filter(pl.col("unit") == "B").is_empty()
+
+
+def test_a_sign_off_that_supersedes_an_approved_upload_keeps_the_table_right(tmp_path):
+    wh = _world(tmp_path)
+    with wh.transaction() as con:
+        first = _upload(con, "A", "2025Q3", 30)
+        record_review(con, first, SubmissionStatus.APPROVED, "approve", "", [], "office", AT)
+        waiting = _upload(con, "A", "2025Q3", 32, SubmissionStatus.AWAITING_SIGN_OFF)
+        record_sign_off(con, {"id": waiting, "unit": "A", "round": "2025Q3"}, "leader", AT, "", 0)
+        assert _latest(_same(con), "A", "I1") == ("2025Q3", 30)
+
+
+def test_kpi_progress_reads_the_table(tmp_path):
+    """The views look values up in approved_values: a row written there is what KPI progress shows."""
+    with _world(tmp_path).connect() as con:
+        con.execute(
+            "UPDATE approved_values SET value = 99 WHERE unit = 'A' AND indicator = 'I1' AND round = '2025Q2'"
+        )
+        row = views.kpi_progress(con, "2025Q2").filter(pl.col("indicator") == "I1").row(0, named=True)
+    assert (row["actual"], row["actual_round"]) == (99, "2025Q2")
+
+
+def test_the_migration_fills_the_table_from_the_submissions_already_there(tmp_path):
+    wh = _world(tmp_path)
+    with wh.connect() as con:
+        expected = approved.stored(con)
+        assert expected.height
+        con.execute("DROP TABLE approved_values")
+        con.execute("DELETE FROM schema_version WHERE version = 18")
+    with wh.connect() as con:  # migrates: 0018 is missing again
+        assert_frame_equal(approved.stored(con), expected)

@@ -94,3 +94,8 @@ def set_state(con: duckdb.DuckDBPyConnection, code: str, state: RoundState) -> N
 
 def set_due_date(con: duckdb.DuckDBPyConnection, code: str, due: dt.date) -> None:
     con.execute("UPDATE rounds SET due_date = ? WHERE code = ?", [due, code])
+
+
+def periods(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int]]:
+    """(code, year, quarter) of every round, oldest first."""
+    return con.execute("SELECT code, year, quarter FROM rounds ORDER BY year, quarter").fetchall()

@@ -1151,6 +1151,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_entry_commands(sub)  # portal deduction | veto | qualitative | selfscore
 
+    from portal.cli.open_data import add_open_data_commands  # here: it imports this module's helpers
+
+    add_open_data_commands(sub)  # portal token create | list | revoke, portal export
+
     from portal.cli.problems import add_problem_commands
 
     add_problem_commands(sub)  # portal problem add | assign | answer | close | return | list

@@ -86,6 +86,9 @@ def _a(
 # assigned to (clerk or sign-off account) answers; upper offices, evaluators and admins read.
 # A template is the form of an upload (signed, with the issuing office in its header): it is
 # handed out by the office that runs the unit's plans, not by an office reading from above.
+# Open data (issue 21): the API and `portal export` read the shared tables within the account's
+# scope; a unit's own accounts have their pages, not the open tables (no token for them). Tokens
+# are issued by a platform admin (or the server's operator on the command line).
 # fmt: off
 _ACTIONS = [
     #  code                       label                   scope reporter leader office evaluator admin
@@ -134,6 +137,8 @@ _ACTIONS = [
     _a("backup.create",           "创建备份",                 P, NO,  NO,  NO,  NO,  ALL),
     _a("backup.download",         "下载备份",                 P, NO,  NO,  NO,  NO,  ALL),
     _a("backup.restore",          "从备份恢复",               P, NO,  NO,  NO,  NO,  ALL),
+    _a("data.read",               "读取开放数据（接口和开放导出）", R, NO, NO, ALL, ALL, ALL),
+    _a("token.manage",            "管理接口令牌",             P, NO,  NO,  NO,  NO,  ALL),
 ]
 # fmt: on
 

@@ -52,6 +52,7 @@ from portal.core.outcome import Outcome
 from portal.core.permissions import require
 from warehouse import approved
 from warehouse import sessions as web_sessions
+from warehouse import tokens as api_tokens
 from warehouse.db import (
     SCHEMA_VERSION,
     Warehouse,
@@ -636,9 +637,16 @@ def restore_backup(
         version = schema_version(con)
         # Everyone signs in again: the sessions in the backup were open when it was made.
         web_sessions.revoke_all(con, dt.datetime.now(dt.UTC).replace(tzinfo=None), "restore")
+        # API tokens too: one revoked after the backup was made would work again from the restored rows.
+        tokens_revoked = api_tokens.revoke_all(con, "restore", dt.datetime.now(dt.UTC).replace(tzinfo=None))
         approved.rebuild(con)  # the derived table from the restored submissions, whatever made the backup
     if replaced:
         messages.append(f"原数据已移到 {replaced}。")
+    if tokens_revoked:
+        messages.append(
+            f"已撤销恢复出的 {tokens_revoked} 个接口令牌（备份之后撤销的令牌不能因恢复而重新生效），"
+            "请用 portal token create 重新创建。"
+        )
     if not manifest.get("includes_secret"):
         messages.append("备份中没有签名密钥 secret.key，沿用本机的密钥；此前发出的模板可能无法通过签名校验。")
     return RestoreResult(len(manifest["files"]), size, version, replaced, messages)

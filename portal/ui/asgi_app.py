@@ -1,6 +1,7 @@
 """What `portal serve` runs: the Streamlit app (portal/ui/app.py) served by `st.App` (ASGI) with
-one middleware in front of Streamlit's own, and the two routes that set and clear the session
-cookie (a Streamlit run talks over a websocket and cannot set a cookie itself).
+one middleware in front of Streamlit's own, the two routes that set and clear the session
+cookie (a Streamlit run talks over a websocket and cannot set a cookie itself), and the read-only
+open-data API under /api/v1/ (portal/sharing/api.py, behind a token; docs/api.md).
 
 The middleware adds the headers that keep the portal out of other sites' frames and stop
 content sniffing and referrer leaks, and answers 404 for `/_stcore/metrics` (Streamlit serves its
@@ -27,6 +28,7 @@ from portal.accounts.auth import COOKIE_NAME, issue_cookie
 from portal.core.context import Portal
 from portal.core.filestore import keep_files_private
 from portal.ops import background_sender
+from portal.sharing import api
 
 SCRIPT = Path(__file__).with_name("app.py")
 
@@ -114,9 +116,24 @@ def clear_cookie(request: Request) -> Response:
     return response
 
 
+async def open_data(request: Request) -> Response:
+    """GET /api/v1/ (the datasets) and /api/v1/<dataset>: portal.sharing.api answers, behind a token."""
+    reply = await run_in_threadpool(  # the warehouse is blocking I/O
+        api.answer,
+        Portal.open(),
+        request.headers.get("authorization"),
+        request.path_params.get("dataset"),
+        dict(request.query_params),
+        request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+    )
+    return Response(reply.body, status_code=reply.status, media_type=reply.media_type, headers=reply.headers)
+
+
 ROUTES = [
     Route(SESSION_PATH, session_cookie, methods=["POST"]),
     Route(CLEAR_PATH, clear_cookie, methods=["POST"]),
+    Route(f"{api.PREFIX}/", open_data, methods=["GET"]),
+    Route(f"{api.PREFIX}/{{dataset}}", open_data, methods=["GET"]),
 ]
 
 

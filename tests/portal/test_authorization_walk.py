@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from portal.accounts.auth import Account, change_password, create_account, list_accounts, sign_in
+from portal.accounts.tokens import list_tokens
 from portal.assessment import board as assessment_board
 from portal.assessment import entries, lifecycle
 from portal.assessment.assess import add_bonus
@@ -31,6 +32,7 @@ from portal.registry.workbook import export_registry_json, export_registry_xlsx,
 from portal.reporting import problems as pb
 from portal.reporting import workflow as wf
 from portal.reporting.review import grant_extension
+from portal.sharing.datasets import Query, fetch
 from schemas.enums import Role, SubmissionStatus
 from tests.actors import ADMIN, EVALUATOR, OFFICE, reporter
 from tests.portal import evidence_files
@@ -350,6 +352,8 @@ CALLS: dict[str, Call] = {
     "backup.create": lambda w, a, t: backup.create_backup_as(w.portal, a),
     "backup.download": lambda w, a, t: backup.list_backups_as(w.portal, a),
     "backup.restore": _restore,
+    "data.read": lambda w, a, t: fetch(w.portal, a, "indicator-values", Query(unit=w.units[t], round=CLOSED_ROUND)),
+    "token.manage": lambda w, a, t: list_tokens(w.portal, a),
 }
 # fmt: on
 

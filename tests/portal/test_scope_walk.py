@@ -190,6 +190,8 @@ SCOPED: dict = {
     "problem.answer": lambda w, a, t: walk._problem_answer(w, a, w.plans[t], w.units[t]),
     "outbox.view": lambda w, a, t: notify_log.send_log(w.portal, a),
     "reminder.send": lambda w, a, t: remind(w.portal, a, ROUND, dry_run=True),
+    "data.read": lambda w, a, t: walk.fetch(
+        w.portal, a, "indicator-values", walk.Query(unit=w.units[t], round=CLOSED_ROUND)),
     "account.manage": lambda w, a, t: _visible(
         w.units[t] in set(walk.list_accounts(w.portal, a)["unit"].drop_nulls().to_list())),
 }

@@ -12,6 +12,7 @@ from portal.core.outcome import Outcome
 from portal.core.permissions import Grant, allowed, grant
 from portal.reporting import problems as pb
 from portal.reporting.evidence import ALLOWED_EXTENSIONS
+from portal.reporting.workflow import XLSX
 from portal.ui import charts, web, zh
 from portal.ui.text import plain
 from schemas.enums import ProblemState
@@ -91,6 +92,15 @@ with tabs[0]:
         shown += ["unit_name", "plan", "source_label", "updated_at"]
         st.dataframe(
             charts.problems_table(board.items, shown), hide_index=True, width="stretch", key="problems_table"
+        )
+        scope = {"unit": account.unit} if unit_account else {"plan": plan}
+        st.download_button(
+            L.PROBLEMS_REGISTER_DOWNLOAD,
+            data=lambda: pb.register_xlsx(portal, account, **scope),
+            file_name=L.PROBLEMS_REGISTER_FILE,
+            mime=XLSX,
+            key="problems_register_xlsx",
+            icon=":material/download:",
         )
         titles = {
             r["problem_id"]: f"{r['problem_id']} · {r['problem_title']}"

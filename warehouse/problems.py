@@ -117,3 +117,12 @@ def of_source(con: duckdb.DuckDBPyConnection, submission_id: int, task: str) -> 
         [int(submission_id), task],
     ).fetchall()
     return rows[0][0]
+
+
+def first_assigned(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """problem_id → the day it was first 交办 and the day it was 销号 (None if not), for the 季度通报."""
+    return con.sql(
+        "SELECT problem_id, min(happened_at) FILTER (WHERE step = 'assign')::DATE AS assigned_on, "
+        "max(happened_at) FILTER (WHERE step = 'close')::DATE AS closed_on "
+        "FROM problem_events GROUP BY problem_id"
+    ).pl()

@@ -104,9 +104,12 @@ def cmd_problem_list(args) -> int:
     from portal.reporting import problems as pb
 
     portal = Portal.open(args.home)
-    frame = pb.list_problems(
-        portal, _reader(portal, args), unit=args.unit, plan=args.plan, open_only=args.open
-    )
+    reader = _reader(portal, args)
+    frame = pb.list_problems(portal, reader, unit=args.unit, plan=args.plan, open_only=args.open)
+    if args.xlsx:
+        out = Path(args.xlsx)
+        out.write_bytes(pb.register_xlsx(portal, reader, unit=args.unit, plan=args.plan, open_only=args.open))
+        print(f"已导出问题台账（{frame.height} 项）：{out}", file=sys.stderr)
     if args.json:
         print(json.dumps({"problems": frame.to_dicts()}, ensure_ascii=False, indent=1, default=str))
         return EXIT_OK
@@ -174,6 +177,11 @@ def add_problem_commands(sub) -> None:
     p.add_argument("--plan", help="只列出这个规划的")
     p.add_argument("--unit", help="只列出涉及或交办给这个单位的")
     p.add_argument("--open", action="store_true", help="只列出未销号的")
+    p.add_argument(
+        "--xlsx",
+        metavar="FILE",
+        help="同时把问题台账导出为 Excel 文件（状态、责任单位、反馈期限、逾期天数、最近一步）",
+    )
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
     p.set_defaults(func=cmd_problem_list)

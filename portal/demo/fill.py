@@ -29,10 +29,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+import polars as pl
+
 from portal.accounts.auth import Account, acting_account, system_actor
 from portal.core.context import Portal
 from portal.registry.rounds import due_date as round_due_date
 from portal.registry.workbook import export_registry_json
+from portal.reporting import problems as pb
 from portal.reporting.review import APPROVE, RETURN, ItemComment, grant_extension, review
 from portal.reporting.submissions import IngestResult, ingest_many
 from portal.reporting.templates import BuiltTemplate, iter_built, round_template_contexts
@@ -91,6 +94,10 @@ DOUBLE_COUNTED = "JZ-K21"
 # In the first past round this unit's first upload has one wrong check character (rejected, then
 # fixed the same day): the history's one wrong 统一社会信用代码.
 BAD_CODE_UNIT = "JZKF-JFJ"
+# 问题库: the offices and clerks that take the demo's items through their steps (portal.ops.init).
+PROBLEM_OFFICE, PROBLEM_ROUND, PROBLEM_PLAN = "office_jzkf", "2025Q2", "JZ"
+PROBLEM_CLERKS = {"JZKF-CXCY": REPORTER, "JZKF-SCJGJ": SIGN_OFF_CLERK, "XY-KJJ": "reporter_xy_kjj"}
+INQUIRY_OFFICE, INQUIRY_PLAN, INQUIRY_UNIT = "office_xy", "XY", "XY-KJJ"
 
 
 @dataclass
@@ -102,6 +109,7 @@ class FillResult:
     rejected: int = 0
     late: int = 0
     extensions: int = 0
+    problems: int = 0
     seconds: float = 0.0
     skipped: bool = False
 
@@ -112,7 +120,7 @@ class FillResult:
         return (
             f"已填充演示报送({span},{len(self.rounds)} 轮):上传 {self.uploads} 份,通过 {self.approved} 份,"
             f"退回 {self.returned} 份,未通过校验 {self.rejected} 份,逾期 {self.late} 份,"
-            f"延期 {self.extensions} 个;用时 {self.seconds:.1f} 秒。"
+            f"延期 {self.extensions} 个,问题库 {self.problems} 项;用时 {self.seconds:.1f} 秒。"
         )
 
 
@@ -150,6 +158,7 @@ def fill_demo(
             current = state == RoundState.OPEN and code == rounds[-1][0]
             filler.fill_round(code, current=current, progress=step)
             result.rounds.append(code)
+        filler.problems()
     result.seconds = time.perf_counter() - started
     return result
 
@@ -403,6 +412,49 @@ class _DemoFiller:
             "单位主要负责人调整,统计数据需重新核对,申请延期报送。",
         )
         self.result.extensions += 1
+
+    # ------------------------------------------------------------ 问题库
+
+    def problems(self) -> None:
+        """A few 问题库 items, each step taken by the demo office or the unit's clerk on its own day:
+        in JZ two 存在问题 reported in 2025Q2 taken up, one 交办 and now overdue, one answered and
+        销号; in XY one found at a 问诊, 交办 and awaiting the answer."""
+        office = acting_account(self.portal, PROBLEM_OFFICE)
+        found = pb.candidates(self.portal, office, PROBLEM_ROUND, PROBLEM_PLAN).sort("submission_id", "task")
+        answered = found.filter(pl.col("unit").is_in(list(PROBLEM_CLERKS))).row(0, named=True)
+        rest = found.filter(pl.col("unit") != answered["unit"])
+        overdue = (rest if rest.height else found.filter(pl.col("task") != answered["task"])).row(
+            0, named=True
+        )
+        year = int(PROBLEM_ROUND[:4])
+
+        def on(month: int, day: int) -> Portal:
+            return _at(self.portal, dt.datetime(year, month, day, 9, 30))
+
+        late = pb.add_from_report(on(7, 22), office, overdue["submission_id"], overdue["task"])
+        pb.assign(on(7, 22), office, late.problem_id, overdue["unit"], dt.date(year, 9, 30))
+        done = pb.add_from_report(on(7, 22), office, answered["submission_id"], answered["task"])
+        pb.assign(on(7, 23), office, done.problem_id, answered["unit"], dt.date(year, 8, 31))
+        clerk = acting_account(self.portal, PROBLEM_CLERKS[answered["unit"]])
+        pb.answer(
+            on(8, 20),
+            clerk,
+            done.problem_id,
+            "已召开专题协调会，明确责任人和完成时限，相关问题已整改落实，后续纳入月度调度跟踪。",
+        )
+        pb.close(on(8, 25), office, done.problem_id, "整改措施具体，已落实，同意销号。")
+        xy = acting_account(self.portal, INQUIRY_OFFICE)
+        asked = pb.add_by_hand(
+            on(9, 24),
+            xy,
+            INQUIRY_PLAN,
+            INQUIRY_UNIT,
+            "科技型中小企业评价入库进度偏慢",
+            "问诊中了解到，今年科技型中小企业评价入库数量不及序时进度，部分企业对政策知晓度不高。",
+            f"{year}年三季度问诊",
+        )
+        pb.assign(on(9, 26), xy, asked.problem_id, INQUIRY_UNIT, dt.date(year, 10, 20))
+        self.result.problems += 3
 
     def _owns_of_record(self, unit: str) -> bool:
         return any(i["owner_units"][:1] == [unit] for i in self.indicators.values())

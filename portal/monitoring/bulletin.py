@@ -17,10 +17,11 @@ from portal.core import labels as L
 from portal.core.context import Portal
 from portal.monitoring.quote_rules import DEFAULT_RULES, PartRules, QuoteRules
 from portal.monitoring.scoped import issuer
-from schemas.enums import Pace
+from schemas.enums import Pace, ProblemState
 from schemas.errors import NotFound
 from schemas.quarters import Quarter
 from warehouse import lookups
+from warehouse import problems as problem_rows
 from warehouse.views import Completion, completion, kpi_progress, task_progress, unit_plans
 
 
@@ -45,6 +46,7 @@ class Bulletin:
     unreported: pl.DataFrame | None = None  # 本期未报/未审核 indicators: never counted as behind
     task_rows: pl.DataFrame | None = None  # task_progress_long rows of the plan(s), for quotes
     kpi: pl.DataFrame | None = None  # every indicator of the plan(s) (kpi_progress rows)
+    problems: pl.DataFrame | None = None  # 问题库 items of the plan(s) 交办 by today (PROBLEM_COLUMNS)
 
     @property
     def on_time(self) -> int:
@@ -143,6 +145,7 @@ def bulletin(
         else:
             chosen = plans["code"].to_list()
         office, parent = issuer(con, chosen)
+        problems = _problems(con, chosen, today)
         plan_name = dict(lookups.plans(con)).get(plan) if plan else None
     kpi = kpi.filter(pl.col("plan").is_in(plans["code"].implode()))
     reporting = _reporting(c)
@@ -191,6 +194,48 @@ def bulletin(
         unreported=kpi.filter(pl.col("pace") == Pace.UNREPORTED.value),
         task_rows=tasks.long.filter(in_plans),
         kpi=kpi,
+        problems=problems,
+    )
+
+
+PROBLEM_COLUMNS = [
+    "problem_id",
+    "plan",
+    "title",
+    "unit",
+    "unit_name",
+    "state",
+    "due_date",
+    "days_overdue",
+    "assigned_on",
+    "closed_on",
+]
+
+
+def _problems(con, plans: list[str], today: dt.date) -> pl.DataFrame:
+    """The 问题库 items of `plans` already 交办 (an item only 立项 is the office's own draft), each
+    with its 责任单位 (the unit it is assigned to) and the days it is overdue on `today`."""
+    items = problem_rows.problems(con, today).filter(pl.col("plan").is_in(list(plans)))
+    days = problem_rows.first_assigned(con)
+    return (
+        items.join(days, on="problem_id", how="inner")
+        .filter(pl.col("assigned_on").is_not_null() & (pl.col("assigned_on") <= today))
+        .select(
+            "problem_id",
+            "plan",
+            "title",
+            pl.col("assignee").alias("unit"),
+            pl.coalesce("assignee_name", "assignee").alias("unit_name"),
+            "state",
+            "due_date",
+            pl.when(pl.col("overdue"))
+            .then((pl.lit(today) - pl.col("due_date")).dt.total_days())
+            .otherwise(None)
+            .cast(pl.Int64)
+            .alias("days_overdue"),
+            "assigned_on",
+            "closed_on",
+        )
     )
 
 
@@ -250,6 +295,43 @@ def ranking(b: Bulletin) -> pl.DataFrame:
     frame = frame.with_columns(rating_order=pl.col("rating").replace_strict(order, return_dtype=pl.Int64))
     frame = frame.sort(["rating_order", "on_pace", "order"], descending=[False, True, False], nulls_last=True)
     return frame.with_row_index("rank", offset=1).drop("rating_order")
+
+
+@dataclass(frozen=True)
+class ProblemCounts:
+    """The bulletin's 问题整改: items 交办 this quarter, all 交办 so far, those 销号, and the
+    ones overdue (past their due date, not 销号) by 责任单位 and most days first."""
+
+    this_quarter: int
+    assigned: int
+    closed: int
+    overdue: pl.DataFrame  # PROBLEM_COLUMNS
+
+    def line(self) -> str:
+        return (
+            f"本季度交办问题 {self.this_quarter} 项；截至目前累计交办 {self.assigned} 项，"
+            f"已销号 {self.closed} 项，逾期未销号 {self.overdue.height} 项。"
+        )
+
+
+def problem_counts(b: Bulletin) -> ProblemCounts:
+    items = (
+        b.problems
+        if b.problems is not None
+        else pl.DataFrame(schema=dict.fromkeys(PROBLEM_COLUMNS, pl.String))
+    )
+    period = Quarter(b.year, b.quarter)
+    start, end = period.previous().end() + dt.timedelta(days=1), period.end()
+    in_quarter = items.filter(pl.col("assigned_on").is_between(pl.lit(start), pl.lit(end)))
+    overdue = items.filter(pl.col("days_overdue").is_not_null()).sort(
+        ["unit_name", "days_overdue", "problem_id"], descending=[False, True, False]
+    )
+    return ProblemCounts(
+        in_quarter.height,
+        items.height,
+        items.filter(pl.col("state") == ProblemState.CLOSED.value).height,
+        overdue,
+    )
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from portal.monitoring.bulletin import (
     not_yet_due_units,
     overdue_units,
     pick_quotes,
+    problem_counts,
     ranking,
     task_label,
 )
@@ -52,6 +53,8 @@ LINE_PT = 28.95  # 225 mm / 22 lines
 TABLE_ROW_MM = 9  # every table row one height
 ATTACHMENT_NAME = "附件"
 SUBJECT = "科技创新重点任务调度情况"
+PROBLEM_HEADERS = ["序号", "责任单位", "问题", "反馈期限", "逾期天数"]
+PROBLEM_WIDTHS_MM = [12, 36, 52, 34, 22]  # 156 mm 版心: a date and 逾期天数 on one line
 
 
 @dataclass
@@ -325,6 +328,17 @@ def bulletin_document(b: Bulletin, texts: BulletinTexts, fallback_office: str) -
     _heading(doc, "（二）需要督促的单位", level=2)
     for line in _call_out(b):
         _para(doc, line)
+    counts = problem_counts(b)
+    if counts.assigned:  # only where the office uses the 问题库
+        _heading(doc, "（三）问题整改", level=2)
+        _para(doc, counts.line())
+    if counts.overdue.height:
+        _para(doc, "逾期未销号的问题（按责任单位）：")
+        rows = [
+            [str(i), r["unit_name"] or "", r["title"], chinese_date(r["due_date"]), str(r["days_overdue"])]
+            for i, r in enumerate(counts.overdue.iter_rows(named=True), start=1)
+        ]
+        _table(doc, PROBLEM_HEADERS, PROBLEM_WIDTHS_MM, rows)
 
     _heading(doc, "六、下步要求")
     for line in _lines(texts.requirements) or ["请各单位对照序时进度查找差距，按时报送下季度调度数据。"]:

@@ -24,6 +24,7 @@ from portal.monitoring.bulletin import (
     Bulletin,
     issued_on,
     not_yet_due_units,
+    problem_counts,
     task_label,
 )
 from schemas.enums import TaskStatus, UnitKind
@@ -102,6 +103,7 @@ PACE_SHEET = "附表2 指标进度"
 RED_SHEET = "附表3 滞后指标"
 TASK_SHEET = "附表5 滞后任务"
 UNREPORTED_SHEET = "附表4 本期未报指标"
+PROBLEM_SHEET = "附表6 逾期未销号问题"
 TABLE_HEADER_ROW = 3
 
 
@@ -339,6 +341,27 @@ def _write_main(ws, book, b: Bulletin, office: str, seal: str) -> dict[str, int]
         row = _line(ws, row, f"进度滞后或逾期未完成的任务 {len(rows)} 项，名单见“{TASK_SHEET}”。")
     else:
         row = _line(ws, row, "本季度没有滞后的任务。")
+
+    counts = problem_counts(b)
+    if counts.assigned:  # only where the office uses the 问题库: the 正文 keeps to its page otherwise
+        row = _section(ws, row, "五、问题整改", sections)
+        row = _line(ws, row, counts.line())
+    if counts.overdue.height:
+        fields = [
+            ("序号", 1, None),
+            ("责任单位", 2, None),
+            ("问题", 3, None),
+            ("反馈期限", 1, None),
+            ("逾期天数", 1, "0"),
+        ]
+        rows = [
+            [i, r["unit_name"] or "", r["title"], chinese_date(r["due_date"]), r["days_overdue"]]
+            for i, r in enumerate(counts.overdue.iter_rows(named=True), start=1)
+        ]
+        _, pages[PROBLEM_SHEET] = _table_sheet(
+            book, PROBLEM_SHEET, f"{b.year}年第{b.quarter}季度逾期未销号问题", b, office, fields, rows
+        )
+        row = _line(ws, row, f"逾期未销号的问题按责任单位列于“{PROBLEM_SHEET}”。")
     row += 1
     merged_text(ws, row, 1, NCOLS, f"{seal} {chinese_date(issued_on(b))}", height=18)
     print_setup(ws, landscape=False)

@@ -18,6 +18,7 @@ import polars as pl
 
 from portal.core import filestore
 from portal.core.context import Portal
+from portal.core.documents import table_xlsx
 from portal.core.errors import Conflict, InvalidInput, NotFound
 from portal.core.permissions import (
     Grant,
@@ -416,6 +417,10 @@ def list_problems(
 ) -> pl.DataFrame:
     """The items `actor` may read (LIST_COLUMNS), newest first; `unit` limits to the items
     concerning or assigned to that unit, `plan` to one plan (both checked against the scope)."""
+    return _items(portal, actor, unit, plan, open_only).select(LIST_COLUMNS).rename(_OUT)
+
+
+def _items(portal: Portal, actor, unit: str | None, plan: str | None, open_only: bool) -> pl.DataFrame:
     if unit is not None or plan is not None:
         require(actor, "problem.view", unit=unit, plan=plan)
     else:
@@ -432,7 +437,58 @@ def list_problems(
         frame = frame.filter(pl.col("plan") == plan)
     if open_only:
         frame = frame.filter(pl.col("state") != S.CLOSED.value)
-    return _labelled(frame).sort("problem_id", descending=True).select(LIST_COLUMNS).rename(_OUT)
+    return _labelled(frame).sort("problem_id", descending=True)
+
+
+# The register as downloaded (问题台账): column → header, in order.
+REGISTER_HEADERS = {
+    "problem_id": "问题编号",
+    "title": "问题标题",
+    "state_label": "状态",
+    "plan": "规划",
+    "unit_name": "涉及单位",
+    "assignee_name": "责任单位",
+    "due_date": "反馈期限",
+    "days_overdue": "逾期天数",
+    "last_step_label": "最近一步",
+    "updated_at": "最近一步时间",
+    "last_actor": "最近一步操作人",
+    "source_label": "问题来源",
+}
+REGISTER_SHEET = "问题台账"
+
+
+def register(
+    portal: Portal, actor, unit: str | None = None, plan: str | None = None, open_only: bool = False
+) -> pl.DataFrame:
+    """The register as downloaded: the items `list_problems` gives, with the days each is overdue
+    and its last step, headed in Chinese (REGISTER_HEADERS)."""
+    today = portal.settings.today()
+    items = _items(portal, actor, unit, plan, open_only)
+    return (
+        items.with_columns(
+            pl.when(pl.col("overdue"))
+            .then((pl.lit(today) - pl.col("due_date")).dt.total_days())
+            .otherwise(None)
+            .cast(pl.Int64)
+            .alias("days_overdue"),
+            pl.col("last_step")
+            .replace_strict(STEP_LABELS, default=pl.col("last_step"), return_dtype=pl.Utf8)
+            .alias("last_step_label"),
+            pl.col("updated_at").dt.strftime("%Y-%m-%d %H:%M"),
+            pl.coalesce("assignee_name", "assignee"),
+        )
+        .select(list(REGISTER_HEADERS))
+        .rename(REGISTER_HEADERS)
+    )
+
+
+def register_xlsx(
+    portal: Portal, actor, unit: str | None = None, plan: str | None = None, open_only: bool = False
+) -> bytes:
+    """The register as a one-sheet .xlsx; every cell written formula-safe (a title a unit typed
+    that starts with = + - @ stays text)."""
+    return table_xlsx(register(portal, actor, unit, plan, open_only), REGISTER_SHEET)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from apptest_support import PEOPLE, UNIT, audit, page, signed_in, texts
 from portal.core import labels as L
 from portal.reporting import problems as pb
 from schemas.enums import Role
-from tests.actors import OFFICE
+from tests.actors import OFFICE, reporter
 from tests.conftest import account_in
 from tests.e2e.test_chinese_only_in_browser import english_words
 from tests.portal.test_problems import DUE, _reported
@@ -116,3 +116,14 @@ def test_an_office_takes_up_a_problem_of_its_own_and_the_office_above_only_reads
     ]  # nothing to take up: it acts on no plan below
     assert not [b for b in upper.button if b.key in ("problems_assign", "problems_close", "problems_return")]
     assert "2025年三季度问诊" in "".join(texts(upper.caption))
+
+
+def test_the_register_download_is_offered_to_the_office_and_the_unit(site):
+    pid = pb.add_by_hand(site, OFFICE, "JZ", UNIT, "台账里的问题", "描述").problem_id
+    pb.assign(site, OFFICE, pid, UNIT, DUE)
+    for username in ("office1", "rep1"):
+        buttons = problems_page(username).get("download_button")
+        labels = [b.proto.label for b in buttons]
+        assert L.PROBLEMS_REGISTER_DOWNLOAD in labels, (username, labels)
+    # what the unit's button downloads: its own items, as the register (portal.reporting.problems)
+    assert pb.register(site, reporter(UNIT))["问题编号"].to_list() == [pid]

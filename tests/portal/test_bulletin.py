@@ -10,27 +10,35 @@ By hand, 2025Q4 (due 2026-01-15):
   never reported it completed → past due. T2 completed, T3 no one behind and not past due.
 """
 
+import datetime as dt
 import io
 import re
 import zipfile
+from dataclasses import replace
 
 import pytest
+from docx import Document
 from openpyxl import load_workbook
 
-from portal.monitoring.bulletin import bulletin
+from portal.core.context import Portal
+from portal.monitoring.bulletin import bulletin, problem_counts
+from portal.monitoring.bulletin_docx import PROBLEM_HEADERS, BulletinTexts, bulletin_document
 from portal.monitoring.bulletin_xlsx import (
     DETAIL_SHEET,
     KIND_SHEET,
     MAIN_SHEET,
     PACE_SHEET,
+    PROBLEM_SHEET,
     RED_SHEET,
     TASK_SHEET,
     UNREPORTED_SHEET,
     bulletin_workbook,
 )
+from portal.reporting import problems as pb
+from tests.actors import OFFICE, reporter
 from tests.conftest import cli, run_cli
 from tests.portal.assessment_fixture import assessment_fixture, build_assessment_portal
-from tests.portal.printing import pdf_pages, pdf_text, to_pdf
+from tests.portal.printing import assert_no_cut_columns, pdf_pages, pdf_text, to_pdf
 
 EVIL = '=HYPERLINK("http://evil.example","点我")'
 
@@ -207,3 +215,95 @@ def test_bulletin_cli_refuses_a_bad_or_unknown_round(portal):
     unknown = cli("bulletin", "--round", "2019Q1", "-o", str(home / "b.xlsx"), home=home)
     assert unknown.returncode == 2 and "没有调度轮次“2019Q1”" in unknown.stderr
     assert not (home / "b.xlsx").exists()
+
+
+def _on(portal, day: dt.date) -> Portal:
+    """The portal with its clock on `day` (steps of the 问题库 taken in the past)."""
+    return Portal(replace(portal.settings, fixed_today=day), portal.warehouse)
+
+
+def _problems_in_jz_and_xy(demo_portal) -> dict[str, int]:
+    """In JZ: one item 交办 to 创新创业服务中心 due 09-15 (overdue on 10-10), one answered and
+    销号; one 交办 in 2025Q2 (not this quarter) and still open; in XY one overdue (another office's)."""
+    ids = {}
+    for key, plan, unit, title, assigned, due in [
+        ("late", "JZ", "JZKF-CXCY", "孵化场地不足", dt.date(2025, 8, 1), dt.date(2025, 9, 15)),
+        ("done", "JZ", "JZKF-CXCY", "专业人才引进难", dt.date(2025, 8, 2), dt.date(2025, 8, 31)),
+        ("older", "JZ", "JZKF-JFJ", "配套资金到位慢", dt.date(2025, 6, 10), dt.date(2025, 12, 31)),
+        ("xy", "XY", "XY-KJJ", "襄阳的逾期问题", dt.date(2025, 8, 1), dt.date(2025, 9, 1)),
+    ]:
+        at = _on(demo_portal, assigned)
+        ids[key] = pb.add_by_hand(at, OFFICE, plan, unit, title, "问诊发现。", "2025年问诊").problem_id
+        pb.assign(at, OFFICE, ids[key], unit, due)
+    pb.answer(_on(demo_portal, dt.date(2025, 8, 20)), reporter("JZKF-CXCY"), ids["done"], "已整改。")
+    pb.close(_on(demo_portal, dt.date(2025, 8, 25)), OFFICE, ids["done"])
+    pb.add_by_hand(demo_portal, OFFICE, "JZ", "JZKF-CXCY", "只立项未交办", "办公室草稿。")
+    return ids
+
+
+def test_the_bulletin_counts_its_plans_problems_and_lists_the_overdue_by_unit(demo_portal):
+    ids = _problems_in_jz_and_xy(demo_portal)
+    counts = problem_counts(bulletin(demo_portal, "2025Q3", "JZ"))
+    # 交办 in 2025Q3: late and done (older was 2025Q2's; the draft never 交办; XY is not JZ's)
+    assert (counts.this_quarter, counts.assigned, counts.closed) == (2, 3, 1)
+    assert counts.line() == "本季度交办问题 2 项；截至目前累计交办 3 项，已销号 1 项，逾期未销号 1 项。"
+    assert counts.overdue.select("problem_id", "unit_name", "title", "days_overdue").rows() == [
+        (ids["late"], "创新创业服务中心", "孵化场地不足", 25)
+    ]
+    whole = problem_counts(bulletin(demo_portal, "2025Q3"))  # every plan: XY's overdue item too
+    assert set(whole.overdue["problem_id"]) == {ids["late"], ids["xy"]}
+
+
+def test_the_bulletin_workbook_and_document_carry_the_problem_section(demo_portal):
+    _problems_in_jz_and_xy(demo_portal)
+    b = bulletin(demo_portal, "2025Q3", "JZ")
+    wb = load_workbook(io.BytesIO(bulletin_workbook(b, "办公室").data))
+    assert "五、问题整改" in _texts(wb[MAIN_SHEET])
+    sheet = wb[PROBLEM_SHEET]
+    assert wb.sheetnames[-2:] == [PROBLEM_SHEET, DETAIL_SHEET]  # the last 附表, before the detail
+    assert [c.value for c in sheet[3] if c.value] == ["序号", "责任单位", "问题", "反馈期限", "逾期天数"]
+    assert [c.value for c in sheet[4] if c.value] == [
+        1,
+        "创新创业服务中心",
+        "孵化场地不足",
+        "2025年9月15日",
+        25,
+    ]
+    doc = Document(io.BytesIO(bulletin_document(b, BulletinTexts(), "办公室")))
+    paragraphs = [p.text for p in doc.paragraphs]
+    assert paragraphs.index("（三）问题整改") < paragraphs.index("六、下步要求")
+    table = doc.tables[-1]
+    assert [c.text for c in table.rows[0].cells] == PROBLEM_HEADERS
+    assert [c.text for c in table.rows[1].cells] == [
+        "1",
+        "创新创业服务中心",
+        "孵化场地不足",
+        "2025年9月15日",
+        "25",
+    ]
+
+
+def test_a_bulletin_of_plans_without_problems_has_no_problem_section(demo_portal):
+    _problems_in_jz_and_xy(demo_portal)
+    b = bulletin(demo_portal, "2025Q3", "YY")
+    assert (problem_counts(b).this_quarter, problem_counts(b).assigned) == (0, 0)
+    wb = load_workbook(io.BytesIO(bulletin_workbook(b, "办公室").data))
+    assert PROBLEM_SHEET not in wb.sheetnames and "五、问题整改" not in _texts(wb[MAIN_SHEET])
+    doc = Document(io.BytesIO(bulletin_document(b, BulletinTexts(), "办公室")))
+    assert "（三）问题整改" not in [p.text for p in doc.paragraphs]
+
+
+@pytest.mark.libreoffice
+@pytest.mark.slow
+def test_the_problem_section_prints_with_its_header_and_names(demo_portal, tmp_path):
+    _problems_in_jz_and_xy(demo_portal)
+    b = bulletin(demo_portal, "2025Q3", "JZ")
+    doc, book = tmp_path / "通报.docx", tmp_path / "通报.xlsx"
+    doc.write_bytes(bulletin_document(b, BulletinTexts(), "办公室"))
+    book.write_bytes(bulletin_workbook(b, "办公室").data)
+    for path in (doc, book):
+        pdf = to_pdf(path)
+        printed = "".join(pdf_text(pdf).split())
+        assert "问题整改" in printed and "逾期未销号1项" in printed, path.name
+        assert "创新创业服务中心" in printed and "孵化场地不足" in printed, path.name
+        assert_no_cut_columns(pdf, PROBLEM_HEADERS)

@@ -163,3 +163,35 @@ def test_the_real_command_lists_problems_as_json(demo_portal):
     result = run_cli("problem", "list", "--json", home=demo_portal.settings.home)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"problems": []}
+
+
+def test_the_register_is_written_to_xlsx_from_the_command_line_in_the_readers_scope(demo_portal, tmp_path):
+    from openpyxl import load_workbook
+
+    home = demo_portal.settings.home
+    for plan, unit in [("JZ", "JZKF-CXCY"), ("YY", "YY-KJJ")]:
+        _json(
+            cli(
+                "problem",
+                "add",
+                "--plan",
+                plan,
+                "--unit",
+                unit,
+                "--title",
+                f"{plan}的问题",
+                "--text",
+                "描述",
+                "--json",
+                "--user",
+                "office",
+                home=home,
+            )
+        )
+    out = tmp_path / "台账.xlsx"
+    done = cli("problem", "list", "--xlsx", str(out), "--as", "office_jzkf", home=home)
+    assert done.returncode == 0, done.stderr
+    assert "已导出问题台账（1 项）" in done.stderr
+    rows = list(load_workbook(out).active.iter_rows(values_only=True))
+    assert rows[0][:4] == ("问题编号", "问题标题", "状态", "规划")
+    assert [r[1] for r in rows[1:]] == ["JZ的问题"]

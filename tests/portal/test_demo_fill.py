@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from portal.accounts.auth import acting_account as acting
 from portal.core.context import Portal
 from portal.ops.init import init_portal
 from portal.reporting.review import compare
@@ -232,3 +233,53 @@ def test_the_demo_lists_count_what_was_reported_with_one_double_count_and_one_wr
     assert wrong.rows() == [("JZKF-JFJ", "2024Q1", "rejected")]
     names = _sql(filled_demo_portal, "SELECT DISTINCT name FROM list_items")["name"].to_list()
     assert all(name.startswith("（演示）") for name in names)
+
+
+def test_the_demo_has_problems_taken_up_assigned_answered_and_closed_by_its_own_accounts(filled_demo_portal):
+    from portal.reporting import problems as pb
+
+    items = {r["problem_id"]: r for r in pb.list_problems(filled_demo_portal, OFFICE).iter_rows(named=True)}
+    assert len(items) == 3
+    jz = [r for r in items.values() if r["plan"] == "JZ"]
+    late = next(r for r in jz if r["state"] == "assigned")
+    done = next(r for r in jz if r["state"] == "resolved")
+    inquiry = next(r for r in items.values() if r["plan"] == "XY")
+    # both JZ items come from 存在问题 reported in 2025Q2; the late one is past its due date today
+    assert all(r["source_label"].startswith("2025Q2 报送记录") for r in (late, done))
+    assert late["overdue"] and late["feedback_due"] < filled_demo_portal.settings.today()
+    assert not done["overdue"] and done["last_answer"]
+    assert (inquiry["state"], inquiry["unit"], inquiry["overdue"]) == ("assigned", "XY-KJJ", False)
+    assert "问诊" in inquiry["source_label"]
+
+    def steps(pid):
+        return [
+            (r["step_label"], r["actor"])
+            for r in pb.trail(filled_demo_portal, OFFICE, pid).iter_rows(named=True)
+        ]
+
+    clerk = {"JZKF-CXCY": "reporter", "JZKF-SCJGJ": "reporter_jzkf_scjgj"}[done["assignee"]]
+    assert steps(done["problem_id"]) == [
+        ("立项", "office_jzkf"),
+        ("交办", "office_jzkf"),
+        ("答复", clerk),
+        ("销号", "office_jzkf"),
+    ]
+    assert steps(late["problem_id"]) == [("立项", "office_jzkf"), ("交办", "office_jzkf")]
+    assert steps(inquiry["problem_id"]) == [("立项", "office_xy"), ("交办", "office_xy")]
+    audited = _sql(
+        filled_demo_portal,
+        "SELECT action, count(*) AS n FROM audit_log WHERE action LIKE 'problem.%' GROUP BY action",
+    )
+    assert dict(audited.rows()) == {
+        "problem.add": 3,
+        "problem.assign": 3,
+        "problem.answer": 1,
+        "problem.close": 1,
+    }
+    # the unit's clerk sees only what was assigned to it; the JZ office nothing of XY's
+    assert set(
+        pb.list_problems(filled_demo_portal, acting(filled_demo_portal, "reporter_xy_kjj"))["problem_id"]
+    ) == {inquiry["problem_id"]}
+    assert inquiry["problem_id"] not in set(
+        pb.list_problems(filled_demo_portal, acting(filled_demo_portal, "office_jzkf"))["problem_id"]
+    )

@@ -4,8 +4,11 @@ the trail, the audit log, the outbox, overdue items, state refusals and scope re
 from __future__ import annotations
 
 import datetime as dt
+import io
+import zipfile
 
 import pytest
+from openpyxl import load_workbook
 
 from portal.core.errors import Conflict, InvalidInput, NotFound
 from portal.core.permissions import PermissionDenied
@@ -247,3 +250,38 @@ def test_a_bad_evidence_file_is_refused_and_nothing_is_recorded(demo_portal, jzk
     with pytest.raises(InvalidInput, match="佐证材料未接收"):
         pb.answer(demo_portal, reporter(UNIT), pid, "答复", "宏.pdf", b"MZ\x90\x00 not a pdf")
     assert pb.problem(demo_portal, jzkf, pid)["state"] == ProblemState.ASSIGNED.value
+
+
+def test_the_register_download_is_the_scoped_items_with_days_overdue_and_last_step(demo_portal, jzkf):
+    evil = '=HYPERLINK("http://evil.example","点我")'
+    late = pb.add_by_hand(demo_portal, jzkf, "JZ", UNIT, evil, "描述").problem_id
+    done = pb.add_by_hand(demo_portal, jzkf, "JZ", OTHER_UNIT, "按期销号", "描述").problem_id
+    for pid, unit in [(late, UNIT), (done, OTHER_UNIT)]:
+        pb.assign(demo_portal, jzkf, pid, unit, dt.date(2025, 10, 12))
+    pb.answer(demo_portal, reporter(OTHER_UNIT), done, "已整改")
+    pb.close(demo_portal, jzkf, done)
+    pb.add_by_hand(demo_portal, OFFICE, "YY", "YY-KJJ", "益阳的问题", "描述")  # not the office's
+
+    later = type(demo_portal).open(demo_portal.settings.home, today="2025-10-20")
+    book = load_workbook(io.BytesIO(pb.register_xlsx(later, jzkf)))
+    ws = book[pb.REGISTER_SHEET]
+    rows = [[c.value for c in r] for r in ws.iter_rows()]
+    assert rows[0] == list(pb.REGISTER_HEADERS.values())
+    shown = {r[0]: dict(zip(rows[0], r, strict=True)) for r in rows[1:]}
+    assert set(shown) == {late, done}  # the YY item is outside the office's scope
+    assert shown[late]["逾期天数"] == 8 and shown[late]["最近一步"] == "交办"
+    assert shown[late]["状态"] == "已交办-待答复" and shown[late]["责任单位"] == "创新创业服务中心"
+    assert shown[late]["反馈期限"].date() == dt.date(2025, 10, 12)
+    assert (shown[done]["逾期天数"], shown[done]["最近一步"], shown[done]["最近一步操作人"]) == (
+        None,
+        "销号",
+        "office_jzkf",
+    )
+    # a title typed like a formula stays text (quote prefix), never a formula
+    cell = next(c for c in ws["B"] if c.value == evil)
+    assert cell.data_type == "s" and cell.quotePrefix
+    with zipfile.ZipFile(io.BytesIO(pb.register_xlsx(later, jzkf))) as z:
+        assert "<f>" not in z.read("xl/worksheets/sheet1.xml").decode()
+    # a unit's clerk gets only what is assigned to it
+    mine = pb.register(later, reporter(UNIT))
+    assert mine["问题编号"].to_list() == [late]

@@ -84,7 +84,7 @@ def _sender(portal: Portal, args):
     name = (getattr(args, "user", None) or "").strip()
     if name:
         return command_line_account(portal, name)
-    return Account("cli", "服务器运维(命令行)", Role.ADMIN, None)
+    return Account("cli", "服务器运维（命令行）", Role.ADMIN, None)
 
 
 def _print_report(report, out=None) -> None:
@@ -107,7 +107,7 @@ def cmd_init(args) -> int:
         if bar is not None:
             bar.close()
     verb = "已创建" if result.created else "已打开"
-    print(f"{verb}数据仓库 {portal.settings.warehouse_path}(结构版本 {result.schema_version})")
+    print(f"{verb}数据仓库 {portal.settings.warehouse_path}（结构版本 {result.schema_version}）")
     for message in result.messages:
         print(message)
     if result.registry is not None:
@@ -116,12 +116,12 @@ def cmd_init(args) -> int:
             return EXIT_DATA
         counts = result.registry.counts
         print(
-            f"已导入演示规划:规划 {counts['plans']} 个、单位 {counts['units']} 个、任务 {counts['tasks']} 项、指标 {counts['indicators']} 个"
+            f"已导入演示规划：规划 {counts['plans']} 个、单位 {counts['units']} 个、任务 {counts['tasks']} 项、指标 {counts['indicators']} 个"
         )
     if result.fill is not None and not result.fill.skipped:
         print(result.fill.summary())
     if result.accounts:
-        print("\n演示账号(密码只显示这一次,请妥善保存):")
+        print("\n演示账号（密码只显示这一次，请妥善保存）：")
         for username, password, role, scope in result.accounts:
             print(f"  {role:<8} 用户名 {username:<16} 密码 {password}  范围 {scope}")
     return EXIT_OK
@@ -158,9 +158,9 @@ def cmd_registry_import(args) -> int:
     else:
         _print_report(result.report)
     if not result.loaded:
-        print("有错误,未导入任何数据。", file=sys.stderr)
+        print("有错误，未导入任何数据。", file=sys.stderr)
         return EXIT_DATA
-    print("导入完成:" + "、".join(f"{k} {v}" for k, v in result.counts.items()), file=sys.stderr)
+    print("导入完成：" + "、".join(f"{k} {v}" for k, v in result.counts.items()), file=sys.stderr)
     return EXIT_OK
 
 
@@ -168,7 +168,7 @@ def cmd_registry_export(args) -> int:
     from portal.registry.workbook import export_registry_json_text, export_registry_xlsx
 
     if args.format != "json" and not args.output:
-        raise UsageError("导出 Excel 需要用 -o 指定输出文件,例如 -o 任务分解表.xlsx")
+        raise UsageError("导出 Excel 需要用 -o 指定输出文件，例如 -o 任务分解表.xlsx")
     portal = Portal.open(args.home)
     reader = _reader(portal, args)
     if args.format == "json":
@@ -212,7 +212,7 @@ def cmd_validate(args) -> int:
             tmp.replace(out)  # atomic: a reader never sees half a workbook
         except OSError as exc:
             tmp.unlink(missing_ok=True)
-            print(f"错误:无法写入 {out}:{exc.strerror or exc}", file=sys.stderr)
+            print(f"错误：无法写入 {out}:{exc.strerror or exc}", file=sys.stderr)
             return EXIT_DATA
         print(f"已写入标注文件 {out}", file=sys.stderr)
     return EXIT_OK if result.report.ok else EXIT_DATA
@@ -296,7 +296,7 @@ def cmd_ingest(args) -> int:
             print(r.summary())
         if len(results) > 1:
             accepted = sum(r.accepted for r in results)
-            print(f"共 {len(results)} 份:通过校验 {accepted} 份,未通过 {len(results) - accepted} 份。")
+            print(f"共 {len(results)} 份：通过校验 {accepted} 份，未通过 {len(results) - accepted} 份。")
     return EXIT_OK if all(r.accepted for r in results) else EXIT_DATA
 
 
@@ -340,7 +340,7 @@ def cmd_extension_grant(args) -> int:
     try:
         due = dt.date.fromisoformat(args.due)
     except ValueError:
-        raise UsageError(f"--due 应为日期 YYYY-MM-DD,收到“{args.due}”。") from None
+        raise UsageError(f"--due 应为日期 YYYY-MM-DD，收到“{args.due}”。") from None
     try:
         done = grant_extension(portal, actor, args.round, args.unit, due, args.reason or "", args.confirm)
     except ConfirmationNeeded as exc:
@@ -415,11 +415,11 @@ def cmd_template(args) -> int:
                 target = target / built.filename
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(built.data)
-            print(f"已生成 {target}(指标 {built.indicators} 个、任务 {built.tasks} 项)", file=sys.stderr)
+            print(f"已生成 {target}（指标 {built.indicators} 个、任务 {built.tasks} 项）", file=sys.stderr)
             return EXIT_OK
         contexts = round_template_contexts(portal, args.round)
         if not contexts:
-            raise TemplateRequestError(f"{args.round} 轮没有需要填报的单位(没有单位负责任何指标或任务)。")
+            raise TemplateRequestError(f"{args.round} 轮没有需要填报的单位（没有单位负责任何指标或任务）。")
     except TemplateRequestError as exc:
         if exc.usage:
             raise UsageError(exc.message) from None
@@ -429,7 +429,7 @@ def cmd_template(args) -> int:
 
     out = Path(args.output) if args.output else portal.settings.exports_dir / f"templates-{args.round}"
     if out.exists() and not out.is_dir():
-        raise UsageError(f"{out} 已存在且不是目录;--all 需要用 -o 指定一个目录")
+        raise UsageError(f"{out} 已存在且不是目录；--all 需要用 -o 指定一个目录")
     out.mkdir(parents=True, exist_ok=True)
     built = []
     progress = tqdm(total=len(contexts), desc="生成模板", unit="个", file=sys.stderr, dynamic_ncols=True)
@@ -440,7 +440,9 @@ def cmd_template(args) -> int:
             progress.update()
     archive = out / round_zip_filename(args.round)
     archive.write_bytes(zip_templates(built))
-    print(f"已为 {len(built)} 个单位生成 {args.round} 轮模板:{out}(打包文件 {archive.name})", file=sys.stderr)
+    print(
+        f"已为 {len(built)} 个单位生成 {args.round} 轮模板：{out}（打包文件 {archive.name}）", file=sys.stderr
+    )
     return EXIT_OK
 
 
@@ -453,7 +455,7 @@ def cmd_status(args) -> int:
 
     if args.output:
         if Path(args.output).suffix.lower() != ".xlsx":
-            raise UsageError(f"输出文件 {args.output} 应以 .xlsx 结尾(催报名单是 Excel 表格)。")
+            raise UsageError(f"输出文件 {args.output} 应以 .xlsx 结尾（催报名单是 Excel 表格）。")
         portal = Portal.open(args.home)
         try:
             book = missing_list_book(
@@ -462,7 +464,7 @@ def cmd_status(args) -> int:
         except (RoundCodeError, NotFound) as exc:
             raise UsageError(str(exc)) from exc
         _write_output(args.output, book.data)
-        print(f"已导出催报名单 {args.output}(A4 共 {book.total_pages} 页)", file=sys.stderr)
+        print(f"已导出催报名单 {args.output}（A4 共 {book.total_pages} 页）", file=sys.stderr)
         return EXIT_OK
     try:
         portal = Portal.open(args.home)
@@ -499,7 +501,7 @@ def cmd_accounts_unlock(args) -> int:
     from portal.accounts.auth import Account, unlock_account
     from schemas.enums import Role
 
-    operator = Account(args.user, "服务器运维(命令行)", Role.ADMIN, None)
+    operator = Account(args.user, "服务器运维（命令行）", Role.ADMIN, None)
     outcome = unlock_account(Portal.open(args.home), operator, args.username)
     print(outcome.message, file=sys.stdout if outcome.ok else sys.stderr)
     return EXIT_OK if outcome.ok else EXIT_DATA
@@ -552,7 +554,7 @@ def _account_admin(portal: Portal, args):
             first = not any_accounts(con)
         if first:
             return Account(
-                "cli", "服务器运维(命令行)", Role.ADMIN, None, via=f"命令行，系统用户 {_os_user()}"
+                "cli", "服务器运维（命令行）", Role.ADMIN, None, via=f"命令行，系统用户 {_os_user()}"
             )
     return _acting(portal, args)
 
@@ -717,13 +719,13 @@ def cmd_assess(args) -> int:
         portal = Portal.open(args.home)
         book = assessment_book(portal, _reader(portal, args), a)
         _write_output(args.output, book.data)
-        print(f"已导出 {args.output}:{len(a.units)} 个单位,A4 共 {book.total_pages} 页", file=sys.stderr)
+        print(f"已导出 {args.output}:{len(a.units)} 个单位，A4 共 {book.total_pages} 页", file=sys.stderr)
     if args.json or not args.output:
         rows = a.summary().to_dicts()
         if args.json:
             print(json.dumps(a.as_json(), ensure_ascii=False, indent=1))
         else:
-            print(f"{a.plan_name} {a.year} 年度考核(评分方案:{a.scheme.source_label})")
+            print(f"{a.plan_name} {a.year} 年度考核（评分方案：{a.scheme.source_label}）")
             for r in rows:
                 print(
                     f"{r['rank']:>3}  总分 {r['total']:6.2f}  {r['grade']:<3}  指标 {r['indicators']:5.2f}  "
@@ -890,7 +892,7 @@ def cmd_bulletin(args) -> int:
     portal = Portal.open(args.home)
     output = Path(args.output)
     if output.suffix.lower() not in (".xlsx", ".docx"):
-        raise UsageError(f"输出文件 {args.output} 应以 .docx(通报正文)或 .xlsx(通报表格)结尾。")
+        raise UsageError(f"输出文件 {args.output} 应以 .docx（通报正文）或 .xlsx（通报表格）结尾。")
     rules = _quote_rules(args)
     reader = _reader(portal, args)
     try:
@@ -902,7 +904,7 @@ def cmd_bulletin(args) -> int:
         texts = bulletin_draft(portal, reader, args.round, args.plan, rules)
         _write_output(str(output), export_bulletin_docx(portal, reader, args.round, args.plan, texts))
         _write_output(str(attachment), book.data)
-        print(f"已导出通报正文 {output} 和附件 {attachment}(A4 共 {book.total_pages} 页)", file=sys.stderr)
+        print(f"已导出通报正文 {output} 和附件 {attachment}（A4 共 {book.total_pages} 页）", file=sys.stderr)
         return EXIT_OK
     _write_output(args.output, book.data)
     print(
@@ -944,11 +946,11 @@ def cmd_backup(args) -> int:
         except BackupError as exc:
             if exc.usage:
                 raise UsageError(exc.message) from None
-            print(f"错误:{exc.message}", file=sys.stderr)
+            print(f"错误：{exc.message}", file=sys.stderr)
             return EXIT_DATA
-    secret = "含签名密钥 secret.key,请像保管密码一样保管此文件" if result.includes_secret else "不含签名密钥"
+    secret = "含签名密钥 secret.key，请像保管密码一样保管此文件" if result.includes_secret else "不含签名密钥"
     print(
-        f"已备份到 {result.path}:文件 {result.files} 个,共 {result.size / 1048576:.1f} MB,"
+        f"已备份到 {result.path}：文件 {result.files} 个，共 {result.size / 1048576:.1f} MB，"
         f"数据仓库结构版本 {result.schema_version};{secret}。"
     )
     return EXIT_OK
@@ -976,21 +978,21 @@ def cmd_restore(args) -> int:
         except BackupError as exc:
             if exc.usage:
                 raise UsageError(exc.message) from None
-            print(f"错误:{exc.message}未做任何改动。", file=sys.stderr)
+            print(f"错误：{exc.message}未做任何改动。", file=sys.stderr)
             return EXIT_DATA
     print(
-        f"已从 {args.file} 恢复到 {portal.settings.home}:文件 {result.files} 个,"
-        f"共 {result.size / 1048576:.1f} MB,数据仓库结构版本 {result.schema_version}。"
+        f"已从 {args.file} 恢复到 {portal.settings.home}：文件 {result.files} 个，"
+        f"共 {result.size / 1048576:.1f} MB，数据仓库结构版本 {result.schema_version}。"
     )
     for message in result.messages:
         print(message)
-    print("如网页端正在运行,请重启 portal serve。")
+    print("如网页端正在运行，请重启 portal serve。")
     return EXIT_OK
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="portal", description="科技创新任务调度考核平台")
-    parser.add_argument("--home", help="数据目录(默认取环境变量 PORTAL_HOME,否则 ./var)")
+    parser.add_argument("--home", help="数据目录（默认取环境变量 PORTAL_HOME，否则 ./var）")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("init", help="创建或升级数据仓库")
@@ -998,14 +1000,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--no-fill",
         action="store_true",
-        help="与 --demo 同用:不填充演示报送(默认会把以往各季度按真实流程填报、上传、审核)",
+        help="与 --demo 同用：不填充演示报送（默认会把以往各季度按真实流程填报、上传、审核）",
     )
     p.set_defaults(func=cmd_init)
 
     reg = sub.add_parser("registry", help="规划任务分解表的导入导出").add_subparsers(
         dest="action", required=True
     )
-    p = reg.add_parser("import", help="导入任务分解表(有任何错误则不导入)")
+    p = reg.add_parser("import", help="导入任务分解表（有任何错误则不导入）")
     p.add_argument("file")
     p.add_argument("--user", help="以哪个账号的名义操作（必填；须为已启用的账号，且其角色有此权限）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出校验结果")
@@ -1016,15 +1018,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
     p.set_defaults(func=cmd_registry_export)
 
-    p = sub.add_parser("validate", help="校验一份填好的季度模板(不入库)")
+    p = sub.add_parser("validate", help="校验一份填好的季度模板（不入库）")
     p.add_argument("file")
-    p.add_argument("--unit", help="单位代码(默认取工作簿中的模板信息)")
-    p.add_argument("--round", help="轮次,如 2025Q3(默认取工作簿中的模板信息)")
-    p.add_argument("--json", action="store_true", help="以 JSON 输出校验结果(标准输出只有 JSON)")
+    p.add_argument("--unit", help="单位代码（默认取工作簿中的模板信息）")
+    p.add_argument("--round", help="轮次，如 2025Q3（默认取工作簿中的模板信息）")
+    p.add_argument("--json", action="store_true", help="以 JSON 输出校验结果（标准输出只有 JSON）")
     p.add_argument("--annotate", metavar="OUT.xlsx", help="写出标注了问题单元格和“校验结果”表的工作簿")
     p.set_defaults(func=cmd_validate)
 
-    p = sub.add_parser("ingest", help="校验并入库:单个文件(需 --unit),或文件夹/.zip 批量(需 --round)")
+    p = sub.add_parser("ingest", help="校验并入库：单个文件（需 --unit），或文件夹/.zip 批量（需 --round）")
     p.add_argument("path")
     p.add_argument("--unit")
     p.add_argument("--round")
@@ -1033,7 +1035,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ingest)
 
-    p = sub.add_parser("review", help="审核报送:通过或退回")
+    p = sub.add_parser("review", help="审核报送：通过或退回")
     p.add_argument("submission", type=int)
     decision = p.add_mutually_exclusive_group(required=True)
     decision.add_argument("--approve", action="store_true")
@@ -1049,31 +1051,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", help="以哪个账号的名义操作（必填；须为已启用的单位审核人账号）")
     p.set_defaults(func=cmd_signoff)
 
-    p = sub.add_parser("template", help="生成单位季度填报模板(.xlsx)")
+    p = sub.add_parser("template", help="生成单位季度填报模板（.xlsx）")
     who = p.add_mutually_exclusive_group(required=True)
-    who.add_argument("--unit", help="单位代码,生成该单位的模板")
+    who.add_argument("--unit", help="单位代码，生成该单位的模板")
     who.add_argument(
-        "--all", action="store_true", help="为本轮所有有填报内容的单位各生成一个模板,并打包为 .zip"
+        "--all", action="store_true", help="为本轮所有有填报内容的单位各生成一个模板，并打包为 .zip"
     )
-    p.add_argument("--round", required=True, help="轮次,如 2025Q3")
-    p.add_argument("-o", "--output", help="--unit:输出文件或目录;--all:输出目录(默认 PORTAL_HOME/exports)")
+    p.add_argument("--round", required=True, help="轮次，如 2025Q3")
     p.add_argument(
-        "--jobs", type=int, default=1, help="--all 时并行生成的进程数(默认 1;单位上千时可设为 CPU 核数)"
+        "-o", "--output", help="--unit：输出文件或目录；--all：输出目录（默认 PORTAL_HOME/exports）"
+    )
+    p.add_argument(
+        "--jobs", type=int, default=1, help="--all 时并行生成的进程数（默认 1；单位上千时可设为 CPU 核数）"
     )
     p.set_defaults(func=cmd_template)
 
-    p = sub.add_parser("assess", help="年度考核:计分并导出年度考核表")
-    p.add_argument("--plan", required=True, help="规划代码,如 JZ")
-    p.add_argument("--year", required=True, type=int, help="考核年度,如 2025")
-    p.add_argument("-o", "--output", help="导出年度考核表 .xlsx;不指定则在终端列出得分")
+    p = sub.add_parser("assess", help="年度考核：计分并导出年度考核表")
+    p.add_argument("--plan", required=True, help="规划代码，如 JZ")
+    p.add_argument("--year", required=True, type=int, help="考核年度，如 2025")
+    p.add_argument("-o", "--output", help="导出年度考核表 .xlsx；不指定则在终端列出得分")
     p.add_argument("--json", action="store_true", help="以 JSON 输出各单位得分")
     p.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
     p.set_defaults(func=cmd_assess)
 
-    bonus = sub.add_parser("bonus", help="年度考核加分项(考核评价员录入)").add_subparsers(
+    bonus = sub.add_parser("bonus", help="年度考核加分项（考核评价员录入）").add_subparsers(
         dest="action", required=True
     )
-    p = bonus.add_parser("add", help="录入一条加分项(须写明理由)")
+    p = bonus.add_parser("add", help="录入一条加分项（须写明理由）")
     p.add_argument("--plan", required=True)
     p.add_argument("--year", required=True, type=int)
     p.add_argument("--unit", required=True, help="单位代码")
@@ -1086,7 +1090,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", required=True, type=int)
     p.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
     p.set_defaults(func=cmd_bonus_list)
-    p = bonus.add_parser("withdraw", help="撤销一条加分项(保留记录)")
+    p = bonus.add_parser("withdraw", help="撤销一条加分项（保留记录）")
     p.add_argument("id", type=int)
     p.add_argument("--user", help="以哪个账号的名义操作（必填；须为已启用的账号，且其角色有此权限）")
     p.set_defaults(func=cmd_bonus_withdraw)
@@ -1097,53 +1101,53 @@ def build_parser() -> argparse.ArgumentParser:
     life = sub.add_parser("assessment", help="年度考核公示、定稿、重新评定和版本").add_subparsers(
         dest="action", required=True
     )
-    p = life.add_parser("publish", help="开始公示年度考核结果(年度结束后;公示期内考核数据锁定)")
+    p = life.add_parser("publish", help="开始公示年度考核结果（年度结束后；公示期内考核数据锁定）")
     p.add_argument("--plan", required=True)
     p.add_argument("--year", required=True, type=int)
-    p.add_argument("--days", type=int, default=7, help="公示天数(自然日,含当天;默认 7 天)")
+    p.add_argument("--days", type=int, default=7, help="公示天数（自然日，含当天；默认 7 天）")
     p.add_argument("--user", help=user_help)
     p.set_defaults(func=cmd_assessment_publish)
-    p = life.add_parser("finalize", help="定稿(公示期结束、异议均已答复且无采纳的异议)")
+    p = life.add_parser("finalize", help="定稿（公示期结束、异议均已答复且无采纳的异议）")
     p.add_argument("--plan", required=True)
     p.add_argument("--year", required=True, type=int)
     p.add_argument("--user", help=user_help)
     p.set_defaults(func=cmd_assessment_finalize)
-    p = life.add_parser("reopen", help="重新评定:回到预评,更正后再公示生成新版本(须写明理由)")
+    p = life.add_parser("reopen", help="重新评定：回到预评，更正后再公示生成新版本（须写明理由）")
     p.add_argument("--plan", required=True)
     p.add_argument("--year", required=True, type=int)
     p.add_argument("--reason", required=True)
     p.add_argument("--user", help=user_help)
     p.set_defaults(func=cmd_assessment_reopen)
-    p = life.add_parser("versions", help="列出各版本(公示、定稿、重新评定的人、时间和理由)")
+    p = life.add_parser("versions", help="列出各版本（公示、定稿、重新评定的人、时间和理由）")
     p.add_argument("--plan", required=True)
     p.add_argument("--year", required=True, type=int)
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
     p.set_defaults(func=cmd_assessment_versions)
 
-    objection = sub.add_parser("objection", help="考核结果异议:单位提出,考核评价员答复").add_subparsers(
+    objection = sub.add_parser("objection", help="考核结果异议：单位提出，考核评价员答复").add_subparsers(
         dest="action", required=True
     )
-    p = objection.add_parser("add", help="对本单位的公示结果提出异议(公示期内)")
+    p = objection.add_parser("add", help="对本单位的公示结果提出异议（公示期内）")
     p.add_argument("--plan", required=True)
     p.add_argument("--year", required=True, type=int)
-    p.add_argument("--unit", required=True, help="单位代码(本单位)")
+    p.add_argument("--unit", required=True, help="单位代码（本单位）")
     p.add_argument("--text", required=True, help="异议内容和理由")
-    p.add_argument("--evidence", help="佐证材料文件(PDF、图片、Word、Excel,按佐证材料规则检查)")
+    p.add_argument("--evidence", help="佐证材料文件（PDF、图片、Word、Excel，按佐证材料规则检查）")
     p.add_argument("--user", help=user_help)
     p.set_defaults(func=cmd_objection_add)
-    p = objection.add_parser("list", help="列出异议及答复(单位账号只看到本单位的)")
+    p = objection.add_parser("list", help="列出异议及答复（单位账号只看到本单位的）")
     p.add_argument("--plan", required=True)
     p.add_argument("--year", required=True, type=int)
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
     p.set_defaults(func=cmd_objection_list)
-    p = objection.add_parser("answer", help="答复一条异议:采纳或不采纳(须写答复意见)")
+    p = objection.add_parser("answer", help="答复一条异议：采纳或不采纳（须写答复意见）")
     p.add_argument("id", type=int)
     decision = p.add_mutually_exclusive_group(required=True)
     decision.add_argument("--accept", action="store_true", help="采纳")
     decision.add_argument("--reject", action="store_true", help="不采纳")
-    p.add_argument("--reply", required=True, help="答复意见(不采纳的写明理由)")
+    p.add_argument("--reply", required=True, help="答复意见（不采纳的写明理由）")
     p.add_argument("--user", help=user_help)
     p.set_defaults(func=cmd_objection_answer)
 
@@ -1160,28 +1164,28 @@ def build_parser() -> argparse.ArgumentParser:
     add_problem_commands(sub)  # portal problem add | assign | answer | close | return | list
 
     p = sub.add_parser("status", help="查看一个轮次的报送情况和催报名单")
-    p.add_argument("--round", help="轮次代码,如 2025Q3(默认为当前填报的季度)")
+    p.add_argument("--round", help="轮次代码，如 2025Q3（默认为当前填报的季度）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
-    p.add_argument("--plan", help="规划代码,如 JZ:只列这个规划的单位(与 -o 一起用)")
-    p.add_argument("-o", "--output", help="把催报名单写成 Excel 文件,如 催报名单.xlsx")
+    p.add_argument("--plan", help="规划代码，如 JZ：只列这个规划的单位（与 -o 一起用）")
+    p.add_argument("-o", "--output", help="把催报名单写成 Excel 文件，如 催报名单.xlsx")
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("rollup", help="下级汇总：一个上级办公室下辖各地的报送率、迟报、指标进度和共同指标")
-    p.add_argument("--office", required=True, help="办公室代码，如 XSSS(襄十随神城市群)")
-    p.add_argument("--round", help="轮次代码,如 2025Q3(默认为当前填报的季度)")
+    p.add_argument("--office", required=True, help="办公室代码，如 XSSS（襄十随神城市群）")
+    p.add_argument("--round", help="轮次代码，如 2025Q3（默认为当前填报的季度）")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
     p.set_defaults(func=cmd_rollup)
 
-    p = sub.add_parser("bulletin", help="季度通报:报送情况、指标进度、滞后任务,导出 .xlsx")
-    p.add_argument("--round", required=True, help="轮次代码,如 2025Q3")
-    p.add_argument("--plan", help="规划代码,如 JZ:只通报这个规划,由它的办公室印发(默认为全部规划)")
+    p = sub.add_parser("bulletin", help="季度通报：报送情况、指标进度、滞后任务，导出 .xlsx")
+    p.add_argument("--round", required=True, help="轮次代码，如 2025Q3")
+    p.add_argument("--plan", help="规划代码，如 JZ：只通报这个规划，由它的办公室印发（默认为全部规划）")
     p.add_argument(
         "-o",
         "--output",
         required=True,
-        help="输出文件:.docx 为通报正文(附件表格另存为同名“-附件.xlsx”),.xlsx 为通报表格",
+        help="输出文件：.docx 为通报正文（附件表格另存为同名“-附件.xlsx”），.xlsx 为通报表格",
     )
     p.add_argument(
         "--rules",
@@ -1191,10 +1195,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
     p.set_defaults(func=cmd_bulletin)
 
-    acc = sub.add_parser("accounts", help="账号维护(在服务器上执行)").add_subparsers(
+    acc = sub.add_parser("accounts", help="账号维护（在服务器上执行）").add_subparsers(
         dest="accounts_command", required=True
     )
-    p = acc.add_parser("unlock", help="解除因连续输错密码造成的账号锁定(包括最后一个系统管理员)")
+    p = acc.add_parser("unlock", help="解除因连续输错密码造成的账号锁定（包括最后一个系统管理员）")
     p.add_argument("username", help="要解锁的用户名")
     p.add_argument("--user", default="cli", help="记入审计日志的操作人")
     p.set_defaults(func=cmd_accounts_unlock)
@@ -1219,20 +1223,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--user", help="以哪个系统管理员账号的名义操作（必填）")
     p.set_defaults(func=cmd_accounts_scope)
 
-    p = sub.add_parser("remind", help="为一个轮次排队催报和逾期提醒、各办公室的每周汇总(由 outbox send 发送)")
+    p = sub.add_parser(
+        "remind", help="为一个轮次排队催报和逾期提醒、各办公室的每周汇总（由 outbox send 发送）"
+    )
     p.add_argument(
         "--round",
         help="轮次代码，如 2025Q3（默认为当前填报的季度；它不在填报中时不排队，退出码 0，便于每天定时运行）",
     )
-    p.add_argument("--dry-run", action="store_true", help="只列出将要排队的通知,不写入")
+    p.add_argument("--dry-run", action="store_true", help="只列出将要排队的通知，不写入")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.add_argument("--user", help=SENDER_HELP)
     p.set_defaults(func=cmd_remind)
 
-    outbox = sub.add_parser("outbox", help="通知发件箱:发送、查看").add_subparsers(
+    outbox = sub.add_parser("outbox", help="通知发件箱：发送、查看").add_subparsers(
         dest="outbox_command", required=True
     )
-    p = outbox.add_parser("send", help="发送到期的通知(失败的按间隔自动重试)")
+    p = outbox.add_parser("send", help="发送到期的通知（失败的按间隔自动重试）")
     p.add_argument("--user", help=SENDER_HELP)
     p.set_defaults(func=cmd_outbox_send)
     p = outbox.add_parser("list", help="列出通知及其发送状态")
@@ -1241,25 +1247,25 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
     p.set_defaults(func=cmd_outbox_list)
 
-    ext = sub.add_parser("extension", help="延期:批准、列出、撤销").add_subparsers(
+    ext = sub.add_parser("extension", help="延期：批准、列出、撤销").add_subparsers(
         dest="extension_command", required=True
     )
-    confirm_help = "已截止或已锁定的轮次:确认改写已有的报送记录(迟报天数和年度扣分随之改变)"
+    confirm_help = "已截止或已锁定的轮次：确认改写已有的报送记录（迟报天数和年度扣分随之改变）"
     p = ext.add_parser("grant", help="批准一个单位在一个轮次延期报送")
-    p.add_argument("--round", required=True, help="轮次,如 2025Q3")
+    p.add_argument("--round", required=True, help="轮次，如 2025Q3")
     p.add_argument("--unit", required=True, help="单位代码")
     p.add_argument("--due", required=True, help="延期后的截止日期 YYYY-MM-DD")
     p.add_argument("--reason", required=True, help="延期理由")
     p.add_argument("--user", help="以哪个账号的名义操作（必填；须为已启用的账号，且其角色有此权限）")
     p.add_argument("--confirm", action="store_true", help=confirm_help)
     p.set_defaults(func=cmd_extension_grant)
-    p = ext.add_parser("list", help="列出一个轮次的延期(生效、已撤销、已被替代)")
-    p.add_argument("--round", required=True, help="轮次,如 2025Q3")
+    p = ext.add_parser("list", help="列出一个轮次的延期（生效、已撤销、已被替代）")
+    p.add_argument("--round", required=True, help="轮次，如 2025Q3")
     p.add_argument("--json", action="store_true", help="以 JSON 输出")
     p.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
     p.set_defaults(func=cmd_extension_list)
-    p = ext.add_parser("revoke", help="撤销一项生效的延期(记录保留)")
-    p.add_argument("extension", type=int, metavar="ID", help="延期编号(portal extension list 列出)")
+    p = ext.add_parser("revoke", help="撤销一项生效的延期（记录保留）")
+    p.add_argument("extension", type=int, metavar="ID", help="延期编号（portal extension list 列出）")
     p.add_argument("--reason", required=True, help="撤销理由")
     p.add_argument("--user", help="以哪个账号的名义操作（必填；须为已启用的账号，且其角色有此权限）")
     p.add_argument("--confirm", action="store_true", help=confirm_help)
@@ -1270,13 +1276,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--headless", action="store_true", default=True)
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("backup", help="备份数据仓库、上报原件和设置(一致性快照,附校验清单)")
-    p.add_argument("-o", "--output", help="备份文件 .zip(默认 PORTAL_HOME/backups/portal-backup-时间.zip)")
+    p = sub.add_parser("backup", help="备份数据仓库、上报原件和设置（一致性快照，附校验清单）")
+    p.add_argument("-o", "--output", help="备份文件 .zip（默认 PORTAL_HOME/backups/portal-backup-时间.zip）")
     p.add_argument("--no-secret", action="store_true", help="不包含模板签名密钥 secret.key")
     p.add_argument("--user", default="cli")
     p.set_defaults(func=cmd_backup)
 
-    p = sub.add_parser("restore", help="从备份恢复(先校验,整体替换;原数据移到 backups/ 下保留)")
+    p = sub.add_parser("restore", help="从备份恢复（先校验，整体替换；原数据移到 backups/ 下保留）")
     p.add_argument("file", help="portal backup 生成的 .zip")
     p.add_argument("--force", action="store_true", help="数据目录已有数据时仍然恢复")
     p.add_argument(

@@ -16,7 +16,7 @@ def _operator():
     from portal.accounts.auth import Account
     from schemas.enums import Role
 
-    return Account("cli", "服务器运维(命令行)", Role.ADMIN, None, via=f"命令行，系统用户 {_os_user()}")
+    return Account("cli", "服务器运维（命令行）", Role.ADMIN, None, via=f"命令行，系统用户 {_os_user()}")
 
 
 def _date(text: str | None) -> dt.date | None:

@@ -266,17 +266,17 @@ def test_a_scheme_replaces_the_previous_file_for_that_year(demo_portal):
     [
         (
             b"[points]\nindicators = 70\n",
-            "考核方案有错误，未保存：各项分值合计 110(指标完成 70 + 任务推进 30 + 报送质量 10),"
-            "不等于满分 100(默认方案 + scoring/JZ-2025.toml)。",
+            "考核方案有错误，未保存：各项分值合计 110（指标完成 70 + 任务推进 30 + 报送质量 10），"
+            "不等于满分 100（默认方案 + scoring/JZ-2025.toml）。",
         ),
         (
             b"[bonus]\nmaximum = 3\n",
             "考核方案有错误，未保存：评分方案文件 scoring/JZ-2025.toml 中有未知设置项“bonus.maximum”。",
         ),
-        (b"full_marks = [", "考核方案有错误，未保存：评分方案文件 scoring/JZ-2025.toml 不是有效的 TOML:"),
+        (b"full_marks = [", "考核方案有错误，未保存：评分方案文件 scoring/JZ-2025.toml 不是有效的 TOML："),
         (
             b"\xff\xfe\x00",
-            "考核方案有错误，未保存：评分方案文件 scoring/JZ-2025.toml 不是有效的 TOML:文件不是 UTF-8 编码的文字。",
+            "考核方案有错误，未保存：评分方案文件 scoring/JZ-2025.toml 不是有效的 TOML：文件不是 UTF-8 编码的文字。",
         ),
     ],
 )

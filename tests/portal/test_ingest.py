@@ -284,7 +284,7 @@ def test_cli_ingest_of_a_zip_and_review(demo_portal, tmp_path):
     home = demo_portal.settings.home
     done = run_cli("ingest", str(batch), "--round", "2025Q3", "--user", "office", home=home)
     assert done.returncode == 0, done.stdout.decode() + done.stderr.decode()
-    assert "共 2 份:通过校验 2 份" in done.stdout.decode()
+    assert "共 2 份：通过校验 2 份" in done.stdout.decode()
     sub = _rows(Portal.open(home), "SELECT id FROM submissions WHERE unit = ?", [UNIT])[0][0]
     assert run_cli("review", str(sub), "--approve", "--user", "office", home=home).returncode == 0
     again = run_cli("review", str(sub), "--approve", "--user", "office", home=home)

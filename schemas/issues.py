@@ -661,7 +661,7 @@ _CATALOGUE: list[IssueType] = [
         E,
         "scheme",
         "评分方案无法读取",
-        "评分方案文件 {file} 不是有效的 TOML:{detail}。",
+        "评分方案文件 {file} 不是有效的 TOML：{detail}。",
         "请检查引号、等号和方括号是否成对，可参照默认方案文件 portal/scoring_default.toml 的写法。",
     ),
     IssueType(

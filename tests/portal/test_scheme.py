@@ -117,7 +117,7 @@ def test_a_file_that_is_not_toml_is_reported_not_raised(portal_home):
     result = load_scheme(portal_home, "JZ", 2025)
     assert result.scheme is None
     assert result.report.codes() == ["scheme-unreadable"]
-    assert result.report.issues[0].message.startswith("评分方案文件 scoring/JZ-2025.toml 不是有效的 TOML:")
+    assert result.report.issues[0].message.startswith("评分方案文件 scoring/JZ-2025.toml 不是有效的 TOML：")
     assert result.report.issues[0].hint.startswith("请检查引号、等号和方括号")
 
 

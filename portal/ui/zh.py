@@ -26,6 +26,8 @@ UPLOAD_RULE = "将文件拖到上面的框内，或点击“选择文件”；�
 # Text is hidden with font-size 0 (so the replacement takes its place) and the Chinese is drawn
 # by a ::after rule with a real size. The dropzone's "10MB per file • XLSX" line becomes a
 # general hint: the uploader() wrapper says the widget's own limits in Chinese below the box.
+# Once a file is chosen the dropzone's unnamed div holds the file chips instead: the drop text
+# must not be drawn there (it was, over the file's name), hence the :has() exclusion.
 CSS = f"""
 <style>
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p {{ font-size: 0; }}
@@ -34,8 +36,10 @@ CSS = f"""
 }}
 [data-testid="stFileUploaderDropzoneInstructions"] span {{ font-size: 0; }}
 [data-testid="stFileUploaderDropzoneInstructions"] span::after {{ content: "{UPLOAD_HERE}"; font-size: 0.875rem; }}
-[data-testid="stFileUploaderDropzone"] > div:not([data-testid]) span {{ font-size: 0; }}
-[data-testid="stFileUploaderDropzone"] > div:not([data-testid]) span::after {{
+[data-testid="stFileUploaderDropzone"] > div:not([data-testid]):not(:has([data-testid="stFileChips"])) span {{
+  font-size: 0;
+}}
+[data-testid="stFileUploaderDropzone"] > div:not([data-testid]):not(:has([data-testid="stFileChips"])) span::after {{
   content: "{UPLOAD_DROP}"; font-size: 0.875rem;
 }}
 [data-testid="stDateInput"] [role="spinbutton"][data-placeholder="true"] {{ font-size: 0; }}

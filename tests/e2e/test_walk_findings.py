@@ -234,6 +234,18 @@ def _press_when_enabled(page, name: str) -> None:
     button.click()
 
 
+def _drop_text_over_chips(page) -> list[str]:
+    """The ::after texts drawn inside an uploader that holds a chosen file (zh.py's drop hint
+    must only be drawn while nothing is chosen)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid="stFileChips"]')]
+            .map((chips) => chips.closest('[data-testid="stFileUploaderDropzone"]'))
+            .flatMap((zone) => [...zone.querySelectorAll('span')])
+            .map((el) => getComputedStyle(el, '::after').content)
+            .filter((c) => c && c !== 'none' && c !== 'normal')"""
+    )
+
+
 def _upload(page, path) -> str:
     page.locator("[data-testid='stFileUploader'] input[type='file']").first.set_input_files(str(path))
     settle(page)
@@ -303,6 +315,7 @@ def test_reporting_says_yellow_and_10_mb_takes_无_errors_first_returns_with_a_b
     pdf.write_bytes(buf.getvalue())
     page.locator("[data-testid='stFileUploader'] input[type='file']").last.set_input_files(str(pdf))
     settle(page)
+    assert _drop_text_over_chips(page) == [], "the drop hint is drawn over the chosen file's name"
     _press_when_enabled(page, L.EVIDENCE_UPLOAD)
     assert "未接收" not in _alert(page, "说明.pdf").inner_text()
     settle(page)

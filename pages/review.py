@@ -184,7 +184,7 @@ if ext_round:
                     L.REVIEW_EXT_REVOKE_PICK,
                     list(active),
                     format_func=lambda i: (
-                        f"{i}:{active[i]['unit_name']}({active[i]['unit']}) "
+                        f"{i}：{active[i]['unit_name']}（{active[i]['unit']}）"
                         f"延至 {active[i]['due_date']:%Y-%m-%d}"
                     ),
                     key="review_ext_revoke_pick",

@@ -17,3 +17,16 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extra}"
     touch "$stamp"
 fi
+if [ "${1:-}" = "test" ]; then
+    # Test tools kept out of the venv's own packages (pyproject.toml [tool.kjcx-portal]): frictionless.
+    tools=$(.venv/bin/python -c 'import tomllib; print(*tomllib.load(open("pyproject.toml", "rb"))["tool"]["kjcx-portal"]["isolated-test-tools"])')
+    stamp=".venv/.installed-isolated"
+    if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+        for tool in $tools; do
+            dir=".venv/isolated/${tool%%[=<>!~]*}"
+            rm -rf "$dir"
+            .venv/bin/python -m pip install --quiet --disable-pip-version-check --target "$dir" "$tool"
+        done
+        touch "$stamp"
+    fi
+fi

@@ -50,20 +50,19 @@ def rounds(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 
 def indicator_values(con: duckdb.DuckDBPyConnection, round_codes: list[str]) -> pl.DataFrame:
-    """Each unit's values from its standing approved submission of each round (approved_submissions()
-    in submissions.sql, the rule every view reads); `owner`: the unit is the indicator's owner of record."""
-    views.install_macros(con)
+    """Each unit's values from its standing approved submission of each round, read from the
+    approved_values table (migration 0018: the same rows as approved_submissions() joined with the
+    non-blank values, kept in step on every approval change), not rebuilt from every submission;
+    `owner`: the unit is the indicator's owner of record."""
     return con.sql(
         """
-        SELECT s.round, r.year, r.quarter, i.plan, v.indicator, i.name AS indicator_name, i.measure_unit,
-               v.unit, v.value, coalesce(o.unit = v.unit, FALSE) AS owner, s.id AS submission_id
-        FROM approved_submissions() s
-        JOIN rounds r ON r.code = s.round
-        JOIN indicator_values v ON v.submission_id = s.id
-        JOIN indicators i ON i.code = v.indicator
-        LEFT JOIN indicator_owners o ON o.indicator = v.indicator AND o.position = 0
-        WHERE s.round IN (SELECT unnest($rounds)) AND v.value IS NOT NULL
-        ORDER BY r.year, r.quarter, i.plan, i.position, v.unit""",
+        SELECT a.round, a.year, a.quarter, i.plan, a.indicator, i.name AS indicator_name, i.measure_unit,
+               a.unit, a.value, coalesce(o.unit = a.unit, FALSE) AS owner, a.submission_id
+        FROM approved_values a
+        JOIN indicators i ON i.code = a.indicator
+        LEFT JOIN indicator_owners o ON o.indicator = a.indicator AND o.position = 0
+        WHERE a.round IN (SELECT unnest($rounds))
+        ORDER BY a.year, a.quarter, i.plan, i.position, a.unit""",
         params={"rounds": round_codes},
     ).pl()
 

@@ -129,6 +129,11 @@ class TokenUse:
     account: Account  # loaded now, with its scope; `via` names the token for the audit log
 
 
+def well_formed(presented: str | None) -> bool:
+    """Whether the text has a token's shape at all (checked before the warehouse is opened)."""
+    return _TOKEN.match((presented or "").strip()) is not None
+
+
 def authenticate(portal: Portal, presented: str | None, clock=utc_now) -> TokenUse | None:
     """The token's account if the token works now, else None (whatever the reason: the caller
     answers every failure the same way)."""

@@ -5,8 +5,12 @@ formula injection; the account's scope; assessment results only once final (定�
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import duckdb
 import polars as pl
@@ -22,6 +26,27 @@ from tests.conftest import cli
 from warehouse import views
 
 ROUND = "2025Q2"
+
+# frictionless, installed by `scripts/setup.sh test` into its own directory beside the venv's packages
+# (pyproject.toml [tool.kjcx-portal]): it needs the PyPI package `validators`, whose top-level name is
+# our own validators/ package, so it is never installed into the venv itself.
+FRICTIONLESS = Path(sys.prefix) / "isolated" / "frictionless"
+
+# Run by frictionless's interpreter: validate the package (descriptor, and every resource's rows
+# against its schema); the package's own errors and, per resource, the rows read and each error.
+VALIDATE = """
+import json, sys
+import frictionless
+report = frictionless.validate(sys.argv[1])
+keys = ("type", "fieldName", "rowNumber", "cell")
+print(json.dumps({
+    "module": frictionless.__file__,
+    "valid": report.valid,
+    "errors": [e.message for e in report.errors],
+    "tasks": {t.name: {"rows": t.stats.get("rows") or 0, "errors": [{k: e.to_dict().get(k) for k in keys} for e in t.errors]}
+              for t in report.tasks},
+}, ensure_ascii=False))
+"""
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +87,86 @@ def _check_package(directory, fmt: str) -> dict[str, pl.DataFrame]:
             assert pl.read_csv(path, n_rows=0).columns == list(schema)
         tables[resource["name"]] = frame
     return tables
+
+
+def _frictionless_validate(directory) -> dict:
+    """frictionless.validate(datapackage.json) in a fresh interpreter whose path starts with
+    frictionless's own directory and holds none of ours (so `validators` is the PyPI one)."""
+    if not (FRICTIONLESS / "frictionless").is_dir():
+        pytest.fail(f"frictionless is not installed in {FRICTIONLESS}: run `bash scripts/setup.sh test`")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")} | {
+        "PYTHONPATH": str(FRICTIONLESS)
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", VALIDATE, str(directory / "datapackage.json")],
+        cwd=directory,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["module"].startswith(str(FRICTIONLESS))
+    return result
+
+
+def test_a_rounds_csv_export_validates_with_the_frictionless_library_descriptor_and_data(filled, tmp_path):
+    out = tmp_path / "csv"
+    done = cli("export", "--round", ROUND, "--format", "csv", "-o", str(out), home=filled.settings.home)
+    assert done.returncode == 0, done.stderr
+    heights = {name: frame.height for name, frame in _check_package(out, "csv").items()}
+    report = _frictionless_validate(out)
+    assert report["valid"] and report["errors"] == [], report
+    # Every resource was read and checked row by row against its declared fields, not only the descriptor.
+    assert {name: task["rows"] for name, task in report["tasks"].items()} == heights
+    assert heights["indicator-values"] > 0 and heights["task-progress"] > 0
+
+
+def test_a_rounds_parquet_export_has_a_valid_descriptor_and_frictionless_reads_every_row(filled, tmp_path):
+    """frictionless 5.21 reads Parquet itself (pyarrow, then pandas: no plugin to install), but pandas
+    turns a null in an integer column into NaN, which it then reports as a type error. So: the
+    descriptor is valid, every row is read, and the only errors are exactly the null integer cells."""
+    out = tmp_path / "parquet"
+    done = cli("export", "--round", ROUND, "--format", "parquet", "-o", str(out), home=filled.settings.home)
+    assert done.returncode == 0, done.stderr
+    tables = _check_package(out, "parquet")
+    report = _frictionless_validate(out)
+    assert report["errors"] == [], report["errors"]
+    assert {name: task["rows"] for name, task in report["tasks"].items()} == {
+        n: t.height for n, t in tables.items()
+    }
+    null_integers = set()
+    for resource in _descriptor(out)["resources"]:
+        frame = tables[resource["name"]].with_row_index()
+        for field in (f["name"] for f in resource["schema"]["fields"] if f["type"] == "integer"):
+            rows = frame.filter(pl.col(field).is_null())["index"].to_list()
+            null_integers |= {(resource["name"], field, i + 2) for i in rows}  # row 1 is the header
+    errors = {
+        (name, e["fieldName"], e["rowNumber"])
+        for name, task in report["tasks"].items()
+        for e in task["errors"]
+    }
+    assert errors == null_integers
+    assert {(e["type"], e["cell"]) for task in report["tasks"].values() for e in task["errors"]} <= {
+        ("type-error", "nan")
+    }
+
+
+def test_frictionless_refuses_a_package_whose_data_breaks_its_schema(filled, tmp_path):
+    """The validation above can fail: a text in an integer column and a wrong type in the descriptor."""
+    out = tmp_path / "broken"
+    assert cli("export", "--round", ROUND, "--format", "csv", "-o", str(out), home=filled.settings.home).returncode == 0  # fmt: skip
+    values = pl.read_csv(out / "indicator-values.csv", infer_schema=False)
+    values.with_columns(pl.lit("第二季度").alias("submission_id")).write_csv(out / "indicator-values.csv")
+    report = _frictionless_validate(out)
+    assert not report["valid"]
+    assert {name for name, task in report["tasks"].items() if task["errors"]} == {"indicator-values"}
+    assert {e["fieldName"] for e in report["tasks"]["indicator-values"]["errors"]} == {"submission_id"}
+    package = _descriptor(out)
+    package["resources"][0]["schema"]["fields"][0]["type"] = "数字"
+    (out / "datapackage.json").write_text(json.dumps(package, ensure_ascii=False), encoding="utf-8")
+    assert not _frictionless_validate(out)["valid"]
 
 
 def test_a_rounds_export_in_parquet_loads_back_with_the_warehouses_row_counts(filled, tmp_path):

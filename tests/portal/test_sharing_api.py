@@ -288,3 +288,24 @@ def test_portal_serve_answers_the_api_on_loopback(shared):
     assert index[0] == 200 and len(json.loads(index[2])["datasets"]) == len(DATASETS)
     assert theirs[0] == 200 and set(pl.read_parquet(io.BytesIO(theirs[2]))["plan"]) == {"YY"}
     assert anonymous[0] == 401 and json.loads(anonymous[2])["error"]["code"] == "token-invalid"
+
+
+def test_a_call_opens_the_warehouse_once_to_check_the_token_and_read_and_once_to_audit(shared, monkeypatch):
+    portal, jz, _ = shared
+    opened = []
+    real = type(portal.warehouse).open_unlocked
+
+    def counting(self, *args, **kwargs):
+        opened.append(args)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(type(portal.warehouse), "open_unlocked", counting)
+    reply = _get(portal, jz, "indicator-values", round=ROUND)
+    assert reply.status == 200 and _json(reply)["total"] > 0
+    assert len(opened) == 2  # token check + read on one connection; the audit record on its own
+    opened.clear()
+    assert _get(portal, jz, "indicator-values", round="2031Q1").status == 404
+    assert len(opened) == 2
+    opened.clear()
+    assert _get(portal, "kjrw_nonsense", "indicator-values").status == 401
+    assert opened == []  # a token that cannot exist never opens the warehouse

@@ -40,6 +40,9 @@ NOT_RUNTIME = {
     "pytest-xdist",
     "aiosmtpd",
     "msoffcrypto-tool",
+    # Validates the open export in tests, installed beside the venv (pyproject.toml [tool.kjcx-portal]).
+    "frictionless",
+    "validators",
 }
 
 

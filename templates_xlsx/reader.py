@@ -458,3 +458,112 @@ def read_key_values(book: Workbook, sheet_name: str) -> dict[str, str]:
         if len(row) >= 2 and row[0]:
             out[str(row[0]).strip()] = "" if row[1] is None else str(row[1])
     return out
+
+
+# ---------------------------------------------------------------- list sheets, read by column
+
+# A plain sheet (what the template and Excel write for typed values) is read column-wise; any
+# formula, error value, empty <v>, cell without `r`, or style that could be a percent sends the
+# sheet to the general reader instead, which reports those cells one by one.
+_ANY_FORMULA = re.compile(rb"<(?:\w+:)?f\b")
+_FORMULA_TAGS = (b"<f>", b"<f ", b"<f/", b"<f\t", b"<f\n", b"<f\r")  # not <formula1> of a validation
+_ANY_ERROR = re.compile(rb"""\bt=["']e["']""")
+_EMPTY_V = re.compile(rb"<(?:\w+:)?v\s*(?:/>|></)")
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
+_CELL_WITH_REF = re.compile(rb"""<(?:\w+:)?c\s[^>]*?\br=["'][A-Z]+\d+["']""")
+_VALUED_COLUMN = re.compile(
+    rb"""<(?:\w+:)?c\s[^>]*?\br=["']([A-Z]+)\d+["'][^>]*(?<!/)>\s*<(?:\w+:)?(?:v>[^<]|is\b)"""
+)
+_PLAIN_VALUED_COLUMN = re.compile(rb"""<c r="([A-Z]+)\d+"[^>]*(?<!/)>\s*<(?:v>[^<]|is\b)""")
+
+
+def _plain_offset(book: Workbook, name: str) -> int | None:
+    """The sheet's first column as calamine reports it, or None when the sheet is not plain.
+    Substring tests first: a regex tried at every tag costs more than the whole column-wise read."""
+    xml = book.zip.read(book.sheet_part(name))
+    if (
+        any(tag in xml for tag in _FORMULA_TAGS)
+        or b"t='e'" in xml
+        or b't="e"' in xml
+        or b"<v/>" in xml
+        or b"<v></v>" in xml
+    ):
+        return None
+    prefixed = b":c " in xml or b":c>" in xml or b":v>" in xml or b":f" in xml
+    if prefixed and (_ANY_FORMULA.search(xml) or _ANY_ERROR.search(xml) or _EMPTY_V.search(xml)):
+        return None
+    if prefixed:
+        if len(_CELL_TAG.findall(xml)) != len(_CELL_WITH_REF.findall(xml)):
+            return None
+        columns = set(_VALUED_COLUMN.findall(xml))
+    else:
+        if xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/") != xml.count(b'<c r="'):
+            return None
+        columns = set(_PLAIN_VALUED_COLUMN.findall(xml))
+    percent = book._styles_percent()
+    if any(f' s="{i}"'.encode() in xml or f" s='{i}'".encode() in xml for i in percent):
+        return None
+    return min((_col_index(c) for c in columns), default=0)
+
+
+def read_list_sheet(book: Workbook, spec: SheetSpec) -> tuple[ParsedSheet, list[Issue]]:
+    """A list sheet (up to 5,000 rows) read column by column, each distinct text parsed once:
+    the same frame and issues as `read_sheet` (which any sheet that is not plain, or whose
+    header is incomplete, still goes through), at a fraction of its cost (issue 18/23)."""
+    if spec.name not in book.sheet_names or any(c.key == "measure_unit" for c in spec.columns):
+        return read_sheet(book, spec)
+    offset = _plain_offset(book, spec.name)
+    if offset is None:
+        return read_sheet(book, spec)
+    grid = book.values(spec.name)
+    header_row, positions = _find_header(spec, grid.head(HEADER_SEARCH_ROWS).rows())
+    if header_row is None or len(positions) != len(spec.columns):
+        return read_sheet(book, spec)
+    body = grid.slice(header_row)
+    n = body.height
+    raw: dict[str, list] = {}
+    keep = [False] * n
+    for c in spec.columns:
+        j = positions[c.key]
+        values = body.to_series(j).cast(pl.Utf8).to_list() if j < body.width else [None] * n
+        raw[c.key] = values
+        blank = {v for v in set(values) if v is None or v.strip() == ""}
+        keep = [k or v not in blank for k, v in zip(keep, values, strict=True)]
+    rows = [i for i in range(n) if keep[i]]
+    excel_rows = [header_row + 1 + i for i in rows]
+    letters = {key: column_letter(offset + j) for key, j in positions.items()}
+    found: list[tuple[int, int, Issue]] = []
+    records: dict[str, list] = {}
+    for k, c in enumerate(spec.columns):
+        values = [raw[c.key][i] for i in rows]
+        readings: dict[str | None, tuple[str | None, normalise.Reading]] = {}
+        for v in set(values):
+            shown = _cell_text(v)
+            readings[v] = (shown, _parse(c, shown, None))
+        records[c.key] = [readings[v][1].value for v in values]
+        if not any(r.codes for _, r in readings.values()):
+            continue
+        for excel_row, v in zip(excel_rows, values, strict=True):
+            shown, reading = readings[v]
+            for code in reading.codes:
+                issue = Issue.make(
+                    code,
+                    sheet=spec.name,
+                    cell=f"{letters[c.key]}{excel_row}",
+                    column=c.header,
+                    value=shown,
+                    row=excel_row,
+                    normalised=reading.normalised or "",
+                    allowed="是、否",
+                    **({"limit": normalise.MAX_ABS_TEXT} if code == "value-too-large" else {}),
+                )
+                found.append((excel_row, k, issue))
+    found.sort(key=lambda t: (t[0], t[1]))
+    frame = pl.DataFrame(
+        {"_row": pl.Series("_row", excel_rows, dtype=pl.Int64)}
+        | {
+            c.key: pl.Series(c.key, records[c.key], dtype=_POLARS_TYPES[c.type], strict=False)
+            for c in spec.columns
+        }
+    )
+    return ParsedSheet(spec, frame, letters, header_row), [i for _, _, i in found]

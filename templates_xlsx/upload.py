@@ -22,6 +22,7 @@ from templates_xlsx.reader import (
     WorkbookUnreadable,
     empty_sheet,
     read_key_values,
+    read_list_sheet,
     read_sheet,
 )
 
@@ -75,7 +76,7 @@ def read_upload(data: bytes, check_sizes: bool = True) -> ParsedUpload:
             issues += found
         for spec in LIST_SHEETS:
             if spec.name in book.sheet_names:
-                parsed, found = read_sheet(book, spec)
+                parsed, found = read_list_sheet(book, spec)
                 sheets[spec.key] = parsed
                 issues += found
         meta = read_key_values(book, META_SHEET.name)

@@ -202,7 +202,8 @@ def _check_plan_year(con, plan: str, year: int, actor=None) -> tuple[dict | None
 def _indicator_facts(con, plan: str, year: int, units: pl.DataFrame) -> pl.DataFrame:
     """The year-end completion of the plan's indicators owned by assessed units, with the cell of
     the approved value each was judged on."""
-    frame = indicator_year_completion(con, year).filter(pl.col("plan") == plan)
+    # Weight 0: monitored, not scored (an indicator the plan names without setting a number).
+    frame = indicator_year_completion(con, year).filter((pl.col("plan") == plan) & (pl.col("weight") > 0))
     wanted = frame.select(pl.col("actual_submission").alias("submission_id"), "indicator").drop_nulls()
     cells = data.value_cells(con, plan, wanted).rename(
         {"submission_id": "actual_submission", "indicator": "indicator"}

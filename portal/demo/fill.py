@@ -98,6 +98,12 @@ BAD_CODE_UNIT = "JZKF-JFJ"
 PROBLEM_OFFICE, PROBLEM_ROUND, PROBLEM_PLAN = "office_jzkf", "2025Q2", "JZ"
 PROBLEM_CLERKS = {"JZKF-CXCY": REPORTER, "JZKF-SCJGJ": SIGN_OFF_CLERK, "XY-KJJ": "reporter_xy_kjj"}
 INQUIRY_OFFICE, INQUIRY_PLAN, INQUIRY_UNIT = "office_xy", "XY", "XY-KJJ"
+# Indicators of weight 0 are monitored, not scored (the plan sets no number): their value is the
+# size of the list by round filled (1st, 2nd, …; the last size holds on), drawn from no generator,
+# and the office's returns never pick them, so adding one leaves every other number of the demo as
+# it was. 十堰's 高新技术企业后备库 (SY-K17) grows 3, 4, 5, 5, 6, 7, 8 enterprises, each moving one
+# 培育阶段 a round (入库 → 培育 → 申报 → 认定) rather than every STAGE_ROUNDS.
+MONITORED_SIZES = (3, 4, 5, 5, 6, 7, 8)
 
 
 @dataclass
@@ -339,7 +345,7 @@ class _DemoFiller:
 
     def _past_round_reviews(self, uploaded, plan, values, year, quarter) -> None:
         accepted = [u for u in plan if uploaded[u.ctx.unit].accepted]
-        with_indicators = [u for u in accepted if u.ctx.indicators]
+        with_indicators = [u for u in accepted if self._scored_rows(u.ctx)]
         returns = self.rng.sample(
             with_indicators, min(len(with_indicators), self.rng.randint(*RETURNS_PER_ROUND))
         )
@@ -347,7 +353,7 @@ class _DemoFiller:
             sub = uploaded[u.ctx.unit].submission_id
             reviewed = u.at + dt.timedelta(days=self.rng.randint(1, 4), hours=1)
             if u in returns:
-                item = self.rng.choice(u.ctx.indicators)["indicator"]
+                item = self.rng.choice(self._scored_rows(u.ctx))["indicator"]
                 self._review(
                     sub,
                     RETURN,
@@ -385,7 +391,7 @@ class _DemoFiller:
             reviewed = min(u.at + dt.timedelta(days=1, hours=2), dt.datetime.combine(today, dt.time(9, 0)))
             sub = uploaded[u.ctx.unit].submission_id
             if u is returned:
-                item = u.ctx.indicators[0]["indicator"]
+                item = self._scored_rows(u.ctx)[0]["indicator"]
                 self._review(
                     sub,
                     RETURN,
@@ -402,7 +408,7 @@ class _DemoFiller:
         # An extension for a unit that has not reported yet.
         reported = {u.ctx.unit for u in plan}
         contexts = round_template_contexts(self.portal, code)
-        unit = next(c.unit for c in contexts if c.unit not in reported and c.indicators)
+        unit = next(c.unit for c in contexts if c.unit not in reported and self._scored_rows(c))
         grant_extension(
             _at(self.portal, dt.datetime.combine(today - dt.timedelta(days=2), dt.time(15, 0))),
             self.office,
@@ -457,7 +463,17 @@ class _DemoFiller:
         self.result.problems += 3
 
     def _owns_of_record(self, unit: str) -> bool:
-        return any(i["owner_units"][:1] == [unit] for i in self.indicators.values())
+        return any(
+            i["owner_units"][:1] == [unit] and self._scored(i["code"]) for i in self.indicators.values()
+        )
+
+    def _scored(self, code: str) -> bool:
+        weight = self.indicators[code].get("weight")
+        return weight is None or float(weight) > 0  # no weight: the registry's default, 1
+
+    def _scored_rows(self, ctx: TemplateContext) -> list[dict]:
+        """The template's indicator rows the office questions: monitored-only ones never."""
+        return [row for row in ctx.indicators if self._scored(row["indicator"])]
 
     # ------------------------------------------------------------ values
 
@@ -480,7 +496,7 @@ class _DemoFiller:
             value = values.get(code)
             # A second owner's note comes from a generator of its own: adding an owner to an
             # indicator (the double-counted one) leaves every other draw of the demo as it was.
-            first = self.indicators[code]["owner_units"][0] == up.ctx.unit
+            first = self.indicators[code]["owner_units"][0] == up.ctx.unit and self._scored(code)
             text = _note(row, self.rng if first else random.Random(f"{code}|{up.ctx.unit}"), note)
             if code == corrected:
                 text = "已按审核意见核实,数据来源:市统计局季度快报。"
@@ -529,10 +545,11 @@ class _DemoFiller:
         if list_type == ListType.ENTERPRISE.value:
             name = self.indicators[indicator]["name"]
             stages = list(EnterpriseStage)
-            if any(word in name for word in CERTIFIED_ONLY):
+            every = STAGE_ROUNDS if self._scored(indicator) else 1
+            if any(word in name for word in CERTIFIED_ONLY) and "后备" not in name:
                 stage = EnterpriseStage.CERTIFIED
             else:
-                stage = stages[min(len(stages) - 1, (self.round_no - joined) // STAGE_ROUNDS)]
+                stage = stages[min(len(stages) - 1, (self.round_no - joined) // every)]
             return {
                 "indicator": indicator,
                 "name": f"{DEMO_MARK}{district}{_FIRMS[serial % len(_FIRMS)]}{n + 1}号科技有限公司",
@@ -550,6 +567,8 @@ class _DemoFiller:
 
     def _value(self, code: str, year: int, quarter: int, view: dict | None) -> float | None:
         ind = self.indicators[code]
+        if not self._scored(code):
+            return float(MONITORED_SIZES[min(self.round_no, len(MONITORED_SIZES)) - 1])
         kind = IndicatorKind(ind["kind"])
         pace = _pace_class(code)
         low, high = PACE_CLASSES[pace][1:]

@@ -182,6 +182,7 @@ def test_the_indicators_the_seeds_count_by_name_are_backed_by_lists(registry):
         "JZ-K03": "enterprise",  # 科技型中小企业总数
         "JZ-K21": "platform",  # 新增各类孵化平台
         "SY-K11": "platform",  # 新增院士专家工作站
+        "SY-K17": "enterprise",  # 高新技术企业后备库入库企业数 (monitored, weight 0)
         "YY-K06": "enterprise",  # 高新技术企业数
     }
     # the demo's one double count: a platform both owners of JZ-K21 count
@@ -472,11 +473,14 @@ def test_indicator_kinds_directions_and_values_are_well_formed(registry, plans):
         assert isinstance(ind["target_value"], int | float) and not isinstance(ind["target_value"], bool), (
             code
         )
-        assert ind["target_value"] > 0, code
+        # Weight 0: monitored, not scored, where the plan names a register without a number
+        # (SY-K17, “建设高新技术企业库和后备库”): its target is 0, met by any report.
+        monitored = ind["weight"] == 0
+        assert ind["target_value"] > 0 or (monitored and ind["target_value"] == 0), code
         plan = plans[ind["plan"]]
         assert plan["start_year"] <= ind["target_year"] <= plan["end_year"], code
         assert ind["measure_unit"], code
-        assert isinstance(ind["weight"], int | float) and ind["weight"] > 0, code
+        assert isinstance(ind["weight"], int | float) and (ind["weight"] > 0 or monitored), code
         if ind["baseline_value"] is not None:
             assert isinstance(ind["baseline_value"], int | float), code
             assert isinstance(ind["baseline_year"], int), code
@@ -530,7 +534,8 @@ def test_source_text_is_quoted_from_the_seed(registry, plans):
     for ind in registry["indicators"]:
         seed = _squash(_seed_text(plans[ind["plan"]]))
         assert _squash(ind["source_text"]) in seed, ind["code"]
-        assert re.search(r"\d|千|百|零的突破", ind["source_text"]), ind["code"]
+        # a number in the quote, except for a monitored (weight 0) indicator the plan sets none for
+        assert ind["weight"] == 0 or re.search(r"\d|千|百|零的突破", ind["source_text"]), ind["code"]
 
 
 def test_plans_with_numeric_goals_have_indicators_and_kechuang_china_has_none(registry):
@@ -640,4 +645,4 @@ def test_indicator_counts_per_plan(registry):
     count = {}
     for ind in registry["indicators"]:
         count[ind["plan"]] = count.get(ind["plan"], 0) + 1
-    assert count == {"XY": 19, "JZ": 30, "SY": 16, "YY": 12}
+    assert count == {"XY": 19, "JZ": 30, "SY": 17, "YY": 12}

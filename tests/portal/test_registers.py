@@ -227,3 +227,39 @@ def test_the_project_register_shows_each_projects_investment_across_rounds(demo_
     )
     assert rows == [("XM-01", PAST, 200.0, 500.0, "主体施工"), ("XM-01", NOW, 300.0, 800.0, "设备安装")]
     assert project_register(demo_portal, acting_account(demo_portal, "office_yy")).is_empty()
+
+
+def test_the_shiyan_reserve_view_shows_the_stage_counts_the_demo_history_implies(filled_demo_portal):
+    """十堰 高企后备库 (SY-K17, SY-KJJ's enterprise list), worked out by hand from portal/demo/fill.py:
+    the list holds 3, 4, 5, 5, 6, 7, 8 enterprises in rounds 1-7 (2024Q1 … 2025Q3, MONITORED_SIZES),
+    and each enterprise moves one 培育阶段 a round after it joins (入库 → 培育 → 申报 → 认定, then stays):
+
+    | enterprise (joined)     | district | 2025Q1 | 2025Q2 |
+    | 1 智造 (2024Q1)          | 茅箭区    | 认定    | 认定    |
+    | 2 智造 (2024Q1)          | 张湾区    | 认定    | 认定    |
+    | 3 数科 (2024Q1)          | 郧阳区    | 认定    | 认定    |
+    | 4 生物 (2024Q2)          | 郧阳区    | 认定    | 认定    |
+    | 5 生物 (2024Q3)          | 郧阳区    | 申报    | 认定    |
+    | 6 数科 (2025Q1)          | 郧阳区    | 入库    | 培育    |
+    | 7 智造 (2025Q2)          | 郧阳区    | —       | 入库    |
+
+    SY-KJJ's 2025Q2 list is the last approved one (2025Q3 awaits review). So on 2025Q2: 茅箭区 1 认定,
+    张湾区 1 认定, 郧阳区 1 入库 + 1 培育 + 3 认定; 7 enterprises; the movers against 2025Q1 are
+    5 (申报 → 认定) and 6 (入库 → 培育); 7 is new, not a mover. Districts come from the demo's
+    stable hash, read off the rows once."""
+    register = enterprise_register(filled_demo_portal, OFFICE, "2025Q2", unit="SY-KJJ")
+    assert register.enterprises == 7
+    assert register.stages.rows() == [
+        # district, 入库, 培育, 申报, 认定, 合计
+        ("张湾区", 0, 0, 0, 1, 1),
+        ("茅箭区", 0, 0, 0, 1, 1),
+        ("郧阳区", 1, 1, 0, 3, 5),
+    ]
+    assert register.moves.select("name", "from_stage_label", "to_stage_label", "from_round").rows() == [
+        ("（演示）郧阳区数科6号科技有限公司", "入库", "培育", "2025Q1"),
+        ("（演示）郧阳区生物5号科技有限公司", "申报", "认定", "2025Q1"),
+    ]
+    # The view of the open round is the same: 2025Q3's upload awaits review.
+    assert enterprise_register(filled_demo_portal, OFFICE, "2025Q3", unit="SY-KJJ").stages.rows() == (
+        register.stages.rows()
+    )

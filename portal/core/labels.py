@@ -247,7 +247,9 @@ def version_label(status: str, version: int) -> str:
 
 
 EVIDENCE_HEADING = "佐证材料"
-EVIDENCE_HELP = "可上传 PDF、PNG/JPEG 图片和 Office 文件（docx、xlsx、pptx、doc、xls），单个文件不超过 {mb} MB。"
+EVIDENCE_HELP = (
+    "可上传 PDF、PNG/JPEG 图片和 Office 文件（docx、xlsx、pptx、doc、xls），单个文件不超过 {mb} MB。"
+)
 EVIDENCE_FILE = "选择佐证材料"
 EVIDENCE_TARGET = "挂接到"
 EVIDENCE_WHOLE = "整份报送"

@@ -10,7 +10,6 @@ An id outside the token's scope is answered 404 exactly like a missing one.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
@@ -170,9 +169,9 @@ def _page(portal, use, path: str, name: str, frame: pl.DataFrame, paging: Paging
     if fmt == "csv":
         return Reply(200, files.csv_bytes(page), FORMATS["csv"], _file_headers(name, "csv", total))
     if fmt == "parquet":
-        buffer = io.BytesIO()
-        page.write_parquet(buffer)
-        return Reply(200, buffer.getvalue(), FORMATS["parquet"], _file_headers(name, "parquet", total))
+        return Reply(
+            200, files.parquet_bytes(page), FORMATS["parquet"], _file_headers(name, "parquet", total)
+        )
     following = offset + limit
     next_url = None
     if following < total:

@@ -71,7 +71,7 @@ def export_open_data(
         if fmt == "csv":
             path.write_bytes(files.csv_bytes(frame))
         else:
-            frame.write_parquet(path)
+            path.write_bytes(files.parquet_bytes(frame))
         rows[d.name] = frame.height
         resources.append(files.resource(d, fmt))
     period = round_code or f"{year}"

@@ -37,6 +37,25 @@ def csv_bytes(frame: pl.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
+def parquet_bytes(frame: pl.DataFrame) -> bytes:
+    """Parquet with the pandas schema metadata that keeps an integer column with empty cells an
+    integer column when pandas (and so frictionless) reads it: without it pyarrow hands pandas
+    float64 with NaN, and frictionless reports every empty integer cell as a type error. The data
+    itself is written by pyarrow from Polars' Arrow columns, unchanged; Polars and DuckDB ignore
+    the metadata."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = frame.to_arrow()
+    integers = {t for t in table.schema.types if pa.types.is_integer(t)}
+    empty = table.slice(0, 0).to_pandas(types_mapper=lambda t: pd.Int64Dtype() if t in integers else None)
+    meta = pa.Schema.from_pandas(empty, preserve_index=False).metadata
+    buffer = io.BytesIO()
+    pq.write_table(table.replace_schema_metadata({**(table.schema.metadata or {}), **meta}), buffer)
+    return buffer.getvalue()
+
+
 def field_descriptor(f: Field) -> dict:
     out = {"name": f.name, "type": f.type, "description": f.description}
     if f.unit:

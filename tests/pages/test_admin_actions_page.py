@@ -93,7 +93,7 @@ def test_evaluators_get_neither_units_nor_the_log(site):
 @pytest.mark.parametrize("username", ["office1", "eval1", "boss"])
 def test_the_task_tab_shows_every_task_with_a_status_chart(site, username):
     at = open_page(username, "monitoring.py")
-    assert tab_labels(at) == [L.KPI_TABLE, L.TASK_BOARD]
+    assert tab_labels(at) == [L.KPI_TABLE, L.TASK_BOARD, L.LISTS_TAB]
     tasks = tab(at, L.TASK_BOARD)
     metrics = {m.label: m.value for m in tasks.metric}
     assert metrics[L.TASK_TOTAL] == "104"

@@ -97,4 +97,4 @@ def test_a_decline_from_the_last_approved_value_is_a_warning_at_its_cell(demo_po
     report = validate_file(demo_portal, data).report
     assert report.ok
     assert report.flatten(["code", "sheet", "cell"]) == [["stock-declined", "指标填报", "N5"]]
-    assert "550(2025Q2)" in report.issues[0].message
+    assert "550（2025Q2）" in report.issues[0].message

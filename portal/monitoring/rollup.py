@@ -29,24 +29,31 @@ ACTION = "rollup.view"
 @dataclass(frozen=True)
 class SharedTopic:
     """Indicators that several plans set under their own names (高新技术企业数 vs 高新技术企业
-    数量): one topic, matched by a regular expression over the indicator's name."""
+    数量): one topic, matched by a regular expression over the indicator's name, unless `exclude`
+    also matches (Polars' regex has no look-ahead)."""
 
     code: str
     label: str
     pattern: str
+    exclude: str | None = None
 
     def matches(self, name: str) -> bool:
-        return re.search(self.pattern, name or "") is not None
+        name = name or ""
+        return re.search(self.pattern, name) is not None and not (
+            self.exclude and re.search(self.exclude, name)
+        )
 
     def matching(self) -> pl.Expr:
-        """`matches` over a frame's `name` column, in Polars (the same pattern; no Python per row)."""
-        return pl.col("name").fill_null("").str.contains(self.pattern)
+        """`matches` over a frame's `name` column, in Polars (the same patterns; no Python per row)."""
+        name = pl.col("name").fill_null("")
+        found = name.str.contains(self.pattern)
+        return found & ~name.str.contains(self.exclude) if self.exclude else found
 
 
 # The indicators most regional plans share, in the order the roll-up lists them. A plan's
 # indicator joins a topic when its name matches; names are the plans' own (see the demo registry).
 SHARED_TOPICS: tuple[SharedTopic, ...] = (
-    SharedTopic("high_tech_firms", "高新技术企业数", r"高新技术企业"),
+    SharedTopic("high_tech_firms", "高新技术企业数", r"高新技术企业", exclude=r"后备"),  # not a 后备库 count
     SharedTopic("rnd", "研发（R&D）投入", r"研发经费|研发投入|R\s*[&＆]\s*D"),
     SharedTopic("invention_patents", "发明专利", r"发明专利"),
     SharedTopic("tech_contracts", "技术合同成交额", r"技术合同"),

@@ -271,7 +271,7 @@ def test_a_broken_registry_workbook_is_reported_by_cell_and_nothing_is_replaced(
 def test_office_reimports_the_exported_registry_and_the_import_is_audited(portal):
     data = export_registry_xlsx(portal, OFFICE)
     result = import_registry(portal, OFFICE, data)
-    assert result.loaded and result.counts["indicators"] == 77
+    assert result.loaded and result.counts["indicators"] == 78
     assert audit(portal, "registry.import")[-1][0] == "office1"
     assert [r[2] for r in audit(portal, "registry.export")] == ["xlsx"]
 

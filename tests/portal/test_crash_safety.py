@@ -188,7 +188,7 @@ def test_a_demo_init_killed_after_the_registry_is_finished_by_running_it_again(p
         "plans": 5,
         "units": 63,
         "tasks": 104,
-        "indicators": 77,
+        "indicators": 78,
         "rounds": 7,
         "users": len(DEMO_ACCOUNTS),
     }

@@ -81,4 +81,4 @@ def test_the_office_sees_every_plan_with_its_counts(demo_portal):
     data = plans_overview(demo_portal, OFFICE)
     assert data.round.code == "2025Q3" and data.units_reported == 0
     assert data.plans["plan"].to_list() == ["XY", "XYKX", "JZ", "SY", "YY"]
-    assert data.plans["tasks"].sum() == 104 and data.plans["indicators"].sum() == 77
+    assert data.plans["tasks"].sum() == 104 and data.plans["indicators"].sum() == 78

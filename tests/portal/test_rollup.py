@@ -147,6 +147,7 @@ def test_in_the_cluster_a_topic_only_one_city_sets_names_the_other_as_absent(sit
         ("技术合同交易额", "tech_contracts"),
         ("技术合同成交额", "tech_contracts"),
         ("“三百”行动遴选高新技术骨干企业数", None),
+        ("高新技术企业后备库入库企业数", None),  # 十堰's 后备库 count, not the 高企 count
         ("高新技术产业增加值占地区生产总值比重", None),
         ("规模以上工业企业研发机构覆盖率", None),
     ],

@@ -15,7 +15,6 @@ from portal.reporting.evidence import ALLOWED_EXTENSIONS
 from portal.reporting.workflow import XLSX
 from portal.ui import charts, web, zh
 from portal.ui.text import plain
-from schemas.enums import ProblemState
 
 portal, account = web.portal(), web.account()
 st.title(L.PAGE_PROBLEMS)
@@ -127,8 +126,8 @@ with tabs[0]:
                 mime=kept.media_type,
                 key=f"problems_evidence_{r['event_id']}",
             )
-        state = ProblemState(item["state"])
-        if unit_account and state in (ProblemState.ASSIGNED, ProblemState.RETURNED):
+        steps = pb.steps_from(item["state"])
+        if unit_account and pb.ANSWER in steps:
             st.text_area(L.PROBLEMS_ANSWER_TEXT, key="problems_answer_text")
             zh.uploader(
                 L.PROBLEMS_ANSWER_FILE,
@@ -138,7 +137,7 @@ with tabs[0]:
             )
             st.button(L.PROBLEMS_ANSWER, key="problems_answer", type="primary", on_click=_answer, args=(pid,))
         may_manage = allowed(account, "problem.manage", unit=item["unit"], plan=item["plan"])
-        if may_manage and state in (ProblemState.NEW, ProblemState.ASSIGNED):
+        if may_manage and pb.ASSIGN in steps:
             units = dict(pb.assignable_units(portal, account, item["plan"]))
             choices = list(units)
             start = item["assignee"] or item["unit"]
@@ -153,7 +152,7 @@ with tabs[0]:
                 L.PROBLEMS_DUE, value=today + dt.timedelta(days=14), min_value=today, key="problems_due"
             )
             st.button(L.PROBLEMS_ASSIGN, key="problems_assign", type="primary", on_click=_assign, args=(pid,))
-        if may_manage and state == ProblemState.ANSWERED:
+        if may_manage and pb.CLOSE in steps:
             st.text_area(L.PROBLEMS_COMMENT, key="problems_comment")
             cols = st.columns(2)
             cols[0].button(

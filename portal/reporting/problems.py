@@ -74,6 +74,11 @@ class ProblemStep:
     notified: int = 0  # messages queued for the unit
 
 
+def steps_from(current: ProblemState | str) -> list[str]:
+    """The steps `TRANSITIONS` allows from `current` (the page offers only these forms)."""
+    return [step for step, (froms, _) in TRANSITIONS.items() if S(current) in froms]
+
+
 def next_state(problem_id: int, current: ProblemState | str | None, step: str) -> ProblemState:
     """The state `step` leads to from `current`, or a refusal naming the current state."""
     froms, to = TRANSITIONS[step]
@@ -82,7 +87,7 @@ def next_state(problem_id: int, current: ProblemState | str | None, step: str) -
     current = S(current)
     if current in froms:
         return to
-    possible = [STEP_LABELS[s] for s, (f, _) in TRANSITIONS.items() if current in f]
+    possible = [STEP_LABELS[s] for s in steps_from(current)]
     then = f"当前只能{'或'.join(possible)}。" if possible else "已办结，不能再操作。"
     raise ProblemStateError(f"问题 {problem_id} 当前状态为“{current.label}”，不能{STEP_LABELS[step]}；{then}")
 

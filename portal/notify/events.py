@@ -47,6 +47,16 @@ def unit_messages(
     return out, unreachable
 
 
+def _to_unit(con, settings: Settings, unit: str, key: str, event: str, round_code, words, *args) -> int:
+    """Queue one event to one unit: each of its addresses, under the one `key`, the text
+    `words(unit_name, *args) -> (subject, body)`; returns messages queued. Reviews, extensions
+    and the 问题库 steps each send such a message."""
+    found, _ = unit_messages(
+        con, [unit], lambda _u: key, event, round_code, lambda _u, name: words(name, *args)
+    )
+    return outbox.enqueue(con, found, settings.now())
+
+
 def review_decided(
     con: duckdb.DuckDBPyConnection,
     settings: Settings,
@@ -57,23 +67,15 @@ def review_decided(
 ) -> int:
     """Queue 退回 (with the item comments) or 通过 to the submission's unit; returns messages queued."""
     unit, round_code, version = outbox.submission_unit_round(con, submission_id)
-    due = standing(con, round_code, unit).due_date
-    url = settings.portal_url
+    head = (round_code, standing(con, round_code, unit).due_date, version, comment or "")
     if decision == "return":
         names = outbox.item_names(con) if remarks else {}
         items = [(kind, code, names.get((kind, code), ""), text) for kind, code, text in remarks]
-        event = "returned"
-
-        def text(_unit, name):
-            return messages.returned(name, round_code, due, version, comment or "", items, url)
+        event, words = "returned", (messages.returned, *head, items)
     else:
-        event = "approved"
-
-        def text(_unit, name):
-            return messages.approved(name, round_code, due, version, comment or "", url)
-
-    found, _ = unit_messages(con, [unit], lambda u: f"{event}/{submission_id}", event, round_code, text)
-    return outbox.enqueue(con, found, settings.now())
+        event, words = "approved", (messages.approved, *head)
+    key = f"{event}/{submission_id}"
+    return _to_unit(con, settings, unit, key, event, round_code, *words, settings.portal_url)
 
 
 def extension_granted(
@@ -86,15 +88,9 @@ def extension_granted(
 ) -> int:
     """Queue 延期批准 (from the round's due date to `due`) to the unit; returns messages queued."""
     old_due = rounds.get(con, round_code).due_date
-    found, _ = unit_messages(
-        con,
-        [unit],
-        lambda u: f"extension/{round_code}/{u}/{due.isoformat()}",
-        "extension",
-        round_code,
-        lambda _u, name: messages.extension(name, round_code, old_due, due, reason, settings.portal_url),
-    )
-    return outbox.enqueue(con, found, settings.now())
+    key = f"extension/{round_code}/{unit}/{due.isoformat()}"
+    words = (messages.extension, round_code, old_due, due, reason, settings.portal_url)
+    return _to_unit(con, settings, unit, key, "extension", round_code, *words)
 
 
 def extension_revoked(
@@ -108,17 +104,9 @@ def extension_revoked(
 ) -> int:
     """Queue 延期撤销 (the due date is the round's again) to the unit; returns messages queued."""
     due = rounds.get(con, round_code).due_date
-    found, _ = unit_messages(
-        con,
-        [unit],
-        lambda u: f"extension-revoked/{extension_id}",
-        "extension_revoked",
-        round_code,
-        lambda _u, name: messages.extension_revoked(
-            name, round_code, revoked_due, due, reason, settings.portal_url
-        ),
-    )
-    return outbox.enqueue(con, found, settings.now())
+    key = f"extension-revoked/{extension_id}"
+    words = (messages.extension_revoked, round_code, revoked_due, due, reason, settings.portal_url)
+    return _to_unit(con, settings, unit, key, "extension_revoked", round_code, *words)
 
 
 def problem_step(
@@ -126,19 +114,12 @@ def problem_step(
 ) -> int:
     """Queue 问题交办 (`step` "assign") or 问题退回 ("return") to the item's assignee; returns
     messages queued. `item` is the item as it is after the step (assignee, due_date, title, text)."""
-    due, url = item["due_date"], settings.portal_url
+    problem = item["problem_id"]
     if step == "assign":
-        event = "problem_assigned"
-
-        def words(_unit, name):
-            return messages.problem_assigned(name, item["problem_id"], item["title"], item["text"], due, url)
+        event, words = "problem_assigned", (messages.problem_assigned, problem, item["title"], item["text"])
     else:
-        event = "problem_returned"
-
-        def words(_unit, name):
-            return messages.problem_returned(name, item["problem_id"], item["title"], text, due, url)
-
-    found, _ = unit_messages(
-        con, [item["assignee"]], lambda u: f"{event}/{item['problem_id']}/{event_id}", event, None, words
+        event, words = "problem_returned", (messages.problem_returned, problem, item["title"], text)
+    key = f"{event}/{problem}/{event_id}"
+    return _to_unit(
+        con, settings, item["assignee"], key, event, None, *words, item["due_date"], settings.portal_url
     )
-    return outbox.enqueue(con, found, settings.now())

@@ -105,6 +105,26 @@ _QUARTER = _f("quarter", "integer", "季度（1 至 4）")
 _PLAN = _f("plan", "string", "规划代码")
 _UNIT = _f("unit", "string", "责任单位代码")
 _MEASURE = _f("measure_unit", "string", "指标的计量单位（数值列的单位以此为准）")
+_UNIT_NAME = _f("unit_name", "string", "单位名称")
+_DIRECTION = _f("direction", "string", "方向（>= 越大越好，<= 越小越好）")
+_WEIGHT = _f("weight", "number", "权重")
+_SUBMISSION = _f("submission_id", "integer", "报送编号")
+_TARGET = (
+    _f("target_value", "number", "目标值（单位见 measure_unit）"),
+    _f("target_year", "integer", "目标年份"),
+)
+# A per-round row names its round, and the round's year and quarter to group by.
+_ROUND_KEY = (_ROUND, _YEAR, _QUARTER)
+
+
+def _code_name(what: str) -> tuple[Field, Field]:
+    """The code and name fields of a registry table (规划, 办公室, 单位)."""
+    return _f("code", "string", f"{what}代码"), _f("name", "string", f"{what}名称")
+
+
+# The columns scope and filters are checked on, per kind of key: a unit's approved rows of one
+# round of a plan (the approved values and progress).
+_UNIT_ROUND_KEYS = {"unit_column": "unit", "plan_column": "plan", "round_column": "round"}
 
 _DATASETS = [
     Dataset(
@@ -112,8 +132,7 @@ _DATASETS = [
         "规划",
         "平台上的各个规划（任务分解表），以及负责它的办公室。",
         (
-            _f("code", "string", "规划代码"),
-            _f("name", "string", "规划名称"),
+            *_code_name("规划"),
             _f("issuer", "string", "印发机关"),
             _f("office", "string", "负责该规划的办公室代码"),
             _f("start_year", "integer", "规划起始年份"),
@@ -129,8 +148,7 @@ _DATASETS = [
         "办公室",
         "办公室层级：每个办公室及其上级办公室。",
         (
-            _f("code", "string", "办公室代码"),
-            _f("name", "string", "办公室名称"),
+            *_code_name("办公室"),
             _f("short_name", "string", "简称"),
             _f("parent", "string", "上级办公室代码（空：最上级）"),
             _f("level", "string", "层级（region 区域、province 省、cluster 城市群、city 市、district 区县）"),
@@ -144,8 +162,7 @@ _DATASETS = [
         "责任单位",
         "承担任务或指标的责任单位（不含联系人、电话等个人信息）。",
         (
-            _f("code", "string", "单位代码"),
-            _f("name", "string", "单位名称"),
+            *_code_name("单位"),
             _f("kind", "string", "单位类别"),
             _f("parent", "string", "上级单位代码"),
             _f("office", "string", "单位所属办公室代码"),
@@ -168,7 +185,7 @@ _DATASETS = [
             _f("lead_unit", "string", "牵头单位代码"),
             _f("helper_units", "string", "配合单位代码，以分号分隔"),
             _f("due_year", "integer", "完成年限"),
-            _f("weight", "number", "权重"),
+            _WEIGHT,
         ),
         ("plan", "office"),
         lambda con, scan: sharing.tasks(con),
@@ -189,12 +206,11 @@ _DATASETS = [
                 "string",
                 "指标类型（stock 存量、flow 年内累计、cumulative 规划期累计、rate 比率、milestone 里程碑）",
             ),
-            _f("direction", "string", "方向（>= 越大越好，<= 越小越好）"),
+            _DIRECTION,
             _f("baseline_value", "number", "基期值（单位见 measure_unit）"),
             _f("baseline_year", "integer", "基期年份"),
-            _f("target_value", "number", "目标值（单位见 measure_unit）"),
-            _f("target_year", "integer", "目标年份"),
-            _f("weight", "number", "权重"),
+            *_TARGET,
+            _WEIGHT,
             _f("owner", "string", "责任单位代码（数值以该单位报送的为准）"),
         ),
         ("plan", "office", "unit"),
@@ -223,9 +239,7 @@ _DATASETS = [
         "指标数值（已审核通过）",
         "各单位每一轮审核通过的指标数值。",
         (
-            _ROUND,
-            _YEAR,
-            _QUARTER,
+            *_ROUND_KEY,
             _PLAN,
             _f("indicator", "string", "指标代码"),
             _f("indicator_name", "string", "指标名称"),
@@ -233,22 +247,18 @@ _DATASETS = [
             _UNIT,
             _f("value", "number", "审核通过的数值（单位见 measure_unit）"),
             _f("owner", "boolean", "该单位是否为指标的责任单位（监测以责任单位的数值为准）"),
-            _f("submission_id", "integer", "报送编号"),
+            _SUBMISSION,
         ),
         FILTERS,
         lambda con, scan: sharing.indicator_values(con, scan.rounds),
-        unit_column="unit",
-        plan_column="plan",
-        round_column="round",
+        **_UNIT_ROUND_KEYS,
     ),
     Dataset(
         "task-progress",
         "任务进展（已审核通过）",
         "各单位每一轮审核通过的任务进展。",
         (
-            _ROUND,
-            _YEAR,
-            _QUARTER,
+            *_ROUND_KEY,
             _PLAN,
             _f("task", "string", "任务代码"),
             _f("task_title", "string", "任务名称"),
@@ -261,13 +271,11 @@ _DATASETS = [
             ),
             _f("percent", "number", "完成进度", "%"),
             _f("narrative", "string", "进展情况说明"),
-            _f("submission_id", "integer", "报送编号"),
+            _SUBMISSION,
         ),
         FILTERS,
         lambda con, scan: sharing.task_progress(con, scan.rounds),
-        unit_column="unit",
-        plan_column="plan",
-        round_column="round",
+        **_UNIT_ROUND_KEYS,
     ),
     Dataset(
         "completion",
@@ -276,7 +284,7 @@ _DATASETS = [
         (
             _ROUND,
             _UNIT,
-            _f("unit_name", "string", "单位名称"),
+            _UNIT_NAME,
             _f("kind", "string", "单位类别"),
             _f(
                 "state",
@@ -309,10 +317,9 @@ _DATASETS = [
             _f("name", "string", "指标名称"),
             _MEASURE,
             _f("kind", "string", "指标类型"),
-            _f("direction", "string", "方向（>= 越大越好，<= 越小越好）"),
+            _DIRECTION,
             _f("owner", "string", "责任单位代码"),
-            _f("target_value", "number", "目标值（单位见 measure_unit）"),
-            _f("target_year", "integer", "目标年份"),
+            *_TARGET,
             _f("base_value", "number", "进度起点值（单位见 measure_unit）"),
             _f("actual", "number", "截至本轮的最新审核通过值（单位见 measure_unit）"),
             _f("actual_round", "string", "实际值所属轮次"),
@@ -342,7 +349,7 @@ _DATASETS = [
             _f("version", "integer", "考核结果版本"),
             _f("finalized_on", "date", "定稿日期"),
             _UNIT,
-            _f("unit_name", "string", "单位名称"),
+            _UNIT_NAME,
             _f("group", "string", "考核分组"),
             _f("total", "number", "总分", "分"),
             _f("rank", "integer", "名次"),

@@ -60,6 +60,39 @@ def _acting(portal: Portal, args):
 
 
 AS_HELP = "以哪个账号的身份查看（只显示该账号有权看到的内容；不指定则为平台自身，可看全部）"
+USER_HELP = "以哪个账号的名义操作（必填；须为已启用的账号，且其角色有此权限）"
+
+
+def arg(*flags, **options) -> tuple[tuple, dict]:
+    """One argument of `subcommand`, as `add_argument` takes it."""
+    return flags, options
+
+
+def subcommand(group, name: str, help_text: str, func, *arguments, json: bool = False, who: str = "user"):
+    """A subcommand of `group`: its own `arguments` (see `arg`), then `--json` when it prints
+    JSON, then who it runs as: `--user` (who="user", it records as that account) or `--as`
+    (who="as", it reads as that account). The step and entry commands share these blocks."""
+    p = group.add_parser(name, help=help_text)
+    for flags, options in arguments:
+        p.add_argument(*flags, **options)
+    if json:
+        p.add_argument("--json", action="store_true", help="以 JSON 输出")
+    if who == "as":
+        p.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
+    else:
+        p.add_argument("--user", help=USER_HELP)
+    p.set_defaults(func=func)
+    return p
+
+
+def _evidence(args) -> tuple[str | None, bytes | None]:
+    """The file named by --evidence as (name, bytes), or (None, None) when none is named."""
+    if not args.evidence:
+        return None, None
+    path = Path(args.evidence)
+    if not path.is_file():
+        raise UsageError(f"找不到佐证材料文件 {args.evidence}。")
+    return path.name, path.read_bytes()
 
 
 SENDER_HELP = "以哪个账号的名义发送（只发送该账号负责的单位和办公室的通知；不指定则为服务器运维，发送全部）"
@@ -310,30 +343,39 @@ def _decided(outcome) -> int:
     return EXIT_OK
 
 
+def _decide(args, use_case, decision: str) -> int:
+    """Decide on submission --submission as --user with `use_case` (review, sign-off).
+    Refusals (PermissionDenied) and a missing or out-of-scope id (NotFound) are PortalErrors:
+    main() reports them."""
+    portal = Portal.open(args.home)
+    actor = _acting(portal, args)
+    return _decided(use_case(portal, actor, args.submission, decision, args.comment or ""))
+
+
 def cmd_review(args) -> int:
     from portal.reporting.review import APPROVE, RETURN
     from portal.reporting.workflow import review_submission
 
-    portal = Portal.open(args.home)
-    actor = _acting(portal, args)
-    decision = APPROVE if args.approve else RETURN
-    # Refusals (PermissionDenied) and a missing or out-of-scope id (NotFound) are PortalErrors: main() reports them.
-    return _decided(review_submission(portal, actor, args.submission, decision, args.comment or ""))
+    return _decide(args, review_submission, APPROVE if args.approve else RETURN)
 
 
-def _extension_done(done) -> int:
+def _extension_changed(change, *values) -> int:
+    """Grant or revoke an extension, `change(*values)`: the due date it leaves, or what it
+    would change, waiting for --confirm."""
+    from portal.reporting.review import ConfirmationNeeded
+
+    try:
+        done = change(*values)
+    except ConfirmationNeeded as exc:
+        print(f"错误：{exc.message}如确认，请加 --confirm 重新执行。", file=sys.stderr)
+        return EXIT_DATA
     changed = f"已按确认修改：{done.effect}" if done.effect else ""
     print(f"延期编号 {done.id}：{done.unit} 在 {done.round} 轮次的截止日期现为 {done.due}。{changed}")
     return EXIT_OK
 
 
-def _confirm_hint(exc) -> int:
-    print(f"错误：{exc.message}如确认，请加 --confirm 重新执行。", file=sys.stderr)
-    return EXIT_DATA
-
-
 def cmd_extension_grant(args) -> int:
-    from portal.reporting.review import ConfirmationNeeded, grant_extension
+    from portal.reporting.review import grant_extension
 
     portal = Portal.open(args.home)
     actor = _acting(portal, args)
@@ -341,23 +383,19 @@ def cmd_extension_grant(args) -> int:
         due = dt.date.fromisoformat(args.due)
     except ValueError:
         raise UsageError(f"--due 应为日期 YYYY-MM-DD，收到“{args.due}”。") from None
-    try:
-        done = grant_extension(portal, actor, args.round, args.unit, due, args.reason or "", args.confirm)
-    except ConfirmationNeeded as exc:
-        return _confirm_hint(exc)
-    return _extension_done(done)
+    return _extension_changed(
+        grant_extension, portal, actor, args.round, args.unit, due, args.reason or "", args.confirm
+    )
 
 
 def cmd_extension_revoke(args) -> int:
-    from portal.reporting.review import ConfirmationNeeded, revoke_extension
+    from portal.reporting.review import revoke_extension
 
     portal = Portal.open(args.home)
     actor = _acting(portal, args)
-    try:
-        done = revoke_extension(portal, actor, args.extension, args.reason or "", args.confirm)
-    except ConfirmationNeeded as exc:
-        return _confirm_hint(exc)
-    return _extension_done(done)
+    return _extension_changed(
+        revoke_extension, portal, actor, args.extension, args.reason or "", args.confirm
+    )
 
 
 def cmd_extension_list(args) -> int:
@@ -389,11 +427,7 @@ def cmd_extension_list(args) -> int:
 def cmd_signoff(args) -> int:
     from portal.reporting.workflow import SEND_BACK, SIGN_OFF, decide_sign_off
 
-    portal = Portal.open(args.home)
-    actor = _acting(portal, args)
-    decision = SEND_BACK if args.send_back else SIGN_OFF
-    # Refusals (PermissionDenied) are PortalErrors: main() reports them.
-    return _decided(decide_sign_off(portal, actor, args.submission, decision, args.comment or ""))
+    return _decide(args, decide_sign_off, SEND_BACK if args.send_back else SIGN_OFF)
 
 
 def cmd_template(args) -> int:
@@ -828,12 +862,7 @@ def cmd_objection_add(args) -> int:
     from portal.assessment.lifecycle import file_objection
 
     portal = Portal.open(args.home)
-    data = name = None
-    if args.evidence:
-        path = Path(args.evidence)
-        if not path.is_file():
-            raise UsageError(f"找不到佐证材料文件 {args.evidence}。")
-        data, name = path.read_bytes(), path.name
+    name, data = _evidence(args)
     outcome = file_objection(
         portal, _acting(portal, args), args.plan, args.year, args.unit, args.text, name, data
     )
@@ -924,30 +953,43 @@ def _byte_bar(desc: str):
     )
 
 
-def cmd_backup(args) -> int:
-    from portal.ops.backup import BackupError, create_backup
+def _with_bar(desc: str, run, refused: str = ""):
+    """A backup or a restore, `run(progress, total)`, under a byte bar on stderr: its result, or
+    None when refused (the BackupError on stderr, `refused` after it; a usage one raised as such)."""
+    from portal.ops.backup import BackupError
 
-    portal = Portal.open(args.home)
-    with _byte_bar("备份") as bar:
+    with _byte_bar(desc) as bar:
 
         def total(n: int) -> None:
             bar.total = n
             bar.refresh()
 
         try:
-            result = create_backup(
-                portal,
-                Path(args.output) if args.output else None,
-                include_secret=not args.no_secret,
-                actor=args.user,
-                progress=bar.update,
-                total=total,
-            )
+            return run(bar.update, total)
         except BackupError as exc:
             if exc.usage:
                 raise UsageError(exc.message) from None
-            print(f"错误：{exc.message}", file=sys.stderr)
-            return EXIT_DATA
+            print(f"错误：{exc.message}{refused}", file=sys.stderr)
+            return None
+
+
+def cmd_backup(args) -> int:
+    from portal.ops.backup import create_backup
+
+    portal = Portal.open(args.home)
+    result = _with_bar(
+        "备份",
+        lambda progress, total: create_backup(
+            portal,
+            Path(args.output) if args.output else None,
+            include_secret=not args.no_secret,
+            actor=args.user,
+            progress=progress,
+            total=total,
+        ),
+    )
+    if result is None:
+        return EXIT_DATA
     secret = "含签名密钥 secret.key，请像保管密码一样保管此文件" if result.includes_secret else "不含签名密钥"
     print(
         f"已备份到 {result.path}：文件 {result.files} 个，共 {result.size / 1048576:.1f} MB，"
@@ -957,29 +999,18 @@ def cmd_backup(args) -> int:
 
 
 def cmd_restore(args) -> int:
-    from portal.ops.backup import BackupError, restore_backup
+    from portal.ops.backup import restore_backup
 
     portal = Portal.open(args.home)
-    with _byte_bar("校验并恢复") as bar:
-
-        def total(n: int) -> None:
-            bar.total = n
-            bar.refresh()
-
-        try:
-            result = restore_backup(
-                portal,
-                Path(args.file),
-                force=args.force,
-                progress=bar.update,
-                total=total,
-                foreign=args.foreign,
-            )
-        except BackupError as exc:
-            if exc.usage:
-                raise UsageError(exc.message) from None
-            print(f"错误：{exc.message}未做任何改动。", file=sys.stderr)
-            return EXIT_DATA
+    result = _with_bar(
+        "校验并恢复",
+        lambda progress, total: restore_backup(
+            portal, Path(args.file), force=args.force, progress=progress, total=total, foreign=args.foreign
+        ),
+        "未做任何改动。",
+    )
+    if result is None:
+        return EXIT_DATA
     print(
         f"已从 {args.file} 恢复到 {portal.settings.home}：文件 {result.files} 个，"
         f"共 {result.size / 1048576:.1f} MB，数据仓库结构版本 {result.schema_version}。"

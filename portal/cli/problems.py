@@ -11,10 +11,8 @@ import json
 import sys
 from pathlib import Path
 
-from portal.cli.main import AS_HELP, EXIT_OK, UsageError, _acting, _reader
+from portal.cli.main import EXIT_OK, UsageError, _acting, _evidence, _reader, arg, subcommand
 from portal.core.context import Portal
-
-USER_HELP = "以哪个账号的名义操作（必填；须为已启用的账号，且其角色有此权限）"
 
 
 def _date(text: str | None, what: str) -> dt.date | None:
@@ -64,40 +62,34 @@ def cmd_problem_add(args) -> int:
     )
 
 
-def cmd_problem_assign(args) -> int:
+def _step(args, use_case: str, *values, due: str | None = None) -> int:
+    """Run the step `use_case` (a function of portal.reporting.problems) on item `args.id` as
+    --user and print it; `due` names the step's --due date in the message when it takes one."""
     from portal.reporting import problems as pb
 
     portal = Portal.open(args.home)
-    due = _date(args.due, "反馈期限")
-    return _done(args, pb.assign(portal, _acting(portal, args), args.id, args.unit, due))
+    dates = (_date(args.due, due),) if due else ()
+    return _done(args, getattr(pb, use_case)(portal, _acting(portal, args), args.id, *values, *dates))
+
+
+def cmd_problem_assign(args) -> int:
+    return _step(args, "assign", args.unit, due="反馈期限")
 
 
 def cmd_problem_answer(args) -> int:
     from portal.reporting import problems as pb
 
     portal = Portal.open(args.home)
-    data = name = None
-    if args.evidence:
-        path = Path(args.evidence)
-        if not path.is_file():
-            raise UsageError(f"找不到佐证材料文件 {args.evidence}。")
-        data, name = path.read_bytes(), path.name
+    name, data = _evidence(args)
     return _done(args, pb.answer(portal, _acting(portal, args), args.id, args.text, name, data))
 
 
 def cmd_problem_close(args) -> int:
-    from portal.reporting import problems as pb
-
-    portal = Portal.open(args.home)
-    return _done(args, pb.close(portal, _acting(portal, args), args.id, args.comment or ""))
+    return _step(args, "close", args.comment or "")
 
 
 def cmd_problem_return(args) -> int:
-    from portal.reporting import problems as pb
-
-    portal = Portal.open(args.home)
-    due = _date(args.due, "新的反馈期限")
-    return _done(args, pb.send_back(portal, _acting(portal, args), args.id, args.reason, due))
+    return _step(args, "send_back", args.reason, due="新的反馈期限")
 
 
 def cmd_problem_list(args) -> int:
@@ -128,60 +120,73 @@ def add_problem_commands(sub) -> None:
     problem = sub.add_parser("problem", help="问题库：立项、交办、答复、销号、退回、列出").add_subparsers(
         dest="problem_command", required=True
     )
-    p = problem.add_parser(
-        "add", help="立项：从报送的存在问题（--submission、--task），或由办公室立项（--plan 等）"
+    item = arg("id", type=int, help="问题编号")
+    subcommand(
+        problem,
+        "add",
+        "立项：从报送的存在问题（--submission、--task），或由办公室立项（--plan 等）",
+        cmd_problem_add,
+        arg("--submission", type=int, help="报送编号（从报送立项）"),
+        arg("--task", help="任务代码（从报送立项）"),
+        arg("--plan", help="规划代码（办公室立项）"),
+        arg("--unit", help="涉及单位代码（办公室立项）"),
+        arg("--title", help="问题标题（从报送立项时可不填，取存在问题的开头）"),
+        arg("--text", help="问题描述（办公室立项）"),
+        arg("--source", help="问题来源（办公室立项），如 2025年三季度问诊"),
+        json=True,
     )
-    p.add_argument("--submission", type=int, help="报送编号（从报送立项）")
-    p.add_argument("--task", help="任务代码（从报送立项）")
-    p.add_argument("--plan", help="规划代码（办公室立项）")
-    p.add_argument("--unit", help="涉及单位代码（办公室立项）")
-    p.add_argument("--title", help="问题标题（从报送立项时可不填，取存在问题的开头）")
-    p.add_argument("--text", help="问题描述（办公室立项）")
-    p.add_argument("--source", help="问题来源（办公室立项），如 2025年三季度问诊")
-    p.add_argument("--json", action="store_true", help="以 JSON 输出")
-    p.add_argument("--user", help=USER_HELP)
-    p.set_defaults(func=cmd_problem_add)
-
-    p = problem.add_parser("assign", help="交办：把问题交给一个单位并限期反馈（通知该单位）")
-    p.add_argument("id", type=int, help="问题编号")
-    p.add_argument("--unit", required=True, help="交办单位代码")
-    p.add_argument("--due", required=True, help="反馈期限 YYYY-MM-DD")
-    p.add_argument("--json", action="store_true", help="以 JSON 输出")
-    p.add_argument("--user", help=USER_HELP)
-    p.set_defaults(func=cmd_problem_assign)
-
-    p = problem.add_parser("answer", help="答复：单位说明整改情况，可附佐证材料")
-    p.add_argument("id", type=int, help="问题编号")
-    p.add_argument("--text", required=True, help="答复内容")
-    p.add_argument("--evidence", help="佐证材料文件（PDF、图片、Word、Excel，按佐证材料规则检查）")
-    p.add_argument("--json", action="store_true", help="以 JSON 输出")
-    p.add_argument("--user", help=USER_HELP)
-    p.set_defaults(func=cmd_problem_answer)
-
-    p = problem.add_parser("close", help="销号：接受单位的答复，问题办结")
-    p.add_argument("id", type=int, help="问题编号")
-    p.add_argument("--comment", help="销号意见")
-    p.add_argument("--json", action="store_true", help="以 JSON 输出")
-    p.add_argument("--user", help=USER_HELP)
-    p.set_defaults(func=cmd_problem_close)
-
-    p = problem.add_parser("return", help="退回：单位的答复不合格，写明理由，单位重新答复（通知该单位）")
-    p.add_argument("id", type=int, help="问题编号")
-    p.add_argument("--reason", required=True, help="退回理由")
-    p.add_argument("--due", help="新的反馈期限 YYYY-MM-DD（不填则不变）")
-    p.add_argument("--json", action="store_true", help="以 JSON 输出")
-    p.add_argument("--user", help=USER_HELP)
-    p.set_defaults(func=cmd_problem_return)
-
-    p = problem.add_parser("list", help="列出问题（单位账号只看到交办给本单位的）")
-    p.add_argument("--plan", help="只列出这个规划的")
-    p.add_argument("--unit", help="只列出涉及或交办给这个单位的")
-    p.add_argument("--open", action="store_true", help="只列出未销号的")
-    p.add_argument(
-        "--xlsx",
-        metavar="FILE",
-        help="同时把问题台账导出为 Excel 文件（状态、责任单位、反馈期限、逾期天数、最近一步）",
+    subcommand(
+        problem,
+        "assign",
+        "交办：把问题交给一个单位并限期反馈（通知该单位）",
+        cmd_problem_assign,
+        item,
+        arg("--unit", required=True, help="交办单位代码"),
+        arg("--due", required=True, help="反馈期限 YYYY-MM-DD"),
+        json=True,
     )
-    p.add_argument("--json", action="store_true", help="以 JSON 输出")
-    p.add_argument("--as", dest="as_user", metavar="USERNAME", help=AS_HELP)
-    p.set_defaults(func=cmd_problem_list)
+    subcommand(
+        problem,
+        "answer",
+        "答复：单位说明整改情况，可附佐证材料",
+        cmd_problem_answer,
+        item,
+        arg("--text", required=True, help="答复内容"),
+        arg("--evidence", help="佐证材料文件（PDF、图片、Word、Excel，按佐证材料规则检查）"),
+        json=True,
+    )
+    subcommand(
+        problem,
+        "close",
+        "销号：接受单位的答复，问题办结",
+        cmd_problem_close,
+        item,
+        arg("--comment", help="销号意见"),
+        json=True,
+    )
+    subcommand(
+        problem,
+        "return",
+        "退回：单位的答复不合格，写明理由，单位重新答复（通知该单位）",
+        cmd_problem_return,
+        item,
+        arg("--reason", required=True, help="退回理由"),
+        arg("--due", help="新的反馈期限 YYYY-MM-DD（不填则不变）"),
+        json=True,
+    )
+    subcommand(
+        problem,
+        "list",
+        "列出问题（单位账号只看到交办给本单位的）",
+        cmd_problem_list,
+        arg("--plan", help="只列出这个规划的"),
+        arg("--unit", help="只列出涉及或交办给这个单位的"),
+        arg("--open", action="store_true", help="只列出未销号的"),
+        arg(
+            "--xlsx",
+            metavar="FILE",
+            help="同时把问题台账导出为 Excel 文件（状态、责任单位、反馈期限、逾期天数、最近一步）",
+        ),
+        json=True,
+        who="as",
+    )

@@ -62,28 +62,37 @@ def _done(outcome) -> None:
     st.rerun()
 
 
-def _objections_table(frame) -> None:
+def _saved(outcome) -> None:
+    """A scheme saved: on to the page anew with the message; refused: the message, edits kept."""
+    if outcome.ok:
+        _done(outcome)
+    st.error(plain(outcome.message))
+
+
+def _shown(frame, columns, empty: str) -> None:
+    """A table with Chinese headings, or one line saying there is nothing."""
     if frame.is_empty():
-        st.caption(L.LC_NO_OBJECTIONS)
+        st.caption(empty)
     else:
-        st.dataframe(L.headed(frame, lc.OBJECTION_COLUMNS), hide_index=True, width="stretch")
+        st.dataframe(L.headed(frame, columns), hide_index=True, width="stretch")
+
+
+def _objections_table(frame) -> None:
+    _shown(frame, lc.OBJECTION_COLUMNS, L.LC_NO_OBJECTIONS)
 
 
 def _unit_publicity(portal, account) -> None:
     """A unit's own account: its own published result (公示 or 定稿) and its objections, nothing else."""
     st.subheader(L.UNIT_RESULT_HEADING)
-    plans = {code: (name, start, end) for code, name, start, end in lc.unit_plans(portal, account)}
+    last_year = portal.settings.today().year - 1  # results are published after the year
+    plans = {
+        code: (name, list(range(start, end + 1)), min(max(last_year, start), end))
+        for code, name, start, end in lc.unit_plans(portal, account)
+    }
     if not plans:
         st.info(L.UNIT_RESULT_NO_PLANS)
         return
-    cols = st.columns(2)
-    code = cols[0].selectbox(
-        L.ASSESS_PLAN, list(plans), format_func=lambda c: f"{c} {plans[c][0]}", key="unit_result_plan"
-    )
-    _, start, end = plans[code]
-    years = list(range(start, end + 1))
-    latest = min(max(portal.settings.today().year - 1, start), end)  # results are published after the year
-    year = cols[1].selectbox(L.ASSESS_YEAR, years, index=years.index(latest), key=f"unit_result_year_{code}")
+    code, year = widgets.plan_year(plans, "unit_result")
     seen = lc.unit_result(portal, account, code, year, account.unit)
     st.info(plain(L.LC_STAGE.format(summary=seen.lifecycle.summary)))
     if seen.entry is None:
@@ -180,15 +189,8 @@ choices = assessment_choices(portal, account)
 if not choices.plans:
     st.info(L.ASSESS_NO_PLANS)
     st.stop()
-plans = {p.code: p for p in choices.plans}
-cols = st.columns(2)
-code = cols[0].selectbox(
-    L.ASSESS_PLAN, list(plans), format_func=lambda c: f"{c} {plans[c].name}", key="assess_plan"
-)
-plan = plans[code]
-years = plan.years
-year = cols[1].selectbox(
-    L.ASSESS_YEAR, years, index=years.index(choices.default_year(plan)), key=f"assess_year_{code}"
+code, year = widgets.plan_year(
+    {p.code: (p.name, p.years, choices.default_year(p)) for p in choices.plans}, "assess"
 )
 
 _lifecycle_section(portal, account, code, year)
@@ -288,11 +290,7 @@ def _scheme_tables(code: str, year: int, digest: str) -> None:
             groups=groups,
             item_bands=t.item_bands,
         )
-        outcome = save_scheme_tables_as(portal, account, code, year, edited)
-        if outcome.ok:
-            web.flash(outcome)
-            st.rerun()
-        st.error(plain(outcome.message))
+        _saved(save_scheme_tables_as(portal, account, code, year, edited))
 
 
 if allowed(account, "assessment.configure", plan=code):  # not a plan of an office below
@@ -310,11 +308,7 @@ if allowed(account, "assessment.configure", plan=code):  # not a plan of an offi
                 L.SCHEME_TEXT_EDIT, value=text, height=400, key=f"assess_scheme_text_{code}_{year}_{digest}"
             )
             if st.button(L.SCHEME_TEXT_SAVE, key="assess_scheme_text_save"):
-                outcome = save_scheme_as(portal, account, code, year, edited_text.encode("utf-8"))
-                if outcome.ok:
-                    web.flash(outcome)
-                    st.rerun()
-                st.error(plain(outcome.message))
+                _saved(save_scheme_as(portal, account, code, year, edited_text.encode("utf-8")))
             st.download_button(
                 L.SCHEME_DOWNLOAD,
                 data=text.encode("utf-8"),
@@ -326,11 +320,7 @@ if allowed(account, "assessment.configure", plan=code):  # not a plan of an offi
                 L.SCHEME_UPLOAD, ["toml"], portal.settings.max_upload_mb, key="assess_scheme_file"
             )
             if st.button(L.SCHEME_SAVE, key="assess_scheme_save", disabled=upload is None):
-                outcome = save_scheme_as(portal, account, code, year, upload.getvalue())
-                if outcome.ok:
-                    web.flash(outcome)
-                    st.rerun()
-                st.error(plain(outcome.message))
+                _saved(save_scheme_as(portal, account, code, year, upload.getvalue()))
 
 with st.spinner(L.ASSESS_COMPUTING):
     board = assessment_board(portal, account, code, year)
@@ -401,18 +391,29 @@ if not sources.is_empty():
         )
         widgets.original_download(portal, account, subs[sid], "assess_source")
 
+
+def _pick_unit(label: str, key: str) -> str:
+    return st.selectbox(label, list(names), format_func=lambda u: names[u], key=key)
+
+
+def _withdraw(
+    frame, label: str, button: str, key: str, describe, withdraw, id_column: str = "entry_id"
+) -> None:
+    """Pick one of the rows to withdraw (`{key}_pick`) and its button (`{key}_withdraw`)."""
+    if frame.is_empty():
+        return
+    rows = {r[id_column]: r for r in frame.iter_rows(named=True)}
+    picked = st.selectbox(label, list(rows), format_func=lambda i: describe(rows[i]), key=f"{key}_pick")
+    if st.button(button, key=f"{key}_withdraw"):
+        _done(withdraw(portal, account, picked))
+
+
 st.subheader(L.ASSESS_BONUS_ALL)
-if board.bonus.is_empty():
-    st.caption(L.ASSESS_NO_BONUS)
-else:
-    bonus_columns = ["unit_name", "points", "reason", "entered_by_name", "entered_at"]
-    st.dataframe(L.headed(board.bonus, bonus_columns), hide_index=True, width="stretch")
+_shown(board.bonus, ["unit_name", "points", "reason", "entered_by_name", "entered_at"], L.ASSESS_NO_BONUS)
 if board.can_adjust:
     with st.form("assess_bonus_form", clear_on_submit=True):
         st.markdown(f"**{L.BONUS_ADD}**")
-        bonus_unit = st.selectbox(
-            L.BONUS_UNIT, list(names), format_func=lambda u: names[u], key="assess_bonus_unit"
-        )
+        bonus_unit = _pick_unit(L.BONUS_UNIT, "assess_bonus_unit")
         # No bounds on the field: out of range, Streamlit would keep the old value and the
         # message would name that one; add_bonus says what was typed and the range.
         points = st.number_input(
@@ -425,61 +426,41 @@ if board.can_adjust:
         reason = st.text_area(L.BONUS_REASON, key="assess_bonus_reason")
         if st.form_submit_button(L.BONUS_SUBMIT, key="assess_bonus_submit", type="primary"):
             _done(add_bonus(portal, account, code, year, bonus_unit, points or 0.0, reason).outcome())
-    if not board.bonus.is_empty():
-        items = {r["bonus_id"]: r for r in board.bonus.iter_rows(named=True)}
-        picked = st.selectbox(
-            L.BONUS_WITHDRAW_PICK,
-            list(items),
-            format_func=lambda i: (
-                f"{items[i]['unit_name']} +{items[i]['points']:g} {items[i]['reason']}"
-                f"（{items[i]['entered_by_name']} {items[i]['entered_at']:%Y-%m-%d}）"
-            ),
-            key="assess_bonus_pick",
-        )
-        if st.button(L.BONUS_WITHDRAW, key="assess_bonus_withdraw"):
-            _done(withdraw_bonus(portal, account, picked))
+    _withdraw(
+        board.bonus,
+        L.BONUS_WITHDRAW_PICK,
+        L.BONUS_WITHDRAW,
+        "assess_bonus",
+        lambda r: (
+            f"{r['unit_name']} +{r['points']:g} {r['reason']}（{r['entered_by_name']} {r['entered_at']:%Y-%m-%d}）"
+        ),
+        withdraw_bonus,
+        "bonus_id",
+    )
 
 st.subheader(L.ENTRIES_HEADING)
 entries = entry_board(portal, account, a)
 tabs = st.tabs([L.DEDUCTION_HEADING, L.VETO_HEADING, L.QUALITATIVE_HEADING, L.SELF_SCORE_HEADING])
 
 
-def _table(frame, columns, empty: str) -> None:
-    if frame.is_empty():
-        st.caption(empty)
-    else:
-        st.dataframe(L.headed(frame, columns), hide_index=True, width="stretch")
-
-
-def _pick_unit(key: str) -> str:
-    return st.selectbox(L.ENTRIES_UNIT, list(names), format_func=lambda u: names[u], key=key)
-
-
-def _withdraw(frame, label: str, button: str, key: str, describe, withdraw) -> None:
-    if frame.is_empty():
-        return
-    rows = {r["entry_id"]: r for r in frame.iter_rows(named=True)}
-    picked = st.selectbox(label, list(rows), format_func=lambda i: describe(rows[i]), key=f"{key}_pick")
-    if st.button(button, key=f"{key}_withdraw"):
-        _done(withdraw(portal, account, picked))
+def _entry_form(key: str, labels: tuple[str, str, str, str], codes: dict[str, str], add) -> None:
+    """A deduction or veto: unit, what (`codes`: code → as shown), why and the evidence, recorded by
+    `add`. `labels`: the what, why and evidence fields and the button; widget keys `{key}_…`."""
+    code_label, reason_label, evidence_label, submit = labels
+    with st.form(f"{key}_form", clear_on_submit=True):
+        unit = _pick_unit(L.ENTRIES_UNIT, f"{key}_unit")
+        picked = st.selectbox(code_label, list(codes), format_func=codes.get, key=f"{key}_code")
+        reason = st.text_area(reason_label, key=f"{key}_reason")
+        evidence = st.text_input(evidence_label, key=f"{key}_evidence")
+        if st.form_submit_button(submit, key=f"{key}_submit", type="primary"):
+            _done(add(portal, account, code, year, unit, picked, reason, evidence).outcome())
 
 
 with tabs[0]:
-    _table(entries.deductions, DEDUCTION_TABLE, L.DEDUCTION_NONE)
+    _shown(entries.deductions, DEDUCTION_TABLE, L.DEDUCTION_NONE)
     if entries.can_adjust:
-        with st.form("assess_ded_form", clear_on_submit=True):
-            ded_unit = _pick_unit("assess_ded_unit")
-            kinds = entries.deduction_kinds
-            ded_code = st.selectbox(
-                L.DEDUCTION_CODE, list(kinds), format_func=kinds.get, key="assess_ded_code"
-            )
-            ded_reason = st.text_area(L.DEDUCTION_REASON, key="assess_ded_reason")
-            ded_evidence = st.text_input(L.DEDUCTION_EVIDENCE, key="assess_ded_evidence")
-            if st.form_submit_button(L.DEDUCTION_SUBMIT, key="assess_ded_submit", type="primary"):
-                result = add_deduction(
-                    portal, account, code, year, ded_unit, ded_code, ded_reason, ded_evidence
-                )
-                _done(result.outcome())
+        labels = (L.DEDUCTION_CODE, L.DEDUCTION_REASON, L.DEDUCTION_EVIDENCE, L.DEDUCTION_SUBMIT)
+        _entry_form("assess_ded", labels, entries.deduction_kinds, add_deduction)
         _withdraw(
             entries.deductions,
             L.DEDUCTION_WITHDRAW_PICK,
@@ -490,18 +471,10 @@ with tabs[0]:
         )
 
 with tabs[1]:
-    _table(entries.vetoes, VETO_TABLE, L.VETO_NONE)
+    _shown(entries.vetoes, VETO_TABLE, L.VETO_NONE)
     if entries.can_adjust:
-        with st.form("assess_veto_form", clear_on_submit=True):
-            veto_unit = _pick_unit("assess_veto_unit")
-            veto_code = st.selectbox(L.VETO_REASON_CODE, entries.veto_reasons, key="assess_veto_code")
-            veto_reason = st.text_area(L.VETO_REASON, key="assess_veto_reason")
-            veto_evidence = st.text_input(L.VETO_EVIDENCE, key="assess_veto_evidence")
-            if st.form_submit_button(L.VETO_SUBMIT, key="assess_veto_submit", type="primary"):
-                result = add_veto(
-                    portal, account, code, year, veto_unit, veto_code, veto_reason, veto_evidence
-                )
-                _done(result.outcome())
+        labels = (L.VETO_REASON_CODE, L.VETO_REASON, L.VETO_EVIDENCE, L.VETO_SUBMIT)
+        _entry_form("assess_veto", labels, {r: r for r in entries.veto_reasons}, add_veto)
         _withdraw(
             entries.vetoes,
             L.VETO_WITHDRAW_PICK,
@@ -515,10 +488,10 @@ with tabs[2]:
     if not entries.qualitative_items:
         st.caption(L.QUALITATIVE_NONE_IN_SCHEME)
     else:
-        _table(entries.qualitative, QUALITATIVE_TABLE, L.QUALITATIVE_NONE)
+        _shown(entries.qualitative, QUALITATIVE_TABLE, L.QUALITATIVE_NONE)
         if entries.can_adjust:
             with st.form("assess_qual_form", clear_on_submit=True):
-                qual_unit = _pick_unit("assess_qual_unit")
+                qual_unit = _pick_unit(L.ENTRIES_UNIT, "assess_qual_unit")
                 items = entries.qualitative_items
                 qual_item = st.selectbox(
                     L.QUALITATIVE_ITEM, list(items), format_func=items.get, key="assess_qual_item"
@@ -534,4 +507,4 @@ with tabs[2]:
                     _done(result.outcome())
 
 with tabs[3]:
-    _table(self_score_comparison(a), SELF_SCORE_TABLE, L.SELF_SCORE_NONE)
+    _shown(self_score_comparison(a), SELF_SCORE_TABLE, L.SELF_SCORE_NONE)

@@ -5,7 +5,7 @@ import streamlit as st
 
 from portal.assessment.entries import self_score_choices, self_score_form, set_self_score
 from portal.core import labels as L
-from portal.ui import web
+from portal.ui import web, widgets
 from portal.ui.text import plain
 
 portal, account = web.portal(), web.account()
@@ -17,14 +17,8 @@ choices = self_score_choices(portal, account)
 if not choices.plans:
     st.info(L.SELF_PAGE_NO_PLANS)
     st.stop()
-plans = {p.code: p for p in choices.plans}
-cols = st.columns(2)
-code = cols[0].selectbox(
-    L.ASSESS_PLAN, list(plans), format_func=lambda c: f"{c} {plans[c].name}", key="self_plan"
-)
-years = plans[code].years
-year = cols[1].selectbox(
-    L.ASSESS_YEAR, years, index=years.index(choices.default_year(plans[code])), key=f"self_year_{code}"
+code, year = widgets.plan_year(
+    {p.code: (p.name, p.years, choices.default_year(p)) for p in choices.plans}, "self"
 )
 
 form = self_score_form(portal, account, code, year)

@@ -84,3 +84,15 @@ def column_widths(large: tuple[str, ...] = (), small: tuple[str, ...] = ()) -> d
     config = {L.COLUMNS[k]: st.column_config.TextColumn(width="large") for k in large}
     config |= {L.COLUMNS[k]: st.column_config.Column(width="small") for k in small}
     return config
+
+
+def plan_year(plans: dict[str, tuple[str, list[int], int]], key: str) -> tuple[str, int]:
+    """The plan picker and, beside it, the plan's year picker (年度考核, 年度自评): `plans` maps a
+    plan's code to (name, years, the year shown first). One year picker per plan (`{key}_year_{code}`),
+    so another plan opens on its own first year."""
+    cols = st.columns(2)
+    code = cols[0].selectbox(
+        L.ASSESS_PLAN, list(plans), format_func=lambda c: f"{c} {plans[c][0]}", key=f"{key}_plan"
+    )
+    _, years, first = plans[code]
+    return code, cols[1].selectbox(L.ASSESS_YEAR, years, index=years.index(first), key=f"{key}_year_{code}")

@@ -148,13 +148,16 @@ def _audit(con, portal: Portal, actor, action: str, problem_id: int, detail: dic
     portal.audit(con, actor.audit_name, action, str(problem_id), json.dumps(detail, ensure_ascii=False))
 
 
-def _new_item(con, portal: Portal, actor, row: dict) -> int:
+def _new_item(con, portal: Portal, actor, row: dict, detail: dict) -> ProblemStep:
+    """立项 (either way): the item, its first event and the audit line with `detail`."""
     problem_id = store.insert_problem(
         con, row | {"created_by": actor.username, "created_at": portal.settings.now()}
     )
     item = {"problem_id": problem_id, "assignee": None, "due_date": None}
     _event(con, portal, actor, item, ADD, next_state(problem_id, None, ADD), text=row["text"])
-    return problem_id
+    _audit(con, portal, actor, "problem.add", problem_id, detail)
+    message = f"已立项：问题编号 {problem_id}“{row['title']}”，请交办责任单位。"
+    return ProblemStep(problem_id, ADD, S.NEW, message)
 
 
 def add_from_report(portal: Portal, actor, submission_id: int, task: str, title: str = "") -> ProblemStep:
@@ -181,7 +184,7 @@ def add_from_report(portal: Portal, actor, submission_id: int, task: str, title:
         if taken is not None:
             raise Conflict(f"这条存在问题已经立项（问题编号 {taken}），不必重复立项。")
         title = _text(title, "问题标题", MAX_TITLE, required=False) or _title_of(text)
-        problem_id = _new_item(
+        return _new_item(
             con,
             portal,
             actor,
@@ -194,16 +197,8 @@ def add_from_report(portal: Portal, actor, submission_id: int, task: str, title:
                 "source_task": task,
                 "source_round": row["round"],
             },
-        )
-        _audit(
-            con,
-            portal,
-            actor,
-            "problem.add",
-            problem_id,
             {"unit": row["unit"], "submission": submission_id, "task": task, "title": title},
         )
-    return ProblemStep(problem_id, ADD, S.NEW, f"已立项：问题编号 {problem_id}“{title}”，请交办责任单位。")
 
 
 def _title_of(text: str) -> str:
@@ -225,21 +220,13 @@ def add_by_hand(
             raise NotFound(missing_plan(plan))
         if lookups.unit_name(con, unit) is None:
             raise NotFound(missing_unit(unit))
-        problem_id = _new_item(
+        return _new_item(
             con,
             portal,
             actor,
             {"plan": plan, "unit": unit, "title": title, "text": text, "source_note": note or "办公室立项"},
-        )
-        _audit(
-            con,
-            portal,
-            actor,
-            "problem.add",
-            problem_id,
             {"unit": unit, "plan": plan, "title": title, "source": note},
         )
-    return ProblemStep(problem_id, ADD, S.NEW, f"已立项：问题编号 {problem_id}“{title}”，请交办责任单位。")
 
 
 def assign(portal: Portal, actor, problem_id: int, unit: str, due: dt.date) -> ProblemStep:

@@ -554,15 +554,16 @@ def grant_unit_extension(
         return Outcome(False, "请选择延期轮次。")
     if due is None:
         return Outcome(False, "请选择延期后的截止日期。")
-    try:
-        done = grant_extension(portal, account, round_code, unit, due, (reason or "").strip(), confirm)
-    except ConfirmationNeeded as exc:
-        return Outcome(False, f"{exc}{EXTENSION_CONFIRM_HINT}")
-    except WorkflowError as exc:
-        return Outcome(False, str(exc))
-    changed = f"已按确认修改：{done.effect}" if done.effect else ""
-    return Outcome(
-        True, f"已批准 {unit} 在 {round_code} 轮次延期至 {due:%Y-%m-%d}（延期编号 {done.id}）。{changed}"
+    return _extension_changed(
+        lambda done: f"已批准 {unit} 在 {round_code} 轮次延期至 {due:%Y-%m-%d}（延期编号 {done.id}）。",
+        grant_extension,
+        portal,
+        account,
+        round_code,
+        unit,
+        due,
+        (reason or "").strip(),
+        confirm,
     )
 
 
@@ -570,18 +571,31 @@ def revoke_unit_extension(
     portal: Portal, account, extension_id: int, reason: str, confirm: bool = False
 ) -> Outcome:
     """Revoke a grant in force; refusals by the workflow are an Outcome, permission and scope errors raise."""
+    return _extension_changed(
+        lambda done: (
+            f"已撤销 {done.unit} 在 {done.round} 轮次的延期（延期编号 {done.id}），截止日期恢复为 "
+            f"{done.due:%Y-%m-%d}。"
+        ),
+        revoke_extension,
+        portal,
+        account,
+        int(extension_id),
+        (reason or "").strip(),
+        confirm,
+    )
+
+
+def _extension_changed(said, change, *values) -> Outcome:
+    """Grant or revoke, `change(*values)`: done, `said(done)` and what it changed on confirmation;
+    the workflow's refusals (and a change waiting for confirmation) as an Outcome too."""
     try:
-        done = revoke_extension(portal, account, int(extension_id), (reason or "").strip(), confirm)
+        done = change(*values)
     except ConfirmationNeeded as exc:
         return Outcome(False, f"{exc}{EXTENSION_CONFIRM_HINT}")
     except WorkflowError as exc:
         return Outcome(False, str(exc))
     changed = f"已按确认修改：{done.effect}" if done.effect else ""
-    return Outcome(
-        True,
-        f"已撤销 {done.unit} 在 {done.round} 轮次的延期（延期编号 {done.id}），截止日期恢复为 "
-        f"{done.due:%Y-%m-%d}。{changed}",
-    )
+    return Outcome(True, said(done) + changed)
 
 
 def extensions_of_round(portal: Portal, account, round_code: str) -> pl.DataFrame:

@@ -186,12 +186,7 @@ if not allowed(account, "assessment.view"):  # a unit's own account: its result 
     st.stop()
 
 choices = assessment_choices(portal, account)
-if not choices.plans:
-    st.info(L.ASSESS_NO_PLANS)
-    st.stop()
-code, year = widgets.plan_year(
-    {p.code: (p.name, p.years, choices.default_year(p)) for p in choices.plans}, "assess"
-)
+code, year = widgets.chosen_plan_year(choices, "assess", L.ASSESS_NO_PLANS)
 
 _lifecycle_section(portal, account, code, year)
 

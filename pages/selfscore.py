@@ -14,12 +14,7 @@ web.show_flash()
 st.caption(L.SELF_PAGE_HELP)
 
 choices = self_score_choices(portal, account)
-if not choices.plans:
-    st.info(L.SELF_PAGE_NO_PLANS)
-    st.stop()
-code, year = widgets.plan_year(
-    {p.code: (p.name, p.years, choices.default_year(p)) for p in choices.plans}, "self"
-)
+code, year = widgets.chosen_plan_year(choices, "self", L.SELF_PAGE_NO_PLANS)
 
 form = self_score_form(portal, account, code, year)
 st.subheader(L.SELF_PAGE_UNIT.format(name=plain(form.unit_name)))

@@ -96,3 +96,12 @@ def plan_year(plans: dict[str, tuple[str, list[int], int]], key: str) -> tuple[s
     )
     _, years, first = plans[code]
     return code, cols[1].selectbox(L.ASSESS_YEAR, years, index=years.index(first), key=f"{key}_year_{code}")
+
+
+def chosen_plan_year(choices, key: str, none: str) -> tuple[str, int]:
+    """`plan_year` over the plans of `choices` (their years, `default_year` first); with no plan,
+    the line `none` and the page stops there."""
+    if not choices.plans:
+        st.info(none)
+        st.stop()
+    return plan_year({p.code: (p.name, p.years, choices.default_year(p)) for p in choices.plans}, key)

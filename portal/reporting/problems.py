@@ -130,7 +130,10 @@ def _says_nothing(text: str) -> bool:
     return text.replace(" ", "").replace("。", "") in NONE_TEXTS
 
 
-def _event(con, portal: Portal, actor, item: dict, step: str, state: ProblemState, **fields) -> int:
+def _event(
+    con, portal: Portal, actor, item: dict, step: str, state: ProblemState, detail: dict, **fields
+) -> int:
+    """One step of the item: its event row and the audit line `problem.<step>` with `detail`."""
     row = {
         "problem_id": item["problem_id"],
         "step": step,
@@ -141,11 +144,10 @@ def _event(con, portal: Portal, actor, item: dict, step: str, state: ProblemStat
         "happened_at": portal.settings.now(),
         **fields,
     }
-    return store.insert_event(con, row)
-
-
-def _audit(con, portal: Portal, actor, action: str, problem_id: int, detail: dict) -> None:
-    portal.audit(con, actor.audit_name, action, str(problem_id), json.dumps(detail, ensure_ascii=False))
+    event_id = store.insert_event(con, row)
+    text = json.dumps(detail, ensure_ascii=False)
+    portal.audit(con, actor.audit_name, f"problem.{step}", str(item["problem_id"]), text)
+    return event_id
 
 
 def _new_item(con, portal: Portal, actor, row: dict, detail: dict) -> ProblemStep:
@@ -154,8 +156,7 @@ def _new_item(con, portal: Portal, actor, row: dict, detail: dict) -> ProblemSte
         con, row | {"created_by": actor.username, "created_at": portal.settings.now()}
     )
     item = {"problem_id": problem_id, "assignee": None, "due_date": None}
-    _event(con, portal, actor, item, ADD, next_state(problem_id, None, ADD), text=row["text"])
-    _audit(con, portal, actor, "problem.add", problem_id, detail)
+    _event(con, portal, actor, item, ADD, next_state(problem_id, None, ADD), detail, text=row["text"])
     message = f"已立项：问题编号 {problem_id}“{row['title']}”，请交办责任单位。"
     return ProblemStep(problem_id, ADD, S.NEW, message)
 
@@ -244,15 +245,8 @@ def assign(portal: Portal, actor, problem_id: int, unit: str, due: dt.date) -> P
         state = next_state(problem_id, item["state"], ASSIGN)
         if due < today:
             raise InvalidInput(f"反馈期限 {due.isoformat()} 早于今天（{today.isoformat()}），请重新选择。")
-        event_id = _event(con, portal, actor, item, ASSIGN, state, assignee=unit, due_date=due)
-        _audit(
-            con,
-            portal,
-            actor,
-            "problem.assign",
-            problem_id,
-            {"unit": unit, "due": due.isoformat(), "from": item["state"], "to": state.value},
-        )
+        detail = {"unit": unit, "due": due.isoformat(), "from": item["state"], "to": state.value}
+        event_id = _event(con, portal, actor, item, ASSIGN, state, detail, assignee=unit, due_date=due)
         after = item | {"assignee": unit, "due_date": due}
         sent = notify.problem_step(con, portal.settings, after, event_id, ASSIGN, "")
     return ProblemStep(
@@ -287,15 +281,8 @@ def answer(
     with portal.warehouse.transaction() as con:
         item = _checked(con, portal, actor, "problem.answer", problem_id)
         state = next_state(problem_id, item["state"], ANSWER)
-        _event(con, portal, actor, item, ANSWER, state, text=text, **evidence)
-        _audit(
-            con,
-            portal,
-            actor,
-            "problem.answer",
-            problem_id,
-            {"from": item["state"], "to": state.value, "file": evidence.get("evidence_name")},
-        )
+        detail = {"from": item["state"], "to": state.value, "file": evidence.get("evidence_name")}
+        _event(con, portal, actor, item, ANSWER, state, detail, text=text, **evidence)
     return ProblemStep(problem_id, ANSWER, state, f"已答复问题 {problem_id}，等待办公室销号。")
 
 
@@ -306,15 +293,8 @@ def close(portal: Portal, actor, problem_id: int, comment: str = "") -> ProblemS
     with portal.warehouse.transaction() as con:
         item = _checked(con, portal, actor, "problem.manage", problem_id)
         state = next_state(problem_id, item["state"], CLOSE)
-        _event(con, portal, actor, item, CLOSE, state, text=comment or None)
-        _audit(
-            con,
-            portal,
-            actor,
-            "problem.close",
-            problem_id,
-            {"from": item["state"], "to": state.value, "comment": comment},
-        )
+        detail = {"from": item["state"], "to": state.value, "comment": comment}
+        _event(con, portal, actor, item, CLOSE, state, detail, text=comment or None)
     return ProblemStep(problem_id, CLOSE, state, f"问题 {problem_id} 已销号。")
 
 
@@ -329,15 +309,13 @@ def send_back(portal: Portal, actor, problem_id: int, reason: str, due: dt.date 
         due = due or item["due_date"]
         if due is not None and due < portal.settings.today() and due != item["due_date"]:
             raise InvalidInput(f"新的反馈期限 {due.isoformat()} 早于今天，请重新选择。")
-        event_id = _event(con, portal, actor, item, RETURN, state, text=reason, due_date=due)
-        _audit(
-            con,
-            portal,
-            actor,
-            "problem.return",
-            problem_id,
-            {"from": item["state"], "to": state.value, "reason": reason, "due": str(due) if due else None},
-        )
+        detail = {
+            "from": item["state"],
+            "to": state.value,
+            "reason": reason,
+            "due": str(due) if due else None,
+        }
+        event_id = _event(con, portal, actor, item, RETURN, state, detail, text=reason, due_date=due)
         sent = notify.problem_step(con, portal.settings, item | {"due_date": due}, event_id, RETURN, reason)
     return ProblemStep(problem_id, RETURN, state, f"已退回问题 {problem_id} 的答复，请单位重新答复。", sent)
 

@@ -462,6 +462,9 @@ def read_key_values(book: Workbook, sheet_name: str) -> dict[str, str]:
 
 # ---------------------------------------------------------------- list sheets, read by column
 
+# From this many rows below the header, a list sheet's text columns are read in Polars passes.
+COLUMNAR_ROWS = 200
+
 # A plain sheet (what the template and Excel write for typed values) is read column-wise; any
 # formula, error value, empty <v>, cell without `r`, or style that could be a percent sends the
 # sheet to the general reader instead, which reports those cells one by one.
@@ -521,30 +524,37 @@ def read_list_sheet(book: Workbook, spec: SheetSpec) -> tuple[ParsedSheet, list[
         return read_sheet(book, spec)
     body = grid.slice(header_row)
     n = body.height
-    raw: dict[str, list] = {}
-    keep = [False] * n
-    for c in spec.columns:
-        j = positions[c.key]
-        values = body.to_series(j).cast(pl.Utf8).to_list() if j < body.width else [None] * n
-        raw[c.key] = values
-        blank = {v for v in set(values) if v is None or v.strip() == ""}
-        keep = [k or v not in blank for k, v in zip(keep, values, strict=True)]
-    rows = [i for i in range(n) if keep[i]]
-    excel_rows = [header_row + 1 + i for i in rows]
+    raw = pl.DataFrame(
+        {
+            c.key: body.to_series(positions[c.key]).cast(pl.Utf8)
+            if positions[c.key] < body.width
+            else pl.Series(c.key, [None] * n, dtype=pl.Utf8)
+            for c in spec.columns
+        }
+    )
+    # A row is kept when any cell holds more than whitespace (str.strip's, so \x1c-\x1f too).
+    # Polars passes pay off on long lists only: a short one is read value by value.
+    columnar = n >= COLUMNAR_ROWS
+    if columnar:
+        keep = pl.any_horizontal(
+            pl.col(c.key).str.contains(r"^[\s\x1c-\x1f]*$").not_().fill_null(False) for c in spec.columns
+        )
+    else:
+        keep = pl.Series(
+            [any(v is not None and v.strip() != "" for v in row) for row in raw.rows()], dtype=pl.Boolean
+        )
+    raw = raw.with_columns(_row=pl.int_range(header_row + 1, header_row + 1 + n, dtype=pl.Int64)).filter(keep)
+    excel_rows = raw["_row"]
     letters = {key: column_letter(offset + j) for key, j in positions.items()}
     found: list[tuple[int, int, Issue]] = []
-    records: dict[str, list] = {}
+    columns: dict[str, pl.Series] = {}
     for k, c in enumerate(spec.columns):
-        values = [raw[c.key][i] for i in rows]
-        readings: dict[str | None, tuple[str | None, normalise.Reading]] = {}
-        for v in set(values):
-            shown = _cell_text(v)
-            readings[v] = (shown, _parse(c, shown, None))
-        records[c.key] = [readings[v][1].value for v in values]
-        if not any(r.codes for _, r in readings.values()):
-            continue
-        for excel_row, v in zip(excel_rows, values, strict=True):
-            shown, reading = readings[v]
+        if c.type == ColumnType.TEXT and columnar:
+            columns[c.key], failing = _text_column(raw[c.key])
+        else:
+            columns[c.key], failing = _parsed_column(c, raw[c.key])
+        for at, shown, reading in failing:
+            excel_row = excel_rows[at]
             for code in reading.codes:
                 issue = Issue.make(
                     code,
@@ -559,11 +569,47 @@ def read_list_sheet(book: Workbook, spec: SheetSpec) -> tuple[ParsedSheet, list[
                 )
                 found.append((excel_row, k, issue))
     found.sort(key=lambda t: (t[0], t[1]))
-    frame = pl.DataFrame(
-        {"_row": pl.Series("_row", excel_rows, dtype=pl.Int64)}
-        | {
-            c.key: pl.Series(c.key, records[c.key], dtype=_POLARS_TYPES[c.type], strict=False)
-            for c in spec.columns
-        }
-    )
+    frame = pl.DataFrame({"_row": excel_rows} | columns)
     return ParsedSheet(spec, frame, letters, header_row), [i for _, _, i in found]
+
+
+# calamine's text for a date cell ("YYYY-MM-DD 00:00:00"), which `_cell_text` cuts to the date.
+_DATE_TEXT = r"^(?s).{4}-.{5}[ T]00:00:00$"
+
+
+def _text_column(values: pl.Series) -> tuple[pl.Series, list[tuple[int, str, normalise.Reading]]]:
+    """A text column as `_parse` reads it cell by cell (shown as `_cell_text`, trimmed of
+    normalise's spaces, blank as None), in a few Polars passes; and (index, shown, reading) for
+    the cells that raise an issue (only `text-trimmed` can), worded one by one."""
+    shown = pl.when(values.str.contains(_DATE_TEXT)).then(values.str.slice(0, 10)).otherwise(values)
+    frame = pl.select(shown=shown).with_columns(text=pl.col("shown").str.strip_chars(normalise._SPACES))
+    frame = frame.with_columns(
+        value=pl.when(pl.col("text") == "").then(None).otherwise("text"),
+        trimmed=(pl.col("text") != pl.col("shown")) & (pl.col("text") != ""),
+    )
+    failing = [
+        (at, text_shown, normalise.parse_text(text_shown))
+        for at, text_shown in zip(
+            frame["trimmed"].fill_null(False).arg_true().to_list(),
+            frame.filter(pl.col("trimmed").fill_null(False))["shown"].to_list(),
+            strict=True,
+        )
+    ]
+    return frame["value"], failing
+
+
+def _parsed_column(
+    column: Column, values: pl.Series
+) -> tuple[pl.Series, list[tuple[int, str | None, normalise.Reading]]]:
+    """Any other column: each distinct text parsed once by `_parse`."""
+    texts = values.to_list()
+    readings: dict[str | None, tuple[str | None, normalise.Reading]] = {}
+    for v in set(texts):
+        shown = _cell_text(v)
+        readings[v] = (shown, _parse(column, shown, None))
+    series = pl.Series(
+        column.key, [readings[v][1].value for v in texts], dtype=_POLARS_TYPES[column.type], strict=False
+    )
+    if not any(r.codes for _, r in readings.values()):
+        return series, []
+    return series, [(at, *readings[v]) for at, v in enumerate(texts) if readings[v][1].codes]

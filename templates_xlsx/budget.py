@@ -99,26 +99,31 @@ def far_cell(archive: zipfile.ZipFile, part: str, budget: Budget) -> str | None:
             cut = buffer.rfind(b"<")
             if not chunk or cut < 0 or buffer.find(b">", cut) >= 0:
                 cut = len(buffer)
-            fast = _explicit_chunk(buffer[:cut], budget)
-            if fast is not None:
-                row, col = fast
-            for m in () if fast is not None else _TAG.finditer(buffer, 0, cut):
-                name, attrs = m.group(1), m.group(2)
-                if name == b"dimension":
-                    ref = _DIMENSION.search(attrs)
-                    if ref and not budget.allows(_number(ref.group(2)), _col_index(ref.group(1))):
-                        dimension = f"{ref.group(1).decode().upper()}{_number(ref.group(2))}"
-                    continue
-                ref = _CELL_REF.search(attrs)
-                if name == b"row":
-                    row, col = (_number(ref.group(2)) if ref else row + 1), -1
-                    continue
-                if ref and ref.group(1):
-                    col, row = _col_index(ref.group(1)), _number(ref.group(2))
-                else:
-                    col += 1
-                if not budget.allows(row, col):
-                    return f"{column_letter(col)}{row}"
+            # The <dimension> tag (near the top) is stepped alone, so the cells after it in the
+            # same chunk still take the one-pass check.
+            d = buffer.find(b"dimension", 0, cut)
+            close = buffer.find(b">", d, cut) + 1 if d >= 0 else 0
+            for start, end in ((0, close), (close, cut)) if close else ((0, cut),):
+                fast = _explicit_chunk(buffer[start:end], budget)
+                if fast is not None:
+                    row, col = fast
+                for m in () if fast is not None else _TAG.finditer(buffer, start, end):
+                    name, attrs = m.group(1), m.group(2)
+                    if name == b"dimension":
+                        ref = _DIMENSION.search(attrs)
+                        if ref and not budget.allows(_number(ref.group(2)), _col_index(ref.group(1))):
+                            dimension = f"{ref.group(1).decode().upper()}{_number(ref.group(2))}"
+                        continue
+                    ref = _CELL_REF.search(attrs)
+                    if name == b"row":
+                        row, col = (_number(ref.group(2)) if ref else row + 1), -1
+                        continue
+                    if ref and ref.group(1):
+                        col, row = _col_index(ref.group(1)), _number(ref.group(2))
+                    else:
+                        col += 1
+                    if not budget.allows(row, col):
+                        return f"{column_letter(col)}{row}"
             tail = buffer[cut:]
             if len(tail) > _MAX_TAG_BYTES:
                 return f"{column_letter(max(col, 0))}{row}"
@@ -126,20 +131,31 @@ def far_cell(archive: zipfile.ZipFile, part: str, budget: Budget) -> str | None:
                 return dimension
 
 
+def _has_odd(segment: bytes) -> bool:
+    """Any of _ODD in the segment. Each needle costs a pass over it, so the ones holding a colon
+    or a tab, newline or return are looked for only when that byte (one fast memchr) is there."""
+    if b"dimension" in segment:
+        return True
+    if b":" in segment and (b":c" in segment or b":row" in segment):
+        return True
+    return any(space in segment for space in b"\t\n\r") and any(odd in segment for odd in _ODD)
+
+
 def _explicit_chunk(segment: bytes, budget: Budget) -> tuple[int, int] | None:
     """(row, col) after `segment` when it has no <dimension> and no prefixed or oddly spaced
     tags, every cell in it carries its `r` reference and all lie within `budget`; else None, and
     the tag-by-tag loop decides (and locates the first cell beyond). Same answer, without a Python
     step per cell."""
-    if any(odd in segment for odd in _ODD):
+    if _has_odd(segment):
         return None
     refs = _C_REF.findall(segment)
     if len(refs) != segment.count(b"<c ") + segment.count(b"<c>") + segment.count(b"<c/"):
         return None
     if refs:
-        if max(len(d) for _, d in refs) > 12 or max(int(d) for _, d in refs) > budget.rows:
+        letters, digits = zip(*refs, strict=True)  # map() over these runs in C: no Python step per cell
+        if max(map(len, digits)) > 12 or max(map(int, digits)) > budget.rows:
             return None
-        if max(_col_index(letters) for letters in {x for x, _ in refs}) >= budget.cols:
+        if max(map(_col_index, set(letters))) >= budget.cols:
             return None
     last = max(segment.rfind(tag) for tag in (b"<row ", b"<row>", b"<c ", b"<c>", b"<c/"))
     m = _TAG.match(segment, last) if last >= 0 else None

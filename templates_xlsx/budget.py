@@ -11,6 +11,7 @@ located `sheet-too-large` issue, and the sheet is never handed to a reader.
 
 from __future__ import annotations
 
+import functools
 import re
 import zipfile
 import zlib
@@ -141,6 +142,22 @@ def _has_odd(segment: bytes) -> bool:
     return any(space in segment for space in b"\t\n\r") and any(odd in segment for odd in _ODD)
 
 
+@functools.cache
+def _loud(rows: int, cols: int) -> re.Pattern[bytes]:
+    """The first `<c r="` whose reference is not plainly inside (rows, cols): one letter within
+    the columns and a row number of at most `rows` (no leading sign or space). A chunk without one
+    needs no look at its references one by one (one regex search, no Python step per cell); any
+    other reference, in budget or not, is left to the exact check."""
+    digits = str(rows)
+    numbers = [rb"\d{1,%d}" % (len(digits) - 1)] if len(digits) > 1 else []
+    for i, d in enumerate(digits):  # L-digit numbers below `rows`: a smaller digit after its prefix
+        if d != "0":
+            numbers.append(rb"%s[0-%d]\d{%d}" % (digits[:i].encode(), int(d) - 1, len(digits) - i - 1))
+    numbers.append(digits.encode())
+    last_letter = chr(ord("A") + min(cols, 26) - 1).encode()
+    return re.compile(rb'<c r="(?![A-%s](?:%s)")' % (last_letter, b"|".join(numbers)))
+
+
 def _explicit_chunk(segment: bytes, budget: Budget) -> tuple[int, int] | None:
     """(row, col) after `segment` when it has no <dimension> and no prefixed or oddly spaced
     tags, every cell in it carries its `r` reference and all lie within `budget`; else None, and
@@ -148,9 +165,18 @@ def _explicit_chunk(segment: bytes, budget: Budget) -> tuple[int, int] | None:
     step per cell."""
     if _has_odd(segment):
         return None
-    refs = _C_REF.findall(segment)
-    if len(refs) != segment.count(b"<c ") + segment.count(b"<c>") + segment.count(b"<c/"):
-        return None
+    plain = segment.count(b'<c r="')
+    # Every tag starting <c is a cell with its reference first (no <cols>, <cfRule> … here either)
+    # and no reference is anywhere near the budget's edge: nothing to look at one by one.
+    tags = segment.count(b"<c")
+    if tags != plain:
+        tags -= segment.count(b"<col")  # <cols> and its <col> at the top of a sheet
+    if plain == tags and not _loud(budget.rows, budget.cols).search(segment):
+        refs = []
+    else:
+        refs = _C_REF.findall(segment)
+        if len(refs) != segment.count(b"<c ") + segment.count(b"<c>") + segment.count(b"<c/"):
+            return None
     if refs:
         letters, digits = zip(*refs, strict=True)  # map() over these runs in C: no Python step per cell
         if max(map(len, digits)) > 12 or max(map(int, digits)) > budget.rows:

@@ -478,12 +478,32 @@ _VALUED_COLUMN = re.compile(
     rb"""<(?:\w+:)?c\s[^>]*?\br=["']([A-Z]+)\d+["'][^>]*(?<!/)>\s*<(?:\w+:)?(?:v>[^<]|is\b)"""
 )
 _PLAIN_VALUED_COLUMN = re.compile(rb"""<c r="([A-Z]+)\d+"[^>]*(?<!/)>\s*<(?:v>[^<]|is\b)""")
+_PLAIN_VALUED_IN_A = re.compile(rb"""<c r="A\d+"[^>]*(?<!/)>\s*<(?:v>[^<]|is\b)""")
+# Anything that makes a sheet not plain, or needs the exact tests to tell: a formula tag, an error
+# or empty value, a namespace prefix, a cell whose tag does not start <c r=" (Rust regex syntax).
+_NOT_PLAIN = r"""<f[>/ \t\n\r]|t="e"|t='e'|<v/>|<v></v>|:c |:c>|:v>|:f|<c [^r]|<c r[^=]|<c r=[^"]|<c>|<c/"""
 
 
 def _plain_offset(book: Workbook, name: str) -> int | None:
     """The sheet's first column as calamine reports it, or None when the sheet is not plain.
-    Substring tests first: a regex tried at every tag costs more than the whole column-wise read."""
+    One Polars (Rust regex) pass rules out every reason at once for a sheet as Excel and the
+    template write it; only a sheet it flags goes through the tests one by one (each a pass of
+    its own: a regex tried at every tag costs more than the whole column-wise read)."""
     xml = book.zip.read(book.sheet_part(name))
+    # "replace" keeps every ASCII byte, so no marker is hidden by a broken character.
+    if pl.Series([xml.decode("utf-8", "replace")]).str.contains(_NOT_PLAIN).item():
+        return _plain_offset_exactly(book, xml)
+    if _percent_styled(book, xml):
+        return None
+    # A value in column A (the template's first) settles it without looking at every cell.
+    if _PLAIN_VALUED_IN_A.search(xml):
+        return 0
+    return min((_col_index(c) for c in set(_PLAIN_VALUED_COLUMN.findall(xml))), default=0)
+
+
+def _plain_offset_exactly(book: Workbook, xml: bytes) -> int | None:
+    """`_plain_offset` test by test, for a sheet the one-pass test flagged. Substring tests
+    first: a regex tried at every tag costs more than the whole column-wise read."""
     if (
         any(tag in xml for tag in _FORMULA_TAGS)
         or b"t='e'" in xml
@@ -503,10 +523,14 @@ def _plain_offset(book: Workbook, name: str) -> int | None:
         if xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/") != xml.count(b'<c r="'):
             return None
         columns = set(_PLAIN_VALUED_COLUMN.findall(xml))
-    percent = book._styles_percent()
-    if any(f' s="{i}"'.encode() in xml or f" s='{i}'".encode() in xml for i in percent):
+    if _percent_styled(book, xml):
         return None
     return min((_col_index(c) for c in columns), default=0)
+
+
+def _percent_styled(book: Workbook, xml: bytes) -> bool:
+    percent = book._styles_percent()
+    return any(f' s="{i}"'.encode() in xml or f" s='{i}'".encode() in xml for i in percent)
 
 
 def read_list_sheet(book: Workbook, spec: SheetSpec) -> tuple[ParsedSheet, list[Issue]]:

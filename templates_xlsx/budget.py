@@ -102,7 +102,8 @@ def far_cell(archive: zipfile.ZipFile, part: str, budget: Budget) -> str | None:
                 cut = len(buffer)
             # The <dimension> tag (near the top) is stepped alone, so the cells after it in the
             # same chunk still take the one-pass check.
-            d = buffer.find(b"dimension", 0, cut)
+            d = buffer.find(b"dimension", 0, cut) if seen == len(chunk) else -1  # first chunk only:
+            # anywhere else `_has_odd` sends the chunk to the tag loop
             close = buffer.find(b">", d, cut) + 1 if d >= 0 else 0
             for start, end in ((0, close), (close, cut)) if close else ((0, cut),):
                 fast = _explicit_chunk(buffer[start:end], budget)
@@ -173,17 +174,18 @@ def _explicit_chunk(segment: bytes, budget: Budget) -> tuple[int, int] | None:
         tags -= segment.count(b"<col")  # <cols> and its <col> at the top of a sheet
     if plain == tags and not _loud(budget.rows, budget.cols).search(segment):
         refs = []
+        last = max(segment.rfind(b"<row"), segment.rfind(b'<c r="'))  # no <c> or <c/ here
     else:
         refs = _C_REF.findall(segment)
         if len(refs) != segment.count(b"<c ") + segment.count(b"<c>") + segment.count(b"<c/"):
             return None
+        last = max(segment.rfind(tag) for tag in (b"<row ", b"<row>", b"<c ", b"<c>", b"<c/"))
     if refs:
         letters, digits = zip(*refs, strict=True)  # map() over these runs in C: no Python step per cell
         if max(map(len, digits)) > 12 or max(map(int, digits)) > budget.rows:
             return None
         if max(map(_col_index, set(letters))) >= budget.cols:
             return None
-    last = max(segment.rfind(tag) for tag in (b"<row ", b"<row>", b"<c ", b"<c>", b"<c/"))
     m = _TAG.match(segment, last) if last >= 0 else None
     ref = _CELL_REF.search(m.group(2)) if m else None
     if ref is None:

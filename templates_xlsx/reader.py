@@ -568,17 +568,22 @@ def read_list_sheet(book: Workbook, spec: SheetSpec) -> tuple[ParsedSheet, list[
             [any(v is not None and v.strip() != "" for v in row) for row in raw.rows()], dtype=pl.Boolean
         )
     raw = raw.with_columns(_row=pl.int_range(header_row + 1, header_row + 1 + n, dtype=pl.Int64)).filter(keep)
-    excel_rows = raw["_row"]
+    texts = [c for c in spec.columns if c.type == ColumnType.TEXT] if columnar else []
+    read = _read_texts(raw, [c.key for c in texts])
     letters = {key: column_letter(offset + j) for key, j in positions.items()}
     found: list[tuple[int, int, Issue]] = []
     columns: dict[str, pl.Series] = {}
     for k, c in enumerate(spec.columns):
-        if c.type == ColumnType.TEXT and columnar:
-            columns[c.key], failing = _text_column(raw[c.key])
+        if c in texts:
+            columns[c.key] = read[c.key]
+            trimmed = read.filter(pl.col(f"{c.key}\0trimmed"))
+            failing = [
+                (row, shown, normalise.parse_text(shown))
+                for row, shown in trimmed.select("_row", f"{c.key}\0shown").iter_rows()
+            ]
         else:
-            columns[c.key], failing = _parsed_column(c, raw[c.key])
-        for at, shown, reading in failing:
-            excel_row = excel_rows[at]
+            columns[c.key], failing = _parsed_column(c, raw[c.key], raw["_row"])
+        for excel_row, shown, reading in failing:
             for code in reading.codes:
                 issue = Issue.make(
                     code,
@@ -593,7 +598,7 @@ def read_list_sheet(book: Workbook, spec: SheetSpec) -> tuple[ParsedSheet, list[
                 )
                 found.append((excel_row, k, issue))
     found.sort(key=lambda t: (t[0], t[1]))
-    frame = pl.DataFrame({"_row": excel_rows} | columns)
+    frame = pl.DataFrame({"_row": raw["_row"]} | columns)
     return ParsedSheet(spec, frame, letters, header_row), [i for _, _, i in found]
 
 
@@ -601,31 +606,30 @@ def read_list_sheet(book: Workbook, spec: SheetSpec) -> tuple[ParsedSheet, list[
 _DATE_TEXT = r"^(?s).{4}-.{5}[ T]00:00:00$"
 
 
-def _text_column(values: pl.Series) -> tuple[pl.Series, list[tuple[int, str, normalise.Reading]]]:
-    """A text column as `_parse` reads it cell by cell (shown as `_cell_text`, trimmed of
-    normalise's spaces, blank as None), in a few Polars passes; and (index, shown, reading) for
-    the cells that raise an issue (only `text-trimmed` can), worded one by one."""
-    shown = pl.when(values.str.contains(_DATE_TEXT)).then(values.str.slice(0, 10)).otherwise(values)
-    frame = pl.select(shown=shown).with_columns(text=pl.col("shown").str.strip_chars(normalise._SPACES))
-    frame = frame.with_columns(
-        value=pl.when(pl.col("text") == "").then(None).otherwise("text"),
-        trimmed=(pl.col("text") != pl.col("shown")) & (pl.col("text") != ""),
+def _read_texts(raw: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Text columns as `_parse` reads them cell by cell (shown as `_cell_text`, trimmed of
+    normalise's spaces, blank as None), with where each was trimmed (`text-trimmed`, the only
+    issue a text cell can raise) and what it showed. In stages, so no expression is evaluated twice."""
+    if not keys:
+        return raw.select("_row")
+    shown = raw.with_columns(
+        pl.when(pl.col(k).str.contains(_DATE_TEXT)).then(pl.col(k).str.slice(0, 10)).otherwise(pl.col(k))
+        for k in keys
     )
-    failing = [
-        (at, text_shown, normalise.parse_text(text_shown))
-        for at, text_shown in zip(
-            frame["trimmed"].fill_null(False).arg_true().to_list(),
-            frame.filter(pl.col("trimmed").fill_null(False))["shown"].to_list(),
-            strict=True,
-        )
-    ]
-    return frame["value"], failing
+    text = shown.select(pl.col(k).str.strip_chars(normalise._SPACES) for k in keys)
+    return pl.select(
+        shown["_row"],
+        *(pl.when(text[k] == "").then(None).otherwise(text[k]).alias(k) for k in keys),
+        *(((text[k] != shown[k]) & (text[k] != "")).fill_null(False).alias(f"{k}\0trimmed") for k in keys),
+        *(shown[k].alias(f"{k}\0shown") for k in keys),
+    )
 
 
 def _parsed_column(
-    column: Column, values: pl.Series
+    column: Column, values: pl.Series, rows: pl.Series
 ) -> tuple[pl.Series, list[tuple[int, str | None, normalise.Reading]]]:
-    """Any other column: each distinct text parsed once by `_parse`."""
+    """Any other column: each distinct text parsed once by `_parse`; (Excel row, shown, reading)
+    of the cells with an issue."""
     texts = values.to_list()
     readings: dict[str | None, tuple[str | None, normalise.Reading]] = {}
     for v in set(texts):
@@ -636,4 +640,4 @@ def _parsed_column(
     )
     if not any(r.codes for _, r in readings.values()):
         return series, []
-    return series, [(at, *readings[v]) for at, v in enumerate(texts) if readings[v][1].codes]
+    return series, [(row, *readings[v]) for row, v in zip(rows, texts, strict=True) if readings[v][1].codes]

@@ -1,27 +1,35 @@
 """A normal upload against one carrying a 5,000-row enterprise list (issues 18 and 23: a list sheet
-of 5,000 rows within 2× a normal upload), with the list sheets read column-wise and the sheet
-budget checked a chunk at a time; the before figure, in the same run, steps tag by tag and cell
-by cell as before.
+of 5,000 rows within 2× a normal upload, and a single upload ≤ 150 ms warm).
 
-    python bench/bench_list_upload.py [--repeat 15]
+    python bench/bench_list_upload.py [--repeat 15] [--stages] [--before CHECKOUT] [--rounds 2]
 
-The long list fills the sheet to its last row, 5,000 (4,996 items). Times `validators.pipeline.validate_upload` (file safety, reading, every check: the part of a
-single upload that grows with the list) in a warm process, median wall and CPU per upload. The workbook is read in this process
-(isolation off), so the CPU counted is the whole upload: in service the read runs in the reader
-worker and adds the pickling of the parsed frames.
+The long list fills the sheet to its last row, 5,000 (4,996 items). Times
+`validators.pipeline.validate_upload` (file safety, sheet budget, reading, every check: the part
+of a single upload that grows with the list) in a warm process, median wall and CPU per upload
+(CPU: `time.process_time`, every thread of the process, Polars' included). The workbook is read in
+this process (isolation off), so the CPU counted is the whole upload: in service the read runs in
+the reader worker and adds the pickling of the parsed frames.
+
+`--stages`: CPU per stage as well (mean per upload; wrappers around each stage, no profiler).
+`--before CHECKOUT`: the same measurement of another checkout (e.g. /work/main), each side in a
+fresh process of its own code (`python -P`, the checkout first on the path), before and after
+alternately `--rounds` times in this one run, so both see the same load.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
+import json
+import os
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+KINDS = (("normal", 5), ("5,000-row list", 4_996))
 
 
 def workbooks() -> dict[str, bytes]:
@@ -49,14 +57,43 @@ def workbooks() -> dict[str, bytes]:
         name: fill_workbook(
             fill(template, indicators={"T-K01": {"value": n}}), lists={"enterprise": firms(n)}
         )
-        for name, n in (("normal (5-row list)", 5), ("5,000-row list", 4_996))
+        for name, n in KINDS
     }
 
 
-def measure(repeat: int) -> list[tuple[str, str, float, float]]:
+def _stage_timers(acc: dict[str, float]) -> None:
+    """Wrap each stage of an upload so its CPU time adds up in `acc`."""
+    import validators.pipeline as pipeline
+    from templates_xlsx import budget, reader, upload
+
+    def wrap(owner, name: str, label: str) -> None:
+        fn = getattr(owner, name)
+
+        def timed(*args, **kwargs):
+            started = time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                acc[label] += time.process_time() - started
+
+        setattr(owner, name, timed)
+
+    wrap(pipeline, "check_file", "file safety")
+    wrap(budget, "check_sizes", "sheet budget")
+    wrap(reader.Workbook, "values", "calamine (every sheet)")
+    wrap(upload, "read_sheet", "template sheets")
+    wrap(reader, "_plain_offset", "list sheet: plain scan")
+    wrap(upload, "read_list_sheet", "list sheet read (all of it)")
+    wrap(pipeline, "check_structure", "structure")
+    wrap(pipeline, "check_rows_batch", "rows (Pandera)")
+    wrap(pipeline, "check_sets", "sets")
+    wrap(pipeline, "check_lists", "check_lists")
+
+
+def measure(repeat: int, stages: bool) -> dict:
     import dataclasses
 
-    from templates_xlsx import budget, isolation, reader, upload
+    from templates_xlsx import isolation
     from tests.validators.sample import EXPECTATION, expect, run
 
     facts = expect(
@@ -65,29 +102,43 @@ def measure(repeat: int) -> list[tuple[str, str, float, float]]:
             for f in EXPECTATION.indicators
         )
     )
-    isolation.ISOLATE = False  # read in this process, so its CPU time is counted (and patched)
-    books = workbooks()
-    fast, chunk = upload.read_list_sheet, budget._explicit_chunk
-    out = []
-    for path, fn in (("cell by cell (before)", reader.read_sheet), ("column-wise (after)", fast)):
-        upload.read_list_sheet = fn
-        # before: the budget check steps through every tag too
-        budget._explicit_chunk = chunk if fn is fast else (lambda segment, b: None)
-        try:
-            for name, data in books.items():
-                for _ in range(3):  # warm
-                    run(data, facts)
-                walls, cpus = [], []
-                for _ in range(repeat):
-                    c, s = time.process_time(), time.perf_counter()
-                    result = run(data, facts)
-                    walls.append(time.perf_counter() - s)
-                    cpus.append(time.process_time() - c)
-                assert result.ok, result.report.codes()
-                out.append((path, name, statistics.median(walls) * 1000, statistics.median(cpus) * 1000))
-        finally:
-            upload.read_list_sheet, budget._explicit_chunk = fast, chunk
+    isolation.ISOLATE = False  # read in this process, so its CPU time is counted
+    acc: dict[str, float] = collections.defaultdict(float)
+    if stages:
+        _stage_timers(acc)
+    out = {}
+    for name, data in workbooks().items():
+        for _ in range(3):  # warm
+            run(data, facts)
+        acc.clear()
+        walls, cpus = [], []
+        for _ in range(repeat):
+            c, s = time.process_time(), time.perf_counter()
+            result = run(data, facts)
+            walls.append(time.perf_counter() - s)
+            cpus.append(time.process_time() - c)
+        assert result.ok, result.report.codes()
+        out[name] = {
+            "wall_ms": statistics.median(walls) * 1000,
+            "cpu_ms": statistics.median(cpus) * 1000,
+            "stages_cpu_ms": {k: v / repeat * 1000 for k, v in acc.items()},
+        }
     return out
+
+
+def _in_process_of(checkout: Path, repeat: int, stages: bool) -> dict:
+    command = [sys.executable, "-P", str(Path(__file__).resolve()), "--worker", str(checkout)]
+    command += ["--repeat", str(repeat)] + (["--stages"] if stages else [])
+    env = dict(os.environ, PYTHONPATH=str(checkout))
+    done = subprocess.run(command, env=env, cwd=checkout, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _show(label: str, found: dict) -> None:
+    for name, m in found.items():
+        print(f"{label:10} {name:16} wall median {m['wall_ms']:6.0f} ms  CPU median {m['cpu_ms']:6.0f} ms")
+        for stage, ms in m["stages_cpu_ms"].items():
+            print(f"{'':12}{stage:30} {ms:6.1f} ms CPU")
 
 
 def main() -> int:
@@ -95,9 +146,23 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--stages", action="store_true")
+    parser.add_argument("--before", type=Path)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    for path, name, wall, cpu in measure(args.repeat):
-        print(f"{path:24} {name:20} wall median {wall:6.0f} ms  CPU median {cpu:6.0f} ms")
+    if args.worker:
+        sys.path.insert(0, str(args.worker))
+        print(json.dumps(measure(args.repeat, args.stages)))
+        return 0
+    if args.before is None:
+        sys.path.insert(0, str(ROOT))
+        _show("this", measure(args.repeat, args.stages))
+        return 0
+    for n in range(args.rounds):
+        print(f"-- round {n + 1}, load average {os.getloadavg()[0]:.1f}")
+        _show("before", _in_process_of(args.before.resolve(), args.repeat, args.stages))
+        _show("after", _in_process_of(ROOT, args.repeat, args.stages))
     return 0
 
 

@@ -8,6 +8,8 @@ issued to 个体工商户 carry none that follows that rule.
 
 from __future__ import annotations
 
+import polars as pl
+
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _VALUE = {ch: i for i, ch in enumerate(CHARSET)}
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
@@ -41,3 +43,24 @@ def problem(code: str) -> str | None:
 def with_check(first17: str) -> str:
     """A full code from its first 17 characters (for generated demo and test data)."""
     return first17 + check_character(first17)
+
+
+# The form of a code that needs no normalising: 18 characters of CHARSET.
+PLAIN = "^[" + CHARSET + "]{18}$"
+_WEIGHTS_AND_NONE = pl.Series([*WEIGHTS, 0], dtype=pl.Int32)  # the check character weighs nothing
+
+
+def valid(codes: pl.Series) -> pl.Series:
+    """True where a code is already in printed form with the right check character (the same
+    answer as `problem(code) is None` for such text); False for anything else, which the caller
+    checks one by one with `normalise` and `problem`. A few Polars passes over the whole column,
+    not a Python step per code (issue 18: a 5,000-row list within a single upload's time)."""
+    plain = codes.cast(pl.Utf8).str.contains(PLAIN).fill_null(False)
+    where = plain.arg_true()
+    if where.len() == 0:
+        return plain
+    n = where.len()
+    values = codes.gather(where).str.split("").explode().replace_strict(_VALUE, return_dtype=pl.Int32)
+    total = (values * pl.concat([_WEIGHTS_AND_NONE] * n)).reshape((n, LENGTH)).arr.sum()
+    check = values.gather_every(LENGTH, offset=LENGTH - 1)
+    return plain.scatter(where, check == (31 - total % 31) % 31)

@@ -11,6 +11,7 @@ located `sheet-too-large` issue, and the sheet is never handed to a reader.
 
 from __future__ import annotations
 
+import functools
 import re
 import zipfile
 import zlib
@@ -99,26 +100,32 @@ def far_cell(archive: zipfile.ZipFile, part: str, budget: Budget) -> str | None:
             cut = buffer.rfind(b"<")
             if not chunk or cut < 0 or buffer.find(b">", cut) >= 0:
                 cut = len(buffer)
-            fast = _explicit_chunk(buffer[:cut], budget)
-            if fast is not None:
-                row, col = fast
-            for m in () if fast is not None else _TAG.finditer(buffer, 0, cut):
-                name, attrs = m.group(1), m.group(2)
-                if name == b"dimension":
-                    ref = _DIMENSION.search(attrs)
-                    if ref and not budget.allows(_number(ref.group(2)), _col_index(ref.group(1))):
-                        dimension = f"{ref.group(1).decode().upper()}{_number(ref.group(2))}"
-                    continue
-                ref = _CELL_REF.search(attrs)
-                if name == b"row":
-                    row, col = (_number(ref.group(2)) if ref else row + 1), -1
-                    continue
-                if ref and ref.group(1):
-                    col, row = _col_index(ref.group(1)), _number(ref.group(2))
-                else:
-                    col += 1
-                if not budget.allows(row, col):
-                    return f"{column_letter(col)}{row}"
+            # The <dimension> tag (near the top) is stepped alone, so the cells after it in the
+            # same chunk still take the one-pass check.
+            d = buffer.find(b"dimension", 0, cut) if seen == len(chunk) else -1  # first chunk only:
+            # anywhere else `_has_odd` sends the chunk to the tag loop
+            close = buffer.find(b">", d, cut) + 1 if d >= 0 else 0
+            for start, end in ((0, close), (close, cut)) if close else ((0, cut),):
+                fast = _explicit_chunk(buffer[start:end], budget)
+                if fast is not None:
+                    row, col = fast
+                for m in () if fast is not None else _TAG.finditer(buffer, start, end):
+                    name, attrs = m.group(1), m.group(2)
+                    if name == b"dimension":
+                        ref = _DIMENSION.search(attrs)
+                        if ref and not budget.allows(_number(ref.group(2)), _col_index(ref.group(1))):
+                            dimension = f"{ref.group(1).decode().upper()}{_number(ref.group(2))}"
+                        continue
+                    ref = _CELL_REF.search(attrs)
+                    if name == b"row":
+                        row, col = (_number(ref.group(2)) if ref else row + 1), -1
+                        continue
+                    if ref and ref.group(1):
+                        col, row = _col_index(ref.group(1)), _number(ref.group(2))
+                    else:
+                        col += 1
+                    if not budget.allows(row, col):
+                        return f"{column_letter(col)}{row}"
             tail = buffer[cut:]
             if len(tail) > _MAX_TAG_BYTES:
                 return f"{column_letter(max(col, 0))}{row}"
@@ -126,22 +133,59 @@ def far_cell(archive: zipfile.ZipFile, part: str, budget: Budget) -> str | None:
                 return dimension
 
 
+def _has_odd(segment: bytes) -> bool:
+    """Any of _ODD in the segment. Each needle costs a pass over it, so the ones holding a colon
+    or a tab, newline or return are looked for only when that byte (one fast memchr) is there."""
+    if b"dimension" in segment:
+        return True
+    if b":" in segment and (b":c" in segment or b":row" in segment):
+        return True
+    return any(space in segment for space in b"\t\n\r") and any(odd in segment for odd in _ODD)
+
+
+@functools.cache
+def _loud(rows: int, cols: int) -> re.Pattern[bytes]:
+    """The first `<c r="` whose reference is not plainly inside (rows, cols): one letter within
+    the columns and a row number of at most `rows` (no leading sign or space). A chunk without one
+    needs no look at its references one by one (one regex search, no Python step per cell); any
+    other reference, in budget or not, is left to the exact check."""
+    digits = str(rows)
+    numbers = [rb"\d{1,%d}" % (len(digits) - 1)] if len(digits) > 1 else []
+    for i, d in enumerate(digits):  # L-digit numbers below `rows`: a smaller digit after its prefix
+        if d != "0":
+            numbers.append(rb"%s[0-%d]\d{%d}" % (digits[:i].encode(), int(d) - 1, len(digits) - i - 1))
+    numbers.append(digits.encode())
+    last_letter = chr(ord("A") + min(cols, 26) - 1).encode()
+    return re.compile(rb'<c r="(?![A-%s](?:%s)")' % (last_letter, b"|".join(numbers)))
+
+
 def _explicit_chunk(segment: bytes, budget: Budget) -> tuple[int, int] | None:
     """(row, col) after `segment` when it has no <dimension> and no prefixed or oddly spaced
     tags, every cell in it carries its `r` reference and all lie within `budget`; else None, and
     the tag-by-tag loop decides (and locates the first cell beyond). Same answer, without a Python
     step per cell."""
-    if any(odd in segment for odd in _ODD):
+    if _has_odd(segment):
         return None
-    refs = _C_REF.findall(segment)
-    if len(refs) != segment.count(b"<c ") + segment.count(b"<c>") + segment.count(b"<c/"):
-        return None
+    plain = segment.count(b'<c r="')
+    # Every tag starting <c is a cell with its reference first (no <cols>, <cfRule> … here either)
+    # and no reference is anywhere near the budget's edge: nothing to look at one by one.
+    tags = segment.count(b"<c")
+    if tags != plain:
+        tags -= segment.count(b"<col")  # <cols> and its <col> at the top of a sheet
+    if plain == tags and not _loud(budget.rows, budget.cols).search(segment):
+        refs = []
+        last = max(segment.rfind(b"<row"), segment.rfind(b'<c r="'))  # no <c> or <c/ here
+    else:
+        refs = _C_REF.findall(segment)
+        if len(refs) != segment.count(b"<c ") + segment.count(b"<c>") + segment.count(b"<c/"):
+            return None
+        last = max(segment.rfind(tag) for tag in (b"<row ", b"<row>", b"<c ", b"<c>", b"<c/"))
     if refs:
-        if max(len(d) for _, d in refs) > 12 or max(int(d) for _, d in refs) > budget.rows:
+        letters, digits = zip(*refs, strict=True)  # map() over these runs in C: no Python step per cell
+        if max(map(len, digits)) > 12 or max(map(int, digits)) > budget.rows:
             return None
-        if max(_col_index(letters) for letters in {x for x, _ in refs}) >= budget.cols:
+        if max(map(_col_index, set(letters))) >= budget.cols:
             return None
-    last = max(segment.rfind(tag) for tag in (b"<row ", b"<row>", b"<c ", b"<c>", b"<c/"))
     m = _TAG.match(segment, last) if last >= 0 else None
     ref = _CELL_REF.search(m.group(2)) if m else None
     if ref is None:

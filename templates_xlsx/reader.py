@@ -462,6 +462,9 @@ def read_key_values(book: Workbook, sheet_name: str) -> dict[str, str]:
 
 # ---------------------------------------------------------------- list sheets, read by column
 
+# From this many rows below the header, a list sheet's text columns are read in Polars passes.
+COLUMNAR_ROWS = 200
+
 # A plain sheet (what the template and Excel write for typed values) is read column-wise; any
 # formula, error value, empty <v>, cell without `r`, or style that could be a percent sends the
 # sheet to the general reader instead, which reports those cells one by one.
@@ -475,12 +478,32 @@ _VALUED_COLUMN = re.compile(
     rb"""<(?:\w+:)?c\s[^>]*?\br=["']([A-Z]+)\d+["'][^>]*(?<!/)>\s*<(?:\w+:)?(?:v>[^<]|is\b)"""
 )
 _PLAIN_VALUED_COLUMN = re.compile(rb"""<c r="([A-Z]+)\d+"[^>]*(?<!/)>\s*<(?:v>[^<]|is\b)""")
+_PLAIN_VALUED_IN_A = re.compile(rb"""<c r="A\d+"[^>]*(?<!/)>\s*<(?:v>[^<]|is\b)""")
+# Anything that makes a sheet not plain, or needs the exact tests to tell: a formula tag, an error
+# or empty value, a namespace prefix, a cell whose tag does not start <c r=" (Rust regex syntax).
+_NOT_PLAIN = r"""<f[>/ \t\n\r]|t="e"|t='e'|<v/>|<v></v>|:c |:c>|:v>|:f|<c [^r]|<c r[^=]|<c r=[^"]|<c>|<c/"""
 
 
 def _plain_offset(book: Workbook, name: str) -> int | None:
     """The sheet's first column as calamine reports it, or None when the sheet is not plain.
-    Substring tests first: a regex tried at every tag costs more than the whole column-wise read."""
+    One Polars (Rust regex) pass rules out every reason at once for a sheet as Excel and the
+    template write it; only a sheet it flags goes through the tests one by one (each a pass of
+    its own: a regex tried at every tag costs more than the whole column-wise read)."""
     xml = book.zip.read(book.sheet_part(name))
+    # "replace" keeps every ASCII byte, so no marker is hidden by a broken character.
+    if pl.Series([xml.decode("utf-8", "replace")]).str.contains(_NOT_PLAIN).item():
+        return _plain_offset_exactly(book, xml)
+    if _percent_styled(book, xml):
+        return None
+    # A value in column A (the template's first) settles it without looking at every cell.
+    if _PLAIN_VALUED_IN_A.search(xml):
+        return 0
+    return min((_col_index(c) for c in set(_PLAIN_VALUED_COLUMN.findall(xml))), default=0)
+
+
+def _plain_offset_exactly(book: Workbook, xml: bytes) -> int | None:
+    """`_plain_offset` test by test, for a sheet the one-pass test flagged. Substring tests
+    first: a regex tried at every tag costs more than the whole column-wise read."""
     if (
         any(tag in xml for tag in _FORMULA_TAGS)
         or b"t='e'" in xml
@@ -500,10 +523,14 @@ def _plain_offset(book: Workbook, name: str) -> int | None:
         if xml.count(b"<c ") + xml.count(b"<c>") + xml.count(b"<c/") != xml.count(b'<c r="'):
             return None
         columns = set(_PLAIN_VALUED_COLUMN.findall(xml))
-    percent = book._styles_percent()
-    if any(f' s="{i}"'.encode() in xml or f" s='{i}'".encode() in xml for i in percent):
+    if _percent_styled(book, xml):
         return None
     return min((_col_index(c) for c in columns), default=0)
+
+
+def _percent_styled(book: Workbook, xml: bytes) -> bool:
+    percent = book._styles_percent()
+    return any(f' s="{i}"'.encode() in xml or f" s='{i}'".encode() in xml for i in percent)
 
 
 def read_list_sheet(book: Workbook, spec: SheetSpec) -> tuple[ParsedSheet, list[Issue]]:
@@ -521,30 +548,42 @@ def read_list_sheet(book: Workbook, spec: SheetSpec) -> tuple[ParsedSheet, list[
         return read_sheet(book, spec)
     body = grid.slice(header_row)
     n = body.height
-    raw: dict[str, list] = {}
-    keep = [False] * n
-    for c in spec.columns:
-        j = positions[c.key]
-        values = body.to_series(j).cast(pl.Utf8).to_list() if j < body.width else [None] * n
-        raw[c.key] = values
-        blank = {v for v in set(values) if v is None or v.strip() == ""}
-        keep = [k or v not in blank for k, v in zip(keep, values, strict=True)]
-    rows = [i for i in range(n) if keep[i]]
-    excel_rows = [header_row + 1 + i for i in rows]
+    raw = pl.DataFrame(
+        {
+            c.key: body.to_series(positions[c.key]).cast(pl.Utf8)
+            if positions[c.key] < body.width
+            else pl.Series(c.key, [None] * n, dtype=pl.Utf8)
+            for c in spec.columns
+        }
+    )
+    # A row is kept when any cell holds more than whitespace (str.strip's, so \x1c-\x1f too).
+    # Polars passes pay off on long lists only: a short one is read value by value.
+    columnar = n >= COLUMNAR_ROWS
+    if columnar:
+        keep = pl.any_horizontal(
+            pl.col(c.key).str.contains(r"^[\s\x1c-\x1f]*$").not_().fill_null(False) for c in spec.columns
+        )
+    else:
+        keep = pl.Series(
+            [any(v is not None and v.strip() != "" for v in row) for row in raw.rows()], dtype=pl.Boolean
+        )
+    raw = raw.with_columns(_row=pl.int_range(header_row + 1, header_row + 1 + n, dtype=pl.Int64)).filter(keep)
+    texts = [c for c in spec.columns if c.type == ColumnType.TEXT] if columnar else []
+    read = _read_texts(raw, [c.key for c in texts])
     letters = {key: column_letter(offset + j) for key, j in positions.items()}
     found: list[tuple[int, int, Issue]] = []
-    records: dict[str, list] = {}
+    columns: dict[str, pl.Series] = {}
     for k, c in enumerate(spec.columns):
-        values = [raw[c.key][i] for i in rows]
-        readings: dict[str | None, tuple[str | None, normalise.Reading]] = {}
-        for v in set(values):
-            shown = _cell_text(v)
-            readings[v] = (shown, _parse(c, shown, None))
-        records[c.key] = [readings[v][1].value for v in values]
-        if not any(r.codes for _, r in readings.values()):
-            continue
-        for excel_row, v in zip(excel_rows, values, strict=True):
-            shown, reading = readings[v]
+        if c in texts:
+            columns[c.key] = read[c.key]
+            trimmed = read.filter(pl.col(f"{c.key}\0trimmed"))
+            failing = [
+                (row, shown, normalise.parse_text(shown))
+                for row, shown in trimmed.select("_row", f"{c.key}\0shown").iter_rows()
+            ]
+        else:
+            columns[c.key], failing = _parsed_column(c, raw[c.key], raw["_row"])
+        for excel_row, shown, reading in failing:
             for code in reading.codes:
                 issue = Issue.make(
                     code,
@@ -559,11 +598,46 @@ def read_list_sheet(book: Workbook, spec: SheetSpec) -> tuple[ParsedSheet, list[
                 )
                 found.append((excel_row, k, issue))
     found.sort(key=lambda t: (t[0], t[1]))
-    frame = pl.DataFrame(
-        {"_row": pl.Series("_row", excel_rows, dtype=pl.Int64)}
-        | {
-            c.key: pl.Series(c.key, records[c.key], dtype=_POLARS_TYPES[c.type], strict=False)
-            for c in spec.columns
-        }
-    )
+    frame = pl.DataFrame({"_row": raw["_row"]} | columns)
     return ParsedSheet(spec, frame, letters, header_row), [i for _, _, i in found]
+
+
+# calamine's text for a date cell ("YYYY-MM-DD 00:00:00"), which `_cell_text` cuts to the date.
+_DATE_TEXT = r"^(?s).{4}-.{5}[ T]00:00:00$"
+
+
+def _read_texts(raw: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """Text columns as `_parse` reads them cell by cell (shown as `_cell_text`, trimmed of
+    normalise's spaces, blank as None), with where each was trimmed (`text-trimmed`, the only
+    issue a text cell can raise) and what it showed. In stages, so no expression is evaluated twice."""
+    if not keys:
+        return raw.select("_row")
+    shown = raw.with_columns(
+        pl.when(pl.col(k).str.contains(_DATE_TEXT)).then(pl.col(k).str.slice(0, 10)).otherwise(pl.col(k))
+        for k in keys
+    )
+    text = shown.select(pl.col(k).str.strip_chars(normalise._SPACES) for k in keys)
+    return pl.select(
+        shown["_row"],
+        *(pl.when(text[k] == "").then(None).otherwise(text[k]).alias(k) for k in keys),
+        *(((text[k] != shown[k]) & (text[k] != "")).fill_null(False).alias(f"{k}\0trimmed") for k in keys),
+        *(shown[k].alias(f"{k}\0shown") for k in keys),
+    )
+
+
+def _parsed_column(
+    column: Column, values: pl.Series, rows: pl.Series
+) -> tuple[pl.Series, list[tuple[int, str | None, normalise.Reading]]]:
+    """Any other column: each distinct text parsed once by `_parse`; (Excel row, shown, reading)
+    of the cells with an issue."""
+    texts = values.to_list()
+    readings: dict[str | None, tuple[str | None, normalise.Reading]] = {}
+    for v in set(texts):
+        shown = _cell_text(v)
+        readings[v] = (shown, _parse(column, shown, None))
+    series = pl.Series(
+        column.key, [readings[v][1].value for v in texts], dtype=_POLARS_TYPES[column.type], strict=False
+    )
+    if not any(r.codes for _, r in readings.values()):
+        return series, []
+    return series, [(row, *readings[v]) for row, v in zip(rows, texts, strict=True) if readings[v][1].codes]

@@ -101,3 +101,36 @@ def test_a_registry_sheet_beyond_its_budget_is_an_issue_not_a_parse():
     assert set(sheets) == {s.key for s in REGISTRY_SHEETS} and all(
         s.frame.height == 0 for s in sheets.values()
     )
+
+
+def _sheet_zip(cells: list[str]) -> zipfile.ZipFile:
+    rows = "".join(
+        f'<row r="{n}"><c r="A{n}"><v>1</v></c><c r="C{n}"><v>2</v></c></row>' for n in range(4, 4_999)
+    )
+    extra = "".join(f'<row r="9"><c r="{ref}"><v>3</v></c></row>' for ref in cells)
+    xml = f'<worksheet><dimension ref="A1:H4999"/><cols><col min="1" max="2"/></cols><sheetData>{rows}{extra}</sheetData></worksheet>'
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("xl/worksheets/sheet1.xml", xml)
+    return zipfile.ZipFile(out)
+
+
+@pytest.mark.parametrize(
+    "ref", [None, "A5000", "A5001", "AH5000", "AI4", "Z4999", "B09999", "A0", "a6000", "A50000", "AA1"]
+)
+def test_the_one_pass_chunk_check_places_edge_cells_as_the_tag_by_tag_loop(monkeypatch, ref):
+    """The one-search check of whole chunks (references near or beyond the budget's edge, leading
+    zeros, lower case) answers exactly as stepping every tag: a list sheet of 5,000 rows is
+    checked without a Python step per cell (issue 18)."""
+    sheet = _sheet_zip([ref] if ref else [])
+    limit = budget.Budget(5_000, 34)
+    fast = budget.far_cell(sheet, "xl/worksheets/sheet1.xml", limit)
+    monkeypatch.setattr(budget, "_explicit_chunk", lambda segment, b: None)
+    assert fast == budget.far_cell(sheet, "xl/worksheets/sheet1.xml", limit)
+    assert fast == {
+        "A5001": "A5001",
+        "AI4": "AI4",
+        "B09999": "B9999",
+        "a6000": "A6000",
+        "A50000": "A50000",
+    }.get(ref)

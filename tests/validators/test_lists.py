@@ -224,7 +224,37 @@ def test_a_list_of_5000_rows_is_read_and_checked_quickly(template):
     issues = check_lists(parsed.sheets, expect(indicators=FACTS[:1]))
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
     assert [i.code for i in issues] == []
-    # The checks take ~75 ms CPU for 5,000 rows on the shared 2-core machine, well inside issue
-    # 8's 300 ms single-upload budget. Reading the sheet column-wise costs ~0.1-0.16 s CPU (was
-    # ~0.35 s cell by cell): bench/bench_list_upload.py, BENCHMARKS.md.
+    # The set-based checks take ~10-15 ms CPU for 5,000 rows on the shared 2-core machine (~60-75
+    # ms row by row); the whole upload: bench/bench_list_upload.py, BENCHMARKS.md.
     assert cpu < 0.3, (wall, cpu)
+
+
+def test_a_5000_row_list_with_planted_errors_reports_exactly_those_cells(template):
+    """The set-based checks word the same issues at the same cells as row by row: a wrong check
+    digit, a wrong length, a lower-case code with a space (read as printed, no issue), a
+    duplicate (at its second row, naming the first), an unknown indicator, a claimed item."""
+    codes = [with_check(f"91420600MA{n:07d}") for n in range(4_996)]
+    rows = [enterprise("T-K01", 0, name=f"（演示）企业{n}", credit_code=code) for n, code in enumerate(codes)]
+    wrong = codes[100][:-1] + CHARSET[(CHARSET.index(codes[100][-1]) + 1) % 31]
+    rows[100]["credit_code"] = wrong  # row 104
+    rows[2_000]["credit_code"] = codes[2_000][:17]  # row 2004: 17 characters
+    rows[3_000]["credit_code"] = " " + codes[3_000][:9].lower() + " " + codes[3_000][9:]  # fine
+    rows[4_000]["credit_code"] = codes[10]  # row 4004: the item of row 14 again
+    rows[4_500]["indicator"] = "T-K03"  # row 4504: not an enterprise-list indicator
+    data = fill_workbook(
+        fill(template, indicators=GOOD_VALUES | {"T-K01": {"value": 4_994}, "T-K02": {"value": -1}}),
+        lists={"enterprise": rows, "project": GOOD_LISTS["project"]},
+    )
+    result = run(data, expect(indicators=FACTS, claimed_elsewhere=frozenset({("T-K01", codes[4_990])})))
+    assert list_issues(result) == [
+        ["企业名单", "C104", "credit-code-check-digit"],
+        ["企业名单", "C2004", "credit-code-length"],
+        ["企业名单", "C4004", "list-row-duplicated"],
+        ["企业名单", "A4504", "list-indicator-unknown"],
+        ["企业名单", "C4994", "list-claimed-elsewhere"],
+    ]
+    by_code = {i.code: i for i in result.report.issues}
+    assert f"第 18 位校验码应为 {codes[100][-1]}" in by_code["credit-code-check-digit"].message
+    assert "有 17 位" in by_code["credit-code-length"].message
+    assert "另见第 14 行" in by_code["list-row-duplicated"].message
+    assert by_code["list-claimed-elsewhere"].value == codes[4_990]

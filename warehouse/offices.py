@@ -108,6 +108,12 @@ def plans_of_offices(con: duckdb.DuckDBPyConnection, codes: Iterable[str], below
     return _codes(rows)
 
 
+def plan_offices(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str | None]]:
+    """(plan, office running it) of every plan, in registry order: for callers that place many
+    offices' plans at once (the roll-up) instead of one plans_of_offices query per office."""
+    return con.execute("SELECT code, office FROM plans ORDER BY rowid").fetchall()
+
+
 def units_of_offices(con: duckdb.DuckDBPyConnection, codes: Iterable[str], below: bool = True) -> list[str]:
     """The units an office (with `below`, and the offices under it) deals with: the lead and
     helper units of its plans' tasks, the owners of its plans' indicators, and the units whose

@@ -216,7 +216,7 @@ def mapped(frame: pl.DataFrame, columns: list[str], fn, name: str) -> pl.DataFra
     )
 
 
-def _counts(frame: pl.DataFrame, by: str) -> pl.DataFrame:
+def _counts(frame: pl.DataFrame, by: str | list[str]) -> pl.DataFrame:
     return (
         frame.group_by(by, maintain_order=True)
         .agg(
@@ -229,19 +229,10 @@ def _counts(frame: pl.DataFrame, by: str) -> pl.DataFrame:
     )
 
 
-def completion_board(
-    portal: Portal, account, round_code: str, plan: str | None = None, kind: str | None = None
-) -> CompletionBoard:
-    """Only the units the account may read. Raises warehouse.views.UnknownRound for a round not in
-    the warehouse, OutOfScope (a NotFound) for a plan unknown or outside the scope."""
-    return completion_boards(portal, account, round_code, [plan], kind)[plan]
-
-
-def completion_boards(
-    portal: Portal, account, round_code: str, plans: list[str | None], kind: str | None = None
-) -> dict[str | None, CompletionBoard]:
-    """completion_board of each of `plans` (None: every plan), from one read of every round's
-    standings (the roll-up shows many plans side by side: one pass, not one per plan and round)."""
+def _completion_read(portal: Portal, account, round_code: str, plans: list[str | None], kind: str | None):
+    """What completion_boards and completion_counts read, with their checks: (today, the round,
+    {plan: rounds shown, oldest first}, completion.sql's rows of every round asked (only units the
+    account may read, of `kind`), unit_plans of the plans, registry order)."""
     require(account, "completion.view")
     readable = visible_units(account, "completion.view")
     today = portal.settings.today()
@@ -265,6 +256,57 @@ def completion_boards(
         long = long.filter(pl.col("unit").is_in(list(readable)))
     if kind is not None:
         long = long.filter(pl.col("kind") == kind)
+    return today, focus, shown, long, duties, registry
+
+
+# The counts of completion_counts, as the boards give them (expected, reported, rate, late).
+COUNT_COLUMNS = ["plan", "round", "expected", "reported", "late", "rate"]
+
+
+def completion_counts(
+    portal: Portal, account, round_code: str, plans: list[str]
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(focus, by_round): the numbers completion_boards gives each plan without building its
+    matrix (the roll-up shows only counts: no cell texts, no per-plan sort of 40,000 cells).
+    `focus`: one row per plan (in `plans` order) with the board's expected, reported, late, rate
+    for `round_code`; `by_round`: the board's `by_round` of every plan, one after the other
+    (rounds oldest first, only rounds with cells). Same checks, same rows as the boards."""
+    _, _, shown, long, duties, _ = _completion_read(portal, account, round_code, plans, None)
+    on_duty = duties.join(pl.DataFrame({"plan": plans}).with_row_index("plan_order"), on="plan")
+    rows = long.join(on_duty.select("unit", "plan", "plan_order"), on="unit")
+    focus = _counts(rows.filter(pl.col("round") == round_code), "plan")
+    focus = (
+        pl.DataFrame({"plan": plans}, schema={"plan": pl.String})
+        .join(focus, on="plan", how="left", maintain_order="left")
+        .with_columns(pl.col("expected", "reported", "late").fill_null(0))
+    )
+    position = pl.DataFrame(
+        [(plan, r, i) for plan in plans for i, r in enumerate(shown[plan])],
+        schema={"plan": pl.String, "round": pl.String, "position": pl.Int64},
+        orient="row",
+    )
+    by_round = (
+        _counts(rows.join(position, on=["plan", "round"]), ["plan_order", "plan", "round", "position"])
+        .sort("plan_order", "position")
+        .select(COUNT_COLUMNS)
+    )
+    return focus.select("plan", *COUNT_COLUMNS[2:]), by_round
+
+
+def completion_board(
+    portal: Portal, account, round_code: str, plan: str | None = None, kind: str | None = None
+) -> CompletionBoard:
+    """Only the units the account may read. Raises warehouse.views.UnknownRound for a round not in
+    the warehouse, OutOfScope (a NotFound) for a plan unknown or outside the scope."""
+    return completion_boards(portal, account, round_code, [plan], kind)[plan]
+
+
+def completion_boards(
+    portal: Portal, account, round_code: str, plans: list[str | None], kind: str | None = None
+) -> dict[str | None, CompletionBoard]:
+    """completion_board of each of `plans` (None: every plan), from one read of every round's
+    standings (the roll-up shows many plans side by side: one pass, not one per plan and round)."""
+    today, focus, shown, long, duties, registry = _completion_read(portal, account, round_code, plans, kind)
     long = mapped(
         long.join(registry, on="unit", how="left").with_columns(late=pl.col("days_late").fill_null(0) > 0),
         ["state", "days_late", "days_left", "rejected_attempts"],
@@ -584,18 +626,42 @@ def kpi_boards(
     # labels per distinct code, texts in one comprehension: no Python call per row through Polars
     every = mapped(every, ["kind"], lambda k: k and enum_label(IndicatorKind, k), "indicator_kind")
     every = mapped(every, ["pace"], lambda p: p and enum_label(Pace, p), "pace_label")
-    ratios = [None if r is None else f"{r:.1%}" for r in every["ratio"].to_list()]
     every = every.with_columns(
-        ratio_text=pl.Series(ratios, dtype=pl.String).fill_null(""),
+        ratio_text=percent_texts(every["ratio"]).fill_null(""),
         owner_name=pl.col("owner_name").fill_null(""),
         indicator_name=pl.col("name"),
     )
+    by_plan = every.partition_by("plan", as_dict=True, maintain_order=True) if any(plans) else {}
     boards = {}
     for plan in plans:
-        frame = every if plan is None else every.filter(pl.col("plan") == plan)
-        counts = {p: frame.filter(pl.col("pace") == p).height for p in PACES}
+        frame = every if plan is None else by_plan.get((plan,), every.clear())
+        found = dict(frame["pace"].value_counts().iter_rows())
+        counts = {p: int(found.get(p, 0)) for p in PACES}
         boards[plan] = KpiBoard(round=round_code, indicators=frame, counts=counts)
     return boards
+
+
+def percent_texts(values: pl.Series) -> pl.Series:
+    """f"{x:.1%}" of every value (null stays null), without a Python call per row (a province's
+    40,000 ratios). Python writes x * 100 correctly rounded to one decimal; so does rounding
+    x * 100 * 10 to an integer, except within a hair of a tie, where the product's own rounding
+    may tip it: those values, negatives (−0.0 included), huge and non-finite ones go through
+    Python's format, so every text is the one the f-string gives."""
+    x = values.cast(pl.Float64).rename("x")
+    v, tenths = pl.col("x"), pl.col("x") * 100.0 * 10.0
+    plain = (
+        v.is_finite()
+        & ((v > 0.0) | ((v == 0.0) & (1.0 / v > 0.0)))
+        & (v < 1e7)
+        & ((tenths - tenths.floor() - 0.5).abs() > 1e-4)
+    ).fill_null(False)
+    k = pl.when(plain).then(tenths.round(0)).cast(pl.Int64)
+    texts = x.to_frame().select(plain.alias("plain"), pl.format("{}.{}%", k // 10, k % 10).alias("text"))
+    odd = (~texts["plain"] & x.is_not_null()).arg_true()
+    text = texts["text"]
+    if len(odd):  # rare: Python's own format, in place
+        text = text.scatter(odd, [f"{y:.1%}" for y in x.gather(odd).to_list()])
+    return text.rename(values.name)
 
 
 def indicator_history(portal: Portal, account, round_code: str, indicators: list[str]) -> pl.DataFrame:

@@ -1,9 +1,9 @@
 """下级汇总: an upper office (a city cluster, a province) sees the offices under it side by side.
 
-Every number is taken from the same services the cities' own pages call (completion_boards and
-kpi_boards of portal.monitoring.dashboards, which give each plan's board as completion_board and
-kpi_board do, from one read for all plans), so a roll-up never disagrees with
-a drill-down: it only arranges their results. The one rule of its own is which indicators count
+Every number is taken from the same services the cities' own pages call (completion_counts, the
+counts completion_board gives each plan, and kpi_boards of portal.monitoring.dashboards, each from
+one read for all plans), so a roll-up never disagrees with a drill-down: it only arranges their
+results. The one rule of its own is which indicators count
 as "the same" across plans: `SHARED_TOPICS`, name patterns kept in this one place.
 """
 
@@ -17,7 +17,7 @@ import polars as pl
 
 from portal.core.context import Portal
 from portal.core.permissions import OutOfScope, require, scope_of, visible_plans
-from portal.monitoring.dashboards import PACES, completion_boards, completion_choices, kpi_boards
+from portal.monitoring.dashboards import PACES, completion_choices, completion_counts, kpi_boards
 from portal.monitoring.status import _percent, _table  # portal status's terminal table
 from schemas.enums import Pace
 from warehouse import lookups
@@ -115,10 +115,18 @@ def _name(office: dict) -> str:
 
 def _children_plans(con, tree: dict[str, dict], office: str, plans: frozenset[str] | None):
     """Each office right under `office` (`tree`: office_tree by code) with the plans at or under it
-    that the caller may read: [(office dict, [plan codes])]."""
+    that the caller may read: [(office dict, [plan codes])] (plans_of_offices of each child, from
+    one read of the plans)."""
+    run_by = office_tree.plan_offices(con)
     found = []
     for child in tree[office]["children"]:
-        own = [p for p in office_tree.plans_of_offices(con, [child]) if plans is None or p in plans]
+        under, todo = set(), [child]
+        while todo:  # the child and every office below it, as plans_of_offices(below=True) takes them
+            code = todo.pop()
+            if code not in under:
+                under.add(code)
+                todo.extend(tree[code]["children"] if code in tree else [])
+        own = [p for p, o in run_by if o in under and (plans is None or p in plans)]
         found.append((tree[child], own))
     return found
 
@@ -151,36 +159,35 @@ def rollup(portal: Portal, actor, office: str, round_code: str) -> Rollup:
     raises UnknownRound (from the boards) for a round not in the warehouse."""
     require(actor, ACTION)
     plans = visible_plans(actor, ACTION)
-    with portal.warehouse.connect() as con:
+    # one connection for the whole roll-up (as a page render holds one): the boards below reuse it
+    # instead of each opening the file and defining the macros again (~80 ms each at province scale)
+    with portal.warehouse.session() as con:
         found = office_tree.office(con, office)
         if found is None or not scope_of(actor).has_office(office):
             raise OutOfScope(missing_office(office), ACTION)
         children = _children_plans(con, _tree(con), office, plans)
         plan_names = dict(lookups.plans(con))
+        every = [plan for _, own in children for plan in own]
+        # the boards of every plan from one read each (the same services the pages call, per plan)
+        focus, counted = completion_counts(portal, actor, round_code, every) if every else (None, None)
+        kpi = kpi_boards(portal, actor, round_code, every) if every else {}
     rows, per_round, boards = [], [], []
-    every = [plan for _, own in children for plan in own]
-    # the boards of every plan from one read each (the same services the pages call, per plan)
-    completions = completion_boards(portal, actor, round_code, every) if every else {}
-    kpi = kpi_boards(portal, actor, round_code, every) if every else {}
+    numbers = {r["plan"]: r for r in focus.to_dicts()} if every else {}
+    rounds_of = counted.partition_by("plan", as_dict=True, include_key=False) if every else {}
     for child, own in children:
         for plan in own:
-            board, kpis = completions[plan], kpi[plan]
+            kpis = kpi[plan]
             city = {"city": child["code"], "city_name": _name(child), "plan": plan}
             city["plan_name"] = plan_names.get(plan, plan)
             rows.append(
                 city
-                | {
-                    "expected": board.expected,
-                    "reported": board.reported,
-                    "late": board.late,
-                    "rate": board.rate,
-                    "indicators": kpis.indicators.height,
-                }
+                | {k: numbers[plan][k] for k in ("expected", "reported", "late", "rate")}
+                | {"indicators": kpis.indicators.height}
                 | {p: kpis.counts[p] for p in PACES}
             )
-            if board.by_round.height:
+            if (plan,) in rounds_of:
                 per_round.append(
-                    board.by_round.select("round", "expected", "reported", "late", "rate").with_columns(
+                    rounds_of[(plan,)].with_columns(
                         *[pl.lit(v).alias(k) for k, v in city.items()],
                         series=pl.lit(f"{city['city_name']} {plan}"),
                     )
@@ -207,25 +214,29 @@ def rollup(portal: Portal, actor, office: str, round_code: str) -> Rollup:
 def _shared(boards: list[tuple[dict, pl.DataFrame]], cities: list[tuple[str, str]]) -> list[SharedIndicator]:
     """Each topic some plan sets: the matching rows of the plans' KPI boards (latest approved value,
     target, 序时进度 and pace as 指标监测 shows them)."""
+    # every plan's rows once, in board order, then each topic's filter over them (not per plan)
+    frames = [
+        kpis.select(
+            [c for c in SHARED_COLUMNS if c not in ("topic", "topic_label", "city", "city_name", "plan_name")]
+        ).with_columns(
+            city=pl.lit(city["city"]),
+            city_name=pl.lit(city["city_name"]),
+            plan_name=pl.lit(city["plan_name"]),
+        )
+        for city, kpis in boards
+        if kpis.height
+    ]
+    if not frames:
+        return []
+    every = pl.concat(frames, how="vertical_relaxed")
     topics = []
     for topic in SHARED_TOPICS:
-        frames = [
-            kpis.filter(topic.matching())
-            .with_columns(
-                topic=pl.lit(topic.code),
-                topic_label=pl.lit(topic.label),
-                city=pl.lit(city["city"]),
-                city_name=pl.lit(city["city_name"]),
-                plan_name=pl.lit(city["plan_name"]),
-            )
-            .select(SHARED_COLUMNS)
-            for city, kpis in boards
-            if kpis.height
-        ]
-        frames = [f for f in frames if f.height]
-        if not frames:
+        rows = every.filter(topic.matching())
+        if not rows.height:
             continue
-        rows = pl.concat(frames, how="vertical_relaxed")
+        rows = rows.with_columns(topic=pl.lit(topic.code), topic_label=pl.lit(topic.label)).select(
+            SHARED_COLUMNS
+        )
         present = set(rows["city"].to_list())
         absent = [(code, name) for code, name in cities if code not in present]
         topics.append(SharedIndicator(topic.code, topic.label, rows, absent))

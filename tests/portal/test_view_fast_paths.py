@@ -7,14 +7,24 @@ sign-off and corrected uploads) with the straightforward computation it replaced
 
 from __future__ import annotations
 
+import importlib.util
+import math
+import random
+import struct
+import sys
+from pathlib import Path
+
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from portal.core.context import Portal
 from portal.monitoring import dashboards as d
-from portal.monitoring.rollup import SHARED_TOPICS
+from portal.monitoring.rollup import SHARED_COLUMNS, SHARED_TOPICS, _children_plans, rollup
+from schemas.enums import Role
 from tests.actors import OFFICE
-from warehouse import approved, rounds, views
+from tests.conftest import account_in
+from warehouse import approved, offices, rounds, views
 
 # The latest (and first) approved owner value per indicator up to a quarter, as kpi_progress.sql
 # defined it before it was made one pass: every approved value joined on both keys, then arg_max.
@@ -246,3 +256,134 @@ def test_board_texts_put_into_words_once_per_value_equal_the_row_by_row_words(fi
         fast = kpi.select(topic.matching())["name"].to_list()
         assert fast == [topic.matches(n) for n in names]
     assert any(any(t.matches(n) for n in names) for t in SHARED_TOPICS)
+
+
+# ------------------------------------------------------------------ the roll-up and the KPI board texts
+
+
+def _roll_up_as_the_boards_give_it(portal, office: str, round_code: str, r) -> None:
+    """Every number of the roll-up `r` equals the plan's own completion and KPI board (each read
+    alone), and each shared topic equals the topic matched plan by plan, as it was built before."""
+    frames = {topic.code: [] for topic in SHARED_TOPICS}
+    for row in r.plans.to_dicts():
+        plan = row["plan"]
+        board = d.completion_board(portal, OFFICE, round_code, plan)
+        kpis = d.kpi_board(portal, OFFICE, round_code, plan)
+        assert (row["expected"], row["reported"], row["late"], row["rate"]) == (
+            board.expected,
+            board.reported,
+            board.late,
+            board.rate,
+        )
+        assert row["indicators"] == kpis.indicators.height
+        assert {p: row[p] for p in d.PACES} == kpis.counts
+        mine = r.by_round.filter(pl.col("plan") == plan).select(
+            "round", "expected", "reported", "late", "rate"
+        )
+        if board.by_round.height:
+            assert_frame_equal(mine, board.by_round.select("round", "expected", "reported", "late", "rate"))
+        else:
+            assert mine.is_empty()
+        for topic in SHARED_TOPICS:
+            found = kpis.indicators.filter(topic.matching())
+            if found.height:
+                frames[topic.code].append(
+                    found.with_columns(
+                        topic=pl.lit(topic.code),
+                        topic_label=pl.lit(topic.label),
+                        city=pl.lit(row["city"]),
+                        city_name=pl.lit(row["city_name"]),
+                        plan_name=pl.lit(row["plan_name"]),
+                    ).select(SHARED_COLUMNS)
+                )
+    expected = {code: pl.concat(f, how="vertical_relaxed") for code, f in frames.items() if f}
+    assert [s.code for s in r.shared] == [t.code for t in SHARED_TOPICS if t.code in expected]
+    for shared in r.shared:
+        assert_frame_equal(shared.rows, expected[shared.code])
+
+
+def test_the_roll_up_equals_each_plans_own_boards_in_every_round(filled_demo_portal):
+    """The roll-up reads the counts in one pass (no matrices) and matches topics over every plan at
+    once; each number and row is still the one the plan's own pages show, in every round."""
+    with filled_demo_portal.warehouse.connect() as con:
+        codes = rounds.codes(con)
+    seen = 0
+    for code in codes:
+        for office in ("CJZY", "HB", "XSSS"):
+            r = rollup(filled_demo_portal, OFFICE, office, code)
+            _roll_up_as_the_boards_give_it(filled_demo_portal, office, code, r)
+            seen += r.plans.height + sum(s.rows.height for s in r.shared)
+    assert seen > 100  # plans and shared rows of every round were compared, not empty roll-ups
+
+
+def test_completion_counts_equal_each_plans_board_for_a_scoped_office(filled_demo_portal):
+    """An account below the root sees the counts of its own units only, as its boards do."""
+    account = account_in(filled_demo_portal, "office_xsss", Role.OFFICE_REVIEWER, offices=["XSSS"])
+    focus, by_round = d.completion_counts(filled_demo_portal, account, "2025Q3", ["XY", "XYKX", "SY"])
+    assert focus["plan"].to_list() == ["XY", "XYKX", "SY"]
+    for row in focus.to_dicts():
+        board = d.completion_board(filled_demo_portal, account, "2025Q3", row["plan"])
+        assert (row["expected"], row["reported"], row["late"], row["rate"]) == (
+            board.expected,
+            board.reported,
+            board.late,
+            board.rate,
+        )
+        assert_frame_equal(
+            by_round.filter(pl.col("plan") == row["plan"]).drop("plan"),
+            board.by_round.select("round", "expected", "reported", "late", "rate"),
+        )
+
+
+def test_percent_texts_equal_the_f_string_for_every_kind_of_value():
+    """The KPI board's ratio texts are built in Polars; ties, negatives, −0.0, huge and non-finite
+    values and tens of thousands of ordinary ones all read as f"{x:.1%}" does (null stays null)."""
+    rng = random.Random(23)
+    values = [None, 0.0, -0.0, 1.0, 0.5, 0.00125, 0.00135, 0.9995, 0.99949999, 1e-12, -1e-12, -0.5]
+    values += [123.456789, 99999.99995, 1e8, 1e300, math.inf, -math.inf, math.nan, 5e-324]
+    values += [k / 10000 + 0.00005 for k in range(20000)]  # on and next to the rounding ties
+    values += [k / 1000 for k in range(5000)]
+    values += [rng.random() * 3 for _ in range(50000)] + [rng.uniform(-2, 2) for _ in range(2000)]
+    values += [struct.unpack("d", struct.pack("Q", rng.getrandbits(64)))[0] for _ in range(5000)]
+    series = pl.Series("ratio", values, dtype=pl.Float64, strict=False)
+    got = d.percent_texts(series)
+    assert got.name == "ratio" and got.dtype == pl.String
+    assert got.to_list() == [None if v is None else f"{v:.1%}" for v in series.to_list()]
+    assert d.percent_texts(pl.Series([], dtype=pl.Float64)).to_list() == []
+
+
+@pytest.mark.slow  # generates a small province through bench/generate.py (the benchmark's own world)
+def test_the_roll_up_of_a_generated_province_equals_each_city_plans_boards(tmp_path):
+    """The benchmark's layout at a small scale: ten city plans under one province office, every
+    unit approved in every round; the roll-up equals the plans' own boards in each round."""
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location(
+        "bench_province_views", root / "bench" / "bench_province_views.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)  # puts bench/ on the path for its `generate`
+    generate = sys.modules["generate"]
+    scale = generate.Scale(units=20, indicators_per_unit=3, tasks_per_unit=2, rounds=3)
+    gen = generate.generate(tmp_path / "g", scale, workbooks=False, log=lambda _: None)
+    portal = Portal.open(bench.world(gen, tmp_path / "w", cities=True))
+    for code in gen.rounds:
+        r = rollup(portal, OFFICE, "PROV", code)
+        assert r.plans.height == 10 and r.plans["expected"].min() > 0 and r.by_round.height > 0
+        _roll_up_as_the_boards_give_it(portal, "PROV", code, r)
+
+
+def test_the_plans_under_each_office_read_once_equal_one_query_per_office(demo_portal):
+    """The roll-up places every office's plans from one read of the plans; each office's list is
+    still plans_of_offices of that office and the offices below it, in registry order."""
+    with demo_portal.warehouse.connect() as con:
+        tree = {o["code"]: o for o in offices.office_tree(con)}
+        compared = 0
+        for code, office in tree.items():
+            for plans in (None, frozenset({"XY", "JZ"})):
+                found = _children_plans(con, tree, code, plans)
+                assert [c["code"] for c, _ in found] == office["children"]
+                for child, own in found:
+                    every = offices.plans_of_offices(con, [child["code"]])
+                    assert own == [p for p in every if plans is None or p in plans]
+                    compared += len(own)
+    assert compared >= 10

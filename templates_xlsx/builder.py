@@ -158,16 +158,21 @@ def build_template(ctx: TemplateContext, secret: bytes) -> bytes:
     Laid out once by the functions below, written by `fastbook` (the same XML as openpyxl's,
     several times faster: a province round is 2,000 workbooks); openpyxl writes it when the
     context holds something the fast writer does not handle."""
-    _check_keys(ctx)
     book = FastBook()
     try:
-        _compose(book, ctx, secret)
-        book.lock_structure = True
-        book.creator = ctx.office_name
-        book.title = _book_title(ctx)
+        build_into(book, ctx, secret)
         return book.save_bytes()
     except Unsupported:
         return build_template_openpyxl(ctx, secret)
+
+
+def build_into(book: FastBook, ctx: TemplateContext, secret: bytes) -> None:
+    """Lay the template out in a fresh `FastBook` (templates_xlsx.fill types inputs into it before saving)."""
+    _check_keys(ctx)
+    _compose(book, ctx, secret)
+    book.lock_structure = True
+    book.creator = ctx.office_name
+    book.title = _book_title(ctx)
 
 
 def build_template_openpyxl(ctx: TemplateContext, secret: bytes) -> bytes:

@@ -223,6 +223,32 @@ class FastSheet:
             cell.value = value
         return cell
 
+    # What templates_xlsx.fill reads to find rows and columns, as openpyxl's sheet answers it.
+
+    @property
+    def max_row(self) -> int:
+        return max((r for r, _ in self._cells), default=1)
+
+    @property
+    def max_column(self) -> int:
+        return max((c for _, c in self._cells), default=1)
+
+    def __getitem__(self, row: int) -> tuple[FastCell, ...]:
+        if not isinstance(row, int):
+            raise Unsupported("only whole rows by number")
+        return tuple(self.cell(row=row, column=c) for c in range(1, self.max_column + 1))
+
+    def delete_rows(self, idx: int, amount: int = 1) -> None:
+        """openpyxl's: the rows' cells go, the cells below move up (row heights stay where they are)."""
+        moved = {}
+        for (r, c), cell in self._cells.items():
+            if r < idx:
+                moved[(r, c)] = cell
+            elif r >= idx + amount:
+                cell.row = r - amount
+                moved[(cell.row, c)] = cell
+        self._cells = moved
+
     def add_data_validation(self, dv: DataValidation) -> None:
         self._validations.append(dv)
 
@@ -491,6 +517,12 @@ class FastBook:
         self.creator = "openpyxl"
         self.title: str | None = None
         self.created = dt.datetime.now(tz=dt.UTC).replace(tzinfo=None)
+
+    def __getitem__(self, title: str) -> FastSheet:
+        for sheet in self._sheets:
+            if sheet.title == title:
+                return sheet
+        raise KeyError(title)
 
     def create_sheet(self, title: str) -> FastSheet:
         sheet = FastSheet(self, title)

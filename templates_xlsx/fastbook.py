@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import threading
 import zipfile
 from functools import lru_cache
 from typing import Any
@@ -441,10 +442,20 @@ def _page_xml(options: tuple, margins: tuple, setup: tuple) -> str:
 
 
 @lru_cache(maxsize=1)
+def _default_tables() -> dict[str, tuple]:
+    """A new openpyxl workbook's style tables (default font, fills, …): each book starts from them."""
+    book = Workbook()
+    return {name: tuple(getattr(book, name)) for name in _STYLE_TABLES}
+
+
+@lru_cache(maxsize=1)
 def _holder() -> Workbook:
-    """A real workbook: its default style tables seed each book, and it lends itself to openpyxl's
-    stylesheet writer."""
+    """A real workbook lent to openpyxl's stylesheet writer with a book's tables swapped in
+    (under `_holder_lock`: templates may be built in several threads of `portal serve`)."""
     return Workbook()
+
+
+_holder_lock = threading.Lock()
 
 
 _STYLE_TABLES = ("_fonts", "_fills", "_borders", "_alignments", "_protections", "_number_formats")
@@ -466,16 +477,17 @@ def _stylesheet(tables: dict[str, IndexedList], xfs: IndexedList) -> str:
     key = (*(tuple(tables[name]) for name in _STYLE_TABLES), xf_key)
     xml = _stylesheets.get(key)
     if xml is None:
-        holder = _holder()
-        saved = {name: getattr(holder, name) for name in (*_STYLE_TABLES, "_cell_styles")}
-        try:
-            for name in _STYLE_TABLES:
-                setattr(holder, name, tables[name])
-            holder._cell_styles = xfs
-            xml = _xml(write_stylesheet(holder))
-        finally:
-            for name, value in saved.items():
-                setattr(holder, name, value)
+        with _holder_lock:
+            holder = _holder()
+            saved = {name: getattr(holder, name) for name in (*_STYLE_TABLES, "_cell_styles")}
+            try:
+                for name in _STYLE_TABLES:
+                    setattr(holder, name, tables[name])
+                holder._cell_styles = xfs
+                xml = _xml(write_stylesheet(holder))
+            finally:
+                for name, value in saved.items():
+                    setattr(holder, name, value)
         if len(_stylesheets) > 256:
             _stylesheets.clear()
         _stylesheets[key] = xml
@@ -504,13 +516,13 @@ class FastBook:
     """The workbook-level subset the builder uses: sheets, structure lock, creator, title."""
 
     def __init__(self) -> None:
-        holder = _holder()
-        self._fonts = IndexedList(holder._fonts)
-        self._fills = IndexedList(holder._fills)
-        self._borders = IndexedList(holder._borders)
-        self._alignments = IndexedList(holder._alignments)
-        self._protections = IndexedList(holder._protections)
-        self._number_formats = IndexedList(holder._number_formats)
+        tables = _default_tables()
+        self._fonts = IndexedList(tables["_fonts"])
+        self._fills = IndexedList(tables["_fills"])
+        self._borders = IndexedList(tables["_borders"])
+        self._alignments = IndexedList(tables["_alignments"])
+        self._protections = IndexedList(tables["_protections"])
+        self._number_formats = IndexedList(tables["_number_formats"])
         self._by_id: dict[tuple[str, int], tuple[Any, int]] = {}
         self._sheets: list[FastSheet] = []
         self.lock_structure = False

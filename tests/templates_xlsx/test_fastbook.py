@@ -12,6 +12,7 @@ import io
 import re
 import xml.etree.ElementTree as ET
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import pytest
@@ -131,3 +132,12 @@ def test_a_date_value_is_not_written_by_the_fast_writer():
         builder._compose(FastBook(), replace(ctx, indicators=rows), SECRET)
     book = load_workbook(io.BytesIO(build_template(replace(ctx, indicators=rows), SECRET)))
     assert book["指标填报"]["C4"].value == dt.datetime(2025, 1, 2)
+
+
+def test_workbooks_built_in_several_threads_at_once_are_each_openpyxls():
+    # `portal serve` may build two units' templates at the same time; the style tables must not mix.
+    contexts = [sample_context(**changes) for changes in VARIANTS.values()] * 4
+    expected = [_parts(build_template_openpyxl(ctx, SECRET)) for ctx in contexts[: len(VARIANTS)]] * 4
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        built = list(pool.map(lambda ctx: _parts(build_template(ctx, SECRET)), contexts))
+    assert built == expected

@@ -26,7 +26,7 @@ from openpyxl.packaging.extended import ExtendedProperties
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.styles.numbers import BUILTIN_FORMATS_MAX_SIZE, BUILTIN_FORMATS_REVERSE
 from openpyxl.styles.stylesheet import write_stylesheet
-from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.utils import column_index_from_string, get_column_letter, quote_sheetname
 from openpyxl.utils.indexed_list import IndexedList
 from openpyxl.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -286,8 +286,6 @@ class FastSheet:
     def _cols(self) -> str:
         if not self.column_dimensions:
             return ""
-        from openpyxl.utils import column_index_from_string
-
         out = []
         for letter, dim in sorted(
             self.column_dimensions.items(), key=lambda kv: column_index_from_string(kv[0])

@@ -15,14 +15,17 @@ from portal.ops.init import init_portal
 from templates_xlsx.builder import build_template_openpyxl
 from templates_xlsx.fill import fill_workbook
 
-# What the fill writes, table by table; the columns that name the uploaded bytes themselves (their
-# hash, size and stored path) differ by construction: two writers, two files with the same cells.
+# What the fill writes, table by table. Left out: the columns that name the uploaded bytes (hash,
+# size, stored path: two writers, two files with the same cells) and the wall-clock times.
 TABLES = (
     "submissions", "indicator_values", "task_progress", "validation_issues", "reviews", "extensions",
     "extension_history", "list_items", "problems", "problem_events", "outbox", "approved_values",
     "evidence", "stored_files", "audit_log",
 )  # fmt: skip
-BYTES_COLUMNS = {"file_hash", "hash", "sha256", "size", "size_bytes", "path", "stored_path"}
+LEFT_OUT = {
+    "file_hash", "size", "stored_path",
+    "logged_at", "granted_at", "next_attempt_at", "created_at", "happened_at", "reviewed_at",
+}  # fmt: skip
 
 
 def _fingerprint(portal: Portal) -> dict[str, dict[str, object]]:
@@ -37,7 +40,7 @@ def _fingerprint(portal: Portal) -> dict[str, dict[str, object]]:
                     [table],
                 ).fetchall()
             ]
-            kept = [c for c in columns if c not in BYTES_COLUMNS]
+            kept = [c for c in columns if c not in LEFT_OUT]
             rows = con.execute(
                 f"SELECT {', '.join(f'{c!r}'.replace(chr(39), chr(34)) for c in kept)} FROM {table}"
             ).fetchall()

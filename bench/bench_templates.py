@@ -37,6 +37,7 @@ from portal.reporting.templates import (  # noqa: E402
     round_template_contexts,
     zip_templates,
 )
+from templates_xlsx.builder import build_template_openpyxl  # noqa: E402
 from templates_xlsx.upload import read_upload  # noqa: E402
 from warehouse.registry import replace_registry, upsert_rounds  # noqa: E402
 
@@ -92,7 +93,9 @@ def synthetic_portal(home: Path, units: int) -> Portal:
     return portal
 
 
-def one_run(portal: Portal) -> dict[str, float]:
+def one_run(portal: Portal, reference: bool = False) -> dict[str, float]:
+    """One process; `reference` builds with openpyxl (the writer before templates_xlsx.fastbook)."""
+    c0 = time.process_time()
     t0 = time.perf_counter()
     contexts = round_template_contexts(portal, ROUND)
     t1 = time.perf_counter()
@@ -101,7 +104,8 @@ def one_run(portal: Portal) -> dict[str, float]:
     built = []
     for ctx in contexts:
         s = time.perf_counter()
-        built.append(build_from_context(ctx, secret))
+        data = build_template_openpyxl(ctx, secret) if reference else None
+        built.append(build_from_context(ctx, secret, data))
         per_file.append(time.perf_counter() - s)
     t2 = time.perf_counter()
     zip_templates(built)
@@ -114,6 +118,7 @@ def one_run(portal: Portal) -> dict[str, float]:
         "build": t2 - t1,
         "zip": t3 - t2,
         "total": t3 - t0,
+        "cpu": time.process_time() - c0,
         "per_file": statistics.median(per_file),
         "max_file": max(per_file),
         "sample": max(built, key=lambda b: b.indicators + b.tasks).data,
@@ -159,35 +164,50 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--scales", default="demo,city", help="comma-separated: demo, city, province")
     parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="also time the openpyxl writer (before templates_xlsx.fastbook) in the same run",
+    )
+    parser.add_argument(
         "--jobs", type=int, default=os.cpu_count() or 1, help="processes for the parallel run"
     )
     args = parser.parse_args()
-    print(f"machine: {machine()}\n")
+    print(f"machine: {machine()}, load average {os.getloadavg()[0]:.1f} at start\n")
     print(
-        "| registry | units | rows | gather | build all | zip | total, 1 process "
+        "| registry | writer | units | rows | gather | build all | zip | total, 1 process | CPU, 1 process "
         f"| total, {args.jobs} processes | per workbook (median / max) | read one (rows) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for scale in args.scales.split(","):
         with tempfile.TemporaryDirectory() as tmp:
             home = Path(tmp) / "home"
             home.mkdir()
             portal = demo_portal(home) if scale == "demo" else synthetic_portal(home, SCALES[scale])
             n = args.runs if scale != "province" else 1
-            runs = [one_run(portal) for _ in range(n)]
-            parallel = statistics.median(parallel_run(portal, args.jobs) for _ in range(n))
-        med = {k: statistics.median(r[k] for r in runs) for k in runs[0] if k != "sample"}
-        sample = runs[0]["sample"]
-        parsed = read_upload(sample)
-        sample_rows = sum(s.frame.height for s in parsed.sheets.values())
-        read_s = time_read(sample, max(args.runs, 5))
-        print(
-            f"| {scale} | {med['units']:.0f} | {med['rows']:.0f} | {med['gather'] * 1000:.0f} ms "
-            f"| {med['build']:.2f} s | {med['zip'] * 1000:.0f} ms | {med['total']:.2f} s | {parallel:.2f} s "
-            f"| {med['per_file'] * 1000:.0f} / {med['max_file'] * 1000:.0f} ms "
-            f"| {read_s * 1000:.1f} ms ({sample_rows}) |",
-            flush=True,
-        )
+            writers = ["openpyxl", "fastbook"] if args.reference else ["fastbook"]
+            results = {}
+            for writer in writers:
+                runs = [one_run(portal, reference=writer == "openpyxl") for _ in range(n)]
+                parallel = (
+                    statistics.median(parallel_run(portal, args.jobs) for _ in range(n))
+                    if writer == "fastbook"
+                    else None
+                )
+                results[writer] = (runs, parallel)
+        for writer, (runs, parallel) in results.items():
+            med = {k: statistics.median(r[k] for r in runs) for k in runs[0] if k != "sample"}
+            sample = runs[0]["sample"]
+            parsed = read_upload(sample)
+            sample_rows = sum(s.frame.height for s in parsed.sheets.values())
+            read_s = time_read(sample, max(args.runs, 5))
+            par = f"{parallel:.2f} s" if parallel is not None else "—"
+            print(
+                f"| {scale} | {writer} | {med['units']:.0f} | {med['rows']:.0f} | {med['gather'] * 1000:.0f} ms "
+                f"| {med['build']:.2f} s | {med['zip'] * 1000:.0f} ms | {med['total']:.2f} s | {med['cpu']:.2f} s "
+                f"| {par} | {med['per_file'] * 1000:.0f} / {med['max_file'] * 1000:.0f} ms "
+                f"| {read_s * 1000:.1f} ms ({sample_rows}) |",
+                flush=True,
+            )
     return 0
 
 

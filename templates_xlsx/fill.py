@@ -23,6 +23,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from schemas.sheets import INDICATOR_SHEET, LIST_SHEET_BY_TYPE, TASK_SHEET, TEMPLATE_SHEETS, SheetSpec
+from templates_xlsx.builder import TemplateContext, build_into, build_template
+from templates_xlsx.fastbook import FastBook, Unsupported
 from templates_xlsx.writing import put
 
 # code → value of the row's main input column, or code → {column key: value}
@@ -119,6 +121,32 @@ def fill_list(ws: Worksheet, spec: SheetSpec, items: Sequence[Mapping[str, Any]]
             put(ws, spec.first_data_row + i, cols[key], cell_value(value))
 
 
+def fill_template(
+    ctx: TemplateContext,
+    secret: bytes,
+    indicators: RowValues | None = None,
+    tasks: RowValues | None = None,
+    lists: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+) -> bytes:
+    """The unit's template built with the inputs typed in, in one pass: what `fill_workbook` gives
+    for `build_template(ctx, secret)` (the same cells, values and sheets), without openpyxl loading
+    and saving the workbook (the demo fills hundreds). openpyxl does it when the fast writer cannot."""
+    book = FastBook()
+    try:
+        build_into(book, ctx, secret)
+        _fill_all(book, indicators, tasks, False, lists)
+        return book.save_bytes()
+    except Unsupported:
+        return fill_workbook(build_template(ctx, secret), indicators, tasks, lists=lists)
+
+
+def _fill_all(book, indicators, tasks, formulas, lists) -> None:
+    fill_book(book, indicators, tasks, formulas)
+    for list_type, items in (lists or {}).items():
+        spec = LIST_SHEET_BY_TYPE[list_type]
+        fill_list(book[spec.name], spec, items)
+
+
 def fill_workbook(
     data: bytes,
     indicators: RowValues | None = None,
@@ -133,8 +161,5 @@ def fill_workbook(
     `lists`: list type (ListType code) → items, each {column key: value}, on that type's list sheet.
     """
     book = open_book(data)
-    fill_book(book, indicators, tasks, formulas)
-    for list_type, items in (lists or {}).items():
-        spec = LIST_SHEET_BY_TYPE[list_type]
-        fill_list(book[spec.name], spec, items)
+    _fill_all(book, indicators, tasks, formulas, lists)
     return save_book(book)

@@ -41,14 +41,20 @@ def is_formula_like(value: Any) -> bool:
 
 def put(ws: Worksheet, row: int, col: int, value: Any):
     """Write one value; text that Excel would take for a formula stays text."""
-    if isinstance(value, dt.datetime | dt.date) or value is None or isinstance(value, bool | int | float):
-        cell = ws.cell(row=row, column=col, value=value)
+    return put_cell(ws.cell(row=row, column=col), value)
+
+
+def put_cell(cell, value: Any):
+    """`put` on a cell already in hand (the builder styles it first: one lookup instead of two)."""
+    if value is None:
+        return cell
+    if isinstance(value, dt.date | bool | int | float):
+        cell.value = value
         if isinstance(value, dt.date):
             cell.number_format = "yyyy-mm-dd"
         return cell
     # Control characters pasted into the registry would make openpyxl refuse the whole workbook.
     text = ILLEGAL_CHARACTERS_RE.sub("", str(value))
-    cell = ws.cell(row=row, column=col)
     cell.value = text
     if is_formula_like(text):
         cell.data_type = "s"
@@ -70,6 +76,8 @@ class CellStyles:
             for name, value in attrs.items():
                 setattr(cell, name, value)
             self._styles[kind] = copy(cell._style)
+        elif getattr(cell, "shares_styles", False):
+            cell._style, cell._owned = style, False  # templates_xlsx.fastbook: copied on change
         else:
             cell._style = copy(style)
         return cell

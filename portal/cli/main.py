@@ -1093,7 +1093,10 @@ def build_parser() -> argparse.ArgumentParser:
         "-o", "--output", help="--unit：输出文件或目录；--all：输出目录（默认 PORTAL_HOME/exports）"
     )
     p.add_argument(
-        "--jobs", type=int, default=1, help="--all 时并行生成的进程数（默认 1；单位上千时可设为 CPU 核数）"
+        "--jobs",
+        type=int,
+        default=None,
+        help="--all 时并行生成的进程数（默认：单位不少于 300 个时用全部 CPU 核，否则 1）",
     )
     p.set_defaults(func=cmd_template)
 

@@ -38,12 +38,12 @@ from portal.registry.workbook import export_registry_json
 from portal.reporting import problems as pb
 from portal.reporting.review import APPROVE, RETURN, ItemComment, grant_extension, review
 from portal.reporting.submissions import IngestResult, ingest_many
-from portal.reporting.templates import BuiltTemplate, iter_built, round_template_contexts
+from portal.reporting.templates import BuiltTemplate, build_from_context, round_template_contexts
 from schemas.credit_code import CHARSET, with_check
 from schemas.enums import EnterpriseStage, IndicatorKind, ListType, RoundState, TaskRole, TaskStatus
 from schemas.quarters import Quarter
 from templates_xlsx.builder import TemplateContext
-from templates_xlsx.fill import fill_workbook
+from templates_xlsx.fill import fill_template
 from warehouse import rounds as round_rows
 from warehouse.submissions import any_submissions
 from warehouse.views import kpi_progress
@@ -238,8 +238,9 @@ class _DemoFiller:
                     continue
                 at = self._upload_time(ctx.unit, due)
             chosen.append((ctx, at))
-        # Only the templates that will be uploaded are built (the same builder as downloads).
-        built = iter_built([ctx for ctx, _ in chosen], self.secret)
+        # Each upload is built with its inputs typed in, in one pass (templates_xlsx.fill.fill_template,
+        # the same builder as downloads), so the bare templates carry only their names here.
+        built = [build_from_context(ctx, self.secret, data=b"") for ctx, _ in chosen]
         plan = [
             _Upload(b, ctx, at, self._user(ctx.unit, current))
             for (ctx, at), b in zip(chosen, built, strict=True)
@@ -517,7 +518,7 @@ class _DemoFiller:
             code = first["credit_code"]
             wrong = CHARSET[(CHARSET.index(code[-1]) + 1) % len(CHARSET)]
             lists[ListType.ENTERPRISE.value][0] = first | {"credit_code": code[:-1] + wrong}
-        return fill_workbook(up.built.data, indicators, tasks, lists=lists)
+        return fill_template(up.ctx, self.secret, indicators, tasks, lists=lists)
 
     # ------------------------------------------------------------ lists
 

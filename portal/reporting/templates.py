@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import multiprocessing
+import os
 import re
 import zipfile
 from collections.abc import Callable, Iterator
@@ -160,11 +161,24 @@ def build_from_context(ctx: TemplateContext, secret: bytes, data: bytes | None =
     )
 
 
-def iter_built(contexts: list[TemplateContext], secret: bytes, jobs: int = 1) -> Iterator[BuiltTemplate]:
-    """Build in order, optionally in `jobs` processes (openpyxl is pure Python: one core each).
+# A round this large is built on every core by default: ~9 ms of one core a workbook
+# (templates_xlsx.fastbook) against ~1 s to start the workers (BENCHMARKS.md, Templates).
+PARALLEL_MIN_TEMPLATES = 300
 
-    Opt-in: on the 2-core bench machine 2 processes gave 1.3× at best and nothing while the host
-    was busy, and each spawned worker costs ~0.5 s to start (BENCHMARKS.md, Templates)."""
+
+def default_jobs(count: int) -> int:
+    """Processes for `count` templates when the caller does not say: every core for a large round."""
+    return min(os.cpu_count() or 1, 4) if count >= PARALLEL_MIN_TEMPLATES else 1
+
+
+def iter_built(
+    contexts: list[TemplateContext], secret: bytes, jobs: int | None = 1
+) -> Iterator[BuiltTemplate]:
+    """Build in order, optionally in `jobs` processes (pure Python: one core each); `jobs=None`
+    lets `default_jobs` choose. Below a few hundred workbooks one process is faster: each spawned
+    worker costs ~0.5 s to start."""
+    if jobs is None:
+        jobs = default_jobs(len(contexts))
     if jobs <= 1 or len(contexts) < 2:
         for ctx in contexts:
             yield build_from_context(ctx, secret)
@@ -191,7 +205,7 @@ def build_round_templates(
     portal: Portal,
     round_code: str,
     progress: Callable[[int, int], None] | None = None,
-    jobs: int = 1,
+    jobs: int | None = 1,
 ) -> list[BuiltTemplate]:
     """Every unit's template of a round; the warehouse is read once, then released.
     `progress(done, total)` is called after each workbook (for a progress bar)."""

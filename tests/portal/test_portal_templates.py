@@ -16,6 +16,7 @@ from portal.reporting.templates import (
     build_from_context,
     build_round_templates,
     build_unit_template,
+    default_jobs,
     iter_built,
     round_template_contexts,
     template_context,
@@ -264,3 +265,11 @@ def test_building_in_several_processes_gives_the_same_workbooks_in_order(demo_ro
         assert pa.meta == pb.meta  # the signature too: it does not cover the time
         for key in pa.sheets:
             assert pa.sheets[key].frame.equals(pb.sheets[key].frame)
+
+
+def test_a_round_of_hundreds_of_units_is_built_on_every_core_unless_told(monkeypatch):
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    assert default_jobs(299) == 1  # starting workers costs more than a small round takes
+    assert default_jobs(2000) == 2
+    monkeypatch.setattr("os.cpu_count", lambda: 16)
+    assert default_jobs(2000) == 4  # memory: a handful of workers at most

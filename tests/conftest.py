@@ -42,6 +42,34 @@ def empty_portal(portal_home) -> Portal:
     return portal
 
 
+# Test modules that take longest, started first by the xdist workers (pyproject.toml runs with
+# --no-loadscope-reorder, so the order below is the order the modules are handed out). The bundle
+# module needs no demo: one worker installs the bundle while the other builds the filled demo
+# (75 s in CI) for the walks, instead of both waiting on that one build as when the walks, the
+# modules with the most tests, came first on both workers. Every other module keeps the order
+# xdist gave it before (most tests first).
+LONGEST_FIRST = (
+    "tests/scripts/test_bundle.py",
+    "tests/portal/test_authorization_walk.py",
+    "tests/portal/test_scope_walk.py",
+)
+
+
+def _module(item: pytest.Item) -> str:
+    return item.nodeid.split("::", 1)[0]
+
+
+def pytest_collection_modifyitems(config, items: list[pytest.Item]) -> None:
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # a run without workers keeps the collection order
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[_module(item)] = counts.get(_module(item), 0) + 1
+    rank = {module: i for i, module in enumerate(LONGEST_FIRST)}
+    # sort is stable: the tests of a module keep their order
+    items.sort(key=lambda item: (rank.get(_module(item), len(rank)), -counts[_module(item)]))
+
+
 def _built_once(tmp_path_factory, name: str, build) -> Path:
     """A PORTAL_HOME that `build(home)` fills once per test run, shared by all xdist workers.
 

@@ -266,16 +266,18 @@ def patch_sheet_xml(data: bytes, sheet: str, transform: Callable[[str], str]) ->
 def save_with_libreoffice(data: bytes, workdir: Path, soffice: str = "soffice") -> bytes:
     """The workbook opened and saved again as .xlsx by LibreOffice (headless), as a unit using
     LibreOffice would hand it in: shared strings, recalculated formulas with cached values.
-    A private profile under `workdir` lets tests run while another LibreOffice is open."""
+    The test process's own profile (tests.conftest.libreoffice_profile) lets tests run while another
+    LibreOffice is open."""
+    from tests.conftest import libreoffice_profile
+
     source = workdir / "in" / "book.xlsx"
     source.parent.mkdir(parents=True, exist_ok=True)
     source.write_bytes(data)
     out = workdir / "out"
-    profile = (workdir / "lo-profile").resolve().as_uri()
     subprocess.run(
         [
             soffice,
-            f"-env:UserInstallation={profile}",
+            f"-env:UserInstallation={libreoffice_profile()}",
             "--headless",
             "--convert-to",
             "xlsx",

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from tests.conftest import require_tool
+from tests.conftest import libreoffice_profile, require_tool
 
 # A page object, not the /Pages tree node (LibreOffice writes page objects uncompressed).
 _PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
@@ -16,11 +16,10 @@ _PAGE = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
 def to_pdf(xlsx: Path) -> Path:
     soffice = require_tool("soffice")
     out = xlsx.parent
-    profile = out / "lo-profile"  # a private profile: tests may run beside a desktop LibreOffice
     subprocess.run(
         [
             soffice,
-            f"-env:UserInstallation=file://{profile}",
+            f"-env:UserInstallation={libreoffice_profile()}",
             "--headless",
             "--convert-to",
             "pdf",

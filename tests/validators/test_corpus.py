@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 
 from schemas.sheets import META_SHEET
 from templates_xlsx.annotate import RESULT_SHEET, annotate
-from tests.conftest import require_tool
+from tests.conftest import libreoffice_profile, require_tool
 from tests.validators import hostile
 from tests.validators.sample import EXPECTATION, expect, fill, run
 from tests.xlsx_fill import append_row, delete_row, patch_sheet_xml, recode_row
@@ -407,11 +407,10 @@ def test_legacy_xls_saved_by_libreoffice_is_refused(good, tmp_path):
 
     soffice = require_tool("soffice")
     (tmp_path / "book.xlsx").write_bytes(good)
-    profile = (tmp_path / "lo-profile").resolve().as_uri()
     subprocess.run(
         [
             soffice,
-            f"-env:UserInstallation={profile}",
+            f"-env:UserInstallation={libreoffice_profile()}",
             "--headless",
             "--convert-to",
             "xls",

@@ -12,7 +12,6 @@ import importlib
 import importlib.util
 import logging
 import threading
-from contextlib import nullcontext
 from importlib import resources
 from pathlib import Path
 
@@ -101,21 +100,26 @@ def main() -> None:
     _warm_reader()
     zh.inject()  # Chinese in place of Streamlit's own English widget texts
     portal = web.portal()
+    # One warehouse connection for the whole run (the shell's reads and the page's), opened at the
+    # first read; none for a visitor who reads nothing.
+    with portal.warehouse.page_run():
+        _run(portal)
+
+
+def _run(portal) -> None:
     session = web.session()
     if session is None and web.first_run():  # a missing or damaged warehouse is said at once
         portal.warehouse.check()
-    # One warehouse open for the shell's reads, not one each; none for a visitor not signed in.
-    with portal.warehouse.session() if session is not None or web.cookie() else nullcontext():
-        resumed = web.resumed_session(portal) if session is None else None
-        if resumed is not None:  # already checked against the warehouse
-            session, account = resumed, resumed.account
-        else:
-            account = check_session(portal, session)
-        if session is not None and account is None:
-            web.end_session(web.ended_notice(session), clear_cookie=True)
-            session = None
-        if account is not None:
-            _sidebar(portal, account, session)
+    resumed = web.resumed_session(portal) if session is None else None
+    if resumed is not None:  # already checked against the warehouse
+        session, account = resumed, resumed.account
+    else:
+        account = check_session(portal, session)
+    if session is not None and account is None:
+        web.end_session(web.ended_notice(session), clear_cookie=True)
+        session = None
+    if account is not None:
+        _sidebar(portal, account, session)
     specs = pages_for_account(account)
     pages = [
         st.Page(str(PAGES / s.file), title=s.title, icon=s.icon, url_path=s.url_path, default=(i == 0))

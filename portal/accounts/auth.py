@@ -37,6 +37,7 @@ import polars as pl
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from portal.core import readcache
 from portal.core.context import Portal
 from portal.core.errors import InvalidInput
 from portal.core.outcome import Outcome
@@ -46,6 +47,7 @@ from schemas.enums import Role
 from warehouse import accounts as users
 from warehouse import offices as office_tree
 from warehouse import sessions as web_sessions
+from warehouse.db import transaction
 from warehouse.lookups import unit_active
 
 _hasher = PasswordHasher()
@@ -281,6 +283,7 @@ def _authenticate(
     now = now or portal.settings.now()
     with portal.warehouse.connect() as con:
         row = _load(con, username)
+    portal.warehouse.release()  # not a page run's connection held through the argon2 verification
     # Verify first, whatever the account's state, so every path costs one argon2 verification.
     hash_ok = verify_password(row[5] if row else _dummy_hash(), password)
     if row is None:
@@ -378,6 +381,13 @@ def _state(portal: Portal, row: dict | None, user: tuple | None, at: dt.datetime
 def _checked(portal: Portal, con, row: dict | None, at: dt.datetime) -> tuple[str, Account | None]:
     """A session row checked on `con` (inside a transaction): its state and, when it holds, the
     account read afresh. An expiry is recorded once (the row ends, the audit log says so)."""
+    state, account, _ = _checked_user(portal, con, row, at)
+    return state, account
+
+
+def _checked_user(
+    portal: Portal, con, row: dict | None, at: dt.datetime
+) -> tuple[str, Account | None, tuple]:
     user = _load(con, row["username"]) if row is not None else None
     state = _state(portal, row, user, at)
     if state == "expired":
@@ -385,7 +395,7 @@ def _checked(portal: Portal, con, row: dict | None, at: dt.datetime) -> tuple[st
         portal.audit(con, row["username"], "auth.session_expired", row["username"])
     if state == "revoked" and row is not None and row["revoked_at"] is None:
         web_sessions.revoke(con, row["id"], at, "revoked")
-    return state, (_account(con, user) if state == "ok" else None)
+    return state, (_account(con, user) if state == "ok" else None), user
 
 
 def check_session(portal: Portal, session: Session | None, clock: Clock = utc_now) -> Account | None:
@@ -395,15 +405,36 @@ def check_session(portal: Portal, session: Session | None, clock: Clock = utc_no
     the account signs out (in any tab), is deactivated or removed, or its password was changed or
     reset since. A valid check counts as activity (written at most every TOUCH_SECONDS) and
     refreshes `session.account`; a failed one leaves the reason in `session.ended`.
+
+    "Afresh" without opening the warehouse when it has not changed since this session's last
+    check (its stamp, portal.core.readcache): the session row, account and scope read then are
+    what a read now would give; the time limits are judged now. A sign-out in another tab, a
+    deactivation or a scope change is a write, so the next page reads the warehouse again.
     """
     if session is None:
         return None
     at = clock()
-    with portal.warehouse.transaction() as con:
-        state, account = _checked(portal, con, web_sessions.by_id(con, session.id), at)
-        if account is not None and at - session.touched >= dt.timedelta(seconds=TOUCH_SECONDS):
-            web_sessions.touch(con, session.id, at)
+    wh = portal.warehouse
+    touch_due = at - session.touched >= dt.timedelta(seconds=TOUCH_SECONDS)
+    kept = readcache.recall(portal, ("session", session.id), wh.stamp())
+    if kept is not None and not touch_due:
+        row, user, account = kept
+        if _state(portal, row, user, at) == "ok":
+            session.account = account
+            return account
+    with wh.connect() as con:
+        with transaction(con):
+            row = web_sessions.by_id(con, session.id)
+            state, account, user = _checked_user(portal, con, row, at)
+        if account is not None and touch_due:  # the only write here; the row is kept as written
+            before = wh.stamp()
+            with transaction(con):
+                web_sessions.touch(con, session.id, at)
+            readcache.unchanged_since(portal, before)  # pages' kept answers do not read last_seen
             session.touched = at
+            row = {**row, "last_seen": at}
+        if account is not None:
+            readcache.remember(portal, ("session", session.id), (row, user, account), wh.stamp())
     if account is None:
         session.ended = state
         return None

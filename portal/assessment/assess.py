@@ -28,6 +28,7 @@ from portal.core.context import Portal
 from portal.core.documents import chinese_date
 from portal.core.outcome import Outcome
 from portal.core.permissions import require, scope_of
+from portal.core.readcache import cached_read
 from schemas.issues import Issue, Report
 from warehouse import assessment as data
 from warehouse import offices
@@ -246,6 +247,7 @@ def gather(portal: Portal, con, plan: str, year: int, today: dt.date) -> Facts:
     )
 
 
+@cached_read
 def assess(portal: Portal, actor, plan: str, year: int) -> Assessment:
     """Score every unit with anything assigned in `plan` for `year`, once `actor` may see the
     assessment; problems with the plan, year or scheme come back as issues. A year in 公示 or 定稿
@@ -379,6 +381,7 @@ def withdraw_bonus(portal: Portal, actor, bonus_id: int) -> Outcome:
     return Outcome(True, L.BONUS_WITHDRAWN.format(id=bonus_id))
 
 
+@cached_read
 def list_bonus(portal: Portal, actor, plan: str, year: int) -> pl.DataFrame:
     require(actor, "assessment.view", plan=plan)
     with portal.warehouse.connect() as con:

@@ -25,6 +25,7 @@ from portal.core.errors import InvalidInput
 from portal.core.labels import enum_label
 from portal.core.outcome import Outcome
 from portal.core.permissions import allowed, missing_plan, require, visible_plans
+from portal.core.readcache import cached_read
 from schemas.enums import IndicatorKind, Pace, TaskRole, TaskStatus
 from schemas.issues import Issue
 from warehouse import accounts, lookups, submissions
@@ -52,6 +53,7 @@ class AssessmentChoices:
         return min(max(self.today.year, plan.start_year), plan.end_year)
 
 
+@cached_read
 def assessment_choices(portal: Portal, account) -> AssessmentChoices:
     """The plans the account may see the assessment of (its offices' and those below them)."""
     visible = visible_plans(account, "assessment.view")
@@ -113,6 +115,7 @@ class AssessmentBoard:
         return {u.unit: u.name for u in self.assessment.units}
 
 
+@cached_read
 def assessment_board(portal: Portal, account, plan: str, year: int) -> AssessmentBoard:
     """Score `plan` for `year` on the portal's clock; problems stay in the assessment's report."""
     require(account, "assessment.view", plan=plan)

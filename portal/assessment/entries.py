@@ -27,6 +27,7 @@ from portal.core import labels as L
 from portal.core.context import Portal
 from portal.core.outcome import Outcome
 from portal.core.permissions import Grant, OutOfScope, allowed, grant, missing_plan, require, scope_of
+from portal.core.readcache import cached_read
 from schemas.enums import Role
 from schemas.issues import Issue, Report
 from warehouse import assessment as data
@@ -475,6 +476,7 @@ ENTRY_COLUMNS = {
 }
 
 
+@cached_read
 def list_deductions(portal: Portal, actor, plan: str, year: int) -> pl.DataFrame:
     """The deductions in force (withdrawn ones stay in the warehouse, not here)."""
     frame, scheme = _entries(portal, actor, "deductions", plan, year)
@@ -486,11 +488,13 @@ def list_deductions(portal: Portal, actor, plan: str, year: int) -> pl.DataFrame
     )
 
 
+@cached_read
 def list_vetoes(portal: Portal, actor, plan: str, year: int) -> pl.DataFrame:
     frame, _ = _entries(portal, actor, "vetoes", plan, year)
     return frame.rename({"item": "reason_code"}).select(ENTRY_COLUMNS["vetoes"])
 
 
+@cached_read
 def list_qualitative(portal: Portal, actor, plan: str, year: int) -> pl.DataFrame:
     """The qualitative score that counts for each unit and item (`points`: the item's points)."""
     frame, scheme = _entries(portal, actor, "qualitative", plan, year)

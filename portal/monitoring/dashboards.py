@@ -26,6 +26,7 @@ from portal.core.permissions import (
     visible_plans,
     visible_units,
 )
+from portal.core.readcache import cached_read
 from portal.monitoring.bulletin import Bulletin, QuoteRules, bulletin
 from portal.monitoring.bulletin_docx import BulletinTexts, bulletin_document, default_texts
 from portal.monitoring.bulletin_xlsx import bulletin_workbook
@@ -82,6 +83,7 @@ def _default_round(con, today: dt.date, codes: list[str]) -> str | None:
     return codes[0] if codes else None
 
 
+@cached_read
 def completion_choices(portal: Portal, account) -> Choices:
     """Plans offered are those the account may read."""
     require(account, "completion.view")
@@ -98,6 +100,7 @@ def completion_choices(portal: Portal, account) -> Choices:
         )
 
 
+@cached_read
 def kpi_choices(portal: Portal, account) -> Choices:
     """Plans and indicator owners offered are those the account may read."""
     require(account, "kpi.view")
@@ -301,6 +304,7 @@ def completion_board(
     return completion_boards(portal, account, round_code, [plan], kind)[plan]
 
 
+@cached_read
 def completion_boards(
     portal: Portal, account, round_code: str, plans: list[str | None], kind: str | None = None
 ) -> dict[str | None, CompletionBoard]:
@@ -547,6 +551,7 @@ def _issuing_office(portal: Portal, account, round_code: str, plan: str | None) 
         return issuer(con, chosen)[0]
 
 
+@cached_read
 def _bulletin(portal: Portal, account, round_code: str, plan: str | None) -> Bulletin:
     """The bulletin limited to the plans the account reads; a plan outside them is refused like
     an unknown one."""
@@ -599,6 +604,7 @@ def kpi_board(
     return kpi_boards(portal, account, round_code, [plan], unit, pace, kind)[plan]
 
 
+@cached_read
 def kpi_boards(
     portal: Portal,
     account,
@@ -664,6 +670,7 @@ def percent_texts(values: pl.Series) -> pl.Series:
     return text.rename(values.name)
 
 
+@cached_read
 def indicator_history(portal: Portal, account, round_code: str, indicators: list[str]) -> pl.DataFrame:
     """Quarter by quarter up to `round_code`: approved value vs expected pace (kpi_history.sql).
     Indicators of plans outside the account's scope are left out, as unknown ones are."""
@@ -739,6 +746,7 @@ class TaskBoard:
     units: list[tuple[str, str]] = field(default_factory=list)  # (code, name): every lead or helper
 
 
+@cached_read
 def task_board(
     portal: Portal, account, round_code: str, plan: str | None = None, unit: str | None = None
 ) -> TaskBoard:

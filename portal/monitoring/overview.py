@@ -9,6 +9,7 @@ import polars as pl
 
 from portal.core.context import Portal
 from portal.core.permissions import require, visible_plans, visible_units
+from portal.core.readcache import cached_read
 from portal.reporting.standing import Banner, round_standing
 from schemas.enums import ReportState
 from warehouse import lookups, rounds
@@ -32,6 +33,7 @@ class UnitOverview:
     tasks_helper: int
 
 
+@cached_read
 def unit_overview(portal: Portal, account, unit: str) -> UnitOverview:
     require(account, "overview.view", unit)
     today = portal.settings.today()
@@ -65,6 +67,7 @@ class PlansOverview:
     plans: pl.DataFrame  # plan, name, period, tasks, indicators, units
 
 
+@cached_read
 def plans_overview(portal: Portal, account) -> PlansOverview:
     """Only the plans and units the account may read."""
     require(account, "overview.view")

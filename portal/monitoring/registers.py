@@ -15,6 +15,7 @@ import polars as pl
 
 from portal.core.context import Portal
 from portal.core.permissions import visible_plans, visible_units
+from portal.core.readcache import cached_read
 from portal.monitoring.scoped import check_plan, check_unit
 from schemas.enums import EnterpriseStage, ListType
 from warehouse import lists
@@ -46,6 +47,7 @@ class EnterpriseRegister:
     enterprises: int  # distinct enterprises on the standing lists
 
 
+@cached_read
 def enterprise_register(
     portal: Portal, account, round_code: str, unit: str | None = None
 ) -> EnterpriseRegister:
@@ -111,6 +113,7 @@ def _moves(items: pl.DataFrame, now: pl.DataFrame, round_code: str) -> pl.DataFr
     ).sort("unit_name", "name")
 
 
+@cached_read
 def project_register(portal: Portal, account, unit: str | None = None) -> pl.DataFrame:
     """重点项目: unit_name, name, item_key, round, total/quarter/cumulative investment, progress for
     every project on the readable units' approved lists, one row per project and round."""
@@ -133,6 +136,7 @@ def project_register(portal: Portal, account, unit: str | None = None) -> pl.Dat
     )
 
 
+@cached_read
 def double_count_pairs(portal: Portal, account, round_code: str, plan: str | None = None) -> pl.DataFrame:
     """Items on two units' current lists for the same indicator and round, named: indicator,
     indicator_name, list_type_label, item_key, name, unit_name, other_unit_name; `plan` keeps its

@@ -17,6 +17,7 @@ import polars as pl
 
 from portal.core.context import Portal
 from portal.core.permissions import OutOfScope, require, scope_of, visible_plans
+from portal.core.readcache import cached_read
 from portal.monitoring.dashboards import PACES, completion_choices, completion_counts, kpi_boards
 from portal.monitoring.status import _percent, _table  # portal status's terminal table
 from schemas.enums import Pace
@@ -135,6 +136,7 @@ def _tree(con) -> dict[str, dict]:
     return {o["code"]: o for o in office_tree.office_tree(con)}
 
 
+@cached_read
 def rollup_choices(portal: Portal, actor) -> RollupChoices:
     """The offices the chooser offers (in registry order) and the rounds of 完成情况."""
     require(actor, ACTION)
@@ -152,6 +154,7 @@ def rollup_choices(portal: Portal, actor) -> RollupChoices:
     return RollupChoices(offices, rounds.rounds, rounds.default_round)
 
 
+@cached_read
 def rollup(portal: Portal, actor, office: str, round_code: str) -> Rollup:
     """The offices right under `office`, each plan's figures as its own pages give them.
 

@@ -428,6 +428,7 @@ def ingest_many(
     late files); a refused actor gets PermissionDenied before any byte is stored."""
     _check_upload(actor, unit, allow_closed)
     within = visible_units(actor, "upload.submit")  # a batch's files may name any unit
+    portal.warehouse.release()  # a page run's connection: others get the warehouse while we validate
     stored = filestore.store_many(portal.settings.uploads_dir, [data for _, data in files])
     checkpoint("ingest.stored")
     results = validate_files(

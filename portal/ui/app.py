@@ -12,7 +12,6 @@ import importlib
 import importlib.util
 import logging
 import threading
-from contextlib import nullcontext
 from importlib import resources
 from pathlib import Path
 
@@ -70,13 +69,29 @@ def _import_pages() -> None:
             logging.getLogger("portal.ui").exception("warming: cannot import %s", name)
 
 
+def _warm_validator() -> None:
+    """Great Expectations' context, built once: a batch upload (≥ 2 workbooks) would otherwise
+    pay its import and set-up (~3 s) inside the office's request."""
+    try:
+        from validators import gx
+
+        gx.runner()
+    except Exception:  # the batch that needs it says what is wrong; warming goes on
+        logging.getLogger("portal.ui").exception("warming: cannot build the validator")
+
+
+def _warm_imports() -> None:
+    _import_pages()
+    _warm_validator()  # after the pages: the first sign-ins need those sooner
+
+
 @st.cache_resource(show_spinner=False)
 def _warm_reader() -> bool:
     """Once per server process, in the background: start the isolated workbook reader (the first
-    upload would wait ~2 s for it) and import what the pages import (Great Expectations, Altair,
-    openpyxl: seconds on a first visit of 数据上报 or a chart page otherwise)."""
+    upload would wait ~2 s for it), import what the pages import (Altair, openpyxl: seconds on a
+    first visit of 数据上报 or a chart page otherwise), then build the validator's GX context."""
     threading.Thread(target=isolation.warm, name="warm-reader", daemon=True).start()
-    threading.Thread(target=_import_pages, name="warm-imports", daemon=True).start()
+    threading.Thread(target=_warm_imports, name="warm-imports", daemon=True).start()
     return True
 
 
@@ -101,21 +116,26 @@ def main() -> None:
     _warm_reader()
     zh.inject()  # Chinese in place of Streamlit's own English widget texts
     portal = web.portal()
+    # One warehouse connection for the whole run (the shell's reads and the page's), opened at the
+    # first read; none for a visitor who reads nothing.
+    with portal.warehouse.page_run():
+        _run(portal)
+
+
+def _run(portal) -> None:
     session = web.session()
     if session is None and web.first_run():  # a missing or damaged warehouse is said at once
         portal.warehouse.check()
-    # One warehouse open for the shell's reads, not one each; none for a visitor not signed in.
-    with portal.warehouse.session() if session is not None or web.cookie() else nullcontext():
-        resumed = web.resumed_session(portal) if session is None else None
-        if resumed is not None:  # already checked against the warehouse
-            session, account = resumed, resumed.account
-        else:
-            account = check_session(portal, session)
-        if session is not None and account is None:
-            web.end_session(web.ended_notice(session), clear_cookie=True)
-            session = None
-        if account is not None:
-            _sidebar(portal, account, session)
+    resumed = web.resumed_session(portal) if session is None else None
+    if resumed is not None:  # already checked against the warehouse
+        session, account = resumed, resumed.account
+    else:
+        account = check_session(portal, session)
+    if session is not None and account is None:
+        web.end_session(web.ended_notice(session), clear_cookie=True)
+        session = None
+    if account is not None:
+        _sidebar(portal, account, session)
     specs = pages_for_account(account)
     pages = [
         st.Page(str(PAGES / s.file), title=s.title, icon=s.icon, url_path=s.url_path, default=(i == 0))

@@ -15,6 +15,7 @@ from pathlib import Path
 from portal.core import labels as L
 from portal.core.context import Portal
 from portal.core.permissions import Grant, grant
+from portal.core.readcache import cached_read
 from schemas.enums import Role
 from warehouse import lookups, rounds
 from warehouse.rounds import RoundInfo
@@ -131,6 +132,7 @@ class SidebarInfo:
     round: RoundInfo | None
 
 
+@cached_read
 def sidebar_info(portal: Portal, account) -> SidebarInfo:
     today = portal.settings.today()
     with portal.warehouse.connect() as con:

@@ -125,9 +125,15 @@ def _counting_opens(monkeypatch) -> list:
     return opened
 
 
-def test_a_signed_in_page_run_opens_the_warehouse_once_for_the_session_and_sidebar(site, monkeypatch):
+def test_a_signed_in_page_run_opens_the_warehouse_once_and_not_at_all_when_it_is_unchanged(site, monkeypatch):
     at = page(signed_in("rep1"), "account.py")  # 我的账号 reads nothing else from the warehouse
     opened = _counting_opens(monkeypatch)
+    at = at.run()
+    assert not at.exception and texts(at.title) == [L.ACCOUNT_HEADING]
+    assert opened == [], opened[0]  # session check and sidebar as kept at the last run
+    with site.warehouse.transaction() as con:  # any write: both are read again, on one connection
+        site.audit(con, "boss", "test.write")
+    opened.clear()
     at = at.run()
     assert not at.exception and texts(at.title) == [L.ACCOUNT_HEADING]
     assert len(opened) == 1, opened

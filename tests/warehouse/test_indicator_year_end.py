@@ -1,0 +1,29 @@
+"""The year-end completion (indicator_year_end.sql, issue 23) is kpi_progress.sql at quarter 4 of the
+year with since_year = year and per_round off, written for that case alone: the same rows, columns,
+values and order, for every year of the filled demo and the year after its last round; and one plan's
+rows are that plan's rows of the whole."""
+
+from __future__ import annotations
+
+import polars as pl
+from polars.testing import assert_frame_equal
+
+from warehouse import views
+
+
+def test_the_year_end_view_equals_kpi_progress_at_year_end_for_every_year(filled_demo_portal):
+    with filled_demo_portal.warehouse.connect() as con:
+        views.install_macros(con)
+        years = [r[0] for r in con.execute("SELECT DISTINCT year FROM rounds ORDER BY year").fetchall()]
+        plans = [r[0] for r in con.execute("SELECT code FROM plans ORDER BY code").fetchall()]
+        reported = 0
+        for year in [*years, years[-1] + 1]:
+            plain = views.query(con, "kpi_progress", year=year, quarter=4, since_year=year, per_round=False)
+            fast = views.indicator_year_completion(con, year)
+            assert_frame_equal(fast, plain)
+            reported += fast["reported"].sum()
+            for plan in plans:
+                assert_frame_equal(
+                    views.indicator_year_completion(con, year, plan), plain.filter(pl.col("plan") == plan)
+                )
+    assert len(years) >= 4 and reported > 100  # real values were compared, not empty years

@@ -80,10 +80,11 @@ def indicator_year_completion(
 ) -> pl.DataFrame:
     """Year-end completion: the latest value approved within `year` against the expected value at
     the end of that year (its yearly target for flows); same columns and order as kpi_progress, where
-    `ratio`/`pace` are the year's and equal `year_ratio`. `plan`: that plan's indicators only.
+    `ratio`/`pace` are the year's and equal `year_ratio`; ordered by position, then code (kpi_progress
+    leaves the order of equal positions of different plans open). `plan`: that plan's indicators only.
     indicator_year_end.sql is kpi_progress.sql written for this case alone (issue 23)."""
     rows = query(con, "indicator_year_end", year=int(year), plan=plan)
-    return rows.sort("position").drop("position")
+    return rows.sort("position", "indicator").drop("position")  # positions repeat across plans
 
 
 # ---------------------------------------------------------------- completion

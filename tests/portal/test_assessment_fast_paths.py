@@ -29,7 +29,7 @@ from portal.assessment.scoring import (
     task_texts,
 )
 from tests.actors import EVALUATOR
-from warehouse import views
+from warehouse import approved, views
 
 # warehouse/sql/assessment_tasks.sql before it was made cheaper at province scale (session 6)
 PLAIN_TASKS = """
@@ -118,15 +118,16 @@ def _blank_a_latest_task_report(portal) -> tuple[int, str]:
     report it: the unit's latest report counts, blank, not an earlier one that had a status."""
     with portal.warehouse.transaction() as con:
         views.install_macros(con)
-        row = con.execute(
-            "SELECT p.submission_id, p.task FROM task_progress p "
+        *row, unit = con.execute(
+            "SELECT p.submission_id, p.task, s.unit FROM task_progress p "
             "JOIN approved_submissions() s ON s.id = p.submission_id JOIN rounds r ON r.code = s.round "
             "WHERE p.status IS NOT NULL AND r.quarter > 1 ORDER BY r.year DESC, r.quarter DESC, s.id DESC LIMIT 1"
         ).fetchone()
         con.execute(
             "UPDATE task_progress SET status = NULL, percent = NULL WHERE submission_id = ? AND task = ?", row
         )
-    return row
+        approved.refresh(con, [unit])  # as an upload would: the derived tables follow the rows
+    return tuple(row)
 
 
 def test_the_fast_assessment_equals_the_plain_path_for_every_plan_and_year(filled_demo_portal):

@@ -1,7 +1,7 @@
 """The year-end completion (indicator_year_end.sql, issue 23) is kpi_progress.sql at quarter 4 of the
 year with since_year = year and per_round off, written for that case alone: the same rows, columns,
 values and order, for every year of the filled demo and the year after its last round; and one plan's
-rows are that plan's rows of the whole."""
+rows are that plan's rows of the whole, in kpi_progress's order."""
 
 from __future__ import annotations
 
@@ -20,7 +20,9 @@ def test_the_year_end_view_equals_kpi_progress_at_year_end_for_every_year(filled
         for year in [*years, years[-1] + 1]:
             plain = views.query(con, "kpi_progress", year=year, quarter=4, since_year=year, per_round=False)
             fast = views.indicator_year_completion(con, year)
-            assert_frame_equal(fast, plain)
+            # kpi_progress orders by position only, which repeats across plans: the whole in any order,
+            # each plan (positions unique) in its order
+            assert_frame_equal(fast, plain, check_row_order=False)
             reported += fast["reported"].sum()
             for plan in plans:
                 assert_frame_equal(

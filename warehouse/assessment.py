@@ -38,7 +38,8 @@ _REPORT_COLUMNS = ["status", "percent", "round", "submission_id", "sheet_row"]
 
 def _expected_percent(year: int, quarter: pl.Expr) -> pl.Expr:
     """序时进度 at the end of `quarter` of `year`: 100 × quarters elapsed since the plan's start over the
-    quarters up to the end of the task's due year, at most 100 (NULL without a report)."""
+    quarters up to the end of the task's due year, at most 100; 100 without a report (as SQL's least()
+    skips the NULL: the facts stay as they were, the score does not read it then)."""
     elapsed = (year - pl.col("start_year")) * 4 + quarter
     span = pl.max_horizontal(pl.lit(1), (pl.col("finish_year") - pl.col("start_year") + 1) * 4)
     return pl.min_horizontal(pl.lit(100.0), 100.0 * elapsed.cast(pl.Float64) / span.cast(pl.Float64))
@@ -58,12 +59,8 @@ def task_facts(con: duckdb.DuckDBPyConnection, plan: str, year: int) -> pl.DataF
         assigned.join(own, on=["unit", "item"], how="left")
         .join(lead, on=["lead_unit", "item"], how="left")
         .with_columns(
-            expected_percent=pl.when(pl.col("own_quarter").is_not_null()).then(
-                _expected_percent(year, pl.col("own_quarter"))
-            ),
-            lead_expected_percent=pl.when(pl.col("lead_quarter").is_not_null()).then(
-                _expected_percent(year, pl.col("lead_quarter"))
-            ),
+            expected_percent=_expected_percent(year, pl.col("own_quarter")),
+            lead_expected_percent=_expected_percent(year, pl.col("lead_quarter")),
         )
         .sort("unit", "position", maintain_order=True)
         .select(

@@ -1,5 +1,7 @@
 """Table approved_values (migration 0018): every unit's standing approved value of every indicator
-in every round, kept equal to approved_values_of() in sql/submissions.sql, its one definition.
+in every round, kept equal to approved_values_of() in sql/submissions.sql, its one definition; and
+table approved_tasks (migration 0020), the same for task rows (approved_tasks_of()), which the annual
+assessment reads.
 
 The KPI views look values up here instead of deriving them from every stored value on each read
 (issue 23). Whatever changes which submission of a unit stands approved (a review decision, a
@@ -17,6 +19,12 @@ import polars as pl
 from warehouse.views import install_macros
 
 COLUMNS = "indicator, unit, round, round_rank, year, quarter, submission_id, uploaded_at, value, prev_rank, next_rank"
+TASK_COLUMNS = "task, unit, round, round_rank, year, quarter, submission_id, uploaded_at, status, percent, sheet_row, next_rank"
+# table → (its columns, the macro that defines its rows, the order `stored`/`derived` compare in)
+TABLES = {
+    "approved_values": (COLUMNS, "approved_values_of", "unit, indicator, round_rank"),
+    "approved_tasks": (TASK_COLUMNS, "approved_tasks_of", "unit, task, round_rank"),
+}
 
 
 def refresh(con: duckdb.DuckDBPyConnection, units: Iterable[str]) -> None:
@@ -25,28 +33,30 @@ def refresh(con: duckdb.DuckDBPyConnection, units: Iterable[str]) -> None:
     if not units:
         return
     install_macros(con)
-    con.execute("DELETE FROM approved_values WHERE list_contains($units, unit)", {"units": units})
-    con.execute(
-        f"INSERT INTO approved_values ({COLUMNS}) SELECT {COLUMNS} FROM approved_values_of($units)",
-        {"units": units},
-    )
+    for table, (columns, definition, _) in TABLES.items():
+        con.execute(f"DELETE FROM {table} WHERE list_contains($units, unit)", {"units": units})
+        con.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {definition}($units)", {"units": units}
+        )
 
 
-def rebuild(con: duckdb.DuckDBPyConnection) -> None:
-    """Recompute the whole table (the migration, a restore, a bulk load)."""
+def rebuild(con: duckdb.DuckDBPyConnection, tables: Iterable[str] = tuple(TABLES)) -> None:
+    """Recompute the whole of both tables (a restore, a bulk load), or of `tables` (a migration)."""
     install_macros(con)
-    con.execute("DELETE FROM approved_values")
-    con.execute(f"INSERT INTO approved_values ({COLUMNS}) SELECT {COLUMNS} FROM approved_values_of(NULL)")
+    for table in tables:
+        columns, definition, _ = TABLES[table]
+        con.execute(f"DELETE FROM {table}")
+        con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {definition}(NULL)")
 
 
-def stored(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+def stored(con: duckdb.DuckDBPyConnection, table: str = "approved_values") -> pl.DataFrame:
     """The table as it is, in a stable order (for checks)."""
-    return con.sql(f"SELECT {COLUMNS} FROM approved_values ORDER BY unit, indicator, round_rank").pl()
+    columns, _, order = TABLES[table]
+    return con.sql(f"SELECT {columns} FROM {table} ORDER BY {order}").pl()
 
 
-def derived(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+def derived(con: duckdb.DuckDBPyConnection, table: str = "approved_values") -> pl.DataFrame:
     """What the table should hold, from the definition, in the same order as `stored`."""
     install_macros(con)
-    return con.sql(
-        f"SELECT {COLUMNS} FROM approved_values_of(NULL) ORDER BY unit, indicator, round_rank"
-    ).pl()
+    columns, definition, order = TABLES[table]
+    return con.sql(f"SELECT {columns} FROM {definition}(NULL) ORDER BY {order}").pl()

@@ -75,11 +75,16 @@ def kpi_progress(con: duckdb.DuckDBPyConnection, round_code: str) -> pl.DataFram
     return query(con, "kpi_progress", year=r.year, quarter=r.quarter, since_year=None, per_round=True)
 
 
-def indicator_year_completion(con: duckdb.DuckDBPyConnection, year: int) -> pl.DataFrame:
+def indicator_year_completion(
+    con: duckdb.DuckDBPyConnection, year: int, plan: str | None = None
+) -> pl.DataFrame:
     """Year-end completion: the latest value approved within `year` against the expected value at
-    the end of that year (its yearly target for flows); same columns as kpi_progress, where
-    `ratio`/`pace` are the year's and equal `year_ratio`."""
-    return query(con, "kpi_progress", year=int(year), quarter=4, since_year=int(year), per_round=False)
+    the end of that year (its yearly target for flows); same columns and order as kpi_progress, where
+    `ratio`/`pace` are the year's and equal `year_ratio`; ordered by position, then code (kpi_progress
+    leaves the order of equal positions of different plans open). `plan`: that plan's indicators only.
+    indicator_year_end.sql is kpi_progress.sql written for this case alone (issue 23)."""
+    rows = query(con, "indicator_year_end", year=int(year), plan=plan)
+    return rows.sort("position", "indicator").drop("position")  # positions repeat across plans
 
 
 # ---------------------------------------------------------------- completion

@@ -22,7 +22,7 @@ import polars as pl
 
 from portal.assessment import lifecycle
 from portal.assessment.scheme import ScoringScheme, load_scheme
-from portal.assessment.scoring import Facts, UnitScore, score, unit_scores
+from portal.assessment.scoring import Facts, Scored, UnitScore, score, unit_scores
 from portal.core import labels as L
 from portal.core.context import Portal
 from portal.core.documents import chinese_date
@@ -48,12 +48,17 @@ class Assessment:
     scheme: ScoringScheme | None = None
     units: list[UnitScore] = field(default_factory=list)
     as_of: dt.date | None = None
-    lines: pl.DataFrame = field(default_factory=pl.DataFrame)  # every unit's score lines
+    scored: Scored | None = field(default=None, repr=False)  # the scoring: its lines are built when read
     unsettled: list[str] = field(default_factory=list)  # rounds of the year not yet closed and approved
     stage: str = STAGE
     data_as_of: dt.date | None = None  # the newest approval counted (None: nothing approved yet)
     lifecycle: Any = None  # lifecycle.Lifecycle of the plan's year (None: built outside `assess`)
     snapshot: dict | None = None  # in 公示 / 定稿: the JSON document stored when it was published
+
+    @property
+    def lines(self) -> pl.DataFrame:
+        """Every unit's score lines (built on first read: a page showing one unit reads only its own)."""
+        return self.scored.lines if self.scored is not None else pl.DataFrame()
 
     @property
     def ok(self) -> bool:
@@ -204,7 +209,7 @@ def _indicator_facts(con, plan: str, year: int, units: pl.DataFrame) -> pl.DataF
     """The year-end completion of the plan's indicators owned by assessed units, with the cell of
     the approved value each was judged on."""
     # Weight 0: monitored, not scored (an indicator the plan names without setting a number).
-    frame = indicator_year_completion(con, year).filter((pl.col("plan") == plan) & (pl.col("weight") > 0))
+    frame = indicator_year_completion(con, year, plan).filter(pl.col("weight") > 0)
     wanted = frame.select(pl.col("actual_submission").alias("submission_id"), "indicator").drop_nulls()
     cells = data.value_cells(con, plan, wanted).rename(
         {"submission_id": "actual_submission", "indicator": "indicator"}
@@ -299,7 +304,7 @@ def _scored(result: Assessment, facts: Facts | None) -> None:
     if facts is None:
         return
     scored = score(facts, result.scheme)
-    result.lines = scored.lines
+    result.scored = scored
     result.units = unit_scores(scored)
 
 

@@ -188,7 +188,7 @@ def frozen_assessment(portal: Portal, plan: str, year: int, con=None):
         stage=life.stage,
         data_as_of=dt.date.fromisoformat(meta["data_as_of"]) if meta["data_as_of"] else None,
     )
-    result.lines = scored.lines
+    result.scored = scored
     result.units = unit_scores(scored)
     result.lifecycle = life
     result.snapshot = json.loads(doc)

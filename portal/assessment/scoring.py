@@ -223,6 +223,20 @@ def indicator_lines(facts: Facts, scheme: ScoringScheme, maxima: pl.DataFrame) -
         points = _item_points(scheme.indicator_item_points, scheme.indicator_items)
     else:
         points = pl.col("max_indicators") * pl.col("weight") / pl.col("weight").sum().over("unit")
+    return (
+        f.with_columns(completion=c, points=points.fill_nan(0.0))
+        .with_columns(fraction=fraction, rule=rule, wording=wording)
+        .with_columns(score=pl.col("points") * pl.col("fraction"))
+        .with_columns(
+            component=pl.lit("indicators"),
+            source=pl.col("submission_id"),
+            source_cell=pl.col("cell"),
+        )
+    )
+
+
+def indicator_texts(lines: pl.DataFrame, scheme: ScoringScheme) -> pl.DataFrame:
+    """An indicator line's `where` (the approved cell, the completion, the rule) and `working`."""
     where = pl.format(
         "报送记录 {}({})“{}”表 {} 单元格",
         pl.col("submission_id"),
@@ -230,28 +244,20 @@ def indicator_lines(facts: Facts, scheme: ScoringScheme, maxima: pl.DataFrame) -
         pl.lit(INDICATOR_SHEET.name),
         pl.col("cell").fill_null("(未记录)"),
     )
-    return (
-        f.with_columns(completion=c, points=points.fill_nan(0.0))
-        .with_columns(fraction=fraction, rule=rule, wording=wording)
-        .with_columns(score=pl.col("points") * pl.col("fraction"))
-        .with_columns(
-            working=pl.when(pl.col("ratio").is_null())
-            .then(pl.lit("未报送(年内无审核通过的数据),计 0 分"))
-            .otherwise(
-                pl.format(
-                    "{} × {} = {}",
-                    _num(pl.col("points")),
-                    _num(pl.col("fraction")),
-                    _num(pl.col("score")),
-                )
-            ),
-            where=pl.when(pl.col("ratio").is_not_null()).then(
-                pl.format("{}:完成率 {}%,{}", where, _num(pl.col("completion") * 100), pl.col("wording"))
-            ),
-            component=pl.lit("indicators"),
-            source=pl.col("submission_id"),
-            source_cell=pl.col("cell"),
-        )
+    return lines.with_columns(
+        working=pl.when(pl.col("ratio").is_null())
+        .then(pl.lit("未报送(年内无审核通过的数据),计 0 分"))
+        .otherwise(
+            pl.format(
+                "{} × {} = {}",
+                _num(pl.col("points")),
+                _num(pl.col("fraction")),
+                _num(pl.col("score")),
+            )
+        ),
+        where=pl.when(pl.col("ratio").is_not_null()).then(
+            pl.format("{}:完成率 {}%,{}", where, _num(pl.col("completion") * 100), pl.col("wording"))
+        ),
     )
 
 
@@ -299,23 +305,6 @@ def task_lines(facts: Facts, scheme: ScoringScheme, maxima: pl.DataFrame) -> pl.
         points = _item_points(scheme.task_item_points, scheme.task_items) * pl.col("share")
     else:
         points = pl.col("max_tasks") * base / base.sum().over("unit")
-    row = (
-        pl.when(pick["sheet_row"].is_not_null())
-        .then(pl.format("第 {} 行", pick["sheet_row"]))
-        .otherwise(pl.format("任务 {}", pl.col("item")))
-    )
-    where = pl.format(
-        "报送记录 {}({})“{}”表 {}", pick["submission_id"], pick["round"], pl.lit(TASK_SHEET.name), row
-    )
-    if scheme.task_measure == "schedule":
-        measured = pl.format(
-            "填报进度 {}%,序时进度 {}%,完成度 {}",
-            _num(percent.fill_null(0.0)),
-            _num(expected),
-            _num(pl.col("completion")),
-        )
-    else:
-        measured = pl.format("填报状态 {},完成度 {}", _status_label(status), _num(pl.col("completion")))
     return (
         facts.tasks.join(maxima.select("unit", "max_tasks"), on="unit", how="left")
         .with_columns(share=share)
@@ -332,21 +321,46 @@ def task_lines(facts: Facts, scheme: ScoringScheme, maxima: pl.DataFrame) -> pl.
         .with_columns(points=points.fill_nan(0.0), fraction=fraction, rule=rule, wording=wording)
         .with_columns(score=pl.col("points") * pl.col("fraction"))
         .with_columns(
-            where=pl.when(
-                pl.col("scored_status").is_not_null() | pl.col("scored_percent").is_not_null()
-            ).then(pl.format("{}:{},{}", where, measured, pl.col("wording"))),
-            working=pl.when(pl.col("scored_status").is_null() & pl.col("scored_percent").is_null())
-            .then(pl.lit("未报送(年内无审核通过的进展),计 0 分"))
-            .otherwise(
-                pl.format(
-                    "{} × {} = {}",
-                    _num(pl.col("points")),
-                    _num(pl.col("fraction")),
-                    _num(pl.col("score")),
-                )
-            ),
             component=pl.lit("tasks"),
         )
+    )
+
+
+def task_texts(lines: pl.DataFrame, scheme: ScoringScheme) -> pl.DataFrame:
+    """A task line's `where` (the report and row scored, the measure, the rule) and `working`,
+    from the columns task_lines kept of what it scored (scored_*, source, source_row)."""
+    status, percent, expected = pl.col("scored_status"), pl.col("scored_percent"), pl.col("scored_expected")
+    row = (
+        pl.when(pl.col("source_row").is_not_null())
+        .then(pl.format("第 {} 行", pl.col("source_row")))
+        .otherwise(pl.format("任务 {}", pl.col("item")))
+    )
+    where = pl.format(
+        "报送记录 {}({})“{}”表 {}", pl.col("source"), pl.col("scored_round"), pl.lit(TASK_SHEET.name), row
+    )
+    if scheme.task_measure == "schedule":
+        measured = pl.format(
+            "填报进度 {}%,序时进度 {}%,完成度 {}",
+            _num(percent.fill_null(0.0)),
+            _num(expected),
+            _num(pl.col("completion")),
+        )
+    else:
+        measured = pl.format("填报状态 {},完成度 {}", _status_label(status), _num(pl.col("completion")))
+    return lines.with_columns(
+        where=pl.when(pl.col("scored_status").is_not_null() | pl.col("scored_percent").is_not_null()).then(
+            pl.format("{}:{},{}", where, measured, pl.col("wording"))
+        ),
+        working=pl.when(pl.col("scored_status").is_null() & pl.col("scored_percent").is_null())
+        .then(pl.lit("未报送(年内无审核通过的进展),计 0 分"))
+        .otherwise(
+            pl.format(
+                "{} × {} = {}",
+                _num(pl.col("points")),
+                _num(pl.col("fraction")),
+                _num(pl.col("score")),
+            )
+        ),
     )
 
 
@@ -548,10 +562,59 @@ def competition_ranks(totals: list[float]) -> list[int]:
     return [1 + len(ascending) - bisect.bisect_right(ascending, t) for t in keyed]
 
 
+# The parts whose texts are built only when their lines are read (score(): indicator and task lines
+# are 100,000 at province scale and their texts most of the scoring's time; a page reads one unit's).
+_TEXTS = {0: indicator_texts, 1: task_texts}
+# After this many units' lines were asked for one by one, every line is put in order once and each
+# unit's cut from it (a table of every unit), instead of filtering the parts per unit (a page).
+_ONE_BY_ONE = 8
+
+
+def _with_basis(lines: pl.DataFrame) -> pl.DataFrame:
+    """The line's basis: the approved submission and cell (or task row) behind it, then the arithmetic."""
+    return lines.with_columns(
+        basis=pl.when(pl.col("where").is_not_null())
+        .then(pl.format("{} → {}", pl.col("where"), pl.col("working")))
+        .otherwise(pl.col("working"))
+    )
+
+
 @dataclass
 class Scored:
-    units: pl.DataFrame  # one row per unit, best first within its group
-    lines: pl.DataFrame  # every line, sorted by unit (then component, in the units' order)
+    """One row per unit (`units`, best first within its group) and every score line, built when read:
+    `lines` (every unit's, in the units' order, then component) or `lines_of(unit)`."""
+
+    units: pl.DataFrame
+    parts: list[pl.DataFrame]  # each component's lines in COMPONENTS' order (texts of _TEXTS not yet)
+    scheme: ScoringScheme
+    order: pl.Series  # the registered units, in the registry's order
+    counts: dict[str, int] = field(default_factory=dict)  # lines per unit
+    _lines: pl.DataFrame | None = field(default=None, repr=False)
+    _starts: dict[str, int] = field(default_factory=dict, repr=False)
+    _asked: int = field(default=0, repr=False)
+
+    def _texted(self, parts: list[pl.DataFrame]) -> list[pl.DataFrame]:
+        return [_TEXTS[k](p, self.scheme) if k in _TEXTS else p for k, p in enumerate(parts)]
+
+    @property
+    def lines(self) -> pl.DataFrame:
+        """Every line with its texts, by unit in the units' order, then component, then each part's order."""
+        if self._lines is None:
+            self._lines = _with_basis(_in_unit_order(self.order, self._texted(self.parts)))
+            at = 0
+            for unit, n in self._lines.group_by("unit", maintain_order=True).len().iter_rows():
+                self._starts[unit] = at
+                at += n
+        return self._lines
+
+    def lines_of(self, unit: str) -> pl.DataFrame:
+        """One unit's lines, equal to its rows of `lines`: for a page, only its own rows are read."""
+        if self._lines is None and self._asked < _ONE_BY_ONE:
+            self._asked += 1
+            own = [p.filter(pl.col("unit") == unit) for p in self.parts]
+            return _with_basis(_in_unit_order(self.order, self._texted(own)))
+        lines = self.lines
+        return lines.slice(self._starts.get(unit, 0), self.counts.get(unit, 0))
 
 
 def _in_unit_order(units: pl.Series, parts: list[pl.DataFrame]) -> pl.DataFrame:
@@ -575,6 +638,8 @@ def _in_unit_order(units: pl.Series, parts: list[pl.DataFrame]) -> pl.DataFrame:
 
 
 def score(facts: Facts, scheme: ScoringScheme) -> Scored:
+    """Every unit's points, totals, rank and grade from the lines' numbers; the lines themselves
+    (texts, order) are built when read (Scored.lines, Scored.lines_of)."""
     maxima = _maxima(scheme, facts)
     parts = [
         indicator_lines(facts, scheme, maxima),
@@ -584,13 +649,11 @@ def score(facts: Facts, scheme: ScoringScheme) -> Scored:
         bonus_lines(facts, scheme),
         deduction_lines(facts, scheme),
     ]
-    lines = _in_unit_order(facts.units["unit"], parts).with_columns(
-        # the approved submission and cell (or task row) behind the line, then the arithmetic
-        basis=pl.when(pl.col("where").is_not_null())
-        .then(pl.format("{} → {}", pl.col("where"), pl.col("working")))
-        .otherwise(pl.col("working"))
-    )
-    sums = lines.group_by("unit").agg(
+    order = facts.units["unit"]
+    scores = pl.concat([p.select("unit", "component", pl.col("score").cast(pl.Float64)) for p in parts])
+    scores = scores.filter(pl.col("unit").is_in(order.implode()))
+    counts = dict(scores.group_by("unit").len().iter_rows())
+    sums = scores.group_by("unit").agg(
         *[pl.col("score").filter(pl.col("component") == c).sum().alias(f"raw_{c}") for c in COMPONENTS]
     )
     entered = (
@@ -685,7 +748,7 @@ def score(facts: Facts, scheme: ScoringScheme) -> Scored:
     )
     group_order = u.group_by("group", maintain_order=True).agg(first=pl.col("position").min())
     u = u.join(group_order, on="group").sort("first", "rank", "position").drop("first")
-    return Scored(u, lines)
+    return Scored(u, parts, scheme, order, counts)
 
 
 # --- one unit's score, for pages and the exported table -----------------------------------------------
@@ -728,16 +791,18 @@ class UnitScore:
     self_flagged: list[str]
     indicator_raw: float
     bonus_raw: float
-    # every unit's lines and where this unit's are: the slice is cut when asked for (cutting 2,000
-    # slices up front was ~80 ms at province scale, for pages that show one unit)
-    all_lines: pl.DataFrame = field(repr=False)
-    line_start: int = 0
+    # the assessment's lines: this unit's are built when asked for (a page shows one unit's; building
+    # every line's text up front was most of the scoring's time at province scale)
+    scored: Scored = field(repr=False, compare=False)
     line_count: int = 0
+    _lines: pl.DataFrame | None = field(default=None, repr=False, compare=False)
 
     @property
     def lines(self) -> pl.DataFrame:
-        """This unit's lines (a zero-copy slice of the assessment's)."""
-        return self.all_lines.slice(self.line_start, self.line_count)
+        """This unit's lines (its rows of the assessment's lines), built once."""
+        if self._lines is None:
+            self._lines = self.scored.lines_of(self.unit)
+        return self._lines
 
     def component(self, name: str) -> list[Line]:
         return [Line(r) for r in self.lines.filter(pl.col("component") == name).iter_rows(named=True)]
@@ -768,17 +833,11 @@ class UnitScore:
 
 
 def unit_scores(scored: Scored) -> list[UnitScore]:
-    """The units of `scored` as UnitScore, in its order; each gets its slice of the lines."""
-    lines = scored.lines
-    bounds = lines.group_by("unit", maintain_order=True).agg(start=pl.int_range(pl.len()).first(), n=pl.len())
-    counts = dict(zip(bounds["unit"], bounds["n"], strict=True))
-    starts, at = {}, 0
-    for unit, n in zip(bounds["unit"], bounds["n"], strict=True):
-        starts[unit] = at
-        at += n
+    """The units of `scored` as UnitScore, in its order; each reads its own lines when asked."""
+    columns = scored.units.to_dict(as_series=False)
     out = []
-    for r in scored.units.iter_rows(named=True):
-        unit = r["unit"]
+    for i, unit in enumerate(columns["unit"]):
+        r = {name: values[i] for name, values in columns.items()}
         out.append(
             UnitScore(
                 unit=unit,
@@ -807,9 +866,8 @@ def unit_scores(scored: Scored) -> list[UnitScore]:
                 self_flagged=r["self_flagged"],
                 indicator_raw=r["raw_indicators"],
                 bonus_raw=r["raw_bonus"],
-                all_lines=lines,
-                line_start=starts.get(unit, 0),
-                line_count=counts.get(unit, 0),
+                scored=scored,
+                line_count=scored.counts.get(unit, 0),
             )
         )
     return out

@@ -1,6 +1,7 @@
-"""Table approved_values stays equal to its definition (approved_values_of()) after every path that
-changes which submission stands approved: review (approve, return after approval), a re-upload that
-supersedes, a sign-off, a bulk load and the migration that adds it."""
+"""Tables approved_values and approved_tasks stay equal to their definitions (approved_values_of(),
+approved_tasks_of()) after every path that changes which submission stands approved: review (approve,
+return after approval), a re-upload that supersedes, a sign-off, a bulk load and the migrations that
+add them."""
 
 from __future__ import annotations
 
@@ -21,11 +22,12 @@ def _world(tmp_path):
     """A owns I1 (and co-owns I2), B owns I2; A approved in 2025Q1 and Q2, B approved in Q2."""
     fx = Fixture().plan("P", 2024, 2026).unit("A").unit("B")
     fx.indicator("I1", "stock", 100, owners=["A"]).indicator("I2", "stock", 50, owners=["B", "A"])
+    fx.task("T1", lead="A", helpers=("B",))
     for code in ("2025Q1", "2025Q2", "2025Q3"):
         fx.round(code)
-    fx.submission("A", "2025Q1", values={"I1": 10, "I2": 1})
-    fx.submission("A", "2025Q2", values={"I1": 20, "I2": None})
-    fx.submission("B", "2025Q2", values={"I2": 5})
+    fx.submission("A", "2025Q1", values={"I1": 10, "I2": 1}, tasks={"T1": ("in_progress", 20)})
+    fx.submission("A", "2025Q2", values={"I1": 20, "I2": None}, tasks={"T1": ("in_progress", 40)})
+    fx.submission("B", "2025Q2", values={"I2": 5}, tasks={"T1": ("behind", 10)})
     return fx.warehouse(tmp_path)
 
 
@@ -36,7 +38,10 @@ def _upload(con, unit: str, round_code: str, value: float, status=SubmissionStat
 
 
 def _same(con) -> pl.DataFrame:
-    """The table equals the plain definition; returns it."""
+    """Both tables equal their plain definitions; returns approved_values."""
+    tasks = approved.stored(con, "approved_tasks")
+    assert tasks.height  # the world's task rows are there to compare
+    assert_frame_equal(tasks, approved.derived(con, "approved_tasks"))
     table = approved.stored(con)
     assert_frame_equal(table, approved.derived(con))
     return table
@@ -119,3 +124,30 @@ def test_the_migration_fills_the_table_from_the_submissions_already_there(tmp_pa
         con.execute("DELETE FROM schema_version WHERE version = 18")
     with wh.connect() as con:  # migrates: 0018 is missing again
         assert_frame_equal(approved.stored(con), expected)
+
+
+def test_the_task_table_links_each_row_to_the_next_approved_row_of_the_task(tmp_path):
+    """ "The latest row of a year" is a filter on next_rank; a new approval moves it, a return moves it back."""
+    wh = _world(tmp_path)
+    with wh.transaction() as con:
+        _same(con)
+        rows = approved.stored(con, "approved_tasks").filter(pl.col("unit") == "A")
+        assert rows.select("round", "status", "percent", "next_rank").rows() == [
+            ("2025Q1", "in_progress", 20.0, 2025 * 4 + 2),
+            ("2025Q2", "in_progress", 40.0, None),
+        ]
+        new = _upload(con, "A", "2025Q3", 30)
+        record_review(con, new, SubmissionStatus.APPROVED, "approve", "", [], "office", AT)
+        _same(con)  # the new upload carries no task row: A's 2025Q2 row stays the latest
+        assert approved.stored(con, "approved_tasks").filter(pl.col("unit") == "A")["next_rank"][-1] is None
+
+
+def test_the_migration_fills_the_task_table_from_the_submissions_already_there(tmp_path):
+    wh = _world(tmp_path)
+    with wh.connect() as con:
+        expected = approved.stored(con, "approved_tasks")
+        assert expected.height == 3
+        con.execute("DROP TABLE approved_tasks")
+        con.execute("DELETE FROM schema_version WHERE version = 20")
+    with wh.connect() as con:  # migrates: 0020 is missing again
+        assert_frame_equal(approved.stored(con, "approved_tasks"), expected)

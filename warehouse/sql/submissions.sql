@@ -75,6 +75,20 @@ JOIN indicator_values v ON v.submission_id = s.id
 WHERE v.value IS NOT NULL
 WINDOW w AS (PARTITION BY v.indicator, s.unit ORDER BY r.year * 4 + r.quarter);
 
+-- THE definition of the rows of table approved_tasks (migration 0020) for the units listed (NULL:
+-- every unit): every task row of each unit's standing approved submission of each round, blank or
+-- not, with the round's rank and the rank of the unit's next approved row of the same task (in the
+-- order round, upload time, id). warehouse/approved.py keeps the table equal to this.
+CREATE OR REPLACE TEMP MACRO approved_tasks_of(unit_list) AS TABLE
+SELECT p.task, s.unit, s.round, r.year * 4 + r.quarter AS round_rank, r.year, r.quarter,
+       s.id AS submission_id, s.uploaded_at, p.status, p.percent, p.sheet_row,
+       lead(r.year * 4 + r.quarter) OVER (
+           PARTITION BY p.task, s.unit ORDER BY r.year * 4 + r.quarter, s.uploaded_at, s.id
+       ) AS next_rank
+FROM approved_submissions_of(unit_list) s
+JOIN rounds r ON r.code = s.round
+JOIN task_progress p ON p.submission_id = s.id;
+
 -- Every value approved for an indicator from its owner of record (indicator_owners position 0),
 -- from the owner's standing approved submission of each round (table approved_values), with the
 -- round it belongs to; blank values are not values.

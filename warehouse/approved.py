@@ -1,6 +1,6 @@
 """Table approved_values (migration 0018): every unit's standing approved value of every indicator
 in every round, kept equal to approved_values_of() in sql/submissions.sql, its one definition; and
-table approved_tasks (migration 0020), the same for task rows (approved_tasks_of()), which the annual
+table approved_tasks (migration 0019), the same for task rows (approved_tasks_of()), which the annual
 assessment reads.
 
 The KPI views look values up here instead of deriving them from every stored value on each read

@@ -75,7 +75,7 @@ JOIN indicator_values v ON v.submission_id = s.id
 WHERE v.value IS NOT NULL
 WINDOW w AS (PARTITION BY v.indicator, s.unit ORDER BY r.year * 4 + r.quarter);
 
--- THE definition of the rows of table approved_tasks (migration 0020) for the units listed (NULL:
+-- THE definition of the rows of table approved_tasks (migration 0019) for the units listed (NULL:
 -- every unit): every task row of each unit's standing approved submission of each round, blank or
 -- not, with the round's rank and the rank of the unit's next approved row of the same task (in the
 -- order round, upload time, id). warehouse/approved.py keeps the table equal to this.

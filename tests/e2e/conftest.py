@@ -1,10 +1,10 @@
 """A real `portal serve` on a copy of the demo warehouse, driven by Debian's chromium through Playwright.
 
 Set-up is paid once where it can be: the demo home with the e2e accounts is prepared once per
-process and copied (never rebuilt); one Chromium per process; modules that only read share one
-server (`shared_server`), modules that change data get their own (`server`); each role signs in
-through the form once per server and later contexts reuse its cookie (`as_user`). Streamlit takes
-seconds to start and its first page imports the stack. Every page visited is screenshotted into
+process and copied (never rebuilt); modules that only read share one server (`shared_server`),
+modules that change data get their own (`server`); each role signs in through the form once per
+server and later contexts reuse its cookie (`as_user`). Streamlit takes seconds to start and its
+first page imports the stack. Every page visited is screenshotted into
 test-artifacts/screenshots/ so a reviewer can look at what the test saw.
 """
 
@@ -119,8 +119,11 @@ def shared_server(_e2e_home, tmp_path_factory) -> Iterator[Server]:
         yield served
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium():
+    """One Chromium per module, not per process: Playwright's sync API keeps its event loop
+    running between calls, and a later test of the same xdist worker that calls asyncio.run()
+    would be refused ("cannot be called from a running event loop")."""
     from playwright.sync_api import sync_playwright
 
     executable = require_tool("chromium")

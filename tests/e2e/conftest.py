@@ -301,6 +301,7 @@ def go(page, title: str, url_path: str | None = None) -> None:
 
 
 _TIMINGS: dict[str, dict[str, float]] = {}
+_RUN_STARTED = time.time()
 
 
 def record_timing(file_name: str, name: str, seconds: float) -> None:
@@ -309,7 +310,8 @@ def record_timing(file_name: str, name: str, seconds: float) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / file_name
     timings = _TIMINGS.setdefault(file_name, {})
-    if not timings and path.exists():  # what an earlier module or worker of this run wrote
+    # what another xdist worker of this run wrote (a file from an earlier run is replaced)
+    if not timings and path.exists() and path.stat().st_mtime >= _RUN_STARTED - 60:
         with contextlib.suppress(ValueError):
             timings.update(json.loads(path.read_text("utf-8")))
     timings[name] = round(seconds, 3)

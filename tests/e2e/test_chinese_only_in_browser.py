@@ -49,12 +49,16 @@ ALLOWED = {
 }
 
 
+# A file's name is a name (portal-backup-20251010-120000.zip in 系统管理's list of backups).
+_FILE_NAME = re.compile(r"[A-Za-z0-9_.-]+\.(?:zip|xlsx|xls|docx|doc|pptx|pdf|png|jpe?g|csv|json|toml)\b")
+
+
 def english_words(text: str) -> list[str]:
     """Latin words in `text` that are not codes: all-capital tokens and tokens with digits (unit,
-    plan and indicator codes such as JZKF-CXCY, 2025Q3, XY; account names like e2e_office) and
-    the allow-list pass."""
+    plan and indicator codes such as JZKF-CXCY, 2025Q3, XY; account names like e2e_office), file
+    names and the allow-list pass."""
     words = []
-    for word in _WORD.findall(text):
+    for word in _WORD.findall(_FILE_NAME.sub(" ", text)):
         if word in ALLOWED or word.isupper() or any(c.isdigit() for c in word):
             continue
         words.append(word)
@@ -98,5 +102,6 @@ def visible_text(page) -> str:
 
 
 def test_the_english_word_check_finds_words_and_spares_codes():
-    text = "Drag and drop file here 2025Q3 JZKF-CXCY e2e_office 报送(.xlsx)"
+    text = "Drag and drop file here 2025Q3 JZKF-CXCY e2e_office 报送(.xlsx) portal-backup-20251010-120000.zip"
     assert english_words(text) == ["Drag", "and", "drop", "file", "here"]
+    assert english_words("备份 backup.zip 已创建，backup 已完成") == ["backup"]

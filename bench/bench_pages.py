@@ -5,7 +5,7 @@ sign-in under 1 s after pressing 登录, every page under 1 s warm).
 
 The demo (`portal init --demo --no-fill`, or a copy of --home) with one account per role; each
 role signs in once per run and opens each of its pages from the menu twice (cold, then warm),
-the walk of tests/e2e/test_walk_findings.py. Prints p50 and max per page over the runs, with the
+the walk of tests/e2e/test_pages_in_browser.py. Prints p50 and max per page over the runs, with the
 server's CPU seconds beside the wall time (the machine is shared: see bench/browser_walk.py).
 """
 

@@ -4,7 +4,8 @@ date fields, the skip link), and thin wrappers that pass the Chinese words a wid
 (placeholders, date format, no "Select all"), or show a Chinese line instead of an empty grid.
 
 The CSS keys on the `data-testid`s of 1.67's DOM (checked in Chromium by
-tests/e2e/test_chinese_only_in_browser.py, which fails if English comes back after an upgrade).
+tests/e2e/test_pages_in_browser.py's walk of every page, which fails if English comes back after
+an upgrade).
 """
 
 from __future__ import annotations

@@ -5,9 +5,16 @@ import pytest
 
 from portal.reporting import problems as pb
 from tests.actors import OFFICE
-from tests.e2e.conftest import UNIT, go, settle, shot, sign_in
+from tests.e2e.conftest import UNIT, as_user, go, settle, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def server(shared_server):
+    """The process's shared server: the problem added here is one more item on 问题整改, which the
+    other modules on it only check for errors and English words."""
+    return shared_server
 
 
 def _audited(server, pid: int) -> list[tuple[str, str]]:
@@ -23,9 +30,7 @@ def test_a_problem_goes_assigned_answered_closed_in_the_browser(server, chromium
         server.portal(), OFFICE, "JZ", UNIT, "孵化场地不足", "在孵企业无法扩大规模。", "2025年三季度问诊"
     ).problem_id
 
-    office_ctx = offline.context(chromium)
-    page = office_ctx.new_page()
-    sign_in(page, server, "e2e_office")
+    office_ctx, page = as_user(chromium, offline, server, "e2e_office")
     go(page, "问题整改", "problems")
     main = page.locator("[data-testid='stMain']")
     main.get_by_role("button", name="交办", exact=True).click()
@@ -34,9 +39,7 @@ def test_a_problem_goes_assigned_answered_closed_in_the_browser(server, chromium
     shot(page, "e2e-problems-1-office-assigned")
     office_ctx.close()
 
-    clerk_ctx = offline.context(chromium)
-    page = clerk_ctx.new_page()
-    sign_in(page, server, "e2e_rep")
+    clerk_ctx, page = as_user(chromium, offline, server, "e2e_rep")
     go(page, "问题整改", "problems")
     page.get_by_label("答复（整改情况）").fill("已协调新增孵化场地2000平方米。")
     settle(page)
@@ -46,9 +49,7 @@ def test_a_problem_goes_assigned_answered_closed_in_the_browser(server, chromium
     shot(page, "e2e-problems-2-clerk-answered")
     clerk_ctx.close()
 
-    office_ctx = offline.context(chromium)
-    page = office_ctx.new_page()
-    sign_in(page, server, "e2e_office")
+    office_ctx, page = as_user(chromium, offline, server, "e2e_office")
     go(page, "问题整改", "problems")
     page.get_by_label("销号意见或退回理由").fill("整改到位")
     settle(page)

@@ -4,7 +4,7 @@ uploads it and sees it accepted; the office sees it on 完成情况 and approves
 import pytest
 
 from schemas.enums import SubmissionStatus
-from tests.e2e.conftest import UNIT, go, settle, shot, sign_in
+from tests.e2e.conftest import UNIT, as_user, go, settle, shot
 from tests.xlsx_fill import fill_valid
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -26,9 +26,7 @@ def _status(server) -> list[str]:
 def test_a_unit_reports_and_the_office_sees_and_approves_it(server, chromium, offline, tmp_path):
     name = _unit_name(server)
 
-    unit_ctx = offline.context(chromium)
-    page = unit_ctx.new_page()
-    sign_in(page, server, "e2e_rep")
+    unit_ctx, page = as_user(chromium, offline, server, "e2e_rep")
     go(page, "数据上报", "report")
     assert "2025-10-15" in page.inner_text("[data-testid='stMain']")
     shot(page, "e2e-1-unit-report-page")
@@ -52,9 +50,7 @@ def test_a_unit_reports_and_the_office_sees_and_approves_it(server, chromium, of
     assert _status(server) == [SubmissionStatus.VALIDATED.value]
     unit_ctx.close()
 
-    office_ctx = offline.context(chromium)
-    page = office_ctx.new_page()
-    sign_in(page, server, "e2e_office")
+    office_ctx, page = as_user(chromium, offline, server, "e2e_office")
     go(page, "完成情况", "completion")
     main = page.locator("[data-testid='stMain']")
     main.locator("[data-testid='stTable']").first.wait_for()

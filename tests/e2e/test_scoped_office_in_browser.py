@@ -15,6 +15,12 @@ FOREIGN = ("益阳", "YY-")  # 益阳's names and unit codes
 
 
 @pytest.fixture(scope="module")
+def server(shared_server):
+    """The process's shared server: the account added here is used by no other test."""
+    return shared_server
+
+
+@pytest.fixture(scope="module")
 def scoped(server):
     portal = server.portal()
     with portal.warehouse.transaction() as con:

@@ -2,30 +2,35 @@
 second tab shares the sign-in, a sign-out in one tab ends the other at its next action, an address
 the account has no page for is said in Chinese, and a tab stays chosen after its action.
 
-How long sign-in, reloads and warm pages take is measured here too and written to
-test-artifacts/screenshots/session-timings.json (bounds are not asserted: the machine that runs
-the suite is shared; docs/sessions.md gives the figures measured)."""
+How long sign-in and reloads take is measured here too and written to
+test-artifacts/screenshots/session-timings.json, beside the office's pages cold and warm from the
+walk of tests/e2e/test_pages_in_browser.py (bounds are not asserted: the machine that runs the suite
+is shared; docs/sessions.md gives the figures measured).
 
-import json
+Nothing here changes what another module reads (a sign-out ends only sessions of these accounts,
+a backup adds a file): the process's shared server."""
+
 import time
 
 import pytest
 
 from portal.core import labels as L
-from tests.e2e.conftest import ARTIFACTS, password, settle, shot
+from tests.e2e.conftest import password, record_timing, settle, shot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 OFFICE, ADMIN, CLERK = "e2e_office", "e2e_admin", "e2e_rep"
 SIGN_OUT = "退出登录"
-TIMINGS: dict[str, float] = {}
+
+
+@pytest.fixture(scope="module")
+def server(shared_server):
+    return shared_server
 
 
 def _timed(name: str, action) -> None:
     started = time.monotonic()
     action()
-    TIMINGS[name] = round(time.monotonic() - started, 2)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / "session-timings.json").write_text(json.dumps(TIMINGS, ensure_ascii=False, indent=1))
+    record_timing("session-timings.json", name, time.monotonic() - started)
 
 
 def _fill_sign_in(page, username: str) -> None:
@@ -145,29 +150,4 @@ def test_the_backup_tab_stays_chosen_with_its_message_after_backing_up(server, c
     page.reload()  # the tab is in the address: a reload or a bookmark opens it again
     settle(page)
     assert page.get_by_role("tab", name=L.TAB_BACKUP).get_attribute("aria-selected") == "true"
-    context.close()
-
-
-def test_every_page_of_the_office_is_timed_warm(server, chromium, offline):
-    """Each page opened twice from the menu; the second (warm) opening is what is recorded."""
-    from portal.ui.navigation import pages_for
-    from schemas.enums import Role
-
-    context = offline.context(chromium)
-    page = context.new_page()
-    page.goto(server.url)
-    settle(page)
-    _fill_sign_in(page, OFFICE)
-    nav = page.locator("[data-testid='stSidebarNav']")
-    for spec in pages_for(Role.OFFICE_REVIEWER):
-        for visit in ("cold", "warm"):
-            nav.get_by_text(L.PAGE_HOME if spec.title != L.PAGE_HOME else L.PAGE_ACCOUNT, exact=True).click()
-            settle(page)
-
-            def open_page(title=spec.title) -> None:
-                nav.get_by_text(title, exact=True).click()
-                settle(page)
-
-            _timed(f"{visit} {spec.title}", open_page)
-        assert page.locator("[data-testid='stException']").count() == 0
     context.close()

@@ -6,7 +6,7 @@ import pytest
 
 from portal.accounts.auth import create_account
 from schemas.enums import Role, SubmissionStatus
-from tests.e2e.conftest import UNIT, go, password, settle, shot, sign_in
+from tests.e2e.conftest import UNIT, as_user, go, password, settle, shot
 from tests.xlsx_fill import fill_valid
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -34,9 +34,7 @@ def test_a_clerks_upload_waits_for_sign_off_then_the_office_approves_it(
     with_leader, chromium, offline, tmp_path
 ):
     server = with_leader
-    clerk_ctx = offline.context(chromium)
-    page = clerk_ctx.new_page()
-    sign_in(page, server, "e2e_rep")
+    clerk_ctx, page = as_user(chromium, offline, server, "e2e_rep")
     go(page, "数据上报", "report")
     with page.expect_download() as download:
         page.get_by_role("button", name="下载填报模板").click()
@@ -55,9 +53,7 @@ def test_a_clerks_upload_waits_for_sign_off_then_the_office_approves_it(
     assert _status(server) == [SubmissionStatus.AWAITING_SIGN_OFF.value]
     clerk_ctx.close()
 
-    leader_ctx = offline.context(chromium)
-    page = leader_ctx.new_page()
-    sign_in(page, server, LEADER)
+    leader_ctx, page = as_user(chromium, offline, server, LEADER)
     go(page, "单位审核", "signoff")
     shot(page, "e2e-signoff-2-leader-queue")
     page.get_by_label("审核意见（退回时必填）").fill("已核对")
@@ -68,9 +64,7 @@ def test_a_clerks_upload_waits_for_sign_off_then_the_office_approves_it(
     assert _status(server) == [SubmissionStatus.VALIDATED.value]
     leader_ctx.close()
 
-    office_ctx = offline.context(chromium)
-    page = office_ctx.new_page()
-    sign_in(page, server, "e2e_office")
+    office_ctx, page = as_user(chromium, offline, server, "e2e_office")
     go(page, "审核", "review")
     main = page.locator("[data-testid='stMain']")
     main.get_by_text("单位审核：王审核 于").first.wait_for()

@@ -34,6 +34,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+# The views are timed computing, not served from the page read cache (portal/core/readcache.py), which
+# would answer every run after the warm-up from memory: PORTAL_READ_CACHE=1 times the cached hits.
+os.environ.setdefault("PORTAL_READ_CACHE", "0")
 for p in (ROOT, ROOT / "bench"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))

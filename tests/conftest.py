@@ -258,3 +258,17 @@ def make_account(fast_hashes):
             )
 
     return make
+
+
+@pytest.fixture
+def opens(monkeypatch):
+    """How many times a warehouse file is opened (duckdb.connect) from here on: a page run's or a
+    cached read's count of opens (tests/portal/test_readcache.py, tests/warehouse/test_page_run.py)."""
+    import duckdb
+
+    from warehouse import db
+
+    count = []
+    real = duckdb.connect
+    monkeypatch.setattr(db.duckdb, "connect", lambda *a, **k: count.append(1) or real(*a, **k))
+    return count

@@ -247,18 +247,16 @@ def indicator_texts(lines: pl.DataFrame, scheme: ScoringScheme) -> pl.DataFrame:
     return lines.with_columns(
         working=pl.when(pl.col("ratio").is_null())
         .then(pl.lit("未报送(年内无审核通过的数据),计 0 分"))
-        .otherwise(
-            pl.format(
-                "{} × {} = {}",
-                _num(pl.col("points")),
-                _num(pl.col("fraction")),
-                _num(pl.col("score")),
-            )
-        ),
+        .otherwise(_points_times_fraction()),
         where=pl.when(pl.col("ratio").is_not_null()).then(
             pl.format("{}:完成率 {}%,{}", where, _num(pl.col("completion") * 100), pl.col("wording"))
         ),
     )
+
+
+def _points_times_fraction() -> pl.Expr:
+    """The working of a scored line, indicator or task alike: "points × fraction = score"."""
+    return pl.format("{} × {} = {}", _num(pl.col("points")), _num(pl.col("fraction")), _num(pl.col("score")))
 
 
 def _status_label(status: pl.Expr) -> pl.Expr:
@@ -353,14 +351,7 @@ def task_texts(lines: pl.DataFrame, scheme: ScoringScheme) -> pl.DataFrame:
         ),
         working=pl.when(pl.col("scored_status").is_null() & pl.col("scored_percent").is_null())
         .then(pl.lit("未报送(年内无审核通过的进展),计 0 分"))
-        .otherwise(
-            pl.format(
-                "{} × {} = {}",
-                _num(pl.col("points")),
-                _num(pl.col("fraction")),
-                _num(pl.col("score")),
-            )
-        ),
+        .otherwise(_points_times_fraction()),
     )
 
 

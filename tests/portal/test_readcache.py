@@ -21,7 +21,6 @@ from portal.monitoring.overview import plans_overview
 from schemas.enums import Role
 from tests.actors import ADMIN
 from tests.conftest import account_in
-from warehouse import db
 
 calls: list[str] = []
 
@@ -47,14 +46,6 @@ def fresh(monkeypatch):
     calls.clear()
     readcache.clear()
     monkeypatch.setattr(readcache, "enabled", True)
-
-
-@pytest.fixture
-def opens(monkeypatch):
-    count = []
-    real = duckdb.connect
-    monkeypatch.setattr(db.duckdb, "connect", lambda *a, **k: count.append(1) or real(*a, **k))
-    return count
 
 
 def test_an_answer_is_kept_while_the_warehouse_is_unchanged(demo_portal, opens):

@@ -17,15 +17,6 @@ def wh(tmp_path):
     return warehouse
 
 
-@pytest.fixture
-def opens(monkeypatch):
-    """How many times the file is opened (duckdb.connect) from here on."""
-    count = []
-    real = duckdb.connect
-    monkeypatch.setattr(db.duckdb, "connect", lambda *a, **k: count.append(1) or real(*a, **k))
-    return count
-
-
 def test_a_page_run_opens_the_file_once_for_all_its_reads_and_writes(wh, opens):
     with wh.page_run():
         for _ in range(5):

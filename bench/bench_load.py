@@ -39,6 +39,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,6 +70,9 @@ class Recorder:
     timed_out: Counter = field(default_factory=Counter)
     samples: dict[str, list[str]] = field(default_factory=dict)
     current: dict[str, str] = field(default_factory=dict)  # clerk → the step it is in
+    # With one clerk only: the server's CPU seconds per step (what a step costs, whatever the load)
+    server_cpu: Callable[[], float] | None = None
+    cpu: dict[str, list[float]] = field(default_factory=dict)
 
     def ok(self, name: str, seconds: float) -> None:
         self.times.setdefault(name, []).append(seconds)
@@ -87,8 +91,11 @@ class Stop(Exception):
 async def step(rec: Recorder, who: str, name: str, coro, timeout: float):
     """Run one timed step: its result, or Stop after recording the failure or timeout."""
     rec.current[who] = name
+    cpu0 = rec.server_cpu() if rec.server_cpu else 0.0
     try:
         result = await asyncio.wait_for(coro, timeout)
+        if rec.server_cpu:
+            rec.cpu.setdefault(name, []).append(rec.server_cpu() - cpu0)
     except TimeoutError:
         rec.fail(name, f"{who}: no answer within {timeout:g} s", timeout=True)
         raise Stop from None
@@ -249,6 +256,8 @@ async def protocol_level(
     url: str, users: list[str], files: dict, n: int, seconds: float, timeout: float, bad: int
 ) -> Recorder:
     rec = Recorder()
+    if n == 1 and SERVER_PID:  # one clerk: each step's CPU on the server is its own
+        rec.server_cpu = lambda: server_cpu_seconds(SERVER_PID)
     until = time.monotonic() + seconds
     tasks = {
         asyncio.create_task(
@@ -392,6 +401,14 @@ class ThreadSampler(threading.Thread):
         return {k: round(v, 2) for k, v in named.items()}
 
 
+SERVER_PID: int | None = None  # set by main() once the server runs
+
+
+def server_cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 PROFILE_RATE = 20  # samples a second, non-blocking: the server is not paused to be sampled
 
 
@@ -454,6 +471,8 @@ def summary(rec: Recorder) -> dict[str, dict]:
             "timed_out": rec.timed_out.get(name, 0),
             "why": rec.samples.get(name, []),
         }
+        if rec.cpu.get(name):
+            out[name]["server_cpu_p50_s"] = bw.percentile(rec.cpu[name], 50)
     return out
 
 
@@ -474,6 +493,7 @@ def table(levels: dict[int, dict]) -> list[str]:
             lines.append(
                 f"| {n} | {name} | {s['n']} | {fmt(s['p50_s'])} | {fmt(s['p95_s'])} | {fmt(s['max_s'])} "
                 f"| {s['failed']} | {s['timed_out']} |"
+                + (f" server CPU {s['server_cpu_p50_s']:.2f} s |" if "server_cpu_p50_s" in s else "")
             )
         cpu, wall = level["server_cpu_s"], level["wall_s"]
         busiest = ", ".join(f"{k} {v:.1f} s" for k, v in list(level["server_threads_cpu_s"].items())[:4])
@@ -485,6 +505,7 @@ def table(levels: dict[int, dict]) -> list[str]:
 
 
 def main() -> None:
+    global SERVER_PID
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", default="10,25,50", help="comma-separated N, one level each")
     parser.add_argument("--seconds", type=float, default=60, help="how long each level keeps opening pages")
@@ -511,6 +532,7 @@ def main() -> None:
         add_accounts(home, {f"load_{u}": ("unit_reporter", u) for u in units})
         files = filled_templates(home, units, Path(tmp), levels)
         with bw.served(home, Path(tmp) / "serve.log") as (url, proc):
+            SERVER_PID = proc.pid
             warm = asyncio.run(run_level(url, units, {(units[0], 1): files[(units[0], 0)]}, 1, 0, 180, 0))
             said = warm.times.get(UPLOAD) or warm.samples
             print(f"# warm-up upload: {said}", flush=True)

@@ -15,6 +15,8 @@ import argparse
 from collections import Counter
 from pathlib import Path
 
+# Leaf frames of a thread with nothing to do (pool workers, Streamlit's config/pages file pollers)
+IDLE_LEAVES = ("wait ", "_wait_for_tstate_lock", "get ", "_worker ", "PollingPathWatcher")
 OURS = ("portal/", "warehouse/", "pages/", "validators/", "templates_xlsx/", "schemas/")
 
 
@@ -45,11 +47,7 @@ def category(frames: list[str]) -> str:
         if leaf.startswith(("select ", "poll ", "_poll ")) or "selectors.py" in leaf:
             return "事件循环：空闲"
         return "事件循环：忙（websocket、HTTP、消息序列化）"
-    if (
-        leaf.startswith(("wait ", "_wait_for_tstate_lock", "get "))
-        or "threading.py" in leaf
-        or "queue.py" in leaf
-    ):
+    if leaf.startswith(IDLE_LEAVES) or "threading.py" in leaf or "queue.py" in leaf:
         return "其他线程：等待"
     return "其他"
 

@@ -75,7 +75,8 @@ class Run:
                 proto = getattr(el, kind)
                 if proto.label == label:
                     return Widget(kind, proto.id, proto.label)
-        raise StepFailed(f"no {kind} 「{label}」 on the page (headings: {self.headings()})")
+        shown = self.headings()[:3] + self.alerts()[:2]
+        raise StepFailed(f"no {kind} 「{label}」 on the page (it shows: {shown})")
 
     def exceptions(self) -> list[str]:
         return [el.exception.message for el in self.elements.values() if el.WhichOneof("type") == "exception"]

@@ -52,6 +52,13 @@ def streamlit_command(portal: Portal, port: int | None = None, headless: bool = 
         # as a formula); pages offer their own formula-safe .xlsx download instead.
         "--client.disableDataExport",
         "true",
+        # No source watching: after every script run Streamlit's watcher walks every loaded module
+        # (realpath of thousands of files) on the event loop, holding up every session's messages,
+        # and keeps inotify threads per session. A served portal's code does not change under it.
+        "--server.fileWatcherType",
+        "none",
+        "--server.runOnSave",
+        "false",
     ]
 
 

@@ -59,4 +59,6 @@ def test_the_streamlit_command_is_offline_and_caps_uploads(demo_portal):
     assert flags["--server.maxUploadSize"] == "500"  # restore_max_mb: a backup outgrows the others
     assert flags["--client.disableDataExport"] == "true"  # the grids' CSV export writes formulas
     assert flags["--client.showErrorDetails"] == "none"
+    # no source watcher: it walks every module on the event loop after each run (deadline-day load)
+    assert flags["--server.fileWatcherType"] == "none"
     assert command[4].endswith("portal/ui/asgi_app.py")

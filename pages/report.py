@@ -43,11 +43,12 @@ st.subheader(f"{plain(info.unit_name)}（{plain(info.unit)}）")
 if info.banner:
     (st.error if info.banner.level == "error" else st.warning)(plain(info.banner.text))
 if info.round is not None:
-    cols = st.columns(4)
+    cols = st.columns([2, 2, 3])
     cols[0].metric(L.HOME_ROUND, info.round.code)
     cols[1].metric(L.HOME_ROUND_STATE, info.round.state_label)
     cols[2].metric(L.HOME_DUE, f"{info.due:%Y-%m-%d}")
-    cols[3].metric(L.HOME_STATUS, info.state_text)
+    # A row of its own: the status in words (未报送（上传未通过校验）) is read whole, never cut short.
+    st.metric(L.HOME_STATUS, info.state_text)
 if info.returned:  # until a new upload replaces the returned version
     st.error(plain(info.returned), icon=":material/undo:")
 if info.sent_back:

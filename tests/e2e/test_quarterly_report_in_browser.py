@@ -23,6 +23,14 @@ def _status(server) -> list[str]:
     return [r[0] for r in rows]
 
 
+def _cut_metrics(page) -> list[str]:
+    """The metrics whose value the page shows cut short (an ellipsis instead of its last words)."""
+    return page.locator("[data-testid='stMetricValue']").evaluate_all(
+        "els => els.filter(e => [e, ...e.querySelectorAll('*')].some(x => x.scrollWidth > x.clientWidth + 1))"
+        ".map(e => e.innerText)"
+    )
+
+
 def test_a_unit_reports_and_the_office_sees_and_approves_it(server, chromium, offline, tmp_path):
     name = _unit_name(server)
 
@@ -47,6 +55,14 @@ def test_a_unit_reports_and_the_office_sees_and_approves_it(server, chromium, of
     finally:
         shot(page, "e2e-2-unit-uploaded")
     settle(page)
+    for width in (
+        1100,
+        1280,
+        1440,
+    ):  # a narrow laptop, a laptop and the walk's own width: every figure read whole
+        page.set_viewport_size({"width": width, "height": 1000})
+        page.wait_for_timeout(300)
+        assert not _cut_metrics(page), f"数据上报 at {width} px cuts a figure short: {_cut_metrics(page)}"
     assert _status(server) == [SubmissionStatus.VALIDATED.value]
     unit_ctx.close()
 

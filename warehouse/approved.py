@@ -18,7 +18,10 @@ import polars as pl
 
 from warehouse.views import install_macros
 
-COLUMNS = "indicator, unit, round, round_rank, year, quarter, submission_id, uploaded_at, value, prev_rank, next_rank"
+COLUMNS = "indicator, unit, round, round_rank, year, quarter, submission_id, uploaded_at, value, prev_rank, next_rank, cell"
+# approved_values as migration 0018 made it (migration 0020 added `cell`): what a warehouse migrated
+# from before 0018 is filled with at that step
+COLUMNS_0018 = COLUMNS.removesuffix(", cell")
 TASK_COLUMNS = "task, unit, round, round_rank, year, quarter, submission_id, uploaded_at, status, percent, sheet_row, next_rank"
 # table → (its columns, the macro that defines its rows, the order `stored`/`derived` compare in)
 TABLES = {
@@ -40,13 +43,17 @@ def refresh(con: duckdb.DuckDBPyConnection, units: Iterable[str]) -> None:
         )
 
 
-def rebuild(con: duckdb.DuckDBPyConnection, tables: Iterable[str] = tuple(TABLES)) -> None:
-    """Recompute the whole of both tables (a restore, a bulk load), or of `tables` (a migration)."""
+def rebuild(
+    con: duckdb.DuckDBPyConnection, tables: Iterable[str] = tuple(TABLES), columns: str | None = None
+) -> None:
+    """Recompute the whole of both tables (a restore, a bulk load), or of `tables` (a migration:
+    `columns` those the table has at that step)."""
     install_macros(con)
     for table in tables:
-        columns, definition, _ = TABLES[table]
+        all_columns, definition, _ = TABLES[table]
+        chosen = columns or all_columns
         con.execute(f"DELETE FROM {table}")
-        con.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {definition}(NULL)")
+        con.execute(f"INSERT INTO {table} ({chosen}) SELECT {chosen} FROM {definition}(NULL)")
 
 
 def stored(con: duckdb.DuckDBPyConnection, table: str = "approved_values") -> pl.DataFrame:

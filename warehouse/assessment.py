@@ -11,7 +11,7 @@ import datetime as dt
 import duckdb
 import polars as pl
 
-from warehouse.views import completion_units
+from warehouse.views import install_macros, load_sql
 from warehouse.views import query as _query
 
 
@@ -81,34 +81,13 @@ def task_facts(con: duckdb.DuckDBPyConnection, plan: str, year: int) -> pl.DataF
 
 def reporting_facts(con: duckdb.DuckDBPyConnection, year: int, today: dt.date) -> pl.DataFrame:
     """Each assessed unit in each round of the year, as the completion view judges it (effective
-    due date, first valid report, days late), with its returns; due_passed = due date < today."""
-    units = con.sql("SELECT unit FROM assessed_units").pl()["unit"]
-    codes = con.sql("SELECT code FROM rounds WHERE year = $year ORDER BY quarter", params={"year": year}).pl()
-    returns = _query(con, "assessment_returns", year=year)
-    schema = {
-        "unit": pl.Utf8,
-        "round": pl.Utf8,
-        "due_date": pl.Date,
-        "reported_at": pl.Datetime("us"),
-        "days_late": pl.Int32,
-    }
-    if codes.height:  # every round of the year from one query (completion_units), not one per round
-        facts = (
-            completion_units(con, codes["code"].to_list(), today)
-            .filter(pl.col("unit").is_in(units.implode()))
-            .select("unit", "round", "due_date", "reported_at", "days_late")
-        )
-    else:
-        facts = pl.DataFrame(schema=schema)
-    return (
-        facts.join(returns, on=["unit", "round"], how="left")
-        .with_columns(
-            pl.col("returns").fill_null(0),
-            (pl.col("due_date") < today).alias("due_passed"),
-        )
-        .rename({"reported_at": "submitted_at"})
-        .sort("unit", "round")
-    )
+    due date, first valid report, days late), with its returns; due_passed = due date < today.
+    Needs `assessed_units`."""
+    codes = [
+        r[0]
+        for r in con.execute("SELECT code FROM rounds WHERE year = ? ORDER BY quarter", [year]).fetchall()
+    ]
+    return _query(con, "assessment_reporting", year=year, rounds=codes, today=today)
 
 
 def bonus_items(con: duckdb.DuckDBPyConnection, plan: str, year: int) -> pl.DataFrame:
@@ -159,31 +138,22 @@ def withdraw_bonus(
 # --- issue 16: indicator cells, evaluators' entries, self-scores, whether the year is final ---------
 
 
-def value_cells(
-    con: duckdb.DuckDBPyConnection, plan: str, wanted: pl.DataFrame | None = None
-) -> pl.DataFrame:
-    """submission_id, indicator, cell of every stored value of the plan's indicators: joined to the
-    year's completion, it names the cell each indicator line was scored from. `wanted` (columns
-    submission_id, indicator) keeps only those values: the lines' own, not a province's every value."""
-    if wanted is None:
-        return con.sql(
-            "SELECT v.submission_id, v.indicator, v.cell FROM indicator_values v "
-            "JOIN indicators i ON i.code = v.indicator WHERE i.plan = $plan",
-            params={"plan": plan},
-        ).pl()
-    con.register("wanted_cells", wanted.select("submission_id", "indicator").to_arrow())
-    # the range of the wanted submissions lets DuckDB skip the row groups of other years' values
-    low, high = wanted["submission_id"].min(), wanted["submission_id"].max()
-    try:
-        return con.sql(
-            "SELECT v.submission_id, v.indicator, v.cell FROM indicator_values v "
-            "JOIN indicators i ON i.code = v.indicator "
-            "SEMI JOIN wanted_cells w ON w.submission_id = v.submission_id AND w.indicator = v.indicator "
-            "WHERE i.plan = $plan AND v.submission_id BETWEEN $low AND $high",
-            params={"plan": plan, "low": low, "high": high},
-        ).pl()
-    finally:
-        con.unregister("wanted_cells")
+def indicator_facts(con: duckdb.DuckDBPyConnection, plan: str, year: int) -> pl.DataFrame:
+    """The year-end completion (indicator_year_end.sql, the one definition) of the plan's scored
+    indicators (weight > 0) owned by assessed units, with the cell each was judged on, in indicator
+    order: one query that reads only the columns scored (issue 23: the view's every column, a second
+    lookup of the cells and the joins in Polars cost ~1.3× the CPU at province scale). Needs `assessed_units`."""
+    install_macros(con)
+    year_end = load_sql("indicator_year_end").rstrip().rstrip(";")
+    return con.sql(
+        "SELECT y.owner AS unit, y.indicator AS item, y.name, y.kind, y.measure_unit, y.weight, "
+        "y.expected AS target, y.actual, y.ratio, y.pace, y.actual_round AS round, "
+        "y.actual_submission AS submission_id, y.actual_cell AS cell, y.target_value AS plan_target "
+        f"FROM ({year_end}) y "
+        "WHERE y.weight > 0 AND y.owner IN (SELECT unit FROM assessed_units) "
+        "ORDER BY y.position, y.indicator",
+        params={"plan": plan, "year": int(year)},
+    ).pl()
 
 
 _ENTRY_QUERIES = {

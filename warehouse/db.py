@@ -144,10 +144,13 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> int:
 def _fill_derived(con: duckdb.DuckDBPyConnection, version: int) -> None:
     """Fill a table a migration adds that is derived from others, from its one definition (a macro
     of warehouse/sql), in the migration's own transaction."""
-    if version in (18, 19):
+    if version in (18, 19, 20):
         from warehouse import approved  # late: approved imports the views, which need no migration
 
-        approved.rebuild(con, ["approved_values" if version == 18 else "approved_tasks"])
+        if version == 18:  # the table as 0018 made it; 0020 adds the cell and refills it
+            approved.rebuild(con, ["approved_values"], approved.COLUMNS_0018)
+        else:
+            approved.rebuild(con, ["approved_tasks" if version == 19 else "approved_values"])
 
 
 def flush_wal(con: duckdb.DuckDBPyConnection) -> None:

@@ -84,7 +84,7 @@ def indicator_year_completion(
     leaves the order of equal positions of different plans open). `plan`: that plan's indicators only.
     indicator_year_end.sql is kpi_progress.sql written for this case alone (issue 23)."""
     rows = query(con, "indicator_year_end", year=int(year), plan=plan)
-    return rows.sort("position", "indicator").drop("position")  # positions repeat across plans
+    return rows.sort("position", "indicator").drop("position", "actual_cell")  # positions repeat across plans
 
 
 # ---------------------------------------------------------------- completion

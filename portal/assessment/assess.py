@@ -32,7 +32,6 @@ from portal.core.readcache import cached_read
 from schemas.issues import Issue, Report
 from warehouse import assessment as data
 from warehouse import offices
-from warehouse.views import indicator_year_completion
 
 # The stage of a year never published, or reopened (portal/assessment/lifecycle.py: 预评 → 公示 → 定稿).
 STAGE = "预评"
@@ -206,34 +205,10 @@ def _check_plan_year(con, plan: str, year: int, actor=None) -> tuple[dict | None
 
 
 def _indicator_facts(con, plan: str, year: int, units: pl.DataFrame) -> pl.DataFrame:
-    """The year-end completion of the plan's indicators owned by assessed units, with the cell of
-    the approved value each was judged on."""
+    """The year-end completion of the plan's indicators owned by assessed units (`units`, registered
+    as the table assessed_units), with the cell of the approved value each was judged on."""
     # Weight 0: monitored, not scored (an indicator the plan names without setting a number).
-    frame = indicator_year_completion(con, year, plan).filter(pl.col("weight") > 0)
-    wanted = frame.select(pl.col("actual_submission").alias("submission_id"), "indicator").drop_nulls()
-    cells = data.value_cells(con, plan, wanted).rename(
-        {"submission_id": "actual_submission", "indicator": "indicator"}
-    )
-    return (
-        frame.join(units.select(pl.col("unit").alias("owner")), on="owner", how="semi")
-        .join(cells, on=["actual_submission", "indicator"], how="left")
-        .select(
-            pl.col("owner").alias("unit"),
-            pl.col("indicator").alias("item"),
-            "name",
-            "kind",
-            "measure_unit",
-            "weight",
-            pl.col("expected").alias("target"),
-            "actual",
-            "ratio",
-            "pace",
-            pl.col("actual_round").alias("round"),
-            pl.col("actual_submission").alias("submission_id"),
-            "cell",
-            pl.col("target_value").alias("plan_target"),
-        )
-    )
+    return data.indicator_facts(con, plan, year)
 
 
 def gather(portal: Portal, con, plan: str, year: int, today: dt.date) -> Facts:

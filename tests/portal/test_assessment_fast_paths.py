@@ -30,6 +30,7 @@ from portal.assessment.scoring import (
 )
 from tests.actors import EVALUATOR
 from warehouse import approved, views
+from warehouse import assessment as data
 
 # warehouse/sql/assessment_tasks.sql before it was made cheaper at province scale (session 6)
 PLAIN_TASKS = """
@@ -197,3 +198,89 @@ def _units(a) -> pl.DataFrame:
             for u in a.units
         ]
     )
+
+
+def _plain_indicator_facts(con, plan: str, year: int, units: pl.DataFrame) -> pl.DataFrame:
+    """The indicator facts as gathered before session 9: the whole year-end view, weight > 0, the
+    cells looked up in indicator_values and joined in Polars."""
+    frame = views.indicator_year_completion(con, year, plan).filter(pl.col("weight") > 0)
+    cells = con.sql(
+        "SELECT v.submission_id AS actual_submission, v.indicator, v.cell FROM indicator_values v "
+        "JOIN indicators i ON i.code = v.indicator WHERE i.plan = $plan",
+        params={"plan": plan},
+    ).pl()
+    return (
+        frame.join(units.select(pl.col("unit").alias("owner")), on="owner", how="semi")
+        .join(cells, on=["actual_submission", "indicator"], how="left")
+        .select(
+            pl.col("owner").alias("unit"),
+            pl.col("indicator").alias("item"),
+            "name",
+            "kind",
+            "measure_unit",
+            "weight",
+            pl.col("expected").alias("target"),
+            "actual",
+            "ratio",
+            "pace",
+            pl.col("actual_round").alias("round"),
+            pl.col("actual_submission").alias("submission_id"),
+            "cell",
+            pl.col("target_value").alias("plan_target"),
+        )
+    )
+
+
+def _plain_reporting_facts(con, year: int, today) -> pl.DataFrame:
+    """The reporting facts as gathered before session 9: completion.sql's every column for the
+    year's rounds, filtered to the assessed units and joined to the returns in Polars."""
+    units = con.sql("SELECT unit FROM assessed_units").pl()["unit"]
+    codes = [
+        r[0]
+        for r in con.execute("SELECT code FROM rounds WHERE year = ? ORDER BY quarter", [year]).fetchall()
+    ]
+    returns = con.sql(
+        "SELECT s.unit, s.round, count(DISTINCT s.id)::INTEGER AS returns FROM submissions s "
+        "JOIN rounds r ON r.code = s.round WHERE r.year = $year AND (s.status = 'returned' OR s.id IN "
+        "(SELECT submission_id FROM reviews WHERE decision IN ('return', 'returned'))) GROUP BY s.unit, s.round",
+        params={"year": year},
+    ).pl()
+    schema = {"unit": pl.Utf8, "round": pl.Utf8, "due_date": pl.Date, "reported_at": pl.Datetime("us")}
+    if codes:
+        facts = views.completion_units(con, codes, today).filter(pl.col("unit").is_in(units.implode()))
+    else:
+        facts = pl.DataFrame(schema={**schema, "days_late": pl.Int32})
+    return (
+        facts.select("unit", "round", "due_date", "reported_at", "days_late")
+        .join(returns, on=["unit", "round"], how="left")
+        .with_columns(pl.col("returns").fill_null(0), (pl.col("due_date") < today).alias("due_passed"))
+        .rename({"reported_at": "submitted_at"})
+        .sort("unit", "round")
+    )
+
+
+def test_the_indicator_and_reporting_facts_equal_the_plain_queries_for_every_plan_and_year(
+    filled_demo_portal,
+):
+    """Session 9 (issue 23): the indicator facts come from one query over the year-end view with the
+    cell stored beside each approved value (migration 0020), the reporting facts from one query over
+    the completion rules: the same rows, values and order as the plain path, on every plan and year of
+    the filled demo (returned, late, missing, corrected uploads) and the year after its last round."""
+    portal = filled_demo_portal
+    today = portal.settings.today()
+    seen = {"cells": 0, "late": 0, "returns": 0, "missing": 0, "years": set()}
+    for plan, year in _plan_years(portal):
+        with portal.warehouse.connect() as con:
+            units = data.assessed_units(con, plan)  # registers the table the queries read
+            indicators = data.indicator_facts(con, plan, year)
+            rounds = data.reporting_facts(con, year, today)
+            assert_frame_equal(indicators, _plain_indicator_facts(con, plan, year, units))
+            assert_frame_equal(rounds, _plain_reporting_facts(con, year, today))
+        seen["cells"] += indicators["cell"].is_not_null().sum()
+        seen["late"] += (rounds["days_late"] > 0).sum()
+        seen["returns"] += (rounds["returns"] > 0).sum()
+        seen["missing"] += rounds["submitted_at"].is_null().sum()
+        seen["years"].add(year)
+    # real cells, late reports, returns and missing reports were compared, and years without rounds
+    assert seen["cells"] > 100 and seen["late"] and seen["returns"] and seen["missing"]
+    assert len(seen["years"]) >= 4

@@ -121,9 +121,33 @@ def test_the_migration_fills_the_table_from_the_submissions_already_there(tmp_pa
         expected = approved.stored(con)
         assert expected.height
         con.execute("DROP TABLE approved_values")
-        con.execute("DELETE FROM schema_version WHERE version = 18")
-    with wh.connect() as con:  # migrates: 0018 is missing again
+        con.execute("DELETE FROM schema_version WHERE version IN (18, 20)")  # 0020 adds the cell to it
+    with wh.connect() as con:  # migrates: 0018 and 0020 are missing again
         assert_frame_equal(approved.stored(con), expected)
+
+
+def test_the_migration_adds_each_values_cell_to_the_table(tmp_path):
+    """Migration 0020: a warehouse of 0019 gets the cell each approved value was read from."""
+    wh = _world(tmp_path)
+    with wh.connect() as con:
+        con.execute("UPDATE indicator_values SET cell = 'D' || (5 + rowid)")  # as a template's cells
+        expected = approved.stored(con).drop("cell")
+        cells = con.sql(
+            "SELECT submission_id, indicator, cell FROM indicator_values WHERE value IS NOT NULL"
+        ).pl()
+        con.execute("ALTER TABLE approved_values DROP COLUMN cell")
+        con.execute("DELETE FROM schema_version WHERE version = 20")
+    with wh.connect() as con:  # migrates: 0020 is missing again
+        stored = approved.stored(con)
+        assert_frame_equal(stored.drop("cell"), expected)
+        assert_frame_equal(stored, approved.derived(con))
+    assert stored.height and stored["cell"].null_count() == 0
+    assert_frame_equal(
+        stored.select("submission_id", "indicator", "cell").sort("submission_id", "indicator"),
+        cells.join(
+            stored.select("submission_id", "indicator"), on=["submission_id", "indicator"], how="semi"
+        ).sort("submission_id", "indicator"),
+    )
 
 
 def test_the_task_table_links_each_row_to_the_next_approved_row_of_the_task(tmp_path):

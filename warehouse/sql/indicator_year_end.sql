@@ -7,7 +7,9 @@
 -- - at quarter 4 without per_round, expected = value_expected = year_target and ratio = year_ratio:
 --   kpi_expected and kpi_ratio are expanded once each, not three and two times (planning the
 --   macros was a quarter of the query's time);
--- - rows come back with `position` and unordered: the caller sorts (cheaper in Polars).
+-- - rows come back with `position` and unordered: the caller sorts (cheaper in Polars);
+-- - and with `actual_cell`, the cell the actual was read from (approved_values.cell, migration 0020):
+--   the assessment names it on each indicator line (views.indicator_year_completion drops it).
 -- Column meanings: kpi_progress.sql.
 WITH ind AS (
     SELECT i.*, $year::INTEGER AS year, 4 AS quarter, p.base_year AS plan_base_year,
@@ -22,7 +24,7 @@ WITH ind AS (
 ),
 -- the owner's latest value of the year (next one after the year, or none) and first value ever
 chain AS (
-    SELECT a.indicator, a.value, a.round, a.submission_id, a.year, a.quarter, a.round_rank,
+    SELECT a.indicator, a.value, a.round, a.submission_id, a.cell, a.year, a.quarter, a.round_rank,
            a.year = $year::INTEGER AND (a.next_rank IS NULL OR a.next_rank > $year::INTEGER * 4 + 4)
                AS is_latest,
            a.prev_rank IS NULL AS is_first
@@ -33,7 +35,7 @@ chain AS (
            OR (a.year = $year::INTEGER AND (a.next_rank IS NULL OR a.next_rank > $year::INTEGER * 4 + 4)))
 ),
 actual AS (
-    SELECT indicator, value, round, submission_id, round_rank FROM chain WHERE is_latest
+    SELECT indicator, value, round, submission_id, cell, round_rank FROM chain WHERE is_latest
 ),
 first_approved AS (
     SELECT indicator, value, round, year, quarter FROM chain WHERE is_first
@@ -82,6 +84,7 @@ task_status AS (
 ),
 placed AS (
     SELECT b.*, a.value AS actual, a.round AS actual_round, a.submission_id AS actual_submission,
+           a.cell AS actual_cell,
            a.round_rank IS NOT DISTINCT FROM $year::INTEGER * 4 + 4 AS current
     FROM based b LEFT JOIN actual a ON a.indicator = b.code
 ),
@@ -111,5 +114,5 @@ SELECT code AS indicator, plan, name, measure_unit, kind, direction, weight, own
             WHEN task_status = 'behind' AND pace = 'green' THEN TRUE
             ELSE FALSE
        END AS status_disagrees,
-       position
+       position, actual_cell
 FROM judged;

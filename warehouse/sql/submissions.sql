@@ -63,12 +63,14 @@ SELECT * FROM approved_submissions_of(NULL);
 -- THE definition of the rows of table approved_values (migration 0018) for the units listed (NULL:
 -- every unit): every non-blank value of each unit's standing approved submission of each round,
 -- with the round's rank and the rank of the unit's previous and next approved value of the same
--- indicator. warehouse/approved.py keeps the table equal to this on every change of approval state.
+-- indicator, and the cell it was read from (migration 0020). warehouse/approved.py keeps the table
+-- equal to this on every change of approval state.
 CREATE OR REPLACE TEMP MACRO approved_values_of(unit_list) AS TABLE
 SELECT v.indicator, s.unit, s.round, r.year * 4 + r.quarter AS round_rank, r.year, r.quarter,
        s.id AS submission_id, s.uploaded_at, v.value,
        lag(r.year * 4 + r.quarter) OVER w AS prev_rank,
-       lead(r.year * 4 + r.quarter) OVER w AS next_rank
+       lead(r.year * 4 + r.quarter) OVER w AS next_rank,
+       v.cell
 FROM approved_submissions_of(unit_list) s
 JOIN rounds r ON r.code = s.round
 JOIN indicator_values v ON v.submission_id = s.id

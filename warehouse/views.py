@@ -21,7 +21,7 @@ from warehouse import rounds
 from warehouse.rounds import RoundInfo
 
 # Files of macros every view may call, in the order they must be defined.
-MACRO_FILES = ("pace", "submissions")
+MACRO_FILES = ("pace", "submissions", "completion_rules")
 
 
 class UnknownRound(NotFound, LookupError):
@@ -187,6 +187,27 @@ def completion_units(con: duckdb.DuckDBPyConnection, round_codes: list[str], tod
     """completion.sql's rows of several rounds at once, long, with a `round` column (rounds unknown
     to the warehouse have no rows)."""
     return query(con, "completion", rounds=list(round_codes), today=today, due_soon_days=DUE_SOON_DAYS)
+
+
+def completion_counts(
+    con: duckdb.DuckDBPyConnection,
+    round_codes: list[str],
+    today: dt.date,
+    plans: list[str],
+    units: list[str] | None = None,
+) -> pl.DataFrame:
+    """plan, round, expected, reported, late: completion_units' rows of the units on duty in each of
+    `plans` (unit_plans), counted in the warehouse (completion_counts.sql); `units`: only those (None:
+    every unit). One row per plan and round with such units; unknown rounds have none."""
+    return query(
+        con,
+        "completion_counts",
+        rounds=list(round_codes),
+        today=today,
+        due_soon_days=DUE_SOON_DAYS,
+        plans=list(plans),
+        units=None if units is None else sorted(units),
+    )
 
 
 def _completion(r: RoundInfo, units: pl.DataFrame, today: dt.date) -> Completion:

@@ -39,7 +39,7 @@ from portal.monitoring.quote_rules import (
     write_rules,
 )
 from portal.monitoring.reminder_xlsx import reminder_workbook
-from portal.monitoring.scoped import check_plan, check_unit, issuer, keep_pairs
+from portal.monitoring.scoped import check_plan, check_plans, check_unit, issuer, keep_pairs
 from schemas.enums import IndicatorKind, Pace, ReportState, TaskStatus, UnitKind
 from schemas.quarters import Quarter
 from warehouse import lookups, rounds
@@ -53,6 +53,7 @@ from warehouse.views import (
     task_progress,
     unit_plans,
 )
+from warehouse.views import completion_counts as views_completion_counts
 
 STATES = [s.value for s in ReportState]  # missing, validated, returned, approved
 PACES = [p.value for p in Pace]
@@ -232,26 +233,31 @@ def _counts(frame: pl.DataFrame, by: str | list[str]) -> pl.DataFrame:
     )
 
 
+def _completion_scope(con, account, round_code: str, plans: list[str | None]):
+    """The checks of completion_boards and completion_counts and what they show: (the round, {plan:
+    rounds shown, oldest first}, every round asked: `round_code` first)."""
+    check_plans(con, account, "completion.view", plans)
+    last = Quarter.parse(round_code)
+    every = [r for r in reversed(rounds.codes(con)) if Quarter.parse(r) <= last]
+    shown = {}
+    for plan in plans:
+        shown[plan] = every
+        if plan is not None:
+            start, end = lookups.plan_years(con, plan) or (0, -1)
+            shown[plan] = [r for r in every if start <= Quarter.parse(r).year <= end]
+    asked = [round_code, *dict.fromkeys(r for codes in shown.values() for r in codes)]
+    return round_info(con, round_code), shown, asked
+
+
 def _completion_read(portal: Portal, account, round_code: str, plans: list[str | None], kind: str | None):
-    """What completion_boards and completion_counts read, with their checks: (today, the round,
-    {plan: rounds shown, oldest first}, completion.sql's rows of every round asked (only units the
-    account may read, of `kind`), unit_plans of the plans, registry order)."""
+    """What completion_boards reads, with its checks: (today, the round, {plan: rounds shown, oldest
+    first}, completion.sql's rows of every round asked (only units the account may read, of `kind`),
+    unit_plans of the plans, registry order)."""
     require(account, "completion.view")
     readable = visible_units(account, "completion.view")
     today = portal.settings.today()
     with portal.warehouse.connect() as con:
-        for plan in plans:
-            check_plan(con, account, "completion.view", plan)
-        last = Quarter.parse(round_code)
-        every = [r for r in reversed(rounds.codes(con)) if Quarter.parse(r) <= last]
-        shown = {}
-        for plan in plans:
-            shown[plan] = every
-            if plan is not None:
-                start, end = lookups.plan_years(con, plan) or (0, -1)
-                shown[plan] = [r for r in every if start <= Quarter.parse(r).year <= end]
-        asked = [round_code, *dict.fromkeys(r for codes in shown.values() for r in codes)]
-        focus = round_info(con, round_code)
+        focus, shown, asked = _completion_scope(con, account, round_code, plans)
         long = completion_units(con, asked, today)  # one query for every matrix
         duties = unit_plans(con, [p for p in plans if p is not None]) if any(plans) else None
         registry = lookups.registry_order(con)
@@ -270,26 +276,29 @@ def completion_counts(
     portal: Portal, account, round_code: str, plans: list[str]
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(focus, by_round): the numbers completion_boards gives each plan without building its
-    matrix (the roll-up shows only counts: no cell texts, no per-plan sort of 40,000 cells).
-    `focus`: one row per plan (in `plans` order) with the board's expected, reported, late, rate
-    for `round_code`; `by_round`: the board's `by_round` of every plan, one after the other
-    (rounds oldest first, only rounds with cells). Same checks, same rows as the boards."""
-    _, _, shown, long, duties, _ = _completion_read(portal, account, round_code, plans, None)
-    on_duty = duties.join(pl.DataFrame({"plan": plans}).with_row_index("plan_order"), on="plan")
-    rows = long.join(on_duty.select("unit", "plan", "plan_order"), on="unit")
-    focus = _counts(rows.filter(pl.col("round") == round_code), "plan")
-    focus = (
-        pl.DataFrame({"plan": plans}, schema={"plan": pl.String})
-        .join(focus, on="plan", how="left", maintain_order="left")
-        .with_columns(pl.col("expected", "reported", "late").fill_null(0))
-    )
+    matrix (the roll-up shows only counts: no cell texts, no rows of 40,000 cells; counted in the
+    warehouse, views.completion_counts). `focus`: one row per plan (in `plans` order, each once) with
+    the board's expected, reported, late, rate for `round_code`; `by_round`: the board's `by_round`
+    of every plan, one after the other (rounds oldest first, only rounds with cells). Same checks,
+    same rows as the boards."""
+    require(account, "completion.view")
+    readable = visible_units(account, "completion.view")
+    with portal.warehouse.connect() as con:
+        _, shown, asked = _completion_scope(con, account, round_code, plans)
+        counted = views_completion_counts(con, asked, portal.settings.today(), plans, readable)
+    counted = counted.with_columns((pl.col("reported") / pl.col("expected")).alias("rate"))
+    order = pl.DataFrame({"plan": plans}, schema={"plan": pl.String}).with_row_index("plan_order")
+    focus = order.join(
+        counted.filter(pl.col("round") == round_code), on="plan", how="left", maintain_order="left"
+    ).with_columns(pl.col("expected", "reported", "late").fill_null(0))
     position = pl.DataFrame(
         [(plan, r, i) for plan in plans for i, r in enumerate(shown[plan])],
         schema={"plan": pl.String, "round": pl.String, "position": pl.Int64},
         orient="row",
     )
     by_round = (
-        _counts(rows.join(position, on=["plan", "round"]), ["plan_order", "plan", "round", "position"])
+        counted.join(position, on=["plan", "round"])
+        .join(order, on="plan")
         .sort("plan_order", "position")
         .select(COUNT_COLUMNS)
     )
@@ -618,8 +627,7 @@ def kpi_boards(
     require(account, "kpi.view")
     readable = visible_plans(account, "kpi.view")
     with portal.warehouse.connect() as con:
-        for plan in plans:
-            check_plan(con, account, "kpi.view", plan)
+        check_plans(con, account, "kpi.view", plans)
         check_unit(con, account, "kpi.view", unit)
         every = kpi_progress(con, round_code)
         names = lookups.plan_names(con)

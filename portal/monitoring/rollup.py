@@ -217,11 +217,15 @@ def rollup(portal: Portal, actor, office: str, round_code: str) -> Rollup:
 def _shared(boards: list[tuple[dict, pl.DataFrame]], cities: list[tuple[str, str]]) -> list[SharedIndicator]:
     """Each topic some plan sets: the matching rows of the plans' KPI boards (latest approved value,
     target, 序时进度 and pace as 指标监测 shows them)."""
-    # every plan's rows once, in board order, then each topic's filter over them (not per plan)
+    # every plan's rows of some topic once, in board order, then each topic's filter over them (not
+    # per plan); rows of no topic are dropped first (a province's boards hold 40,000 indicators)
+    some_topic = pl.any_horizontal([topic.matching() for topic in SHARED_TOPICS])
     frames = [
-        kpis.select(
+        kpis.filter(some_topic)
+        .select(
             [c for c in SHARED_COLUMNS if c not in ("topic", "topic_label", "city", "city_name", "plan_name")]
-        ).with_columns(
+        )
+        .with_columns(
             city=pl.lit(city["city"]),
             city_name=pl.lit(city["city_name"]),
             plan_name=pl.lit(city["plan_name"]),
@@ -229,6 +233,7 @@ def _shared(boards: list[tuple[dict, pl.DataFrame]], cities: list[tuple[str, str
         for city, kpis in boards
         if kpis.height
     ]
+    frames = [f for f in frames if f.height]
     if not frames:
         return []
     every = pl.concat(frames, how="vertical_relaxed")

@@ -22,6 +22,16 @@ def check_plan(con, account, action: str, plan: str | None) -> None:
         raise OutOfScope(missing_plan(plan), action)
 
 
+def check_plans(con, account, action: str, plans: list[str | None]) -> None:
+    """check_plan of each of `plans`, in order, from one read of the plans (the roll-up's many)."""
+    named = [plan for plan in plans if plan is not None]
+    known = dict(lookups.plans(con)) if named else {}
+    for plan in named:
+        require(account, action, plan=plan)
+        if plan not in known:
+            raise OutOfScope(missing_plan(plan), action)
+
+
 def check_unit(con, account, action: str, unit: str | None) -> None:
     """`unit` (a filter parameter) must exist and be readable by the account; None passes."""
     if unit is None:

@@ -18,7 +18,7 @@ from portal.monitoring.dashboards import (
     missing_frame,
 )
 from portal.ui import web
-from portal.ui.charts import completion_chart, matrix_table
+from portal.ui.charts import completion_chart, matrix_html
 from portal.ui.quote_rules_form import rules_form
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -63,8 +63,15 @@ cols = st.columns(len(STATE_LABELS))
 for col, (state, label) in zip(cols, STATE_LABELS, strict=True):
     col.metric(label, board.count(state))
 
+# The bulletin is drafted and drawn only while its section is open: its rules form, quotes and
+# texts were most of the page's elements (and its drafting a query) on every visit.
+bulletin = None
 if allowed(account, "bulletin.export"):
-    with st.expander(L.BULLETIN_HEADING, icon=":material/summarize:"):
+    bulletin = st.expander(
+        L.BULLETIN_HEADING, icon=":material/summarize:", key="completion_bulletin_open", on_change="rerun"
+    )
+if bulletin is not None and bulletin.open:
+    with bulletin:
         b_plan = st.selectbox(
             L.BULLETIN_PLAN,
             [None, *plans],
@@ -118,7 +125,7 @@ with right:
 st.subheader(L.COMPLETION_MATRIX)
 st.caption(L.COMPLETION_MATRIX_HELP)
 texts, states = board.matrix()
-st.table(matrix_table(texts, states))
+st.html(matrix_html(texts, states))
 
 st.subheader(f"{L.MISSING_HEADING}（{round_code}）")
 if board.missing.is_empty():

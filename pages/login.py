@@ -24,3 +24,4 @@ if submitted:
         web.start_session(result.session)
         st.rerun()
     st.error(plain(result.message), icon=":material/error:")
+web.warm_browser()  # the landing page's frontend code loads while the password is typed

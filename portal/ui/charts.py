@@ -12,7 +12,6 @@ import pandas as pd
 import polars as pl
 
 from portal.core import labels as L
-from portal.ui.text import plain
 from schemas.enums import Pace, ReportState
 
 # Cell colours of the completion matrix: light enough to read the text on, distinct per state.
@@ -46,10 +45,6 @@ def matrix_table(texts: pl.DataFrame, states: pl.DataFrame):
         "kind_label": L.COLUMNS["kind_label"],
         "extended_to": L.COLUMNS["extended_to"],
     }
-    # st.table renders Markdown in its cells: unit names are user text.
-    texts = texts.with_columns(
-        pl.col(c).map_elements(plain, return_dtype=pl.String) for c in headers if c in texts.columns
-    )
     shown = texts.rename(headers).to_pandas().fillna("—")
     colours = states.rename(headers).to_pandas()
     rounds = [c for c in shown.columns if c not in headers.values()]
@@ -61,6 +56,24 @@ def matrix_table(texts: pl.DataFrame, states: pl.DataFrame):
         return css
 
     return shown.style.apply(paint, axis=None).hide(axis="index")
+
+
+# Drawn like st.table (thin grey rules, grey headers), as wide as the page: every round in view.
+_MATRIX_CSS = """<style>
+.portal-matrix {overflow-x: auto}
+.portal-matrix table {border-collapse: collapse; width: 100%; font-size: 0.875rem}
+.portal-matrix th, .portal-matrix td {border: 1px solid rgba(49, 51, 63, 0.1); padding: 0.25rem 0.375rem;
+  text-align: left; vertical-align: top}
+.portal-matrix th {color: rgba(49, 51, 63, 0.6); font-weight: 400}
+</style>"""
+
+
+def matrix_html(texts: pl.DataFrame, states: pl.DataFrame) -> str:
+    """The matrix as one HTML table for st.html, every value HTML-escaped (unit names are user
+    text: shown as typed). One element, not st.table: st.table draws each of its ~700 cells as a
+    Markdown element, which took the browser over a second on the demo."""
+    table = matrix_table(texts, states).format(escape="html").to_html()
+    return f'{_MATRIX_CSS}<div class="portal-matrix">{table}</div>'
 
 
 def paced_table(frame: pl.DataFrame, columns: list[str]):

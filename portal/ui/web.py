@@ -10,6 +10,7 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -125,6 +126,40 @@ def cookie_bridge(current: Session | None) -> None:
     hide = "<style>.st-key-portal_cookie_bridge {display: none}</style>"  # no gap in the layout
     with st.container(key="portal_cookie_bridge"):
         st.html(f"{hide}<script>{call};</script>", unsafe_allow_javascript=True)
+
+
+# The frontend modules a landing page draws with (概览: metrics and a grid; the sidebar's button)
+# that Streamlit loads only when first needed: ~1.7 MB of JavaScript, fetched and compiled after
+# 登录 was pressed. The sign-in page loads them while the person types.
+_LANDING_MODULES = ("DataFrame", "Metric", "Button")
+
+
+def _frontend_modules(names: tuple[str, ...]) -> list[str]:
+    """The file names of Streamlit's own frontend chunks (hashed per release, so looked up)."""
+    import streamlit
+
+    folder = Path(streamlit.__file__).parent / "static" / "static" / "js"
+    found = []
+    for name in names:
+        found += sorted(p.name for p in folder.glob(f"{name}.*.js") if p.name.count(".") == 2)
+    return found
+
+
+def warm_browser() -> None:
+    """On the sign-in page: import the landing page's frontend modules in the background (the
+    same addresses the app imports them from, so the browser keeps one copy). Our own script,
+    with no user text in it; a failure only means they load later, as before."""
+    files = _frontend_modules(_LANDING_MODULES)
+    if not files:
+        return
+    script = (
+        "(() => { const index = document.querySelector(\"script[src*='/static/js/index.']\");"
+        " if (!index) return; const base = index.src.slice(0, index.src.lastIndexOf('/') + 1);"
+        f" for (const file of {json.dumps(files)}) import(base + file).catch(() => {{}}); }})();"
+    )
+    hide = "<style>.st-key-portal_browser_warm {display: none}</style>"
+    with st.container(key="portal_browser_warm"):
+        st.html(f"{hide}<script>{script}</script>", unsafe_allow_javascript=True)
 
 
 def asked_page() -> str | None:

@@ -22,6 +22,7 @@ from tests.e2e.conftest import (
     idle,
     password,
     record_timing,
+    settle,
     shot,
 )
 from tests.e2e.test_chinese_only_in_browser import english_words, visible_text
@@ -69,11 +70,17 @@ def _open_everything(page) -> str:
             )
             idle(page)
         expanders = page.locator("[data-testid='stMain'] [data-testid='stExpander'] details")
+        opened = False
         for j in range(expanders.count()):
             if expanders.nth(j).is_visible() and expanders.nth(j).get_attribute("open") is None:
                 expanders.nth(j).locator("summary").click()
                 expanders.nth(j).and_(page.locator("details[open]")).wait_for()
-        idle(page)
+                opened = True
+        # an expander drawn only once opened (完成情况's 季度通报) reruns the page to draw it
+        if opened:
+            settle(page)
+        else:
+            idle(page)
         texts.append(visible_text(page))
     return "\n".join(texts)
 

@@ -69,7 +69,7 @@ def test_a_unit_reports_and_the_office_sees_and_approves_it(server, chromium, of
     office_ctx, page = as_user(chromium, offline, server, "e2e_office")
     go(page, "完成情况", "completion")
     main = page.locator("[data-testid='stMain']")
-    main.locator("[data-testid='stTable']").first.wait_for()
+    main.locator(".portal-matrix table").first.wait_for()  # the units × rounds table
     main.get_by_text(name).first.wait_for()
     assert "已报送-待审" in main.inner_text()
     shot(page, "e2e-3-office-completion")

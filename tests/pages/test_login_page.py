@@ -1,7 +1,9 @@
 """登录 page and the session around it: sign-in, failure, lockout, sign-out, expiry."""
 
 import datetime as dt
+import re
 import traceback
+from pathlib import Path
 
 from apptest_support import audit, open_app, page, sign_in, signed_in, texts
 from streamlit.proto.TextInput_pb2 import TextInput
@@ -23,6 +25,18 @@ def test_signed_out_visitors_see_only_the_sign_in_form(site):
         except ValueError:
             continue
         raise AssertionError(f"{file} is reachable without signing in")
+
+
+def test_the_sign_in_page_loads_the_landing_pages_frontend_modules_that_streamlit_ships(site):
+    import streamlit
+
+    at = open_app()
+    (script,) = [h.value for h in at.html if "import(base + file)" in h.value]
+    files = re.findall(r"[A-Za-z]+\.[A-Za-z0-9_-]+\.js", script.split("for (const file of ")[1])
+    assert {f.split(".")[0] for f in files} == {"DataFrame", "Metric", "Button"}
+    shipped = Path(streamlit.__file__).parent / "static" / "static" / "js"
+    assert all((shipped / f).is_file() for f in files), files
+    assert all("import(base" not in h.value for h in signed_in("rep1").html)  # only the sign-in page
 
 
 def test_the_right_password_opens_the_overview_with_the_account_in_the_sidebar(site):

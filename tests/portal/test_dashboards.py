@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import polars as pl
 import pytest
 
@@ -36,6 +37,7 @@ from portal.monitoring.reminder_xlsx import HEADER_ROW, SHEET
 from portal.ui.charts import (
     completion_chart,
     history_chart,
+    matrix_html,
     matrix_table,
     paced_table,
     totals_chart,
@@ -174,6 +176,31 @@ def test_the_coloured_matrix_paints_each_state_and_keeps_the_unit_beside_its_sta
     shown = matrix_table(texts, states).data
     assert list(shown.columns[:3]) == ["单位代码", "单位名称", "单位类型"]
     assert shown.loc[shown["单位代码"] == "A", "单位名称"].item() == "单位A"
+
+
+def test_the_matrix_is_one_html_table_with_unit_names_shown_as_typed_and_states_coloured():
+    name = '<img src="http://x/p.png"> **粗体** [点此](http://x)'
+    texts = pl.DataFrame(
+        {
+            "unit": ["A", "B"],
+            "name": [name, "单位B"],
+            "kind_label": ["部门", "园区"],
+            "extended_to": [None, "2025-10-20"],
+        }
+    ).with_columns(pl.lit("已通过").alias("2025Q2"), pl.Series("2025Q3", ["未报送", "已报送-待审"]))
+    states = texts.with_columns(
+        pl.lit("approved").alias("2025Q2"), pl.Series("2025Q3", ["missing", "validated"])
+    )
+    html = matrix_html(texts, states)
+    assert (
+        html.count("<table") == 1 and "<img" not in html
+    )  # the name is text, not an image fetched from outside
+    assert "&lt;img src=&#34;http://x/p.png&#34;&gt; **粗体** [点此](http://x)" in html
+    shown = pd.read_html(io.StringIO(html), flavor="lxml")[0]
+    assert shown.loc[0, "单位名称"] == name and shown.loc[1, "本轮延期至"] == "2025-10-20"
+    assert list(shown.columns[-2:]) == ["2025Q2", "2025Q3"] and shown.loc[1, "2025Q3"] == "已报送-待审"
+    for colour in ("#d4edda", "#f8d7da", "#fff3cd"):  # approved, missing, validated
+        assert colour in html
 
 
 def test_the_unit_kind_filter_keeps_that_kind_in_counts_matrix_and_chart(rounds_portal):

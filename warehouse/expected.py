@@ -14,7 +14,6 @@ import polars as pl
 
 from schemas.quarters import Quarter, RoundCodeError
 from warehouse.sql import query as sql
-from warehouse.views import install_macros
 
 
 @dataclass
@@ -33,7 +32,6 @@ def expected_frames(
         year = Quarter.parse(round_code).year
     except RoundCodeError:
         year = 0  # an unknown round: the expectations then report it
-    install_macros(con)  # approved_submissions(): the standing approved values
     state = con.sql(sql("round_state"), params={"round": round_code}).pl()
     return ExpectedFrames(
         units=con.sql(sql("expected_units"), params={"unit": unit}).pl(),

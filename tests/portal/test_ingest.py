@@ -1,5 +1,6 @@
 import datetime as dt
 import io
+import shutil
 import zipfile
 
 import pytest
@@ -16,10 +17,14 @@ from portal.reporting.review import (
 )
 from portal.reporting.submissions import ingest, ingest_many
 from portal.reporting.templates import build_unit_template
+from portal.reporting.workflow import upload_evidence
 from schemas.enums import SubmissionStatus
+from schemas.sheets import INDICATOR_SHEET
 from tests.actors import OFFICE, reporter
 from tests.conftest import cli, run_cli
-from tests.xlsx_fill import fill_valid
+from tests.xlsx_fill import fill_valid, template_rows
+from warehouse import approved
+from warehouse.submissions import PendingSubmissions
 
 UNIT = "JZKF-CXCY"  # 创新创业服务中心: helps most 荆州 tasks, owns indicators
 OTHER = "JZKF-JFJ"
@@ -308,3 +313,99 @@ def test_cli_ingest_of_a_bad_file_exits_1(demo_portal, tmp_path):
     )
     assert done.returncode == 1
     assert "未通过校验" in done.stdout
+
+
+def _png() -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _every_table(portal) -> dict[str, list[tuple]]:
+    """Every base table's rows, sorted; the audit log without its wall-clock time."""
+    out = {}
+    with portal.warehouse.connect() as con:
+        names = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables "
+                "WHERE table_schema = 'main' AND table_type = 'BASE TABLE' ORDER BY table_name"
+            ).fetchall()
+        ]
+        for name in names:
+            cols = [
+                c
+                for (c,) in con.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                    "ORDER BY ordinal_position",
+                    [name],
+                ).fetchall()
+                if not (name == "audit_log" and c == "logged_at")
+            ]
+            quoted = ", ".join(f'"{c}"' for c in cols)
+            out[name] = con.execute(f'SELECT {quoted} FROM "{name}" ORDER BY ALL').fetchall()
+    return out
+
+
+def test_a_batch_recorded_set_based_equals_the_same_files_recorded_one_by_one(
+    demo_portal, tmp_path, monkeypatch
+):
+    """ingest_many writes a chunk's submissions with a few statements in all: every table must come
+    out as when the same files are ingested one at a time. The batch re-uploads over an approved
+    submission (approved_values refreshed) and over one with evidence (carried forward, twice),
+    supersedes its own earlier file, repeats a file and holds a rejected one."""
+    cx, jfj = _template(demo_portal), _template(demo_portal, OTHER)
+    third = _rows(
+        demo_portal,
+        "SELECT min(unit) FROM indicator_owners WHERE unit LIKE 'JZKF-%' AND unit NOT IN (?, ?)",
+        [UNIT, OTHER],
+    )[0][0]
+    earlier = _at("2025-10-08")
+    approved_one = ingest(
+        demo_portal, OFFICE, fill_valid(cx), "cx1.xlsx", round_code="2025Q3", uploaded_at=earlier
+    )
+    review(demo_portal, OFFICE, approved_one.submission_id, APPROVE, "")
+    with_evidence = ingest(
+        demo_portal, OFFICE, fill_valid(jfj), "jfj1.xlsx", round_code="2025Q3", uploaded_at=earlier
+    )
+    assert upload_evidence(demo_portal, OFFICE, with_evidence.submission_id, "现场照片.png", _png()).ok
+    other = Portal.open(shutil.copytree(demo_portal.settings.home, tmp_path / "other"))
+
+    def note(template: bytes, text: str) -> bytes:
+        code = next(iter(template_rows(template)[INDICATOR_SHEET.key]))
+        return fill_valid(template, indicators={code: {"note": text}})
+
+    cx2 = note(cx, "第二版")
+    files = [
+        ("cx2.xlsx", cx2),
+        ("jfj2.xlsx", note(jfj, "第二版")),
+        ("cx3.xlsx", note(cx, "第三版")),
+        ("bad.xlsx", fill_valid(cx, tasks={"JZ-3.3.2": {"status": "已完成", "percent": 150}})),
+        ("cx2 (1).xlsx", cx2),
+        ("jfj3.xlsx", note(jfj, "第三版")),
+        ("third.xlsx", fill_valid(_template(demo_portal, third))),
+    ]
+    when = _at("2025-10-09")
+    batch = ingest_many(demo_portal, OFFICE, files, round_code="2025Q3", uploaded_at=when)
+    # one by one, each through record_submission's own statements (the path a re-upload over
+    # evidence takes): the reference the set-based chunk must equal
+    monkeypatch.setattr(PendingSubmissions, "has_evidence", lambda self, unit, round_code: True)
+    alone = [ingest(other, OFFICE, data, name, round_code="2025Q3", uploaded_at=when) for name, data in files]
+
+    def seen(results):
+        return [(r.submission_id, r.version, r.status, r.duplicate, r.carried_evidence) for r in results]
+
+    assert seen(batch) == seen(alone)
+    statuses = [r.status for r in batch]
+    assert statuses[:4] == [SubmissionStatus.VALIDATED] * 3 + [SubmissionStatus.REJECTED]
+    assert statuses[6] == SubmissionStatus.VALIDATED
+    assert batch[4].duplicate and batch[1].carried_evidence == batch[5].carried_evidence == 1
+    assert _every_table(demo_portal) == _every_table(other)
+    with demo_portal.warehouse.connect() as con:
+        assert approved.stored(con).equals(approved.derived(con))
+        # the approved upload superseded by the batch still stands: it was approved by a review
+        assert _rows(
+            demo_portal, "SELECT DISTINCT submission_id FROM approved_values WHERE unit = ?", [UNIT]
+        ) == [(approved_one.submission_id,)]

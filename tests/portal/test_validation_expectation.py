@@ -10,6 +10,7 @@ import pytest
 from portal.reporting.templates import build_unit_template
 from portal.reporting.validation import ExpectationBook, validate_file
 from tests.xlsx_fill import fill_valid
+from warehouse import approved
 
 UNIT = "XY-KJJ"
 
@@ -44,6 +45,7 @@ def _approve(portal, rows: list[tuple[str, str, float]], status: str = "approved
         con.execute(f"INSERT INTO submissions ({', '.join(subs.columns)}) SELECT * FROM subs")
         con.register("vals", values.to_arrow())
         con.execute(f"INSERT INTO indicator_values ({', '.join(values.columns)}) SELECT * FROM vals")
+        approved.refresh(con, [UNIT])  # a bulk load keeps approved_values, which expectations read
 
 
 def test_owned_indicators_and_tasks_come_from_the_registry(demo_portal):

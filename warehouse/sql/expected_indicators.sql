@@ -2,13 +2,13 @@
 -- this year's target (else the plan target) and the unit's last approved values before the round
 -- (any earlier round; and, for flows reported year-to-date, the latest earlier round of the same year).
 -- Parameters: $round (e.g. 2025Q3), $year_start (e.g. 2025Q1), $year (2025), $unit (NULL = every unit).
+-- The standing approved values are table approved_values (migration 0018, kept equal to
+-- approved_values_of() in submissions.sql): a lookup, no macros to define on the connection.
 WITH approved AS (
-    SELECT iv.unit, iv.indicator, iv.value, iv.round
-    FROM indicator_values iv
-    JOIN approved_submissions() s ON s.id = iv.submission_id  -- submissions.sql
-    WHERE iv.round < $round
-      AND iv.value IS NOT NULL
-      AND ($unit IS NULL OR iv.unit = $unit)
+    SELECT a.unit, a.indicator, a.value, a.round
+    FROM approved_values a
+    WHERE a.round < $round
+      AND ($unit IS NULL OR a.unit = $unit)
 ),
 last_value AS (
     SELECT unit, indicator, arg_max(value, round) AS previous, max(round) AS previous_round

@@ -37,6 +37,8 @@ from openpyxl.worksheet.protection import SheetProtection
 from openpyxl.writer.theme import theme_xml
 from openpyxl.xml.functions import tostring
 
+from templates_xlsx.rawzip import Deflated, write_deflated
+
 
 class Unsupported(Exception):
     """Something the fast writer does not write the way openpyxl would: build with openpyxl."""
@@ -623,5 +625,21 @@ class FastBook:
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, xml in self.parts().items():
-                archive.writestr(name, xml.encode("utf-8"))
+                if name in _SHARED_PARTS:
+                    write_deflated(archive, name, _deflated(xml))
+                else:
+                    archive.writestr(name, xml.encode("utf-8"))
         return buf.getvalue()
+
+
+# Parts every template of a round has alike (the styles too: one set of styles a round): each
+# compressed once, not once a workbook.
+_SHARED_PARTS = frozenset(
+    {"docProps/app.xml", "xl/theme/theme1.xml", "_rels/.rels", "xl/styles.xml", "[Content_Types].xml",
+     "xl/_rels/workbook.xml.rels"}
+)  # fmt: skip
+
+
+@lru_cache(maxsize=64)
+def _deflated(xml: str) -> Deflated:
+    return Deflated.of(xml.encode("utf-8"))

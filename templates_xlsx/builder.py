@@ -39,6 +39,7 @@ from schemas.sheets import (
 )
 from templates_xlsx import instructions as text
 from templates_xlsx.fastbook import FastBook, Unsupported
+from templates_xlsx.rawzip import Deflated
 from templates_xlsx.signature import META_ROW_KEYS, join_keys, sign_meta
 from templates_xlsx.writing import (
     BODY_FONT,
@@ -164,6 +165,16 @@ def build_template(ctx: TemplateContext, secret: bytes) -> bytes:
         return book.save_bytes()
     except Unsupported:
         return build_template_openpyxl(ctx, secret)
+
+
+def build_deflated(ctx: TemplateContext, secret: bytes) -> tuple[bytes, Deflated]:
+    """`build_template`, and the bytes compressed for a round's .zip (in the worker that built them)."""
+    data = build_template(ctx, secret)
+    return data, Deflated.of(data)
+
+
+def warm() -> None:
+    """Nothing: a worker process that runs it has imported the builder (openpyxl and all)."""
 
 
 def build_into(book: FastBook, ctx: TemplateContext, secret: bytes) -> None:

@@ -307,6 +307,9 @@ class FastSheet:
         out = []
         add = out.append
         dims = self.row_dimensions
+        # A kind of cell shares one style array (CellStyles): its ' s="N"' is worked out once a sheet.
+        # (Arrays are not changed while the sheet is written, and every one is held by its cells.)
+        xf_attrs: dict[int, str] = {}
         for r in sorted(by_row):
             dim = dims.get(r)
             if dim is not None and dim.height is not None:
@@ -316,18 +319,20 @@ class FastSheet:
             for cell in by_row[r]:
                 value = cell._value
                 style = cell._style
-                raw = style.tobytes()
-                styled = raw != _UNSTYLED
-                if value is None and not styled:
+                s = xf_attrs.get(id(style))
+                if s is None:
+                    raw = style.tobytes()
+                    if raw != _UNSTYLED:
+                        xf = xf_ids.get(raw)
+                        if xf is None:
+                            xf = xf_ids[raw] = xfs.add(style)
+                        s = f' s="{xf}"'
+                    else:
+                        s = ""
+                    xf_attrs[id(style)] = s
+                if value is None and not s:
                     continue
                 kind = cell.data_type
-                if styled:
-                    xf = xf_ids.get(raw)
-                    if xf is None:
-                        xf = xf_ids[raw] = xfs.add(style)
-                    s = f' s="{xf}"'
-                else:
-                    s = ""
                 ref = f"{_LETTERS[cell.column]}{r}"
                 if kind == "f":
                     raise Unsupported("formulas")

@@ -39,6 +39,7 @@ from schemas.sheets import (
 )
 from templates_xlsx import instructions as text
 from templates_xlsx.fastbook import FastBook, Unsupported
+from templates_xlsx.rawzip import Deflated
 from templates_xlsx.signature import META_ROW_KEYS, join_keys, sign_meta
 from templates_xlsx.writing import (
     BODY_FONT,
@@ -166,6 +167,16 @@ def build_template(ctx: TemplateContext, secret: bytes) -> bytes:
         return build_template_openpyxl(ctx, secret)
 
 
+def build_deflated(ctx: TemplateContext, secret: bytes) -> tuple[bytes, Deflated]:
+    """`build_template`, and the bytes compressed for a round's .zip (in the worker that built them)."""
+    data = build_template(ctx, secret)
+    return data, Deflated.of(data)
+
+
+def warm() -> None:
+    """Nothing: a worker process that runs it has imported the builder (openpyxl and all)."""
+
+
 def build_into(book: FastBook, ctx: TemplateContext, secret: bytes) -> None:
     """Lay the template out in a fresh `FastBook` (templates_xlsx.fill types inputs into it before saving)."""
     _check_keys(ctx)
@@ -289,15 +300,20 @@ def _write_data_sheet(
         }
         for c in spec.columns
     }
+    # What each column's cells need, worked out once, not once a cell (a round is ~100,000 rows).
+    columns = [
+        (j, c, c.key, ("data", c.wrap, c.input), looks[c.key], c.wrap, max(c.width - 1, 1))
+        for j, c in enumerate(spec.columns, start=1)
+    ]
     for i, row in enumerate(rows):
         r = first + i
         lines = 1
-        for j, c in enumerate(spec.columns, start=1):
-            value = _display(c, row.get(c.key))
-            put_cell(styles.apply(ws.cell(row=r, column=j), ("data", c.wrap, c.input), **looks[c.key]), value)
-            if c.wrap and isinstance(value, str):
+        for j, c, key, kind, look, wrap, width in columns:
+            value = _display(c, row.get(key))
+            put_cell(styles.apply_looks(ws.cell(r, j), kind, look), value)
+            if wrap and isinstance(value, str):
                 # A CJK character is about two width units wide.
-                lines = max(lines, math.ceil(len(value) * 2 / max(c.width - 1, 1)))
+                lines = max(lines, math.ceil(len(value) * 2 / width))
         if lines > 1:
             ws.row_dimensions[r].height = min(lines, _MAX_LINES) * _LINE_HEIGHT
     _add_validations(ws, spec, rows)

@@ -37,6 +37,8 @@ from openpyxl.worksheet.protection import SheetProtection
 from openpyxl.writer.theme import theme_xml
 from openpyxl.xml.functions import tostring
 
+from templates_xlsx.rawzip import Deflated, write_deflated
+
 
 class Unsupported(Exception):
     """Something the fast writer does not write the way openpyxl would: build with openpyxl."""
@@ -305,6 +307,9 @@ class FastSheet:
         out = []
         add = out.append
         dims = self.row_dimensions
+        # A kind of cell shares one style array (CellStyles): its ' s="N"' is worked out once a sheet.
+        # (Arrays are not changed while the sheet is written, and every one is held by its cells.)
+        xf_attrs: dict[int, str] = {}
         for r in sorted(by_row):
             dim = dims.get(r)
             if dim is not None and dim.height is not None:
@@ -314,18 +319,20 @@ class FastSheet:
             for cell in by_row[r]:
                 value = cell._value
                 style = cell._style
-                raw = style.tobytes()
-                styled = raw != _UNSTYLED
-                if value is None and not styled:
+                s = xf_attrs.get(id(style))
+                if s is None:
+                    raw = style.tobytes()
+                    if raw != _UNSTYLED:
+                        xf = xf_ids.get(raw)
+                        if xf is None:
+                            xf = xf_ids[raw] = xfs.add(style)
+                        s = f' s="{xf}"'
+                    else:
+                        s = ""
+                    xf_attrs[id(style)] = s
+                if value is None and not s:
                     continue
                 kind = cell.data_type
-                if styled:
-                    xf = xf_ids.get(raw)
-                    if xf is None:
-                        xf = xf_ids[raw] = xfs.add(style)
-                    s = f' s="{xf}"'
-                else:
-                    s = ""
                 ref = f"{_LETTERS[cell.column]}{r}"
                 if kind == "f":
                     raise Unsupported("formulas")
@@ -623,5 +630,21 @@ class FastBook:
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
             for name, xml in self.parts().items():
-                archive.writestr(name, xml.encode("utf-8"))
+                if name in _SHARED_PARTS:
+                    write_deflated(archive, name, _deflated(xml))
+                else:
+                    archive.writestr(name, xml.encode("utf-8"))
         return buf.getvalue()
+
+
+# Parts every template of a round has alike (the styles too: one set of styles a round): each
+# compressed once, not once a workbook.
+_SHARED_PARTS = frozenset(
+    {"docProps/app.xml", "xl/theme/theme1.xml", "_rels/.rels", "xl/styles.xml", "[Content_Types].xml",
+     "xl/_rels/workbook.xml.rels"}
+)  # fmt: skip
+
+
+@lru_cache(maxsize=64)
+def _deflated(xml: str) -> Deflated:
+    return Deflated.of(xml.encode("utf-8"))

@@ -71,6 +71,10 @@ class CellStyles:
         self._styles: dict[Hashable, Any] = {}
 
     def apply(self, cell, kind: Hashable, **attrs: Any):
+        return self.apply_looks(cell, kind, attrs)
+
+    def apply_looks(self, cell, kind: Hashable, attrs: dict[str, Any]):
+        """`apply` with the attributes as one dict (a loop over many cells builds it once)."""
         style = self._styles.get(kind)
         if style is None:
             for name, value in attrs.items():

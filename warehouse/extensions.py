@@ -29,6 +29,18 @@ def in_force(con: duckdb.DuckDBPyConnection, round_code: str, unit: str) -> dict
     return rows.row(0, named=True) if rows.height else None
 
 
+def due_date(con: duckdb.DuckDBPyConnection, round_code: str, unit: str) -> dt.date | None:
+    """The unit's effective due date in the round, as standings() gives it (its grant in force,
+    else the round's) without computing the round's standings (a review's message needs only this);
+    None for an unknown round."""
+    rows = con.execute(
+        "SELECT coalesce(x.due_date, r.due_date) FROM rounds r "
+        "LEFT JOIN extensions x ON x.round = r.code AND x.unit = ? WHERE r.code = ?",
+        [unit, round_code],
+    ).fetchall()
+    return rows[0][0] if rows else None
+
+
 def get(con: duckdb.DuckDBPyConnection, extension_id: int) -> dict | None:
     """A grant by id, in force or ended: its columns plus `ended` (None while in force)."""
     rows = con.sql(

@@ -208,8 +208,10 @@ def create_account(
     must_change_password: bool = False,
     offices: list[str] | tuple[str, ...] = (),
     platform: bool | None = None,
+    password_hash: str | None = None,
 ) -> Account:
-    """Insert one account on the caller's connection (inside its transaction).
+    """Insert one account on the caller's connection (inside its transaction). `password_hash`:
+    `hash_password(password)` computed ahead (the demo hashes its accounts' in other threads).
 
     Scope: a unit role works for `unit`; any other role for `offices`, or the whole platform
     with `platform`. Without either (None and no offices) it is platform-wide, as every such
@@ -234,7 +236,7 @@ def create_account(
         con,
         username,
         display_name,
-        hash_password(password),
+        password_hash or hash_password(password),
         str(role),
         unit,
         portal.settings.now(),

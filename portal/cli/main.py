@@ -431,13 +431,14 @@ def cmd_signoff(args) -> int:
 
 
 def cmd_template(args) -> int:
+    import zipfile
+
     from portal.reporting.templates import (
         TemplateRequestError,
+        add_to_zip,
         build_unit_template,
-        iter_built,
-        round_template_contexts,
+        round_built,
         round_zip_filename,
-        zip_templates,
     )
 
     portal = Portal.open(args.home)
@@ -451,7 +452,7 @@ def cmd_template(args) -> int:
             target.write_bytes(built.data)
             print(f"已生成 {target}（指标 {built.indicators} 个、任务 {built.tasks} 项）", file=sys.stderr)
             return EXIT_OK
-        contexts = round_template_contexts(portal, args.round)
+        contexts, templates = round_built(portal, args.round, args.jobs)
         if not contexts:
             raise TemplateRequestError(f"{args.round} 轮没有需要填报的单位（没有单位负责任何指标或任务）。")
     except TemplateRequestError as exc:
@@ -465,18 +466,22 @@ def cmd_template(args) -> int:
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} 已存在且不是目录；--all 需要用 -o 指定一个目录")
     out.mkdir(parents=True, exist_ok=True)
-    built = []
+    built = 0
     progress = tqdm(total=len(contexts), desc="生成模板", unit="个", file=sys.stderr, dynamic_ncols=True)
-    with progress:
-        for b in iter_built(contexts, portal.settings.secret(), args.jobs):
-            (out / b.filename).write_bytes(b.data)
-            built.append(b)
-            progress.update()
     archive = out / round_zip_filename(args.round)
-    archive.write_bytes(zip_templates(built))
-    print(
-        f"已为 {len(built)} 个单位生成 {args.round} 轮模板：{out}（打包文件 {archive.name}）", file=sys.stderr
-    )
+    # Zipped as they come (each compressed by the worker that built it), not all at the end;
+    # a run that fails leaves no half archive.
+    try:
+        with progress, zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+            for b in templates:
+                (out / b.filename).write_bytes(b.data)
+                add_to_zip(zf, b)
+                built += 1
+                progress.update()
+    except BaseException:
+        archive.unlink(missing_ok=True)
+        raise
+    print(f"已为 {built} 个单位生成 {args.round} 轮模板：{out}（打包文件 {archive.name}）", file=sys.stderr)
     return EXIT_OK
 
 

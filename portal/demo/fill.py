@@ -24,9 +24,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
+import multiprocessing
+import os
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import polars as pl
@@ -44,6 +48,8 @@ from schemas.enums import EnterpriseStage, IndicatorKind, ListType, RoundState, 
 from schemas.quarters import Quarter
 from templates_xlsx.builder import TemplateContext
 from templates_xlsx.fill import fill_template
+from validators.pipeline import own_files
+from warehouse import approved
 from warehouse import rounds as round_rows
 from warehouse.submissions import any_submissions
 from warehouse.views import kpi_progress
@@ -104,6 +110,13 @@ INQUIRY_OFFICE, INQUIRY_PLAN, INQUIRY_UNIT = "office_xy", "XY", "XY-KJJ"
 # it was. 十堰's 高新技术企业后备库 (SY-K17) grows 3, 4, 5, 5, 6, 7, 8 enterprises, each moving one
 # 培育阶段 a round (入库 → 培育 → 申报 → 认定) rather than every STAGE_ROUNDS.
 MONITORED_SIZES = (3, 4, 5, 5, 6, 7, 8)
+# The demo's files are its own: validated in this process by the Polars set rules, and the approved
+# tables refreshed once a round rather than once a review (validators.pipeline.own_files,
+# warehouse.approved.deferred); the same demo either way (tests/portal/test_demo_fill_same.py).
+OWN_FILES = True
+# A round of at least this many uploads has its workbooks written in a pool of processes (a
+# workbook is ~20 ms; a spawned worker ~1 s to start, once for the whole fill).
+FILL_POOL_MIN = 20
 
 
 @dataclass
@@ -160,13 +173,30 @@ def fill_demo(
             if progress:
                 progress(done, total)
 
-        for code, state in rounds:
-            current = state == RoundState.OPEN and code == rounds[-1][0]
-            filler.fill_round(code, current=current, progress=step)
-            result.rounds.append(code)
+        try:
+            for code, state in rounds:
+                current = state == RoundState.OPEN and code == rounds[-1][0]
+                with _own_files(portal):
+                    filler.fill_round(code, current=current, progress=step)
+                result.rounds.append(code)
+        finally:
+            filler.close()
         filler.problems()
     result.seconds = time.perf_counter() - started
     return result
+
+
+@contextmanager
+def _own_files(portal: Portal) -> Iterator[None]:
+    """A round's uploads and reviews as files the platform built (OWN_FILES); the approved tables
+    are refreshed at the end for every unit a review or upload touched."""
+    if not OWN_FILES:
+        yield
+        return
+    with own_files(), approved.deferred() as touched:
+        yield
+    with portal.warehouse.transaction() as con:
+        approved.refresh(con, touched)
 
 
 def _stable(*parts: object) -> float:
@@ -208,6 +238,14 @@ class _DemoFiller:
         self.office = acting_account(portal, OFFICE)
         self.reporter = acting_account(portal, REPORTER)
         self.sign_off_clerk = acting_account(portal, SIGN_OFF_CLERK)
+        self._pool: ProcessPoolExecutor | None = None  # writes a round's workbooks (_filled_many)
+        if OWN_FILES and (os.cpu_count() or 1) > 1:
+            # spawn, not fork: this process holds DuckDB's and Polars' threads (see iter_built);
+            # started now, so the workers' interpreters start while the first round is gathered.
+            workers = min(os.cpu_count() or 1, 4)
+            self._pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+            for _ in range(workers):
+                self._pool.submit(abs, 0)
 
     # ------------------------------------------------------------ a round
 
@@ -247,7 +285,7 @@ class _DemoFiller:
         ]
         progress(1)
         values = {c: self._value(c, year, quarter, expected.get(c)) for c in self.indicators}
-        files = {u.ctx.unit: self._filled(u, values, year, quarter) for u in plan}
+        files = self._filled_many(plan, values, year, quarter)
         bad = next((u for u in plan if u.ctx.unit == BAD_CODE_UNIT and u.ctx.lists), None)
         if self.round_no == 1 and bad is not None:
             # The history's wrong check character: rejected, fixed and sent again the same day.
@@ -491,6 +529,38 @@ class _DemoFiller:
     ) -> bytes:
         """The unit's template filled in; `corrected`: the indicator a return asked about (its note
         now answers it); `broken`: one out-of-range input, so validation rejects the file."""
+        return fill_template(
+            up.ctx, self.secret, *self._inputs(up, values, year, quarter, corrected, note, broken, bad_code)
+        )
+
+    def _filled_many(self, plan: list[_Upload], values: dict[str, float | None], year: int, quarter: int):
+        """unit → its filled template, for a round's first uploads: the inputs drawn here in plan
+        order (the generator's draws as one by one), the workbooks written on every core."""
+        inputs = [(u.ctx, self.secret, *self._inputs(u, values, year, quarter)) for u in plan]
+        if self._pool is None or len(inputs) < FILL_POOL_MIN:
+            built = [fill_template(*args) for args in inputs]
+        else:
+            chunk = max(1, len(inputs) // 8)
+            built = list(self._pool.map(fill_template, *zip(*inputs, strict=True), chunksize=chunk))
+        return {u.ctx.unit: data for u, data in zip(plan, built, strict=True)}
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
+
+    def _inputs(
+        self,
+        up: _Upload,
+        values: dict[str, float | None],
+        year: int,
+        quarter: int,
+        corrected: str | None = None,
+        note: str | None = None,
+        broken: bool = False,
+        bad_code: bool = False,
+    ) -> tuple[dict, dict, dict]:
+        """What the clerk types in: indicators, tasks and lists, as `fill_template` takes them."""
         indicators = {}
         for row in up.ctx.indicators:
             code = row["indicator"]
@@ -518,7 +588,7 @@ class _DemoFiller:
             code = first["credit_code"]
             wrong = CHARSET[(CHARSET.index(code[-1]) + 1) % len(CHARSET)]
             lists[ListType.ENTERPRISE.value][0] = first | {"credit_code": code[:-1] + wrong}
-        return fill_template(up.ctx, self.secret, indicators, tasks, lists=lists)
+        return indicators, tasks, lists
 
     # ------------------------------------------------------------ lists
 

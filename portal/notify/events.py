@@ -15,9 +15,8 @@ from portal.core.settings import Settings
 from portal.notify import messages
 from portal.notify.channels import EMAIL, webhook_channel
 from schemas.text import email_addresses
-from warehouse import outbox, rounds
+from warehouse import extensions, outbox, rounds
 from warehouse.outbox import Message
-from warehouse.views import standing
 
 
 def unit_messages(
@@ -67,7 +66,7 @@ def review_decided(
 ) -> int:
     """Queue 退回 (with the item comments) or 通过 to the submission's unit; returns messages queued."""
     unit, round_code, version = outbox.submission_unit_round(con, submission_id)
-    head = (round_code, standing(con, round_code, unit).due_date, version, comment or "")
+    head = (round_code, extensions.due_date(con, round_code, unit), version, comment or "")
     if decision == "return":
         names = outbox.item_names(con) if remarks else {}
         items = [(kind, code, names.get((kind, code), ""), text) for kind, code, text in remarks]

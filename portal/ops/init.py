@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from portal.accounts.auth import create_account, new_password, system_actor
+from portal.accounts.auth import create_account, hash_password, new_password, system_actor
 from portal.core.context import Portal
 from portal.demo.fill import FillResult, fill_demo
 from portal.registry.rounds import demo_rounds
@@ -82,31 +84,44 @@ def init_portal(
         has_users = any_accounts(con)
     if not demo:
         return portal, result
-    if has_registry:
-        result.messages.append("数据仓库中已有规划数据,未重复导入演示数据。")
-    else:
-        result.registry = import_registry(portal, system_actor(), demo_registry_workbook())
-        if not result.registry.loaded:
-            return portal, result
-    with portal.warehouse.transaction() as con:
-        upsert_rounds(con, [r for r in demo_rounds(portal.settings) if rounds.get(con, r["code"]) is None])
-        if not has_users:
-            for username, name, role, unit, offices in DEMO_ACCOUNTS:
-                password = new_password()
-                account = create_account(
-                    portal,
-                    con,
-                    username,
-                    name,
-                    role,
-                    unit,
-                    password,
-                    actor=system_actor().audit_name,
-                    offices=offices,
-                )
-                result.accounts.append((username, password, role.label, _scope_words(con, account)))
+    # The demo accounts' passwords are hashed in other threads (argon2 releases the GIL: ~0.3 s of
+    # CPU each) while the registry is imported here.
+    hashing = ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, 2)) if not has_users else None
+    passwords = [new_password() for _ in DEMO_ACCOUNTS] if hashing else []
+    hashes = [hashing.submit(hash_password, p) for p in passwords] if hashing else []
+    try:
+        if has_registry:
+            result.messages.append("数据仓库中已有规划数据,未重复导入演示数据。")
         else:
-            result.messages.append("已有账号,未重新生成演示账号。")
+            result.registry = import_registry(portal, system_actor(), demo_registry_workbook())
+            if not result.registry.loaded:
+                return portal, result
+        with portal.warehouse.transaction() as con:
+            upsert_rounds(
+                con, [r for r in demo_rounds(portal.settings) if rounds.get(con, r["code"]) is None]
+            )
+            if not has_users:
+                for (username, name, role, unit, offices), password, hashed in zip(
+                    DEMO_ACCOUNTS, passwords, hashes, strict=True
+                ):
+                    account = create_account(
+                        portal,
+                        con,
+                        username,
+                        name,
+                        role,
+                        unit,
+                        password,
+                        actor=system_actor().audit_name,
+                        offices=offices,
+                        password_hash=hashed.result(),
+                    )
+                    result.accounts.append((username, password, role.label, _scope_words(con, account)))
+            else:
+                result.messages.append("已有账号,未重新生成演示账号。")
+    finally:
+        if hashing:
+            hashing.shutdown(cancel_futures=True)
     if fill:
         result.fill = fill_demo(portal, progress=progress)
         if result.fill.skipped:

@@ -12,9 +12,10 @@ import multiprocessing
 import os
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import repeat
 from typing import Any
 
@@ -25,7 +26,8 @@ from portal.core.errors import InvalidInput
 from schemas.enums import IndicatorKind, TaskRole
 from schemas.quarters import Quarter, RoundCodeError
 from schemas.sheets import INDICATOR_SHEET, TASK_SHEET
-from templates_xlsx.builder import TemplateContext, build_template
+from templates_xlsx.builder import TemplateContext, build_deflated, build_template, warm
+from templates_xlsx.rawzip import Deflated, write_deflated
 from warehouse.lists import backed_indicators
 from warehouse.templates import TemplateRows, template_rows
 
@@ -50,6 +52,8 @@ class BuiltTemplate:
     data: bytes
     indicators: int
     tasks: int
+    # `data` compressed for the round's .zip by the worker that built it (iter_built's processes)
+    deflated: Deflated | None = field(default=None, repr=False, compare=False)
 
 
 def template_filename(round_code: str, unit: str, unit_name: str) -> str:
@@ -62,20 +66,43 @@ def round_zip_filename(round_code: str) -> str:
     return f"{round_code}_全部单位填报模板.zip"
 
 
+_INDICATOR_KEYS = tuple(c.key for c in INDICATOR_SHEET.prefilled_columns)
+_TASK_KEYS = tuple(c.key for c in TASK_SHEET.prefilled_columns)
+
+
+@lru_cache(maxsize=256)
+def _kind_label(stored: str | None) -> str | None:
+    kind = IndicatorKind.from_label(stored) if stored else None
+    return kind.label if kind else stored
+
+
+@lru_cache(maxsize=64)
+def _role_label(stored: str | None) -> str | None:
+    role = TaskRole.from_label(stored) if stored else None
+    return role.label if role else stored
+
+
 def _indicator_row(rec: dict[str, Any]) -> dict[str, Any]:
-    row = {c.key: rec.get(c.key) for c in INDICATOR_SHEET.prefilled_columns}
-    kind = IndicatorKind.from_label(rec["kind"]) if rec.get("kind") else None
-    row["kind"] = kind.label if kind else rec.get("kind")
+    row = {key: rec.get(key) for key in _INDICATOR_KEYS}
+    row["kind"] = _kind_label(rec.get("kind"))
     row["direction"] = _DIRECTIONS.get(rec.get("direction") or "", rec.get("direction"))
     row["allow_negative"] = bool(rec.get("allow_negative"))
     return row
 
 
 def _task_row(rec: dict[str, Any]) -> dict[str, Any]:
-    row = {c.key: rec.get(c.key) for c in TASK_SHEET.prefilled_columns}
-    role = TaskRole.from_label(rec["role"]) if rec.get("role") else None
-    row["role"] = role.label if role else rec.get("role")
+    row = {key: rec.get(key) for key in _TASK_KEYS}
+    row["role"] = _role_label(rec.get("role"))
     return row
+
+
+def _by_unit(frame: pl.DataFrame, make: Callable[[dict[str, Any]], dict[str, Any]]) -> dict[str, list]:
+    """unit → its rows made into template rows, in the frame's order (one pass over a round's rows)."""
+    out: dict[str, list] = {}
+    if frame.height:
+        for rec in frame.iter_rows(named=True):
+            out.setdefault(rec["unit"], []).append(make(rec))
+    return out
 
 
 def _check_round(round_code: str) -> None:
@@ -109,15 +136,14 @@ def _contexts(portal: Portal, rows: TemplateRows, lists: UnitLists) -> Iterator[
     """One context per active unit with anything to report, in registry order."""
     settings = portal.settings
     now = settings.now()
-    by_unit_ind = rows.indicators.partition_by("unit", as_dict=True) if rows.indicators.height else {}
-    by_unit_task = rows.tasks.partition_by("unit", as_dict=True) if rows.tasks.height else {}
-    empty = pl.DataFrame()
+    by_unit_ind = _by_unit(rows.indicators, _indicator_row)
+    by_unit_task = _by_unit(rows.tasks, _task_row)
     for unit in rows.units.iter_rows(named=True):
         if not unit["active"] or not (unit["indicators"] or unit["tasks"]):
             continue
         code = unit["code"]
-        indicators = [_indicator_row(r) for r in by_unit_ind.get((code,), empty).iter_rows(named=True)]
-        tasks = [_task_row(r) for r in by_unit_task.get((code,), empty).iter_rows(named=True)]
+        indicators = by_unit_ind.get(code, [])
+        tasks = by_unit_task.get(code, [])
         plans = list(dict.fromkeys(r["plan"] for r in [*indicators, *tasks] if r.get("plan")))
         issuer = rows.issuers.get(code)  # the office running the unit's plans, not the platform's
         yield TemplateContext(
@@ -149,7 +175,9 @@ def template_context(portal: Portal, unit: str, round_code: str) -> TemplateCont
     return contexts[0]
 
 
-def build_from_context(ctx: TemplateContext, secret: bytes, data: bytes | None = None) -> BuiltTemplate:
+def build_from_context(
+    ctx: TemplateContext, secret: bytes, data: bytes | None = None, deflated: Deflated | None = None
+) -> BuiltTemplate:
     return BuiltTemplate(
         unit=ctx.unit,
         unit_name=ctx.unit_name,
@@ -158,6 +186,7 @@ def build_from_context(ctx: TemplateContext, secret: bytes, data: bytes | None =
         data=build_template(ctx, secret) if data is None else data,
         indicators=len(ctx.indicators),
         tasks=len(ctx.tasks),
+        deflated=deflated,
     )
 
 
@@ -171,25 +200,63 @@ def default_jobs(count: int) -> int:
     return min(os.cpu_count() or 1, 4) if count >= PARALLEL_MIN_TEMPLATES else 1
 
 
+def start_workers(jobs: int) -> ProcessPoolExecutor:
+    """`jobs` builder processes, started now (their interpreters start while the caller goes on)."""
+    # spawn, not fork: forking a process that has loaded Polars/DuckDB thread pools can deadlock.
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+    for _ in range(jobs):
+        pool.submit(warm)
+    return pool
+
+
 def iter_built(
-    contexts: list[TemplateContext], secret: bytes, jobs: int | None = 1
+    contexts: list[TemplateContext],
+    secret: bytes,
+    jobs: int | None = 1,
+    pool: ProcessPoolExecutor | None = None,
 ) -> Iterator[BuiltTemplate]:
     """Build in order, optionally in `jobs` processes (pure Python: one core each); `jobs=None`
     lets `default_jobs` choose. Below a few hundred workbooks one process is faster: each spawned
-    worker costs ~0.5 s to start."""
-    if jobs is None:
-        jobs = default_jobs(len(contexts))
-    if jobs <= 1 or len(contexts) < 2:
-        for ctx in contexts:
-            yield build_from_context(ctx, secret)
-        return
-    # spawn, not fork: forking a process that has loaded Polars/DuckDB thread pools can deadlock.
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        chunk = max(1, min(32, len(contexts) // (jobs * 4)))
-        for ctx, data in zip(
-            contexts, pool.map(build_template, contexts, repeat(secret), chunksize=chunk), strict=True
+    worker costs ~0.5 s to start. `pool`: workers already started (`start_workers`), shut down here.
+    Built in processes, each template comes compressed for the .zip too (`deflated`)."""
+    if pool is None:
+        if jobs is None:
+            jobs = default_jobs(len(contexts))
+        if jobs <= 1 or len(contexts) < 2:
+            for ctx in contexts:
+                yield build_from_context(ctx, secret)
+            return
+        pool = start_workers(jobs)
+    with pool:
+        workers = jobs if jobs and jobs > 1 else pool._max_workers
+        chunk = max(1, min(32, len(contexts) // (workers * 4)))
+        for ctx, (data, deflated) in zip(
+            contexts, pool.map(build_deflated, contexts, repeat(secret), chunksize=chunk), strict=True
         ):
-            yield build_from_context(ctx, secret, data)
+            yield build_from_context(ctx, secret, data, deflated)
+
+
+def round_built(
+    portal: Portal, round_code: str, jobs: int | None = None
+) -> tuple[list[TemplateContext], Iterator[BuiltTemplate]]:
+    """A round's contexts, and its templates as they are built (`iter_built`). A round built in
+    processes has them started before its contexts are made: their start overlaps the gathering."""
+    rows, lists = _gather(portal, round_code, None)
+    count = sum(
+        1 for u in rows.units.iter_rows(named=True) if u["active"] and (u["indicators"] or u["tasks"])
+    )
+    jobs = default_jobs(count) if jobs is None else jobs
+    pool = start_workers(jobs) if jobs > 1 and count >= 2 else None
+    try:
+        contexts = list(_contexts(portal, rows, lists))
+    except BaseException:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+        raise
+    if pool is not None and len(contexts) < 2:
+        pool.shutdown()
+        pool = None
+    return contexts, iter_built(contexts, portal.settings.secret(), 1 if pool is None else jobs, pool)
 
 
 def build_unit_template(portal: Portal, unit: str, round_code: str) -> BuiltTemplate:
@@ -218,10 +285,19 @@ def build_round_templates(
     return built
 
 
-def zip_templates(built: list[BuiltTemplate]) -> bytes:
-    """The templates in one .zip (UTF-8 names), to mail or share as a single file."""
+def zip_templates(built: Iterable[BuiltTemplate]) -> bytes:
+    """The templates in one .zip (UTF-8 names), to mail or share as a single file; `built` may be
+    `iter_built`'s generator, zipped as the templates come."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for b in built:
-            zf.writestr(b.filename, b.data)
+            add_to_zip(zf, b)
     return buf.getvalue()
+
+
+def add_to_zip(zf: zipfile.ZipFile, built: BuiltTemplate) -> None:
+    """One template into a round's .zip (ZIP_DEFLATED), compressed here unless its worker did."""
+    if built.deflated is not None:
+        write_deflated(zf, built.filename, built.deflated)
+    else:
+        zf.writestr(built.filename, built.data)

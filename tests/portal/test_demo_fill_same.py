@@ -19,7 +19,7 @@ from templates_xlsx.fill import fill_workbook
 # size, stored path: two writers, two files with the same cells) and the wall-clock times.
 TABLES = (
     "submissions", "indicator_values", "task_progress", "validation_issues", "reviews", "extensions",
-    "extension_history", "list_items", "problems", "problem_events", "outbox", "approved_values",
+    "extension_history", "list_items", "problems", "problem_events", "outbox", "approved_values", "approved_tasks",
     "evidence", "stored_files", "audit_log",
 )  # fmt: skip
 LEFT_OUT = {
@@ -68,5 +68,23 @@ def test_the_demo_filled_in_one_pass_is_the_demo_filled_through_openpyxl(
     assert result.fill is not None and not result.fill.skipped
     old, new = _fingerprint(before), _fingerprint(filled_demo_portal)
     assert new["submissions"]["rows"] > 300
+    for table in TABLES:
+        assert new[table] == old[table], table
+
+
+@pytest.mark.slow
+def test_the_demo_filled_as_the_platforms_own_files_is_the_demo_filled_as_anyones(
+    filled_demo_portal, _demo_home, tmp_path, monkeypatch
+):
+    """OWN_FILES (in-process reads, the Polars set rules, the approved tables refreshed once a round,
+    the workbooks written in a pool of processes) against every upload read in a reader process,
+    every batch checked by GX and every review refreshing the approved tables itself."""
+    home = tmp_path / "as_anyones"
+    shutil.copytree(_demo_home, home)
+    monkeypatch.setattr(demo_fill, "OWN_FILES", False)
+    before, result = init_portal(Portal.open(home), demo=True)
+    assert result.fill is not None and not result.fill.skipped
+    old, new = _fingerprint(before), _fingerprint(filled_demo_portal)
+    assert new["approved_values"]["rows"] > 400 and new["submissions"]["rows"] > 300
     for table in TABLES:
         assert new[table] == old[table], table

@@ -177,3 +177,24 @@ def test_the_cli_grants_lists_and_revokes_and_asks_for_confirm_on_a_closed_round
     assert confirmed.returncode == 0, confirmed.stderr
     text = cli("extension", "list", "--round", ROUND, "--as", "office", home=home)
     assert "已撤销" in text.stdout and "误批" in text.stdout
+
+
+def test_a_units_due_date_is_the_one_its_standing_shows_granted_replaced_revoked_or_none(round_portal):
+    from warehouse import extensions
+    from warehouse.views import due_dates
+
+    def both() -> tuple[dict, dict]:
+        with round_portal.warehouse.connect() as con:
+            standing = due_dates(con, ROUND)
+            return standing, {unit: extensions.due_date(con, ROUND, unit) for unit in standing}
+
+    grant_extension(round_portal, OFFICE, ROUND, "D", dt.date(2025, 10, 25), "系统故障")
+    granted = grant_extension(round_portal, OFFICE, ROUND, "D", dt.date(2025, 10, 28), "材料待补")
+    standing, looked_up = both()
+    assert looked_up == standing and looked_up["D"] == dt.date(2025, 10, 28)
+    assert len(set(looked_up.values())) > 1  # extended units and the round's date both appear
+    revoke_extension(round_portal, OFFICE, granted.id, "故障已排除")
+    standing, looked_up = both()
+    assert looked_up == standing and looked_up["D"] == dt.date(2025, 10, 15)
+    with round_portal.warehouse.connect() as con:
+        assert extensions.due_date(con, "2031Q1", "D") is None

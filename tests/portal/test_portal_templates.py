@@ -18,6 +18,7 @@ from portal.reporting.templates import (
     build_unit_template,
     default_jobs,
     iter_built,
+    round_built,
     round_template_contexts,
     template_context,
     template_filename,
@@ -265,6 +266,35 @@ def test_building_in_several_processes_gives_the_same_workbooks_in_order(demo_ro
         assert pa.meta == pb.meta  # the signature too: it does not cover the time
         for key in pa.sheets:
             assert pa.sheets[key].frame.equals(pb.sheets[key].frame)
+
+
+def test_a_round_built_in_two_processes_zips_to_the_same_templates_as_in_one(demo_portal):
+    contexts, built = round_built(demo_portal, "2025Q3", jobs=2)
+    in_processes = list(built)
+    assert all(b.deflated is not None for b in in_processes)  # compressed by the workers
+    here = [build_from_context(c, demo_portal.settings.secret()) for c in contexts]
+    assert [b.filename for b in in_processes] == [b.filename for b in here]
+    two, one = (zipfile.ZipFile(io.BytesIO(zip_templates(b))) for b in (iter(in_processes), here))
+    assert two.testzip() is None and two.namelist() == one.namelist()
+    for name, a, b in zip(two.namelist(), in_processes, here, strict=True):
+        assert two.read(name) == a.data
+        pa, pb = read_upload(a.data), read_upload(b.data)
+        assert pa.meta.pop("generated_at") and pb.meta.pop("generated_at")
+        assert pa.meta == pb.meta
+        for key in pa.sheets:
+            assert pa.sheets[key].frame.equals(pb.sheets[key].frame)
+
+
+def test_cli_all_in_two_processes_writes_every_template_and_the_zip(demo_portal, portal_home, tmp_path):
+    out = tmp_path / "round"
+    done = run_cli("template", "--all", "--round", "2025Q3", "-o", str(out), "--jobs", "2", home=portal_home)
+    assert done.returncode == 0, done.stderr.decode()
+    files = sorted(p.name for p in out.glob("*.xlsx"))
+    assert len(files) == DEMO_UNITS_WITH_WORK
+    (archive,) = out.glob("*.zip")
+    with zipfile.ZipFile(archive) as zf:
+        assert zf.testzip() is None and sorted(zf.namelist()) == files
+        assert all(zf.read(name) == (out / name).read_bytes() for name in files)
 
 
 def test_a_round_of_hundreds_of_units_is_built_on_every_core_unless_told(monkeypatch):

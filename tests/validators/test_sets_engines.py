@@ -77,3 +77,19 @@ def test_corpus_case_gives_the_same_issues_with_either_engine(case: Case, templa
         return result.report.flatten(["code", "sheet", "cell", "severity", "message"])
 
     assert report(99) == report(1)
+
+
+def test_the_platforms_own_files_are_checked_in_this_process_without_great_expectations(good, monkeypatch):
+    from templates_xlsx import isolation
+    from validators.pipeline import own_files
+
+    def refused(*_args, **_kwargs):
+        raise AssertionError("GX or a reader process used for the platform's own files")
+
+    expected = [r.report.issues for r in validate_many([(good, expect()), (good, expect())], secret=SECRET)]
+    monkeypatch.setattr(gx, "runner", refused)
+    monkeypatch.setattr(isolation, "read_upload", refused)
+    with own_files():
+        batch = validate_many([(good, expect()), (good, expect())], secret=SECRET)
+    assert [r.report.issues for r in batch] == expected
+    assert all(r.upload is not None and "sets" in r.stages_run for r in batch)

@@ -175,3 +175,19 @@ def test_the_migration_fills_the_task_table_from_the_submissions_already_there(t
         con.execute("DELETE FROM schema_version WHERE version = 19")
     with wh.connect() as con:  # migrates: 0019 is missing again
         assert_frame_equal(approved.stored(con, "approved_tasks"), expected)
+
+
+def test_reviews_in_a_deferred_run_leave_the_table_until_the_units_collected_are_refreshed_once(tmp_path):
+    wh = _world(tmp_path)
+    with wh.transaction() as con:
+        before = approved.stored(con)
+        with approved.deferred() as touched:
+            a = _upload(con, "A", "2025Q3", 30)
+            b = _upload(con, "B", "2025Q3", 7)
+            record_review(con, a, SubmissionStatus.APPROVED, "approve", "", [], "office", AT)
+            record_review(con, b, SubmissionStatus.APPROVED, "approve", "", [], "office", AT)
+            assert_frame_equal(approved.stored(con), before)  # nothing recomputed yet
+        assert touched == {"A", "B"}
+        approved.refresh(con, touched)  # outside the run: at once
+        table = _same(con)
+        assert _latest(table, "A", "I1") == ("2025Q3", 30) and _latest(table, "B", "I2") == ("2025Q3", 7)

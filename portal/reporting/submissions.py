@@ -399,11 +399,11 @@ def _record_on(
     lists = _list_frame(result) if accepted else None
     out.status, out.days_late = status, days_late
     logged_at = portal.settings.now()
-    audit = (
-        actor.audit_name,
-        "submission.upload",
-        f"unit={unit} round={round_code} status={status} late={days_late} file={name or ''}",
-    )
+    detail = f"unit={unit} round={round_code} status={status} late={days_late} file={name or ''}"
+
+    def audited(submission_id: int) -> None:
+        chunk.rows.add_audit(logged_at, actor.audit_name, "submission.upload", str(submission_id), detail)
+
     if accepted and chunk.new.has_evidence(unit, round_code):
         # The previous version has 佐证材料 to carry forward: recorded on its own, as it reads the
         # unit's submissions (the chunk's waiting ones written first).
@@ -411,12 +411,12 @@ def _record_on(
         out.submission_id, out.version = record_submission(con, new, *facts, chunk.rows, lists=lists)
         chunk.new.forget(unit, round_code)
         out.carried_evidence = evidence_rows.carry_forward(con, out.submission_id, unit, round_code)
-        chunk.rows.add_audit(logged_at, audit[0], audit[1], str(out.submission_id), audit[2])
+        audited(out.submission_id)
     else:
 
         def numbered(submission_id: int) -> None:
             out.submission_id = submission_id
-            chunk.rows.add_audit(logged_at, audit[0], audit[1], str(submission_id), audit[2])
+            audited(submission_id)
 
         out.version = chunk.new.add(new, *facts, lists, numbered)
     chunk.recorded(unit, round_code, digest)

@@ -23,6 +23,7 @@ CPU time is printed beside wall time so contention can be told apart.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import shutil
@@ -170,30 +171,61 @@ def cases(home: Path, cities: bool, round_code: str) -> dict[str, Callable[[], o
     }
 
 
+def _connection_only(home: Path) -> Callable[[], object]:
+    """What every page run pays once, at its first read, whatever it shows."""
+    from portal.core.context import Portal
+    from warehouse.views import install_macros
+
+    warehouse = Portal.open(home).warehouse
+
+    def run():
+        with warehouse.page_run(), warehouse.connect() as con:
+            install_macros(con)
+
+    return run
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=3, help="timed runs per view (after one warm-up)")
     parser.add_argument("--only", help="comma-separated words: run only the lines whose name has one")
+    parser.add_argument(
+        "--page-run",
+        action="store_true",
+        help="time each view as a page computes it: inside one page run whose warehouse connection "
+        "is already open (a page opens one per run, whatever it shows: that cost gets its own line)",
+    )
     args = parser.parse_args()
     gen = generate(
         CACHE / "province", SCALES["province"], workbooks=False, log=lambda m: print(m, file=sys.stderr)
     )
+    from portal.core.context import Portal
+
     words = [w.strip().lower() for w in (args.only or "").split(",") if w.strip()]
     load = os.getloadavg()
     print(f"# Province views ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, load average {load[0]:.1f})")
     print(f"median of {args.runs} runs after a warm-up; {os.cpu_count()} cores\n")
+    if args.page_run:
+        print("each view inside one page run, its warehouse connection already open\n")
     print("| view | wall ms | CPU ms |")
     print("|---|---|---|")
     with tempfile.TemporaryDirectory(prefix="bench-province-views-") as tmp:
         for cities in (False, True):
             if words and not any(w.startswith("roll") == cities for w in words):
                 continue  # --only names no line of this layout
-            for name, fn in cases(world(gen, Path(tmp), cities), cities, gen.last_round).items():
+            home = world(gen, Path(tmp), cities)
+            lines = cases(home, cities, gen.last_round)
+            if args.page_run and not cities:
+                lines = {"a page run's connection (open, macros, close)": _connection_only(home), **lines}
+            for name, fn in lines.items():
                 if words and not any(w in name.lower() for w in words):
                     continue
-                wall, cpu = both_ms(fn, args.runs)
+                inside = args.page_run and not name.startswith("a page run")
+                # the warm-up run opens the page run's connection; the timed runs find it open
+                with Portal.open(home).warehouse.page_run() if inside else contextlib.nullcontext():
+                    wall, cpu = both_ms(fn, args.runs)
                 print(f"| {name} | {wall:.0f} | {cpu:.0f} |", flush=True)
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
     return 0

@@ -29,16 +29,22 @@ def in_force(con: duckdb.DuckDBPyConnection, round_code: str, unit: str) -> dict
     return rows.row(0, named=True) if rows.height else None
 
 
-def due_date(con: duckdb.DuckDBPyConnection, round_code: str, unit: str) -> dt.date | None:
-    """The unit's effective due date in the round, as standings() gives it (its grant in force,
-    else the round's) without computing the round's standings (a review's message needs only this);
-    None for an unknown round."""
+def due_dates(con: duckdb.DuckDBPyConnection, round_code: str, unit: str | None = None) -> dict[str, dt.date]:
+    """{unit: its effective due date in the round}, for every registered unit or only `unit`: its
+    grant in force, else the round's, the rule standings() in sql/submissions.sql applies. Read
+    alone: no round's standings computed, no views' macros defined (a review's message, an upload's
+    lateness). Empty for an unknown round."""
     rows = con.execute(
-        "SELECT coalesce(x.due_date, r.due_date) FROM rounds r "
-        "LEFT JOIN extensions x ON x.round = r.code AND x.unit = ? WHERE r.code = ?",
-        [unit, round_code],
+        "SELECT u.code, coalesce(x.due_date, r.due_date) FROM units u JOIN rounds r ON r.code = ? "
+        "LEFT JOIN extensions x ON x.round = r.code AND x.unit = u.code WHERE ? IS NULL OR u.code = ?",
+        [round_code, unit, unit],
     ).fetchall()
-    return rows[0][0] if rows else None
+    return dict(rows)
+
+
+def due_date(con: duckdb.DuckDBPyConnection, round_code: str, unit: str) -> dt.date | None:
+    """The unit's effective due date in the round (`due_dates`); None for an unknown round."""
+    return due_dates(con, round_code, unit).get(unit)
 
 
 def get(con: duckdb.DuckDBPyConnection, extension_id: int) -> dict | None:

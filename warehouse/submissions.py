@@ -548,18 +548,6 @@ def awaiting_sign_off(con: duckdb.DuckDBPyConnection, unit: str) -> pl.DataFrame
     ).pl()
 
 
-def due_dates_of(con: duckdb.DuckDBPyConnection, round_code: str) -> dict[str, dt.date]:
-    """{unit: its effective due date in the round}, as standings() in sql/submissions.sql has it (the
-    unit's extension, else the round's), without defining the views' macros on the connection."""
-    return dict(
-        con.execute(
-            "SELECT u.code, coalesce(x.due_date, r.due_date) FROM units u CROSS JOIN rounds r "
-            "LEFT JOIN extensions x ON x.round = r.code AND x.unit = u.code WHERE r.code = ?",
-            [round_code],
-        ).fetchall()
-    )
-
-
 def unit_and_round_codes(con: duckdb.DuckDBPyConnection) -> tuple[set[str], set[str]]:
     """(every unit code, every round code) registered."""
     units = {r[0] for r in con.execute("SELECT code FROM units").fetchall()}

@@ -33,6 +33,7 @@ from schemas.issues import Issue, Report
 from schemas.sheets import LIST_SHEETS, list_item_key
 from validators.pipeline import ValidationResult
 from warehouse import evidence as evidence_rows
+from warehouse import extensions
 from warehouse.db import transaction
 from warehouse.faults import checkpoint
 from warehouse.submissions import (
@@ -41,7 +42,6 @@ from warehouse.submissions import (
     NewSubmission,
     PendingRows,
     PendingSubmissions,
-    due_dates_of,
     files_recorded,
     find_same_file,
     has_sign_off_account,
@@ -291,7 +291,7 @@ class _Chunk:
 
     def due_date(self, round_code: str, unit: str) -> dt.date | None:
         if round_code not in self._due:
-            self._due[round_code] = due_dates_of(self.con, round_code)
+            self._due[round_code] = extensions.due_dates(self.con, round_code)
         return self._due[round_code].get(unit)
 
     def needs_sign_off(self, unit: str, actor) -> bool:

@@ -516,22 +516,10 @@ class _DemoFiller:
 
     # ------------------------------------------------------------ values
 
-    def _filled(
-        self,
-        up: _Upload,
-        values: dict[str, float | None],
-        year: int,
-        quarter: int,
-        corrected: str | None = None,
-        note: str | None = None,
-        broken: bool = False,
-        bad_code: bool = False,
-    ) -> bytes:
-        """The unit's template filled in; `corrected`: the indicator a return asked about (its note
-        now answers it); `broken`: one out-of-range input, so validation rejects the file."""
-        return fill_template(
-            up.ctx, self.secret, *self._inputs(up, values, year, quarter, corrected, note, broken, bad_code)
-        )
+    def _filled(self, up: _Upload, values: dict[str, float | None], year: int, quarter: int, **how) -> bytes:
+        """The unit's template filled in, `how` as `_inputs` takes it (a corrected indicator, a
+        note, a broken input, a bad code)."""
+        return fill_template(up.ctx, self.secret, *self._inputs(up, values, year, quarter, **how))
 
     def _filled_many(self, plan: list[_Upload], values: dict[str, float | None], year: int, quarter: int):
         """unit → its filled template, for a round's first uploads: the inputs drawn here in plan
@@ -560,7 +548,9 @@ class _DemoFiller:
         broken: bool = False,
         bad_code: bool = False,
     ) -> tuple[dict, dict, dict]:
-        """What the clerk types in: indicators, tasks and lists, as `fill_template` takes them."""
+        """What the clerk types in: indicators, tasks and lists, as `fill_template` takes them;
+        `corrected`: the indicator a return asked about (its note now answers it); `broken`: one
+        out-of-range input, so validation rejects the file."""
         indicators = {}
         for row in up.ctx.indicators:
             code = row["indicator"]

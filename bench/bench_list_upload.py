@@ -11,6 +11,11 @@ this process (isolation off), so the CPU counted is the whole upload: in service
 the reader worker and adds the pickling of the parsed frames.
 
 `--stages`: CPU per stage as well (mean per upload; wrappers around each stage, no profiler).
+`--upload`: the whole upload as the office's 数据上报 takes it, `portal.reporting.submissions.ingest`
+(validate and record: submission row, values, tasks, list items) on a copy of the demo warehouse
+(`portal init --demo` without the fill): unit JZKF-JFJ's 2025Q3 workbook with a 5-row list against the
+same workbook with a 4,996-row list, each upload a new version (a note differs), alternately, after
+3 warm-up uploads of each; median wall and CPU.
 `--before CHECKOUT`: the same measurement of another checkout (e.g. /work/main), each side in a
 fresh process of its own code (`python -P`, the checkout first on the path), before and after
 alternately `--rounds` times in this one run, so both see the same load.
@@ -126,6 +131,62 @@ def measure(repeat: int, stages: bool) -> dict:
     return out
 
 
+def measure_upload(repeat: int) -> dict:
+    """`ingest` of the normal and the long-list workbook, alternately, on a private demo warehouse."""
+    import tempfile
+
+    from portal.core.context import Portal
+    from portal.ops.init import init_portal
+    from portal.reporting.submissions import ingest
+    from portal.reporting.templates import build_unit_template
+    from schemas.credit_code import with_check
+    from templates_xlsx.fill import fill_workbook
+    from tests.actors import OFFICE
+    from tests.xlsx_fill import fill_valid
+
+    unit, round_code, indicator = "JZKF-JFJ", "2025Q3", "JZ-K01"
+    with tempfile.TemporaryDirectory() as tmp:
+        portal = Portal.open(Path(tmp))
+        init_portal(portal, demo=True, fill=False)
+        template = build_unit_template(portal, unit, round_code).data
+
+        def workbook(n: int, version: int) -> bytes:
+            firms = [
+                {
+                    "indicator": indicator,
+                    "name": f"（演示）企业{k}",
+                    "credit_code": with_check(f"91421000MA{k:07d}"),
+                    "district": "荆州区",
+                    "stage": "认定",
+                }
+                for k in range(n)
+            ]
+            values = {indicator: {"value": n, "note": f"第{version}稿"}, "JZ-K03": 0}  # K03: no list
+            filled = fill_valid(template, indicators=values)
+            return fill_workbook(filled, lists={"enterprise": firms})
+
+        kinds = {name: [workbook(n, v) for v in range(repeat + 3)] for name, n in KINDS}
+        walls: dict[str, list[float]] = {name: [] for name in kinds}
+        cpus: dict[str, list[float]] = {name: [] for name in kinds}
+        for i in range(repeat + 3):
+            for name, files in kinds.items():
+                c, s = time.process_time(), time.perf_counter()
+                result = ingest(portal, OFFICE, files[i], f"{unit}.xlsx")
+                wall, cpu = time.perf_counter() - s, time.process_time() - c
+                assert result.accepted, result.report.codes()
+                if i >= 3:
+                    walls[name].append(wall)
+                    cpus[name].append(cpu)
+    return {
+        name: {
+            "wall_ms": statistics.median(walls[name]) * 1000,
+            "cpu_ms": statistics.median(cpus[name]) * 1000,
+            "stages_cpu_ms": {},
+        }
+        for name in kinds
+    }
+
+
 def _in_process_of(checkout: Path, repeat: int, stages: bool) -> dict:
     command = [sys.executable, "-P", str(Path(__file__).resolve()), "--worker", str(checkout)]
     command += ["--repeat", str(repeat)] + (["--stages"] if stages else [])
@@ -149,6 +210,7 @@ def main() -> int:
     parser.add_argument("--stages", action="store_true")
     parser.add_argument("--before", type=Path)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--upload", action="store_true", help="the whole upload (validate and record)")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -157,7 +219,7 @@ def main() -> int:
         return 0
     if args.before is None:
         sys.path.insert(0, str(ROOT))
-        _show("this", measure(args.repeat, args.stages))
+        _show("this", measure_upload(args.repeat) if args.upload else measure(args.repeat, args.stages))
         return 0
     for n in range(args.rounds):
         print(f"-- round {n + 1}, load average {os.getloadavg()[0]:.1f}")

@@ -179,11 +179,12 @@ def test_another_process_gets_the_file_while_page_runs_keep_coming(wh):
 
     stop, errors, runs = threading.Event(), [], []
     relay, inside = threading.Condition(), [0]
+    readers_wh = Warehouse(wh.path, lock_timeout=60)  # they wait while the other process works
 
     def keep_reading():
         while not stop.is_set():
             try:
-                with wh.page_run(), wh.connect() as con:
+                with readers_wh.page_run(), readers_wh.connect() as con:
                     con.execute("SELECT count(*) FROM t").fetchall()
                     runs.append(1)
                     with relay:  # leave only once a later run is in flight (or after 0.5 s)

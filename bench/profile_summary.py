@@ -5,8 +5,8 @@
 `*-gil.txt` holds only samples of the thread holding the GIL: their count over rate × seconds is
 how busy the GIL was (near 1.0: one Python process is the limit, whatever the cores), and their
 stacks say with what. `*-all.txt` holds every thread, idle or not: the share of script-run
-threads waiting for the warehouse lock (warehouse/db.py `_locked`) says how much the lock, not the
-CPU, queues the pages.
+threads waiting for the warehouse (before session 10 the lock `_locked`; since, admission to the
+shared instance, the write lock or the file lock) says how much waiting, not the CPU, queues the pages.
 """
 
 from __future__ import annotations
@@ -17,6 +17,15 @@ from pathlib import Path
 
 # Leaf frames of a thread with nothing to do (pool workers, Streamlit's config/pages file pollers)
 IDLE_LEAVES = ("wait ", "_wait_for_tstate_lock", "get ", "_worker ", "PollingPathWatcher")
+# Where a run waits for the warehouse since one instance is shared (session 10): admission to the
+# instance, the write lock, the file lock (a leaf there is a wait in C: the lock's acquire).
+WAREHOUSE_WAITS = (
+    "Warehouse._join ",
+    "_writing ",
+    "Warehouse.connect ",
+    "Warehouse.exclusive ",
+    "_Shared.take_file ",
+)
 OURS = ("portal/", "warehouse/", "pages/", "validators/", "templates_xlsx/", "schemas/")
 
 
@@ -35,6 +44,10 @@ def category(frames: list[str]) -> str:
     leaf = frames[-1] if frames else ""
     if "_locked (warehouse/db.py" in text and ("_locked (warehouse/db.py" in leaf or "filelock/" in leaf):
         return "等待仓库锁（warehouse/db.py _locked）"
+    if any(f in text for f in WAREHOUSE_WAITS) and (
+        leaf.startswith(WAREHOUSE_WAITS) or leaf.startswith("wait ") or "filelock/" in leaf
+    ):
+        return "等待仓库（warehouse/db.py 接入共享实例、写锁、文件锁）"
     if "argon2" in text:
         return "argon2 口令校验（登录）"
     if "ScriptRunner" in text or "script_runner" in text:

@@ -1,10 +1,12 @@
 """Opening the DuckDB warehouse: migrations, one writer at a time, transactions that really commit.
 
-DuckDB lets one process hold the file, so every operation opens the file, works in a short
-transaction and closes it again, behind a file lock (other processes: the CLI beside
-`portal serve`) and a thread lock (Streamlit sessions in one process). Both are re-entrant within
-a thread: an operation that already holds the warehouse (a restore inside `exclusive()`, say) can
-call another that takes it again. A caller that cannot get the lock within `lock_timeout` gets
+DuckDB lets one process hold the file. In a process, one database instance is shared by every run
+in flight (a page run, an operation, a session: each its own cursor, reading side by side, DuckDB's
+MVCC keeping each query's view whole); writes are serialised by an in-process write lock. The
+instance holds the file lock against other processes (the CLI beside `portal serve`) and is closed
+as soon as no run is in flight, or when another process queues for the file (the turnstile lock).
+`exclusive()` (restore, backup) waits for every run to end and the instance to close. Holds are
+re-entrant within a thread. A caller that cannot get the warehouse within `lock_timeout` gets
 `WarehouseBusy` with a Chinese message, never a corrupt file.
 """
 
@@ -14,7 +16,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -23,6 +25,11 @@ from filelock import FileLock, Timeout
 
 from schemas.errors import Conflict, PortalError
 from warehouse.faults import checkpoint
+
+try:
+    import fcntl
+except ImportError:  # Windows: no probe; the instance still closes when the runs end
+    fcntl = None  # type: ignore[assignment]
 
 # Seconds a caller waits for the warehouse before giving up; a load takes well under a second.
 DEFAULT_LOCK_TIMEOUT = 30.0
@@ -68,19 +75,107 @@ def migrations() -> list[tuple[int, str, str]]:
 _MIGRATIONS = migrations()
 SCHEMA_VERSION = max(v for v, _, _ in _MIGRATIONS)
 
-_locks: dict[str, tuple[threading.RLock, FileLock]] = {}
-_locks_guard = threading.Lock()
+_shared_guard = threading.Lock()
+_shared: dict[str, _Shared] = {}
+# The cursors (and private connections) handed out, by id: `transaction(con)` finds its warehouse's
+# write lock and data version through them.
+_owners: dict[int, _Shared] = {}
 
 
-def _process_locks(path: Path, lock_path: Path) -> tuple[threading.RLock, FileLock]:
-    """One thread lock and one file lock per warehouse file in this process. The FileLock must be
-    the same object for every caller: its count of nested holds is per object (and per thread),
-    and a second object would wait for the first's flock like another process does."""
+def _busy_here(timeout: float) -> WarehouseBusy:
+    return WarehouseBusy(f"数据仓库正忙({timeout:.0f} 秒内未能获得访问权),请稍后重试。")
+
+
+def _busy_elsewhere(timeout: float) -> WarehouseBusy:
+    return WarehouseBusy(f"数据仓库正被另一个程序使用({timeout:.0f} 秒内未释放),请稍后重试。")
+
+
+class _Shared:
+    """This process's hold on one warehouse file: the one DuckDB instance shared by the runs in
+    flight, how many there are, the file lock the instance (or `exclusive()`) holds, the write lock,
+    and the data version.
+
+    Other processes queue on a turnstile file before waiting for the file lock; a run that finds the
+    turnstile held admits nobody new ("draining"), so the instance closes once the runs in flight
+    end and the other process gets the file within its bounded wait."""
+
+    def __init__(self, path: Path, lock_path: Path):
+        self.path = path
+        self.cond = threading.Condition(threading.Lock())
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self.users = 0  # cursors handed out
+        # Cursors given back while the instance stays open, handed out again: a cursor keeps the
+        # session's TEMP macros (warehouse/views.py), ~20-40 ms to define on a fresh one.
+        self.idle: list[duckdb.DuckDBPyConnection] = []
+        self.opening = False
+        self.draining = False
+        self.owner: int | None = None  # the thread inside exclusive()
+        self.owner_depth = 0
+        self.want_exclusive = 0  # threads waiting for exclusive(): admit nobody new meanwhile
+        self.write = threading.RLock()
+        self.lock_timeout = DEFAULT_LOCK_TIMEOUT  # the latest Warehouse object's, for the write lock
+        # Not thread-local: the instance's hold is taken by the run that opens it and given back by
+        # the one that closes it, possibly another thread. One object per file and process: a second
+        # one would wait for the first's flock like another process does.
+        self.flock = FileLock(lock_path, thread_local=False)
+        self.turnstile_path = lock_path.with_name(lock_path.name + ".queue")
+        self.turnstile = FileLock(self.turnstile_path, thread_local=False)
+        # The data version: bumped by every commit not declared bookkeeping and by every change of
+        # the file's stamp this process did not make itself (another process, a restore).
+        self.version = 0
+        self.seen: tuple | None = None  # the stamp the version was last settled at
+        self.writing = 0  # transactions in flight here (their commit is settled by them)
+
+    def other_waits(self) -> bool:
+        """Whether another process holds the turnstile, i.e. queues for the file (~20 µs)."""
+        if fcntl is None:
+            return False
+        try:
+            fd = os.open(self.turnstile_path, os.O_RDONLY)
+        except OSError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        finally:
+            os.close(fd)  # closing drops the probe's own lock
+        return False
+
+    def take_file(self, parent: Path, deadline: float, timeout: float) -> None:
+        """The file lock, queueing on the turnstile first so a process holding the file sees us."""
+        parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.turnstile.acquire(timeout=max(0.0, deadline - time.monotonic()))
+        except Timeout:
+            raise _busy_elsewhere(timeout) from None
+        try:
+            self.flock.acquire(timeout=max(0.0, deadline - time.monotonic()))
+        except Timeout:
+            raise _busy_elsewhere(timeout) from None
+        finally:
+            self.turnstile.release()
+
+
+# Cursors kept for reuse per instance (about the runs in flight at once on a busy day).
+MAX_IDLE_CURSORS = 16
+
+
+def _clean(cur: duckdb.DuckDBPyConnection) -> bool:
+    """Whether a cursor given back is fit to hand out again: no transaction left open on it (a
+    reader must not get an old snapshot). Only `transaction()` begins one here."""
+    return id(cur) not in _open_transactions
+
+
+_open_transactions: set[int] = set()  # connections between BEGIN and a COMMIT or ROLLBACK that worked
+
+
+def _shared_of(path: Path, lock_path: Path) -> _Shared:
     key = str(path.resolve())
-    with _locks_guard:
-        if key not in _locks:
-            _locks[key] = (threading.RLock(), FileLock(lock_path, thread_local=True))
-        return _locks[key]
+    with _shared_guard:
+        if key not in _shared:
+            _shared[key] = _Shared(path, lock_path)
+        return _shared[key]
 
 
 _held: dict[str, threading.local] = {}
@@ -88,7 +183,7 @@ _held: dict[str, threading.local] = {}
 
 def _thread_state(path: Path) -> threading.local:
     key = str(path.resolve())
-    with _locks_guard:
+    with _shared_guard:
         return _held.setdefault(key, threading.local())
 
 
@@ -208,15 +303,73 @@ def incomplete(con: duckdb.DuckDBPyConnection, path: Path, thorough: bool = Fals
 
 
 @contextmanager
-def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """BEGIN … COMMIT, or ROLLBACK and re-raise: DuckDB's commit after a failed statement stores nothing."""
+def transaction(
+    con: duckdb.DuckDBPyConnection, bookkeeping: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN … COMMIT, or ROLLBACK and re-raise: DuckDB's commit after a failed statement stores nothing.
+
+    On a warehouse's connection it holds the process's write lock from BEGIN to COMMIT (writers one
+    at a time, readers beside them) and settles the data version: `bookkeeping=True` says the
+    transaction writes only what no kept page answer reads (sessions, sign-in counts, their audit
+    lines), so page caches stay; every other commit is a data change and drops them."""
+    shared = _owners.get(id(con))
+    if shared is None:  # a connection of our own making (a backup's copy, a test)
+        with _plain_transaction(con):
+            yield con
+        return
+    with _writing(shared, bookkeeping) as wrote:
+        with _plain_transaction(con):
+            yield con
+        wrote.append(True)
+
+
+@contextmanager
+def _plain_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     con.execute("BEGIN TRANSACTION")
+    _open_transactions.add(id(con))
     try:
         yield con
     except BaseException:
         con.execute("ROLLBACK")
+        _open_transactions.discard(id(con))
         raise
     con.execute("COMMIT")
+    _open_transactions.discard(id(con))
+
+
+_written = threading.local()  # .stamps: {id(_Shared): the stamp after this thread's last transaction}
+
+
+@contextmanager
+def _writing(shared: _Shared, bookkeeping: bool) -> Iterator[list]:
+    """The write lock around one transaction, with the data version settled before and after: at
+    BEGIN the stamp holds every earlier commit (a change not ours counts as data); after COMMIT the
+    move is ours alone (no other writer here, no other process while we hold the file)."""
+    path = shared.path
+    if not shared.write.acquire(timeout=shared.lock_timeout):  # bounded like every other wait
+        raise _busy_here(shared.lock_timeout)
+    try:
+        with shared.cond:
+            before = _stamp_of(path)
+            if before != shared.seen:
+                shared.version += 1
+                shared.seen = before
+            shared.writing += 1
+        wrote: list = []
+        try:
+            yield wrote
+        finally:
+            with shared.cond:
+                after = _stamp_of(path)
+                if wrote and not bookkeeping:
+                    shared.version += 1
+                shared.seen = after
+                shared.writing -= 1
+            if not hasattr(_written, "stamps"):
+                _written.stamps = {}
+            _written.stamps[id(shared)] = after
+    finally:
+        shared.write.release()
 
 
 # Told (path, stamp before, stamp after) when the warehouse's stamp moved without its content
@@ -246,9 +399,11 @@ class Warehouse:
         self.path = Path(path)
         self.lock_timeout = lock_timeout
         self.backups_dir = Path(backups_dir) if backups_dir else None  # named when the file is gone
-        # This thread's connection while inside `session()` or `page_run()`: one per file, shared by
-        # every Warehouse object of it (a page opens its own Portal, inside the app's run).
+        # This thread's cursor while inside `session()`, `page_run()` or an operation: one per file,
+        # shared by every Warehouse object of it (a page opens its own Portal, inside the app's run).
         self._held = _thread_state(self.path)
+        self._shared = _shared_of(self.path, self.lock_path)
+        self._shared.lock_timeout = lock_timeout
 
     @property
     def lock_path(self) -> Path:
@@ -262,51 +417,152 @@ class Warehouse:
     @contextmanager
     def exclusive(self) -> Iterator[None]:
         """The warehouse to ourselves without a connection: for copying or replacing its files.
-        A page run's connection (`page_run`) is closed first: a restore must not swap the file
-        under it."""
-        self.release()
-        with self._locked():
-            yield
-
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        """The thread lock, then the file lock; both re-entrant within a thread, both bounded."""
-        tlock, flock = _process_locks(self.path, self.lock_path)
-        deadline = time.monotonic() + self.lock_timeout  # one bound for both waits
-        if not tlock.acquire(timeout=self.lock_timeout):
-            raise WarehouseBusy(f"数据仓库正忙({self.lock_timeout:.0f} 秒内未能获得访问权),请稍后重试。")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                flock.acquire(timeout=max(0.0, deadline - time.monotonic()))
-            except Timeout:
-                raise WarehouseBusy(
-                    f"数据仓库正被另一个程序使用({self.lock_timeout:.0f} 秒内未释放),请稍后重试。"
-                ) from None
+        This thread's page-run cursor is given back first, every other run in flight is waited for
+        and the shared instance closed: a restore must not swap the file under it."""
+        shared, me = self._shared, threading.get_ident()
+        if shared.owner == me:
+            shared.owner_depth += 1
             try:
                 yield
             finally:
-                flock.release()
+                shared.owner_depth -= 1
+            return
+        self.release()
+        deadline = time.monotonic() + self.lock_timeout  # one bound for both waits
+        with shared.cond:
+            shared.want_exclusive += 1
+            try:
+                while shared.owner is not None or shared.users or shared.opening:
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        raise _busy_here(self.lock_timeout)
+                    shared.cond.wait(left)
+                self._close_instance()  # idle: nothing in flight, close it now
+                shared.owner, shared.owner_depth = me, 1
+            finally:
+                shared.want_exclusive -= 1
+                shared.cond.notify_all()
+        try:
+            shared.take_file(self.path.parent, deadline, self.lock_timeout)
+        except BaseException:
+            with shared.cond:
+                shared.owner, shared.owner_depth = None, 0
+                shared.cond.notify_all()
+            raise
+        try:
+            yield
         finally:
-            tlock.release()
+            shared.flock.release()
+            with shared.cond:
+                shared.owner, shared.owner_depth = None, 0
+                shared.cond.notify_all()
+
+    def _join(self, create: bool = False) -> duckdb.DuckDBPyConnection:
+        """A cursor on this process's shared instance (opened, with the file lock, by the first run
+        in flight); bounded by `lock_timeout`. Nobody new is let in while `exclusive()` waits or
+        another process queues for the file, so the instance closes and they get it."""
+        shared = self._shared
+        deadline = time.monotonic() + self.lock_timeout
+        with shared.cond:
+            while True:
+                if shared.owner is None and not (shared.want_exclusive or shared.opening or shared.draining):
+                    if shared.con is None:
+                        shared.opening = True  # we open it; others wait for us
+                        break
+                    if not shared.other_waits():
+                        shared.users += 1
+                        cur = self._cursor(shared.con)
+                        return cur
+                    shared.draining = True  # another process queues: let the runs in flight end
+                    if not shared.users:
+                        self._close_instance()
+                        continue
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise _busy_here(self.lock_timeout)
+                shared.cond.wait(left)
+        try:
+            shared.take_file(self.path.parent, deadline, self.lock_timeout)
+            try:
+                self._refuse_restoring()
+                con = self.open_unlocked(create=create)
+                try:
+                    self._migrate_once(con)
+                except BaseException:
+                    con.close()
+                    raise
+            except BaseException:
+                shared.flock.release()
+                raise
+        except BaseException:
+            with shared.cond:
+                shared.opening = False
+                shared.cond.notify_all()
+            raise
+        with shared.cond:
+            shared.con, shared.opening = con, False
+            shared.users += 1
+            shared.cond.notify_all()
+            return self._cursor(con)
+
+    def _cursor(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+        """A cursor of the shared instance, a kept one if any (under the condition's lock)."""
+        cur = self._shared.idle.pop() if self._shared.idle else con.cursor()
+        _owners[id(cur)] = self._shared
+        return cur
+
+    def _leave(self, cur: duckdb.DuckDBPyConnection) -> None:
+        """Give a cursor back; the last run in flight closes the instance and the file lock."""
+        shared = self._shared
+        with shared.cond:
+            _owners.pop(id(cur), None)
+            try:
+                shared.users -= 1
+                if shared.users and len(shared.idle) < MAX_IDLE_CURSORS and _clean(cur):
+                    shared.idle.append(cur)
+                else:
+                    _open_transactions.discard(id(cur))
+                    cur.close()
+            finally:
+                if not shared.users:
+                    self._close_instance()
+                shared.cond.notify_all()
+
+    def _close_instance(self) -> None:
+        """Close the idle shared instance and give the file lock back (under the condition's lock).
+        Closing checkpoints: the stamp moves, the content does not (the data version stays)."""
+        shared = self._shared
+        shared.draining = False
+        if shared.con is None:
+            return
+        con, shared.con = shared.con, None
+        idle, shared.idle = shared.idle, []
+        try:
+            for cur in idle:
+                cur.close()
+            before = self.stamp()
+            con.close()
+            after = self.stamp()
+            if shared.seen == before:
+                shared.seen = after
+            stamp_moved(self.path, before, after)
+        finally:
+            shared.flock.release()
 
     @contextmanager
     def connect(self, create: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
-        """An exclusive connection, migrated to the current schema, closed on exit.
+        """A connection (a cursor of the process's shared instance), migrated to the current schema.
 
-        Only `create=True` (portal init) makes a new file; otherwise a missing file is
+        Outside a page run or session this is one operation: it holds the write lock throughout (a
+        read and the write it decides stay together, as they always did); inside a page run the
+        run's cursor is used and only transactions take the write lock, so page runs read side by
+        side. Only `create=True` (portal init) makes a new file; otherwise a missing file is
         `WarehouseMissing`, never silently replaced by an empty warehouse."""
         held = getattr(self._held, "con", None)
         if held is not None:
-            yield held
-            return
-        if not create and not self.path.exists():  # before the lock, which would leave a lock file
-            self._refuse_missing()
-        if getattr(self._held, "run", None) is not None:  # inside page_run(): open once, keep it
-            con = self._open_for_run()
             self._held.depth = getattr(self._held, "depth", 0) + 1
             try:
-                yield con
+                yield held
             except duckdb.Error as exc:
                 if damaged(exc):
                     raise self._corrupt(str(exc)) from exc
@@ -314,24 +570,58 @@ class Warehouse:
             finally:
                 self._held.depth -= 1
             return
-        with self._locked():
-            self._refuse_restoring()
-            con = self.open_unlocked(create=create)
-            try:
-                self._migrate_once(con)
+        if not create and not self.path.exists():  # before the lock, which would leave a lock file
+            self._refuse_missing()
+        if self._shared.owner == threading.get_ident():  # inside exclusive(): a connection of our own
+            with self._private(create) as con:
                 yield con
-            except duckdb.Error as exc:
-                if damaged(exc):  # a block beyond the end of the file, say: a message, not a traceback
-                    raise self._corrupt(str(exc)) from exc
-                raise
+            return
+        if getattr(self._held, "run", False):  # inside page_run(): join once, keep the cursor
+            self._held.con = self._join()
+            with self.connect() as con:
+                yield con
+            return
+        cur = self._join(create)
+        try:
+            if not self._shared.write.acquire(timeout=self.lock_timeout):
+                raise _busy_here(self.lock_timeout)
+            try:
+                self._held.con = cur
+                try:
+                    with self.connect() as con:
+                        yield con
+                finally:
+                    self._held.con = None
             finally:
-                self._close(con)
+                self._shared.write.release()
+        finally:
+            self._leave(cur)
+
+    @contextmanager
+    def _private(self, create: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A connection opened and closed inside `exclusive()` (the file lock is ours already)."""
+        self._refuse_restoring()
+        con = self.open_unlocked(create=create)
+        _owners[id(con)] = self._shared
+        self._held.con = con
+        try:
+            self._migrate_once(con)
+            with self.connect() as same:
+                yield same
+        finally:
+            self._held.con = None
+            _owners.pop(id(con), None)
+            self._close(con)
 
     def _close(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Close (under the lock): a checkpoint may rewrite the file, the content stays the same."""
+        """Close (holding the file): a checkpoint may rewrite the file, the content stays the same."""
         before = self.stamp()
         con.close()
-        stamp_moved(self.path, before, self.stamp())
+        after = self.stamp()
+        with self._shared.cond:
+            if self._shared.seen == before:
+                self._shared.seen = after
+        stamp_moved(self.path, before, after)
 
     def _migrate_once(self, con: duckdb.DuckDBPyConnection) -> None:
         """`migrate`, unless this very file (path, inode, size and time: a restore or a copy put in
@@ -346,47 +636,52 @@ class Warehouse:
         if migrate(con) == SCHEMA_VERSION and key is not None:
             _migrated.add(key)
 
-    def _open_for_run(self) -> duckdb.DuckDBPyConnection:
-        """The page run's connection, opened (with the locks taken) at its first use."""
-        if getattr(self._held, "con", None) is not None:
-            return self._held.con
-        run: ExitStack = self._held.run
-        run.enter_context(self._locked())
-        self._refuse_restoring()
-        con = self.open_unlocked()
-        run.callback(self._close, con)
-        try:
-            self._migrate_once(con)
-        except BaseException:
-            run.close()
-            raise
-        self._held.con = con
-        return con
-
     @contextmanager
     def page_run(self) -> Iterator[None]:
-        """One connection for a page run, opened at the first read and closed at the end, instead of
-        one open (~30-100 ms of CPU) per query. Other sessions wait for the run (at most a page,
-        ~1 s); work that takes long without the warehouse (validating an upload) calls `release()`
-        first, and `exclusive()` does so itself. Nested in a `session()` it just uses that one."""
-        if getattr(self._held, "con", None) is not None or getattr(self._held, "run", None) is not None:
+        """One cursor of the shared instance for a page run, taken at the first read and given back
+        at the end, instead of one per query. Page runs of other sessions read beside it (issue
+        23); work that takes long without the warehouse (validating an upload) calls `release()`
+        first, so another process or a restore is not kept waiting. Nested in a `session()` it
+        just uses that one."""
+        if getattr(self._held, "con", None) is not None or getattr(self._held, "run", False):
             yield
             return
-        self._held.run = ExitStack()
+        self._held.run = True
         try:
             yield
         finally:
             self.release()
 
     def release(self) -> None:
-        """End this thread's page-run connection (if any) and go back to one open per operation for
-        the rest of the run: before long work that does not need the warehouse, so others get it."""
-        run: ExitStack | None = getattr(self._held, "run", None)
-        if run is None or getattr(self._held, "depth", 0):  # in use by a caller up the stack: keep it
-            return
-        self._held.run = None
-        self._held.con = None
-        run.close()
+        """Give back this thread's page-run cursor (if any) and go back to one operation at a time
+        for the rest of the run: before long work that does not need the warehouse."""
+        if not getattr(self._held, "run", False) or getattr(self._held, "depth", 0):
+            return  # no run, or its cursor in use by a caller up the stack: keep it
+        self._held.run = False
+        cur, self._held.con = getattr(self._held, "con", None), None
+        if cur is not None:
+            self._leave(cur)
+
+    def last_commit_stamp(self) -> tuple | None:
+        """The stamp right after this thread's last transaction on this warehouse ended (taken
+        under the write lock): what that transaction read is the warehouse's at this stamp."""
+        return getattr(_written, "stamps", {}).get(id(self._shared))
+
+    def data_version(self) -> tuple:
+        """What changes whenever the warehouse's data does, and not for bookkeeping (sessions,
+        sign-in counts): the process's count of data commits, settled against the file's stamp
+        (~10 µs, without opening DuckDB), so a change by another process or a restore counts too.
+        While a transaction of ours is in flight an unsettled stamp gives a one-off value (nothing
+        is kept under it)."""
+        shared = self._shared
+        with shared.cond:
+            now = self.stamp()
+            if now != shared.seen:
+                if shared.writing:
+                    return ("unsettled", object())
+                shared.version += 1
+                shared.seen = now
+            return ("data", shared.version)
 
     def _refuse_restoring(self) -> None:
         if self.restore_marker.exists():
@@ -474,49 +769,45 @@ class Warehouse:
         `WarehouseMissing`, `WarehouseCorrupt`, … For backups and the sign-in page."""
         if not self.path.exists():
             self._refuse_missing()
-        with self._locked():
-            self._refuse_restoring()
-            self.open_unlocked(thorough=True).close()
+        with self.connect() as con:
+            self._check_whole(con, thorough=True)
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def transaction(self, bookkeeping: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A transaction on this thread's connection; `bookkeeping` as for `transaction(con)`."""
         with self.connect() as con:
-            with transaction(con):
+            with transaction(con, bookkeeping):
                 yield con
             checkpoint("warehouse.committed")  # committed (in the WAL), connection not yet closed
 
     @contextmanager
     def session(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Hold one connection (and the locks) for a run of operations in this thread: every
-        `connect()`/`transaction()` inside reuses it. For bulk jobs such as the demo fill, where
-        opening and closing the file for each of hundreds of small operations (~80 ms each) would
-        dominate; other threads and processes wait for the whole run, so keep it to batch work."""
-        if getattr(self._held, "con", None) is not None:
-            yield self._held.con
-            return
+        """Hold one connection (and the write lock) for a run of operations in this thread: every
+        `connect()`/`transaction()` inside reuses it. For bulk jobs such as the demo fill, where a
+        cursor and the write lock taken for each of hundreds of small operations would add up;
+        other writers and processes wait for the whole run, so keep it to batch work. Inside a page
+        run it is the run's cursor."""
         with self.connect() as con:
-            if getattr(self._held, "run", None) is not None:  # the page run's connection: it stays
-                yield con
-                return
-            self._held.con = con
-            try:
-                yield con
-            finally:
-                self._held.con = None
+            yield con
 
     def stamp(self) -> tuple:
         """What changes whenever the warehouse does, read without opening it (~10 µs): the
         database file's and its write-ahead log's inode, size and times. A read leaves them as
         they are; a commit (here or in another process) grows the log, a checkpoint rewrites the
-        file, a restore puts another file in place."""
-        marks: list = [self.restore_marker.exists()]
-        for path in (self.path, Path(f"{self.path}.wal")):
-            try:
-                st = os.stat(path)
-                marks.append((st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
-            except OSError:
-                marks.append(None)
-        return tuple(marks)
+        file, a restore puts another file in place. Bookkeeping moves it too: page caches key on
+        `data_version()`."""
+        return _stamp_of(self.path)
 
     def exists(self) -> bool:
         return self.path.exists()
+
+
+def _stamp_of(path: Path) -> tuple:
+    marks: list = [path.with_name(path.name + ".restoring").exists()]
+    for part in (path, Path(f"{path}.wal")):
+        try:
+            st = os.stat(part)
+            marks.append((st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns))
+        except OSError:
+            marks.append(None)
+    return tuple(marks)

@@ -302,7 +302,7 @@ def _authenticate(
     s = portal.settings
     shown = username[:_AUDIT_NAME_MAX] if row is not None else UNKNOWN_NAME
     result = None
-    with portal.warehouse.transaction() as con:
+    with portal.warehouse.transaction(bookkeeping=True) as con:
         if reason == "ok":
             if _hasher.check_needs_rehash(stored):
                 stored = hash_password(password)
@@ -411,7 +411,8 @@ def check_session(portal: Portal, session: Session | None, clock: Clock = utc_no
     "Afresh" without opening the warehouse when it has not changed since this session's last
     check (its stamp, portal.core.readcache): the session row, account and scope read then are
     what a read now would give; the time limits are judged now. A sign-out in another tab, a
-    deactivation or a scope change is a write, so the next page reads the warehouse again.
+    deactivation or a scope change is a write (bookkeeping or not, the stamp moves), so the next
+    page reads the warehouse again.
     """
     if session is None:
         return None
@@ -425,18 +426,28 @@ def check_session(portal: Portal, session: Session | None, clock: Clock = utc_no
             session.account = account
             return account
     with wh.connect() as con:
-        with transaction(con):
+        if not touch_due:  # most checks write nothing: read beside the writers, no write lock
+            before = wh.stamp()  # taken first: a write meanwhile leaves the kept check unmatched
+            row = web_sessions.by_id(con, session.id)
+            user = _load(con, row["username"]) if row is not None else None
+            if _state(portal, row, user, at) == "ok":
+                account = _account(con, user)
+                readcache.remember(portal, ("session", session.id), (row, user, account), before)
+                session.account = account
+                return account
+        # Activity to record or a session to end: read, check and write in one transaction
+        # (bookkeeping: pages' kept answers do not read sessions), so what is kept is the
+        # warehouse's at the stamp the transaction ended at.
+        with transaction(con, bookkeeping=True):
             row = web_sessions.by_id(con, session.id)
             state, account, user = _checked_user(portal, con, row, at)
-        if account is not None and touch_due:  # the only write here; the row is kept as written
-            before = wh.stamp()
-            with transaction(con):
+            if account is not None and touch_due:
                 web_sessions.touch(con, session.id, at)
-            readcache.unchanged_since(portal, before)  # pages' kept answers do not read last_seen
-            session.touched = at
-            row = {**row, "last_seen": at}
+                row = {**row, "last_seen": at}
         if account is not None:
-            readcache.remember(portal, ("session", session.id), (row, user, account), wh.stamp())
+            if touch_due:
+                session.touched = at
+            readcache.remember(portal, ("session", session.id), (row, user, account), wh.last_commit_stamp())
     if account is None:
         session.ended = state
         return None
@@ -486,7 +497,7 @@ def issue_cookie(portal: Portal, code: str, clock: Clock = utc_now) -> Cookie | 
         return None
     at = clock()
     token = secrets.token_urlsafe(32)
-    with portal.warehouse.transaction() as con:
+    with portal.warehouse.transaction(bookkeeping=True) as con:
         row = web_sessions.take_handoff(con, _digest(code), _digest(token), at)
     if row is None:
         return None
@@ -500,7 +511,7 @@ def resume(portal: Portal, cookie: str | None, clock: Clock = utc_now) -> Sessio
     token = _unsealed(portal, cookie or "", at)
     if token is None:
         return None
-    with portal.warehouse.transaction() as con:
+    with portal.warehouse.transaction(bookkeeping=True) as con:
         row = web_sessions.by_token(con, _digest(token))
         state, account = _checked(portal, con, row, at)
         if account is not None:
@@ -514,7 +525,7 @@ def sign_out(portal: Portal, session: Session | None, clock: Clock = utc_now) ->
     if session is None:
         return
     username = session.account.username
-    with portal.warehouse.transaction() as con:
+    with portal.warehouse.transaction(bookkeeping=True) as con:
         web_sessions.revoke_account(con, username, clock(), "sign-out")
         portal.audit(con, username, "auth.sign_out", username)
 

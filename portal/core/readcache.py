@@ -1,15 +1,19 @@
-"""Read results kept in this process while the warehouse is unchanged, so a warm page does not
-recompute its views (issue 20: every page under 1 s warm).
+"""Read results kept in this process while the warehouse's data is unchanged, so a warm page does
+not recompute its views (issue 20: every page under 1 s warm).
 
 A use case decorated with `@cached_read` is `f(portal, actor, ...)`. Its answer is kept under
-the warehouse's change stamp (`Warehouse.stamp()`: the file's and its write-ahead log's inode,
-size and time, read without opening DuckDB, and the count of this process's commits), the
-settings and today's date, the actor's whole identity and scope, and the arguments. Any write
-(ours, another session's, the CLI's, a restore) changes the stamp and drops every kept answer,
-so a scope or permission change or a sign-out takes effect at the next page; one account's answer
-is never given to another (different username or scope, different key). The role and scope
-check still runs inside the use case on a miss; a hit was computed by the same check for the same
-account on the same data. Failures are not kept. Each hit is a deep copy: a page may change it.
+the warehouse's data version (`Warehouse.data_version()`: moved by every commit not declared
+bookkeeping, and by any change of the file this process did not make: another program's write, a
+restore), the settings and today's date, the actor's whole identity and scope, and the arguments.
+A data write drops every kept answer, so a scope or permission change takes effect at the next page;
+a sign-in or a session's activity (bookkeeping: no kept answer reads it) keeps them (issue 23). One
+account's answer is never given to another (different username or scope, different key). The role
+and scope check still runs inside the use case on a miss; a hit was computed by the same check for
+the same account on the same data. Failures are not kept. Each hit is a deep copy: a page may
+change it.
+
+A session's check (`remember`/`recall`) is kept under the file's stamp instead, which every write,
+bookkeeping too, moves: a sign-out in another tab counts at once.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 MAX_ENTRIES = 256
 
 _lock = threading.Lock()
-# warehouse path -> (stamp, {key: answer}) for the current stamp only.
+# warehouse path -> (data version, {key: answer}) for the current version only.
 _kept: dict[str, tuple[tuple, OrderedDict]] = {}
 # Small facts kept under the stamp they were read at (a session's row and account: ~one per tab).
 MAX_FACTS = 4096
@@ -94,7 +98,7 @@ def _config_stamp(home: Path) -> tuple:
 
 
 def _stamp(portal: Any) -> tuple:
-    return (portal.warehouse.stamp(), _config_stamp(Path(portal.settings.home)))
+    return (portal.warehouse.data_version(), _config_stamp(Path(portal.settings.home)))
 
 
 def _settings_key(portal: Any) -> Any:
@@ -152,20 +156,17 @@ def cached_read(fn: F) -> F:
 
 
 def _moved(where: str, before: tuple, after: tuple) -> None:
-    """The warehouse's stamp moved from `before` to `after` with its content as it was: answers
-    kept at `before` hold at `after` too."""
+    """The warehouse's stamp moved from `before` to `after` with its content as it was (a close
+    folded the write-ahead log into the file): session checks kept at `before` hold at `after`."""
     with _lock:
-        kept = _kept.get(where)
-        if kept is not None and kept[0][0] == before:
-            _kept[where] = ((after, kept[0][1]), kept[1])
         for key, (stamp, value) in list(_facts.items()):
             if key[0] == where and stamp == before:
                 _facts[key] = (after, value)
 
 
 def remember(portal: Any, key: tuple, value: Any, stamp: tuple) -> None:
-    """Keep `value` for `recall` while the warehouse's stamp is `stamp`: the caller read it (and
-    took the stamp) holding the warehouse, so the value is the warehouse's at that stamp."""
+    """Keep `value` for `recall` while the warehouse's stamp is `stamp`: the caller read the value in
+    a transaction that ended at that stamp (`db.last_commit_stamp()`), so it is the warehouse's then."""
     where = str(portal.warehouse.path)
     with _lock:
         _facts[(where, key)] = (stamp, value)
@@ -186,14 +187,8 @@ def recall(portal: Any, key: tuple, stamp: tuple) -> Any:
 db.stamp_listeners.append(_moved)
 
 
-def unchanged_since(portal: Any, before: tuple) -> None:
-    """Only bookkeeping no kept answer reads was written since the warehouse's stamp was `before`
-    (a session's last activity); call it still holding the warehouse, so nothing else came between."""
-    _moved(str(portal.warehouse.path), before, portal.warehouse.stamp())
-
-
 def clear() -> None:
-    """Drop every kept answer (tests; a restore drops them anyway by changing the stamp)."""
+    """Drop every kept answer (tests; a restore drops them anyway by moving the data version)."""
     with _lock:
         _kept.clear()
         _facts.clear()

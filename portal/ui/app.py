@@ -141,8 +141,9 @@ def main() -> None:
     _warm_reader()
     zh.inject()  # Chinese in place of Streamlit's own English widget texts
     portal = web.portal()
-    # One warehouse connection for the whole run (the shell's reads and the page's), opened at the
-    # first read; none for a visitor who reads nothing.
+    # One cursor of the process's shared warehouse instance for the whole run (the shell's reads and
+    # the page's), taken at the first read; none for a visitor who reads nothing. Other sessions'
+    # runs read beside it (warehouse/db.py).
     with portal.warehouse.page_run():
         account = _run(portal)
     if account is not None:

@@ -184,3 +184,83 @@ def test_recording_a_sessions_activity_keeps_the_pages_answers(demo_portal, sign
     assert session.touched == clock.now
     audit_lines(demo_portal, ADMIN)
     assert calls == ["admin"]
+
+
+# ----------------------------------------------------------------------------- the data version (issue 23)
+
+
+@cached_read
+def reported_units(portal, actor) -> list:
+    """A stand-in page view over data (submissions), counting its runs."""
+    calls.append(actor.username)
+    with portal.warehouse.connect() as con:
+        return [r[0] for r in con.execute("SELECT DISTINCT unit FROM submissions ORDER BY unit").fetchall()]
+
+
+def test_a_sign_in_keeps_a_kept_view_kept(demo_portal, make_account):
+    make_account(demo_portal, "rep1", Role.UNIT_REPORTER, "JZKF-CXCY", "rep1-password")
+    overview = plans_overview(demo_portal, ADMIN)
+    reported_units(demo_portal, ADMIN)
+    stamp = demo_portal.warehouse.stamp()
+    assert sign_in(demo_portal, "rep1", "rep1-password").ok  # writes web_sessions, users, audit_log
+    assert not sign_in(demo_portal, "rep1", "wrong-password").ok  # counts a failure
+    assert demo_portal.warehouse.stamp() != stamp  # the file did change
+    reported_units(demo_portal, ADMIN)
+    assert calls == ["admin"]  # computed once, before the sign-ins
+    assert plans_overview(demo_portal, ADMIN).plans.equals(overview.plans)
+
+
+def test_an_upload_drops_the_kept_view(demo_portal, _demo_home):
+    from portal.reporting.submissions import ingest
+    from tests.actors import OFFICE
+    from tests.portal.reliability_support import ROUND, filled
+
+    assert reported_units(demo_portal, ADMIN) == []
+    ingest(demo_portal, OFFICE, filled(_demo_home, "JZKF-CXCY"), "a.xlsx", unit="JZKF-CXCY", round_code=ROUND)
+    assert reported_units(demo_portal, ADMIN) == ["JZKF-CXCY"]
+    assert calls == ["admin", "admin"]
+
+
+def test_an_approval_drops_the_kept_view(demo_portal, _demo_home):
+    from portal.reporting import workflow as wf
+    from portal.reporting.submissions import ingest
+    from tests.actors import OFFICE
+    from tests.portal.reliability_support import ROUND, filled
+
+    @cached_read
+    def statuses(portal, actor) -> list:
+        calls.append("statuses")
+        with portal.warehouse.connect() as con:
+            return [r[0] for r in con.execute("SELECT status FROM submissions ORDER BY id").fetchall()]
+
+    done = ingest(
+        demo_portal, OFFICE, filled(_demo_home, "JZKF-CXCY"), "a.xlsx", unit="JZKF-CXCY", round_code=ROUND
+    )
+    before = statuses(demo_portal, ADMIN)
+    assert wf.review_submission(demo_portal, OFFICE, done.submission_id, wf.APPROVE, "核对无误").ok
+    assert statuses(demo_portal, ADMIN) != before
+    assert calls == ["statuses", "statuses"]
+
+
+def test_a_restore_drops_the_kept_view(demo_portal, tmp_path):
+    from portal.ops.backup import create_backup, restore_backup
+
+    archive = create_backup(demo_portal, tmp_path / "b.zip").path
+    reported_units(demo_portal, ADMIN)
+    restore_backup(demo_portal, archive, force=True)
+    reported_units(demo_portal, ADMIN)
+    assert calls == ["admin", "admin"]
+
+
+def test_a_session_check_beside_a_sign_out_is_never_kept_past_it(demo_portal, signed_in):
+    """The check and the sign-out of another tab race; whichever order, the next check sees it."""
+    import threading
+
+    session, clock = signed_in
+    clock.now += dt.timedelta(seconds=TOUCH_SECONDS + 1)
+    checker = threading.Thread(target=check_session, args=(demo_portal, session), kwargs={"clock": clock})
+    checker.start()
+    sign_out(demo_portal, session, clock=clock)
+    checker.join(10)
+    assert check_session(demo_portal, session, clock=clock) is None
+    assert session.ended == "signed-out"

@@ -35,7 +35,7 @@ def test_a_page_run_that_reads_nothing_opens_nothing(wh, opens):
     assert opens == []
 
 
-def test_other_threads_wait_for_the_run_and_then_see_its_writes(wh):
+def test_other_threads_read_beside_the_run_on_the_same_instance_and_see_its_commits(wh, opens):
     seen = []
 
     def other():
@@ -47,10 +47,199 @@ def test_other_threads_wait_for_the_run_and_then_see_its_writes(wh):
             con.execute("INSERT INTO t VALUES (1)")
         thread = threading.Thread(target=other)
         thread.start()
-        thread.join(0.3)
-        assert thread.is_alive() and seen == []  # the run holds the warehouse
+        thread.join(5)
+        assert not thread.is_alive() and seen == [1]  # not kept waiting for the run to end
+    assert len(opens) == 1  # the other thread used the run's instance
+
+
+def test_page_runs_in_flight_at_once_share_one_open_and_read_side_by_side(wh, opens):
+    both_inside = threading.Barrier(2, timeout=5)
+    counts, errors = [], []
+
+    def run():
+        try:
+            with wh.page_run():
+                with wh.connect() as con:
+                    counts.append(con.execute("SELECT count(*) FROM t").fetchall()[0][0])
+                both_inside.wait()  # each run holds its cursor while the other reads
+                with wh.connect() as con:
+                    counts.append(con.execute("SELECT count(*) FROM t").fetchall()[0][0])
+        except BaseException as exc:  # noqa: BLE001 - asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert errors == [] and counts == [0, 0, 0, 0]
+    assert len(opens) == 1
+
+
+def test_a_cursor_given_back_while_others_run_is_handed_out_again_with_its_macros(wh, monkeypatch):
+    from warehouse import views
+
+    holding, leave = threading.Event(), threading.Event()
+
+    def holder():
+        with wh.page_run(), wh.connect() as con:
+            con.execute("SELECT 1").fetchall()
+            holding.set()
+            leave.wait(5)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert holding.wait(5)
+        with wh.page_run(), wh.connect() as first:
+            views.install_macros(first)
+        defined = []
+        monkeypatch.setattr(views, "load_sql", lambda name: defined.append(name) or "SELECT 1")
+        with wh.page_run(), wh.connect() as second:
+            views.install_macros(second)  # already there: nothing defined again
+        assert second is first and defined == []
+    finally:
+        leave.set()
+        thread.join(5)
+
+
+def test_a_read_beside_an_open_write_sees_the_last_commit_and_is_not_held_up(wh):
+    with wh.transaction() as con:
+        con.execute("INSERT INTO t VALUES (1)")
+    writing, done = threading.Event(), threading.Event()
+
+    def writer():
+        with wh.page_run(), wh.transaction() as con:
+            con.execute("INSERT INTO t VALUES (2)")
+            writing.set()
+            done.wait(5)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert writing.wait(5)
+        with wh.page_run(), wh.connect() as con:
+            assert con.execute("SELECT sum(x) FROM t").fetchall() == [(1,)]  # not the uncommitted 2
+    finally:
+        done.set()
+        thread.join(5)
+    with wh.connect() as con:
+        assert con.execute("SELECT sum(x) FROM t").fetchall() == [(3,)]
+
+
+def test_writers_of_one_process_take_turns(wh):
+    inside, order = threading.Event(), []
+    done = threading.Event()
+
+    def first():
+        with wh.page_run(), wh.transaction() as con:
+            con.execute("INSERT INTO t VALUES (1)")
+            inside.set()
+            done.wait(0.5)  # the second writer waits this long at least
+            order.append("first commits")
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert inside.wait(5)
+    with wh.page_run(), wh.transaction() as con:
+        order.append("second begins")
+        con.execute("INSERT INTO t VALUES (2)")
     thread.join(5)
-    assert seen == [1]
+    assert order == ["first commits", "second begins"]
+
+
+def test_the_instance_is_closed_and_the_file_let_go_when_no_run_is_in_flight(wh):
+    import os
+
+    def open_here():
+        found = []
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                target = os.readlink(f"/proc/self/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith(str(wh.path)):
+                found.append(target)
+        return found
+
+    with wh.page_run():
+        with wh.transaction() as con:
+            con.execute("INSERT INTO t VALUES (1)")
+        assert open_here()
+    assert open_here() == []
+    assert not wh.path.with_name(wh.path.name + ".wal").exists()  # folded into the file on close
+
+
+def test_another_process_gets_the_file_while_page_runs_keep_coming(wh):
+    """Runs overlap so the instance never falls idle on its own; the other process queues on the
+    turnstile, no new run is let in, the runs in flight end and it gets the file in its wait."""
+    import subprocess
+    import sys
+    import textwrap
+
+    stop, errors, runs = threading.Event(), [], []
+    relay, inside = threading.Condition(), [0]
+    readers_wh = Warehouse(wh.path, lock_timeout=60)  # they wait while the other process works
+
+    def keep_reading():
+        while not stop.is_set():
+            try:
+                with readers_wh.page_run(), readers_wh.connect() as con:
+                    con.execute("SELECT count(*) FROM t").fetchall()
+                    runs.append(1)
+                    with relay:  # leave only once a later run is in flight (or after 0.5 s)
+                        inside[0] += 1
+                        mine = inside[0]
+                        relay.notify_all()
+                        relay.wait_for(lambda mine=mine: inside[0] > mine or stop.is_set(), timeout=0.5)
+            except BaseException as exc:  # noqa: BLE001 - asserted below
+                errors.append(exc)
+
+    readers = [threading.Thread(target=keep_reading) for _ in range(3)]
+    for t in readers:
+        t.start()
+    other = textwrap.dedent(
+        """
+        import sys
+        from warehouse.db import Warehouse
+        with Warehouse(sys.argv[1], lock_timeout=10).transaction() as con:
+            con.execute("INSERT INTO t VALUES (5)")
+        print("done")
+        """
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", other, str(wh.path)], capture_output=True, text=True, timeout=60
+        )
+    finally:
+        stop.set()
+        for t in readers:
+            t.join(10)
+    assert done.returncode == 0 and done.stdout.strip() == "done", done.stderr
+    assert errors == [] and runs
+    with wh.connect() as con:
+        assert con.execute("SELECT sum(x) FROM t").fetchall() == [(5,)]
+
+
+def test_exclusive_waits_for_the_runs_in_flight_and_closes_the_instance(wh):
+    inside, leave, ended = threading.Event(), threading.Event(), []
+
+    def run():
+        with wh.page_run(), wh.connect() as con:
+            con.execute("SELECT 1").fetchall()
+            inside.set()
+            leave.wait(5)
+            ended.append("run")
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    assert inside.wait(5)
+    threading.Timer(0.3, leave.set).start()
+    with wh.exclusive():
+        ended.append("exclusive")
+        assert wh._shared.con is None and wh._shared.users == 0
+    thread.join(5)
+    assert ended == ["run", "exclusive"]
 
 
 def test_release_lets_others_in_and_goes_back_to_one_open_per_operation(wh, opens):

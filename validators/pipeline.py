@@ -10,7 +10,9 @@ A check that crashes is reported as `internal-error`, never as a traceback.
 
 Workbooks are parsed in a worker process (templates_xlsx.isolation) unless `isolate=False`: a
 reader that aborts or exhausts memory costs that one file (`file-reader-crashed`), never the
-calling process or the rest of the batch.
+calling process or the rest of the batch. In a large batch (isolation.PARALLEL_MIN_FILES) the
+worker that reads a file also runs its file-safety stage first (validators.checked_read): the
+same check, still before any parse, off the process that validates and records the batch.
 """
 
 from __future__ import annotations

@@ -306,13 +306,15 @@ class Workbook:
 # Elements whose names start with f and that are no formula (<f>): data validations' <formula1>,
 # conditional formats' <formula>, autofilters' <filters>, headers' <firstHeader>.
 _NOT_FORMULA_F = (b"<formula", b"<filter", b"<first")
+# t="e" in every quoting `_TYPE` accepts.
+_ERROR_TYPES = (b't="e"', b"t='e'", b"t=\"e'", b"t='e\"")
 
 
 def _flagless(xml: bytes, percent_styles: frozenset[int]) -> bool:
     """True when no cell of the sheet can be flagged: no error type (t="e"), no formula element
     (<f>, with or without a prefix) and no cell in a percent style. Literal searches that may
     say False for a sheet without flags (the full scan then finds none), never True for one with."""
-    if b't="e"' in xml or b"t='e'" in xml or b":f" in xml:
+    if any(error in xml for error in _ERROR_TYPES) or b":f" in xml:
         return False
     if xml.count(b"<f") != sum(xml.count(other) for other in _NOT_FORMULA_F):
         return False

@@ -52,6 +52,8 @@ TASKS = {
     "upload": "templates_xlsx.upload:read_upload",
     "registry": "templates_xlsx.registry_book:read_registry",
     "pid": "templates_xlsx.isolation:worker_pid",
+    # a large batch's files: file safety, then the read, in the worker (validators.checked_read)
+    "checked-upload": "validators.checked_read:check_and_read",
 }
 # Imported by each worker before its first request, so the first upload read is not also an
 # import (the registry reader, with openpyxl, is imported when first asked for).
@@ -101,11 +103,12 @@ def _serve(requests: Connection, replies: Connection, memory_limit_mb: int | Non
             fn = _resolve(task)
             reply = ("ok", fn(data, **options))
         except Exception as exc:  # the caller decides what a failed read means
-            reply = ("raise", _portable(exc))
+            reply = ("raise", portable(exc))
         replies.send(reply)
 
 
-def _portable(exc: Exception) -> Exception:
+def portable(exc: Exception) -> Exception:
+    """The exception itself if it survives pickling (to the parent), else its type and text."""
     try:
         pickle.loads(pickle.dumps(exc))
         return exc
@@ -297,16 +300,25 @@ def read_uploads_ahead(datas: list[bytes], check_sizes: bool = True) -> Iterator
     """For a large batch: reads of every file start at once in a pool of BATCH_WORKERS workers;
     yields, in order, a callable that waits for that file's result (`read_upload`'s, or the
     exception the reader raised). The caller works on file i while the workers read the next ones."""
+    from templates_xlsx.upload import unreadable
+
+    return calls_ahead("upload", datas, lambda issue: unreadable([issue]), check_sizes=check_sizes)
+
+
+def calls_ahead(
+    task: str, datas: list[bytes], crashed: Callable[[Issue], Any], **options: Any
+) -> Iterator[Callable[[], Any]]:
+    """`task` over every file at once in a pool of BATCH_WORKERS workers started for the batch;
+    yields, in order, a callable that waits for that file's result (what `crashed` makes of the
+    `file-reader-crashed` issue when its worker died, or the exception the task raised)."""
     readers = ReaderPool(size=BATCH_WORKERS)
     threads = ThreadPoolExecutor(max_workers=BATCH_WORKERS, thread_name_prefix="reader")
 
     def one(data: bytes):
-        from templates_xlsx.upload import unreadable
-
         try:
-            return readers.call("upload", data, check_sizes=check_sizes)
+            return readers.call(task, data, **options)
         except ReaderCrashed as exc:
-            return unreadable([_crashed(exc)])
+            return crashed(_crashed(exc))
 
     try:
         futures = [threads.submit(one, data) for data in datas]

@@ -7,6 +7,7 @@ into an empty cell, so one pass over the sheet's XML finds those cells to report
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
@@ -104,8 +105,34 @@ def _is_percent_format(code: str) -> bool:
     return "%" in _QUOTED.sub("", code)
 
 
+# Parts of this size or less are parsed once per process for each distinct content: the workbooks
+# of a round share their workbook.xml, relationships and styles byte for byte.
+_SHARED_PART_BYTES = 64 * 1024
+
+
+@functools.lru_cache(maxsize=32)
+def _shared_root(xml: bytes) -> ElementTree.Element:
+    return ElementTree.fromstring(xml)
+
+
+def _root(xml: bytes) -> ElementTree.Element:
+    """The parsed part (read only: a small one may be the same object for many workbooks)."""
+    return _shared_root(xml) if len(xml) <= _SHARED_PART_BYTES else ElementTree.fromstring(xml)
+
+
 def _percent_styles(styles_xml: bytes) -> frozenset[int]:
     """Indexes into cellXfs whose number format displays a percentage."""
+    if len(styles_xml) <= _SHARED_PART_BYTES:
+        return _shared_percent_styles(styles_xml)
+    return _read_percent_styles(styles_xml)
+
+
+@functools.lru_cache(maxsize=32)
+def _shared_percent_styles(styles_xml: bytes) -> frozenset[int]:
+    return _read_percent_styles(styles_xml)
+
+
+def _read_percent_styles(styles_xml: bytes) -> frozenset[int]:
     root = ElementTree.fromstring(styles_xml)
     custom = {int(f.get("numFmtId", "-1")): f.get("formatCode", "") for f in root.iter(f"{_NS_MAIN}numFmt")}
     xfs = root.find(f"{_NS_MAIN}cellXfs")
@@ -139,9 +166,9 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     names = archive.namelist()
     if "xl/workbook.xml" not in names:
         raise WorkbookUnreadable("缺少 xl/workbook.xml")
-    rels_xml = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    rels_xml = _root(archive.read("xl/_rels/workbook.xml.rels"))
     targets = {r.get("Id"): r.get("Target", "") for r in rels_xml.iter(f"{_NS_PKG_REL}Relationship")}
-    book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    book = _root(archive.read("xl/workbook.xml"))
     parts = {}
     for sheet in book.iter(f"{_NS_MAIN}sheet"):
         target = targets.get(sheet.get(f"{_NS_REL}id"), "")
@@ -192,7 +219,7 @@ class Workbook:
         return sheet_parts(self.zip)
 
     def sheet_state(self, name: str) -> str:
-        book = ElementTree.fromstring(self.zip.read("xl/workbook.xml"))
+        book = _root(self.zip.read("xl/workbook.xml"))
         for sheet in book.iter(f"{_NS_MAIN}sheet"):
             if sheet.get("name") == name:
                 return sheet.get("state", "visible")
@@ -214,7 +241,7 @@ class Workbook:
         return self._percent
 
     def _styles_part(self) -> str:
-        rels = ElementTree.fromstring(self.zip.read("xl/_rels/workbook.xml.rels"))
+        rels = _root(self.zip.read("xl/_rels/workbook.xml.rels"))
         for r in rels.iter(f"{_NS_PKG_REL}Relationship"):
             if r.get("Type", "").endswith("/styles"):
                 target = r.get("Target", "")
@@ -230,6 +257,9 @@ class Workbook:
         """
         xml = self.zip.read(self._parts[name])
         percent_styles = self._styles_percent()
+        # A sheet no cell of which can carry a flag (a filled template): only the first column is
+        # wanted, and the scan ends at the first value in column A (~10 µs a cell otherwise).
+        only_first = _flagless(xml, percent_styles)
         first_col: int | None = None
         found: dict[tuple[int, int], CellFlag] = {}
         row, col = 0, -1
@@ -252,6 +282,10 @@ class Workbook:
             has_value = bool(value) or (value is not None and kind in (b"s", b"str", b"e"))
             if has_value or _INLINE.search(body):
                 first_col = col if first_col is None else min(first_col, col)
+                if only_first and first_col == 0:
+                    break
+            if only_first:
+                continue
             if kind == b"e":
                 found[(row, col)] = CellFlag("error", _unescape(value) if value else "#ERROR")
                 continue
@@ -269,6 +303,31 @@ class Workbook:
         return (first_col or 0), found
 
 
+# Elements whose names start with f and that are no formula (<f>): data validations' <formula1>,
+# conditional formats' <formula>, autofilters' <filters>, headers' <firstHeader>.
+_NOT_FORMULA_F = (b"<formula", b"<filter", b"<first")
+# t="e" in every quoting `_TYPE` accepts.
+_ERROR_TYPES = (b't="e"', b"t='e'", b"t=\"e'", b"t='e\"")
+
+
+def _flagless(xml: bytes, percent_styles: frozenset[int]) -> bool:
+    """True when no cell of the sheet can be flagged: no error type (t="e"), no formula element
+    (<f>, with or without a prefix) and no cell in a percent style. Literal searches that may
+    say False for a sheet without flags (the full scan then finds none), never True for one with."""
+    if any(error in xml for error in _ERROR_TYPES) or b":f" in xml:
+        return False
+    if xml.count(b"<f") != sum(xml.count(other) for other in _NOT_FORMULA_F):
+        return False
+    return not (percent_styles and _percent_style(percent_styles).search(xml))
+
+
+@functools.lru_cache(maxsize=32)
+def _percent_style(styles: frozenset[int]) -> re.Pattern[bytes]:
+    """A style attribute naming one of `styles` (leading zeros as int() reads them)."""
+    numbers = b"|".join(str(i).encode() for i in sorted(styles))
+    return re.compile(rb"""\bs=["']0*(?:""" + numbers + rb""")["']""")
+
+
 _FLAG_CODES = {
     "error": "excel-error-value",
     "formula": "formula-without-value",
@@ -277,19 +336,17 @@ _FLAG_CODES = {
 
 
 def _parse(column: Column, raw: str | None, measure_unit: str | None) -> normalise.Reading:
-    match column.type:
-        case ColumnType.NUMBER:
-            return normalise.parse_number(raw, measure_unit)
-        case ColumnType.INT:
-            return normalise.parse_int(raw)
-        case ColumnType.DATE:
-            return normalise.parse_date(raw)
-        case ColumnType.BOOL:
-            return normalise.parse_bool(raw)
-        case ColumnType.CODES:
-            return normalise.parse_codes(raw)
-        case _:
-            return normalise.parse_text(raw)
+    if column.type == ColumnType.NUMBER:
+        return normalise.parse_number(raw, measure_unit)
+    return _PARSERS.get(column.type, normalise.parse_text)(raw)
+
+
+_PARSERS = {
+    ColumnType.INT: normalise.parse_int,
+    ColumnType.DATE: normalise.parse_date,
+    ColumnType.BOOL: normalise.parse_bool,
+    ColumnType.CODES: normalise.parse_codes,
+}
 
 
 def _cell_text(value: str | None) -> str | None:
@@ -354,45 +411,60 @@ def read_sheet(
     reported: set[tuple[int, int]] = set()
     records: dict[str, list] = {c.key: [] for c in present}
     excel_rows: list[int] = []
+    # per column: (column, its grid index, its sheet index, its letter, where its values go)
+    layout = [
+        (c, positions[c.key], offset + positions[c.key], letters[c.key], records[c.key]) for c in present
+    ]
+    unit_at = positions.get("measure_unit") if "measure_unit" in records else None
+    seen: dict[tuple[int, str | None, str | None], normalise.Reading] = {}
     for r in range(header_row, len(rows)):  # row index r is Excel row r+1; header is at header_row-1
         excel_row = r + 1
         row = rows[r]
-        raw = {
-            c.key: _cell_text(row[positions[c.key]]) if positions[c.key] < len(row) else None for c in present
-        }
-        row_flags = {c.key: flags.get((excel_row, offset + positions[c.key])) for c in present}
-        if not refuse_formulas:  # a formula's cached result is its value
-            row_flags = {k: None if f and f.kind == "formula-cached" else f for k, f in row_flags.items()}
-        if all(v is None or str(v).strip() == "" for v in raw.values()) and not any(
-            f and f.kind != "percent" for f in row_flags.values()
-        ):
+        width = len(row)
+        raw = [_cell_text(row[j]) if j < width else None for _, j, _, _, _ in layout]
+        if flags:
+            row_flags = [flags.get((excel_row, at)) for _, _, at, _, _ in layout]
+            if not refuse_formulas:  # a formula's cached result is its value
+                row_flags = [None if f and f.kind == "formula-cached" else f for f in row_flags]
+            hidden = any(f and f.kind != "percent" for f in row_flags)
+        else:
+            row_flags, hidden = None, False
+        if not hidden and all(v is None or v.strip() == "" for v in raw):
             continue
-        measure_unit = raw.get("measure_unit")
-        for c in present:
-            cell = f"{letters[c.key]}{excel_row}"
-            flag = row_flags[c.key]
-            shown = raw[c.key]
+        measure_unit = _cell_text(row[unit_at]) if unit_at is not None and unit_at < width else None
+        for i, (c, _, at, letter, values) in enumerate(layout):
+            flag = row_flags[i] if row_flags else None
+            shown = raw[i]
             if flag is not None and flag.kind != "percent":
                 code = _FLAG_CODES[flag.kind]
-                reported.add((excel_row, offset + positions[c.key]))
+                reported.add((excel_row, at))
                 issues.append(
                     Issue.make(
-                        code, sheet=spec.name, cell=cell, column=c.header, value=flag.text, row=excel_row
+                        code,
+                        sheet=spec.name,
+                        cell=f"{letter}{excel_row}",
+                        column=c.header,
+                        value=flag.text,
+                        row=excel_row,
                     )
                 )
-                records[c.key].append([] if c.type == ColumnType.CODES else None)
+                values.append([] if c.type == ColumnType.CODES else None)
                 continue
             if flag is not None and flag.kind == "percent" and c.type == ColumnType.NUMBER:
                 reading = _percent_reading(flag.text)
                 shown = f"{reading.normalised}%" if reading.normalised else shown
             else:
-                reading = _parse(c, raw[c.key], measure_unit)
+                # a sheet repeats many values (blanks, units, years): each read once per column
+                key = (i, shown, measure_unit if c.type == ColumnType.NUMBER else None)
+                reading = seen.get(key)
+                if reading is None:
+                    reading = seen[key] = _parse(c, shown, measure_unit)
             for code in reading.codes:
                 issues.append(
                     Issue.make(
                         code,
                         sheet=spec.name,
-                        cell=cell,
+                        cell=f"{letter}{excel_row}",
                         column=c.header,
                         value=shown,
                         row=excel_row,
@@ -401,7 +473,7 @@ def read_sheet(
                         **({"limit": normalise.MAX_ABS_TEXT} if code == "value-too-large" else {}),
                     )
                 )
-            records[c.key].append(reading.value)
+            values.append(reading.value)
         excel_rows.append(excel_row)
     if refuse_formulas:  # formulas outside the table's cells: in titles, headers, side columns
         for (row, col), flag in sorted(flags.items()):

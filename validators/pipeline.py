@@ -10,7 +10,9 @@ A check that crashes is reported as `internal-error`, never as a traceback.
 
 Workbooks are parsed in a worker process (templates_xlsx.isolation) unless `isolate=False`: a
 reader that aborts or exhausts memory costs that one file (`file-reader-crashed`), never the
-calling process or the rest of the batch.
+calling process or the rest of the batch. In a large batch (isolation.PARALLEL_MIN_FILES) the
+worker that reads a file also runs its file-safety stage first (validators.checked_read): the
+same check, still before any parse, off the process that validates and records the batch.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from schemas.issues import Issue, Report
 from schemas.sheets import LIST_SHEETS, TEMPLATE_SHEETS
 from templates_xlsx import isolation
 from templates_xlsx.reader import WorkbookUnreadable
-from templates_xlsx.upload import ParsedUpload, read_upload
+from templates_xlsx.upload import ParsedUpload, read_upload, unreadable
 from validators.expectation import Expectation
 from validators.file_safety import Limits, check_file
 from validators.gx import SetsInput, check_sets
@@ -125,16 +127,24 @@ def validate_many(
         isolate = False
     read = _isolated_read if (isolation.ISOLATE if isolate is None else isolate) else read_upload
     works = [_Work(data, source) for data, source in items]
-    safe = [w for w in works if _file_stage(w, limits)]
-    if read is _isolated_read and len(safe) >= isolation.PARALLEL_MIN_FILES:
-        # both cores: workers read the next files while this process checks the one before
-        ahead = isolation.read_uploads_ahead([w.data for w in safe], check_sizes=check_sizes)
+    if read is _isolated_read and len(works) >= isolation.PARALLEL_MIN_FILES:
+        # Both cores: workers check and read the next files while this process goes on with the
+        # one before. Each file's safety is checked by the worker that reads it, before the read.
+        ahead = isolation.calls_ahead(
+            "checked-upload", [w.data for w in works], _crashed_read, limits=limits, check_sizes=check_sizes
+        )
         try:
-            for work, result in zip(safe, ahead, strict=True):
-                _after_file_stage(work, secret, lambda _data, result=result: result())
+            for work, result in zip(works, ahead, strict=True):
+                try:
+                    checked, upload = result()
+                except Exception as exc:  # the worker's own failure: this file's read fails
+                    checked, upload = [], exc
+                if _file_stage(work, limits, lambda *_, checked=checked: _given(checked)):
+                    _after_file_stage(work, secret, lambda _data, upload=upload: _given(upload))
         finally:
             ahead.close()
     else:
+        safe = [w for w in works if _file_stage(w, limits)]
         for work in safe:
             _after_file_stage(work, secret, lambda data: read(data, check_sizes=check_sizes))
     _rows_stage([w for w in works if "rows" in w.stages])
@@ -148,10 +158,22 @@ def _isolated_read(data: bytes, check_sizes: bool = True) -> ParsedUpload:
     return isolation.read_upload(data, check_sizes=check_sizes)
 
 
-def _file_stage(work: _Work, limits: Limits) -> bool:
-    """File safety; True when the file may be parsed."""
+def _crashed_read(issue: Issue) -> tuple[list[Issue], ParsedUpload]:
+    """A checked read whose worker died: stage 1 said nothing, the read is the crash."""
+    return [], unreadable([issue])
+
+
+def _given(outcome):
+    """A result computed elsewhere (a worker): returned, or raised if it is the exception."""
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
+
+
+def _file_stage(work: _Work, limits: Limits, check: Callable[..., list[Issue]] | None = None) -> bool:
+    """File safety (`check`: check_file, or its result from the worker); True when the file may be parsed."""
     try:
-        work.stages["file"] = check_file(work.data, limits)
+        work.stages["file"] = (check or check_file)(work.data, limits)
     except Exception as exc:  # a fault in our own check: report it, never crash
         work.stages["file"] = [_internal("file", exc)]
     work.result.stages_run.append("file")

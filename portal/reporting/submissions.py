@@ -16,6 +16,7 @@ import io
 import json
 import zipfile
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -477,11 +478,17 @@ def ingest_many(
             progress(1)
         return [one]
     portal.warehouse.release()  # a page run's connection: others get the warehouse while we validate
-    stored = filestore.store_many(portal.settings.uploads_dir, [data for _, data in files])
+    # The originals are written (each fsynced) while the batch is validated: neither needs the
+    # other, and both are done before anything is recorded.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="store") as storing:
+        storing_all = storing.submit(
+            filestore.store_many, portal.settings.uploads_dir, [data for _, data in files]
+        )
+        results = validate_files(
+            portal, [(data, unit, round_code) for _, data in files], allow_closed=allow_closed, within=within
+        )
+        stored = storing_all.result()
     checkpoint("ingest.stored")
-    results = validate_files(
-        portal, [(data, unit, round_code) for _, data in files], allow_closed=allow_closed, within=within
-    )
     checkpoint("ingest.validated")
     when = uploaded_at or portal.settings.now()
     work = list(zip(files, stored, results, strict=True))

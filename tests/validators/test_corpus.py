@@ -494,3 +494,32 @@ def test_expectation_taken_from_the_workbook_metadata(good):
 
     result = validate_upload(good, source, None, SECRET)
     assert result.report.issues == [] and seen["unit"] == "T-KJJ" and seen["round"] == "2025Q3"
+
+
+def test_the_corpus_in_one_parallel_batch_gives_every_file_the_issues_it_gives_alone(template, monkeypatch):
+    """The parallel batch path checks each file's safety in the worker that reads it
+    (validators.checked_read): every hostile or broken file must still get exactly its issues,
+    with the same stages run, as when it is validated alone."""
+    from templates_xlsx import isolation
+    from tests.validators.sample import SECRET
+    from validators.pipeline import validate_many
+
+    cases = [c for c in CASES if c.limits is None]
+    alone = [checked(c, template) for c in cases]
+    monkeypatch.setattr(isolation, "PARALLEL_MIN_FILES", 2)
+    tasks = []
+    calls_ahead = isolation.calls_ahead
+
+    def spied(task, *args, **kwargs):
+        tasks.append(task)
+        return calls_ahead(task, *args, **kwargs)
+
+    monkeypatch.setattr(isolation, "calls_ahead", spied)
+    batch = validate_many(
+        [(data, c.expectation) for c, (data, _) in zip(cases, alone, strict=True)], None, SECRET
+    )
+    assert tasks == ["checked-upload"] and len(cases) >= 40
+    for case, (_, one), together in zip(cases, alone, batch, strict=True):
+        found = sorted(together.report.flatten(["code", "sheet", "cell", "message"]), key=str)
+        assert found == sorted(one.report.flatten(["code", "sheet", "cell", "message"]), key=str), case.id
+        assert together.stages_run == one.stages_run, case.id

@@ -74,3 +74,25 @@ def test_a_temporary_macro_merged_into_a_macro_file_is_stored_like_the_others():
         views._persistent("CREATE OR REPLACE TEMP MACRO f(x) AS x;") == "CREATE OR REPLACE MACRO f(x) AS x;"
     )
     assert "TEMP MACRO" not in views.macro_script()
+
+
+def test_a_warehouse_checks_the_digest_once_per_state_of_its_file(tmp_path, monkeypatch):
+    """The fixed cost of a connection: an unchanged file is not asked for its macros' digest again,
+    and its views do not look for the macros at all; a file that changed is asked once more."""
+    warehouse = Warehouse(tmp_path / "warehouse.duckdb")
+    with warehouse.connect(create=True):
+        pass
+    with warehouse.connect():
+        pass  # the close after creation may have rewritten the file: its new state is checked here
+    asked = []
+    real = views.installed_digest
+    monkeypatch.setattr(views, "installed_digest", lambda con: asked.append(1) or real(con))
+    with warehouse.connect() as con:
+        views.install_macros(con)  # what every view calls first: nothing to do on this connection
+        assert con.execute("SELECT kpi_time(2024, 4)").fetchone() == (2025.0,)
+    assert asked == []
+    with warehouse.transaction() as con:
+        con.execute("INSERT INTO rounds VALUES ('2025Q3', 2025, 3, DATE '2025-10-15', 'open')")
+    with warehouse.connect():
+        pass
+    assert asked == [1]

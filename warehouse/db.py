@@ -233,10 +233,11 @@ def stamp_moved(path: Path, before: tuple, after: tuple) -> None:
 
 
 _migrated: set[tuple] = set()  # files (path, device, inode, size, mtime) already at SCHEMA_VERSION
-# (path, stamp) of files seen holding the current shared macros (warehouse.views.install_macros) and
-# of files found whole (`incomplete`): each checked again only when the file changed.
-_macros_current: set[tuple] = set()
-_whole: set[tuple] = set()
+# {path: stamp} of each file when last seen holding the current shared macros
+# (warehouse.views.install_macros), and when last found whole (`incomplete`): checked again only
+# once the file changed (one stamp per file kept, so a long-running server does not collect them).
+_macros_current: dict[str, tuple] = {}
+_whole: dict[str, tuple] = {}
 
 
 class Warehouse:
@@ -355,10 +356,10 @@ class Warehouse:
         of defined on every connection (~35 ms); installed when the file's are older or missing."""
         from warehouse import views  # late: views imports the warehouse modules
 
-        key = (str(self.path.resolve()), self.stamp())
-        if key not in _macros_current:
+        path = str(self.path.resolve())
+        if _macros_current.get(path) != self.stamp():
             views.install_macros(con)
-            _macros_current.add((key[0], self.stamp()))  # after any write the install made
+            _macros_current[path] = self.stamp()  # after any write the install made
         views.macros_ready(con)
 
     def _open_for_run(self) -> duckdb.DuckDBPyConnection:
@@ -477,13 +478,13 @@ class Warehouse:
     def _check_whole(self, con: duckdb.DuckDBPyConnection, thorough: bool = False) -> None:
         """`incomplete`, once per stamp of the file for the quick check (a file that changes gets a
         new stamp: truncated, replaced, written)."""
-        key = (str(self.path.resolve()), self.stamp())
-        if not thorough and key in _whole:
+        path, stamp = str(self.path.resolve()), self.stamp()
+        if not thorough and _whole.get(path) == stamp:
             return
         problem = incomplete(con, self.path, thorough)
         if problem:
             raise self._corrupt(problem)
-        _whole.add(key)
+        _whole[path] = stamp
 
     def _corrupt(self, detail: str) -> WarehouseCorrupt:
         return WarehouseCorrupt(

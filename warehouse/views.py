@@ -85,7 +85,12 @@ def installed_digest(con: duckdb.DuckDBPyConnection) -> str | None:
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
     """Make sure the file holds the current shared macros; defines them only when their digest differs."""
-    if con in _ready or installed_digest(con) == macro_digest():
+    if con in _ready:
+        # what the digest check's execute() did before: a view may follow an execute() whose rows
+        # were not all fetched (a fetchone()), which the relation API of con.sql() refuses to run after
+        con.complete()
+        return
+    if installed_digest(con) == macro_digest():
         return
     con.execute(macro_script())  # DuckDB runs a script of several statements as it is
     con.execute(f"CREATE TABLE IF NOT EXISTS {MACRO_TABLE} (digest VARCHAR)")

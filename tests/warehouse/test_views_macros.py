@@ -96,3 +96,12 @@ def test_a_warehouse_checks_the_digest_once_per_state_of_its_file(tmp_path, monk
     with warehouse.connect():
         pass
     assert asked == [1]
+
+
+def test_a_view_may_follow_a_query_whose_rows_were_not_all_fetched(tmp_path):
+    warehouse = Warehouse(tmp_path / "warehouse.duckdb")
+    with warehouse.connect(create=True):
+        pass
+    with warehouse.connect() as con:
+        con.execute("SELECT * FROM range(3)").fetchone()  # two rows left unread
+        assert views.unit_plans(con).is_empty()

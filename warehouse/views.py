@@ -1,13 +1,16 @@
 """The queries behind every view, each kept as one SQL file in warehouse/sql and loaded by name.
 
-Shared definitions (the KPI pace rule, "current submission") are temporary DuckDB macros in
-`pace.sql` and `submissions.sql`, installed on the connection before a view runs, so every view
-and the assessment judge an indicator the same way. Parameters are always bound, never formatted.
+Shared definitions (the KPI pace rule, "current submission") are DuckDB macros in `pace.sql`,
+`submissions.sql` and `completion_rules.sql`, stored in the database file (`install_macros`), so
+every view and the assessment judge an indicator the same way. Parameters are always bound, never formatted.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import re
+import weakref
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -33,22 +36,66 @@ def load_sql(name: str) -> str:
     return resources.files("warehouse.sql").joinpath(f"{name}.sql").read_text(encoding="utf-8")
 
 
-# A temporary table created with the macros: where it exists, so do they. Defining them costs ~20 ms
-# (every view ran it before each query); looking for the table ~1 ms. Both are undone together
-# when the transaction that made them rolls back, so the marker never outlives the macros.
-_MARKER = "portal_macros_installed"
+# The shared macros are stored in the database file (persistent, not TEMP): defining them costs
+# ~35 ms of CPU (issue 23: a third of a view on a connection of its own), so they are defined only
+# when the text of MACRO_FILES (or DuckDB's version) differs from the digest recorded beside them,
+# in table portal_macros: once after an upgrade, `portal init`, a restore of an older backup or a
+# migration. Defined inside a transaction that rolls back, they and the digest go back together.
+MACRO_TABLE = "portal_macros"
+
+
+def _persistent(sql: str) -> str:
+    """A macro file's script with every macro stored in the file (a TEMP one merged in is too)."""
+    return re.sub(r"\bCREATE\s+OR\s+REPLACE\s+TEMP(ORARY)?\s+MACRO\b", "CREATE OR REPLACE MACRO", sql)
+
+
+@cache
+def macro_script() -> str:
+    return "\n".join(_persistent(load_sql(name)) for name in MACRO_FILES)
+
+
+@cache
+def macro_digest() -> str:
+    return hashlib.sha256(f"{duckdb.__version__}\n{macro_script()}".encode()).hexdigest()
+
+
+# Connections opened by warehouse.db.Warehouse, which checked the digest once per file stamp: their
+# views skip even the digest check.
+_ready: weakref.WeakSet = weakref.WeakSet()
+
+
+def macros_ready(con: duckdb.DuckDBPyConnection) -> None:
+    """Mark `con` as holding the current macros (the caller just installed or checked them)."""
+    _ready.add(con)
+
+
+def installed_digest(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The digest of the macros stored in the file, None when none were (read without an error,
+    which would abort the caller's transaction)."""
+    found = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name = ?",
+        [MACRO_TABLE],
+    ).fetchall()[0][0]
+    if not found:
+        return None
+    rows = con.execute(f"SELECT digest FROM {MACRO_TABLE}").fetchall()
+    return rows[0][0] if len(rows) == 1 else None
 
 
 def install_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """Define the shared macros on this connection, once; idempotent."""
-    found = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE temporary AND table_name = ?", [_MARKER]
-    ).fetchall()[0][0]
-    if found:
+    """Make sure the file holds the current shared macros; defines them only when their digest differs."""
+    if con in _ready:
+        # what the digest check's execute() did before: a view may follow an execute() whose rows
+        # were not all fetched (a fetchone()), which the relation API of con.sql() refuses to run after
+        con.complete()
         return
-    for name in MACRO_FILES:
-        con.execute(load_sql(name))  # DuckDB runs a script of several statements as it is
-    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {_MARKER} (installed BOOLEAN)")
+    if installed_digest(con) == macro_digest():
+        return
+    con.execute(macro_script())  # DuckDB runs a script of several statements as it is
+    con.execute(f"CREATE TABLE IF NOT EXISTS {MACRO_TABLE} (digest VARCHAR)")
+    con.execute(f"DELETE FROM {MACRO_TABLE}")
+    con.execute(f"INSERT INTO {MACRO_TABLE} VALUES (?)", [macro_digest()])
 
 
 def query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pl.DataFrame:

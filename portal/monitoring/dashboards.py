@@ -624,6 +624,48 @@ def kpi_boards(
     kind: str | None = None,
 ) -> dict[str | None, KpiBoard]:
     """kpi_board of each of `plans` from one read of KPI progress (the roll-up's many plans)."""
+    every, names = _kpi_rows(portal, account, round_code, plans, unit, pace, kind)
+    every = kpi_texts(every, names)
+    by_plan = every.partition_by("plan", as_dict=True, maintain_order=True) if any(plans) else {}
+    boards = {}
+    for plan in plans:
+        frame = every if plan is None else by_plan.get((plan,), every.clear())
+        boards[plan] = KpiBoard(round=round_code, indicators=frame, counts=_pace_counts(frame["pace"]))
+    return boards
+
+
+def kpi_plan_counts(
+    portal: Portal, account, round_code: str, plans: list[str], shown: pl.Expr
+) -> tuple[dict[str, tuple[int, dict[str, int]]], pl.DataFrame]:
+    """({plan: (indicators, pace counts)}, the rows matching `shown`, as kpi_boards gives them) of
+    each of `plans`, with kpi_boards' checks and filters: for the roll-up, which shows every plan's
+    counts but only a few rows, so only those get their texts (a province has 40,000 indicators)."""
+    every, names = _kpi_rows(portal, account, round_code, list(plans), None, None, None)
+    tally: dict[str, dict[str, int]] = {}
+    for plan, pace, n in every.group_by("plan", "pace").len().iter_rows():
+        tally.setdefault(plan, {})[pace] = n
+    counts = {
+        plan: (sum(tally.get(plan, {}).values()), {p: int(tally.get(plan, {}).get(p, 0)) for p in PACES})
+        for plan in plans
+    }
+    return counts, kpi_texts(every.filter(shown), names)
+
+
+def _pace_counts(paces: pl.Series) -> dict[str, int]:
+    found = dict(paces.value_counts().iter_rows())
+    return {p: int(found.get(p, 0)) for p in PACES}
+
+
+def _kpi_rows(
+    portal: Portal,
+    account,
+    round_code: str,
+    plans: list[str | None],
+    unit: str | None,
+    pace: str | None,
+    kind: str | None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """KPI progress of the plans the account reads, filtered, and the plans' names."""
     require(account, "kpi.view")
     readable = visible_plans(account, "kpi.view")
     with portal.warehouse.connect() as con:
@@ -636,23 +678,20 @@ def kpi_boards(
     for column, value in (("owner", unit), ("pace", pace), ("kind", kind)):
         if value is not None:
             every = every.filter(pl.col(column) == value)
+    return every, names
+
+
+def kpi_texts(every: pl.DataFrame, names: pl.DataFrame) -> pl.DataFrame:
+    """The board's columns added to KPI progress rows: plan_name, labels and texts, row by row."""
     every = every.join(names, on="plan", how="left", maintain_order="left")
     # labels per distinct code, texts in one comprehension: no Python call per row through Polars
     every = mapped(every, ["kind"], lambda k: k and enum_label(IndicatorKind, k), "indicator_kind")
     every = mapped(every, ["pace"], lambda p: p and enum_label(Pace, p), "pace_label")
-    every = every.with_columns(
+    return every.with_columns(
         ratio_text=percent_texts(every["ratio"]).fill_null(""),
         owner_name=pl.col("owner_name").fill_null(""),
         indicator_name=pl.col("name"),
     )
-    by_plan = every.partition_by("plan", as_dict=True, maintain_order=True) if any(plans) else {}
-    boards = {}
-    for plan in plans:
-        frame = every if plan is None else by_plan.get((plan,), every.clear())
-        found = dict(frame["pace"].value_counts().iter_rows())
-        counts = {p: int(found.get(p, 0)) for p in PACES}
-        boards[plan] = KpiBoard(round=round_code, indicators=frame, counts=counts)
-    return boards
 
 
 def percent_texts(values: pl.Series) -> pl.Series:

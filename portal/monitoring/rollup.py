@@ -1,8 +1,8 @@
 """下级汇总: an upper office (a city cluster, a province) sees the offices under it side by side.
 
 Every number is taken from the same services the cities' own pages call (completion_counts, the
-counts completion_board gives each plan, and kpi_boards of portal.monitoring.dashboards, each from
-one read for all plans), so a roll-up never disagrees with a drill-down: it only arranges their
+counts completion_board gives each plan, and kpi_boards' counts and rows of
+portal.monitoring.dashboards through kpi_plan_counts, each from one read for all plans), so a roll-up never disagrees with a drill-down: it only arranges their
 results. The one rule of its own is which indicators count
 as "the same" across plans: `SHARED_TOPICS`, name patterns kept in this one place.
 """
@@ -18,7 +18,7 @@ import polars as pl
 from portal.core.context import Portal
 from portal.core.permissions import OutOfScope, require, scope_of, visible_plans
 from portal.core.readcache import cached_read
-from portal.monitoring.dashboards import PACES, completion_choices, completion_counts, kpi_boards
+from portal.monitoring.dashboards import PACES, completion_choices, completion_counts, kpi_plan_counts
 from portal.monitoring.status import _percent, _table  # portal status's terminal table
 from schemas.enums import Pace
 from warehouse import lookups
@@ -173,20 +173,22 @@ def rollup(portal: Portal, actor, office: str, round_code: str) -> Rollup:
         every = [plan for _, own in children for plan in own]
         # the boards of every plan from one read each (the same services the pages call, per plan)
         focus, counted = completion_counts(portal, actor, round_code, every) if every else (None, None)
-        kpi = kpi_boards(portal, actor, round_code, every) if every else {}
+        # kpi_boards' numbers; texts only for the rows of some shared topic, the only rows shown
+        kpi, shown = kpi_plan_counts(portal, actor, round_code, every, _some_topic()) if every else ({}, None)
     rows, per_round, boards = [], [], []
     numbers = {r["plan"]: r for r in focus.to_dicts()} if every else {}
     rounds_of = counted.partition_by("plan", as_dict=True, include_key=False) if every else {}
+    shown_of = shown.partition_by("plan", as_dict=True, maintain_order=True) if every else {}
     for child, own in children:
         for plan in own:
-            kpis = kpi[plan]
+            indicators, paces = kpi[plan]
             city = {"city": child["code"], "city_name": _name(child), "plan": plan}
             city["plan_name"] = plan_names.get(plan, plan)
             rows.append(
                 city
                 | {k: numbers[plan][k] for k in ("expected", "reported", "late", "rate")}
-                | {"indicators": kpis.indicators.height}
-                | {p: kpis.counts[p] for p in PACES}
+                | {"indicators": indicators}
+                | {p: paces[p] for p in PACES}
             )
             if (plan,) in rounds_of:
                 per_round.append(
@@ -195,7 +197,7 @@ def rollup(portal: Portal, actor, office: str, round_code: str) -> Rollup:
                         series=pl.lit(f"{city['city_name']} {plan}"),
                     )
                 )
-            boards.append((city, kpis.indicators))
+            boards.append((city, shown_of.get((plan,), shown.clear())))
     names = dict.fromkeys([*PLAN_COLUMNS[:4], "series", "round"], pl.String)
     counts = dict.fromkeys(["expected", "reported", "late"], pl.Int64) | {"rate": pl.Float64}
     plan_schema = names | counts | dict.fromkeys(["indicators", *PACES], pl.Int64)
@@ -214,12 +216,17 @@ def rollup(portal: Portal, actor, office: str, round_code: str) -> Rollup:
     )
 
 
+def _some_topic() -> pl.Expr:
+    """Whether a KPI row's indicator is of some shared topic."""
+    return pl.any_horizontal([topic.matching() for topic in SHARED_TOPICS])
+
+
 def _shared(boards: list[tuple[dict, pl.DataFrame]], cities: list[tuple[str, str]]) -> list[SharedIndicator]:
     """Each topic some plan sets: the matching rows of the plans' KPI boards (latest approved value,
     target, 序时进度 and pace as 指标监测 shows them)."""
     # every plan's rows of some topic once, in board order, then each topic's filter over them (not
     # per plan); rows of no topic are dropped first (a province's boards hold 40,000 indicators)
-    some_topic = pl.any_horizontal([topic.matching() for topic in SHARED_TOPICS])
+    some_topic = _some_topic()
     frames = [
         kpis.filter(some_topic)
         .select(

@@ -12,7 +12,7 @@
 --             reported (missing or returned).
 -- days_left   effective due date - today (negative once passed); due_soon: not reported and
 --             days_left <= due_soon_days.
-CREATE OR REPLACE TEMP MACRO completion_rows(round_codes, today, due_soon_days) AS TABLE
+CREATE OR REPLACE MACRO completion_rows(round_codes, today, due_soon_days) AS TABLE
 WITH expected AS (
     SELECT o.round, u.code AS unit, u.name, u.kind, u.contact, u.phone, u.leader, u.rowid AS registry_order,
            o.indicator_count, o.task_count
@@ -36,7 +36,7 @@ FROM judged;
 
 -- unit_plans_of(plan_list): which plans each unit has duties in (owns an indicator at any owner
 -- position, or leads or helps a task), one row per unit and plan; plan_list NULL: every plan.
-CREATE OR REPLACE TEMP MACRO unit_plans_of(plan_list) AS TABLE
+CREATE OR REPLACE MACRO unit_plans_of(plan_list) AS TABLE
 SELECT DISTINCT o.unit, i.plan
 FROM indicator_owners o JOIN indicators i ON i.code = o.indicator
 WHERE plan_list IS NULL OR list_contains(plan_list, i.plan)

@@ -14,9 +14,9 @@
 --              yearly targets (年均增速 each year), else target_value.
 --   milestone: target_value (1 = achieved).
 -- year_target is indicator_yearly_targets for `year` if present, else target_value.
-CREATE OR REPLACE TEMP MACRO kpi_time(year, quarter) AS year + quarter / 4.0;
+CREATE OR REPLACE MACRO kpi_time(year, quarter) AS year + quarter / 4.0;
 
-CREATE OR REPLACE TEMP MACRO kpi_expected(
+CREATE OR REPLACE MACRO kpi_expected(
     kind, base_value, base_time, target_value, target_year, year_target, year, quarter
 ) AS CASE
     WHEN kind = 'flow' THEN year_target * quarter / 4.0
@@ -34,7 +34,7 @@ END;
 --   A denominator that is zero or negative makes the quotient meaningless: then 1 when the
 --   actual meets the expectation (actual >= expected, resp. actual <= expected), else 0.
 --   NULL when either side is NULL (not reported / no expectation).
-CREATE OR REPLACE TEMP MACRO kpi_ratio(direction, actual, expected) AS CASE
+CREATE OR REPLACE MACRO kpi_ratio(direction, actual, expected) AS CASE
     WHEN actual IS NULL OR expected IS NULL THEN NULL
     WHEN direction = '<=' THEN CASE
         WHEN actual > 0 THEN expected / actual
@@ -49,7 +49,7 @@ END;
 -- kpi_pace(ratio): green = on pace (ratio >= 1), yellow = within 10% behind (0.9 <= ratio < 1),
 -- red = further behind or nothing reported (ratio NULL). The ratio is rounded to 9 decimals first
 -- so a value exactly on the line is not judged behind through floating-point noise.
-CREATE OR REPLACE TEMP MACRO kpi_pace(ratio) AS CASE
+CREATE OR REPLACE MACRO kpi_pace(ratio) AS CASE
     WHEN ratio IS NULL THEN 'red'
     WHEN round(ratio, 9) >= 1 THEN 'green'
     WHEN round(ratio, 9) >= 0.9 THEN 'yellow'
@@ -60,7 +60,7 @@ END;
 -- belongs to the round is judged (kpi_pace, its ratio taken against that round's expected value);
 -- an indicator without an approved value for the round is 'unreported' (本期未报/未审核): listed
 -- apart, never counted as behind because an older value is compared with a later expectation.
-CREATE OR REPLACE TEMP MACRO kpi_round_pace(current, ratio) AS CASE
+CREATE OR REPLACE MACRO kpi_round_pace(current, ratio) AS CASE
     WHEN current IS NOT TRUE THEN 'unreported'
     ELSE kpi_pace(ratio)
 END;

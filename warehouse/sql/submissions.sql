@@ -1,11 +1,11 @@
--- Building blocks shared by the views (temporary macros, defined on every connection that reads a view).
+-- Building blocks shared by the views (macros stored in the database file: warehouse.views.install_macros).
 
 -- THE rule of when an upload reached the office (单位审核): every accepted upload of a unit without
 -- a sign-off account at once, when uploaded; one that needed the unit's sign-off only once its
 -- sign-off account confirmed it, when confirmed. `offered_at` is that reporting time, which
 -- timeliness counts from. Uploads awaiting sign-off, sent back by the unit or rejected never
 -- reached it (a superseded one did if it was signed off or needed no sign-off).
-CREATE OR REPLACE TEMP MACRO offered_submissions() AS TABLE
+CREATE OR REPLACE MACRO offered_submissions() AS TABLE
 SELECT s.*, coalesce(s.signed_off_at, s.uploaded_at) AS offered_at
 FROM submissions s
 WHERE s.status NOT IN ('rejected', 'awaiting_sign_off', 'sent_back')
@@ -17,7 +17,7 @@ WHERE s.status NOT IN ('rejected', 'awaiting_sign_off', 'sent_back')
 -- the office, so the latest offered one is the newest upload among them.
 -- current_submissions_of(unit_list): the same for the units listed only (NULL: every unit), so a
 -- view that needs a few units' reports does not rank every submission of a province.
-CREATE OR REPLACE TEMP MACRO current_submissions_of(unit_list) AS TABLE
+CREATE OR REPLACE MACRO current_submissions_of(unit_list) AS TABLE
 SELECT * EXCLUDE (newest_first)
 FROM (
     SELECT s.*,
@@ -29,7 +29,7 @@ FROM (
 )
 WHERE newest_first = 1;
 
-CREATE OR REPLACE TEMP MACRO current_submissions() AS TABLE
+CREATE OR REPLACE MACRO current_submissions() AS TABLE
 SELECT * FROM current_submissions_of(NULL);
 
 -- A unit's standing approved submission in a round: its latest upload the office approved. A newer
@@ -39,7 +39,7 @@ SELECT * FROM current_submissions_of(NULL);
 -- counts as once approved when its last whole-submission review decision was 'approve'.
 -- approved_submissions_of(unit_list): the same for the units listed only (NULL: every unit), read
 -- when the table approved_values is refreshed for the units whose approval state changed.
-CREATE OR REPLACE TEMP MACRO approved_submissions_of(unit_list) AS TABLE
+CREATE OR REPLACE MACRO approved_submissions_of(unit_list) AS TABLE
 WITH last_decision AS (
     SELECT submission_id, arg_max(decision, id) AS decision
     FROM reviews WHERE item_kind IS NULL AND decision IN ('approve', 'return')
@@ -57,7 +57,7 @@ FROM (
 )
 WHERE newest_first = 1;
 
-CREATE OR REPLACE TEMP MACRO approved_submissions() AS TABLE
+CREATE OR REPLACE MACRO approved_submissions() AS TABLE
 SELECT * FROM approved_submissions_of(NULL);
 
 -- THE definition of the rows of table approved_values (migration 0018) for the units listed (NULL:
@@ -65,7 +65,7 @@ SELECT * FROM approved_submissions_of(NULL);
 -- with the round's rank and the rank of the unit's previous and next approved value of the same
 -- indicator, and the cell it was read from (migration 0020). warehouse/approved.py keeps the table
 -- equal to this on every change of approval state.
-CREATE OR REPLACE TEMP MACRO approved_values_of(unit_list) AS TABLE
+CREATE OR REPLACE MACRO approved_values_of(unit_list) AS TABLE
 SELECT v.indicator, s.unit, s.round, r.year * 4 + r.quarter AS round_rank, r.year, r.quarter,
        s.id AS submission_id, s.uploaded_at, v.value,
        lag(r.year * 4 + r.quarter) OVER w AS prev_rank,
@@ -81,7 +81,7 @@ WINDOW w AS (PARTITION BY v.indicator, s.unit ORDER BY r.year * 4 + r.quarter);
 -- every unit): every task row of each unit's standing approved submission of each round, blank or
 -- not, with the round's rank and the rank of the unit's next approved row of the same task (in the
 -- order round, upload time, id). warehouse/approved.py keeps the table equal to this.
-CREATE OR REPLACE TEMP MACRO approved_tasks_of(unit_list) AS TABLE
+CREATE OR REPLACE MACRO approved_tasks_of(unit_list) AS TABLE
 SELECT p.task, s.unit, s.round, r.year * 4 + r.quarter AS round_rank, r.year, r.quarter,
        s.id AS submission_id, s.uploaded_at, p.status, p.percent, p.sheet_row,
        lead(r.year * 4 + r.quarter) OVER (
@@ -94,7 +94,7 @@ JOIN task_progress p ON p.submission_id = s.id;
 -- Every value approved for an indicator from its owner of record (indicator_owners position 0),
 -- from the owner's standing approved submission of each round (table approved_values), with the
 -- round it belongs to; blank values are not values.
-CREATE OR REPLACE TEMP MACRO approved_owner_values() AS TABLE
+CREATE OR REPLACE MACRO approved_owner_values() AS TABLE
 SELECT a.indicator, a.value, a.submission_id, a.uploaded_at, a.round, a.year, a.quarter, a.round_rank,
        a.prev_rank, a.next_rank
 FROM approved_values a
@@ -120,7 +120,7 @@ SEMI JOIN indicator_owners o ON o.indicator = a.indicator AND o.unit = a.unit AN
 -- standings_in(round_codes): the same for a list of rounds at once, one row per registered unit and
 -- round (the completion board's matrix and the assessment read every round of a range in one pass);
 -- standings(round_code) is standings_in([round_code]).
-CREATE OR REPLACE TEMP MACRO standings_in(round_codes) AS TABLE
+CREATE OR REPLACE MACRO standings_in(round_codes) AS TABLE
 WITH r AS (
     SELECT code, due_date FROM rounds WHERE list_contains(round_codes, code)
 ),
@@ -171,7 +171,7 @@ LEFT JOIN tries t ON t.unit = sh.unit AND t.round = sh.round
 LEFT JOIN offered o ON o.unit = sh.unit AND o.round = sh.round
 LEFT JOIN extensions x ON x.round = r.code AND x.unit = sh.unit;
 
-CREATE OR REPLACE TEMP MACRO standings(round_code) AS TABLE
+CREATE OR REPLACE MACRO standings(round_code) AS TABLE
 SELECT * FROM standings_in([round_code]);
 
 -- THE rule of who owes a report in a round (完成情况's 应报 units, 数据上报's choice of units, who
@@ -180,7 +180,7 @@ SELECT * FROM standings_in([round_code]);
 -- year. One row per round and such unit, with how many indicators and tasks it reports on; duties
 -- are counted per plan once, then spread over the rounds the plan is live in (the completion board
 -- asks for every round at once).
-CREATE OR REPLACE TEMP MACRO owing_units_in(round_codes) AS TABLE
+CREATE OR REPLACE MACRO owing_units_in(round_codes) AS TABLE
 WITH r AS (
     SELECT code, year FROM rounds WHERE list_contains(round_codes, code)
 ),
@@ -203,5 +203,5 @@ FROM plan_duties d JOIN live_plans lp ON lp.code = d.plan JOIN units u ON u.code
 WHERE u.active
 GROUP BY lp.round, d.unit;
 
-CREATE OR REPLACE TEMP MACRO owing_units(round_code) AS TABLE
+CREATE OR REPLACE MACRO owing_units(round_code) AS TABLE
 SELECT unit, indicator_count, task_count FROM owing_units_in([round_code]);

@@ -513,8 +513,11 @@ class Warehouse:
 
     def _cursor(self, con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
         """A cursor of the shared instance, a kept one if any (under the condition's lock)."""
+        from warehouse import views  # late: views imports the warehouse modules
+
         cur = self._shared.idle.pop() if self._shared.idle else con.cursor()
         _owners[id(cur)] = self._shared
+        views.macros_ready(cur)  # the instance's stored macros were checked when it was opened
         return cur
 
     def _leave(self, cur: duckdb.DuckDBPyConnection) -> None:

@@ -14,7 +14,11 @@ into a real DuckDB file opened through warehouse.db.Warehouse:
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
+import functools
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -264,10 +268,25 @@ class Fixture:
         return self.submission_ids
 
     def warehouse(self, directory: Path, name: str = "fixture.duckdb") -> Warehouse:
-        wh = Warehouse(Path(directory) / name)
-        with wh.connect(create=True) as con, transaction(con):
+        path = Path(directory) / name
+        if not path.exists():
+            shutil.copyfile(_empty_warehouse(), path)
+        wh = Warehouse(path)
+        with wh.connect() as con, transaction(con):
             self.write(con)
         return wh
+
+
+@functools.cache
+def _empty_warehouse() -> Path:
+    """A new warehouse brought to the current schema, made once per test process: each fixture
+    starts from a copy of it (~1 ms) instead of creating and migrating a file (~0.2 s of CPU).
+    Creating and migrating are tested where they are the subject (init, migrations)."""
+    folder = Path(tempfile.mkdtemp(prefix="kjcx-empty-warehouse-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    with Warehouse(folder / "empty.duckdb").connect(create=True):
+        pass
+    return folder / "empty.duckdb"
 
 
 def kpi_fixture() -> Fixture:

@@ -290,39 +290,36 @@ _REF_SCHEMA: dict[str, pl.DataType] = {
 
 
 def _found_rows(inputs: list[SetsInput], sheet: str) -> pl.DataFrame | None:
-    """Every keyed row of one sheet of every workbook, stacked once (a select per workbook, no
-    Python per row): `_wb`, `_pos` (the row's place in its sheet), `_row`, key, percent, value,
-    `_completed_percent`."""
+    """Every row of one sheet of every workbook, stacked once and selected once (no query nor
+    Python per row or per workbook): `_wb`, `_pos` (the row's place in its sheet), `_row`, key,
+    percent, value, `_completed`."""
     key_col = _KEY_COLUMN[sheet]
-    parts, wbs, heights = [], [], []
+    frames, wbs = [], []
     for wb, inp in enumerate(inputs):
         parsed = inp.sheets.get(sheet)
         if parsed is None or parsed.header_row is None or key_col not in parsed.frame.columns:
             continue
-        frame = parsed.frame
-        cols = frame.columns
-        parts.append(
-            frame.select(
-                pl.col("_row").cast(pl.Int64),
-                pl.col(key_col).cast(pl.Utf8).alias("key"),
-                *(
-                    pl.col(c).cast(pl.Float64) if c in cols else pl.lit(None, pl.Float64).alias(c)
-                    for c in ("percent", "value")
-                ),
-                (pl.col("status") == _COMPLETED).fill_null(False).alias("_completed")
-                if "status" in cols
-                else pl.lit(False).alias("_completed"),
-            )
-        )
+        frames.append(parsed.frame)
         wbs.append(wb)
-        heights.append(frame.height)
-    if not parts:
+    if not frames:
         return None
+    heights = [f.height for f in frames]
     starts = np.cumsum([0, *heights[:-1]])
-    total = int(sum(heights))
-    return pl.concat(parts, how="vertical").with_columns(
+    body = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
+    cols = body.columns
+    return body.select(
+        pl.col("_row").cast(pl.Int64),
+        pl.col(key_col).cast(pl.Utf8).alias("key"),
+        *(
+            pl.col(c).cast(pl.Float64) if c in cols else pl.lit(None, pl.Float64).alias(c)
+            for c in ("percent", "value")
+        ),
+        (pl.col("status") == _COMPLETED).fill_null(False).alias("_completed")
+        if "status" in cols
+        else pl.lit(False).alias("_completed"),
+    ).with_columns(
         pl.Series("_wb", np.repeat(wbs, heights), pl.Int64),
-        pl.Series("_pos", np.arange(total) - np.repeat(starts, heights), pl.Int64),
+        pl.Series("_pos", np.arange(sum(heights)) - np.repeat(starts, heights), pl.Int64),
     )
 
 

@@ -110,13 +110,9 @@ def _stacked(frames: list[pl.DataFrame]) -> pl.DataFrame:
 
 def _split(frame: pl.DataFrame, n: int) -> list[pl.DataFrame]:
     """`frame` (rows in `_wb` order) cut back into one frame per workbook, without `_wb`."""
-    counts = np.bincount(frame.get_column("_wb").to_numpy(), minlength=n) if frame.height else [0] * n
-    body = frame.drop("_wb")
-    out, start = [], 0
-    for count in counts:
-        out.append(body.slice(start, int(count)))
-        start += int(count)
-    return out
+    parts = frame.partition_by("_wb", as_dict=True, include_key=False, maintain_order=True)
+    empty = frame.drop("_wb").clear()
+    return [parts.get((wb,), empty) for wb in range(n)]
 
 
 def _fact_frames(
@@ -227,14 +223,19 @@ def _list_frame(result: ValidationResult) -> pl.DataFrame:
                     ),
                 }
             )
-    return (
-        pl.DataFrame(rows, schema=LIST_ITEM_COLUMNS, orient="row")
-        if rows
-        else pl.DataFrame(schema=LIST_ITEM_COLUMNS)
-    )
+    return pl.DataFrame(rows, schema=LIST_ITEM_COLUMNS, orient="row") if rows else _NO_LIST_ITEMS
+
+
+_ISSUE_SCHEMA = {
+    k: pl.Utf8 for k in ("code", "severity", "sheet", "cell", "column_name", "value", "message", "hint")
+}
+_NO_ISSUES = pl.DataFrame(schema=_ISSUE_SCHEMA)  # shared: most workbooks of a round have none
+_NO_LIST_ITEMS = pl.DataFrame(schema=LIST_ITEM_COLUMNS)
 
 
 def _issue_frame(report: Report) -> pl.DataFrame:
+    if not report.issues:
+        return _NO_ISSUES
     return pl.DataFrame(
         [
             {
@@ -249,10 +250,7 @@ def _issue_frame(report: Report) -> pl.DataFrame:
             }
             for i in report.issues
         ],
-        schema={
-            k: pl.Utf8
-            for k in ("code", "severity", "sheet", "cell", "column_name", "value", "message", "hint")
-        },
+        schema=_ISSUE_SCHEMA,
     )
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+import numpy as np
 import pandera.polars as pa
 import polars as pl
 
@@ -217,11 +218,8 @@ def _typed(frame: pl.DataFrame, key: str, text: str | None):
 _KIND_CODES = ENUM_COLUMNS[("indicators", "kind")].to_code
 
 
-def prepare_frame(parsed: ParsedSheet, expectation: Expectation | None) -> pl.DataFrame:
-    """The parsed frame plus the helper columns the row rules read (from the registry when known)."""
-    frame = parsed.frame
-    if parsed.spec.key != INDICATOR_SHEET.key or "indicator" not in frame.columns:
-        return frame
+def _helpers(frame: pl.DataFrame, expectation: Expectation | None) -> tuple[list, list]:
+    """The `_kind` and `_allow_negative` of each row of an indicator sheet (from the registry when known)."""
     facts = {i.code: i for i in (expectation.indicators or ())} if expectation else {}
     keys = frame.get_column("indicator").to_list()
     sheet_kinds = frame.get_column("kind").to_list() if "kind" in frame.columns else [None] * len(keys)
@@ -232,6 +230,19 @@ def prepare_frame(parsed: ParsedSheet, expectation: Expectation | None) -> pl.Da
         # Whether negatives are allowed is registry knowledge: for an item the registry does not
         # give us (another unit's workbook, an item no longer assigned) the sign is not judged.
         negatives.append(bool(fact.allow_negative) if fact else True)
+    return kinds, negatives
+
+
+def _needs_helpers(parsed: ParsedSheet) -> bool:
+    return parsed.spec.key == INDICATOR_SHEET.key and "indicator" in parsed.frame.columns
+
+
+def prepare_frame(parsed: ParsedSheet, expectation: Expectation | None) -> pl.DataFrame:
+    """The parsed frame plus the helper columns the row rules read (from the registry when known)."""
+    frame = parsed.frame
+    if not _needs_helpers(parsed):
+        return frame
+    kinds, negatives = _helpers(frame, expectation)
     return frame.with_columns(
         pl.Series("_kind", kinds, dtype=pl.Utf8), pl.Series("_allow_negative", negatives, dtype=pl.Boolean)
     )
@@ -257,17 +268,30 @@ def check_rows_batch(items: Sequence[RowsInput]) -> list[list[Issue]]:
         if parsed.header_row is not None:
             groups.setdefault((parsed.spec.key, tuple(parsed.letters)), []).append(n)
     for (_, present), members in groups.items():
-        frames, sheets = [], []
-        for wb, n in enumerate(members):
+        # The group's frames are stacked first and given their helper columns and `_wb` once:
+        # two small queries per workbook were most of this stage in a province round.
+        frames, sheets, kinds, negatives = [], [], [], []
+        for n in members:
             parsed, expectation, skip_rows = items[n]
             skip = list(set(skip_rows))
             frame = parsed.frame.filter(~pl.col("_row").is_in(skip)) if skip else parsed.frame
-            prepared = prepare_frame(
-                ParsedSheet(parsed.spec, frame, parsed.letters, parsed.header_row), expectation
-            )
-            frames.append(prepared.with_columns(pl.lit(wb, dtype=pl.Int64).alias("_wb")))
+            if _needs_helpers(parsed):
+                k, neg = _helpers(frame, expectation)
+                kinds += k
+                negatives += neg
+            frames.append(frame)
             sheets.append(parsed)
-        stacked = pl.concat(frames, how="vertical_relaxed")
+        stacked = pl.concat(frames, how="vertical_relaxed") if len(frames) > 1 else frames[0]
+        helpers = (
+            [
+                pl.Series("_kind", kinds, dtype=pl.Utf8),
+                pl.Series("_allow_negative", negatives, dtype=pl.Boolean),
+            ]
+            if _needs_helpers(sheets[0])
+            else []
+        )
+        wbs = np.repeat(np.arange(len(frames)), [f.height for f in frames])
+        stacked = stacked.with_columns(*helpers, pl.Series("_wb", wbs, dtype=pl.Int64))
         for wb, issue in _failing_cells(sheets, _template_schema(sheets[0].spec, present), stacked):
             out[members[wb]].append(issue)
     return [_in_sheet_order(parsed.spec, issues) for (parsed, _, _), issues in zip(items, out, strict=True)]

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import polars as pl
 
 from portal.core import filestore
@@ -40,6 +41,7 @@ from warehouse.faults import checkpoint
 from warehouse.submissions import (
     ACCEPTED_STATUSES,
     LIST_ITEM_COLUMNS,
+    PROGRESS_COLUMNS,
     NewSubmission,
     PendingRows,
     PendingSubmissions,
@@ -95,38 +97,83 @@ class IngestResult:
         )
 
 
-def _value_frame(result: ValidationResult) -> pl.DataFrame:
-    parsed = result.upload.sheets["indicator_values"]
-    letter = parsed.letters.get("value", "")
-    frame = parsed.frame
-    return frame.select(
-        pl.col("indicator"),
-        pl.col("value") if "value" in frame.columns else pl.lit(None, pl.Float64).alias("value"),
-        pl.col("note") if "note" in frame.columns else pl.lit(None, pl.Utf8).alias("note"),
-        (pl.lit(letter) + pl.col("_row").cast(pl.Utf8)).alias("cell"),
-    ).filter(pl.col("indicator").is_not_null())
-
-
 _STATUS_CODES = {s.label: s.value for s in TaskStatus} | {s.value: s.value for s in TaskStatus}
+_NO_FACTS: tuple[pl.DataFrame | None, pl.DataFrame | None] = (None, None)
 
 
-def _progress_frame(result: ValidationResult) -> pl.DataFrame:
-    frame = result.upload.sheets["task_progress"].frame.filter(pl.col("task").is_not_null())
-    roles = {t.code: t.role for t in (result.expectation.tasks or ())}
-    cols = [c for c in ("status", "percent", "narrative", "problems", "next_steps") if c in frame.columns]
-    # A workbook's ~30 rows are mapped in Python: two replace_strict per workbook cost ~1 ms, most
-    # of this frame's time in a province round.
-    out = frame.select(
-        pl.col("task"), *[pl.col(c) for c in cols], pl.col("_row").cast(pl.Int32).alias("sheet_row")
+def _stacked(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """The workbooks' frames of one sheet, one under the other, with `_wb` (their place in the list)."""
+    body = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
+    heights = [f.height for f in frames]
+    return body.with_columns(pl.Series("_wb", np.repeat(np.arange(len(frames)), heights), pl.Int64))
+
+
+def _split(frame: pl.DataFrame, n: int) -> list[pl.DataFrame]:
+    """`frame` (rows in `_wb` order) cut back into one frame per workbook, without `_wb`."""
+    parts = frame.partition_by("_wb", as_dict=True, include_key=False, maintain_order=True)
+    empty = frame.drop("_wb").clear()
+    return [parts.get((wb,), empty) for wb in range(n)]
+
+
+def _fact_frames(
+    results: Sequence[ValidationResult],
+) -> list[tuple[pl.DataFrame | None, pl.DataFrame | None]]:
+    """Each workbook's indicator values and task progress as recorded, shaped like the tables,
+    built for the whole chunk at once: a few small eager queries per workbook were most of a
+    province round's recording (BENCHMARKS.md). Workbooks that cannot be accepted get none."""
+    out = [_NO_FACTS] * len(results)
+    kept = [i for i, r in enumerate(results) if r.upload is not None and r.report.ok]
+    if not kept:
+        return out
+    uploads = [results[i].upload for i in kept]
+    sheets = [u.sheets["indicator_values"] for u in uploads]
+    values = _stacked([p.frame for p in sheets])
+    letters = [p.letters.get("value", "") for p in sheets]
+    values = values.with_columns(
+        pl.Series(
+            "_letter",
+            [x for x, p in zip(letters, sheets, strict=True) for _ in range(p.frame.height)],
+            pl.Utf8,
+        )
     )
-    out.insert_column(
-        1,
-        pl.Series("role", [_text(roles.get(t)) for t in out.get_column("task").to_list()], pl.Utf8),
+    cols = values.columns
+    values = values.select(
+        pl.col("indicator").cast(pl.Utf8),
+        pl.col("value").cast(pl.Float64) if "value" in cols else pl.lit(None, pl.Float64).alias("value"),
+        pl.col("note").cast(pl.Utf8) if "note" in cols else pl.lit(None, pl.Utf8).alias("note"),
+        (pl.col("_letter") + pl.col("_row").cast(pl.Utf8)).alias("cell"),
+        "_wb",
+    ).filter(pl.col("indicator").is_not_null())
+    progress = _stacked([u.sheets["task_progress"].frame for u in uploads]).filter(
+        pl.col("task").is_not_null()
     )
-    statuses = [
-        _STATUS_CODES.get(v) if isinstance(v, str) else None for v in out.get_column("status").to_list()
-    ]
-    return out.with_columns(pl.Series("status", statuses, pl.Utf8))
+    roles = {
+        (wb, t): _text(role)
+        for wb, i in enumerate(kept)
+        for t, role in {t.code: t.role for t in (results[i].expectation.tasks or ())}.items()
+    }
+    pairs = zip(progress.get_column("_wb").to_list(), progress.get_column("task").to_list(), strict=True)
+    cols = progress.columns
+    status = (
+        pl.col("status").replace_strict(_STATUS_CODES, default=None, return_dtype=pl.Utf8)
+        if progress.schema["status"] == pl.Utf8
+        else pl.lit(None, pl.Utf8)
+    )
+    progress = progress.select(
+        pl.col("task").cast(pl.Utf8),
+        pl.Series("role", [roles.get(k) for k in pairs], pl.Utf8),
+        status.alias("status"),
+        *(
+            pl.col(c).cast(t) if c in cols else pl.lit(None, t).alias(c)
+            for c, t in PROGRESS_COLUMNS.items()
+            if c in ("percent", "narrative", "problems", "next_steps")
+        ),
+        pl.col("_row").cast(pl.Int32).alias("sheet_row"),
+        "_wb",
+    )
+    for i, v, t in zip(kept, _split(values, len(kept)), _split(progress, len(kept)), strict=True):
+        out[i] = (v, t)
+    return out
 
 
 def _text(value) -> str | None:
@@ -176,14 +223,19 @@ def _list_frame(result: ValidationResult) -> pl.DataFrame:
                     ),
                 }
             )
-    return (
-        pl.DataFrame(rows, schema=LIST_ITEM_COLUMNS, orient="row")
-        if rows
-        else pl.DataFrame(schema=LIST_ITEM_COLUMNS)
-    )
+    return pl.DataFrame(rows, schema=LIST_ITEM_COLUMNS, orient="row") if rows else _NO_LIST_ITEMS
+
+
+_ISSUE_SCHEMA = {
+    k: pl.Utf8 for k in ("code", "severity", "sheet", "cell", "column_name", "value", "message", "hint")
+}
+_NO_ISSUES = pl.DataFrame(schema=_ISSUE_SCHEMA)  # shared: most workbooks of a round have none
+_NO_LIST_ITEMS = pl.DataFrame(schema=LIST_ITEM_COLUMNS)
 
 
 def _issue_frame(report: Report) -> pl.DataFrame:
+    if not report.issues:
+        return _NO_ISSUES
     return pl.DataFrame(
         [
             {
@@ -198,10 +250,7 @@ def _issue_frame(report: Report) -> pl.DataFrame:
             }
             for i in report.issues
         ],
-        schema={
-            k: pl.Utf8
-            for k in ("code", "severity", "sheet", "cell", "column_name", "value", "message", "hint")
-        },
+        schema=_ISSUE_SCHEMA,
     )
 
 
@@ -342,8 +391,10 @@ def _record_on(
     round_code: str | None,
     actor,
     uploaded_at: dt.datetime,
+    frames: tuple[pl.DataFrame | None, pl.DataFrame | None] | None = None,
 ) -> IngestResult:
-    """Record one workbook inside the chunk's transaction; its other rows wait in the chunk."""
+    """Record one workbook inside the chunk's transaction; its other rows wait in the chunk.
+    `frames`: its values and progress from `_fact_frames`, made for the whole chunk."""
     con = chunk.con
     meta = result.meta
     unit, round_code = _named(result, unit, round_code)
@@ -392,11 +443,9 @@ def _record_on(
         len(result.report.warnings),
         needs_sign_off,
     )
-    facts = (
-        _value_frame(result) if accepted else None,
-        _progress_frame(result) if accepted else None,
-        _issue_frame(result.report),
-    )
+    if accepted and frames is None:
+        (frames,) = _fact_frames([result])
+    facts = (*(frames if accepted else _NO_FACTS), _issue_frame(result.report))
     lists = _list_frame(result) if accepted else None
     out.status, out.days_late = status, days_late
     logged_at = portal.settings.now()
@@ -504,10 +553,22 @@ def ingest_many(
         with portal.warehouse.transaction() as con:
             recording = _Chunk(con, within, [digest for _, (digest, _), _ in chunk])
             recording.expect([_named(r, unit, round_code) for _, _, r in chunk])
-            for (name, data), (digest, path), result in chunk:
+            frames = _fact_frames([r for _, _, r in chunk])
+            for ((name, data), (digest, path), result), made in zip(chunk, frames, strict=True):
                 out.append(
                     _record_on(
-                        recording, portal, data, name, digest, path, result, unit, round_code, actor, when
+                        recording,
+                        portal,
+                        data,
+                        name,
+                        digest,
+                        path,
+                        result,
+                        unit,
+                        round_code,
+                        actor,
+                        when,
+                        made if made is not _NO_FACTS else None,
                     )
                 )
             recording.flush()

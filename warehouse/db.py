@@ -385,10 +385,12 @@ def stamp_moved(path: Path, before: tuple, after: tuple) -> None:
             listener(str(path), before, after)
 
 
-_migrated: set[tuple] = set()  # files (path, device, inode, size, mtime) already at SCHEMA_VERSION
-# {path: stamp} of each file when last seen holding the current shared macros
-# (warehouse.views.install_macros), and when last found whole (`incomplete`): checked again only
-# once the file changed (one stamp per file kept, so a long-running server does not collect them).
+# {path: stamp} of each file when last brought to SCHEMA_VERSION (the database file's own device,
+# inode, size and time: a restore or a copy put in its place is another file), when last seen
+# holding the current shared macros (warehouse.views.install_macros), and when last found whole
+# (`incomplete`): checked again only once the file changed (one stamp per file kept, so a
+# long-running server does not collect them).
+_migrated: dict[str, tuple] = {}
 _macros_current: dict[str, tuple] = {}
 _whole: dict[str, tuple] = {}
 
@@ -635,13 +637,14 @@ class Warehouse:
     def _migrate_once(self, con: duckdb.DuckDBPyConnection) -> None:
         """`migrate`, unless this very file (path, inode, size and time: a restore or a copy put in
         its place is another file) was already brought to SCHEMA_VERSION in this process."""
+        path = str(self.path.resolve())
         try:
             st = os.stat(self.path)
-            key = (str(self.path.resolve()), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+            key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
         except OSError:
             key = None
-        if (key is None or key not in _migrated) and migrate(con) == SCHEMA_VERSION and key is not None:
-            _migrated.add(key)
+        if (key is None or _migrated.get(path) != key) and migrate(con) == SCHEMA_VERSION and key is not None:
+            _migrated[path] = key
         self._macros_once(con)
 
     def _macros_once(self, con: duckdb.DuckDBPyConnection) -> None:

@@ -315,7 +315,7 @@ def test_the_schema_is_checked_once_per_file_in_a_process(wh, monkeypatch):
     calls = []
     real = db.migrate
     monkeypatch.setattr(db, "migrate", lambda con, *a: calls.append(1) or real(con, *a))
-    monkeypatch.setattr(db, "_migrated", set())
+    monkeypatch.setattr(db, "_migrated", {})
     for _ in range(3):
         with wh.connect() as con:
             con.execute("SELECT 1").fetchall()

@@ -677,20 +677,19 @@ def evidence_targets(portal: Portal, account, submission_id: int) -> list[tuple[
 def upload_evidence(
     portal: Portal, account, submission_id: int, file_name: str, data: bytes, task: str | None = None
 ) -> EvidenceResult:
-    """Check a supporting file (type by content, size) and keep it, attached to the submission or one task."""
+    """Check a supporting file (type by content, size) and keep it, attached to the submission or one task.
+
+    The submission's status and its round's lock are checked again inside the transaction that
+    attaches the file: page runs read side by side, so a newer version or a lock may land while the
+    file is checked and stored, and a file must never be attached to a superseded version."""
     sub = _checked_submission(portal, account, "evidence.upload", submission_id)
-    if sub["status"] not in ACCEPTED_STATUSES:
-        return EvidenceResult(
-            False,
-            f"报送记录 {submission_id} 状态为“{SubmissionStatus(sub['status']).label}”，不能挂接佐证材料。",
-        )
+    with portal.warehouse.connect() as con:
+        refused = _upload_refusal(con, sub)
+        tasks = {code for kind, code in submissions.item_codes(con, submission_id) if kind == "task"}
+    if refused:
+        return EvidenceResult(False, refused)
     checked = ev.check(data, file_name, portal.settings.evidence_max_mb)
     issues, name = list(checked.issues), checked.name
-    with portal.warehouse.connect() as con:
-        rnd = rounds.get(con, sub["round"])
-        tasks = {code for kind, code in submissions.item_codes(con, submission_id) if kind == "task"}
-    if rnd is not None and rnd.state == RoundState.LOCKED:
-        return EvidenceResult(False, f"轮次 {sub['round']} 已锁定，不能再上传佐证材料。")
     if task and task not in tasks:
         issues.append(Issue.make("evidence-task-unknown", value=task, submission=submission_id))
     if issues:
@@ -699,6 +698,9 @@ def upload_evidence(
     digest, path = filestore.store(ev.evidence_dir(portal.settings.home), data, kind.extensions[0])
     now = portal.settings.now()
     with portal.warehouse.transaction() as con:
+        refused = _upload_refusal(con, submissions.submission(con, submission_id))
+        if refused:
+            return EvidenceResult(False, refused)  # the stored file stays: files are kept by hash
         evidence_id = evidence_rows.insert(
             con, submission_id, task or None, sub["unit"], sub["round"], digest, name, kind.media_type,
             len(data), str(path.relative_to(portal.settings.home)), account.username, now,
@@ -723,6 +725,25 @@ def upload_evidence(
     return EvidenceResult(True, f"已上传佐证材料“{name}”（{kind.name}），挂接到{where}。", [], evidence_id)
 
 
+def _evidence_blocked(con, sub: dict | None) -> str | None:
+    """Why evidence may not be attached to or detached from submission `sub` now: "superseded" (no
+    longer the unit's accepted word), "locked" (its round is locked), or None when it may."""
+    if sub is None or sub["status"] not in ACCEPTED_STATUSES:
+        return "superseded"
+    rnd = rounds.get(con, sub["round"])
+    return "locked" if rnd is not None and rnd.state == RoundState.LOCKED else None
+
+
+def _upload_refusal(con, sub: dict) -> str | None:
+    blocked = _evidence_blocked(con, sub)
+    if blocked == "superseded":
+        status = SubmissionStatus(sub["status"]).label
+        return f"报送记录 {sub['id']} 状态为“{status}”，不能挂接佐证材料。"
+    if blocked == "locked":
+        return f"轮次 {sub['round']} 已锁定，不能再上传佐证材料。"
+    return None
+
+
 def list_evidence(portal: Portal, account, submission_id: int) -> pl.DataFrame:
     _checked_submission(portal, account, "submission.view", submission_id)
     with portal.warehouse.connect() as con:
@@ -745,19 +766,21 @@ _TYPE_NAMES = {k.media_type: k.name for k in ev.KINDS.values()}
 def remove_evidence(portal: Portal, account, evidence_id: int) -> EvidenceResult:
     """Detach one 佐证材料 from its submission (one carried over from the previous version that no
     longer applies, or a wrong file): who may attach may detach, while the submission is still the
-    unit's latest word and its round not locked. Audited; the stored file stays."""
+    unit's latest word and its round not locked (checked again inside the transaction that detaches
+    it, as for uploads). Audited; the stored file stays."""
     with portal.warehouse.connect() as con:
         row = evidence_rows.get(con, evidence_id)
         sub = submissions.submission(con, row["submission_id"]) if row else None
-        rnd = rounds.get(con, row["round"]) if row else None
+        blocked = _evidence_blocked(con, sub) if row else None
     require_record(
         account, "evidence.upload", row["unit"] if row else None, f"佐证材料 {evidence_id} 不存在。"
     )
-    if sub is None or sub["status"] not in ACCEPTED_STATUSES:
-        return EvidenceResult(False, f"佐证材料 {evidence_id} 所属的报送已不是最新版本，不能移除。")
-    if rnd is not None and rnd.state == RoundState.LOCKED:
-        return EvidenceResult(False, f"轮次 {row['round']} 已锁定，不能再移除佐证材料。")
+    if blocked:
+        return _removal_refused(row, blocked)
     with portal.warehouse.transaction() as con:
+        blocked = _evidence_blocked(con, submissions.submission(con, row["submission_id"]))
+        if blocked:
+            return _removal_refused(row, blocked)
         evidence_rows.remove(con, evidence_id)
         portal.audit(
             con,
@@ -769,6 +792,12 @@ def remove_evidence(portal: Portal, account, evidence_id: int) -> EvidenceResult
             ),
         )
     return EvidenceResult(True, f"已移除佐证材料“{safe_file_name(row['file_name'])}”。", [], int(evidence_id))
+
+
+def _removal_refused(row: dict, blocked: str) -> EvidenceResult:
+    if blocked == "superseded":
+        return EvidenceResult(False, f"佐证材料 {row['id']} 所属的报送已不是最新版本，不能移除。")
+    return EvidenceResult(False, f"轮次 {row['round']} 已锁定，不能再移除佐证材料。")
 
 
 def download_evidence(portal: Portal, account, evidence_id: int) -> Download:

@@ -507,6 +507,72 @@ def test_evidence_follows_the_returned_version_into_the_resubmission_unless_remo
     assert _rows(demo_portal, "SELECT actor FROM audit_log WHERE action = 'evidence.remove'") == [("rep1",)]
 
 
+def _lock_round(portal, code=ROUND):
+    from portal.registry.rounds import set_round_state
+    from schemas.enums import RoundState
+
+    assert set_round_state(portal, OFFICE, code, RoundState.CLOSED).ok
+    assert set_round_state(portal, OFFICE, code, RoundState.LOCKED).ok
+
+
+def _meanwhile(monkeypatch, target, name, action):
+    """Run `action` (another user's step) when `target.name` is next called: the window between a
+    use case's checks and its transaction, where page runs reading side by side let others act."""
+    original = getattr(target, name)
+
+    def wrapped(*args, **kwargs):
+        monkeypatch.setattr(target, name, original)
+        action()
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(target, name, wrapped)
+
+
+def test_evidence_is_not_attached_to_a_version_superseded_while_its_file_was_stored(demo_portal, monkeypatch):
+    first = _accepted(demo_portal)
+    changed = {_first_indicator(demo_portal, first): 4321}
+    newer = {}
+    _meanwhile(
+        monkeypatch,
+        wf.filestore,
+        "store",
+        lambda: newer.update(
+            id=_accepted(demo_portal, **changed)  # the clerk's colleague uploads a new version meanwhile
+        ),
+    )
+    result = wf.upload_evidence(demo_portal, REPORTER, first, "现场照片.png", _image("PNG"))
+    assert not result.ok
+    assert f"报送记录 {first} 状态为“" in result.message and "不能挂接佐证材料" in result.message
+    assert newer["id"] != first
+    assert _rows(demo_portal, "SELECT count(*) FROM evidence") == [(0,)]
+    assert _audit(demo_portal, "evidence.upload") == []
+
+
+def test_evidence_is_not_attached_once_the_round_is_locked_while_its_file_was_stored(
+    demo_portal, monkeypatch
+):
+    sid = _accepted(demo_portal)
+    _meanwhile(monkeypatch, wf.filestore, "store", lambda: _lock_round(demo_portal))
+    result = wf.upload_evidence(demo_portal, REPORTER, sid, "验收报告.pdf", _pdf())
+    assert not result.ok
+    assert result.message == f"轮次 {ROUND} 已锁定，不能再上传佐证材料。"
+    assert _rows(demo_portal, "SELECT count(*) FROM evidence") == [(0,)]
+    # and once locked, refused before the file is even checked or stored
+    again = wf.upload_evidence(demo_portal, REPORTER, sid, "验收报告.pdf", _pdf())
+    assert again.message == result.message
+
+
+def test_evidence_is_not_detached_once_the_round_is_locked_after_the_check(demo_portal, monkeypatch):
+    sid = _accepted(demo_portal)
+    evidence_id = wf.upload_evidence(demo_portal, REPORTER, sid, "现场照片.png", _image("PNG")).evidence_id
+    _meanwhile(monkeypatch, wf, "require_record", lambda: _lock_round(demo_portal))
+    result = wf.remove_evidence(demo_portal, REPORTER, evidence_id)
+    assert not result.ok
+    assert result.message == f"轮次 {ROUND} 已锁定，不能再移除佐证材料。"
+    assert wf.list_evidence(demo_portal, REPORTER, sid)["evidence_id"].to_list() == [evidence_id]
+    assert _audit(demo_portal, "evidence.remove") == []
+
+
 def test_another_units_clerk_cannot_remove_evidence_and_an_outsider_learns_nothing(demo_portal):
     sid = _accepted(demo_portal)
     evidence_id = wf.upload_evidence(demo_portal, REPORTER, sid, "现场照片.png", _image("PNG")).evidence_id

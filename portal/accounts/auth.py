@@ -271,6 +271,17 @@ def acting_account(portal: Portal, username: str | None, via: str | None = None)
 # ----------------------------------------------------------------------------- sign-in and sessions
 
 
+def _verdict(row: tuple | None, hash_ok: bool, now: dt.datetime) -> str:
+    """Why a sign-in with this users row (USER_COLUMNS order) fails, or "ok"."""
+    if row is None:
+        return "unknown"
+    if not row[6]:
+        return "inactive"
+    if row[7] is not None and row[7] > now:
+        return "locked"
+    return "ok" if hash_ok else "bad-password"
+
+
 def _authenticate(
     portal: Portal,
     username: str,
@@ -288,21 +299,20 @@ def _authenticate(
     portal.warehouse.release()  # not a page run's connection held through the argon2 verification
     # Verify first, whatever the account's state, so every path costs one argon2 verification.
     hash_ok = verify_password(row[5] if row else _dummy_hash(), password)
-    if row is None:
-        reason = "unknown"
-    elif not row[6]:
-        reason = "inactive"
-    elif row[7] is not None and row[7] > now:
-        reason = "locked"
-    elif not hash_ok:
-        reason = "bad-password"
-    else:
-        reason = "ok"
-    stored = row[5] if row else ""
+    reason = _verdict(row, hash_ok, now)
     s = portal.settings
     shown = username[:_AUDIT_NAME_MAX] if row is not None else UNKNOWN_NAME
     result = None
     with portal.warehouse.transaction(bookkeeping=True) as con:
+        if reason == "ok":
+            # Page runs read side by side: the account may have been disabled, locked or given a
+            # new password during the verification. Judge the row as it is now, in the transaction.
+            fresh = _load(con, username)
+            if fresh != row:
+                if fresh is not None and fresh[5] != row[5]:
+                    hash_ok = verify_password(fresh[5], password)
+                row, reason = fresh, _verdict(fresh, hash_ok, now)
+        stored = row[5] if row else ""
         if reason == "ok":
             if _hasher.check_needs_rehash(stored):
                 stored = hash_password(password)

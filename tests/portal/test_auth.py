@@ -143,6 +143,39 @@ def test_a_deactivated_account_cannot_sign_in_and_is_not_told_why(portal):
     assert (refused.ok, refused.reason, refused.message) == (False, "inactive", failure_message(portal))
 
 
+def _during_verification(monkeypatch, action):
+    """Run `action` (an administrator's step in another page run) while the next password is being
+    verified: page runs read side by side, and the verification takes the longest of a sign-in."""
+    original = auth.verify_password
+
+    def verifying(stored, password):
+        monkeypatch.setattr(auth, "verify_password", original)
+        action()
+        return original(stored, password)
+
+    monkeypatch.setattr(auth, "verify_password", verifying)
+
+
+def test_an_account_deactivated_during_the_verification_gets_no_session(portal, monkeypatch):
+    boss = sign_in(portal, "boss", "boss-password").session.account
+    _during_verification(monkeypatch, lambda: deactivate_account(portal, boss, "rep1"))
+    refused = sign_in(portal, "rep1", "rep1-password")
+    assert (refused.ok, refused.reason, refused.session) == (False, "inactive", None)
+    with portal.warehouse.connect() as con:
+        assert con.execute("SELECT count(*) FROM web_sessions WHERE username = 'rep1'").fetchall() == [(0,)]
+    assert [row[1] for row in audit(portal, "auth.sign_in_failed")] == ["rep1"]
+
+
+def test_a_password_reset_during_the_verification_refuses_the_old_password(portal, monkeypatch):
+    boss = sign_in(portal, "boss", "boss-password").session.account
+    reset = {}
+    _during_verification(monkeypatch, lambda: reset.update(done=reset_password(portal, boss, "rep1")))
+    refused = sign_in(portal, "rep1", "rep1-password")
+    assert reset["done"].ok
+    assert (refused.ok, refused.reason, refused.session) == (False, "bad-password", None)
+    assert user(portal, "rep1")[0] == 1  # counted like any wrong password
+
+
 def test_production_hashes_are_argon2id_with_at_least_the_rfc_9106_low_memory_cost():
     # The tests hash with tiny parameters (tests/conftest.py TEST_HASHER); this is what ships.
     hasher = PRODUCTION_HASHER

@@ -398,9 +398,14 @@ def save_scheme_as(
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".toml.part")
     partial.write_text(decoded, encoding="utf-8")
-    os.replace(partial, path)
     digest = hashlib.sha256(decoded.encode("utf-8")).hexdigest()[:12]
     with portal.warehouse.transaction() as con:
+        try:  # again under the write lock: the year may have been published since the first check
+            assert_editable(con, plan, year)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        os.replace(partial, path)
         portal.audit(
             con, account.username, "assessment.configure", f"{plan}/{year}", f"{name} sha256={digest}"
         )

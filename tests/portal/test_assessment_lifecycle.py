@@ -178,6 +178,30 @@ def test_a_published_or_final_year_refuses_bonus_entries_and_scheme_changes(jan)
     ).bonus_id
 
 
+def test_a_scheme_saved_while_the_year_is_published_in_another_run_is_not_written(jan, monkeypatch):
+    """Page runs read side by side: the year may be published between the editor's first check and
+    the write. The file is replaced only under the write lock, after the check is made again."""
+    from portal.assessment import board
+
+    text = scheme_text_as(jan, EVALUATOR, PLAN, YEAR).replace("[grades]", "# 已改\n[grades]", 1)
+    assert "# 已改" in text
+    path = board._scheme_path(jan, PLAN, YEAR)
+    before = path.read_bytes() if path.exists() else None
+    original = board.parse_layers
+
+    def publishing_meanwhile(layers):
+        monkeypatch.setattr(board, "parse_layers", original)
+        lc.publish(jan, EVALUATOR, PLAN, YEAR, days=1)
+        return original(layers)
+
+    monkeypatch.setattr(board, "parse_layers", publishing_meanwhile)
+    with pytest.raises(Conflict, match="正在公示"):
+        save_scheme_as(jan, EVALUATOR, PLAN, YEAR, text.encode("utf-8"))
+    assert (path.read_bytes() if path.exists() else None) == before
+    assert list(path.parent.glob("*.part")) == []
+    assert "assessment.configure" not in _audited(jan)
+
+
 def test_reopening_makes_version_2_and_keeps_version_1(jan):
     unit = _units(jan)[0]
     lc.publish(jan, EVALUATOR, PLAN, YEAR, days=1)

@@ -214,25 +214,29 @@ def publish(portal: Portal, actor, plan: str, year: int, days: int = DEFAULT_DAY
     life = lifecycle_of(portal, plan, year)
     if life.stage != PRELIMINARY:
         raise Conflict(f"{plan} {year}年度考核结果已处于{life.summary}，不能再次开始公示。")
-    a, facts = score_live(portal, actor, plan, year)
-    if not a.ok:
-        raise InvalidInput("；".join(i.message for i in a.report.errors))
-    a.stage = PUBLICITY
-    doc = a.as_json()
-    doc["preliminary"] = False
-    meta = {
-        "plan_name": a.plan_name,
-        "office": a.office,
-        "as_of": a.as_of.isoformat(),
-        "data_as_of": a.data_as_of.isoformat() if a.data_as_of else None,
-        "unsettled": a.unsettled,
-        "scheme_layers": _scheme_layers(portal, plan, year),
-    }
     until = today + dt.timedelta(days=days - 1)
     now = portal.settings.now()
+    # Scored inside the transaction that stores it, under the write lock: a deduction, bonus or
+    # approval committed by another page run while scoring would otherwise be stored beside a
+    # published table that does not count it. Publishing is rare; the lock is held for one scoring.
     with portal.warehouse.transaction() as con:
-        if _state(con, plan, year, today).stage != PRELIMINARY:  # another evaluator was quicker
+        life = _state(con, plan, year, today)
+        if life.stage != PRELIMINARY:  # another evaluator was quicker
             raise Conflict(f"{plan} {year}年度考核结果已由他人开始公示。")
+        a, facts = score_live(portal, actor, plan, year)
+        if not a.ok:
+            raise InvalidInput("；".join(i.message for i in a.report.errors))
+        a.stage = PUBLICITY
+        doc = a.as_json()
+        doc["preliminary"] = False
+        meta = {
+            "plan_name": a.plan_name,
+            "office": a.office,
+            "as_of": a.as_of.isoformat(),
+            "data_as_of": a.data_as_of.isoformat() if a.data_as_of else None,
+            "unsettled": a.unsettled,
+            "scheme_layers": _scheme_layers(portal, plan, year),
+        }
         version = life.version + 1
         reason = life.reopened_reason
         store.insert_version(

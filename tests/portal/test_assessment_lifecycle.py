@@ -202,6 +202,43 @@ def test_a_scheme_saved_while_the_year_is_published_in_another_run_is_not_writte
     assert "assessment.configure" not in _audited(jan)
 
 
+def test_a_deduction_entered_while_the_year_is_being_published_is_refused_not_left_uncounted(
+    jan, monkeypatch
+):
+    """Another evaluator's page run enters a deduction while the year is being scored for 公示. It
+    must wait for the publication and then be refused (the year is locked), never be stored beside
+    a published table that does not count it."""
+    import threading
+
+    from portal.assessment import assess as assess_module
+
+    unit = _units(jan)[0]
+    entered: dict = {}
+
+    def other_evaluator():
+        try:
+            entered["result"] = entries.add_deduction(jan, EVALUATOR, PLAN, YEAR, unit, "DB", "督办事项逾期")
+        except Conflict as exc:
+            entered["refused"] = str(exc)
+
+    original = assess_module.score_live
+
+    def scoring(*args, **kwargs):
+        monkeypatch.setattr(assess_module, "score_live", original)
+        other = threading.Thread(target=other_evaluator)
+        other.start()
+        other.join(timeout=1.0)  # it finishes at once unless it waits for the publication's lock
+        entered["thread"] = other
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(assess_module, "score_live", scoring)
+    lc.publish(jan, EVALUATOR, PLAN, YEAR, days=1)
+    entered["thread"].join(timeout=60)
+    assert "result" not in entered and "正在公示" in entered["refused"]
+    with jan.warehouse.connect() as con:
+        assert data.entries(con, "deductions", PLAN, YEAR).is_empty()
+
+
 def test_reopening_makes_version_2_and_keeps_version_1(jan):
     unit = _units(jan)[0]
     lc.publish(jan, EVALUATOR, PLAN, YEAR, days=1)

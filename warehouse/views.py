@@ -330,6 +330,8 @@ def per_task(long: pl.DataFrame, year: int) -> pl.DataFrame:
     keys = ["task", "plan", "number", "title", "due_year", "weight", "task_position"]
     lead = pl.col("role") == "lead"
     helper = pl.col("role") == "helper"
+    # each task's first row, in order: unique(keep="first", maintain_order=True) without its hashing
+    first = pl.col("task").is_first_distinct()
     helpers = long.filter(helper).sort("task_position", "position")
     listed = helpers.group_by("task").agg(
         pl.struct(
@@ -358,9 +360,9 @@ def per_task(long: pl.DataFrame, year: int) -> pl.DataFrame:
             pl.col("percent").alias("lead_percent"),
             pl.col("submission_status").alias("lead_submission_status"),
         )
-        .unique("task", keep="first", maintain_order=True)
+        .filter(first)
     )
-    tasks = long.select(keys).unique("task", keep="first", maintain_order=True).sort("task_position")
+    tasks = long.select(keys).filter(first).sort("task_position")
     tasks = tasks.join(leads, on="task", how="left", maintain_order="left")
     tasks = tasks.join(listed, on="task", how="left", maintain_order="left").with_columns(
         pl.col("helpers").fill_null(pl.lit([], pl.List(_HELPER))),

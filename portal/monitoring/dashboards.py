@@ -764,8 +764,13 @@ def helpers_texts(helpers: pl.Series) -> pl.Series:
         .then(pl.col("unit"))
         .otherwise(pl.col("name"))
     )
-    joined = rows.group_by("row", maintain_order=True).agg(
-        pl.format("{}：{}", who, "said").str.join("；").alias("said")
+    # each helper's words, gathered per row as a list and joined after: the same texts in the same
+    # order (a group keeps its rows' order), without str.join as an aggregate (~8× slower here)
+    joined = (
+        rows.with_columns(said=pl.format("{}：{}", who, "said"))
+        .group_by("row", maintain_order=True)
+        .agg("said")
+        .with_columns(pl.col("said").list.join("；"))
     )
     every = pl.DataFrame({"row": pl.int_range(helpers.len(), eager=True).cast(pl.UInt32)})
     return (

@@ -626,10 +626,17 @@ def kpi_boards(
     """kpi_board of each of `plans` from one read of KPI progress (the roll-up's many plans)."""
     every, names = _kpi_rows(portal, account, round_code, plans, unit, pace, kind)
     every = kpi_texts(every, names)
-    by_plan = every.partition_by("plan", as_dict=True, maintain_order=True) if any(plans) else {}
+    # one plan (a page's board): its rows filtered out; several: every plan's at once (~3 ms at 40,000 rows)
+    chosen = [plan for plan in plans if plan is not None]
+    by_plan = every.partition_by("plan", as_dict=True, maintain_order=True) if len(chosen) > 1 else {}
     boards = {}
     for plan in plans:
-        frame = every if plan is None else by_plan.get((plan,), every.clear())
+        if plan is None:
+            frame = every
+        elif by_plan:
+            frame = by_plan.get((plan,), every.clear())
+        else:
+            frame = every.filter(pl.col("plan") == plan)
         boards[plan] = KpiBoard(round=round_code, indicators=frame, counts=_pace_counts(frame["pace"]))
     return boards
 
@@ -764,8 +771,13 @@ def helpers_texts(helpers: pl.Series) -> pl.Series:
         .then(pl.col("unit"))
         .otherwise(pl.col("name"))
     )
-    joined = rows.group_by("row", maintain_order=True).agg(
-        pl.format("{}：{}", who, "said").str.join("；").alias("said")
+    # each helper's words, gathered per row as a list and joined after: the same texts in the same
+    # order (a group keeps its rows' order), without str.join as an aggregate (~8× slower here)
+    joined = (
+        rows.with_columns(said=pl.format("{}：{}", who, "said"))
+        .group_by("row", maintain_order=True)
+        .agg("said")
+        .with_columns(pl.col("said").list.join("；"))
     )
     every = pl.DataFrame({"row": pl.int_range(helpers.len(), eager=True).cast(pl.UInt32)})
     return (

@@ -178,8 +178,8 @@ SELECT * FROM standings_in([round_code]);
 -- may be granted an extension): active units that own at least one indicator (any owner position)
 -- or lead/help at least one task of a plan whose period (start_year..end_year) covers the round's
 -- year. One row per round and such unit, with how many indicators and tasks it reports on; duties
--- are counted per plan once, then spread over the rounds the plan is live in (the completion board
--- asks for every round at once).
+-- are counted per plan and unit once, then spread over the rounds the plan is live in (the completion
+-- board asks for every round at once: the spread is one row per round, plan and unit, not two).
 CREATE OR REPLACE MACRO owing_units_in(round_codes) AS TABLE
 WITH r AS (
     SELECT code, year FROM rounds WHERE list_contains(round_codes, code)
@@ -197,10 +197,15 @@ plan_duties AS (
     FROM task_units tu JOIN tasks t ON t.code = tu.task
     WHERE t.plan IN (SELECT code FROM live_plans)
     GROUP BY t.plan, tu.unit
+),
+unit_duties AS (
+    SELECT d.plan, d.unit, sum(d.indicators) AS indicators, sum(d.tasks) AS tasks
+    FROM plan_duties d JOIN units u ON u.code = d.unit
+    WHERE u.active
+    GROUP BY d.plan, d.unit
 )
 SELECT lp.round, d.unit, sum(d.indicators)::INTEGER AS indicator_count, sum(d.tasks)::INTEGER AS task_count
-FROM plan_duties d JOIN live_plans lp ON lp.code = d.plan JOIN units u ON u.code = d.unit
-WHERE u.active
+FROM unit_duties d JOIN live_plans lp ON lp.code = d.plan
 GROUP BY lp.round, d.unit;
 
 CREATE OR REPLACE MACRO owing_units(round_code) AS TABLE

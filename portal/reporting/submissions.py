@@ -590,42 +590,64 @@ def _record_slice(
     progress: Callable[[int], None] | None,
 ) -> None:
     """A validated slice's workbooks recorded in chunks of `size`, their results appended to `out`.
-    Each commit costs an fsync (~4-12 ms here) and opening the warehouse tens of ms (BENCHMARKS.md):
-    a batch is recorded in chunks, each chunk all or nothing (after a fault the same batch can
-    simply be loaded again: files already recorded are recognised), and other users get the
-    warehouse between chunks. Validation stays outside the lock so a deadline day's uploads
-    queue only for their short transactions (docs/operations.md)."""
-    for start in range(0, len(work), size):
-        chunk = work[start : start + size]
-        first = len(out)
-        with portal.warehouse.transaction() as con:
-            recording = _Chunk(con, within, [digest for _, (digest, _), _ in chunk])
-            recording.expect([_named(r, unit, round_code) for _, _, r in chunk])
-            frames = _fact_frames([r for _, _, r in chunk])
-            for ((name, data), (digest, path), result), made in zip(chunk, frames, strict=True):
-                out.append(
-                    _record_on(
-                        recording,
-                        portal,
-                        data,
-                        name,
-                        digest,
-                        path,
-                        result,
-                        unit,
-                        round_code,
-                        actor,
-                        when,
-                        made if made is not _NO_FACTS else None,
-                    )
+    Each commit costs an fsync (~4-12 ms here): a batch is recorded in chunks, each chunk all or
+    nothing (after a fault the same batch can simply be loaded again: files already recorded are
+    recognised), and other users get the write lock between chunks. Validation stays outside the
+    lock so a deadline day's uploads queue only for their short transactions (docs/operations.md).
+    The slice's chunks share one cursor, as a page run's reads do: opening the province warehouse
+    and closing it (a checkpoint) for each chunk was 1-2 s of a round's CPU. Another process
+    queueing for the file, or a backup or restore here, gets it at the next chunk as before."""
+    warehouse = portal.warehouse
+    with warehouse.page_run():
+        for start in range(0, len(work), size):
+            if start and warehouse.wanted_elsewhere():
+                warehouse.release()  # the rest of the slice opens and closes per chunk
+            _record_chunk(
+                portal, actor, work[start : start + size], unit, round_code, when, within, out, progress
+            )
+
+
+def _record_chunk(
+    portal: Portal,
+    actor,
+    chunk: list,
+    unit: str | None,
+    round_code: str | None,
+    when: dt.datetime,
+    within: frozenset[str] | None,
+    out: list[IngestResult],
+    progress: Callable[[int], None] | None,
+) -> None:
+    """One chunk in one transaction, its results appended to `out`."""
+    first = len(out)
+    with portal.warehouse.transaction() as con:
+        recording = _Chunk(con, within, [digest for _, (digest, _), _ in chunk])
+        recording.expect([_named(r, unit, round_code) for _, _, r in chunk])
+        frames = _fact_frames([r for _, _, r in chunk])
+        for ((name, data), (digest, path), result), made in zip(chunk, frames, strict=True):
+            out.append(
+                _record_on(
+                    recording,
+                    portal,
+                    data,
+                    name,
+                    digest,
+                    path,
+                    result,
+                    unit,
+                    round_code,
+                    actor,
+                    when,
+                    made if made is not _NO_FACTS else None,
                 )
-            recording.flush()
-            rejected = [(r.unit, r.round) for r in out[first:] if r.status == SubmissionStatus.REJECTED]
-            pruned = prune_rejected(con, rejected, portal.settings.rejected_kept)
-        filestore.remove(portal.settings.uploads_dir, pruned)
-        checkpoint("ingest.chunk_done")
-        if progress:
-            progress(len(chunk))
+            )
+        recording.flush()
+        rejected = [(r.unit, r.round) for r in out[first:] if r.status == SubmissionStatus.REJECTED]
+        pruned = prune_rejected(con, rejected, portal.settings.rejected_kept)
+    filestore.remove(portal.settings.uploads_dir, pruned)
+    checkpoint("ingest.chunk_done")
+    if progress:
+        progress(len(chunk))
 
 
 def _ingest_one(

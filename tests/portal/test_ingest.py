@@ -471,3 +471,29 @@ def test_a_batch_validated_and_recorded_in_slices_equals_the_same_batch_in_one_s
     assert seen(many) == seen(one)
     assert [r.status for r in many].count(SubmissionStatus.REJECTED) == 1 and many[3].duplicate
     assert _every_table(sliced) == _every_table(whole)
+
+
+def test_a_batch_opens_the_warehouse_once_per_slice_unless_another_process_queues(
+    demo_portal, tmp_path, monkeypatch, opens
+):
+    """The chunks of a slice share one cursor (opening and closing the warehouse per chunk was
+    1-2 s of a province round's CPU); when another process queues for the file, the batch gives
+    it back and the chunks after open it each."""
+    from warehouse.db import Warehouse
+
+    monkeypatch.setenv("PORTAL_INGEST_CHUNK", "1")
+    files = [(f"{unit}.xlsx", fill_valid(_template(demo_portal, unit))) for unit in (UNIT, OTHER)]
+    files.append(("bad.xlsx", b"PK\x03\x04 broken"))
+    homes = [Portal.open(shutil.copytree(demo_portal.settings.home, tmp_path / name)) for name in ("a", "b")]
+    opens.clear()
+    when = _at("2025-10-09")
+    held = ingest_many(homes[0], OFFICE, files, round_code="2025Q3", uploaded_at=when)
+    assert len(opens) == 1 + 1  # the expectations, then the three chunks on one cursor
+    monkeypatch.setattr(Warehouse, "wanted_elsewhere", lambda self: True)
+    opens.clear()
+    given_back = ingest_many(homes[1], OFFICE, files, round_code="2025Q3", uploaded_at=when)
+    assert len(opens) == 1 + 1 + 2  # the first chunk on the held cursor, the other two on their own
+    assert [(r.unit, r.status, r.submission_id) for r in held] == [
+        (r.unit, r.status, r.submission_id) for r in given_back
+    ]
+    assert _every_table(homes[0]) == _every_table(homes[1])

@@ -121,12 +121,36 @@ def validate_many(
     `isolate`: parse in a worker process (default `templates_xlsx.isolation.ISOLATE`, on).
     `check_sizes=False` hands sheets beyond their budget to the reader: only for tests and
     benchmarks of what a reader crash costs."""
+    return [
+        result
+        for part in validate_in_slices(items, limits, secret, isolate=isolate, check_sizes=check_sizes)
+        for result in part
+    ]
+
+
+def validate_in_slices(
+    items: Sequence[tuple[bytes, ExpectationSource]],
+    limits: Limits | None = None,
+    secret: bytes = b"",
+    *,
+    isolate: bool | None = None,
+    check_sizes: bool = True,
+    size: int | None = None,
+) -> Iterator[list[ValidationResult]]:
+    """`validate_many`'s results `size` workbooks at a time, in order (None: all in one slice):
+    each slice's rows and sets run once for the slice, and while the caller works on a slice (a
+    batch records it) the reading workers go on with the next files. Every workbook gets the same
+    issues in any slice as alone (each stage decides a workbook on its own and its expectation);
+    a slice only costs the rows' and sets' fixed costs once more. Close the iterator (or exhaust
+    it) to stop the workers of an abandoned batch."""
     limits = limits or Limits()
     own = _OWN_FILES.get()
     if own:
         isolate = False
     read = _isolated_read if (isolation.ISOLATE if isolate is None else isolate) else read_upload
     works = [_Work(data, source) for data, source in items]
+    size = max(1, size or len(works))
+    parts = [works[start : start + size] for start in range(0, len(works), size)]
     if read is _isolated_read and len(works) >= isolation.PARALLEL_MIN_FILES:
         # Both cores: workers check and read the next files while this process goes on with the
         # one before. Each file's safety is checked by the worker that reads it, before the read.
@@ -134,19 +158,30 @@ def validate_many(
             "checked-upload", [w.data for w in works], _crashed_read, limits=limits, check_sizes=check_sizes
         )
         try:
-            for work, result in zip(works, ahead, strict=True):
-                try:
-                    checked, upload = result()
-                except Exception as exc:  # the worker's own failure: this file's read fails
-                    checked, upload = [], exc
-                if _file_stage(work, limits, lambda *_, checked=checked: _given(checked)):
-                    _after_file_stage(work, secret, lambda _data, upload=upload: _given(upload))
+            for part in parts:
+                # `part` first: zip stops there without taking a read beyond it
+                for work, result in zip(part, ahead, strict=False):
+                    try:
+                        checked, upload = result()
+                    except Exception as exc:  # the worker's own failure: this file's read fails
+                        checked, upload = [], exc
+                    if _file_stage(work, limits, lambda *_, checked=checked: _given(checked)):
+                        _after_file_stage(work, secret, lambda _data, upload=upload: _given(upload))
+                if part is parts[-1]:
+                    ahead.close()  # every file read: the workers go before the last stages
+                yield _batch_stages(part, own)
         finally:
             ahead.close()
-    else:
-        safe = [w for w in works if _file_stage(w, limits)]
+        return
+    for part in parts:
+        safe = [w for w in part if _file_stage(w, limits)]
         for work in safe:
             _after_file_stage(work, secret, lambda data: read(data, check_sizes=check_sizes))
+        yield _batch_stages(part, own)
+
+
+def _batch_stages(works: list[_Work], own: bool) -> list[ValidationResult]:
+    """Rows and sets once for the workbooks read, then each one's report."""
     _rows_stage([w for w in works if "rows" in w.stages])
     _sets_stage([w for w in works if "sets" in w.stages], gx=not own)
     for work in works:

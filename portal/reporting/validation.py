@@ -7,7 +7,8 @@ be checked without saying whose it is; with --unit/--round a mismatch is reporte
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -15,7 +16,7 @@ from portal.core.context import Portal
 from schemas.enums import RoundState, TaskRole
 from validators.expectation import Expectation, IndicatorFacts, TaskFacts
 from validators.file_safety import Limits
-from validators.pipeline import ValidationResult, validate_many
+from validators.pipeline import ValidationResult, validate_in_slices
 from warehouse.db import WarehouseError
 from warehouse.expected import ExpectedFrames, expected_frames
 from warehouse.lists import ListFrames, list_frames
@@ -163,18 +164,37 @@ def validate_files(
     """(bytes, unit or None, round or None) each; one Great Expectations run for the whole batch.
     `con`: an open warehouse connection to read expectations from (saves opening the file again);
     `within`: the units the uploader may report for, any other is reported as unknown."""
+    slices = validate_files_in_slices(portal, items, allow_closed=allow_closed, con=con, within=within)
+    return [result for part in slices for result in part]
+
+
+def validate_files_in_slices(
+    portal: Portal,
+    items: Sequence[tuple[bytes, str | None, str | None]],
+    allow_closed: bool = False,
+    con: Any = None,
+    within: frozenset[str] | None = None,
+    size: int | None = None,
+) -> Iterator[list[ValidationResult]]:
+    """`validate_files`' results `size` items at a time (validators.pipeline.validate_in_slices),
+    each slice's before the next is validated; a warehouse fault is raised before the slice it
+    struck is handed out. Expectations are read once per round and kept for the whole batch: a
+    caller that writes between slices must make sure every round was read before its first write."""
     book = ExpectationBook(
         portal, whole_round=len(items) > 1, allow_closed=allow_closed, con=con, within=within
     )
     settings = portal.settings
-    results = validate_many(
+    slices = validate_in_slices(
         [(data, _source(book, unit, round_code)) for data, unit, round_code in items],
         Limits.from_settings(settings),
         settings.secret(),
+        size=size,
     )
-    if book.fault is not None:
-        raise book.fault
-    return results
+    with closing(slices):
+        for part in slices:
+            if book.fault is not None:
+                raise book.fault
+            yield part
 
 
 def validate_file(

@@ -409,3 +409,91 @@ def test_a_batch_recorded_set_based_equals_the_same_files_recorded_one_by_one(
         assert _rows(
             demo_portal, "SELECT DISTINCT submission_id FROM approved_values WHERE unit = ?", [UNIT]
         ) == [(approved_one.submission_id,)]
+
+
+def test_a_batch_validated_and_recorded_in_slices_equals_the_same_batch_in_one_slice(
+    demo_portal, tmp_path, monkeypatch
+):
+    """A large batch for one round is validated and recorded a slice of whole chunks at a time,
+    the reading workers going on with the next files meanwhile: every result, report and table must
+    come out as when the whole batch is one slice. The batch supersedes an approved upload and its
+    own files across slices, repeats a file in another slice and holds a rejected one."""
+    from portal.reporting import submissions
+    from templates_xlsx import isolation
+
+    cx, jfj = _template(demo_portal), _template(demo_portal, OTHER)
+    first = ingest(
+        demo_portal, OFFICE, fill_valid(cx), "cx1.xlsx", round_code="2025Q3", uploaded_at=_at("2025-10-08")
+    )
+    review(demo_portal, OFFICE, first.submission_id, APPROVE, "")
+    monkeypatch.setenv("PORTAL_INGEST_CHUNK", "1")
+    whole = Portal.open(shutil.copytree(demo_portal.settings.home, tmp_path / "whole"))
+    sliced = Portal.open(shutil.copytree(demo_portal.settings.home, tmp_path / "sliced"))
+    code = next(iter(template_rows(cx)[INDICATOR_SHEET.key]))
+    cx2 = fill_valid(cx, indicators={code: {"note": "第二版"}})
+    files = [
+        ("cx2.xlsx", cx2),
+        ("jfj2.xlsx", fill_valid(jfj)),
+        ("bad.xlsx", fill_valid(cx, tasks={"JZ-3.3.2": {"status": "已完成", "percent": 150}})),
+        ("cx2 (1).xlsx", cx2),
+        ("cx3.xlsx", fill_valid(cx, indicators={code: {"note": "第三版"}})),
+    ]
+    monkeypatch.setattr(isolation, "PARALLEL_MIN_FILES", 2)  # read by workers, ahead across slices
+    recorded = []
+    record_slice = submissions._record_slice
+
+    def spied(portal, actor, work, *args):
+        recorded.append(len(work))
+        return record_slice(portal, actor, work, *args)
+
+    monkeypatch.setattr(submissions, "_record_slice", spied)
+    monkeypatch.setattr(submissions, "INGEST_SLICE", len(files))
+    when = _at("2025-10-09")
+    one = ingest_many(whole, OFFICE, files, round_code="2025Q3", uploaded_at=when)
+    assert recorded == [len(files)]
+    monkeypatch.setattr(submissions, "INGEST_SLICE", 2)
+    many = ingest_many(sliced, OFFICE, files, round_code="2025Q3", uploaded_at=when)
+    assert recorded[1:] == [2, 2, 1]
+
+    def seen(results):
+        return [
+            (
+                r.file_name,
+                r.submission_id,
+                r.version,
+                r.status,
+                r.duplicate,
+                r.report.flatten(["code", "sheet", "cell"]),
+            )
+            for r in results
+        ]
+
+    assert seen(many) == seen(one)
+    assert [r.status for r in many].count(SubmissionStatus.REJECTED) == 1 and many[3].duplicate
+    assert _every_table(sliced) == _every_table(whole)
+
+
+def test_a_batch_opens_the_warehouse_once_per_slice_unless_another_process_queues(
+    demo_portal, tmp_path, monkeypatch, opens
+):
+    """The chunks of a slice share one cursor (opening and closing the warehouse per chunk was
+    1-2 s of a province round's CPU); when another process queues for the file, the batch gives
+    it back and the chunks after open it each."""
+    from warehouse.db import Warehouse
+
+    monkeypatch.setenv("PORTAL_INGEST_CHUNK", "1")
+    files = [(f"{unit}.xlsx", fill_valid(_template(demo_portal, unit))) for unit in (UNIT, OTHER)]
+    files.append(("bad.xlsx", b"PK\x03\x04 broken"))
+    homes = [Portal.open(shutil.copytree(demo_portal.settings.home, tmp_path / name)) for name in ("a", "b")]
+    opens.clear()
+    when = _at("2025-10-09")
+    held = ingest_many(homes[0], OFFICE, files, round_code="2025Q3", uploaded_at=when)
+    assert len(opens) == 1 + 1  # the expectations, then the three chunks on one cursor
+    monkeypatch.setattr(Warehouse, "wanted_elsewhere", lambda self: True)
+    opens.clear()
+    given_back = ingest_many(homes[1], OFFICE, files, round_code="2025Q3", uploaded_at=when)
+    assert len(opens) == 1 + 1 + 2  # the first chunk on the held cursor, the other two on their own
+    assert [(r.unit, r.status, r.submission_id) for r in held] == [
+        (r.unit, r.status, r.submission_id) for r in given_back
+    ]
+    assert _every_table(homes[0]) == _every_table(homes[1])

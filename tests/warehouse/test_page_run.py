@@ -331,3 +331,14 @@ def test_a_file_put_in_the_warehouses_place_is_checked_again(wh, tmp_path, monke
     (tmp_path / "old.duckdb").replace(wh.path)
     with wh.connect() as con:
         assert db.schema_version(con) == db.SCHEMA_VERSION
+
+
+def test_wanted_elsewhere_says_when_another_process_queues_for_the_file(wh):
+    from filelock import FileLock
+
+    with wh.page_run(), wh.connect():
+        assert not wh.wanted_elsewhere()
+        queue = FileLock(wh.lock_path.with_name(wh.lock_path.name + ".queue"), thread_local=False)
+        with queue:  # what another process's take_file holds while it waits for the file
+            assert wh.wanted_elsewhere()
+        assert not wh.wanted_elsewhere()

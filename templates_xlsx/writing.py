@@ -129,6 +129,13 @@ def write_table(ws: Worksheet, spec: SheetSpec, rows: Iterable[dict[str, Any]], 
     """Header at `spec.header_row`, then one row per dict; CODES lists joined with 、. Returns rows written."""
     enum_labels = enum_labels or {}
     style_header(ws, spec.header_row, spec.headers, [c.width for c in spec.columns])
+    # the body's looks stamped from the first cell of each kind (a registry of a few thousand
+    # rows set font and border cell by cell: most of `portal init --demo`'s registry workbook)
+    styles = CellStyles()
+    looks = {
+        wrap: {"font": BODY_FONT, "border": BORDER} | ({"alignment": WRAP} if wrap else {})
+        for wrap in (False, True)
+    }
     r = spec.header_row
     for r, record in enumerate(rows, start=spec.first_data_row):
         for j, c in enumerate(spec.columns, start=1):
@@ -139,11 +146,8 @@ def write_table(ws: Worksheet, spec: SheetSpec, rows: Iterable[dict[str, Any]], 
                 value = "是" if value else "否"
             elif c.key in enum_labels and value is not None:
                 value = enum_labels[c.key].get(value, value)
-            cell = put(ws, r, j, value)
-            cell.font = BODY_FONT
-            cell.border = BORDER
-            if c.wrap:
-                cell.alignment = WRAP
+            wrap = bool(c.wrap)
+            put_cell(styles.apply_looks(ws.cell(row=r, column=j), ("body", wrap), looks[wrap]), value)
     last = max(r, spec.first_data_row)
     for j, c in enumerate(spec.columns, start=1):
         if c.choices:

@@ -279,20 +279,24 @@ def _references(fact) -> dict[str, Any]:
 
 
 _FOUND, _ABSENT = 0, 1  # a sheet's items found in it come first, then the expected ones absent
+_SHEETS = (INDICATOR_SHEET.key, TASK_SHEET.key)  # `_order` of a row: its sheet's place here
 _REF_SCHEMA: dict[str, pl.DataType] = {
+    k: _SCHEMA[k] for k in ("_floor", "_floor_code", "_floor_round", "_cap", "_cap_basis", "_cap_reference")
+}
+_EXPECTED_SCHEMA: dict[str, pl.DataType] = {
     "_wb": pl.Int64,
+    "_order": pl.Int64,
     "key": pl.Utf8,
-    **{
-        k: _SCHEMA[k]
-        for k in ("_floor", "_floor_code", "_floor_round", "_cap", "_cap_basis", "_cap_reference")
-    },
+    "_eord": pl.Int64,
+    **_REF_SCHEMA,
 }
 
 
-def _found_rows(inputs: list[SetsInput], sheet: str) -> pl.DataFrame | None:
+def _found_rows(inputs: list[SetsInput], order: int) -> tuple[pl.DataFrame, set[int]] | None:
     """Every row of one sheet of every workbook, stacked once and selected once (no query nor
-    Python per row or per workbook): `_wb`, `_pos` (the row's place in its sheet), `_row`, key,
-    percent, value, `_completed`."""
+    Python per row or per workbook): `_wb`, `_order`, `_pos` (the row's place in its sheet),
+    `_row`, key, percent, value, `_completed`; and the workbooks that have rows in it."""
+    sheet = _SHEETS[order]
     key_col = _KEY_COLUMN[sheet]
     frames, wbs = [], []
     for wb, inp in enumerate(inputs):
@@ -307,7 +311,10 @@ def _found_rows(inputs: list[SetsInput], sheet: str) -> pl.DataFrame | None:
     starts = np.cumsum([0, *heights[:-1]])
     body = pl.concat(frames, how="diagonal_relaxed") if len(frames) > 1 else frames[0]
     cols = body.columns
-    return body.select(
+    found = body.select(
+        pl.Series("_wb", np.repeat(wbs, heights), pl.Int64),
+        pl.lit(order, pl.Int64).alias("_order"),
+        pl.Series("_pos", np.arange(sum(heights)) - np.repeat(starts, heights), pl.Int64),
         pl.col("_row").cast(pl.Int64),
         pl.col(key_col).cast(pl.Utf8).alias("key"),
         *(
@@ -317,111 +324,107 @@ def _found_rows(inputs: list[SetsInput], sheet: str) -> pl.DataFrame | None:
         (pl.col("status") == _COMPLETED).fill_null(False).alias("_completed")
         if "status" in cols
         else pl.lit(False).alias("_completed"),
-    ).with_columns(
-        pl.Series("_wb", np.repeat(wbs, heights), pl.Int64),
-        pl.Series("_pos", np.arange(sum(heights)) - np.repeat(starts, heights), pl.Int64),
     )
+    return found, {wb for wb, height in zip(wbs, heights, strict=True) if height}
 
 
-def _sheet_frame(inputs: list[SetsInput], sheet: str, order: int) -> pl.DataFrame | None:
-    """One sheet's rows of the GX frame for every workbook: the found rows (less the skipped
-    ones and those without a key) with their membership and references, then the expected
-    items absent from the sheet, in the expectation's order."""
-    found = _found_rows(inputs, sheet)
-    if found is None:
-        return None
-    present = set(found.get_column("_wb").unique().to_list())
-    owned_wb, owned_key, skip_wb, skip_row, judged = [], [], [], [], []
-    refs: dict[str, list[Any]] = {k: [] for k in _REF_SCHEMA}
+def _expected_rows(
+    inputs: list[SetsInput], order: int, present: set[int], expected: dict[str, list], judged: list[int]
+) -> list[tuple[int, int]]:
+    """Add to `expected` the items each workbook with rows in the sheet must report (in the
+    expectation's order) with their references; to `judged` its `_wb * 2 + _order` when its items
+    are known; returns the (workbook, Excel row) pairs left out of the sheet's checks."""
+    sheet = _SHEETS[order]
+    skipped: list[tuple[int, int]] = []
     for wb, inp in enumerate(inputs):
         if wb not in present:
             continue
-        expected = inp.expectation.keys_for(sheet)
-        if expected is not None:
-            judged.append(wb)
-            keys = list(dict.fromkeys(expected))
-            owned_wb += [wb] * len(keys)
-            owned_key += keys
-        skip = inp.skip_rows.get(sheet)
-        if skip:
-            skip_wb += [wb] * len(skip)
-            skip_row += list(skip)
-        if sheet == INDICATOR_SHEET.key:
-            for code, fact in {i.code: i for i in inp.expectation.indicators or ()}.items():
-                got = _references(fact)
-                if got:
-                    refs["_wb"].append(wb)
-                    refs["key"].append(code)
-                    for k in _REF_SCHEMA:
-                        if k not in ("_wb", "key"):
-                            refs[k].append(got.get(k))
-    owned = pl.DataFrame(
-        {
-            "_wb": pl.Series(owned_wb, dtype=pl.Int64),
-            "key": pl.Series(owned_key, dtype=pl.Utf8),
-            "_eord": pl.Series(np.arange(len(owned_key)), dtype=pl.Int64),
-        }
-    )
-    rows = found.filter(pl.col("key").is_not_null())
-    if skip_wb:
-        skipped = pl.DataFrame({"_wb": skip_wb, "_row": skip_row}, schema={"_wb": pl.Int64, "_row": pl.Int64})
-        rows = rows.join(skipped, on=["_wb", "_row"], how="anti")
-    judged_s = pl.Series(judged, dtype=pl.Int64)
-    rows = rows.join(owned.select("_wb", "key", pl.lit(True).alias("_owned")), on=["_wb", "key"], how="left")
-    rows = rows.join(pl.DataFrame(refs, schema=_REF_SCHEMA), on=["_wb", "key"], how="left")
-    rows = rows.select(
+        skipped += [(wb, row) for row in inp.skip_rows.get(sheet) or ()]
+        keys = inp.expectation.keys_for(sheet)
+        if keys is None:
+            continue
+        judged.append(wb * 2 + order)
+        facts = {i.code: i for i in inp.expectation.indicators or ()} if order == 0 else {}
+        for n, key in enumerate(dict.fromkeys(keys)):
+            fact = facts.get(key)
+            got = _references(fact) if fact is not None else {}
+            expected["_wb"].append(wb)
+            expected["_order"].append(order)
+            expected["key"].append(key)
+            expected["_eord"].append(n)
+            for k in _REF_SCHEMA:
+                expected[k].append(got.get(k))
+    return skipped
+
+
+def build_frame(inputs: list[SetsInput]) -> pl.DataFrame:
+    """The batch's one frame, built set-based for both sheets at once (a round stacks ~100,000
+    rows; a single workbook pays Polars' fixed cost per operation, so the sheets share each one):
+    per workbook, the indicator sheet's found items (less the skipped rows and those without a
+    key) with their membership and references, then its expected items absent, then the task
+    sheet's; `_id` numbers them so."""
+    expected: dict[str, list] = {k: [] for k in _EXPECTED_SCHEMA}
+    judged: list[int] = []
+    skipped: list[tuple[int, int]] = []
+    found = []
+    for order in range(len(_SHEETS)):
+        got = _found_rows(inputs, order)
+        if got is not None:
+            found.append(got[0])
+            skipped += _expected_rows(inputs, order, got[1], expected, judged)
+    if not found:
+        return pl.DataFrame(schema=_SCHEMA)
+    keyed = (pl.concat(found) if len(found) > 1 else found[0]).filter(pl.col("key").is_not_null())
+    owned = pl.DataFrame(expected, schema=_EXPECTED_SCHEMA)
+    rows = keyed
+    if skipped:
+        rows = rows.join(
+            pl.DataFrame(skipped, schema={"_wb": pl.Int64, "_row": pl.Int64}, orient="row"),
+            on=["_wb", "_row"],
+            how="anti",
+        )
+    rows = rows.join(owned, on=["_wb", "_order", "key"], how="left").select(
         "_wb",
-        pl.lit(order, pl.Int64).alias("_order"),
+        "_order",
         pl.lit(_FOUND, pl.Int64).alias("_part"),
         "_pos",
         "_row",
         "key",
-        pl.when(~pl.col("_wb").is_in(judged_s) | pl.col("_owned").fill_null(False))
+        pl.when(
+            ~(pl.col("_wb") * 2 + pl.col("_order")).is_in(pl.Series(judged, dtype=pl.Int64).implode())
+            | pl.col("_eord").is_not_null()
+        )
         .then(pl.lit(_OK))
         .otherwise(pl.lit(_NOT_OWNED))
         .alias("_membership"),
         "percent",
         pl.when(pl.col("_completed")).then(pl.col("percent")).alias("_completed_percent"),
         "value",
-        *(k for k in _REF_SCHEMA if k not in ("_wb", "key")),
+        *_REF_SCHEMA,
     )
     # a skipped (added) row does not make a key missing: absence is judged on every keyed row
-    absent = owned.join(
-        found.filter(pl.col("key").is_not_null()).select("_wb", "key").unique(),
-        on=["_wb", "key"],
-        how="anti",
-    ).select(
+    absent = owned.join(keyed.select("_wb", "_order", "key"), on=["_wb", "_order", "key"], how="anti").select(
         "_wb",
-        pl.lit(order, pl.Int64).alias("_order"),
+        "_order",
         pl.lit(_ABSENT, pl.Int64).alias("_part"),
         pl.col("_eord").alias("_pos"),
         pl.lit(None, pl.Int64).alias("_row"),
         "key",
         pl.lit(_MISSING).alias("_membership"),
     )
-    return pl.concat([rows, absent], how="diagonal_relaxed")
-
-
-def build_frame(inputs: list[SetsInput]) -> pl.DataFrame:
-    """The batch's one frame, built set-based (a round stacks ~100,000 rows): per workbook, the
-    indicator sheet's found then absent items, then the task sheet's; `_id` numbers them so."""
-    parts = [
-        f
-        for order, sheet in enumerate((INDICATOR_SHEET.key, TASK_SHEET.key))
-        if (f := _sheet_frame(inputs, sheet, order)) is not None
-    ]
-    if not parts:
-        return pl.DataFrame(schema=_SCHEMA)
-    frame = pl.concat(parts, how="diagonal_relaxed").sort("_wb", "_order", "_part", "_pos")
-    frame = frame.with_columns(
-        pl.int_range(pl.len(), dtype=pl.Int64).alias("_id"),
-        pl.when(pl.col("_order") == 0)
-        .then(pl.lit(INDICATOR_SHEET.key))
-        .otherwise(pl.lit(TASK_SHEET.key))
-        .alias("_sheet"),
-    )
+    frame = pl.concat([rows, absent], how="diagonal").sort("_wb", "_order", "_part", "_pos")
     return frame.select(
-        pl.col(k).cast(t) if k in frame.columns else pl.lit(None, t).alias(k) for k, t in _SCHEMA.items()
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("_id"),
+        *(
+            pl.when(pl.col("_order") == 0)
+            .then(pl.lit(INDICATOR_SHEET.key))
+            .otherwise(pl.lit(TASK_SHEET.key))
+            .alias(k)
+            if k == "_sheet"
+            else pl.col(k).cast(t)
+            for k, t in _SCHEMA.items()
+            if k != "_id"
+        ),
     )
 
 
@@ -533,13 +536,11 @@ class _Runner:
 
 def run_polars(frame: pl.DataFrame) -> dict[str, list[int]]:
     """What `_Runner.run` answers, from the rules' Polars expressions: no GX import, no pandas frame."""
-    flags = frame.select(pl.col("_id"), *(r.unexpected().alias(r.name) for r in SET_RULES))
-    out: dict[str, list[int]] = {}
-    for rule in SET_RULES:
-        ids = flags.filter(pl.col(rule.name))["_id"].to_list()
-        if ids:
-            out[rule.name] = ids
-    return out
+    # one query for every rule (a single workbook pays Polars' fixed cost per operation)
+    flagged = frame.select(
+        pl.col("_id").filter(r.unexpected().fill_null(False)).implode().alias(r.name) for r in SET_RULES
+    ).row(0, named=True)
+    return {name: ids for name, ids in flagged.items() if ids}
 
 
 # Batches of at least this many workbooks run through GX, whose fixed cost they share; fewer

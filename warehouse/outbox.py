@@ -47,36 +47,36 @@ class Claimed:
     attempts: int  # tries before this one
 
 
+_QUEUED_COLUMNS = ("event_key", "event", "round", "unit", "office", "channel", "recipient", "subject", "body")
+
+
 def enqueue(con: duckdb.DuckDBPyConnection, messages: list[Message], now: dt.datetime) -> int:
-    """Queue `messages` (call inside the event's transaction); returns how many were new."""
+    """Queue `messages` (call inside the event's transaction); returns how many were new.
+
+    One statement for all of them, in order (as `executemany` row by row did: the first of two
+    with the same event key and recipient is kept, each row draws its id): `executemany` and the
+    two counts around it cost ~7 ms a review, a tenth of `portal init --demo`'s fill."""
     if not messages:
         return 0
-    before = con.execute("SELECT count(*) FROM outbox").fetchall()[0][0]
-    con.executemany(
-        """
-        INSERT INTO outbox (event_key, event, round, unit, office, channel, recipient, subject, body,
-                            next_attempt_at, created_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (event_key, recipient) DO NOTHING
-        """,
-        [
-            [
-                m.event_key,
-                m.event,
-                m.round,
-                m.unit,
-                m.office,
-                m.channel,
-                m.recipient,
-                m.subject,
-                m.body,
-                now,
-                now,
-            ]
-            for m in messages
-        ],
+    incoming = pl.DataFrame(
+        [[getattr(m, c) for c in _QUEUED_COLUMNS] for m in messages],
+        schema={c: pl.Utf8 for c in _QUEUED_COLUMNS},
+        orient="row",
     )
-    return con.execute("SELECT count(*) FROM outbox").fetchall()[0][0] - before
+    con.register("incoming_messages", incoming.to_arrow())
+    try:
+        added = con.execute(
+            f"""
+            INSERT INTO outbox ({", ".join(_QUEUED_COLUMNS)}, next_attempt_at, created_at)
+            SELECT {", ".join(_QUEUED_COLUMNS)}, $now, $now FROM incoming_messages
+            ON CONFLICT (event_key, recipient) DO NOTHING
+            RETURNING id
+            """,
+            {"now": now},
+        ).fetchall()
+    finally:
+        con.unregister("incoming_messages")
+    return len(added)
 
 
 def queued_keys(con: duckdb.DuckDBPyConnection, keys: list[tuple[str, str]]) -> set[tuple[str, str]]:

@@ -198,33 +198,122 @@ def _shown(value) -> str | None:
     return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
+def _list_row(spec, rec: dict) -> tuple[str | None, str]:
+    """(item key, fields as JSON) of one list row, worked out in Python: THE rule, which
+    `_list_rows` follows set-based for the rows that need no normalising or escaping."""
+    key = list_item_key(spec, rec)
+    if key is not None and rec.get("credit_code"):
+        key = normalise_credit_code(str(rec["credit_code"]))
+    fields = json.dumps({c.header: _shown(rec.get(c.key)) for c in spec.columns}, ensure_ascii=False)
+    return key, fields
+
+
+# Text that str.split() would cut (what the validators' list checks call whitespace) or that JSON
+# escapes (json.dumps: quotation mark, reverse solidus, control characters): such a row goes
+# through `_list_row` one by one.
+_WHITESPACE = r"[\s\x1c-\x1f]"
+_JSON_ESCAPED = r'[\x00-\x1f"\\]'
+
+
+def _json_text(value: pl.Expr) -> pl.Expr:
+    """A JSON value as json.dumps writes `_shown` text with nothing to escape: null or "text"."""
+    return pl.when(value.is_null()).then(pl.lit("null")).otherwise(pl.lit('"') + value + pl.lit('"'))
+
+
+def _list_rows(spec, frame: pl.DataFrame) -> pl.DataFrame:
+    """One list sheet's items, keyed and described as `_list_row` does, set-based: a 5,000-row list
+    made a Python step per row the largest part of recording its upload (issue 23). Rows whose key
+    needs normalising or whose text needs escaping are handed to `_list_row`."""
+    if frame.height == 0 or "indicator" not in frame.columns:
+        return _NO_LIST_ITEMS
+    cols = frame.columns
+    text: dict[str, pl.Series] = {}  # each spec column as `_shown` writes it (None: null)
+    for c in spec.columns:
+        if c.key not in cols:
+            text[c.key] = pl.Series(c.key, [None] * frame.height, pl.Utf8)
+        elif frame.schema[c.key] == pl.Utf8:
+            text[c.key] = frame.get_column(c.key)
+        else:
+            text[c.key] = pl.Series(c.key, [_shown(v) for v in frame.get_column(c.key).to_list()], pl.Utf8)
+    keys = [k for k in spec.item_keys if k in cols]
+    plain_keys = all(frame.schema[k] == pl.Utf8 for k in keys)
+    # the first filled key column's text is the key when it holds no whitespace (a code: no
+    # character beyond ASCII either, so normalising it only raises its case)
+    key = pl.lit(None, pl.Utf8)
+    plain = pl.lit(True)
+    for k in reversed(keys):
+        value = pl.col(k)
+        filled = value.is_not_null() & (value.str.len_bytes() > 0)
+        clean = ~value.str.contains(_WHITESPACE)
+        if k == "credit_code":
+            clean = clean & value.str.contains(r"^[\x21-\x7e]*$")
+            value = value.str.to_uppercase()
+        key = pl.when(filled).then(value).otherwise(key)
+        plain = pl.when(filled).then(clean).otherwise(plain)
+    escaped = pl.any_horizontal(pl.col(c.key).str.contains(_JSON_ESCAPED) for c in spec.columns)
+    described = pl.DataFrame(list(text.values()))
+    fields = pl.concat_str(
+        [pl.lit("{")]
+        + [
+            part
+            for n, c in enumerate(spec.columns)
+            for part in (
+                pl.lit((", " if n else "") + json.dumps(c.header, ensure_ascii=False) + ": "),
+                _json_text(pl.col(c.key)),
+            )
+        ]
+        + [pl.lit("}")]
+    )
+    work = frame.select(
+        pl.col("indicator").cast(pl.Utf8),
+        pl.col("_row"),
+        *(pl.col(f) if f in cols else pl.lit(None).alias(f) for f in _LIST_FIELDS),
+        pl.col("stage") if "stage" in cols else pl.lit(None, pl.Utf8).alias("stage"),
+        (key if plain_keys else pl.lit(None, pl.Utf8)).alias("item_key"),
+        (plain.fill_null(False) if plain_keys else pl.lit(False)).alias("_plain"),
+    )
+    plain_rows = work.get_column("_plain") & ~described.select(escaped.fill_null(False)).to_series()
+    fields_text = described.select(fields).to_series()
+    keyed = work.get_column("item_key")
+    odd = plain_rows.not_().arg_true()
+    if odd.len():
+        rows = frame.select(pl.all()).with_row_index("_i").filter(pl.col("_i").is_in(odd.implode()))
+        worked = [_list_row(spec, rec) for rec in rows.drop("_i").iter_rows(named=True)]
+        keyed = keyed.scatter(odd, pl.Series([k for k, _ in worked], dtype=pl.Utf8))
+        fields_text = fields_text.scatter(odd, pl.Series([f for _, f in worked], dtype=pl.Utf8))
+    indicator = pl.col("indicator")
+    return (
+        work.with_columns(keyed.alias("item_key"), fields_text.alias("fields"))
+        .filter(indicator.is_not_null() & (indicator.str.len_bytes() > 0) & pl.col("item_key").is_not_null())
+        .select(
+            pl.lit(spec.list_type, pl.Utf8).alias("list_type"),
+            "indicator",
+            pl.col("_row").cast(pl.Int32).alias("sheet_row"),
+            "item_key",
+            *(pl.col(f).cast(LIST_ITEM_COLUMNS[f]) for f in ("name", "district")),
+            pl.col("stage").cast(pl.Utf8).replace_strict(_STAGE_CODES, default=None, return_dtype=pl.Utf8),
+            *(
+                pl.col(f).cast(LIST_ITEM_COLUMNS[f])
+                for f in ("total_investment", "quarter_investment", "cumulative_investment", "progress")
+            ),
+            "fields",
+        )
+    )
+
+
 def _list_frame(result: ValidationResult) -> pl.DataFrame:
     """One row per item of every list sheet in the upload, keyed as the checks keyed it."""
-    rows = []
+    frames = []
     for spec in LIST_SHEETS:
         parsed = result.upload.sheets.get(spec.key)
         if parsed is None or parsed.header_row is None:
             continue
-        for rec in parsed.frame.iter_rows(named=True):
-            key = list_item_key(spec, rec)
-            if not rec.get("indicator") or key is None:
-                continue
-            if rec.get("credit_code"):
-                key = normalise_credit_code(str(rec["credit_code"]))
-            rows.append(
-                {
-                    "list_type": spec.list_type,
-                    "indicator": rec["indicator"],
-                    "sheet_row": rec["_row"],
-                    "item_key": key,
-                    **{f: rec.get(f) for f in _LIST_FIELDS},
-                    "stage": _STAGE_CODES.get(rec.get("stage") or ""),
-                    "fields": json.dumps(
-                        {c.header: _shown(rec.get(c.key)) for c in spec.columns}, ensure_ascii=False
-                    ),
-                }
-            )
-    return pl.DataFrame(rows, schema=LIST_ITEM_COLUMNS, orient="row") if rows else _NO_LIST_ITEMS
+        rows = _list_rows(spec, parsed.frame)
+        if rows.height:
+            frames.append(rows)
+    if not frames:
+        return _NO_LIST_ITEMS
+    return pl.concat(frames, how="vertical").select(pl.col(c).cast(t) for c, t in LIST_ITEM_COLUMNS.items())
 
 
 _ISSUE_SCHEMA = {

@@ -7,9 +7,7 @@ rounds, every unit approved in every round; deductions, vetoes, self-scores). Ea
 `assess(portal, actor, "SYN", 2024)` on one open connection, timed alone in a warm process: median
 wall ms and median CPU ms (process time, every thread: DuckDB's and Polars' workers count) of `--runs`
 runs after one untimed run. Then the whole `assess` the same way, on its own connection as the view
-line of bench_province_views.py times it. The steps run one after the other here; `assess` reads the
-indicator facts beside the task and reporting facts (warehouse.assessment.scored_facts), so its wall
-may be below the sum of the steps on an idle machine, never its CPU.
+line of bench_province_views.py times it (the steps run one after the other, as `assess` runs them).
 
 `--threads N` sets DuckDB's threads for the steps' connection (default: DuckDB's own, the cores):
 with 1 the CPU column is the work itself, without the time worker threads spend waiting on a busy

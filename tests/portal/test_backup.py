@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import io
 import json
-import os
 import shutil
 import signal
 import zipfile
@@ -30,19 +29,17 @@ from portal.reporting.review import APPROVE, review
 from portal.reporting.submissions import ingest
 from schemas.enums import Role, SubmissionStatus
 from tests.actors import OFFICE
-from tests.conftest import _built_once
+from tests.conftest import built_from, private_copy
 from tests.portal.reliability_support import ROUND, cli, files_under, filled, report_units, snapshot
 from warehouse import approved
 from warehouse.db import WarehouseError
 
 
-def _load(demo_home, home) -> None:
-    """The demo with three accepted submissions, a second version and a rejected upload, on the
-    demo's own clock (no PORTAL_* setting a test may have made), and the secret key a real home has."""
-    shutil.copytree(demo_home, home, dirs_exist_ok=True)
-    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("PORTAL_")}
-    try:
-        portal = Portal.open(home)
+def _loading(demo_home):
+    """What `loaded` adds to the demo: three accepted submissions, a second version and a rejected
+    upload, and the secret key file a real home has (the demo signs with settings.toml's key)."""
+
+    def load(portal) -> None:
         units = report_units(demo_home, 3)
         for unit in units:
             assert ingest(
@@ -56,26 +53,25 @@ def _load(demo_home, home) -> None:
         )
         rejected = ingest(portal, OFFICE, b"not a workbook", "bad.xlsx", unit=units[1], round_code=ROUND)
         assert not rejected.accepted
-    finally:
-        os.environ.update(saved)
-    key = home / "secret.key"  # the demo signs with settings.toml's key; a real home has this
-    key.write_text("0" * 64)
-    key.chmod(0o600)
+        key = portal.settings.home / "secret.key"
+        key.write_text("0" * 64)
+        key.chmod(0o600)
+
+    return load
 
 
 @pytest.fixture(scope="session")
 def _loaded_home(_demo_home, tmp_path_factory):
-    """`_load`'s home, built once per test run (shared by the xdist workers like the demo): five
-    uploads validated and recorded in every test were ~1 s of CPU each, copying the home ~10 ms."""
-    return _built_once(tmp_path_factory, "backup-loaded-home", lambda home: _load(_demo_home, home))
+    """The demo as `loaded` has it, built once per test run (shared by the xdist workers like the
+    demo): five uploads validated and recorded in every test were ~1 s of CPU, a copy ~10 ms."""
+    return built_from(tmp_path_factory, _demo_home, "backup-loaded-home", _loading(_demo_home))
 
 
 @pytest.fixture
 def loaded(_loaded_home, portal_home):
-    """A private copy of `_load`'s home: the demo with three accepted submissions, a second
-    version and a rejected upload, and its secret key file (the mode kept: 0600)."""
-    shutil.copytree(_loaded_home, portal_home, dirs_exist_ok=True)
-    return Portal.open(portal_home)
+    """A private copy of the demo with three accepted submissions, a second version and a rejected
+    upload, and its secret key file (copied with its mode: 0600)."""
+    return private_copy(_loaded_home, portal_home)
 
 
 def _demo_in(demo_home, home):

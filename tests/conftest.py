@@ -266,6 +266,45 @@ def make_account(fast_hashes):
     return make
 
 
+def _copied_then(source: Path, home: Path, fill) -> None:
+    """`source` copied into `home`, then `fill(portal)` on it, on the demo's own clock (no PORTAL_*
+    setting a test may have made, as `portal_home` clears them for a test)."""
+    shutil.copytree(source, home, dirs_exist_ok=True)
+    saved = {k: os.environ.pop(k) for k in list(os.environ) if k.startswith("PORTAL_")}
+    try:
+        fill(Portal.open(home))
+    finally:
+        os.environ.update(saved)
+
+
+def built_from(tmp_path_factory, source: Path, name: str, fill) -> Path:
+    """A home made once per test run under `name` (shared by the xdist workers like the demo): a
+    copy of `source` (the demo, say) and `fill(portal)` on it. For what every test of a module
+    set up the same way on its own copy of the demo (accounts, reports): each test then gets a
+    private copy (`private_copy`, ~10 ms) instead of redoing it (an account transaction ~0.1 s of CPU,
+    an upload validated and recorded ~1 s)."""
+    return _built_once(tmp_path_factory, name, lambda home: _copied_then(source, home, fill))
+
+
+def demo_with_accounts(tmp_path_factory, demo_home: Path, name: str, accounts) -> Path:
+    """The demo with a module's fixed accounts ((username, role, unit, password) each), made in
+    that order, one transaction each, exactly as `make_account` makes them; built once per run."""
+    from portal.accounts.auth import create_account
+
+    def make(portal: Portal) -> None:
+        for username, role, unit, password in accounts:
+            with portal.warehouse.transaction() as con:
+                create_account(portal, con, username, f"{username} 测试", role, unit, password)
+
+    return built_from(tmp_path_factory, demo_home, name, make)
+
+
+def private_copy(built: Path, portal_home: Path) -> Portal:
+    """A private copy of a home built once per run, opened as the test's PORTAL_HOME."""
+    shutil.copytree(built, portal_home, dirs_exist_ok=True)
+    return Portal.open(portal_home)
+
+
 @pytest.fixture
 def opens(monkeypatch):
     """How many times a warehouse file is opened (duckdb.connect) from here on: a page run's or a

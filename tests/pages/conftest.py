@@ -12,6 +12,27 @@ from portal.core.context import Portal
 from tests.conftest import _built_once
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _app_scripts_compiled_once():
+    """What every AppTest run redoes although nothing it depends on changes during a test run, done
+    once per test process: the scan of every installed distribution's metadata for Streamlit
+    components (each AppTest's first run: ~0.1 s of CPU, ~1 s of wall on the loaded machine) and
+    the reading, magic rewriting and compiling of the app's and pages' scripts (a new ScriptCache
+    for every run of every AppTest). Each run still executes the scripts afresh; the scripts
+    under portal/ui and pages/ are not written by any test."""
+    from streamlit.components.v2 import manifest_scanner
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import app_test, local_script_runner
+
+    scan, found = manifest_scanner.scan_component_manifests, manifest_scanner.scan_component_manifests()
+    shared = ScriptCache()
+    manifest_scanner.scan_component_manifests = lambda max_workers=None: list(found)
+    app_test.ScriptCache = local_script_runner.ScriptCache = lambda: shared
+    yield
+    manifest_scanner.scan_component_manifests = scan
+    app_test.ScriptCache = local_script_runner.ScriptCache = ScriptCache
+
+
 def _with_people(source, home) -> None:
     """`source` copied into `home` with PEOPLE's accounts (known passwords) added in one transaction,
     on the demo's own clock (no PORTAL_TODAY a test may have set)."""

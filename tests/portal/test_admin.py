@@ -30,6 +30,7 @@ from portal.registry.rounds import (
 )
 from portal.registry.workbook import export_registry_json, export_registry_xlsx, import_registry
 from schemas.enums import Role, RoundState
+from tests.conftest import demo_with_accounts, private_copy
 
 ADMIN = Account("boss", "管理员", Role.ADMIN, None)
 OFFICE = Account("office1", "办公室", Role.OFFICE_REVIEWER, None)
@@ -37,11 +38,21 @@ EVALUATOR = Account("eval1", "考核组", Role.EVALUATOR, None)
 REPORTER = Account("rep1", "填报员", Role.UNIT_REPORTER, "JZKF-CXCY")
 
 
+ACCOUNTS = (
+    ("boss", Role.ADMIN, None, "boss-password"),
+    ("rep1", Role.UNIT_REPORTER, "JZKF-CXCY", "rep1-password"),
+)
+
+
+@pytest.fixture(scope="session")
+def _admin_home(_demo_home, tmp_path_factory):
+    return demo_with_accounts(tmp_path_factory, _demo_home, "admin-demo-home", ACCOUNTS)
+
+
 @pytest.fixture
-def portal(demo_portal, make_account):
-    make_account(demo_portal, "boss", Role.ADMIN, None, "boss-password")
-    make_account(demo_portal, "rep1", Role.UNIT_REPORTER, "JZKF-CXCY", "rep1-password")
-    return demo_portal
+def portal(_admin_home, portal_home, fast_hashes):
+    """A private copy of the demo with boss and rep1 (built once per run)."""
+    return private_copy(_admin_home, portal_home)
 
 
 def audit(portal, action):

@@ -22,17 +22,24 @@ from portal.accounts.auth import (
 from portal.core.context import Portal
 from portal.core.permissions import PermissionDenied
 from schemas.enums import Role
-from tests.conftest import PRODUCTION_HASHER, run_cli
+from tests.conftest import PRODUCTION_HASHER, demo_with_accounts, private_copy, run_cli
 
 UNIT = "JZKF-CXCY"
 NOON = dt.datetime(2025, 10, 10, 12, 0)
 
 
+ACCOUNTS = (("rep1", Role.UNIT_REPORTER, UNIT, "rep1-password"), ("boss", Role.ADMIN, None, "boss-password"))
+
+
+@pytest.fixture(scope="session")
+def _auth_home(_demo_home, tmp_path_factory):
+    return demo_with_accounts(tmp_path_factory, _demo_home, "auth-demo-home", ACCOUNTS)
+
+
 @pytest.fixture
-def portal(demo_portal, make_account):
-    make_account(demo_portal, "rep1", Role.UNIT_REPORTER, UNIT, "rep1-password")
-    make_account(demo_portal, "boss", Role.ADMIN, None, "boss-password")
-    return demo_portal
+def portal(_auth_home, portal_home, fast_hashes):
+    """A private copy of the demo with rep1 and boss (built once per run)."""
+    return private_copy(_auth_home, portal_home)
 
 
 def audit(portal, action, target=None):

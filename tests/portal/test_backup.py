@@ -29,33 +29,60 @@ from portal.reporting.review import APPROVE, review
 from portal.reporting.submissions import ingest
 from schemas.enums import Role, SubmissionStatus
 from tests.actors import OFFICE
+from tests.conftest import built_from, private_copy
 from tests.portal.reliability_support import ROUND, cli, files_under, filled, report_units, snapshot
 from warehouse import approved
 from warehouse.db import WarehouseError
 
 
+def _loading(demo_home):
+    """What `loaded` adds to the demo: three accepted submissions, a second version and a rejected
+    upload, and the secret key file a real home has (the demo signs with settings.toml's key)."""
+
+    def load(portal) -> None:
+        units = report_units(demo_home, 3)
+        for unit in units:
+            assert ingest(
+                portal, OFFICE, filled(demo_home, unit), f"{unit}.xlsx", unit=unit, round_code=ROUND
+            ).accepted
+        assert (
+            ingest(
+                portal, OFFICE, filled(demo_home, units[0], 1), "v2.xlsx", unit=units[0], round_code=ROUND
+            ).version
+            == 2
+        )
+        rejected = ingest(portal, OFFICE, b"not a workbook", "bad.xlsx", unit=units[1], round_code=ROUND)
+        assert not rejected.accepted
+        key = portal.settings.home / "secret.key"
+        key.write_text("0" * 64)
+        key.chmod(0o600)
+
+    return load
+
+
+@pytest.fixture(scope="session")
+def _loaded_home(_demo_home, tmp_path_factory):
+    """The demo as `loaded` has it, built once per test run (shared by the xdist workers like the
+    demo): five uploads validated and recorded in every test were ~1 s of CPU, a copy ~10 ms."""
+    return built_from(tmp_path_factory, _demo_home, "backup-loaded-home", _loading(_demo_home))
+
+
 @pytest.fixture
-def loaded(demo_portal, _demo_home):
-    """The demo with three accepted submissions, a second version and a rejected upload."""
-    units = report_units(_demo_home, 3)
-    for unit in units:
-        assert ingest(
-            demo_portal, OFFICE, filled(_demo_home, unit), f"{unit}.xlsx", unit=unit, round_code=ROUND
-        ).accepted
-    assert (
-        ingest(
-            demo_portal, OFFICE, filled(_demo_home, units[0], 1), "v2.xlsx", unit=units[0], round_code=ROUND
-        ).version
-        == 2
-    )
-    rejected = ingest(demo_portal, OFFICE, b"not a workbook", "bad.xlsx", unit=units[1], round_code=ROUND)
-    assert not rejected.accepted
-    key = (
-        demo_portal.settings.home / "secret.key"
-    )  # the demo signs with settings.toml's key; a real home has this
-    key.write_text("0" * 64)
-    key.chmod(0o600)
-    return demo_portal
+def loaded(_loaded_home, portal_home):
+    """A private copy of the demo with three accepted submissions, a second version and a rejected
+    upload, and its secret key file (copied with its mode: 0600)."""
+    return private_copy(_loaded_home, portal_home)
+
+
+def _demo_in(demo_home, home):
+    """`home` holding the demo as `portal init --demo --no-fill` leaves it, its own settings.toml
+    kept: a copy of the run's demo home, which the same init made (tests.conftest._build_demo),
+    instead of a `portal` subprocess importing the registry and hashing the demo's accounts with
+    production Argon2 again (~6 s of CPU). These tests are about restoring over a home with data,
+    not about init (tests/portal/test_init.py runs the real command)."""
+    shutil.copytree(demo_home, home, dirs_exist_ok=True, ignore=shutil.ignore_patterns("settings.toml"))
+    assert (home / "settings.toml").exists()
+    return home
 
 
 def _same_deployment(home):
@@ -141,12 +168,12 @@ def test_the_manifest_lists_every_file_with_its_checksum(loaded, tmp_path):
 
 
 def test_restore_refuses_a_home_with_data_unless_forced_and_keeps_what_it_replaced(
-    loaded, empty_portal, tmp_path
+    loaded, empty_portal, _demo_home, tmp_path
 ):
     archive = tmp_path / "backup.zip"
     _backup(loaded, archive)
     target = _same_deployment(tmp_path / "target")
-    assert cli("init", "--demo", "--no-fill", home=target).returncode == 0
+    _demo_in(_demo_home, target)
     before = snapshot(target)
 
     refused = cli("restore", str(archive), home=target)
@@ -197,11 +224,13 @@ def test_a_file_that_is_not_a_backup_is_a_usage_error(content, portal_home, tmp_
     assert missing.returncode == 2 and "找不到备份文件" in missing.stderr.decode()
 
 
-def test_a_failure_in_the_middle_of_the_swap_puts_the_old_data_back(loaded, tmp_path, monkeypatch):
+def test_a_failure_in_the_middle_of_the_swap_puts_the_old_data_back(
+    loaded, _demo_home, tmp_path, monkeypatch
+):
     archive = tmp_path / "backup.zip"
     _backup(loaded, archive)
     target = Portal.open(_same_deployment(tmp_path / "target"))
-    assert cli("init", "--demo", "--no-fill", home=target.settings.home).returncode == 0
+    _demo_in(_demo_home, target.settings.home)
     before = snapshot(target.settings.home)
     real, calls = backup.os.replace, []
 
@@ -221,12 +250,12 @@ def test_a_failure_in_the_middle_of_the_swap_puts_the_old_data_back(loaded, tmp_
 
 
 def test_a_restore_killed_while_swapping_blocks_the_warehouse_until_the_next_restore_undoes_it(
-    loaded, tmp_path
+    loaded, _demo_home, tmp_path
 ):
     archive = tmp_path / "backup.zip"
     _backup(loaded, archive)
     target = Portal.open(_same_deployment(tmp_path / "target"))
-    assert cli("init", "--demo", "--no-fill", home=target.settings.home).returncode == 0
+    _demo_in(_demo_home, target.settings.home)
     before = snapshot(target.settings.home)
 
     killed = cli(
@@ -393,13 +422,15 @@ def test_a_truncated_warehouse_is_not_backed_up(loaded, tmp_path):
     assert not target.exists()
 
 
-def test_a_backup_from_another_deployment_needs_the_foreign_flag_and_says_whose_it_is(loaded, tmp_path):
+def test_a_backup_from_another_deployment_needs_the_foreign_flag_and_says_whose_it_is(
+    loaded, _demo_home, tmp_path
+):
     archive = tmp_path / "backup.zip"
     _backup(loaded, archive)
     other = tmp_path / "other"
     other.mkdir()
     (other / "settings.toml").write_text('secret_key = "another-deployment"\n', encoding="utf-8")
-    assert cli("init", "--demo", "--no-fill", home=other).returncode == 0
+    _demo_in(_demo_home, other)
     before = snapshot(other)
 
     refused = cli("restore", str(archive), "--force", home=other)

@@ -16,6 +16,7 @@ from portal.reporting.templates import build_unit_template
 from schemas.credit_code import with_check
 from templates_xlsx.fill import fill_workbook
 from tests.actors import OFFICE, reporter
+from tests.conftest import built_from, private_copy
 from tests.xlsx_fill import fill_valid
 from warehouse import lists
 
@@ -44,11 +45,10 @@ def report(portal, unit, round_code, values, items, list_type="enterprise", appr
     return result
 
 
-@pytest.fixture
-def reported(demo_portal):
+def _two_reports(portal) -> None:
     """经发局's enterprises in 2025Q2 and 2025Q3, both approved: C and D move a stage, E is new."""
     report(
-        demo_portal,
+        portal,
         UNIT,
         PAST,
         {"JZ-K01": 2, "JZ-K03": 3},
@@ -61,7 +61,7 @@ def reported(demo_portal):
         ],
     )
     report(
-        demo_portal,
+        portal,
         UNIT,
         NOW,
         {"JZ-K01": 2, "JZ-K03": 4},
@@ -74,7 +74,17 @@ def reported(demo_portal):
             firm("JZ-K03", E, "荆州开发区", "入库"),
         ],
     )
-    return demo_portal
+
+
+@pytest.fixture(scope="session")
+def _reported_home(_demo_home, tmp_path_factory):
+    return built_from(tmp_path_factory, _demo_home, "registers-reported-home", _two_reports)
+
+
+@pytest.fixture
+def reported(_reported_home, portal_home):
+    """A private copy of the demo with `_two_reports` (built once per run)."""
+    return private_copy(_reported_home, portal_home)
 
 
 def test_the_enterprise_register_counts_each_enterprise_once_by_district_and_stage(reported):

@@ -114,6 +114,10 @@ def world(_filled_demo_home, tmp_path_factory):
     portal.accounts.auth._hasher = saved
 
 
+# Each case's calls inside one page run of the world's warehouse, as in the table-wide walk.
+_as_a_page_run = walk._as_a_page_run
+
+
 def _original(w, target: str) -> bytes:
     return wf.original_file(w.portal, OFFICE, w.approved[target]).data
 

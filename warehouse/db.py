@@ -4,7 +4,8 @@ DuckDB lets one process hold the file. In a process, one database instance is sh
 in flight (a page run, an operation, a session: each its own cursor, reading side by side, DuckDB's
 MVCC keeping each query's view whole); writes are serialised by an in-process write lock. The
 instance holds the file lock against other processes (the CLI beside `portal serve`) and is closed
-as soon as no run is in flight, or when another process queues for the file (the turnstile lock).
+`DEFAULT_LINGER` seconds after the last run in flight ends, or at once when another process queues
+for the file (the turnstile lock).
 `exclusive()` (restore, backup) waits for every run to end and the instance to close. Holds are
 re-entrant within a thread. A caller that cannot get the warehouse within `lock_timeout` gets
 `WarehouseBusy` with a Chinese message, never a corrupt file.
@@ -12,6 +13,7 @@ re-entrant within a thread. A caller that cannot get the warehouse within `lock_
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import time
@@ -33,6 +35,14 @@ except ImportError:  # Windows: no probe; the instance still closes when the run
 
 # Seconds a caller waits for the warehouse before giving up; a load takes well under a second.
 DEFAULT_LOCK_TIMEOUT = 30.0
+# Seconds the shared instance stays open once the last run in flight ends, so the next page run,
+# command step or API call does not open and close the file again (~45 ms at province scale, the
+# stored macros checked, the file's pages read anew). Another process queueing for the file,
+# `exclusive()` or the end of the process closes it at once. 0: close when idle (tests that change
+# the file behind the portal's back say so).
+DEFAULT_LINGER = 2.0
+# How often an idle instance looks whether another process queues for the file (~20 µs a look).
+LINGER_POLL = 0.1
 # A DuckDB file starts with three 4 KiB headers (one main, two alternating database headers);
 # block n follows at FILE_HEADERS_BYTES + n × block_size, so a whole file holds every block it uses.
 FILE_HEADERS_BYTES = 3 * 4096
@@ -125,6 +135,85 @@ class _Shared:
         self.version = 0
         self.seen: tuple | None = None  # the stamp the version was last settled at
         self.writing = 0  # transactions in flight here (their commit is settled by them)
+        # An idle instance kept open (`DEFAULT_LINGER`): since when, the file's stamp then (a file
+        # changed or replaced behind our back meanwhile is opened anew), and the thread closing it.
+        self.linger = DEFAULT_LINGER
+        self.idle_since = 0.0
+        self.idle_stamp: tuple | None = None
+        self.closer: threading.Thread | None = None
+
+    def close_instance(self) -> None:
+        """Close the idle shared instance and give the file lock back (under the condition's lock).
+        Closing checkpoints: the stamp moves, the content does not (the data version stays)."""
+        self.draining = False
+        if self.con is None:
+            return
+        con, self.con = self.con, None
+        idle, self.idle = self.idle, []
+        try:
+            for cur in idle:
+                cur.close()
+            before = _stamp_of(self.path)
+            con.close()
+            after = _stamp_of(self.path)
+            if self.seen == before:
+                self.seen = after
+            stamp_moved(self.path, before, after)
+        finally:
+            self.flock.release()
+
+    def idle_or_close(self) -> None:
+        """The last run in flight has ended (under the condition's lock): keep the instance open
+        for `linger` seconds, its log folded into the file first (the file stays whole for a copy),
+        or close it now when someone waits for the file or lingering is off."""
+        if (
+            self.con is None
+            or self.linger <= 0
+            or self.draining
+            or self.want_exclusive
+            or self.owner is not None
+            or self.other_waits()
+        ):
+            self.close_instance()
+            return
+        before = _stamp_of(self.path)
+        try:
+            self.con.execute("CHECKPOINT")
+        except duckdb.Error:
+            self.close_instance()  # a checkpoint refused (a transaction left open): close as before
+            return
+        after = _stamp_of(self.path)
+        if self.seen == before:
+            self.seen = after
+        stamp_moved(self.path, before, after)
+        self.idle_since, self.idle_stamp = time.monotonic(), after
+        if self.closer is None:
+            self.closer = threading.Thread(target=self._close_when_due, name="warehouse-linger", daemon=True)
+            self.closer.start()
+
+    def _close_when_due(self) -> None:
+        """The closer of an idle instance: closes it once `linger` has passed since the last run
+        ended, or at once when another process queues or `exclusive()` waits; ends when the
+        instance is closed or in use again (the next run's end starts another)."""
+        with self.cond:
+            try:
+                while self.con is not None and not self.users and not self.opening:
+                    if (
+                        self.want_exclusive
+                        or time.monotonic() - self.idle_since >= self.linger
+                        or self.other_waits()
+                    ):
+                        self.close_instance()
+                        self.cond.notify_all()
+                        break
+                    self.cond.wait(LINGER_POLL)
+            finally:
+                self.closer = None
+
+    def stale(self) -> bool:
+        """Whether the idle instance's file changed since it went idle (a restore by hand, a copy
+        put in its place, a test's own connection): such an instance is closed and opened anew."""
+        return self.idle_stamp is not None and _stamp_of(self.path) != self.idle_stamp
 
     def other_waits(self) -> bool:
         """Whether another process holds the turnstile, i.e. queues for the file (~20 µs)."""
@@ -168,6 +257,17 @@ def _clean(cur: duckdb.DuckDBPyConnection) -> bool:
 
 
 _open_transactions: set[int] = set()  # connections between BEGIN and a COMMIT or ROLLBACK that worked
+
+
+@atexit.register
+def _close_idle_instances() -> None:
+    """At exit, close the instances still lingering (their file lock and a clean close)."""
+    with _shared_guard:
+        held = list(_shared.values())
+    for shared in held:
+        with shared.cond:
+            if shared.con is not None and not shared.users and shared.owner is None:
+                shared.close_instance()
 
 
 def _shared_of(path: Path, lock_path: Path) -> _Shared:
@@ -403,6 +503,7 @@ class Warehouse:
         path: str | os.PathLike,
         lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
         backups_dir: str | os.PathLike | None = None,
+        linger: float | None = None,
     ):
         self.path = Path(path)
         self.lock_timeout = lock_timeout
@@ -412,6 +513,8 @@ class Warehouse:
         self._held = _thread_state(self.path)
         self._shared = _shared_of(self.path, self.lock_path)
         self._shared.lock_timeout = lock_timeout
+        if linger is not None:  # one setting per file and process, kept until another says otherwise
+            self._shared.linger = linger
 
     @property
     def lock_path(self) -> Path:
@@ -474,6 +577,8 @@ class Warehouse:
         with shared.cond:
             while True:
                 if shared.owner is None and not (shared.want_exclusive or shared.opening or shared.draining):
+                    if shared.con is not None and not shared.users and shared.stale():
+                        shared.close_instance()  # changed behind our back while idle: open it anew
                     if shared.con is None:
                         shared.opening = True  # we open it; others wait for us
                         break
@@ -508,7 +613,7 @@ class Warehouse:
                 shared.cond.notify_all()
             raise
         with shared.cond:
-            shared.con, shared.opening = con, False
+            shared.con, shared.opening, shared.idle_stamp = con, False, None
             shared.users += 1
             shared.cond.notify_all()
             return self._cursor(con)
@@ -529,36 +634,19 @@ class Warehouse:
             _owners.pop(id(cur), None)
             try:
                 shared.users -= 1
-                if shared.users and len(shared.idle) < MAX_IDLE_CURSORS and _clean(cur):
+                keep = shared.users or shared.linger > 0  # the last one too while the instance lingers
+                if keep and len(shared.idle) < MAX_IDLE_CURSORS and _clean(cur):
                     shared.idle.append(cur)
                 else:
                     _open_transactions.discard(id(cur))
                     cur.close()
             finally:
                 if not shared.users:
-                    self._close_instance()
+                    shared.idle_or_close()
                 shared.cond.notify_all()
 
     def _close_instance(self) -> None:
-        """Close the idle shared instance and give the file lock back (under the condition's lock).
-        Closing checkpoints: the stamp moves, the content does not (the data version stays)."""
-        shared = self._shared
-        shared.draining = False
-        if shared.con is None:
-            return
-        con, shared.con = shared.con, None
-        idle, shared.idle = shared.idle, []
-        try:
-            for cur in idle:
-                cur.close()
-            before = self.stamp()
-            con.close()
-            after = self.stamp()
-            if shared.seen == before:
-                shared.seen = after
-            stamp_moved(self.path, before, after)
-        finally:
-            shared.flock.release()
+        self._shared.close_instance()
 
     @contextmanager
     def connect(self, create: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -14,6 +14,7 @@ from schemas.enums import SubmissionStatus
 from tests.warehouse.fixtures import Fixture
 from warehouse import approved, views
 from warehouse.submissions import NewSubmission, record_review, record_sign_off, record_submission
+from warehouse.db import Warehouse
 
 AT = dt.datetime(2025, 10, 12, 9)
 
@@ -29,6 +30,12 @@ def _world(tmp_path):
     fx.submission("A", "2025Q2", values={"I1": 20, "I2": None}, tasks={"T1": ("in_progress", 40)})
     fx.submission("B", "2025Q2", values={"I2": 5}, tasks={"T1": ("behind", 10)})
     return fx.warehouse(tmp_path)
+
+
+def _reopened_on_each_connect(wh: Warehouse) -> Warehouse:
+    """The same file with the instance closed when idle (linger=0): these tests take a migration
+    back in band and need the next connect to open the file, which is when migrations run."""
+    return Warehouse(wh.path, linger=0)
 
 
 def _upload(con, unit: str, round_code: str, value: float, status=SubmissionStatus.VALIDATED) -> int:
@@ -116,7 +123,7 @@ def test_kpi_progress_reads_the_table(tmp_path):
 
 
 def test_the_migration_fills_the_table_from_the_submissions_already_there(tmp_path):
-    wh = _world(tmp_path)
+    wh = _reopened_on_each_connect(_world(tmp_path))
     with wh.connect() as con:
         expected = approved.stored(con)
         assert expected.height
@@ -128,7 +135,7 @@ def test_the_migration_fills_the_table_from_the_submissions_already_there(tmp_pa
 
 def test_the_migration_adds_each_values_cell_to_the_table(tmp_path):
     """Migration 0020: a warehouse of 0019 gets the cell each approved value was read from."""
-    wh = _world(tmp_path)
+    wh = _reopened_on_each_connect(_world(tmp_path))
     with wh.connect() as con:
         con.execute("UPDATE indicator_values SET cell = 'D' || (5 + rowid)")  # as a template's cells
         expected = approved.stored(con).drop("cell")
@@ -167,7 +174,7 @@ def test_the_task_table_links_each_row_to_the_next_approved_row_of_the_task(tmp_
 
 
 def test_the_migration_fills_the_task_table_from_the_submissions_already_there(tmp_path):
-    wh = _world(tmp_path)
+    wh = _reopened_on_each_connect(_world(tmp_path))
     with wh.connect() as con:
         expected = approved.stored(con, "approved_tasks")
         assert expected.height == 3

@@ -58,7 +58,9 @@ def test_a_version_1_warehouse_is_upgraded_on_open_with_its_data_intact(tmp_path
 
 def test_a_warehouse_newer_than_this_program_is_refused_with_a_chinese_message(tmp_path):
     path = tmp_path / "new.duckdb"
-    with Warehouse(path).connect(create=True) as con:
+    # linger=0: the version is checked when the file is opened (a newer program writing it must
+    # take the file from us first), so the next connect must open it again
+    with Warehouse(path, linger=0).connect(create=True) as con:
         con.execute("INSERT INTO schema_version VALUES (?, 'future', now())", [SCHEMA_VERSION + 1])
     with pytest.raises(WarehouseTooNew, match="高于本程序支持"), Warehouse(path).connect():
         pass

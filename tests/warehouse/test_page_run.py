@@ -11,7 +11,8 @@ from warehouse.db import Warehouse
 
 @pytest.fixture
 def wh(tmp_path):
-    warehouse = Warehouse(tmp_path / "warehouse.duckdb", lock_timeout=2)
+    # linger=0: these tests count opens and closes (test_linger.py is about the instance kept open)
+    warehouse = Warehouse(tmp_path / "warehouse.duckdb", lock_timeout=2, linger=0)
     with warehouse.connect(create=True) as con:
         con.execute("CREATE TABLE t (x INTEGER)")
     return warehouse

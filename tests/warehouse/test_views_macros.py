@@ -78,8 +78,9 @@ def test_a_temporary_macro_merged_into_a_macro_file_is_stored_like_the_others():
 
 def test_a_warehouse_checks_the_digest_once_per_state_of_its_file(tmp_path, monkeypatch):
     """The fixed cost of a connection: an unchanged file is not asked for its macros' digest again,
-    and its views do not look for the macros at all; a file that changed is asked once more."""
-    warehouse = Warehouse(tmp_path / "warehouse.duckdb")
+    and its views do not look for the macros at all; a file that changed is asked once more
+    (linger=0: the digest is checked when the file is opened)."""
+    warehouse = Warehouse(tmp_path / "warehouse.duckdb", linger=0)
     with warehouse.connect(create=True):
         pass
     with warehouse.connect():

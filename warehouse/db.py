@@ -256,6 +256,16 @@ def _clean(cur: duckdb.DuckDBPyConnection) -> bool:
     return id(cur) not in _open_transactions
 
 
+def _settled(cur: duckdb.DuckDBPyConnection) -> bool:
+    """Drop what a caller left unread (a `fetchone()` of several rows): the next run handed this
+    cursor would be refused every query until it was read to the end. False: close it instead."""
+    try:
+        cur.abort()
+    except duckdb.Error:
+        return False
+    return True
+
+
 _open_transactions: set[int] = set()  # connections between BEGIN and a COMMIT or ROLLBACK that worked
 
 
@@ -635,7 +645,7 @@ class Warehouse:
             try:
                 shared.users -= 1
                 keep = shared.users or shared.linger > 0  # the last one too while the instance lingers
-                if keep and len(shared.idle) < MAX_IDLE_CURSORS and _clean(cur):
+                if keep and len(shared.idle) < MAX_IDLE_CURSORS and _clean(cur) and _settled(cur):
                     shared.idle.append(cur)
                 else:
                     _open_transactions.discard(id(cur))

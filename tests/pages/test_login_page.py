@@ -142,6 +142,7 @@ def _counting_opens(monkeypatch) -> list:
 def test_a_signed_in_page_run_opens_the_warehouse_once_and_not_at_all_when_it_is_unchanged(site, monkeypatch):
     at = page(signed_in("rep1"), "account.py")  # 我的账号 reads nothing else from the warehouse
     opened = _counting_opens(monkeypatch)
+    monkeypatch.setattr(site.warehouse._shared, "linger", 0)  # closed between runs: opens count reads
     at = at.run()
     assert not at.exception and texts(at.title) == [L.ACCOUNT_HEADING]
     assert opened == [], opened[0]  # session check and sidebar as kept at the last run

@@ -300,6 +300,9 @@ def test_a_call_opens_the_warehouse_once_to_check_the_token_and_read_and_once_to
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(type(portal.warehouse), "open_unlocked", counting)
+    # each operation opens the file when the instance is closed between them (no lingering):
+    # the opens count the operations
+    monkeypatch.setattr(portal.warehouse._shared, "linger", 0)
     reply = _get(portal, jz, "indicator-values", round=ROUND)
     assert reply.status == 200 and _json(reply)["total"] > 0
     assert len(opened) == 2  # token check + read on one connection; the audit record on its own

@@ -13,8 +13,8 @@ from polars.testing import assert_frame_equal
 from schemas.enums import SubmissionStatus
 from tests.warehouse.fixtures import Fixture
 from warehouse import approved, views
-from warehouse.submissions import NewSubmission, record_review, record_sign_off, record_submission
 from warehouse.db import Warehouse
+from warehouse.submissions import NewSubmission, record_review, record_sign_off, record_submission
 
 AT = dt.datetime(2025, 10, 12, 9)
 

@@ -140,3 +140,12 @@ def test_a_process_that_ends_with_an_idle_instance_leaves_the_file_whole_and_fre
         assert con.execute("SELECT count(*) FROM t").fetchall() == [(10,)]
     finally:
         con.close()
+
+
+def test_a_cursor_given_back_with_rows_unread_is_handed_out_ready(wh):
+    """A caller that read one row of several leaves the cursor kept for the next run: the rest is
+    dropped when it is given back, or every query of that run would be refused."""
+    with wh.connect() as con:
+        con.execute("SELECT * FROM range(5)").fetchone()
+    with wh.connect() as con:
+        assert con.sql("SELECT count(*) FROM t").fetchall() == [(0,)]

@@ -17,7 +17,9 @@ Two layouts of the same data:
 Each line is the service a page calls, with its permission and scope checks (`views.*` lines are
 the bare warehouse query under it), timed in one warm process: median wall ms and median CPU ms
 (process time, all threads) of `--runs` runs after one untimed run. The machine may be shared:
-CPU time is printed beside wall time so contention can be told apart.
+CPU time is printed beside wall time so contention can be told apart. The warehouse instance stays
+open between calls as in the portal (`--linger`, default warehouse.db.DEFAULT_LINGER): `--linger 0`
+opens and closes the file on every call (~45 ms a call at this scale), as sessions 9-11 measured.
 """
 
 from __future__ import annotations
@@ -197,6 +199,13 @@ def main() -> int:
         help="time each view as a page computes it: inside one page run whose warehouse connection "
         "is already open (a page opens one per run, whatever it shows: that cost gets its own line)",
     )
+    parser.add_argument(
+        "--linger",
+        type=float,
+        help="seconds the idle warehouse instance stays open between calls (default: the portal's, "
+        "warehouse.db.DEFAULT_LINGER, so the runs after the warm-up find it open); 0: every call "
+        "opens and closes the file, as each did before the instance lingered",
+    )
     args = parser.parse_args()
     gen = generate(
         CACHE / "province", SCALES["province"], workbooks=False, log=lambda m: print(m, file=sys.stderr)
@@ -206,7 +215,12 @@ def main() -> int:
     words = [w.strip().lower() for w in (args.only or "").split(",") if w.strip()]
     load = os.getloadavg()
     print(f"# Province views ({dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, load average {load[0]:.1f})")
-    print(f"median of {args.runs} runs after a warm-up; {os.cpu_count()} cores\n")
+    from warehouse.db import DEFAULT_LINGER, Warehouse
+
+    linger = DEFAULT_LINGER if args.linger is None else args.linger
+    print(
+        f"median of {args.runs} runs after a warm-up; {os.cpu_count()} cores; idle instance kept {linger:g} s\n"
+    )
     if args.page_run:
         print("each view inside one page run, its warehouse connection already open\n")
     print("| view | wall ms | CPU ms |")
@@ -216,6 +230,7 @@ def main() -> int:
             if words and not any(w.startswith("roll") == cities for w in words):
                 continue  # --only names no line of this layout
             home = world(gen, Path(tmp), cities)
+            Warehouse(home / "warehouse.duckdb", linger=linger)  # the setting of this file in this process
             lines = cases(home, cities, gen.last_round)
             if args.page_run and not cities:
                 lines = {"a page run's connection (open, macros, close)": _connection_only(home), **lines}

@@ -239,12 +239,14 @@ def _completion_scope(con, account, round_code: str, plans: list[str | None]):
     check_plans(con, account, "completion.view", plans)
     last = Quarter.parse(round_code)
     every = [r for r in reversed(rounds.codes(con)) if Quarter.parse(r) <= last]
+    years = {code: (start, end) for code, _, start, end in lookups.plan_periods(con)} if any(plans) else {}
+    year_of = {r: Quarter.parse(r).year for r in every}
     shown = {}
-    for plan in plans:
+    for plan in plans:  # the periods from one read (the roll-up asks for ten plans and more)
         shown[plan] = every
         if plan is not None:
-            start, end = lookups.plan_years(con, plan) or (0, -1)
-            shown[plan] = [r for r in every if start <= Quarter.parse(r).year <= end]
+            start, end = years.get(plan, (0, -1))
+            shown[plan] = [r for r in every if start <= year_of[r] <= end]
     asked = [round_code, *dict.fromkeys(r for codes in shown.values() for r in codes)]
     return round_info(con, round_code), shown, asked
 
@@ -641,13 +643,20 @@ def kpi_boards(
     return boards
 
 
+# The KPI progress columns kpi_texts reads.
+TEXTED_COLUMNS = ("plan", "name", "kind", "pace", "ratio", "owner_name")
+
+
 def kpi_plan_counts(
-    portal: Portal, account, round_code: str, plans: list[str], shown: pl.Expr
+    portal: Portal, account, round_code: str, plans: list[str], shown: pl.Expr, columns: tuple[str, ...]
 ) -> tuple[dict[str, tuple[int, dict[str, int]]], pl.DataFrame]:
     """({plan: (indicators, pace counts)}, the rows matching `shown`, as kpi_boards gives them) of
     each of `plans`, with kpi_boards' checks and filters: for the roll-up, which shows every plan's
-    counts but only a few rows, so only those get their texts (a province has 40,000 indicators)."""
-    every, names = _kpi_rows(portal, account, round_code, list(plans), None, None, None)
+    counts but only a few rows, so only those get their texts (a province has 40,000 indicators).
+    The rows have `columns` of KPI progress (those `shown` reads among them) and the texts; only
+    they are read, unsorted, and only the rows shown are put in the board's order."""
+    wanted = tuple(dict.fromkeys([*TEXTED_COLUMNS, *columns]))
+    every, names = _kpi_rows(portal, account, round_code, list(plans), None, None, None, wanted)
     tally: dict[str, dict[str, int]] = {}
     for plan, pace, n in every.group_by("plan", "pace").len().iter_rows():
         tally.setdefault(plan, {})[pace] = n
@@ -655,7 +664,8 @@ def kpi_plan_counts(
         plan: (sum(tally.get(plan, {}).values()), {p: int(tally.get(plan, {}).get(p, 0)) for p in PACES})
         for plan in plans
     }
-    return counts, kpi_texts(every.filter(shown), names)
+    rows = every.filter(shown).sort("position", maintain_order=True).drop("position")
+    return counts, kpi_texts(rows, names)
 
 
 def _pace_counts(paces: pl.Series) -> dict[str, int]:
@@ -671,14 +681,16 @@ def _kpi_rows(
     unit: str | None,
     pace: str | None,
     kind: str | None,
+    columns: tuple[str, ...] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """KPI progress of the plans the account reads, filtered, and the plans' names."""
+    """KPI progress of the plans the account reads, filtered, and the plans' names; `columns`: only
+    those and `position`, unsorted (views.kpi_progress)."""
     require(account, "kpi.view")
     readable = visible_plans(account, "kpi.view")
     with portal.warehouse.connect() as con:
         check_plans(con, account, "kpi.view", plans)
         check_unit(con, account, "kpi.view", unit)
-        every = kpi_progress(con, round_code)
+        every = kpi_progress(con, round_code, columns)
         names = lookups.plan_names(con)
     if readable is not None:
         every = every.filter(pl.col("plan").is_in(list(readable)))

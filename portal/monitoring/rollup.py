@@ -66,6 +66,9 @@ PLAN_COLUMNS += ["indicators", *PACES]
 SHARED_COLUMNS = ["topic", "topic_label", "city", "city_name", "plan", "plan_name", "indicator", "name"]
 SHARED_COLUMNS += ["measure_unit", "actual", "actual_round", "target_value", "target_year", "expected"]
 SHARED_COLUMNS += ["ratio", "ratio_text", "pace", "pace_label", "indicator_name"]
+# The columns of KPI progress behind SHARED_COLUMNS (the rest are the roll-up's own or kpi_texts').
+KPI_COLUMNS = ("indicator", "name", "measure_unit", "actual", "actual_round", "target_value", "target_year")
+KPI_COLUMNS += ("expected", "ratio", "pace")
 
 
 def missing_office(office: str) -> str:
@@ -174,7 +177,11 @@ def rollup(portal: Portal, actor, office: str, round_code: str) -> Rollup:
         # the boards of every plan from one read each (the same services the pages call, per plan)
         focus, counted = completion_counts(portal, actor, round_code, every) if every else (None, None)
         # kpi_boards' numbers; texts only for the rows of some shared topic, the only rows shown
-        kpi, shown = kpi_plan_counts(portal, actor, round_code, every, _some_topic()) if every else ({}, None)
+        kpi, shown = (
+            kpi_plan_counts(portal, actor, round_code, every, _some_topic(), KPI_COLUMNS)
+            if every
+            else ({}, None)
+        )
     rows, per_round, boards = [], [], []
     numbers = {r["plan"]: r for r in focus.to_dicts()} if every else {}
     rounds_of = counted.partition_by("plan", as_dict=True, include_key=False) if every else {}

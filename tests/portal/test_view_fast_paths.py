@@ -101,6 +101,26 @@ def test_kpi_progress_picks_the_same_values_as_the_plain_query_in_every_round(fi
         assert checked > 100  # the demo has values to pick, not only nulls
 
 
+def test_kpi_progress_of_some_columns_unsorted_is_the_whole_view_cut_down(filled_demo_portal):
+    """The roll-up reads some columns of KPI progress without its sort: the same rows and values in
+    every round; sorted by `position`, each plan's rows come in the whole view's order."""
+    columns = ("plan", "indicator", "name", "kind", "actual", "actual_round", "expected", "ratio", "pace")
+    with filled_demo_portal.warehouse.connect() as con:
+        codes = rounds.codes(con)
+        for code in codes:
+            whole = views.kpi_progress(con, code)
+            some = views.kpi_progress(con, code, columns)
+            assert some.columns == [*columns, "position"] and some.height == whole.height > 70
+            assert_frame_equal(
+                some.drop("position").sort("indicator"), whole.select(columns).sort("indicator")
+            )
+            placed = some.sort("position", maintain_order=True).drop("position")
+            for plan, rows in placed.partition_by("plan", as_dict=True, maintain_order=True).items():
+                assert_frame_equal(rows, whole.select(columns).filter(pl.col("plan") == plan[0]))
+        with pytest.raises(ValueError):
+            views.kpi_progress(con, codes[-1], ("pace; DROP TABLE units",))
+
+
 # Tasks, one row per task, as task_progress.sql computed them in DuckDB over the registered long
 # frame before views.per_task did it in Polars.
 PLAIN_TASKS = """

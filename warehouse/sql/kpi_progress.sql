@@ -135,8 +135,11 @@ ratios AS (
 judged AS (
     SELECT r.*, CASE WHEN r.per_round THEN kpi_round_pace(r.current, r.ratio) ELSE kpi_pace(r.ratio) END AS pace
     FROM ratios r
-)
-SELECT code AS indicator, plan, name, measure_unit, kind, direction, weight, owner, owner_name,
+),
+-- The view's rows with `position` (registry order), to sort by. warehouse.views.kpi_progress
+-- replaces the last statement, byte for byte, when a caller asks for some columns unsorted.
+kpi_rows AS (
+SELECT position, code AS indicator, plan, name, measure_unit, kind, direction, weight, owner, owner_name,
        baseline_value, baseline_year, target_value, target_year,
        base_source, base_value, base_time, base_round,
        actual, actual_round, actual_submission, actual IS NOT NULL AS reported, current,
@@ -149,4 +152,5 @@ SELECT code AS indicator, plan, name, measure_unit, kind, direction, weight, own
             ELSE FALSE
        END AS status_disagrees
 FROM judged
-ORDER BY position;
+)
+SELECT * EXCLUDE (position) FROM kpi_rows ORDER BY position;

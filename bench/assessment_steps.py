@@ -6,8 +6,10 @@ The world is bench_province_views.py's `one plan` (2,000 units, 20 indicators + 
 rounds, every unit approved in every round; deductions, vetoes, self-scores). Each line is one step of
 `assess(portal, actor, "SYN", 2024)` on one open connection, timed alone in a warm process: median
 wall ms and median CPU ms (process time, every thread: DuckDB's and Polars' workers count) of `--runs`
-runs after one untimed run. Then the whole `assess` the same way, on its own connection as the view
-line of bench_province_views.py times it (the steps run one after the other, as `assess` runs them).
+runs after one untimed run. The lookups are timed one after the other; `assess` runs the task and
+indicator facts side by side, each on a cursor of its own, while the reporting facts and the entries are
+read on its connection (session 12): the `gather` line times that, as `assess` runs it. Then the whole
+`assess` the same way, on its own connection as the view line of bench_province_views.py times it.
 
 `--threads N` sets DuckDB's threads for the steps' connection (default: DuckDB's own, the cores):
 with 1 the CPU column is the work itself, without the time worker threads spend waiting on a busy
@@ -58,7 +60,7 @@ def main() -> int:
         CACHE / "province", SCALES["province"], workbooks=False, log=lambda m: print(m, file=sys.stderr)
     )
     from portal.accounts.auth import system_actor
-    from portal.assessment.assess import assess
+    from portal.assessment.assess import assess, gather
     from portal.assessment.scheme import load_scheme
     from portal.assessment.scoring import Facts, score, unit_scores
     from portal.core.context import Portal
@@ -101,6 +103,9 @@ def main() -> int:
                 "year state (unsettled rounds, latest approval)": lambda: (
                     data.unsettled_rounds(con, YEAR),
                     data.latest_approval(con, YEAR),
+                ),
+                "`gather` (units, then tasks and indicators side by side with rounds and entries)": lambda: (
+                    gather(portal, con, "SYN", YEAR, today)
                 ),
             }
             for name, fn in steps.items():

@@ -7,11 +7,15 @@ them into points. Bonus items are stored here, never deleted (a withdrawal is re
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 
 import duckdb
 import polars as pl
 
-from warehouse.views import install_macros, load_sql
+from warehouse import db
+from warehouse.views import cursor_of, install_macros, load_sql
 from warehouse.views import query as _query
 
 
@@ -29,8 +33,51 @@ def plan_codes(con: duckdb.DuckDBPyConnection) -> list[str]:
 def assessed_units(con: duckdb.DuckDBPyConnection, plan: str) -> pl.DataFrame:
     """unit, name, kind, position; also registered as the table `assessed_units` for the queries below."""
     units = _query(con, "assessment_units", plan=plan)
-    con.register("assessed_units", units.select("unit").to_arrow())
+    register_units(con, units)
     return units
+
+
+def register_units(con: duckdb.DuckDBPyConnection, units: pl.DataFrame) -> None:
+    """`units` (their `unit` column) as the table `assessed_units` of this connection (cursor) alone."""
+    con.register("assessed_units", units.select("unit").to_arrow())
+
+
+@contextmanager
+def side_by_side(
+    con: duckdb.DuckDBPyConnection, units: pl.DataFrame, workers: int = 2
+) -> Iterator[Callable[..., Future]]:
+    """`run(lookup, *args)` starts lookup(cursor, *args) on a cursor of its own of `con`'s database,
+    with `units` registered as assessed_units, beside the caller's work on `con`: DuckDB and Polars
+    release the GIL, so an assessment's large lookups overlap on the second core (issue 23). Each
+    query reads the committed data, as it would on `con` (every query its own snapshot); inside a
+    transaction another cursor would not see its writes, so there each lookup runs at once on `con`.
+    Every cursor is closed on the way out, after every lookup has ended."""
+    if id(con) in db._open_transactions:  # db.transaction()'s record of the ones between BEGIN and COMMIT
+
+        def now(lookup: Callable, *args) -> Future:
+            done: Future = Future()
+            done.set_result(lookup(con, *args))
+            return done
+
+        yield now
+        return
+    cursors: list[duckdb.DuckDBPyConnection] = []
+
+    def on_own_cursor(cur: duckdb.DuckDBPyConnection, lookup: Callable, args: tuple):
+        register_units(cur, units)
+        return lookup(cur, *args)
+
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="assessment-facts") as pool:
+
+            def run(lookup: Callable, *args) -> Future:
+                cursors.append(cursor_of(con))  # made here, on the caller's thread, as `con` is used
+                return pool.submit(on_own_cursor, cursors[-1], lookup, args)
+
+            yield run
+    finally:
+        for cur in cursors:
+            cur.close()
 
 
 _REPORT_COLUMNS = ["status", "percent", "round", "submission_id", "sheet_row"]

@@ -69,6 +69,14 @@ def macros_ready(con: duckdb.DuckDBPyConnection) -> None:
     _ready.add(con)
 
 
+def cursor_of(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """A new cursor of `con`'s database, marked as holding the macros when `con` is (same file)."""
+    cur = con.cursor()
+    if con in _ready:
+        _ready.add(cur)
+    return cur
+
+
 def installed_digest(con: duckdb.DuckDBPyConnection) -> str | None:
     """The digest of the macros stored in the file, None when none were (read without an error,
     which would abort the caller's transaction)."""

@@ -641,12 +641,19 @@ def score(facts: Facts, scheme: ScoringScheme) -> Scored:
         deduction_lines(facts, scheme),
     ]
     order = facts.units["unit"]
-    scores = pl.concat([p.select("unit", "component", pl.col("score").cast(pl.Float64)) for p in parts])
-    scores = scores.filter(pl.col("unit").is_in(order.implode()))
-    counts = dict(scores.group_by("unit").len().iter_rows())
-    sums = scores.group_by("unit").agg(
-        *[pl.col("score").filter(pl.col("component") == c).sum().alias(f"raw_{c}") for c in COMPONENTS]
+    # the lines per unit and each component's sum in one pass over the lines' scores
+    sums = (
+        pl.concat([p.lazy().select("unit", "component", pl.col("score").cast(pl.Float64)) for p in parts])
+        .filter(pl.col("unit").is_in(order.implode()))
+        .group_by("unit")
+        .agg(
+            pl.len().alias("lines"),
+            *[pl.col("score").filter(pl.col("component") == c).sum().alias(f"raw_{c}") for c in COMPONENTS],
+        )
+        .collect()
     )
+    counts = dict(zip(sums["unit"].to_list(), sums["lines"].to_list(), strict=True))
+    sums = sums.drop("lines")
     entered = (
         facts.vetoes.sort("entered_at", "id")
         .group_by("unit")
@@ -836,39 +843,40 @@ _UNIT_SCORE_COLUMNS = (
 def unit_scores(scored: Scored) -> list[UnitScore]:
     """The units of `scored` as UnitScore, in its order; each reads its own lines when asked. Only the
     columns read are taken out of the frame, a row at a time as a tuple (issue 23: a dict of every
-    column per unit was ~10 ms of CPU at 2,000 units)."""
+    column per unit was ~10 ms of CPU at 2,000 units), and passed by position in UnitScore's field
+    order with literal dicts: keywords and dict(zip()) were ~60 % of the remaining ~15 ms (2,000 units)."""
     columns = scored.units.select(_UNIT_SCORE_COLUMNS).to_dict(as_series=False)
+    counts = scored.counts
     out = []
-    for row in zip(*columns.values(), strict=True):
-        (unit, name, kind, group, max_ind, max_task, max_rep, ind, task, rep, ded_rep, bonus, qual, deducted,
+    for (unit, name, kind, group, max_ind, max_task, max_rep, ind, task, rep, ded_rep, bonus, qual, deducted,
          total, rank, grade, vetoed, note, self_ind, self_task, self_rep, self_qual, self_score, flagged,
-         raw_ind, raw_bonus) = row  # fmt: skip
+         raw_ind, raw_bonus) in zip(*columns.values(), strict=True):  # fmt: skip
         out.append(
-            UnitScore(
-                unit=unit,
-                name=name,
-                kind=kind,
-                group=group,
-                maxima={"indicators": max_ind, "tasks": max_task, "reporting": max_rep},
-                indicator_score=ind,
-                task_score=task,
-                reporting_score=rep,
-                deductions=ded_rep,
-                bonus=bonus,
-                qualitative=qual,
-                deducted=deducted,
-                total=total,
-                rank=rank,
-                grade=grade,
-                vetoed=vetoed,
-                note=note or "",
-                self_scores=dict(zip(_SELF, (self_ind, self_task, self_rep, self_qual), strict=True)),
-                self_score=self_score,
-                self_flagged=flagged,
-                indicator_raw=raw_ind,
-                bonus_raw=raw_bonus,
-                scored=scored,
-                line_count=scored.counts.get(unit, 0),
+            UnitScore(  # unit, name, kind, group, maxima, indicator_score, ... line_count: the fields' order
+                unit,
+                name,
+                kind,
+                group,
+                {"indicators": max_ind, "tasks": max_task, "reporting": max_rep},
+                ind,
+                task,
+                rep,
+                ded_rep,
+                bonus,
+                qual,
+                deducted,
+                total,
+                rank,
+                grade,
+                vetoed,
+                note or "",
+                {_SELF[0]: self_ind, _SELF[1]: self_task, _SELF[2]: self_rep, _SELF[3]: self_qual},
+                self_score,
+                flagged,
+                raw_ind,
+                raw_bonus,
+                scored,
+                counts.get(unit, 0),
             )
         )
     return out

@@ -10,7 +10,9 @@ rejected, late, corrected uploads; blank statuses) for every plan and every year
 
 from __future__ import annotations
 
+import duckdb
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
 from portal.assessment.assess import assess, gather
@@ -284,3 +286,81 @@ def test_the_indicator_and_reporting_facts_equal_the_plain_queries_for_every_pla
     # real cells, late reports, returns and missing reports were compared, and years without rounds
     assert seen["cells"] > 100 and seen["late"] and seen["returns"] and seen["missing"]
     assert len(seen["years"]) >= 4
+
+
+FACT_FRAMES = ("units", "indicators", "tasks", "rounds", "bonus", "deductions", "vetoes", "qualitative")
+FACT_FRAMES += ("self_scores",)
+
+
+def _sequential_facts(con, plan: str, year: int, today) -> Facts:
+    """The facts as gather() read them before session 12: one lookup after another on `con`."""
+    units = data.assessed_units(con, plan)
+    return Facts(
+        units=units,
+        indicators=data.indicator_facts(con, plan, year),
+        tasks=data.task_facts(con, plan, year),
+        rounds=data.reporting_facts(con, year, today),
+        bonus=data.bonus_items(con, plan, year).with_columns(item=pl.col("id").cast(pl.Utf8)),
+        **{kind: data.entries(con, kind, plan, year) for kind in data.ENTRY_TABLES},
+    )
+
+
+def test_the_facts_gathered_side_by_side_equal_the_facts_read_one_after_another(
+    filled_demo_portal, monkeypatch
+):
+    """Session 12 (issue 23): gather() runs the task and indicator lookups each on a cursor of its
+    own, beside the rounds and entries read on the caller's: the same frames (rows, values, order) as one
+    lookup after another, on every plan and year of the filled demo; inside a transaction it reads on
+    the transaction's cursor. Every cursor it made is closed when it returns."""
+    portal = filled_demo_portal
+    today = portal.settings.today()
+    made = []
+    monkeypatch.setattr(data, "cursor_of", lambda con: made.append(views.cursor_of(con)) or made[-1])
+    compared = {"tasks": 0, "indicators": 0, "rounds": 0}
+    plan_years = _plan_years(portal)
+    for plan, year in plan_years:
+        with portal.warehouse.connect() as con:
+            beside = gather(portal, con, plan, year, today)
+            one_by_one = _sequential_facts(con, plan, year, today)
+        for name in FACT_FRAMES:
+            assert_frame_equal(getattr(beside, name), getattr(one_by_one, name))
+        for name in compared:
+            compared[name] += getattr(beside, name).height
+        if beside.rounds.height and beside.tasks.height and beside.indicators.height:
+            busiest = plan, year, one_by_one
+    assert len(made) == 2 * len(plan_years)
+    plan, year, one_by_one = busiest
+    with portal.warehouse.transaction() as con:
+        in_transaction = gather(portal, con, plan, year, today)
+    assert len(made) == 2 * len(plan_years)  # no other cursor: it would not see the transaction's writes
+    for name in FACT_FRAMES:
+        assert_frame_equal(getattr(in_transaction, name), getattr(one_by_one, name))
+    for cur in made:
+        with pytest.raises(duckdb.ConnectionException):
+            cur.execute("SELECT 1")
+    assert all(n > 100 for n in compared.values()), compared
+
+
+def test_a_lookup_that_fails_beside_the_caller_raises_and_its_cursor_is_closed(
+    filled_demo_portal, monkeypatch
+):
+    portal = filled_demo_portal
+    made = []
+    monkeypatch.setattr(data, "cursor_of", lambda con: made.append(views.cursor_of(con)) or made[-1])
+
+    def broken(cur, plan):
+        cur.sql("SELECT * FROM no_such_table").fetchall()
+
+    with portal.warehouse.connect() as con:
+        units = data.assessed_units(con, data.plan_codes(con)[0])
+        with pytest.raises(duckdb.CatalogException):
+            with data.side_by_side(con, units) as run:
+                failing = run(broken, "x")
+                counted = run(lambda cur: cur.sql("SELECT count(*) FROM assessed_units").fetchall()[0][0])
+            failing.result()
+        assert counted.result() == units.height  # the units are registered on each cursor
+        assert con.sql("SELECT 1").fetchall() == [(1,)]  # the caller's cursor is untouched
+    assert len(made) == 2
+    for cur in made:
+        with pytest.raises(duckdb.ConnectionException):
+            cur.execute("SELECT 1")

@@ -52,7 +52,7 @@ def side_by_side(
     query reads the committed data, as it would on `con` (every query its own snapshot); inside a
     transaction another cursor would not see its writes, so there each lookup runs at once on `con`.
     Every cursor is closed on the way out, after every lookup has ended."""
-    if id(con) in db._open_transactions:  # db.transaction()'s record of the ones between BEGIN and COMMIT
+    if db.in_transaction(con):
 
         def now(lookup: Callable, *args) -> Future:
             done: Future = Future()

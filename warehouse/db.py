@@ -269,6 +269,11 @@ def _settled(cur: duckdb.DuckDBPyConnection) -> bool:
 _open_transactions: set[int] = set()  # connections between BEGIN and a COMMIT or ROLLBACK that worked
 
 
+def in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether `con` is inside `transaction()`: another cursor would not see what it wrote."""
+    return id(con) in _open_transactions
+
+
 @atexit.register
 def _close_idle_instances() -> None:
     """At exit, close the instances still lingering (their file lock and a clean close)."""

@@ -153,39 +153,45 @@ class _Shared:
         try:
             for cur in idle:
                 cur.close()
-            before = _stamp_of(self.path)
-            con.close()
-            after = _stamp_of(self.path)
-            if self.seen == before:
-                self.seen = after
-            stamp_moved(self.path, before, after)
+            self.rewritten(con.close)
         finally:
             self.flock.release()
+
+    def rewritten(self, fold: Callable[[], object]) -> tuple:
+        """Run `fold` (a close or a checkpoint: DuckDB folds the log into the file, the content
+        stays) and keep the data version across the stamp's move (under the condition's lock);
+        the stamp after it."""
+        before = _stamp_of(self.path)
+        fold()
+        after = _stamp_of(self.path)
+        if self.seen == before:
+            self.seen = after
+        stamp_moved(self.path, before, after)
+        return after
+
+    def wanted_closed(self) -> bool:
+        """Whether an idle instance must close now rather than linger (under the condition's lock):
+        lingering is off, or another process, `exclusive()` or a draining run waits for the file."""
+        return (
+            self.linger <= 0
+            or self.draining
+            or self.want_exclusive
+            or self.owner is not None
+            or self.other_waits()
+        )
 
     def idle_or_close(self) -> None:
         """The last run in flight has ended (under the condition's lock): keep the instance open
         for `linger` seconds, its log folded into the file first (the file stays whole for a copy),
         or close it now when someone waits for the file or lingering is off."""
-        if (
-            self.con is None
-            or self.linger <= 0
-            or self.draining
-            or self.want_exclusive
-            or self.owner is not None
-            or self.other_waits()
-        ):
+        if self.con is None or self.wanted_closed():
             self.close_instance()
             return
-        before = _stamp_of(self.path)
         try:
-            self.con.execute("CHECKPOINT")
+            after = self.rewritten(lambda: self.con.execute("CHECKPOINT"))
         except duckdb.Error:
             self.close_instance()  # a checkpoint refused (a transaction left open): close as before
             return
-        after = _stamp_of(self.path)
-        if self.seen == before:
-            self.seen = after
-        stamp_moved(self.path, before, after)
         self.idle_since, self.idle_stamp = time.monotonic(), after
         if self.closer is None:
             self.closer = threading.Thread(target=self._close_when_due, name="warehouse-linger", daemon=True)
@@ -198,11 +204,7 @@ class _Shared:
         with self.cond:
             try:
                 while self.con is not None and not self.users and not self.opening:
-                    if (
-                        self.want_exclusive
-                        or time.monotonic() - self.idle_since >= self.linger
-                        or self.other_waits()
-                    ):
+                    if time.monotonic() - self.idle_since >= self.linger or self.wanted_closed():
                         self.close_instance()
                         self.cond.notify_all()
                         break
@@ -563,7 +565,7 @@ class Warehouse:
                     if left <= 0:
                         raise _busy_here(self.lock_timeout)
                     shared.cond.wait(left)
-                self._close_instance()  # idle: nothing in flight, close it now
+                shared.close_instance()  # idle: nothing in flight, close it now
                 shared.owner, shared.owner_depth = me, 1
             finally:
                 shared.want_exclusive -= 1
@@ -603,7 +605,7 @@ class Warehouse:
                         return cur
                     shared.draining = True  # another process queues: let the runs in flight end
                     if not shared.users:
-                        self._close_instance()
+                        shared.close_instance()
                         continue
                 left = deadline - time.monotonic()
                 if left <= 0:
@@ -659,9 +661,6 @@ class Warehouse:
                 if not shared.users:
                     shared.idle_or_close()
                 shared.cond.notify_all()
-
-    def _close_instance(self) -> None:
-        self._shared.close_instance()
 
     @contextmanager
     def connect(self, create: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -729,13 +728,8 @@ class Warehouse:
 
     def _close(self, con: duckdb.DuckDBPyConnection) -> None:
         """Close (holding the file): a checkpoint may rewrite the file, the content stays the same."""
-        before = self.stamp()
-        con.close()
-        after = self.stamp()
         with self._shared.cond:
-            if self._shared.seen == before:
-                self._shared.seen = after
-        stamp_moved(self.path, before, after)
+            self._shared.rewritten(con.close)
 
     def _migrate_once(self, con: duckdb.DuckDBPyConnection) -> None:
         """`migrate`, unless this very file (path, inode, size and time: a restore or a copy put in

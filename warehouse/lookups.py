@@ -58,11 +58,6 @@ def plans_of_year(con: duckdb.DuckDBPyConnection, year: int) -> pl.DataFrame:
     ).pl()
 
 
-def plan_years(con: duckdb.DuckDBPyConnection, plan: str) -> tuple[int, int] | None:
-    rows = con.execute("SELECT start_year, end_year FROM plans WHERE code = ?", [plan]).fetchall()
-    return rows[0] if rows else None
-
-
 def plan_summary(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     """plan, name, period, tasks, indicators, units (taking part in a task), in registry order."""
     return con.sql("""

@@ -277,6 +277,15 @@ class Fixture:
         return wh
 
 
+def one_table_warehouse(directory: Path, **settings) -> Warehouse:
+    """A new warehouse file in `directory` with one empty table t (x INTEGER): for the tests of how
+    the file is held (page runs, the idle instance), not of its schema. `settings`: Warehouse's."""
+    wh = Warehouse(Path(directory) / "warehouse.duckdb", **settings)
+    with wh.connect(create=True) as con:
+        con.execute("CREATE TABLE t (x INTEGER)")
+    return wh
+
+
 @functools.cache
 def _empty_warehouse() -> Path:
     """A new warehouse brought to the current schema, made once per test process: each fixture

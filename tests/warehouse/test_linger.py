@@ -11,14 +11,13 @@ import time
 import duckdb
 import pytest
 
+from tests.warehouse.fixtures import one_table_warehouse
 from warehouse.db import DEFAULT_LINGER, Warehouse
 
 
 @pytest.fixture
 def wh(tmp_path):
-    warehouse = Warehouse(tmp_path / "warehouse.duckdb", lock_timeout=10, linger=30)
-    with warehouse.connect(create=True) as con:
-        con.execute("CREATE TABLE t (x INTEGER)")
+    warehouse = one_table_warehouse(tmp_path, lock_timeout=10, linger=30)
     yield warehouse
     Warehouse(warehouse.path, linger=0)  # back to closing when idle, then close what lingers
     with warehouse.exclusive():

@@ -5,6 +5,7 @@ import threading
 import duckdb
 import pytest
 
+from tests.warehouse.fixtures import one_table_warehouse
 from warehouse import db
 from warehouse.db import Warehouse
 
@@ -12,10 +13,7 @@ from warehouse.db import Warehouse
 @pytest.fixture
 def wh(tmp_path):
     # linger=0: these tests count opens and closes (test_linger.py is about the instance kept open)
-    warehouse = Warehouse(tmp_path / "warehouse.duckdb", lock_timeout=2, linger=0)
-    with warehouse.connect(create=True) as con:
-        con.execute("CREATE TABLE t (x INTEGER)")
-    return warehouse
+    return one_table_warehouse(tmp_path, lock_timeout=2, linger=0)
 
 
 def test_a_page_run_opens_the_file_once_for_all_its_reads_and_writes(wh, opens):

@@ -7,6 +7,12 @@ The KPI views look values up here instead of deriving them from every stored val
 (issue 23). Whatever changes which submission of a unit stands approved (a review decision, a
 supersede, a sign-off, a restore, a bulk load) calls `refresh` for the units touched, in its own
 transaction, or `rebuild`.
+
+Both tables are kept in round order on disk (issue 23): a year's rows then lie in a few row groups,
+so the views and the assessment, which read one year, skip the rest by DuckDB's min/max statistics.
+`rebuild` writes in round order; `refresh` rewrites only the rows that changed (an approval adds its
+round's rows and updates the link of the unit's previous row in place), so approvals made in
+round order keep the order (migration 0021 put older warehouses' tables in order).
 """
 
 from __future__ import annotations
@@ -30,6 +36,12 @@ TABLES = {
     "approved_values": (COLUMNS, "approved_values_of", "unit, indicator, round_rank"),
     "approved_tasks": (TASK_COLUMNS, "approved_tasks_of", "unit, task, round_rank"),
 }
+# table → the columns that name a row (a unit's standing approved submission of a round holds an
+# indicator's value, or a task's row, once)
+KEYS = {
+    "approved_values": ("unit", "indicator", "round_rank"),
+    "approved_tasks": ("unit", "task", "round_rank"),
+}
 
 
 # Units whose refresh waits for the end of a `deferred()` run (None: refresh at once).
@@ -51,7 +63,8 @@ def deferred() -> Iterator[set[str]]:
 
 
 def refresh(con: duckdb.DuckDBPyConnection, units: Iterable[str]) -> None:
-    """Recompute the rows of `units` (all their rounds: the previous/next links span rounds)."""
+    """Make the rows of `units` (all their rounds: the previous/next links span rounds) equal to
+    their definition, touching only the rows that differ: a changed row is updated where it lies."""
     units = sorted(set(units))
     if not units:
         return
@@ -61,23 +74,48 @@ def refresh(con: duckdb.DuckDBPyConnection, units: Iterable[str]) -> None:
         return
     install_macros(con)
     for table, (columns, definition, _) in TABLES.items():
-        con.execute(f"DELETE FROM {table} WHERE list_contains($units, unit)", {"units": units})
+        names, key = _names(columns), KEYS[table]
+        on_key = " AND ".join(f"s.{c} = f.{c}" for c in key)
+        same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM f.{c}" for c in names)
         con.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {definition}($units)", {"units": units}
+            f"CREATE OR REPLACE TEMP TABLE approved_fresh AS SELECT {columns} FROM {definition}($units)",
+            {"units": units},
         )
+        con.execute(  # rows no longer approved
+            f"DELETE FROM {table} WHERE rowid IN (SELECT s.rowid FROM {table} s "
+            f"ANTI JOIN approved_fresh f ON {on_key} WHERE list_contains($units, s.unit))",
+            {"units": units},
+        )
+        con.execute(  # rows still approved whose content or links changed: in place
+            f"UPDATE {table} AS s SET {', '.join(f'{c} = f.{c}' for c in names if c not in key)} "
+            f"FROM approved_fresh AS f WHERE {on_key} AND NOT ({same})"
+        )
+        con.execute(  # rows newly approved, after the rest
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM approved_fresh f ANTI JOIN "
+            f"(SELECT {', '.join(key)} FROM {table} WHERE list_contains($units, unit)) s ON {on_key} "
+            "ORDER BY f.round_rank, f.unit",
+            {"units": units},
+        )
+        con.execute("DROP TABLE approved_fresh")
+
+
+def _names(columns: str) -> list[str]:
+    return [c.strip() for c in columns.split(",")]
 
 
 def rebuild(
     con: duckdb.DuckDBPyConnection, tables: Iterable[str] = tuple(TABLES), columns: str | None = None
 ) -> None:
     """Recompute the whole of both tables (a restore, a bulk load), or of `tables` (a migration:
-    `columns` those the table has at that step)."""
+    `columns` those the table has at that step), written in round order."""
     install_macros(con)
     for table in tables:
         all_columns, definition, _ = TABLES[table]
         chosen = columns or all_columns
         con.execute(f"DELETE FROM {table}")
-        con.execute(f"INSERT INTO {table} ({chosen}) SELECT {chosen} FROM {definition}(NULL)")
+        con.execute(
+            f"INSERT INTO {table} ({chosen}) SELECT {chosen} FROM {definition}(NULL) ORDER BY round_rank, unit"
+        )
 
 
 def stored(con: duckdb.DuckDBPyConnection, table: str = "approved_values") -> pl.DataFrame:

@@ -198,3 +198,75 @@ def test_reviews_in_a_deferred_run_leave_the_table_until_the_units_collected_are
         approved.refresh(con, touched)  # outside the run: at once
         table = _same(con)
         assert _latest(table, "A", "I1") == ("2025Q3", 30) and _latest(table, "B", "I2") == ("2025Q3", 7)
+
+
+def _placed(con, table: str = "approved_values") -> pl.DataFrame:
+    """The table's rows with their place on disk (rowid), in that order."""
+    return con.sql(f"SELECT rowid AS place, * FROM {table} ORDER BY rowid").pl()
+
+
+def test_a_refresh_rewrites_only_the_rows_that_changed(tmp_path):
+    """An approval adds its round's rows after the rest and re-links the unit's previous row where it
+    lies; every other row is untouched, and a refresh with nothing changed changes nothing."""
+    wh = _world(tmp_path)
+    with wh.transaction() as con:
+        before = _placed(con)
+        approved.refresh(con, ["A", "B"])
+        assert_frame_equal(_placed(con), before)
+        new = _upload(con, "A", "2025Q3", 30)
+        record_review(con, new, SubmissionStatus.APPROVED, "approve", "", [], "office", AT)
+        after = _placed(con)
+        _same(con)
+    key = ["unit", "indicator", "round"]
+    kept = before.join(after, on=key, how="inner", suffix="_after")
+    assert (kept["place"] == kept["place_after"]).all()  # nothing moved
+    changed = kept.filter(pl.col("next_rank").ne_missing(pl.col("next_rank_after"))).select(key).rows()
+    assert changed == [("A", "I1", "2025Q2")]  # its next_rank now points at 2025Q3
+    others = pl.struct(key) != {"unit": "A", "indicator": "I1", "round": "2025Q2"}
+    assert_frame_equal(after.join(before.filter(others), on=key, how="semi"), before.filter(others))
+    new_rows = after.join(before, on=key, how="anti")
+    assert new_rows.select(key).rows() == [("A", "I1", "2025Q3")]
+    assert new_rows["place"][0] > before["place"].max()
+
+
+def test_approvals_made_round_after_round_keep_the_tables_in_round_order(tmp_path):
+    """A year's rows lie together on disk (DuckDB skips the row groups of other years)."""
+    fx = Fixture().plan("P", 2024, 2026).unit("A").unit("B")
+    fx.indicator("I1", "stock", 100, owners=["A"]).indicator("I2", "stock", 50, owners=["B"])
+    fx.task("T1", lead="A", helpers=("B",))
+    for code in ("2025Q1", "2025Q2", "2025Q3", "2025Q4"):
+        fx.round(code)
+    fx.submission("A", "2025Q1", values={"I1": 10}, tasks={"T1": ("in_progress", 20)})
+    fx.submission("B", "2025Q1", values={"I2": 1}, tasks={"T1": ("in_progress", 10)})
+    with fx.warehouse(tmp_path).transaction() as con:
+        for code, value in (("2025Q2", 20), ("2025Q3", 30), ("2025Q4", 40)):
+            for unit in ("A", "B"):
+                new = _upload(con, unit, code, value)
+                con.execute(
+                    "INSERT INTO task_progress (submission_id, task, unit, round, role, status, percent) "
+                    "VALUES (?, 'T1', ?, ?, ?, 'in_progress', ?)",
+                    [new, unit, code, "lead" if unit == "A" else "helper", value],
+                )
+                record_review(con, new, SubmissionStatus.APPROVED, "approve", "", [], "office", AT)
+        _same(con)
+        for table in approved.TABLES:
+            ranks = _placed(con, table)["round_rank"]
+            assert ranks.len() > 4 and ranks.is_sorted(), table
+
+
+def test_the_migration_puts_both_tables_in_round_order(tmp_path):
+    """Migration 0021: tables left in unit order by the old refresh come back whole, in round order."""
+    wh = _reopened_on_each_connect(_world(tmp_path))
+    with wh.connect() as con:
+        expected = {table: approved.stored(con, table) for table in approved.TABLES}
+        for table in approved.TABLES:
+            con.execute(f"CREATE TEMP TABLE t AS SELECT * FROM {table} ORDER BY unit DESC, round_rank DESC")
+            con.execute(f"DELETE FROM {table}")
+            con.execute(f"INSERT INTO {table} SELECT * FROM t")
+            con.execute("DROP TABLE t")
+            assert not _placed(con, table)["round_rank"].is_sorted()
+        con.execute("DELETE FROM schema_version WHERE version = 21")
+    with wh.connect() as con:  # migrates: 0021 is missing again
+        for table in approved.TABLES:
+            assert_frame_equal(approved.stored(con, table), expected[table])
+            assert _placed(con, table)["round_rank"].is_sorted(), table

@@ -75,28 +75,41 @@ def refresh(con: duckdb.DuckDBPyConnection, units: Iterable[str]) -> None:
     install_macros(con)
     for table, (columns, definition, _) in TABLES.items():
         names, key = _names(columns), KEYS[table]
-        on_key = " AND ".join(f"s.{c} = f.{c}" for c in key)
-        same = " AND ".join(f"s.{c} IS NOT DISTINCT FROM f.{c}" for c in names)
+        on_key = " AND ".join(f"h.{c} = f.{c}" for c in key)
+        same = " AND ".join(f"h.{c} IS NOT DISTINCT FROM f.{c}" for c in names)
+        # what the rows should be, and what they are with their place: the big table is read once
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE approved_fresh AS SELECT {columns} FROM {definition}($units)",
             {"units": units},
         )
-        con.execute(  # rows no longer approved
-            f"DELETE FROM {table} WHERE rowid IN (SELECT s.rowid FROM {table} s "
-            f"ANTI JOIN approved_fresh f ON {on_key} WHERE list_contains($units, s.unit))",
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE approved_held AS SELECT rowid AS place, {columns} FROM {table} "
+            "WHERE list_contains($units, unit)",
             {"units": units},
         )
-        con.execute(  # rows still approved whose content or links changed: in place
-            f"UPDATE {table} AS s SET {', '.join(f'{c} = f.{c}' for c in names if c not in key)} "
-            f"FROM approved_fresh AS f WHERE {on_key} AND NOT ({same})"
-        )
-        con.execute(  # rows newly approved, after the rest
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM approved_fresh f ANTI JOIN "
-            f"(SELECT {', '.join(key)} FROM {table} WHERE list_contains($units, unit)) s ON {on_key} "
-            "ORDER BY f.round_rank, f.unit",
-            {"units": units},
-        )
+        gone, changed, added = con.execute(
+            f"SELECT (SELECT count(*) FROM approved_held h ANTI JOIN approved_fresh f ON {on_key}), "
+            f"(SELECT count(*) FROM approved_held h JOIN approved_fresh f ON {on_key} WHERE NOT ({same})), "
+            f"(SELECT count(*) FROM approved_fresh f ANTI JOIN approved_held h ON {on_key})"
+        ).fetchall()[0]
+        if gone:  # rows no longer approved
+            con.execute(
+                f"DELETE FROM {table} WHERE rowid IN "
+                f"(SELECT h.place FROM approved_held h ANTI JOIN approved_fresh f ON {on_key})"
+            )
+        if changed:  # rows still approved whose content or links changed: where they lie
+            con.execute(
+                f"UPDATE {table} SET {', '.join(f'{c} = d.{c}' for c in names if c not in key)} "
+                f"FROM (SELECT h.place, f.* FROM approved_held h JOIN approved_fresh f ON {on_key} "
+                f"WHERE NOT ({same})) d WHERE {table}.rowid = d.place"
+            )
+        if added:  # rows newly approved, after the rest
+            con.execute(
+                f"INSERT INTO {table} ({columns}) SELECT {columns} FROM approved_fresh f "
+                f"ANTI JOIN approved_held h ON {on_key} ORDER BY f.round_rank, f.unit"
+            )
         con.execute("DROP TABLE approved_fresh")
+        con.execute("DROP TABLE approved_held")
 
 
 def _names(columns: str) -> list[str]:

@@ -15,7 +15,7 @@ import duckdb
 import polars as pl
 
 from warehouse import db
-from warehouse.views import cursor_of, install_macros, load_sql
+from warehouse.views import cursor_of, install_macros, year_end_text
 from warehouse.views import query as _query
 
 
@@ -188,19 +188,21 @@ def withdraw_bonus(
 def indicator_facts(con: duckdb.DuckDBPyConnection, plan: str, year: int) -> pl.DataFrame:
     """The year-end completion (indicator_year_end.sql, the one definition) of the plan's scored
     indicators (weight > 0) owned by assessed units, with the cell each was judged on, in indicator
-    order: one query that reads only the columns scored (issue 23: the view's every column, a second
-    lookup of the cells and the joins in Polars cost ~1.3× the CPU at province scale). Needs `assessed_units`."""
+    order: the query ended on its rows before the task status is looked up, reading only the columns
+    scored (issue 23: the view's every column, a second lookup of the cells and the joins in Polars
+    cost ~1.3× the CPU at province scale). Needs `assessed_units`."""
     install_macros(con)
-    year_end = load_sql("indicator_year_end").rstrip().rstrip(";")
-    return con.sql(
-        "SELECT y.owner AS unit, y.indicator AS item, y.name, y.kind, y.measure_unit, y.weight, "
-        "y.expected AS target, y.actual, y.ratio, y.pace, y.actual_round AS round, "
-        "y.actual_submission AS submission_id, y.actual_cell AS cell, y.target_value AS plan_target "
-        f"FROM ({year_end}) y "
-        "WHERE y.weight > 0 AND y.owner IN (SELECT unit FROM assessed_units) "
-        "ORDER BY y.position, y.indicator",
-        params={"plan": plan, "year": int(year)},
-    ).pl()
+    return con.sql(year_end_text(_INDICATOR_FACTS), params={"plan": plan, "year": int(year)}).pl()
+
+
+_INDICATOR_FACTS = (
+    "SELECT y.owner AS unit, y.indicator AS item, y.name, y.kind, y.measure_unit, y.weight, "
+    "y.expected AS target, y.actual, y.ratio, y.pace, y.actual_round AS round, "
+    "y.actual_submission AS submission_id, y.actual_cell AS cell, y.target_value AS plan_target "
+    "FROM year_end y "
+    "WHERE y.weight > 0 AND y.owner IN (SELECT unit FROM assessed_units) "
+    "ORDER BY y.position, y.indicator"
+)
 
 
 _ENTRY_QUERIES = {

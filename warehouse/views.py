@@ -176,6 +176,22 @@ def _kpi_columns_text(columns: tuple[str, ...]) -> str:
     return f"{head}SELECT {', '.join(columns)}, position FROM kpi_rows;"
 
 
+@cache
+def year_end_text(final: str) -> str:
+    """indicator_year_end.sql with its last statement (the task status looked up over CTE year_end)
+    replaced by `final`, a statement over year_end: for the annual assessment, which reads no task
+    status (the lookup is a third of the query's planning, and a scan of the task reports where
+    indicators belong to tasks)."""
+    head, found, tail = query_text("indicator_year_end").rpartition(_YEAR_END_LAST)
+    if not found or not head.rstrip().endswith(")") or not tail.strip().startswith("* EXCLUDE"):
+        raise ValueError("indicator_year_end.sql: its last statement moved")
+    return f"{head}\n{final}"
+
+
+# indicator_year_end.sql's last statement starts here: the only text year_end_text replaces.
+_YEAR_END_LAST = "\nSELECT y."
+
+
 def indicator_year_completion(
     con: duckdb.DuckDBPyConnection, year: int, plan: str | None = None
 ) -> pl.DataFrame:

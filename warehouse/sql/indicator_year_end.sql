@@ -9,7 +9,9 @@
 --   macros was a quarter of the query's time);
 -- - rows come back with `position` and unordered: the caller sorts (cheaper in Polars);
 -- - and with `actual_cell`, the cell the actual was read from (approved_values.cell, migration 0020):
---   the assessment names it on each indicator line (views.indicator_year_completion drops it).
+--   the assessment names it on each indicator line (views.indicator_year_completion drops it);
+-- - the task's status is looked up last, over the finished rows (CTE year_end), so a caller that
+--   needs no status ends the query on year_end instead (views.year_end_text).
 -- Column meanings: kpi_progress.sql.
 WITH ind AS (
     SELECT i.*, $year::INTEGER AS year, 4 AS quarter, p.base_year AS plan_base_year,
@@ -60,12 +62,43 @@ based AS (
            CASE WHEN base_source = 'first_approved' THEN f.round END AS base_round
     FROM ind i LEFT JOIN first_approved f ON f.indicator = i.code
 ),
+placed AS (
+    SELECT b.*, a.value AS actual, a.round AS actual_round, a.submission_id AS actual_submission,
+           a.cell AS actual_cell,
+           a.round_rank IS NOT DISTINCT FROM $year::INTEGER * 4 + 4 AS current
+    FROM based b LEFT JOIN actual a ON a.indicator = b.code
+),
+expected AS (
+    SELECT b.*,
+           kpi_expected(b.kind, b.base_value, b.base_time, b.target_value, b.target_year,
+                        b.yearly_target, b.year, b.quarter) AS expected
+    FROM placed b
+),
+ratios AS (
+    SELECT e.*, kpi_ratio(e.direction, e.actual, e.expected) AS ratio FROM expected e
+),
+judged AS (
+    SELECT r.*, kpi_pace(r.ratio) AS pace FROM ratios r
+),
+-- the year-end row of each indicator before its task's status is looked up: the annual assessment
+-- ends the query on it (warehouse.views.year_end_text) and reads no task status (issue 23: looking the
+-- status up is a third of the query's planning and, where indicators belong to tasks, a scan of the
+-- task reports); the statement below adds the status for the year-end view
+year_end AS (
+    SELECT code AS indicator, plan, name, measure_unit, kind, direction, weight, owner, owner_name,
+           baseline_value, baseline_year, target_value, target_year,
+           base_source, base_value, base_time, base_round,
+           actual, actual_round, actual_submission, actual IS NOT NULL AS reported, current,
+           expected, expected AS value_expected, ratio, pace, expected AS year_target, ratio AS year_ratio,
+           task, position, actual_cell
+    FROM judged
+),
 task_reporter AS (
-    SELECT i.code AS indicator, i.task,
-           CASE WHEN tu.unit IS NOT NULL THEN i.owner ELSE t.lead_unit END AS unit
-    FROM ind i
-    JOIN tasks t ON t.code = i.task
-    LEFT JOIN task_units tu ON tu.task = i.task AND tu.unit = i.owner
+    SELECT y.indicator, y.task,
+           CASE WHEN tu.unit IS NOT NULL THEN y.owner ELSE t.lead_unit END AS unit
+    FROM year_end y
+    JOIN tasks t ON t.code = y.task
+    LEFT JOIN task_units tu ON tu.task = y.task AND tu.unit = y.owner
 ),
 -- only the (task, unit) pairs some indicator reads (none: nothing is scanned past the empty join)
 task_reports AS (
@@ -81,38 +114,15 @@ task_status AS (
     SELECT w.indicator, tr.status, tr.unit, tr.round
     FROM task_reporter w JOIN task_reports tr ON tr.task = w.task AND tr.unit = w.unit
     QUALIFY row_number() OVER (PARTITION BY w.indicator ORDER BY tr.round_rank DESC, tr.uploaded_at DESC) = 1
-),
-placed AS (
-    SELECT b.*, a.value AS actual, a.round AS actual_round, a.submission_id AS actual_submission,
-           a.cell AS actual_cell,
-           a.round_rank IS NOT DISTINCT FROM $year::INTEGER * 4 + 4 AS current
-    FROM based b LEFT JOIN actual a ON a.indicator = b.code
-),
-expected AS (
-    SELECT b.*,
-           kpi_expected(b.kind, b.base_value, b.base_time, b.target_value, b.target_year,
-                        b.yearly_target, b.year, b.quarter) AS expected,
-           ts.status AS task_status, ts.unit AS task_status_unit, ts.round AS task_status_round
-    FROM placed b
-    LEFT JOIN task_status ts ON ts.indicator = b.code
-),
-ratios AS (
-    SELECT e.*, kpi_ratio(e.direction, e.actual, e.expected) AS ratio FROM expected e
-),
-judged AS (
-    SELECT r.*, kpi_pace(r.ratio) AS pace FROM ratios r
 )
-SELECT code AS indicator, plan, name, measure_unit, kind, direction, weight, owner, owner_name,
-       baseline_value, baseline_year, target_value, target_year,
-       base_source, base_value, base_time, base_round,
-       actual, actual_round, actual_submission, actual IS NOT NULL AS reported, current,
-       expected, expected AS value_expected, ratio, pace, expected AS year_target, ratio AS year_ratio,
-       task, task_status, task_status_unit, task_status_round,
-       CASE WHEN task_status IS NULL OR pace = 'unreported' THEN NULL
-            WHEN task_status = 'completed' AND pace <> 'green' THEN TRUE
-            WHEN task_status = 'in_progress' AND pace = 'red' THEN TRUE
-            WHEN task_status = 'behind' AND pace = 'green' THEN TRUE
+SELECT y.* EXCLUDE (position, actual_cell),
+       ts.status AS task_status, ts.unit AS task_status_unit, ts.round AS task_status_round,
+       CASE WHEN ts.status IS NULL OR y.pace = 'unreported' THEN NULL
+            WHEN ts.status = 'completed' AND y.pace <> 'green' THEN TRUE
+            WHEN ts.status = 'in_progress' AND y.pace = 'red' THEN TRUE
+            WHEN ts.status = 'behind' AND y.pace = 'green' THEN TRUE
             ELSE FALSE
        END AS status_disagrees,
-       position, actual_cell
-FROM judged;
+       y.position, y.actual_cell
+FROM year_end y
+LEFT JOIN task_status ts ON ts.indicator = y.indicator;

@@ -18,6 +18,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
@@ -905,8 +906,53 @@ class Warehouse:
             self._check_whole(con, thorough=True)
 
     @contextmanager
+    def beside(self, workers: int = 2) -> Iterator[Callable[..., Future]]:
+        """`run(fn, *args)` starts fn(*args) in a worker thread, beside the caller's own work, with
+        the worker's `connect()` a cursor of its own of this thread's connection (a page run's or a
+        session's): DuckDB and Polars release the GIL, so two large reads of one page overlap on the
+        second core (issue 23). The workers only read: the caller may hold the write lock, so a
+        transaction in a worker is refused. Without a connection held here, or inside a transaction
+        (another cursor would not see its writes), each call runs at once on the caller's thread.
+        Every cursor is closed on the way out, after every call has ended."""
+        con = getattr(self._held, "con", None)
+        if con is None or in_transaction(con):
+
+            def now(fn: Callable, *args) -> Future:
+                done: Future = Future()
+                try:
+                    done.set_result(fn(*args))
+                except BaseException as exc:  # raised where the caller asks for the result, as a worker's
+                    done.set_exception(exc)
+                return done
+
+            yield now
+            return
+        cursors: list[duckdb.DuckDBPyConnection] = []
+
+        def on_own_cursor(cur: duckdb.DuckDBPyConnection, fn: Callable, args: tuple):
+            self._held.con, self._held.depth, self._held.beside = cur, 0, True
+            try:
+                return fn(*args)
+            finally:
+                self._held.con, self._held.beside = None, False
+
+        try:
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="warehouse-beside") as pool:
+
+                def run(fn: Callable, *args) -> Future:
+                    cursors.append(con.cursor())  # made on the caller's thread, as `con` is used
+                    return pool.submit(on_own_cursor, cursors[-1], fn, args)
+
+                yield run
+        finally:
+            for cur in cursors:
+                cur.close()
+
+    @contextmanager
     def transaction(self, bookkeeping: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         """A transaction on this thread's connection; `bookkeeping` as for `transaction(con)`."""
+        if getattr(self._held, "beside", False):
+            raise RuntimeError("a read beside the caller (Warehouse.beside) may not write")
         with self.connect() as con:
             with transaction(con, bookkeeping):
                 yield con

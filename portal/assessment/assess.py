@@ -205,9 +205,17 @@ def _check_plan_year(con, plan: str, year: int, actor=None) -> tuple[dict | None
 
 
 def gather(portal: Portal, con, plan: str, year: int, today: dt.date) -> Facts:
-    """Every fact the assessment of `plan` in `year` scores, as frames. The two largest lookups
-    (tasks, indicators: ~70 % of the gathering at province scale) run side by side, each on a cursor
-    of its own, while the rounds and the entries are read on `con` (issue 23)."""
+    """Every fact the assessment of `plan` in `year` scores, as frames (gather_with_state's facts)."""
+    return gather_with_state(portal, con, plan, year, today)[0]
+
+
+def gather_with_state(
+    portal: Portal, con, plan: str, year: int, today: dt.date
+) -> tuple[Facts, list[str], dt.date | None]:
+    """The facts, the year's unsettled rounds and the day of its latest approval. The two largest
+    lookups (tasks, indicators: ~70 % of the gathering at province scale) run side by side, each on
+    a cursor of its own, while the rounds, the entries and the year's state are read on `con`
+    (issue 23)."""
     units = data.assessed_units(con, plan)
     with data.side_by_side(con, units, workers=2) as run:
         tasks = run(data.task_facts, plan, year)
@@ -215,7 +223,8 @@ def gather(portal: Portal, con, plan: str, year: int, today: dt.date) -> Facts:
         rounds = data.reporting_facts(con, year, today)
         entered = {kind: data.entries(con, kind, plan, year) for kind in data.ENTRY_TABLES}
         bonus = data.bonus_items(con, plan, year).with_columns(item=pl.col("id").cast(pl.Utf8))
-    return Facts(
+        unsettled, as_of = data.unsettled_rounds(con, year), data.latest_approval(con, year)
+    facts = Facts(
         units=units,
         indicators=indicators.result(),
         tasks=tasks.result(),
@@ -223,6 +232,7 @@ def gather(portal: Portal, con, plan: str, year: int, today: dt.date) -> Facts:
         bonus=bonus,
         **entered,
     )
+    return facts, unsettled, as_of
 
 
 @cached_read
@@ -267,9 +277,7 @@ def _gathered(portal: Portal, con, actor, plan: str, year: int) -> tuple[Assessm
     if not result.report.ok or scheme_result.scheme is None:
         return result, None
     result.scheme = scheme_result.scheme
-    facts = gather(portal, con, plan, year, today)
-    result.unsettled = data.unsettled_rounds(con, year)
-    result.data_as_of = data.latest_approval(con, year)
+    facts, result.unsettled, result.data_as_of = gather_with_state(portal, con, plan, year, today)
     return result, facts
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from contextlib import contextmanager
 
 import duckdb
@@ -46,38 +46,16 @@ def register_units(con: duckdb.DuckDBPyConnection, units: pl.DataFrame) -> None:
 def side_by_side(
     con: duckdb.DuckDBPyConnection, units: pl.DataFrame, workers: int = 2
 ) -> Iterator[Callable[..., Future]]:
-    """`run(lookup, *args)` starts lookup(cursor, *args) on a cursor of its own of `con`'s database,
-    with `units` registered as assessed_units, beside the caller's work on `con`: DuckDB and Polars
-    release the GIL, so an assessment's large lookups overlap on the second core (issue 23). Each
-    query reads the committed data, as it would on `con` (every query its own snapshot); inside a
-    transaction another cursor would not see its writes, so there each lookup runs at once on `con`.
-    Every cursor is closed on the way out, after every lookup has ended."""
-    if db.in_transaction(con):
+    """`run(lookup, *args)` starts lookup(cursor, *args) beside the caller's work on `con`
+    (db.side_by_side), with `units` registered as assessed_units on the cursor: an assessment's
+    large lookups overlap on the second core (issue 23)."""
+    with db.side_by_side(con, workers, cursor_of) as run:
+        yield lambda lookup, *args: run(_with_units, units, lookup, args)
 
-        def now(lookup: Callable, *args) -> Future:
-            done: Future = Future()
-            done.set_result(lookup(con, *args))
-            return done
 
-        yield now
-        return
-    cursors: list[duckdb.DuckDBPyConnection] = []
-
-    def on_own_cursor(cur: duckdb.DuckDBPyConnection, lookup: Callable, args: tuple):
-        register_units(cur, units)
-        return lookup(cur, *args)
-
-    try:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="assessment-facts") as pool:
-
-            def run(lookup: Callable, *args) -> Future:
-                cursors.append(cursor_of(con))  # made here, on the caller's thread, as `con` is used
-                return pool.submit(on_own_cursor, cursors[-1], lookup, args)
-
-            yield run
-    finally:
-        for cur in cursors:
-            cur.close()
+def _with_units(cur: duckdb.DuckDBPyConnection, units: pl.DataFrame, lookup: Callable, args: tuple):
+    register_units(cur, units)
+    return lookup(cur, *args)
 
 
 _REPORT_COLUMNS = ["status", "percent", "round", "submission_id", "sheet_row"]

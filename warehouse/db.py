@@ -277,6 +277,48 @@ def in_transaction(con: duckdb.DuckDBPyConnection) -> bool:
     return id(con) in _open_transactions
 
 
+@contextmanager
+def side_by_side(
+    con: duckdb.DuckDBPyConnection,
+    workers: int = 2,
+    cursor: Callable[
+        [duckdb.DuckDBPyConnection], duckdb.DuckDBPyConnection
+    ] = duckdb.DuckDBPyConnection.cursor,
+) -> Iterator[Callable[..., Future]]:
+    """`run(fn, *args)` starts fn(cursor, *args) in a worker thread on a new cursor of `con`'s
+    database, beside the caller's work on `con`: DuckDB and Polars release the GIL, so large reads
+    overlap on the second core (issue 23). Each query reads the committed data, as it would on
+    `con`; inside a transaction another cursor would not see its writes, so there each call runs at
+    once as fn(con, *args). A call's error is raised by its result(). Every cursor is closed on the
+    way out, after every call has ended. `cursor(con)` makes each cursor (views.cursor_of marks it
+    as holding the macros)."""
+    if in_transaction(con):
+        yield lambda fn, *args: _at_once(fn, con, *args)
+        return
+    cursors: list[duckdb.DuckDBPyConnection] = []
+    try:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="warehouse-beside") as pool:
+
+            def run(fn: Callable, *args) -> Future:
+                cursors.append(cursor(con))  # made on the caller's thread, as `con` is used
+                return pool.submit(fn, cursors[-1], *args)
+
+            yield run
+    finally:
+        for cur in cursors:
+            cur.close()
+
+
+def _at_once(fn: Callable, *args) -> Future:
+    """fn(*args) run now, as a settled Future: its result, or its error raised by result()."""
+    done: Future = Future()
+    try:
+        done.set_result(fn(*args))
+    except BaseException as exc:  # raised where the caller asks for the result, as a worker's is
+        done.set_exception(exc)
+    return done
+
+
 @atexit.register
 def _close_idle_instances() -> None:
     """At exit, close the instances still lingering (their file lock and a clean close)."""
@@ -907,46 +949,26 @@ class Warehouse:
 
     @contextmanager
     def beside(self, workers: int = 2) -> Iterator[Callable[..., Future]]:
-        """`run(fn, *args)` starts fn(*args) in a worker thread, beside the caller's own work, with
-        the worker's `connect()` a cursor of its own of this thread's connection (a page run's or a
-        session's): DuckDB and Polars release the GIL, so two large reads of one page overlap on the
-        second core (issue 23). The workers only read: the caller may hold the write lock, so a
-        transaction in a worker is refused. Without a connection held here, or inside a transaction
-        (another cursor would not see its writes), each call runs at once on the caller's thread.
-        Every cursor is closed on the way out, after every call has ended."""
+        """`run(fn, *args)` starts fn(*args) in a worker thread (`side_by_side`), beside the caller's
+        own work, with the worker's `connect()` a cursor of its own of this thread's connection (a
+        page run's or a session's): for a page's large reads through the services (issue 23: the
+        roll-up's two). The workers only read: the caller may hold the write lock, so a transaction
+        in a worker is refused. Without a connection held here, or inside a transaction, each call
+        runs at once on the caller's thread."""
         con = getattr(self._held, "con", None)
         if con is None or in_transaction(con):
-
-            def now(fn: Callable, *args) -> Future:
-                done: Future = Future()
-                try:
-                    done.set_result(fn(*args))
-                except BaseException as exc:  # raised where the caller asks for the result, as a worker's
-                    done.set_exception(exc)
-                return done
-
-            yield now
+            yield lambda fn, *args: _at_once(fn, *args)
             return
-        cursors: list[duckdb.DuckDBPyConnection] = []
 
-        def on_own_cursor(cur: duckdb.DuckDBPyConnection, fn: Callable, args: tuple):
+        def on_cursor(cur: duckdb.DuckDBPyConnection, fn: Callable, args: tuple):
             self._held.con, self._held.depth, self._held.beside = cur, 0, True
             try:
                 return fn(*args)
             finally:
                 self._held.con, self._held.beside = None, False
 
-        try:
-            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="warehouse-beside") as pool:
-
-                def run(fn: Callable, *args) -> Future:
-                    cursors.append(con.cursor())  # made on the caller's thread, as `con` is used
-                    return pool.submit(on_own_cursor, cursors[-1], fn, args)
-
-                yield run
-        finally:
-            for cur in cursors:
-                cur.close()
+        with side_by_side(con, workers) as run:
+            yield lambda fn, *args: run(on_cursor, fn, args)
 
     @contextmanager
     def transaction(self, bookkeeping: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -24,23 +24,20 @@ WITH ind AS (
     LEFT JOIN indicator_yearly_targets y ON y.indicator = i.code AND y.year = $year::INTEGER
     WHERE $plan::VARCHAR IS NULL OR i.plan = $plan::VARCHAR
 ),
--- the owner's latest value of the year (next one after the year, or none) and first value ever
-chain AS (
-    SELECT a.indicator, a.value, a.round, a.submission_id, a.cell, a.year, a.quarter, a.round_rank,
-           a.year = $year::INTEGER AND (a.next_rank IS NULL OR a.next_rank > $year::INTEGER * 4 + 4)
-               AS is_latest,
-           a.prev_rank IS NULL AS is_first
-    FROM approved_values a
-    SEMI JOIN ind i ON i.code = a.indicator AND i.owner = a.unit
-    WHERE a.round_rank <= $year::INTEGER * 4 + 4
-      AND (a.prev_rank IS NULL
-           OR (a.year = $year::INTEGER AND (a.next_rank IS NULL OR a.next_rank > $year::INTEGER * 4 + 4)))
-),
+-- the owner's latest value of the year (the next one after the year, or none) and the owner's first
+-- value ever (the base of a stock without a registered baseline); the owner of record looked up in
+-- indicator_owners directly (a semi join on the materialized ind cost ~20 % of the query's CPU)
 actual AS (
-    SELECT indicator, value, round, submission_id, cell, round_rank FROM chain WHERE is_latest
+    SELECT a.indicator, a.value, a.round, a.submission_id, a.cell, a.round_rank
+    FROM approved_values a
+    SEMI JOIN indicator_owners o ON o.indicator = a.indicator AND o.unit = a.unit AND o.position = 0
+    WHERE a.year = $year::INTEGER AND (a.next_rank IS NULL OR a.next_rank > $year::INTEGER * 4 + 4)
 ),
 first_approved AS (
-    SELECT indicator, value, round, year, quarter FROM chain WHERE is_first
+    SELECT a.indicator, a.value, a.round, a.year, a.quarter
+    FROM approved_values a
+    SEMI JOIN indicator_owners o ON o.indicator = a.indicator AND o.unit = a.unit AND o.position = 0
+    WHERE a.prev_rank IS NULL AND a.round_rank <= $year::INTEGER * 4 + 4
 ),
 based AS (
     SELECT i.*,

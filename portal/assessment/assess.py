@@ -221,7 +221,7 @@ def gather_with_state(
         tasks = run(data.task_facts, plan, year)
         indicators = run(data.indicator_facts, plan, year)
         rounds = data.reporting_facts(con, year, today)
-        entered = {kind: data.entries(con, kind, plan, year) for kind in data.ENTRY_TABLES}
+        entered = data.every_entry(con, plan, year)
         bonus = data.bonus_items(con, plan, year).with_columns(item=pl.col("id").cast(pl.Utf8))
         unsettled, as_of = data.unsettled_rounds(con, year), data.latest_approval(con, year)
     facts = Facts(
@@ -245,11 +245,12 @@ def assess(portal: Portal, actor, plan: str, year: int) -> Assessment:
     require(actor, "assessment.view", plan=plan)
     year = int(year)
     with portal.warehouse.connect() as con:
-        frozen = lifecycle.frozen_assessment(portal, plan, year, con)
+        life = lifecycle.lifecycle_of(portal, plan, year, con)
+        frozen = lifecycle.frozen_assessment(portal, plan, year, con, life)
         if frozen is not None:
             return frozen
         result, facts = _gathered(portal, con, actor, plan, year)
-        result.lifecycle = lifecycle.lifecycle_of(portal, plan, year, con)
+        result.lifecycle = life
     _scored(result, facts)
     return result
 

@@ -159,15 +159,17 @@ def _scheme_layers(portal: Portal, plan: str, year: int) -> list[tuple[str, str]
     return layers
 
 
-def frozen_assessment(portal: Portal, plan: str, year: int, con=None):
+def frozen_assessment(portal: Portal, plan: str, year: int, con=None, life: Lifecycle | None = None):
     """The assessment of a year in 公示 or 定稿, rescored from the facts stored with its version (the
-    numbers are those published); None while the year is in 预评. Read on `con` if given."""
+    numbers are those published); None while the year is in 预评. Read on `con` if given; `life`:
+    the year's stage when the caller has just read it on `con`."""
     from portal.assessment.assess import Assessment  # assess builds on this module
 
     if con is None:
         with portal.warehouse.connect() as con:
             return frozen_assessment(portal, plan, year, con)
-    life = _state(con, plan, int(year), portal.settings.today())
+    if life is None:
+        life = _state(con, plan, int(year), portal.settings.today())
     if life.stage == PRELIMINARY:
         return None
     doc, meta_text, blobs = store.snapshot(con, life.version_id)

@@ -8,7 +8,8 @@ rounds, every unit approved in every round; deductions, vetoes, self-scores). Ea
 wall ms and median CPU ms (process time, every thread: DuckDB's and Polars' workers count) of `--runs`
 runs after one untimed run. The lookups are timed one after the other; `assess` runs the task and
 indicator facts side by side, each on a cursor of its own, while the reporting facts and the entries are
-read on its connection (session 12): the `gather` line times that, as `assess` runs it. Then the whole
+read on its connection (session 12; session 13: the units and the year's state too, the two lookups
+started first): the `gather` line times that, as `assess` runs it. Then the whole
 `assess` the same way, on its own connection as the view line of bench_province_views.py times it.
 
 `--threads N` sets DuckDB's threads for the steps' connection (default: DuckDB's own, the cores):
@@ -104,7 +105,7 @@ def main() -> int:
                     data.unsettled_rounds(con, YEAR),
                     data.latest_approval(con, YEAR),
                 ),
-                "`gather` (units, then tasks and indicators side by side with rounds and entries)": lambda: (
+                "`gather` (tasks and indicators side by side with units, rounds, entries, year state)": lambda: (
                     gather(portal, con, "SYN", YEAR, today)
                 ),
             }

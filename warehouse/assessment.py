@@ -7,9 +7,9 @@ them into points. Bonus items are stored here, never deleted (a withdrawal is re
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Future
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import duckdb
 import polars as pl
@@ -42,20 +42,13 @@ def register_units(con: duckdb.DuckDBPyConnection, units: pl.DataFrame) -> None:
     con.register("assessed_units", units.select("unit").to_arrow())
 
 
-@contextmanager
 def side_by_side(
-    con: duckdb.DuckDBPyConnection, units: pl.DataFrame, workers: int = 2
-) -> Iterator[Callable[..., Future]]:
+    con: duckdb.DuckDBPyConnection, workers: int = 2
+) -> AbstractContextManager[Callable[..., Future]]:
     """`run(lookup, *args)` starts lookup(cursor, *args) beside the caller's work on `con`
-    (db.side_by_side), with `units` registered as assessed_units on the cursor: an assessment's
-    large lookups overlap on the second core (issue 23)."""
-    with db.side_by_side(con, workers, cursor_of) as run:
-        yield lambda lookup, *args: run(_with_units, units, lookup, args)
-
-
-def _with_units(cur: duckdb.DuckDBPyConnection, units: pl.DataFrame, lookup: Callable, args: tuple):
-    register_units(cur, units)
-    return lookup(cur, *args)
+    (db.side_by_side, cursors marked as holding the macros): an assessment's large lookups overlap on
+    the second core (issue 23)."""
+    return db.side_by_side(con, workers, cursor_of)
 
 
 _REPORT_COLUMNS = ["status", "percent", "round", "submission_id", "sheet_row"]
@@ -168,7 +161,8 @@ def indicator_facts(con: duckdb.DuckDBPyConnection, plan: str, year: int) -> pl.
     indicators (weight > 0) owned by assessed units, with the cell each was judged on, in indicator
     order: the query ended on its rows before the task status is looked up, reading only the columns
     scored (issue 23: the view's every column, a second lookup of the cells and the joins in Polars
-    cost ~1.3× the CPU at province scale). Needs `assessed_units`."""
+    cost ~1.3× the CPU at province scale). The assessed units (assessment_units.sql) among the owners
+    of a plan's indicators are exactly the active ones: read so, it starts before they are known."""
     install_macros(con)
     return con.sql(year_end_text(_INDICATOR_FACTS), params={"plan": plan, "year": int(year)}).pl()
 
@@ -178,7 +172,7 @@ _INDICATOR_FACTS = (
     "y.expected AS target, y.actual, y.ratio, y.pace, y.actual_round AS round, "
     "y.actual_submission AS submission_id, y.actual_cell AS cell, y.target_value AS plan_target "
     "FROM year_end y "
-    "WHERE y.weight > 0 AND y.owner IN (SELECT unit FROM assessed_units) "
+    "WHERE y.weight > 0 AND y.owner IN (SELECT code FROM units WHERE active) "
     "ORDER BY y.position, y.indicator"
 )
 

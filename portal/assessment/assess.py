@@ -214,12 +214,12 @@ def gather_with_state(
 ) -> tuple[Facts, list[str], dt.date | None]:
     """The facts, the year's unsettled rounds and the day of its latest approval. The two largest
     lookups (tasks, indicators: ~70 % of the gathering at province scale) run side by side, each on
-    a cursor of its own, while the rounds, the entries and the year's state are read on `con`
-    (issue 23)."""
-    units = data.assessed_units(con, plan)
-    with data.side_by_side(con, units, workers=2) as run:
+    a cursor of its own, while the assessed units, the rounds, the entries and the year's state are
+    read on `con` (issue 23)."""
+    with data.side_by_side(con, workers=2) as run:
         tasks = run(data.task_facts, plan, year)
         indicators = run(data.indicator_facts, plan, year)
+        units = data.assessed_units(con, plan)  # registered on `con`, for the lookups below
         rounds = data.reporting_facts(con, year, today)
         entered = data.every_entry(con, plan, year)
         bonus = data.bonus_items(con, plan, year).with_columns(item=pl.col("id").cast(pl.Utf8))

@@ -641,15 +641,22 @@ def score(facts: Facts, scheme: ScoringScheme) -> Scored:
         deduction_lines(facts, scheme),
     ]
     order = facts.units["unit"]
-    # the lines per unit and each component's sum in one pass over the lines' scores
+    # the lines per unit and each component's sum: each part is one component (COMPONENTS' order),
+    # summed on its own, then the parts' sums per unit (one pass over 100,000 lines with a filter per
+    # component cost twice as much)
     sums = (
-        pl.concat([p.lazy().select("unit", "component", pl.col("score").cast(pl.Float64)) for p in parts])
+        pl.concat(
+            [
+                p.lazy()
+                .group_by("unit")
+                .agg(pl.len().alias("lines"), pl.col("score").cast(pl.Float64).sum().alias(f"raw_{c}"))
+                for p, c in zip(parts, COMPONENTS, strict=True)
+            ],
+            how="diagonal",
+        )
         .filter(pl.col("unit").is_in(order.implode()))
         .group_by("unit")
-        .agg(
-            pl.len().alias("lines"),
-            *[pl.col("score").filter(pl.col("component") == c).sum().alias(f"raw_{c}") for c in COMPONENTS],
-        )
+        .agg(pl.col("lines").sum(), *[pl.col(f"raw_{c}").sum() for c in COMPONENTS])
         .collect()
     )
     counts = dict(zip(sums["unit"].to_list(), sums["lines"].to_list(), strict=True))

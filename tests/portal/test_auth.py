@@ -22,7 +22,7 @@ from portal.accounts.auth import (
 from portal.core.context import Portal
 from portal.core.permissions import PermissionDenied
 from schemas.enums import Role
-from tests.conftest import PRODUCTION_HASHER, demo_with_accounts, private_copy, run_cli
+from tests.conftest import PRODUCTION_HASHER, cli, demo_with_accounts, private_copy, run_cli
 
 UNIT = "JZKF-CXCY"
 NOON = dt.datetime(2025, 10, 10, 12, 0)
@@ -502,5 +502,6 @@ def test_the_last_admin_locked_out_is_unlocked_on_the_server_by_the_cli(portal):
     assert "boss 已解除锁定" in done.stdout.decode()
     assert sign_in(portal, "boss", "boss-password").ok
     assert audit(portal, "account.unlock", "boss")[0][0] == "cli"
-    missing = run_cli("accounts", "unlock", "nobody", home=portal.settings.home)
-    assert missing.returncode == 1 and "不存在" in missing.stderr.decode()
+    # the refusal: the same command, in this process
+    missing = cli("accounts", "unlock", "nobody", home=portal.settings.home)
+    assert missing.returncode == 1 and "不存在" in missing.stderr

@@ -292,9 +292,10 @@ def test_cli_ingest_of_a_zip_and_review(demo_portal, tmp_path):
     assert "共 2 份：通过校验 2 份" in done.stdout.decode()
     sub = _rows(Portal.open(home), "SELECT id FROM submissions WHERE unit = ?", [UNIT])[0][0]
     assert run_cli("review", str(sub), "--approve", "--user", "office", home=home).returncode == 0
-    again = run_cli("review", str(sub), "--approve", "--user", "office", home=home)
-    assert again.returncode == 1 and "已通过" in again.stderr.decode()
-    assert run_cli("ingest", str(batch), home=home).returncode == 2
+    # the refused repeat and the usage error: the same command run in this process (cli)
+    again = cli("review", str(sub), "--approve", "--user", "office", home=home)
+    assert again.returncode == 1 and "已通过" in again.stderr
+    assert cli("ingest", str(batch), home=home).returncode == 2
 
 
 def test_cli_ingest_of_a_bad_file_exits_1(demo_portal, tmp_path):

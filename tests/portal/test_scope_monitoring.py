@@ -36,7 +36,7 @@ from portal.notify.sender import send_outbox
 from schemas.enums import Role
 from schemas.errors import NotFound
 from tests.actors import OFFICE
-from tests.conftest import account_in, run_cli
+from tests.conftest import account_in, cli, run_cli
 from tests.portal.notify_servers import SmtpServer
 from warehouse import offices, outbox
 from warehouse.outbox import Message
@@ -263,7 +263,7 @@ def test_a_city_office_sends_and_lists_only_its_units_messages(demo_portal, jzkf
         smtp.stop()
 
 
-@pytest.mark.slow  # four real `portal` processes (~20 s)
+@pytest.mark.slow  # a real `portal` process and three commands in this one
 def test_portal_remind_with_user_acts_for_that_account_and_refuses_an_evaluator(demo_portal, jzkf, xsss):
     home = demo_portal.settings.home
     settings = home / "settings.toml"
@@ -278,13 +278,14 @@ def test_portal_remind_with_user_acts_for_that_account_and_refuses_an_evaluator(
     units = {m["unit"] for m in out["messages"] if m["unit"]}
     assert units and units <= _jzkf_units(demo_portal) and out["new"] == len(out["messages"])
 
-    listed = run_cli("outbox", "list", "--json", home=home)
+    # the listings and the refusal: the same commands, in this process
+    listed = cli("outbox", "list", "--json", home=home)
     assert {r["unit"] for r in json.loads(listed.stdout) if r["unit"]} == units
-    upper = run_cli("outbox", "list", "--json", "--as", "rev_xsss", home=home)
+    upper = cli("outbox", "list", "--json", "--as", "rev_xsss", home=home)
     assert upper.returncode == 0 and json.loads(upper.stdout) == []  # JZKF is not below 襄十随神
 
-    refused = run_cli("remind", "--round", ROUND, "--user", "eva_jzkf", home=home)
-    assert refused.returncode == 1 and "发送催报通知" in refused.stderr.decode()
+    refused = cli("remind", "--round", ROUND, "--user", "eva_jzkf", home=home)
+    assert refused.returncode == 1 and "发送催报通知" in refused.stderr
 
 
 @pytest.mark.parametrize("plan", ["XY", "XYKX", "JZ", "SY", "YY"])

@@ -24,7 +24,7 @@ from portal.monitoring.quote_rules import (
 )
 from schemas.enums import Role
 from tests.actors import OFFICE
-from tests.conftest import account_in, run_cli
+from tests.conftest import account_in, cli
 
 pytestmark = pytest.mark.slow  # the filled demo
 
@@ -137,17 +137,14 @@ def test_the_cli_quotes_by_a_rules_file_and_refuses_a_bad_one(filled_demo_portal
     rules = tmp_path / "rules.toml"
     rules.write_text('[highlights]\nmax = 1\nexclude = ["新兴产业"]\n', encoding="utf-8")
     out = tmp_path / "b.docx"
-    done = run_cli(
-        "bulletin", "--round", ROUND, "--plan", PLAN, "--rules", str(rules), "-o", str(out), home=home
-    )
-    assert done.returncode == 0, done.stderr.decode()
+    # `portal bulletin` run in this process: its real process is test_bulletin.py's and test_bulletin_document.py's
+    done = cli("bulletin", "--round", ROUND, "--plan", PLAN, "--rules", str(rules), "-o", str(out), home=home)
+    assert done.returncode == 0, done.stderr
     from docx import Document
 
     text = "\n".join(p.text for p in Document(str(out)).paragraphs)
     section = text.split("四、工作亮点")[1].split("五、存在问题")[0]
     assert len([line for line in section.splitlines() if line.strip()]) == 1 and "新兴产业" not in section
     rules.write_text("[highlights]\nmax = 99\n", encoding="utf-8")
-    bad = run_cli(
-        "bulletin", "--round", ROUND, "--plan", PLAN, "--rules", str(rules), "-o", str(out), home=home
-    )
-    assert bad.returncode != 0 and "highlights.max" in bad.stderr.decode()
+    bad = cli("bulletin", "--round", ROUND, "--plan", PLAN, "--rules", str(rules), "-o", str(out), home=home)
+    assert bad.returncode != 0 and "highlights.max" in bad.stderr

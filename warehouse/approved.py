@@ -31,16 +31,12 @@ COLUMNS = "indicator, unit, round, round_rank, year, quarter, submission_id, upl
 # from before 0018 is filled with at that step
 COLUMNS_0018 = COLUMNS.removesuffix(", cell")
 TASK_COLUMNS = "task, unit, round, round_rank, year, quarter, submission_id, uploaded_at, status, percent, sheet_row, next_rank"
-# table → (its columns, the macro that defines its rows, the order `stored`/`derived` compare in)
+# table → (its columns, the macro that defines its rows, its key: the columns that name a row, as a
+# unit's standing approved submission of a round holds an indicator's value or a task's row once;
+# `stored`/`derived` compare in its order)
 TABLES = {
     "approved_values": (COLUMNS, "approved_values_of", "unit, indicator, round_rank"),
     "approved_tasks": (TASK_COLUMNS, "approved_tasks_of", "unit, task, round_rank"),
-}
-# table → the columns that name a row (a unit's standing approved submission of a round holds an
-# indicator's value, or a task's row, once)
-KEYS = {
-    "approved_values": ("unit", "indicator", "round_rank"),
-    "approved_tasks": ("unit", "task", "round_rank"),
 }
 
 
@@ -73,8 +69,8 @@ def refresh(con: duckdb.DuckDBPyConnection, units: Iterable[str]) -> None:
         pending.update(units)
         return
     install_macros(con)
-    for table, (columns, definition, _) in TABLES.items():
-        names, key = _names(columns), KEYS[table]
+    for table, (columns, definition, key_columns) in TABLES.items():
+        names, key = _names(columns), _names(key_columns)
         on_key = " AND ".join(f"h.{c} = f.{c}" for c in key)
         same = " AND ".join(f"h.{c} IS NOT DISTINCT FROM f.{c}" for c in names)
         # what the rows should be, and what they are with their place: the big table is read once

@@ -165,31 +165,34 @@ def kpi_progress(
 
 # kpi_progress.sql's last statement: the only text _kpi_columns_text replaces.
 _KPI_SORTED = "SELECT * EXCLUDE (position) FROM kpi_rows ORDER BY position;"
+# indicator_year_end.sql's last statement: the only text year_end_text replaces.
+_YEAR_END_LAST = "SELECT * FROM with_status;"
+
+
+def _ended(name: str, last: str, final: str) -> str:
+    """warehouse/sql/<name>.sql with its last statement, exactly `last`, replaced by `final` (a
+    statement over the query's CTEs); ValueError when the file no longer ends so."""
+    head, found, tail = query_text(name).rpartition(last)
+    if not found or tail.strip():
+        raise ValueError(f"{name}.sql: its last statement moved (not {last!r})")
+    return f"{head}{final}"
 
 
 @cache
 def _kpi_columns_text(columns: tuple[str, ...]) -> str:
     """kpi_progress.sql ending in the chosen columns of its rows, unsorted."""
-    head, found, tail = query_text("kpi_progress").rpartition(_KPI_SORTED)
-    if not found or tail.strip() or not all(re.fullmatch(r"[a-z_]+", c) for c in columns):
-        raise ValueError(f"kpi_progress columns {columns!r}: not column names, or the query's end moved")
-    return f"{head}SELECT {', '.join(columns)}, position FROM kpi_rows;"
+    if not all(re.fullmatch(r"[a-z_]+", c) for c in columns):
+        raise ValueError(f"kpi_progress columns {columns!r}: not column names")
+    return _ended("kpi_progress", _KPI_SORTED, f"SELECT {', '.join(columns)}, position FROM kpi_rows;")
 
 
 @cache
 def year_end_text(final: str) -> str:
-    """indicator_year_end.sql with its last statement (the task status looked up over CTE year_end)
-    replaced by `final`, a statement over year_end: for the annual assessment, which reads no task
-    status (the lookup is a third of the query's planning, and a scan of the task reports where
+    """indicator_year_end.sql ending in `final`, a statement over its CTE year_end (the rows before
+    the task status is looked up) instead of with_status: for the annual assessment, which reads no
+    task status (the lookup is a third of the query's planning, and a scan of the task reports where
     indicators belong to tasks)."""
-    head, found, tail = query_text("indicator_year_end").rpartition(_YEAR_END_LAST)
-    if not found or not head.rstrip().endswith(")") or not tail.strip().startswith("* EXCLUDE"):
-        raise ValueError("indicator_year_end.sql: its last statement moved")
-    return f"{head}\n{final}"
-
-
-# indicator_year_end.sql's last statement starts here: the only text year_end_text replaces.
-_YEAR_END_LAST = "\nSELECT y."
+    return _ended("indicator_year_end", _YEAR_END_LAST, final)
 
 
 def indicator_year_completion(

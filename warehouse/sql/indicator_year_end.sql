@@ -11,7 +11,7 @@
 -- - and with `actual_cell`, the cell the actual was read from (approved_values.cell, migration 0020):
 --   the assessment names it on each indicator line (views.indicator_year_completion drops it);
 -- - the task's status is looked up last, over the finished rows (CTE year_end), so a caller that
---   needs no status ends the query on year_end instead (views.year_end_text).
+--   needs no status ends the query on year_end instead of with_status (views.year_end_text).
 -- Column meanings: kpi_progress.sql.
 WITH ind AS (
     SELECT i.*, $year::INTEGER AS year, 4 AS quarter, p.base_year AS plan_base_year,
@@ -111,15 +111,18 @@ task_status AS (
     SELECT w.indicator, tr.status, tr.unit, tr.round
     FROM task_reporter w JOIN task_reports tr ON tr.task = w.task AND tr.unit = w.unit
     QUALIFY row_number() OVER (PARTITION BY w.indicator ORDER BY tr.round_rank DESC, tr.uploaded_at DESC) = 1
+),
+with_status AS (
+    SELECT y.* EXCLUDE (position, actual_cell),
+           ts.status AS task_status, ts.unit AS task_status_unit, ts.round AS task_status_round,
+           CASE WHEN ts.status IS NULL OR y.pace = 'unreported' THEN NULL
+                WHEN ts.status = 'completed' AND y.pace <> 'green' THEN TRUE
+                WHEN ts.status = 'in_progress' AND y.pace = 'red' THEN TRUE
+                WHEN ts.status = 'behind' AND y.pace = 'green' THEN TRUE
+                ELSE FALSE
+           END AS status_disagrees,
+           y.position, y.actual_cell
+    FROM year_end y
+    LEFT JOIN task_status ts ON ts.indicator = y.indicator
 )
-SELECT y.* EXCLUDE (position, actual_cell),
-       ts.status AS task_status, ts.unit AS task_status_unit, ts.round AS task_status_round,
-       CASE WHEN ts.status IS NULL OR y.pace = 'unreported' THEN NULL
-            WHEN ts.status = 'completed' AND y.pace <> 'green' THEN TRUE
-            WHEN ts.status = 'in_progress' AND y.pace = 'red' THEN TRUE
-            WHEN ts.status = 'behind' AND y.pace = 'green' THEN TRUE
-            ELSE FALSE
-       END AS status_disagrees,
-       y.position, y.actual_cell
-FROM year_end y
-LEFT JOIN task_status ts ON ts.indicator = y.indicator;
+SELECT * FROM with_status;

@@ -188,6 +188,8 @@ _ENTRY_QUERIES = {
     "self_scores": "SELECT id, unit, component AS item, score AS points, NULL AS reason, NULL AS evidence, "
     "entered_by, entered_at FROM assessment_self_scores WHERE plan = $plan AND year = $year",
 }
+# entries oldest first within each unit
+_ENTRY_ORDER = "unit, entered_at, id"
 ENTRY_TABLES = {
     "deductions": "assessment_deductions",
     "vetoes": "assessment_vetoes",
@@ -199,7 +201,7 @@ ENTRY_TABLES = {
 def entries(con: duckdb.DuckDBPyConnection, kind: str, plan: str, year: int) -> pl.DataFrame:
     """The entries of `kind` in force for a plan and year, oldest first."""
     return con.sql(
-        _ENTRY_QUERIES[kind] + " ORDER BY unit, entered_at, id", params={"plan": plan, "year": year}
+        f"{_ENTRY_QUERIES[kind]} ORDER BY {_ENTRY_ORDER}", params={"plan": plan, "year": year}
     ).pl()
 
 
@@ -209,7 +211,7 @@ def every_entry(con: duckdb.DuckDBPyConnection, plan: str, year: int) -> dict[st
     union = " UNION ALL ".join(
         f"SELECT '{kind}' AS kind, * FROM ({sql})" for kind, sql in _ENTRY_QUERIES.items()
     )
-    every = con.sql(f"{union} ORDER BY kind, unit, entered_at, id", params={"plan": plan, "year": year}).pl()
+    every = con.sql(f"{union} ORDER BY kind, {_ENTRY_ORDER}", params={"plan": plan, "year": year}).pl()
     return {kind: every.filter(pl.col("kind") == kind).drop("kind") for kind in _ENTRY_QUERIES}
 
 

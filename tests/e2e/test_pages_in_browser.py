@@ -12,6 +12,7 @@ the targets are measured)."""
 import time
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from portal.core import labels as L
 from portal.ui.navigation import pages_for
@@ -58,6 +59,19 @@ def _open(page, title: str) -> float:
     return time.monotonic() - started
 
 
+def _open_expander(page, expander, tries: int = 4) -> None:
+    """Click an expander's summary until it shows open: a click landing while Streamlit re-runs the page is lost."""
+    for _ in range(tries):
+        if expander.get_attribute("open") is None:
+            expander.locator("summary").click()
+        try:
+            expander.and_(page.locator("details[open]")).wait_for(timeout=15_000)
+            return
+        except PlaywrightTimeout:
+            idle(page)
+    raise AssertionError(f"an expander did not open after {tries} clicks: {expander.inner_text()[:80]!r}")
+
+
 def _open_everything(page) -> str:
     """The page's visible text with each tab shown in turn and every expander opened."""
     texts = [visible_text(page)]
@@ -73,8 +87,7 @@ def _open_everything(page) -> str:
         opened = False
         for j in range(expanders.count()):
             if expanders.nth(j).is_visible() and expanders.nth(j).get_attribute("open") is None:
-                expanders.nth(j).locator("summary").click()
-                expanders.nth(j).and_(page.locator("details[open]")).wait_for()
+                _open_expander(page, expanders.nth(j))
                 opened = True
         # an expander drawn only once opened (完成情况's 季度通报) reruns the page to draw it
         if opened:

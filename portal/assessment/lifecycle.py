@@ -26,7 +26,6 @@ import polars as pl
 
 from portal.assessment.scheme import SCHEME_DIR, default_text, parse_layers, scheme_files
 from portal.assessment.scoring import Facts, score, unit_scores
-from portal.core import filestore
 from portal.core.context import Portal
 from portal.core.documents import chinese_date
 from portal.core.errors import Conflict, InvalidInput, NotFound
@@ -461,17 +460,7 @@ def file_objection(
         raise InvalidInput("请写明异议的内容和理由。")
     if len(text) > MAX_TEXT:
         raise InvalidInput(f"异议内容不超过 {MAX_TEXT} 字。")
-    evidence = {}
-    if data is not None:
-        checked = ev.check(data, file_name or "", portal.settings.evidence_max_mb)
-        if not checked.ok:
-            raise InvalidInput("佐证材料未接收：" + "；".join(i.message for i in checked.issues))
-        _, path = filestore.store(ev.evidence_dir(portal.settings.home), data, checked.kind.extensions[0])
-        evidence = {
-            "evidence_name": checked.name,
-            "evidence_type": checked.kind.media_type,
-            "evidence_path": str(path.relative_to(portal.settings.home)),
-        }
+    evidence = ev.attached(portal.settings.home, data, file_name, portal.settings.evidence_max_mb)
     with portal.warehouse.transaction() as con:
         now_life = _state(con, plan, year, today)
         if now_life.version_id != life.version_id or not now_life.taking_objections:

@@ -31,6 +31,8 @@ from xml.etree import ElementTree
 
 import olefile
 
+from portal.core import filestore
+from portal.core.errors import InvalidInput
 from schemas.issues import Issue
 from schemas.text import safe_file_name
 
@@ -572,3 +574,20 @@ def check(data: bytes, file_name: str, max_mb: int) -> Checked:
         issue = Issue.make("evidence-type-mismatch", file=name, ext=ext or "（无）", kind=kind.name)
         return Checked([issue], name=name)
     return Checked([], kind, name)
+
+
+def attached(home: Path, data: bytes | None, file_name: str | None, max_mb: int) -> dict[str, str]:
+    """A file sent with a text (an 异议, the answer to a problem): checked like any 佐证材料, kept in
+    the content store by hash, and the columns its row records (name, media type, path under
+    `home`); {} without a file. A refused file raises InvalidInput saying why, before anything is kept."""
+    if data is None:
+        return {}
+    checked = check(data, file_name or "", max_mb)
+    if not checked.ok:
+        raise InvalidInput("佐证材料未接收：" + "；".join(i.message for i in checked.issues))
+    _, path = filestore.store(evidence_dir(home), data, checked.kind.extensions[0])
+    return {
+        "evidence_name": checked.name,
+        "evidence_type": checked.kind.media_type,
+        "evidence_path": str(path.relative_to(home)),
+    }

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from portal.core import filestore
 from portal.core.context import Portal
 from portal.core.documents import table_xlsx
 from portal.core.errors import Conflict, InvalidInput, NotFound
@@ -267,17 +266,7 @@ def answer(
     with portal.warehouse.connect() as con:
         _checked(con, portal, actor, "problem.answer", problem_id)
     text = _text(text, "答复内容", MAX_TEXT)
-    evidence = {}
-    if data is not None:
-        checked = ev.check(data, file_name or "", portal.settings.evidence_max_mb)
-        if not checked.ok:
-            raise InvalidInput("佐证材料未接收：" + "；".join(i.message for i in checked.issues))
-        _, path = filestore.store(ev.evidence_dir(portal.settings.home), data, checked.kind.extensions[0])
-        evidence = {
-            "evidence_name": checked.name,
-            "evidence_type": checked.kind.media_type,
-            "evidence_path": str(path.relative_to(portal.settings.home)),
-        }
+    evidence = ev.attached(portal.settings.home, data, file_name, portal.settings.evidence_max_mb)
     with portal.warehouse.transaction() as con:
         item = _checked(con, portal, actor, "problem.answer", problem_id)
         state = next_state(problem_id, item["state"], ANSWER)

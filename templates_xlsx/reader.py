@@ -341,6 +341,27 @@ def _parse(column: Column, raw: str | None, measure_unit: str | None) -> normali
     return _PARSERS.get(column.type, normalise.parse_text)(raw)
 
 
+def _reading_issues(
+    reading: normalise.Reading, sheet: str, cell: str, header: str, shown: str, excel_row: int
+) -> list[Issue]:
+    """The issues of a cell whose text did not read as its column's type: one per code, each naming
+    the sheet, cell, column and what was written (both the cell-by-cell and the column-wise reader)."""
+    return [
+        Issue.make(
+            code,
+            sheet=sheet,
+            cell=cell,
+            column=header,
+            value=shown,
+            row=excel_row,
+            normalised=reading.normalised or "",
+            allowed="是、否",
+            **({"limit": normalise.MAX_ABS_TEXT} if code == "value-too-large" else {}),
+        )
+        for code in reading.codes
+    ]
+
+
 _PARSERS = {
     ColumnType.INT: normalise.parse_int,
     ColumnType.DATE: normalise.parse_date,
@@ -459,20 +480,9 @@ def read_sheet(
                 reading = seen.get(key)
                 if reading is None:
                     reading = seen[key] = _parse(c, shown, measure_unit)
-            for code in reading.codes:
-                issues.append(
-                    Issue.make(
-                        code,
-                        sheet=spec.name,
-                        cell=f"{letter}{excel_row}",
-                        column=c.header,
-                        value=shown,
-                        row=excel_row,
-                        normalised=reading.normalised or "",
-                        allowed="是、否",
-                        **({"limit": normalise.MAX_ABS_TEXT} if code == "value-too-large" else {}),
-                    )
-                )
+            issues.extend(
+                _reading_issues(reading, spec.name, f"{letter}{excel_row}", c.header, shown, excel_row)
+            )
             values.append(reading.value)
         excel_rows.append(excel_row)
     if refuse_formulas:  # formulas outside the table's cells: in titles, headers, side columns
@@ -656,18 +666,8 @@ def read_list_sheet(book: Workbook, spec: SheetSpec) -> tuple[ParsedSheet, list[
         else:
             columns[c.key], failing = _parsed_column(c, raw[c.key], raw["_row"])
         for excel_row, shown, reading in failing:
-            for code in reading.codes:
-                issue = Issue.make(
-                    code,
-                    sheet=spec.name,
-                    cell=f"{letters[c.key]}{excel_row}",
-                    column=c.header,
-                    value=shown,
-                    row=excel_row,
-                    normalised=reading.normalised or "",
-                    allowed="是、否",
-                    **({"limit": normalise.MAX_ABS_TEXT} if code == "value-too-large" else {}),
-                )
+            cell = f"{letters[c.key]}{excel_row}"
+            for issue in _reading_issues(reading, spec.name, cell, c.header, shown, excel_row):
                 found.append((excel_row, k, issue))
     found.sort(key=lambda t: (t[0], t[1]))
     frame = pl.DataFrame({"_row": raw["_row"]} | columns)

@@ -480,9 +480,9 @@ def read_sheet(
                 reading = seen.get(key)
                 if reading is None:
                     reading = seen[key] = _parse(c, shown, measure_unit)
-            issues.extend(
-                _reading_issues(reading, spec.name, f"{letter}{excel_row}", c.header, shown, excel_row)
-            )
+            if reading.codes:  # most cells read: nothing built for them
+                cell = f"{letter}{excel_row}"
+                issues.extend(_reading_issues(reading, spec.name, cell, c.header, shown, excel_row))
             values.append(reading.value)
         excel_rows.append(excel_row)
     if refuse_formulas:  # formulas outside the table's cells: in titles, headers, side columns

@@ -59,17 +59,20 @@ def _open(page, title: str) -> float:
     return time.monotonic() - started
 
 
-def _open_expander(page, expander, tries: int = 4) -> None:
-    """Click an expander's summary until it shows open: a click landing while Streamlit re-runs the page is lost."""
+def _click_until(page, target, shown: str, what: str, click_on=None, tries: int = 4) -> None:
+    """Click `target` (or its part `click_on`) until it also matches the selector `shown` (a tab
+    selected, an expander open): a click landing while Streamlit re-runs the page is lost, so one
+    click and one wait are not enough."""
+    done = target.and_(page.locator(shown))
     for _ in range(tries):
-        if expander.get_attribute("open") is None:
-            expander.locator("summary").click()
+        if not done.count():
+            (click_on or target).click()
         try:
-            expander.and_(page.locator("details[open]")).wait_for(timeout=15_000)
+            done.wait_for(timeout=15_000)
             return
         except PlaywrightTimeout:
             idle(page)
-    raise AssertionError(f"an expander did not open after {tries} clicks: {expander.inner_text()[:80]!r}")
+    raise AssertionError(f"{what} did not respond to {tries} clicks: {target.inner_text()[:80]!r}")
 
 
 def _open_everything(page) -> str:
@@ -78,16 +81,14 @@ def _open_everything(page) -> str:
     tabs = page.locator("[data-testid='stMain'] [role='tab']")
     for i in range(max(tabs.count(), 1)):
         if tabs.count() > i and tabs.nth(i).is_visible():  # a tab inside a closed expander waits for it
-            tabs.nth(i).click()
-            page.wait_for_function(
-                "(tab) => tab.getAttribute('aria-selected') === 'true'", arg=tabs.nth(i).element_handle()
-            )
+            _click_until(page, tabs.nth(i), "[aria-selected='true']", "a tab")
             idle(page)
         expanders = page.locator("[data-testid='stMain'] [data-testid='stExpander'] details")
         opened = False
         for j in range(expanders.count()):
             if expanders.nth(j).is_visible() and expanders.nth(j).get_attribute("open") is None:
-                _open_expander(page, expanders.nth(j))
+                expander = expanders.nth(j)
+                _click_until(page, expander, "details[open]", "an expander", expander.locator("summary"))
                 opened = True
         # an expander drawn only once opened (完成情况's 季度通报) reruns the page to draw it
         if opened:

@@ -28,7 +28,7 @@ class Quarter:
     def parse(cls, code: str) -> Quarter:
         m = _CODE.match(code or "")
         if not m:
-            raise RoundCodeError(f"轮次代码“{code}”格式不对,应为 2025Q3 这样的“年份+Q+季度”。")
+            raise RoundCodeError(f"轮次代码“{code}”格式不对，应为 2025Q3 这样的“年份+Q+季度”。")
         return cls(int(m[1]), int(m[2]))
 
     @classmethod

@@ -160,7 +160,7 @@ INDICATOR_SHEET = _unit_sheet(
         T.NUMBER,
         input=True,
         width=12,
-        help="截至本季度末的数值;年度流量填年初至今累计;比率填百分数数值(15 表示 15%);里程碑填 1(已实现)或 0",
+        help="截至本季度末的数值；年度流量填年初至今累计；比率填百分数数值（15 表示 15%）；里程碑填 1（已实现）或 0",
     ),
     C(
         "note",
@@ -168,7 +168,7 @@ INDICATOR_SHEET = _unit_sheet(
         input=True,
         width=30,
         wrap=True,
-        help="数据来源、统计口径;数值下降或异常时请说明原因",
+        help="数据来源、统计口径；数值下降或异常时请说明原因",
     ),
     row_key="indicator",
 )
@@ -210,7 +210,7 @@ TASK_SHEET = _unit_sheet(
         input=True,
         width=40,
         wrap=True,
-        help="本季度主要进展;状态为“未启动”时可不填",
+        help="本季度主要进展；状态为“未启动”时可不填",
     ),
     C("problems", "存在问题", input=True, width=28, wrap=True),
     C("next_steps", "下步计划", input=True, width=28, wrap=True),

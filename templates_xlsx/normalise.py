@@ -76,7 +76,7 @@ _NON_FINITE = frozenset({"inf", "+inf", "-inf", "infinity", "+infinity", "-infin
 # at 1e15 a float still holds every integer exactly (2**53 ≈ 9e15) and `show_number` prints it
 # as an integer. Anything larger is a typo or an attack (1.79e308, 1e999 → inf), never a value.
 MAX_ABS_NUMBER = 1e15
-MAX_ABS_TEXT = "10^15(1000 万亿)"
+MAX_ABS_TEXT = "10^15（1000 万亿）"
 
 _EXCEL_ERRORS = frozenset(
     {"#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!", "#SPILL!", "#CALC!", "#GETTING_DATA"}

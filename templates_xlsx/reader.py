@@ -201,9 +201,9 @@ class Workbook:
         except WorkbookUnreadable:
             raise
         except (zipfile.BadZipFile, KeyError, ElementTree.ParseError) as exc:
-            raise WorkbookUnreadable(f"文件结构损坏({type(exc).__name__})") from exc
+            raise WorkbookUnreadable(f"文件结构损坏（{type(exc).__name__}）") from exc
         except Exception as exc:  # calamine raises its own types for broken parts
-            raise WorkbookUnreadable(f"工作簿内容无法解析({exc})") from exc
+            raise WorkbookUnreadable(f"工作簿内容无法解析（{exc}）") from exc
         self._frames: dict[str, pl.DataFrame] = {}
         self._percent: frozenset[int] | None = None
 
@@ -294,7 +294,7 @@ class Workbook:
             if formula:
                 text = _unescape(formula.group(1) or b"")
                 kind_of = "formula-cached" if has_value else "formula"
-                found[(row, col)] = CellFlag(kind_of, "=" + text if text else "(共享公式)")
+                found[(row, col)] = CellFlag(kind_of, "=" + text if text else "（共享公式）")
                 continue
             if kind == b"n" and value and percent_styles:
                 style = _STYLE.search(attrs)

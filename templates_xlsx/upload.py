@@ -82,7 +82,7 @@ def read_upload(data: bytes, check_sizes: bool = True) -> ParsedUpload:
         meta = read_key_values(book, META_SHEET.name)
         meta_state = book.sheet_state(META_SHEET.name)
     except (KeyError, zipfile.BadZipFile, ElementTree.ParseError) as exc:
-        return _unreadable(f"工作表内容损坏({type(exc).__name__})")
+        return _unreadable(f"工作表内容损坏（{type(exc).__name__}）")
     except fastexcel.FastExcelError as exc:  # calamine cannot parse a sheet part
         return _unreadable(f"工作表内容无法解析（{exc}）")
     return ParsedUpload(meta, sheets, issues, book.sheet_names, meta_state)

@@ -102,7 +102,7 @@ def check_file(data: bytes, limits: Limits | None = None) -> list[Issue]:
         EOFError,
         NotImplementedError,
     ) as exc:
-        return [Issue.make("file-unreadable", detail=f"压缩包不完整或已损坏({_reason(exc)})")]
+        return [Issue.make("file-unreadable", detail=f"压缩包不完整或已损坏（{_reason(exc)}）")]
     issues = _name_issues(members)
     if issues:
         return issues
@@ -297,7 +297,7 @@ def _has_dtd(window: bytes, head: bytes) -> bool:
 
 
 def _broken(member: zipfile.ZipInfo, exc: BaseException) -> Issue:
-    return Issue.make("file-unreadable", detail=f"部件 {member.filename} 已损坏({_reason(exc)})")
+    return Issue.make("file-unreadable", detail=f"部件 {member.filename} 已损坏（{_reason(exc)}）")
 
 
 def _reason(exc: BaseException) -> str:

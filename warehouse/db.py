@@ -94,11 +94,11 @@ _owners: dict[int, _Shared] = {}
 
 
 def _busy_here(timeout: float) -> WarehouseBusy:
-    return WarehouseBusy(f"数据仓库正忙({timeout:.0f} 秒内未能获得访问权),请稍后重试。")
+    return WarehouseBusy(f"数据仓库正忙（{timeout:.0f} 秒内未能获得访问权），请稍后重试。")
 
 
 def _busy_elsewhere(timeout: float) -> WarehouseBusy:
-    return WarehouseBusy(f"数据仓库正被另一个程序使用({timeout:.0f} 秒内未释放),请稍后重试。")
+    return WarehouseBusy(f"数据仓库正被另一个程序使用（{timeout:.0f} 秒内未释放），请稍后重试。")
 
 
 class _Shared:
@@ -373,8 +373,8 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> int:
     current, count = _applied(con)
     if current > SCHEMA_VERSION:
         raise WarehouseTooNew(
-            f"数据仓库的结构版本为 {current},高于本程序支持的 {SCHEMA_VERSION}。"
-            "请升级平台程序后再打开,切勿用旧版本程序写入。"
+            f"数据仓库的结构版本为 {current}，高于本程序支持的 {SCHEMA_VERSION}。"
+            "请升级平台程序后再打开，切勿用旧版本程序写入。"
         )
     if current == target and count == len(_MIGRATIONS):
         return current
@@ -910,8 +910,8 @@ class Warehouse:
                     raise self._corrupt(str(exc)) from exc
                 if time.monotonic() >= deadline:
                     raise WarehouseBusy(
-                        f"无法打开数据仓库 {self.path}:文件被其他程序占用"
-                        f"({self.lock_timeout:.0f} 秒内未释放),请稍后重试。({exc})"
+                        f"无法打开数据仓库 {self.path}：文件被其他程序占用"
+                        f"（{self.lock_timeout:.0f} 秒内未释放），请稍后重试。（{exc}）"
                     ) from exc
                 time.sleep(0.1)
             except duckdb.Error as exc:

@@ -138,7 +138,7 @@ def query(con: duckdb.DuckDBPyConnection, name: str, **params) -> pl.DataFrame:
 def round_info(con: duckdb.DuckDBPyConnection, code: str) -> RoundInfo:
     found = rounds.get(con, code)
     if found is None:
-        raise UnknownRound(f"没有调度轮次“{code}”,请先在轮次管理中创建或检查轮次代码。")
+        raise UnknownRound(f"没有调度轮次“{code}”，请先在轮次管理中创建或检查轮次代码。")
     return found
 
 

@@ -65,7 +65,7 @@ SIGN_SPLIT = 7  # the evaluators' half: the first 7 grid columns
 # The detail sheet's one 14-column grid; each table spans it with merged fields. The last column
 # (计算过程) is wide enough for the longest working text on one line, columns 2–3 for a task's
 # title, 5–7 for a 评分标准 sentence in two or three lines.
-DETAIL_WIDTHS = [5, 9, 24, 9, 11, 7, 9, 9, 9, 9, 9, 9, 9, 37]
+DETAIL_WIDTHS = [5, 9, 24, 9, 11, 7, 9, 9, 9, 9, 9, 9, 9, 40]
 RATIO = "0.00%"
 PERCENT_NUMBER = '0.#"%"'  # a percent entered as a number (80 → 80%)
 

@@ -58,11 +58,11 @@ class Rule:
     def wording(self) -> str:
         """The 评分标准 in the words of a published table."""
         if self.name == "pass_fail":
-            return "完成得满分,未完成不得分"
+            return "完成得满分，未完成不得分"
         if self.name == "bands":
             parts = [f"完成率≥{b.min:.0%}得{b.fraction:.0%}" for b in self.bands]
-            return ",".join(parts) + ",其余不得分"
-        floor = f",低于{self.floor:.0%}不得分" if self.floor else ""
+            return "，".join(parts) + "，其余不得分"
+        floor = f"，低于{self.floor:.0%}不得分" if self.floor else ""
         return f"按完成率计分{floor}"
 
 
@@ -263,7 +263,7 @@ def _levels(value: Any) -> str | None:
 
 def _bands(value: Any) -> str | None:
     if not isinstance(value, list) or not value:
-        return "应至少有一档,如 [{min = 1.0, fraction = 1.0}, {min = 0.8, fraction = 0.8}]"
+        return "应至少有一档，如 [{min = 1.0, fraction = 1.0}, {min = 0.8, fraction = 0.8}]"
     for i, band in enumerate(value, start=1):
         if not isinstance(band, dict) or set(band) != {"min", "fraction"}:
             return f"第 {i} 档应恰好包含 min 和 fraction 两项"
@@ -274,13 +274,13 @@ def _bands(value: Any) -> str | None:
     if any(a <= b for a, b in zip(mins, mins[1:], strict=False)):
         return "各档的 min 应从高到低排列且互不相同"
     if any(a < b for a, b in zip(fractions, fractions[1:], strict=False)):
-        return "完成率低的档次得分比例(fraction)不能高于完成率高的档次"
+        return "完成率低的档次得分比例（fraction）不能高于完成率高的档次"
     return None
 
 
 def _texts(value: Any) -> str | None:
     if not isinstance(value, list) or any(_text(v) for v in value):
-        return '应为文字列表,如 ["发生重大安全生产事故"]'
+        return '应为文字列表，如 ["发生重大安全生产事故"]'
     if len(set(value)) != len(value):
         return "列表中有重复项"
     return None
@@ -292,7 +292,7 @@ def _table_list(keys: dict[str, Callable[[Any], str | None]], example: str):
 
     def check(value: Any) -> str | None:
         if not isinstance(value, list):
-            return f"应写成若干 [[…]] 表,如 {example}"
+            return f"应写成若干 [[…]] 表，如 {example}"
         seen = set()
         for i, entry in enumerate(value, start=1):
             if not isinstance(entry, dict) or set(entry) != set(keys):
@@ -321,7 +321,7 @@ ITEM_FIELDS: dict[str, Callable[[Any], str | None]] = {
 def _item(value: Any) -> list[tuple[str, Any, str]]:
     """(sub-key, value, reason) for each wrong key of one item override ("" sub-key: the table itself)."""
     if not isinstance(value, dict):
-        return [("", value, '应写成一个表,如 [indicators.items."JZ-1"] 下写 points = 10')]
+        return [("", value, '应写成一个表，如 [indicators.items."JZ-1"] 下写 points = 10')]
     found = []
     for key, sub in value.items():
         check = ITEM_FIELDS.get(key)
@@ -466,7 +466,7 @@ def check_scheme(values: dict[str, Any], file: str) -> list[Issue]:
         )
 
     def bad(path: str, detail: str) -> None:
-        value = values.get(path, "(缺失)")
+        value = values.get(path, "（缺失）")
         issues.append(
             Issue.make("scheme-bad-value", column=path, value=_shown(value), file=file, detail=detail)
         )
@@ -481,7 +481,7 @@ def check_scheme(values: dict[str, Any], file: str) -> list[Issue]:
     if any(absolute.values()) and values["points.if_nothing_assigned.mode"] == "reweight":
         bad(
             "points.if_nothing_assigned.mode",
-            "按单项分值计分(item_points 或 items 中给了 points)时不能把空缺项的分值折算到其他项,"
+            "按单项分值计分（item_points 或 items 中给了 points）时不能把空缺项的分值折算到其他项，"
             '只能是 "zero" 或 "full"',
         )
     lead, helpers = values["tasks.split.lead"], values["tasks.split.helpers"]
@@ -502,7 +502,7 @@ def check_scheme(values: dict[str, Any], file: str) -> list[Issue]:
     in_range = all(0 < m <= values["full_marks"] for m in mins)
     if not (ordered and in_range and len(set(names)) == len(names)):
         detail = "、".join(f"{level['name']} ≥ {level['min']:g}" for level in levels)
-        detail += f",其余为{values['grades.below']}"
+        detail += f"，其余为{values['grades.below']}"
         issues.append(
             Issue.make(
                 "scheme-grades-order", file=file, detail=detail, full_marks=f"{values['full_marks']:g}"
@@ -517,12 +517,12 @@ def check_scheme(values: dict[str, Any], file: str) -> list[Issue]:
     if len(set(names)) != len(names):
         return issues  # the grades themselves are wrong (said above); veto and quotas name them
     if values["veto.grade"] not in names:
-        bad("veto.grade", "应是等次之一:" + "、".join(names))
+        bad("veto.grade", "应是等次之一：" + "、".join(names))
     for path, _share in values.items():
         if path.startswith("grades.quota.") and path.removeprefix("grades.quota.") not in names[:-1]:
-            bad(path, "只能为 [[grades.levels]] 中的等次设名额比例:" + "、".join(names[:-1]))
+            bad(path, "只能为 [[grades.levels]] 中的等次设名额比例：" + "、".join(names[:-1]))
     if values["ranking.by"] == "groups" and not any(p.startswith("ranking.groups.") for p in values):
-        bad("ranking.by", '设为 "groups" 时须在 [ranking.groups] 中写出各组,如 部门 = ["department"]')
+        bad("ranking.by", '设为 "groups" 时须在 [ranking.groups] 中写出各组，如 部门 = ["department"]')
     return issues
 
 
@@ -563,7 +563,9 @@ def parse_layers(layers: list[tuple[str, str]]) -> SchemeResult:
     missing = [path for path in FIELDS if path not in merged]
     for path in missing:  # only when the shipped default itself is broken
         report.add(
-            Issue.make("scheme-bad-value", column=path, value="(缺失)", file=layers[0][0], detail="缺少此项")
+            Issue.make(
+                "scheme-bad-value", column=path, value="（缺失）", file=layers[0][0], detail="缺少此项"
+            )
         )
     if missing:
         return SchemeResult(None, report)

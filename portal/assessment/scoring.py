@@ -238,18 +238,18 @@ def indicator_lines(facts: Facts, scheme: ScoringScheme, maxima: pl.DataFrame) -
 def indicator_texts(lines: pl.DataFrame, scheme: ScoringScheme) -> pl.DataFrame:
     """An indicator line's `where` (the approved cell, the completion, the rule) and `working`."""
     where = pl.format(
-        "报送记录 {}({})“{}”表 {} 单元格",
+        "报送记录 {}（{}）“{}”表 {} 单元格",
         pl.col("submission_id"),
         pl.col("round"),
         pl.lit(INDICATOR_SHEET.name),
-        pl.col("cell").fill_null("(未记录)"),
+        pl.col("cell").fill_null("（未记录）"),
     )
     return lines.with_columns(
         working=pl.when(pl.col("ratio").is_null())
-        .then(pl.lit("未报送(年内无审核通过的数据),计 0 分"))
+        .then(pl.lit("未报送（年内无审核通过的数据），计 0 分"))
         .otherwise(_points_times_fraction()),
         where=pl.when(pl.col("ratio").is_not_null()).then(
-            pl.format("{}:完成率 {}%,{}", where, _num(pl.col("completion") * 100), pl.col("wording"))
+            pl.format("{}：完成率 {}%，{}", where, _num(pl.col("completion") * 100), pl.col("wording"))
         ),
     )
 
@@ -334,23 +334,23 @@ def task_texts(lines: pl.DataFrame, scheme: ScoringScheme) -> pl.DataFrame:
         .otherwise(pl.format("任务 {}", pl.col("item")))
     )
     where = pl.format(
-        "报送记录 {}({})“{}”表 {}", pl.col("source"), pl.col("scored_round"), pl.lit(TASK_SHEET.name), row
+        "报送记录 {}（{}）“{}”表 {}", pl.col("source"), pl.col("scored_round"), pl.lit(TASK_SHEET.name), row
     )
     if scheme.task_measure == "schedule":
         measured = pl.format(
-            "填报进度 {}%,序时进度 {}%,完成度 {}",
+            "填报进度 {}%，序时进度 {}%，完成度 {}",
             _num(percent.fill_null(0.0)),
             _num(expected),
             _num(pl.col("completion")),
         )
     else:
-        measured = pl.format("填报状态 {},完成度 {}", _status_label(status), _num(pl.col("completion")))
+        measured = pl.format("填报状态 {}，完成度 {}", _status_label(status), _num(pl.col("completion")))
     return lines.with_columns(
         where=pl.when(pl.col("scored_status").is_not_null() | pl.col("scored_percent").is_not_null()).then(
-            pl.format("{}:{},{}", where, measured, pl.col("wording"))
+            pl.format("{}：{}，{}", where, measured, pl.col("wording"))
         ),
         working=pl.when(pl.col("scored_status").is_null() & pl.col("scored_percent").is_null())
-        .then(pl.lit("未报送(年内无审核通过的进展),计 0 分"))
+        .then(pl.lit("未报送（年内无审核通过的进展），计 0 分"))
         .otherwise(_points_times_fraction()),
     )
 
@@ -415,7 +415,7 @@ def deduction_lines(facts: Facts, scheme: ScoringScheme) -> pl.DataFrame:
         completion=pl.lit(None, pl.Float64),
         score=-pl.col("counted"),
         working=pl.format(
-            "扣分项 {} {}(记录 {},{} 录入):{};佐证:{};扣 {} 分{}",
+            "扣分项 {} {}（记录 {}，{} 录入）：{}；佐证：{}；扣 {} 分{}",
             pl.col("item"),
             pl.col("name"),
             pl.col("id"),
@@ -424,7 +424,7 @@ def deduction_lines(facts: Facts, scheme: ScoringScheme) -> pl.DataFrame:
             pl.col("evidence").fill_null("无"),
             _num(pl.col("counted")),
             pl.when(pl.col("counted") < pl.col("points") - _EPS)
-            .then(pl.format("(该项合计不超过 {} 分)", _num(pl.col("cap"))))
+            .then(pl.format("（该项合计不超过 {} 分）", _num(pl.col("cap"))))
             .otherwise(pl.lit("")),
         ),
     )
@@ -437,7 +437,9 @@ def bonus_lines(facts: Facts, scheme: ScoringScheme) -> pl.DataFrame:
         rule=pl.lit("add"),
         completion=pl.lit(None, pl.Float64),
         score=pl.col("points"),
-        working=pl.format("加分(记录 {},{} 录入):{}", pl.col("id"), pl.col("entered_by"), pl.col("reason")),
+        working=pl.format(
+            "加分（记录 {}，{} 录入）：{}", pl.col("id"), pl.col("entered_by"), pl.col("reason")
+        ),
     )
 
 
@@ -465,10 +467,10 @@ def qualitative_lines(facts: Facts, scheme: ScoringScheme) -> pl.DataFrame:
         .with_columns(
             completion=pl.col("score") / pl.col("points"),
             working=pl.when(pl.col("entered").is_null())
-            .then(pl.lit("考核评价员尚未评分,计 0 分"))
+            .then(pl.lit("考核评价员尚未评分，计 0 分"))
             .otherwise(
                 pl.format(
-                    "考核评价员 {} 评分(记录 {}){}",
+                    "考核评价员 {} 评分（记录 {}）{}",
                     pl.col("entered_by"),
                     pl.col("id"),
                     pl.when(pl.col("reason").fill_null("") != "")
@@ -533,7 +535,7 @@ def _apply_quotas(scheme: ScoringScheme, units: pl.DataFrame) -> pl.DataFrame:
             note=pl.when(over)
             .then(
                 pl.format(
-                    "{}名额 {} 个(本组 {} 个单位的 {}%),按名次顺延为{}",
+                    "{}名额 {} 个（本组 {} 个单位的 {}%），按名次顺延为{}",
                     pl.lit(name),
                     pl.col("allowed").cast(pl.Int64),
                     pl.len().over("group"),
@@ -666,7 +668,7 @@ def score(facts: Facts, scheme: ScoringScheme) -> Scored:
         .group_by("unit")
         .agg(
             veto_reason=pl.col("item").str.join("、"),
-            veto_detail=pl.format("{}:{}", pl.col("item"), pl.col("reason")).str.join(";"),
+            veto_detail=pl.format("{}：{}", pl.col("item"), pl.col("reason")).str.join("；"),
         )
     )
     self_scores = (
@@ -732,7 +734,7 @@ def score(facts: Facts, scheme: ScoringScheme) -> Scored:
             .then(pl.lit(scheme.veto_grade))
             .otherwise(_grade(scheme, pl.col("total"))),
             note=pl.when(pl.col("vetoed")).then(
-                pl.format("一票否决({}),等次定为{}", pl.col("veto_reason"), pl.lit(scheme.veto_grade))
+                pl.format("一票否决（{}），等次定为{}", pl.col("veto_reason"), pl.lit(scheme.veto_grade))
             ),
         )
     )

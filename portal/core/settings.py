@@ -42,20 +42,20 @@ def _setting(
 class Settings:
     home: Path
     secret_key: str = _setting(
-        "", "签名模板用的密钥;留空则首次运行时随机生成并保存在 PORTAL_HOME/secret.key", secret=True
+        "", "签名模板用的密钥；留空则首次运行时随机生成并保存在 PORTAL_HOME/secret.key", secret=True
     )
     # The setting is called `today`; the field is not, because `today()` is the method every
     # computation asks for the date.
     fixed_today: dt.date | None = _setting(
-        None, "把“今天”固定为某日(YYYY-MM-DD),演示和测试用;留空用真实日期", name="today"
+        None, "把“今天”固定为某日（YYYY-MM-DD），演示和测试用；留空用真实日期", name="today"
     )
-    max_upload_mb: int = _setting(10, "上传文件大小上限(MB)", low=1)
-    max_uncompressed_mb: int = _setting(200, "xlsx 解压后总大小上限(MB),防压缩炸弹", low=1)
-    max_compression_ratio: int = _setting(200, "xlsx 中单个部件的最大压缩比,防压缩炸弹", low=1)
+    max_upload_mb: int = _setting(10, "上传文件大小上限（MB）", low=1)
+    max_uncompressed_mb: int = _setting(200, "xlsx 解压后总大小上限（MB），防压缩炸弹", low=1)
+    max_compression_ratio: int = _setting(200, "xlsx 中单个部件的最大压缩比，防压缩炸弹", low=1)
     # At least a day after the quarter's end (a round refuses a due date on or before it) and
     # before the next quarter's reports are due.
-    due_days_after_quarter: int = _setting(15, "截止日期规则:季度结束后第几天截止", low=1, high=90)
-    session_minutes: int = _setting(120, "登录会话有效期(分钟)", low=1)
+    due_days_after_quarter: int = _setting(15, "截止日期规则：季度结束后第几天截止", low=1, high=90)
+    session_minutes: int = _setting(120, "登录会话有效期（分钟）", low=1)
     # One working day: however busy, a session then asks for the password again.
     session_max_hours: int = _setting(
         12, "登录会话的最长有效期（小时）：即使一直在使用，到期也须重新登录", low=1, high=24 * 30
@@ -66,12 +66,12 @@ class Settings:
         False, "登录 Cookie 加 Secure 标记（仅经 HTTPS 访问时打开；直接用 http 访问时须保持关闭）"
     )
     max_failed_logins: int = _setting(5, "连续登录失败多少次后临时锁定", low=1)
-    lockout_minutes: int = _setting(15, "登录锁定时长(分钟)", low=1)
-    lock_timeout_seconds: int = _setting(30, "等待数据仓库写锁的最长时间(秒)", low=1)
-    ingest_chunk: int = _setting(100, "批量导入时每个事务登记的工作簿数(锁在两批之间释放)", low=1)
+    lockout_minutes: int = _setting(15, "登录锁定时长（分钟）", low=1)
+    lock_timeout_seconds: int = _setting(30, "等待数据仓库写锁的最长时间（秒）", low=1)
+    ingest_chunk: int = _setting(100, "批量导入时每个事务登记的工作簿数（锁在两批之间释放）", low=1)
     office_name: str = _setting("长江中游城市群科技创新工作领导小组办公室", "导出文件落款的发文机关")
     office_contact: str = _setting("领导小组办公室 0710-5550100", "模板填报说明中的联系方式")
-    evidence_max_mb: int = _setting(20, "单个佐证材料大小上限(MB)", low=1)
+    evidence_max_mb: int = _setting(20, "单个佐证材料大小上限（MB）", low=1)
     # A backup holds every upload and evidence file, so it outgrows both limits above; the page
     # holds an upload in memory, so a larger backup is restored with `portal restore` instead.
     restore_max_mb: int = _setting(

@@ -134,12 +134,12 @@ class FillResult:
 
     def summary(self) -> str:
         if self.skipped:
-            return "数据仓库中已有报送记录,未重复填充演示数据。"
+            return "数据仓库中已有报送记录，未重复填充演示数据。"
         span = f"{self.rounds[0]}–{self.rounds[-1]}" if self.rounds else "无轮次"
         return (
-            f"已填充演示报送({span},{len(self.rounds)} 轮):上传 {self.uploads} 份,通过 {self.approved} 份,"
-            f"退回 {self.returned} 份,未通过校验 {self.rejected} 份,逾期 {self.late} 份,"
-            f"延期 {self.extensions} 个,问题库 {self.problems} 项;用时 {self.seconds:.1f} 秒。"
+            f"已填充演示报送（{span}，{len(self.rounds)} 轮）：上传 {self.uploads} 份，通过 {self.approved} 份，"
+            f"退回 {self.returned} 份，未通过校验 {self.rejected} 份，逾期 {self.late} 份，"
+            f"延期 {self.extensions} 个，问题库 {self.problems} 项；用时 {self.seconds:.1f} 秒。"
         )
 
 
@@ -397,14 +397,14 @@ class _DemoFiller:
                     sub,
                     RETURN,
                     reviewed,
-                    "部分指标数据与统计部门口径不一致,请核实后重新报送。",
+                    "部分指标数据与统计部门口径不一致，请核实后重新报送。",
                     [ItemComment("indicator", item, "请核实本期值并在备注中注明数据来源。")],
                 )
                 again = replace(u, at=reviewed + dt.timedelta(days=2))
                 fixed = self._filled(again, values, year, quarter, corrected=item)
                 r = self._upload_one(again, fixed, allow_closed=True)
                 self._review(
-                    r.submission_id, APPROVE, again.at + dt.timedelta(days=1), "已按意见修改,审核通过。"
+                    r.submission_id, APPROVE, again.at + dt.timedelta(days=1), "已按意见修改，审核通过。"
                 )
             else:
                 self._review(sub, APPROVE, reviewed, "审核通过。")
@@ -435,8 +435,8 @@ class _DemoFiller:
                     sub,
                     RETURN,
                     reviewed,
-                    "任务进展表述过于笼统,请补充本季度具体工作量和下步安排。",
-                    [ItemComment("indicator", item, "本期值低于序时进度,请在备注中说明原因。")],
+                    "任务进展表述过于笼统，请补充本季度具体工作量和下步安排。",
+                    [ItemComment("indicator", item, "本期值低于序时进度，请在备注中说明原因。")],
                 )
             elif u is corrected or self.rng.random() < 0.55:
                 self._review(sub, APPROVE, reviewed, "审核通过。")
@@ -454,7 +454,7 @@ class _DemoFiller:
             code,
             unit,
             due + dt.timedelta(days=10),
-            "单位主要负责人调整,统计数据需重新核对,申请延期报送。",
+            "单位主要负责人调整，统计数据需重新核对，申请延期报送。",
         )
         self.result.extensions += 1
 
@@ -560,7 +560,7 @@ class _DemoFiller:
             first = self.indicators[code]["owner_units"][0] == up.ctx.unit and self._scored(code)
             text = _note(row, self.rng if first else random.Random(f"{code}|{up.ctx.unit}"), note)
             if code == corrected:
-                text = "已按审核意见核实,数据来源:市统计局季度快报。"
+                text = "已按审核意见核实，数据来源：市统计局季度快报。"
             indicators[code] = {"value": value, "note": text}
         tasks = {
             row["task"]: self._task_row(up.ctx.unit, row, year, quarter, final=not (broken or bad_code))
@@ -716,17 +716,17 @@ _SOURCES = (
 
 
 def _note(row: dict, rng: random.Random, extra: str | None) -> str:
-    text = f"数据来源:{rng.choice(_SOURCES)}。"
+    text = f"数据来源：{rng.choice(_SOURCES)}。"
     return f"{extra}:{text}" if extra else text
 
 
 _DONE = (
-    "召开专题推进会,明确责任分工和时间节点",
+    "召开专题推进会，明确责任分工和时间节点",
     "完成项目前期论证和可行性研究",
     "落实年度配套资金并拨付到位",
     "组织重点企业开展对接活动",
     "完成阶段性建设内容并通过验收",
-    "出台配套政策文件,细化支持措施",
+    "出台配套政策文件，细化支持措施",
     "与高校院所签订合作协议",
     "完成年度目标任务的阶段性考核",
 )
@@ -737,10 +737,10 @@ _PROBLEMS = (
     "部分企业申报积极性不高。",
 )
 _NEXT = (
-    "加快推进项目建设,确保按期完成年度任务。",
-    "加强部门协同,定期调度推进情况。",
+    "加快推进项目建设，确保按期完成年度任务。",
+    "加强部门协同，定期调度推进情况。",
     "做好政策宣传和企业服务工作。",
-    "梳理问题清单,逐项推动解决。",
+    "梳理问题清单，逐项推动解决。",
 )
 
 
@@ -751,9 +751,9 @@ def _narrative(
         return None
     part = "配合牵头单位" if helper else "牵头"
     if status == TaskStatus.COMPLETED:
-        return f"{part}完成“{title}”全部任务,已形成总结材料。"
+        return f"{part}完成“{title}”全部任务，已形成总结材料。"
     steps = "、".join(rng.sample(_DONE, 2))
-    return f"{part}推进“{title}”:本季度{steps},累计完成约{percent:.0f}%。"
+    return f"{part}推进“{title}”：本季度{steps}，累计完成约{percent:.0f}%。"
 
 
 def _problem(status: TaskStatus, rng: random.Random) -> str | None:

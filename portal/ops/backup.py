@@ -339,7 +339,7 @@ def _read_signed(archive: Path) -> _Signed:
         )
     if (manifest.get("schema_version") or 0) > SCHEMA_VERSION:
         raise BackupError(
-            f"备份中数据仓库的结构版本为 {manifest['schema_version']}，高于本程序支持的 {SCHEMA_VERSION};"
+            f"备份中数据仓库的结构版本为 {manifest['schema_version']}，高于本程序支持的 {SCHEMA_VERSION}；"
             "请先升级平台程序再恢复。"
         )
     return _Signed(manifest, raw, signature, carried)

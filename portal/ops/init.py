@@ -91,7 +91,7 @@ def init_portal(
     hashes = [hashing.submit(hash_password, p) for p in passwords] if hashing else []
     try:
         if has_registry:
-            result.messages.append("数据仓库中已有规划数据,未重复导入演示数据。")
+            result.messages.append("数据仓库中已有规划数据，未重复导入演示数据。")
         else:
             result.registry = import_registry(portal, system_actor(), demo_registry_workbook())
             if not result.registry.loaded:
@@ -118,7 +118,7 @@ def init_portal(
                     )
                     result.accounts.append((username, password, role.label, _scope_words(con, account)))
             else:
-                result.messages.append("已有账号,未重新生成演示账号。")
+                result.messages.append("已有账号，未重新生成演示账号。")
     finally:
         if hashing:
             hashing.shutdown(cancel_futures=True)
@@ -145,7 +145,7 @@ def _ensure_demo_clock(portal: Portal, result: InitResult) -> Portal:
     path = portal.settings.home / "settings.toml"
     existing = path.read_text(encoding="utf-8") if path.exists() else ""
     path.write_text(existing + f'today = "{DEMO_TODAY}"\n', encoding="utf-8")
-    result.messages.append(f"演示数据以 {DEMO_TODAY} 为“今天”(已写入 {path})。")
+    result.messages.append(f"演示数据以 {DEMO_TODAY} 为“今天”（已写入 {path}）。")
     return Portal.open(portal.settings.home)
 
 

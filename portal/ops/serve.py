@@ -70,7 +70,8 @@ def serve(portal: Portal, port: int | None = None, headless: bool = True) -> int
     }
     url = f"http://127.0.0.1:{port or portal.settings.port}"
     print(
-        f"科技创新任务调度考核平台已启动:{url}  (数据目录 {portal.settings.home},按 Ctrl+C 停止)", flush=True
+        f"科技创新任务调度考核平台已启动：{url}  （数据目录 {portal.settings.home}，按 Ctrl+C 停止）",
+        flush=True,
     )
     command = streamlit_command(portal, port, headless)
     # Every setting is on the command line, so the app serves the same from any directory

@@ -50,7 +50,7 @@ def test_a_refusal_inside_a_page_shows_its_message_as_plain_text(site, monkeypat
 def test_a_busy_warehouse_before_sign_in_shows_its_message_on_the_sign_in_page(site, monkeypatch):
     import portal.accounts.auth as auth
 
-    busy = "数据仓库正被另一个程序使用(1 秒内未释放),请稍后重试。"
+    busy = "数据仓库正被另一个程序使用（1 秒内未释放），请稍后重试。"
 
     def held(*args, **kwargs):
         raise WarehouseBusy(busy)

@@ -88,7 +88,7 @@ def test_indicator_detail_carries_the_data_and_points_of_each_line(portal):
     assert i1.ratio == pytest.approx(0.85) and i1.pace == "red"
     assert (i1.points, i1.score) == (pytest.approx(40.0), pytest.approx(34.0))  # 60 × 2/3, × 0.85
     assert i1.basis == (
-        f"报送记录 {i1.submission_id}(2025Q4)“指标填报”表 (未记录) 单元格:完成率 85%,按完成率计分 → 40 × 0.85 = 34"
+        f"报送记录 {i1.submission_id}（2025Q4）“指标填报”表 （未记录） 单元格：完成率 85%，按完成率计分 → 40 × 0.85 = 34"
     )
     assert (i2.ratio, i2.completion, i2.pace) == (pytest.approx(1.4), 1.2, "green")
     assert i2.score == pytest.approx(24.0)

@@ -197,8 +197,8 @@ def test_the_published_table_scores_as_computed_by_hand(scored):
 def test_the_quota_and_the_veto_are_noted_on_the_unit(scored):
     _, units = scored
     notes = {u.unit: u.note for u in units}
-    assert notes["U2"] == "优秀名额 1 个(本组 3 个单位的 34%),按名次顺延为良好"
-    assert notes["U3"] == "一票否决(数据造假),等次定为不合格"
+    assert notes["U2"] == "优秀名额 1 个（本组 3 个单位的 34%），按名次顺延为良好"
+    assert notes["U3"] == "一票否决（数据造假），等次定为不合格"
 
 
 def test_each_line_names_its_rule_points_and_source(scored):
@@ -211,9 +211,9 @@ def test_each_line_names_its_rule_points_and_source(scored):
     }
     k2 = u2[("indicators", "K2")]
     assert (k2.rule, k2.points, k2.score) == ("pass_fail", 20.0, 20.0)
-    assert k2.basis.startswith("报送记录 40(2025Q3)“指标填报”表 F7 单元格:完成率 100%")
+    assert k2.basis.startswith("报送记录 40（2025Q3）“指标填报”表 F7 单元格：完成率 100%")
     t2 = u2[("tasks", "T2")]
     assert (t2.points, t2.completion, t2.score) == (30.0, pytest.approx(0.8), pytest.approx(24.0))
-    assert "第 5 行:填报进度 60%,序时进度 75%" in t2.basis
+    assert "第 5 行：填报进度 60%，序时进度 75%" in t2.basis
     second = [line for line in units[1].component("deductions")][1]
-    assert second.score == -1.0 and second.basis.endswith("扣 1 分(该项合计不超过 3 分)")
+    assert second.score == -1.0 and second.basis.endswith("扣 1 分（该项合计不超过 3 分）")

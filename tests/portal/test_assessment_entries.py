@@ -212,7 +212,7 @@ def test_a_veto_sets_the_units_grade_whatever_its_score_until_withdrawn(fixture_
     )
     a = assess(fixture_portal, EVALUATOR, "P", YEAR).unit("A")
     assert (a.total, a.grade, a.vetoed) == (92.06, "不合格", True)
-    assert "一票否决(数据弄虚作假)" in a.note
+    assert "一票否决（数据弄虚作假）" in a.note
     assert list_vetoes(fixture_portal, EVALUATOR, "P", YEAR).select(
         "unit", "reason_code", "reason", "evidence"
     ).rows() == [("A", "数据弄虚作假", "核查发现虚报高企数量", "核查报告")]

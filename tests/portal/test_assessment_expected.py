@@ -3,7 +3,9 @@ province scale (issue 23: year-end view written for its case, task reports from 
 built when read): every unit's points, total, rank, grade, note and every line (numbers, rule, source,
 basis text) of every plan and year of the filled demo and of a generated province slice, against the
 expected output stored from the code as it was (tests/portal/data/assessment_expected.json, written by
-tests/portal/assessment_expected.py on main a15ad4e)."""
+tests/portal/assessment_expected.py on main a15ad4e; stored again in session 14 when the texts took
+full-width punctuation, after checking that the old code still gave the stored file, that every line's
+numbers, sources and cells were unchanged and that each note differed only in its punctuation)."""
 
 from __future__ import annotations
 

@@ -58,7 +58,7 @@ def test_grade_thresholds_out_of_order_are_refused():
     text = '[[grades.levels]]\nname = "合格"\nmin = 60\n[[grades.levels]]\nname = "优秀"\nmin = 90\n'
     result = _with(text)
     assert result.report.codes() == ["scheme-grades-order"]
-    assert "合格 ≥ 60、优秀 ≥ 90,其余为不合格" in result.report.issues[0].message
+    assert "合格 ≥ 60、优秀 ≥ 90，其余为不合格" in result.report.issues[0].message
 
 
 @pytest.mark.parametrize(

@@ -91,8 +91,10 @@ def test_tasks_on_schedule_score_full_marks_and_behind_by_the_ratio():
     assert lines["points"].to_list() == pytest.approx([10, 7, 1.5])
     assert lines["completion"].to_list() == pytest.approx([1, 0.5, 1])
     assert lines["score"].to_list() == pytest.approx([10, 3.5, 1.5])
-    assert lines["basis"][0].startswith("报送记录 7(2025Q2)“任务进展”表 第 5 行:填报进度 50%,序时进度 50%")
-    assert lines["basis"][2].startswith("报送记录 9(2025Q1)“任务进展”表 任务 T3:")
+    assert lines["basis"][0].startswith(
+        "报送记录 7（2025Q2）“任务进展”表 第 5 行：填报进度 50%，序时进度 50%"
+    )
+    assert lines["basis"][2].startswith("报送记录 9（2025Q1）“任务进展”表 任务 T3：")
     assert scored.units["tasks"].to_list() == [15.0]
 
 
@@ -116,4 +118,8 @@ def test_the_status_measure_still_scores_in_progress_at_its_fraction():
 def test_an_unreported_indicator_counts_zero_and_says_so():
     ind = [{"unit": "U", "item": "I1", "weight": 1, "ratio": None}]
     line = score(_facts(indicators=ind), SCHEME).lines.row(0, named=True)
-    assert (line["points"], line["score"], line["basis"]) == (10, 0, "未报送(年内无审核通过的数据),计 0 分")
+    assert (line["points"], line["score"], line["basis"]) == (
+        10,
+        0,
+        "未报送（年内无审核通过的数据），计 0 分",
+    )

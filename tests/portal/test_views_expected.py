@@ -2,7 +2,9 @@
 before they were made fast at province scale (issue 23): every frame of every round, plan and office
 of the filled demo and of two generated province slices (one plan; ten city plans for the roll-up),
 against the digests stored from the code as it was (tests/portal/data/views_expected.json, written by
-tests/portal/views_expected.py on main ab1be2d)."""
+tests/portal/views_expected.py on main ab1be2d; the seven task-progress frames holding the demo's
+progress texts stored again in session 14, when those texts took full-width punctuation: every other
+frame, and those frames without their text columns, were unchanged)."""
 
 from __future__ import annotations
 

@@ -66,7 +66,7 @@ def test_another_process_waits_for_the_bounded_time_then_gets_the_chinese_busy_m
         outcome, waited, message = _other_process(wh.path)
     assert outcome == "busy"
     assert 1.0 <= waited < 5
-    assert message == "数据仓库正被另一个程序使用(1 秒内未释放),请稍后重试。"
+    assert message == "数据仓库正被另一个程序使用（1 秒内未释放），请稍后重试。"
     assert _other_process(wh.path)[0] == "got"  # released once the outer hold ends
 
 

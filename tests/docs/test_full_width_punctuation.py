@@ -1,0 +1,110 @@
+"""Chinese text that people read uses full-width punctuation: every string the product's rooms can show
+(messages, labels, setting descriptions, score lines, the demo's texts), the default scoring scheme's
+comments, the README and docs/. A half-width , ; : ! ? or bracket touching a Chinese character is
+refused, naming the file, line and text.
+
+Not checked: docstrings and comments of the code (for developers), regular expressions, the
+contents of code spans and blocks in Markdown, and the sheets' column headers (schemas.sheets): those
+are matched as written against the templates units already hold, so "完成进度(%)" stays as it is,
+and so does a text quoting it."""
+
+from __future__ import annotations
+
+import ast
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from schemas import sheets
+
+ROOT = Path(__file__).resolve().parents[2]
+ROOMS = ("portal", "schemas", "validators", "templates_xlsx", "pages", "warehouse")
+CJK = "\u3400-\u9fff\u3000-\u303f\uff00-\uffef“”"
+HALF_WIDTH = re.compile(rf"[{CJK}][,;:!?()]|[,;!?()][{CJK}]")
+REGEX_HINTS = ("\\d", "(?", "\\s")
+
+
+def _headers() -> list[str]:
+    specs = [v for v in vars(sheets).values() if isinstance(v, sheets.SheetSpec)]
+    return sorted({c.header for spec in specs for c in spec.columns if HALF_WIDTH.search(c.header)}, key=len)
+
+
+HEADERS = _headers()
+
+
+def _tracked(*patterns: str) -> list[Path]:
+    out = subprocess.run(["git", "ls-files", *patterns], cwd=ROOT, capture_output=True, text=True, check=True)
+    return [ROOT / line for line in out.stdout.split()]
+
+
+def _half_width(text: str) -> list[str]:
+    for header in reversed(HEADERS):  # longest first
+        text = text.replace(header, "")
+    return [text[max(0, m.start() - 12) : m.end() + 12] for m in HALF_WIDTH.finditer(text)]
+
+
+def _shown_strings(path: Path):
+    """(line, text) of each string constant of a module that is not a docstring or a regex."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            first = node.body[0] if node.body else None
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                docstrings.add(id(first.value))
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)) or id(node) in docstrings:
+            continue
+        if not any(hint in node.value for hint in REGEX_HINTS) and not node.value.startswith("^"):
+            yield node.lineno, node.value
+
+
+def _markdown_prose(path: Path):
+    """(line, text) of a Markdown file outside code blocks and code spans, without link targets."""
+    fenced = False
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+            continue
+        if not fenced:
+            yield number, re.sub(r"\]\([^)\s]*\)", "]", re.sub(r"`[^`]*`", "", line))
+
+
+def _toml_comments(path: Path):
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if line.lstrip().startswith("#"):
+            yield number, re.sub(r"`[^`]*`", "", line)
+
+
+def _found(places) -> list[str]:
+    return [
+        f"{path.relative_to(ROOT)}:{line}: {bit!r}"
+        for path, line, text in places
+        for bit in _half_width(text)
+    ]
+
+
+def test_the_check_catches_half_width_punctuation_in_chinese_and_spares_headers():
+    assert (
+        _half_width("数据仓库中已有规划数据,未重复导入")
+        and _half_width("上限(MB)")
+        and _half_width("来源:统计局")
+    )
+    assert not _half_width("数据仓库中已有规划数据，未重复导入（演示）：") and not _half_width("a, b (c): d")
+    assert "完成进度(%)" in HEADERS and not _half_width("填写“完成进度(%)”和“进展情况”")
+
+
+@pytest.mark.parametrize("room", ROOMS)
+def test_strings_the_product_shows_use_full_width_punctuation(room):
+    places = [(p, line, text) for p in _tracked(f"{room}/*.py") for line, text in _shown_strings(p)]
+    assert _found(places) == []
+
+
+def test_the_readme_docs_and_default_scheme_use_full_width_punctuation():
+    docs = [ROOT / "README.md", *_tracked("docs/*.md")]
+    places = [(p, line, text) for p in docs for line, text in _markdown_prose(p)]
+    scheme = ROOT / "portal" / "assessment" / "scoring_default.toml"
+    places += [(scheme, line, text) for line, text in _toml_comments(scheme)]
+    assert _found(places) == []

@@ -195,7 +195,7 @@ TASK_SHEET = _unit_sheet(
     ),
     C(
         "percent",
-        "完成进度(%)",
+        "完成进度（%）",
         T.NUMBER,
         input=True,
         required=True,
@@ -324,9 +324,9 @@ LIST_PROJECT = _list_sheet(
     "项目",
     _item_name("项目名称"),
     _item_number("项目编号", 16),
-    _filled("total_investment", "总投资(万元)", 12, T.NUMBER, min_value=0),
-    _filled("quarter_investment", "本季度投资完成额(万元)", 14, T.NUMBER, min_value=0),
-    _filled("cumulative_investment", "累计投资完成额(万元)", 14, T.NUMBER, min_value=0),
+    _filled("total_investment", "总投资（万元）", 12, T.NUMBER, min_value=0),
+    _filled("quarter_investment", "本季度投资完成额（万元）", 14, T.NUMBER, min_value=0),
+    _filled("cumulative_investment", "累计投资完成额（万元）", 14, T.NUMBER, min_value=0),
     _filled("progress", "形象进度", 28, wrap=True),
 )
 LIST_OUTCOME = _list_sheet(

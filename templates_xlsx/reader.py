@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import io
 import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from posixpath import dirname, join, normpath
@@ -502,14 +503,20 @@ def read_sheet(
     return ParsedSheet(spec, frame, letters, header_row), issues
 
 
+def _header_text(value: str) -> str:
+    """A header cell as compared: NFKC, so "完成进度(%)" of a template made before the headers took
+    full-width brackets (or typed again by hand) is the column "完成进度（%）"."""
+    return unicodedata.normalize("NFKC", value.strip().replace("\n", ""))
+
+
 def _find_header(spec: SheetSpec, rows: list[tuple]) -> tuple[int | None, dict[str, int]]:
-    wanted = {c.header: c.key for c in spec.columns}
+    wanted = {_header_text(c.header): c.key for c in spec.columns}
     best: tuple[int, dict[str, int]] = (0, {})
     best_row = None
     for r, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         positions = {}
         for j, value in enumerate(row):
-            text = (value or "").strip().replace("\n", "")
+            text = _header_text(value or "")
             if text in wanted and wanted[text] not in positions:
                 positions[wanted[text]] = j
         if len(positions) > best[0]:

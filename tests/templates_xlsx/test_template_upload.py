@@ -305,7 +305,20 @@ def test_dates_are_read_as_dates_in_text_cells_and_are_not_numbers(template):
 def test_each_issue_names_the_column_header_and_row(template):
     parsed = read_upload(fill_template(template, tasks={"JZ-3.6.1": {"percent": "８０"}}))
     (issue,) = parsed.issues
-    assert (issue.sheet, issue.cell, issue.column, issue.row) == (TASK, "H6", "完成进度(%)", 6)
+    assert (issue.sheet, issue.cell, issue.column, issue.row) == (TASK, "H6", "完成进度（%）", 6)
+
+
+def test_a_template_made_before_the_headers_took_full_width_brackets_still_reads(template):
+    """Units keep last quarter's template: its header "完成进度(%)" is the column "完成进度（%）"."""
+
+    def old_header(book):
+        ws = book[TASK]
+        (cell,) = [c for row in ws.iter_rows() for c in row if c.value == TASK_SHEET.column("percent").header]
+        cell.value = "完成进度(%)"
+
+    parsed = read_upload(fill_valid(template, edit=old_header))
+    assert parsed.issues == []
+    assert parsed.sheets["task_progress"].frame["percent"].null_count() == 0
 
 
 def test_bytes_that_are_not_a_workbook_are_an_issue_not_a_traceback():

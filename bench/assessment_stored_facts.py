@@ -21,10 +21,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,20 +32,8 @@ for p in (ROOT, ROOT / "bench"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
-from bench_province_views import YEAR, world  # noqa: E402
+from bench_province_views import YEAR, both_ms, world  # noqa: E402
 from generate import CACHE, SCALES, generate  # noqa: E402
-
-
-def both_ms(fn: Callable[[], object], runs: int) -> tuple[float, float]:
-    """(median wall ms, median CPU ms) of `runs` runs after one untimed warm-up run."""
-    fn()
-    walls, cpus = [], []
-    for _ in range(runs):
-        c, s = time.process_time(), time.perf_counter()
-        fn()
-        walls.append(time.perf_counter() - s)
-        cpus.append(time.process_time() - c)
-    return statistics.median(walls) * 1000, statistics.median(cpus) * 1000
 
 
 def main() -> int:

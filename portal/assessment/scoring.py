@@ -664,12 +664,7 @@ def score(facts: Facts, scheme: ScoringScheme) -> Scored:
     counts = dict(zip(sums["unit"].to_list(), sums["lines"].to_list(), strict=True))
     sums = sums.drop("lines")
     entered = (
-        facts.vetoes.sort("entered_at", "id")
-        .group_by("unit")
-        .agg(
-            veto_reason=pl.col("item").str.join("、"),
-            veto_detail=pl.format("{}：{}", pl.col("item"), pl.col("reason")).str.join("；"),
-        )
+        facts.vetoes.sort("entered_at", "id").group_by("unit").agg(veto_reason=pl.col("item").str.join("、"))
     )
     self_scores = (
         facts.self_scores.sort("entered_at", "id")

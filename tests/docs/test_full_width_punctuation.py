@@ -10,21 +10,17 @@ from __future__ import annotations
 
 import ast
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.conftest import ROOT
+from tests.docs.test_links import DOCS
+
 ROOMS = ("portal", "schemas", "validators", "templates_xlsx", "pages", "warehouse")
 CJK = "\u3400-\u9fff\u3000-\u303f\uff00-\uffef“”"
 HALF_WIDTH = re.compile(rf"[{CJK}][,;:!?()]|[,;!?()][{CJK}]")
 REGEX_HINTS = ("\\d", "(?", "\\s")
-
-
-def _tracked(*patterns: str) -> list[Path]:
-    out = subprocess.run(["git", "ls-files", *patterns], cwd=ROOT, capture_output=True, text=True, check=True)
-    return [ROOT / line for line in out.stdout.split()]
 
 
 def _half_width(text: str) -> list[str]:
@@ -84,13 +80,14 @@ def test_the_check_catches_half_width_punctuation_in_chinese():
 
 @pytest.mark.parametrize("room", ROOMS)
 def test_strings_the_product_shows_use_full_width_punctuation(room):
-    places = [(p, line, text) for p in _tracked(f"{room}/*.py") for line, text in _shown_strings(p)]
+    places = [
+        (p, line, text) for p in sorted((ROOT / room).rglob("*.py")) for line, text in _shown_strings(p)
+    ]
     assert _found(places) == []
 
 
 def test_the_readme_docs_and_default_scheme_use_full_width_punctuation():
-    docs = [ROOT / "README.md", *_tracked("docs/*.md")]
-    places = [(p, line, text) for p in docs for line, text in _markdown_prose(p)]
+    places = [(p, line, text) for p in DOCS for line, text in _markdown_prose(p)]
     scheme = ROOT / "portal" / "assessment" / "scoring_default.toml"
     places += [(scheme, line, text) for line, text in _toml_comments(scheme)]
     assert _found(places) == []

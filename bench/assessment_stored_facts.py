@@ -64,6 +64,7 @@ def main() -> int:
 
         return read
 
+    stored_lookups = stored("bench_indicator_facts"), stored("bench_task_facts")
     with tempfile.TemporaryDirectory(prefix="bench-stored-facts-") as tmp:
         home = world(gen, Path(tmp), cities=False)
         portal = Portal.open(home)
@@ -79,18 +80,12 @@ def main() -> int:
         try:
             # the same scores and lines either way, or the comparison says nothing
             before = assess(portal, actor, "SYN", YEAR).scored
-            data.indicator_facts, data.task_facts = (
-                stored("bench_indicator_facts"),
-                stored("bench_task_facts"),
-            )
+            data.indicator_facts, data.task_facts = stored_lookups
             after = assess(portal, actor, "SYN", YEAR).scored
             if not (after.units.equals(before.units) and after.lines.equals(before.lines)):
                 raise SystemExit("the stored facts score differently from the live ones")
             for r in range(1, args.rounds + 1):
-                for label, lookups in (
-                    ("live", live_lookups),
-                    ("stored", (stored("bench_indicator_facts"), stored("bench_task_facts"))),
-                ):
+                for label, lookups in (("live", live_lookups), ("stored", stored_lookups)):
                     data.indicator_facts, data.task_facts = lookups
                     wall, cpu = both_ms(lambda: assess(portal, actor, "SYN", YEAR), args.runs)
                     print(f"| {r} | {label} | {wall:.0f} | {cpu:.0f} |", flush=True)

@@ -24,6 +24,8 @@ SCHEME_DIR = "scoring"
 
 # Tolerance for sums of decimal fractions written in a file (0.7 + 0.3).
 _EPS = 1e-9
+# how a key the files leave out is shown in a message
+_MISSING = "（缺失）"
 
 IF_NOTHING_ASSIGNED = ("reweight", "zero", "full")
 RULES = ("linear", "bands", "pass_fail")
@@ -466,7 +468,7 @@ def check_scheme(values: dict[str, Any], file: str) -> list[Issue]:
         )
 
     def bad(path: str, detail: str) -> None:
-        value = values.get(path, "（缺失）")
+        value = values.get(path, _MISSING)
         issues.append(
             Issue.make("scheme-bad-value", column=path, value=_shown(value), file=file, detail=detail)
         )
@@ -563,9 +565,7 @@ def parse_layers(layers: list[tuple[str, str]]) -> SchemeResult:
     missing = [path for path in FIELDS if path not in merged]
     for path in missing:  # only when the shipped default itself is broken
         report.add(
-            Issue.make(
-                "scheme-bad-value", column=path, value="（缺失）", file=layers[0][0], detail="缺少此项"
-            )
+            Issue.make("scheme-bad-value", column=path, value=_MISSING, file=layers[0][0], detail="缺少此项")
         )
     if missing:
         return SchemeResult(None, report)

@@ -24,6 +24,7 @@ from contextvars import ContextVar
 import duckdb
 import polars as pl
 
+from warehouse import assessment_facts
 from warehouse.views import install_macros
 
 COLUMNS = "indicator, unit, round, round_rank, year, quarter, submission_id, uploaded_at, value, prev_rank, next_rank, cell"
@@ -69,6 +70,7 @@ def refresh(con: duckdb.DuckDBPyConnection, units: Iterable[str]) -> None:
         pending.update(units)
         return
     install_macros(con)
+    since = None  # the earliest year of a row that changed
     for table, (columns, definition, key_columns) in TABLES.items():
         names, key = _names(columns), _names(key_columns)
         on_key = " AND ".join(f"h.{c} = f.{c}" for c in key)
@@ -83,11 +85,15 @@ def refresh(con: duckdb.DuckDBPyConnection, units: Iterable[str]) -> None:
             "WHERE list_contains($units, unit)",
             {"units": units},
         )
-        gone, changed, added = con.execute(
-            f"SELECT (SELECT count(*) FROM approved_held h ANTI JOIN approved_fresh f ON {on_key}), "
-            f"(SELECT count(*) FROM approved_held h JOIN approved_fresh f ON {on_key} WHERE NOT ({same})), "
-            f"(SELECT count(*) FROM approved_fresh f ANTI JOIN approved_held h ON {on_key})"
+        gone, changed, added, first_year = con.execute(
+            f"WITH gone AS (SELECT h.year FROM approved_held h ANTI JOIN approved_fresh f ON {on_key}), "
+            f"changed AS (SELECT h.year FROM approved_held h JOIN approved_fresh f ON {on_key} WHERE NOT ({same})), "
+            f"added AS (SELECT f.year FROM approved_fresh f ANTI JOIN approved_held h ON {on_key}) "
+            "SELECT (SELECT count(*) FROM gone), (SELECT count(*) FROM changed), (SELECT count(*) FROM added), "
+            "least((SELECT min(year) FROM gone), (SELECT min(year) FROM changed), (SELECT min(year) FROM added))"
         ).fetchall()[0]
+        if first_year is not None:
+            since = first_year if since is None else min(since, first_year)
         if gone:  # rows no longer approved
             con.execute(
                 f"DELETE FROM {table} WHERE rowid IN "
@@ -106,6 +112,21 @@ def refresh(con: duckdb.DuckDBPyConnection, units: Iterable[str]) -> None:
             )
         con.execute("DROP TABLE approved_fresh")
         con.execute("DROP TABLE approved_held")
+    # the assessment's facts of a year read these tables' rows of that year and before: they follow
+    # from the earliest year that changed (nothing changed, as when an approved upload is superseded:
+    # nothing to do)
+    if since is not None and _has_assessment_facts(con):
+        assessment_facts.refresh(con, units, since)
+
+
+def _has_assessment_facts(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether migration 0022 has run (a warehouse migrating through 0018–0021 refreshes nothing)."""
+    return bool(
+        con.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ?",
+            [assessment_facts.INDICATORS],
+        ).fetchall()[0][0]
+    )
 
 
 def _names(columns: str) -> list[str]:
@@ -115,9 +136,11 @@ def _names(columns: str) -> list[str]:
 def rebuild(
     con: duckdb.DuckDBPyConnection, tables: Iterable[str] = tuple(TABLES), columns: str | None = None
 ) -> None:
-    """Recompute the whole of both tables (a restore, a bulk load), or of `tables` (a migration:
-    `columns` those the table has at that step), written in round order."""
+    """Recompute the whole of both tables (a restore, a bulk load) and the assessment's facts, which
+    read them, or of `tables` alone (a migration: `columns` those the table has at that step),
+    written in round order."""
     install_macros(con)
+    tables = list(tables)
     for table in tables:
         all_columns, definition, _ = TABLES[table]
         chosen = columns or all_columns
@@ -125,6 +148,8 @@ def rebuild(
         con.execute(
             f"INSERT INTO {table} ({chosen}) SELECT {chosen} FROM {definition}(NULL) ORDER BY round_rank, unit"
         )
+    if set(tables) == set(TABLES) and _has_assessment_facts(con):  # they read both tables
+        assessment_facts.rebuild(con)
 
 
 def stored(con: duckdb.DuckDBPyConnection, table: str = "approved_values") -> pl.DataFrame:

@@ -63,12 +63,24 @@ def _expected_percent(year: int, quarter: pl.Expr) -> pl.Expr:
     return pl.min_horizontal(pl.lit(100.0), 100.0 * elapsed.cast(pl.Float64) / span.cast(pl.Float64))
 
 
-def task_facts(con: duckdb.DuckDBPyConnection, plan: str, year: int) -> pl.DataFrame:
-    """Each assessed unit's tasks, in the task order within each unit, with the unit's own latest
-    approved report of the year and the lead's (the scheme scores either). The two lookups are joined
-    here: Polars joins 60,000 rows on two text keys several times faster than DuckDB (province scale)."""
-    assigned = _query(con, "assessment_tasks", plan=plan, year=year)
-    reports = _query(con, "assessment_task_reports", plan=plan, year=year)
+def task_facts_of(
+    con: duckdb.DuckDBPyConnection, plan: str | None, year: int, units: list[str] | None = None
+) -> pl.DataFrame:
+    """The definition of the task facts (the stored ones: warehouse/assessment_facts.py): every unit's
+    tasks of the plan (None: of every plan) in the year, active or not, with the unit's own latest
+    approved report of the year and the lead's (the scheme scores either), and the task's plan, lead
+    unit and position. `units`: only the rows of those units and of the tasks they lead (an
+    approval's refresh). The two lookups
+    are joined here: Polars joins 60,000 rows on two text keys several times faster than DuckDB
+    (province scale)."""
+    year = int(year)
+    assigned = _query(con, "assessment_tasks", plan=plan, year=year, units=units)
+    reporters = None
+    if units is not None:  # the units' own reports and those of the leads of their rows
+        reporters = sorted(
+            set(assigned["unit"].to_list()) | set(assigned["lead_unit"].drop_nulls().to_list())
+        )
+    reports = _query(con, "assessment_task_reports", plan=plan, year=year, units=reporters)
     own = reports.rename({"task": "item", "quarter": "own_quarter"})
     lead = reports.rename({c: f"lead_{c}" for c in [*_REPORT_COLUMNS, "quarter"]}).rename(
         {"unit": "lead_unit", "task": "item"}
@@ -80,21 +92,55 @@ def task_facts(con: duckdb.DuckDBPyConnection, plan: str, year: int) -> pl.DataF
             expected_percent=_expected_percent(year, pl.col("own_quarter")),
             lead_expected_percent=_expected_percent(year, pl.col("lead_quarter")),
         )
-        .sort("unit", "position", maintain_order=True)
-        .select(
-            "unit",
-            "item",
-            "number",
-            "name",
-            "role",
-            "weight",
-            "helpers",
-            *_REPORT_COLUMNS,
-            "expected_percent",
-            *[f"lead_{c}" for c in _REPORT_COLUMNS],
-            "lead_expected_percent",
-        )  # fmt: skip
+        .select("plan", *TASK_FACTS, "lead_unit", "position")
     )
+
+
+# The task facts the assessment scores, in this order (portal/assessment/scoring.py reads them).
+TASK_FACTS = [
+    "unit",
+    "item",
+    "number",
+    "name",
+    "role",
+    "weight",
+    "helpers",
+    *_REPORT_COLUMNS,
+    "expected_percent",
+    *[f"lead_{c}" for c in _REPORT_COLUMNS],
+    "lead_expected_percent",
+]
+
+
+def task_facts(con: duckdb.DuckDBPyConnection, plan: str, year: int) -> pl.DataFrame:
+    """Each assessed (active) unit's tasks of the plan in the year, in task order within each unit:
+    TASK_FACTS, read from the stored facts (migration 0022, warehouse/assessment_facts.py)."""
+    return _stored_facts(con, "assessment_task_facts", TASK_FACTS, plan, year, ["unit", "position"])
+
+
+def indicator_facts(con: duckdb.DuckDBPyConnection, plan: str, year: int) -> pl.DataFrame:
+    """The plan's scored indicators owned by assessed (active) units, with their year-end completion
+    and the cell each was judged on, in indicator order: INDICATOR_FACTS, read from the stored facts
+    (migration 0022, warehouse/assessment_facts.py). The assessed units (assessment_units.sql) among
+    the owners of a plan's indicators are exactly the active ones: read so, it starts before they are
+    known."""
+    return _stored_facts(con, "assessment_indicator_facts", INDICATOR_FACTS, plan, year, ["position", "item"])
+
+
+def _stored_facts(
+    con: duckdb.DuckDBPyConnection, table: str, columns: list[str], plan: str, year: int, order: list[str]
+) -> pl.DataFrame:
+    """The active units' rows of one plan's year, sorted by `order`. Filtered and sorted in Polars:
+    at province scale (60,000 task rows) DuckDB's semi join with `units` and its ORDER BY carrying
+    every column cost ~40 ms of a ~65 ms read, Polars ~15 ms (bench/assessment_steps.py)."""
+    inactive = con.execute("SELECT list(code) FROM units WHERE NOT active").fetchall()[0][0]
+    rows = con.sql(
+        f"SELECT {', '.join(dict.fromkeys([*columns, *order]))} FROM {table} WHERE plan = $plan AND year = $year",
+        params={"plan": plan, "year": int(year)},
+    ).pl()
+    if inactive:
+        rows = rows.filter(~pl.col("unit").is_in(inactive))
+    return rows.sort(order).select(columns)
 
 
 def reporting_facts(con: duckdb.DuckDBPyConnection, year: int, today: dt.date) -> pl.DataFrame:
@@ -156,24 +202,44 @@ def withdraw_bonus(
 # --- issue 16: indicator cells, evaluators' entries, self-scores, whether the year is final ---------
 
 
-def indicator_facts(con: duckdb.DuckDBPyConnection, plan: str, year: int) -> pl.DataFrame:
-    """The year-end completion (indicator_year_end.sql, the one definition) of the plan's scored
-    indicators (weight > 0) owned by assessed units, with the cell each was judged on, in indicator
-    order: the query ended on its rows before the task status is looked up, reading only the columns
-    scored (issue 23: the view's every column, a second lookup of the cells and the joins in Polars
-    cost ~1.3× the CPU at province scale). The assessed units (assessment_units.sql) among the owners
-    of a plan's indicators are exactly the active ones: read so, it starts before they are known."""
+def indicator_facts_of(
+    con: duckdb.DuckDBPyConnection, plan: str | None, year: int, owners: list[str] | None = None
+) -> pl.DataFrame:
+    """The definition of the indicator facts (the stored ones: warehouse/assessment_facts.py): the
+    year-end completion (indicator_year_end.sql, the one definition) of the plan's (None: every
+    plan's) scored indicators (weight > 0) with an owner, active or not, with the cell each was
+    judged on and the indicator's plan and position, unordered. `owners`: only the indicators those units own (an approval's refresh).
+    The query ends on its rows before the task status is looked up, reading only the columns scored
+    (issue 23: the view's every column and a second lookup of the cells cost ~1.3× the CPU)."""
     install_macros(con)
-    return con.sql(year_end_text(_INDICATOR_FACTS), params={"plan": plan, "year": int(year)}).pl()
+    return con.sql(
+        year_end_text(_INDICATOR_FACTS), params={"plan": plan, "year": int(year), "owners": owners}
+    ).pl()
 
+
+# The indicator facts the assessment scores, in this order (portal/assessment/scoring.py reads them).
+INDICATOR_FACTS = [
+    "unit",
+    "item",
+    "name",
+    "kind",
+    "measure_unit",
+    "weight",
+    "target",
+    "actual",
+    "ratio",
+    "pace",
+    "round",
+    "submission_id",
+    "cell",
+    "plan_target",
+]
 
 _INDICATOR_FACTS = (
-    "SELECT y.owner AS unit, y.indicator AS item, y.name, y.kind, y.measure_unit, y.weight, "
+    "SELECT y.plan, y.owner AS unit, y.indicator AS item, y.name, y.kind, y.measure_unit, y.weight, "
     "y.expected AS target, y.actual, y.ratio, y.pace, y.actual_round AS round, "
-    "y.actual_submission AS submission_id, y.actual_cell AS cell, y.target_value AS plan_target "
-    "FROM year_end y "
-    "WHERE y.weight > 0 AND y.owner IN (SELECT code FROM units WHERE active) "
-    "ORDER BY y.position, y.indicator"
+    "y.actual_submission AS submission_id, y.actual_cell AS cell, y.target_value AS plan_target, y.position "
+    "FROM year_end y WHERE y.weight > 0 AND y.owner IS NOT NULL"
 )
 
 

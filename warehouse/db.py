@@ -408,6 +408,10 @@ def _fill_derived(con: duckdb.DuckDBPyConnection, version: int) -> None:
             approved.rebuild(con)
         else:
             approved.rebuild(con, ["approved_tasks" if version == 19 else "approved_values"])
+    elif version == 22:
+        from warehouse import assessment_facts
+
+        assessment_facts.rebuild(con)
 
 
 def flush_wal(con: duckdb.DuckDBPyConnection) -> None:

@@ -8,6 +8,7 @@ import polars as pl
 from schemas.enums import RoundState
 from schemas.quarters import Quarter
 from schemas.registry import Registry
+from warehouse import assessment_facts
 
 REGISTRY_TABLES = (
     "offices",
@@ -153,6 +154,7 @@ def replace_registry(con: duckdb.DuckDBPyConnection, registry: Registry) -> dict
     rounds = registry.get("rounds") or []
     if rounds:
         upsert_rounds(con, rounds)
+    assessment_facts.rebuild(con)  # plans, tasks, indicators and owners define them
     return {table: frame.height for table, frame in frames.items()} | {"rounds": len(rounds)}
 
 

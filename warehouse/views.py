@@ -203,7 +203,7 @@ def indicator_year_completion(
     `ratio`/`pace` are the year's and equal `year_ratio`; ordered by position, then code (kpi_progress
     leaves the order of equal positions of different plans open). `plan`: that plan's indicators only.
     indicator_year_end.sql is kpi_progress.sql written for this case alone (issue 23)."""
-    rows = query(con, "indicator_year_end", year=int(year), plan=plan)
+    rows = query(con, "indicator_year_end", year=int(year), plan=plan, owners=None)
     return rows.sort("position", "indicator").drop("position", "actual_cell")  # positions repeat across plans
 
 

@@ -639,7 +639,7 @@ def restore_backup(
         web_sessions.revoke_all(con, dt.datetime.now(dt.UTC).replace(tzinfo=None), "restore")
         # API tokens too: one revoked after the backup was made would work again from the restored rows.
         tokens_revoked = api_tokens.revoke_all(con, "restore", dt.datetime.now(dt.UTC).replace(tzinfo=None))
-        approved.rebuild(con)  # the derived table from the restored submissions, whatever made the backup
+        approved.rebuild(con)  # the derived tables from the restored submissions, whatever made the backup
     if replaced:
         messages.append(f"原数据已移到 {replaced}。")
     if tokens_revoked:

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
+from polars.testing import assert_frame_equal
 
 from portal.accounts.auth import Account, change_password, create_account, list_accounts, sign_in
 from portal.accounts.tokens import list_tokens
@@ -36,7 +37,7 @@ from portal.sharing.datasets import Query, fetch
 from schemas.enums import Role, SubmissionStatus
 from tests.actors import ADMIN, EVALUATOR, OFFICE, reporter
 from tests.portal import evidence_files
-from warehouse import offices
+from warehouse import assessment_facts, offices
 
 ROUND, CLOSED_ROUND = "2025Q3", "2025Q2"
 PLAN, YEAR = "JZ", 2025
@@ -147,6 +148,29 @@ def _as_a_page_run(request):
         return
     with request.getfixturevalue("world").portal.warehouse.page_run():
         yield
+
+
+@pytest.fixture(autouse=True)
+def _assessment_facts_follow(request):
+    """After every case that changed the world's data (an upload, a review, a restore, a registry
+    import, a unit's change…), the assessment's stored facts equal their definitions (issue 16:
+    warehouse/assessment_facts.py must follow every write path, or an annual score goes stale)."""
+    if "world" not in request.fixturenames:
+        yield
+        return
+    warehouse = request.getfixturevalue("world").portal.warehouse
+    before = warehouse.data_version()
+    yield
+    if warehouse.data_version() == before:
+        return
+    with warehouse.connect() as con:
+        for table in assessment_facts.TABLES:
+            stored, derived = assessment_facts.stored(con, table), assessment_facts.derived(con, table)
+            assert stored.height, table
+            try:
+                assert_frame_equal(stored, derived)
+            except AssertionError as differ:
+                raise AssertionError(f"{table} after {request.node.name}: {differ}") from None
 
 
 def _change_password(w: World, a: Account, target: str) -> None:

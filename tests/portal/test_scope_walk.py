@@ -116,6 +116,8 @@ def world(_filled_demo_home, tmp_path_factory):
 
 # Each case's calls inside one page run of the world's warehouse, as in the table-wide walk.
 _as_a_page_run = walk._as_a_page_run
+# …and the assessment's stored facts checked after every case that changed data.
+_assessment_facts_follow = walk._assessment_facts_follow
 
 
 def _original(w, target: str) -> bytes:

@@ -12,6 +12,8 @@
 --   the assessment names it on each indicator line (views.indicator_year_completion drops it);
 -- - the task's status is looked up last, over the finished rows (CTE year_end), so a caller that
 --   needs no status ends the query on year_end instead of with_status (views.year_end_text).
+-- - $owners (a list of unit codes, or NULL for all): only the indicators those units own, read from
+--   their values alone: the stored assessment facts refresh the units an approval touched (issue 16).
 -- Column meanings: kpi_progress.sql.
 WITH ind AS (
     SELECT i.*, $year::INTEGER AS year, 4 AS quarter, p.base_year AS plan_base_year,
@@ -22,7 +24,8 @@ WITH ind AS (
     LEFT JOIN indicator_owners o ON o.indicator = i.code AND o.position = 0
     LEFT JOIN units u ON u.code = o.unit
     LEFT JOIN indicator_yearly_targets y ON y.indicator = i.code AND y.year = $year::INTEGER
-    WHERE $plan::VARCHAR IS NULL OR i.plan = $plan::VARCHAR
+    WHERE ($plan::VARCHAR IS NULL OR i.plan = $plan::VARCHAR)
+      AND ($owners::VARCHAR[] IS NULL OR list_contains($owners::VARCHAR[], o.unit))
 ),
 -- the owner's latest value of the year (the next one after the year, or none) and the owner's first
 -- value ever (the base of a stock without a registered baseline); the owner of record looked up in
@@ -32,12 +35,14 @@ actual AS (
     FROM approved_values a
     SEMI JOIN indicator_owners o ON o.indicator = a.indicator AND o.unit = a.unit AND o.position = 0
     WHERE a.year = $year::INTEGER AND (a.next_rank IS NULL OR a.next_rank > $year::INTEGER * 4 + 4)
+      AND ($owners::VARCHAR[] IS NULL OR list_contains($owners::VARCHAR[], a.unit))
 ),
 first_approved AS (
     SELECT a.indicator, a.value, a.round, a.year, a.quarter
     FROM approved_values a
     SEMI JOIN indicator_owners o ON o.indicator = a.indicator AND o.unit = a.unit AND o.position = 0
     WHERE a.prev_rank IS NULL AND a.round_rank <= $year::INTEGER * 4 + 4
+      AND ($owners::VARCHAR[] IS NULL OR list_contains($owners::VARCHAR[], a.unit))
 ),
 based AS (
     SELECT i.*,

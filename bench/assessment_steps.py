@@ -78,8 +78,8 @@ def main() -> int:
                 "assessed units (`assessment_units.sql`, registered)": lambda: data.assessed_units(
                     con, "SYN"
                 ),
-                "indicator facts (`indicator_year_end.sql`)": lambda: data.indicator_facts(con, "SYN", YEAR),
-                "task facts (two queries, joined in Polars)": lambda: data.task_facts(con, "SYN", YEAR),
+                "indicator facts (stored, migration 0022)": lambda: data.indicator_facts(con, "SYN", YEAR),
+                "task facts (stored, migration 0022)": lambda: data.task_facts(con, "SYN", YEAR),
                 "reporting facts (`assessment_reporting.sql`)": lambda: data.reporting_facts(
                     con, YEAR, today
                 ),

@@ -1,30 +1,40 @@
-"""What storing the assessment's facts would buy (issue 23's view target, session 14): a measurement
-for a design decision, not a feature.
+"""What the stored assessment facts (issue 16, migration 0022) buy on the read side and cost on the
+write side, at province scale.
 
-    python bench/assessment_stored_facts.py [--runs 7] [--rounds 3]
+    python bench/assessment_stored_facts.py [--runs 7] [--rounds 3] [--units 7]
 
 The world is bench_province_views.py's `one plan` (2,000 units, 20 indicators + 30 tasks each, 20
-rounds). The indicator facts and task facts of plan SYN in 2024 are computed once and written into two
-tables of the copy's warehouse, as a table kept up to date on every write would hold them. Then the
-whole `assess(portal, actor, "SYN", 2024)` is timed, alternating round by round between
+rounds up to 2025Q3, plan years 2021–2025).
 
-- `live`: as the portal computes it (indicator_year_end.sql and the task lookups, side by side);
-- `stored`: the same `assess` with the two lookups replaced by reading those tables (everything else,
-  the reporting facts, the entries, the scoring, unchanged).
-
+Reads: the whole `assess(portal, actor, "SYN", 2024)`, alternating round by round between
+- `stored`: as the portal does it (warehouse.assessment.indicator_facts / task_facts read tables
+  assessment_indicator_facts / assessment_task_facts, kept up to date on every write);
+- `computed`: the same `assess` with those two lookups replaced by the definitions
+  (indicator_facts_of / task_facts_of, for the active units, in the same order): what the
+  assessment cost when it computed them on every view.
 Each line: median wall ms and median CPU ms (process time, all threads) of `--runs` runs after one
-untimed run. Nothing here keeps such tables up to date: what that would cost (a refresh on every
-approval, registry import, unit change and restore) is the other side of the decision.
+untimed run, once both are checked to give the same unit rows and lines.
+
+Writes, each inside a transaction rolled back (every one starts from the same file), the median
+wall ms over `--units` units spread over the registry:
+- a review returning the unit's approved report of the last round (`record_review`, as the review
+  page makes it), with the facts' refresh and with `assessment_facts.refresh` made a no-op: the
+  difference is what an approval pays;
+- `assessment_facts.rebuild`: what a registry import, a restore and a bulk load add (once).
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
+import statistics
 import sys
 import tempfile
-from collections.abc import Callable
+import time
 from pathlib import Path
+
+import polars as pl
 
 ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("PORTAL_READ_CACHE", "0")  # time the computing, not the page read cache
@@ -41,7 +51,8 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--runs", type=int, default=7, help="timed runs per line (after one warm-up)")
-    parser.add_argument("--rounds", type=int, default=3, help="times live and stored alternate")
+    parser.add_argument("--rounds", type=int, default=3, help="times computed and stored alternate")
+    parser.add_argument("--units", type=int, default=7, help="units whose review is timed")
     args = parser.parse_args()
     gen = generate(
         CACHE / "province", SCALES["province"], workbooks=False, log=lambda m: print(m, file=sys.stderr)
@@ -55,44 +66,90 @@ def main() -> int:
     print(f"median of {args.runs} runs after a warm-up; {os.cpu_count()} cores\n")
     print("| round | facts | wall ms | CPU ms |")
     print("|---|---|---|---|")
-    live_lookups = data.indicator_facts, data.task_facts
+    stored_lookups = data.indicator_facts, data.task_facts
 
-    def stored(table: str) -> Callable:
-        def read(con, plan: str, year: int):
-            query = f"SELECT * EXCLUDE (plan, year) FROM {table} WHERE plan = $plan AND year = $year"
-            return con.sql(query, params={"plan": plan, "year": int(year)}).pl()
+    def active(con):
+        return [r[0] for r in con.execute("SELECT code FROM units WHERE active").fetchall()]
 
-        return read
+    def computed_indicators(con, plan: str, year: int):
+        rows = data.indicator_facts_of(con, plan, year).filter(pl.col("unit").is_in(active(con)))
+        return rows.sort("position", "item").select(data.INDICATOR_FACTS)
 
-    stored_lookups = stored("bench_indicator_facts"), stored("bench_task_facts")
+    def computed_tasks(con, plan: str, year: int):
+        rows = data.task_facts_of(con, plan, year).filter(pl.col("unit").is_in(active(con)))
+        return rows.sort("unit", "position").select(data.TASK_FACTS)
+
+    computed_lookups = computed_indicators, computed_tasks
     with tempfile.TemporaryDirectory(prefix="bench-stored-facts-") as tmp:
         home = world(gen, Path(tmp), cities=False)
         portal = Portal.open(home)
         actor = system_actor()
-        with portal.warehouse.transaction() as con:
-            for table, facts in (
-                ("bench_indicator_facts", data.indicator_facts(con, "SYN", YEAR)),
-                ("bench_task_facts", data.task_facts(con, "SYN", YEAR)),
-            ):
-                con.register("computed", facts.to_arrow())
-                con.execute(f"CREATE TABLE {table} AS SELECT 'SYN' AS plan, {YEAR} AS year, * FROM computed")
-                con.unregister("computed")
         try:
             # the same scores and lines either way, or the comparison says nothing
             before = assess(portal, actor, "SYN", YEAR).scored
-            data.indicator_facts, data.task_facts = stored_lookups
+            data.indicator_facts, data.task_facts = computed_lookups
             after = assess(portal, actor, "SYN", YEAR).scored
             if not (after.units.equals(before.units) and after.lines.equals(before.lines)):
-                raise SystemExit("the stored facts score differently from the live ones")
+                raise SystemExit("the stored facts score differently from the computed ones")
             for r in range(1, args.rounds + 1):
-                for label, lookups in (("live", live_lookups), ("stored", stored_lookups)):
+                for label, lookups in (("computed", computed_lookups), ("stored", stored_lookups)):
                     data.indicator_facts, data.task_facts = lookups
                     wall, cpu = both_ms(lambda: assess(portal, actor, "SYN", YEAR), args.runs)
                     print(f"| {r} | {label} | {wall:.0f} | {cpu:.0f} |", flush=True)
         finally:
-            data.indicator_facts, data.task_facts = live_lookups
+            data.indicator_facts, data.task_facts = stored_lookups
+        print()
+        writes(portal, gen.last_round, args.units)
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
     return 0
+
+
+def writes(portal, last_round: str, units: int) -> None:
+    from schemas.enums import SubmissionStatus
+    from warehouse import assessment_facts
+    from warehouse.submissions import record_review
+
+    def timed(con, call) -> float:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            start = time.perf_counter()
+            call()
+            return (time.perf_counter() - start) * 1000
+        finally:
+            con.execute("ROLLBACK")
+
+    print("| write | median wall ms | range |")
+    print("|---|---|---|")
+    at = dt.datetime(2025, 10, 21, 9)
+    with portal.warehouse.connect() as con:
+        approved_ids = con.execute(
+            "SELECT id FROM submissions WHERE round = ? AND status = 'approved' ORDER BY unit", [last_round]
+        ).fetchall()
+        chosen = [sid for (sid,) in approved_ids[:: max(1, len(approved_ids) // units)][:units]]
+
+        def returned(sid: int):
+            return lambda: record_review(
+                con, sid, SubmissionStatus.RETURNED, "return", "请核实", [], "bench", at
+            )
+
+        timed(con, returned(chosen[0]))  # warm-up: macros, caches
+        refresh = assessment_facts.refresh
+        for label, patched in (("with the facts refreshed", refresh), ("without", lambda *a, **k: None)):
+            assessment_facts.refresh = patched
+            try:
+                ms = [timed(con, returned(sid)) for sid in chosen]
+            finally:
+                assessment_facts.refresh = refresh
+            print(
+                f"| a review returning an approved report ({last_round}), {label} | "
+                f"{statistics.median(ms):.0f} | {min(ms):.0f}–{max(ms):.0f} |",
+                flush=True,
+            )
+        ms = [timed(con, lambda: assessment_facts.rebuild(con)) for _ in range(2)]
+        print(
+            f"| `assessment_facts.rebuild` (registry import, restore, bulk load) | {statistics.median(ms):.0f} | "
+            f"{min(ms):.0f}–{max(ms):.0f} |"
+        )
 
 
 if __name__ == "__main__":

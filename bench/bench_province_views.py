@@ -65,6 +65,7 @@ def both_ms(fn: Callable[[], object], runs: int) -> tuple[float, float]:
 def world(gen: Generated, into: Path, cities: bool) -> Path:
     """A copy of the generated home with the last round approved too, offices and entries."""
     from portal.core.context import Portal
+    from warehouse import assessment_facts
 
     home = into / ("cities" if cities else "one")
     if home.exists():
@@ -118,6 +119,7 @@ def world(gen: Generated, into: Path, cities: bool) -> Path:
                 "(VALUES ('indicators', 55.0), ('tasks', 28.0), ('reporting', 9.0)) c(component, score)",
                 [YEAR, now],
             )
+        assessment_facts.rebuild(con)  # the plans were rewritten in place, not imported
     return home
 
 

@@ -23,6 +23,7 @@ import polars as pl
 
 from warehouse.assessment import INDICATOR_FACTS, TASK_FACTS, indicator_facts_of, task_facts_of
 
+MIGRATION = 22  # warehouse/migrations/0022_assessment_facts.sql adds both tables
 INDICATORS = "assessment_indicator_facts"
 TASKS = "assessment_task_facts"
 # table → (its columns after plan and year, the definition, the columns naming a row)

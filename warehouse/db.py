@@ -399,18 +399,15 @@ def migrate(con: duckdb.DuckDBPyConnection, target: int | None = None) -> int:
 def _fill_derived(con: duckdb.DuckDBPyConnection, version: int) -> None:
     """Fill a table a migration adds that is derived from others, from its one definition (a macro
     of warehouse/sql), in the migration's own transaction."""
-    if version in (18, 19, 20, 21):
-        from warehouse import approved  # late: approved imports the views, which need no migration
+    from warehouse import approved, assessment_facts  # late: they import the views, which need no migration
 
-        if version == 18:  # the table as 0018 made it; 0020 adds the cell and refills it
-            approved.rebuild(con, ["approved_values"], approved.COLUMNS_0018)
-        elif version == 21:  # both, in round order
-            approved.rebuild(con)
-        else:
-            approved.rebuild(con, ["approved_tasks" if version == 19 else "approved_values"])
-    elif version == 22:
-        from warehouse import assessment_facts
-
+    if version == 18:  # the table as 0018 made it; 0020 adds the cell and refills it
+        approved.rebuild(con, ["approved_values"], approved.COLUMNS_0018)
+    elif version in (19, 20):
+        approved.rebuild(con, ["approved_tasks" if version == 19 else "approved_values"])
+    elif version == 21:  # both, in round order
+        approved.rebuild(con)
+    elif version == assessment_facts.MIGRATION:
         assessment_facts.rebuild(con)
 
 

@@ -4,7 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 if ! "$PY" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
-    echo "需要 Python 3.11 或更高版本(当前:$("$PY" --version 2>&1))" >&2
+    found=$("$PY" --version 2>&1) || found="$PY 无法运行"
+    echo "需要 Python 3.11 或更高版本（当前：$found）" >&2
     exit 2
 fi
 if [ ! -x .venv/bin/python ]; then

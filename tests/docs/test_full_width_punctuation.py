@@ -1,6 +1,6 @@
 """Chinese text that people read uses full-width punctuation: every string the product's rooms can show
 (messages, labels, setting descriptions, score lines, the demo's texts), the default scoring scheme's
-comments, the README and docs/. A half-width , ; : ! ? or bracket touching a Chinese character is
+comments, what the set-up scripts print, the README and docs/. A half-width , ; : ! ? or bracket touching a Chinese character is
 refused, naming the file, line and text.
 
 Not checked: docstrings and comments of the code (for developers), regular expressions and the
@@ -90,4 +90,16 @@ def test_the_readme_docs_and_default_scheme_use_full_width_punctuation():
     places = [(p, line, text) for p in DOCS for line, text in _markdown_prose(p)]
     scheme = ROOT / "portal" / "assessment" / "scoring_default.toml"
     places += [(scheme, line, text) for line, text in _toml_comments(scheme)]
+    assert _found(places) == []
+
+
+def test_what_the_set_up_scripts_print_uses_full_width_punctuation():
+    """The quick start's own words (scripts/setup.sh, demo.sh, test.sh): their echo lines."""
+    places = [
+        (p, number, line)
+        for p in sorted((ROOT / "scripts").glob("*.sh"))
+        for number, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
+        if line.lstrip().startswith("echo")
+    ]
+    assert places  # the scripts do print
     assert _found(places) == []

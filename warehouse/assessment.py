@@ -112,37 +112,6 @@ TASK_FACTS = [
 ]
 
 
-def task_facts(con: duckdb.DuckDBPyConnection, plan: str, year: int) -> pl.DataFrame:
-    """Each assessed (active) unit's tasks of the plan in the year, in task order within each unit:
-    TASK_FACTS, read from the stored facts (migration 0022, warehouse/assessment_facts.py)."""
-    return _stored_facts(con, "assessment_task_facts", TASK_FACTS, plan, year, ["unit", "position"])
-
-
-def indicator_facts(con: duckdb.DuckDBPyConnection, plan: str, year: int) -> pl.DataFrame:
-    """The plan's scored indicators owned by assessed (active) units, with their year-end completion
-    and the cell each was judged on, in indicator order: INDICATOR_FACTS, read from the stored facts
-    (migration 0022, warehouse/assessment_facts.py). The assessed units (assessment_units.sql) among
-    the owners of a plan's indicators are exactly the active ones: read so, it starts before they are
-    known."""
-    return _stored_facts(con, "assessment_indicator_facts", INDICATOR_FACTS, plan, year, ["position", "item"])
-
-
-def _stored_facts(
-    con: duckdb.DuckDBPyConnection, table: str, columns: list[str], plan: str, year: int, order: list[str]
-) -> pl.DataFrame:
-    """The active units' rows of one plan's year, sorted by `order`. Filtered and sorted in Polars:
-    at province scale (60,000 task rows) DuckDB's semi join with `units` and its ORDER BY carrying
-    every column cost ~40 ms of a ~65 ms read, Polars ~15 ms (bench/assessment_steps.py)."""
-    inactive = con.execute("SELECT list(code) FROM units WHERE NOT active").fetchall()[0][0]
-    rows = con.sql(
-        f"SELECT {', '.join(dict.fromkeys([*columns, *order]))} FROM {table} WHERE plan = $plan AND year = $year",
-        params={"plan": plan, "year": int(year)},
-    ).pl()
-    if inactive:
-        rows = rows.filter(~pl.col("unit").is_in(inactive))
-    return rows.sort(order).select(columns)
-
-
 def reporting_facts(con: duckdb.DuckDBPyConnection, year: int, today: dt.date) -> pl.DataFrame:
     """Each assessed unit in each round of the year, as the completion view judges it (effective
     due date, first valid report, days late), with its returns; due_passed = due date < today.
@@ -208,9 +177,10 @@ def indicator_facts_of(
     """The definition of the indicator facts (the stored ones: warehouse/assessment_facts.py): the
     year-end completion (indicator_year_end.sql, the one definition) of the plan's (None: every
     plan's) scored indicators (weight > 0) with an owner, active or not, with the cell each was
-    judged on and the indicator's plan and position, unordered. `owners`: only the indicators those units own (an approval's refresh).
-    The query ends on its rows before the task status is looked up, reading only the columns scored
-    (issue 23: the view's every column and a second lookup of the cells cost ~1.3× the CPU)."""
+    judged on and the indicator's plan and position, unordered. `owners`: only the indicators those
+    units own (an approval's refresh). The query ends on its rows before the task status is looked
+    up, reading only the columns scored (issue 23: the view's every column and a second lookup of the
+    cells cost ~1.3× the CPU)."""
     install_macros(con)
     return con.sql(
         year_end_text(_INDICATOR_FACTS), params={"plan": plan, "year": int(year), "owners": owners}
@@ -241,6 +211,58 @@ _INDICATOR_FACTS = (
     "y.actual_submission AS submission_id, y.actual_cell AS cell, y.target_value AS plan_target, y.position "
     "FROM year_end y WHERE y.weight > 0 AND y.owner IS NOT NULL"
 )
+
+
+def task_facts(con: duckdb.DuckDBPyConnection, plan: str, year: int) -> pl.DataFrame:
+    """Each assessed (active) unit's tasks of the plan in the year, in task order within each unit:
+    TASK_FACTS, read from the stored facts (migration 0022, warehouse/assessment_facts.py)."""
+    return _as_assessed(con, _stored(con, "assessment_task_facts", "tasks", plan, year), "tasks")
+
+
+def indicator_facts(con: duckdb.DuckDBPyConnection, plan: str, year: int) -> pl.DataFrame:
+    """The plan's scored indicators owned by assessed (active) units, with their year-end completion
+    and the cell each was judged on, in indicator order: INDICATOR_FACTS, read from the stored facts
+    (migration 0022, warehouse/assessment_facts.py). The assessed units (assessment_units.sql) among
+    the owners of a plan's indicators are exactly the active ones: read so, it starts before they are
+    known."""
+    return _as_assessed(
+        con, _stored(con, "assessment_indicator_facts", "indicators", plan, year), "indicators"
+    )
+
+
+def computed_facts(con: duckdb.DuckDBPyConnection, kind: str, plan: str, year: int) -> pl.DataFrame:
+    """What task_facts ("tasks") or indicator_facts ("indicators") reads, computed from the definition
+    instead of the stored table: what the stored read must equal (checks, and the assessment as it was
+    before migration 0022, bench/assessment_stored_facts.py)."""
+    definition = task_facts_of if kind == "tasks" else indicator_facts_of
+    return _as_assessed(con, definition(con, plan, year), kind)
+
+
+# kind → (the columns the assessment reads, their order: task order within each unit; indicator order)
+_ASSESSED = {
+    "tasks": (TASK_FACTS, ["unit", "position"]),
+    "indicators": (INDICATOR_FACTS, ["position", "item"]),
+}
+
+
+def _stored(con: duckdb.DuckDBPyConnection, table: str, kind: str, plan: str, year: int) -> pl.DataFrame:
+    """One plan's year of a stored table, only the columns `_as_assessed` keeps or sorts by."""
+    columns, order = _ASSESSED[kind]
+    return con.sql(
+        f"SELECT {', '.join(dict.fromkeys([*columns, *order]))} FROM {table} WHERE plan = $plan AND year = $year",
+        params={"plan": plan, "year": int(year)},
+    ).pl()
+
+
+def _as_assessed(con: duckdb.DuckDBPyConnection, rows: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """The active units' rows in the assessment's order and columns. Filtered and sorted in Polars:
+    at province scale (60,000 task rows) DuckDB's semi join with `units` and its ORDER BY carrying
+    every column cost ~40 ms of a ~65 ms read, Polars ~15 ms (bench/assessment_steps.py)."""
+    columns, order = _ASSESSED[kind]
+    inactive = con.execute("SELECT list(code) FROM units WHERE NOT active").fetchall()[0][0]
+    if inactive:
+        rows = rows.filter(~pl.col("unit").is_in(inactive))
+    return rows.sort(order).select(columns)
 
 
 _ENTRY_QUERIES = {

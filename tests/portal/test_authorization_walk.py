@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
-from polars.testing import assert_frame_equal
 
 from portal.accounts.auth import Account, change_password, create_account, list_accounts, sign_in
 from portal.accounts.tokens import list_tokens
@@ -37,6 +36,7 @@ from portal.sharing.datasets import Query, fetch
 from schemas.enums import Role, SubmissionStatus
 from tests.actors import ADMIN, EVALUATOR, OFFICE, reporter
 from tests.portal import evidence_files
+from tests.warehouse.test_assessment_facts import same_as_defined
 from warehouse import assessment_facts, offices
 
 ROUND, CLOSED_ROUND = "2025Q3", "2025Q2"
@@ -169,13 +169,7 @@ def _assessment_facts_follow(request):
         mark = assessment_facts.fingerprint(con)
         if _FACTS_FOUND_EQUAL.get(str(warehouse.path)) == mark:  # neither they nor their inputs moved
             return
-        for table in assessment_facts.TABLES:
-            stored, derived = assessment_facts.stored(con, table), assessment_facts.derived(con, table)
-            assert stored.height, table
-            try:
-                assert_frame_equal(stored, derived)
-            except AssertionError as differ:
-                raise AssertionError(f"{table} after {request.node.name}: {differ}") from None
+        same_as_defined(con, after=request.node.name)
     _FACTS_FOUND_EQUAL[str(warehouse.path)] = mark
 
 
